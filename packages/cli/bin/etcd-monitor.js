@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The entry point stays plain JavaScript so that an old Node.js can still print why it cannot run the TypeScript sources.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(
+    `etcd-monitor needs Node.js 24 or newer, and this is ${process.version}. ` +
+      'Run it from the repository after `npm ci` as `npx etcd-monitor …` (which uses the Node.js 24 in node_modules/.bin).',
+  );
+  process.exit(2);
+}
+const { main } = await import('../src/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { AppError, errorMessage } from '@etcd-monitor/core';
+import { commands } from './commands/index.ts';
+import { UsageError, type CliIo } from './io.ts';
+
+/** main runs the etcd-monitor command line with the given arguments and resolves to the process exit code. */
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('etcd-monitor')
+    .description('Monitor, operate and front etcd clusters.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+      // Commander's own messages already start with "error:"; one line, no stack.
+      outputError: (s, write) => write(`etcd-monitor: ${s.trim()}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+  for (const register of commands) {
+    register(program, io, (code) => {
+      exitCode = code;
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successful exits; everything else commander raises is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return 0;
+      const sub = program.commands.find((c) => argv.includes(c.name()));
+      io.err.write(`(run 'etcd-monitor ${sub ? `${sub.name()} ` : ''}--help' for usage)\n`);
+      return 2;
+    }
+    if (err instanceof UsageError || (err instanceof AppError && err.field !== undefined)) {
+      io.err.write(`etcd-monitor: error: ${errorMessage(err)}\n`);
+      return 2;
+    }
+    io.err.write(`etcd-monitor: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseDuration, parseSize, formatBytes, formatDuration } from './units.ts';
+import { isAppError } from './errors.ts';
+
+test('parseDuration reads units, compounds and bare seconds', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('5s'), 5000);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('2h'), 7_200_000);
+  assert.equal(parseDuration('3'), 3000);
+  assert.equal(parseDuration('1.5s'), 1500);
+});
+
+test('parseDuration names the field and the fix on bad input', () => {
+  for (const bad of ['', 'abc', '5 s', '5x', '1m30']) {
+    assert.throws(() => parseDuration(bad, '--dial-timeout'), (err: unknown) => {
+      assert.ok(isAppError(err, 'CORE_BAD_DURATION'));
+      assert.match(err.message, /^--dial-timeout: /);
+      assert.match(err.hint ?? '', /5s/);
+      return true;
+    });
+  }
+});
+
+test('parseSize reads SI and IEC units', () => {
+  assert.equal(parseSize('512'), 512);
+  assert.equal(parseSize('64KiB'), 65536);
+  assert.equal(parseSize('8MB'), 8_000_000);
+  assert.equal(parseSize('2gib'), 2 * 1024 ** 3);
+  assert.throws(() => parseSize('8 furlongs'), /not a size/);
+});
+
+test('formatBytes and formatDuration render compact units', () => {
+  assert.equal(formatBytes(999), '999 B');
+  assert.equal(formatBytes(20480), '20 kB');
+  assert.equal(formatBytes(2_100_000), '2.1 MB');
+  assert.equal(formatDuration(0.5), '500µs');
+  assert.equal(formatDuration(12.4), '12ms');
+  assert.equal(formatDuration(1500), '1.50s');
+  assert.equal(formatDuration(185_000), '3m5s');
+});
