@@ -1,1 +1,15 @@
-export {};
+export {
+  type ConnectionOptions,
+  type ConnectionFlags,
+  type TlsOptions,
+  connectionFlagNames,
+  mergeFlagsWithEnv,
+  resolveConnectionOptions,
+  parseEndpoints,
+  DEFAULT_ENDPOINT,
+} from './options.ts';
+export { MemberClient, type StatusResult, type MemberInfo, type Alarm, type CallOptions } from './client.ts';
+export { describeGrpcError } from './grpc-errors.ts';
+export { idToHex, hexToDecimal } from './ids.ts';
+export { inspectCluster, judge, LAG_THRESHOLD, type ClusterView, type MemberRow, type Verdict, type InspectOptions } from './cluster.ts';
+export { saveSnapshot, type SnapshotInfo } from './snapshot.ts';

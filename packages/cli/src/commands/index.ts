@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../io.ts';
 import { registerDemo } from './demo.ts';
+import { registerStatus } from './status.ts';
 
 /** commands lists every built-in command, in the order `--help` shows them. */
-export const commands: RegisterCommand[] = [registerDemo];
+export const commands: RegisterCommand[] = [registerStatus, registerDemo];

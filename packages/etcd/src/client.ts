@@ -1,0 +1,319 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { AppError } from '@etcd-monitor/core';
+import type { ConnectionOptions } from './options.ts';
+import { describeGrpcError, isAuthTokenError } from './grpc-errors.ts';
+import { idToHex } from './ids.ts';
+
+// One pinned channel per member, not the etcd3 package: etcd3 load-balances every call across hosts (wrong for
+// per-member facts), has no default deadline, misnames HashKV and drops the auth token on snapshot streams.
+const PROTO_DIR = fileURLToPath(new URL('../proto/', import.meta.url));
+let services: Record<string, grpc.ServiceClientConstructor> | undefined;
+
+function loadServices(): Record<string, grpc.ServiceClientConstructor> {
+  if (services) return services;
+  const def = protoLoader.loadSync(`${PROTO_DIR}rpc.proto`, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
+  const pkg = grpc.loadPackageDefinition(def).etcdserverpb as Record<string, grpc.ServiceClientConstructor>;
+  services = pkg;
+  return pkg;
+}
+
+/** StatusResult is one member's answer to the Maintenance Status call, with ids in hex. */
+export interface StatusResult {
+  /** id is the answering member's id, hex. */
+  id: string;
+  /** clusterId is the cluster's id, hex. */
+  clusterId: string;
+  /** version is the etcd server version. */
+  version: string;
+  /** dbSize is the physically allocated size of the backend database in bytes. */
+  dbSize: number;
+  /** dbSizeInUse is the logically used size of the backend database in bytes. */
+  dbSizeInUse: number;
+  /** leader is the id the member believes is the leader, hex; `0` when it knows none. */
+  leader: string;
+  /** raftTerm is the member's current raft term. */
+  raftTerm: number;
+  /** raftIndex is the member's raft committed index. */
+  raftIndex: number;
+  /** raftAppliedIndex is the member's raft applied index. */
+  raftAppliedIndex: number;
+  /** errors are the alarm/health strings the member reports. */
+  errors: string[];
+  /** isLearner tells whether the member is a raft learner. */
+  isLearner: boolean;
+}
+
+/** MemberInfo is one entry of the cluster's member list. */
+export interface MemberInfo {
+  /** id is the member id, hex. */
+  id: string;
+  /** name is the member name; empty for a member added but not started. */
+  name: string;
+  /** peerURLs are the URLs peers use to reach the member. */
+  peerURLs: string[];
+  /** clientURLs are the URLs clients use; empty for a member added but not started. */
+  clientURLs: string[];
+  /** isLearner tells whether the member is a raft learner. */
+  isLearner: boolean;
+}
+
+/** Alarm is one active cluster alarm. */
+export interface Alarm {
+  /** memberId is the member that raised the alarm, hex. */
+  memberId: string;
+  /** alarm is `NOSPACE` or `CORRUPT`. */
+  alarm: string;
+}
+
+/** CallOptions tune one call. */
+export interface CallOptions {
+  /** timeoutMs overrides the connection's command timeout for this call. */
+  timeoutMs?: number;
+}
+
+type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
+
+/** MemberClient talks to exactly one etcd member over its own channel, with a deadline on every call. */
+export class MemberClient {
+  /** endpoint is the member's client URL. */
+  readonly endpoint: string;
+  private readonly opts: ConnectionOptions;
+  private readonly clients: Record<'KV' | 'Maintenance' | 'Cluster' | 'Auth' | 'Lease', grpc.Client>;
+  private token: string | undefined;
+  private authenticating: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(endpoint: string, opts: ConnectionOptions) {
+    this.endpoint = endpoint;
+    this.opts = opts;
+    const svc = loadServices();
+    const url = new URL(endpoint);
+    const creds = url.protocol === 'https:' ? sslCredentials(opts) : grpc.credentials.createInsecure();
+    const channelOptions: grpc.ChannelOptions = {
+      // Reconnect quickly to a member that comes back; the monitor polls every second.
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': Math.max(1000, opts.commandTimeoutMs),
+      'grpc.max_receive_message_length': -1,
+      'grpc.enable_retries': 0,
+    };
+    const kv = new svc.KV!(url.host, creds, channelOptions);
+    const shared = { ...channelOptions, channelOverride: kv.getChannel() } as grpc.ChannelOptions;
+    this.clients = {
+      KV: kv,
+      Maintenance: new svc.Maintenance!(url.host, creds, shared),
+      Cluster: new svc.Cluster!(url.host, creds, shared),
+      Auth: new svc.Auth!(url.host, creds, shared),
+      Lease: new svc.Lease!(url.host, creds, shared),
+    };
+  }
+
+  /** status returns the member's own view: version, db size, leader, raft term and indices, errors. */
+  async status(o: CallOptions = {}): Promise<StatusResult> {
+    const r = (await this.call('Maintenance', 'Status', {}, o, false)) as Record<string, unknown> & { header: Record<string, string> };
+    return {
+      id: idToHex(r.header.member_id ?? '0'),
+      clusterId: idToHex(r.header.cluster_id ?? '0'),
+      version: String(r.version ?? ''),
+      dbSize: Number(r.dbSize ?? 0),
+      dbSizeInUse: Number(r.dbSizeInUse ?? 0),
+      leader: idToHex(String(r.leader ?? '0')),
+      raftTerm: Number(r.raftTerm ?? 0),
+      raftIndex: Number(r.raftIndex ?? 0),
+      raftAppliedIndex: Number(r.raftAppliedIndex ?? 0),
+      errors: (r.errors as string[] | undefined) ?? [],
+      isLearner: Boolean(r.isLearner),
+    };
+  }
+
+  /** memberList returns the cluster's members as this member knows them. */
+  async memberList(o: CallOptions = {}): Promise<MemberInfo[]> {
+    const r = (await this.call('Cluster', 'MemberList', {}, o)) as { members: Array<Record<string, unknown>> };
+    return r.members.map((m) => ({
+      id: idToHex(String(m.ID)),
+      name: String(m.name ?? ''),
+      peerURLs: (m.peerURLs as string[]) ?? [],
+      clientURLs: (m.clientURLs as string[]) ?? [],
+      isLearner: Boolean(m.isLearner),
+    }));
+  }
+
+  /** alarms returns the active alarms of the whole cluster. */
+  async alarms(o: CallOptions = {}): Promise<Alarm[]> {
+    const r = (await this.call('Maintenance', 'Alarm', { action: 'GET', memberID: '0', alarm: 'NONE' }, o)) as { alarms: Array<{ memberID: string; alarm: string }> };
+    return r.alarms.map((a) => ({ memberId: idToHex(a.memberID), alarm: String(a.alarm).toUpperCase() }));
+  }
+
+  /**
+   * health does what `etcdctl endpoint health` does: a linearizable read of the key "health" through this member.
+   * Permission denied still proves the member can reach consensus, so it counts as healthy.
+   */
+  async health(o: CallOptions = {}): Promise<void> {
+    try {
+      await this.get('health', { ...o, serializable: false });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'ETCD_PERMISSION_DENIED') return;
+      throw err;
+    }
+  }
+
+  /** get reads one key; `serializable` answers from the member's local state without a consensus round. */
+  async get(key: string, o: CallOptions & { serializable?: boolean } = {}): Promise<{ value: Buffer | undefined; revision: number }> {
+    const r = (await this.call('KV', 'Range', { key: Buffer.from(key), serializable: Boolean(o.serializable) }, o)) as {
+      kvs: Array<{ value: Buffer }>;
+      header: { revision: string };
+    };
+    return { value: r.kvs[0]?.value, revision: Number(r.header.revision) };
+  }
+
+  /** put writes one key, optionally attached to a lease id. */
+  async put(key: string, value: string | Buffer, o: CallOptions & { lease?: string } = {}): Promise<{ revision: number }> {
+    const r = (await this.call('KV', 'Put', { key: Buffer.from(key), value: Buffer.from(value), lease: o.lease ?? '0' }, o)) as { header: { revision: string } };
+    return { revision: Number(r.header.revision) };
+  }
+
+  /** leaseGrant creates a lease with the given TTL in seconds and returns its id (decimal string). */
+  async leaseGrant(ttlSeconds: number, o: CallOptions = {}): Promise<string> {
+    const r = (await this.call('Lease', 'LeaseGrant', { TTL: String(ttlSeconds), ID: '0' }, o)) as { ID: string };
+    return String(r.ID);
+  }
+
+  /** hashKV returns the member's KV hash up to `revision` (0 = latest), for comparing members' data. */
+  async hashKV(revision = 0, o: CallOptions = {}): Promise<{ hash: number; compactRevision: number; revision: number; memberId: string }> {
+    const r = (await this.call('Maintenance', 'HashKV', { revision: String(revision) }, o)) as {
+      hash: number;
+      compact_revision: string;
+      header: { revision: string; member_id: string };
+    };
+    return { hash: Number(r.hash), compactRevision: Number(r.compact_revision), revision: Number(r.header.revision), memberId: idToHex(r.header.member_id) };
+  }
+
+  /**
+   * snapshot streams the member's backend database. The stream carries the auth token (the etcd3 package does not send
+   * it), and has no overall deadline; it fails when no data arrives for `idleTimeoutMs` (default: the command timeout).
+   */
+  async *snapshot(o: { idleTimeoutMs?: number } = {}): AsyncGenerator<Buffer> {
+    const md = await this.metadata();
+    const client = this.clients.Maintenance as unknown as { Snapshot: (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<{ blob: Buffer }> };
+    const stream = client.Snapshot({}, md, {});
+    const idle = o.idleTimeoutMs ?? this.opts.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => stream.cancel(), idle);
+    };
+    arm();
+    try {
+      for await (const msg of stream as AsyncIterable<{ blob: Buffer }>) {
+        arm();
+        if (msg.blob.length > 0) yield msg.blob;
+      }
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.CANCELLED) {
+        throw new AppError('ETCD_TIMEOUT', `${this.endpoint}: snapshot stalled: no data for ${idle} ms`, { hint: 'the member may be frozen or overloaded' });
+      }
+      throw describeGrpcError(err, this.endpoint, this.opts);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** close releases the member's channel. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of Object.values(this.clients)) c.close();
+  }
+
+  private async metadata(): Promise<grpc.Metadata> {
+    const md = new grpc.Metadata();
+    if (this.opts.auth) {
+      if (this.token === undefined) await this.authenticate();
+      if (this.token) md.set('token', this.token);
+    }
+    return md;
+  }
+
+  private authenticate(): Promise<void> {
+    this.authenticating ??= (async () => {
+      const auth = this.opts.auth!;
+      try {
+        const r = (await this.rawCall('Auth', 'Authenticate', { name: auth.username, password: auth.password }, {}, new grpc.Metadata())) as { token: string };
+        this.token = r.token;
+      } catch (err) {
+        // A cluster without authentication accepts anonymous calls: keep going without a token, as clientv3 does.
+        if (err instanceof AppError && err.code === 'ETCD_AUTH_NOT_ENABLED') {
+          this.token = '';
+          return;
+        }
+        throw err;
+      } finally {
+        this.authenticating = undefined;
+      }
+    })();
+    return this.authenticating;
+  }
+
+  private async call(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, needsAuth = true): Promise<unknown> {
+    const md = needsAuth ? await this.metadata() : new grpc.Metadata();
+    try {
+      return await this.rawCall(service, method, req, o, md);
+    } catch (err) {
+      // Simple tokens expire (5 min by default): authenticate once more and retry, which is safe for any call.
+      if (needsAuth && this.opts.auth && isAuthTokenError(err)) {
+        this.token = undefined;
+        return this.rawCall(service, method, req, o, await this.metadata());
+      }
+      throw err;
+    }
+  }
+
+  private rawCall(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, md: grpc.Metadata): Promise<unknown> {
+    if (this.closed) return Promise.reject(new AppError('ETCD_CLOSED', `${this.endpoint}: client is closed`));
+    const timeout = o.timeoutMs ?? this.opts.commandTimeoutMs;
+    const client = this.clients[service] as unknown as Record<string, Unary>;
+    const fn = client[method];
+    if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
+    return this.connected().then(() => new Promise((resolve, reject) => {
+      fn.call(client, req, md, { deadline: Date.now() + timeout }, (err, res) => {
+        if (err) reject(describeGrpcError(err, this.endpoint, this.opts, timeout));
+        else resolve(res);
+      });
+    }));
+  }
+
+  /**
+   * connected waits, up to the dial timeout, until the channel is ready or has failed. A failed channel lets the call
+   * run and fail at once with the real reason (refused, TLS…); a channel still connecting after the dial timeout is a
+   * member that accepts TCP but never answers (frozen, or not etcd).
+   */
+  private connected(): Promise<void> {
+    const channel = this.clients.KV.getChannel();
+    const deadline = Date.now() + this.opts.dialTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const state = channel.getConnectivityState(true);
+        if (state === grpc.connectivityState.READY || state === grpc.connectivityState.TRANSIENT_FAILURE) return resolve();
+        if (state === grpc.connectivityState.SHUTDOWN) return reject(new AppError('ETCD_CLOSED', `${this.endpoint}: client is closed`));
+        channel.watchConnectivityState(state, deadline, (err) => {
+          if (!err) return check();
+          reject(
+            new AppError('ETCD_DIAL_TIMEOUT', `${this.endpoint}: no connection within the dial timeout (${this.opts.dialTimeoutMs} ms)`, {
+              hint: 'the member accepts connections but does not answer: is it frozen, overloaded, or not an etcd client port?',
+            }),
+          );
+        });
+      };
+      check();
+    });
+  }
+}
+
+function sslCredentials(opts: ConnectionOptions): grpc.ChannelCredentials {
+  const tls = opts.tls ?? {};
+  const verify: grpc.VerifyOptions = tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, verify);
+}

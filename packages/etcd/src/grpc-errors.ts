@@ -1,0 +1,65 @@
+import * as grpc from '@grpc/grpc-js';
+import { AppError } from '@etcd-monitor/core';
+import type { ConnectionOptions } from './options.ts';
+
+/** isAuthTokenError tells whether etcd rejected the call's auth token (expired or revoked), which a new token fixes. */
+export function isAuthTokenError(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'ETCD_AUTH_TOKEN';
+}
+
+/**
+ * describeGrpcError turns a gRPC failure into one AppError line that names the endpoint, the problem and the fix.
+ * gRPC reports most connection problems as UNAVAILABLE with the cause buried in `details`; this digs it out.
+ */
+export function describeGrpcError(err: unknown, endpoint: string, opts: ConnectionOptions, timeoutMs = opts.commandTimeoutMs): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as Partial<grpc.ServiceError>;
+  const details = String(e.details ?? e.message ?? err);
+  const make = (code: Parameters<typeof mk>[0], message: string, hint?: string) => mk(code, `${endpoint}: ${message}`, hint, err);
+
+  if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+    return make('ETCD_TIMEOUT', `timed out after ${timeoutMs} ms`, 'the member may be frozen, overloaded or partitioned; raise --command-timeout if it is just slow');
+  }
+  if (/authentication failed|invalid user ID or password/i.test(details)) {
+    return make('ETCD_AUTH_FAILED', `authentication failed for user "${opts.auth?.username ?? ''}": wrong user name or password`, 'check --user/--password (or ETCDCTL_USER/ETCDCTL_PASSWORD)');
+  }
+  if (/authentication is not enabled/i.test(details)) return make('ETCD_AUTH_NOT_ENABLED', 'authentication is not enabled on this cluster');
+  if (/invalid auth token/i.test(details)) return make('ETCD_AUTH_TOKEN', 'auth token rejected (expired or revoked)');
+  if (/user name is empty|user name not found/i.test(details)) {
+    return make('ETCD_AUTH_REQUIRED', 'this cluster requires authentication', 'pass --user NAME:PASSWORD');
+  }
+  if (e.code === grpc.status.PERMISSION_DENIED || /permission denied/i.test(details)) {
+    return make('ETCD_PERMISSION_DENIED', `permission denied for user "${opts.auth?.username ?? ''}"`, 'grant the user a role with the needed permission');
+  }
+  if (/ECONNREFUSED/.test(details)) return make('ETCD_UNREACHABLE', 'connection refused', 'is the member running and listening on this address?');
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo|Name resolution failed/i.test(details)) {
+    return make('ETCD_UNREACHABLE', 'cannot resolve the host name', 'check the host in --endpoints');
+  }
+  if (/EHOSTUNREACH|ENETUNREACH/.test(details)) return make('ETCD_UNREACHABLE', 'host unreachable', 'check the address and the network path');
+  if (/self[- ]signed|unable to (get|verify)|certificate|CERT_|UNABLE_TO/i.test(details) && !/client certificate/i.test(details)) {
+    const why = /Hostname\/IP does not match|altnames|ERR_TLS_CERT_ALTNAME/i.test(details)
+      ? 'the server certificate does not match the host name'
+      : 'the server certificate is not trusted (unknown or self-signed CA)';
+    return make('ETCD_TLS', `TLS handshake failed: ${why}`, opts.tls?.ca ? 'check that --cacert is the CA that signed the cluster certificates' : 'pass --cacert with the CA that signed the cluster certificates');
+  }
+  if (/wrong version number|packet length too long|http_request|WRONG_VERSION/i.test(details)) {
+    return make('ETCD_TLS', 'TLS handshake failed: the endpoint does not speak TLS', 'use an http:// endpoint for this member');
+  }
+  if (/alert (bad certificate|certificate required|unknown ca|handshake failure)|sslv3 alert/i.test(details)) {
+    return make('ETCD_TLS', 'the server rejected our client certificate', opts.tls?.cert ? 'check --cert/--key: the cluster must trust their CA' : 'the cluster requires client certificates: pass --cert and --key');
+  }
+  if (e.code === grpc.status.UNAVAILABLE && /Connection dropped|Protocol error|ECONNRESET|socket hang up|Stream removed/i.test(details) && endpoint.startsWith('http:')) {
+    return make('ETCD_UNREACHABLE', `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');
+  }
+  if (e.code === grpc.status.UNAVAILABLE) return make('ETCD_UNREACHABLE', shorten(details), 'is the member running and reachable?');
+  if (/etcdserver: /.test(details)) return make('ETCD_SERVER', details.replace(/^.*?etcdserver: /, 'etcd: '));
+  return make('ETCD_CALL_FAILED', shorten(details));
+}
+
+function mk(code: `ETCD_${string}`, message: string, hint: string | undefined, cause: unknown): AppError {
+  return new AppError(code, message, { hint, cause });
+}
+
+function shorten(details: string): string {
+  return details.replace(/^No connection established\. Last error: /, '').replace(/\s+/g, ' ').slice(0, 300);
+}
