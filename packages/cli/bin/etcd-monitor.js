@@ -8,5 +8,8 @@ if (major < 24) {
   );
   process.exit(2);
 }
+// grpc-js sets the TLS server name to the host even when it is an IP address, which makes Node.js print a deprecation
+// warning (DEP0123) on every run against https://127.0.0.1:…; users cannot act on it.
+process.noDeprecation = true;
 const { main } = await import('../src/main.ts');
 process.exitCode = await main(process.argv.slice(2));

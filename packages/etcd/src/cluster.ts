@@ -101,6 +101,13 @@ export async function inspectCluster(opts: ConnectionOptions, io: InspectOptions
     for (const m of unstarted) rows.push(unstartedRow(m));
     if (list) nameRows(rows, list);
     const clusterId = rows.map((r) => r.clusterId).find((c) => c) ?? null;
+    // Credentials every member rejects are the caller's mistake, not the cluster's state: no verdict can be reached.
+    const authCodes = ['ETCD_AUTH_FAILED', 'ETCD_AUTH_REQUIRED'];
+    const authFailed = rows.filter((r) => r.errorCode && authCodes.includes(r.errorCode));
+    if (authFailed.length > 0 && authFailed.length === rows.filter((r) => r.errorCode).length && rows.every((r) => !r.health)) {
+      const r = authFailed[0]!;
+      throw new AppError(r.errorCode as `ETCD_${string}`, r.error!.replace(/^health check failed: /, ''), { field: '--user', hint: r.hint ?? undefined });
+    }
     const view = judge(rows.map(({ clusterId: _c, ...r }) => r), list, alarms, { allMembersAsked: Boolean(io.discover) || coversAllMembers(endpoints, list) });
     return { ...view, memberList: list, alarms, clusterId };
   } finally {
@@ -165,11 +172,14 @@ export function judge(
   const reachableVoters = reachable.filter((r) => !r.isLearner);
   const down = rows.filter((r) => r.raftTerm === null);
   const withHint = (r: MemberRow) => (r.hint ? `${r.error} (${r.hint})` : r.error);
-  for (const r of down) reasons.push(`${label(r)} is down: ${withHint(r)}`);
+  // The same failure on every member (a wrong CA, a firewall) is one problem: say it once.
+  const sameForAll = down.length > 1 && down.length === rows.length && down.every((r) => r.error === down[0]!.error);
+  if (sameForAll) reasons.push(`all ${down.length} members fail the same way: ${withHint(down[0]!)}`);
+  else for (const r of down) reasons.push(`${label(r)} is down: ${withHint(r)}`);
 
   const result = (verdict: Verdict, leader: string | null = null) => ({ verdict, reasons, members: rows, leader });
   if (reachable.length === 0) {
-    reasons.unshift('no member answered');
+    if (!sameForAll) reasons.unshift('no member answered');
     return result('no quorum');
   }
   if (o.allMembersAsked && reachableVoters.length < quorum) {

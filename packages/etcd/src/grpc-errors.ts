@@ -36,6 +36,9 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
     return make('ETCD_UNREACHABLE', 'cannot resolve the host name', 'check the host in --endpoints');
   }
   if (/EHOSTUNREACH|ENETUNREACH/.test(details)) return make('ETCD_UNREACHABLE', 'host unreachable', 'check the address and the network path');
+  if (/alert (bad certificate|certificate required|unknown ca|handshake failure)|sslv3 alert/i.test(details)) {
+    return make('ETCD_TLS', 'the server rejected our client certificate', opts.tls?.cert ? 'check --cert/--key: the cluster must trust their CA' : 'the cluster requires client certificates: pass --cert and --key');
+  }
   if (/self[- ]signed|unable to (get|verify)|certificate|CERT_|UNABLE_TO/i.test(details) && !/client certificate/i.test(details)) {
     const why = /Hostname\/IP does not match|altnames|ERR_TLS_CERT_ALTNAME/i.test(details)
       ? 'the server certificate does not match the host name'
@@ -44,9 +47,6 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   }
   if (/wrong version number|packet length too long|http_request|WRONG_VERSION/i.test(details)) {
     return make('ETCD_TLS', 'TLS handshake failed: the endpoint does not speak TLS', 'use an http:// endpoint for this member');
-  }
-  if (/alert (bad certificate|certificate required|unknown ca|handshake failure)|sslv3 alert/i.test(details)) {
-    return make('ETCD_TLS', 'the server rejected our client certificate', opts.tls?.cert ? 'check --cert/--key: the cluster must trust their CA' : 'the cluster requires client certificates: pass --cert and --key');
   }
   if (e.code === grpc.status.UNAVAILABLE && /Connection dropped|Protocol error|ECONNRESET|socket hang up|Stream removed/i.test(details) && endpoint.startsWith('http:')) {
     return make('ETCD_UNREACHABLE', `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');

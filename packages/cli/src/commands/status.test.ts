@@ -1,0 +1,122 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { runCli } from '../testing.ts';
+
+type StatusDoc = {
+  verdict: string;
+  reasons: string[];
+  leader: string | null;
+  members: Array<Record<string, unknown> & { endpoint: string; id: string | null; error: string | null; errorCode: string | null; isLeader: boolean | null }>;
+};
+
+const statusJson = async (args: string[]) => {
+  const r = await runCli(['status', '-w', 'json', '--dial-timeout', '1s', '--command-timeout', '2s', ...args]);
+  assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+  return { code: r.code, doc: JSON.parse(r.stdout) as StatusDoc };
+};
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await fn();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 300));
+  } while (Date.now() < end);
+  return last;
+}
+
+describe('status against a real 3-member cluster', () => {
+  const cluster = useCluster({ members: 3 });
+  const all = () => ['--endpoints', cluster.get().endpoints.join(',')];
+
+  test('healthy: one leader, every row filled, exit 0', async () => {
+    const { code, doc } = await statusJson(all());
+    assert.equal(doc.verdict, 'healthy', doc.reasons.join('; '));
+    assert.equal(code, 0);
+    assert.equal(doc.members.length, 3);
+    assert.equal(doc.members.filter((m) => m.isLeader).length, 1);
+    for (const m of doc.members) {
+      for (const k of ['id', 'name', 'version', 'dbSize', 'dbSizeInUse', 'isLeader', 'leader', 'raftTerm', 'raftIndex', 'raftAppliedIndex', 'latencyMs']) {
+        assert.notEqual(m[k], null, `${m.endpoint} ${k}`);
+      }
+      assert.match(m.id!, /^[0-9a-f]+$/);
+      assert.equal(m.health, true);
+      assert.equal(m.error, null);
+    }
+    const table = await runCli(['status', ...all()]);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /ENDPOINT .* ID .* NAME .* APPLIED INDEX .* HEALTH .* LATENCY .* ERROR/);
+    assert.match(table.stdout, /verdict: healthy/);
+  });
+
+  test('--cluster discovers every member from one endpoint', async () => {
+    const { doc } = await statusJson(['--endpoints', cluster.get().endpoints[0]!, '--cluster']);
+    assert.deepEqual(doc.members.map((m) => m.endpoint).sort(), [...cluster.get().endpoints].sort());
+  });
+
+  test('a paused member is a row that times out within the command timeout; the command returns', async () => {
+    const c = cluster.get();
+    const victim = c.members[2]!;
+    await victim.pause();
+    try {
+      const started = Date.now();
+      const { code, doc } = await statusJson(all());
+      const elapsed = Date.now() - started;
+      assert.equal(code, 1);
+      const row = doc.members.find((m) => m.endpoint === victim.clientUrl)!;
+      assert.ok(['ETCD_TIMEOUT', 'ETCD_DIAL_TIMEOUT'].includes(row.errorCode!), JSON.stringify(row));
+      // A hang guard, not a speed check: dial (1 s) + call (2 s) bound every member, and they run concurrently.
+      assert.ok(elapsed < 15_000, `status took ${elapsed} ms`);
+      assert.equal(doc.verdict, 'degraded');
+    } finally {
+      await victim.resume();
+    }
+    await c.waitHealthy();
+  });
+
+  test('a killed follower: degraded, its row shows the error; restarted: healthy again', async () => {
+    const c = cluster.get();
+    const leader = await c.waitForLeader();
+    const follower = c.members.find((m) => m !== leader)!;
+    await follower.kill();
+    const { code, doc } = await statusJson(all());
+    assert.equal(code, 1);
+    assert.equal(doc.verdict, 'degraded');
+    const row = doc.members.find((m) => m.endpoint === follower.clientUrl)!;
+    assert.equal(row.errorCode, 'ETCD_UNREACHABLE');
+    assert.equal(row.error, 'connection refused');
+    assert.ok(doc.reasons.some((r) => r.includes('is down')));
+    await follower.start();
+    await c.waitHealthy();
+    const again = await eventually(() => statusJson(all()), (r) => r.doc.verdict === 'healthy');
+    assert.equal(again.doc.verdict, 'healthy', again.doc.reasons.join('; '));
+  });
+
+  test('the leader killed: a new leader is reported once etcd elects one', async () => {
+    const c = cluster.get();
+    const old = await c.waitForLeader();
+    const oldId = (await statusJson(all())).doc.leader;
+    await old.kill();
+    const after = await eventually(
+      () => statusJson(all()),
+      (r) => r.doc.leader !== null && r.doc.leader !== oldId,
+    );
+    assert.notEqual(after.doc.leader, oldId);
+    assert.equal(after.doc.verdict, 'degraded');
+    assert.equal(after.doc.members.filter((m) => m.isLeader).length, 1);
+    await old.start();
+    await c.waitHealthy();
+  });
+
+  test('two members killed: no quorum', async () => {
+    const c = cluster.get();
+    await c.members[0]!.kill();
+    await c.members[1]!.kill();
+    const { code, doc } = await statusJson(all());
+    assert.equal(code, 1);
+    assert.equal(doc.verdict, 'no quorum');
+    assert.match(doc.reasons[0]!, /only 1 of 3 voting members answer/);
+  });
+});

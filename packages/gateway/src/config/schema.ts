@@ -1,0 +1,290 @@
+import type { FieldSpec } from './fields.ts';
+
+/** ALGORITHMS lists the accepted `algorithm` values; `hash:*` take a key after a second colon where noted. */
+export const ALGORITHMS = ['round_robin', 'weighted', 'least_conn', 'random', 'hash:ip', 'hash:url', 'hash:path', 'hash:header:NAME', 'hash:cookie:NAME', 'hash:query:NAME'];
+
+/** BASIC_FIELDS are the keys of `[basic]`. */
+export const BASIC_FIELDS: Record<string, FieldSpec> = {
+  name: { kind: 'string', default: 'etcd-monitor-gateway', doc: 'name identifies this gateway in the `Via` header, logs and metrics.' },
+  error_template: { kind: 'string', doc: 'error_template is an HTML file (relative to the config file) served for gateway errors (502, 504, 404…); `{{status}}`, `{{message}}` and `{{request_id}}` are replaced.' },
+  pid_file: { kind: 'string', doc: 'pid_file is where the primary process writes its pid when it starts, so that `kill -HUP $(cat pid_file)` reloads; a file that cannot be written is logged and skipped.' },
+  upgrade_sock: { kind: 'string', doc: 'upgrade_sock is accepted for pingap compatibility and unused: this gateway reloads in place instead of handing sockets to a new binary.' },
+  user: { kind: 'string', doc: 'user is accepted for pingap compatibility and not applied: run the gateway under the account you want (systemd `User=`).' },
+  group: { kind: 'string', doc: 'group is accepted for pingap compatibility and not applied, like `user`.' },
+  threads: { kind: 'integer', default: 1, min: 0, max: 256, doc: 'threads is the number of worker processes sharing the listeners; 0 means one per CPU core.' },
+  grace_period: { kind: 'duration', default: '30s', aliases: ['graceful_shutdown_timeout'], doc: 'grace_period is how long shutdown waits for in-flight requests to finish before closing their connections.' },
+  admin_addr: { kind: 'string', default: '127.0.0.1:6188', doc: 'admin_addr is the admin listener (`/metrics`, `/health`, `/admin/*`); an empty string disables it.' },
+  admin_token: { kind: 'string', doc: 'admin_token is the bearer token the mutating admin API (`POST /admin/reload`) requires; without it (or the `GATEWAY_ADMIN_TOKEN` environment variable) those calls are refused.' },
+  watch: { kind: 'boolean', default: true, doc: 'watch reloads the config when its file changes.' },
+  log_level: { kind: 'string', default: 'info', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'log_level is the level of the structured (JSON) process log written to stderr.' },
+  max_header_size: { kind: 'size', default: '16KiB', doc: 'max_header_size is the largest request head (request line and headers) accepted from clients; larger ones get 400.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** UPSTREAM_FIELDS are the keys of `[upstreams.NAME]`. */
+export const UPSTREAM_FIELDS: Record<string, FieldSpec> = {
+  addrs: { kind: 'strings', required: true, doc: 'addrs lists the servers as `"host:port"` or `"host:port weight"`; a hostname is resolved by DNS (see `discovery`).' },
+  algorithm: { kind: 'string', default: 'round_robin', aliases: ['algo'], doc: `algorithm picks a server per request: ${ALGORITHMS.map((a) => `\`${a}\``).join(', ')}; \`round_robin\` honours weights smoothly (same as \`weighted\`).` },
+  discovery: { kind: 'string', oneOf: ['static', 'dns'], doc: 'discovery is `static` (addresses used as written) or `dns` (hostnames re-resolved every `update_frequency`, servers added and removed without a reload); the default is `dns` when any address is a hostname.' },
+  update_frequency: { kind: 'duration', default: '30s', doc: 'update_frequency is how often `dns` discovery re-resolves the hostnames.' },
+  sni: { kind: 'string', doc: 'sni is the TLS server name sent to `https` upstreams (default: the address host).' },
+  tls: { kind: 'boolean', default: false, doc: 'tls connects to the servers with TLS (https).' },
+  verify_cert: { kind: 'boolean', default: true, doc: 'verify_cert checks the certificates of TLS upstreams.' },
+  health_check: { kind: 'string', doc: 'health_check is an active check URL, `http://HOST/path`, `https://HOST/path` or `tcp://HOST`, run against every server (HOST is only sent as the Host header); query parameters `interval`, `timeout`, `success` and `failure` tune it.' },
+  connection_timeout: { kind: 'duration', default: '10s', doc: 'connection_timeout limits establishing a connection to a server; when it expires the request gets 502.' },
+  read_timeout: { kind: 'duration', default: '30s', doc: 'read_timeout limits waiting for the response head and between response body chunks; when it expires the request gets 504.' },
+  write_timeout: { kind: 'duration', default: '30s', doc: 'write_timeout limits the time between request body chunks sent upstream.' },
+  idle_timeout: { kind: 'duration', default: '60s', doc: 'idle_timeout closes pooled keep-alive connections idle for this long.' },
+  max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps the connections to each server (requests queue beyond it); 0 means no cap.' },
+  max_fails: { kind: 'integer', default: 3, min: 0, doc: 'max_fails consecutive failed requests (connect error, timeout, 5xx on retries) take a server out for `fail_timeout` (passive health); 0 disables passive health.' },
+  fail_timeout: { kind: 'duration', default: '10s', doc: 'fail_timeout is how long a server taken out by passive health stays out.' },
+  breaker_failures: { kind: 'integer', default: 0, min: 0, doc: 'breaker_failures opens the circuit breaker of a server after this many consecutive failures; 0 disables the consecutive rule.' },
+  breaker_failure_ratio: { kind: 'number', default: 0, min: 0, max: 1, doc: 'breaker_failure_ratio opens the breaker when the failure ratio within the last `breaker_window` requests reaches it; 0 disables the ratio rule.' },
+  breaker_window: { kind: 'integer', default: 20, min: 1, doc: 'breaker_window is the number of recent requests the failure ratio is computed over (the ratio is only judged once the window is full).' },
+  breaker_open_duration: { kind: 'duration', default: '30s', doc: 'breaker_open_duration is how long an open breaker refuses requests before letting probes through (half-open).' },
+  breaker_half_open_requests: { kind: 'integer', default: 1, min: 1, doc: 'breaker_half_open_requests is the number of probe requests a half-open breaker lets through; all must succeed to close it.' },
+  retries: { kind: 'integer', default: 1, min: 0, max: 10, doc: 'retries is how many times a request without a body is retried on another attempt after a connect failure or a reset reused connection.' },
+  ipv4_only: { kind: 'boolean', default: false, doc: 'ipv4_only resolves hostnames to IPv4 addresses only.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** LOCATION_FIELDS are the keys of `[locations.NAME]`. */
+export const LOCATION_FIELDS: Record<string, FieldSpec> = {
+  upstream: { kind: 'string', doc: 'upstream names the `[upstreams.NAME]` requests are proxied to; a location without one must answer from a plugin (e.g. `mock`).' },
+  host: { kind: 'string', doc: 'host matches the request host, comma-separated: `example.com` (exact), `*.example.com` (any subdomain) or `~regex`; empty matches every host.' },
+  path: { kind: 'string', default: '', doc: 'path matches the request path: `=/exact`, `/prefix` or `~regex`; empty matches every path.' },
+  headers: { kind: 'strings', default: [], doc: 'headers requires request headers: `"Name:value"` (exact), `"Name:~regex"` or `"Name"` (present).' },
+  query: { kind: 'strings', default: [], doc: 'query requires query parameters: `"name=value"`, `"name=~regex"` or `"name"` (present).' },
+  priority: { kind: 'integer', aliases: ['weight'], doc: 'priority overrides the default match order: a higher priority wins over any lower one (default order: see Routing).' },
+  plugins: { kind: 'strings', default: [], doc: 'plugins names the `[plugins.NAME]` run for this location, in this order unless their `priority` says otherwise.' },
+  rewrite: { kind: 'string', doc: 'rewrite changes the path sent upstream: `"REGEX REPLACEMENT"` (with `$1`/`$name` captures, like pingap) or a single `"/new"` that replaces the matched path prefix.' },
+  headers_add: { kind: 'strings', default: [], aliases: ['proxy_add_headers'], doc: 'headers_add appends `"Name:value"` headers to the upstream request.' },
+  headers_set: { kind: 'strings', default: [], aliases: ['proxy_set_headers'], doc: 'headers_set sets (replaces) `"Name:value"` headers on the upstream request.' },
+  headers_remove: { kind: 'strings', default: [], doc: 'headers_remove removes headers from the upstream request and, like nginx `proxy_hide_header`, from the response (e.g. `Server`).' },
+  response_headers_add: { kind: 'strings', default: [], doc: 'response_headers_add appends `"Name:value"` headers to the response.' },
+  response_headers_set: { kind: 'strings', default: [], doc: 'response_headers_set sets (replaces) `"Name:value"` headers on the response.' },
+  response_headers_remove: { kind: 'strings', default: [], doc: 'response_headers_remove removes headers from the response.' },
+  enable_reverse_proxy_headers: { kind: 'boolean', default: true, doc: 'enable_reverse_proxy_headers adds `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `Via` to the upstream request.' },
+  client_max_body_size: { kind: 'size', default: 0, doc: 'client_max_body_size rejects request bodies larger than this with 413; 0 means no limit.' },
+  buffer_request: { kind: 'boolean', default: false, doc: 'buffer_request reads the whole request body (up to `buffer_max_size`) before contacting the upstream, so a slow client does not hold an upstream connection.' },
+  buffer_response: { kind: 'boolean', default: false, doc: 'buffer_response reads the whole response (up to `buffer_max_size`) before sending it, so a slow client does not hold an upstream connection.' },
+  buffer_max_size: { kind: 'size', default: '1MiB', doc: 'buffer_max_size caps buffered bodies: a larger request gets 413, a larger response 502.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** SERVER_FIELDS are the keys of `[servers.NAME]`. */
+export const SERVER_FIELDS: Record<string, FieldSpec> = {
+  addr: { kind: 'string', required: true, doc: 'addr is the listen address `host:port`, or several separated by commas.' },
+  locations: { kind: 'strings', default: [], doc: 'locations names the `[locations.NAME]` this server routes to.' },
+  access_log: { kind: 'string', doc: 'access_log is either a file path (absolute or starting with `./`; written in `access_log_format`) or, as in pingap, a format written to stdout: a preset (`combined`, `common`, `short`, `tiny`, `json`) or a template with `{variables}`.' },
+  access_log_format: { kind: 'string', default: 'combined', doc: 'access_log_format is the format used when `access_log` is a file path.' },
+  access_log_rotate: { kind: 'string', default: '', oneOf: ['', 'hourly', 'daily'], doc: 'access_log_rotate starts a new access log file every hour or day (the old one is renamed with its period appended).' },
+  access_log_max_size: { kind: 'size', default: 0, doc: 'access_log_max_size starts a new access log file when the current one reaches this size; 0 means no size limit.' },
+  tls_cert: { kind: 'string', doc: 'tls_cert is a PEM certificate chain (file path or inline PEM); with `tls_key` the listener speaks TLS.' },
+  tls_key: { kind: 'string', doc: 'tls_key is the PEM private key (file path or inline PEM) of `tls_cert`.' },
+  enabled_h2: { kind: 'boolean', default: true, doc: 'enabled_h2 offers HTTP/2: by ALPN on TLS listeners, and as h2c with prior knowledge on plain ones (HTTP/1.1 keeps working).' },
+  keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long.' },
+  request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
+  headers_timeout: { kind: 'duration', default: '60s', doc: 'headers_timeout limits receiving the request head from a client (slowloris protection).' },
+  max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps open client connections per worker; 0 means no cap.' },
+  reuse_port: { kind: 'boolean', default: false, doc: 'reuse_port is accepted for pingap compatibility; workers always share listeners through node:cluster.' },
+  threads: { kind: 'integer', min: 0, doc: 'threads is accepted for pingap compatibility; the worker count is `basic.threads`.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** PLUGIN_COMMON_FIELDS are the keys every `[plugins.NAME]` accepts; each plugin adds its own (see its README). */
+export const PLUGIN_COMMON_FIELDS: Record<string, FieldSpec> = {
+  category: { kind: 'string', doc: 'category is the plugin type (`request_id`, `mock`, …); it defaults to the plugin entry name.' },
+  priority: { kind: 'integer', default: 0, doc: 'priority orders plugins within a location: higher runs first; equal priorities keep the location list order.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** BasicConfig is `[basic]` once read. */
+export interface BasicConfig {
+  /** name identifies this gateway in `Via`, logs and metrics. */
+  name: string;
+  /** error_template is the path of the HTML error page template. */
+  error_template?: string;
+  /** pid_file is where the primary writes its pid. */
+  pid_file?: string;
+  /** upgrade_sock is accepted for pingap compatibility. */
+  upgrade_sock?: string;
+  /** user is accepted for pingap compatibility. */
+  user?: string;
+  /** group is accepted for pingap compatibility. */
+  group?: string;
+  /** threads is the worker count (0: one per core). */
+  threads: number;
+  /** grace_period is the drain time on shutdown, in ms. */
+  grace_period: number;
+  /** admin_addr is the admin listener address, empty when disabled. */
+  admin_addr: string;
+  /** admin_token guards the mutating admin API. */
+  admin_token?: string;
+  /** watch reloads on file changes. */
+  watch: boolean;
+  /** log_level is the process log level. */
+  log_level: string;
+  /** max_header_size is the largest request head in bytes. */
+  max_header_size: number;
+  /** remark is a note. */
+  remark?: string;
+}
+
+/** UpstreamConfig is one `[upstreams.NAME]` once read; durations are in ms. */
+export interface UpstreamConfig {
+  /** addrs lists `host:port [weight]`. */
+  addrs: string[];
+  /** algorithm is the balancing algorithm. */
+  algorithm: string;
+  /** discovery is `static` or `dns`. */
+  discovery: 'static' | 'dns';
+  /** update_frequency is the DNS re-resolve interval. */
+  update_frequency: number;
+  /** sni is the TLS server name. */
+  sni?: string;
+  /** tls connects with TLS. */
+  tls: boolean;
+  /** verify_cert checks upstream certificates. */
+  verify_cert: boolean;
+  /** health_check is the active check URL. */
+  health_check?: string;
+  /** connection_timeout limits connecting. */
+  connection_timeout: number;
+  /** read_timeout limits waiting for response data. */
+  read_timeout: number;
+  /** write_timeout limits sending request data. */
+  write_timeout: number;
+  /** idle_timeout closes idle pooled connections. */
+  idle_timeout: number;
+  /** max_connections caps connections per server (0: none). */
+  max_connections: number;
+  /** max_fails is the passive health threshold. */
+  max_fails: number;
+  /** fail_timeout is how long passive health keeps a server out. */
+  fail_timeout: number;
+  /** breaker_failures is the consecutive-failure trip count. */
+  breaker_failures: number;
+  /** breaker_failure_ratio is the failure-ratio trip level. */
+  breaker_failure_ratio: number;
+  /** breaker_window is the ratio's window in requests. */
+  breaker_window: number;
+  /** breaker_open_duration is the open time before half-open. */
+  breaker_open_duration: number;
+  /** breaker_half_open_requests is the number of half-open probes. */
+  breaker_half_open_requests: number;
+  /** retries is the retry count for body-less requests. */
+  retries: number;
+  /** ipv4_only restricts DNS to IPv4. */
+  ipv4_only: boolean;
+  /** remark is a note. */
+  remark?: string;
+}
+
+/** LocationConfig is one `[locations.NAME]` once read. */
+export interface LocationConfig {
+  /** upstream names the upstream. */
+  upstream?: string;
+  /** host is the host match. */
+  host?: string;
+  /** path is the path match. */
+  path: string;
+  /** headers are header matches. */
+  headers: string[];
+  /** query are query parameter matches. */
+  query: string[];
+  /** priority overrides the default order. */
+  priority?: number;
+  /** plugins names the plugins. */
+  plugins: string[];
+  /** rewrite is the path rewrite rule. */
+  rewrite?: string;
+  /** headers_add appends upstream request headers. */
+  headers_add: string[];
+  /** headers_set sets upstream request headers. */
+  headers_set: string[];
+  /** headers_remove removes request (and response) headers. */
+  headers_remove: string[];
+  /** response_headers_add appends response headers. */
+  response_headers_add: string[];
+  /** response_headers_set sets response headers. */
+  response_headers_set: string[];
+  /** response_headers_remove removes response headers. */
+  response_headers_remove: string[];
+  /** enable_reverse_proxy_headers adds X-Forwarded-* and Via. */
+  enable_reverse_proxy_headers: boolean;
+  /** client_max_body_size caps request bodies (0: none). */
+  client_max_body_size: number;
+  /** buffer_request buffers request bodies. */
+  buffer_request: boolean;
+  /** buffer_response buffers responses. */
+  buffer_response: boolean;
+  /** buffer_max_size caps buffered bodies. */
+  buffer_max_size: number;
+  /** remark is a note. */
+  remark?: string;
+}
+
+/** ServerConfig is one `[servers.NAME]` once read. */
+export interface ServerConfig {
+  /** addr is the listen address list. */
+  addr: string;
+  /** locations names the locations. */
+  locations: string[];
+  /** access_log is a path or a format. */
+  access_log?: string;
+  /** access_log_format is the format for a file access log. */
+  access_log_format: string;
+  /** access_log_rotate is the time rotation. */
+  access_log_rotate: '' | 'hourly' | 'daily';
+  /** access_log_max_size is the size rotation. */
+  access_log_max_size: number;
+  /** tls_cert is the certificate (path or PEM). */
+  tls_cert?: string;
+  /** tls_key is the key (path or PEM). */
+  tls_key?: string;
+  /** enabled_h2 offers HTTP/2. */
+  enabled_h2: boolean;
+  /** keepalive_timeout is the client idle timeout. */
+  keepalive_timeout: number;
+  /** request_timeout limits a whole request. */
+  request_timeout: number;
+  /** headers_timeout limits a request head. */
+  headers_timeout: number;
+  /** max_connections caps client connections. */
+  max_connections: number;
+  /** reuse_port is accepted for compatibility. */
+  reuse_port: boolean;
+  /** threads is accepted for compatibility. */
+  threads?: number;
+  /** remark is a note. */
+  remark?: string;
+}
+
+/** PluginConfig is one `[plugins.NAME]`: the common keys plus the plugin's own. */
+export interface PluginConfig {
+  /** category is the plugin type. */
+  category: string;
+  /** priority orders plugins within a location. */
+  priority: number;
+  /** options are the plugin's own keys, as written. */
+  options: Record<string, unknown>;
+}
+
+/** GatewayConfig is a whole validated gateway config. */
+export interface GatewayConfig {
+  /** basic holds process-wide settings. */
+  basic: BasicConfig;
+  /** upstreams by name. */
+  upstreams: Record<string, UpstreamConfig>;
+  /** locations by name, in file order. */
+  locations: Record<string, LocationConfig>;
+  /** servers by name. */
+  servers: Record<string, ServerConfig>;
+  /** plugins by name. */
+  plugins: Record<string, PluginConfig>;
+  /** errorTemplate is the loaded error page template, when `basic.error_template` is set. */
+  errorTemplate?: string;
+  /** source is the file the config was read from, when it was. */
+  source?: string;
+}

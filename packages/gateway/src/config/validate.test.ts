@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatIssue } from './fields.ts';
+import { parseConfigText, readConfigFile } from './load.ts';
+import { parseAlgorithm, parseHealthCheck, parseRewrite, parseServerAddr } from './validate.ts';
+
+const example = fileURLToPath(new URL('../testdata/pingap-example.toml', import.meta.url));
+const text = readFileSync(example, 'utf8');
+const errors = (t: string) => parseConfigText(t).issues.map(formatIssue);
+
+test('the issue example loads with defaults filled in', () => {
+  const { config, issues, warnings } = readConfigFile(example);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(warnings, []);
+  assert.equal(config.basic.name, 'pingap-go');
+  assert.equal(config.basic.threads, 4);
+  assert.equal(config.basic.admin_addr, '127.0.0.1:6188');
+  const up = config.upstreams.backend_api!;
+  assert.equal(up.connection_timeout, 10_000);
+  assert.equal(up.idle_timeout, 90_000);
+  assert.equal(up.discovery, 'static');
+  assert.equal(config.locations.api_v1!.rewrite, '/');
+  assert.deepEqual(config.plugins.request_id, { category: 'request_id', priority: 0, options: { header: 'X-Request-Id', algorithm: 'uuid', size: 21, trust_incoming: true } });
+  assert.match(config.errorTemplate ?? '', /\{\{status\}\}/);
+});
+
+test('a misspelt upstream is reported with its path and a did-you-mean hint', () => {
+  assert.deepEqual(errors(text.replace('upstream = "backend_api"', 'upstream = "backend_ap"')), [
+    'locations.api_v1.upstream: unknown upstream "backend_ap" (did you mean "backend_api"?)',
+  ]);
+});
+
+test('the unreduced example names the undefined plugins', () => {
+  const issues = errors(text.replace('plugins = ["request_id"]', 'plugins = ["jwt_auth", "rate_limit", "request_id"]'));
+  assert.deepEqual(issues, [
+    'locations.api_v1.plugins[0]: unknown plugin "jwt_auth" (define it under [plugins.jwt_auth])',
+    'locations.api_v1.plugins[1]: unknown plugin "rate_limit" (define it under [plugins.rate_limit])',
+  ]);
+});
+
+test('every error is collected, not only the first', () => {
+  const bad = `
+[basic]
+thread = 2
+[upstreams.a]
+addrs = ["127.0.0.1:99999", "127.0.0.1:80 heavy"]
+algorithm = "round_robbin"
+connection_timeout = "ten seconds"
+health_check = "ftp://x/health"
+[locations.l]
+upstream = "a"
+path = "api"
+host = "*.exa*mple.com"
+rewrite = "^/(unclosed /$1"
+headers_add = ["NoColon"]
+[servers.s]
+addr = "127.0.0.1"
+locations = ["m"]
+access_log = "{hostt} {status}"
+[plugins.p]
+category = "request_idd"
+[sever.x]
+`;
+  assert.deepEqual(errors(bad), [
+    'sever: unknown section (did you mean "servers"?)',
+    'basic.thread: unknown key (did you mean "threads"?)',
+    'upstreams.a.connection_timeout: "ten seconds" is not a duration (use a number with a unit, such as 500ms, 5s, 1m or 2h)',
+    'upstreams.a.addrs[0]: port 99999 in "127.0.0.1:99999" is out of range (write "127.0.0.1:8080" or "127.0.0.1:8080 10" (weight 10))',
+    'upstreams.a.addrs[1]: weight "heavy" in "127.0.0.1:80 heavy" is not an integer between 1 and 10000 (write "127.0.0.1:8080" or "127.0.0.1:8080 10" (weight 10))',
+    'upstreams.a.algorithm: unknown algorithm "round_robbin" (did you mean "round_robin"?)',
+    'upstreams.a.health_check: unsupported scheme "ftp:" (use http://, https:// or tcp://) (accepted parameters: interval, check_frequency, timeout, connection_timeout, read_timeout, success, failure)',
+    'plugins.p.category: unknown plugin category "request_idd" (did you mean "request_id"?)',
+    'locations.l.path: "api" does not start with "/" (write "/prefix", "=/exact" or "~regex")',
+    'locations.l.host: "*.exa*mple.com" is not a valid wildcard (only a leading "*." is allowed, such as "*.example.com")',
+    'locations.l.rewrite: invalid regex "^/(unclosed": Invalid regular expression: /^/(unclosed/: Unterminated group (write "REGEX REPLACEMENT", such as "^/api/(.*)$ /$1")',
+    'locations.l.headers_add[0]: "NoColon" is not "Name:value" (write "Name:value")',
+    'servers.s.addr: "127.0.0.1" has no port (write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080")',
+    'servers.s.locations[0]: unknown location "m" (did you mean "l"?)',
+    'servers.s.access_log: unknown access log variable {hostt} (did you mean "host"?)',
+  ]);
+});
+
+test('a TOML syntax error points at its line and column', () => {
+  const [issue] = parseConfigText('[basic\nname = 1', { source: 'gw.toml' }).issues;
+  assert.match(issue!.path, /^gw\.toml:1:\d+$/);
+  assert.match(issue!.message, /TOML syntax error/);
+});
+
+test('a missing error template is a warning, not an error', () => {
+  const r = parseConfigText(text.replace('error.html', 'missing.html'), { baseDir: '/nonexistent' });
+  assert.deepEqual(r.issues, []);
+  assert.equal(r.warnings[0]!.path, 'basic.error_template');
+});
+
+test('parsers for addresses, algorithms, health checks and rewrites', () => {
+  assert.deepEqual(parseServerAddr('127.0.0.1:8001 5'), { host: '127.0.0.1', port: 8001, weight: 5 });
+  assert.deepEqual(parseServerAddr('[::1]:81'), { host: '::1', port: 81, weight: 1 });
+  assert.deepEqual(parseServerAddr('api.internal'), { host: 'api.internal', port: 80, weight: 1 });
+  assert.deepEqual(parseAlgorithm('hash:cookie:sid'), { kind: 'hash', on: 'cookie', key: 'sid' });
+  assert.deepEqual(parseAlgorithm('weighted'), { kind: 'round_robin' });
+  assert.equal(typeof parseAlgorithm('hash:header'), 'string');
+  const hc = parseHealthCheck('http://api.local/health?interval=2s&success=1&failure=2&x=1', (s) => Number.parseFloat(s) * 1000);
+  assert.deepEqual(hc, { protocol: 'http', hostHeader: 'api.local', path: '/health?x=1', interval: 2000, timeout: 3000, success: 1, failure: 2 });
+  const rw = parseRewrite('^/api/(?<rest>.*)$ /v2/$rest');
+  assert.ok(typeof rw !== 'string');
+  assert.equal('/api/users'.replace(rw.regex!, rw.replacement), '/v2/users');
+});

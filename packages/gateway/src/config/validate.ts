@@ -1,0 +1,348 @@
+import { isIP } from 'node:net';
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PluginDefinition } from '../plugins/plugin.ts';
+import { builtinPlugins } from '../plugins/index.ts';
+import { parseHeaderLine } from '../proxy/headers.ts';
+import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
+import { readFields, type ConfigIssue } from './fields.ts';
+import { closeMatch, didYouMean } from './suggest.ts';
+import {
+  ALGORITHMS,
+  BASIC_FIELDS,
+  LOCATION_FIELDS,
+  PLUGIN_COMMON_FIELDS,
+  SERVER_FIELDS,
+  UPSTREAM_FIELDS,
+  type BasicConfig,
+  type GatewayConfig,
+  type LocationConfig,
+  type PluginConfig,
+  type ServerConfig,
+  type UpstreamConfig,
+} from './schema.ts';
+
+/** ServerAddr is one parsed `addrs` entry. */
+export interface ServerAddr {
+  /** host is the hostname or IP (without brackets). */
+  host: string;
+  /** port is the TCP port. */
+  port: number;
+  /** weight is the relative share of requests (default 1). */
+  weight: number;
+}
+
+/** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS). */
+export function parseServerAddr(text: string, tls = false): ServerAddr | string {
+  const parts = text.trim().split(/\s+/);
+  if (parts.length > 2 || parts[0] === '') return `"${text}" is not "host:port" or "host:port weight"`;
+  let weight = 1;
+  if (parts[1] !== undefined) {
+    weight = Number(parts[1]);
+    if (!Number.isInteger(weight) || weight < 1 || weight > 10_000) return `weight "${parts[1]}" in "${text}" is not an integer between 1 and 10000`;
+  }
+  const hp = parts[0]!;
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(hp) ?? /^([^:\s]+)(?::(\d+))?$/.exec(hp);
+  if (!m) return `"${hp}" is not "host:port"`;
+  const port = m[2] === undefined ? (tls ? 443 : 80) : Number(m[2]);
+  if (port < 1 || port > 65535) return `port ${port} in "${hp}" is out of range`;
+  if (!isIP(m[1]!) && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(m[1]!)) return `"${m[1]}" is not an IP address or hostname`;
+  return { host: m[1]!, port, weight };
+}
+
+/** Algorithm is a parsed `algorithm` value. */
+export interface Algorithm {
+  /** kind is the balancing family. */
+  kind: 'round_robin' | 'least_conn' | 'random' | 'hash';
+  /** on is what a hash is computed from. */
+  on?: 'ip' | 'url' | 'path' | 'header' | 'cookie' | 'query';
+  /** key is the header, cookie or query parameter name. */
+  key?: string;
+}
+
+/** parseAlgorithm reads an `algorithm` value such as `round_robin` or `hash:header:X-User`. */
+export function parseAlgorithm(text: string): Algorithm | string {
+  if (text === 'round_robin' || text === 'weighted') return { kind: 'round_robin' };
+  if (text === 'least_conn' || text === 'random') return { kind: text };
+  const m = /^hash:(ip|url|path|header|cookie|query)(?::(.+))?$/.exec(text);
+  if (!m) return `unknown algorithm "${text}"`;
+  const on = m[1] as NonNullable<Algorithm['on']>;
+  const keyed = on === 'header' || on === 'cookie' || on === 'query';
+  if (keyed && !m[2]) return `"${text}" needs a name: hash:${on}:NAME`;
+  if (!keyed && m[2]) return `"${text}" takes no name`;
+  return keyed ? { kind: 'hash', on, key: m[2]! } : { kind: 'hash', on };
+}
+
+/** HealthCheckSpec is a parsed `health_check` URL. */
+export interface HealthCheckSpec {
+  /** protocol is http, https or tcp. */
+  protocol: 'http' | 'https' | 'tcp';
+  /** hostHeader is the Host sent by http checks. */
+  hostHeader: string;
+  /** path is the path and query (without tuning parameters) requested. */
+  path: string;
+  /** interval between checks, in ms. */
+  interval: number;
+  /** timeout of one check, in ms. */
+  timeout: number;
+  /** success is the number of consecutive passes that bring a server back. */
+  success: number;
+  /** failure is the number of consecutive failures that take a server out. */
+  failure: number;
+}
+
+const HC_PARAMS = ['interval', 'check_frequency', 'timeout', 'connection_timeout', 'read_timeout', 'success', 'failure'];
+
+/** parseHealthCheck reads a `health_check` URL with its tuning query parameters (pingap's `check_frequency`, `connection_timeout`, `read_timeout` are accepted). */
+export function parseHealthCheck(text: string, parseDur: (s: string) => number): HealthCheckSpec | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL`;
+  }
+  const protocol = url.protocol.slice(0, -1);
+  if (protocol !== 'http' && protocol !== 'https' && protocol !== 'tcp') return `unsupported scheme "${url.protocol}" (use http://, https:// or tcp://)`;
+  const spec: HealthCheckSpec = { protocol, hostHeader: url.host, path: '/', interval: 10_000, timeout: 3_000, success: 2, failure: 3 };
+  const rest = new URLSearchParams();
+  for (const [k, v] of url.searchParams) {
+    try {
+      if (k === 'interval' || k === 'check_frequency') spec.interval = parseDur(v);
+      else if (k === 'timeout' || k === 'connection_timeout' || k === 'read_timeout') spec.timeout = parseDur(v);
+      else if (k === 'success' || k === 'failure') {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) return `${k}=${v} must be a positive integer`;
+        spec[k] = n;
+      } else rest.append(k, v);
+    } catch {
+      return `${k}=${v} is not a duration (such as 5s)`;
+    }
+  }
+  const q = rest.toString();
+  spec.path = (url.pathname || '/') + (q ? `?${q}` : '');
+  return spec;
+}
+
+/** checkRegex reports whether a pattern compiles, returning the error message when it does not. */
+function regexError(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** parseRewrite reads `rewrite`: `"REGEX REPLACEMENT"` or a single replacement for the matched prefix. */
+export function parseRewrite(text: string): { regex?: RegExp; replacement: string } | string {
+  const t = text.trim();
+  const i = t.search(/\s/);
+  if (i < 0) return { replacement: t };
+  const pattern = t.slice(0, i);
+  const err = regexError(pattern);
+  if (err) return `invalid regex "${pattern}": ${err}`;
+  // pingap writes named captures as `$name`; JavaScript's replace wants `$<name>`.
+  const replacement = t.slice(i).trim().replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, '$<$1>').replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$<$1>');
+  return { regex: new RegExp(pattern), replacement };
+}
+
+const TOP_LEVEL = ['basic', 'upstreams', 'locations', 'servers', 'plugins'];
+
+function table(raw: unknown, path: string, issues: ConfigIssue[]): Record<string, unknown> {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push({ path, message: 'expected a table of named entries' });
+    return {};
+  }
+  return raw as Record<string, unknown>;
+}
+
+function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needValue = true): void {
+  list.forEach((h, i) => {
+    const p = parseHeaderLine(h, needValue);
+    if (typeof p === 'string') issues.push({ path: `${path}[${i}]`, message: p, hint: needValue ? 'write "Name:value"' : 'write "Name"' });
+  });
+}
+
+/** ValidationResult is a typed config with its errors (the config is only usable when there are none) and warnings. */
+export interface ValidationResult {
+  /** config is the typed config, complete only when `issues` is empty. */
+  config: GatewayConfig;
+  /** issues are the errors that make the config unusable. */
+  issues: ConfigIssue[];
+  /** warnings are problems the gateway works around. */
+  warnings: ConfigIssue[];
+}
+
+/** ValidateOptions says where relative paths start and which plugins exist. */
+export interface ValidateOptions {
+  /** baseDir resolves relative paths such as `error_template` (default: the current directory). */
+  baseDir?: string;
+  /** plugins are the known plugin types (default: the built-ins). */
+  plugins?: ReadonlyMap<string, PluginDefinition>;
+}
+
+/** validateConfig checks a parsed TOML document and returns the typed config and every issue found (the config is only usable when there are none). */
+export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptions = {}): ValidationResult {
+  const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const plugins = opts.plugins ?? builtinPlugins;
+  const baseDir = opts.baseDir ?? process.cwd();
+  for (const key of Object.keys(raw)) {
+    if (!TOP_LEVEL.includes(key)) issues.push({ path: key, message: 'unknown section', hint: didYouMean(key, TOP_LEVEL) ?? '' });
+  }
+
+  const basic = readFields(raw.basic ?? {}, BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
+
+  const upstreams: Record<string, UpstreamConfig> = {};
+  for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {
+    const path = `upstreams.${name}`;
+    const u = readFields(value, UPSTREAM_FIELDS, path, issues) as unknown as UpstreamConfig;
+    let hostnames = false;
+    (u.addrs ?? []).forEach((a, i) => {
+      const p = parseServerAddr(a, u.tls);
+      if (typeof p === 'string') issues.push({ path: `${path}.addrs[${i}]`, message: p, hint: 'write "127.0.0.1:8080" or "127.0.0.1:8080 10" (weight 10)' });
+      else if (!isIP(p.host)) hostnames = true;
+    });
+    if (u.addrs && u.addrs.length === 0) issues.push({ path: `${path}.addrs`, message: 'is empty', hint: 'list at least one "host:port"' });
+    const alg = parseAlgorithm(u.algorithm ?? 'round_robin');
+    if (typeof alg === 'string') issues.push({ path: `${path}.algorithm`, message: alg, hint: didYouMean(u.algorithm, ALGORITHMS) ?? '' });
+    u.discovery ??= hostnames ? 'dns' : 'static';
+    if (u.health_check) {
+      const hc = parseHealthCheck(u.health_check, (s) => {
+        const n = Number(s);
+        if (Number.isFinite(n)) return n * 1000;
+        const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(s);
+        if (!m) throw new Error('bad duration');
+        return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+      });
+      if (typeof hc === 'string') issues.push({ path: `${path}.health_check`, message: hc, hint: `accepted parameters: ${HC_PARAMS.join(', ')}` });
+    }
+    upstreams[name] = u;
+  }
+
+  const pluginConfigs: Record<string, PluginConfig> = {};
+  for (const [name, value] of Object.entries(table(raw.plugins, 'plugins', issues))) {
+    const path = `plugins.${name}`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      issues.push({ path, message: 'expected a table' });
+      continue;
+    }
+    const v = value as Record<string, unknown>;
+    const category = typeof v.category === 'string' ? v.category : name;
+    const def = plugins.get(category);
+    if (!def) {
+      issues.push({
+        path: typeof v.category === 'string' ? `${path}.category` : path,
+        message: `unknown plugin category "${category}"`,
+        hint: didYouMean(category, plugins.keys()) ?? 'no plugins are available',
+      });
+      continue;
+    }
+    const common = readFields(Object.fromEntries(Object.entries(v).filter(([k]) => k in PLUGIN_COMMON_FIELDS)), PLUGIN_COMMON_FIELDS, path, issues);
+    const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS)));
+    const options = readFields(own, def.fields, path, issues);
+    // readFields suggests only among the plugin's own keys; the common ones are valid too.
+    def.validate?.(options, path, issues);
+    pluginConfigs[name] = { category, priority: Number(common.priority ?? 0), options };
+  }
+
+  const locations: Record<string, LocationConfig> = {};
+  const upstreamNames = Object.keys(upstreams);
+  const rawPluginNames = Object.keys(table(raw.plugins, 'plugins', []));
+  for (const [name, value] of Object.entries(table(raw.locations, 'locations', issues))) {
+    const path = `locations.${name}`;
+    const l = readFields(value, LOCATION_FIELDS, path, issues) as unknown as LocationConfig;
+    if (l.upstream !== undefined && !upstreams[l.upstream] && !(raw.upstreams as Record<string, unknown> | undefined)?.[l.upstream]) {
+      issues.push({ path: `${path}.upstream`, message: `unknown upstream "${l.upstream}"`, hint: closeMatch(l.upstream, upstreamNames) ?? `define it under [upstreams.${l.upstream}]` });
+    }
+    (l.plugins ?? []).forEach((p, i) => {
+      if (!rawPluginNames.includes(p)) {
+        issues.push({ path: `${path}.plugins[${i}]`, message: `unknown plugin "${p}"`, hint: closeMatch(p, rawPluginNames) ?? `define it under [plugins.${p}]` });
+      }
+    });
+    if (l.path) {
+      const kind = l.path[0];
+      if (kind === '~') {
+        const err = regexError(l.path.slice(1));
+        if (err) issues.push({ path: `${path}.path`, message: `invalid regex: ${err}` });
+      } else {
+        const p = kind === '=' ? l.path.slice(1) : l.path;
+        if (!p.startsWith('/')) issues.push({ path: `${path}.path`, message: `"${l.path}" does not start with "/"`, hint: 'write "/prefix", "=/exact" or "~regex"' });
+      }
+    }
+    for (const h of (l.host ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (h.startsWith('~')) {
+        const err = regexError(h.slice(1));
+        if (err) issues.push({ path: `${path}.host`, message: `invalid regex "${h}": ${err}` });
+      } else if (h.includes('*') && !/^\*\.[^*]+$/.test(h)) {
+        issues.push({ path: `${path}.host`, message: `"${h}" is not a valid wildcard`, hint: 'only a leading "*." is allowed, such as "*.example.com"' });
+      }
+    }
+    if (l.rewrite !== undefined) {
+      const r = parseRewrite(l.rewrite);
+      if (typeof r === 'string') issues.push({ path: `${path}.rewrite`, message: r, hint: 'write "REGEX REPLACEMENT", such as "^/api/(.*)$ /$1"' });
+    }
+    (l.headers ?? []).forEach((h, i) => {
+      const p = parseHeaderLine(h, false);
+      if (typeof p === 'string') issues.push({ path: `${path}.headers[${i}]`, message: p, hint: 'write "Name:value", "Name:~regex" or "Name"' });
+      else if (p.value.startsWith('~') && regexError(p.value.slice(1))) issues.push({ path: `${path}.headers[${i}]`, message: `invalid regex: ${regexError(p.value.slice(1))}` });
+    });
+    (l.query ?? []).forEach((q, i) => {
+      const eq = q.indexOf('=');
+      if (q === '' || eq === 0) issues.push({ path: `${path}.query[${i}]`, message: `"${q}" has no parameter name`, hint: 'write "name=value", "name=~regex" or "name"' });
+      else if (eq > 0 && q[eq + 1] === '~' && regexError(q.slice(eq + 2))) issues.push({ path: `${path}.query[${i}]`, message: `invalid regex: ${regexError(q.slice(eq + 2))}` });
+    });
+    checkHeaders(l.headers_add ?? [], `${path}.headers_add`, issues);
+    checkHeaders(l.headers_set ?? [], `${path}.headers_set`, issues);
+    checkHeaders(l.headers_remove ?? [], `${path}.headers_remove`, issues, false);
+    checkHeaders(l.response_headers_add ?? [], `${path}.response_headers_add`, issues);
+    checkHeaders(l.response_headers_set ?? [], `${path}.response_headers_set`, issues);
+    checkHeaders(l.response_headers_remove ?? [], `${path}.response_headers_remove`, issues, false);
+    locations[name] = l;
+  }
+
+  const servers: Record<string, ServerConfig> = {};
+  const locationNames = Object.keys(table(raw.locations, 'locations', []));
+  const listenBy = new Map<string, string>();
+  for (const [name, value] of Object.entries(table(raw.servers, 'servers', issues))) {
+    const path = `servers.${name}`;
+    const s = readFields(value, SERVER_FIELDS, path, issues) as unknown as ServerConfig;
+    for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
+      const p = parseServerAddr(a);
+      if (typeof p === 'string' || !/:\d+$/.test(a)) issues.push({ path: `${path}.addr`, message: typeof p === 'string' ? p : `"${a}" has no port`, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
+      else if (listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
+      else listenBy.set(a, name);
+    }
+    (s.locations ?? []).forEach((l, i) => {
+      if (!locationNames.includes(l)) issues.push({ path: `${path}.locations[${i}]`, message: `unknown location "${l}"`, hint: closeMatch(l, locationNames) ?? `define it under [locations.${l}]` });
+    });
+    if (s.access_log !== undefined && s.access_log !== '') {
+      const fmt = isLogPath(s.access_log) ? (s.access_log_format ?? 'combined') : s.access_log;
+      compileAccessLogFormat(fmt, `${path}.${isLogPath(s.access_log) ? 'access_log_format' : 'access_log'}`, issues);
+    }
+    if ((s.tls_cert === undefined) !== (s.tls_key === undefined)) {
+      issues.push({ path: `${path}.${s.tls_cert === undefined ? 'tls_cert' : 'tls_key'}`, message: 'is missing', hint: 'TLS needs both tls_cert and tls_key' });
+    }
+    for (const k of ['tls_cert', 'tls_key'] as const) {
+      const v = s[k];
+      if (v !== undefined && !v.includes('-----BEGIN') && !existsSync(resolve(baseDir, v))) issues.push({ path: `${path}.${k}`, message: `file "${v}" does not exist` });
+    }
+    servers[name] = s;
+  }
+  if (Object.keys(servers).length === 0 && raw.servers === undefined) {
+    issues.push({ path: 'servers', message: 'no server is defined', hint: 'add [servers.main] with addr = "0.0.0.0:8080" and locations = [...]' });
+  }
+
+  const config: GatewayConfig = { basic, upstreams, locations, servers, plugins: pluginConfigs };
+  if (basic.error_template) {
+    const file = resolve(baseDir, basic.error_template);
+    try {
+      config.errorTemplate = readFileSync(file, 'utf8');
+    } catch {
+      // A missing page must not keep a gateway down: the built-in page is served instead.
+      warnings.push({ path: 'basic.error_template', message: `cannot read "${basic.error_template}" (looked at ${file}); the built-in error page is used`, hint: 'give a path relative to the config file' });
+    }
+  }
+  return { config, issues, warnings };
+}

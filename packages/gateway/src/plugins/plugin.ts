@@ -1,0 +1,93 @@
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { ConfigIssue, FieldSpec } from '../config/fields.ts';
+import type { HeaderList } from '../proxy/headers.ts';
+
+/** PluginResponse is an answer a plugin gives instead of the upstream. */
+export interface PluginResponse {
+  /** status is the HTTP status code. */
+  status: number;
+  /** headers are the response headers. */
+  headers?: Record<string, string | string[]>;
+  /** body is the response body. */
+  body?: string | Buffer;
+}
+
+/** ResponseHead is the status and headers of a response about to be sent; response hooks may change them. */
+export interface ResponseHead {
+  /** status is the HTTP status code. */
+  status: number;
+  /** headers are the response headers, lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** UpstreamRequest is the request about to be sent upstream; `proxyUpstream` hooks may change it. */
+export interface UpstreamRequest {
+  /** method is the HTTP method sent upstream. */
+  method: string;
+  /** path is the path and query sent upstream. */
+  path: string;
+  /** headers are the request headers sent upstream. */
+  headers: HeaderList;
+}
+
+/** RequestContext is what every hook sees of one request. */
+export interface RequestContext {
+  /** req is the client request (HTTP/1.1 or HTTP/2 compatibility request). */
+  readonly req: IncomingMessage | Http2ServerRequest;
+  /** method is the request method. */
+  readonly method: string;
+  /** host is the request host without port, lower-case. */
+  readonly host: string;
+  /** path is the request path without the query; request hooks may change it (it is sent upstream after the location's rewrite). */
+  path: string;
+  /** query is the query string including its `?`, or empty. */
+  query: string;
+  /** clientIp is the address of the client. */
+  readonly clientIp: string;
+  /** scheme is `http` or `https`. */
+  readonly scheme: 'http' | 'https';
+  /** requestId is the request's id once a plugin (request_id) assigned one, else empty. */
+  requestId: string;
+  /** server is the name of the server that accepted the request. */
+  readonly server: string;
+  /** location is the name of the matched location. */
+  readonly location: string;
+  /** status is the response status once known, else 0. */
+  status: number;
+  /** state is a scratch space plugins share within one request. */
+  state: Record<string, unknown>;
+}
+
+/** HookResult is what a hook returns: nothing (go on), `'stop'` (skip the remaining plugins of this step) or, in request steps, an answer. */
+export type HookResult = void | 'stop' | PluginResponse;
+
+/** Plugin is one configured plugin instance; every hook is optional and may return a promise. */
+export interface Plugin {
+  /** earlyRequest runs first for a matched request, before any `request` hook. */
+  earlyRequest?(ctx: RequestContext): HookResult | Promise<HookResult>;
+  /** request runs before the upstream is chosen; it may change the request or answer it. */
+  request?(ctx: RequestContext): HookResult | Promise<HookResult>;
+  /** proxyUpstream runs with the upstream request built; it may change its method, path and headers or answer instead. */
+  proxyUpstream?(ctx: RequestContext, upstream: UpstreamRequest): HookResult | Promise<HookResult>;
+  /** upstreamResponse runs on the upstream's response head. */
+  upstreamResponse?(ctx: RequestContext, head: ResponseHead): void | 'stop';
+  /** response runs on every response head (proxied or answered by a plugin or the gateway) before it is sent. */
+  response?(ctx: RequestContext, head: ResponseHead): void | 'stop';
+  /** log runs once the response has finished or the client went away. */
+  log?(ctx: RequestContext): void;
+}
+
+/** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. */
+export interface PluginDefinition {
+  /** category is the value of `category` selecting this plugin. */
+  category: string;
+  /** description is one sentence for the configuration reference. */
+  description: string;
+  /** fields are the plugin's own option keys. */
+  fields: Record<string, FieldSpec>;
+  /** validate checks option values beyond their types; options have defaults applied. */
+  validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[]): void;
+  /** create builds an instance from validated options. */
+  create(options: Record<string, unknown>, name: string): Plugin;
+}

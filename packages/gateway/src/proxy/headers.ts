@@ -1,0 +1,77 @@
+/** HOP_BY_HOP are the headers that describe one connection and are never forwarded (RFC 9110 §7.6.1), plus `proxy-connection` and `http2-settings`. */
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+
+/** HeaderList is an ordered list of request headers kept as a flat `[name, value, …]` array, the shape undici sends without copying. */
+export class HeaderList {
+  /** raw is the flat array of names and values. */
+  readonly raw: string[];
+
+  constructor(raw: string[] = []) {
+    this.raw = raw;
+  }
+
+  /** get returns the first value of a header (case-insensitive), or undefined. */
+  get(name: string): string | undefined {
+    const n = name.toLowerCase();
+    for (let i = 0; i < this.raw.length; i += 2) if (this.raw[i]!.toLowerCase() === n) return this.raw[i + 1];
+    return undefined;
+  }
+
+  /** add appends a header, keeping existing ones of the same name. */
+  add(name: string, value: string): void {
+    this.raw.push(name, value);
+  }
+
+  /** remove deletes every header of that name. */
+  remove(name: string): void {
+    const n = name.toLowerCase();
+    let w = 0;
+    for (let i = 0; i < this.raw.length; i += 2) {
+      if (this.raw[i]!.toLowerCase() === n) continue;
+      this.raw[w++] = this.raw[i]!;
+      this.raw[w++] = this.raw[i + 1]!;
+    }
+    this.raw.length = w;
+  }
+
+  /** set replaces every header of that name with one value. */
+  set(name: string, value: string): void {
+    this.remove(name);
+    this.raw.push(name, value);
+  }
+}
+
+/** HeaderLine is a parsed `"Name:value"` config entry. */
+export interface HeaderLine {
+  /** name is the header name as written. */
+  name: string;
+  /** lower is the lower-case name. */
+  lower: string;
+  /** value is the header value, trimmed. */
+  value: string;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** parseHeaderLine reads `"Name:value"` (or `"Name: value"`); it returns an error message for a malformed entry. */
+export function parseHeaderLine(line: string, needValue = true): HeaderLine | string {
+  const i = line.indexOf(':');
+  const name = (i < 0 ? line : line.slice(0, i)).trim();
+  const value = i < 0 ? '' : line.slice(i + 1).trim();
+  if (!TOKEN.test(name)) return `"${line}" has no valid header name`;
+  if (needValue && i < 0) return `"${line}" is not "Name:value"`;
+  if (/[\r\n\0]/.test(value)) return `"${line}" has a control character in its value`;
+  return { name, lower: name.toLowerCase(), value };
+}
+
+/** connectionTokens returns the lower-case header names a `Connection` header lists, which are hop-by-hop for that message. */
+export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const s = Array.isArray(value) ? value.join(',') : value;
+  const out = new Set<string>();
+  for (const t of s.split(',')) {
+    const v = t.trim().toLowerCase();
+    if (v && v !== 'close' && v !== 'keep-alive') out.add(v);
+  }
+  return out.size ? out : undefined;
+}

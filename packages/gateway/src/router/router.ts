@@ -1,0 +1,206 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** RouteSpec is what the router needs of one location. */
+export interface RouteSpec<T> {
+  /** name identifies the route in errors and tests. */
+  name: string;
+  /** host is the comma-separated host patterns (`a.com`, `*.a.com`, `~regex`), empty for any host. */
+  host?: string;
+  /** path is `=/exact`, `/prefix`, `~regex` or empty for any path. */
+  path: string;
+  /** headers are `Name:value`, `Name:~regex` or `Name` matches. */
+  headers: string[];
+  /** query are `name=value`, `name=~regex` or `name` matches. */
+  query: string[];
+  /** priority, when set, outranks the default order. */
+  priority?: number;
+  /** data is returned on a match. */
+  data: T;
+}
+
+interface ValueMatcher {
+  name: string;
+  exact?: string;
+  regex?: RegExp;
+}
+
+/** PathKind is how a route matches the path. */
+export type PathKind = 'exact' | 'prefix' | 'regex' | 'any';
+
+/** Route is a compiled route; `score` orders candidates. */
+export interface Route<T> {
+  /** name is the location name. */
+  readonly name: string;
+  /** pathKind is how the path matched. */
+  readonly pathKind: PathKind;
+  /** pathValue is the exact path, prefix or regex source. */
+  readonly pathValue: string;
+  /** pathRegex is the compiled path regex for `regex` routes. */
+  readonly pathRegex?: RegExp;
+  /** score orders candidates: higher wins. */
+  readonly score: number;
+  /** order is the declaration index, the final tie-breaker. */
+  readonly order: number;
+  /** data is the caller's payload. */
+  readonly data: T;
+  readonly headers: ValueMatcher[];
+  readonly query: ValueMatcher[];
+}
+
+interface Bucket<T> {
+  exact: Map<string, Route<T>[]>;
+  prefixes: Map<string, Route<T>[]>;
+  prefixLengths: number[];
+  regexes: Route<T>[];
+  any: Route<T>[];
+}
+
+const newBucket = <T>(): Bucket<T> => ({ exact: new Map(), prefixes: new Map(), prefixLengths: [], regexes: [], any: [] });
+
+function valueMatcher(name: string, value: string | undefined): ValueMatcher {
+  if (value === undefined) return { name };
+  if (value.startsWith('~')) return { name, regex: new RegExp(value.slice(1)) };
+  return { name, exact: value };
+}
+
+const PATH_RANK: Record<PathKind, number> = { exact: 3, prefix: 2, regex: 1, any: 0 };
+const HOST_RANK = { exact: 3, wildcard: 2, regex: 1, any: 0 };
+
+/**
+ * routeScore is the default order, most specific first: explicit priority, then path kind (exact > prefix > regex > none),
+ * then path length, then host kind (exact > wildcard > regex > none) and length, then the number of header/query matches.
+ * The weights keep each criterion strictly above the next (path length ≤ 9999, host length ≤ 999, matches ≤ 9).
+ */
+export function routeScore(priority: number, pathKind: PathKind, pathLen: number, hostKind: keyof typeof HOST_RANK, hostLen: number, matches: number): number {
+  return priority * 1e12 + PATH_RANK[pathKind] * 1e10 + Math.min(pathLen, 9999) * 1e5 + HOST_RANK[hostKind] * 1e4 + Math.min(hostLen, 999) * 10 + Math.min(matches, 9);
+}
+
+function byScore<T>(a: Route<T>, b: Route<T>): number {
+  return b.score - a.score || a.order - b.order;
+}
+
+/**
+ * Router picks the location for a request. It is compiled once per config: hosts go into exact, wildcard-suffix and regex
+ * buckets, and within a bucket paths into an exact map, a prefix map probed once per distinct prefix length, and a regex list,
+ * so a request is checked against only the locations that can match it.
+ */
+export class Router<T> {
+  private readonly exactHosts = new Map<string, Bucket<T>>();
+  private readonly wildcardHosts: { suffix: string; bucket: Bucket<T> }[] = [];
+  private readonly regexHosts: { re: RegExp; bucket: Bucket<T> }[] = [];
+  private readonly anyHost: Bucket<T> = newBucket();
+  /** size is the number of routes compiled. */
+  readonly size: number;
+
+  constructor(specs: RouteSpec<T>[]) {
+    this.size = specs.length;
+    specs.forEach((spec, order) => {
+      const headers = spec.headers.map((h) => {
+        const i = h.indexOf(':');
+        return valueMatcher((i < 0 ? h : h.slice(0, i)).trim().toLowerCase(), i < 0 ? undefined : h.slice(i + 1).trim());
+      });
+      const query = spec.query.map((q) => {
+        const i = q.indexOf('=');
+        return valueMatcher(i < 0 ? q : q.slice(0, i), i < 0 ? undefined : q.slice(i + 1));
+      });
+      let pathKind: PathKind = 'any';
+      let pathValue = '';
+      if (spec.path.startsWith('=')) [pathKind, pathValue] = ['exact', spec.path.slice(1)];
+      else if (spec.path.startsWith('~')) [pathKind, pathValue] = ['regex', spec.path.slice(1)];
+      else if (spec.path !== '' && spec.path !== '/') [pathKind, pathValue] = ['prefix', spec.path];
+      // "/" as a prefix matches everything, so it ranks as "any path".
+      else if (spec.path === '/') [pathKind, pathValue] = ['any', '/'];
+      const pathRegex = pathKind === 'regex' ? new RegExp(pathValue) : undefined;
+      const hosts = (spec.host ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+      if (hosts.length === 0) hosts.push('');
+      for (const host of hosts) {
+        const hostKind = host === '' ? 'any' : host.startsWith('~') ? 'regex' : host.startsWith('*.') ? 'wildcard' : 'exact';
+        const score = routeScore(spec.priority ?? 0, pathKind, pathKind === 'regex' || pathKind === 'any' ? 0 : pathValue.length, hostKind, host.length, headers.length + query.length);
+        const route: Route<T> = { name: spec.name, pathKind, pathValue, score, order, data: spec.data, headers, query, ...(pathRegex ? { pathRegex } : {}) };
+        let bucket: Bucket<T>;
+        if (hostKind === 'any') bucket = this.anyHost;
+        else if (hostKind === 'exact') {
+          bucket = this.exactHosts.get(host) ?? newBucket();
+          this.exactHosts.set(host, bucket);
+        } else if (hostKind === 'wildcard') {
+          const suffix = host.slice(1);
+          let w = this.wildcardHosts.find((x) => x.suffix === suffix);
+          if (!w) this.wildcardHosts.push((w = { suffix, bucket: newBucket() }));
+          bucket = w.bucket;
+        } else {
+          const src = host.slice(1);
+          let r = this.regexHosts.find((x) => x.re.source === src);
+          if (!r) this.regexHosts.push((r = { re: new RegExp(src, 'i'), bucket: newBucket() }));
+          bucket = r.bucket;
+        }
+        if (pathKind === 'exact') push(bucket.exact, pathValue, route);
+        else if (pathKind === 'prefix') {
+          push(bucket.prefixes, pathValue, route);
+          if (!bucket.prefixLengths.includes(pathValue.length)) bucket.prefixLengths.push(pathValue.length);
+        } else if (pathKind === 'regex') bucket.regexes.push(route);
+        else bucket.any.push(route);
+      }
+    });
+    for (const b of this.buckets()) {
+      b.prefixLengths.sort((x, y) => y - x);
+      for (const list of b.exact.values()) list.sort(byScore);
+      for (const list of b.prefixes.values()) list.sort(byScore);
+      b.regexes.sort(byScore);
+      b.any.sort(byScore);
+    }
+  }
+
+  private *buckets(): Iterable<Bucket<T>> {
+    yield this.anyHost;
+    yield* this.exactHosts.values();
+    for (const w of this.wildcardHosts) yield w.bucket;
+    for (const r of this.regexHosts) yield r.bucket;
+  }
+
+  /** match returns the best route for a request, or undefined; `host` is lower-case without port, `search` the query without `?`. */
+  match(host: string, path: string, headers: IncomingHttpHeaders, search: string): Route<T> | undefined {
+    let best: Route<T> | undefined;
+    let params: URLSearchParams | undefined;
+    const consider = (list: Route<T>[] | undefined) => {
+      if (!list) return;
+      // Lists are sorted best first, so the first route that passes is the best of its list.
+      for (const r of list) {
+        if (best && byScore(r, best) >= 0) return;
+        if (r.pathRegex && !r.pathRegex.test(path)) continue;
+        if (r.headers.length && !r.headers.every((m) => test(m, headers[m.name]))) continue;
+        if (r.query.length) {
+          params ??= new URLSearchParams(search);
+          if (!r.query.every((m) => test(m, params!.get(m.name) ?? undefined))) continue;
+        }
+        best = r;
+        return;
+      }
+    };
+    const probe = (b: Bucket<T>) => {
+      consider(b.exact.get(path));
+      for (const len of b.prefixLengths) if (len <= path.length) consider(b.prefixes.get(path.slice(0, len)));
+      consider(b.regexes);
+      consider(b.any);
+    };
+    const exact = this.exactHosts.get(host);
+    if (exact) probe(exact);
+    for (const w of this.wildcardHosts) if (host.endsWith(w.suffix)) probe(w.bucket);
+    for (const r of this.regexHosts) if (r.re.test(host)) probe(r.bucket);
+    probe(this.anyHost);
+    return best;
+  }
+}
+
+function push<T>(map: Map<string, Route<T>[]>, key: string, route: Route<T>): void {
+  const list = map.get(key);
+  if (list) list.push(route);
+  else map.set(key, [route]);
+}
+
+function test(m: ValueMatcher, v: string | string[] | undefined): boolean {
+  if (v === undefined) return false;
+  const s = Array.isArray(v) ? v.join(', ') : v;
+  if (m.exact !== undefined) return s === m.exact;
+  if (m.regex) return m.regex.test(s);
+  return true;
+}
