@@ -13,3 +13,5 @@ export { describeGrpcError } from './grpc-errors.ts';
 export { idToHex, hexToDecimal } from './ids.ts';
 export { inspectCluster, judge, LAG_THRESHOLD, type ClusterView, type MemberRow, type Verdict, type InspectOptions } from './cluster.ts';
 export { saveSnapshot, type SnapshotInfo } from './snapshot.ts';
+export * as prom from './prom/index.ts';
+export { rowsFromEtcdctl, parseEtcdctlJson, type EtcdctlOutputs } from './etcdctl-json.ts';

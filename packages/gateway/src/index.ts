@@ -1,1 +1,8 @@
-export {};
+export { Gateway, type GatewayOptions, type ReloadResult } from './gateway.ts';
+export { readConfigFile, loadConfigFile, parseConfigText, ConfigError } from './config/load.ts';
+export { validateConfig, type ValidationResult } from './config/validate.ts';
+export { formatIssue, type ConfigIssue } from './config/fields.ts';
+export type { GatewayConfig } from './config/schema.ts';
+export type { Plugin, PluginDefinition, RequestContext } from './plugins/plugin.ts';
+export { builtinPlugins } from './plugins/index.ts';
+export { runGateway } from './run.ts';

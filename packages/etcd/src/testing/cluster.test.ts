@@ -113,20 +113,37 @@ describe('a 3-member cluster', () => {
 describe('a TLS cluster', () => {
   const cluster = useCluster({ members: 2, tls: true });
 
-  test('etcdctl with the certificates works, without the CA it fails', async () => {
+  test('etcdctl with the certificates works, without the CA or the client certificate it fails', async () => {
     const c = cluster.get();
     assert.ok(c.tls);
     assert.ok(c.endpoints.every((e) => e.startsWith('https://127.0.0.1:')));
     const ok = await c.etcdctl(['put', 'k', 'v'], { timeoutMs: 5_000 });
     assert.equal(ok.code, 0, ok.stderr);
-    const noCa = await c.etcdctl(['get', 'k', `--cert=${c.tls.certFile}`, `--key=${c.tls.keyFile}`], { tls: false, timeoutMs: 3_000 });
+    const m = c.members[0];
+    const endpoints = [m.clientUrl];
+    // etcdctl only says "context deadline exceeded"; the reason is in the server's log.
+    const noCa = await c.etcdctl(['get', 'k', `--cert=${c.tls.certFile}`, `--key=${c.tls.keyFile}`], { endpoints, tls: false, timeoutMs: 2_000 });
     assert.notEqual(noCa.code, 0, `etcdctl without --cacert succeeded: ${noCa.stdout}`);
-    const noClientCert = await c.etcdctl(['get', 'k', `--cacert=${c.tls.caFile}`], { tls: false, timeoutMs: 3_000 });
+    assert.match(m.logTail(50), /rejected connection.*tls: bad certificate/);
+    const noClientCert = await c.etcdctl(['get', 'k', `--cacert=${c.tls.caFile}`], { endpoints, tls: false, timeoutMs: 2_000 });
     assert.notEqual(noClientCert.code, 0, `etcdctl without a client certificate succeeded: ${noClientCert.stdout}`);
+    assert.match(m.logTail(50), /rejected connection.*client didn't provide a certificate/);
     // Metrics stay plain http so scrapers in tests need no certificates.
-    const res = await fetch(c.members[0].metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(m.metricsUrl, { signal: AbortSignal.timeout(5_000) });
     assert.equal(res.status, 200);
     await res.body?.cancel();
+  });
+});
+
+describe('a TLS cluster with auth', () => {
+  const cluster = useCluster({ members: 1, tls: true, auth: true });
+
+  test('the CN=root client certificate alone is root, and a password login overrides it', async () => {
+    const c = cluster.get();
+    const certOnly = await c.etcdctl(['put', 'k', 'v'], { user: '', timeoutMs: 5_000 });
+    assert.equal(certOnly.code, 0, certOnly.stderr);
+    const reader = await c.etcdctl(['put', 'k', 'w'], { user: 'reader', timeoutMs: 5_000 });
+    assert.match(reader.stderr, /permission denied/);
   });
 });
 

@@ -13,7 +13,7 @@ import type { RunResult } from './processes.ts';
 import { parseEndpointStatus } from './status.ts';
 import type { EndpointStatus } from './status.ts';
 
-/** StartClusterOptions shape the cluster startCluster starts. */
+/** StartClusterOptions configure startCluster; every field is optional. */
 export interface StartClusterOptions {
   /** members is how many etcd members to start (default 3). */
   members?: number;
@@ -55,9 +55,13 @@ export interface TestClusterTls {
 
 /** TestClusterAuth are the credentials of an auth-enabled test cluster. */
 export interface TestClusterAuth {
+  /** rootUser has the root role. */
   rootUser: 'root';
+  /** rootPassword is random per cluster. */
   rootPassword: string;
+  /** readUser has the readonly role: read on every key, nothing else. */
   readUser: 'reader';
+  /** readPassword is random per cluster. */
   readPassword: string;
 }
 

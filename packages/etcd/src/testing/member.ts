@@ -148,10 +148,9 @@ export class EtcdMember implements TestMember {
     const child = this.child;
     if (child === undefined || this.state === 'stopped') return;
     this.exitExpected = true;
-    const wasPaused = this.state === 'paused';
+    // A frozen process would only act on SIGTERM once it runs again.
+    if (this.state === 'paused') { try { child.kill('SIGCONT'); } catch { /* already gone */ } }
     try { child.kill(signal); } catch { /* already gone */ }
-    // A stopped process only acts on SIGTERM once it runs again.
-    if (wasPaused) { try { child.kill('SIGCONT'); } catch { /* already gone */ } }
     if (await waitForExit(child, signal === 'SIGKILL' ? 5_000 : STOP_GRACE_MS)) return;
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
     if (!(await waitForExit(child, 5_000))) throw new Error(`etcd member ${this.describe()} did not exit after SIGKILL`);

@@ -14,7 +14,7 @@ function installExitHandler(): void {
   // 'exit' handlers must be synchronous: signals and rmSync are.
   process.on('exit', () => {
     for (const pid of livePids) {
-      // A SIGSTOPped process would only die on SIGKILL anyway, but SIGCONT first keeps its state sane for the kernel's reaper.
+      // SIGCONT first, so a member frozen by pause() is never left behind frozen should the SIGKILL not land.
       try { process.kill(pid, 'SIGCONT'); } catch { /* already gone */ }
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }

@@ -1,0 +1,405 @@
+import http from 'node:http';
+import https from 'node:https';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { dirname } from 'node:path';
+import { AppError } from '@etcd-monitor/core';
+import type { GatewayConfig, ServerConfig } from './config/schema.ts';
+import { formatIssue, type ConfigIssue } from './config/fields.ts';
+import { readConfigFile } from './config/load.ts';
+import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
+import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
+import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
+import { GatewayMetrics } from './observability/gateway-metrics.ts';
+import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
+import { createAdminServer } from './admin/admin.ts';
+
+/** GatewayOptions are what a gateway needs besides its config. */
+export interface GatewayOptions {
+  /** configFile is where reloads read from; without it only `reload(config)` can change the config. */
+  configFile?: string;
+  /** log receives structured process logs (default: JSON lines on stderr at `basic.log_level`). */
+  log?: Logger;
+  /** accessLogStream receives access logs configured as a format rather than a file (default: stdout). */
+  accessLogStream?: NodeJS.WritableStream;
+  /** admin starts the admin listener when `basic.admin_addr` is set (default true; cluster workers pass false). */
+  admin?: boolean;
+}
+
+/** ReloadResult tells whether a reload took effect and, if not, why. */
+export interface ReloadResult {
+  /** ok is true when the new config is live. */
+  ok: boolean;
+  /** issues are the validation errors of a rejected config. */
+  issues: ConfigIssue[];
+  /** ms is how long validating, compiling and swapping took. */
+  ms: number;
+}
+
+type AnyServer = http.Server | https.Server | http2.Http2SecureServer | net.Server;
+
+interface Listener {
+  addr: string;
+  kind: string;
+  server: AnyServer;
+  serverName: string;
+  sockets: Set<net.Socket>;
+  sessions: Set<http2.ServerHttp2Session>;
+  bound: net.AddressInfo | undefined;
+  h1: http.Server | undefined;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(addr.trim());
+  if (!m) throw new AppError('GW_LISTEN', `cannot listen on "${addr}"`, { hint: 'write host:port' });
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+function listenerKind(sc: ServerConfig): string {
+  return `${sc.tls_cert ? 'tls' : 'plain'}:${sc.enabled_h2 ? 'h2' : 'h1'}`;
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+/** Gateway is a running reverse proxy: its listeners, the live runtime (swapped atomically on reload) and the admin listener. */
+export class Gateway {
+  /** runtime is the live compiled config; each request reads it once when it starts. */
+  runtime!: Runtime;
+  /** metrics are the gateway's Prometheus metrics. */
+  readonly metrics: GatewayMetrics;
+  /** log is the structured process log. */
+  readonly log: Logger;
+  private readonly listeners = new Map<string, Listener>();
+  private readonly sinks = new Map<string, AccessLogSink>();
+  private readonly opts: GatewayOptions;
+  private admin: http.Server | undefined;
+  private adminAddr = '';
+  private reloading: Promise<ReloadResult> | undefined;
+  private stopping = false;
+  private readonly unsubscribe: () => void;
+
+  private constructor(opts: GatewayOptions, log: Logger) {
+    this.opts = opts;
+    this.log = log;
+    const self = this;
+    this.metrics = new GatewayMetrics({
+      *upstreamServers() {
+        for (const up of self.runtime?.upstreams.values() ?? [])
+          for (const s of up.servers) yield { upstream: up.name, server: s.key, healthy: up.available(s, Date.now()), breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures };
+      },
+      *openConnections() {
+        const counts = new Map<string, number>();
+        for (const l of self.listeners.values()) counts.set(l.serverName, (counts.get(l.serverName) ?? 0) + l.sockets.size);
+        yield* counts;
+      },
+    });
+    // Connect times come from undici's diagnostics channels, which cost nothing per request on reused connections.
+    const starts = new WeakMap<object, number>();
+    const before = (m: unknown) => starts.set((m as { connectParams: object }).connectParams, performance.now());
+    const connected = (m: unknown) => {
+      const p = (m as { connectParams: { host?: string; hostname?: string; port?: string } }).connectParams;
+      const t = starts.get(p);
+      if (t !== undefined) this.metrics.upstreamConnect.child(`${p.hostname ?? p.host}:${p.port}`).observe((performance.now() - t) / 1000);
+    };
+    subscribe('undici:client:beforeConnect', before);
+    subscribe('undici:client:connected', connected);
+    this.unsubscribe = () => {
+      unsubscribe('undici:client:beforeConnect', before);
+      unsubscribe('undici:client:connected', connected);
+    };
+  }
+
+  /** start compiles a validated config, opens its listeners and the admin listener, and starts health checks. */
+  static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+    const log = opts.log ?? createLogger(config.basic.log_level as LogLevel);
+    const gw = new Gateway(opts, log);
+    try {
+      await gw.apply(config);
+      if (opts.admin !== false && config.basic.admin_addr) await gw.openAdmin(config.basic.admin_addr);
+    } catch (err) {
+      await gw.stop(0);
+      throw err;
+    }
+    log.info({ servers: Object.keys(config.servers), addresses: gw.addresses() }, 'gateway started');
+    return gw;
+  }
+
+  /** addresses lists the bound address of every listener by server name (useful with port 0). */
+  addresses(): Record<string, { host: string; port: number }[]> {
+    const out: Record<string, { host: string; port: number }[]> = {};
+    for (const l of this.listeners.values()) if (l.bound) (out[l.serverName] ??= []).push({ host: l.bound.address, port: l.bound.port });
+    return out;
+  }
+
+  /** port returns the first bound port of a server. */
+  port(serverName: string): number {
+    const a = this.addresses()[serverName]?.[0];
+    if (!a) throw new AppError('GW_NO_SERVER', `no listener for server "${serverName}"`);
+    return a.port;
+  }
+
+  /** adminPort returns the admin listener's port, or 0 when it is off. */
+  adminPort(): number {
+    const a = this.admin?.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  private sink = (path: string, sc: ServerConfig): AccessLogSink => {
+    const key = path || '-';
+    let s = this.sinks.get(key);
+    if (!s) {
+      s = path ? new FileAccessLog(path, sc.access_log_rotate, sc.access_log_max_size) : new StreamAccessLog(this.opts.accessLogStream ?? process.stdout);
+      this.sinks.set(key, s);
+    }
+    return s;
+  };
+
+  /** apply compiles a config and makes it live: new listeners open before old ones close, and the runtime swap is one assignment. */
+  private async apply(config: GatewayConfig): Promise<void> {
+    const previous = this.runtime as Runtime | undefined;
+    const rt = compileRuntime(config, this.metrics, this.sink, previous);
+    const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
+    await Promise.all(fresh.map((u) => u.ready));
+    const wanted = new Map<string, { name: string; sc: ServerConfig }>();
+    for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) wanted.set(a, { name, sc });
+    const opened: Listener[] = [];
+    const baseDir = config.source ? dirname(config.source) : process.cwd();
+    try {
+      for (const [addr, { name, sc }] of wanted) {
+        const cur = this.listeners.get(addr);
+        if (cur && cur.kind === listenerKind(sc)) continue;
+        if (cur) {
+          // The same address with another protocol cannot be opened beside the old socket, so the old one goes first.
+          await this.closeListener(cur, 0);
+          this.listeners.delete(addr);
+        }
+        opened.push(await this.openListener(addr, name, sc, baseDir));
+      }
+    } catch (err) {
+      for (const l of opened) await this.closeListener(l, 0);
+      for (const u of fresh) await u.destroy();
+      throw err;
+    }
+    for (const l of opened) this.listeners.set(l.addr, l);
+    for (const [addr, { name, sc }] of wanted) {
+      const l = this.listeners.get(addr)!;
+      l.serverName = name;
+      this.tune(l, sc, baseDir);
+    }
+    this.runtime = rt;
+    for (const u of fresh) u.start();
+    this.metrics.lastReloadSeconds = Date.now() / 1000;
+    for (const [addr, l] of this.listeners) {
+      if (wanted.has(addr)) continue;
+      this.listeners.delete(addr);
+      void this.closeListener(l, config.basic.grace_period);
+    }
+    if (previous) {
+      for (const u of previous.upstreams.values()) if (![...rt.upstreams.values()].includes(u)) void u.close();
+    }
+  }
+
+  private tune(l: Listener, sc: ServerConfig, baseDir: string): void {
+    const h1 = l.h1 ?? (l.server instanceof http.Server ? l.server : undefined);
+    const targets = [h1, l.server instanceof http.Server ? undefined : l.server].filter(Boolean) as (http.Server | net.Server)[];
+    for (const s of targets) {
+      if (s instanceof http.Server || (s as http.Server).keepAliveTimeout !== undefined) {
+        const hs = s as http.Server;
+        hs.keepAliveTimeout = sc.keepalive_timeout;
+        hs.headersTimeout = sc.headers_timeout;
+        hs.requestTimeout = sc.request_timeout;
+      }
+      if (sc.max_connections > 0) s.maxConnections = sc.max_connections;
+    }
+    if (sc.tls_cert && sc.tls_key && 'setSecureContext' in l.server) {
+      (l.server as https.Server).setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
+    }
+  }
+
+  private async openListener(addr: string, name: string, sc: ServerConfig, baseDir: string): Promise<Listener> {
+    const { host, port } = splitAddr(addr);
+    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as AnyServer, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1: undefined };
+    const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+      const rt = this.runtime;
+      const srv = rt.servers.get(l.serverName);
+      if (!srv) {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end('503 Service Unavailable\n');
+        return;
+      }
+      // While draining, requests already on a connection are served, and the connection closes after them.
+      if (this.stopping && req.httpVersion !== '2.0') (res as http.ServerResponse).shouldKeepAlive = false;
+      handleRequest(rt, srv, req, res);
+    };
+    const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+      const rt = this.runtime;
+      const srv = rt.servers.get(l.serverName);
+      if (!srv) return socket.destroy();
+      handleUpgrade(rt, srv, req, socket, head);
+    };
+    const maxHeaderSize = this.runtime?.config.basic.max_header_size ?? 16384;
+    const h1opts: http.ServerOptions = { maxHeaderSize, requireHostHeader: true, joinDuplicateHeaders: false };
+    const onClientError = (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+      // Malformed, oversized and ambiguous requests all get 400 and a closed connection; none reaches an upstream.
+      if (socket.writable && !(err.code === 'ECONNRESET')) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    };
+    const track = (s: net.Socket) => {
+      l.sockets.add(s);
+      s.once('close', () => l.sockets.delete(s));
+    };
+    if (sc.tls_cert && sc.tls_key) {
+      const tlsOpts = { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) };
+      if (sc.enabled_h2) {
+        const s = http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, maxSessionMemory: 64, settings: { maxHeaderListSize: maxHeaderSize } });
+        s.on('request', onRequest);
+        s.on('upgrade', onUpgrade);
+        s.on('session', (sess) => {
+          l.sessions.add(sess);
+          sess.once('close', () => l.sessions.delete(sess));
+        });
+        s.on('secureConnection', track);
+        l.server = s;
+      } else {
+        const s = https.createServer({ ...tlsOpts, ...h1opts }, onRequest);
+        s.on('upgrade', onUpgrade);
+        s.on('clientError', onClientError);
+        s.on('secureConnection', track);
+        l.server = s;
+      }
+    } else {
+      const h1 = http.createServer(h1opts, onRequest);
+      h1.on('upgrade', onUpgrade);
+      h1.on('clientError', onClientError);
+      l.h1 = h1;
+      if (sc.enabled_h2) {
+        // h2c with prior knowledge: the first bytes of a connection say which protocol it speaks.
+        const h2 = http2.createServer({ settings: { maxHeaderListSize: maxHeaderSize } });
+        h2.on('request', onRequest);
+        h2.on('session', (sess) => {
+          l.sessions.add(sess);
+          sess.once('close', () => l.sessions.delete(sess));
+        });
+        const front = net.createServer({ noDelay: true }, (sock) => {
+          track(sock);
+          sock.once('readable', () => {
+            const first: Buffer | null = sock.read();
+            if (first === null) return void sock.once('readable', () => sock.destroy());
+            sock.unshift(first);
+            const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
+            (isH2 ? h2 : h1).emit('connection', sock);
+          });
+        });
+        l.server = front;
+      } else {
+        h1.on('connection', track);
+        l.server = h1;
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (err: Error) => reject(new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' }));
+      l.server.once('error', onErr);
+      l.server.listen({ host, port }, () => {
+        l.server.off('error', onErr);
+        resolve();
+      });
+    });
+    l.bound = l.server.address() as net.AddressInfo;
+    return l;
+  }
+
+  /** closeListener stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
+  private async closeListener(l: Listener, graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => l.server.close(() => resolve()));
+    for (const sess of l.sessions) sess.close();
+    (l.h1 ?? (l.server instanceof http.Server ? l.server : undefined))?.closeIdleConnections();
+    const idle = setInterval(() => (l.h1 ?? (l.server instanceof http.Server ? l.server : undefined))?.closeIdleConnections(), 50);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      closed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    clearInterval(idle);
+    for (const s of l.sockets) s.destroy();
+    for (const sess of l.sessions) sess.destroy();
+    await closed;
+  }
+
+  /** reload validates a config and makes it live; a rejected one is logged and counted and the old one stays. Concurrent calls are serialised. */
+  async reload(next?: GatewayConfig): Promise<ReloadResult> {
+    const run = async (): Promise<ReloadResult> => {
+      const t0 = performance.now();
+      let config = next;
+      let issues: ConfigIssue[] = [];
+      if (!config) {
+        if (!this.opts.configFile) issues = [{ path: 'config', message: 'the gateway was started without a config file' }];
+        else {
+          try {
+            const r = readConfigFile(this.opts.configFile);
+            issues = r.issues;
+            config = r.config;
+          } catch (err) {
+            issues = [{ path: this.opts.configFile, message: (err as Error).message }];
+          }
+        }
+      }
+      if (issues.length === 0 && config) {
+        try {
+          await this.apply(config);
+        } catch (err) {
+          issues = [{ path: 'servers', message: (err as Error).message }];
+        }
+      }
+      const ms = performance.now() - t0;
+      if (issues.length) {
+        this.metrics.reloads.inc(['failure']);
+        this.log.error({ errors: issues.map(formatIssue) }, 'config reload rejected; the previous config stays live');
+        return { ok: false, issues, ms };
+      }
+      this.metrics.reloads.inc(['success']);
+      this.log.info({ ms: Math.round(ms * 10) / 10 }, 'config reloaded');
+      return { ok: true, issues: [], ms };
+    };
+    const prev = this.reloading ?? Promise.resolve();
+    const p = prev.then(run, run);
+    this.reloading = p;
+    return p;
+  }
+
+  private async openAdmin(addr: string): Promise<void> {
+    const { host, port } = splitAddr(addr);
+    const s = createAdminServer(this);
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', (err) => reject(new AppError('GW_LISTEN', `basic.admin_addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code}`, { cause: err, hint: 'pick a free port or set admin_addr = "" to disable the admin listener' })));
+      s.listen({ host, port }, resolve);
+    });
+    this.admin = s;
+    this.adminAddr = addr;
+  }
+
+  /** adminToken is the token the mutating admin API requires, if any. */
+  adminToken(): string | undefined {
+    return this.runtime?.config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN;
+  }
+
+  /** stop drains: listeners stop accepting, in-flight requests get up to `graceMs` (default `basic.grace_period`), then everything closes. */
+  async stop(graceMs?: number): Promise<void> {
+    this.stopping = true;
+    const grace = graceMs ?? this.runtime?.config.basic.grace_period ?? 0;
+    await Promise.all([...this.listeners.values()].map((l) => this.closeListener(l, grace)));
+    this.listeners.clear();
+    if (this.admin) {
+      this.admin.closeAllConnections();
+      await new Promise<void>((r) => this.admin!.close(() => r()));
+    }
+    for (const u of this.runtime?.upstreams.values() ?? []) await u.destroy();
+    for (const s of this.sinks.values()) s.close();
+    this.sinks.clear();
+    this.unsubscribe();
+    void this.adminAddr;
+  }
+}

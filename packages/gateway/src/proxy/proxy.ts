@@ -1,0 +1,589 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, UpstreamRequest } from '../plugins/plugin.ts';
+import type { AccessLogEntry } from '../observability/access-log.ts';
+import type { Upstream, UpstreamServer } from '../upstream/upstream.ts';
+import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
+import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
+import { errorPage } from './error-page.ts';
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+const NO_BODY_RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const FAILURE_STATUSES = new Set([502, 503, 504]);
+
+function isPromise(v: unknown): v is Promise<HookResult> {
+  return typeof (v as Promise<unknown> | undefined)?.then === 'function';
+}
+
+/** hostOf returns the request host without port, lower-case (HTTP/2 `:authority` or `Host`). */
+export function hostOf(req: Req): string {
+  const h = (req.headers[':authority'] as string | undefined) ?? req.headers.host ?? '';
+  let end = h.length;
+  if (h[0] === '[') end = h.indexOf(']') + 1 || h.length;
+  else {
+    const c = h.lastIndexOf(':');
+    if (c >= 0) end = c;
+  }
+  return h.slice(0, end).toLowerCase();
+}
+
+/** Exchange is one request on its way through the gateway: the plugin context, the balancer's hash source and the access log entry. */
+export class Exchange implements RequestContext, AccessLogEntry {
+  readonly req: Req;
+  readonly res: Res;
+  readonly rt: Runtime;
+  readonly srv: CompiledServer;
+  loc: CompiledLocation | undefined;
+  readonly method: string;
+  readonly host: string;
+  path: string;
+  query: string;
+  readonly origPath: string;
+  readonly origQuery: string;
+  readonly clientIp: string;
+  readonly scheme: 'http' | 'https';
+  requestId = '';
+  status = 0;
+  private stateObj: Record<string, unknown> | undefined;
+  readonly start = Date.now();
+  readonly t0 = performance.now();
+  latency = 0;
+  bytesSent = 0;
+  payloadSize = 0;
+  upstreamAddr = '';
+  upstreamStatus = 0;
+  upstreamConnectTime = -1;
+  upstreamResponseTime = -1;
+  connectionReused: boolean;
+  /** controller aborts the upstream exchange when the client goes away. */
+  controller: Dispatcher.DispatchController | undefined;
+  clientGone = false;
+  attempts = 0;
+  upstreamPath = '';
+  upstreamMethod = '';
+  upstreamHeaders: string[] = [];
+  body: Req | Buffer | null = null;
+  lastServer: UpstreamServer | undefined;
+
+  constructor(rt: Runtime, srv: CompiledServer, req: Req, res: Res, path: string, query: string, host: string) {
+    this.rt = rt;
+    this.srv = srv;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    this.path = this.origPath = path;
+    this.query = this.origQuery = query;
+    this.host = host;
+    const sock = req.socket as (typeof req.socket & { encrypted?: boolean; gwRequests?: number }) | undefined;
+    this.clientIp = sock?.remoteAddress ?? '';
+    this.scheme = srv.tls ? 'https' : 'http';
+    if (sock) {
+      sock.gwRequests = (sock.gwRequests ?? 0) + 1;
+      this.connectionReused = sock.gwRequests > 1;
+    } else this.connectionReused = false;
+  }
+
+  get state(): Record<string, unknown> {
+    return (this.stateObj ??= {});
+  }
+
+  set state(v: Record<string, unknown>) {
+    this.stateObj = v;
+  }
+
+  get server(): string {
+    return this.srv.name;
+  }
+
+  get location(): string {
+    return this.loc?.name ?? '';
+  }
+
+  get url(): string {
+    return this.path + this.query;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.req.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  cookie(name: string): string | undefined {
+    const c = this.req.headers.cookie;
+    if (!c) return undefined;
+    for (const part of c.split(';')) {
+      const i = part.indexOf('=');
+      if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+    }
+    return undefined;
+  }
+
+  queryParam(name: string): string | undefined {
+    return new URLSearchParams(this.query).get(name) ?? undefined;
+  }
+
+  responseHeader = (name: string) => this.res.getHeader(name);
+
+  /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
+  onClose = (): void => {
+    const res = this.res;
+    if (!res.writableFinished) {
+      this.clientGone = true;
+      this.controller?.abort(new Error('client closed the connection'));
+    }
+    this.status = res.headersSent && res.writableFinished ? res.statusCode : 499;
+    this.latency = performance.now() - this.t0;
+    const loc = this.loc;
+    const stats = loc ? loc.stats : this.srv.unmatched;
+    const cls = (this.status / 100) | 0;
+    stats.statuses[cls > 5 ? 5 : cls]!.value++;
+    stats.latency.observe(this.latency / 1000);
+    this.srv.accessLog?.(this);
+    if (loc) for (const p of loc.log) p.log!(this);
+  };
+}
+
+/** hashSource adapts an exchange to what consistent-hash balancers read. */
+function hashSource(ex: Exchange) {
+  return {
+    clientIp: ex.clientIp,
+    url: ex.url,
+    path: ex.path,
+    header: (n: string) => ex.header(n),
+    cookie: (n: string) => ex.cookie(n),
+    query: (n: string) => ex.queryParam(n),
+  };
+}
+
+/** badRequest answers 400 and closes the connection, so nothing after a malformed message is read as a new request. */
+function badRequest(res: Res, message: string): void {
+  const body = `400 Bad Request: ${message}\n`;
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...((res as ServerResponse).req?.httpVersion === '2.0' ? {} : { connection: 'close' }) });
+  res.end(body);
+  (res as ServerResponse).req?.socket?.once?.('finish', () => (res as ServerResponse).req.socket.destroySoon?.());
+}
+
+/** handleRequest routes one client request and answers it from a plugin or the upstream. */
+export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, res: Res): void {
+  const h = req.headers;
+  // Request smuggling shapes: a message with both framings, or several Host headers, is refused before it can reach an upstream.
+  if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(res, 'both Content-Length and Transfer-Encoding');
+  if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(res, 'Transfer-Encoding must end with chunked');
+  const url = req.url ?? '/';
+  if (url.charCodeAt(0) !== 47 /* / */) return badRequest(res, 'the request target must be a path');
+  if (req.httpVersion !== '2.0') {
+    let hosts = 0;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+    if (hosts > 1) return badRequest(res, 'more than one Host header');
+  }
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q);
+  const host = hostOf(req);
+  const route = srv.router.match(host, path, h, query.slice(1));
+  const ex = new Exchange(rt, srv, req, res, path, query, host);
+  res.once('close', ex.onClose);
+  if (!route) return sendError(ex, 404, 'no location matches this request');
+  const loc = (ex.loc = route.data);
+  if (loc.early.length) runHooks(ex, loc.early, 0, (p) => p.earlyRequest!(ex), () => afterEarly(ex));
+  else afterEarly(ex);
+}
+
+function afterEarly(ex: Exchange): void {
+  const loc = ex.loc!;
+  if (loc.request.length) runHooks(ex, loc.request, 0, (p) => p.request!(ex), () => prepare(ex));
+  else prepare(ex);
+}
+
+/** runHooks calls one step's hooks in order, synchronously while they return plain values, and continues after a promise settles. */
+function runHooks(ex: Exchange, plugins: Plugin[], from: number, call: (p: Plugin) => HookResult | Promise<HookResult>, next: () => void): void {
+  for (let i = from; i < plugins.length; i++) {
+    let r: HookResult | Promise<HookResult>;
+    try {
+      r = call(plugins[i]!);
+    } catch (err) {
+      return sendError(ex, 500, `plugin failed: ${(err as Error).message}`);
+    }
+    if (r === undefined) continue;
+    if (r === 'stop') break;
+    if (isPromise(r)) {
+      r.then(
+        (v) => {
+          if (ex.clientGone) return;
+          if (v === undefined) runHooks(ex, plugins, i + 1, call, next);
+          else if (v === 'stop') next();
+          else answer(ex, v);
+        },
+        (err: unknown) => sendError(ex, 500, `plugin failed: ${(err as Error)?.message}`),
+      );
+      return;
+    }
+    return answer(ex, r);
+  }
+  next();
+}
+
+/** prepare builds the upstream request: rewrite, hop-by-hop filtering, X-Forwarded-*, Via and the location's header rules. */
+function prepare(ex: Exchange): void {
+  const loc = ex.loc!;
+  const req = ex.req;
+  const h = req.headers;
+  if (!loc.upstream) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  const conn = h.connection === undefined ? undefined : connectionTokens(h.connection);
+  let xff: string | undefined;
+  let via: string | undefined;
+  const xfwd = loc.xfwd;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 58 /* : */) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'expect' || (conn !== undefined && conn.has(lower))) continue;
+    if (xfwd) {
+      if (lower === 'x-forwarded-for') {
+        xff = xff === undefined ? raw[i + 1] : `${xff}, ${raw[i + 1]}`;
+        continue;
+      }
+      if (lower === 'via') {
+        via = via === undefined ? raw[i + 1] : `${via}, ${raw[i + 1]}`;
+        continue;
+      }
+      if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  if (req.httpVersion === '2.0' && h[':authority'] !== undefined && h.host === undefined) out.push('host', h[':authority'] as string);
+  if (xfwd) {
+    out.push(
+      'x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`,
+      'x-forwarded-proto', ex.scheme,
+      'x-forwarded-host', (h.host ?? (h[':authority'] as string | undefined) ?? ''),
+      'via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`,
+    );
+  }
+  const list = loc.headerRules ? new HeaderList(out) : undefined;
+  if (list) {
+    for (const n of loc.reqRemove) list.remove(n);
+    for (const l of loc.reqSet) list.set(l.name, l.value);
+    for (const l of loc.reqAdd) list.add(l.name, l.value);
+  }
+  ex.upstreamHeaders = out;
+  ex.upstreamMethod = ex.method;
+  ex.upstreamPath = (loc.rewrite ? loc.rewrite(ex.path) : ex.path) + ex.query;
+  if (loc.proxyUpstream.length) {
+    const up: UpstreamRequest = { method: ex.method, path: ex.upstreamPath, headers: list ?? new HeaderList(out) };
+    runHooks(ex, loc.proxyUpstream, 0, (p) => p.proxyUpstream!(ex, up), () => {
+      ex.upstreamMethod = up.method;
+      ex.upstreamPath = up.path;
+      ex.upstreamHeaders = up.headers.raw;
+      withBody(ex);
+    });
+  } else withBody(ex);
+}
+
+function hasBody(req: Req): boolean {
+  const h = req.headers;
+  if (h['transfer-encoding'] !== undefined) return true;
+  const cl = h['content-length'];
+  if (cl !== undefined) return cl !== '0';
+  return req.httpVersion === '2.0' && !(req as Http2ServerRequest).stream.endAfterHeaders;
+}
+
+/** withBody decides how the request body travels: none, streamed (with an optional size cap) or buffered. */
+function withBody(ex: Exchange): void {
+  const req = ex.req;
+  const loc = ex.loc!;
+  if (!hasBody(req)) {
+    ex.body = null;
+    return forward(ex);
+  }
+  const cl = req.headers['content-length'];
+  const declared = cl === undefined ? -1 : Number(cl);
+  ex.payloadSize = Math.max(declared, 0);
+  const max = loc.bufferRequest ? (loc.maxBody > 0 ? Math.min(loc.maxBody, loc.bufferMax) : loc.bufferMax) : loc.maxBody;
+  if (max > 0 && declared > max) return sendError(ex, 413, `request body larger than ${max} bytes`);
+  if (loc.bufferRequest) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume();
+        if (!ex.res.headersSent) sendError(ex, 413, `request body larger than ${max} bytes`);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > max || ex.clientGone) return;
+      ex.body = Buffer.concat(chunks);
+      ex.payloadSize = size;
+      const list = new HeaderList(ex.upstreamHeaders);
+      list.set('content-length', String(size));
+      forward(ex);
+    });
+    return;
+  }
+  if (max > 0 && declared < 0) {
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      ex.payloadSize = size;
+      if (size > max) {
+        ex.controller?.abort(new Error('request body too large'));
+        if (!ex.res.headersSent) sendError(ex, 413, `request body larger than ${max} bytes`);
+      }
+    });
+  }
+  ex.body = req;
+  forward(ex);
+}
+
+/** forward picks a server and dispatches the request to its pool. */
+function forward(ex: Exchange): void {
+  const up = ex.loc!.upstream!;
+  const s = up.pick(hashSource(ex), ex.lastServer);
+  if (!s) return sendError(ex, 503, `no available server in upstream "${up.name}"`);
+  ex.attempts++;
+  ex.lastServer = s;
+  ex.upstreamAddr = s.key;
+  s.active++;
+  s.requests++;
+  s.pool.dispatch(
+    {
+      path: ex.upstreamPath,
+      method: ex.upstreamMethod as Dispatcher.HttpMethod,
+      headers: ex.upstreamHeaders,
+      body: ex.body as Buffer | null,
+      // A request whose body is streamed from the client cannot be replayed, so undici must not pipeline or retry it.
+      idempotent: ex.body === null && (ex.upstreamMethod === 'GET' || ex.upstreamMethod === 'HEAD'),
+    },
+    new ProxyHandler(ex, up, s),
+  );
+}
+
+/** ProxyHandler receives the upstream response from undici and writes it straight into the client response, with backpressure both ways. */
+class ProxyHandler implements Dispatcher.DispatchHandler {
+  private readonly ex: Exchange;
+  private readonly up: Upstream;
+  private readonly s: UpstreamServer;
+  private readonly tSend = performance.now();
+  private done = false;
+  private buffered: Buffer[] | undefined;
+  private bufferedSize = 0;
+  private head: ResponseHead | undefined;
+
+  constructor(ex: Exchange, up: Upstream, s: UpstreamServer) {
+    this.ex = ex;
+    this.up = up;
+    this.s = s;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.ex.controller = controller;
+    if (this.ex.clientGone) controller.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    const ex = this.ex;
+    const loc = ex.loc!;
+    ex.upstreamStatus = status;
+    ex.upstreamResponseTime = performance.now() - this.tSend;
+    this.up.responseTime.observe(ex.upstreamResponseTime / 1000);
+    const conn = headers.connection === undefined ? undefined : connectionTokens(headers.connection);
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const k in headers) {
+      if (HOP_BY_HOP.has(k) || (conn !== undefined && conn.has(k)) || (loc.resRemove !== undefined && loc.resRemove.has(k))) continue;
+      out[k] = headers[k];
+    }
+    if (loc.xfwd) {
+      const v = ex.rt.via(ex.req.httpVersion);
+      const prev = out.via;
+      out.via = prev === undefined ? v : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${v}`;
+    }
+    for (const l of loc.resSet) out[l.lower] = l.value;
+    for (const l of loc.resAdd) {
+      const prev = out[l.lower];
+      out[l.lower] = prev === undefined ? l.value : Array.isArray(prev) ? [...prev, l.value] : [prev, l.value];
+    }
+    const head: ResponseHead = { status, headers: out };
+    if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;
+    if (loc.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
+    if (loc.bufferResponse) {
+      this.head = head;
+      this.buffered = [];
+      return;
+    }
+    if (ex.clientGone) return;
+    ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders?.();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const ex = this.ex;
+    if (this.buffered) {
+      this.bufferedSize += chunk.length;
+      if (this.bufferedSize > ex.loc!.bufferMax) {
+        this.buffered = undefined;
+        controller.abort(Object.assign(new Error('response larger than buffer_max_size'), { code: 'GW_RESPONSE_TOO_LARGE' }));
+        return;
+      }
+      this.buffered.push(chunk);
+      return;
+    }
+    ex.bytesSent += chunk.length;
+    if (!(ex.res as ServerResponse).write(chunk)) {
+      controller.pause();
+      ex.res.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    const ex = this.ex;
+    this.finish(!FAILURE_STATUSES.has(ex.upstreamStatus));
+    if (this.buffered && this.head) {
+      const body = Buffer.concat(this.buffered);
+      ex.bytesSent = body.length;
+      this.head.headers['content-length'] = String(body.length);
+      ex.res.writeHead(this.head.status, this.head.headers as Record<string, string | string[]>);
+      ex.res.end(body);
+      return;
+    }
+    ex.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    const ex = this.ex;
+    this.finish(false);
+    if (ex.clientGone) return;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (ex.res.headersSent && !this.buffered) {
+      // The status line is out: the only honest signal left is a broken connection.
+      ex.res.destroy(err);
+      return;
+    }
+    const replayable = ex.body === null || Buffer.isBuffer(ex.body);
+    if (replayable && NO_BODY_RETRY_CODES.has(code) && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
+      ex.upstreamAddr = '';
+      forward(ex);
+      return;
+    }
+    if (code === 'GW_RESPONSE_TOO_LARGE') return sendError(ex, 502, 'upstream response larger than buffer_max_size');
+    if (TIMEOUT_CODES.has(code)) return sendError(ex, 504, `upstream ${this.s.key} timed out (${code})`);
+    sendError(ex, 502, `upstream ${this.s.key} failed: ${code || err.message}`);
+  }
+
+  private finish(ok: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.s.active--;
+    this.up.report(this.s, ok);
+  }
+}
+
+/** answer sends a plugin's response through the response hooks. */
+function answer(ex: Exchange, r: PluginResponse): void {
+  const body = r.body === undefined ? undefined : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
+  const headers: Record<string, string | string[] | undefined> = { ...(r.headers ?? {}) };
+  if (body && headers['content-length'] === undefined) headers['content-length'] = String(body.length);
+  send(ex, { status: r.status, headers }, body);
+}
+
+function send(ex: Exchange, head: ResponseHead, body: Buffer | undefined): void {
+  if (ex.clientGone || ex.res.headersSent) return;
+  const loc = ex.loc;
+  if (loc?.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
+  ex.bytesSent = body?.length ?? 0;
+  ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+  ex.res.end(ex.method === 'HEAD' ? undefined : body);
+}
+
+/** sendError answers with the configured error page (or the built-in one), through the response hooks so ids still reach the client. */
+export function sendError(ex: Exchange, status: number, message: string): void {
+  if (ex.clientGone) return;
+  if (ex.res.headersSent) {
+    ex.res.destroy();
+    return;
+  }
+  const body = Buffer.from(errorPage(ex.rt.errorTemplate, status, message, ex.requestId));
+  send(ex, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' } }, body);
+}
+
+/** handleUpgrade proxies an HTTP/1.1 Upgrade (WebSocket) request: it relays the upstream's 101 and then pipes bytes both ways. */
+export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const fail = (status: number, text: string) => {
+    if (!socket.writable) return socket.destroy();
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  };
+  socket.on('error', () => socket.destroy());
+  if (req.headers['content-length'] !== undefined && req.headers['transfer-encoding'] !== undefined) return fail(400, 'Bad Request');
+  const url = req.url ?? '/';
+  if (url[0] !== '/') return fail(400, 'Bad Request');
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q);
+  const route = srv.router.match(hostOf(req), path, req.headers, query.slice(1));
+  const loc = route?.data;
+  if (!loc) return fail(404, 'Not Found');
+  const up = loc.upstream;
+  if (!up) return fail(503, 'Service Unavailable');
+  const s = up.pick({ clientIp: req.socket.remoteAddress ?? '', url, path, header: (n) => req.headers[n.toLowerCase()] as string | undefined, cookie: () => undefined, query: (n) => new URLSearchParams(query).get(n) ?? undefined });
+  if (!s) return fail(503, 'Service Unavailable');
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'expect') continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  if (loc.xfwd) out.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-proto', srv.tls ? 'https' : 'http', 'via', rt.via(req.httpVersion));
+  s.active++;
+  let finished = false;
+  const finish = (ok: boolean) => {
+    if (finished) return;
+    finished = true;
+    s.active--;
+    up.report(s, ok);
+  };
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart() {},
+    onRequestUpgrade(_c, statusCode, headers, upSocket) {
+      finish(true);
+      let resp = `HTTP/1.1 ${statusCode} Switching Protocols\r\n`;
+      for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) resp += `${k}: ${x}\r\n`;
+      socket.write(`${resp}\r\n`);
+      if (head.length) upSocket.write(head);
+      upSocket.on('error', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    },
+    onResponseStart(_c, statusCode, headers) {
+      let resp = `HTTP/1.1 ${statusCode} Upstream Refused Upgrade\r\nconnection: close\r\n`;
+      for (const [k, v] of Object.entries(headers)) if (!HOP_BY_HOP.has(k)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) resp += `${k}: ${x}\r\n`;
+      socket.write(`${resp}\r\n`);
+    },
+    onResponseData(_c, chunk) {
+      socket.write(chunk);
+    },
+    onResponseEnd() {
+      finish(true);
+      socket.end();
+    },
+    onResponseError() {
+      finish(false);
+      fail(502, 'Bad Gateway');
+    },
+  };
+  s.pool.dispatch({ path: (loc.rewrite ? loc.rewrite(path) : path) + query, method: 'GET', headers: out, upgrade: String(req.headers.upgrade ?? 'websocket') }, handler);
+}

@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { GatewayConfig, LocationConfig, ServerConfig } from '../config/schema.ts';
+import { parseRewrite } from '../config/validate.ts';
+import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
+import { builtinPlugins } from '../plugins/index.ts';
+import { Router } from '../router/router.ts';
+import { Upstream } from '../upstream/upstream.ts';
+import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
+import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
+import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import { parseHeaderLine, type HeaderLine } from './headers.ts';
+
+/** LocationStats are a location's pre-resolved metric series, so the hot path only adds numbers. */
+export interface LocationStats {
+  /** statuses holds one counter per status class, indexed by the first digit (0 is unused). */
+  statuses: CounterChild[];
+  /** latency is the request duration histogram. */
+  latency: HistogramChild;
+}
+
+/** CompiledLocation is a location ready for the hot path: resolved upstream, parsed rules, plugin hooks by step. */
+export interface CompiledLocation {
+  /** name is the location's config name. */
+  name: string;
+  /** config is the location's config. */
+  config: LocationConfig;
+  /** upstream is the resolved upstream, if any. */
+  upstream: Upstream | undefined;
+  /** rewrite maps the request path to the upstream path. */
+  rewrite: ((path: string) => string) | undefined;
+  /** headerRules tells whether any request header rule exists. */
+  headerRules: boolean;
+  /** reqRemove are lower-case request headers to remove. */
+  reqRemove: string[];
+  /** reqSet are request headers to set. */
+  reqSet: HeaderLine[];
+  /** reqAdd are request headers to append. */
+  reqAdd: HeaderLine[];
+  /** resRemove are lower-case response headers to remove, or undefined when none. */
+  resRemove: Set<string> | undefined;
+  /** resSet are response headers to set. */
+  resSet: HeaderLine[];
+  /** resAdd are response headers to append. */
+  resAdd: HeaderLine[];
+  /** xfwd adds X-Forwarded-* and Via. */
+  xfwd: boolean;
+  /** maxBody caps request bodies (0: none). */
+  maxBody: number;
+  /** bufferRequest buffers request bodies. */
+  bufferRequest: boolean;
+  /** bufferResponse buffers responses. */
+  bufferResponse: boolean;
+  /** bufferMax caps buffered bodies. */
+  bufferMax: number;
+  /** early are the plugins with an earlyRequest hook, in run order. */
+  early: Plugin[];
+  /** request are the plugins with a request hook. */
+  request: Plugin[];
+  /** proxyUpstream are the plugins with a proxyUpstream hook. */
+  proxyUpstream: Plugin[];
+  /** upstreamResponse are the plugins with an upstreamResponse hook. */
+  upstreamResponse: Plugin[];
+  /** response are the plugins with a response hook. */
+  response: Plugin[];
+  /** log are the plugins with a log hook. */
+  log: Plugin[];
+  /** stats are the location's metric series. */
+  stats: LocationStats;
+}
+
+/** CompiledServer is a server's router and access log. */
+export interface CompiledServer {
+  /** name is the server's config name. */
+  name: string;
+  /** config is the server's config. */
+  config: ServerConfig;
+  /** router picks the location. */
+  router: Router<CompiledLocation>;
+  /** tls tells whether the listener speaks TLS. */
+  tls: boolean;
+  /** accessLog writes one entry, when an access log is configured. */
+  accessLog: ((e: AccessLogEntry) => void) | undefined;
+  /** unmatched are the metric series of requests no location matched. */
+  unmatched: LocationStats;
+}
+
+/** Runtime is everything compiled from one config; requests keep the runtime they started on, so a reload never changes a request midway. */
+export interface Runtime {
+  /** config is the validated config. */
+  config: GatewayConfig;
+  /** servers by name. */
+  servers: Map<string, CompiledServer>;
+  /** upstreams by name. */
+  upstreams: Map<string, Upstream>;
+  /** errorTemplate is the error page template, if configured. */
+  errorTemplate: string | undefined;
+  /** via returns the Via header value for an HTTP version. */
+  via: (httpVersion: string) => string;
+}
+
+/** SinkProvider returns the shared access log sink for a file path (or stdout when path is empty). */
+export type SinkProvider = (path: string, server: ServerConfig) => AccessLogSink;
+
+function lines(list: string[]): HeaderLine[] {
+  return list.map((l) => parseHeaderLine(l)).filter((l): l is HeaderLine => typeof l !== 'string');
+}
+
+function compileRewrite(loc: LocationConfig): ((path: string) => string) | undefined {
+  if (loc.rewrite === undefined) return undefined;
+  const r = parseRewrite(loc.rewrite);
+  if (typeof r === 'string') return undefined;
+  if (r.regex) {
+    const { regex, replacement } = r;
+    return (p) => p.replace(regex, replacement);
+  }
+  const to = r.replacement;
+  const p = loc.path;
+  if (p.startsWith('=')) return () => to;
+  if (p.startsWith('~')) {
+    const re = new RegExp(p.slice(1));
+    return (path) => path.replace(re, to);
+  }
+  if (p === '' || p === '/') return (path) => join(to, path.slice(1));
+  // A single value replaces the matched prefix, so "/api/v1" with rewrite "/" sends "/api/v1/users" as "/users".
+  return (path) => join(to, path.slice(p.length));
+}
+
+function join(prefix: string, rest: string): string {
+  if (rest === '') return prefix || '/';
+  if (prefix.endsWith('/') && rest.startsWith('/')) return prefix + rest.slice(1);
+  if (!prefix.endsWith('/') && !rest.startsWith('/')) return `${prefix}/${rest}`;
+  return prefix + rest;
+}
+
+/** readPem returns inline PEM as is and reads a path otherwise. */
+export function readPem(value: string, baseDir: string): string {
+  return value.includes('-----BEGIN') ? value : readFileSync(resolve(baseDir, value), 'utf8');
+}
+
+/** compileRuntime builds a runtime from a validated config, reusing the upstreams of `previous` whose config is unchanged (with their pools and health state). */
+export function compileRuntime(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  sinks: SinkProvider,
+  previous?: Runtime,
+  plugins: ReadonlyMap<string, PluginDefinition> = builtinPlugins,
+): Runtime {
+  const upstreams = new Map<string, Upstream>();
+  for (const [name, uc] of Object.entries(config.upstreams)) {
+    const old = previous?.upstreams.get(name);
+    const up = old && old.fingerprint === JSON.stringify(uc) ? old : new Upstream(name, uc);
+    up.responseTime = metrics.upstreamResponse.child(name);
+    upstreams.set(name, up);
+  }
+  const instances = new Map<string, { plugin: Plugin; priority: number }>();
+  for (const [name, pc] of Object.entries(config.plugins)) {
+    const def = plugins.get(pc.category);
+    if (def) instances.set(name, { plugin: def.create(pc.options, name), priority: pc.priority });
+  }
+  const gatewayName = config.basic.name;
+  const servers = new Map<string, CompiledServer>();
+  for (const [sname, sc] of Object.entries(config.servers)) {
+    const specs = sc.locations.map((lname) => {
+      const lc = config.locations[lname]!;
+      const chain = lc.plugins
+        .map((p, i) => ({ ...instances.get(p)!, i }))
+        .filter((x) => x.plugin)
+        .sort((a, b) => b.priority - a.priority || a.i - b.i)
+        .map((x) => x.plugin);
+      const resRemove = new Set([...lc.response_headers_remove, ...lc.headers_remove].map((h) => h.trim().toLowerCase()));
+      const upstreamName = lc.upstream ?? '';
+      const statuses = [0, 1, 2, 3, 4, 5].map((c) => metrics.requests.child(sname, lname, upstreamName, `${c}xx`));
+      const loc: CompiledLocation = {
+        name: lname,
+        config: lc,
+        upstream: lc.upstream ? upstreams.get(lc.upstream) : undefined,
+        rewrite: compileRewrite(lc),
+        headerRules: lc.headers_remove.length + lc.headers_set.length + lc.headers_add.length > 0,
+        reqRemove: lc.headers_remove.map((h) => h.trim().toLowerCase()),
+        reqSet: lines(lc.headers_set),
+        reqAdd: lines(lc.headers_add),
+        resRemove: resRemove.size ? resRemove : undefined,
+        resSet: lines(lc.response_headers_set),
+        resAdd: lines(lc.response_headers_add),
+        xfwd: lc.enable_reverse_proxy_headers,
+        maxBody: lc.client_max_body_size,
+        bufferRequest: lc.buffer_request,
+        bufferResponse: lc.buffer_response,
+        bufferMax: lc.buffer_max_size,
+        early: chain.filter((p) => p.earlyRequest),
+        request: chain.filter((p) => p.request),
+        proxyUpstream: chain.filter((p) => p.proxyUpstream),
+        upstreamResponse: chain.filter((p) => p.upstreamResponse),
+        response: chain.filter((p) => p.response),
+        log: chain.filter((p) => p.log),
+        stats: { statuses, latency: metrics.latency.child(sname, lname) },
+      };
+      return { name: lname, host: lc.host, path: lc.path, headers: lc.headers, query: lc.query, ...(lc.priority !== undefined ? { priority: lc.priority } : {}), data: loc };
+    });
+    let accessLog: CompiledServer['accessLog'];
+    if (sc.access_log) {
+      const file = isLogPath(sc.access_log);
+      const render = compileAccessLogFormat(file ? sc.access_log_format : sc.access_log, `servers.${sname}.access_log`, []);
+      const sink = sinks(file ? sc.access_log : '', sc);
+      accessLog = (e) => sink.write(render(e));
+    }
+    servers.set(sname, {
+      name: sname,
+      config: sc,
+      router: new Router(specs),
+      tls: sc.tls_cert !== undefined,
+      accessLog,
+      unmatched: { statuses: [0, 1, 2, 3, 4, 5].map((c) => metrics.requests.child(sname, '', '', `${c}xx`)), latency: metrics.latency.child(sname, '') },
+    });
+  }
+  const via11 = `1.1 ${gatewayName}`;
+  const via2 = `2.0 ${gatewayName}`;
+  return { config, servers, upstreams, errorTemplate: config.errorTemplate, via: (v) => (v === '2.0' ? via2 : via11) };
+}

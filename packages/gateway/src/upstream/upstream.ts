@@ -1,0 +1,224 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Pool } from 'undici';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type HealthCheckSpec } from '../config/validate.ts';
+import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
+import { CircuitBreaker } from './breaker.ts';
+import { HealthChecker } from './health.ts';
+import { parseDuration } from '@etcd-monitor/core';
+
+/** UpstreamServer is one address of an upstream with its connection pool and health state. */
+export class UpstreamServer {
+  /** key is `host:port` (IPv6 in brackets). */
+  readonly key: string;
+  /** origin is the URL origin the pool connects to. */
+  readonly origin: string;
+  /** weight is the server's relative share. */
+  readonly weight: number;
+  /** pool holds the keep-alive connections to this server. */
+  readonly pool: Pool;
+  /** breaker is the server's circuit breaker. */
+  readonly breaker: CircuitBreaker;
+  /** active is the number of requests in flight. */
+  active = 0;
+  /** currentWeight is the smooth round-robin state. */
+  currentWeight = 0;
+  /** healthy is the active health check verdict (true until a check says otherwise). */
+  healthy = true;
+  /** downUntil is when passive health lets the server back in (epoch ms). */
+  downUntil = 0;
+  /** fails is the number of consecutive failed requests (passive health). */
+  fails = 0;
+  /** requests counts requests sent. */
+  requests = 0;
+  /** failures counts failed requests. */
+  failures = 0;
+
+  constructor(key: string, origin: string, weight: number, pool: Pool, breaker: CircuitBreaker) {
+    this.key = key;
+    this.origin = origin;
+    this.weight = weight;
+    this.pool = pool;
+    this.breaker = breaker;
+  }
+}
+
+/** hostPort renders a host and port as `host:port`, bracketing IPv6. */
+export function hostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** HashSource gives consistent hash balancers their key for a request. */
+export interface HashSource {
+  /** clientIp is the client address. */
+  clientIp: string;
+  /** url is the path with query. */
+  url: string;
+  /** path is the path without query. */
+  path: string;
+  /** header reads a request header. */
+  header(name: string): string | undefined;
+  /** cookie reads a request cookie. */
+  cookie(name: string): string | undefined;
+  /** query reads a query parameter. */
+  query(name: string): string | undefined;
+}
+
+/** Upstream is a named set of servers with a balancer, health checks, passive health and breakers. */
+export class Upstream {
+  /** name is the upstream's config name. */
+  readonly name: string;
+  /** config is the upstream's config. */
+  readonly config: UpstreamConfig;
+  /** fingerprint is the config serialised; an unchanged fingerprint lets a reload keep this instance, its pools and health state. */
+  readonly fingerprint: string;
+  /** servers are the current servers (replaced as a whole when DNS discovery changes them). */
+  servers: readonly UpstreamServer[] = [];
+  private readonly algorithm: Algorithm;
+  private readonly balancer: Balancer<UpstreamServer>;
+  private readonly health: HealthChecker | undefined;
+  private dnsTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** responseTime receives the time to each response head in seconds; the runtime points it at a metric series. */
+  responseTime: { observe(v: number): void } = { observe() {} };
+  /** ready resolves once the first DNS resolution (if any) is done. */
+  readonly ready: Promise<void>;
+
+  constructor(name: string, config: UpstreamConfig) {
+    this.name = name;
+    this.config = config;
+    this.fingerprint = JSON.stringify(config);
+    const alg = parseAlgorithm(config.algorithm);
+    this.algorithm = typeof alg === 'string' ? { kind: 'round_robin' } : alg;
+    this.balancer =
+      this.algorithm.kind === 'least_conn' ? new LeastConnections() : this.algorithm.kind === 'random' ? new WeightedRandom() : this.algorithm.kind === 'hash' ? new ConsistentHash() : new SmoothRoundRobin();
+    const addrs = config.addrs.map((a) => parseServerAddr(a, config.tls)).filter((a) => typeof a !== 'string');
+    if (config.discovery === 'dns') {
+      this.ready = this.resolve(addrs).then(() => {
+        if (this.closed) return;
+        this.dnsTimer = setInterval(() => void this.resolve(addrs), config.update_frequency);
+        this.dnsTimer.unref();
+      });
+    } else {
+      this.servers = addrs.map((a) => this.makeServer(a.host, a.port, a.weight));
+      this.ready = Promise.resolve();
+    }
+    let hc: HealthCheckSpec | undefined;
+    if (config.health_check) {
+      const spec = parseHealthCheck(config.health_check, (s) => parseDuration(s));
+      if (typeof spec !== 'string') hc = spec;
+    }
+    this.health = hc ? new HealthChecker(this, hc, config.tls, config.verify_cert) : undefined;
+  }
+
+  private makeServer(host: string, port: number, weight: number): UpstreamServer {
+    const key = hostPort(host, port);
+    const origin = `${this.config.tls ? 'https' : 'http'}://${key}`;
+    const c = this.config;
+    const pool = new Pool(origin, {
+      connections: c.max_connections > 0 ? c.max_connections : null,
+      connectTimeout: c.connection_timeout,
+      headersTimeout: c.read_timeout,
+      bodyTimeout: c.read_timeout,
+      keepAliveTimeout: c.idle_timeout,
+      keepAliveMaxTimeout: c.idle_timeout,
+      ...(c.tls ? { connect: { servername: c.sni ?? (isIP(host) ? undefined : host), rejectUnauthorized: c.verify_cert } } : {}),
+    });
+    // Errors reach the request handlers; the pool's own 'connectionError' events must not crash the process.
+    pool.on('connectionError', () => {});
+    const breaker = new CircuitBreaker({
+      failures: c.breaker_failures,
+      ratio: c.breaker_failure_ratio,
+      window: c.breaker_window,
+      openDuration: c.breaker_open_duration,
+      halfOpenRequests: c.breaker_half_open_requests,
+    });
+    return new UpstreamServer(key, origin, weight, pool, breaker);
+  }
+
+  /** resolve re-resolves hostnames and swaps the server list, keeping the servers (and pools) whose address is unchanged. */
+  private async resolve(addrs: { host: string; port: number; weight: number }[]): Promise<void> {
+    const wanted: { host: string; port: number; weight: number }[] = [];
+    for (const a of addrs) {
+      if (isIP(a.host)) {
+        wanted.push(a);
+        continue;
+      }
+      try {
+        const ips = await lookup(a.host, { all: true, family: this.config.ipv4_only ? 4 : 0 });
+        for (const ip of ips) wanted.push({ host: ip.address, port: a.port, weight: a.weight });
+      } catch {
+        // A failed lookup keeps that host's current servers rather than emptying the upstream.
+        for (const s of this.servers) if (s.key.endsWith(`:${a.port}`)) wanted.push({ host: s.key.replace(/^\[|\]?:\d+$/g, ''), port: a.port, weight: s.weight });
+      }
+    }
+    if (this.closed) return;
+    const old = new Map(this.servers.map((s) => [s.key, s]));
+    const next: UpstreamServer[] = [];
+    for (const w of wanted) {
+      const key = hostPort(w.host, w.port);
+      if (next.some((s) => s.key === key)) continue;
+      next.push(old.get(key) ?? this.makeServer(w.host, w.port, w.weight));
+      old.delete(key);
+    }
+    this.servers = next;
+    for (const gone of old.values()) void gone.pool.close().catch(() => {});
+  }
+
+  /** available tells whether a server may take a request now: healthy, not taken out by passive health, breaker not open. */
+  available(s: UpstreamServer, now: number): boolean {
+    return s.healthy && s.downUntil <= now && s.breaker.available(now);
+  }
+
+  /** pick chooses a server for a request, skipping `exclude` (servers already tried) when others remain. */
+  pick(src: HashSource, exclude?: UpstreamServer): UpstreamServer | undefined {
+    const now = Date.now();
+    let key = '';
+    if (this.algorithm.kind === 'hash') {
+      const on = this.algorithm.on;
+      const name = this.algorithm.key ?? '';
+      key = (on === 'ip' ? src.clientIp : on === 'url' ? src.url : on === 'path' ? src.path : on === 'header' ? src.header(name) : on === 'cookie' ? src.cookie(name) : src.query(name)) ?? '';
+    }
+    const ok = (s: UpstreamServer) => s !== exclude && this.available(s, now);
+    const s = this.balancer.pick(this.servers, ok, key) ?? (exclude ? this.balancer.pick(this.servers, (x) => this.available(x, now), key) : undefined);
+    if (s && !s.breaker.acquire(now)) return undefined;
+    return s;
+  }
+
+  /** report records a request outcome for passive health and the breaker. */
+  report(s: UpstreamServer, ok: boolean): void {
+    const now = Date.now();
+    s.breaker.record(ok, now);
+    if (ok) {
+      s.fails = 0;
+      return;
+    }
+    s.failures++;
+    if (this.config.max_fails > 0 && ++s.fails >= this.config.max_fails) {
+      s.downUntil = now + this.config.fail_timeout;
+      s.fails = 0;
+    }
+  }
+
+  /** start begins active health checks. */
+  start(): void {
+    this.health?.start();
+  }
+
+  /** close stops checks and DNS updates and closes the pools once their requests finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.dnsTimer) clearInterval(this.dnsTimer);
+    this.health?.stop();
+    await Promise.all(this.servers.map((s) => s.pool.close().catch(() => {})));
+  }
+
+  /** destroy closes the pools now, failing requests still in flight. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    if (this.dnsTimer) clearInterval(this.dnsTimer);
+    this.health?.stop();
+    await Promise.all(this.servers.map((s) => s.pool.destroy().catch(() => {})));
+  }
+}

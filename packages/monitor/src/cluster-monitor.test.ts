@@ -1,0 +1,90 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { readClusterConfig } from './config.ts';
+import { collectors } from './collectors/index.ts';
+import { ClusterMonitor, type ClusterSnapshot, type SampleInput } from './cluster-monitor.ts';
+import type { ClusterEvent } from './events/detect.ts';
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = fn();
+    if (v) return v;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(lastSnap?.health)}`);
+}
+
+let lastSnap: ClusterSnapshot | undefined;
+
+describe('ClusterMonitor against a real 3-member cluster', () => {
+  const cluster = useCluster({ members: 3 });
+  const events: ClusterEvent[] = [];
+  const samples: SampleInput[] = [];
+  let snap: ClusterSnapshot | undefined;
+  let mon: ClusterMonitor;
+
+  test('sees a healthy cluster with its leader and every member', async () => {
+    const c = cluster.get();
+    const cfg = readClusterConfig({ name: 'demo', endpoints: [c.endpoints[0]!], status_interval: '500ms', probe_interval: '500ms', timeout: '1s' }, 'test', [])!;
+    mon = new ClusterMonitor(cfg, { collectors, onSamples: (s) => samples.push(...s), onEvent: (e) => events.push(e), onUpdate: (s) => (snap = lastSnap = s) });
+    mon.start();
+    // One seed endpoint: the others come from the member list.
+    await until('healthy with 3 members', () => snap?.health.status === 'healthy' && snap.members.length === 3);
+    assert.equal(snap!.health.verdict, 'healthy');
+    assert.ok(snap!.leader);
+    assert.deepEqual(snap!.health.findings, []);
+    assert.ok(samples.some((s) => s.series === 'raft_index' && s.v > 0));
+    assert.ok(samples.some((s) => s.series === 'probe_read_linearizable_ms'));
+  });
+
+  test('a killed leader is recorded as leader_lost, then leader_changed to the new one', async () => {
+    const c = cluster.get();
+    const leader = await c.waitForLeader();
+    const before = events.length;
+    await leader.kill();
+    const lost = await until('leader_lost', () => events.slice(before).find((e) => e.type === 'leader_lost'));
+    assert.equal(lost.cluster, 'demo');
+    assert.ok(events.slice(before).some((e) => e.type === 'member_down' && e.member === leader.name));
+    const changed = await until('leader_changed', () => events.slice(before).find((e) => e.type === 'leader_changed'));
+    assert.notEqual(changed.details?.to, changed.details?.from);
+    assert.equal(snap!.health.status, 'degraded', JSON.stringify(snap!.health));
+    assert.ok(snap!.health.findings.some((f) => f.code === 'member_down' && f.member === leader.name && f.hint));
+    await leader.start();
+    await until('member_up', () => events.slice(before).find((e) => e.type === 'member_up'));
+    await until('healthy again', () => snap?.health.status === 'healthy');
+  });
+
+  test('a paused member does not delay the others, and shows as down', async () => {
+    const c = cluster.get();
+    const victim = c.members[1]!;
+    const before = events.length;
+    await victim.pause();
+    try {
+      await until('member_down', () => events.slice(before).find((e) => e.type === 'member_down' && e.member === victim.name));
+      const others = snap!.members.filter((m) => m.name !== victim.name);
+      const now = Date.now();
+      // The others keep being read on their own loops while the paused member's calls hang until the timeout.
+      for (const m of others) assert.ok(now - m.statusAt! < 3000, `${m.name} last read ${now - m.statusAt!} ms ago`);
+    } finally {
+      await victim.resume();
+    }
+    await until('healthy again', () => snap?.health.status === 'healthy');
+  });
+
+  test('losing quorum is an event and a critical finding; regaining it too', async () => {
+    const c = cluster.get();
+    const before = events.length;
+    await c.members[0]!.kill();
+    await c.members[1]!.kill();
+    await until('quorum_lost', () => events.slice(before).find((e) => e.type === 'quorum_lost'));
+    assert.equal(snap!.health.status, 'critical');
+    assert.ok(snap!.health.findings.some((f) => f.code === 'quorum_lost'));
+    await c.members[0]!.start();
+    await c.members[1]!.start();
+    await until('quorum_regained', () => events.slice(before).find((e) => e.type === 'quorum_regained'));
+    await mon.stop();
+  });
+});

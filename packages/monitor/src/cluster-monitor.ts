@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import { errorMessage, startLoop, type Loop } from '@etcd-monitor/core';
+import { MemberClient, type Alarm, type ConnectionOptions, type MemberInfo } from '@etcd-monitor/etcd';
+import type { ClusterConfig } from './config.ts';
+import type { Collector, MemberFacts } from './collectors/collector.ts';
+import { evaluateHealth, type ClusterHealth, type MemberObservation } from './health/health.ts';
+import { detectEvents, type ClusterEvent, type EventState } from './events/detect.ts';
+
+/** SampleInput is one value of one series, as handed to the store. */
+export interface SampleInput {
+  /** series is the series name, such as `raft_index`. */
+  series: string;
+  /** cluster is the cluster's name. */
+  cluster: string;
+  /** member is the member's name or id; empty for cluster-level series. */
+  member: string;
+  /** t is the sample time, ms since the epoch. */
+  t: number;
+  /** v is the value. */
+  v: number;
+}
+
+/** ClusterSnapshot is the cluster's current state as the API and the live stream present it. */
+export interface ClusterSnapshot {
+  /** name is the cluster's name. */
+  name: string;
+  /** group is the cluster's group. */
+  group: string;
+  /** labels are the cluster's labels. */
+  labels: Record<string, string>;
+  /** endpoints are the configured seed endpoints. */
+  endpoints: string[];
+  /** at is when the health was last evaluated. */
+  at: number;
+  /** health is the verdict with findings. */
+  health: ClusterHealth;
+  /** leader is the effective leader's id (hex), null while there is none the monitor can reach. */
+  leader: string | null;
+  /** members are the facts about every watched member. */
+  members: MemberFacts[];
+  /** memberList is the cluster's member list. */
+  memberList: MemberInfo[] | null;
+  /** alarms are the active alarms. */
+  alarms: Alarm[] | null;
+}
+
+/** ClusterMonitorDeps are the monitor's outlets: where samples, events and updates go. */
+export interface ClusterMonitorDeps {
+  /** collectors are the per-member collectors to run. */
+  collectors: Collector[];
+  /** onSamples receives every batch of samples. */
+  onSamples(samples: SampleInput[]): void;
+  /** onEvent receives every detected event. */
+  onEvent(e: ClusterEvent): void;
+  /** onUpdate receives the snapshot after every health evaluation. */
+  onUpdate(s: ClusterSnapshot): void;
+  /** onError receives failures that are not a member's state (bugs, store errors). */
+  onError?(err: unknown): void;
+}
+
+// While a cluster has no leader or has lost a member, poll faster so the recovery is seen within a fraction of a second.
+const FAST_POLL_MS = 250;
+
+/** connectionFor resolves a cluster config into connection options (reading its TLS files). */
+export function connectionFor(c: ClusterConfig): ConnectionOptions {
+  const opts: ConnectionOptions = { endpoints: c.endpoints, dialTimeoutMs: c.timeoutMs, commandTimeoutMs: c.timeoutMs };
+  if (c.endpoints.some((e) => e.startsWith('https://'))) {
+    opts.tls = {
+      ...(c.cacert ? { ca: readFileSync(c.cacert) } : {}),
+      ...(c.cert ? { cert: readFileSync(c.cert) } : {}),
+      ...(c.key ? { key: readFileSync(c.key) } : {}),
+      insecureSkipVerify: c.insecureSkipTlsVerify,
+    };
+  }
+  if (c.user) opts.auth = { username: c.user, password: c.password ?? '' };
+  return opts;
+}
+
+interface Watched {
+  facts: MemberFacts;
+  client: MemberClient;
+  loops: Loop[];
+  stops: Array<() => Promise<void>>;
+}
+
+/**
+ * ClusterMonitor watches every member of one cluster: one pinned client and one loop per collector per member (so a
+ * frozen member delays nothing but its own loops), plus a cluster loop for alarms and membership. Each change is
+ * evaluated into health and events at once.
+ */
+export class ClusterMonitor {
+  /** config is the cluster's configuration. */
+  readonly config: ClusterConfig;
+  private readonly deps: ClusterMonitorDeps;
+  private readonly conn: ConnectionOptions;
+  private readonly watched = new Map<string, Watched>();
+  private clusterLoop: Loop | undefined;
+  private memberList: MemberInfo[] | null = null;
+  private alarms: Alarm[] | null = null;
+  private prevState: EventState | undefined;
+  private lastLeader: string | null = null;
+  private current: ClusterSnapshot;
+  private evalQueued = false;
+  private stopped = false;
+
+  constructor(config: ClusterConfig, deps: ClusterMonitorDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.conn = connectionFor(config);
+    this.current = {
+      name: config.name,
+      group: config.group,
+      labels: config.labels,
+      endpoints: config.endpoints,
+      at: Date.now(),
+      health: { status: 'unreachable', verdict: 'no quorum', leader: null, findings: [{ code: 'starting', severity: 'info', message: 'waiting for the first answers' }] },
+      leader: null,
+      members: [],
+      memberList: null,
+      alarms: null,
+    };
+  }
+
+  /** start begins watching the seed endpoints; members found in the member list are added as they appear. */
+  start(): void {
+    for (const ep of this.config.endpoints) this.watch(ep);
+    this.clusterLoop = startLoop(() => this.pollCluster(), { intervalMs: () => this.pollInterval(), onError: (e) => this.deps.onError?.(e) });
+  }
+
+  /** stop ends every loop and closes every client; it is safe after a partial start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.clusterLoop?.stop();
+    await Promise.all([...this.watched.values()].map((w) => this.unwatch(w)));
+    this.watched.clear();
+  }
+
+  /** snapshot returns the latest state. */
+  snapshot(): ClusterSnapshot {
+    return this.current;
+  }
+
+  private pollInterval(): number {
+    const h = this.current.health;
+    return h.verdict === 'healthy' || h.status === 'healthy' ? this.config.statusIntervalMs : Math.min(FAST_POLL_MS, this.config.statusIntervalMs);
+  }
+
+  private watch(endpoint: string): void {
+    if (this.watched.has(endpoint) || this.stopped) return;
+    const client = new MemberClient(endpoint, this.conn);
+    const facts: MemberFacts = {
+      endpoint, id: null, name: null, status: null, statusAt: null, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: null, metricsError: null,
+    };
+    const w: Watched = { facts, client, loops: [], stops: [] };
+    this.watched.set(endpoint, w);
+    const i = this.config.endpoints.indexOf(endpoint);
+    const metricsUrl = (i >= 0 ? this.config.metricsUrls[i] : undefined) ?? `${endpoint}/metrics`;
+    for (const c of this.deps.collectors) {
+      if (c.intervalMs(this.config) <= 0) continue;
+      const inst = c.create({
+        cluster: this.config,
+        connection: this.conn,
+        client,
+        facts,
+        metricsUrl,
+        sample: (series, at) => this.sample(facts, series, at),
+        changed: () => this.queueEvaluation(),
+      });
+      // The status collector speeds up with the cluster loop while something is wrong.
+      const interval = c.name === 'status' ? () => this.pollInterval() : c.intervalMs(this.config);
+      w.loops.push(startLoop(() => inst.run(), { intervalMs: interval, onError: (e) => this.deps.onError?.(e) }));
+      if (inst.stop) w.stops.push(inst.stop);
+    }
+  }
+
+  private async unwatch(w: Watched): Promise<void> {
+    await Promise.all(w.loops.map((l) => l.stop()));
+    await Promise.all(w.stops.map((s) => s()));
+    w.client.close();
+  }
+
+  private sample(facts: MemberFacts, series: Record<string, number>, at: number): void {
+    const member = facts.name || facts.id || facts.endpoint;
+    const out: SampleInput[] = [];
+    for (const [name, v] of Object.entries(series)) if (Number.isFinite(v)) out.push({ series: name, cluster: this.config.name, member, t: at, v });
+    if (out.length) this.deps.onSamples(out);
+  }
+
+  /** pollCluster reads alarms and the member list from a member that answers, and follows membership changes. */
+  private async pollCluster(): Promise<void> {
+    const up = [...this.watched.values()].filter((w) => w.facts.status);
+    const leaderFirst = up.sort((a, b) => Number(b.facts.status!.leader === b.facts.status!.id) - Number(a.facts.status!.leader === a.facts.status!.id));
+    for (const w of leaderFirst) {
+      try {
+        const [list, alarms] = await Promise.all([w.client.memberList({ timeoutMs: this.config.timeoutMs }), w.client.alarms({ timeoutMs: this.config.timeoutMs })]);
+        this.memberList = list;
+        this.alarms = alarms;
+        this.followMembership(list);
+        break;
+      } catch {
+        // Alarms need consensus; try the next member, and keep the last known lists when none can answer.
+      }
+    }
+    this.evaluate(true);
+  }
+
+  private followMembership(list: MemberInfo[]): void {
+    for (const m of list) {
+      const w = [...this.watched.values()].find((x) => x.facts.id === m.id);
+      if (w) {
+        w.facts.name = m.name || w.facts.name;
+        continue;
+      }
+      const url = m.clientURLs[0];
+      if (url && !this.watched.has(url)) this.watch(url);
+    }
+    // A member removed from the cluster is no longer watched, unless it is a configured seed.
+    const ids = new Set(list.map((m) => m.id));
+    for (const [ep, w] of this.watched) {
+      if (w.facts.id && !ids.has(w.facts.id) && !this.config.endpoints.includes(ep)) {
+        this.watched.delete(ep);
+        void this.unwatch(w);
+      }
+    }
+  }
+
+  private queueEvaluation(): void {
+    if (this.evalQueued || this.stopped) return;
+    this.evalQueued = true;
+    setImmediate(() => {
+      this.evalQueued = false;
+      try {
+        this.evaluate();
+      } catch (err) {
+        this.deps.onError?.(err);
+      }
+    });
+  }
+
+  private evaluate(recordClusterSeries = false): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const facts = [...this.watched.values()].map((w) => w.facts);
+    // Members known only from seeds that turned out to be duplicates of listed members are shown once.
+    const observations: MemberObservation[] = facts.map((f) => ({
+      endpoint: f.endpoint,
+      id: f.id,
+      name: f.name,
+      status: f.status,
+      error: f.error,
+      linearizableOk: f.probe ? f.probe.linearizableOk : null,
+      probeError: f.probe?.error ?? null,
+      memberIds: f.memberIds,
+      metrics: f.metrics?.series ?? null,
+    }));
+    const health = evaluateHealth(observations, this.memberList, this.alarms);
+    // The leader counts only while the monitor can reach it: a killed leader is lost now, not when its peers notice.
+    const leaderFacts = facts.find((f) => f.id && f.id === health.leader);
+    const leader = health.leader && leaderFacts?.status ? health.leader : null;
+    if (leader) this.lastLeader = leader;
+    const state: EventState = {
+      health,
+      leader,
+      lastLeader: this.lastLeader,
+      members: new Map(facts.map((f) => [f.name || f.id || f.endpoint, f.status !== null])),
+      memberList: this.memberList,
+      alarms: this.alarms,
+    };
+    const events = detectEvents(this.prevState, state, this.config.name, now);
+    this.prevState = state;
+    this.current = {
+      name: this.config.name,
+      group: this.config.group,
+      labels: this.config.labels,
+      endpoints: this.config.endpoints,
+      at: now,
+      health,
+      leader,
+      members: facts,
+      memberList: this.memberList,
+      alarms: this.alarms,
+    };
+    const statusCode = { healthy: 0, degraded: 1, critical: 2, unreachable: 3 }[health.status];
+    // Cluster-level series follow the cluster loop's pace, not every member answer.
+    if (recordClusterSeries) this.deps.onSamples([
+      { series: 'health_status', cluster: this.config.name, member: '', t: now, v: statusCode },
+      { series: 'members_up', cluster: this.config.name, member: '', t: now, v: facts.filter((f) => f.status).length },
+      { series: 'members_total', cluster: this.config.name, member: '', t: now, v: this.memberList?.length ?? facts.length },
+      { series: 'has_leader', cluster: this.config.name, member: '', t: now, v: leader ? 1 : 0 },
+    ]);
+    for (const e of events) {
+      try {
+        this.deps.onEvent(e);
+      } catch (err) {
+        this.deps.onError?.(new Error(`recording event ${e.type} failed: ${errorMessage(err)}`));
+      }
+    }
+    this.deps.onUpdate(this.current);
+  }
+}

@@ -1,0 +1,114 @@
+import type { Alarm, MemberInfo } from '@etcd-monitor/etcd';
+import type { ClusterHealth } from '../health/health.ts';
+
+/** EVENT_TYPES lists every event type the monitor records. */
+export const EVENT_TYPES = [
+  'leader_elected',
+  'leader_changed',
+  'leader_lost',
+  'member_added',
+  'member_removed',
+  'member_promoted',
+  'member_down',
+  'member_up',
+  'quorum_lost',
+  'quorum_regained',
+  'alarm_raised',
+  'alarm_cleared',
+  'split_brain',
+  'split_brain_resolved',
+  'cluster_unreachable',
+  'cluster_reachable',
+] as const;
+
+/** EventType is one of EVENT_TYPES. */
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** ClusterEvent is one change in a cluster's state, as stored and served by the API. */
+export interface ClusterEvent {
+  /** time is when the monitor observed the change, ms since the epoch. */
+  time: number;
+  /** cluster is the cluster's name. */
+  cluster: string;
+  /** type is what happened. */
+  type: EventType;
+  /** member names the member concerned, when there is one. */
+  member?: string;
+  /** message says what happened in one line. */
+  message: string;
+  /** details hold the evidence, such as the old and new leader ids. */
+  details?: Record<string, unknown>;
+}
+
+/** EventState is what event detection compares between two passes. */
+export interface EventState {
+  /** health is the pass's health verdict. */
+  health: ClusterHealth;
+  /** leader is the effective leader: the agreed one, and only while the monitor can reach it. */
+  leader: string | null;
+  /** lastLeader is the most recent leader ever seen, kept across leaderless passes. */
+  lastLeader: string | null;
+  /** members maps a member's label (name, else id, else endpoint) to whether it answers. */
+  members: Map<string, boolean>;
+  /** memberList is the cluster's member list, when known. */
+  memberList: MemberInfo[] | null;
+  /** alarms are the active alarms, when known. */
+  alarms: Alarm[] | null;
+}
+
+/** detectEvents compares two passes over a cluster and returns what changed; the first pass only sets the baseline. */
+export function detectEvents(prev: EventState | undefined, cur: EventState, cluster: string, time: number): ClusterEvent[] {
+  if (!prev) return [];
+  const out: ClusterEvent[] = [];
+  const ev = (type: EventType, message: string, member?: string, details?: Record<string, unknown>) =>
+    out.push({ time, cluster, type, message, ...(member !== undefined ? { member } : {}), ...(details ? { details } : {}) });
+  const nameOf = (id: string | null) => (id ? (cur.memberList ?? prev.memberList)?.find((m) => m.id === id)?.name || id : 'none');
+
+  const wasUnreachable = prev.health.status === 'unreachable';
+  const isUnreachable = cur.health.status === 'unreachable';
+  if (!wasUnreachable && isUnreachable) ev('cluster_unreachable', `no member of ${cluster} answers the monitor`);
+  if (wasUnreachable && !isUnreachable) ev('cluster_reachable', `${cluster} answers the monitor again`);
+
+  for (const [m, up] of cur.members) {
+    const before = prev.members.get(m);
+    if (before === true && !up) ev('member_down', `${m} is down`, m);
+    if (before === false && up) ev('member_up', `${m} is up again`, m);
+  }
+
+  const quorumWas = prev.health.verdict === 'no quorum';
+  const quorumIs = cur.health.verdict === 'no quorum';
+  if (!quorumWas && quorumIs) ev('quorum_lost', `${cluster} lost quorum`, undefined, { finding: cur.health.findings[0]?.message });
+  if (quorumWas && !quorumIs) ev('quorum_regained', `${cluster} has quorum again`);
+
+  if (prev.leader && !cur.leader) ev('leader_lost', `leader ${nameOf(prev.leader)} lost`, nameOf(prev.leader), { from: prev.leader });
+  if (cur.leader && cur.leader !== prev.leader) {
+    const from = prev.leader ?? prev.lastLeader;
+    if (from && from !== cur.leader) ev('leader_changed', `leader changed from ${nameOf(from)} to ${nameOf(cur.leader)}`, nameOf(cur.leader), { from, to: cur.leader });
+    else ev('leader_elected', `${nameOf(cur.leader)} is the leader`, nameOf(cur.leader), { to: cur.leader });
+  }
+
+  const splitWas = prev.health.verdict === 'split' || prev.health.findings.some((f) => f.code === 'member_list_diverged');
+  const splitIs = cur.health.verdict === 'split' || cur.health.findings.some((f) => f.code === 'member_list_diverged');
+  if (!splitWas && splitIs) ev('split_brain', `split brain: ${cur.health.findings.find((f) => f.code === 'split_brain' || f.code === 'member_list_diverged')?.evidence ?? 'members disagree'}`);
+  if (splitWas && !splitIs) ev('split_brain_resolved', 'members agree on one leader again');
+
+  if (prev.memberList && cur.memberList) {
+    const before = new Map(prev.memberList.map((m) => [m.id, m]));
+    const after = new Map(cur.memberList.map((m) => [m.id, m]));
+    for (const [id, m] of after) {
+      const old = before.get(id);
+      if (!old) ev('member_added', `member ${m.name || id} added${m.isLearner ? ' as a learner' : ''}`, m.name || id, { id, peerURLs: m.peerURLs });
+      else if (old.isLearner && !m.isLearner) ev('member_promoted', `learner ${m.name || id} promoted to voting member`, m.name || id, { id });
+    }
+    for (const [id, m] of before) if (!after.has(id)) ev('member_removed', `member ${m.name || id} removed`, m.name || id, { id });
+  }
+
+  if (prev.alarms && cur.alarms) {
+    const key = (a: Alarm) => `${a.memberId}/${a.alarm}`;
+    const before = new Set(prev.alarms.map(key));
+    const after = new Set(cur.alarms.map(key));
+    for (const a of cur.alarms) if (!before.has(key(a))) ev('alarm_raised', `alarm ${a.alarm} raised by ${nameOf(a.memberId)}`, nameOf(a.memberId), { alarm: a.alarm });
+    for (const a of prev.alarms) if (!after.has(key(a))) ev('alarm_cleared', `alarm ${a.alarm} cleared on ${nameOf(a.memberId)}`, nameOf(a.memberId), { alarm: a.alarm });
+  }
+  return out;
+}

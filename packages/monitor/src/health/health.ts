@@ -1,0 +1,187 @@
+import { formatBytes } from '@etcd-monitor/core';
+import { judge, type Alarm, type MemberInfo, type MemberRow, type StatusResult, type Verdict } from '@etcd-monitor/etcd';
+
+/** HealthStatus is the cluster's colour: what an operator sees first. */
+export type HealthStatus = 'healthy' | 'degraded' | 'critical' | 'unreachable';
+
+/** Severity ranks a finding. */
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** Finding is one thing wrong with a cluster: who, what, the evidence, and what to do. */
+export interface Finding {
+  /** code is a stable identifier of the kind of finding, such as `member_down`. */
+  code: string;
+  /** severity ranks the finding. */
+  severity: Severity;
+  /** member names the member concerned, when there is one. */
+  member?: string;
+  /** message says what is wrong, in one line. */
+  message: string;
+  /** evidence is the observation the finding rests on. */
+  evidence?: string;
+  /** hint is one line on what to do. */
+  hint?: string;
+}
+
+/** ClusterHealth is the health model's verdict for one cluster. */
+export interface ClusterHealth {
+  /** status aggregates the findings. */
+  status: HealthStatus;
+  /** verdict is the etcd-level verdict, as `etcd-monitor status` prints it. */
+  verdict: Verdict;
+  /** leader is the agreed leader's id, hex. */
+  leader: string | null;
+  /** findings are sorted most severe first. */
+  findings: Finding[];
+}
+
+/** MemberObservation is what the collectors last learned about one member. */
+export interface MemberObservation {
+  /** endpoint is the client URL watched. */
+  endpoint: string;
+  /** id is the member id, hex, once known. */
+  id: string | null;
+  /** name is the member name from the member list. */
+  name: string | null;
+  /** status is the last successful status answer, null while down. */
+  status: StatusResult | null;
+  /** error is the last status failure, null when the last status call succeeded. */
+  error: { message: string; code: string; hint?: string } | null;
+  /** linearizableOk tells whether the last linearizable read probe succeeded (null: not probed yet). */
+  linearizableOk: boolean | null;
+  /** probeError is the last probe failure. */
+  probeError: string | null;
+  /** memberIds is the member list as this member sees it (sorted hex ids), to catch diverging views. */
+  memberIds: string[] | null;
+  /** metrics are the last derived metric series, when scraped. */
+  metrics: Record<string, number> | null;
+}
+
+/** HealthThresholds tune the findings; the defaults follow the etcd operations guide. */
+export interface HealthThresholds {
+  /** lagEntries is how far a member's applied index may trail the highest committed index. */
+  lagEntries: number;
+  /** quotaWarn is the db size / quota ratio for a warning. */
+  quotaWarn: number;
+  /** quotaCritical is the db size / quota ratio for a critical finding. */
+  quotaCritical: number;
+  /** fragmentationRatio is the unused share of the db file above which defragmentation is suggested. */
+  fragmentationRatio: number;
+  /** fragmentationMinBytes keeps fragmentation findings off small databases, where it does not matter. */
+  fragmentationMinBytes: number;
+}
+
+/** DEFAULT_THRESHOLDS are the thresholds used unless the config says otherwise. */
+export const DEFAULT_THRESHOLDS: HealthThresholds = { lagEntries: 1000, quotaWarn: 0.8, quotaCritical: 0.95, fragmentationRatio: 0.5, fragmentationMinBytes: 100 * 1024 * 1024 };
+
+// etcd's default --quota-backend-bytes, used until /metrics tells the real one.
+const DEFAULT_QUOTA = 2 * 1024 ** 3;
+
+/** evaluateHealth turns the members' latest observations into a verdict, a status and findings with evidence and hints. */
+export function evaluateHealth(members: MemberObservation[], memberList: MemberInfo[] | null, alarms: Alarm[] | null, t: HealthThresholds = DEFAULT_THRESHOLDS): ClusterHealth {
+  const rows: MemberRow[] = members.map(toRow);
+  const judged = judge(rows, memberList, alarms, { allMembersAsked: true, lagThreshold: t.lagEntries });
+  const findings: Finding[] = [];
+  const label = (m: { name: string | null; id: string | null; endpoint: string }) => m.name || m.id || m.endpoint;
+  const up = members.filter((m) => m.status);
+  const voters = memberList ? memberList.filter((m) => !m.isLearner).length : members.length;
+  const quorum = Math.floor(voters / 2) + 1;
+  const quorumLost = judged.verdict === 'no quorum';
+
+  if (up.length === 0) {
+    const e = members[0]?.error;
+    findings.push({ code: 'cluster_unreachable', severity: 'critical', message: `no member of the cluster answers the monitor`, evidence: e ? `${e.message}` : undefined, hint: e?.hint ?? 'check that the endpoints are right and reachable from the monitor' });
+    return { status: 'unreachable', verdict: judged.verdict, leader: null, findings };
+  }
+  if (quorumLost) {
+    findings.push({ code: 'quorum_lost', severity: 'critical', message: `quorum lost: ${up.length} of ${voters} voting members answer, ${quorum} needed`, evidence: judged.reasons[0], hint: 'bring the down members back; do not remove members while quorum is lost' });
+  }
+  if (judged.verdict === 'no leader') findings.push({ code: 'no_leader', severity: 'critical', message: 'no member knows a leader', evidence: judged.reasons[0], hint: 'an election is under way or peers cannot reach each other; check peer connectivity and disk latency' });
+  if (judged.verdict === 'split') findings.push({ code: 'split_brain', severity: 'critical', message: 'split brain: members disagree on the leader', evidence: judged.reasons[0], hint: 'check the network between members; a partitioned old leader steps down after the election timeout' });
+
+  for (const m of members) {
+    if (m.error) {
+      findings.push({ code: 'member_down', severity: quorumLost ? 'critical' : 'warning', member: label(m), message: `${label(m)} is down`, evidence: m.error.message, hint: m.error.hint ?? 'check the member process and its host' });
+      continue;
+    }
+    const s = m.status!;
+    if (!quorumLost && judged.leader && (s.leader === '0' || !s.leader)) findings.push({ code: 'member_no_leader', severity: 'warning', member: label(m), message: `${label(m)} has no leader`, evidence: `term ${s.raftTerm}`, hint: 'the member may be cut off from its peers' });
+    else if (judged.leader && s.leader !== judged.leader && s.leader !== '0') {
+      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} follows ${s.leader}, not the current leader ${judged.leader}`, evidence: `term ${s.raftTerm}`, hint: 'the member is partitioned from the majority' });
+    }
+    if (m.linearizableOk === false && !quorumLost) findings.push({ code: 'member_unhealthy', severity: 'warning', member: label(m), message: `${label(m)} cannot serve linearizable reads`, evidence: m.probeError ?? undefined, hint: 'the member answers but cannot reach consensus: check its peer connectivity' });
+  }
+  const maxIndex = Math.max(...up.map((m) => m.status!.raftIndex));
+  for (const m of up) {
+    const behind = maxIndex - m.status!.raftAppliedIndex;
+    if (behind > t.lagEntries) findings.push({ code: 'member_lagging', severity: 'warning', member: label(m), message: `${label(m)} lags ${behind} entries behind`, evidence: `applied ${m.status!.raftAppliedIndex}, highest committed ${maxIndex}`, hint: 'a slow disk or an overloaded member; check WAL fsync and backend commit latency' });
+  }
+  // Partition inferred from peer metrics: the monitor reaches the member, but it is connected to fewer peers than exist.
+  for (const m of up) {
+    const active = m.metrics?.active_peers;
+    if (active !== undefined && voters > 1 && active < voters - 1) {
+      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is connected to ${active} of ${voters - 1} peers`, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
+    }
+  }
+  // The reverse: members the monitor cannot reach that their peers still talk to are a monitor-side network problem.
+  const down = members.filter((m) => m.error);
+  if (down.length > 0 && up.length > 0 && up.every((m) => m.metrics?.active_peers === voters - 1) && !quorumLost) {
+    for (const m of down) findings.push({ code: 'monitor_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is unreachable from the monitor, but its peers are still connected to it`, hint: 'check the network between the monitor and this member' });
+  }
+  for (const a of alarms ?? []) {
+    const who = members.find((m) => m.id === a.memberId);
+    findings.push({
+      code: `alarm_${a.alarm.toLowerCase()}`,
+      severity: 'critical',
+      member: who ? label(who) : a.memberId,
+      message: `alarm ${a.alarm} active${who ? ` on ${label(who)}` : ''}`,
+      hint: a.alarm === 'NOSPACE' ? 'the cluster accepts no writes: compact, defragment, then `etcdctl alarm disarm`' : 'data corruption detected: stop writes, compare hashKV across members, restore the bad member from a snapshot',
+    });
+  }
+  const versions = new Set(up.map((m) => m.status!.version));
+  if (versions.size > 1) findings.push({ code: 'version_skew', severity: 'warning', message: `members run different etcd versions: ${[...versions].sort().join(', ')}`, hint: 'finish the rolling upgrade' });
+  for (const m of up) {
+    const s = m.status!;
+    const quota = m.metrics?.quota_bytes ?? DEFAULT_QUOTA;
+    const ratio = s.dbSize / quota;
+    if (ratio >= t.quotaWarn) {
+      findings.push({ code: 'quota_high', severity: ratio >= t.quotaCritical ? 'critical' : 'warning', member: label(m), message: `${label(m)} database uses ${(ratio * 100).toFixed(0)}% of its quota`, evidence: `${formatBytes(s.dbSize)} of ${formatBytes(quota)}`, hint: 'compact old revisions and defragment, or raise --quota-backend-bytes' });
+    }
+    if (s.dbSize >= t.fragmentationMinBytes && s.dbSizeInUse > 0 && 1 - s.dbSizeInUse / s.dbSize >= t.fragmentationRatio) {
+      findings.push({ code: 'fragmented', severity: 'info', member: label(m), message: `${label(m)} database is ${((1 - s.dbSizeInUse / s.dbSize) * 100).toFixed(0)}% free space`, evidence: `${formatBytes(s.dbSizeInUse)} in use of ${formatBytes(s.dbSize)}`, hint: 'defragment the member (one member at a time) to return the space' });
+    }
+  }
+  const lists = up.map((m) => m.memberIds?.join(',')).filter((x): x is string => Boolean(x));
+  if (new Set(lists).size > 1) findings.push({ code: 'member_list_diverged', severity: 'critical', message: 'members report different member lists', evidence: [...new Set(lists)].join(' vs '), hint: 'a membership change did not reach every member; check for a partition' });
+
+  const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  const status: HealthStatus = findings.some((f) => f.severity === 'critical') ? 'critical' : findings.some((f) => f.severity === 'warning') ? 'degraded' : 'healthy';
+  return { status, verdict: judged.verdict, leader: judged.leader, findings };
+}
+
+function toRow(m: MemberObservation): MemberRow {
+  const s = m.status;
+  return {
+    endpoint: m.endpoint,
+    id: m.id,
+    name: m.name,
+    version: s?.version ?? null,
+    dbSize: s?.dbSize ?? null,
+    dbSizeInUse: s?.dbSizeInUse ?? null,
+    isLeader: s ? s.leader !== '0' && s.leader === s.id : null,
+    leader: s?.leader ?? null,
+    raftTerm: s?.raftTerm ?? null,
+    raftIndex: s?.raftIndex ?? null,
+    raftAppliedIndex: s?.raftAppliedIndex ?? null,
+    isLearner: s?.isLearner ?? null,
+    // Read-probe failures become per-member findings, not the verdict: a probe that failed during an election that
+    // has since ended would otherwise report a quorum loss that is over.
+    health: s !== null,
+    latencyMs: null,
+    error: m.error?.message ?? (m.linearizableOk === false ? m.probeError : null),
+    errorCode: m.error?.code ?? null,
+    hint: m.error?.hint ?? null,
+    errors: s?.errors ?? [],
+  };
+}
