@@ -224,8 +224,8 @@ export class Gateway {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
       if (!srv) {
-        res.writeHead(503, { 'content-type': 'text/plain' });
-        res.end('503 Service Unavailable\n');
+        (res as http.ServerResponse).writeHead(503, { 'content-type': 'text/plain' });
+        (res as http.ServerResponse).end('503 Service Unavailable\n');
         return;
       }
       // While draining, requests already on a connection are served, and the connection closes after them.
@@ -235,7 +235,10 @@ export class Gateway {
     const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
-      if (!srv) return socket.destroy();
+      if (!srv) {
+        socket.destroy();
+        return;
+      }
       handleUpgrade(rt, srv, req, socket, head);
     };
     const maxHeaderSize = this.runtime?.config.basic.max_header_size ?? 16384;

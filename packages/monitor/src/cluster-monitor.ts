@@ -54,6 +54,8 @@ export interface ClusterMonitorDeps {
   onEvent(e: ClusterEvent): void;
   /** onUpdate receives the snapshot after every health evaluation. */
   onUpdate(s: ClusterSnapshot): void;
+  /** onRemoved is told when a cluster is removed, to drop its live gauges. */
+  onRemoved?(name: string): void;
   /** onError receives failures that are not a member's state (bugs, store errors). */
   onError?(err: unknown): void;
 }

@@ -1,15 +1,73 @@
-import type { RegisterCommand } from '../io.ts';
+import { resolve } from 'node:path';
+import { errorMessage } from '@etcd-monitor/core';
+import { MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
+import { startCluster, type TestCluster } from '@etcd-monitor/etcd/testing';
+import { parseConfig } from '@etcd-monitor/monitor';
+import { UsageError, type RegisterCommand } from '../io.ts';
+import { runUntilSignal } from './serve.ts';
 
-/** registerDemo adds `demo`, which will start a local 3-member etcd cluster and the monitor against it. */
+/** registerDemo adds `demo`: a local 3-member etcd cluster, a light write load, and the monitor watching it. */
 export const registerDemo: RegisterCommand = (program, io, setExit) => {
   program
     .command('demo')
-    .description('start a local 3-member etcd cluster, a light load and the monitor against it')
-    .action(() => {
-      io.err.write(
-        'etcd-monitor demo: the monitor service is not built yet (it arrives with the monitor issue).\n' +
-          'Today you can check a cluster with: npx etcd-monitor status --endpoints 127.0.0.1:2379 --cluster\n',
-      );
-      setExit(1);
+    .description('start a local 3-member etcd cluster, a light write load and the monitor against it; Ctrl-C stops everything')
+    .option('--listen <host:port>', 'HTTP address of the monitor', '127.0.0.1:8390')
+    .option('--data-dir <dir>', 'data directory of the monitor', './data/demo')
+    .option('--members <n>', 'number of etcd members', '3')
+    .action(async (o: { listen: string; dataDir: string; members: string }) => {
+      const members = Number(o.members);
+      if (!Number.isInteger(members) || members < 1 || members > 7) {
+        throw new UsageError(`--members: "${o.members}" must be a whole number from 1 to 7`, { field: '--members', hint: 'e.g. --members 3' });
+      }
+      const config = parseConfig({ server: { listen: o.listen, data_dir: o.dataDir } });
+      io.out.write(`starting a local ${members}-member etcd cluster…\n`);
+      let cluster: TestCluster;
+      try {
+        cluster = await startCluster({ members });
+      } catch (err) {
+        io.err.write(`etcd-monitor demo: ${errorMessage(err)}\n`);
+        setExit(1);
+        return;
+      }
+      io.out.write(`etcd members: ${cluster.endpoints.join(', ')}  (data in ${cluster.dir})\n`);
+      config.clusters.push(...parseConfig({ clusters: [{ name: 'demo', endpoints: cluster.endpoints, group: 'local', labels: { env: 'demo' }, write_probe: true }] }).clusters);
+      config.server.dataDir = resolve(o.dataDir);
+      const load = startLoad(cluster.endpoints);
+      try {
+        setExit(
+          await runUntilSignal(config, io, (url) => {
+            io.out.write(`\nOpen ${url}/api/v1/clusters — try: kill a member with \`kill ${cluster.members[0]!.pid}\` and watch the events at ${url}/api/v1/events\nCtrl-C stops the monitor, the load and the etcd cluster.\n`);
+          }, async () => {
+            await load.stop();
+            await cluster.stop();
+          }),
+        );
+      } catch (err) {
+        await load.stop();
+        await cluster.stop();
+        throw err;
+      }
     });
 };
+
+/** startLoad writes and reads a few keys every 200 ms through one member after another, like a small application. */
+function startLoad(endpoints: string[]): { stop(): Promise<void> } {
+  const opts = resolveConnectionOptions({ endpoints: endpoints.join(','), commandTimeout: '2s', dialTimeout: '1s' });
+  const clients = endpoints.map((e) => new MemberClient(e, opts));
+  let i = 0;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const c = clients[i % clients.length]!;
+    const key = `/demo/app/key-${i % 200}`;
+    i++;
+    running = c.put(key, JSON.stringify({ n: i, at: new Date().toISOString(), pad: 'x'.repeat(64 + (i % 256)) })).then(() => c.get(key, { serializable: true })).catch(() => undefined);
+  }, 200);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      for (const c of clients) c.close();
+    },
+  };
+}

@@ -33,7 +33,7 @@ export interface ServerAddr {
 }
 
 /** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS). */
-export function parseServerAddr(text: string, tls = false): ServerAddr | string {
+export function parseServerAddr(text: string, tls = false, listen = false): ServerAddr | string {
   const parts = text.trim().split(/\s+/);
   if (parts.length > 2 || parts[0] === '') return `"${text}" is not "host:port" or "host:port weight"`;
   let weight = 1;
@@ -45,7 +45,7 @@ export function parseServerAddr(text: string, tls = false): ServerAddr | string 
   const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(hp) ?? /^([^:\s]+)(?::(\d+))?$/.exec(hp);
   if (!m) return `"${hp}" is not "host:port"`;
   const port = m[2] === undefined ? (tls ? 443 : 80) : Number(m[2]);
-  if (port < 1 || port > 65535) return `port ${port} in "${hp}" is out of range`;
+  if (port < (listen ? 0 : 1) || port > 65535) return `port ${port} in "${hp}" is out of range`;
   if (!isIP(m[1]!) && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(m[1]!)) return `"${m[1]}" is not an IP address or hostname`;
   return { host: m[1]!, port, weight };
 }
@@ -309,7 +309,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const path = `servers.${name}`;
     const s = readFields(value, SERVER_FIELDS, path, issues) as unknown as ServerConfig;
     for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
-      const p = parseServerAddr(a);
+      const p = parseServerAddr(a, false, true);
       if (typeof p === 'string' || !/:\d+$/.test(a)) issues.push({ path: `${path}.addr`, message: typeof p === 'string' ? p : `"${a}" has no port`, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
       else if (listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
       else listenBy.set(a, name);

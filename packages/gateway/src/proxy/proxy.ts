@@ -11,7 +11,8 @@ import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
 import { errorPage } from './error-page.ts';
 
 type Req = IncomingMessage | Http2ServerRequest;
-type Res = ServerResponse | Http2ServerResponse;
+// Http2ServerResponse implements the same methods; one type keeps the hot path free of union dispatch in the type checker.
+type Res = ServerResponse;
 
 const NO_BODY_RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
@@ -170,7 +171,8 @@ function badRequest(res: Res, message: string): void {
 }
 
 /** handleRequest routes one client request and answers it from a plugin or the upstream. */
-export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, res: Res): void {
+export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, response: ServerResponse | Http2ServerResponse): void {
+  const res = response as Res;
   const h = req.headers;
   // Request smuggling shapes: a message with both framings, or several Host headers, is refused before it can reach an upstream.
   if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(res, 'both Content-Length and Transfer-Encoding');
@@ -425,7 +427,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     if (ex.clientGone) return;
     ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
-    if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders?.();
+    if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders();
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -520,8 +522,11 @@ export function sendError(ex: Exchange, status: number, message: string): void {
 
 /** handleUpgrade proxies an HTTP/1.1 Upgrade (WebSocket) request: it relays the upstream's 101 and then pipes bytes both ways. */
 export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const fail = (status: number, text: string) => {
-    if (!socket.writable) return socket.destroy();
+  const fail = (status: number, text: string): void => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
     socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   };
   socket.on('error', () => socket.destroy());

@@ -153,6 +153,13 @@ function classify(err: unknown, url: string, o: ScrapeOptions, timedOut: boolean
   if (/certificate|handshake|alert/i.test(message)) {
     return new AppError('MON_SCRAPE_TLS', `scraping ${url}: TLS failed: ${message}`, { hint: tlsHint(code ?? '', message, o), cause: err });
   }
+  // A TLS 1.3 server that wants a client certificate may just close the socket after the handshake instead of alerting.
+  if (code === 'UND_ERR_SOCKET' && url.startsWith('https:') && o.tls?.cert === undefined) {
+    return new AppError('MON_SCRAPE_TLS', `scraping ${url}: the server closed the connection after the TLS handshake (${message})`, {
+      hint: 'the member probably requires a client certificate: give --cert and --key',
+      cause: err,
+    });
+  }
   const plainToTls = url.startsWith('http://') ? '; if the member serves TLS on this port, use https://' : '';
   return new AppError('MON_SCRAPE_FAILED', `scraping ${url} failed: ${message}${code ? ` (${code})` : ''}`, {
     hint: `check that the URL points at the member's /metrics${plainToTls}`,

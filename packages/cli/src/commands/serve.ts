@@ -1,0 +1,55 @@
+import { createLogger, errorMessage } from '@etcd-monitor/core';
+import { buildMonitor, loadConfig, splitHostPort, type MonitorConfig, type MonitorService } from '@etcd-monitor/monitor';
+import type { CliIo, RegisterCommand } from '../io.ts';
+
+/** registerServe adds `serve`: the long-running monitor service. */
+export const registerServe: RegisterCommand = (program, io, setExit) => {
+  program
+    .command('serve')
+    .description('run the monitor: watch the configured etcd clusters, keep history, serve the UI, API and /metrics')
+    .option('-c, --config <file>', 'TOML config file (default: none; watches 127.0.0.1:2379)')
+    .option('--listen <host:port>', 'HTTP address, overrides [server] listen (default 127.0.0.1:8390)')
+    .option('--data-dir <dir>', 'data directory, overrides [server] data_dir (default ./data)')
+    .action(async (o: { config?: string; listen?: string; dataDir?: string }) => {
+      const config = loadConfig(o.config);
+      if (o.listen) {
+        splitHostPort(o.listen);
+        config.server.listen = o.listen;
+      }
+      if (o.dataDir) config.server.dataDir = o.dataDir;
+      setExit(await runUntilSignal(config, io));
+    });
+};
+
+/** runUntilSignal builds and starts the monitor, prints its URL, and stops it cleanly on SIGINT or SIGTERM. */
+export async function runUntilSignal(config: MonitorConfig, io: CliIo, onStarted?: (url: string, svc: MonitorService) => Promise<void> | void, onStopping?: () => Promise<void>): Promise<number> {
+  const log = createLogger({ name: 'etcd-monitor', destination: io.err });
+  const svc = await buildMonitor(config, { env: io.env, logger: { info: (m, f) => log.info(f ?? {}, m), warn: (m, f) => log.warn(f ?? {}, m) } });
+  let url: string;
+  try {
+    url = await svc.listen();
+  } catch (err) {
+    await svc.stop();
+    throw err;
+  }
+  io.out.write(`etcd-monitor is listening on ${url}  (API: ${url}/api/v1/clusters, docs: ${url}/api/docs, metrics: ${url}/metrics)\n`);
+  await onStarted?.(url, svc);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.out.write('stopping…\n');
+  try {
+    await onStopping?.();
+    await svc.stop();
+  } catch (err) {
+    io.err.write(`etcd-monitor: error while stopping: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  return 0;
+}

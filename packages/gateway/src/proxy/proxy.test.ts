@@ -1,0 +1,266 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { echo, freePort, rawRequest, request, startGateway, startUpstream, type TestUpstream } from '../test-helpers.ts';
+import type { Gateway } from '../gateway.ts';
+
+let a: TestUpstream;
+let slow: TestUpstream;
+let gw: Gateway;
+let port: number;
+const template = fileURLToPath(new URL('../testdata/error.html', import.meta.url));
+let release: (() => void) | undefined;
+
+before(async () => {
+  a = await startUpstream('a');
+  slow = await startUpstream('slow', (req, res) => {
+    if (req.url === '/hang') return; // never answers: the gateway's read timeout fires
+    if (req.url === '/stream') {
+      // Streams one chunk, then waits for the test to see it before finishing: proves the gateway does not buffer.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first-chunk;');
+      release = () => res.end('last-chunk');
+      return;
+    }
+    if (req.url === '/upload') {
+      // Answers as soon as the first request chunk arrives, before the client has finished sending.
+      req.once('data', (c: Buffer) => {
+        res.writeHead(200);
+        res.end(`got-first:${c.length}`);
+        req.resume();
+      });
+      return;
+    }
+    if (req.url === '/big') {
+      res.writeHead(200);
+      res.end(Buffer.alloc(4096, 'x'));
+      return;
+    }
+    res.end('ok');
+  });
+  const dead = await freePort();
+  gw = await startGateway(`
+[basic]
+name = "gw-test"
+error_template = "${template}"
+
+[upstreams.a]
+addrs = ["${a.addr}"]
+
+[upstreams.slow]
+addrs = ["${slow.addr}"]
+read_timeout = "300ms"
+
+[upstreams.dead]
+addrs = ["127.0.0.1:${dead}"]
+retries = 0
+
+[plugins.rid]
+category = "request_id"
+
+[plugins.hello]
+category = "mock"
+status = 201
+data = "hello from mock"
+headers = ["Content-Type: text/plain", "X-Mock: 1"]
+path = "/mock/hello"
+
+[locations.api_v1]
+upstream = "a"
+path = "/api/v1"
+rewrite = "/"
+plugins = ["rid"]
+headers_add = ["X-Forwarded-Proto:https", "X-Added:1"]
+headers_set = ["X-Set:new"]
+headers_remove = ["Server", "X-Drop"]
+response_headers_add = ["X-Resp:yes"]
+
+[locations.regex_rewrite]
+upstream = "a"
+path = "~^/users/(\\\\d+)$"
+rewrite = "^/users/(?<id>\\\\d+)$ /v2/user?id=$id"
+
+[locations.mock]
+path = "/mock"
+plugins = ["rid", "hello"]
+
+[locations.slow]
+upstream = "slow"
+path = "/slow"
+rewrite = "/"
+
+[locations.dead]
+upstream = "dead"
+path = "/dead"
+
+[locations.limited]
+upstream = "a"
+path = "/limited"
+client_max_body_size = "10"
+
+[locations.buffered]
+upstream = "slow"
+path = "/buffered"
+rewrite = "/"
+buffer_request = true
+buffer_response = true
+buffer_max_size = "1KiB"
+
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["api_v1", "regex_rewrite", "mock", "slow", "dead", "limited", "buffered"]
+`);
+  port = gw.port('main');
+});
+
+after(async () => {
+  await gw?.stop(0);
+  await a.close();
+  await slow.close();
+});
+
+test('proxies with prefix rewrite, header rules, X-Forwarded-*, Via and hop-by-hop removal', async () => {
+  const r = await request(port, {
+    path: '/api/v1/users?x=1',
+    headers: { host: 'api.test:8080', 'x-drop': '1', 'x-set': 'old', connection: 'keep-alive, x-private', 'x-private': 'p', 'keep-alive': 'timeout=1', te: 'trailers', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'spoofed' },
+  });
+  assert.equal(r.status, 200);
+  const e = echo(r);
+  assert.equal(e.url, '/users?x=1');
+  assert.equal(e.headers.host, 'api.test:8080');
+  assert.equal(e.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+  assert.equal(e.headers['x-forwarded-host'], 'api.test:8080');
+  assert.equal(e.headers.via, '1.1 gw-test');
+  // The gateway's own X-Forwarded-Proto comes first; headers_add appends the location's.
+  assert.equal(e.headers['x-forwarded-proto'], 'http, https');
+  assert.equal(e.headers['x-added'], '1');
+  assert.equal(e.headers['x-set'], 'new');
+  assert.equal(e.headers['x-drop'], undefined);
+  assert.equal(e.headers['x-private'], undefined, 'headers named in Connection are hop-by-hop');
+  assert.equal(e.headers['keep-alive'], undefined);
+  assert.equal(e.headers.te, undefined);
+  assert.match(e.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
+  assert.equal(r.headers['x-request-id'], e.headers['x-request-id']);
+  // Response side: Server removed (headers_remove), hop-by-hop gone, Via and response rules applied.
+  assert.equal(r.headers.server, undefined);
+  assert.equal(r.headers['x-hop'], undefined);
+  assert.equal(r.headers.via, '1.1 gw-test');
+  assert.equal(r.headers['x-resp'], 'yes');
+  assert.equal(r.headers['x-upstream'], 'a');
+});
+
+test('request_id keeps a well-formed incoming id', async () => {
+  const r = await request(port, { path: '/api/v1/x', headers: { 'x-request-id': 'abc-123' } });
+  assert.equal(echo(r).headers['x-request-id'], 'abc-123');
+  assert.equal(r.headers['x-request-id'], 'abc-123');
+});
+
+test('regex rewrite with named captures', async () => {
+  const r = await request(port, { path: '/users/42' });
+  assert.equal(echo(r).url, '/v2/user?id=42');
+});
+
+test('mock answers without an upstream and runs the other plugins', async () => {
+  const r = await request(port, { path: '/mock/hello' });
+  assert.equal(r.status, 201);
+  assert.equal(r.body, 'hello from mock');
+  assert.equal(r.headers['x-mock'], '1');
+  assert.match(String(r.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  // The mock only answers its path; the location has no upstream for the rest.
+  const other = await request(port, { path: '/mock/other' });
+  assert.equal(other.status, 503);
+});
+
+test('404 with the error template when no location matches', async () => {
+  const r = await request(port, { path: '/nothing-here' });
+  assert.equal(r.status, 404);
+  assert.match(r.body, /<h1>404<\/h1>/);
+  assert.match(String(r.headers['content-type']), /text\/html/);
+});
+
+test('502 on connect failure, 504 on upstream timeout, both with the template', async () => {
+  const r502 = await request(port, { path: '/dead' });
+  assert.equal(r502.status, 502);
+  assert.match(r502.body, /ECONNREFUSED/);
+  const r504 = await request(port, { path: '/slow/hang' });
+  assert.equal(r504.status, 504);
+  assert.match(r504.body, /<h1>504<\/h1>/);
+});
+
+test('a large response streams through without being buffered', async () => {
+  const got = await new Promise<string>((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/slow/stream', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+        // The first chunk arrived while the upstream is still holding the response open.
+        if (body === 'first-chunk;') release!();
+      });
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+  });
+  assert.equal(got, 'first-chunk;last-chunk');
+});
+
+test('a request body streams upstream before the client finishes sending', async () => {
+  const res = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/slow/upload', method: 'POST', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (r) => {
+      let b = '';
+      r.on('data', (c: Buffer) => (b += c.toString()));
+      r.on('end', () => {
+        req.end();
+        resolve(b);
+      });
+    });
+    req.on('error', reject);
+    req.write(Buffer.alloc(100, 'y'));
+    // The body is never ended before the response arrives.
+  });
+  assert.equal(res, 'got-first:100');
+});
+
+test('client_max_body_size answers 413 and buffering limits apply', async () => {
+  const big = await request(port, { path: '/limited', method: 'POST', body: 'x'.repeat(11) });
+  assert.equal(big.status, 413);
+  const ok = await request(port, { path: '/limited', method: 'POST', body: 'x'.repeat(10) });
+  assert.equal(echo(ok).body, 'xxxxxxxxxx');
+  const tooBigResponse = await request(port, { path: '/buffered/big' });
+  assert.equal(tooBigResponse.status, 502);
+  const tooBigRequest = await request(port, { path: '/buffered/x', method: 'POST', body: Buffer.alloc(2048) });
+  assert.equal(tooBigRequest.status, 413);
+  const fine = await request(port, { path: '/buffered/x', method: 'POST', body: 'small' });
+  assert.equal(fine.status, 200);
+  assert.equal(fine.body, 'ok');
+});
+
+test('request smuggling shapes and malformed requests get 400 and never reach the upstream', async () => {
+  const before = a.hits;
+  const shapes = [
+    'POST /api/v1/x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    'POST /api/v1/x HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde',
+    'POST /api/v1/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n',
+    'POST /api/v1/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n',
+    'GET /api/v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+    'GET /api/v1/x HTTP/1.1\r\n\r\n',
+    'GET http://evil/api/v1/x HTTP/1.1\r\nHost: t\r\n\r\n',
+    'GARBAGE\r\n\r\n',
+    `GET /api/v1/x HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  ];
+  for (const s of shapes) {
+    const out = await rawRequest(port, s);
+    assert.match(out, /^HTTP\/1\.1 400 /, `expected 400 for ${JSON.stringify(s.slice(0, 80))}, got ${JSON.stringify(out.slice(0, 80))}`);
+  }
+  assert.equal(a.hits, before);
+});
+
+test('keep-alive connections to the client and to the upstream are reused', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const first = await request(port, { path: '/api/v1/a', agent });
+  const second = await request(port, { path: '/api/v1/b', agent });
+  assert.equal(first.status, 200);
+  assert.equal(second.status, 200);
+  assert.equal(echo(first).headers.connection, 'keep-alive');
+  agent.destroy();
+});

@@ -1,0 +1,111 @@
+// Shared helpers for the gateway's tests: real upstream servers on loopback, a gateway from TOML, a raw HTTP client.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { parseConfigText } from './config/load.ts';
+import { formatIssue } from './config/fields.ts';
+import { Gateway } from './gateway.ts';
+import { silentLogger } from './observability/log.ts';
+
+/** Upstream is a test upstream server. */
+export interface TestUpstream {
+  /** name is returned in the x-upstream header and echo body. */
+  name: string;
+  /** port is the bound port. */
+  port: number;
+  /** addr is `127.0.0.1:port`. */
+  addr: string;
+  /** hits counts requests received. */
+  hits: number;
+  /** server is the node:http server. */
+  server: http.Server;
+  /** close stops it. */
+  close(): Promise<void>;
+}
+
+/** startUpstream starts an HTTP server that echoes the request as JSON, or runs `handler`. */
+export async function startUpstream(name: string, handler?: http.RequestListener): Promise<TestUpstream> {
+  const u = { name, hits: 0 } as TestUpstream;
+  const server = http.createServer((req, res) => {
+    u.hits++;
+    if (handler) return handler(req, res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString() });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, server: 'test-upstream', 'keep-alive': 'timeout=5', connection: 'keep-alive, x-hop' , 'x-hop': 'secret' });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  u.server = server;
+  u.port = (server.address() as AddressInfo).port;
+  u.addr = `127.0.0.1:${u.port}`;
+  u.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return u;
+}
+
+/** freePort returns a port that was free a moment ago (for "connection refused" upstreams). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
+export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream } = {}): Promise<Gateway> {
+  const text = /admin_addr/.test(toml) ? toml : toml.includes('[basic]') ? toml.replace('[basic]', '[basic]\nadmin_addr = ""') : `[basic]\nadmin_addr = ""\n${toml}`;
+  const { config, issues } = parseConfigText(text);
+  if (issues.length) throw new Error(issues.map(formatIssue).join('\n'));
+  return Gateway.start(config, { log: silentLogger, ...opts });
+}
+
+/** Reply is a response read fully. */
+export interface Reply {
+  /** status is the status code. */
+  status: number;
+  /** headers are the response headers. */
+  headers: http.IncomingHttpHeaders;
+  /** body is the response body as text. */
+  body: string;
+}
+
+/** request sends one request with a fresh connection and reads the whole response. */
+export function request(port: number, opts: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer; agent?: http.Agent } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: opts.headers, agent: opts.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** rawRequest writes bytes on a fresh socket and resolves with everything read until the server closes (or 2 s pass). */
+export function rawRequest(port: number, data: string): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(data));
+    let out = '';
+    const t = setTimeout(() => s.destroy(), 2000);
+    s.on('data', (c) => (out += c.toString()));
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+    s.on('error', () => {});
+  });
+}
+
+/** echo parses an echo upstream's body. */
+export function echo(r: Reply): { name: string; method: string; url: string; headers: Record<string, string>; rawHeaders: string[]; body: string } {
+  return JSON.parse(r.body);
+}

@@ -1,0 +1,86 @@
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import swagger from '@fastify/swagger';
+import { AppError } from '@etcd-monitor/core';
+import type { Registry as PromRegistry } from 'prom-client';
+import type { ClusterRegistry } from '../registry.ts';
+import type { Store } from '../storage/types.ts';
+import type { LiveHub } from './live.ts';
+import { clusterRoutes } from './routes/clusters.ts';
+import { eventRoutes } from './routes/events.ts';
+import { seriesRoutes } from './routes/series.ts';
+import { streamRoutes } from './routes/stream.ts';
+
+/** ApiDeps are what the HTTP API serves from. */
+export interface ApiDeps {
+  /** registry holds the running cluster monitors. */
+  registry: ClusterRegistry;
+  /** store holds history, events and documents. */
+  store: Store;
+  /** live fans out updates to Server-Sent Events clients. */
+  live: LiveHub;
+  /** metrics is the monitor's own Prometheus registry. */
+  metrics: PromRegistry;
+  /** audit records a mutating action. */
+  audit(action: string, target: string, req: { ip: string }): void;
+  /** version is the monitor's version, for the OpenAPI document. */
+  version: string;
+}
+
+/** STATUS_BY_CODE maps stable error codes to HTTP statuses; anything else is a 500. */
+const STATUS_BY_CODE: Record<string, number> = {
+  MON_BAD_REQUEST: 400,
+  MON_CONFIG: 400,
+  MON_NOT_FOUND: 404,
+  MON_CLUSTER_EXISTS: 409,
+  MON_CLUSTER_READONLY: 409,
+};
+
+/**
+ * buildApi builds the Fastify app without listening, so tests use `app.inject()`. Every error leaves as
+ * `{ error: { code, message, field?, hint? } }` with a stable code.
+ */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'etcd-monitor API', version: deps.version, description: 'Clusters, health, members, series, events and a live stream.' },
+    },
+  });
+  app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
+    if (err instanceof AppError) {
+      const status = STATUS_BY_CODE[err.code] ?? (err.code.startsWith('ETCD_') ? 502 : 500);
+      return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}) } });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const v = fe.validation[0]!;
+      const where = (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
+      const missing = (v.params as { missingProperty?: string }).missingProperty;
+      const field = missing ?? (where || fe.validationContext || 'request');
+      const message = missing ? `${field}: is required` : `${field}: ${v.message}`;
+      return reply.status(400).send({ error: { code: 'MON_BAD_REQUEST', message, field } });
+    }
+    if (fe.statusCode && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send({ error: { code: fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'MON_BAD_REQUEST' : `MON_HTTP_${fe.statusCode}`, message: fe.message } });
+    }
+    return reply.status(500).send({ error: { code: 'MON_INTERNAL', message: 'internal error; see the monitor log' } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'MON_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /api/docs for the API' } }));
+
+  await app.register(async (api) => {
+    await clusterRoutes(api, deps);
+    await eventRoutes(api, deps);
+    await seriesRoutes(api, deps);
+    await streamRoutes(api, deps);
+  }, { prefix: '/api/v1' });
+
+  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', deps.metrics.contentType);
+    return deps.metrics.metrics();
+  });
+  return app;
+}

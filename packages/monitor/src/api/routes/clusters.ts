@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '@etcd-monitor/core';
+import { inspectCluster } from '@etcd-monitor/etcd';
+import type { ApiDeps } from '../app.ts';
+import { clusterView, looseObject, memberView } from '../views.ts';
+import { connectionFor } from '../../cluster-monitor.ts';
+import { readClusterConfig } from '../../config.ts';
+import type { ConfigIssue } from '@etcd-monitor/core';
+
+const nameParam = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
+const clusterBody = {
+  type: 'object',
+  description: 'A cluster, with the keys of a [[clusters]] table in the config file.',
+  required: ['name', 'endpoints'],
+  properties: {
+    name: { type: 'string' },
+    endpoints: { type: 'array', items: { type: 'string' } },
+    group: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    cacert: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    insecure_skip_tls_verify: { type: 'boolean' },
+    user: { type: 'string' },
+    password: { type: 'string', description: 'write-only: stored encrypted, never returned' },
+    metrics_urls: { type: 'array', items: { type: 'string' } },
+    status_interval: { type: 'string' },
+    probe_interval: { type: 'string' },
+    metrics_interval: { type: 'string' },
+    timeout: { type: 'string' },
+    write_probe: { type: 'boolean' },
+  },
+} as const;
+
+/** clusterRoutes serves cluster CRUD, overview, member detail and connection tests. */
+export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get('/clusters', { schema: { summary: 'Every cluster with its health, findings and members', tags: ['clusters'], response: { 200: { type: 'array', items: looseObject } } } }, async () =>
+    deps.registry.list().map(clusterView),
+  );
+
+  app.get('/clusters/:name', { schema: { summary: 'One cluster', tags: ['clusters'], params: nameParam, response: { 200: looseObject } } }, async (req) =>
+    clusterView(deps.registry.get((req.params as { name: string }).name)),
+  );
+
+  app.post('/clusters', { schema: { summary: 'Add a cluster (persisted; password stored encrypted)', tags: ['clusters'], body: clusterBody, response: { 201: looseObject } } }, async (req, reply) => {
+    const snap = deps.registry.create(req.body);
+    deps.audit('cluster.create', snap.name, req);
+    return reply.status(201).send(clusterView({ ...snap, source: 'api' }));
+  });
+
+  app.put('/clusters/:name', { schema: { summary: 'Replace an API-created cluster (omit password to keep it)', tags: ['clusters'], params: nameParam, body: { ...clusterBody, required: ['endpoints'] }, response: { 200: looseObject } } }, async (req) => {
+    const name = (req.params as { name: string }).name;
+    const snap = await deps.registry.replace(name, req.body);
+    deps.audit('cluster.update', name, req);
+    return clusterView({ ...snap, source: 'api' });
+  });
+
+  app.delete('/clusters/:name', { schema: { summary: 'Remove an API-created cluster (its history stays)', tags: ['clusters'], params: nameParam } }, async (req, reply) => {
+    const name = (req.params as { name: string }).name;
+    await deps.registry.remove(name);
+    deps.audit('cluster.delete', name, req);
+    return reply.status(204).send();
+  });
+
+  app.get('/clusters/:name/members/:member', {
+    schema: { summary: 'One member: status, probes, derived metrics and its findings', tags: ['clusters'], params: { type: 'object', properties: { name: { type: 'string' }, member: { type: 'string' } }, required: ['name', 'member'] }, response: { 200: looseObject } },
+  }, async (req) => {
+    const { name, member } = req.params as { name: string; member: string };
+    const snap = deps.registry.get(name);
+    const f = snap.members.find((m) => m.name === member || m.id === member || m.endpoint === member);
+    if (!f) throw new AppError('MON_NOT_FOUND', `cluster "${name}" has no member "${member}"`, { hint: 'use the member name, hex id or endpoint from GET /api/v1/clusters/NAME' });
+    const label = f.name || f.id || f.endpoint;
+    return {
+      cluster: name,
+      ...memberView(f, snap.leader),
+      findings: snap.health.findings.filter((x) => x.member === label),
+      series: deps.store.listSeries({ cluster: name, member: label }).map((s) => s.series),
+    };
+  });
+
+  app.post('/clusters/test', { schema: { summary: 'Test a connection before adding a cluster: status and health per endpoint', tags: ['clusters'], body: clusterBody, response: { 200: looseObject } } }, async (req) => {
+    const issues: ConfigIssue[] = [];
+    const c = readClusterConfig(req.body, 'body', issues);
+    if (!c) throw new AppError('MON_BAD_REQUEST', `${issues[0]!.path.replace(/^body\./, '')}: ${issues[0]!.message}`, { field: issues[0]!.path.replace(/^body\./, ''), hint: issues[0]!.hint || undefined });
+    return testView(await inspectCluster(connectionFor(c), { discover: false }));
+  });
+
+  app.post('/clusters/:name/test', { schema: { summary: 'Test the connection of a configured cluster', tags: ['clusters'], params: nameParam, response: { 200: looseObject } } }, async (req) => {
+    const c = deps.registry.config((req.params as { name: string }).name);
+    return testView(await inspectCluster(connectionFor(c), { discover: false }));
+  });
+}
+
+function testView(v: Awaited<ReturnType<typeof inspectCluster>>) {
+  return {
+    verdict: v.verdict,
+    reasons: v.reasons,
+    endpoints: v.members.map((m) => ({ endpoint: m.endpoint, ok: m.error === null, id: m.id, name: m.name, version: m.version, isLeader: m.isLeader, latencyMs: m.latencyMs, error: m.error, hint: m.hint })),
+  };
+}

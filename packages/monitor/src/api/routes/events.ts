@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '@etcd-monitor/core';
+import type { ApiDeps } from '../app.ts';
+import { EVENT_TYPES } from '../../events/detect.ts';
+import { parseTime } from '../time.ts';
+
+const query = {
+  type: 'object',
+  properties: {
+    cluster: { type: 'string' },
+    member: { type: 'string' },
+    type: { type: 'array', items: { type: 'string', enum: [...EVENT_TYPES] }, description: 'repeat or comma-separate to filter by several types' },
+    since: { type: 'string', description: 'ISO 8601 time, ms since the epoch, or a duration back from now such as 1h' },
+    until: { type: 'string' },
+    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+    format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+  },
+  additionalProperties: false,
+} as const;
+
+/** eventRoutes serves the event history, filterable and exportable as JSON or CSV. */
+export async function eventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get('/events', { schema: { summary: 'Events, newest first: [{time, cluster, type, member?, message, details?}]', tags: ['events'], querystring: query } }, async (req, reply) => {
+    const q = req.query as { cluster?: string; member?: string; type?: string[]; since?: string; until?: string; limit: number; format: 'json' | 'csv' };
+    const types = q.type?.flatMap((t) => t.split(',')).filter(Boolean);
+    for (const t of types ?? []) {
+      if (!(EVENT_TYPES as readonly string[]).includes(t)) throw new AppError('MON_BAD_REQUEST', `type: unknown event type "${t}"`, { field: 'type', hint: `one of ${EVENT_TYPES.join(', ')}` });
+    }
+    const since = q.since !== undefined ? parseTime(q.since, 'since') : undefined;
+    const until = q.until !== undefined ? parseTime(q.until, 'until') : undefined;
+    const rows = deps.store.queryEvents({
+      ...(q.cluster ? { cluster: q.cluster } : {}),
+      ...(q.member ? { member: q.member } : {}),
+      ...(types?.length ? { type: types } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      limit: q.limit,
+    });
+    const out = rows.map((e) => ({ time: new Date(e.time).toISOString(), cluster: e.cluster, type: e.type, ...(e.member ? { member: e.member } : {}), message: e.message, ...(e.details ? { details: e.details } : {}) }));
+    if (q.format === 'csv') {
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="events.csv"');
+      const cell = (v: unknown) => {
+        const s = v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+        return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+      };
+      return ['time,cluster,type,member,message,details', ...out.map((e) => [e.time, e.cluster, e.type, e.member, e.message, e.details].map(cell).join(','))].join('\n') + '\n';
+    }
+    return out;
+  });
+}

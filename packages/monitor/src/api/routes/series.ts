@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError, parseDuration } from '@etcd-monitor/core';
+import type { ApiDeps } from '../app.ts';
+import { parseTime } from '../time.ts';
+
+/** seriesRoutes lists stored series and answers range queries, picking the resolution from the range and step. */
+export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get('/series', {
+    schema: { summary: 'Stored series names, per cluster and member', tags: ['series'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, member: { type: 'string' } }, additionalProperties: false } },
+  }, async (req) => {
+    const q = req.query as { cluster?: string; member?: string };
+    return deps.store.listSeries({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.member !== undefined ? { member: q.member } : {}) }).map((s) => ({ ...s, lastTime: new Date(s.lastT).toISOString() }));
+  });
+
+  app.get('/series/query', {
+    schema: {
+      summary: 'Range query of one series for a cluster (every member, or one)',
+      tags: ['series'],
+      querystring: {
+        type: 'object',
+        required: ['series', 'cluster'],
+        properties: {
+          series: { type: 'string' },
+          cluster: { type: 'string' },
+          member: { type: 'string', description: 'a member name; empty for cluster-level series; omit for every member' },
+          from: { type: 'string', description: 'ISO time, ms, or a duration back from now (default 15m)' },
+          to: { type: 'string', description: 'default now' },
+          step: { type: 'string', description: 'a duration such as 15s; picks raw, 1m or 1h data' },
+          agg: { type: 'string', enum: ['avg', 'min', 'max', 'last'], default: 'avg' },
+        },
+        additionalProperties: false,
+      },
+    },
+  }, async (req) => {
+    const q = req.query as { series: string; cluster: string; member?: string; from?: string; to?: string; step?: string; agg: 'avg' | 'min' | 'max' | 'last' };
+    const now = Date.now();
+    const from = parseTime(q.from ?? '15m', 'from', now);
+    const to = q.to ? parseTime(q.to, 'to', now) : now;
+    if (from >= to) throw new AppError('MON_BAD_REQUEST', 'from: must be before to', { field: 'from', hint: 'e.g. from=1h (an hour back) and no to' });
+    const step = q.step ? parseDuration(q.step, 'step') : undefined;
+    const r = deps.store.query({ series: q.series, cluster: q.cluster, ...(q.member !== undefined ? { member: q.member } : {}), from, to, ...(step ? { step } : {}), agg: q.agg });
+    return { series: q.series, cluster: q.cluster, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
+  });
+}

@@ -1,0 +1,53 @@
+import type { ClusterSnapshot } from '../cluster-monitor.ts';
+import type { MemberFacts } from '../collectors/collector.ts';
+import type { ClusterSource } from '../registry.ts';
+
+/** memberView is the API's shape of one member: status facts, probe results and derived metrics; never credentials. */
+export function memberView(f: MemberFacts, leader: string | null) {
+  const s = f.status;
+  return {
+    endpoint: f.endpoint,
+    id: f.id,
+    name: f.name,
+    up: s !== null,
+    isLeader: s !== null && f.id !== null && f.id === leader,
+    leader: s?.leader ?? null,
+    version: s?.version ?? null,
+    dbSize: s?.dbSize ?? null,
+    dbSizeInUse: s?.dbSizeInUse ?? null,
+    raftTerm: s?.raftTerm ?? null,
+    raftIndex: s?.raftIndex ?? null,
+    raftAppliedIndex: s?.raftAppliedIndex ?? null,
+    isLearner: s?.isLearner ?? null,
+    errors: s?.errors ?? [],
+    latencyMs: f.statusLatencyMs,
+    lastSeen: f.statusAt,
+    downSince: f.downSince,
+    error: f.error,
+    probe: f.probe,
+    metrics: f.metrics?.series ?? null,
+    metricsError: f.metricsError,
+  };
+}
+
+/** clusterView is the API's shape of one cluster (the contract: name, health {status, findings}, members). */
+export function clusterView(s: ClusterSnapshot & { source: ClusterSource }) {
+  return {
+    name: s.name,
+    group: s.group,
+    labels: s.labels,
+    endpoints: s.endpoints,
+    source: s.source,
+    updatedAt: new Date(s.at).toISOString(),
+    health: s.health,
+    leader: s.leader,
+    leaderName: s.members.find((m) => m.id === s.leader)?.name ?? null,
+    membersUp: s.members.filter((m) => m.status).length,
+    membersTotal: s.memberList?.length ?? s.members.length,
+    alarms: s.alarms,
+    members: s.members.map((m) => memberView(m, s.leader)),
+  };
+}
+
+/** looseObject is a response schema that documents an object without stripping fields it does not list. */
+export const looseObject = { type: 'object', additionalProperties: true } as const;

@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AppError, errorMessage } from '@etcd-monitor/core';
+import type { MonitorConfig } from './config.ts';
+import { collectors } from './collectors/index.ts';
+import { ClusterRegistry } from './registry.ts';
+import { openSecretBox } from './secrets.ts';
+import { openSqliteStore } from './storage/index.ts';
+import type { Store } from './storage/types.ts';
+import { LiveHub } from './api/live.ts';
+import { buildApi } from './api/app.ts';
+import { clusterView } from './api/views.ts';
+import { createMonitorMetrics } from './metrics.ts';
+
+/** MonitorLogger is where the service reports what happens; structured fields, never secrets. */
+export interface MonitorLogger {
+  /** info logs a normal event. */
+  info(msg: string, fields?: Record<string, unknown>): void;
+  /** warn logs a problem the service survives. */
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** MonitorService is the whole monitor: store, cluster monitors, API; built first, then listened. */
+export interface MonitorService {
+  /** app is the Fastify app (use `app.inject()` in tests). */
+  app: FastifyInstance;
+  /** registry holds the running cluster monitors. */
+  registry: ClusterRegistry;
+  /** store is the embedded store. */
+  store: Store;
+  /** listen starts serving HTTP on the configured address and resolves to the URL. */
+  listen(): Promise<string>;
+  /** stop stops monitoring, flushes and closes the store, and closes the server; safe after a partial start. */
+  stop(): Promise<void>;
+}
+
+const PROBE_SERIES: Record<string, 'linearizable' | 'serializable' | 'write'> = {
+  probe_read_linearizable_ms: 'linearizable',
+  probe_read_serializable_ms: 'serializable',
+  probe_write_ms: 'write',
+};
+
+/**
+ * buildMonitor opens the store under the data dir, starts one ClusterMonitor per cluster (config file first, then
+ * those created through the API and persisted), and builds the API. It does not listen.
+ */
+export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.ProcessEnv; logger?: MonitorLogger; version?: string } = {}): Promise<MonitorService> {
+  const log: MonitorLogger = o.logger ?? { info: () => {}, warn: () => {} };
+  const dataDir = resolve(config.server.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw new AppError('MON_CONFIG', `server.data_dir: cannot create ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, { field: 'server.data_dir', hint: 'choose a writable directory' });
+  }
+  const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db') });
+  const secrets = openSecretBox({ env: o.env ?? process.env, keyFile: config.server.secretKeyFile ?? join(dataDir, 'secret.key') });
+  const metrics = createMonitorMetrics();
+  const live = new LiveHub();
+  const registry = new ClusterRegistry({
+    store,
+    secrets,
+    deps: {
+      collectors,
+      onSamples(samples) {
+        store.append(samples);
+        metrics.observeSamples(samples.length);
+        for (const s of samples) {
+          const kind = PROBE_SERIES[s.series];
+          if (kind) metrics.observeProbe(s.cluster, s.member, kind, s.v);
+        }
+      },
+      onEvent(e) {
+        store.appendEvent(e);
+        metrics.observeEvent(e);
+        live.event(e.cluster, { ...e, time: new Date(e.time).toISOString() });
+        log.info(`event ${e.type}`, { cluster: e.cluster, member: e.member, message: e.message });
+      },
+      onUpdate(s) {
+        metrics.observeSnapshot(s);
+        if (live.clientCount() > 0) live.update(s.name, clusterView({ ...s, source: registry.sourceOf(s.name) }));
+      },
+      onRemoved(name) {
+        metrics.forgetCluster(name);
+      },
+      onError(err) {
+        metrics.observeCollectorError('internal');
+        log.warn('monitor error', { error: errorMessage(err) });
+      },
+    },
+  });
+  const app = await buildApi({
+    registry,
+    store,
+    live,
+    metrics: metrics.registry,
+    version: o.version ?? '0.1.0',
+    audit(action, target, req) {
+      const time = Date.now();
+      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor: `anonymous@${req.ip}`, action, target });
+      log.info('audit', { action, target, actor: `anonymous@${req.ip}` });
+    },
+  });
+  registry.load(config.clusters);
+  // Zero-config start: watch the etcd default endpoint when nothing else is configured or stored.
+  if (registry.list().length === 0 && config.clusters.length === 0) {
+    registry.create({ name: 'local', endpoints: ['127.0.0.1:2379'] });
+    log.info('no cluster configured: watching 127.0.0.1:2379 as "local"');
+  }
+  const maintain = setInterval(() => {
+    try {
+      store.maintain();
+    } catch (err) {
+      log.warn('store maintenance failed', { error: errorMessage(err) });
+    }
+  }, 60_000);
+  maintain.unref();
+
+  let listening = false;
+  return {
+    app,
+    registry,
+    store,
+    async listen() {
+      const [host, port] = splitHostPort(config.server.listen);
+      try {
+        await app.listen({ host, port });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new AppError('MON_LISTEN', `server.listen: cannot listen on ${config.server.listen}: ${code === 'EADDRINUSE' ? 'the address is in use' : code ?? errorMessage(err)}`, {
+          field: '--listen',
+          hint: code === 'EADDRINUSE' ? 'stop the other process or pass --listen 127.0.0.1:PORT' : 'check the address',
+        });
+      }
+      listening = true;
+      const addr = app.server.address();
+      const p = typeof addr === 'object' && addr ? addr.port : port;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
+    },
+    async stop() {
+      clearInterval(maintain);
+      await registry.stop();
+      live.close();
+      if (listening) await app.close();
+      store.flush();
+      store.close();
+    },
+  };
+}
+
+/** splitHostPort splits `host:port` (IPv6 in brackets). */
+export function splitHostPort(addr: string): [string, number] {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+  if (!m) throw new AppError('MON_CONFIG', `server.listen: "${addr}" is not host:port`, { field: 'server.listen', hint: 'e.g. 127.0.0.1:8390' });
+  return [m[1] ?? m[2]!, Number(m[3])];
+}

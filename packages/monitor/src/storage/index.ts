@@ -1,0 +1,16 @@
+export type {
+  Agg,
+  EventFilter,
+  Point,
+  Resolution,
+  Retention,
+  Sample,
+  SeriesInfo,
+  SeriesQuery,
+  SeriesResult,
+  Store,
+  StoreStats,
+  StoredEvent,
+} from './types.ts';
+export { openSqliteStore, DEFAULT_RETENTION, type SqliteStoreOptions } from './sqlite-store.ts';
+export { pickResolution, isQuantileSeries } from './resolution.ts';
