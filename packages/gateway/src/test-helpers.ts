@@ -109,3 +109,12 @@ export function rawRequest(port: number, data: string): Promise<string> {
 export function echo(r: Reply): { name: string; method: string; url: string; headers: Record<string, string>; rawHeaders: string[]; body: string } {
   return JSON.parse(r.body);
 }
+
+/** waitFor polls a condition every 20 ms until it holds, failing after `ms` (a bound for hung tests, not a timing assertion). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -104,6 +104,7 @@ export class ClusterMonitor {
   private current: ClusterSnapshot;
   private evalQueued = false;
   private stopped = false;
+  private startedAt = Date.now();
 
   constructor(config: ClusterConfig, deps: ClusterMonitorDeps) {
     this.config = config;
@@ -125,6 +126,7 @@ export class ClusterMonitor {
 
   /** start begins watching the seed endpoints; members found in the member list are added as they appear. */
   start(): void {
+    this.startedAt = Date.now();
     for (const ep of this.config.endpoints) this.watch(ep);
     this.clusterLoop = startLoop(() => this.pollCluster(), { intervalMs: () => this.pollInterval(), onError: (e) => this.deps.onError?.(e) });
   }
@@ -242,7 +244,11 @@ export class ClusterMonitor {
   private evaluate(recordClusterSeries = false): void {
     if (this.stopped) return;
     const now = Date.now();
-    const facts = [...this.watched.values()].map((w) => w.facts);
+    const all = [...this.watched.values()].map((w) => w.facts);
+    // Until every member has answered or failed once (or the grace period ends), a verdict would be a guess and its
+    // events noise ("quorum regained" at every start).
+    if (all.some((f) => f.statusAt === null) && now - this.startedAt < Math.max(3000, 2 * this.config.timeoutMs)) return;
+    const facts = all.filter((f) => f.statusAt !== null);
     // Members known only from seeds that turned out to be duplicates of listed members are shown once.
     const observations: MemberObservation[] = facts.map((f) => ({
       endpoint: f.endpoint,
@@ -267,6 +273,7 @@ export class ClusterMonitor {
       members: new Map(facts.map((f) => [f.name || f.id || f.endpoint, f.status !== null])),
       memberList: this.memberList,
       alarms: this.alarms,
+      names: new Map(facts.filter((f) => f.id && f.name).map((f) => [f.id!, f.name!])),
     };
     const events = detectEvents(this.prevState, state, this.config.name, now);
     this.prevState = state;

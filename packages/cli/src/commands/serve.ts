@@ -45,8 +45,9 @@ export async function runUntilSignal(config: MonitorConfig, io: CliIo, onStarted
   });
   io.out.write('stopping…\n');
   try {
-    await onStopping?.();
+    // The monitor stops first: what it started for the demo going away is not an incident to record.
     await svc.stop();
+    await onStopping?.();
   } catch (err) {
     io.err.write(`etcd-monitor: error while stopping: ${errorMessage(err)}\n`);
     return 1;

@@ -54,6 +54,8 @@ export interface EventState {
   memberList: MemberInfo[] | null;
   /** alarms are the active alarms, when known. */
   alarms: Alarm[] | null;
+  /** names maps member ids (hex) to names, from the members' own answers. */
+  names?: Map<string, string>;
 }
 
 /** detectEvents compares two passes over a cluster and returns what changed; the first pass only sets the baseline. */
@@ -62,7 +64,7 @@ export function detectEvents(prev: EventState | undefined, cur: EventState, clus
   const out: ClusterEvent[] = [];
   const ev = (type: EventType, message: string, member?: string, details?: Record<string, unknown>) =>
     out.push({ time, cluster, type, message, ...(member !== undefined ? { member } : {}), ...(details ? { details } : {}) });
-  const nameOf = (id: string | null) => (id ? (cur.memberList ?? prev.memberList)?.find((m) => m.id === id)?.name || id : 'none');
+  const nameOf = (id: string | null) => (id ? (cur.memberList ?? prev.memberList)?.find((m) => m.id === id)?.name || cur.names?.get(id) || prev.names?.get(id) || id : 'none');
 
   const wasUnreachable = prev.health.status === 'unreachable';
   const isUnreachable = cur.health.status === 'unreachable';

@@ -77,7 +77,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
 }
 
 function openFailed(path: string, err: unknown): AppError {
-  return new AppError('MON_STORE_OPEN_FAILED', `cannot open store ${path}: ${errorMessage(err)}`, {
+  return new AppError('MON_STORE_OPEN_FAILED', `storage.path: cannot open store ${path}: ${errorMessage(err)}`, {
     field: 'storage.path',
     hint: 'check that the directory is writable and the file is an etcd-monitor store',
     cause: err,
@@ -372,18 +372,20 @@ class SqliteStore implements Store {
     const { agg, ...c } = checkQuery(q);
     const resolution = pickResolution(c, this.o.now(), this.o.retention);
     const bucket = bucketFor(resolution, c.step);
+    // Bucketed answers cover every bucket that overlaps [from, to] whole, so a point means the same from any tier.
     const lo = bucket > 0 ? Math.floor(c.from / bucket) * bucket : c.from;
+    const hi = bucket > 0 ? Math.floor(c.to / bucket) * bucket + bucket - 1 : c.to;
     const rows = (c.member === undefined
       ? this.st.seriesOf.all(c.cluster, c.series)
       : this.st.seriesOfMember.all(c.cluster, c.series, c.member)) as Array<{ id: number; member: string }>;
-    const head = this.headRowsFor(rows.map((r) => r.id), lo, c.to);
+    const head = this.headRowsFor(rows.map((r) => r.id), lo, hi);
     const points: SeriesResult['points'] = [];
     for (const { id, member } of rows) {
       let pts: Point[];
       if (bucket === 0) {
-        pts = this.rawRows(id, lo, c.to, head).map(([t, v]) => ({ t, v }));
+        pts = this.rawRows(id, lo, hi, head).map(([t, v]) => ({ t, v }));
       } else {
-        pts = downsample(this.aggRows(resolution, id, lo, c.to, head), bucket, agg);
+        pts = downsample(this.aggRows(resolution, id, lo, hi, head), bucket, agg);
       }
       if (pts.length > 0) points.push({ member, points: pts });
     }
@@ -393,9 +395,13 @@ class SqliteStore implements Store {
   /** aggRows reads [lo, hi] from the resolution's table below its watermark and from the next finer tier above it. */
   private aggRows(res: Resolution, sid: number, lo: number, hi: number, head: Map<number, Array<[number, number]>>): AggRow[] {
     if (res === 'raw') return this.rawRows(sid, lo, hi, head).map(([t, v]) => [t, v, v, v, 1, v]);
-    const wm = this.meta.get(res === '1m' ? 'wm_1m' : 'wm_1h');
+    const width = res === '1m' ? MINUTE : HOUR;
+    const stored = this.meta.get(res === '1m' ? 'wm_1m' : 'wm_1h');
     const finer: Resolution = res === '1m' ? 'raw' : '1m';
-    if (wm === undefined) return this.aggRows(finer, sid, lo, hi, head);
+    if (stored === undefined) return this.aggRows(finer, sid, lo, hi, head);
+    // Late samples still in the head belong to buckets already rolled up; until compaction lowers the watermark
+    // those buckets are read from the finer tier, which sees the head.
+    const wm = Math.min(stored, Math.floor(this.headMinT / width) * width);
     const stmt = res === '1m' ? this.st.sel1m : this.st.sel1h;
     const out = stmt.all(sid, lo, Math.min(hi, wm - 1)) as unknown as AggRow[];
     if (hi >= wm) for (const r of this.aggRows(finer, sid, Math.max(lo, wm), hi, head)) out.push(r);

@@ -130,7 +130,7 @@ const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET
 function classify(err: unknown, url: string, o: ScrapeOptions, timedOut: boolean, aborted: boolean): AppError {
   if (err instanceof AppError) return err;
   const code = errCode(err);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = opensslReason(err instanceof Error ? err.message : String(err));
   if (aborted && !timedOut) return new AppError('MON_SCRAPE_ABORTED', `scraping ${url} was cancelled`, { cause: err });
   if (timedOut || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new AppError('MON_SCRAPE_TIMEOUT', `scraping ${url} timed out after ${o.timeoutMs} ms`, {
@@ -175,6 +175,12 @@ function tlsHint(code: string, message: string, o: ScrapeOptions): string {
     return o.tls?.cert ? 'the member rejected the client certificate: check it is signed by the member\'s --trusted-ca-file' : 'the member requires a client certificate: give --cert and --key';
   }
   return 'check the CA, client certificate and key given for this cluster';
+}
+
+// OpenSSL messages read "<hex>:error:<code>:SSL routines:<function>:<reason>:<source file>…"; only the reason helps a user.
+function opensslReason(message: string): string {
+  const parts = message.split(':');
+  return parts.length > 5 && parts[1] === 'error' ? parts[5]!.trim() : message.trim();
 }
 
 function errCode(err: unknown): string | undefined {
