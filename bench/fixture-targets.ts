@@ -34,6 +34,8 @@ export interface FixtureTargets {
 }
 
 interface Slot {
+  /** raw is the value as the dump writes it, served as is while it does not grow. */
+  raw: string;
   /** value is the sample value in the dump. */
   value: number;
   /** grows is true for counters, histogram and summary counts and sums, and etcd's `_total` gauges (proposals). */
@@ -90,7 +92,7 @@ export async function startFixtureTargets(n: number, o: FixtureTargetsOptions = 
   };
 }
 
-function compile(text: string): Segment[] {
+export function compile(text: string): Segment[] {
   const types = new Map<string, string>();
   const out: Segment[] = [];
   let pending = '';
@@ -114,9 +116,10 @@ function compile(text: string): Segment[] {
       continue;
     }
     const name = line.slice(0, Math.min(...[line.indexOf('{'), line.indexOf(' ')].filter((x) => x >= 0)));
-    const value = Number(line.slice(cut).trim().replace(/^\+Inf$/, 'Infinity'));
+    const raw = line.slice(cut).trim();
+    const value = Number(raw.replace(/^\+Inf$/, 'Infinity'));
     flush(line.slice(0, cut));
-    out.push(pending, { value, grows: grows(name, types), integer: Number.isInteger(value) });
+    out.push(pending, { raw, value, grows: grows(name, types), integer: Number.isInteger(value) });
     pending = '\n';
   }
   out.push(pending);
@@ -152,25 +155,19 @@ function grows(name: string, types: Map<string, string>): boolean {
   return false;
 }
 
-function render(template: Segment[], id: string, factor: number): string {
+export function render(template: Segment[], id: string, factor: number): string {
   let s = '';
   for (const seg of template) {
     if (typeof seg === 'string') s += seg;
     else if (seg === ID) s += id;
-    else if (!seg.grows || !Number.isFinite(seg.value)) s += formatValue(seg.value);
+    else if (!seg.grows || !Number.isFinite(seg.value)) s += seg.raw;
     else {
       // Flooring a uniformly scaled cumulative histogram keeps its buckets monotonic, so quantiles stay valid.
       const v = seg.value * factor;
-      s += formatValue(seg.integer ? Math.floor(v) : v);
+      s += String(seg.integer ? Math.floor(v) : v);
     }
   }
   return s;
-}
-
-function formatValue(v: number): string {
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
 }
 
 async function main(argv: string[]): Promise<void> {

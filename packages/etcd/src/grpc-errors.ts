@@ -49,7 +49,7 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
     return make('ETCD_TLS', 'TLS handshake failed: the endpoint does not speak TLS', 'use an http:// endpoint for this member');
   }
   if (e.code === grpc.status.UNAVAILABLE && /Connection dropped|Protocol error|ECONNRESET|socket hang up|Stream removed/i.test(details) && endpoint.startsWith('http:')) {
-    return make('ETCD_UNREACHABLE', `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');
+    return make('ETCD_UNREACHABLE', /^connection dropped$/i.test(shorten(details)) ? 'connection dropped' : `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');
   }
   if (e.code === grpc.status.UNAVAILABLE) return make('ETCD_UNREACHABLE', shorten(details), 'is the member running and reachable?');
   if (/etcdserver: /.test(details)) return make('ETCD_SERVER', details.replace(/^.*?etcdserver: /, 'etcd: '));

@@ -159,6 +159,9 @@ test('a late sample re-rolls its minute and hour without double counting', () =>
   const rows = s.stats().m1Rows;
 
   s.append([{ series: 'db_size_bytes', cluster: 'prod', member: 'm1', t: T0 + 5 * MINUTE + 15_000, v: 40 }]);
+  s.flush();
+  // Visible at once, before maintain re-rolls the minute.
+  assert.deepEqual(s.query({ ...q, step: MINUTE }).points[0].points[5], { t: T0 + 5 * MINUTE, v: 20, min: 10, max: 40 });
   s.maintain();
   s.maintain();
   assert.equal(s.stats().m1Rows, rows);

@@ -1,0 +1,394 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { createHash } from 'node:crypto';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseConfigText } from './config/load.ts';
+import { Gateway } from './gateway.ts';
+import { silentLogger } from './observability/log.ts';
+import { echo, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
+
+const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
+
+test('the issue example runs with loopback addresses', async (t) => {
+  const ups = await Promise.all([startUpstream('u1'), startUpstream('u2'), startUpstream('u3')]);
+  const dir = mkdtempSync(join(tmpdir(), 'gw-example-'));
+  copyFileSync(fileURLToPath(new URL('./testdata/error.html', import.meta.url)), join(dir, 'error.html'));
+  const text = readFileSync(exampleFile, 'utf8')
+    .replace('"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"', ups.map((u) => `"${u.addr}"`).join(', '))
+    .replace('http://127.0.0.1:8001/health', `http://${ups[0]!.addr}/health`)
+    .replace('addr = "127.0.0.1:8080"', 'addr = "127.0.0.1:0"')
+    .replace('/var/log/pingap/access.log', join(dir, 'access.log'))
+    .replace('/var/run/pingap.pid', join(dir, 'pingap.pid'))
+    .replace('threads = 4', 'threads = 4\nadmin_addr = "127.0.0.1:0"');
+  const file = join(dir, 'gateway.toml');
+  writeFileSync(file, text);
+  const { config, issues } = parseConfigText(text, { baseDir: dir, source: file });
+  assert.deepEqual(issues, []);
+  const gw = await Gateway.start(config, { log: silentLogger, configFile: file });
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const seen = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const r = await request(port, { path: '/api/v1/users/7' });
+    assert.equal(r.status, 200);
+    const e = echo(r);
+    seen.add(e.name);
+    assert.equal(e.url, '/users/7');
+    assert.equal(e.headers['x-forwarded-proto'], 'http, https');
+    assert.match(e.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(r.headers.server, undefined);
+    assert.equal(r.headers.via, '1.1 pingap-go');
+  }
+  assert.equal(seen.size, 3, 'round robin over the three addresses');
+  const miss = await request(port, { path: '/other' });
+  assert.equal(miss.status, 404);
+  assert.match(miss.body, /<h1>404<\/h1>/, 'the error template next to the config is used');
+  await waitFor(() => {
+    try {
+      return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').length > 6;
+    } catch {
+      return false;
+    }
+  }, 5000, 'the access log');
+  assert.match(readFileSync(join(dir, 'access.log'), 'utf8'), /^127\.0\.0\.1 "GET \/api\/v1\/users\/7 HTTP\/1\.1" 200 /m);
+});
+
+test('hot reload swaps atomically under load with zero failed requests; a bad config is kept out', async (t) => {
+  const a = await startUpstream('a');
+  const b = await startUpstream('b');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-reload-'));
+  const file = join(dir, 'gw.toml');
+  const conf = (up: string, extra = '') => `
+[basic]
+admin_addr = "127.0.0.1:0"
+admin_token = "s3cret"
+watch = false
+[upstreams.main]
+addrs = ["${up}"]
+[locations.all]
+upstream = "main"
+${extra}
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+`;
+  writeFileSync(file, conf(a.addr));
+  const { config } = parseConfigText(readFileSync(file, 'utf8'), { source: file });
+  const gw = await Gateway.start(config, { log: silentLogger, configFile: file });
+  t.after(async () => {
+    await gw.stop(0);
+    await a.close();
+    await b.close();
+  });
+  const port = gw.port('main');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let stop = false;
+  const results: { status: number; name: string }[] = [];
+  const errors: unknown[] = [];
+  const load = async () => {
+    while (!stop) {
+      try {
+        const r = await request(port, { path: '/x', agent });
+        results.push({ status: r.status, name: echo(r).name });
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, load);
+  await waitFor(() => results.length > 50, 10_000, 'load to start');
+  for (let i = 0; i < 6; i++) {
+    writeFileSync(file, conf(i % 2 === 0 ? b.addr : a.addr));
+    const r = await gw.reload();
+    assert.equal(r.ok, true, JSON.stringify(r.issues));
+    const n = results.length;
+    await waitFor(() => results.length > n + 20, 10_000, 'requests after a reload');
+  }
+  // A bad config is rejected with its errors and counted; the old one keeps serving.
+  writeFileSync(file, conf(a.addr, 'rewrite = "^/(unclosed /x"').replace('upstream = "main"', 'upstream = "mian"'));
+  const bad = await gw.reload();
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad.issues.map((i) => i.path), ['locations.all.upstream', 'locations.all.rewrite']);
+  const n = results.length;
+  await waitFor(() => results.length > n + 20, 10_000, 'requests after the bad reload');
+  stop = true;
+  await Promise.all(workers);
+  agent.destroy();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(results.filter((r) => r.status !== 200), []);
+  assert.equal(results.at(-1)!.name, 'a', 'the last good config (upstream a) is live');
+  assert.ok(results.some((r) => r.name === 'b'));
+  // Metrics count the reloads; the admin reload needs the token.
+  const admin = gw.adminPort();
+  const metrics = await request(admin, { path: '/metrics' });
+  assert.match(metrics.body, /gateway_config_reloads_total\{result="success"\} 6/);
+  assert.match(metrics.body, /gateway_config_reloads_total\{result="failure"\} 1/);
+  assert.match(metrics.body, /gateway_requests_total\{server="main",location="all",upstream="main",status_class="2xx"\} \d+/);
+  assert.match(metrics.body, /gateway_request_duration_seconds_bucket\{server="main",location="all",le="\+Inf"\} \d+/);
+  assert.match(metrics.body, /gateway_upstream_server_up\{upstream="main",server="127\.0\.0\.1:\d+"\} 1/);
+  assert.match(metrics.body, /gateway_upstream_connect_seconds_count\{server="127\.0\.0\.1:\d+"\} \d+/);
+  assert.equal((await request(admin, { path: '/admin/reload', method: 'POST' })).status, 401);
+  assert.equal((await request(admin, { path: '/admin/reload', method: 'POST', headers: { authorization: 'Bearer nope' } })).status, 401);
+  const viaAdmin = await request(admin, { path: '/admin/reload', method: 'POST', headers: { authorization: 'Bearer s3cret' } });
+  assert.equal(viaAdmin.status, 422, 'the file still holds the bad config');
+  assert.match(viaAdmin.body, /unknown upstream \\"mian\\"/);
+  writeFileSync(file, conf(b.addr));
+  const good = await request(admin, { path: '/admin/reload', method: 'POST', headers: { authorization: 'Bearer s3cret' } });
+  assert.equal(good.status, 200);
+  assert.equal(echo(await request(port, { path: '/y' })).name, 'b');
+  const ups = JSON.parse((await request(admin, { path: '/admin/upstreams', headers: { authorization: 'Bearer s3cret' } })).body);
+  assert.equal(ups.main[0].server, b.addr);
+});
+
+test('a listener change opens the new address and closes the old one; 1000 locations reload', async (t) => {
+  const a = await startUpstream('a');
+  const gw = await startGateway(`
+[upstreams.a]
+addrs = ["${a.addr}"]
+[locations.l]
+upstream = "a"
+[servers.one]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await a.close();
+  });
+  const oldPort = gw.port('one');
+  const locs = Array.from({ length: 1000 }, (_, i) => `[locations.l${i}]\nupstream = "a"\npath = "/svc${i}/"\nhost = "h${i % 10}.test"\n`).join('');
+  const big = parseConfigText(`
+[basic]
+admin_addr = ""
+[upstreams.a]
+addrs = ["${a.addr}"]
+${locs}
+[servers.two]
+addr = "127.0.0.1:0,localhost:0"
+locations = [${Array.from({ length: 1000 }, (_, i) => `"l${i}"`).join(', ')}]
+`);
+  assert.deepEqual(big.issues, []);
+  const r = await gw.reload(big.config);
+  assert.equal(r.ok, true);
+  t.diagnostic(`reload with 1000 locations took ${r.ms.toFixed(1)} ms`);
+  const newPort = gw.port('two');
+  assert.notEqual(newPort, oldPort);
+  assert.equal(echo(await request(newPort, { path: '/svc999/x', headers: { host: 'h9.test' } })).url, '/svc999/x');
+  assert.equal((await request(newPort, { path: '/svc999/x', headers: { host: 'h8.test' } })).status, 404);
+  await assert.rejects(request(oldPort, { path: '/' }), /ECONNREFUSED/);
+});
+
+test('graceful stop lets an in-flight request finish', async (t) => {
+  let release: (() => void) | undefined;
+  const a = await startUpstream('a', (_req, res) => {
+    release = () => res.end('finished');
+  });
+  const gw = await startGateway(`
+[upstreams.a]
+addrs = ["${a.addr}"]
+[locations.l]
+upstream = "a"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  t.after(() => a.close());
+  const port = gw.port('main');
+  const inflight = request(port, { path: '/' });
+  await waitFor(() => release !== undefined, 5000, 'the request upstream');
+  const stopped = gw.stop(10_000);
+  await new Promise((r) => setTimeout(r, 50));
+  await assert.rejects(request(port, { path: '/' }), /ECONNREFUSED/, 'no new connections while draining');
+  release!();
+  assert.equal((await inflight).body, 'finished');
+  await stopped;
+});
+
+test('access logs: presets, custom templates and JSON', async (t) => {
+  const a = await startUpstream('a');
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const gw = await startGateway(
+    `
+[upstreams.a]
+addrs = ["${a.addr}"]
+[plugins.rid]
+category = "request_id"
+[locations.l]
+upstream = "a"
+plugins = ["rid"]
+[servers.tiny]
+addr = "127.0.0.1:0"
+locations = ["l"]
+access_log = "tiny"
+[servers.custom]
+addr = "127.0.0.1:0"
+locations = ["l"]
+access_log = "{method} {path} q={query} {status} {>X-Test} {<X-Upstream} {~sid} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused} {scheme}://{host} {client_ip}"
+[servers.json]
+addr = "127.0.0.1:0"
+locations = ["l"]
+access_log = "json"
+`,
+    { accessLogStream: out },
+  );
+  t.after(async () => {
+    await gw.stop(0);
+    await a.close();
+  });
+  await request(gw.port('tiny'), { path: '/t?x=1' });
+  await request(gw.port('custom'), { path: '/c?y=2', headers: { 'x-test': 'hdr', cookie: 'sid=abc', 'x-request-id': 'rid-1', host: 'example.test' } });
+  await request(gw.port('json'), { path: '/j' });
+  await waitFor(() => text.split('\n').length > 3, 5000, 'three log lines');
+  const [tiny, custom, json] = text.trim().split('\n');
+  assert.match(tiny!, /^GET \/t\?x=1 200 \d+ B - \d+ms$/);
+  assert.equal(custom, `GET /c q=y=2 200 hdr a abc id=rid-1 up=${a.addr}/200 loc=l reused=false http://example.test 127.0.0.1`);
+  const j = JSON.parse(json!);
+  assert.equal(j.method, 'GET');
+  assert.equal(j.uri, '/j');
+  assert.equal(j.status, 200);
+  assert.equal(j.location, 'l');
+  assert.match(j.request_id, /^[0-9a-f-]{36}$/);
+});
+
+/** wsAccept computes Sec-WebSocket-Accept (RFC 6455). */
+const wsAccept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+
+test('a WebSocket echo works through the proxy', async (t) => {
+  // A minimal WebSocket echo upstream: answers the handshake and echoes text frames unmasked.
+  const up = await startUpstream('ws');
+  up.server.on('upgrade', (req, socket) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(String(req.headers['sec-websocket-key']))}\r\nX-Seen-Path: ${req.url}\r\n\r\n`);
+    socket.on('data', (buf: Buffer) => {
+      const len = buf[1]! & 0x7f;
+      const mask = buf.subarray(2, 6);
+      const payload = Buffer.from(buf.subarray(6, 6 + len).map((b, i) => b ^ mask[i % 4]!));
+      if ((buf[0]! & 0x0f) === 8) return socket.end(Buffer.from([0x88, 0]));
+      const out = Buffer.from(`echo:${payload}`);
+      socket.write(Buffer.concat([Buffer.from([0x81, out.length]), out]));
+    });
+  });
+  const gw = await startGateway(`
+[upstreams.ws]
+addrs = ["${up.addr}"]
+[locations.ws]
+upstream = "ws"
+path = "/ws"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["ws"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await up.close();
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${gw.port('main')}/ws/chat`);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.onopen = () => ws.send('hello');
+    ws.onmessage = (e) => resolve(String(e.data));
+    ws.onerror = () => reject(new Error('websocket error'));
+  });
+  ws.close();
+  assert.equal(reply, 'echo:hello');
+});
+
+function selfSigned(dir: string): { cert: string; key: string } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { cert, key };
+}
+
+function h2get(url: string, path: string, opts: http2.SecureClientSessionOptions = {}): Promise<{ status: number; body: string; headers: http2.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url, opts);
+    session.on('error', reject);
+    const req = session.request({ ':path': path, 'x-h2': 'yes' });
+    let body = '';
+    let headers: http2.IncomingHttpHeaders = {};
+    req.on('response', (h) => (headers = h));
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      session.close();
+      resolve({ status: Number(headers[':status']), body, headers });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node\'s client and curl', async (t) => {
+  const up = await startUpstream('up');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
+  const { cert, key } = selfSigned(dir);
+  const gw = await startGateway(`
+[upstreams.up]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "up"
+[servers.tls]
+addr = "127.0.0.1:0"
+locations = ["l"]
+tls_cert = "${cert}"
+tls_key = "${key}"
+[servers.plain]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await up.close();
+  });
+  const tlsPort = gw.port('tls');
+  const plainPort = gw.port('plain');
+  const h2 = await h2get(`https://localhost:${tlsPort}`, '/over-tls?a=1', { ca: readFileSync(cert) });
+  assert.equal(h2.status, 200);
+  const e = JSON.parse(h2.body);
+  assert.equal(e.url, '/over-tls?a=1');
+  assert.equal(e.headers.host, `localhost:${tlsPort}`);
+  assert.equal(e.headers['x-h2'], 'yes');
+  assert.equal(e.headers['x-forwarded-proto'], 'https');
+  assert.equal(e.headers.via, '2.0 etcd-monitor-gateway');
+  const h2c = await h2get(`http://127.0.0.1:${plainPort}`, '/h2c');
+  assert.equal(JSON.parse(h2c.body).url, '/h2c');
+  // HTTP/1.1 still works on both listeners.
+  assert.equal(echo(await request(plainPort, { path: '/h1' })).url, '/h1');
+  const curl = (args: string[]) =>
+    new Promise<string>((resolve, reject) => execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', ...args], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+  assert.equal(await curl(['--http2-prior-knowledge', `http://127.0.0.1:${plainPort}/curl`]), '2 200');
+  assert.equal(await curl(['--http2', '--cacert', cert, `https://localhost:${tlsPort}/curl`]), '2 200');
+  assert.equal(await curl([`http://127.0.0.1:${plainPort}/curl`]), '1.1 200');
+});
+
+test('DNS discovery resolves hostnames into servers', async (t) => {
+  const up = await startUpstream('dns');
+  const gw = await startGateway(`
+[upstreams.d]
+addrs = ["localhost:${up.port}"]
+ipv4_only = true
+update_frequency = "1s"
+[locations.l]
+upstream = "d"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await up.close();
+  });
+  assert.deepEqual(gw.runtime.upstreams.get('d')!.servers.map((s) => s.key), [`127.0.0.1:${up.port}`]);
+  assert.equal(echo(await request(gw.port('main'))).name, 'dns');
+});

@@ -1,0 +1,239 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import { freePort, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
+
+async function upstreams(n: number, handler?: (name: string) => http.RequestListener): Promise<TestUpstream[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => startUpstream(`s${i}`, handler?.(`s${i}`))));
+}
+
+const named = (name: string): http.RequestListener => (_req, res) => res.end(name);
+
+async function distribution(port: number, n: number, headers: (i: number) => Record<string, string> = () => ({})): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const r = await request(port, { path: '/', headers: headers(i) });
+    out[r.body] = (out[r.body] ?? 0) + 1;
+  }
+  return out;
+}
+
+test('round robin spreads evenly; weights are honoured smoothly', async (t) => {
+  const ups = await upstreams(3, named);
+  const gw = await startGateway(`
+[upstreams.rr]
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
+[upstreams.w]
+algorithm = "weighted"
+addrs = ["${ups[0]!.addr} 3", "${ups[1]!.addr} 1"]
+[locations.rr]
+upstream = "rr"
+[locations.w]
+upstream = "w"
+host = "w.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["rr", "w"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  assert.deepEqual(await distribution(port, 30), { s0: 10, s1: 10, s2: 10 });
+  assert.deepEqual(await distribution(port, 40, () => ({ host: 'w.test' })), { s0: 30, s1: 10 });
+});
+
+test('least connections sends new requests away from a server with requests in flight', async (t) => {
+  const held: http.ServerResponse[] = [];
+  const ups = await upstreams(2, (name) => (req, res) => {
+    if (req.url === '/hold') held.push(res);
+    else res.end(name);
+  });
+  const gw = await startGateway(`
+[upstreams.lc]
+algorithm = "least_conn"
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
+[locations.lc]
+upstream = "lc"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["lc"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const pending = request(port, { path: '/hold' });
+  await waitFor(() => held.length === 1, 5000, 'the held request');
+  const busy = ups[0]!.hits === 1 ? 's0' : 's1';
+  const d = await distribution(port, 6);
+  assert.equal(d[busy], undefined, `all requests avoid the busy server: ${JSON.stringify(d)}`);
+  held[0]!.end('held');
+  assert.equal((await pending).body, 'held');
+});
+
+test('consistent hash keeps a key on one server and spreads keys', async (t) => {
+  const ups = await upstreams(3, named);
+  const gw = await startGateway(`
+[upstreams.h]
+algorithm = "hash:header:X-User"
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
+[upstreams.c]
+algorithm = "hash:cookie:sid"
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
+[locations.h]
+upstream = "h"
+[locations.c]
+upstream = "c"
+host = "c.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["h", "c"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const same = await distribution(port, 10, () => ({ 'x-user': 'alice' }));
+  assert.equal(Object.keys(same).length, 1);
+  const spread = await distribution(port, 60, (i) => ({ 'x-user': `user-${i}` }));
+  assert.equal(Object.keys(spread).length, 3, JSON.stringify(spread));
+  const cookie = await distribution(port, 10, () => ({ host: 'c.test', cookie: 'a=1; sid=xyz' }));
+  assert.equal(Object.keys(cookie).length, 1);
+});
+
+test('active health checks take a failing server out and bring it back', async (t) => {
+  let bHealthy = true;
+  const ups = await upstreams(2, (name) => (req, res) => {
+    if (req.url === '/health') {
+      res.statusCode = name === 's1' && !bHealthy ? 500 : 200;
+      return res.end();
+    }
+    res.end(name);
+  });
+  const gw = await startGateway(`
+[upstreams.hc]
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
+health_check = "http://hc.internal/health?interval=50ms&timeout=1s&success=2&failure=2"
+[locations.hc]
+upstream = "hc"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["hc"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const b = gw.runtime.upstreams.get('hc')!.servers[1]!;
+  assert.deepEqual(await distribution(port, 4), { s0: 2, s1: 2 });
+  bHealthy = false;
+  await waitFor(() => !b.healthy, 5000, 'the check to mark s1 down');
+  assert.deepEqual(await distribution(port, 4), { s0: 4 });
+  bHealthy = true;
+  await waitFor(() => b.healthy, 5000, 'the check to bring s1 back');
+  assert.deepEqual(await distribution(port, 4), { s0: 2, s1: 2 });
+});
+
+test('tcp health checks and passive health take a dead server out', async (t) => {
+  const ups = await upstreams(1, named);
+  const dead = await freePort();
+  const gw = await startGateway(`
+[upstreams.tcp]
+addrs = ["${ups[0]!.addr}", "127.0.0.1:${dead}"]
+health_check = "tcp://x?interval=50ms&failure=1"
+[upstreams.passive]
+addrs = ["${ups[0]!.addr}", "127.0.0.1:${dead}"]
+max_fails = 1
+fail_timeout = "1m"
+retries = 0
+[locations.tcp]
+upstream = "tcp"
+[locations.passive]
+upstream = "passive"
+host = "p.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["tcp", "passive"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  await waitFor(() => !gw.runtime.upstreams.get('tcp')!.servers[1]!.healthy, 5000, 'the tcp check');
+  assert.deepEqual(await distribution(port, 4), { s0: 4 });
+  // Passive: the first request to the dead server fails (no retry configured) and takes it out.
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await request(port, { headers: { host: 'p.test' } })).status);
+  assert.equal(statuses.filter((s) => s === 502).length, 1, JSON.stringify(statuses));
+  assert.equal(gw.runtime.upstreams.get('passive')!.servers[1]!.downUntil > Date.now(), true);
+});
+
+test('a connect failure is retried on another server for requests without a body', async (t) => {
+  const ups = await upstreams(1, named);
+  const dead = await freePort();
+  const gw = await startGateway(`
+[upstreams.r]
+addrs = ["127.0.0.1:${dead}", "${ups[0]!.addr}"]
+max_fails = 0
+[locations.r]
+upstream = "r"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["r"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  assert.deepEqual(await distribution(gw.port('main'), 6), { s0: 6 });
+});
+
+test('the circuit breaker opens on failures, refuses without calling the server, then half-opens', async (t) => {
+  let failing = true;
+  const ups = await upstreams(1, () => (_req, res) => {
+    res.statusCode = failing ? 503 : 200;
+    res.end(failing ? 'down' : 'up');
+  });
+  const gw = await startGateway(`
+[upstreams.cb]
+addrs = ["${ups[0]!.addr}"]
+breaker_failures = 2
+breaker_open_duration = "300ms"
+breaker_half_open_requests = 1
+max_fails = 0
+[locations.cb]
+upstream = "cb"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["cb"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const s = gw.runtime.upstreams.get('cb')!.servers[0]!;
+  assert.equal((await request(port)).body, 'down');
+  assert.equal((await request(port)).body, 'down');
+  assert.equal(s.breaker.state, 'open');
+  const hits = ups[0]!.hits;
+  const refused = await request(port);
+  assert.equal(refused.status, 503);
+  assert.match(refused.body, /no available server/);
+  assert.equal(ups[0]!.hits, hits, 'an open breaker does not call the server');
+  // Half-open: one probe goes through; it fails, so the breaker opens again.
+  await waitFor(() => s.breaker.available(Date.now()), 5000, 'half-open');
+  assert.equal((await request(port)).body, 'down');
+  assert.equal(s.breaker.state, 'open');
+  failing = false;
+  await waitFor(() => s.breaker.available(Date.now()), 5000, 'half-open again');
+  assert.equal((await request(port)).body, 'up');
+  assert.equal(s.breaker.state, 'closed');
+  assert.equal((await request(port)).body, 'up');
+});

@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { createMetricsCollector } from './collector.ts';
+const urls = readFileSync('/tmp/ft.out', 'utf8').trim().split('\n');
+let samples = 0, errors = 0, series = 0;
+const cs = urls.map((url) => createMetricsCollector({ url, intervalMs: 5000, timeoutMs: 3000, onSample: (s) => { samples++; series += Object.keys(s.series).length; }, onError: (e) => { errors++; console.error(e.message); } }));
+cs.forEach((c, i) => setTimeout(() => c.start(), (i * 5000) / cs.length).unref());
+await new Promise((r) => setTimeout(r, 6000));
+const c0 = process.cpuUsage(); const t0 = performance.now();
+await new Promise((r) => setTimeout(r, 30000));
+const c1 = process.cpuUsage(c0); const dt = performance.now() - t0;
+globalThis.gc?.();
+console.log({ targets: urls.length, samples, errors, seriesPerSample: series / samples, cpuPct: ((c1.user + c1.system) / 1000 / dt * 100).toFixed(1), rssMB: (process.memoryUsage().rss / 1e6).toFixed(0), heapMB: (process.memoryUsage().heapUsed / 1e6).toFixed(0) });
+await Promise.all(cs.map((c) => c.stop()));
