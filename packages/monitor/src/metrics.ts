@@ -26,6 +26,8 @@ export interface MonitorMetrics {
 export function createMonitorMetrics(): MonitorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'etcd_monitor_' });
+  // prom-client names these gauges *_total, which promtool (rightly) rejects: a _total suffix promises a counter.
+  for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`etcd_monitor_${n}`);
   const health = new Gauge({ name: 'etcd_monitor_cluster_health', help: 'Cluster health: 0 healthy, 1 degraded, 2 critical, 3 unreachable.', labelNames: ['cluster'], registers: [registry] });
   const hasLeader = new Gauge({ name: 'etcd_monitor_cluster_has_leader', help: 'Whether the cluster has a leader the monitor can reach (1) or not (0).', labelNames: ['cluster'], registers: [registry] });
   const findings = new Gauge({ name: 'etcd_monitor_cluster_findings', help: 'Open findings by severity.', labelNames: ['cluster', 'severity'], registers: [registry] });

@@ -1,6 +1,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -146,6 +147,10 @@ describe('the monitor service against a real cluster', () => {
     assert.match(m.body as string, /etcd_monitor_cluster_health\{cluster="main"\} 0/);
     assert.match(m.body as string, /etcd_monitor_member_up\{cluster="main",member="[^"]+"\} 1/);
     assert.match(m.body as string, /etcd_monitor_probe_latency_seconds_bucket/);
+    // Prometheus's own linter: `.ci/run` installs Debian's prometheus package for promtool.
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: m.body as string, encoding: 'utf8', timeout: 20_000 });
+    assert.ok(!r.error, 'promtool is missing: apt-get install -y prometheus');
+    assert.equal(r.status, 0, `promtool check metrics:\n${r.stdout}${r.stderr}`);
   });
 
   test('the live stream sends the current state, then events as they happen', async () => {

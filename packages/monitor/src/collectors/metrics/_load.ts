@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createMetricsCollector } from './collector.ts';
 const urls = readFileSync('/tmp/ft.out', 'utf8').trim().split('\n');
-let samples = 0, errors = 0, series = 0;
-const cs = urls.map((url) => createMetricsCollector({ url, intervalMs: 5000, timeoutMs: 3000, onSample: (s) => { samples++; series += Object.keys(s.series).length; }, onError: (e) => { errors++; console.error(e.message); } }));
+let samples = 0, errors = 0, scrapeMs = 0;
+const cs = urls.map((url) => createMetricsCollector({ url, intervalMs: 5000, timeoutMs: 3000, onSample: (s) => { samples++; scrapeMs += s.scrapeMs; }, onError: (e) => { errors++; console.error(e.message); } }));
 cs.forEach((c, i) => setTimeout(() => c.start(), (i * 5000) / cs.length).unref());
-await new Promise((r) => setTimeout(r, 6000));
-const c0 = process.cpuUsage(); const t0 = performance.now();
-await new Promise((r) => setTimeout(r, 30000));
-const c1 = process.cpuUsage(c0); const dt = performance.now() - t0;
-globalThis.gc?.();
-console.log({ targets: urls.length, samples, errors, seriesPerSample: series / samples, cpuPct: ((c1.user + c1.system) / 1000 / dt * 100).toFixed(1), rssMB: (process.memoryUsage().rss / 1e6).toFixed(0), heapMB: (process.memoryUsage().heapUsed / 1e6).toFixed(0) });
+for (let k = 0; k < 4; k++) {
+  await new Promise((r) => setTimeout(r, 5000));
+  const m = process.memoryUsage();
+  console.log(k, { rss: (m.rss / 1e6).toFixed(0), heapTotal: (m.heapTotal / 1e6).toFixed(0), heapUsed: (m.heapUsed / 1e6).toFixed(0), external: (m.external / 1e6).toFixed(0), ab: (m.arrayBuffers / 1e6).toFixed(0), avgScrapeMs: (scrapeMs / samples).toFixed(2) });
+}
 await Promise.all(cs.map((c) => c.stop()));
