@@ -88,3 +88,47 @@ describe('ClusterMonitor against a real 3-member cluster', () => {
     await mon.stop();
   });
 });
+
+describe('ClusterMonitor: alarms and membership changes', () => {
+  const cluster = useCluster({ members: 1, quotaBackendBytes: 2 * 1024 * 1024, extraArgs: ['--strict-reconfig-check=false'] });
+  const events: ClusterEvent[] = [];
+  let snap: ClusterSnapshot | undefined;
+  let mon: ClusterMonitor;
+
+  test('filling the quota raises NOSPACE: an alarm_raised event and a critical finding; disarming clears it', async () => {
+    const c = cluster.get();
+    const cfg = readClusterConfig({ name: 'small', endpoints: c.endpoints, status_interval: '300ms', probe_interval: '500ms', timeout: '1s' }, 'test', [])!;
+    mon = new ClusterMonitor(cfg, { collectors, onSamples: () => {}, onEvent: (e) => events.push(e), onUpdate: (s) => (snap = lastSnap = s) });
+    mon.start();
+    await until('healthy', () => snap?.health.status === 'healthy');
+    const value = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 200; i++) {
+      const r = await c.etcdctl(['put', `/fill/${i}`, value]);
+      if (r.code !== 0) {
+        assert.match(r.stderr, /database space exceeded/);
+        break;
+      }
+    }
+    const raised = await until('alarm_raised', () => events.find((e) => e.type === 'alarm_raised'));
+    assert.equal(raised.details?.alarm, 'NOSPACE');
+    assert.equal(snap!.health.status, 'critical');
+    const f = snap!.health.findings.find((x) => x.code === 'alarm_nospace')!;
+    assert.match(f.hint!, /compact, defragment, then `etcdctl alarm disarm`/);
+    const rev = JSON.parse((await c.etcdctl(['get', '/fill/0', '-w', 'json'])).stdout).header.revision;
+    await c.etcdctl(['compact', String(rev)]);
+    await c.etcdctl(['defrag']);
+    assert.equal((await c.etcdctl(['alarm', 'disarm'])).code, 0);
+    await until('alarm_cleared', () => events.find((e) => e.type === 'alarm_cleared'));
+  });
+
+  test('a member added and removed is recorded, and the new member is watched', async () => {
+    const c = cluster.get();
+    const m = await c.addMember();
+    const added = await until('member_added', () => events.find((e) => e.type === 'member_added'), 30_000);
+    assert.ok(added.member);
+    await until('new member watched', () => snap?.members.some((x) => x.endpoint === m.clientUrl && x.status));
+    await c.removeMember(m);
+    await until('member_removed', () => events.find((e) => e.type === 'member_removed'), 30_000);
+    await mon.stop();
+  });
+});
