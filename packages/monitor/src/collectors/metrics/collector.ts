@@ -1,7 +1,7 @@
 import { AppError, errorMessage, isAppError } from '@etcd-monitor/core';
 import { prom, type TlsOptions } from '@etcd-monitor/etcd';
 import type { Agent } from 'undici';
-import { compactForDerive, derivePeers, deriveSeries, type PeerSeries, type Scrape } from './derive.ts';
+import { compactForDerive, derivePeers, deriveSeries, selectForDerive, type PeerSeries, type Scrape } from './derive.ts';
 import { createScrapeAgent, scrapeMetrics } from './scrape.ts';
 
 /** MetricsSample is what one successful scrape of a member yields. */
@@ -51,7 +51,7 @@ export function createMetricsSource(o: MetricsSourceOptions): MetricsSource {
       const r = await scrapeMetrics(o.url, { tls: o.tls, timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, dispatcher: agent, signal });
       let set: prom.MetricSet;
       try {
-        set = prom.parsePrometheusText(r.text);
+        set = prom.parsePrometheusText(selectForDerive(r.text));
       } catch (err) {
         throw new AppError('MON_SCRAPE_PARSE', `${o.url} did not serve Prometheus text: ${errorMessage(err)}`, {
           hint: 'point the metrics URL at an etcd member\'s /metrics',
