@@ -92,7 +92,7 @@ export async function startFixtureTargets(n: number, o: FixtureTargetsOptions = 
   };
 }
 
-export function compile(text: string): Segment[] {
+function compile(text: string): Segment[] {
   const types = new Map<string, string>();
   const out: Segment[] = [];
   let pending = '';
@@ -155,7 +155,7 @@ function grows(name: string, types: Map<string, string>): boolean {
   return false;
 }
 
-export function render(template: Segment[], id: string, factor: number): string {
+function render(template: Segment[], id: string, factor: number): string {
   let s = '';
   for (const seg of template) {
     if (typeof seg === 'string') s += seg;

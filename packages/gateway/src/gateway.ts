@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { dirname } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
@@ -82,24 +83,25 @@ export class Gateway {
   private constructor(opts: GatewayOptions, log: Logger) {
     this.opts = opts;
     this.log = log;
-    const self = this;
     this.metrics = new GatewayMetrics({
-      *upstreamServers() {
-        for (const up of self.runtime?.upstreams.values() ?? [])
-          for (const s of up.servers) yield { upstream: up.name, server: s.key, healthy: up.available(s, Date.now()), breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures };
-      },
-      *openConnections() {
+      upstreamServers: () =>
+        [...(this.runtime?.upstreams.values() ?? [])].flatMap((up) =>
+          up.servers.map((s) => ({ upstream: up.name, server: s.key, healthy: up.available(s, Date.now()), breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures })),
+        ),
+      openConnections: () => {
         const counts = new Map<string, number>();
-        for (const l of self.listeners.values()) counts.set(l.serverName, (counts.get(l.serverName) ?? 0) + l.sockets.size);
-        yield* counts;
+        for (const l of this.listeners.values()) counts.set(l.serverName, (counts.get(l.serverName) ?? 0) + l.sockets.size);
+        return counts;
       },
     });
     // Connect times come from undici's diagnostics channels, which cost nothing per request on reused connections.
     const starts = new WeakMap<object, number>();
-    const before = (m: unknown) => starts.set((m as { connectParams: object }).connectParams, performance.now());
+    // Each undici client connects one socket at a time and has its own connector, so the connector pairs the two events.
+    const before = (m: unknown) => starts.set((m as { connector: object }).connector, performance.now());
     const connected = (m: unknown) => {
-      const p = (m as { connectParams: { host?: string; hostname?: string; port?: string } }).connectParams;
-      const t = starts.get(p);
+      const msg = m as { connector: object; connectParams: { host?: string; hostname?: string; port?: string } };
+      const p = msg.connectParams;
+      const t = starts.get(msg.connector);
       if (t !== undefined) this.metrics.upstreamConnect.child(`${p.hostname ?? p.host}:${p.port}`).observe((performance.now() - t) / 1000);
     };
     subscribe('undici:client:beforeConnect', before);
@@ -162,7 +164,8 @@ export class Gateway {
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     await Promise.all(fresh.map((u) => u.ready));
     const wanted = new Map<string, { name: string; sc: ServerConfig }>();
-    for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) wanted.set(a, { name, sc });
+    // Port 0 asks for any free port, so two servers may both write it; their listeners are told apart by server name.
+    for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) wanted.set(/:0$/.test(a) ? `${name}@${a}` : a, { name, sc });
     const opened: Listener[] = [];
     const baseDir = config.source ? dirname(config.source) : process.cwd();
     try {
@@ -174,7 +177,7 @@ export class Gateway {
           await this.closeListener(cur, 0);
           this.listeners.delete(addr);
         }
-        opened.push(await this.openListener(addr, name, sc, baseDir));
+        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, baseDir));
       }
     } catch (err) {
       for (const l of opened) await this.closeListener(l, 0);
@@ -217,8 +220,8 @@ export class Gateway {
     }
   }
 
-  private async openListener(addr: string, name: string, sc: ServerConfig, baseDir: string): Promise<Listener> {
-    const { host, port } = splitAddr(addr);
+  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string): Promise<Listener> {
+    const { host, port } = splitAddr(listenAddr);
     const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as AnyServer, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1: undefined };
     const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
       const rt = this.runtime;
@@ -232,7 +235,7 @@ export class Gateway {
       if (this.stopping && req.httpVersion !== '2.0') (res as http.ServerResponse).shouldKeepAlive = false;
       handleRequest(rt, srv, req, res);
     };
-    const onUpgrade = (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
       if (!srv) {
@@ -243,7 +246,7 @@ export class Gateway {
     };
     const maxHeaderSize = this.runtime?.config.basic.max_header_size ?? 16384;
     const h1opts: http.ServerOptions = { maxHeaderSize, requireHostHeader: true, joinDuplicateHeaders: false };
-    const onClientError = (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    const onClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
       // Malformed, oversized and ambiguous requests all get 400 and a closed connection; none reaches an upstream.
       if (socket.writable && !(err.code === 'ECONNRESET')) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else socket.destroy();

@@ -184,7 +184,10 @@ export class ClusterMonitor {
   }
 
   private sample(facts: MemberFacts, series: Record<string, number>, at: number): void {
-    const member = facts.name || facts.id || facts.endpoint;
+    // Series are keyed by member name; until the member has told who it is, its samples would land under its endpoint
+    // and split its history in two, so they are dropped.
+    if (!facts.name && !facts.id) return;
+    const member = facts.name || facts.id!;
     const out: SampleInput[] = [];
     for (const [name, v] of Object.entries(series)) if (Number.isFinite(v)) out.push({ series: name, cluster: this.config.name, member, t: at, v });
     if (out.length) this.deps.onSamples(out);

@@ -122,9 +122,15 @@ describe('the monitor service against a real cluster', () => {
   });
 
   test('series are stored and queried; member detail lists them', async () => {
+    // At least two scrapes (metrics_interval 1s) so rates exist, then everything buffered is written.
+    await sleep(2200);
+    svc.store.flush();
     const list = (await get('/api/v1/series?cluster=main')).body as Array<{ series: string; member: string }>;
     assert.ok(list.some((s) => s.series === 'raft_index'));
     assert.ok(list.some((s) => s.series === 'health_status' && s.member === ''));
+    // Derived from each member's /metrics scrape.
+    assert.ok(list.some((s) => s.series === 'db_size_bytes' && s.member), JSON.stringify(list.map((s) => s.series)));
+    assert.ok(list.some((s) => s.series === 'process_cpu_seconds_rate' || s.series === 'resident_memory_bytes'));
     svc.store.flush();
     const q = (await get('/api/v1/series/query?series=raft_index&cluster=main&from=5m')).body as { resolution: string; points: Array<{ member: string; points: Array<{ t: number; v: number }> }> };
     assert.equal(q.resolution, 'raw');

@@ -311,7 +311,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
       const p = parseServerAddr(a, false, true);
       if (typeof p === 'string' || !/:\d+$/.test(a)) issues.push({ path: `${path}.addr`, message: typeof p === 'string' ? p : `"${a}" has no port`, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
-      else if (listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
+      else if (p.port !== 0 && listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
       else listenBy.set(a, name);
     }
     (s.locations ?? []).forEach((l, i) => {

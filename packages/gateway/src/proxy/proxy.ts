@@ -129,7 +129,10 @@ export class Exchange implements RequestContext, AccessLogEntry {
     return new URLSearchParams(this.query).get(name) ?? undefined;
   }
 
-  responseHeader = (name: string) => this.res.getHeader(name);
+  /** respHeaders are the response headers sent (writeHead with an object leaves getHeader() empty). */
+  respHeaders: Record<string, string | string[] | undefined> | undefined;
+
+  responseHeader = (name: string) => this.respHeaders?.[name.toLowerCase()];
 
   /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
   onClose = (): void => {
@@ -426,6 +429,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     }
     if (ex.clientGone) return;
+    ex.respHeaders = head.headers;
     ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
     if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders();
   }
@@ -456,6 +460,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       const body = Buffer.concat(this.buffered);
       ex.bytesSent = body.length;
       this.head.headers['content-length'] = String(body.length);
+      ex.respHeaders = this.head.headers;
       ex.res.writeHead(this.head.status, this.head.headers as Record<string, string | string[]>);
       ex.res.end(body);
       return;
@@ -505,6 +510,7 @@ function send(ex: Exchange, head: ResponseHead, body: Buffer | undefined): void 
   const loc = ex.loc;
   if (loc?.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
   ex.bytesSent = body?.length ?? 0;
+  ex.respHeaders = head.headers;
   ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
   ex.res.end(ex.method === 'HEAD' ? undefined : body);
 }

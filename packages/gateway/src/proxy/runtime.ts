@@ -102,6 +102,11 @@ export interface Runtime {
 /** SinkProvider returns the shared access log sink for a file path (or stdout when path is empty). */
 export type SinkProvider = (path: string, server: ServerConfig) => AccessLogSink;
 
+/** statusSeries returns counters indexed by status class; index 0 is a sink that is never exported. */
+function statusSeries(make: (cls: string) => CounterChild): CounterChild[] {
+  return [{ value: 0 }, ...[1, 2, 3, 4, 5].map((c) => make(`${c}xx`))];
+}
+
 function lines(list: string[]): HeaderLine[] {
   return list.map((l) => parseHeaderLine(l)).filter((l): l is HeaderLine => typeof l !== 'string');
 }
@@ -170,7 +175,7 @@ export function compileRuntime(
         .map((x) => x.plugin);
       const resRemove = new Set([...lc.response_headers_remove, ...lc.headers_remove].map((h) => h.trim().toLowerCase()));
       const upstreamName = lc.upstream ?? '';
-      const statuses = [0, 1, 2, 3, 4, 5].map((c) => metrics.requests.child(sname, lname, upstreamName, `${c}xx`));
+      const statuses = statusSeries((c) => metrics.requests.child(sname, lname, upstreamName, c));
       const loc: CompiledLocation = {
         name: lname,
         config: lc,
@@ -211,7 +216,7 @@ export function compileRuntime(
       router: new Router(specs),
       tls: sc.tls_cert !== undefined,
       accessLog,
-      unmatched: { statuses: [0, 1, 2, 3, 4, 5].map((c) => metrics.requests.child(sname, '', '', `${c}xx`)), latency: metrics.latency.child(sname, '') },
+      unmatched: { statuses: statusSeries((c) => metrics.requests.child(sname, '', '', c)), latency: metrics.latency.child(sname, '') },
     });
   }
   const via11 = `1.1 ${gatewayName}`;

@@ -20,28 +20,28 @@ export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolea
       clearTimeout(timer);
       resolve(ok);
     };
+    let handle: { destroy(): void } | undefined;
     const timer = setTimeout(() => {
       finish(false);
-      req?.destroy();
-      sock?.destroy();
+      handle?.destroy();
     }, spec.timeout);
-    let req: ReturnType<typeof httpRequest> | undefined;
-    let sock: ReturnType<typeof connect> | undefined;
     if (spec.protocol === 'tcp') {
-      sock = connect({ host, port: Number(port) }, () => {
+      const sock = connect({ host, port: Number(port) }, () => {
         finish(true);
-        sock!.destroy();
+        sock.destroy();
       });
+      handle = sock;
       sock.on('error', () => finish(false));
       return;
     }
     const useTls = spec.protocol === 'https' || tls;
     const fn = useTls ? httpsRequest : httpRequest;
-    req = fn({ host, port: Number(port), path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
+    const req = fn({ host, port: Number(port), path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
       res.resume();
       res.on('end', () => finish(res.statusCode !== undefined && res.statusCode < 400));
       res.on('error', () => finish(false));
     });
+    handle = req;
     req.on('error', () => finish(false));
     req.end();
   });

@@ -1,12 +1,16 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type HealthCheckSpec } from '../config/validate.ts';
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { HealthChecker } from './health.ts';
 import { parseDuration } from '@etcd-monitor/core';
+
+// undici's index loads fetch, WebSocket, caches and more (about 20 MB of RSS); a worker only needs the pool.
+const PoolClass = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof Pool;
 
 /** UpstreamServer is one address of an upstream with its connection pool and health state. */
 export class UpstreamServer {
@@ -116,7 +120,7 @@ export class Upstream {
     const key = hostPort(host, port);
     const origin = `${this.config.tls ? 'https' : 'http'}://${key}`;
     const c = this.config;
-    const pool = new Pool(origin, {
+    const pool = new PoolClass(origin, {
       connections: c.max_connections > 0 ? c.max_connections : null,
       connectTimeout: c.connection_timeout,
       headersTimeout: c.read_timeout,

@@ -1,4 +1,5 @@
 import type { ConnectionOptions, MemberClient, StatusResult } from '@etcd-monitor/etcd';
+import type { PeerSeries } from './metrics/derive.ts';
 import type { ClusterConfig } from '../config.ts';
 
 /** MemberFacts is what collectors have learned about one member; each collector fills in its own part. */
@@ -24,7 +25,7 @@ export interface MemberFacts {
   /** probe holds the last probe results. */
   probe: { at: number; linearizableMs: number | null; serializableMs: number | null; writeMs: number | null; linearizableOk: boolean; error: string | null } | null;
   /** metrics holds the last derived metric series. */
-  metrics: { at: number; series: Record<string, number>; scrapeMs: number } | null;
+  metrics: { at: number; series: Record<string, number>; scrapeMs: number; peers: PeerSeries[] } | null;
   /** metricsError is the last scrape failure. */
   metricsError: string | null;
 }

@@ -67,8 +67,11 @@ test('samples round-trip at raw resolution, with the newest write winning and no
   assert.deepEqual(r.points[0].points[3], { t: T0 + 3000, v: 42 });
   assert.deepEqual(r.points[1].points[9], { t: T0 + 9000, v: 109 });
 
-  // The same answer once the head has moved into the raw table.
-  s.maintain();
+  // The same answer once the head has moved into the raw table (compaction is due 5 minutes after the last one).
+  s.maintain(c.now + 4 * MINUTE);
+  assert.equal(s.stats().headRows, 22);
+  s.maintain(c.now + 5 * MINUTE);
+  assert.equal(s.stats().headRows, 0);
   assert.deepEqual(s.query({ series: 'raft_term', cluster: 'prod', from: T0, to: T0 + 9000 }), r);
   const one = s.query({ series: 'raft_term', cluster: 'prod', member: 'm2', from: T0 + 2000, to: T0 + 4000 });
   assert.deepEqual(one.points, [{ member: 'm2', points: [2, 3, 4].map((k) => ({ t: T0 + k * 1000, v: 100 + k })) }]);
@@ -110,6 +113,7 @@ test('rollups match the raw data, before and after maintain, and re-running main
 
   const q = { series: 'wal_fsync_p99_seconds', cluster: 'prod', from: T0, to: T0 + 3 * HOUR, step: MINUTE } as const;
   const before = s.query(q);
+  c.now += 5 * MINUTE;
   s.maintain();
   const after = s.query(q);
   assert.equal(after.resolution, '1m');
@@ -153,6 +157,7 @@ test('a late sample re-rolls its minute and hour without double counting', () =>
   const c = clock(T0 + 2 * HOUR);
   const s = memStore({ now: c.fn });
   s.append(gen('db_size_bytes', ['m1'], T0, T0 + 2 * HOUR - MINUTE, 30_000, () => 10));
+  c.now += 5 * MINUTE;
   s.maintain();
   const q = { series: 'db_size_bytes', cluster: 'prod', member: 'm1', from: T0, to: T0 + HOUR - 1, agg: 'avg' } as const;
   assert.deepEqual(s.query({ ...q, step: MINUTE }).points[0].points[5], { t: T0 + 5 * MINUTE, v: 10, min: 10, max: 10 });
@@ -160,8 +165,10 @@ test('a late sample re-rolls its minute and hour without double counting', () =>
 
   s.append([{ series: 'db_size_bytes', cluster: 'prod', member: 'm1', t: T0 + 5 * MINUTE + 15_000, v: 40 }]);
   s.flush();
-  // Visible at once, before maintain re-rolls the minute.
+  // Visible at once from the head, before compaction and maintain re-roll the minute.
+  assert.equal(s.stats().headRows, 1);
   assert.deepEqual(s.query({ ...q, step: MINUTE }).points[0].points[5], { t: T0 + 5 * MINUTE, v: 20, min: 10, max: 40 });
+  c.now += 5 * MINUTE;
   s.maintain();
   s.maintain();
   assert.equal(s.stats().m1Rows, rows);
@@ -176,6 +183,7 @@ test('retention drops raw after 48 h but keeps rollups, and never drops what is 
   const c = clock(T0 + HOUR);
   const s = memStore({ now: c.fn });
   s.append(gen('raft_index', ['m1', 'm2'], T0, T0 + HOUR, 5000, (m, t) => t - T0));
+  c.now += 5 * MINUTE;
   s.maintain();
   const rawRows = s.stats().rawRows;
   assert.equal(rawRows, 2 * 720);
@@ -194,6 +202,7 @@ test('retention drops raw after 48 h but keeps rollups, and never drops what is 
 
   // Samples older than the applied raw retention are dropped, not allowed to spoil a finished rollup.
   s.append([{ series: 'raft_index', cluster: 'prod', member: 'm1', t: T0 + 10, v: -1 }]);
+  c.now += 5 * MINUTE;
   s.maintain();
   assert.equal(s.stats().late, 1);
   assert.equal(s.query({ series: 'raft_index', cluster: 'prod', member: 'm1', from: T0, to: T0 + MINUTE - 1, step: MINUTE, agg: 'min' }).points[0].points[0].v, 0);
@@ -286,11 +295,12 @@ test('documents are put, replaced, listed and deleted', () => {
 test('samples, rollups, events and docs survive close and reopen of a file store', (t) => {
   const path = join(tmp(t), 'data', 'etcd-monitor.db');
   const c = clock(T0 + 2 * HOUR);
-  let s = openSqliteStore({ path, flushIntervalMs: 0, now: c.fn });
+  let s = openSqliteStore({ path, flushIntervalMs: 0, compactIntervalMs: 0, now: c.fn });
   s.append(gen('db_size_bytes', ['m1', 'm2'], T0, T0 + 90 * MINUTE, 15_000, (m, x) => m + (x - T0)));
   s.maintain();
   s.append(gen('db_size_bytes', ['m1', 'm2'], T0 + 90 * MINUTE, T0 + 100 * MINUTE, 15_000, (m, x) => m + (x - T0)));
   s.flush();
+  const series = s.listSeries();
   // Left in the buffer on purpose: close() must flush it.
   s.append([{ series: 'has_leader', cluster: 'prod', member: 'm1', t: T0 + 100 * MINUTE, v: 1 }]);
   const ev = s.appendEvent({ time: T0, cluster: 'prod', type: 'leader_changed', message: 'x', details: { from: 'a', to: 'b' } });
@@ -301,10 +311,11 @@ test('samples, rollups, events and docs survive close and reopen of a file store
   const stats = s.stats();
   s.close();
 
-  s = openSqliteStore({ path, flushIntervalMs: 0, now: c.fn });
+  s = openSqliteStore({ path, flushIntervalMs: 0, compactIntervalMs: 0, now: c.fn });
   assert.deepEqual(s.query(q), before);
   assert.deepEqual(s.query({ ...q, step: undefined }), raw);
   assert.equal(s.query({ ...q, series: 'has_leader' }).points[0].points[0].v, 1);
+  assert.deepEqual(s.listSeries(), [...series, { series: 'has_leader', cluster: 'prod', member: 'm1', lastT: T0 + 100 * MINUTE }]);
   assert.deepEqual(s.queryEvents(), [ev]);
   assert.deepEqual(s.getDoc('cluster', 'prod'), { name: 'prod', endpoints: ['http://127.0.0.1:2379'] });
   const again = s.stats();

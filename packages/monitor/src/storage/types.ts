@@ -166,7 +166,7 @@ export interface Store {
   listDocs(kind: string): Array<{ key: string; doc: unknown }>;
   /** deleteDoc removes one document and tells whether it existed. */
   deleteDoc(kind: string, key: string): boolean;
-  /** maintain moves the head into the raw table, builds rollups and applies retention; idempotent. */
+  /** maintain moves the head into the raw table when due, rolls up what has left the head, and applies retention; idempotent. */
   maintain(now?: number): void;
   /** stats reports sizes and counters. */
   stats(): StoreStats;

@@ -81,11 +81,16 @@ export function checkEventFilter(f: EventFilter): number {
   return limit;
 }
 
-/** checkDocKey validates the kind and key of a document. */
-export function checkDocKey(kind: unknown, key: unknown): void {
+/** checkDocKind validates the kind of a document. */
+export function checkDocKind(kind: unknown): void {
   if (typeof kind !== 'string' || kind === '') {
     throw new AppError('MON_STORE_BAD_DOC', 'kind: must be a non-empty string', { field: 'kind' });
   }
+}
+
+/** checkDocKey validates the kind and key of a document. */
+export function checkDocKey(kind: unknown, key: unknown): void {
+  checkDocKind(kind);
   if (typeof key !== 'string' || key === '') {
     throw new AppError('MON_STORE_BAD_DOC', 'key: must be a non-empty string', { field: 'key' });
   }

@@ -4,7 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { AppError } from '@etcd-monitor/core';
+import type { CollectorContext, MemberFacts } from '../collector.ts';
 import { createMetricsCollector, type MetricsSample } from './collector.ts';
+import { metricsCollector } from './metrics.ts';
 
 const T0 = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t0.txt', import.meta.url));
 const T1 = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url));
@@ -87,7 +89,8 @@ test('scrapes never overlap when the server is slower than the interval, scrapeN
 });
 
 test('errors are reported, not thrown, and the collector carries on', async () => {
-  const srv = await serve((n) => (n === 1 ? { status: 500, body: 'broken' } : n === 2 ? { body: 'not { prometheus' } : { body: T1 }));
+  const answers = [{ body: T1 }, { status: 500, body: 'broken' }, { body: '<html>not metrics</html>' }, { body: 'etcd_server_has_leader{ 1' }];
+  const srv = await serve((n) => answers[n] ?? { body: T1 });
   const errors: AppError[] = [];
   let samples = 0;
   let throwOnce = true;
@@ -113,9 +116,9 @@ test('errors are reported, not thrown, and the collector carries on', async () =
   }
   assert.deepEqual(
     errors.map((e) => e.code),
-    ['MON_METRICS_HANDLER', 'MON_SCRAPE_HTTP_STATUS', 'MON_SCRAPE_PARSE'],
+    ['MON_METRICS_HANDLER', 'MON_SCRAPE_HTTP_STATUS', 'MON_SCRAPE_NOT_ETCD', 'MON_SCRAPE_PARSE'],
   );
-  assert.match(errors[2]!.message, /did not serve Prometheus text/);
+  assert.match(errors[3]!.message, /did not serve Prometheus text: line 1/);
 });
 
 test('stop aborts an in-flight scrape, waits for it and reports nothing afterwards', async () => {
@@ -143,4 +146,36 @@ test('stop works before start and twice; start after stop does nothing', async (
   await c.stop();
   c.start();
   await c.scrapeNow();
+});
+
+test('metricsCollector fills the member facts and samples for the cluster monitor', async () => {
+  const srv = await serve((n) => (n === 1 ? { status: 503, body: 'down' } : { body: T1 }));
+  const sampled: Array<Record<string, number>> = [];
+  let changed = 0;
+  const facts = { metrics: null, metricsError: null } as unknown as MemberFacts;
+  const ctx = {
+    cluster: { metricsIntervalMs: 5_000, timeoutMs: 2_000 },
+    connection: { endpoints: [], dialTimeoutMs: 2_000, commandTimeoutMs: 2_000 },
+    metricsUrl: srv.url,
+    facts,
+    sample: (s: Record<string, number>) => sampled.push(s),
+    changed: () => changed++,
+  } as unknown as CollectorContext;
+  assert.equal(metricsCollector.intervalMs(ctx.cluster), 5_000);
+  const inst = metricsCollector.create(ctx);
+  try {
+    await inst.run();
+    assert.equal(facts.metrics!.series.has_leader, 1);
+    assert.equal((facts.metrics as unknown as { peers: unknown[] }).peers.length, 2);
+    assert.equal(facts.metricsError, null);
+    // A failed scrape is the member's state: recorded on the facts, not thrown at the loop.
+    await inst.run();
+    assert.match(facts.metricsError!, /HTTP 503/);
+    assert.equal(facts.metrics!.series.has_leader, 1, 'the last good series stay for the UI');
+  } finally {
+    await inst.stop!();
+    await srv.close();
+  }
+  assert.deepEqual(sampled.map((s) => s.scrape_up), [1, 0]);
+  assert.equal(changed, 2);
 });

@@ -1,7 +1,7 @@
 import { AppError, errorMessage, isAppError } from '@etcd-monitor/core';
 import { prom, type TlsOptions } from '@etcd-monitor/etcd';
 import type { Agent } from 'undici';
-import { compactForDerive, derivePeers, deriveSeries, selectForDerive, type PeerSeries, type Scrape } from './derive.ts';
+import { compactForDerive, deriveMember, selectForDerive, type PeerSeries, type Scrape } from './derive.ts';
 import { createScrapeAgent, scrapeMetrics } from './scrape.ts';
 
 /** MetricsSample is what one successful scrape of a member yields. */
@@ -48,19 +48,24 @@ export function createMetricsSource(o: MetricsSourceOptions): MetricsSource {
     async sample(signal) {
       agent ??= createScrapeAgent(o.url.startsWith('https:') ? o.tls : undefined, o.keepAliveMs);
       const at = Date.now();
-      const r = await scrapeMetrics(o.url, { tls: o.tls, timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, dispatcher: agent, signal });
+      const r = await scrapeMetrics(o.url, { tls: o.tls, timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, dispatcher: agent, signal, select: selectForDerive });
       let set: prom.MetricSet;
       try {
-        set = prom.parsePrometheusText(selectForDerive(r.text));
+        set = prom.parsePrometheusText(r.text);
       } catch (err) {
         throw new AppError('MON_SCRAPE_PARSE', `${o.url} did not serve Prometheus text: ${errorMessage(err)}`, {
           hint: 'point the metrics URL at an etcd member\'s /metrics',
           cause: err,
         });
       }
+      // Only derived families survive selection, so anything else (an HTML page, another exporter) ends up empty.
+      if (!set.families.has('etcd_server_has_leader')) {
+        throw new AppError('MON_SCRAPE_NOT_ETCD', `${o.url} serves no etcd metrics (etcd_server_has_leader is missing)`, {
+          hint: 'point the metrics URL at an etcd member\'s /metrics',
+        });
+      }
       const cur: Scrape = { at, set };
-      const series = deriveSeries(prev, cur);
-      const peers = derivePeers(prev, cur);
+      const { series, peers } = deriveMember(prev, cur);
       prev = { at, set: compactForDerive(set) };
       return { at, series, peers, scrapeMs: r.durationMs, bytes: r.bytes };
     },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { prom } from '@etcd-monitor/etcd';
-import { compactForDerive, derivePeers, deriveSeries, type Scrape } from './derive.ts';
+import { compactForDerive, derivePeers, deriveSeries, selectForDerive, type Scrape } from './derive.ts';
 
 const text = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const T0_TEXT = text('etcd-3.4.23-metrics-t0.txt');
@@ -211,4 +211,20 @@ test('compactForDerive keeps the previous scrape small without changing any deri
   assert.ok(kept < all / 5, `kept ${kept} of ${all} samples`);
   assert.deepEqual(deriveSeries({ at: prev.at, set: small }, cur), deriveSeries(prev, cur));
   assert.deepEqual(derivePeers({ at: prev.at, set: small }, cur), derivePeers(prev, cur));
+});
+
+test('selectForDerive keeps about a sixth of the dump and changes no derived value', () => {
+  const small0 = selectForDerive(T0_TEXT);
+  const small1 = selectForDerive(T1_TEXT);
+  assert.ok(small1.length < T1_TEXT.length / 5, `${small1.length} of ${T1_TEXT.length} characters`);
+  const p = { at: prev.at, set: prom.parsePrometheusText(small0) };
+  const c = { at: cur.at, set: prom.parsePrometheusText(small1) };
+  assert.deepEqual(deriveSeries(p, c), deriveSeries(prev, cur));
+  assert.deepEqual(derivePeers(p, c), derivePeers(prev, cur));
+  assert.deepEqual(deriveSeries(undefined, c), deriveSeries(undefined, cur));
+  // Applied to any split into whole lines, it gives the same lines.
+  const lines = T1_TEXT.split('\n');
+  const half = lines.length >> 1;
+  const pieces = [selectForDerive(lines.slice(0, half).join('\n')), selectForDerive(lines.slice(half).join('\n'))].filter((x) => x !== '');
+  assert.equal(pieces.join('\n'), small1);
 });

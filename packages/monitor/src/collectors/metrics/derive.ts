@@ -141,6 +141,11 @@ const LEADER_CHANGES = 'etcd_server_leader_changes_seen_total';
  * and no value is ever NaN or infinite.
  */
 export function deriveSeries(prev: Scrape | undefined, cur: Scrape): Record<string, number> {
+  return deriveMember(prev, cur).series;
+}
+
+/** deriveMember returns deriveSeries and derivePeers of the same two scrapes, computing the peers once. */
+export function deriveMember(prev: Scrape | undefined, cur: Scrape): { series: Record<string, number>; peers: PeerSeries[] } {
   const w = new Window(prev, cur);
   const s = cur.set;
   const out: Record<string, number> = {};
@@ -223,7 +228,7 @@ export function deriveSeries(prev: Scrape | undefined, cur: Scrape): Record<stri
   put('wal_write_bytes_rate', w.rate('etcd_disk_wal_write_bytes_total'));
   put('snapshot_save_p99_seconds', w.quantile(0.99, 'etcd_debugging_snap_save_total_duration_seconds'));
   put('compaction_duration_ms', w.average('etcd_debugging_mvcc_db_compaction_total_duration_milliseconds'));
-  return out;
+  return { series: out, peers };
 }
 
 /** derivePeers lists, per peer of the scraped member, its link state, round-trip p99, failure and byte rates over the window. */

@@ -38,8 +38,8 @@ export const metricsCollector: Collector = {
         } catch (err) {
           f.metricsError = errorMessage(err);
           ctx.sample({ scrape_up: 0 }, Date.now());
+          // A member that cannot be scraped is member state (shown on the member), not a monitor failure.
           ctx.changed();
-          throw err;
         }
       },
       stop: () => source.close(),

@@ -191,3 +191,29 @@ describe('scrapeMetrics over HTTPS', () => {
     });
   });
 });
+
+test('select filters the body line by line as it streams in', async () => {
+  // Chunks split lines (and a multi-byte character) anywhere; select must still see whole lines.
+  const body = Buffer.from('keep 1\ndrop 2\nkeep_é 3\n'.repeat(20_000));
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200);
+    for (let i = 0; i < body.length; i += 7_777) res.write(body.subarray(i, i + 7_777));
+    res.end();
+  });
+  const base = await listen(server);
+  try {
+    const seen: string[] = [];
+    const r = await scrapeMetrics(`${base}/metrics`, {
+      timeoutMs: 5_000,
+      select: (lines) => {
+        seen.push(lines);
+        return lines.split('\n').filter((l) => l.startsWith('keep')).join('\n');
+      },
+    });
+    assert.equal(r.bytes, body.length);
+    assert.equal(r.text, 'keep 1\nkeep_é 3\n'.repeat(20_000).trimEnd());
+    assert.ok(seen.length > 1, 'select ran once on the whole body');
+  } finally {
+    await close(server);
+  }
+});

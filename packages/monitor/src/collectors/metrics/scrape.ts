@@ -1,5 +1,6 @@
 import { AppError } from '@etcd-monitor/core';
 import type { TlsOptions } from '@etcd-monitor/etcd';
+import { StringDecoder } from 'node:string_decoder';
 import { Agent, request, type Dispatcher } from 'undici';
 
 /** DEFAULT_MAX_SCRAPE_BYTES caps a /metrics response (10 MiB); an etcd 3.4 member serves about 150 KB. */
@@ -17,6 +18,12 @@ export interface ScrapeOptions {
   dispatcher?: Dispatcher;
   /** signal aborts the scrape early, e.g. when the collector stops; the rejection is then MON_SCRAPE_ABORTED. */
   signal?: AbortSignal;
+  /**
+   * select filters the body as it arrives, applied to runs of whole lines (joined by newlines, no trailing one), and
+   * must therefore decide line by line. With it the whole body never exists as one string: a 150 KB string lands in
+   * V8's large-object space, which only a full GC reclaims, and that alone doubled the heap when scraping 100 members.
+   */
+  select?: (lines: string) => string;
 }
 
 /** ScrapeResult is one successful /metrics response. */
@@ -75,6 +82,9 @@ export async function scrapeMetrics(url: string, o: ScrapeOptions): Promise<Scra
       throw tooLarge(url, declared, maxBytes);
     }
     const chunks: Buffer[] = [];
+    const selected: string[] = [];
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
     let bytes = 0;
     for await (const chunk of res.body) {
       bytes += (chunk as Buffer).length;
@@ -82,9 +92,20 @@ export async function scrapeMetrics(url: string, o: ScrapeOptions): Promise<Scra
         res.body.destroy();
         throw tooLarge(url, bytes, maxBytes);
       }
-      chunks.push(chunk as Buffer);
+      if (o.select === undefined) {
+        chunks.push(chunk as Buffer);
+        continue;
+      }
+      const text = carry + decoder.write(chunk as Buffer);
+      const cut = text.lastIndexOf('\n');
+      carry = cut < 0 ? text : text.slice(cut + 1);
+      if (cut > 0) selected.push(o.select(text.slice(0, cut)));
     }
-    return { text: Buffer.concat(chunks, bytes).toString('utf8'), bytes, durationMs: performance.now() - t0 };
+    const durationMs = performance.now() - t0;
+    if (o.select === undefined) return { text: Buffer.concat(chunks, bytes).toString('utf8'), bytes, durationMs };
+    carry += decoder.end();
+    if (carry !== '') selected.push(o.select(carry));
+    return { text: selected.filter((x) => x !== '').join('\n'), bytes, durationMs };
   } catch (err) {
     throw classify(err, url, o, timeout.aborted, o.signal?.aborted === true);
   } finally {

@@ -1,0 +1,212 @@
+// Gateway benchmark: nginx (Debian package) as the upstream and as the peer proxy, our gateway, optionally @fastify/http-proxy;
+// the proxy under test is pinned to one core, wrk and the upstream to the other. Prints rps, p99 and RSS side by side.
+//
+//   node bench/gateway/run.ts [--duration 10] [--runs 1] [--only nginx,gateway,fastify]
+//
+// Needs: nginx-light, wrk, util-linux (taskset). Not run in CI.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import net from 'node:net';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
+};
+const duration = Number(opt('duration', '10'));
+const runs = Number(opt('runs', '1'));
+const only = opt('only', 'nginx,gateway,fastify').split(',');
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+const cores = availableParallelism();
+const PROXY_CORE = '0';
+const LOAD_CORE = cores > 1 ? '1' : '0';
+const UP_PORT = 18081;
+const NGINX_PORT = 18082;
+const GW_PORT = 18083;
+const FASTIFY_PORT = 18084;
+
+function need(cmd: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
+    console.error(`bench: ${cmd} is missing; install it with: apt-get install -y ${pkg}`);
+    process.exit(2);
+  }
+}
+need('nginx', 'nginx-light');
+need('wrk', 'wrk');
+need('taskset', 'util-linux');
+
+const children: ChildProcess[] = [];
+function start(core: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const c = spawn('taskset', ['-c', core, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  c.stderr!.on('data', (d: Buffer) => {
+    const s = d.toString();
+    if (!/"level":30/.test(s)) process.stderr.write(`[${cmd}] ${s}`);
+  });
+  children.push(c);
+  return c;
+}
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+function rssMb(pid: number): number {
+  // nginx's master forks the worker; the proxy's worker is the interesting process.
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+  const target = kids.length ? kids[0]! : pid;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+// Upstream: nginx, one worker, small body and a 16 KiB file.
+const www = join(dir, 'www');
+spawnSync('mkdir', ['-p', www]);
+writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
+const nginxBase = (port: number, body: string) => `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx-${port}.pid;
+error_log ${dir}/nginx-${port}.err warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/cb-${port};
+  proxy_temp_path ${dir}/pt-${port};
+  fastcgi_temp_path ${dir}/ft-${port};
+  uwsgi_temp_path ${dir}/ut-${port};
+  scgi_temp_path ${dir}/st-${port};
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:${port} reuseport backlog=4096;
+    ${body}
+  }
+  upstream up { server 127.0.0.1:${UP_PORT}; keepalive 256; }
+}`;
+writeFileSync(join(dir, 'up.conf'), nginxBase(UP_PORT, `root ${www}; location = / { default_type text/plain; return 200 "hello world"; } location = /16k { default_type text/plain; }`));
+writeFileSync(join(dir, 'peer.conf'), nginxBase(NGINX_PORT, 'location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }'));
+writeFileSync(
+  join(dir, 'gw.toml'),
+  `[basic]
+threads = 1
+admin_addr = ""
+log_level = "warn"
+watch = false
+[upstreams.up]
+addrs = ["127.0.0.1:${UP_PORT}"]
+[locations.all]
+upstream = "up"
+[servers.main]
+addr = "127.0.0.1:${GW_PORT}"
+locations = ["all"]
+`,
+);
+const fastifyScript = join(dir, 'fastify.mjs');
+writeFileSync(
+  fastifyScript,
+  `import Fastify from 'fastify';
+import proxy from '@fastify/http-proxy';
+const app = Fastify({ logger: false });
+await app.register(proxy, { upstream: 'http://127.0.0.1:${UP_PORT}' });
+await app.listen({ port: ${FASTIFY_PORT}, host: '127.0.0.1' });
+`,
+);
+
+interface Result {
+  rps: number;
+  p99ms: number;
+  errors: number;
+}
+
+function parseWrk(out: string): Result {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const m = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+  const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return { rps, p99ms, errors: Number(errs?.[1] ?? 0) + (sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0) };
+}
+
+async function wrk(port: number, path: string, conns: number, pid: number): Promise<Result & { rssLoad: number }> {
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid) || 0)), 250);
+  const out = await new Promise<string>((r) => {
+    const c = spawn('taskset', ['-c', LOAD_CORE, 'wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--latency', `http://127.0.0.1:${port}${path}`]);
+    let s = '';
+    c.stdout.on('data', (d: Buffer) => (s += d.toString()));
+    c.on('close', () => r(s));
+  });
+  clearInterval(sampler);
+  return { ...parseWrk(out), rssLoad: peak };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  console.log(`cores: ${cores}; proxy on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${duration}s per run, ${runs} run(s), median shown`);
+  start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
+  await waitPort(UP_PORT);
+  const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
+  if (only.includes('nginx')) proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
+  if (only.includes('gateway')) proxies.push({ name: 'etcd-monitor gateway', port: GW_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'packages/cli/bin/etcd-monitor.js'), 'gateway', '-c', join(dir, 'gw.toml')]) });
+  const fastifyAvailable = existsSync(join(root, 'node_modules/@fastify/http-proxy'));
+  if (only.includes('fastify') && fastifyAvailable) proxies.push({ name: '@fastify/http-proxy', port: FASTIFY_PORT, proc: () => start(PROXY_CORE, process.execPath, [fastifyScript], { ...process.env, NODE_PATH: join(root, 'node_modules') }) });
+  if (only.includes('fastify') && !fastifyAvailable) console.log('(@fastify/http-proxy is not installed: skipped)');
+  const scenarios: [string, string, number][] = [
+    ['small, 64 conns', '/', 64],
+    ['16 KiB, 64 conns', '/16k', 64],
+    ['small, 256 conns', '/', 256],
+  ];
+  const rows: string[][] = [];
+  for (const p of proxies) {
+    const proc = p.proc();
+    await waitPort(p.port);
+    // Warm up the JIT and the upstream pools before measuring.
+    await wrk(p.port, '/', 64, proc.pid!).catch(() => undefined);
+    await sleep(1000);
+    const idle = rssMb(proc.pid!);
+    for (const [label, path, conns] of scenarios) {
+      const rs = [];
+      for (let i = 0; i < runs; i++) rs.push(await wrk(p.port, path, conns, proc.pid!));
+      rows.push([p.name, label, median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p99ms)).toFixed(2), String(rs.reduce((a, r) => a + r.errors, 0)), idle.toFixed(0), Math.max(...rs.map((r) => r.rssLoad)).toFixed(0)]);
+    }
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+  const header = ['proxy', 'scenario', 'rps', 'p99 ms', 'errors', 'RSS idle MB', 'RSS load MB'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  const base = new Map(rows.filter((r) => r[0] === 'nginx 1 worker').map((r) => [r[1], r]));
+  for (const r of rows) {
+    const b = base.get(r[1]!);
+    if (b && r[0] !== b[0]) console.log(`${r[0]} / nginx, ${r[1]}: ${(Number(r[2]) / Number(b[2])).toFixed(2)}x rps, ${(Number(r[3]) / Number(b[3])).toFixed(2)}x p99`);
+  }
+}
+
+await main().finally(cleanup);
