@@ -5,7 +5,7 @@
 //
 // Needs: nginx-light, wrk, util-linux (taskset). Not run in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,9 @@ function rssMb(pid: number): number {
 // Upstream: nginx, one worker, small body and a 16 KiB file.
 const www = join(dir, 'www');
 spawnSync('mkdir', ['-p', www]);
+// nginx workers run as nobody and must read the 16 KiB file.
+chmodSync(dir, 0o755);
+chmodSync(www, 0o755);
 writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
 const nginxBase = (port: number, body: string) => `
 worker_processes 1;
@@ -125,17 +128,6 @@ addr = "127.0.0.1:${GW_PORT}"
 locations = ["all"]
 `,
 );
-const fastifyScript = join(dir, 'fastify.mjs');
-writeFileSync(
-  fastifyScript,
-  `import Fastify from 'fastify';
-import proxy from '@fastify/http-proxy';
-const app = Fastify({ logger: false });
-await app.register(proxy, { upstream: 'http://127.0.0.1:${UP_PORT}' });
-await app.listen({ port: ${FASTIFY_PORT}, host: '127.0.0.1' });
-`,
-);
-
 interface Result {
   rps: number;
   p99ms: number;
@@ -164,6 +156,24 @@ async function wrk(port: number, path: string, conns: number, pid: number): Prom
   return { ...parseWrk(out), rssLoad: peak };
 }
 
+/** holdConnections opens `n` keep-alive connections (500 at a time), sends one request on each and keeps them all open; it resolves with how many got a 200. */
+async function holdConnections(port: number, n: number): Promise<{ ok: number; sockets: net.Socket[] }> {
+  const sockets: net.Socket[] = [];
+  let ok = 0;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: bench\r\n\r\n'));
+      sockets.push(s);
+      s.once('data', (d: Buffer) => {
+        if (d.toString().startsWith('HTTP/1.1 200')) ok++;
+        resolve();
+      });
+      s.on('error', () => resolve());
+    });
+  for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: Math.min(500, n - i) }, one));
+  return { ok, sockets };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -174,7 +184,7 @@ async function main(): Promise<void> {
   if (only.includes('nginx')) proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
   if (only.includes('gateway')) proxies.push({ name: 'etcd-monitor gateway', port: GW_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'packages/cli/bin/etcd-monitor.js'), 'gateway', '-c', join(dir, 'gw.toml')]) });
   const fastifyAvailable = existsSync(join(root, 'node_modules/@fastify/http-proxy'));
-  if (only.includes('fastify') && fastifyAvailable) proxies.push({ name: '@fastify/http-proxy', port: FASTIFY_PORT, proc: () => start(PROXY_CORE, process.execPath, [fastifyScript], { ...process.env, NODE_PATH: join(root, 'node_modules') }) });
+  if (only.includes('fastify') && fastifyAvailable) proxies.push({ name: '@fastify/http-proxy', port: FASTIFY_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'bench/gateway/fastify-proxy.ts')], { ...process.env, UPSTREAM: `http://127.0.0.1:${UP_PORT}`, PORT: String(FASTIFY_PORT) }) });
   if (only.includes('fastify') && !fastifyAvailable) console.log('(@fastify/http-proxy is not installed: skipped)');
   const scenarios: [string, string, number][] = [
     ['small, 64 conns', '/', 64],
@@ -182,6 +192,7 @@ async function main(): Promise<void> {
     ['small, 256 conns', '/', 256],
   ];
   const rows: string[][] = [];
+  const holds: string[] = [];
   for (const p of proxies) {
     const proc = p.proc();
     await waitPort(p.port);
@@ -194,6 +205,12 @@ async function main(): Promise<void> {
       for (let i = 0; i < runs; i++) rs.push(await wrk(p.port, path, conns, proc.pid!));
       rows.push([p.name, label, median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p99ms)).toFixed(2), String(rs.reduce((a, r) => a + r.errors, 0)), idle.toFixed(0), Math.max(...rs.map((r) => r.rssLoad)).toFixed(0)]);
     }
+    const held = await holdConnections(p.port, 10_000);
+    await sleep(500);
+    const rssHeld = rssMb(proc.pid!);
+    const stillOpen = held.sockets.filter((s) => !s.destroyed).length;
+    holds.push(`${p.name}: ${held.ok} of 10000 keep-alive connections answered, ${stillOpen} still open, RSS ${rssHeld.toFixed(0)} MB`);
+    for (const s of held.sockets) s.destroy();
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
   }
@@ -202,6 +219,7 @@ async function main(): Promise<void> {
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+  for (const h of holds) console.log(h);
   const base = new Map(rows.filter((r) => r[0] === 'nginx 1 worker').map((r) => [r[1], r]));
   for (const r of rows) {
     const b = base.get(r[1]!);

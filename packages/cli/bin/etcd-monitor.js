@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// --max-semi-space-size=4: V8 grows the young generation to 128 MB under the monitor's steady allocation (gRPC replies,
+// scrapes); capped at 4 MB per semi-space the monitor of 100 members stays ~100 MB smaller for a few % more CPU.
 // The entry point stays plain JavaScript so that an old Node.js can still print why it cannot run the TypeScript sources.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {

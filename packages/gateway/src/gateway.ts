@@ -177,7 +177,7 @@ export class Gateway {
           await this.closeListener(cur, 0);
           this.listeners.delete(addr);
         }
-        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, baseDir));
+        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, baseDir, config.basic.max_header_size));
       }
     } catch (err) {
       for (const l of opened) await this.closeListener(l, 0);
@@ -220,7 +220,7 @@ export class Gateway {
     }
   }
 
-  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string): Promise<Listener> {
+  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string, maxHeaderSize: number): Promise<Listener> {
     const { host, port } = splitAddr(listenAddr);
     const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as AnyServer, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1: undefined };
     const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
@@ -244,7 +244,6 @@ export class Gateway {
       }
       handleUpgrade(rt, srv, req, socket, head);
     };
-    const maxHeaderSize = this.runtime?.config.basic.max_header_size ?? 16384;
     const h1opts: http.ServerOptions = { maxHeaderSize, requireHostHeader: true, joinDuplicateHeaders: false };
     const onClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
       // Malformed, oversized and ambiguous requests all get 400 and a closed connection; none reaches an upstream.

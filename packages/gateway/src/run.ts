@@ -2,15 +2,13 @@ import { watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfigFile } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
-import { Gateway } from './gateway.ts';
+import { runPrimary, workerCount } from './cluster.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
 
-/** RunOptions tune `runGateway` for tests. */
+/** RunOptions tune `runGateway` for embedding and tests. */
 export interface RunOptions {
   /** signal stops the gateway when aborted (in addition to SIGTERM/SIGINT). */
   signal?: AbortSignal;
-  /** onStarted is called with the running gateway. */
-  onStarted?: (gw: Gateway) => void;
 }
 
 /** watchFile calls `onChange` (debounced) when the file is written or replaced; editors that rename over the file are covered by watching its directory. */
@@ -26,13 +24,16 @@ export function watchFile(file: string, onChange: () => void): FSWatcher {
   return w;
 }
 
-/** runGateway runs a gateway from a config file until SIGTERM/SIGINT (or the abort signal), reloading on SIGHUP and on file changes; it resolves once drained. */
+/**
+ * runGateway runs a gateway from a config file until SIGTERM/SIGINT (or the abort signal) and resolves once drained.
+ * SIGHUP and file changes reload. This process supervises `threads` worker processes (0: one per core) that share the
+ * listeners; even one worker runs apart, so that it loads only the gateway (not the whole CLI) and is restarted if it dies.
+ */
 export async function runGateway(file: string, opts: RunOptions = {}): Promise<void> {
   const path = resolve(file);
   const { config, warnings } = loadConfigFile(path);
   const log = createLogger(config.basic.log_level as LogLevel);
   for (const w of warnings) log.warn({ path: w.path }, formatIssue(w));
-  const gw = await Gateway.start(config, { configFile: path, log });
   if (config.basic.pid_file) {
     try {
       writeFileSync(config.basic.pid_file, `${process.pid}\n`);
@@ -40,19 +41,21 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
       log.warn({ pid_file: config.basic.pid_file, error: (err as Error).message }, 'cannot write the pid file');
     }
   }
-  opts.onStarted?.(gw);
-  const reload = () => void gw.reload();
-  process.on('SIGHUP', reload);
-  const watcher = config.basic.watch ? watchFile(path, reload) : undefined;
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    opts.signal?.addEventListener('abort', stop, { once: true });
+  const stopped = new Promise<void>((done) => {
+    process.once('SIGTERM', () => done());
+    process.once('SIGINT', () => done());
+    opts.signal?.addEventListener('abort', () => done(), { once: true });
   });
-  log.info({ grace_ms: gw.runtime.config.basic.grace_period }, 'draining');
-  process.off('SIGHUP', reload);
-  watcher?.close();
-  await gw.stop();
-  log.info({}, 'stopped');
+  let reload: () => void = () => {};
+  const onHup = () => reload();
+  process.on('SIGHUP', onHup);
+  const watcher = config.basic.watch ? watchFile(path, () => reload()) : undefined;
+  try {
+    log.info({ workers: workerCount(config.basic.threads) }, 'starting');
+    await runPrimary(path, config, log, stopped, (r) => (reload = r));
+  } finally {
+    process.off('SIGHUP', onHup);
+    watcher?.close();
+    log.info({}, 'stopped');
+  }
 }

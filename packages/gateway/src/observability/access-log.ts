@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
@@ -223,8 +223,10 @@ export class FileAccessLog implements AccessLogSink {
   private rotateNow(now: string): void {
     closeSync(this.fd);
     const suffix = this.rotate && now !== this.period ? this.period : new Date().toISOString().replace(/[:.]/g, '-');
+    let target = `${this.path}.${suffix}`;
+    for (let i = 1; existsSync(target); i++) target = `${this.path}.${suffix}.${i}`;
     try {
-      renameSync(this.path, `${this.path}.${suffix}`);
+      renameSync(this.path, target);
     } catch {
       // Another worker rotated it first; appending to the new file is right.
     }

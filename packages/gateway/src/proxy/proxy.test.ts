@@ -52,6 +52,11 @@ addrs = ["${a.addr}"]
 addrs = ["${slow.addr}"]
 read_timeout = "300ms"
 
+[upstreams.stall]
+addrs = ["${slow.addr}"]
+write_timeout = "200ms"
+read_timeout = "20s"
+
 [upstreams.dead]
 addrs = ["127.0.0.1:${dead}"]
 retries = 0
@@ -90,6 +95,11 @@ upstream = "slow"
 path = "/slow"
 rewrite = "/"
 
+[locations.stall]
+upstream = "stall"
+path = "/stall"
+rewrite = "/hang"
+
 [locations.dead]
 upstream = "dead"
 path = "/dead"
@@ -109,7 +119,7 @@ buffer_max_size = "1KiB"
 
 [servers.main]
 addr = "127.0.0.1:0"
-locations = ["api_v1", "regex_rewrite", "mock", "slow", "dead", "limited", "buffered"]
+locations = ["api_v1", "regex_rewrite", "mock", "slow", "stall", "dead", "limited", "buffered"]
 `);
   port = gw.port('main');
 });
@@ -186,6 +196,19 @@ test('502 on connect failure, 504 on upstream timeout, both with the template', 
   const r504 = await request(port, { path: '/slow/hang' });
   assert.equal(r504.status, 504);
   assert.match(r504.body, /<h1>504<\/h1>/);
+});
+
+test('a stalled upload hits write_timeout and gets 504', async () => {
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/stall', method: 'POST', agent: false, headers: { 'content-length': '1000' } }, (r) => {
+      r.resume();
+      resolve(r.statusCode!);
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.write('only-a-part');
+  });
+  assert.equal(status, 504);
 });
 
 test('a large response streams through without being buffered', async () => {

@@ -15,7 +15,7 @@ type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse;
 
 const NO_BODY_RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
 const FAILURE_STATUSES = new Set([502, 503, 504]);
 
 function isPromise(v: unknown): v is Promise<HookResult> {
@@ -350,7 +350,35 @@ function withBody(ex: Exchange): void {
     });
   }
   ex.body = req;
+  watchWrites(ex, req);
   forward(ex);
+}
+
+/**
+ * watchWrites aborts a streamed upload that makes no progress for `write_timeout` (client stalled or upstream not reading).
+ * Progress is read from the client socket's byte count: a 'data' listener would switch the body into flowing mode before
+ * undici consumes it, and lose chunks.
+ */
+function watchWrites(ex: Exchange, req: Req): void {
+  const limit = ex.loc!.upstream!.config.write_timeout;
+  const sock = req.socket as { bytesRead?: number } | undefined;
+  if (limit <= 0 || !sock) return;
+  let seen = sock.bytesRead ?? 0;
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    if (req.readableEnded || ex.clientGone || ex.res.writableFinished) return;
+    const now = sock.bytesRead ?? 0;
+    if (now === seen) {
+      ex.controller?.abort(Object.assign(new Error('request body made no progress'), { code: 'GW_WRITE_TIMEOUT' }));
+      return;
+    }
+    seen = now;
+    timer = setTimeout(check, limit);
+    timer.unref();
+  };
+  req.once('end', () => clearTimeout(timer));
+  timer = setTimeout(check, limit);
+  timer.unref();
 }
 
 /** forward picks a server and dispatches the request to its pool. */

@@ -185,7 +185,11 @@ export class Upstream {
       key = (on === 'ip' ? src.clientIp : on === 'url' ? src.url : on === 'path' ? src.path : on === 'header' ? src.header(name) : on === 'cookie' ? src.cookie(name) : src.query(name)) ?? '';
     }
     const ok = (s: UpstreamServer) => s !== exclude && this.available(s, now);
-    const s = this.balancer.pick(this.servers, ok, key) ?? (exclude ? this.balancer.pick(this.servers, (x) => this.available(x, now), key) : undefined);
+    const s =
+      this.balancer.pick(this.servers, ok, key) ??
+      (exclude ? this.balancer.pick(this.servers, (x) => this.available(x, now), key) : undefined) ??
+      // Passive health alone never empties an upstream: a single flaky server would otherwise turn every request into a 503.
+      this.balancer.pick(this.servers, (x) => x.healthy && x.breaker.available(now), key);
     if (s && !s.breaker.acquire(now)) return undefined;
     return s;
   }

@@ -5,9 +5,9 @@ import { AppError } from '@etcd-monitor/core';
 export const SCHEMA_VERSION = 1;
 
 // Samples arrive interleaved across thousands of series, so writing them straight into a (sid, t) B-tree dirties one
-// page per series per batch (measured: ~4.7 kB written per 20-byte sample at 5000 series). They land first in
-// samples_head, an append-only rowid table, and move to samples_raw in (sid, t) order once a minute, which cuts the
-// bytes written ~25x. Every value column has REAL affinity so SQLite stores whole numbers (has_leader, raft_term,
+// page per series per batch (measured: ~4.9 kB written per 22-byte sample at 5000 series). They land first in
+// samples_head, an append-only rowid table, and move to samples_raw in (sid, t) order every few minutes, which cuts
+// the bytes written 20-40x (docs/storage.md). Every value column has REAL affinity so SQLite stores whole numbers (has_leader, raft_term,
 // db_size_bytes) as 0-6 byte integers on disk.
 const V1 = `
 CREATE TABLE meta (
@@ -59,7 +59,7 @@ CREATE TABLE samples_1h (
   PRIMARY KEY (sid, t)
 ) WITHOUT ROWID;
 
--- AUTOINCREMENT: event ids are cursors for API clients, so they must never be reused after retention deletes.
+-- AUTOINCREMENT: an event id, once handed to a client, must never name another event after retention deletes.
 CREATE TABLE events (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
   time    INTEGER NOT NULL,

@@ -50,7 +50,7 @@ const ROLLUP_GRACE_MS = 15_000;
 // 10 minutes at a time writes ~10x less. Queries read the not-yet-rolled minutes from raw meanwhile.
 const ROLLUP_MIN_LAG_MS = 10 * MINUTE;
 // Retention deletes run in steps so each run removes a page or more per series rather than one row.
-const RETENTION_STEP = { raw: 10 * MINUTE, m1: HOUR, h1: DAY, events: HOUR } as const;
+const RETENTION_STEP = { raw: HOUR, m1: HOUR, h1: DAY, events: HOUR } as const;
 // One rollup transaction covers at most this much time, bounding the event-loop pause after a long gap.
 const ROLLUP_CHUNK = { m1: HOUR, h1: DAY } as const;
 
@@ -320,13 +320,17 @@ class SqliteStore implements Store {
     this.lastCompact = now;
     if (this.headRows === 0 && this.lastTDirty.size === 0) return;
     this.tx(() => {
+      let minT = this.headMinT;
       const floor = this.meta.get('floor_raw');
       // Samples older than applied raw retention would turn a complete rollup bucket into a partial one if re-rolled.
-      if (floor !== undefined && this.headMinT < floor) this.late += Number(this.st.dropLateHead.run(floor).changes);
+      if (floor !== undefined && minT < floor) {
+        this.late += Number(this.st.dropLateHead.run(floor).changes);
+        minT = (this.db.prepare('SELECT min(t) AS t FROM samples_head').get() as { t: number | null }).t ?? Infinity;
+      }
       this.st.moveHead.run();
       this.st.clearHead.run();
       for (const sid of this.lastTDirty) this.st.updLast.run(this.lastT.get(sid) ?? 0, sid);
-      const minT = this.headMinT;
+      if (!Number.isFinite(minT)) return;
       const m = Math.floor(minT / MINUTE) * MINUTE;
       const h = Math.floor(minT / HOUR) * HOUR;
       const wm1m = this.meta.get('wm_1m');
@@ -371,9 +375,11 @@ class SqliteStore implements Store {
       wm = end;
     }
 
-    // Retention never deletes what the next resolution has not summarised yet.
-    this.applyRetention('floor_raw', this.st.delRaw, Math.min(t - r.raw, this.meta.get('wm_1m') ?? -Infinity), RETENTION_STEP.raw);
-    this.applyRetention('floor_1m', this.st.del1m, Math.min(t - r.m1, this.meta.get('wm_1h') ?? -Infinity), RETENTION_STEP.m1);
+    // Retention never deletes what the next resolution has not summarised yet, and cuts on whole hours so no bucket
+    // that may be re-rolled after a late sample is left half-deleted.
+    const hourFloor = (x: number) => Math.floor(x / HOUR) * HOUR;
+    this.applyRetention('floor_raw', this.st.delRaw, Math.min(hourFloor(t - r.raw), this.meta.get('wm_1m') ?? -Infinity), RETENTION_STEP.raw);
+    this.applyRetention('floor_1m', this.st.del1m, Math.min(hourFloor(t - r.m1), this.meta.get('wm_1h') ?? -Infinity), RETENTION_STEP.m1);
     this.applyRetention('floor_1h', this.st.del1h, t - r.h1, RETENTION_STEP.h1);
     this.applyRetention('floor_events', this.st.delEvents, t - r.events, RETENTION_STEP.events);
     // A series whose newest sample is older than every retention has no rows left anywhere.

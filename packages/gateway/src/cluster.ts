@@ -1,0 +1,177 @@
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { GatewayConfig } from './config/schema.ts';
+import { readConfigFile } from './config/load.ts';
+import { formatIssue, type ConfigIssue } from './config/fields.ts';
+import type { Logger } from './observability/log.ts';
+import { Counter, Registry } from './observability/metrics.ts';
+
+/** WorkerMessage is what the primary and workers exchange over IPC. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'reload'; id: number }
+  | { type: 'reloaded'; id: number; ok: boolean; errors: string[] }
+  | { type: 'metrics'; id: number }
+  | { type: 'metrics-text'; id: number; text: string }
+  | { type: 'stop' };
+
+/** workerCount resolves `threads` (0: one per core). */
+export function workerCount(threads: number): number {
+  return threads === 0 ? availableParallelism() : threads;
+}
+
+/**
+ * mergeMetrics joins the Prometheus texts of several workers into one exposition: each sample gets a `worker` label and the
+ * samples of a metric family stay together, as the text format requires.
+ */
+export function mergeMetrics(texts: { worker: string; text: string }[]): string {
+  const families = new Map<string, { head: string[]; samples: string[] }>();
+  for (const { worker, text } of texts) {
+    let current: { head: string[]; samples: string[] } | undefined;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const m = /^# (HELP|TYPE) (\S+)/.exec(line);
+      if (m) {
+        current = families.get(m[2]!);
+        if (!current) families.set(m[2]!, (current = { head: [], samples: [] }));
+        if (current.head.length < 2 && !current.head.some((h) => h.startsWith(`# ${m[1]}`))) current.head.push(line);
+        continue;
+      }
+      const label = `worker="${worker}"`;
+      const withLabel = line.includes('{') ? line.replace('{', `{${label},`) : line.replace(/^(\S+) /, `$1{${label}} `);
+      current?.samples.push(withLabel);
+    }
+  }
+  let out = '';
+  for (const f of families.values()) out += `${f.head.join('\n')}\n${f.samples.join('\n')}${f.samples.length ? '\n' : ''}`;
+  return out;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(addr.trim());
+  return { host: m?.[1] ?? '127.0.0.1', port: Number(m?.[2] ?? 0) };
+}
+
+/**
+ * runPrimary supervises `threads` worker processes that share the listeners: it forks lean workers (they load only the gateway),
+ * restarts crashed ones, validates reloads once and then tells every worker to reload, serves the admin listener with metrics
+ * merged from all workers, and drains them on stop.
+ */
+export async function runPrimary(file: string, config: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
+  const n = workerCount(config.basic.threads);
+  // Workers accept on the shared socket themselves; the default round robin would route every connection through the primary.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [file], silent: false });
+  let stopping = false;
+  let seq = 0;
+  const pending = new Map<number, (m: WorkerMessage) => void>();
+  const workers = new Set<Worker>();
+  const registry = new Registry();
+  const primaryReloads = registry.add(new Counter('gateway_primary_config_reloads_total', 'Reloads validated by the primary, by result.', ['result']));
+  primaryReloads.child('success');
+  primaryReloads.child('failure');
+  const fork = (): Promise<void> =>
+    new Promise((resolve) => {
+      const w = cluster.fork();
+      workers.add(w);
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') resolve();
+        if ('id' in m && m.type !== 'reload' && m.type !== 'metrics') pending.get(m.id)?.(m);
+      });
+      w.on('exit', (code, signal) => {
+        workers.delete(w);
+        resolve();
+        if (!stopping) {
+          log.error({ worker: w.id, code, signal }, 'worker exited; starting a new one');
+          setTimeout(() => void fork(), 500).unref();
+        }
+      });
+    });
+  await Promise.all(Array.from({ length: n }, fork));
+  log.info({ workers: n }, 'gateway workers started');
+
+  const ask = (w: Worker, msg: WorkerMessage & { id: number }, ms = 10_000) =>
+    new Promise<WorkerMessage | undefined>((resolve) => {
+      const t = setTimeout(() => {
+        pending.delete(msg.id);
+        resolve(undefined);
+      }, ms);
+      pending.set(msg.id, (m) => {
+        clearTimeout(t);
+        pending.delete(msg.id);
+        resolve(m);
+      });
+      w.send(msg);
+    });
+
+  const reload = async (): Promise<{ ok: boolean; issues: ConfigIssue[] }> => {
+    let issues: ConfigIssue[];
+    try {
+      issues = readConfigFile(file).issues;
+    } catch (err) {
+      issues = [{ path: file, message: (err as Error).message }];
+    }
+    if (issues.length) {
+      primaryReloads.inc(['failure']);
+      log.error({ errors: issues.map(formatIssue) }, 'config reload rejected; the previous config stays live');
+      return { ok: false, issues };
+    }
+    const replies = await Promise.all([...workers].map((w) => ask(w, { type: 'reload', id: ++seq })));
+    const failed = replies.filter((r) => !r || (r.type === 'reloaded' && !r.ok));
+    primaryReloads.inc([failed.length ? 'failure' : 'success']);
+    const errors = failed.flatMap((r) => (r?.type === 'reloaded' ? r.errors : ['a worker did not answer']));
+    return { ok: failed.length === 0, issues: errors.map((message) => ({ path: 'workers', message })) };
+  };
+  onReloadTrigger(() => void reload());
+
+  let admin: http.Server | undefined;
+  if (config.basic.admin_addr) {
+    const token = config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN;
+    admin = http.createServer((req, res) => {
+      const send = (status: number, body: string, type = 'application/json') => {
+        res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      };
+      const route = `${req.method} ${req.url?.split('?')[0]}`;
+      if (route === 'GET /metrics') {
+        void Promise.all([...workers].map(async (w) => ({ worker: String(w.id), reply: await ask(w, { type: 'metrics', id: ++seq }, 3000) }))).then((rs) => {
+          const texts = rs.flatMap((r) => (r.reply?.type === 'metrics-text' ? [{ worker: r.worker, text: r.reply.text }] : []));
+          send(200, mergeMetrics(texts) + registry.render(), 'text/plain; version=0.0.4; charset=utf-8');
+        });
+        return;
+      }
+      if (route === 'GET /health') return send(200, '{"status":"ok"}\n');
+      if (route === 'POST /admin/reload') {
+        if (!token) return send(403, '{"error":"the admin API is disabled: set basic.admin_token or GATEWAY_ADMIN_TOKEN"}\n');
+        if (req.headers.authorization !== `Bearer ${token}`) return send(401, '{"error":"missing or wrong bearer token"}\n');
+        void reload().then((r) => send(r.ok ? 200 : 422, `${JSON.stringify({ ok: r.ok, errors: r.issues })}\n`));
+        return;
+      }
+      send(404, `{"error":"no admin route ${route}"}\n`);
+    });
+    const { host, port } = splitAddr(config.basic.admin_addr);
+    await new Promise<void>((resolve, reject) => {
+      admin!.once('error', reject);
+      admin!.listen({ host, port }, resolve);
+    });
+  }
+
+  await stopSignal;
+  stopping = true;
+  log.info({}, 'stopping workers');
+  await Promise.all(
+    [...workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.once('exit', () => resolve());
+          w.send({ type: 'stop' } satisfies WorkerMessage);
+        }),
+    ),
+  );
+  if (admin) {
+    admin.closeAllConnections();
+    await new Promise<void>((r) => admin!.close(() => r()));
+  }
+}

@@ -1,0 +1,10 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { renderConfigReference } from './reference.ts';
+
+test('docs/gateway-config.md is up to date with the field specs', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../../../docs/gateway-config.md', import.meta.url)), 'utf8');
+  assert.ok(doc === renderConfigReference(), 'regenerate it: node packages/gateway/src/config/reference.ts > docs/gateway-config.md');
+});

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigIssue } from '../config/fields.ts';
+import { FileAccessLog, compileAccessLogFormat, isLogPath, type AccessLogEntry } from './access-log.ts';
+
+const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({
+  req: { headers: { referer: 'http://r/', 'user-agent': 'ua', cookie: 'a=1; sid=s' }, httpVersion: '1.1', socket: { remoteAddress: '10.0.0.9' } } as never,
+  host: 'h.test', method: 'POST', path: '/p', query: '?q=1', scheme: 'https', clientIp: '10.0.0.9', status: 201, bytesSent: 2048, payloadSize: 12,
+  start: Date.UTC(2026, 0, 2, 3, 4, 5), latency: 12.4, requestId: 'rid', location: 'loc', server: 'srv', upstreamAddr: '10.1.1.1:80', upstreamStatus: 201,
+  upstreamConnectTime: -1, upstreamResponseTime: 10.2, connectionReused: true, responseHeader: (n) => (n.toLowerCase() === 'x-r' ? 'rv' : undefined),
+  ...over,
+});
+
+test('presets render like pingap\'s', () => {
+  const issues: ConfigIssue[] = [];
+  assert.equal(compileAccessLogFormat('combined', 'x', issues)(entry()), '10.0.0.9 "POST /p?q=1 HTTP/1.1" 201 2.0 kB "http://r/" "ua"');
+  assert.equal(compileAccessLogFormat('common', 'x', issues)(entry()), '10.0.0.9 "POST /p?q=1 HTTP/1.1" 201 2.0 kB');
+  assert.equal(compileAccessLogFormat('short', 'x', issues)(entry()), '10.0.0.9 POST /p?q=1 HTTP/1.1 201 2.0 kB - 12ms');
+  assert.equal(compileAccessLogFormat('tiny', 'x', issues)(entry()), 'POST /p?q=1 201 2.0 kB - 12ms');
+  assert.equal(compileAccessLogFormat('{when_utc_iso} {when_unix} {latency_human} {payload_size} {<X-R} {~sid} {$GW_TEST_ENV}', 'x', issues)(entry()), '2026-01-02T03:04:05.000Z 1767323045000 12ms 12 rv s ');
+  assert.deepEqual(JSON.parse(compileAccessLogFormat('json:status,uri,>User-Agent', 'x', issues)(entry())), { status: 201, uri: '/p?q=1', 'User-Agent': 'ua' });
+  assert.deepEqual(issues, []);
+});
+
+test('paths and formats are told apart', () => {
+  assert.equal(isLogPath('/var/log/pingap/access.log'), true);
+  assert.equal(isLogPath('./access.log'), true);
+  assert.equal(isLogPath('{host} {path}'), false);
+  assert.equal(isLogPath('combined'), false);
+});
+
+test('a file log rotates by size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-log-'));
+  const file = join(dir, 'access.log');
+  const log = new FileAccessLog(file, '', 100);
+  for (let i = 0; i < 5; i++) {
+    log.write('x'.repeat(59));
+    log.flush();
+  }
+  log.close();
+  const files = readdirSync(dir).sort();
+  assert.equal(files.length, 5, files.join(','));
+  assert.equal(readFileSync(file, 'utf8'), `${'x'.repeat(59)}\n`);
+});
