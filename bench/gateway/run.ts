@@ -196,10 +196,10 @@ async function main(): Promise<void> {
   for (const p of proxies) {
     const proc = p.proc();
     await waitPort(p.port);
-    // Warm up the JIT and the upstream pools before measuring.
-    await wrk(p.port, '/', 64, proc.pid!).catch(() => undefined);
     await sleep(1000);
     const idle = rssMb(proc.pid!);
+    // Warm up the JIT and the upstream pools before measuring.
+    await wrk(p.port, '/', 64, proc.pid!).catch(() => undefined);
     for (const [label, path, conns] of scenarios) {
       const rs = [];
       for (let i = 0; i < runs; i++) rs.push(await wrk(p.port, path, conns, proc.pid!));

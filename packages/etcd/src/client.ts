@@ -99,6 +99,7 @@ export class MemberClient {
       'grpc.keepalive_timeout_ms': Math.max(1000, opts.commandTimeoutMs),
       'grpc.max_receive_message_length': -1,
       'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
     };
     const kv = new svc.KV!(url.host, creds, channelOptions);
     const shared = { ...channelOptions, channelOverride: kv.getChannel() } as grpc.ChannelOptions;

@@ -1,0 +1,78 @@
+import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { Notification } from '../../types.ts';
+import type { Notifier } from '../notifier.ts';
+import { authHeader, checkAuthPair, checkHttpUrl } from '../checks.ts';
+import { postJson } from '../http.ts';
+import { annotationsOf, isoTime } from '../render.ts';
+
+/** AlertmanagerConfig is a checked `type = "alertmanager"` channel. */
+export type AlertmanagerConfig = {
+  /** url is the Alertmanager's base URL; alerts go to `{url}/api/v2/alerts`. */
+  url: string;
+  /** firing_ttl is how long (ms) Alertmanager keeps a forwarded firing alert without hearing of it again. */
+  firing_ttl: number;
+  /** bearer_token is sent as `Authorization: Bearer …` (for an authenticating proxy in front). */
+  bearer_token?: string;
+  /** username is the basic-auth user. */
+  username?: string;
+  /** password is the basic-auth password. */
+  password?: string;
+};
+
+/** PostableAlert is one alert in Alertmanager's `POST /api/v2/alerts` body. */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL?: string;
+}
+
+/**
+ * postableAlerts converts n's alerts to Alertmanager's format. A resolved alert carries its real end; a firing one ends
+ * firing_ttl after the notification, because Alertmanager resolves alerts nobody re-sends, and the dispatcher only
+ * re-sends a firing group every repeat_interval (4 h by default).
+ */
+export function postableAlerts(n: Notification, firingTtlMs: number, now = Date.now()): PostableAlert[] {
+  let generatorURL: string | undefined;
+  try {
+    // Alertmanager rejects the whole batch when generatorURL is not a URL.
+    generatorURL = n.externalUrl ? new URL(n.externalUrl).toString() : undefined;
+  } catch {
+    generatorURL = undefined;
+  }
+  return n.alerts.map((a) => ({
+    labels: a.labels,
+    annotations: annotationsOf(a),
+    startsAt: isoTime(a.startsAt ?? a.activeAt),
+    endsAt: a.state === 'resolved' ? isoTime(a.endsAt ?? now) : isoTime(Math.max(now, n.createdAt) + firingTtlMs),
+    ...(generatorURL ? { generatorURL } : {}),
+  }));
+}
+
+const fields: Record<string, FieldSpec> = {
+  url: { kind: 'string', required: true, doc: 'url is the Alertmanager\'s base URL, e.g. "http://alertmanager:9093"; alerts are POSTed to {url}/api/v2/alerts.' },
+  firing_ttl: { kind: 'duration', default: '5h', doc: 'firing_ttl is how long Alertmanager keeps a forwarded firing alert active without a re-send; keep it above the route\'s repeat_interval.' },
+  bearer_token: { kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`, for an authenticating proxy in front of Alertmanager.' },
+  username: { kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
+  password: { kind: 'string', doc: 'password is the basic-auth password.' },
+};
+
+/** alertmanagerNotifier forwards alerts to an existing Alertmanager, which then does its own routing and notifying. */
+export const alertmanagerNotifier: Notifier<AlertmanagerConfig> = {
+  type: 'alertmanager',
+  doc: 'alertmanager forwards the alerts to an existing Prometheus Alertmanager (POST /api/v2/alerts).',
+  fields,
+  secretFields: ['bearer_token', 'password'],
+  check(c, path) {
+    const issues: ConfigIssue[] = [];
+    checkHttpUrl(c.url, `${path}.url`, issues);
+    checkAuthPair(c, path, issues);
+    return issues;
+  },
+  create(c) {
+    const endpoint = `${c.url.replace(/\/+$/, '')}/api/v2/alerts`;
+    const headers = authHeader(c);
+    return { send: (n, signal) => postJson(endpoint, postableAlerts(n, c.firing_ttl), { signal, headers, secrets: [c.bearer_token, c.password] }) };
+  },
+};
