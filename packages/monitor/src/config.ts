@@ -49,10 +49,18 @@ export interface ClusterConfig {
   writeProbe: boolean;
 }
 
+/** AuthConfig is the `[auth]` table: who may use the API without logging in. */
+export interface AuthConfig {
+  /** anonymousRole is the role of requests without a session from a loopback address; `none` requires a login everywhere. */
+  anonymousRole: 'none' | 'viewer' | 'operator' | 'admin';
+}
+
 /** MonitorConfig is the whole configuration. */
 export interface MonitorConfig {
   /** server is the `[server]` table. */
   server: ServerConfig;
+  /** auth is the `[auth]` table. */
+  auth: AuthConfig;
   /** clusters are the clusters declared in the file. */
   clusters: ClusterConfig[];
 }
@@ -62,6 +70,16 @@ export const serverFields: Record<string, FieldSpec> = {
   listen: { kind: 'string', doc: 'HTTP address of the UI, API and /metrics (host:port).', default: '127.0.0.1:8390' },
   data_dir: { kind: 'string', doc: 'Directory of the embedded store and the secret key file.', default: './data' },
   secret_key_file: { kind: 'string', doc: 'File holding the key that encrypts stored credentials (default: DATA_DIR/secret.key; or set ETCD_MONITOR_SECRET_KEY).' },
+};
+
+/** authFields documents the `[auth]` keys. */
+export const authFields: Record<string, FieldSpec> = {
+  anonymous_role: {
+    kind: 'string',
+    oneOf: ['none', 'viewer', 'operator', 'admin'],
+    default: 'admin',
+    doc: 'Role of requests from loopback addresses without a login (requests from other addresses always need one); "none" requires a login everywhere.',
+  },
 };
 
 /** clusterFields documents the keys of a `[[clusters]]` table. */
@@ -143,11 +161,12 @@ export function readClusterConfig(raw: unknown, path: string, issues: ConfigIssu
 /** parseConfig validates a parsed TOML document; every problem is reported at once, each with its key path and a hint. */
 export function parseConfig(doc: Record<string, unknown>, source = 'config'): MonitorConfig {
   const issues: ConfigIssue[] = [];
-  const known = ['server', 'clusters'];
+  const known = ['server', 'auth', 'clusters'];
   for (const k of Object.keys(doc)) {
-    if (!known.includes(k)) issues.push({ path: k, message: 'unknown key', hint: `top-level keys are [server] and [[clusters]]` });
+    if (!known.includes(k)) issues.push({ path: k, message: 'unknown key', hint: `top-level keys are [server], [auth] and [[clusters]]` });
   }
   const s = readFields(doc.server ?? {}, serverFields, 'server', issues);
+  const a = readFields(doc.auth ?? {}, authFields, 'auth', issues);
   const clusters: ClusterConfig[] = [];
   const rawClusters = doc.clusters ?? [];
   if (!Array.isArray(rawClusters)) issues.push({ path: 'clusters', message: 'expected an array of tables', hint: 'write each cluster as a [[clusters]] table' });
@@ -163,7 +182,11 @@ export function parseConfig(doc: Record<string, unknown>, source = 'config'): Mo
     issues.push({ path: 'server.listen', message: `"${s.listen}" is not host:port`, hint: 'e.g. 127.0.0.1:8390' });
   }
   if (issues.length > 0) throw configError(issues, source);
-  return { server: { listen: s.listen as string, dataDir: s.data_dir as string, secretKeyFile: s.secret_key_file as string | undefined }, clusters };
+  return {
+    server: { listen: s.listen as string, dataDir: s.data_dir as string, secretKeyFile: s.secret_key_file as string | undefined },
+    auth: { anonymousRole: a.anonymous_role as AuthConfig['anonymousRole'] },
+    clusters,
+  };
 }
 
 /** loadConfig reads and validates a TOML config file; without a path it returns the zero-config defaults. */

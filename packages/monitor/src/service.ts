@@ -12,6 +12,7 @@ import { LiveHub } from './api/live.ts';
 import { buildApi } from './api/app.ts';
 import { clusterView } from './api/views.ts';
 import { createMonitorMetrics } from './metrics.ts';
+import { Auth } from './auth/auth.ts';
 
 /** MonitorLogger is where the service reports what happens; structured fields, never secrets. */
 export interface MonitorLogger {
@@ -57,6 +58,10 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db'), cacheKiB: 8192 });
   const secrets = openSecretBox({ env: o.env ?? process.env, keyFile: config.server.secretKeyFile ?? join(dataDir, 'secret.key') });
   const metrics = createMonitorMetrics();
+  const auth = new Auth(store);
+  // First start with ETCD_MONITOR_ADMIN_PASSWORD set: create the admin user, so a login-only setup works from the start.
+  const adminPassword = (o.env ?? process.env).ETCD_MONITOR_ADMIN_PASSWORD;
+  if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
   const live = new LiveHub();
   const registry = new ClusterRegistry({
     store,
@@ -96,10 +101,13 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     live,
     metrics: metrics.registry,
     version: o.version ?? '0.1.0',
+    auth,
+    anonymousRole: config.auth.anonymousRole,
     audit(action, target, req) {
       const time = Date.now();
-      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor: `anonymous@${req.ip}`, action, target });
-      log.info('audit', { action, target, actor: `anonymous@${req.ip}` });
+      const actor = req.principal.name;
+      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor, role: req.principal.role, action, target });
+      log.info('audit', { action, target, actor });
     },
   });
   registry.load(config.clusters);

@@ -9,6 +9,21 @@ import { clusterRoutes } from './routes/clusters.ts';
 import { eventRoutes } from './routes/events.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { authRoutes, tokenOf } from './routes/auth.ts';
+import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** principal is who made the request, set by the auth hook. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** role is the least role a route needs (default: viewer for GET, admin otherwise). */
+    role?: Role;
+    /** public marks a route that needs no principal (login). */
+    public?: boolean;
+  }
+}
 
 /** ApiDeps are what the HTTP API serves from. */
 export interface ApiDeps {
@@ -20,8 +35,12 @@ export interface ApiDeps {
   live: LiveHub;
   /** metrics is the monitor's own Prometheus registry. */
   metrics: PromRegistry;
-  /** audit records a mutating action. */
-  audit(action: string, target: string, req: { ip: string }): void;
+  /** audit records a mutating action by the request's principal. */
+  audit(action: string, target: string, req: { ip: string; principal: Principal }): void;
+  /** auth holds users and sessions. */
+  auth: Auth;
+  /** anonymousRole is the role of loopback requests without a session. */
+  anonymousRole: Role | 'none';
   /** version is the monitor's version, for the OpenAPI document. */
   version: string;
 }
@@ -31,6 +50,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   MON_BAD_REQUEST: 400,
   MON_CONFIG: 400,
   MON_NOT_FOUND: 404,
+  MON_UNAUTHORIZED: 401,
+  MON_FORBIDDEN: 403,
   MON_CLUSTER_EXISTS: 409,
   MON_CLUSTER_READONLY: 409,
 };
@@ -68,7 +89,23 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'MON_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /api/docs for the API' } }));
 
+  app.decorateRequest('principal', null as unknown as Principal);
   await app.register(async (api) => {
+    // Every API call has a principal: a session (Bearer token or em_session cookie), or anonymous from loopback
+    // with the configured role. Requests from elsewhere always need a session.
+    api.addHook('onRequest', async (req) => {
+      const cfg = req.routeOptions.config ?? {};
+      const token = tokenOf(req.headers.authorization, req.headers.cookie);
+      const fromSession = token ? deps.auth.principalFor(token) : undefined;
+      if (token && !fromSession && !cfg.public) throw new AppError('MON_UNAUTHORIZED', 'the session has expired or is not valid', { hint: 'log in again: POST /api/v1/login' });
+      const loopback = /^(127\.|::1$|::ffff:127\.)/.test(req.ip);
+      req.principal = fromSession ?? (loopback && deps.anonymousRole !== 'none' ? { name: `anonymous@${req.ip}`, role: deps.anonymousRole } : { name: `anonymous@${req.ip}`, role: 'viewer' });
+      if (cfg.public) return;
+      if (!fromSession && !(loopback && deps.anonymousRole !== 'none')) throw new AppError('MON_UNAUTHORIZED', 'log in first', { hint: 'POST /api/v1/login with {username, password}, then send Authorization: Bearer TOKEN' });
+      const need: Role = cfg.role ?? (req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin');
+      if (!roleAtLeast(req.principal.role, need)) throw new AppError('MON_FORBIDDEN', `${req.principal.name} (${req.principal.role}) may not do this; it needs the ${need} role`, { hint: 'ask an admin for a role with more rights' });
+    });
+    await authRoutes(api, deps);
     await clusterRoutes(api, deps);
     await eventRoutes(api, deps);
     await seriesRoutes(api, deps);

@@ -107,31 +107,43 @@ export function readRule(raw: unknown, path: string, issues: ConfigIssue[], base
   }
 }
 
+/** ruleKey identifies a rule: its name and severity, as the mixin's warning and critical variants share a name. */
+export function ruleKey(r: { name: string; severity: string }): string {
+  return `${r.name}/${r.severity}`;
+}
+
 /**
  * readRules reads the config's `rules` array over the built-in pack: an entry named like a built-in overrides it (only
- * the keys it sets), any other entry adds a rule. Problems go onto `issues` as `rules[i].field`.
+ * the keys it sets; with `severity` only that variant, else every variant of the name), any other entry adds a rule.
+ * Problems go onto `issues` as `rules[i].field`.
  */
 export function readRules(raw: unknown, builtin: readonly Rule[], issues: ConfigIssue[], path = 'rules'): CompiledRule[] {
-  const byName = new Map<string, CompiledRule>();
-  for (const r of builtin) byName.set(r.name, compileRule(r));
-  if (raw === undefined) return [...byName.values()];
+  const byKey = new Map<string, CompiledRule>();
+  for (const r of builtin) byKey.set(ruleKey(r), compileRule(r));
+  if (raw === undefined) return [...byKey.values()];
   if (!Array.isArray(raw)) {
     issues.push({ path, message: 'expected an array of tables ([[rules]])' });
-    return [...byName.values()];
+    return [...byKey.values()];
   }
-  const seen = new Set<string>();
+  const declared = new Set<string>();
   raw.forEach((entry, i) => {
     const p = `${path}[${i}]`;
-    const name = (entry as { name?: unknown } | null)?.name;
-    if (typeof name === 'string' && seen.has(name)) {
-      issues.push({ path: `${p}.name`, message: `rule "${name}" is declared twice` });
-      return;
+    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as { name?: unknown; severity?: unknown };
+    const bases = [...byKey.values()].filter((b) => builtin.some((x) => ruleKey(x) === ruleKey(b)) && b.name === e.name && (e.severity === undefined || b.severity === e.severity));
+    for (const base of bases.length ? bases : [undefined]) {
+      const r = readRule(entry, p, issues, base);
+      if (!r) return;
+      const key = ruleKey(r);
+      if (declared.has(key)) {
+        issues.push({ path: `${p}.name`, message: `rule "${r.name}" with severity ${r.severity} is declared twice` });
+        return;
+      }
+      declared.add(key);
+      if (base && key !== ruleKey(base)) byKey.delete(ruleKey(base));
+      byKey.set(key, r);
     }
-    if (typeof name === 'string') seen.add(name);
-    const r = readRule(entry, p, issues, typeof name === 'string' ? byName.get(name) : undefined);
-    if (r) byName.set(r.name, r);
   });
-  return [...byName.values()];
+  return [...byKey.values()];
 }
 
 /** parseRule validates one API rule body (or override of `base`); it throws MON_RULE_INVALID listing every problem by field. */

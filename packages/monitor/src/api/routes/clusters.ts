@@ -78,14 +78,14 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     };
   });
 
-  app.post('/clusters/test', { schema: { summary: 'Test a connection before adding a cluster: status and health per endpoint', tags: ['clusters'], body: clusterBody, response: { 200: looseObject } } }, async (req) => {
+  app.post('/clusters/test', { config: { role: 'operator' }, schema: { summary: 'Test a connection before adding a cluster: status and health per endpoint', tags: ['clusters'], body: clusterBody, response: { 200: looseObject } } }, async (req) => {
     const issues: ConfigIssue[] = [];
     const c = readClusterConfig(req.body, 'body', issues);
     if (!c) throw new AppError('MON_BAD_REQUEST', `${issues[0]!.path.replace(/^body\./, '')}: ${issues[0]!.message}`, { field: issues[0]!.path.replace(/^body\./, ''), hint: issues[0]!.hint || undefined });
     return testView(await inspectCluster(connectionFor(c), { discover: false }));
   });
 
-  app.post('/clusters/:name/test', { schema: { summary: 'Test the connection of a configured cluster', tags: ['clusters'], params: nameParam, response: { 200: looseObject } } }, async (req) => {
+  app.post('/clusters/:name/test', { config: { role: 'operator' }, schema: { summary: 'Test the connection of a configured cluster', tags: ['clusters'], params: nameParam, response: { 200: looseObject } } }, async (req) => {
     const c = deps.registry.config((req.params as { name: string }).name);
     return testView(await inspectCluster(connectionFor(c), { discover: false }));
   });

@@ -1,0 +1,128 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createTransport } from 'nodemailer';
+import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { Notification, SendResult } from '../../types.ts';
+import type { Notifier } from '../notifier.ts';
+import { checkAddress } from '../checks.ts';
+import { scrub } from '../http.ts';
+import { groupKeyHash, htmlBody, textBody, title } from '../render.ts';
+
+/** EmailConfig is a checked `type = "email"` channel. */
+export type EmailConfig = {
+  /** host is the SMTP server's name or address. */
+  host: string;
+  /** port is the SMTP port: 587 (submission, STARTTLS), 465 (implicit TLS) or 25. */
+  port: number;
+  /** secure starts TLS at connect (port 465) instead of upgrading with STARTTLS. */
+  secure: boolean;
+  /** require_tls refuses to send unless the server upgrades with STARTTLS. */
+  require_tls: boolean;
+  /** username is the SMTP AUTH user. */
+  username?: string;
+  /** password is the SMTP AUTH password. */
+  password?: string;
+  /** from is the sender address. */
+  from: string;
+  /** to are the recipients. */
+  to: string[];
+  /** ca_file is a PEM file of CAs that may sign the server's certificate, besides the system ones. */
+  ca_file?: string;
+  /** insecure_skip_verify accepts any server certificate. */
+  insecure_skip_verify: boolean;
+  /** hello is the name sent in EHLO. */
+  hello?: string;
+};
+
+/** emailMessage renders n as the mail fields nodemailer takes: subject, text, html and dedup headers. */
+export function emailMessage(n: Notification): { subject: string; text: string; html: string; messageId: string; headers: Record<string, string> } {
+  return {
+    subject: title(n),
+    text: textBody(n),
+    html: htmlBody(n),
+    // A retried send reuses the Message-ID, so mail systems and readers can fold the repeats of at-least-once delivery.
+    messageId: `<${n.id}@etcd-monitor>`,
+    headers: { 'X-Etcd-Monitor-Group-Key': groupKeyHash(n.groupKey), 'X-Etcd-Monitor-Status': n.status },
+  };
+}
+
+// Codes of failures that end a connection rather than refuse the message: worth another attempt.
+const TRANSIENT = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'EPROXY', 'EABORT', 'ECONNREFUSED', 'ECONNRESET']);
+
+/** classifySmtpError maps a nodemailer error: SMTP 4xx replies and connection failures retry; 5xx replies, auth and TLS setup errors are permanent. */
+export function classifySmtpError(err: unknown, secrets: readonly (string | undefined)[]): SendResult {
+  const e = err as { code?: string; responseCode?: number; message?: string };
+  const message = scrub(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`, secrets);
+  const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  if (status !== undefined) return { ok: false, retry: status >= 400 && status < 500, status, error: message };
+  if (/certificate|CERT_|self.signed|wrong version number/i.test(message)) return { ok: false, retry: false, error: `${message} (check ca_file, secure and the server's certificate)` };
+  if (e.code === 'ETLS' || e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'EENVELOPE' || e.code === 'ECONFIG' || e.code === 'EREQUIRETLS') return { ok: false, retry: false, error: message };
+  return { ok: false, retry: e.code === undefined || TRANSIENT.has(e.code), error: message };
+}
+
+const fields: Record<string, FieldSpec> = {
+  host: { kind: 'string', required: true, aliases: ['smarthost'], doc: 'host is the SMTP server\'s name or address.' },
+  port: { kind: 'integer', default: 587, min: 1, max: 65535, doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.' },
+  secure: { kind: 'boolean', default: false, doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.' },
+  require_tls: { kind: 'boolean', default: true, doc: 'require_tls refuses to send unless the server upgrades the connection with STARTTLS, so credentials and alerts never travel in clear text.' },
+  username: { kind: 'string', aliases: ['auth_username'], doc: 'username is the SMTP AUTH user; leave it out for a relay without authentication.' },
+  password: { kind: 'string', aliases: ['auth_password'], doc: 'password is the SMTP AUTH password; stored encrypted.' },
+  from: { kind: 'string', required: true, doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".' },
+  to: { kind: 'strings', required: true, doc: 'to lists the recipients.' },
+  ca_file: { kind: 'string', doc: 'ca_file is a PEM file with the CA certificates that may sign the server\'s certificate, added to the system ones.' },
+  insecure_skip_verify: { kind: 'boolean', default: false, doc: 'insecure_skip_verify accepts any server certificate; for testing only.' },
+  hello: { kind: 'string', doc: 'hello is the host name sent with EHLO (default: this machine\'s name).' },
+};
+
+/** emailNotifier sends one mail per notification over SMTP (nodemailer), with STARTTLS or implicit TLS and optional AUTH. */
+export const emailNotifier: Notifier<EmailConfig> = {
+  type: 'email',
+  doc: 'email sends a mail per notification over SMTP, with STARTTLS or implicit TLS and optional AUTH.',
+  fields,
+  secretFields: ['password'],
+  check(c, path) {
+    const issues: ConfigIssue[] = [];
+    checkAddress(c.from, `${path}.from`, issues);
+    if (Array.isArray(c.to)) {
+      if (c.to.length === 0) issues.push({ path: `${path}.to`, message: 'is empty', hint: 'list at least one recipient' });
+      c.to.forEach((a, i) => checkAddress(a, `${path}.to[${i}]`, issues));
+    }
+    if ((c.username === undefined) !== (c.password === undefined)) {
+      issues.push({ path: `${path}.${c.username === undefined ? 'username' : 'password'}`, message: 'is required with SMTP AUTH', hint: 'set both username and password, or neither' });
+    }
+    if (c.ca_file !== undefined && !existsSync(c.ca_file)) issues.push({ path: `${path}.ca_file`, message: `file "${c.ca_file}" does not exist` });
+    return issues;
+  },
+  create(c) {
+    const ca = c.ca_file ? readFileSync(c.ca_file, 'utf8') : undefined;
+    const transport = createTransport({
+      host: c.host,
+      port: c.port,
+      secure: c.secure,
+      requireTLS: c.require_tls && !c.secure,
+      ...(c.username !== undefined ? { auth: { user: c.username, pass: c.password ?? '' } } : {}),
+      ...(c.hello ? { name: c.hello } : {}),
+      tls: { ...(ca ? { ca } : {}), rejectUnauthorized: !c.insecure_skip_verify, ...(/^[\d.:]+$/.test(c.host) ? {} : { servername: c.host }) },
+      // The delivery timeout aborts through the signal; these only bound a server that stalls without closing.
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    });
+    const secrets = [c.password, c.username !== undefined ? Buffer.from(`\0${c.username}\0${c.password ?? ''}`).toString('base64') : undefined];
+    return {
+      async send(n, signal) {
+        const m = emailMessage(n);
+        try {
+          const info = await transport.sendMail({ from: c.from, to: c.to, ...m, signal });
+          const code = Number(/^(\d{3})/.exec(info.response ?? '')?.[1]);
+          return { ok: true, retry: false, ...(Number.isFinite(code) ? { status: code } : {}) };
+        } catch (err) {
+          if (signal.aborted) {
+            const reason = signal.reason as { name?: string } | undefined;
+            return { ok: false, retry: true, error: reason?.name === 'TimeoutError' ? 'timed out talking to the SMTP server' : 'cancelled before the SMTP server answered' };
+          }
+          return classifySmtpError(err, secrets);
+        }
+      },
+    };
+  },
+};

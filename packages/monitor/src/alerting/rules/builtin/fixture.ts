@@ -1,0 +1,102 @@
+// Test support for the built-in pack: the real etcd 3.4.23 dumps, edited the way an incident would change them, run
+// through the collector's own deriveSeries, and laid out as stored history.
+import { readFileSync } from 'node:fs';
+import { prom } from '@etcd-monitor/etcd';
+import type { StatusResult } from '@etcd-monitor/etcd';
+import { deriveSeries } from '../../../collectors/metrics/derive.ts';
+import { evaluateHealth, type Finding, type MemberObservation } from '../../../health/health.ts';
+import type { Point } from '../../../storage/types.ts';
+import type { HistoryReader } from '../evaluate.ts';
+import type { ReplaySource } from '../test-rule.ts';
+
+const dump = (name: string) => readFileSync(new URL(`../../../collectors/metrics/testdata/${name}`, import.meta.url), 'utf8');
+
+/** T0 is the first real dump (a 3-member cluster's leader). */
+export const T0 = dump('etcd-3.4.23-metrics-t0.txt');
+/** T1 is the second real dump, about 300 proposals later. */
+export const T1 = dump('etcd-3.4.23-metrics-t1.txt');
+const T0_SET = prom.parsePrometheusText(T0);
+
+/** START is the replay's start; any fixed instant works, as no test reads the wall clock. */
+export const START = 1_700_000_000_000;
+/** MINUTE is one minute in ms. */
+export const MINUTE = 60_000;
+
+/** setValue replaces the value of the series written exactly as `series` (name and labels) in a dump. */
+export function setValue(text: string, series: string, value: number): string {
+  const prefix = `${series} `;
+  const i = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1;
+  if (i <= 0 && !text.startsWith(prefix)) throw new Error(`fixture has no series ${series}`);
+  const end = text.indexOf('\n', i);
+  return `${text.slice(0, i)}${prefix}${value}${text.slice(end)}`;
+}
+
+/** addObservations adds n observations of at most `le` seconds to a histogram (every bucket from `le` up, and the count). */
+export function addObservations(text: string, family: string, le: number, n: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const b = new RegExp(`^${family}_bucket\\{le="([^"]+)"\\} (\\S+)$`).exec(line);
+      if (b && (b[1] === '+Inf' || Number(b[1]) >= le)) return `${family}_bucket{le="${b[1]}"} ${Number(b[2]) + n}`;
+      const c = new RegExp(`^${family}_count (\\S+)$`).exec(line);
+      if (c) return `${family}_count ${Number(c[1]) + n}`;
+      return line;
+    })
+    .join('\n');
+}
+
+/** Step is one derived sample of every series at one instant. */
+export interface Step {
+  /** t is the scrape time. */
+  t: number;
+  /** series are deriveSeries' values. */
+  series: Record<string, number>;
+}
+
+/**
+ * timeline derives `steps` samples, `stepMs` apart from START: each pairs the real t0 dump (30 s earlier) with the t1
+ * dump as `edit(i)` changes it, so rates and window quantiles come from the collector's own code.
+ */
+export function timeline(steps: number, stepMs: number, edit: (i: number, t1: string) => string = (_i, t) => t): Step[] {
+  const out: Step[] = [];
+  const plain = prom.parsePrometheusText(T1);
+  for (let i = 0; i < steps; i++) {
+    const t = START + i * stepMs;
+    const text = edit(i, T1);
+    const set = text === T1 ? plain : prom.parsePrometheusText(text);
+    out.push({ t, series: deriveSeries({ at: t - 30_000, set: T0_SET }, { at: t, set }) });
+  }
+  return out;
+}
+
+/** historyOf turns per-member timelines into a HistoryReader, as the store would answer it. */
+export function historyOf(members: Record<string, Step[]>): HistoryReader {
+  return (series, _cluster, member, from, to) => {
+    const pts: Point[] = [];
+    for (const s of members[member] ?? []) if (s.t >= from && s.t <= to && s.series[series] !== undefined) pts.push({ t: s.t, v: s.series[series]! });
+    return pts;
+  };
+}
+
+/** replay builds a ReplaySource for cluster `c1` from member timelines and optional findings. */
+export function replay(members: Record<string, Step[]>, findings?: (t: number) => Finding[]): ReplaySource {
+  return { cluster: 'c1', members: Object.keys(members), read: historyOf(members), ...(findings ? { findings } : {}) };
+}
+
+/** status is a member's status answer for evaluateHealth. */
+export function status(id: string, leader: string, o: Partial<StatusResult> = {}): StatusResult {
+  return { id, clusterId: 'c', version: '3.4.23', dbSize: 167936, dbSizeInUse: 167936, leader, raftTerm: 5, raftIndex: 1812, raftAppliedIndex: 1812, errors: [], isLearner: false, ...o };
+}
+
+/** observe makes a MemberObservation for evaluateHealth from a status (null: down). */
+export function observe(name: string, id: string, s: StatusResult | null, metrics: Record<string, number> | null = null): MemberObservation {
+  return {
+    endpoint: `http://${name}:2379`, id, name, status: s, linearizableOk: s ? true : null, probeError: null, memberIds: null, metrics,
+    error: s ? null : { message: 'connection refused', code: 'ETCD_UNAVAILABLE' },
+  };
+}
+
+/** findingsOf runs the real health model over member observations. */
+export function findingsOf(members: MemberObservation[]): Finding[] {
+  return evaluateHealth(members, null, null).findings;
+}
