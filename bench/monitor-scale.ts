@@ -79,7 +79,9 @@ try {
 
   const [port] = await freePorts(1);
   // Run the bin as an executable, as `npx etcd-monitor` does, so its shebang's V8 flags apply.
-  const mon = await start(join(ROOT, 'packages/cli/bin/etcd-monitor.js'), ['serve', '--config', join(dir, 'monitor.toml'), '--listen', `127.0.0.1:${port}`]);
+  // MONITOR_NODE_FLAGS="--cpu-prof …" runs it through node with those flags instead (for profiling).
+  const flags = process.env.MONITOR_NODE_FLAGS?.split(' ').filter(Boolean);
+  const mon = await start(flags ? NODE : join(ROOT, 'packages/cli/bin/etcd-monitor.js'), [...(flags ? [...flags, join(ROOT, 'packages/cli/bin/etcd-monitor.js')] : []), 'serve', '--config', join(dir, 'monitor.toml'), '--listen', `127.0.0.1:${port}`]);
   const url = /listening on (\S+)/.exec(mon.line)![1]!;
   console.log(`monitor: ${members} members in ${clusters} clusters, default intervals (status 1 s, probes 2 s, /metrics 5 s); warm-up ${WARMUP_S} s, measuring ${MEASURE_S} s`);
   await sleep(WARMUP_S * 1000);

@@ -1,13 +1,22 @@
-// bench/monitor-store.ts measures the monitor's SQLite store: ingest rate, query latency, bytes per sample at each
-// resolution, and the store size those imply per member. Run: node bench/monitor-store.ts [--layouts]
-// --layouts adds the table-layout comparison behind the schema choice (docs/storage.md), ~15 s more.
+// bench/monitor-store.ts measures the monitor's SQLite store: ingest rate, event-loop pauses, query latency, bytes per
+// sample at each resolution, and the store size those imply per member.
+// Run: node bench/monitor-store.ts [--pauses] [--layouts] [--impl <path to a storage index.ts>]
+// --pauses runs only part A (ingest and pauses); --layouts adds the table-layout comparison behind the schema choice
+// (docs/storage.md), ~15 s more; --impl loads another copy of the store, e.g. the previous version for a before/after:
+//   mkdir -p /tmp/before && git show HEAD:packages/monitor/src/storage/sqlite-store.ts > …  (docs/storage.md, Pauses)
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { formatBytes } from '@etcd-monitor/core';
-import { openSqliteStore } from '../packages/monitor/src/storage/index.ts';
-import type { Sample, Store } from '../packages/monitor/src/storage/index.ts';
+import * as storage from '../packages/monitor/src/storage/index.ts';
+import type { Sample, SqliteStoreOptions, Store } from '../packages/monitor/src/storage/index.ts';
+
+const implArg = process.argv.indexOf('--impl');
+const impl: typeof storage = implArg > 0 ? ((await import(pathToFileURL(resolve(process.argv[implArg + 1])).href)) as typeof storage) : storage;
+const openSqliteStore = impl.openSqliteStore;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -75,19 +84,28 @@ function median(xs: number[]): number {
 
 const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** ingest runs `ticks` ticks of `members` members at `every` ms into a fresh file store, calling maintain every `maintainEvery` ms of data time. */
-function ingest(dir: string, name: string, members: number, ticks: number, every: number, t0: number, maintainEvery: number) {
+/**
+ * ingest runs `ticks` ticks of `members` members at `every` ms into a fresh file store, calling maintain every
+ * `maintainEvery` ms of data time. With `turns`, the event loop turns between ticks (as in the service, where the
+ * flush timer, the probes and the store's own continuations share it), and its longest pause is measured.
+ */
+async function ingest(dir: string, name: string, members: number, ticks: number, every: number, t0: number, maintainEvery: number, turns = false) {
   const path = join(dir, `${name}.db`);
   let now = t0;
-  const store: Store = openSqliteStore({ path, flushIntervalMs: 0, batchSize: members * SERIES_PER_MEMBER, now: () => now });
+  // Without turns nothing else runs between ticks, so background work is done inside the calls (sliceMs: Infinity).
+  const extra: Partial<SqliteStoreOptions> = turns ? {} : { sliceMs: Infinity };
+  let store: Store = openSqliteStore({ path, flushIntervalMs: 0, batchSize: members * SERIES_PER_MEMBER, now: () => now, ...extra });
   const batch = batchFor(members);
   let maintainMs = 0;
   let longestFlush = 0;
   let longestMaintain = 0;
   let nextMaintain = t0 + maintainEvery;
+  const delay = monitorEventLoopDelay({ resolution: 1 });
   const w0 = writtenBytes();
   const start = performance.now();
+  if (turns) delay.enable();
   for (let k = 0; k < ticks; k++) {
+    if (turns) await new Promise((r) => setImmediate(r));
     now = t0 + k * every;
     fill(batch, now, k);
     // batchSize equals one tick, so each tick is one transaction, as with the service's 1 s flush.
@@ -105,14 +123,19 @@ function ingest(dir: string, name: string, members: number, ticks: number, every
   }
   store.flush();
   const elapsed = performance.now() - start;
+  delay.disable();
   const written = writtenBytes() - w0;
-  // Five minutes later compaction is due, so every sample is in samples_raw and rolled up before sizes are measured.
+  // Five minutes later compaction is due, so every sample is in samples_raw and rolled up before sizes are measured;
+  // reopened with sliceMs Infinity so that maintain() finishes at once (an older store ignores the option).
+  store.close();
+  store = openSqliteStore({ path, flushIntervalMs: 0, now: () => now, sliceMs: Infinity });
   now += 5 * MINUTE;
   store.maintain();
-  return { path, store, samples: ticks * batch.length, elapsed, maintainMs, longestFlush, longestMaintain, written, end: now };
+  const pause = { max: delay.max / 1e6, p99: delay.percentile(99) / 1e6, p999: delay.percentile(99.9) / 1e6 };
+  return { path, store, samples: ticks * batch.length, elapsed, maintainMs, longestFlush, longestMaintain, written, end: now, pause };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'etcd-monitor-bench-'));
   const began = performance.now();
   try {
@@ -120,7 +143,7 @@ function main(): void {
 
     // A: ingest at the issue's scale, 100 members x 50 series every second, 15 minutes of data, maintain every minute as the service does.
     const t0 = Date.UTC(2026, 10, 20);
-    const a = ingest(dir, 'ingest', 100, 900, 1000, t0, MINUTE);
+    const a = await ingest(dir, 'ingest', 100, 900, 1000, t0, MINUTE, true);
     const aStats = a.store.stats();
     a.store.close();
     const aBytes = tableBytes(a.path);
@@ -130,15 +153,20 @@ function main(): void {
     console.log(`   ingest rate           ${fmt(a.samples / (a.elapsed / 1000), 0)} samples/s  (${fmt(a.samples, 0)} samples in ${fmt(a.elapsed / 1000, 2)} s, target ≥ 10,000)`);
     console.log(`   of which maintain     ${fmt(a.maintainMs / 1000, 2)} s (called every minute of data: 1 m rollups, retention)`);
     console.log(`   longest flush         ${fmt(a.longestFlush, 0)} ms (the flushes that compact the head into samples_raw)`);
-    console.log(`   longest maintain      ${fmt(a.longestMaintain, 0)} ms (10 minutes of 1 m rollups at once)`);
+    console.log(`   longest maintain      ${fmt(a.longestMaintain, 0)} ms (the calls that start 10 minutes of 1 m rollups)`);
+    console.log(
+      `   event-loop pause      max ${fmt(a.pause.max, 0)} ms, p99.9 ${fmt(a.pause.p999, 0)} ms, p99 ${fmt(a.pause.p99, 0)} ms` +
+        ' (monitorEventLoopDelay: the longest synchronous store call or continuation, target ≤ 50)',
+    );
     console.log(`   written to disk       ${fmt(a.written / a.samples)} bytes per sample (WAL + checkpoints)`);
     console.log(`   raw                   ${fmt(rawB)} bytes per sample (${fmt(aStats.rawRows, 0)} rows)`);
     console.log(`   1 m rollup            ${fmt(m1B)} bytes per row (${fmt(aStats.m1Rows, 0)} rows, 60 samples each)`);
     rmSync(a.path, { force: true });
+    if (process.argv.includes('--pauses')) return;
 
     // B: 26 h of history for 20 members at 30 s, for query latency and the 1 h row size. Data time runs ~100x faster
     // than wall time here, so maintain runs every data hour instead of every minute.
-    const b = ingest(dir, 'history', 20, 26 * 120, 30_000, t0, HOUR);
+    const b = await ingest(dir, 'history', 20, 26 * 120, 30_000, t0, HOUR);
     const q = (member?: string) => ({ series: 'wal_fsync_p99_seconds', cluster: 'bench', member, from: b.end - DAY, to: b.end, step: MINUTE, agg: 'max' as const });
     const time = (fn: () => unknown) => {
       const xs: number[] = [];
@@ -243,4 +271,4 @@ function layouts(dir: string): void {
   }
 }
 
-main();
+await main();

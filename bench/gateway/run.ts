@@ -128,6 +128,53 @@ addr = "127.0.0.1:${GW_PORT}"
 locations = ["all"]
 `,
 );
+const RELOAD_ADMIN = 18085;
+const locations = Array.from({ length: 1000 }, (_, i) => `[locations.l${i}]\nupstream = "up"\npath = "/svc${i}/"\n`).join('');
+const reloadConf = (remark: string) => `[basic]
+threads = 1
+admin_addr = "127.0.0.1:${RELOAD_ADMIN}"
+admin_token = "bench"
+log_level = "warn"
+watch = false
+remark = "${remark}"
+[upstreams.up]
+addrs = ["127.0.0.1:${UP_PORT}"]
+[locations.all]
+upstream = "up"
+${locations}
+[servers.main]
+addr = "127.0.0.1:${GW_PORT}"
+locations = ["all", ${Array.from({ length: 1000 }, (_, i) => `"l${i}"`).join(', ')}]
+`;
+
+/** reloadUnderLoad runs wrk against a gateway with 1,000 locations while the config is reloaded every second through the admin API. */
+async function reloadUnderLoad(): Promise<string> {
+  const file = join(dir, 'gw-reload.toml');
+  writeFileSync(file, reloadConf('a'));
+  const proc = start(PROXY_CORE, process.execPath, [join(root, 'packages/cli/bin/etcd-monitor.js'), 'gateway', '-c', file]);
+  await waitPort(GW_PORT);
+  await waitPort(RELOAD_ADMIN);
+  const times: number[] = [];
+  let failures = 0;
+  let stop = false;
+  const reloader = (async () => {
+    for (let i = 0; !stop; i++) {
+      await sleep(1000);
+      writeFileSync(file, reloadConf(String(i)));
+      const res = await fetch(`http://127.0.0.1:${RELOAD_ADMIN}/admin/reload`, { method: 'POST', headers: { authorization: 'Bearer bench' } });
+      const body = (await res.json()) as { ok: boolean; ms: number };
+      if (body.ok) times.push(body.ms);
+      else failures++;
+    }
+  })();
+  const r = await wrk(GW_PORT, '/', 64, proc.pid!);
+  stop = true;
+  await reloader;
+  proc.kill('SIGTERM');
+  await new Promise((res) => proc.once('exit', res));
+  return `reload under load (1,000 locations, every 1 s, 64 conns): ${times.length} reloads ok, ${failures} rejected, slowest ${Math.max(...times).toFixed(1)} ms (validate + compile in both processes), median ${median(times).toFixed(1)} ms; ${r.rps.toFixed(0)} rps, ${r.errors} failed requests`;
+}
+
 interface Result {
   rps: number;
   p99ms: number;
@@ -220,6 +267,7 @@ async function main(): Promise<void> {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   for (const h of holds) console.log(h);
+  if (only.includes('gateway')) console.log(await reloadUnderLoad());
   const base = new Map(rows.filter((r) => r[0] === 'nginx 1 worker').map((r) => [r[1], r]));
   for (const r of rows) {
     const b = base.get(r[1]!);

@@ -41,8 +41,9 @@ test('gateway -c with threads = 2: workers share the listener, SIGHUP reloads th
 [basic]
 threads = 2
 admin_addr = "127.0.0.1:${admin}"
+admin_token = "t0k"
 watch = false
-log_level = "warn"
+log_level = "info"
 [upstreams.u]
 addrs = ["${up}"]
 [locations.l]
@@ -61,12 +62,16 @@ locations = ["l"]
     await a.close();
     await b.close();
   });
-  await waitFor(async () => (await request(port).catch(() => undefined))?.status === 200, 30_000, `the gateway to serve (stderr: ${stderr})`);
+  await waitFor(async () => (await request(port).catch(() => undefined))?.status === 200, 30_000, () => `the gateway to serve (stderr: ${stderr})`);
   assert.equal(echo(await request(port)).name, 'a');
   await waitFor(async () => {
     const m = await request(admin, { path: '/metrics' }).catch(() => undefined);
     return !!m && /worker="1"/.test(m.body) && /worker="2"/.test(m.body);
   }, 10_000, 'metrics from both workers');
+  const ups = JSON.parse((await request(admin, { path: '/admin/upstreams', headers: { authorization: 'Bearer t0k' } })).body);
+  assert.deepEqual(Object.keys(ups).sort(), ['worker 1', 'worker 2']);
+  assert.equal(ups['worker 1'].u[0].server, a.addr);
+  assert.equal((await request(admin, { path: '/admin/reload', method: 'POST' })).status, 401);
   writeFileSync(file, conf(b.addr));
   child.kill('SIGHUP');
   await waitFor(async () => {

@@ -7,6 +7,7 @@ import { readConfigFile } from './config/load.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import type { Logger } from './observability/log.ts';
 import { Counter, Registry } from './observability/metrics.ts';
+import { authorized } from './admin/admin.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
@@ -15,6 +16,8 @@ export type WorkerMessage =
   | { type: 'reloaded'; id: number; ok: boolean; errors: string[] }
   | { type: 'metrics'; id: number }
   | { type: 'metrics-text'; id: number; text: string }
+  | { type: 'upstreams'; id: number }
+  | { type: 'upstreams-status'; id: number; status: Record<string, unknown[]> }
   | { type: 'stop' };
 
 /** workerCount resolves `threads` (0: one per core). */
@@ -80,7 +83,7 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
       workers.add(w);
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') resolve();
-        if ('id' in m && m.type !== 'reload' && m.type !== 'metrics') pending.get(m.id)?.(m);
+        if (m.type === 'reloaded' || m.type === 'metrics-text' || m.type === 'upstreams-status') pending.get(m.id)?.(m);
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
@@ -145,10 +148,20 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
         return;
       }
       if (route === 'GET /health') return send(200, '{"status":"ok"}\n');
-      if (route === 'POST /admin/reload') {
+      if (route === 'POST /admin/reload' || route === 'GET /admin/upstreams') {
         if (!token) return send(403, '{"error":"the admin API is disabled: set basic.admin_token or GATEWAY_ADMIN_TOKEN"}\n');
-        if (req.headers.authorization !== `Bearer ${token}`) return send(401, '{"error":"missing or wrong bearer token"}\n');
-        void reload().then((r) => send(r.ok ? 200 : 422, `${JSON.stringify({ ok: r.ok, errors: r.issues })}\n`));
+        if (!authorized(req, token)) return send(401, '{"error":"missing or wrong bearer token"}\n');
+        if (route === 'POST /admin/reload') {
+          const t0 = performance.now();
+          void reload().then((r) => send(r.ok ? 200 : 422, `${JSON.stringify({ ok: r.ok, ms: Math.round((performance.now() - t0) * 10) / 10, errors: r.issues })}\n`));
+          return;
+        }
+        // Health and breaker state are per worker; each worker's view is reported under its id.
+        void Promise.all([...workers].map(async (w) => [String(w.id), await ask(w, { type: 'upstreams', id: ++seq }, 3000)] as const)).then((rs) => {
+          const out: Record<string, unknown> = {};
+          for (const [id, r] of rs) if (r?.type === 'upstreams-status') out[`worker ${id}`] = r.status;
+          send(200, `${JSON.stringify(out, null, 2)}\n`);
+        });
         return;
       }
       send(404, `{"error":"no admin route ${route}"}\n`);

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import http2 from 'node:http2';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { silentLogger } from './observability/log.ts';
+import { watchFile } from './run.ts';
 import { echo, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
@@ -235,7 +239,7 @@ access_log = "tiny"
 [servers.custom]
 addr = "127.0.0.1:0"
 locations = ["l"]
-access_log = "{method} {path} q={query} {status} {>X-Test} {<X-Upstream} {~sid} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused} {scheme}://{host} {client_ip}"
+access_log = "{method} {path} q={query} {status} {>X-Test} {<X-Upstream} {~sid} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused} {scheme}://{host} {client_ip} c={upstream_connect_time} r={upstream_response_time}"
 [servers.json]
 addr = "127.0.0.1:0"
 locations = ["l"]
@@ -253,7 +257,8 @@ access_log = "json"
   await waitFor(() => text.split('\n').length > 3, 5000, 'three log lines');
   const [tiny, custom, json] = text.trim().split('\n');
   assert.match(tiny!, /^GET \/t\?x=1 200 \d+ B - \d+ms$/);
-  assert.equal(custom, `GET /c q=y=2 200 hdr a abc id=rid-1 up=${a.addr}/200 loc=l reused=false http://example.test 127.0.0.1`);
+  assert.equal(custom!.replace(/\d+ r=\d+$/, ''), `GET /c q=y=2 200 hdr a abc id=rid-1 up=${a.addr}/200 loc=l reused=false http://example.test 127.0.0.1 c=`);
+  assert.match(custom!, / c=\d+ r=\d+$/);
   const j = JSON.parse(json!);
   assert.equal(j.method, 'GET');
   assert.equal(j.uri, '/j');
@@ -363,6 +368,21 @@ locations = ["l"]
   assert.equal(e.headers.via, '2.0 etcd-monitor-gateway');
   const h2c = await h2get(`http://127.0.0.1:${plainPort}`, '/h2c');
   assert.equal(JSON.parse(h2c.body).url, '/h2c');
+  // A request body over HTTP/2 (no Content-Length) streams upstream.
+  const posted = await new Promise<string>((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${plainPort}`);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': '/h2-upload' });
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      session.close();
+      resolve(body);
+    });
+    req.write('part1-');
+    req.end('part2');
+  });
+  assert.equal(JSON.parse(posted).body, 'part1-part2');
   // HTTP/1.1 still works on both listeners.
   assert.equal(echo(await request(plainPort, { path: '/h1' })).url, '/h1');
   const curl = (args: string[]) =>
@@ -391,4 +411,59 @@ locations = ["l"]
   });
   assert.deepEqual(gw.runtime.upstreams.get('d')!.servers.map((s) => s.key), [`127.0.0.1:${up.port}`]);
   assert.equal(echo(await request(gw.port('main'))).name, 'dns');
+});
+
+test('watchFile reports writes and replacements of the config file, debounced', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-watch-'));
+  const file = join(dir, 'gw.toml');
+  writeFileSync(file, 'a');
+  let calls = 0;
+  const w = watchFile(file, () => calls++);
+  t.after(() => w.close());
+  writeFileSync(join(dir, 'other.txt'), 'ignored');
+  writeFileSync(file, 'b');
+  writeFileSync(file, 'c');
+  await waitFor(() => calls >= 1, 5000, 'a debounced change');
+  const seen = calls;
+  writeFileSync(join(dir, 'gw.toml.tmp'), 'd');
+  copyFileSync(join(dir, 'gw.toml.tmp'), file);
+  await waitFor(() => calls > seen, 5000, 'the replacement');
+});
+
+test('TLS upstreams: SNI and certificate verification', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-uptls-'));
+  const { cert, key } = selfSigned(dir);
+  const up = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => res.end(`tls ${(req.socket as TLSSocket).servername}`));
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+  const port = (up.address() as AddressInfo).port;
+  const gw = await startGateway(`
+[upstreams.insecure]
+addrs = ["127.0.0.1:${port}"]
+tls = true
+sni = "localhost"
+verify_cert = false
+[upstreams.strict]
+addrs = ["127.0.0.1:${port}"]
+tls = true
+sni = "localhost"
+retries = 0
+[locations.insecure]
+upstream = "insecure"
+path = "/insecure"
+[locations.strict]
+upstream = "strict"
+path = "/strict"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["insecure", "strict"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    up.closeAllConnections();
+    await new Promise<void>((r) => up.close(() => r()));
+  });
+  const ok = await request(gw.port('main'), { path: '/insecure' });
+  assert.equal(ok.body, 'tls localhost');
+  const refused = await request(gw.port('main'), { path: '/strict' });
+  assert.equal(refused.status, 502, 'a self-signed certificate fails verification');
 });

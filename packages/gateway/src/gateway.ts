@@ -15,6 +15,7 @@ import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observabil
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
 import { createAdminServer } from './admin/admin.ts';
+import type { PluginDefinition } from './plugins/plugin.ts';
 
 /** GatewayOptions are what a gateway needs besides its config. */
 export interface GatewayOptions {
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   accessLogStream?: NodeJS.WritableStream;
   /** admin starts the admin listener when `basic.admin_addr` is set (default true; cluster workers pass false). */
   admin?: boolean;
+  /** plugins are the plugin types available (default: the built-ins); embedders and tests add their own. */
+  plugins?: ReadonlyMap<string, PluginDefinition>;
 }
 
 /** ReloadResult tells whether a reload took effect and, if not, why. */
@@ -160,7 +163,7 @@ export class Gateway {
   /** apply compiles a config and makes it live: new listeners open before old ones close, and the runtime swap is one assignment. */
   private async apply(config: GatewayConfig): Promise<void> {
     const previous = this.runtime as Runtime | undefined;
-    const rt = compileRuntime(config, this.metrics, this.sink, previous);
+    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins);
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     await Promise.all(fresh.map((u) => u.ready));
     const wanted = new Map<string, { name: string; sc: ServerConfig }>();
@@ -344,7 +347,7 @@ export class Gateway {
         if (!this.opts.configFile) issues = [{ path: 'config', message: 'the gateway was started without a config file' }];
         else {
           try {
-            const r = readConfigFile(this.opts.configFile);
+            const r = readConfigFile(this.opts.configFile, this.opts.plugins ? { plugins: this.opts.plugins } : {});
             issues = r.issues;
             config = r.config;
           } catch (err) {

@@ -6,6 +6,7 @@ import { parseConfigText } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
 import { silentLogger } from './observability/log.ts';
+import type { PluginDefinition } from './plugins/plugin.ts';
 
 /** Upstream is a test upstream server. */
 export interface TestUpstream {
@@ -59,9 +60,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
-export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream } = {}): Promise<Gateway> {
+export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition> } = {}): Promise<Gateway> {
   const text = /admin_addr/.test(toml) ? toml : toml.includes('[basic]') ? toml.replace('[basic]', '[basic]\nadmin_addr = ""') : `[basic]\nadmin_addr = ""\n${toml}`;
-  const { config, issues } = parseConfigText(text);
+  const { config, issues } = parseConfigText(text, opts.plugins ? { plugins: opts.plugins } : {});
   if (issues.length) throw new Error(issues.map(formatIssue).join('\n'));
   return Gateway.start(config, { log: silentLogger, ...opts });
 }
@@ -111,10 +112,10 @@ export function echo(r: Reply): { name: string; method: string; url: string; hea
 }
 
 /** waitFor polls a condition every 20 ms until it holds, failing after `ms` (a bound for hung tests, not a timing assertion). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -4,6 +4,7 @@ import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
 import type { WorkerMessage } from './cluster.ts';
+import { upstreamStatus } from './admin/admin.ts';
 
 const file = process.argv[2]!;
 const { config } = loadConfigFile(file);
@@ -16,6 +17,8 @@ process.on('message', (m: WorkerMessage) => {
     void gw.reload().then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, errors: r.issues.map(formatIssue) }));
   } else if (m.type === 'metrics') {
     send({ type: 'metrics-text', id: m.id, text: gw.metrics.registry.render() });
+  } else if (m.type === 'upstreams') {
+    send({ type: 'upstreams-status', id: m.id, status: upstreamStatus(gw) });
   } else if (m.type === 'stop') {
     void gw.stop().then(() => process.exit(0));
   }

@@ -8,13 +8,24 @@ function send(res: http.ServerResponse, status: number, body: unknown, type = 'a
   res.end(text);
 }
 
-function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
+/** authorized checks `Authorization: Bearer <token>` in constant time. */
+export function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
   if (!token) return false;
   const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return false;
   const a = Buffer.from(m[1]!.trim());
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** upstreamStatus describes every upstream server's state, as `GET /admin/upstreams` returns it. */
+export function upstreamStatus(gw: Gateway): Record<string, unknown[]> {
+  const now = Date.now();
+  const out: Record<string, unknown[]> = {};
+  for (const up of gw.runtime.upstreams.values()) {
+    out[up.name] = up.servers.map((s) => ({ server: s.key, weight: s.weight, available: up.available(s, now), healthy: s.healthy, passive_down: s.downUntil > now, breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures }));
+  }
+  return out;
 }
 
 /**
@@ -38,14 +49,7 @@ export function createAdminServer(gw: Gateway): http.Server {
         void gw.reload().then((r) => send(res, r.ok ? 200 : 422, { ok: r.ok, ms: Math.round(r.ms * 10) / 10, errors: r.issues.map((i) => ({ path: i.path, message: i.message, hint: i.hint })) }));
         return;
       }
-      if (route === 'GET /admin/upstreams') {
-        const now = Date.now();
-        const out: Record<string, unknown[]> = {};
-        for (const up of gw.runtime.upstreams.values()) {
-          out[up.name] = up.servers.map((s) => ({ server: s.key, weight: s.weight, available: up.available(s, now), healthy: s.healthy, passive_down: s.downUntil > now, breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures }));
-        }
-        return send(res, 200, out);
-      }
+      if (route === 'GET /admin/upstreams') return send(res, 200, upstreamStatus(gw));
     }
     send(res, 404, { error: `no admin route ${route}`, routes: ['GET /metrics', 'GET /health', 'POST /admin/reload', 'GET /admin/upstreams'] });
   });

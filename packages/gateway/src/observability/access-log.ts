@@ -43,7 +43,7 @@ export interface AccessLogEntry {
   upstreamAddr: string;
   /** upstreamStatus is the upstream response status, or 0. */
   upstreamStatus: number;
-  /** upstreamConnectTime is the time to get an upstream connection in ms, or -1. */
+  /** upstreamConnectTime is the time in ms until the request was written to an upstream connection (connecting included when the connection was new), or -1. */
   upstreamConnectTime: number;
   /** upstreamResponseTime is the time until the upstream response head in ms, or -1. */
   upstreamResponseTime: number;

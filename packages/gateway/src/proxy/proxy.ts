@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, UpstreamRequest } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
-import type { Upstream, UpstreamServer } from '../upstream/upstream.ts';
+import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
 import { errorPage } from './error-page.ts';
@@ -14,7 +14,11 @@ type Req = IncomingMessage | Http2ServerRequest;
 // Http2ServerResponse implements the same methods; one type keeps the hot path free of union dispatch in the type checker.
 type Res = ServerResponse;
 
-const NO_BODY_RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+// Nothing reached the server on these, so any method may be retried elsewhere.
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+// A reset (typically a keep-alive connection the server closed as it was reused) may have reached the server: idempotent methods only.
+const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
 const FAILURE_STATUSES = new Set([502, 503, 504]);
 
@@ -35,7 +39,7 @@ export function hostOf(req: Req): string {
 }
 
 /** Exchange is one request on its way through the gateway: the plugin context, the balancer's hash source and the access log entry. */
-export class Exchange implements RequestContext, AccessLogEntry {
+export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   readonly req: Req;
   readonly res: Res;
   readonly rt: Runtime;
@@ -132,7 +136,9 @@ export class Exchange implements RequestContext, AccessLogEntry {
   /** respHeaders are the response headers sent (writeHead with an object leaves getHeader() empty). */
   respHeaders: Record<string, string | string[] | undefined> | undefined;
 
-  responseHeader = (name: string) => this.respHeaders?.[name.toLowerCase()];
+  responseHeader(name: string): string | string[] | undefined {
+    return this.respHeaders?.[name.toLowerCase()];
+  }
 
   /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
   onClose = (): void => {
@@ -150,18 +156,6 @@ export class Exchange implements RequestContext, AccessLogEntry {
     stats.latency.observe(this.latency / 1000);
     this.srv.accessLog?.(this);
     if (loc) for (const p of loc.log) p.log!(this);
-  };
-}
-
-/** hashSource adapts an exchange to what consistent-hash balancers read. */
-function hashSource(ex: Exchange) {
-  return {
-    clientIp: ex.clientIp,
-    url: ex.url,
-    path: ex.path,
-    header: (n: string) => ex.header(n),
-    cookie: (n: string) => ex.cookie(n),
-    query: (n: string) => ex.queryParam(n),
   };
 }
 
@@ -384,7 +378,7 @@ function watchWrites(ex: Exchange, req: Req): void {
 /** forward picks a server and dispatches the request to its pool. */
 function forward(ex: Exchange): void {
   const up = ex.loc!.upstream!;
-  const s = up.pick(hashSource(ex), ex.lastServer);
+  const s = up.pick(ex, ex.lastServer);
   if (!s) return sendError(ex, 503, `no available server in upstream "${up.name}"`);
   ex.attempts++;
   ex.lastServer = s;
@@ -423,6 +417,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.ex.controller = controller;
+    // undici calls this as the request is written to a socket: the wait covers queueing and, for a new connection, connecting.
+    this.ex.upstreamConnectTime = performance.now() - this.tSend;
     if (this.ex.clientGone) controller.abort(new Error('client closed the connection'));
   }
 
@@ -458,7 +454,13 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     if (ex.clientGone) return;
     ex.respHeaders = head.headers;
-    ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    try {
+      ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    } catch (err) {
+      // An upstream header Node refuses to send (invalid characters) must not take the process down.
+      controller.abort(Object.assign(new Error(`invalid upstream response head: ${(err as Error).message}`), { code: 'GW_BAD_UPSTREAM_HEAD' }));
+      return;
+    }
     if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders();
   }
 
@@ -507,7 +509,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const replayable = ex.body === null || Buffer.isBuffer(ex.body);
-    if (replayable && NO_BODY_RETRY_CODES.has(code) && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
+    const retryable = CONNECT_FAILURES.has(code) || (RESETS.has(code) && IDEMPOTENT.has(ex.upstreamMethod));
+    if (replayable && retryable && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
       ex.upstreamAddr = '';
       forward(ex);
       return;
@@ -575,7 +578,7 @@ export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMes
   if (!loc) return fail(404, 'Not Found');
   const up = loc.upstream;
   if (!up) return fail(503, 'Service Unavailable');
-  const s = up.pick({ clientIp: req.socket.remoteAddress ?? '', url, path, header: (n) => req.headers[n.toLowerCase()] as string | undefined, cookie: () => undefined, query: (n) => new URLSearchParams(query).get(n) ?? undefined });
+  const s = up.pick({ clientIp: req.socket.remoteAddress ?? '', url, path, header: (n) => req.headers[n.toLowerCase()] as string | undefined, cookie: () => undefined, queryParam: (n) => new URLSearchParams(query).get(n) ?? undefined });
   if (!s) return fail(503, 'Service Unavailable');
   const raw = req.rawHeaders;
   const out: string[] = [];

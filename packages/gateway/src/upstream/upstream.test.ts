@@ -237,3 +237,36 @@ locations = ["cb"]
   assert.equal(s.breaker.state, 'closed');
   assert.equal((await request(port)).body, 'up');
 });
+
+test('a reset connection is retried for idempotent requests only', async (t) => {
+  let resets = 0;
+  const ups = await upstreams(1, () => (req, res) => {
+    // Every other request is cut without an answer, as a server closing a reused keep-alive connection would.
+    if (req.url === '/flaky' && resets++ % 2 === 0) {
+      req.socket.destroy();
+      return;
+    }
+    res.end(`ok ${req.method}`);
+  });
+  const gw = await startGateway(`
+[upstreams.r]
+addrs = ["${ups[0]!.addr}"]
+max_fails = 0
+retries = 1
+[locations.r]
+upstream = "r"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["r"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  const port = gw.port('main');
+  const get = await request(port, { path: '/flaky' });
+  assert.equal(get.body, 'ok GET');
+  assert.equal(resets, 2, 'the first attempt was reset, the retry answered');
+  const post = await request(port, { path: '/flaky', method: 'POST' });
+  assert.equal(post.status, 502, 'a POST may have been processed: it is not replayed');
+});

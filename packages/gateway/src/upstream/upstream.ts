@@ -65,8 +65,8 @@ export interface HashSource {
   header(name: string): string | undefined;
   /** cookie reads a request cookie. */
   cookie(name: string): string | undefined;
-  /** query reads a query parameter. */
-  query(name: string): string | undefined;
+  /** queryParam reads a query parameter. */
+  queryParam(name: string): string | undefined;
 }
 
 /** Upstream is a named set of servers with a balancer, health checks, passive health and breakers. */
@@ -182,7 +182,7 @@ export class Upstream {
     if (this.algorithm.kind === 'hash') {
       const on = this.algorithm.on;
       const name = this.algorithm.key ?? '';
-      key = (on === 'ip' ? src.clientIp : on === 'url' ? src.url : on === 'path' ? src.path : on === 'header' ? src.header(name) : on === 'cookie' ? src.cookie(name) : src.query(name)) ?? '';
+      key = (on === 'ip' ? src.clientIp : on === 'url' ? src.url : on === 'path' ? src.path : on === 'header' ? src.header(name) : on === 'cookie' ? src.cookie(name) : src.queryParam(name)) ?? '';
     }
     const ok = (s: UpstreamServer) => s !== exclude && this.available(s, now);
     const s =

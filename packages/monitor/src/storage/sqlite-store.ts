@@ -42,6 +42,13 @@ export interface SqliteStoreOptions {
   now?: () => number;
   /** onError receives errors of timer-driven flushes, which have no caller to throw to. Default: a process warning. */
   onError?: (err: unknown) => void;
+  /**
+   * sliceMs bounds the background work (compaction, rollups, retention) done in one synchronous call: work stops once a
+   * call has run this long and continues on a later event-loop turn. Infinity does it all at once. Default 20.
+   */
+  sliceMs?: number;
+  /** clock measures slices, in ms (monotonic); tests inject it. Default performance.now. */
+  clock?: () => number;
 }
 
 // Rollups of a minute wait this long after the minute ends, so samples of slow collectors are in before it is summarised.
@@ -51,12 +58,69 @@ const ROLLUP_GRACE_MS = 15_000;
 const ROLLUP_MIN_LAG_MS = 10 * MINUTE;
 // Retention deletes run in steps so each run removes a page or more per series rather than one row.
 const RETENTION_STEP = { raw: HOUR, m1: HOUR, h1: DAY, events: HOUR } as const;
-// One rollup transaction covers at most this much time, bounding the event-loop pause after a long gap.
+// One rollup job covers at most this much time; inside it, each transaction covers a range of series sized to the slice.
 const ROLLUP_CHUNK = { m1: HOUR, h1: DAY } as const;
+// Continuations of unfinished background work run this long after the previous slice, so I/O callbacks run in between.
+const CONTINUE_GAP_MS = 5;
+// Chunk bounds: a step handles at least min units (progress even when the slice is used up) and at most max.
+const STEP_ROWS = { min: 64, max: 200_000 } as const;
 
 const KEY_SEP = '\u0000';
 
 type Meta = 'wm_1m' | 'wm_1h' | 'floor_raw' | 'floor_1m' | 'floor_1h' | 'floor_events' | 'floor_series';
+
+/** Compaction is an in-progress move of the head rows with rowid <= upTo into samples_raw (docs/storage.md, Pauses). */
+interface Compaction {
+  /** upTo is the largest head rowid when it started; later rows wait for the next compaction. */
+  upTo: number;
+  /** staged is the largest rowid copied into temp.stage so far. */
+  staged: number;
+  /** dirty holds the series whose last_t is still to be written before their rows leave the head. */
+  dirty: number[];
+  /** minTAfter is the oldest sample appended since it started: the head's oldest once it is done. */
+  minTAfter: number;
+}
+
+/** SidJob is a rollup or retention delete over every series, done a range of series ids per transaction. */
+interface SidJob {
+  kind: 'roll1m' | 'roll1h' | 'delRaw' | 'del1m' | 'del1h';
+  /** from..end is the time range rolled up, or the old and new retention floor of a delete. */
+  from: number;
+  end: number;
+  /** next is the first series id not done yet; the job ends past maxSid. */
+  next: number;
+  maxSid: number;
+}
+
+// A maintenance pass walks these phases in order; compaction, when due, runs before any of them.
+const PHASES = ['roll1m', 'roll1h', 'raw', 'm1', 'h1', 'events', 'series'] as const;
+
+/** Pass is one maintain() run spread over as many slices as it needs. */
+interface Pass {
+  t: number;
+  phase: number;
+  /** target is the watermark the current rollup phase rolls up to, fixed when the phase starts. */
+  target?: number;
+}
+
+/** Pace learns how long one unit of a kind of work takes, so the next step can be sized to the time left. */
+class Pace {
+  private msPerUnit: number;
+
+  constructor(msPerUnit: number) {
+    this.msPerUnit = msPerUnit;
+  }
+
+  units(leftMs: number, min: number, max: number): number {
+    return Math.max(min, Math.min(max, Math.floor(leftMs / this.msPerUnit)));
+  }
+
+  note(units: number, ms: number): void {
+    if (units <= 0 || !(ms >= 0)) return;
+    // A floor keeps a clock that does not move (tests) from sizing steps to infinity.
+    this.msPerUnit = Math.max(1e-5, 0.5 * this.msPerUnit + 0.5 * (ms / units));
+  }
+}
 
 /** openSqliteStore opens (creating if needed) the SQLite store at opts.path and starts its flush timer. */
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
@@ -111,6 +175,11 @@ function checkOptions(opts: SqliteStoreOptions): Options {
       hint: 'keep raw ≤ m1 ≤ h1 (defaults 48h, 90d, 2y)',
     });
   }
+  const sliceMs = (x: number | undefined) => {
+    if (x === undefined) return 20;
+    if (typeof x !== 'number' || Number.isNaN(x) || x < 0) throw bad('storage.sliceMs', `must be a number ≥ 0 or Infinity, got ${String(x)}`);
+    return x;
+  };
   return {
     path: opts.path,
     flushIntervalMs: nonNeg('storage.flushIntervalMs', opts.flushIntervalMs, 1000),
@@ -120,6 +189,8 @@ function checkOptions(opts: SqliteStoreOptions): Options {
     cacheKiB: nonNeg('storage.cacheKiB', opts.cacheKiB, 32_768, 0),
     retention,
     now: opts.now ?? Date.now,
+    sliceMs: sliceMs(opts.sliceMs),
+    clock: opts.clock ?? (() => performance.now()),
     onError: opts.onError ?? ((err) => process.emitWarning(errorMessage(err), { code: isAppError(err) ? err.code : 'MON_STORE_ERROR' })),
   };
 }
@@ -151,25 +222,49 @@ class SqliteStore implements Store {
   private dropped = 0;
 
   private readonly st: Record<
-    | 'insSeries' | 'updLast' | 'insHead' | 'moveHead' | 'clearHead' | 'dropLateHead' | 'setMeta'
+    | 'insSeries' | 'updLast' | 'insHead' | 'setMeta' | 'headBounds' | 'maxSid'
+    | 'stage' | 'stageKey' | 'stageSum' | 'moveStaged' | 'delHeadStaged' | 'delStaged'
     | 'roll1m' | 'roll1h' | 'delRaw' | 'del1m' | 'del1h' | 'delEvents' | 'delSeries'
     | 'raw' | 'head' | 'sel1m' | 'sel1h' | 'seriesOf' | 'seriesOfMember'
     | 'insEvent' | 'putDoc' | 'getDoc' | 'listDocs' | 'delDoc',
     StatementSync
   >;
 
+  // Background work in flight, continued slice by slice (docs/storage.md, Pauses).
+  private comp: Compaction | undefined;
+  private job: SidJob | undefined;
+  private pass: Pass | undefined;
+  private later: NodeJS.Timeout | undefined;
+  private readonly pace = {
+    stage: new Pace(0.002),
+    move: new Pace(0.004),
+    // Per series and minute covered; starting values are ~2x the cost measured at one sample per second.
+    roll1m: new Pace(0.05),
+    roll1h: new Pace(0.002),
+    delRaw: new Pace(0.05),
+    del1m: new Pace(0.002),
+    del1h: new Pace(0.0002),
+  };
+
   constructor(db: DatabaseSync, o: Options) {
     this.db = db;
     this.o = o;
+    // The sorted copy of the head rows being compacted: a connection-private, in-memory table (temp_store = MEMORY).
+    // Losing it in a crash loses nothing, since every row stays in samples_head until the transaction that moves it.
+    if (process.env.NOCKPT) db.exec('PRAGMA wal_autocheckpoint = ' + process.env.NOCKPT);
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage (
+      sid INTEGER NOT NULL, t INTEGER NOT NULL, hr INTEGER NOT NULL, v REAL NOT NULL, PRIMARY KEY (sid, t, hr)) WITHOUT ROWID`);
     const p = (sql: string) => db.prepare(sql);
     // Bucket widths are SQL literals: node:sqlite binds JS numbers as REAL, which would turn `t / ?` into float division.
     // `last` comes from a correlated lookup because SQLite's bare-column trick is undefined with both min() and max().
+    // ?3..?4 is the range of series ids one transaction rolls up.
     const roll1m = `
       INSERT OR REPLACE INTO samples_1m (sid, t, vmin, vmax, vsum, n, vlast)
       SELECT g.sid, g.b, g.vmin, g.vmax, g.vsum, g.n,
              (SELECT l.v FROM samples_raw l WHERE l.sid = g.sid AND l.t >= g.b AND l.t < g.b + ${MINUTE} ORDER BY l.t DESC LIMIT 1)
       FROM (SELECT r.sid AS sid, (r.t / ${MINUTE}) * ${MINUTE} AS b, min(r.v) AS vmin, max(r.v) AS vmax, sum(r.v) AS vsum, count(*) AS n
             FROM series s CROSS JOIN samples_raw r ON r.sid = s.id AND r.t >= ?1 AND r.t < ?2
+            WHERE s.id >= ?3 AND s.id < ?4
             GROUP BY r.sid, b) g`;
     const roll1h = `
       INSERT OR REPLACE INTO samples_1h (sid, t, vmin, vmax, vsum, n, vlast)
@@ -177,21 +272,29 @@ class SqliteStore implements Store {
              (SELECT l.vlast FROM samples_1m l WHERE l.sid = g.sid AND l.t >= g.b AND l.t < g.b + ${HOUR} ORDER BY l.t DESC LIMIT 1)
       FROM (SELECT r.sid AS sid, (r.t / ${HOUR}) * ${HOUR} AS b, min(r.vmin) AS vmin, max(r.vmax) AS vmax, sum(r.vsum) AS vsum, sum(r.n) AS n
             FROM series s CROSS JOIN samples_1m r ON r.sid = s.id AND r.t >= ?1 AND r.t < ?2
+            WHERE s.id >= ?3 AND s.id < ?4
             GROUP BY r.sid, b) g`;
+    // ?1..?3 is the (sid, t, hr) key of the last staged row one compaction step moves; ?4 the applied raw floor.
+    const upToKey = '(sid, t, hr) <= (?1, ?2, ?3)';
     this.st = {
       insSeries: p('INSERT INTO series (cluster, name, member, last_t) VALUES (?, ?, ?, ?) RETURNING id'),
       updLast: p('UPDATE series SET last_t = ?1 WHERE id = ?2 AND last_t < ?1'),
       insHead: p('INSERT INTO samples_head (t, sid, v) VALUES (?, ?, ?)'),
-      // rowid breaks ties so the sample appended last wins when the same (series, t) arrives twice.
-      moveHead: p('INSERT OR REPLACE INTO samples_raw (sid, t, v) SELECT sid, t, v FROM samples_head ORDER BY sid, t, rowid'),
-      clearHead: p('DELETE FROM samples_head'),
-      dropLateHead: p('DELETE FROM samples_head WHERE t < ?'),
       setMeta: p('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      headBounds: p('SELECT min(rowid) AS lo, max(rowid) AS hi FROM samples_head'),
+      maxSid: p('SELECT max(id) AS id FROM series'),
+      stage: p('INSERT INTO temp.stage (sid, t, hr, v) SELECT sid, t, rowid, v FROM samples_head WHERE rowid > ? AND rowid <= ?'),
+      stageKey: p('SELECT sid, t, hr FROM temp.stage ORDER BY sid, t, hr LIMIT 1 OFFSET ?'),
+      stageSum: p(`SELECT count(*) AS n, sum(t < ?4) AS late, min(CASE WHEN t >= ?4 THEN t END) AS minT FROM temp.stage WHERE ${upToKey}`),
+      // hr (the head rowid) breaks ties so the sample appended last wins when the same (series, t) arrives twice.
+      moveStaged: p(`INSERT OR REPLACE INTO samples_raw (sid, t, v) SELECT sid, t, v FROM temp.stage WHERE ${upToKey} AND t >= ?4 ORDER BY sid, t, hr`),
+      delHeadStaged: p(`DELETE FROM samples_head WHERE rowid IN (SELECT hr FROM temp.stage WHERE ${upToKey})`),
+      delStaged: p(`DELETE FROM temp.stage WHERE ${upToKey}`),
       roll1m: p(roll1m),
       roll1h: p(roll1h),
-      delRaw: p('DELETE FROM samples_raw WHERE sid IN (SELECT id FROM series) AND t < ?'),
-      del1m: p('DELETE FROM samples_1m WHERE sid IN (SELECT id FROM series) AND t < ?'),
-      del1h: p('DELETE FROM samples_1h WHERE sid IN (SELECT id FROM series) AND t < ?'),
+      delRaw: p('DELETE FROM samples_raw WHERE sid IN (SELECT id FROM series WHERE id >= ?2 AND id < ?3) AND t < ?1'),
+      del1m: p('DELETE FROM samples_1m WHERE sid IN (SELECT id FROM series WHERE id >= ?2 AND id < ?3) AND t < ?1'),
+      del1h: p('DELETE FROM samples_1h WHERE sid IN (SELECT id FROM series WHERE id >= ?2 AND id < ?3) AND t < ?1'),
       delEvents: p('DELETE FROM events WHERE time < ?'),
       delSeries: p('DELETE FROM series WHERE last_t < ? RETURNING id, cluster, name, member'),
       raw: p('SELECT t, v FROM samples_raw WHERE sid = ? AND t >= ? AND t <= ? ORDER BY t'),
@@ -256,15 +359,19 @@ class SqliteStore implements Store {
 
   flush(): void {
     this.open();
+    const start = this.o.clock();
     const n = this.pendT.length;
     if (n > 0) this.writeBatch(n);
+    if (process.env.DBG && this.o.clock() - start > 15) console.log('DBG batch', (this.o.clock() - start).toFixed(1));
     this.compactIfDue(this.o.now());
+    this.pump(start);
   }
 
   // Each compaction rewrites about one page per series, so the bytes written per sample fall with the number of
   // samples per series it moves (measured at 5000 series: ~300 B/sample at 1 min, ~120 B/sample at 5 min).
   private compactIfDue(now: number): void {
-    if (this.headRows >= this.o.maxHeadRows || now - this.lastCompact >= this.o.compactIntervalMs) this.compact(now);
+    if (this.comp !== undefined) return;
+    if (this.headRows >= this.o.maxHeadRows || now - this.lastCompact >= this.o.compactIntervalMs) this.startCompaction(now);
   }
 
   private writeBatch(n: number): void {
@@ -305,6 +412,7 @@ class SqliteStore implements Store {
     }
     this.headRows += n;
     if (minT < this.headMinT) this.headMinT = minT;
+    if (this.comp !== undefined && minT < this.comp.minTAfter) this.comp.minTAfter = minT;
     for (const [sid, t] of maxT) this.noteLastT(sid, t);
   }
 
@@ -315,90 +423,240 @@ class SqliteStore implements Store {
     }
   }
 
-  /** compact moves the head into samples_raw in (sid, t) order and lowers the rollup watermarks below any late sample. */
-  private compact(now: number): void {
+  /**
+   * startCompaction begins moving the head rows present now into samples_raw. The work is done in steps by pump():
+   * write last_t of the series seen since the last compaction, copy the head rows into temp.stage (sorted by sid, t,
+   * rowid) a rowid range at a time, then move the first rows of the stage per transaction: insert them into
+   * samples_raw, delete them from the head, lower the rollup watermarks below them. A sample is in exactly one of
+   * samples_head and samples_raw after every commit.
+   */
+  private startCompaction(now: number): void {
     this.lastCompact = now;
     if (this.headRows === 0 && this.lastTDirty.size === 0) return;
-    this.tx(() => {
-      let minT = this.headMinT;
-      const floor = this.meta.get('floor_raw');
-      // Samples older than applied raw retention would turn a complete rollup bucket into a partial one if re-rolled.
-      if (floor !== undefined && minT < floor) {
-        this.late += Number(this.st.dropLateHead.run(floor).changes);
-        minT = (this.db.prepare('SELECT min(t) AS t FROM samples_head').get() as { t: number | null }).t ?? Infinity;
+    const b = this.st.headBounds.get() as { lo: number | null; hi: number | null };
+    this.comp = { upTo: b.hi ?? 0, staged: (b.lo ?? 1) - 1, dirty: [...this.lastTDirty], minTAfter: Infinity };
+    this.lastTDirty.clear();
+  }
+
+  /** compactStep does one step of the compaction in flight, sized to leftMs. */
+  private compactStep(c: Compaction, leftMs: number): void {
+    if (c.dirty.length > 0) {
+      // A series' newest time must be in series.last_t before its head rows leave: open() rebuilds lastT from both.
+      const some = c.dirty.splice(0, 5000);
+      try {
+        this.tx(() => {
+          for (const sid of some) this.st.updLast.run(this.lastT.get(sid) ?? 0, sid);
+        });
+      } catch (err) {
+        c.dirty.push(...some);
+        throw err;
       }
-      this.st.moveHead.run();
-      this.st.clearHead.run();
-      for (const sid of this.lastTDirty) this.st.updLast.run(this.lastT.get(sid) ?? 0, sid);
-      if (!Number.isFinite(minT)) return;
-      const m = Math.floor(minT / MINUTE) * MINUTE;
-      const h = Math.floor(minT / HOUR) * HOUR;
+      return;
+    }
+    if (c.staged < c.upTo) {
+      const rows = this.pace.stage.units(leftMs, STEP_ROWS.min * 16, STEP_ROWS.max);
+      const hi = Math.min(c.upTo, c.staged + rows);
+      const t0 = this.o.clock();
+      this.st.stage.run(c.staged, hi);
+      this.pace.stage.note(hi - c.staged, this.o.clock() - t0);
+      c.staged = hi;
+      return;
+    }
+    const rows = this.pace.move.units(leftMs, STEP_ROWS.min, STEP_ROWS.max);
+    const t0 = this.o.clock();
+    const key = (this.st.stageKey.get(rows - 1) as { sid: number; t: number; hr: number } | undefined) ?? {
+      sid: Number.MAX_SAFE_INTEGER,
+      t: Number.MAX_SAFE_INTEGER,
+      hr: Number.MAX_SAFE_INTEGER,
+    };
+    const floor = this.meta.get('floor_raw') ?? Number.MIN_SAFE_INTEGER;
+    let moved: { n: number; late: number | null; minT: number | null } = { n: 0, late: 0, minT: null };
+    this.tx(() => {
+      // Samples older than applied raw retention would turn a complete rollup bucket into a partial one if re-rolled.
+      moved = this.st.stageSum.get(key.sid, key.t, key.hr, floor) as typeof moved;
+      this.st.moveStaged.run(key.sid, key.t, key.hr, floor);
+      this.st.delHeadStaged.run(key.sid, key.t, key.hr);
+      this.st.delStaged.run(key.sid, key.t, key.hr);
+      if (moved.minT === null) return;
+      const m = Math.floor(moved.minT / MINUTE) * MINUTE;
+      const h = Math.floor(moved.minT / HOUR) * HOUR;
       const wm1m = this.meta.get('wm_1m');
       const wm1h = this.meta.get('wm_1h');
       if (wm1m === undefined || m < wm1m) this.setMeta('wm_1m', m);
       if (wm1h === undefined || h < wm1h) this.setMeta('wm_1h', h);
     });
-    this.headRows = 0;
-    this.headMinT = Infinity;
-    this.lastTDirty.clear();
+    this.pace.move.note(moved.n, this.o.clock() - t0);
+    this.late += moved.late ?? 0;
+    this.headRows -= moved.n;
+    // A late sample inside the range of a rollup in flight makes the series already done stale: start the rollups over.
+    if (moved.minT !== null && this.job !== undefined && this.job.kind.startsWith('roll') && moved.minT < this.job.end) {
+      this.job = undefined;
+      if (this.pass !== undefined) {
+        this.pass.phase = 0;
+        this.pass.target = undefined;
+      }
+    }
+    if (moved.n < rows) {
+      // The stage is empty: what is left in the head arrived after the compaction started.
+      this.headMinT = c.minTAfter;
+      if (this.headRows < 0) this.headRows = 0;
+      this.comp = undefined;
+    }
   }
 
   maintain(now?: number): void {
     this.open();
+    const start = this.o.clock();
     const t = now ?? this.o.now();
     if (this.pendT.length > 0) this.writeBatch(this.pendT.length);
     this.compactIfDue(t);
-    const r = this.o.retention;
+    // A new pass starts over from the first phase; a job in flight finishes first (it is valid on its own).
+    this.pass = { t, phase: 0 };
+    this.pump(start);
+  }
 
-    // 1 m rollups from raw, for every whole minute older than the grace period and already out of the head.
-    const target1m = Math.floor(Math.min(t - ROLLUP_GRACE_MS, this.headMinT) / MINUTE) * MINUTE;
-    const pending1m = target1m - (this.meta.get('wm_1m') ?? target1m);
-    for (let wm = this.meta.get('wm_1m'); wm !== undefined && wm < target1m && pending1m >= ROLLUP_MIN_LAG_MS; ) {
-      const end = Math.min(target1m, wm + ROLLUP_CHUNK.m1);
-      const from = wm;
-      this.tx(() => {
-        this.st.roll1m.run(from, end);
-        this.setMeta('wm_1m', end);
-      });
-      wm = end;
+  /** pump does background work until the slice that began at start is used up (at least one step), then schedules the rest. */
+  private pump(start: number): void {
+    for (let first = true; ; first = false) {
+      const left = this.o.sliceMs - (this.o.clock() - start);
+      if (!first && left <= 0) break;
+      if (!this.step(left)) return;
     }
-    // 1 h rollups from 1 m rows (60x fewer rows to read than raw), for every hour whose minutes are all rolled up.
-    const wm1m = this.meta.get('wm_1m');
-    const target1h = wm1m === undefined ? undefined : Math.floor(wm1m / HOUR) * HOUR;
-    for (let wm = this.meta.get('wm_1h'); wm !== undefined && target1h !== undefined && wm < target1h; ) {
-      const end = Math.min(target1h, wm + ROLLUP_CHUNK.h1);
-      const from = wm;
-      this.tx(() => {
-        this.st.roll1h.run(from, end);
-        this.setMeta('wm_1h', end);
-      });
-      wm = end;
-    }
-
-    // Retention never deletes what the next resolution has not summarised yet, and cuts on whole hours so no bucket
-    // that may be re-rolled after a late sample is left half-deleted.
-    const hourFloor = (x: number) => Math.floor(x / HOUR) * HOUR;
-    this.applyRetention('floor_raw', this.st.delRaw, Math.min(hourFloor(t - r.raw), this.meta.get('wm_1m') ?? -Infinity), RETENTION_STEP.raw);
-    this.applyRetention('floor_1m', this.st.del1m, Math.min(hourFloor(t - r.m1), this.meta.get('wm_1h') ?? -Infinity), RETENTION_STEP.m1);
-    this.applyRetention('floor_1h', this.st.del1h, t - r.h1, RETENTION_STEP.h1);
-    this.applyRetention('floor_events', this.st.delEvents, t - r.events, RETENTION_STEP.events);
-    // A series whose newest sample is older than every retention has no rows left anywhere.
-    this.applyRetention(
-      'floor_series',
-      this.st.delSeries,
-      t - r.h1,
-      RETENTION_STEP.h1,
-      (gone) => {
-        for (const g of gone) {
-          this.ids.delete(seriesKey(g.cluster as string, g.name as string, g.member as string));
-          this.lastT.delete(g.id as number);
+    if (this.later === undefined && !this.closed) {
+      this.later = setTimeout(() => {
+        this.later = undefined;
+        if (this.closed) return;
+        try {
+          this.pump(this.o.clock());
+        } catch (err) {
+          this.o.onError(err);
         }
-      },
-      // A long-silent series that just came back may have its new last_t only in memory yet.
-      () => {
-        for (const sid of this.lastTDirty) this.st.updLast.run(this.lastT.get(sid) ?? 0, sid);
-      },
-    );
+      }, CONTINUE_GAP_MS);
+      this.later.unref();
+    }
+  }
+
+  /** step does one bounded piece of background work and tells whether there was any. */
+  private step(leftMs: number): boolean {
+    const dbgT = performance.now();
+    const dbgK = this.comp ? (this.comp.dirty.length ? 'dirty' : this.comp.staged < this.comp.upTo ? 'stage' : 'move') : this.job ? this.job.kind : this.pass ? 'pass' + this.pass.phase : 'none';
+    try { return this.step2(leftMs); } finally { const d = performance.now() - dbgT; if (process.env.DBG && d > 15) console.log('DBG', dbgK, d.toFixed(1), leftMs.toFixed(1)); }
+  }
+  private step2(leftMs: number): boolean {
+    if (this.comp !== undefined) this.compactStep(this.comp, leftMs);
+    else if (this.job !== undefined) this.jobStep(this.job, leftMs);
+    else if (this.pass !== undefined) this.passStep(this.pass);
+    else return false;
+    return true;
+  }
+
+  /** passStep starts the next job of the maintenance pass, or moves to its next phase. */
+  private passStep(p: Pass): void {
+    const t = p.t;
+    const r = this.o.retention;
+    const phase = PHASES[p.phase];
+    const next = () => {
+      p.phase++;
+      p.target = undefined;
+      if (p.phase >= PHASES.length) this.pass = undefined;
+    };
+    if (phase === 'roll1m') {
+      // 1 m rollups from raw, for every whole minute older than the grace period and already out of the head.
+      const wm = this.meta.get('wm_1m');
+      if (p.target === undefined) {
+        const target = Math.floor(Math.min(t - ROLLUP_GRACE_MS, this.headMinT) / MINUTE) * MINUTE;
+        if (wm === undefined || target - wm < ROLLUP_MIN_LAG_MS) return next();
+        p.target = target;
+      }
+      if (wm === undefined || wm >= p.target) return next();
+      this.job = this.newJob('roll1m', wm, p.target, ROLLUP_CHUNK.m1, MINUTE);
+    } else if (phase === 'roll1h') {
+      // 1 h rollups from 1 m rows (60x fewer rows to read than raw), for every hour whose minutes are all rolled up.
+      const wm = this.meta.get('wm_1h');
+      const wm1m = this.meta.get('wm_1m');
+      if (p.target === undefined) {
+        if (wm1m === undefined) return next();
+        p.target = Math.floor(wm1m / HOUR) * HOUR;
+      }
+      if (wm === undefined || wm >= p.target) return next();
+      this.job = this.newJob('roll1h', wm, p.target, ROLLUP_CHUNK.h1, HOUR);
+    } else if (phase === 'raw' || phase === 'm1' || phase === 'h1') {
+      // Retention never deletes what the next resolution has not summarised yet, and cuts on whole hours so no bucket
+      // that may be re-rolled after a late sample is left half-deleted.
+      const hourFloor = (x: number) => Math.floor(x / HOUR) * HOUR;
+      const key = phase === 'raw' ? 'floor_raw' : phase === 'm1' ? 'floor_1m' : 'floor_1h';
+      const cut =
+        phase === 'raw'
+          ? Math.min(hourFloor(t - r.raw), this.meta.get('wm_1m') ?? -Infinity)
+          : phase === 'm1'
+            ? Math.min(hourFloor(t - r.m1), this.meta.get('wm_1h') ?? -Infinity)
+            : t - r.h1;
+      const floor = this.meta.get(key);
+      next();
+      if (!Number.isFinite(cut) || (floor !== undefined && cut - floor < RETENTION_STEP[phase])) return;
+      // The floor moves first, in its own transaction: from then on compaction drops samples below it, so none can
+      // land in the range being deleted. A crash mid-job leaves rows below the floor that the next cut deletes.
+      this.tx(() => this.setMeta(key, cut));
+      this.job = this.newJob(phase === 'raw' ? 'delRaw' : phase === 'm1' ? 'del1m' : 'del1h', floor ?? cut - HOUR, cut);
+    } else if (phase === 'events') {
+      next();
+      this.applyRetention('floor_events', this.st.delEvents, t - r.events, RETENTION_STEP.events);
+    } else {
+      next();
+      // A series whose newest sample is older than every retention has no rows left anywhere.
+      this.applyRetention(
+        'floor_series',
+        this.st.delSeries,
+        t - r.h1,
+        RETENTION_STEP.h1,
+        (gone) => {
+          for (const g of gone) {
+            this.ids.delete(seriesKey(g.cluster as string, g.name as string, g.member as string));
+            this.lastT.delete(g.id as number);
+          }
+        },
+        // A long-silent series that just came back may have its new last_t only in memory yet.
+        () => {
+          for (const sid of this.lastTDirty) this.st.updLast.run(this.lastT.get(sid) ?? 0, sid);
+        },
+      );
+    }
+  }
+
+  /**
+   * newJob starts a job over every series from `from` to at most `target`. A rollup job covers at least `span`, more
+   * when the learnt pace says a whole slice covers more (sparse data, a long gap), aligned to `align`.
+   */
+  private newJob(kind: SidJob['kind'], from: number, target: number, span = Infinity, align = MINUTE): SidJob {
+    const maxSid = (this.st.maxSid.get() as { id: number | null }).id ?? 0;
+    let end = target;
+    if (Number.isFinite(span)) {
+      const minutes = this.pace[kind].units(this.o.sliceMs, 1, Number.MAX_SAFE_INTEGER) / Math.max(1, maxSid);
+      end = Math.min(target, from + Math.max(span, Math.floor((minutes * MINUTE) / align) * align));
+    }
+    return { kind, from, end, next: 0, maxSid };
+  }
+
+  /** jobStep rolls up or deletes for the next range of series ids, sized to leftMs; the last range sets the watermark. */
+  private jobStep(j: SidJob, leftMs: number): void {
+    const pace = this.pace[j.kind];
+    // Cost grows with the series and the minutes covered; a unit is one series for one minute.
+    const minutes = Math.max(1, (j.end - j.from) / MINUTE);
+    const sids = Math.max(1, Math.floor(pace.units(leftMs, 1, Number.MAX_SAFE_INTEGER) / minutes));
+    const hi = Math.min(j.next + sids, j.maxSid + 1);
+    const last = hi > j.maxSid;
+    const t0 = this.o.clock();
+    this.tx(() => {
+      if (j.kind === 'roll1m' || j.kind === 'roll1h') {
+        this.st[j.kind].run(j.from, j.end, j.next, hi);
+        if (last) this.setMeta(j.kind === 'roll1m' ? 'wm_1m' : 'wm_1h', j.end);
+      } else {
+        this.st[j.kind].run(j.end, j.next, hi);
+      }
+    });
+    pace.note((hi - j.next) * minutes, this.o.clock() - t0);
+    j.next = hi;
+    if (last) this.job = undefined;
   }
 
   private applyRetention(
@@ -614,6 +872,7 @@ class SqliteStore implements Store {
   close(): void {
     if (this.closed) return;
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.later !== undefined) clearTimeout(this.later);
     try {
       if (this.pendT.length > 0) this.writeBatch(this.pendT.length);
     } finally {

@@ -88,8 +88,10 @@ export interface Outbox {
   prune(before: number): number;
   /** onEnqueue calls listener after each enqueue in this process; it returns the unsubscribe function. */
   onEnqueue(listener: () => void): () => void;
-  /** due lists the pending group heads (a group's oldest pending entry) whose attempt is due and not leased, for the worker. */
-  due(now: number, limit: number): DueEntry[];
+  /** due lists the pending group heads (a group's oldest pending entry) whose attempt is due and not leased, skipping the channels in exclude. */
+  due(now: number, limit: number, exclude?: readonly string[]): DueEntry[];
+  /** wake makes a channel's pending entries due at now, for when its receiver answers again after failures. */
+  wake(channel: string, now: number): void;
   /** nextDueAt is the earliest time a pending group head becomes due, or undefined when nothing is pending. */
   nextDueAt(): number | undefined;
   /** lease claims a pending entry until `until` (ms) if nobody holds it; it returns false when another worker got it first. */
@@ -175,6 +177,12 @@ function toAttempt(r: Row): DeliveryAttempt {
   };
 }
 
+// Column names come from the callers above, never from input; values are bound.
+function whereOf(filters: Record<string, string | undefined>): { where: string; args: string[] } {
+  const set = Object.entries(filters).filter((kv): kv is [string, string] => kv[1] !== undefined);
+  return { where: set.length > 0 ? `WHERE ${set.map(([c]) => `${c} = ?`).join(' AND ')}` : '', args: set.map(([, v]) => v) };
+}
+
 function checkNotification(n: Notification): void {
   for (const k of ['id', 'channel', 'groupKey'] as const) {
     if (typeof n?.[k] !== 'string' || n[k] === '') throw new AppError('MON_OUTBOX_BAD_NOTIFICATION', `notification.${k} must be a non-empty string`, { field: k });
@@ -206,7 +214,10 @@ export function openOutbox(o: OutboxOptions): Outbox {
   const insert = st(`INSERT INTO outbox (id, channel, group_key, body, state, enqueued_at, next_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (id) DO NOTHING`);
   const insertDone = st(`INSERT INTO outbox (id, channel, group_key, body, state, attempts, enqueued_at, next_at, done_at, last_error, last_status) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
   const getOne = st(`SELECT * FROM outbox WHERE id = ?`);
-  const dueStmt = st(`${HEADS} WHERE o.next_at <= ? AND o.lease_until <= ? ORDER BY o.next_at, o.seq LIMIT ?`);
+  const dueSql = (excluded: number): string =>
+    `${HEADS} WHERE o.next_at <= ? AND o.lease_until <= ?${excluded > 0 ? ` AND o.channel NOT IN (${Array(excluded).fill('?').join(', ')})` : ''} ORDER BY o.next_at, o.seq LIMIT ?`;
+  const dueStmt = st(dueSql(0));
+  const wakeStmt = st(`UPDATE outbox SET next_at = ? WHERE channel = ? AND state = 'pending' AND next_at > ?`);
   const nextDue = st(`SELECT min(max(next_at, lease_until)) AS t FROM (${HEADS})`);
   const leaseStmt = st(`UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' AND lease_until <= ?`);
   const insertAttempt = st(`INSERT OR REPLACE INTO outbox_attempts (notification_id, attempt, channel, group_key, at, duration_ms, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -262,20 +273,12 @@ export function openOutbox(o: OutboxOptions): Outbox {
     },
     entries(q = {}) {
       live();
-      const conds: string[] = [];
-      const args: (string | number)[] = [];
-      if (q.channel !== undefined) (conds.push('channel = ?'), args.push(q.channel));
-      if (q.state !== undefined) (conds.push('state = ?'), args.push(q.state));
-      const where = conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+      const { where, args } = whereOf({ channel: q.channel, state: q.state });
       return (db.prepare(`SELECT * FROM outbox ${where} ORDER BY seq DESC LIMIT ?`).all(...args, q.limit ?? 100) as Row[]).map(toEntry);
     },
     log(q = {}) {
       live();
-      const conds: string[] = [];
-      const args: (string | number)[] = [];
-      if (q.channel !== undefined) (conds.push('channel = ?'), args.push(q.channel));
-      if (q.notificationId !== undefined) (conds.push('notification_id = ?'), args.push(q.notificationId));
-      const where = conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+      const { where, args } = whereOf({ channel: q.channel, notification_id: q.notificationId });
       return (db.prepare(`SELECT * FROM outbox_attempts ${where} ORDER BY at DESC, attempt DESC LIMIT ?`).all(...args, q.limit ?? 100) as Row[]).map(toAttempt);
     },
     counts() {
@@ -295,9 +298,10 @@ export function openOutbox(o: OutboxOptions): Outbox {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    due(t, limit) {
+    due(t, limit, exclude = []) {
       live();
-      return (dueStmt.all(t, t, limit) as Row[]).map((r) => ({
+      const rows = exclude.length === 0 ? dueStmt.all(t, t, limit) : db.prepare(dueSql(exclude.length)).all(t, t, ...exclude, limit);
+      return (rows as Row[]).map((r) => ({
         seq: Number(r.seq),
         id: String(r.id),
         channel: String(r.channel),
@@ -305,6 +309,10 @@ export function openOutbox(o: OutboxOptions): Outbox {
         attempts: Number(r.attempts),
         enqueuedAt: Number(r.enqueued_at),
       }));
+    },
+    wake(channel, t) {
+      live();
+      wakeStmt.run(t, channel, t);
     },
     nextDueAt() {
       live();

@@ -15,14 +15,26 @@ export function classifyStatus(status: number, detail = ''): SendResult {
   return { ok: false, retry, status, error };
 }
 
-/** scrub replaces every secret value (and its URL-encoded form) in text with `[redacted]`. */
+// A secret URL leaks through its parts too: query values, the password, and long path segments (Slack's
+// /services/T…/B…/<token>) each carry the credential.
+function secretForms(s: string): string[] {
+  const forms = [s, encodeURIComponent(s)];
+  if (!/^https?:\/\//i.test(s)) return forms;
+  try {
+    const u = new URL(s);
+    forms.push(...u.searchParams.values(), decodeURIComponent(u.password), ...u.pathname.split('/').filter((seg) => seg.length >= 8));
+  } catch {
+    // Not a URL after all: the whole value is still redacted.
+  }
+  return forms;
+}
+
+/** scrub replaces every secret value in text, and for a URL each part that may carry its token, with `[redacted]`. */
 export function scrub(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
-  for (const s of secrets) {
-    // Short values would redact ordinary words; real tokens and passwords are longer.
-    if (!s || s.length < 4) continue;
-    for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join('[redacted]');
-  }
+  const forms = secrets.flatMap((s) => (s ? secretForms(s) : []));
+  // Longest first, so a whole URL is replaced before its parts; short values would redact ordinary words.
+  for (const f of [...new Set(forms)].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(f).join('[redacted]');
   return out;
 }
 

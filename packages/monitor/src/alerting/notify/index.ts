@@ -85,7 +85,9 @@ export function validateChannel(raw: unknown, path: string, opts: ValidateChanne
       issues.push({ path: `${path}.${k}`, message: 'cannot be decrypted', hint: err instanceof AppError && err.hint ? err.hint : 'enter the secret again' });
     }
   }
-  issues.push(...(notifier.check?.(values, path) ?? []));
+  // A key that already failed (wrong type, undecryptable) gets no second, derived complaint from check.
+  const failed = new Set(issues.map((i) => i.path));
+  issues.push(...(notifier.check?.(values, path) ?? []).filter((i) => !failed.has(i.path)));
   if (issues.length > 0) return { ok: false, issues };
   const config: Record<string, unknown> = {};
   const secrets: Record<string, string> = {};

@@ -36,6 +36,7 @@ const LOOKBACK_MS = 5 * 60_000;
 export function snapshotScope(snapshot: ClusterSnapshot, history: HistoryReader, now: number): EvalScope {
   const byMember = new Map<string, Record<string, CurrentValue>>();
   for (const f of snapshot.members) byMember.set(memberLabel(f), currentSeries(f, snapshot.at));
+  const reads = new Map<string, Point[]>();
   return {
     cluster: snapshot.name,
     now,
@@ -45,7 +46,13 @@ export function snapshotScope(snapshot: ClusterSnapshot, history: HistoryReader,
       return c && c.t >= now - LOOKBACK_MS ? c.v : undefined;
     },
     range(series, member, from, to) {
-      const pts = history(series, snapshot.name, member, from, to);
+      // Rules share windows (the warning and critical variants read the same ones), so each is read once per evaluation.
+      const key = `${series}\u0000${member}\u0000${from}\u0000${to}`;
+      let pts = reads.get(key);
+      if (!pts) {
+        pts = history(series, snapshot.name, member, from, to);
+        reads.set(key, pts);
+      }
       const c = byMember.get(member)?.[series];
       if (c && c.t >= from && c.t <= to && (pts.length === 0 || pts[pts.length - 1]!.t < c.t)) return [...pts, { t: c.t, v: c.v }];
       return pts;

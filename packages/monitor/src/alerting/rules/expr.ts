@@ -1,4 +1,4 @@
-import { AppError, didYouMean } from '@etcd-monitor/core';
+import { AppError, didYouMean, editDistance } from '@etcd-monitor/core';
 import { FINDING_CODES, KNOWN_SERIES } from './series.ts';
 
 /** LabelMatcher selects members (or clusters) by label: `member="m1"`, `member=~"m[12]"`, `!=`, `!~`. */
@@ -325,7 +325,7 @@ class Parser {
 
   private parseSelector(series: string, pos: number): Expr {
     if (!KNOWN_SERIES.has(series)) {
-      const hint = FUNCTIONS.includes(series) ? `${series} is a function: write ${series}(…)` : didYouMean(series, KNOWN_SERIES);
+      const hint = FUNCTIONS.includes(series) ? `${series} is a function: write ${series}(…)` : suggestSeries(series);
       throw this.fail(pos, `unknown series "${series}"`, hint);
     }
     const matchers: LabelMatcher[] = [];
@@ -425,4 +425,18 @@ function describe(t: Tok): string {
     default:
       return `"${t.v}"`;
   }
+}
+
+/**
+ * suggestSeries finds the series a user probably meant: a typo (edit distance), else a name holding every word typed,
+ * since series names get long (`wal_fsync_p99` → `wal_fsync_p99_seconds`, `fd_ratio` → `fd_used_ratio`).
+ */
+export function suggestSeries(name: string): string | undefined {
+  const typo = didYouMean(name, KNOWN_SERIES);
+  if (typo?.startsWith('did you mean')) return typo;
+  const words = name.toLowerCase().split('_').filter(Boolean);
+  const holding = [...KNOWN_SERIES].filter((s) => words.every((w) => s.split('_').includes(w) || s.includes(w)));
+  holding.sort((a, b) => editDistance(name, a) - editDistance(name, b));
+  if (holding.length) return `did you mean "${holding[0]}"?`;
+  return typo;
 }

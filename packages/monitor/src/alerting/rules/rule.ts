@@ -129,7 +129,14 @@ export function readRules(raw: unknown, builtin: readonly Rule[], issues: Config
   raw.forEach((entry, i) => {
     const p = `${path}[${i}]`;
     const e = (typeof entry === 'object' && entry !== null ? entry : {}) as { name?: unknown; severity?: unknown };
-    const bases = [...byKey.values()].filter((b) => builtin.some((x) => ruleKey(x) === ruleKey(b)) && b.name === e.name && (e.severity === undefined || b.severity === e.severity));
+    const named = [...byKey.values()].filter((b) => b.name === e.name && builtin.some((x) => ruleKey(x) === ruleKey(b)));
+    let bases = named.filter((b) => e.severity === undefined || b.severity === e.severity);
+    // A single-variant built-in with another severity is a severity change, not a new rule.
+    if (bases.length === 0 && named.length === 1) bases = named;
+    if (bases.length === 0 && named.length > 1) {
+      issues.push({ path: `${p}.severity`, message: `built-in rule "${String(e.name)}" has no ${String(e.severity)} variant`, hint: `its variants are ${named.map((b) => b.severity).join(' and ')}` });
+      return;
+    }
     for (const base of bases.length ? bases : [undefined]) {
       const r = readRule(entry, p, issues, base);
       if (!r) return;

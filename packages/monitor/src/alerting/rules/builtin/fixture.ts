@@ -2,12 +2,14 @@
 // through the collector's own deriveSeries, and laid out as stored history.
 import { readFileSync } from 'node:fs';
 import { prom } from '@etcd-monitor/etcd';
-import type { StatusResult } from '@etcd-monitor/etcd';
+import type { Alarm, StatusResult } from '@etcd-monitor/etcd';
 import { deriveSeries } from '../../../collectors/metrics/derive.ts';
 import { evaluateHealth, type Finding, type MemberObservation } from '../../../health/health.ts';
 import type { Point } from '../../../storage/types.ts';
 import type { HistoryReader } from '../evaluate.ts';
 import type { ReplaySource } from '../test-rule.ts';
+import type { Rule } from '../rule.ts';
+import { BUILTIN_RULES } from './index.ts';
 
 const dump = (name: string) => readFileSync(new URL(`../../../collectors/metrics/testdata/${name}`, import.meta.url), 'utf8');
 
@@ -31,15 +33,20 @@ export function setValue(text: string, series: string, value: number): string {
   return `${text.slice(0, i)}${prefix}${value}${text.slice(end)}`;
 }
 
-/** addObservations adds n observations of at most `le` seconds to a histogram (every bucket from `le` up, and the count). */
-export function addObservations(text: string, family: string, le: number, n: number): string {
+/**
+ * addObservations adds n observations of at most `le` seconds to a histogram: every bucket from `le` up, and the count.
+ * `labels` selects one labelled histogram, written as in the dump (`To="104a589dee2f6c05"`).
+ */
+export function addObservations(text: string, family: string, le: number, n: number, labels = ''): string {
+  const bucket = new RegExp(`^${family}_bucket\\{${labels ? `${labels},` : ''}le="([^"]+)"\\} (\\S+)$`);
+  const count = new RegExp(`^${family}_count${labels ? `\\{${labels}\\}` : ''} (\\S+)$`);
   return text
     .split('\n')
     .map((line) => {
-      const b = new RegExp(`^${family}_bucket\\{le="([^"]+)"\\} (\\S+)$`).exec(line);
-      if (b && (b[1] === '+Inf' || Number(b[1]) >= le)) return `${family}_bucket{le="${b[1]}"} ${Number(b[2]) + n}`;
-      const c = new RegExp(`^${family}_count (\\S+)$`).exec(line);
-      if (c) return `${family}_count ${Number(c[1]) + n}`;
+      const b = bucket.exec(line);
+      if (b && (b[1] === '+Inf' || Number(b[1]) >= le)) return line.replace(/ \S+$/, ` ${Number(b[2]) + n}`);
+      const c = count.exec(line);
+      if (c) return line.replace(/ \S+$/, ` ${Number(c[1]) + n}`);
       return line;
     })
     .join('\n');
@@ -97,6 +104,18 @@ export function observe(name: string, id: string, s: StatusResult | null, metric
 }
 
 /** findingsOf runs the real health model over member observations. */
-export function findingsOf(members: MemberObservation[]): Finding[] {
-  return evaluateHealth(members, null, null).findings;
+export function findingsOf(members: MemberObservation[], alarms: Alarm[] | null = null): Finding[] {
+  return evaluateHealth(members, null, alarms).findings;
+}
+
+/** points is a constant-valued series every `stepMs` over `steps` steps, for series the dumps do not hold (status, probe). */
+export function points(steps: number, stepMs: number, values: Record<string, number> | ((i: number) => Record<string, number>)): Step[] {
+  return Array.from({ length: steps }, (_, i) => ({ t: START + i * stepMs, series: typeof values === 'function' ? values(i) : values }));
+}
+
+/** builtin returns the built-in rule of that name (and severity, for the mixin's two-level rules). */
+export function builtin(name: string, severity?: string): Rule {
+  const r = BUILTIN_RULES.find((x) => x.name === name && (severity === undefined || x.severity === severity));
+  if (!r) throw new Error(`no built-in rule ${name} ${severity ?? ''}`);
+  return r;
 }

@@ -1,0 +1,129 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { ActionIcon, AppShell, Anchor, Group, Text, Tooltip, useMantineColorScheme, Button, Menu } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { NavLink, Route, Routes, Link } from 'react-router';
+import { NAV } from './nav.ts';
+import { onUnauthorized, apiFetch } from './api/client.ts';
+import { useLiveStream } from './api/live.ts';
+import { useWhoami } from './api/queries.ts';
+import { LiveIndicator } from './components/LiveIndicator.tsx';
+import { LoadingState, EmptyState } from './components/states.tsx';
+import { OverviewPage } from './pages/overview/OverviewPage.tsx';
+import { LoginPage } from './pages/login/LoginPage.tsx';
+
+// The overview is the landing page and stays in the initial bundle; everything else (and uPlot) loads on demand.
+const ClusterPage = lazy(() => import('./pages/cluster/ClusterPage.tsx').then((m) => ({ default: m.ClusterPage })));
+const MemberPage = lazy(() => import('./pages/cluster/MemberPage.tsx').then((m) => ({ default: m.MemberPage })));
+const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })));
+const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage.tsx').then((m) => ({ default: m.DashboardsPage })));
+const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));
+
+const SCHEME_LABEL = { auto: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' } as const;
+
+/** ThemeSwitch cycles the colour scheme: system → light → dark. */
+function ThemeSwitch() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const next = colorScheme === 'auto' ? 'light' : colorScheme === 'light' ? 'dark' : 'auto';
+  return (
+    <Tooltip label={`${SCHEME_LABEL[colorScheme]} (click for ${next})`}>
+      <ActionIcon variant="default" size="lg" aria-label={`${SCHEME_LABEL[colorScheme]}; switch to ${next}`} onClick={() => setColorScheme(next)} data-testid="theme-switch">
+        <span aria-hidden style={{ fontSize: 16 }}>{colorScheme === 'auto' ? '◐' : colorScheme === 'light' ? '☀' : '☾'}</span>
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+/** UserMenu shows who the UI acts as and offers logout for real sessions. */
+function UserMenu() {
+  const me = useWhoami();
+  const qc = useQueryClient();
+  if (!me.data) return null;
+  const anonymous = me.data.name.startsWith('anonymous@');
+  return (
+    <Menu position="bottom-end">
+      <Menu.Target>
+        <Button variant="subtle" size="compact-sm">
+          {anonymous ? 'local' : me.data.name} · {me.data.role}
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{anonymous ? 'Anonymous loopback access' : `Signed in as ${me.data.name}`}</Menu.Label>
+        {!anonymous && (
+          <Menu.Item
+            onClick={async () => {
+              await apiFetch('/logout', { method: 'POST' }).catch(() => undefined);
+              qc.clear();
+              window.location.assign('/');
+            }}
+          >
+            Log out
+          </Menu.Item>
+        )}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+/** App is the shell: header with navigation, live state and theme switch; the page routes; the login gate. */
+export function App() {
+  const qc = useQueryClient();
+  const [needLogin, setNeedLogin] = useState(false);
+  useEffect(() => onUnauthorized(() => setNeedLogin(true)), []);
+  useLiveStream(qc, !needLogin);
+
+  if (needLogin) {
+    return (
+      <LoginPage
+        onLoggedIn={() => {
+          setNeedLogin(false);
+          void qc.invalidateQueries();
+        }}
+      />
+    );
+  }
+  return (
+    <AppShell header={{ height: 56 }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="lg" wrap="nowrap">
+            <Anchor component={Link} to="/" underline="never" c="inherit" fw={700}>
+              etcd-monitor
+            </Anchor>
+            <Group gap={4} component="nav" aria-label="Main" wrap="nowrap">
+              {NAV.map((n) => (
+                <NavLink key={n.path} to={n.path} end={n.path === '/'} className="nav-link">
+                  {n.title}
+                </NavLink>
+              ))}
+            </Group>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <LiveIndicator />
+            <UserMenu />
+            <ThemeSwitch />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main>
+        <Suspense fallback={<LoadingState what="page" />}>
+          <Routes>
+            <Route path="/" element={<OverviewPage />} />
+            <Route path="/clusters/:name" element={<ClusterPage />} />
+            <Route path="/clusters/:name/members/:member" element={<MemberPage />} />
+            <Route path="/dashboards" element={<DashboardsPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/settings" element={<SettingsPage />} />
+            <Route
+              path="*"
+              element={
+                <EmptyState title="No such page" action={<Anchor component={Link} to="/">Go to the overview</Anchor>}>
+                  <Text span>The address does not match a page of the monitor.</Text>
+                </EmptyState>
+              }
+            />
+          </Routes>
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

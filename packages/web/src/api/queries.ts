@@ -1,0 +1,37 @@
+import { useQuery } from '@tanstack/react-query';
+import { apiFetch } from './client.ts';
+import type { Cluster, MemberDetail } from './types/cluster.ts';
+import type { MonitorEvent } from './types/event.ts';
+import type { Whoami } from './types/whoami.ts';
+
+// The stream keeps these current; staleTime avoids refetching what SSE already delivered.
+const LIVE = { staleTime: Infinity } as const;
+
+/** useClusters reads every cluster; the live stream updates the cache. */
+export function useClusters() {
+  return useQuery({ queryKey: ['clusters'], queryFn: ({ signal }) => apiFetch<Cluster[]>('/clusters', { signal }), ...LIVE });
+}
+
+/** useCluster reads one cluster; the live stream updates the cache. */
+export function useCluster(name: string) {
+  return useQuery({ queryKey: ['cluster', name], queryFn: ({ signal }) => apiFetch<Cluster>(`/clusters/${encodeURIComponent(name)}`, { signal }), ...LIVE });
+}
+
+/** useMember reads one member's detail; refreshed every 2 s because the stream carries the cluster, not this shape. */
+export function useMember(cluster: string, member: string) {
+  return useQuery({
+    queryKey: ['member', cluster, member],
+    queryFn: ({ signal }) => apiFetch<MemberDetail>(`/clusters/${encodeURIComponent(cluster)}/members/${encodeURIComponent(member)}`, { signal }),
+    refetchInterval: 2000,
+  });
+}
+
+/** useEvents reads a cluster's newest events; the live stream prepends new ones. */
+export function useEvents(cluster: string) {
+  return useQuery({ queryKey: ['events', cluster], queryFn: ({ signal }) => apiFetch<MonitorEvent[]>(`/events?cluster=${encodeURIComponent(cluster)}&limit=200`, { signal }), ...LIVE });
+}
+
+/** useWhoami tells who the UI acts as; a 401 here is what brings up the login page. */
+export function useWhoami() {
+  return useQuery({ queryKey: ['whoami'], queryFn: ({ signal }) => apiFetch<Whoami>('/whoami', { signal }), staleTime: 60_000, retry: false });
+}

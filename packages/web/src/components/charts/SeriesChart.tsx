@@ -1,0 +1,151 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { ActionIcon, Card, Group, Menu, Text, Tooltip, useComputedColorScheme } from '@mantine/core';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { alignSeries } from '../../lib/align.ts';
+import { formatValue, type Unit } from '../../lib/format.ts';
+import { errorText } from '../../api/client.ts';
+import { useSeries } from './use-series.ts';
+import type { TimeRange } from './ranges.ts';
+import { addDashboard, pinChart, useDashboards } from '../../pages/dashboards/dashboard-store.ts';
+
+const PALETTE = ['#12b886', '#4c6ef5', '#fd7e14', '#e64980', '#7950f2', '#15aabf', '#fab005', '#82c91e'];
+const PLOT_HEIGHT = 160;
+
+/** SeriesChartProps select one series of one cluster (every member, or one) over a time range. */
+export interface SeriesChartProps {
+  cluster: string;
+  series: string;
+  member?: string;
+  title: string;
+  unit: Unit;
+  range: TimeRange;
+  /** onRemove shows a remove button instead of the pin menu (on dashboards). */
+  onRemove?: () => void;
+}
+
+/** PinMenu pins a chart into a saved dashboard, or into a new one. */
+function PinMenu(p: { cluster: string; series: string; member?: string; title: string; unit: Unit }) {
+  const boards = useDashboards();
+  const chart = { cluster: p.cluster, series: p.series, ...(p.member !== undefined ? { member: p.member } : {}), title: p.title, unit: p.unit };
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <Tooltip label="Pin to a dashboard">
+          <ActionIcon variant="subtle" size="sm" aria-label={`Pin ${p.title} to a dashboard`}>
+            <span aria-hidden>📌</span>
+          </ActionIcon>
+        </Tooltip>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Pin to</Menu.Label>
+        {boards.map((b) => (
+          <Menu.Item key={b.id} onClick={() => pinChart(b.id, chart)}>
+            {b.name}
+          </Menu.Item>
+        ))}
+        <Menu.Item onClick={() => pinChart(addDashboard(`Dashboard ${boards.length + 1}`), chart)}>New dashboard</Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+/**
+ * SeriesChart draws one series with uPlot: one line per member, units on the axis and legend. The card has a fixed
+ * height whether it is loading, empty, failing or drawing, so live data never moves the layout.
+ */
+export function SeriesChart({ cluster, series, member, title, unit, range, onRemove }: SeriesChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const visible = useRef(true);
+  const scheme = useComputedColorScheme('light');
+  const s = useSeries(cluster, series, member, range, visible);
+  const aligned = useMemo(() => (s.points ? alignSeries(s.points) : null), [s.points]);
+  const membersKey = aligned?.members.join(',') ?? '';
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const io = new IntersectionObserver(([e]) => {
+      visible.current = e?.isIntersecting ?? true;
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, []);
+
+  // The plot is rebuilt only when its shape changes (members, theme, unit); new data goes through setData.
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !aligned || aligned.members.length === 0) return;
+    const axis = scheme === 'dark' ? '#a6a7ab' : '#495057';
+    const grid = scheme === 'dark' ? 'rgba(255,255,255,0.08)' : 'rgba(0,0,0,0.07)';
+    const u = new uPlot(
+      {
+        width: el.clientWidth || 300,
+        height: PLOT_HEIGHT,
+        legend: { show: aligned.members.length > 1, live: true },
+        cursor: { drag: { x: true, y: false } },
+        scales: { x: { time: true } },
+        axes: [
+          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid } },
+          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 70, values: (_u, vals) => vals.map((v) => formatValue(v, unit)) },
+        ],
+        series: [
+          { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString()) },
+          ...aligned.members.map((m, i) => ({ label: m || cluster, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number | null) => formatValue(v, unit) })),
+        ],
+      },
+      aligned.data as uPlot.AlignedData,
+      el,
+    );
+    plot.current = u;
+    const ro = new ResizeObserver(() => u.setSize({ width: el.clientWidth, height: PLOT_HEIGHT }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // aligned is left out on purpose: data updates go through setData below, without a rebuild.
+  }, [membersKey, scheme, unit, cluster]);
+
+  useEffect(() => {
+    if (plot.current && aligned && aligned.members.join(',') === membersKey) plot.current.setData(aligned.data as uPlot.AlignedData);
+  }, [aligned, membersKey]);
+
+  const last = aligned && aligned.data[0].length ? aligned.data.slice(1).map((col) => [...col].reverse().find((v) => v !== null) ?? null) : [];
+  const lastMax = last.reduce<number | null>((a, v) => (v !== null && (a === null || v > a) ? v : a), null);
+  const empty = aligned !== null && aligned.data[0].length === 0;
+  return (
+    <Card withBorder padding="xs" data-testid="series-chart" data-series={series}>
+      <Group justify="space-between" wrap="nowrap" gap={4} h={24}>
+        <Text size="sm" fw={500} truncate="end" title={`${title} (${series})`}>
+          {title}
+          {member ? ` · ${member}` : ''}
+        </Text>
+        <Group gap={4} wrap="nowrap">
+          <Text size="xs" c="dimmed" className="tabular" miw={70} ta="right">
+            {lastMax !== null ? formatValue(lastMax, unit) : ''}
+          </Text>
+          {onRemove ? (
+            <Tooltip label="Remove from dashboard">
+              <ActionIcon variant="subtle" size="sm" color="red" aria-label={`Remove ${title}`} onClick={onRemove}>
+                <span aria-hidden>✕</span>
+              </ActionIcon>
+            </Tooltip>
+          ) : (
+            <PinMenu cluster={cluster} series={series} {...(member !== undefined ? { member } : {})} title={title} unit={unit} />
+          )}
+        </Group>
+      </Group>
+      <div style={{ position: 'relative', minHeight: PLOT_HEIGHT + (aligned && aligned.members.length > 1 ? 30 : 0) }}>
+        <div ref={box} />
+        {(s.points === null || empty || s.error !== null) && (
+          <Text size="xs" c={s.error ? 'red' : 'dimmed'} style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center' }}>
+            {s.error ? errorText(s.error) : s.points === null ? 'Loading…' : 'No data in this range yet (the series appears once etcd reports it).'}
+          </Text>
+        )}
+      </div>
+    </Card>
+  );
+}

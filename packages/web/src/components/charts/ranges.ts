@@ -1,0 +1,33 @@
+/** RangeKey names a time range of the picker. */
+export type RangeKey = 'live' | '1h' | '24h' | '7d' | '30d' | '90d';
+
+/** TimeRange is one choice of the picker: how far back, and the step that selects raw, 1 m or 1 h data. */
+export interface TimeRange {
+  key: RangeKey;
+  label: string;
+  /** fromMs is how far back the range starts. */
+  fromMs: number;
+  /** step is sent to /series/query; none for live, so the raw samples come back as stored. */
+  step: string | undefined;
+  /** refreshMs is how often a non-live range is re-read. */
+  refreshMs: number;
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** RANGES are the picker's choices; steps keep every chart near 300 points so a 90-day chart stays as light as a live one. */
+export const RANGES: TimeRange[] = [
+  { key: 'live', label: 'Live 15 min', fromMs: 15 * MIN, step: undefined, refreshMs: 0 },
+  { key: '1h', label: '1 h', fromMs: HOUR, step: '15s', refreshMs: 15_000 },
+  { key: '24h', label: '24 h', fromMs: DAY, step: '5m', refreshMs: 60_000 },
+  { key: '7d', label: '7 d', fromMs: 7 * DAY, step: '30m', refreshMs: 5 * MIN },
+  { key: '30d', label: '30 d', fromMs: 30 * DAY, step: '2h', refreshMs: 15 * MIN },
+  { key: '90d', label: '90 d', fromMs: 90 * DAY, step: '6h', refreshMs: HOUR },
+];
+
+/** rangeOf finds a range by key, defaulting to live. */
+export function rangeOf(key: string | null | undefined): TimeRange {
+  return RANGES.find((r) => r.key === key) ?? RANGES[0]!;
+}

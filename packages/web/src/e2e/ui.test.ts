@@ -1,0 +1,145 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from './harness.ts';
+
+const WAIT = 20_000;
+
+/** shoot saves a page in both colour schemes; the app follows the system scheme by default. */
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForFunction((s) => document.documentElement.getAttribute('data-mantine-color-scheme') === s, scheme);
+    await page.screenshot({ path: screenshotPath(`${name}-${scheme}`), fullPage: false });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('the web UI against a real monitor and a real 3-member cluster', () => {
+  const cluster = useCluster({ members: 3 });
+  let mon: TestMonitor;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    browser = await launchChromium();
+    mon = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints, group: 'prod', labels: { env: 'test' } }]);
+    ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light', baseURL: mon.url });
+    page = await ctx.newPage();
+  });
+  after(async () => {
+    await ctx?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await mon?.stop();
+  });
+
+  test('the overview shows the cluster healthy with its leader and 3/3 members up', async () => {
+    await page.goto('/');
+    const card = page.locator('[data-testid=cluster-card][data-cluster=main]');
+    await card.and(page.locator('[data-status=healthy]')).waitFor({ timeout: WAIT });
+    await page.waitForFunction(() => document.querySelector('[data-cluster=main] [data-testid=members-up]')?.textContent === '3/3 up', null, { timeout: WAIT });
+    assert.match((await card.getByTestId('leader').textContent()) ?? '', /\S/);
+    await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor({ timeout: WAIT });
+    await shoot(page, 'overview');
+  });
+
+  test('the monitor serves the UI with SPA fallback, immutable assets and an uncached index', async () => {
+    const index = await fetch(`${mon.url}/clusters/main`);
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const html = await index.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset, html);
+    const js = await fetch(`${mon.url}${asset}`);
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal((await fetch(`${mon.url}/api/v1/nope`)).status, 404);
+    assert.equal((await fetch(`${mon.url}/assets/gone-1234.js`)).status, 404);
+  });
+
+  test('a cluster added in settings appears on the overview; bad input is caught inline', async () => {
+    await page.goto('/settings');
+    await page.getByRole('button', { name: 'Add cluster' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('second one');
+    await dialog.getByLabel('Endpoints').fill('nope:port');
+    await dialog.getByRole('button', { name: 'Add cluster' }).click();
+    await dialog.getByText('Use letters, digits, "-", "_" or "." only.').waitFor();
+    await dialog.getByText('"nope:port" is not host:port').waitFor();
+    await dialog.getByLabel('Name').fill('second');
+    await dialog.getByLabel('Endpoints').fill(cluster.get().endpoints[0]!);
+    await dialog.getByLabel('Group').fill('staging');
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    await dialog.getByTestId('connection-test').getByText('ok', { exact: false }).first().waitFor({ timeout: WAIT });
+    await shoot(page, 'settings-add');
+    await dialog.getByRole('button', { name: 'Add cluster' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: WAIT });
+    await page.getByTestId('settings-clusters').getByText('second', { exact: true }).waitFor();
+    await shoot(page, 'settings');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.locator('[data-testid=cluster-card][data-cluster=second][data-status=healthy]').waitFor({ timeout: WAIT });
+  });
+
+  test('an API error shows a readable message, never a blank page', async () => {
+    // A real one: adding a cluster under a taken name is a 409 with the monitor's message.
+    await page.goto('/settings');
+    await page.getByRole('button', { name: 'Add cluster' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('main');
+    await dialog.getByLabel('Endpoints').fill('127.0.0.1:1');
+    await dialog.getByRole('button', { name: 'Add cluster' }).click();
+    const msg = await dialog.locator('.mantine-InputWrapper-error, [data-testid=form-error]').first().textContent({ timeout: WAIT });
+    assert.match(msg ?? '', /main/);
+    await page.keyboard.press('Escape');
+    // A failing monitor: the overview explains and offers a retry instead of going blank.
+    await page.route('**/api/v1/clusters', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'MON_INTERNAL', message: 'internal error; see the monitor log' } }) }));
+    await page.goto('/');
+    const err = page.getByTestId('error-state');
+    await err.waitFor({ timeout: WAIT });
+    assert.match((await err.textContent()) ?? '', /Could not load the clusters.*internal error; see the monitor log/);
+    await shoot(page, 'error');
+    await page.unroute('**/api/v1/clusters');
+    // An unknown cluster is a clear empty state, too.
+    await page.goto('/clusters/nope');
+    await page.getByText('No cluster named "nope"').waitFor({ timeout: WAIT });
+  });
+
+  test('the alerts and dashboards pages render', async () => {
+    await page.goto('/alerts');
+    await page.getByRole('heading', { name: /Alert/ }).first().waitFor({ timeout: WAIT });
+    await shoot(page, 'alerts');
+    await page.goto('/dashboards');
+    await page.getByRole('heading', { name: 'Dashboards' }).waitFor();
+    await shoot(page, 'dashboards');
+  });
+
+  test('killing the leader shows the leader change on the cluster page without a reload', async () => {
+    await page.goto('/clusters/main');
+    const leaderEl = page.getByTestId('cluster-leader');
+    await page.waitForFunction(() => !!document.querySelector('[data-testid=topology-node][data-leader=true]'), null, { timeout: WAIT });
+    await page.locator('[data-testid=series-chart][data-series=probe_read_linearizable_ms] canvas').waitFor({ timeout: WAIT });
+    await shoot(page, 'cluster');
+    const before = (await leaderEl.textContent())?.trim();
+    const old = await cluster.get().waitForLeader();
+    assert.equal(before, old.name, 'the page names the leader etcd names');
+    // A marker on window proves the page is never reloaded while the change arrives.
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await old.kill();
+    await page.waitForFunction(
+      (prev) => {
+        const t = document.querySelector('[data-testid=cluster-leader]')?.textContent?.trim();
+        return !!t && t !== prev && t !== 'none';
+      },
+      before,
+      { timeout: WAIT },
+    );
+    await page.locator(`[data-testid=topology-node][data-member="${old.name}"][data-state=down]`).waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=event-timeline] [data-type=leader_changed], [data-testid=event-timeline] [data-type=leader_elected]').first().waitFor({ timeout: WAIT });
+    assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true);
+    await shoot(page, 'cluster-leader-killed');
+    await page.goto(`/clusters/main/members/${encodeURIComponent((await leaderEl.textContent())!.trim())}`);
+    await page.getByText('Read probe (linearizable / serializable)').waitFor({ timeout: WAIT });
+    await shoot(page, 'member');
+  });
+});

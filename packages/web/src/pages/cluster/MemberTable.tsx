@@ -1,0 +1,53 @@
+import { Anchor, Badge, Table, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import type { Cluster } from '../../api/types/cluster.ts';
+import { formatBytes, formatDuration, formatMs, formatValue } from '../../lib/format.ts';
+
+/** MemberTable lists the members with role, state, version, db size, raft indices, latency and fsync p99. */
+export function MemberTable({ cluster }: { cluster: Cluster }) {
+  const ms = [...cluster.members].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table striped highlightOnHover className="tabular" data-testid="member-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Member</Table.Th>
+            <Table.Th>Role</Table.Th>
+            <Table.Th>State</Table.Th>
+            <Table.Th>Version</Table.Th>
+            <Table.Th>DB size / in use</Table.Th>
+            <Table.Th>Raft term / index</Table.Th>
+            <Table.Th>Status latency</Table.Th>
+            <Table.Th>Read probe</Table.Th>
+            <Table.Th>WAL fsync p99</Table.Th>
+            <Table.Th>Time to quota</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {ms.map((m) => (
+            <Table.Tr key={m.name || m.endpoint} data-member={m.name}>
+              <Table.Td>
+                <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(m.name || m.endpoint)}`}>
+                  {m.name || m.endpoint}
+                </Anchor>
+                <Text size="xs" c="dimmed">{m.endpoint}</Text>
+              </Table.Td>
+              <Table.Td>{m.isLeader ? <Badge color="teal">leader</Badge> : m.isLearner ? <Badge color="violet">learner</Badge> : <Badge variant="outline" color="gray">follower</Badge>}</Table.Td>
+              <Table.Td>
+                {m.up ? <Badge color="teal" variant="light">up</Badge> : <Badge color="red" variant="light">down</Badge>}
+                {m.error && <Text size="xs" c="red" maw={220} truncate="end" title={m.error}>{m.error}</Text>}
+              </Table.Td>
+              <Table.Td>{m.version ?? '—'}</Table.Td>
+              <Table.Td>{formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}</Table.Td>
+              <Table.Td>{m.raftTerm ?? '—'} / {m.raftIndex ?? '—'}</Table.Td>
+              <Table.Td>{formatMs(m.latencyMs)}</Table.Td>
+              <Table.Td>{formatMs(m.probe?.linearizableMs)}</Table.Td>
+              <Table.Td>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Table.Td>
+              <Table.Td>{m.metrics?.time_to_quota_seconds !== undefined ? formatDuration(m.metrics.time_to_quota_seconds) : 'not growing'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
