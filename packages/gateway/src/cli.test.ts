@@ -82,3 +82,20 @@ locations = ["l"]
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
 });
+
+test('gateway -c exits 1 with one line when a worker cannot start', async () => {
+  const blocker = await startUpstream('blocker');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-busy-'));
+  const file = join(dir, 'gw.toml');
+  writeFileSync(file, `[basic]\nadmin_addr = ""\nwatch = false\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "${blocker.addr}"\nlocations = ["l"]\n`);
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'gateway', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.once('exit', (code) => resolve({ code, stderr }));
+  });
+  await blocker.close();
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /servers\.main\.addr: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+  assert.match(r.stderr, /a gateway worker failed to start/);
+});

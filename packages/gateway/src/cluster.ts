@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { AppError } from '@etcd-monitor/core';
 import type { GatewayConfig } from './config/schema.ts';
 import { readConfigFile } from './config/load.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
@@ -77,24 +78,40 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
   const primaryReloads = registry.add(new Counter('gateway_primary_config_reloads_total', 'Reloads validated by the primary, by result.', ['result']));
   primaryReloads.child('success');
   primaryReloads.child('failure');
+  let started = false;
   const fork = (): Promise<void> =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const w = cluster.fork();
+      let ready = false;
       workers.add(w);
       w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'ready') resolve();
+        if (m.type === 'ready') {
+          ready = true;
+          resolve();
+        }
         if (m.type === 'reloaded' || m.type === 'metrics-text' || m.type === 'upstreams-status') pending.get(m.id)?.(m);
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
+        if (!ready && !started) {
+          reject(new AppError('GW_WORKER_START', `a gateway worker failed to start (exit code ${code}); its error is printed above`));
+          return;
+        }
         resolve();
         if (!stopping) {
           log.error({ worker: w.id, code, signal }, 'worker exited; starting a new one');
-          setTimeout(() => void fork(), 500).unref();
+          setTimeout(() => void fork().catch(() => {}), 500).unref();
         }
       });
     });
-  await Promise.all(Array.from({ length: n }, fork));
+  try {
+    await Promise.all(Array.from({ length: n }, fork));
+  } catch (err) {
+    stopping = true;
+    for (const w of workers) w.kill();
+    throw err;
+  }
+  started = true;
   log.info({ workers: n }, 'gateway workers started');
 
   const ask = (w: Worker, msg: WorkerMessage & { id: number }, ms = 10_000) =>

@@ -1,4 +1,5 @@
 // Entry of a gateway worker process forked by the primary (see cluster.ts): it imports only the gateway, which keeps its memory small.
+import { errorMessage } from '@etcd-monitor/core';
 import { loadConfigFile } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
@@ -9,7 +10,14 @@ import { upstreamStatus } from './admin/admin.ts';
 const file = process.argv[2]!;
 const { config } = loadConfigFile(file);
 const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: process.env.NODE_UNIQUE_ID ?? '' });
-const gw = await Gateway.start(config, { configFile: file, log, admin: false });
+let gw: Gateway;
+try {
+  gw = await Gateway.start(config, { configFile: file, log, admin: false });
+} catch (err) {
+  // The primary reports this line and exits: a worker that cannot start (port taken, bad certificate) is not retried.
+  process.stderr.write(`etcd-monitor gateway: ${errorMessage(err)}\n`);
+  process.exit(1);
+}
 const send = (m: WorkerMessage) => process.send?.(m);
 
 process.on('message', (m: WorkerMessage) => {

@@ -263,6 +263,8 @@ export class ClusterMonitor {
       probeError: f.probe?.error ?? null,
       memberIds: f.memberIds,
       metrics: f.metrics?.series ?? null,
+      metricsAt: f.metrics?.at ?? null,
+      downSince: f.downSince,
     }));
     const health = evaluateHealth(observations, this.memberList, this.alarms);
     // The leader counts only while the monitor can reach it: a killed leader is lost now, not when its peers notice.

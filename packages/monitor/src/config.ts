@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { AppError, formatIssue, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import { parseEndpoints } from '@etcd-monitor/etcd';
+import { readAlertingConfig, type AlertingConfig } from './alerting/config.ts';
 
 /** ServerConfig is the `[server]` table: where the monitor listens and keeps its data. */
 export interface ServerConfig {
@@ -61,6 +62,8 @@ export interface MonitorConfig {
   server: ServerConfig;
   /** auth is the `[auth]` table. */
   auth: AuthConfig;
+  /** alerting holds `[[rules]]`, `[[routes]]`, `[[inhibit_rules]]` and `[[channels]]`. */
+  alerting: AlertingConfig;
   /** clusters are the clusters declared in the file. */
   clusters: ClusterConfig[];
 }
@@ -161,12 +164,13 @@ export function readClusterConfig(raw: unknown, path: string, issues: ConfigIssu
 /** parseConfig validates a parsed TOML document; every problem is reported at once, each with its key path and a hint. */
 export function parseConfig(doc: Record<string, unknown>, source = 'config'): MonitorConfig {
   const issues: ConfigIssue[] = [];
-  const known = ['server', 'auth', 'clusters'];
+  const known = ['server', 'auth', 'clusters', 'rules', 'routes', 'inhibit_rules', 'channels'];
   for (const k of Object.keys(doc)) {
-    if (!known.includes(k)) issues.push({ path: k, message: 'unknown key', hint: `top-level keys are [server], [auth] and [[clusters]]` });
+    if (!known.includes(k)) issues.push({ path: k, message: 'unknown key', hint: `top-level keys are [server], [auth], [[clusters]], [[rules]], [[routes]], [[inhibit_rules]] and [[channels]]` });
   }
   const s = readFields(doc.server ?? {}, serverFields, 'server', issues);
   const a = readFields(doc.auth ?? {}, authFields, 'auth', issues);
+  const alerting = readAlertingConfig(doc, issues);
   const clusters: ClusterConfig[] = [];
   const rawClusters = doc.clusters ?? [];
   if (!Array.isArray(rawClusters)) issues.push({ path: 'clusters', message: 'expected an array of tables', hint: 'write each cluster as a [[clusters]] table' });
@@ -185,6 +189,7 @@ export function parseConfig(doc: Record<string, unknown>, source = 'config'): Mo
   return {
     server: { listen: s.listen as string, dataDir: s.data_dir as string, secretKeyFile: s.secret_key_file as string | undefined },
     auth: { anonymousRole: a.anonymous_role as AuthConfig['anonymousRole'] },
+    alerting,
     clusters,
   };
 }

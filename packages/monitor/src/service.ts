@@ -13,6 +13,7 @@ import { buildApi } from './api/app.ts';
 import { clusterView } from './api/views.ts';
 import { createMonitorMetrics } from './metrics.ts';
 import { Auth } from './auth/auth.ts';
+import { AlertingService } from './alerting/service.ts';
 
 /** MonitorLogger is where the service reports what happens; structured fields, never secrets. */
 export interface MonitorLogger {
@@ -63,6 +64,17 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   const adminPassword = (o.env ?? process.env).ETCD_MONITOR_ADMIN_PASSWORD;
   if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
   const live = new LiveHub();
+  const externalUrl = `http://${config.server.listen}`;
+  const alerting = new AlertingService({
+    store,
+    dataDir,
+    config: config.alerting,
+    externalUrl,
+    onError: (err) => log.warn('alerting error', { error: errorMessage(err) }),
+    onDelivery: (r) => {
+      if (r.attempt.outcome !== 'delivered') log.warn('notification not delivered', { channel: r.notification.channel, outcome: r.attempt.outcome, error: r.attempt.error, state: r.state });
+    },
+  });
   const registry = new ClusterRegistry({
     store,
     secrets,
@@ -84,10 +96,12 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
       },
       onUpdate(s) {
         metrics.observeSnapshot(s);
+        alerting.observe(s);
         if (live.clientCount() > 0) live.update(s.name, clusterView({ ...s, source: registry.sourceOf(s.name) }));
       },
       onRemoved(name) {
         metrics.forgetCluster(name);
+        alerting.forgetCluster(name);
       },
       onError(err) {
         metrics.observeCollectorError('internal');
@@ -102,6 +116,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     metrics: metrics.registry,
     version: o.version ?? '0.1.0',
     auth,
+    alerting,
     anonymousRole: config.auth.anonymousRole,
     audit(action, target, req) {
       const time = Date.now();
@@ -149,6 +164,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     async stop() {
       clearInterval(maintain);
       await registry.stop();
+      await alerting.stop();
       live.close();
       if (listening) await app.close();
       store.flush();

@@ -1,12 +1,13 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { ActionIcon, AppShell, Anchor, Group, Text, Tooltip, useMantineColorScheme, Button, Menu } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { NavLink, Route, Routes, Link } from 'react-router';
+import { NavLink, Route, Routes, Link, useLocation } from 'react-router';
 import { NAV } from './nav.ts';
 import { onUnauthorized, apiFetch } from './api/client.ts';
 import { useLiveStream } from './api/live.ts';
 import { useWhoami } from './api/queries.ts';
 import { LiveIndicator } from './components/LiveIndicator.tsx';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { LoadingState, EmptyState } from './components/states.tsx';
 import { OverviewPage } from './pages/overview/OverviewPage.tsx';
 import { LoginPage } from './pages/login/LoginPage.tsx';
@@ -68,6 +69,7 @@ function UserMenu() {
 export function App() {
   const qc = useQueryClient();
   const [needLogin, setNeedLogin] = useState(false);
+  const location = useLocation();
   useEffect(() => onUnauthorized(() => setNeedLogin(true)), []);
   useLiveStream(qc, !needLogin);
 
@@ -105,6 +107,7 @@ export function App() {
         </Group>
       </AppShell.Header>
       <AppShell.Main>
+        <ErrorBoundary resetKey={location.pathname}>
         <Suspense fallback={<LoadingState what="page" />}>
           <Routes>
             <Route path="/" element={<OverviewPage />} />
@@ -123,6 +126,7 @@ export function App() {
             />
           </Routes>
         </Suspense>
+        </ErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

@@ -14,6 +14,7 @@ const queryClient = new QueryClient({
     queries: {
       // A 4xx will not fix itself by retrying; network blips and 5xx get two more tries.
       retry: (n, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && n < 2,
+      retryDelay: (n) => Math.min(500 * 2 ** n, 4000),
       refetchOnWindowFocus: false,
     },
   },

@@ -45,3 +45,19 @@ test('a file log rotates by size', () => {
   assert.equal(files.length, 5, files.join(','));
   assert.equal(readFileSync(file, 'utf8'), `${'x'.repeat(59)}\n`);
 });
+
+test('a file log rotates by time, naming the old file after its period', (t) => {
+  t.mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 25, 9, 59, 0) });
+  const dir = mkdtempSync(join(tmpdir(), 'gw-log-'));
+  const file = join(dir, 'access.log');
+  const log = new FileAccessLog(file, 'hourly');
+  log.write('nine');
+  log.flush();
+  t.mock.timers.tick(2 * 60_000);
+  log.write('ten');
+  log.flush();
+  log.close();
+  assert.deepEqual(readdirSync(dir).sort(), ['access.log', 'access.log.2026-11-25-09']);
+  assert.equal(readFileSync(join(dir, 'access.log.2026-11-25-09'), 'utf8'), 'nine\n');
+  assert.equal(readFileSync(file, 'utf8'), 'ten\n');
+});

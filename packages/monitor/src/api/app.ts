@@ -10,6 +10,8 @@ import { eventRoutes } from './routes/events.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { authRoutes, tokenOf } from './routes/auth.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import type { AlertingService } from '../alerting/service.ts';
 import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
 
 declare module 'fastify' {
@@ -39,6 +41,8 @@ export interface ApiDeps {
   audit(action: string, target: string, req: { ip: string; principal: Principal }): void;
   /** auth holds users and sessions. */
   auth: Auth;
+  /** alerting is the alert pipeline. */
+  alerting: AlertingService;
   /** anonymousRole is the role of loopback requests without a session. */
   anonymousRole: Role | 'none';
   /** version is the monitor's version, for the OpenAPI document. */
@@ -70,7 +74,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
     if (err instanceof AppError) {
-      const status = STATUS_BY_CODE[err.code] ?? (err.code.startsWith('ETCD_') ? 502 : 500);
+      // An error that names a request field is the caller's to fix: 400, whatever stage raised it.
+      const status = STATUS_BY_CODE[err.code] ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
       return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}) } });
     }
     const fe = err as FastifyError;
@@ -110,6 +115,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await eventRoutes(api, deps);
     await seriesRoutes(api, deps);
     await streamRoutes(api, deps);
+    await alertRoutes(api, deps);
   }, { prefix: '/api/v1' });
 
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());

@@ -55,6 +55,10 @@ export interface MemberObservation {
   memberIds: string[] | null;
   /** metrics are the last derived metric series, when scraped. */
   metrics: Record<string, number> | null;
+  /** metricsAt is when `metrics` was scraped (ms). */
+  metricsAt?: number | null;
+  /** downSince is when the member stopped answering (ms), null while up. */
+  downSince?: number | null;
 }
 
 /** HealthThresholds tune the findings; the defaults follow the etcd operations guide. */
@@ -116,17 +120,28 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
     const behind = maxIndex - m.status!.raftAppliedIndex;
     if (behind > t.lagEntries) findings.push({ code: 'member_lagging', severity: 'warning', member: label(m), message: `${label(m)} lags ${behind} entries behind`, evidence: `applied ${m.status!.raftAppliedIndex}, highest committed ${maxIndex}`, hint: 'a slow disk or an overloaded member; check WAL fsync and backend commit latency' });
   }
-  // Partition inferred from peer metrics: the monitor reaches the member, but it is connected to fewer peers than exist.
+  // Partition inferred from peer metrics: the monitor reaches the member, but it is connected to fewer peers than the
+  // monitor sees up. Members that are down are expected to be missing from everyone's peer list.
+  const downSince = members.map((m) => m.downSince).filter((t): t is number => t !== null && t !== undefined);
+  const freshAfter = downSince.length ? Math.max(...downSince) : 0;
   for (const m of up) {
     const active = m.metrics?.active_peers;
-    if (active !== undefined && voters > 1 && active < voters - 1) {
-      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is connected to ${active} of ${voters - 1} peers`, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
+    if (active === undefined || (m.metricsAt ?? 0) < freshAfter) continue;
+    if (voters > 1 && active < up.length - 1) {
+      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is connected to ${active} of the ${up.length - 1} peers the monitor sees up`, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
     }
   }
   // The reverse: members the monitor cannot reach that their peers still talk to are a monitor-side network problem.
+  // Only scrapes taken after the member went down count: older ones still show the link that just broke.
   const down = members.filter((m) => m.error);
-  if (down.length > 0 && up.length > 0 && up.every((m) => m.metrics?.active_peers === voters - 1) && !quorumLost) {
+  if (down.length > 0 && up.length > 0 && !quorumLost && up.every((m) => m.metrics?.active_peers === voters - 1 && (m.metricsAt ?? 0) > freshAfter)) {
     for (const m of down) findings.push({ code: 'monitor_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is unreachable from the monitor, but its peers are still connected to it`, hint: 'check the network between the monitor and this member' });
+  }
+  // A leader that does not answer the monitor: its followers still name it until the election timeout, then elect
+  // another. Reported at once, so a lost leader is known within one poll rather than after the election.
+  const leaderDown = judged.leader ? members.find((m) => m.id === judged.leader && m.error) : undefined;
+  if (leaderDown && !quorumLost) {
+    findings.push({ code: 'leader_unreachable', severity: 'critical', member: label(leaderDown), message: `leader ${label(leaderDown)} does not answer; the other members still follow it`, evidence: leaderDown.error!.message, hint: 'an election starts after the election timeout; if no new leader appears within seconds, check peer connectivity' });
   }
   for (const a of alarms ?? []) {
     const who = members.find((m) => m.id === a.memberId);

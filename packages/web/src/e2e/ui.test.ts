@@ -7,11 +7,11 @@ import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from '
 const WAIT = 20_000;
 
 /** shoot saves a page in both colour schemes; the app follows the system scheme by default. */
-async function shoot(page: Page, name: string): Promise<void> {
+async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForFunction((s) => document.documentElement.getAttribute('data-mantine-color-scheme') === s, scheme);
-    await page.screenshot({ path: screenshotPath(`${name}-${scheme}`), fullPage: false });
+    await page.screenshot({ path: screenshotPath(`${name}-${scheme}`), fullPage });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
@@ -110,7 +110,7 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await page.getByRole('heading', { name: /Alert/ }).first().waitFor({ timeout: WAIT });
     await shoot(page, 'alerts');
     await page.goto('/dashboards');
-    await page.getByRole('heading', { name: 'Dashboards' }).waitFor();
+    await page.getByRole('heading', { name: 'Dashboards', exact: true }).waitFor();
     await shoot(page, 'dashboards');
   });
 
@@ -119,7 +119,7 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     const leaderEl = page.getByTestId('cluster-leader');
     await page.waitForFunction(() => !!document.querySelector('[data-testid=topology-node][data-leader=true]'), null, { timeout: WAIT });
     await page.locator('[data-testid=series-chart][data-series=probe_read_linearizable_ms] canvas').waitFor({ timeout: WAIT });
-    await shoot(page, 'cluster');
+    await shoot(page, 'cluster', true);
     const before = (await leaderEl.textContent())?.trim();
     const old = await cluster.get().waitForLeader();
     assert.equal(before, old.name, 'the page names the leader etcd names');
@@ -140,6 +140,37 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await shoot(page, 'cluster-leader-killed');
     await page.goto(`/clusters/main/members/${encodeURIComponent((await leaderEl.textContent())!.trim())}`);
     await page.getByText('Read probe (linearizable / serializable)').waitFor({ timeout: WAIT });
-    await shoot(page, 'member');
+    await shoot(page, 'member', true);
+  });
+
+  test('a chart pinned from a cluster page shows on the dashboards page', async () => {
+    await page.goto('/clusters/main');
+    const chart = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');
+    await chart.getByRole('button', { name: /Pin DB size/ }).click();
+    await page.getByRole('menuitem', { name: 'New dashboard' }).click();
+    await page.getByRole('link', { name: 'Dashboards' }).click();
+    await page.locator('[data-testid=series-chart][data-series=db_size_bytes] canvas').waitFor({ timeout: WAIT });
+    await shoot(page, 'dashboards-pinned');
+  });
+
+  test('a monitor that needs a session shows the login page, and logging in opens the overview', async () => {
+    const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints.slice(1) }], { auth: { anonymous_role: 'none' }, env: { ETCD_MONITOR_ADMIN_PASSWORD: 'e2e-secret-pw' } });
+    const c2 = await browser.newContext({ viewport: { width: 1280, height: 720 }, baseURL: secured.url });
+    try {
+      const p = await c2.newPage();
+      await p.goto('/');
+      await p.getByRole('heading', { name: 'Log in to etcd-monitor' }).waitFor({ timeout: WAIT });
+      await shoot(p, 'login');
+      await p.getByLabel('User').fill('admin');
+      await p.getByRole('textbox', { name: 'Password' }).fill('wrong');
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.getByRole('alert').waitFor();
+      await p.getByRole('textbox', { name: 'Password' }).fill('e2e-secret-pw');
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.locator('[data-testid=cluster-card][data-cluster=main]').waitFor({ timeout: WAIT });
+    } finally {
+      await c2.close();
+      await secured.stop();
+    }
   });
 });

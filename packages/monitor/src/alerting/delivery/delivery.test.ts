@@ -206,7 +206,8 @@ test('a notifier that throws is retried, and one that ignores its signal is cut 
       return Promise.resolve({ ok: true, retry: false });
     },
   };
-  startDelivery({ outbox: r.outbox, channels: new Map([['hook', flaky]]), ...FAST, timeoutMs: 100 });
+  const d = startDelivery({ outbox: r.outbox, channels: new Map([['hook', flaky]]), ...FAST, timeoutMs: 100 });
+  t.after(() => d.stop());
   r.outbox.enqueue(n('a'));
   await until(() => r.outbox.get('a')?.state === 'delivered', 'delivery');
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((x) => x.error ?? x.outcome).reverse(), ['notifier failed: bug', 'timed out waiting for the receiver', 'delivered']);

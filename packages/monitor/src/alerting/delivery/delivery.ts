@@ -108,10 +108,14 @@ export function startDelivery(o: DeliveryOptions): Delivery {
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]);
     const aborted = new Promise<SendResult>((resolve) => signal.addEventListener('abort', () => resolve(abortResult(signal)), { once: true }));
     // The race guards against a notifier that ignores its signal: the worker moves on, the lease still covers the send.
-    return Promise.race([
-      sender.send(n, signal).catch((err: unknown): SendResult => ({ ok: false, retry: true, error: `notifier failed: ${errorMessage(err)}` })),
-      aborted,
-    ]);
+    const failed = (err: unknown): SendResult => ({ ok: false, retry: true, error: `notifier failed: ${errorMessage(err)}` });
+    let sending: Promise<SendResult>;
+    try {
+      sending = sender.send(n, signal).catch(failed);
+    } catch (err) {
+      sending = Promise.resolve(failed(err));
+    }
+    return Promise.race([sending, aborted]);
   };
 
   const run = async (e: DueEntry, sender: Sender | undefined, ac: AbortController): Promise<void> => {
@@ -207,7 +211,8 @@ export function startDelivery(o: DeliveryOptions): Delivery {
     } catch (err) {
       onError(err);
     }
-    timer = setTimeout(pass, Math.max(1, wake - Date.now()));
+    // Unref'd: the worker serves the process, it is no reason to keep one alive.
+    timer = setTimeout(pass, Math.max(1, wake - Date.now())).unref();
   };
 
   function kick(): void {

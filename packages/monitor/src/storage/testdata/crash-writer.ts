@@ -9,7 +9,8 @@ const [path, ...nums] = process.argv.slice(2);
 const [first, size, T0, STEP] = nums.map(Number);
 let now = T0 + first * STEP;
 // A small head and frequent maintain put compaction, rollups and retention inside the window where the kill lands.
-const store = openSqliteStore({ path, flushIntervalMs: 0, batchSize: 1e9, maxHeadRows: size * 3, now: () => now });
+// sliceMs 1: compactions and rollups take several calls, so kills also land between their steps.
+const store = openSqliteStore({ path, flushIntervalMs: 0, batchSize: 1e9, maxHeadRows: size * 3, sliceMs: 1, now: () => now });
 for (let k = first; k < first + 100_000; k++) {
   now = T0 + k * STEP;
   const batch: Sample[] = [];

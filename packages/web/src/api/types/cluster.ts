@@ -24,6 +24,13 @@ export interface Probe {
   error: string | null;
 }
 
+/** MemberError is a member's last status failure, with the monitor's code and hint. */
+export interface MemberError {
+  message: string;
+  code: string;
+  hint?: string;
+}
+
 /** Member is one member as `GET /api/v1/clusters` returns it. */
 export interface Member {
   endpoint: string;
@@ -43,7 +50,7 @@ export interface Member {
   latencyMs: number | null;
   lastSeen: number | null;
   downSince: number | null;
-  error: string | null;
+  error: MemberError | null;
   probe: Probe | null;
   metrics: Record<string, number> | null;
   metricsError: string | null;

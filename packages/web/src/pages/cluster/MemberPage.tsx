@@ -56,7 +56,8 @@ export function MemberPage() {
           <Fact label="Last seen">{m.lastSeen ? <LocalTime time={m.lastSeen} /> : '—'}</Fact>
           <Fact label="Down since">{m.downSince ? <LocalTime time={m.downSince} /> : '—'}</Fact>
         </SimpleGrid>
-        {(m.error || m.metricsError) && <Text size="sm" c="red" mt="xs">{m.error ?? m.metricsError}</Text>}
+        {m.error && <Text size="sm" c="red" mt="xs">{m.error.message}{m.error.hint ? ` — ${m.error.hint}` : ''}</Text>}
+        {m.metricsError && <Text size="sm" c="red" mt="xs">Metrics: {m.metricsError}</Text>}
       </Paper>
       <Paper withBorder p="sm">
         <Title order={5} mb="xs">Findings</Title>

@@ -35,7 +35,7 @@ export function MemberTable({ cluster }: { cluster: Cluster }) {
               <Table.Td>{m.isLeader ? <Badge color="teal">leader</Badge> : m.isLearner ? <Badge color="violet">learner</Badge> : <Badge variant="outline" color="gray">follower</Badge>}</Table.Td>
               <Table.Td>
                 {m.up ? <Badge color="teal" variant="light">up</Badge> : <Badge color="red" variant="light">down</Badge>}
-                {m.error && <Text size="xs" c="red" maw={220} truncate="end" title={m.error}>{m.error}</Text>}
+                {m.error && <Text size="xs" c="red" maw={220} truncate="end" title={`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`}>{m.error.message}</Text>}
               </Table.Td>
               <Table.Td>{m.version ?? '—'}</Table.Td>
               <Table.Td>{formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}</Table.Td>

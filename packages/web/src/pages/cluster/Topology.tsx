@@ -66,7 +66,7 @@ export function Topology({ cluster }: { cluster: Cluster }) {
           const p = pos[i]!;
           return (
             <g key={m.name || m.endpoint} data-testid="topology-node" data-member={m.name} data-leader={m.isLeader ? 'true' : 'false'} data-state={st}>
-              <title>{`${m.name} (${m.endpoint}) — ${st}${m.isLeader ? ', leader' : ''}${m.isLearner ? ', learner' : ''}${m.error ? `: ${m.error}` : ''}`}</title>
+              <title>{`${m.name} (${m.endpoint}) — ${st}${m.isLeader ? ', leader' : ''}${m.isLearner ? ', learner' : ''}${m.error ? `: ${m.error.message}` : ''}`}</title>
               <circle cx={p.x} cy={p.y} r={R} fill={bg} stroke={stroke} strokeWidth={m.isLeader ? 5 : 2.5} strokeDasharray={m.isLearner ? '5 4' : undefined} />
               {st === 'down' && <path d={`M${p.x - 12} ${p.y - 12} L${p.x + 12} ${p.y + 12} M${p.x + 12} ${p.y - 12} L${p.x - 12} ${p.y + 12}`} stroke="#fa5252" strokeWidth={3} />}
               {m.isLeader && (

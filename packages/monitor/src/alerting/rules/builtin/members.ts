@@ -38,6 +38,19 @@ export const MEMBER_RULES: readonly Rule[] = [
     enabled: true,
   },
   {
+    // The mixin's etcdNoLeader waits a minute per member, which an election never lasts; this one pages while the
+    // whole cluster has no leader at all, at once, so a lost leader is heard of within seconds.
+    name: 'etcdLeaderLost',
+    expr: 'finding("no_leader") or finding("leader_unreachable")',
+    for: 0,
+    severity: 'critical',
+    labels: {},
+    summary: 'etcd cluster {{ $cluster }} has no leader',
+    description: 'The leader of {{ $cluster }} does not answer, or no member knows a leader: writes fail until a new leader is elected.',
+    runbook: 'If it does not resolve within seconds, check peer connectivity (port 2380), disk latency and the member logs for election messages. ' + RUNBOOK,
+    enabled: true,
+  },
+  {
     name: 'etcdHighNumberOfLeaderChanges',
     expr: 'increase(leader_changes_total[15m]) >= 4',
     for: 5 * 60_000,

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError, parseDuration } from '@etcd-monitor/core';
+import type { ApiDeps } from '../app.ts';
+import { parseTime } from '../time.ts';
+import { findRule, formatMatcher, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
+import type { Alert } from '../../alerting/types.ts';
+
+const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+
+/** alertView is the API's shape of an alert: pending alerts report `startsAt` as when their condition began. */
+function alertView(a: Alert, deps: ApiDeps) {
+  const muted = deps.alerting.dispatcher.muted(a);
+  return {
+    fingerprint: a.fingerprint,
+    labels: a.labels,
+    annotations: a.annotations,
+    state: a.state,
+    value: a.value,
+    activeAt: iso(a.activeAt),
+    startsAt: iso(a.startsAt ?? a.activeAt),
+    ...(a.endsAt !== undefined ? { endsAt: iso(a.endsAt) } : {}),
+    silencedBy: muted.silencedBy,
+    inhibited: muted.inhibited,
+  };
+}
+
+function silenceView(s: Silence & { state?: string }) {
+  return { id: s.id, matchers: s.matchers.map(formatMatcher), startsAt: iso(s.startsAt), endsAt: iso(s.endsAt), createdBy: s.createdBy, comment: s.comment, state: s.state, updatedAt: iso(s.updatedAt) };
+}
+
+/** alertRoutes serves alerts, alert history, rules (list and test), silences, channels and the delivery log. */
+export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const a = deps.alerting;
+  app.get('/alerts', {
+    schema: { summary: 'Pending and firing alerts: [{labels, state, startsAt, annotations, …}]', tags: ['alerts'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, state: { type: 'string', enum: ['pending', 'firing'] } }, additionalProperties: false } },
+  }, async (req) => {
+    const q = req.query as { cluster?: string; state?: 'pending' | 'firing' };
+    return a.engine.alerts({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.state ? { state: q.state } : {}) }).filter((x) => x.state !== 'resolved').map((x) => alertView(x, deps));
+  });
+  app.get('/alerts/history', {
+    schema: { summary: 'Every alert that fired, newest first', tags: ['alerts'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, alertname: { type: 'string' }, since: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } }, additionalProperties: false } },
+  }, async (req) => {
+    const q = req.query as { cluster?: string; alertname?: string; since?: string; limit: number };
+    return a.history.list({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.alertname ? { alertname: q.alertname } : {}), ...(q.since ? { since: parseTime(q.since, 'since') } : {}), limit: q.limit }).map((x) => ({ ...x, activeAt: iso(x.activeAt), startsAt: iso(x.startsAt), endsAt: iso(x.endsAt) }));
+  });
+
+  app.get('/rules', { schema: { summary: 'Rules: name, severity, for, expr, docs, state', tags: ['rules'] } }, async () => {
+    const status = a.engine.ruleStatus();
+    return a.config.rules.map((r) => ({ ...ruleView(r), status: status.get(r.name) ?? { active: 0 } }));
+  });
+  app.post('/rules/test', {
+    config: { role: 'operator' },
+    schema: {
+      summary: 'Replay a rule (by name, or a rule body) over stored history and say when it would have fired',
+      tags: ['rules'],
+      body: { type: 'object', required: ['cluster'], properties: { name: { type: 'string' }, rule: { type: 'object' }, cluster: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, step: { type: 'string' } } },
+    },
+  }, async (req) => {
+    const b = req.body as { name?: string; rule?: object; cluster: string; from?: string; to?: string; step?: string };
+    const base = b.name ? findRule(a.config.rules, b.name) : undefined;
+    if (b.name && !base) throw new AppError('MON_NOT_FOUND', `no rule named "${b.name}"`, { field: 'name', hint: 'GET /api/v1/rules lists them' });
+    if (!b.name && !b.rule) throw new AppError('MON_BAD_REQUEST', 'name: give a rule name or a rule body', { field: 'name' });
+    const rule = b.rule ? parseRule(b.rule, base, 'rule') : base!;
+    const snap = deps.registry.get(b.cluster);
+    const now = Date.now();
+    const from = parseTime(b.from ?? '1h', 'from', now);
+    const to = b.to ? parseTime(b.to, 'to', now) : now;
+    const step = b.step ? parseDuration(b.step, 'step') : Math.max(1000, Math.ceil((to - from) / 2000 / 1000) * 1000);
+    const members = snap.members.map((m) => m.name || m.id || m.endpoint);
+    const r = testRule(rule, { cluster: b.cluster, members, read: (s, c, m, f, t) => deps.store.query({ series: s, cluster: c, ...(m !== undefined ? { member: m } : {}), from: f, to: t }).points.find((p) => m === undefined || p.member === m)?.points ?? [] }, from, to, step);
+    return { ...r, firstFiringAt: iso(r.firstFiringAt), transitions: r.transitions.map((t) => ({ ...t, time: iso(t.t) })) };
+  });
+
+  app.get('/silences', { schema: { summary: 'Silences (active, pending and recently expired)', tags: ['silences'] } }, async () => a.silences.list().map(silenceView));
+  app.post('/silences', {
+    config: { role: 'operator' },
+    schema: {
+      summary: 'Create a silence from {matchers, startsAt?, endsAt, createdBy, comment}',
+      tags: ['silences'],
+      body: { type: 'object', required: ['matchers', 'endsAt', 'createdBy', 'comment'], properties: { matchers: {}, startsAt: { type: 'string' }, endsAt: { type: 'string' }, createdBy: { type: 'string' }, comment: { type: 'string' } } },
+    },
+  }, async (req, reply) => {
+    const b = req.body as { matchers: unknown; startsAt?: string; endsAt: string; createdBy: string; comment: string };
+    const s = a.silences.create({ ...b, createdBy: b.createdBy || req.principal.name });
+    deps.audit('silence.create', s.id, req);
+    return reply.status(201).send(silenceView({ ...s, state: a.silences.get(s.id)?.state }));
+  });
+  app.delete('/silences/:id', { config: { role: 'operator' }, schema: { summary: 'Expire a silence', tags: ['silences'], params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } } }, async (req) => {
+    const { id } = req.params as { id: string };
+    const s = a.silences.expire(id);
+    deps.audit('silence.expire', id, req);
+    return silenceView({ ...s, state: 'expired' });
+  });
+
+  app.get('/channels', { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'] } }, async () =>
+    a.config.channels.map((c) => ({ ...JSON.parse(JSON.stringify(c)), pending: a.outbox.pending({ channel: c.name }).length })),
+  );
+  app.post('/channels/:name/test', { config: { role: 'operator' }, schema: { summary: 'Send a test notification now', tags: ['channels'], params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } }, async (req) => {
+    const { name } = req.params as { name: string };
+    const attempt = await a.sendTest(name);
+    deps.audit('channel.test', name, req);
+    return attempt;
+  });
+  app.get('/notifications', {
+    schema: { summary: 'The delivery log: notifications and their attempts', tags: ['channels'], querystring: { type: 'object', properties: { channel: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } }, additionalProperties: false } },
+  }, async (req) => {
+    const q = req.query as { channel?: string; limit: number };
+    return { counts: a.outbox.counts(), entries: a.outbox.entries({ ...(q.channel ? { channel: q.channel } : {}), limit: q.limit }), attempts: a.outbox.log({ ...(q.channel ? { channel: q.channel } : {}), limit: q.limit }) };
+  });
+}
