@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMonitor, parseConfig, type MonitorService } from '@etcd-monitor/monitor';
+import { freePorts } from '@etcd-monitor/etcd/testing';
 import { runCli } from '../testing.ts';
 
 // A real monitor over HTTP (its one cluster is unreachable, which is all these commands need); no etcd required.
@@ -48,7 +49,8 @@ test('rules list, alerts and channels list talk to the API; mistakes are one cle
   const badMatcher = await runCli(['silence', 'add', 'cluster~prod', '--comment', 'x', '--url', url]);
   assert.equal(badMatcher.code, 2, badMatcher.stderr);
   assert.match(badMatcher.stderr, /matchers\[0\]: "cluster~prod" is not a matcher/);
-  const down = await runCli(['alerts', '--url', 'http://127.0.0.1:1']);
+  const [free] = await freePorts(1);
+  const down = await runCli(['alerts', '--url', `http://127.0.0.1:${free}`]);
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /cannot reach the monitor at http:\/\/127\.0\.0\.1:1: ECONNREFUSED \(is `etcd-monitor serve` running\? pass --url\)/);
+  assert.match(down.stderr, /cannot reach the monitor at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(is `etcd-monitor serve` running\? pass --url\)/);
 });

@@ -31,8 +31,8 @@ async function api(io: CliIo, o: ApiOpts, method: string, path: string, body?: u
       signal: AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    const c = (err as { cause?: { code?: string; errors?: Array<{ code?: string }> } }).cause;
-    const cause = c?.code ?? c?.errors?.[0]?.code;
+    const c = (err as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+    const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message;
     throw new AppError('CLI_MONITOR_UNREACHABLE', `cannot reach the monitor at ${base}: ${cause ?? (err as Error).message}`, { hint: 'is `etcd-monitor serve` running? pass --url' });
   }
   const text = await res.text();
