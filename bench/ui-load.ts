@@ -27,8 +27,10 @@ const groups = ['prod', 'staging', 'dev'];
 const clusters: Array<Record<string, unknown>> = [];
 for (let i = 0; i < 45; i++) clusters.push({ name: `${groups[i % 3]}-${String(i + 1).padStart(2, '0')}`, group: groups[i % 3], endpoints: cluster.endpoints, labels: { region: i % 2 ? 'eu-west' : 'us-east' }, status_interval: '1s', probe_interval: '2s', metrics_interval: '5s', timeout: '2s' });
 for (let i = 0; i < 5; i++) clusters.push({ name: `legacy-${i + 1}`, group: 'dev', endpoints: [`127.0.0.1:${1 + i}`], status_interval: '1s', probe_interval: '2s', metrics_interval: '5s', timeout: '2s' });
+const progress = (m: string) => process.stderr.write(`[ui-load] ${m}\n`);
+progress('starting the monitor with 50 clusters');
 const mon = await startMonitor(clusters);
-const browser = await launchChromium();
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 try {
   // Let every cluster get its first status and metrics before measuring.
   for (let i = 0; i < 60; i++) {
@@ -36,11 +38,15 @@ try {
     if (list.filter((c) => c.health.status === 'healthy').length >= 45) break;
     await sleep(500);
   }
+  progress('clusters up; settling 6 s');
   await sleep(6000);
+  browser = await launchChromium();
+  browser.on('disconnected', () => progress('Chromium exited'));
 
   const nav: Array<{ responseStart: number; dcl: number; load: number; cards: number }> = [];
   let jsTransferred = 0;
   for (let r = 0; r < runs; r++) {
+    progress(`cold load ${r + 1}/${runs}`);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
     const page = await ctx.newPage();
     await page.goto(mon.url + '/');
@@ -82,8 +88,10 @@ try {
       }
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-updated-at'] });
   })()`);
+  progress('measuring live updates on the overview for 15 s');
   await sleep(15_000);
   const live = await page.evaluate<{ delays: number[]; long: number[] }>('({ delays: window.__delays, long: window.__long })');
+  progress('measuring the cluster page for 15 s');
   await page.goto(mon.url + '/clusters/prod-01');
   await page.waitForFunction(`document.querySelectorAll('[data-testid=series-chart] canvas').length >= 10`, null, { timeout: 30_000 });
   await sleep(2000);
@@ -111,7 +119,7 @@ try {
   console.log(`  overview (50 cards)              ${live.long.length} (max ${live.long.length ? ms(Math.max(...live.long)) : '—'})`);
   console.log(`  cluster page (18 live charts)    ${chartLong.length} (max ${chartLong.length ? ms(Math.max(...chartLong)) : '—'})`);
 } finally {
-  await browser.close();
+  await browser?.close();
   await mon.stop();
   await cluster.stop();
 }

@@ -74,6 +74,7 @@ export class AlertingService {
   private readonly lastEval = new Map<string, number>();
   private readonly pendingEval = new Map<string, NodeJS.Timeout>();
   private readonly latest = new Map<string, ClusterSnapshot>();
+  private readonly lastCodes = new Map<string, string>();
 
   constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
     this.config = o.config;
@@ -103,9 +104,23 @@ export class AlertingService {
     this.dispatcher.start(1000);
   }
 
-  /** observe takes a cluster's new snapshot and evaluates its rules at most once a second (the latest snapshot wins). */
+  /**
+   * observe takes a cluster's new snapshot and evaluates its rules at most once a second (the latest snapshot wins),
+   * except that a change in the set of findings is evaluated at once: a leader loss can come and go within a second,
+   * and a throttled evaluation would miss it.
+   */
   observe(s: ClusterSnapshot): void {
+    const codes = s.health.findings.map((f) => `${f.code}/${f.member ?? ''}`).sort().join(',');
+    const changed = codes !== this.lastCodes.get(s.name);
+    this.lastCodes.set(s.name, codes);
     this.latest.set(s.name, s);
+    if (changed) {
+      clearTimeout(this.pendingEval.get(s.name));
+      this.pendingEval.delete(s.name);
+      this.lastEval.set(s.name, Date.now());
+      this.dispatcher.ingest(this.engine.evaluate(s));
+      return;
+    }
     if (this.pendingEval.has(s.name)) return;
     const wait = Math.max(0, (this.lastEval.get(s.name) ?? 0) + EVAL_EVERY_MS - Date.now());
     const t = setTimeout(() => {

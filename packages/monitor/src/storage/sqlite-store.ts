@@ -1,7 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
 import { AppError, errorMessage, isAppError } from '@etcd-monitor/core';
 import { configure, migrate } from './schema.ts';
 import { DAY, HOUR, MINUTE, bucketFor, downsample, pickResolution, type AggRow } from './resolution.ts';
@@ -247,7 +246,6 @@ class SqliteStore implements Store {
   private job: SidJob | undefined;
   private pass: Pass | undefined;
   private later: NodeJS.Timeout | undefined;
-  private readonly checkpointer: Worker | undefined;
   private readonly pace = {
     stage: new Pace(0.002),
     move: new Pace(0.004),
@@ -265,8 +263,6 @@ class SqliteStore implements Store {
     this.o = o;
     // The sorted copy of the head rows being compacted: a connection-private, in-memory table (temp_store = MEMORY).
     // Losing it in a crash loses nothing, since every row stays in samples_head until the transaction that moves it.
-    if (process.env.ACK) db.exec('PRAGMA wal_autocheckpoint = ' + process.env.ACK);
-    if (!process.env.NOCK && o.path !== ':memory:' && !o.path.startsWith('file:')) this.checkpointer = startCheckpointer(db, o);
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage (
       sid INTEGER NOT NULL, t INTEGER NOT NULL, hr INTEGER NOT NULL, v REAL NOT NULL, PRIMARY KEY (sid, t, hr)) WITHOUT ROWID`);
     const p = (sql: string) => db.prepare(sql);
@@ -387,9 +383,9 @@ class SqliteStore implements Store {
     const start = this.o.clock();
     const n = this.pendT.length;
     if (n > 0) this.writeBatch(n);
-    if (process.env.DBG && this.o.clock() - start > 15) console.log('DBG batch', (this.o.clock() - start).toFixed(1));
     this.compactIfDue(this.o.now());
-    this.pump(start);
+    // A flush whose batch used up the slice leaves the background work to the continuation.
+    this.pump(start, false);
   }
 
   // Each compaction rewrites about one page per series, so the bytes written per sample fall with the number of
@@ -521,7 +517,6 @@ class SqliteStore implements Store {
       if (wm1h === undefined || h < wm1h) this.setMeta('wm_1h', h);
     });
     this.pace.move.note(moved.n, this.o.clock() - t0);
-    if (process.env.DBG && this.o.clock() - t0 > 15) console.log('DBGMOVE rows', rows, 'n', moved.n, 'ms', (this.o.clock() - t0).toFixed(1), 'sid', sid);
     this.late += moved.late ?? 0;
     this.headRows = Math.max(0, this.headRows - moved.n);
     // A late sample inside the range of a rollup in flight makes the series already done stale: start the rollups over.
@@ -574,9 +569,12 @@ class SqliteStore implements Store {
     this.pump(start);
   }
 
-  /** pump does background work until the slice that began at start is used up (at least one step), then schedules the rest. */
-  private pump(start: number): void {
-    for (let first = true; ; first = false) {
+  /**
+   * pump does background work until the slice that began at start is used up, then schedules the rest. With force it
+   * does at least one step, so callers that never yield to the event loop (maintain() in a loop) still make progress.
+   */
+  private pump(start: number, force = true): void {
+    for (let first = force; ; first = false) {
       const left = this.o.sliceMs - (this.o.clock() - start);
       if (!first && left <= 0) break;
       if (!this.step(left)) return;
@@ -597,11 +595,6 @@ class SqliteStore implements Store {
 
   /** step does one bounded piece of background work and tells whether there was any. */
   private step(leftMs: number): boolean {
-    const dbgT = performance.now(); const dbgC = process.threadCpuUsage();
-    const dbgK = this.comp ? (this.comp.dirty.length ? 'dirty' : this.comp.staged < this.comp.upTo ? 'stage' : 'move') : this.job ? this.job.kind : this.pass ? 'pass' + this.pass.phase : 'none';
-    try { return this.step2(leftMs); } finally { const d = performance.now() - dbgT; if (process.env.DBG && d > 15) { const c = process.threadCpuUsage(dbgC); console.log('DBG', dbgK, d.toFixed(1), leftMs.toFixed(1), 'cpu', ((c.user + c.system) / 1000).toFixed(1)); } }
-  }
-  private step2(leftMs: number): boolean {
     if (this.comp !== undefined) this.compactStep(this.comp, leftMs);
     else if (this.job !== undefined) this.jobStep(this.job, leftMs);
     else if (this.pass !== undefined) this.passStep(this.pass);
@@ -932,7 +925,6 @@ class SqliteStore implements Store {
     if (this.closed) return;
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.later !== undefined) clearTimeout(this.later);
-    this.checkpointer?.postMessage('close');
     try {
       if (this.pendT.length > 0) this.writeBatch(this.pendT.length);
     } finally {
@@ -968,49 +960,6 @@ class SqliteStore implements Store {
       });
     }
   }
-}
-
-// The checkpointer copies WAL frames into the database file and fsyncs it, on its own connection in a worker thread,
-// so the main thread never pays for it (measured up to ~150 ms per automatic checkpoint at 5000 samples/s, inside
-// whichever commit crossed the 1000-page threshold). Checkpointing is SQLite's own, crash-safe mechanism; running it
-// from another connection changes nothing about what a commit guarantees.
-const CHECKPOINTER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { DatabaseSync } = require('node:sqlite');
-const db = new DatabaseSync(workerData.path, { timeout: 1000 });
-const ckpt = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-const timer = setInterval(() => {
-  try {
-    ckpt.get();
-  } catch (err) {
-    parentPort.postMessage(String((err && err.message) || err));
-  }
-}, workerData.everyMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
-});
-`;
-const CHECKPOINT_EVERY_MS = 1000;
-// If the checkpointer stalls, the main connection still checkpoints once the WAL holds this many pages (64 MiB).
-const FALLBACK_AUTOCHECKPOINT_PAGES = 16_384;
-
-/** startCheckpointer moves automatic checkpoints of a file store to a worker thread (see CHECKPOINTER). */
-function startCheckpointer(db: DatabaseSync, o: Options): Worker | undefined {
-  let w: Worker;
-  try {
-    w = new Worker(CHECKPOINTER, { eval: true, workerData: { path: o.path, everyMs: CHECKPOINT_EVERY_MS } });
-  } catch (err) {
-    o.onError(err);
-    return undefined;
-  }
-  db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  w.on('message', (m: string) => o.onError(new AppError('MON_STORE_WRITE_FAILED', `store checkpoint failed: ${m}`)));
-  w.on('error', (err) => o.onError(err));
-  // Like the flush timer, it must not keep a finished process alive.
-  w.unref();
-  return w;
 }
 
 function seriesKey(cluster: string, name: string, member: string): string {

@@ -189,8 +189,9 @@ export function startDelivery(o: DeliveryOptions): Delivery {
         const drained = [...buckets].filter(([, b]) => b.readyAt(now) > now);
         for (const [, b] of drained) wake = Math.min(wake, b.readyAt(now));
         const due = outbox.due(now, (concurrency - inflight.size) * 4, drained.map(([c]) => c));
+        const picked: { e: DueEntry; sender: Sender | undefined; b: TokenBucket | undefined }[] = [];
         for (const e of due) {
-          if (inflight.size >= concurrency) break;
+          if (inflight.size + picked.length >= concurrency) break;
           if (inflight.has(e.id)) continue;
           const sender = channels.get(e.channel);
           const b = sender ? bucket(e.channel, now) : undefined;
@@ -198,11 +199,13 @@ export function startDelivery(o: DeliveryOptions): Delivery {
             wake = Math.min(wake, b.readyAt(now));
             continue;
           }
-          if (!outbox.lease(e.id, now, now + timeoutMs + LEASE_GRACE_MS)) {
-            b?.refund();
-            continue;
-          }
-          start(e, sender);
+          picked.push({ e, sender, b });
+        }
+        // One transaction leases the whole pass; an entry another worker leased first is skipped and its token returned.
+        const leased = new Set(outbox.leaseMany(picked.map((p) => p.e.id), now, now + timeoutMs + LEASE_GRACE_MS));
+        for (const p of picked) {
+          if (leased.has(p.e.id)) start(p.e, p.sender);
+          else p.b?.refund();
         }
       }
       const next = outbox.nextDueAt();
@@ -253,7 +256,11 @@ export function startDelivery(o: DeliveryOptions): Delivery {
         ...(res.error !== undefined ? { error: res.error } : {}),
       };
       outbox.recordDone(n, a);
-      o.onResult?.({ notification: n, attempt: a, state: res.ok ? 'delivered' : 'failed' });
+      try {
+        o.onResult?.({ notification: n, attempt: a, state: res.ok ? 'delivered' : 'failed' });
+      } catch (err) {
+        onError(err);
+      }
       return a;
     },
     async stop() {

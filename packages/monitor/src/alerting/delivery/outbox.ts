@@ -96,6 +96,8 @@ export interface Outbox {
   nextDueAt(): number | undefined;
   /** lease claims a pending entry until `until` (ms) if nobody holds it; it returns false when another worker got it first. */
   lease(id: string, now: number, until: number): boolean;
+  /** leaseMany is lease for several entries in one transaction; it returns the ids it claimed. */
+  leaseMany(ids: readonly string[], now: number, until: number): string[];
   /** record logs an attempt and moves the entry on: delivered, failed, or pending again from nextAt. */
   record(a: DeliveryAttempt, next: { state: EntryState; nextAt?: number }): void;
   /** recordDone stores a notification that was already sent once outside the queue (a test send) with its attempt. */
@@ -199,8 +201,9 @@ export function openOutbox(o: OutboxOptions): Outbox {
       if (o.path !== ':memory:') mkdirSync(dirname(o.path), { recursive: true });
       db = new DatabaseSync(o.path);
       db.exec('PRAGMA journal_mode = WAL');
-      // FULL syncs the WAL on every commit: enqueue's promise is "on disk", not "in the page cache".
-      db.exec('PRAGMA synchronous = FULL');
+      // In WAL mode NORMAL commits survive kill -9 (the WAL is in the OS cache) but not power loss; enqueues switch
+      // to FULL (below), which also syncs every NORMAL commit before them.
+      db.exec('PRAGMA synchronous = NORMAL');
     } else db = o.db;
     // Another process (a second monitor, or the CLI reading the log) may hold the write lock briefly.
     db.exec('PRAGMA busy_timeout = 5000');
@@ -238,6 +241,18 @@ export function openOutbox(o: OutboxOptions): Outbox {
       throw err;
     }
   };
+  const baseSync = Number((db.prepare('PRAGMA synchronous').get() as Row).synchronous);
+  // enqueue's promise is "on disk", not "in the page cache": its commit syncs the WAL even across a power loss. Lease
+  // and attempt writes need no such sync: losing one after a crash only means a resend, which at-least-once allows.
+  const durable = <T>(fn: () => T): T => {
+    if (baseSync >= 2) return fn();
+    db.exec('PRAGMA synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      db.exec(`PRAGMA synchronous = ${baseSync}`);
+    }
+  };
   const notify = (): void => {
     for (const l of listeners) l();
   };
@@ -249,14 +264,14 @@ export function openOutbox(o: OutboxOptions): Outbox {
   return {
     enqueue(n) {
       live();
-      const isNew = add(n, now());
+      const isNew = durable(() => add(n, now()));
       if (isNew) notify();
       return isNew;
     },
     enqueueMany(ns) {
       live();
       const t = now();
-      const added = tx(() => ns.reduce((k, n) => k + (add(n, t) ? 1 : 0), 0));
+      const added = durable(() => tx(() => ns.reduce((k, n) => k + (add(n, t) ? 1 : 0), 0)));
       if (added > 0) notify();
       return added;
     },
@@ -322,6 +337,11 @@ export function openOutbox(o: OutboxOptions): Outbox {
     lease(id, t, until) {
       live();
       return Number(leaseStmt.run(until, id, t).changes) === 1;
+    },
+    leaseMany(ids, t, until) {
+      live();
+      if (ids.length === 0) return [];
+      return tx(() => ids.filter((id) => Number(leaseStmt.run(until, id, t).changes) === 1));
     },
     record(a, next) {
       live();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { isAppError } from '@etcd-monitor/core';
 import { notifiers, parseChannel, validateChannel, validateChannels } from './index.ts';
@@ -75,4 +76,11 @@ test('validateChannels rejects duplicate names and parseChannel throws MON_CHANN
   assert.equal(r.channels.length, 1);
   assert.deepEqual(r.issues.map((i) => i.path), ['channels[1].name']);
   assert.throws(() => parseChannel({ name: 'a', type: 'email' }, 'channels[0]'), (err) => isAppError(err, 'MON_CHANNEL_CONFIG') && /channels\[0\]\.host: is required/.test(err.message));
+});
+
+test('each channel README documents every key of its notifier', () => {
+  for (const type of Object.keys(notifiers) as (keyof typeof notifiers)[]) {
+    const readme = readFileSync(new URL(`./${type}/README.md`, import.meta.url), 'utf8');
+    for (const k of Object.keys(notifiers[type].fields)) assert.match(readme, new RegExp(`^\\| \`${k}\``, 'm'), `${type}/README.md documents ${k}`);
+  }
 });

@@ -73,6 +73,8 @@ export const alertmanagerNotifier: Notifier<AlertmanagerConfig> = {
   create(c) {
     const endpoint = `${c.url.replace(/\/+$/, '')}/api/v2/alerts`;
     const headers = authHeader(c);
-    return { send: (n, signal) => postJson(endpoint, postableAlerts(n, c.firing_ttl), { signal, headers, secrets: [c.bearer_token, c.password] }) };
+    // The URL is not secret as such, but may carry basic-auth credentials (http://user:pass@host).
+    const secrets = [c.bearer_token, c.password, decodeURIComponent(new URL(c.url).password)];
+    return { send: (n, signal) => postJson(endpoint, postableAlerts(n, c.firing_ttl), { signal, headers, secrets }) };
   },
 };

@@ -90,7 +90,7 @@ test('email upgrades with STARTTLS, authenticates and delivers the rendered noti
   assert.match(m!.raw, /^Message-ID: <n-42@etcd-monitor>\r$/m);
   assert.match(m!.raw, /^X-Etcd-Monitor-Group-Key:\s+[0-9a-f]{64}\r$/m);
   // The body is quoted-printable: undo soft line breaks and =3D before looking for the text.
-  assert.match(m!.raw.replace(/=\r\n/g, '').replace(/=3D/g, '='), /\[firing\] etcd member etcd-1 of prod has no leader\r\n  labels: alertname=EtcdNoLeader cluster=prod/);
+  assert.match(m!.raw.replace(/=\r\n/g, '').replace(/=3D/g, '='), /\[firing\] etcd member etcd-1 of prod has no leader\r\n {2}labels: alertname=EtcdNoLeader cluster=prod/);
   assert.match(m!.raw, /Content-Type: text\/html/);
 });
 

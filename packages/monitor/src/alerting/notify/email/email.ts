@@ -107,7 +107,9 @@ export const emailNotifier: Notifier<EmailConfig> = {
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
     });
-    const secrets = [c.password, c.username !== undefined ? Buffer.from(`\0${c.username}\0${c.password ?? ''}`).toString('base64') : undefined];
+    // AUTH PLAIN and LOGIN put the password on the wire in base64; an echoed command must not leak it either.
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const secrets = c.password === undefined ? [] : [c.password, b64(c.password), b64(`\0${c.username ?? ''}\0${c.password}`)];
     return {
       async send(n, signal) {
         const m = emailMessage(n);
