@@ -23,6 +23,13 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 const cluster = await startCluster({ members: 3 });
+const lag = setInterval(() => undefined, 1000);
+let lastTick = performance.now();
+const lagTimer = setInterval(() => {
+  const now = performance.now();
+  if (now - lastTick > 1500) process.stderr.write(`[ui-load] event loop lag ${(now - lastTick - 500).toFixed(0)} ms\n`);
+  lastTick = now;
+}, 500);
 const groups = ['prod', 'staging', 'dev'];
 const clusters: Array<Record<string, unknown>> = [];
 for (let i = 0; i < 45; i++) clusters.push({ name: `${groups[i % 3]}-${String(i + 1).padStart(2, '0')}`, group: groups[i % 3], endpoints: cluster.endpoints, labels: { region: i % 2 ? 'eu-west' : 'us-east' }, status_interval: '1s', probe_interval: '2s', metrics_interval: '5s', timeout: '2s' });
@@ -49,7 +56,9 @@ try {
     progress(`cold load ${r + 1}/${runs}`);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
     const page = await ctx.newPage();
+    page.on('crash', () => progress('page crashed'));
     await page.goto(mon.url + '/');
+    progress('loaded; waiting for 50 cards');
     await page.waitForFunction(`document.querySelectorAll('[data-testid=cluster-card]').length === 50`, null, { timeout: 30_000 });
     const cards = await page.evaluate<number>('performance.now()');
     // Page code is passed as strings: the root tsconfig has no DOM library.

@@ -70,6 +70,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     dataDir,
     config: config.alerting,
     externalUrl,
+    secrets,
     onError: (err) => log.warn('alerting error', { error: errorMessage(err) }),
     onDelivery: (r) => {
       if (r.attempt.outcome !== 'delivered') log.warn('notification not delivered', { channel: r.notification.channel, outcome: r.attempt.outcome, error: r.attempt.error, state: r.state });

@@ -13,6 +13,8 @@ export interface AlertingConfig {
   inhibitRules: InhibitRule[];
   /** channels are the `[[channels]]` tables, secrets opened. */
   channels: ChannelConfig[];
+  /** routesFromFile tells whether `[[routes]]` were given; without them the routes follow the channels, API-created ones too. */
+  routesFromFile: boolean;
 }
 
 /** readAlertingConfig checks `[[rules]]`, `[[routes]]`, `[[inhibit_rules]]` and `[[channels]]`, collecting issues by key path. */
@@ -25,6 +27,7 @@ export function readAlertingConfig(doc: Record<string, unknown>, issues: ConfigI
     routes: doc.routes === undefined ? fastCriticalRoutes(readRoutes(undefined, names, issues)) : readRoutes(doc.routes, names, issues),
     inhibitRules: readInhibitRules(doc.inhibit_rules, issues),
     channels: ch.channels,
+    routesFromFile: doc.routes !== undefined,
   };
 }
 
@@ -32,7 +35,7 @@ export function readAlertingConfig(doc: Record<string, unknown>, issues: ConfigI
  * fastCriticalRoutes puts a route in front of the default one that sends critical alerts with no group wait: a lost
  * leader or quorum must page within seconds, not after Alertmanager's 30 s batching. Everything else keeps the defaults.
  */
-function fastCriticalRoutes(defaults: Route[]): Route[] {
+export function fastCriticalRoutes(defaults: Route[]): Route[] {
   if (defaults.length === 0) return defaults;
   const d = defaults[0]!;
   return [{ ...d, severities: ['critical'], groupWait: 0, groupInterval: 10_000 }, ...defaults];

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
 import type { Store } from '../storage/types.ts';
-import type { HistoryReader } from './rules/index.ts';
+import { parseRule, type CompiledRule, type HistoryReader, type Rule } from './rules/index.ts';
 import { AlertEngine, type AlertHistory, type AlertHistoryQuery } from './engine/index.ts';
-import { Dispatcher, Silences, type Silence, type SilenceStore } from './dispatch/index.ts';
-import { createSender, type Sender } from './notify/index.ts';
-import type { AlertingConfig } from './config.ts';
+import { Dispatcher, Silences, readRoutes, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
+import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
+import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
+import type { SecretBox } from '../secrets.ts';
 import { openOutbox, startDelivery, type Delivery, type DeliveryResult, type Outbox } from './delivery/index.ts';
 import type { Alert } from './types.ts';
 
@@ -48,6 +49,14 @@ class StoreSilenceStore implements SilenceStore {
   }
 }
 
+/** applyRule returns rules with an API change applied: every variant named `name` takes the body's keys, or a new rule is added. */
+function applyRule(rules: CompiledRule[], name: string, body: Record<string, unknown>): CompiledRule[] {
+  const variants = rules.filter((r) => r.name === name);
+  if (variants.length === 0) return [...rules, parseRule({ ...body, name }, undefined, 'body')];
+  const changed = new Map<Rule, CompiledRule>(variants.map((v) => [v, parseRule({ ...body, name }, v, 'body')]));
+  return rules.map((r) => changed.get(r) ?? r);
+}
+
 // One evaluation per cluster per second at most: each one reads stored history for the rules' windows, and a cluster
 // in trouble is polled every 250 ms.
 const EVAL_EVERY_MS = 1000;
@@ -67,8 +76,13 @@ export class AlertingService {
   readonly outbox: Outbox;
   /** history is every alert that fired, kept in the store. */
   readonly history: AlertHistory;
-  /** config is the alerting configuration in force. */
+  /** config is the alerting configuration from the config file. */
   readonly config: AlertingConfig;
+  private readonly store: Store;
+  private readonly secrets: SecretBox | undefined;
+  private rulesInForce: CompiledRule[];
+  private channelsInForce: ChannelConfig[];
+  private routesFromFile: boolean;
   private readonly senders = new Map<string, Sender>();
   private delivery: Delivery | undefined;
   private readonly lastEval = new Map<string, number>();
@@ -76,17 +90,24 @@ export class AlertingService {
   private readonly latest = new Map<string, ClusterSnapshot>();
   private readonly lastCodes = new Map<string, string>();
 
-  constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
+  constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; secrets?: SecretBox; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
     this.config = o.config;
+    this.store = o.store;
+    this.secrets = o.secrets;
+    this.routesFromFile = o.config.routesFromFile;
+    this.rulesInForce = o.config.rules;
+    this.channelsInForce = [...o.config.channels];
     const history: HistoryReader = (series, cluster, member, from, to) =>
       o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
     this.history = new StoreAlertHistory(o.store);
-    this.engine = new AlertEngine({ rules: o.config.rules, history, alertHistory: this.history, onError: (err) => o.onError?.(err) });
+    this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, onError: (err) => o.onError?.(err) });
     this.silences = new Silences({ store: new StoreSilenceStore(o.store) });
     this.outbox = openOutbox({ path: join(o.dataDir, 'outbox.db') });
-    for (const c of o.config.channels) this.senders.set(c.name, createSender(c));
+    this.loadStored(o.onError);
+    this.engine.setRules(this.rulesInForce);
+    for (const c of this.channelsInForce) this.senders.set(c.name, createSender(c));
     this.dispatcher = new Dispatcher({
-      routes: o.config.routes,
+      routes: this.routes(),
       inhibitRules: o.config.inhibitRules,
       silences: this.silences,
       externalUrl: o.externalUrl,
@@ -139,9 +160,94 @@ export class AlertingService {
     this.dispatcher.ingest(this.engine.removeCluster(name));
   }
 
-  /** channelNames lists the configured channels. */
+  /** channelNames lists the channels in force. */
   channelNames(): string[] {
-    return this.config.channels.map((c) => c.name);
+    return this.channelsInForce.map((c) => c.name);
+  }
+
+  /** rules returns the rules in force: the built-in pack, the config file's [[rules]], then API changes. */
+  rules(): CompiledRule[] {
+    return this.rulesInForce;
+  }
+
+  /** channelViews returns the channels in force as the API shows them: secrets replaced by `[redacted]`, and where each was defined. */
+  channelViews(): Array<Record<string, unknown>> {
+    const fromFile = new Set(this.config.channels.map((c) => c.name));
+    return this.channelsInForce.map((c) => ({ ...(JSON.parse(JSON.stringify(c)) as Record<string, unknown>), source: fromFile.has(c.name) ? 'config' : 'api', pending: this.outbox.pending({ channel: c.name }).length }));
+  }
+
+  /**
+   * putRule changes or adds a rule from an API body and persists it: a name of an existing rule changes only the keys
+   * given (every severity variant of it), any other name adds a rule.
+   */
+  putRule(name: string, body: Record<string, unknown>): CompiledRule[] {
+    const next = applyRule(this.rulesInForce, name, body);
+    this.store.putDoc('rule', name, body);
+    this.rulesInForce = next;
+    this.engine.setRules(next);
+    return next.filter((r) => r.name === name);
+  }
+
+  /** deleteRule drops the API's change to a rule (back to the config file or built-in one) or an API-added rule. */
+  deleteRule(name: string): void {
+    if (this.store.getDoc('rule', name) === undefined) {
+      throw new AppError('MON_RULE_NOT_FOUND', `rule "${name}" has no change made through the API`, { hint: 'turn a built-in or config rule off with PUT {"enabled": false}' });
+    }
+    this.store.deleteDoc('rule', name);
+    this.rulesInForce = this.storedOver(this.config.rules);
+    this.engine.setRules(this.rulesInForce);
+  }
+
+  /** putChannel validates, seals (secret keys encrypted) and persists a channel from an API body; config-file channels are read-only. */
+  putChannel(name: string, body: Record<string, unknown>): ChannelConfig {
+    if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
+    const raw = { ...body, name };
+    const ch = parseChannel(raw, 'body');
+    const sealed: Record<string, unknown> = { ...raw };
+    const secretKeys = (notifiers[ch.type] as { secretFields: string[] }).secretFields;
+    for (const k of secretKeys) if (typeof sealed[k] === 'string' && this.secrets) sealed[k] = this.secrets.seal(sealed[k] as string);
+    this.store.putDoc('channel', name, sealed);
+    this.channelsInForce = [...this.channelsInForce.filter((c) => c.name !== name), ch];
+    this.senders.set(name, createSender(ch));
+    this.dispatcher.setConfig(this.routes(), this.config.inhibitRules);
+    return ch;
+  }
+
+  /** deleteChannel removes an API-created channel; notifications already queued for it stay in the log. */
+  deleteChannel(name: string): void {
+    if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
+    if (!this.store.deleteDoc('channel', name)) throw new AppError('MON_CHANNEL_NOT_FOUND', `no channel named "${name}"`);
+    this.channelsInForce = this.channelsInForce.filter((c) => c.name !== name);
+    this.senders.delete(name);
+    this.dispatcher.setConfig(this.routes(), this.config.inhibitRules);
+  }
+
+  private routes(): Route[] {
+    if (this.routesFromFile) return this.config.routes;
+    return fastCriticalRoutes(readRoutes(undefined, this.channelNames(), []));
+  }
+
+  private storedOver(base: CompiledRule[]): CompiledRule[] {
+    let rules = base;
+    for (const { key, doc } of this.store.listDocs('rule')) rules = applyRule(rules, key, doc as Record<string, unknown>);
+    return rules;
+  }
+
+  private loadStored(onError?: (err: unknown) => void): void {
+    try {
+      this.rulesInForce = this.storedOver(this.config.rules);
+    } catch (err) {
+      onError?.(err);
+    }
+    for (const { key, doc } of this.store.listDocs('channel')) {
+      if (this.channelsInForce.some((c) => c.name === key)) continue;
+      try {
+        const raw = doc as Record<string, unknown>;
+        this.channelsInForce.push(parseChannel(raw, `stored channel ${key}`, this.secrets ? { openSecret: (v) => this.secrets!.open(v) } : {}));
+      } catch (err) {
+        onError?.(err);
+      }
+    }
   }
 
   /** sendTest sends a test notification to one channel now and returns the logged attempt. */

@@ -46,7 +46,26 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
 
   app.get('/rules', { schema: { summary: 'Rules: name, severity, for, expr, docs, state', tags: ['rules'] } }, async () => {
     const status = a.engine.ruleStatus();
-    return a.config.rules.map((r) => ({ ...ruleView(r), status: status.get(r.name) ?? { active: 0 } }));
+    return a.rules().map((r) => ({ ...ruleView(r), status: status.get(r.name) ?? { active: 0 } }));
+  });
+  app.put('/rules/:name', {
+    schema: {
+      summary: 'Change a rule (only the keys given; every severity variant) or add one; persisted. {"enabled": false} turns a rule off.',
+      tags: ['rules'],
+      params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      body: { type: 'object', properties: { expr: { type: 'string' }, for: { type: 'string' }, severity: { type: 'string' }, labels: { type: 'object' }, summary: { type: 'string' }, description: { type: 'string' }, runbook: { type: 'string' }, enabled: { type: 'boolean' } }, additionalProperties: false },
+    },
+  }, async (req) => {
+    const { name } = req.params as { name: string };
+    const out = a.putRule(name, req.body as Record<string, unknown>);
+    deps.audit('rule.put', name, req);
+    return out.map(ruleView);
+  });
+  app.delete('/rules/:name', { schema: { summary: 'Undo the API\'s change to a rule, or remove an API-added rule', tags: ['rules'], params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } }, async (req, reply) => {
+    const { name } = req.params as { name: string };
+    a.deleteRule(name);
+    deps.audit('rule.delete', name, req);
+    return reply.status(204).send();
   });
   app.post('/rules/test', {
     config: { role: 'operator' },
@@ -57,7 +76,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     },
   }, async (req) => {
     const b = req.body as { name?: string; rule?: object; cluster: string; from?: string; to?: string; step?: string };
-    const base = b.name ? findRule(a.config.rules, b.name) : undefined;
+    const base = b.name ? findRule(a.rules(), b.name) : undefined;
     if (b.name && !base) throw new AppError('MON_NOT_FOUND', `no rule named "${b.name}"`, { field: 'name', hint: 'GET /api/v1/rules lists them' });
     if (!b.name && !b.rule) throw new AppError('MON_BAD_REQUEST', 'name: give a rule name or a rule body', { field: 'name' });
     const rule = b.rule ? parseRule(b.rule, base, 'rule') : base!;
@@ -92,9 +111,26 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     return silenceView({ ...s, state: 'expired' });
   });
 
-  app.get('/channels', { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'] } }, async () =>
-    a.config.channels.map((c) => ({ ...JSON.parse(JSON.stringify(c)), pending: a.outbox.pending({ channel: c.name }).length })),
-  );
+  app.get('/channels', { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'] } }, async () => a.channelViews());
+  app.put('/channels/:name', {
+    schema: {
+      summary: 'Create or replace a channel: {type, …the type\'s keys}; secret keys are stored encrypted and never shown back',
+      tags: ['channels'],
+      params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      body: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+    },
+  }, async (req) => {
+    const { name } = req.params as { name: string };
+    a.putChannel(name, req.body as Record<string, unknown>);
+    deps.audit('channel.put', name, req);
+    return a.channelViews().find((c) => c.name === name);
+  });
+  app.delete('/channels/:name', { schema: { summary: 'Remove an API-created channel', tags: ['channels'], params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } }, async (req, reply) => {
+    const { name } = req.params as { name: string };
+    a.deleteChannel(name);
+    deps.audit('channel.delete', name, req);
+    return reply.status(204).send();
+  });
   app.post('/channels/:name/test', { config: { role: 'operator' }, schema: { summary: 'Send a test notification now', tags: ['channels'], params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } } }, async (req) => {
     const { name } = req.params as { name: string };
     const attempt = await a.sendTest(name);
