@@ -3,7 +3,7 @@
 // Run: node bench/monitor-store.ts [--pauses] [--layouts] [--impl <path to a storage index.ts>]
 // --pauses runs only part A (ingest and pauses); --layouts adds the table-layout comparison behind the schema choice
 // (docs/storage.md), ~15 s more; --impl loads another copy of the store, e.g. the previous version for a before/after:
-//   mkdir -p /tmp/before && git show HEAD:packages/monitor/src/storage/sqlite-store.ts > …  (docs/storage.md, Pauses)
+//   node bench/monitor-store.ts --pauses --impl /tmp/before/storage/index.ts  (how to make that copy: docs/storage.md, Pauses)
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -34,6 +34,8 @@ interface CachedFile {
  * under `/api` gets index.html (the UI routes in the browser); unknown `/api` paths keep the API's JSON 404.
  */
 export function registerStatic(app: FastifyInstance, distDir: string = defaultWebDist): void {
+  // Idempotent: the API registers it, and the browser tests call it again on a built monitor.
+  if (app.hasRoute({ method: 'GET', url: '/*' })) return;
   const root = normalize(distDir.endsWith(sep) ? distDir : distDir + sep);
   const cache = new Map<string, CachedFile>();
 

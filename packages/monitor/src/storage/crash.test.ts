@@ -63,7 +63,7 @@ test('a store killed mid-write reopens intact with every flushed batch', async (
   }
 
   // The store opens through the normal path and keeps working on the recovered file.
-  const store = openSqliteStore({ path, flushIntervalMs: 0, now: () => T0 + next * STEP + 60 * 60_000 });
+  const store = openSqliteStore({ path, flushIntervalMs: 0, sliceMs: Infinity, now: () => T0 + next * STEP + 60 * 60_000 });
   store.maintain();
   const r = store.query({ series: 's7', cluster: 'crash', member: 'm3', from: T0, to: T0 + (next - 1) * STEP, step: 60_000, agg: 'last' });
   assert.equal(r.resolution, '1m');

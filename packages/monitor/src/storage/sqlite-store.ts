@@ -58,7 +58,8 @@ const ROLLUP_GRACE_MS = 15_000;
 const ROLLUP_MIN_LAG_MS = 10 * MINUTE;
 // Retention deletes run in steps so each run removes a page or more per series rather than one row.
 const RETENTION_STEP = { raw: HOUR, m1: HOUR, h1: DAY, events: HOUR } as const;
-// One rollup job covers at most this much time; inside it, each transaction covers a range of series sized to the slice.
+// One rollup job covers at least this much time (more when the learnt cost says a slice covers more); inside it, each
+// transaction covers a range of series ids sized to the slice.
 const ROLLUP_CHUNK = { m1: HOUR, h1: DAY } as const;
 // Continuations of unfinished background work run this long after the previous slice, so I/O callbacks run in between.
 const CONTINUE_GAP_MS = 5;
@@ -262,7 +263,8 @@ class SqliteStore implements Store {
     this.db = db;
     this.o = o;
     // The sorted copy of the head rows being compacted: a connection-private, in-memory table (temp_store = MEMORY).
-    // Losing it in a crash loses nothing, since every row stays in samples_head until the transaction that moves it.
+    // Losing it in a crash loses nothing: a head row is only marked as moved (head_upto/head_sid) in the transaction that
+    // writes it to samples_raw, and only deleted after that.
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage (
       sid INTEGER NOT NULL, t INTEGER NOT NULL, hr INTEGER NOT NULL, v REAL NOT NULL, PRIMARY KEY (sid, t, hr)) WITHOUT ROWID`);
     const p = (sql: string) => db.prepare(sql);

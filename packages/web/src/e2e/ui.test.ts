@@ -6,6 +6,19 @@ import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from '
 
 const WAIT = 20_000;
 
+/** loadAllCharts scrolls through the page so every lazily-read chart loads, then back to the top. */
+async function loadAllCharts(page: Page): Promise<void> {
+  // Step through the page: a jump to the bottom would skip the charts in between.
+  await page.evaluate(async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += 400) {
+      window.scrollTo(0, y);
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    }
+  });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=series-chart]')].every((c) => !c.textContent?.includes('Loading…')), null, { timeout: WAIT });
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 /** shoot saves a page in both colour schemes; the app follows the system scheme by default. */
 async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
@@ -118,7 +131,10 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await page.goto('/clusters/main');
     const leaderEl = page.getByTestId('cluster-leader');
     await page.waitForFunction(() => !!document.querySelector('[data-testid=topology-node][data-leader=true]'), null, { timeout: WAIT });
-    await page.locator('[data-testid=series-chart][data-series=probe_read_linearizable_ms] canvas').waitFor({ timeout: WAIT });
+    const probeChart = page.locator('[data-testid=series-chart][data-series=probe_read_linearizable_ms]');
+    await probeChart.scrollIntoViewIfNeeded();
+    await probeChart.locator('canvas').waitFor({ timeout: WAIT });
+    await loadAllCharts(page);
     await shoot(page, 'cluster', true);
     const before = (await leaderEl.textContent())?.trim();
     const old = await cluster.get().waitForLeader();
@@ -140,12 +156,14 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await shoot(page, 'cluster-leader-killed');
     await page.goto(`/clusters/main/members/${encodeURIComponent((await leaderEl.textContent())!.trim())}`);
     await page.getByText('Read probe (linearizable / serializable)').waitFor({ timeout: WAIT });
+    await loadAllCharts(page);
     await shoot(page, 'member', true);
   });
 
   test('a chart pinned from a cluster page shows on the dashboards page', async () => {
     await page.goto('/clusters/main');
     const chart = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');
+    await chart.scrollIntoViewIfNeeded();
     await chart.getByRole('button', { name: /Pin DB size/ }).click();
     await page.getByRole('menuitem', { name: 'New dashboard' }).click();
     await page.getByRole('link', { name: 'Dashboards' }).click();

@@ -69,6 +69,13 @@ export function formatValue(v: number | null | undefined, unit: Unit): string {
   }
 }
 
+/** formatAxis is formatValue made shorter for axis ticks (ops/s becomes /s). */
+export function formatAxis(v: number | null | undefined, unit: Unit): string {
+  if (unit === 'opsPerSec') return v === null || v === undefined || !Number.isFinite(v) ? '—' : `${formatNumber(v, 1)}/s`;
+  if (unit === 'cores') return v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(0)} %`;
+  return formatValue(v, unit);
+}
+
 /** formatLocalTime prints a time in the browser's zone; formatUtc gives the UTC form for the hover title. */
 export function formatLocalTime(t: string | number | Date): string {
   const d = new Date(t);

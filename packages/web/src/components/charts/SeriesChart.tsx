@@ -1,9 +1,9 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ActionIcon, Card, Group, Menu, Text, Tooltip, useComputedColorScheme } from '@mantine/core';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { alignSeries } from '../../lib/align.ts';
-import { formatValue, type Unit } from '../../lib/format.ts';
+import { formatAxis, formatValue, type Unit } from '../../lib/format.ts';
 import { errorText } from '../../api/client.ts';
 import { useSeries } from './use-series.ts';
 import type { TimeRange } from './ranges.ts';
@@ -11,6 +11,7 @@ import { addDashboard, pinChart, useDashboards } from '../../pages/dashboards/da
 
 const PALETTE = ['#12b886', '#4c6ef5', '#fd7e14', '#e64980', '#7950f2', '#15aabf', '#fab005', '#82c91e'];
 const PLOT_HEIGHT = 160;
+const LEGEND_HEIGHT = 22;
 
 /** SeriesChartProps select one series of one cluster (every member, or one) over a time range. */
 export interface SeriesChartProps {
@@ -24,6 +25,16 @@ export interface SeriesChartProps {
   onRemove?: () => void;
 }
 
+/** PinIcon is a small push-pin drawn inline, so it shows without an emoji font. */
+function PinIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
+      <path d="M9 4h6l-1 5 4 4H6l4-4-1-5z" />
+      <path d="M12 13v7" />
+    </svg>
+  );
+}
+
 /** PinMenu pins a chart into a saved dashboard, or into a new one. */
 function PinMenu(p: { cluster: string; series: string; member?: string; title: string; unit: Unit }) {
   const boards = useDashboards();
@@ -33,7 +44,7 @@ function PinMenu(p: { cluster: string; series: string; member?: string; title: s
       <Menu.Target>
         <Tooltip label="Pin to a dashboard">
           <ActionIcon variant="subtle" size="sm" aria-label={`Pin ${p.title} to a dashboard`}>
-            <span aria-hidden>📌</span>
+            <PinIcon />
           </ActionIcon>
         </Tooltip>
       </Menu.Target>
@@ -57,18 +68,22 @@ function PinMenu(p: { cluster: string; series: string; member?: string; title: s
 export function SeriesChart({ cluster, series, member, title, unit, range, onRemove }: SeriesChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const visible = useRef(true);
+  const visible = useRef(false);
+  const [seen, setSeen] = useState(false);
   const scheme = useComputedColorScheme('light');
-  const s = useSeries(cluster, series, member, range, visible);
+  const s = useSeries(cluster, series, member, range, visible, seen);
   const aligned = useMemo(() => (s.points ? alignSeries(s.points) : null), [s.points]);
   const membersKey = aligned?.members.join(',') ?? '';
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    // Charts below the fold are read when first scrolled into view, and live ones only follow the stream while on
+    // screen: a cluster page would otherwise open 18 queries at once over the browser's 6 connections.
     const io = new IntersectionObserver(([e]) => {
       visible.current = e?.isIntersecting ?? true;
-    });
+      if (visible.current) setSeen(true);
+    }, { rootMargin: '200px' });
     io.observe(el);
     return () => io.disconnect();
   }, []);
@@ -83,12 +98,12 @@ export function SeriesChart({ cluster, series, member, title, unit, range, onRem
       {
         width: el.clientWidth || 300,
         height: PLOT_HEIGHT,
-        legend: { show: aligned.members.length > 1, live: true },
+        legend: { show: true, live: true },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: true } },
         axes: [
           { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid } },
-          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 70, values: (_u, vals) => vals.map((v) => formatValue(v, unit)) },
+          { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 76, values: (_u, vals) => vals.map((v) => formatAxis(v, unit)) },
         ],
         series: [
           { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString()) },
@@ -138,7 +153,8 @@ export function SeriesChart({ cluster, series, member, title, unit, range, onRem
           )}
         </Group>
       </Group>
-      <div style={{ position: 'relative', minHeight: PLOT_HEIGHT + (aligned && aligned.members.length > 1 ? 30 : 0) }}>
+      {/* Plot and one-line legend always take the same height, so the page never jumps as data arrives. */}
+      <div className="series-plot" style={{ position: 'relative', height: PLOT_HEIGHT + LEGEND_HEIGHT }}>
         <div ref={box} />
         {(s.points === null || empty || s.error !== null) && (
           <Text size="xs" c={s.error ? 'red' : 'dimmed'} style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center' }}>

@@ -26,11 +26,12 @@ function queryPath(cluster: string, series: string, member: string | undefined, 
  * only while the chart is on screen). Other ranges re-read on a timer. Data lives in a ref-backed state so that
  * only the chart redraws, not the page.
  */
-export function useSeries(cluster: string, series: string, member: string | undefined, range: TimeRange, visible: { current: boolean }): SeriesState {
+export function useSeries(cluster: string, series: string, member: string | undefined, range: TimeRange, visible: { current: boolean }, enabled = true): SeriesState {
   const [state, setState] = useState<SeriesState>({ points: null, error: null, resolution: null });
   const pointsRef = useRef<MemberPoints[] | null>(null);
 
   useEffect(() => {
+    if (!enabled) return;
     const ac = new AbortController();
     let inFlight = false;
     let lastFetch = 0;
@@ -113,6 +114,6 @@ export function useSeries(cluster: string, series: string, member: string | unde
       ac.abort();
       clearTimeout(timer);
     };
-  }, [cluster, series, member, range, visible]);
+  }, [cluster, series, member, range, visible, enabled]);
   return state;
 }

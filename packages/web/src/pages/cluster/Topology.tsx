@@ -70,7 +70,7 @@ export function Topology({ cluster }: { cluster: Cluster }) {
               <circle cx={p.x} cy={p.y} r={R} fill={bg} stroke={stroke} strokeWidth={m.isLeader ? 5 : 2.5} strokeDasharray={m.isLearner ? '5 4' : undefined} />
               {st === 'down' && <path d={`M${p.x - 12} ${p.y - 12} L${p.x + 12} ${p.y + 12} M${p.x + 12} ${p.y - 12} L${p.x - 12} ${p.y + 12}`} stroke="#fa5252" strokeWidth={3} />}
               {m.isLeader && (
-                <text x={p.x} y={p.y - R - 6} textAnchor="middle" fontSize={16} aria-hidden>
+                <text x={p.x} y={p.y - R - 6} textAnchor="middle" fontSize={16} fill="#f59f00" aria-hidden>
                   ♛
                 </text>
               )}

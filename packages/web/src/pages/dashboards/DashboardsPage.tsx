@@ -24,7 +24,7 @@ export function DashboardsPage() {
       <Group justify="space-between" align="flex-end">
         <div>
           <Title order={2}>Dashboards</Title>
-          <Text size="sm" c="dimmed">Pin any chart with 📌 on a cluster or member page. Dashboards are saved in this browser only.</Text>
+          <Text size="sm" c="dimmed">Pin any chart with its pin button on a cluster or member page. Dashboards are saved in this browser only.</Text>
         </div>
         <Group align="flex-end">
           {boards.length > 0 && <Select aria-label="Dashboard" data={boards.map((b) => ({ value: b.id, label: b.name }))} value={current?.id ?? null} onChange={(id) => id && select(id)} allowDeselect={false} w={220} />}
@@ -32,7 +32,7 @@ export function DashboardsPage() {
         </Group>
       </Group>
       {!current ? (
-        <EmptyState title="No dashboards yet">Open a cluster, pick a chart and press 📌 to pin it into a new dashboard.</EmptyState>
+        <EmptyState title="No dashboards yet">Open a cluster, pick a chart and press its pin button to pin it into a new dashboard.</EmptyState>
       ) : (
         <>
           <Group justify="space-between">
@@ -43,7 +43,7 @@ export function DashboardsPage() {
             <RangePicker value={range.key} onChange={setRange} />
           </Group>
           {current.charts.length === 0 ? (
-            <EmptyState title="This dashboard is empty">Press 📌 on any chart of a cluster or member page to add it here.</EmptyState>
+            <EmptyState title="This dashboard is empty">Press the pin button on any chart of a cluster or member page to add it here.</EmptyState>
           ) : (
             <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }} spacing="sm">
               {current.charts.map((c, i) => (
