@@ -118,6 +118,15 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await page.getByText('No cluster named "nope"').waitFor({ timeout: WAIT });
   });
 
+  test('a lost live stream says it is reconnecting and recovers by itself', async () => {
+    await page.route('**/api/v1/stream', (r) => r.abort('connectionrefused'));
+    await page.goto('/');
+    await page.locator('[data-testid=live-state][data-state=reconnecting]').waitFor({ timeout: WAIT });
+    assert.equal(await page.getByTestId('live-state').textContent(), 'Reconnecting…');
+    await page.unroute('**/api/v1/stream');
+    await page.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: WAIT });
+  });
+
   test('the alerts and dashboards pages render', async () => {
     await page.goto('/alerts');
     await page.getByRole('heading', { name: /Alert/ }).first().waitFor({ timeout: WAIT });

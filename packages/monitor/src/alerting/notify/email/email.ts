@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
 import type { Notification, SendResult } from '../../types.ts';
 import type { Notifier } from '../notifier.ts';
@@ -94,7 +94,9 @@ export const emailNotifier: Notifier<EmailConfig> = {
   },
   create(c) {
     const ca = c.ca_file ? readFileSync(c.ca_file, 'utf8') : undefined;
-    const transport = createTransport({
+    // nodemailer costs ~20 MB of memory once loaded: only a monitor with an email channel pays it, on the first send.
+    let transport: Promise<Transporter> | undefined;
+    const options = {
       host: c.host,
       port: c.port,
       secure: c.secure,
@@ -106,7 +108,8 @@ export const emailNotifier: Notifier<EmailConfig> = {
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
-    });
+    };
+    const getTransport = () => (transport ??= import('nodemailer').then((m) => m.createTransport(options)));
     // AUTH PLAIN and LOGIN put the password on the wire in base64; an echoed command must not leak it either.
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     const secrets = c.password === undefined ? [] : [c.password, b64(c.password), b64(`\0${c.username ?? ''}\0${c.password}`)];
@@ -114,7 +117,7 @@ export const emailNotifier: Notifier<EmailConfig> = {
       async send(n, signal) {
         const m = emailMessage(n);
         try {
-          const info = await transport.sendMail({ from: c.from, to: c.to, ...m, signal });
+          const info = await (await getTransport()).sendMail({ from: c.from, to: c.to, ...m, signal });
           const code = Number(/^(\d{3})/.exec(info.response ?? '')?.[1]);
           return { ok: true, retry: false, ...(Number.isFinite(code) ? { status: code } : {}) };
         } catch (err) {
