@@ -60,7 +60,7 @@ async function measure(pid: number, seconds: number): Promise<{ cpuPct: number; 
   return { cpuPct: ((b.cpuS - a.cpuS) / wall) * 100, rssAvg: rss.reduce((x, y) => x + y, 0) / rss.length, rssMax: Math.max(...rss) };
 }
 
-const samplesTotal = async (url: string) => Number(/^etcd_monitor_store_samples_total (\S+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+const samplesTotal = async (url: string) => Number(/^etcd_monitor_store_samples_total (\S+)/m.exec(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text())?.[1] ?? 0);
 
 try {
   for (let i = 0; i < 2; i++) real.push(await startCluster({ members: 3 }));
@@ -93,7 +93,7 @@ try {
   const lat: number[] = [];
   for (let i = 0; i < 300; i++) {
     const t = performance.now();
-    const r = await fetch(`${url}/api/v1/clusters`);
+    const r = await fetch(`${url}/api/v1/clusters`, { signal: AbortSignal.timeout(10_000) });
     await r.arrayBuffer();
     lat.push(performance.now() - t);
   }
