@@ -3,3 +3,4 @@ export { loadConfig, parseConfig, readClusterConfig, serverFields, clusterFields
 export { ClusterMonitor, connectionFor, type ClusterSnapshot, type SampleInput } from './cluster-monitor.ts';
 export { evaluateHealth, type ClusterHealth, type Finding, type HealthStatus } from './health/health.ts';
 export { EVENT_TYPES, type ClusterEvent, type EventType } from './events/detect.ts';
+export { registerStatic } from './api/static.ts';

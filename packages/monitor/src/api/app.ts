@@ -11,6 +11,7 @@ import { seriesRoutes } from './routes/series.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { authRoutes, tokenOf } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { registerStatic } from './static.ts';
 import type { AlertingService } from '../alerting/service.ts';
 import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
 
@@ -128,5 +129,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('content-type', deps.metrics.contentType);
     return deps.metrics.metrics();
   });
+  registerStatic(app);
   return app;
 }

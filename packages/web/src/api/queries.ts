@@ -3,6 +3,7 @@ import { apiFetch } from './client.ts';
 import type { Cluster, MemberDetail } from './types/cluster.ts';
 import type { MonitorEvent } from './types/event.ts';
 import type { Whoami } from './types/whoami.ts';
+import type { Alert } from './types/alert.ts';
 
 // The stream keeps these current; staleTime avoids refetching what SSE already delivered.
 const LIVE = { staleTime: Infinity } as const;
@@ -34,4 +35,9 @@ export function useEvents(cluster: string) {
 /** useWhoami tells who the UI acts as; a 401 here is what brings up the login page. */
 export function useWhoami() {
   return useQuery({ queryKey: ['whoami'], queryFn: ({ signal }) => apiFetch<Whoami>('/whoami', { signal }), staleTime: 60_000, retry: false });
+}
+
+/** useAlerts reads pending and firing alerts every 5 s; a 404 means this monitor has no alerting yet. */
+export function useAlerts() {
+  return useQuery({ queryKey: ['alerts'], queryFn: ({ signal }) => apiFetch<Alert[]>('/alerts', { signal }), refetchInterval: 5000, retry: false });
 }

@@ -136,7 +136,7 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await shoot(page, 'dashboards');
   });
 
-  test('killing the leader shows the leader change on the cluster page without a reload', async () => {
+  test('killing the leader shows the leader change on the cluster page and the alert on the alerts page without a reload', async () => {
     await page.goto('/clusters/main');
     const leaderEl = page.getByTestId('cluster-leader');
     await page.waitForFunction(() => !!document.querySelector('[data-testid=topology-node][data-leader=true]'), null, { timeout: WAIT });
@@ -161,9 +161,19 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     );
     await page.locator(`[data-testid=topology-node][data-member="${old.name}"][data-state=down]`).waitFor({ timeout: WAIT });
     await page.locator('[data-testid=event-timeline] [data-type=leader_changed], [data-testid=event-timeline] [data-type=leader_elected]').first().waitFor({ timeout: WAIT });
-    assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true);
     await shoot(page, 'cluster-leader-killed');
-    await page.goto(`/clusters/main/members/${encodeURIComponent((await leaderEl.textContent())!.trim())}`);
+    const newLeader = (await leaderEl.textContent())!.trim();
+    // The alert: etcdLeaderLost fires at once and resolves when the new leader is found, so it is in the history.
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.locator('[data-testid=alerts-history] tr', { hasText: 'etcdLeaderLost' }).first().waitFor({ timeout: WAIT }).catch(async (err: unknown) => {
+      const a = await (await fetch(`${mon.url}/api/v1/alerts`)).text();
+      const h = await (await fetch(`${mon.url}/api/v1/alerts/history`)).text();
+      await page.screenshot({ path: screenshotPath('debug-alerts') });
+      throw new Error(`no etcdLeaderLost in the alert history; alerts: ${a.slice(0, 600)} history: ${h.slice(0, 600)}`, { cause: err });
+    });
+    await shoot(page, 'alerts-after-leader-kill');
+    assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true);
+    await page.goto(`/clusters/main/members/${encodeURIComponent(newLeader)}`);
     await page.getByText('Read probe (linearizable / serializable)').waitFor({ timeout: WAIT });
     await loadAllCharts(page);
     await shoot(page, 'member', true);

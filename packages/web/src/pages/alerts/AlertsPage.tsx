@@ -1,32 +1,28 @@
-import { Badge, Code, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { ApiError, apiFetch } from '../../api/client.ts';
+import type { AlertHistoryEntry } from '../../api/types/alert.ts';
+import { useAlerts } from '../../api/queries.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
 
-interface AlertRow {
-  name?: string;
-  rule?: string;
-  state?: string;
-  severity?: string;
-  cluster?: string;
-  labels?: Record<string, string>;
-  summary?: string;
-  startsAt?: string;
-  activeAt?: string;
+const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', info: 'blue' };
+// Badge columns take their content's width; the summary column takes what is left.
+const NOWRAP = { whiteSpace: 'nowrap', width: '1%' } as const;
+
+function ClusterLink({ name }: { name: string | undefined }) {
+  return name ? <Text component={Link} to={`/clusters/${encodeURIComponent(name)}`} size="sm" c="var(--mantine-primary-color-filled)">{name}</Text> : <>—</>;
 }
 
+
 /**
- * AlertsPage lists firing and pending alerts. Alerting is being built alongside the UI: while /api/v1/alerts answers
- * 404 the page says so instead of failing; once it answers, its rows are shown by the fields they carry.
+ * AlertsPage lists firing and pending alerts and the recent history. While /api/v1/alerts answers 404 (a monitor
+ * without alerting) it says alerting arrives soon instead of failing.
  */
 export function AlertsPage() {
-  const q = useQuery({
-    queryKey: ['alerts'],
-    queryFn: ({ signal }) => apiFetch<AlertRow[] | { alerts: AlertRow[] }>('/alerts', { signal }),
-    refetchInterval: 5000,
-    retry: false,
-  });
+  const q = useAlerts();
+  const history = useQuery({ queryKey: ['alerts', 'history'], queryFn: ({ signal }) => apiFetch<AlertHistoryEntry[]>('/alerts/history?limit=100', { signal }), refetchInterval: 15_000, retry: false, enabled: q.isSuccess });
   if (q.isPending) return <LoadingState what="alerts" />;
   if (q.isError) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -38,31 +34,67 @@ export function AlertsPage() {
     }
     return <ErrorState title="Could not load the alerts" error={q.error} onRetry={() => void q.refetch()} />;
   }
-  const rows = Array.isArray(q.data) ? q.data : (q.data.alerts ?? []);
+  const rows = [...q.data].sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1));
   return (
     <Stack>
       <Title order={2}>Alerts</Title>
-      {rows.length === 0 ? (
-        <EmptyState title="No alerts firing">Every rule is quiet.</EmptyState>
-      ) : (
-        <Table data-testid="alerts-table">
-          <Table.Thead>
-            <Table.Tr><Table.Th>Alert</Table.Th><Table.Th>State</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cluster</Table.Th><Table.Th>Since</Table.Th><Table.Th>Summary</Table.Th></Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((a, i) => (
-              <Table.Tr key={i}>
-                <Table.Td>{a.name ?? a.rule ?? a.labels?.alertname ?? '—'}</Table.Td>
-                <Table.Td><Badge color={a.state === 'firing' ? 'red' : 'yellow'}>{a.state ?? '—'}</Badge></Table.Td>
-                <Table.Td>{a.severity ?? a.labels?.severity ?? '—'}</Table.Td>
-                <Table.Td>{a.cluster ?? a.labels?.cluster ?? '—'}</Table.Td>
-                <Table.Td>{a.startsAt ?? a.activeAt ? <LocalTime time={(a.startsAt ?? a.activeAt)!} /> : '—'}</Table.Td>
-                <Table.Td>{a.summary ? <Text size="sm">{a.summary}</Text> : <Code>{JSON.stringify(a.labels ?? {})}</Code>}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <Paper withBorder p="sm">
+        <Title order={4} mb="xs">Firing and pending</Title>
+        {rows.length === 0 ? (
+          <Text size="sm" c="teal">No alerts firing or pending: every rule is quiet.</Text>
+        ) : (
+          <Table data-testid="alerts-table">
+            <Table.Thead>
+              <Table.Tr><Table.Th>Alert</Table.Th><Table.Th>State</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cluster</Table.Th><Table.Th>Since</Table.Th><Table.Th>Summary</Table.Th></Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((a) => (
+                <Table.Tr key={a.fingerprint} data-alertname={a.labels.alertname} data-state={a.state}>
+                  <Table.Td>{a.labels.alertname ?? '—'}{a.labels.member ? <Text size="xs" c="dimmed">member {a.labels.member}</Text> : null}</Table.Td>
+                  <Table.Td style={NOWRAP}>
+                    <Badge color={a.state === 'firing' ? 'red' : 'yellow'}>{a.state}</Badge>
+                    {a.silencedBy?.length ? <Badge ml={4} color="gray" variant="outline">silenced</Badge> : null}
+                    {a.inhibited ? <Badge ml={4} color="gray" variant="outline">inhibited</Badge> : null}
+                  </Table.Td>
+                  <Table.Td style={NOWRAP}><Badge variant="light" color={SEVERITY[a.labels.severity ?? ''] ?? 'gray'}>{a.labels.severity ?? '—'}</Badge></Table.Td>
+                  <Table.Td><ClusterLink name={a.labels.cluster} /></Table.Td>
+                  <Table.Td style={NOWRAP}>{a.startsAt ? <LocalTime time={a.startsAt} /> : '—'}</Table.Td>
+                  <Table.Td><Text size="sm">{a.annotations.summary ?? a.annotations.description ?? ''}</Text></Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Paper>
+      <Paper withBorder p="sm">
+        <Title order={4} mb="xs">History</Title>
+        {history.isPending ? (
+          <LoadingState what="alert history" />
+        ) : history.isError ? (
+          <ErrorState title="Could not load the alert history" error={history.error} onRetry={() => void history.refetch()} />
+        ) : history.data.length === 0 ? (
+          <Text size="sm" c="dimmed">No alert has fired yet.</Text>
+        ) : (
+          <Table data-testid="alerts-history">
+            <Table.Thead>
+              <Table.Tr><Table.Th>Alert</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cluster</Table.Th><Table.Th>Started</Table.Th><Table.Th>Ended</Table.Th><Table.Th>Summary</Table.Th></Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {history.data.map((h, i) => (
+                <Table.Tr key={`${h.labels.alertname}-${h.startsAt}-${i}`}>
+                  <Table.Td>{h.labels.alertname ?? '—'}</Table.Td>
+                  <Table.Td>{h.labels.severity ?? '—'}</Table.Td>
+                  <Table.Td><ClusterLink name={h.labels.cluster} /></Table.Td>
+                  <Table.Td>{h.startsAt ?? h.activeAt ? <LocalTime time={(h.startsAt ?? h.activeAt)!} /> : '—'}</Table.Td>
+                  <Table.Td>{h.endsAt ? <LocalTime time={h.endsAt} /> : <Badge color="red" variant="light">still firing</Badge>}</Table.Td>
+                  <Table.Td><Text size="sm">{h.annotations?.summary ?? ''}</Text></Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Paper>
+      <Text size="xs" c="dimmed">Silences, channels, routes and rules are managed through the API for now (see /api/docs).</Text>
     </Stack>
   );
 }

@@ -1,13 +1,13 @@
 import { memo } from 'react';
-import { Card, Group, Progress, Text, Tooltip } from '@mantine/core';
+import { Badge, Card, Group, Progress, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Cluster } from '../../api/types/cluster.ts';
 import { HealthBadge, SEVERITY_COLOR } from '../../components/HealthBadge.tsx';
 import { clusterFacts } from '../../lib/cluster-facts.ts';
 import { formatBytes } from '../../lib/format.ts';
 
-/** ClusterCard is one cluster on the overview: status, leader, members up/total, db size, quota use and top finding. */
-export const ClusterCard = memo(function ClusterCard({ cluster: c }: { cluster: Cluster }) {
+/** ClusterCard is one cluster on the overview: status, firing alerts, leader, members up/total, db size, quota use and top finding. */
+export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0 }: { cluster: Cluster; firing?: number }) {
   const f = clusterFacts(c);
   const top = c.health.findings[0];
   const quotaPct = f.quotaUsed !== null ? Math.min(100, f.quotaUsed * 100) : 0;
@@ -17,7 +17,14 @@ export const ClusterCard = memo(function ClusterCard({ cluster: c }: { cluster: 
         <Text component={Link} to={`/clusters/${encodeURIComponent(c.name)}`} fw={600} truncate="end" style={{ color: 'inherit' }} aria-label={`Cluster ${c.name}, ${c.health.status}`}>
           {c.name}
         </Text>
-        <HealthBadge status={c.health.status} />
+        <Group gap={4} wrap="nowrap">
+          {firing > 0 && (
+            <Badge color="red" variant="filled" component={Link} to="/alerts" style={{ cursor: 'pointer' }} data-testid="firing-alerts">
+              {firing} firing
+            </Badge>
+          )}
+          <HealthBadge status={c.health.status} />
+        </Group>
       </Group>
       <Group gap="lg" className="tabular" wrap="nowrap">
         <div>

@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Anchor, Group, SegmentedControl, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { Link } from 'react-router';
-import { useClusters } from '../../api/queries.ts';
+import { useAlerts, useClusters } from '../../api/queries.ts';
 import { compareClusters, matchesSearch } from '../../lib/cluster-facts.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { ClusterCard } from './ClusterCard.tsx';
@@ -12,6 +12,12 @@ type Filter = 'all' | 'problems';
 /** OverviewPage lists every cluster as a card, grouped by group, worst first, with search and a problems filter. */
 export function OverviewPage() {
   const clusters = useClusters();
+  const alerts = useAlerts();
+  const firing = useMemo(() => {
+    const by = new Map<string, number>();
+    for (const a of alerts.data ?? []) if (a.state === 'firing' && a.labels.cluster) by.set(a.labels.cluster, (by.get(a.labels.cluster) ?? 0) + 1);
+    return by;
+  }, [alerts.data]);
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState<Filter>('all');
   const q = useDeferredValue(search);
@@ -68,7 +74,7 @@ export function OverviewPage() {
           </Title>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3, xl: 4 }} spacing="sm">
             {cs.map((c) => (
-              <ClusterCard key={c.name} cluster={c} />
+              <ClusterCard key={c.name} cluster={c} firing={firing.get(c.name) ?? 0} />
             ))}
           </SimpleGrid>
         </section>
