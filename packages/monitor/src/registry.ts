@@ -56,6 +56,34 @@ export class ClusterRegistry {
     return { ...e.monitor.snapshot(), source: e.source };
   }
 
+  /** rawConfig returns a cluster's configuration as written (TOML keys), without its password, for editing forms. */
+  rawConfig(name: string): Record<string, unknown> {
+    const e = this.entries.get(name);
+    if (!e) throw notFound(name);
+    const c = e.monitor.config;
+    const fromRaw = e.source === 'api' ? { ...e.raw } : {};
+    delete fromRaw.password;
+    return {
+      name: c.name,
+      endpoints: c.endpoints,
+      group: c.group,
+      labels: c.labels,
+      ...(c.cacert ? { cacert: c.cacert } : {}),
+      ...(c.cert ? { cert: c.cert } : {}),
+      ...(c.key ? { key: c.key } : {}),
+      insecure_skip_tls_verify: c.insecureSkipTlsVerify,
+      ...(c.user ? { user: c.user } : {}),
+      has_password: c.password !== undefined,
+      metrics_urls: c.metricsUrls,
+      status_interval: fromRaw.status_interval ?? `${c.statusIntervalMs}ms`,
+      probe_interval: fromRaw.probe_interval ?? `${c.probeIntervalMs}ms`,
+      metrics_interval: fromRaw.metrics_interval ?? `${c.metricsIntervalMs}ms`,
+      timeout: fromRaw.timeout ?? `${c.timeoutMs}ms`,
+      write_probe: c.writeProbe,
+      source: e.source,
+    };
+  }
+
   /** sourceOf tells where a cluster was defined. */
   sourceOf(name: string): ClusterSource {
     return this.entries.get(name)?.source ?? 'api';

@@ -92,6 +92,11 @@ describe('the monitor service against a real cluster', () => {
     assert.equal(((await get('/api/v1/clusters/main')).body as ClusterDoc).health.status, 'healthy');
     const all = await svc.app.inject({ method: 'GET', url: '/api/v1/clusters' });
     assert.ok(!all.body.includes('p4ssw0rd-secret'));
+    const raw = (await get('/api/v1/clusters/ghost/config')).body as Record<string, unknown>;
+    assert.equal(raw.timeout, '500ms');
+    assert.equal(raw.user, 'root');
+    assert.equal(raw.has_password, true);
+    assert.equal(raw.password, undefined);
     // Stored encrypted, not in clear.
     assert.ok(!readFileSync(join(dataDir, 'etcd-monitor.db')).includes(Buffer.from('p4ssw0rd-secret')));
   });

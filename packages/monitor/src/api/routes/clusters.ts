@@ -42,6 +42,10 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     clusterView(deps.registry.get((req.params as { name: string }).name)),
   );
 
+  app.get('/clusters/:name/config', { schema: { summary: 'A cluster\'s configuration as written (TOML keys), without its password, for editing', tags: ['clusters'], params: nameParam, response: { 200: looseObject } } }, async (req) =>
+    deps.registry.rawConfig((req.params as { name: string }).name),
+  );
+
   app.post('/clusters', { schema: { summary: 'Add a cluster (persisted; password stored encrypted)', tags: ['clusters'], body: clusterBody, response: { 201: looseObject } } }, async (req, reply) => {
     const snap = deps.registry.create(req.body);
     deps.audit('cluster.create', snap.name, req);
