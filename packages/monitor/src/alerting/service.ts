@@ -57,9 +57,9 @@ function applyRule(rules: CompiledRule[], name: string, body: Record<string, unk
   return rules.map((r) => changed.get(r) ?? r);
 }
 
-// One evaluation per cluster per second at most: each one reads stored history for the rules' windows, and a cluster
-// in trouble is polled every 250 ms.
-const EVAL_EVERY_MS = 1000;
+// One evaluation per cluster every 5 s at most (Prometheus evaluates every 15–60 s): each one reads stored history for
+// the rules' windows. A change in the findings is evaluated at once regardless (see observe).
+const EVAL_EVERY_MS = 5000;
 
 /**
  * AlertingService runs the pipeline: cluster snapshots → AlertEngine (rules, lifecycle) → Dispatcher (routes, groups,
@@ -126,7 +126,7 @@ export class AlertingService {
   }
 
   /**
-   * observe takes a cluster's new snapshot and evaluates its rules at most once a second (the latest snapshot wins),
+   * observe takes a cluster's new snapshot and evaluates its rules at most every 5 s (the latest snapshot wins),
    * except that a change in the set of findings is evaluated at once: a leader loss can come and go within a second,
    * and a throttled evaluation would miss it.
    */

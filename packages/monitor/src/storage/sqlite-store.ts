@@ -147,6 +147,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   try {
     configure(db, o.cacheKiB);
     migrate(db, o.path);
+    // Alert rules read the last minutes of many series every few seconds; without this index each read scanned the
+    // whole head (up to 500k rows) and a monitor of 45 clusters spent 3/4 of its CPU there. It costs extra page writes
+    // per batch (one leaf per series touched), a price paid for reads that stay in the millisecond range.
+    db.exec('CREATE INDEX IF NOT EXISTS samples_head_sid_t ON samples_head (sid, t)');
     return new SqliteStore(db, o);
   } catch (err) {
     db.close();

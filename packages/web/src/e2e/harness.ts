@@ -42,13 +42,20 @@ export interface TestMonitor {
   stop(): Promise<void>;
 }
 
-/** startMonitor builds a monitor over the given clusters with fast intervals, serves the UI and listens on a free port. */
-export async function startMonitor(clusters: Array<Record<string, unknown>>, o: { env?: NodeJS.ProcessEnv; auth?: Record<string, unknown> } = {}): Promise<TestMonitor> {
+/**
+ * startMonitor builds a monitor over the given clusters with fast intervals, serves the UI and listens on a free port.
+ * `alerting` adds top-level config tables such as `channels` and `routes`.
+ */
+export async function startMonitor(
+  clusters: Array<Record<string, unknown>>,
+  o: { env?: NodeJS.ProcessEnv; auth?: Record<string, unknown>; alerting?: Record<string, unknown> } = {},
+): Promise<TestMonitor> {
   requireWebDist();
   const dataDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
   const cfg = parseConfig({
     server: { listen: '127.0.0.1:0', data_dir: dataDir },
     ...(o.auth ? { auth: o.auth } : {}),
+    ...o.alerting,
     clusters: clusters.map((c) => ({ status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', ...c })),
   });
   const svc = await buildMonitor(cfg, { env: { ETCD_MONITOR_SECRET_KEY: 'web-e2e-key', ...o.env } });

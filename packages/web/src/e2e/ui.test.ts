@@ -94,6 +94,33 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     await page.locator('[data-testid=cluster-card][data-cluster=second][data-status=healthy]').waitFor({ timeout: WAIT });
   });
 
+  test('editing a cluster in settings keeps the settings the form does not show and the stored password', async () => {
+    const created = await fetch(`${mon.url}/api/v1/clusters`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'edited', endpoints: ['127.0.0.1:1'], user: 'u', password: 'pw', status_interval: '3s', probe_interval: '4s', metrics_interval: '20s', timeout: '2s', metrics_urls: ['http://127.0.0.1:1/metrics'], write_probe: true }),
+    });
+    assert.equal(created.status, 201, await created.text());
+    try {
+      await page.goto('/settings');
+      await page.getByTestId('settings-clusters').locator('tr', { hasText: 'edited' }).getByRole('button', { name: 'Edit' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText('a password is stored').waitFor({ timeout: WAIT });
+      assert.equal(await dialog.getByLabel('User').inputValue(), 'u');
+      assert.equal(await dialog.getByLabel('Write probe', { exact: false }).isChecked(), true);
+      await dialog.getByLabel('Group').fill('edited-group');
+      await dialog.getByRole('button', { name: 'Save changes' }).click();
+      await dialog.waitFor({ state: 'detached', timeout: WAIT });
+      const cfg = (await (await fetch(`${mon.url}/api/v1/clusters/edited/config`)).json()) as Record<string, unknown>;
+      assert.deepEqual(
+        { group: cfg.group, status_interval: cfg.status_interval, probe_interval: cfg.probe_interval, metrics_interval: cfg.metrics_interval, timeout: cfg.timeout, metrics_urls: cfg.metrics_urls, write_probe: cfg.write_probe, user: cfg.user, has_password: cfg.has_password },
+        { group: 'edited-group', status_interval: '3s', probe_interval: '4s', metrics_interval: '20s', timeout: '2s', metrics_urls: ['http://127.0.0.1:1/metrics'], write_probe: true, user: 'u', has_password: true },
+      );
+    } finally {
+      await fetch(`${mon.url}/api/v1/clusters/edited`, { method: 'DELETE' });
+    }
+  });
+
   test('an API error shows a readable message, never a blank page', async () => {
     // A real one: adding a cluster under a taken name is a 409 with the monitor's message.
     await page.goto('/settings');

@@ -1,11 +1,18 @@
-import { Badge, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Badge, Button, Modal, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ApiError, apiFetch } from '../../api/client.ts';
 import type { AlertHistoryEntry } from '../../api/types/alert.ts';
-import { useAlerts } from '../../api/queries.ts';
+import { useAlerts, useWhoami } from '../../api/queries.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
+import { SilenceForm } from './SilenceForm.tsx';
+import { SilencesPanel } from './SilencesPanel.tsx';
+import { RulesPanel } from './RulesPanel.tsx';
+import { ChannelsPanel } from './ChannelsPanel.tsx';
+import { DeliveryLog } from './DeliveryLog.tsx';
+import { matchersFromLabels } from './silence.ts';
 
 const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', info: 'blue' };
 // Badge columns take their content's width; the summary column takes what is left.
@@ -17,11 +24,16 @@ function ClusterLink({ name }: { name: string | undefined }) {
 
 
 /**
- * AlertsPage lists firing and pending alerts and the recent history. While /api/v1/alerts answers 404 (a monitor
+ * AlertsPage lists firing and pending alerts (each with a button to silence it), the recent history, silences, rules,
+ * channels and the delivery log. While /api/v1/alerts answers 404 (a monitor
  * without alerting) it says alerting arrives soon instead of failing.
  */
 export function AlertsPage() {
   const q = useAlerts();
+  const who = useWhoami();
+  const qc = useQueryClient();
+  // silencing holds the pre-filled matchers while the silence dialog is open.
+  const [silencing, setSilencing] = useState<string | null>(null);
   const history = useQuery({ queryKey: ['alerts', 'history'], queryFn: ({ signal }) => apiFetch<AlertHistoryEntry[]>('/alerts/history?limit=100', { signal }), refetchInterval: 15_000, retry: false, enabled: q.isSuccess });
   if (q.isPending) return <LoadingState what="alerts" />;
   if (q.isError) {
@@ -45,11 +57,11 @@ export function AlertsPage() {
         ) : (
           <Table data-testid="alerts-table">
             <Table.Thead>
-              <Table.Tr><Table.Th>Alert</Table.Th><Table.Th>State</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cluster</Table.Th><Table.Th>Since</Table.Th><Table.Th>Summary</Table.Th></Table.Tr>
+              <Table.Tr><Table.Th>Alert</Table.Th><Table.Th>State</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cluster</Table.Th><Table.Th>Since</Table.Th><Table.Th>Summary</Table.Th><Table.Th /></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {rows.map((a) => (
-                <Table.Tr key={a.fingerprint} data-alertname={a.labels.alertname} data-state={a.state}>
+                <Table.Tr key={a.fingerprint} data-alertname={a.labels.alertname} data-state={a.state} data-silenced={a.silencedBy?.length ? 'true' : 'false'}>
                   <Table.Td>{a.labels.alertname ?? '—'}{a.labels.member ? <Text size="xs" c="dimmed">member {a.labels.member}</Text> : null}</Table.Td>
                   <Table.Td style={NOWRAP}>
                     <Badge color={a.state === 'firing' ? 'red' : 'yellow'}>{a.state}</Badge>
@@ -60,6 +72,9 @@ export function AlertsPage() {
                   <Table.Td><ClusterLink name={a.labels.cluster} /></Table.Td>
                   <Table.Td style={NOWRAP}>{a.startsAt ? <LocalTime time={a.startsAt} /> : '—'}</Table.Td>
                   <Table.Td><Text size="sm">{a.annotations.summary ?? a.annotations.description ?? ''}</Text></Table.Td>
+                  <Table.Td style={NOWRAP}>
+                    <Button size="xs" variant="default" onClick={() => setSilencing(matchersFromLabels(a.labels))} aria-label={`Silence ${a.labels.alertname ?? 'alert'}`}>Silence</Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -94,7 +109,25 @@ export function AlertsPage() {
           </Table>
         )}
       </Paper>
-      <Text size="xs" c="dimmed">Silences, channels, routes and rules are managed through the API for now (see /api/docs).</Text>
+      <SilencesPanel onNew={() => setSilencing('')} />
+      <RulesPanel />
+      <ChannelsPanel />
+      <DeliveryLog />
+      <Text size="xs" c="dimmed">Routes are set in etcd-monitor.toml ([[routes]]); see /api/docs for the whole API.</Text>
+      <Modal opened={silencing !== null} onClose={() => setSilencing(null)} title="New silence" size="lg">
+        {silencing !== null && (
+          <SilenceForm
+            matchers={silencing}
+            createdBy={who.data?.name ?? ''}
+            onCancel={() => setSilencing(null)}
+            onDone={() => {
+              setSilencing(null);
+              void qc.invalidateQueries({ queryKey: ['silences'] });
+              void qc.invalidateQueries({ queryKey: ['alerts'] });
+            }}
+          />
+        )}
+      </Modal>
     </Stack>
   );
 }

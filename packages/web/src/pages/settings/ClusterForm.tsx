@@ -1,18 +1,40 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Group, PasswordInput, SimpleGrid, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import type { Cluster } from '../../api/types/cluster.ts';
+import type { ClusterConfig } from '../../api/types/cluster-config.ts';
+import { ErrorState, LoadingState } from '../../components/states.tsx';
 import type { ConnectionTest } from '../../api/types/connection-test.ts';
 import { formatMs } from '../../lib/format.ts';
-import { toInput, validateCluster, type FormValues } from './validate.ts';
+import { fromConfig, toInput, toReplaceInput, validateCluster, type FormValues } from './validate.ts';
 
 const EMPTY: FormValues = { name: '', endpoints: '', group: '', labels: '', user: '', password: '', cacert: '', cert: '', key: '', insecure: false, writeProbe: false };
 
-/** ClusterForm adds or edits a cluster: inline validation, a connection test with per-endpoint results, write-only password. */
+/**
+ * ClusterForm adds or edits a cluster. An edit first reads the cluster's stored configuration
+ * (`GET /clusters/NAME/config`) so that the PUT sends every key back and keys the form does not show are kept.
+ */
 export function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: () => void }) {
-  const [v, setV] = useState<FormValues>(() =>
-    editing ? { ...EMPTY, name: editing.name, endpoints: editing.endpoints.join('\n'), group: editing.group, labels: Object.entries(editing.labels).map(([k, x]) => `${k}=${x}`).join('\n') } : EMPTY,
-  );
+  const name = editing?.name ?? '';
+  const config = useQuery({
+    queryKey: ['cluster-config', name],
+    queryFn: ({ signal }) => apiFetch<ClusterConfig>(`/clusters/${encodeURIComponent(name)}/config`, { signal }),
+    enabled: editing !== null,
+    staleTime: 0,
+    gcTime: 0,
+    retry: false,
+  });
+  if (!editing) return <ClusterFormFields stored={null} onDone={onDone} />;
+  if (config.isPending) return <LoadingState what={`the configuration of ${name}`} />;
+  if (config.isError) return <ErrorState title={`Could not load the configuration of ${name}`} error={config.error} onRetry={() => void config.refetch()} />;
+  return <ClusterFormFields stored={config.data} onDone={onDone} />;
+}
+
+/** ClusterFormFields is the form itself: inline validation, a connection test with per-endpoint results, write-only password. */
+function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; onDone: () => void }) {
+  const editing = stored;
+  const [v, setV] = useState<FormValues>(() => (stored ? fromConfig(stored) : EMPTY));
   const [touched, setTouched] = useState(false);
   const [serverErr, setServerErr] = useState<{ field?: string | undefined; text: string } | null>(null);
   const [test, setTest] = useState<ConnectionTest | null>(null);
@@ -32,7 +54,7 @@ export function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDo
     setTest(null);
     setTestErr(null);
     try {
-      setTest(await apiFetch<ConnectionTest>('/clusters/test', { method: 'POST', body: toInput(v) }));
+      setTest(await apiFetch<ConnectionTest>('/clusters/test', { method: 'POST', body: editing ? toReplaceInput(editing, v) : toInput(v) }));
     } catch (err) {
       setTestErr(errorText(err));
     } finally {
@@ -44,9 +66,8 @@ export function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDo
     if (Object.keys(errors).length) return;
     setBusy('save');
     try {
-      const body = toInput(v);
-      if (editing) await apiFetch(`/clusters/${encodeURIComponent(editing.name)}`, { method: 'PUT', body: { ...body, name: editing.name } });
-      else await apiFetch('/clusters', { method: 'POST', body });
+      if (editing) await apiFetch(`/clusters/${encodeURIComponent(editing.name)}`, { method: 'PUT', body: toReplaceInput(editing, v) });
+      else await apiFetch('/clusters', { method: 'POST', body: toInput(v) });
       onDone();
     } catch (err) {
       const field = err instanceof ApiError ? err.field : undefined;
@@ -75,9 +96,9 @@ export function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDo
           <TextInput label="User" autoComplete="off" value={v.user} onChange={(e) => set('user')(e.currentTarget.value)} error={show('user')} />
           <PasswordInput
             label="Password"
-            description={editing ? 'Write-only: leave empty to keep the stored password' : 'Write-only: stored encrypted, never shown again'}
+            description={editing ? (editing.has_password ? 'Write-only: a password is stored; leave empty to keep it' : 'Write-only: no password stored') : 'Write-only: stored encrypted, never shown again'}
             autoComplete="new-password"
-            placeholder={editing ? '(unchanged)' : ''}
+            placeholder={editing?.has_password ? '(unchanged)' : ''}
             value={v.password}
             onChange={(e) => set('password')(e.currentTarget.value)}
             error={show('password')}

@@ -1,3 +1,5 @@
+import type { ClusterConfig } from '../../api/types/cluster-config.ts';
+
 /** FormValues are the cluster form's raw inputs, as typed. */
 export interface FormValues {
   name: string;
@@ -57,4 +59,39 @@ export function toInput(v: FormValues) {
     ...(v.insecure ? { insecure_skip_tls_verify: true } : {}),
     ...(v.writeProbe ? { write_probe: true } : {}),
   };
+}
+
+/** fromConfig fills the form from `GET /clusters/NAME/config`; the password stays empty (write-only). */
+export function fromConfig(c: ClusterConfig): FormValues {
+  return {
+    name: c.name,
+    endpoints: (c.endpoints ?? []).join('\n'),
+    group: c.group ?? '',
+    labels: Object.entries(c.labels ?? {}).map(([k, x]) => `${k}=${x}`).join('\n'),
+    user: c.user ?? '',
+    password: '',
+    cacert: c.cacert ?? '',
+    cert: c.cert ?? '',
+    key: c.key ?? '',
+    insecure: c.insecure_skip_tls_verify === true,
+    writeProbe: c.write_probe === true,
+  };
+}
+
+// The keys the form edits; every other key of the stored config is sent back as it was.
+const FORM_KEYS = ['name', 'endpoints', 'group', 'labels', 'user', 'password', 'cacert', 'cert', 'key', 'insecure_skip_tls_verify', 'write_probe'];
+
+/**
+ * toReplaceInput is the PUT body for an edit: every key of the stored config (intervals, timeout, metrics_urls, …)
+ * with the form's keys on top, so a replace never resets what the form does not show. `has_password` and `source`
+ * are read-only and dropped; an empty password is left out so the stored one is kept.
+ */
+export function toReplaceInput(stored: ClusterConfig, v: FormValues): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(stored)) {
+    if (k === 'has_password' || k === 'source' || FORM_KEYS.includes(k) || x === undefined || x === null) continue;
+    kept[k] = x;
+  }
+  const form = toInput(v);
+  return { ...kept, ...form, name: stored.name, insecure_skip_tls_verify: v.insecure, write_probe: v.writeProbe };
 }
