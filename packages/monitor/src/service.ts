@@ -83,6 +83,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
       collectors,
       onSamples(samples) {
         store.append(samples);
+        alerting.addSamples(samples);
         metrics.observeSamples(samples.length);
         for (const s of samples) {
           const kind = PROBE_SERIES[s.series];

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
-import type { Store } from '../storage/types.ts';
+import type { Point, Store } from '../storage/types.ts';
 import { parseRule, type CompiledRule, type HistoryReader, type Rule } from './rules/index.ts';
 import { AlertEngine, type AlertHistory, type AlertHistoryQuery } from './engine/index.ts';
 import { Dispatcher, Silences, readRoutes, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
 import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
 import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
+import { RecentSeries } from './recent.ts';
 import type { SecretBox } from '../secrets.ts';
 import { openOutbox, startDelivery, type Delivery, type DeliveryResult, type Outbox } from './delivery/index.ts';
 import type { Alert } from './types.ts';
@@ -89,6 +90,8 @@ export class AlertingService {
   private readonly pendingEval = new Map<string, NodeJS.Timeout>();
   private readonly latest = new Map<string, ClusterSnapshot>();
   private readonly lastCodes = new Map<string, string>();
+  /** recent holds the last 35 minutes of every sample for the rules' windows. */
+  readonly recent = new RecentSeries(35 * 60_000);
 
   constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; secrets?: SecretBox; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
     this.config = o.config;
@@ -97,8 +100,21 @@ export class AlertingService {
     this.routesFromFile = o.config.routesFromFile;
     this.rulesInForce = o.config.rules;
     this.channelsInForce = [...o.config.channels];
-    const history: HistoryReader = (series, cluster, member, from, to) =>
-      o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
+    // Rules read windows of up to 35 minutes from memory (after a restart they warm up over their window, as rules do
+    // after any gap in data); longer windows come from the store, cached for 5 minutes per series.
+    const fromStore = new Map<string, { at: number; pts: Point[] }>();
+    const history: HistoryReader = (series, cluster, member, from, to) => {
+      const span = to - from;
+      if (span <= this.recent.spanMs) return this.recent.read(cluster, member ?? '', series, from, to);
+      const key = `${cluster}\u0000${member ?? ''}\u0000${series}\u0000${span}`;
+      const ttl = 300_000;
+      const hit = fromStore.get(key);
+      const now = Date.now();
+      if (hit && now - hit.at < ttl) return hit.pts;
+      const pts = o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
+      fromStore.set(key, { at: now, pts });
+      return pts;
+    };
     this.history = new StoreAlertHistory(o.store);
     this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, onError: (err) => o.onError?.(err) });
     this.silences = new Silences({ store: new StoreSilenceStore(o.store) });
@@ -154,8 +170,14 @@ export class AlertingService {
     this.pendingEval.set(s.name, t);
   }
 
+  /** addSamples feeds the rules' in-memory window with samples as they are collected. */
+  addSamples(samples: Iterable<{ series: string; cluster: string; member: string; t: number; v: number }>): void {
+    this.recent.add(samples);
+  }
+
   /** forgetCluster resolves a removed cluster's alerts. */
   forgetCluster(name: string): void {
+    this.recent.forget(name);
     this.latest.delete(name);
     this.dispatcher.ingest(this.engine.removeCluster(name));
   }

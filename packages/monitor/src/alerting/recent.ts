@@ -1,0 +1,69 @@
+import type { Point } from '../storage/types.ts';
+
+interface Buffer {
+  t: number[];
+  v: number[];
+  start: number;
+}
+
+/**
+ * RecentSeries keeps the last `spanMs` of every sample in memory, so alert rules — which read the last minutes of many
+ * series every few seconds — never query the store for them. Reading recent data from the store scans its append-only
+ * head, which at 135 members took three quarters of the monitor's CPU; indexing the head instead cost 35× the disk
+ * writes. Times and values sit in plain number arrays (8 bytes each), trimmed as they age out.
+ */
+export class RecentSeries {
+  /** spanMs is how far back the buffers reach. */
+  readonly spanMs: number;
+  /** since is when the buffers started filling: windows reaching before it are only partly covered. */
+  readonly since: number;
+  private readonly buffers = new Map<string, Buffer>();
+
+  constructor(spanMs: number, now = Date.now()) {
+    this.spanMs = spanMs;
+    this.since = now;
+  }
+
+  /** add records samples; they are expected in time order per series (late ones are dropped). */
+  add(samples: Iterable<{ series: string; cluster: string; member: string; t: number; v: number }>): void {
+    for (const s of samples) {
+      const key = `${s.cluster}\u0000${s.member}\u0000${s.series}`;
+      let b = this.buffers.get(key);
+      if (!b) this.buffers.set(key, (b = { t: [], v: [], start: 0 }));
+      const last = b.t.length ? b.t[b.t.length - 1]! : -Infinity;
+      if (s.t <= last) continue;
+      b.t.push(s.t);
+      b.v.push(s.v);
+      // Trim lazily: drop the aged-out head once it is a quarter of the buffer, so trimming stays amortised O(1).
+      const cutoff = s.t - this.spanMs;
+      while (b.start < b.t.length && b.t[b.start]! < cutoff) b.start++;
+      if (b.start > 64 && b.start * 4 > b.t.length) {
+        b.t = b.t.slice(b.start);
+        b.v = b.v.slice(b.start);
+        b.start = 0;
+      }
+    }
+  }
+
+  /** read returns the points of one series within [from, to], oldest first. */
+  read(cluster: string, member: string, series: string, from: number, to: number): Point[] {
+    const b = this.buffers.get(`${cluster}\u0000${member}\u0000${series}`);
+    if (!b) return [];
+    const out: Point[] = [];
+    // Binary search for the first point at or after `from`.
+    let lo = b.start;
+    let hi = b.t.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (b.t[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < b.t.length && b.t[i]! <= to; i++) out.push({ t: b.t[i]!, v: b.v[i]! });
+    return out;
+  }
+
+  /** forget drops a cluster's buffers. */
+  forget(cluster: string): void {
+    for (const k of this.buffers.keys()) if (k.startsWith(`${cluster}\u0000`)) this.buffers.delete(k);
+  }
+}
