@@ -13,6 +13,10 @@ test('recent windows are read from memory, in order, within [from, to], and age 
   const all = r.read('c', 'm1', 'x', 0, 1e9);
   assert.equal(all[0]!.t, 340_000, 'only the last minute is kept');
   assert.equal(all.at(-1)!.t, 400_000);
+  r.only(['x']);
+  r.add([{ series: 'y', cluster: 'c', member: 'm1', t: 500_000, v: 1 }]);
+  assert.deepEqual(r.read('c', 'm1', 'y', 0, 1e9), [], 'series no rule reads over a window are not kept');
+  assert.equal(r.read('c', 'm1', 'x', 0, 1e9).length, all.length);
   r.forget('c');
   assert.deepEqual(r.read('c', 'm1', 'x', 0, 1e9), []);
 });

@@ -18,15 +18,23 @@ export class RecentSeries {
   /** since is when the buffers started filling: windows reaching before it are only partly covered. */
   readonly since: number;
   private readonly buffers = new Map<string, Buffer>();
+  private keep: Set<string> | undefined;
 
   constructor(spanMs: number, now = Date.now()) {
     this.spanMs = spanMs;
     this.since = now;
   }
 
+  /** only limits the buffers to the named series (those the rules read over a window); undefined keeps every series. */
+  only(series: Iterable<string> | undefined): void {
+    this.keep = series ? new Set(series) : undefined;
+    if (this.keep) for (const k of this.buffers.keys()) if (!this.keep.has(k.slice(k.lastIndexOf('\u0000') + 1))) this.buffers.delete(k);
+  }
+
   /** add records samples; they are expected in time order per series (late ones are dropped). */
   add(samples: Iterable<{ series: string; cluster: string; member: string; t: number; v: number }>): void {
     for (const s of samples) {
+      if (this.keep && !this.keep.has(s.series)) continue;
       const key = `${s.cluster}\u0000${s.member}\u0000${s.series}`;
       let b = this.buffers.get(key);
       if (!b) this.buffers.set(key, (b = { t: [], v: [], start: 0 }));

@@ -120,7 +120,7 @@ export class AlertingService {
     this.silences = new Silences({ store: new StoreSilenceStore(o.store) });
     this.outbox = openOutbox({ path: join(o.dataDir, 'outbox.db') });
     this.loadStored(o.onError);
-    this.engine.setRules(this.rulesInForce);
+    this.setRules(this.rulesInForce);
     for (const c of this.channelsInForce) this.senders.set(c.name, createSender(c));
     this.dispatcher = new Dispatcher({
       routes: this.routes(),
@@ -205,8 +205,7 @@ export class AlertingService {
   putRule(name: string, body: Record<string, unknown>): CompiledRule[] {
     const next = applyRule(this.rulesInForce, name, body);
     this.store.putDoc('rule', name, body);
-    this.rulesInForce = next;
-    this.engine.setRules(next);
+    this.setRules(next);
     return next.filter((r) => r.name === name);
   }
 
@@ -216,8 +215,17 @@ export class AlertingService {
       throw new AppError('MON_RULE_NOT_FOUND', `rule "${name}" has no change made through the API`, { hint: 'turn a built-in or config rule off with PUT {"enabled": false}' });
     }
     this.store.deleteDoc('rule', name);
-    this.rulesInForce = this.storedOver(this.config.rules);
-    this.engine.setRules(this.rulesInForce);
+    this.setRules(this.storedOver(this.config.rules));
+  }
+
+  /** setRules puts rules in force and keeps in memory only the series their windows read. */
+  private setRules(rules: CompiledRule[]): void {
+    this.rulesInForce = rules;
+    this.engine.setRules(rules);
+    // A series read over a window is written `name[5m]` or `name{…}[5m]`.
+    const windowed = new Set<string>();
+    for (const r of rules) for (const m of r.expr.matchAll(/([a-z_][a-z0-9_]*)\s*(?:\{[^}]*\})?\s*\[/g)) windowed.add(m[1]!);
+    this.recent.only(windowed);
   }
 
   /** putChannel validates, seals (secret keys encrypted) and persists a channel from an API body; config-file channels are read-only. */
