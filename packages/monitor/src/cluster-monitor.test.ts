@@ -1,23 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '@etcd-monitor/etcd/testing';
+import { until as untilCore } from '@etcd-monitor/core/testing';
 import { readClusterConfig } from './config.ts';
 import { collectors } from './collectors/index.ts';
 import { ClusterMonitor, type ClusterSnapshot, type SampleInput } from './cluster-monitor.ts';
 import type { ClusterEvent } from './events/detect.ts';
 
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = fn();
-    if (v) return v;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}; last state: ${JSON.stringify(lastSnap?.health)}`);
-}
 
 let lastSnap: ClusterSnapshot | undefined;
+const until = <T>(what: string, fn: () => T | undefined, timeoutMs = 20_000) => untilCore(what, fn, { timeoutMs, detail: () => `last state: ${JSON.stringify(lastSnap?.health)}` });
 
 describe('ClusterMonitor against a real 3-member cluster', () => {
   const cluster = useCluster({ members: 3 });

@@ -6,22 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '@etcd-monitor/etcd/testing';
+import { until } from '@etcd-monitor/core/testing';
 import { parseConfig } from './config.ts';
 import { buildMonitor, type MonitorService } from './service.ts';
 
 type ClusterDoc = { name: string; health: { status: string; findings: Array<{ severity: string; member?: string; message: string; hint?: string; evidence?: string; code: string }> }; members: Array<Record<string, unknown>>; leader: string | null };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    last = v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 
 describe('the monitor service against a real cluster', () => {
   const cluster = useCluster({ members: 3 });

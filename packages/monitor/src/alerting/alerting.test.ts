@@ -5,22 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '@etcd-monitor/etcd/testing';
+import { until } from '@etcd-monitor/core/testing';
 import { parseConfig } from '../config.ts';
 import { buildMonitor, type MonitorService } from '../service.ts';
 
 type Payload = { version: string; status: string; groupKey: string; alerts: Array<{ status: string; labels: Record<string, string>; fingerprint: string }> };
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('alerting end to end: a real cluster, the monitor, and a real webhook receiver', () => {
   const cluster = useCluster({ members: 3 });
@@ -64,15 +55,15 @@ describe('alerting end to end: a real cluster, the monitor, and a real webhook r
 
   test('a killed leader: a firing etcdLeaderLost notification reaches the webhook, then a resolved one', async () => {
     const c = cluster.get();
-    await until('healthy', async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters/prod' })).json() as { health: { status: string } }).health.status === 'healthy');
+    await until('healthy', async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters/prod' })).json() as { health: { status: string } }).health.status === 'healthy', { timeoutMs: 30_000 });
     const leader = await c.waitForLeader();
     await leader.kill();
-    const firing = await until('firing notification', () => received.find((p) => p.status === 'firing' && p.alerts.some((a) => a.labels.alertname === 'etcdLeaderLost')));
+    const firing = await until('firing notification', () => received.find((p) => p.status === 'firing' && p.alerts.some((a) => a.labels.alertname === 'etcdLeaderLost')), { timeoutMs: 30_000 });
     assert.equal(firing.version, '4');
     const alert = firing.alerts.find((a) => a.labels.alertname === 'etcdLeaderLost')!;
     assert.equal(alert.labels.cluster, 'prod');
     assert.equal(alert.labels.severity, 'critical');
-    await until('resolved notification', () => received.find((p) => p.groupKey === firing.groupKey && p.status === 'resolved'));
+    await until('resolved notification', () => received.find((p) => p.groupKey === firing.groupKey && p.status === 'resolved'), { timeoutMs: 30_000 });
     await leader.start();
     const log = (await svc.app.inject({ method: 'GET', url: '/api/v1/notifications?channel=hook' })).json() as { attempts: Array<{ outcome: string }> };
     assert.ok(log.attempts.some((a) => a.outcome === 'delivered'));
