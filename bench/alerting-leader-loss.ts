@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
 import { startCluster } from '@etcd-monitor/etcd/testing';
+import { until } from '@etcd-monitor/core/testing';
 import { buildMonitor, parseConfig } from '@etcd-monitor/monitor';
 
 const kills = Number(process.argv[2] ?? 5);
@@ -33,15 +34,8 @@ const cluster = await startCluster({ members: 3 });
 const dir = mkdtempSync(join(tmpdir(), 'alert-bench-'));
 const svc = await buildMonitor(parseConfig({ server: { data_dir: dir }, clusters: [{ name: 'bench', endpoints: cluster.endpoints }], channels: [{ name: 'hook', type: 'webhook', url: hook }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'bench' } });
 
-async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(25);
-  }
-  throw new Error('timed out');
-}
+// Polling for what etcd and the monitor do next, every 25 ms.
+const waitFor = <T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000) => until('the next step', fn, { timeoutMs, intervalMs: 25 });
 
 const fire: number[] = [];
 const fireFromKill: number[] = [];

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
 import { startCluster } from '@etcd-monitor/etcd/testing';
+import { until } from '@etcd-monitor/core/testing';
 import { ClusterMonitor } from '../packages/monitor/src/cluster-monitor.ts';
 import { collectors } from '../packages/monitor/src/collectors/index.ts';
 import { readClusterConfig } from '../packages/monitor/src/config.ts';
@@ -20,15 +21,8 @@ const cfg = readClusterConfig({ name: 'bench', endpoints: cluster.endpoints }, '
 const mon = new ClusterMonitor(cfg, { collectors, onSamples: () => {}, onEvent: (e) => events.push({ ...e, seen: performance.now() }), onUpdate: () => {} });
 mon.start();
 
-async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(25);
-  }
-  throw new Error('timed out');
-}
+// Polling for what etcd and the monitor do next, every 25 ms.
+const waitFor = <T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000) => until('the next step', fn, { timeoutMs, intervalMs: 25 });
 
 const lost: number[] = [];
 const changed: number[] = [];

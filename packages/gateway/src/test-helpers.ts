@@ -1,4 +1,5 @@
 // Shared helpers for the gateway's tests: real upstream servers on loopback, a gateway from TOML, a raw HTTP client.
+import { freePorts } from '@etcd-monitor/core/testing';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -52,11 +53,7 @@ export async function startUpstream(name: string, handler?: http.RequestListener
 
 /** freePort returns a port that was free a moment ago (for "connection refused" upstreams). */
 export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 /** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
