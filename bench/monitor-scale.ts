@@ -22,6 +22,16 @@ const dir = mkdtempSync(join(tmpdir(), 'monitor-scale-'));
 const children: ChildProcess[] = [];
 const real: TestCluster[] = [];
 
+/** heapBreakdown reads the monitor's V8 heap spaces (committed/used) and external memory from its /metrics. */
+async function heapBreakdown(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const mb = (re: RegExp) => [...text.matchAll(re)].map((m) => [m[1]!, Number(m[2]) / 1e6] as const);
+  const total = new Map(mb(/^etcd_monitor_nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)/gm));
+  const used = new Map(mb(/^etcd_monitor_nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\S+)/gm));
+  const ext = mb(/^etcd_monitor_nodejs_(external_memory)_bytes (\S+)/gm).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+  return [...[...total].filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(1)}/${(used.get(k) ?? 0).toFixed(1)}`), ...ext].join(', ');
+}
+
 function start(cmd: string, args: string[], firstLine = true): Promise<{ child: ChildProcess; line: string }> {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${join(NODE, '..')}:${process.env.PATH}` } });
   children.push(child);
@@ -89,6 +99,7 @@ try {
   const t0 = performance.now();
   const m = await measure(mon.child.pid!, MEASURE_S);
   const ingest = ((await samplesTotal(url)) - s0) / ((performance.now() - t0) / 1000);
+  const heap = await heapBreakdown(url);
 
   const lat: number[] = [];
   for (let i = 0; i < 300; i++) {
@@ -107,7 +118,8 @@ try {
 
   // The peer: Prometheus scraping the same members' /metrics every 5 s.
   let prom: { cpuPct: number; rssAvg: number; rssMax: number } | undefined;
-  if (existsSync('/usr/bin/prometheus')) {
+  // BENCH_PEER=0 skips the Prometheus run (for quick comparisons of the monitor alone).
+  if (existsSync('/usr/bin/prometheus') && process.env.BENCH_PEER !== '0') {
     const targetsList = [...real.flatMap((c) => c.members.map((x) => new URL(x.metricsUrl).host)), ...urls.map((u) => new URL(u).host)];
     const byPath = urls.map((u) => ({ targets: [new URL(u).host], labels: { __metrics_path__: new URL(u).pathname } }));
     const promCfg = {
@@ -130,6 +142,7 @@ try {
   console.log(`| GET /api/v1/clusters (${clusters} clusters) p50 / p95 / p99 | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${q(0.99).toFixed(1)} ms | | p95 < 50 ms |`);
   console.log(`| clusters healthy at the end | ${healthy} of ${clusters} | | |`);
   console.log(`| store growth per member per day (raw, before rollup and retention) | ${(perMemberDay / 1e6).toFixed(1)} MB | | |`);
+  console.log(`\nWhere the monitor's memory is at the end (MB, from its own /metrics): ${heap}`);
   console.log('\nProbes and status calls are the monitor\'s own work with no Prometheus equivalent; Prometheus does only the /metrics part.');
 } finally {
   for (const c of children) c.kill('SIGTERM');

@@ -13,5 +13,24 @@ if (major < 24) {
 // grpc-js sets the TLS server name to the host even when it is an IP address, which makes Node.js print a deprecation
 // warning (DEP0123) on every run against https://127.0.0.1:…; users cannot act on it.
 process.noDeprecation = true;
-const { main } = await import('../src/main.ts');
+const { main } = await import(fresh() ? '../dist/main.js' : '../src/main.ts');
+
+// fresh tells whether the JavaScript build under packages/*/dist (scripts/build-dist.ts, run by `npm ci`) is newer than
+// every source file; it runs without Node's TypeScript stripper, ~17 MB less per process. Stale or missing: run src/.
+function fresh() {
+  const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
+  const packages = new URL('../../', import.meta.url);
+  let built;
+  try {
+    built = statSync(new URL('cli/dist/.built', packages)).mtimeMs;
+  } catch {
+    return false;
+  }
+  for (const name of ['core', 'etcd', 'monitor', 'gateway', 'cli']) {
+    for (const e of readdirSync(new URL(`${name}/src/`, packages), { recursive: true, withFileTypes: true })) {
+      if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && statSync(`${e.parentPath}/${e.name}`).mtimeMs > built) return false;
+    }
+  }
+  return true;
+}
 process.exitCode = await main(process.argv.slice(2));

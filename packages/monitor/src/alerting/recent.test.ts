@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RecentSeries } from './recent.ts';
+import type { Window } from './rules/evaluate.ts';
+
+const points = (w: Window) => Array.from({ length: w.end - w.start }, (_, i) => ({ t: w.t[w.start + i]!, v: w.v[w.start + i]! }));
 
 test('recent windows are read from memory, in order, within [from, to], and age out', () => {
-  const r = new RecentSeries(60_000, 0);
+  const r0 = new RecentSeries(60_000, 0);
+  const r = { add: r0.add.bind(r0), only: r0.only.bind(r0), forget: r0.forget.bind(r0), read: (...a: Parameters<RecentSeries['read']>) => points(r0.read(...a)) };
   const s = (t: number, v: number, member = 'm1') => ({ series: 'x', cluster: 'c', member, t, v });
   r.add([s(1000, 1), s(2000, 2), s(3000, 3), s(2500, 99), s(3000, 4, 'm2')]);
   assert.deepEqual(r.read('c', 'm1', 'x', 1500, 3000), [{ t: 2000, v: 2 }, { t: 3000, v: 3 }], 'late samples are dropped');
@@ -17,6 +21,9 @@ test('recent windows are read from memory, in order, within [from, to], and age 
   r.add([{ series: 'y', cluster: 'c', member: 'm1', t: 500_000, v: 1 }]);
   assert.deepEqual(r.read('c', 'm1', 'y', 0, 1e9), [], 'series no rule reads over a window are not kept');
   assert.equal(r.read('c', 'm1', 'x', 0, 1e9).length, all.length);
+  const view = r0.read('c', 'm1', 'x', 350_000, 352_000);
+  r0.add([s(401_000, 1)]);
+  assert.deepEqual(points(view), [{ t: 350_000, v: 350_000 }, { t: 351_000, v: 351_000 }, { t: 352_000, v: 352_000 }], 'a window read earlier keeps its points while samples arrive');
   r.forget('c');
   assert.deepEqual(r.read('c', 'm1', 'x', 0, 1e9), []);
 });

@@ -1,4 +1,4 @@
-import type { Point } from '../storage/types.ts';
+import type { Window } from './rules/evaluate.ts';
 
 interface Buffer {
   t: number[];
@@ -53,11 +53,10 @@ export class RecentSeries {
     }
   }
 
-  /** read returns the points of one series within [from, to], oldest first. */
-  read(cluster: string, member: string, series: string, from: number, to: number): Point[] {
+  /** read returns the points of one series within [from, to], oldest first, as a view of the buffer (no copy). */
+  read(cluster: string, member: string, series: string, from: number, to: number): Window {
     const b = this.buffers.get(`${cluster}\u0000${member}\u0000${series}`);
-    if (!b) return [];
-    const out: Point[] = [];
+    if (!b) return { t: [], v: [], start: 0, end: 0 };
     // Binary search for the first point at or after `from`.
     let lo = b.start;
     let hi = b.t.length;
@@ -66,8 +65,9 @@ export class RecentSeries {
       if (b.t[mid]! < from) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < b.t.length && b.t[i]! <= to; i++) out.push({ t: b.t[i]!, v: b.v[i]! });
-    return out;
+    let end = lo;
+    while (end < b.t.length && b.t[end]! <= to) end++;
+    return { t: b.t, v: b.v, start: lo, end };
   }
 
   /** forget drops a cluster's buffers. */

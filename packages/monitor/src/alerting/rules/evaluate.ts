@@ -4,8 +4,32 @@ import type { ClusterSnapshot } from '../../cluster-monitor.ts';
 import { COMPARISONS, isConstant, type BinaryOp, type Expr, type LabelMatcher } from './expr.ts';
 import { currentSeries, memberLabel, type CurrentValue } from './series.ts';
 
+/**
+ * Window is a series' points inside a time range as columns — times `t[i]` and values `v[i]` for `start <= i < end`,
+ * oldest first — so a reader can hand out its own buffers without copying: rules read thousands of points per member
+ * every few seconds, and as `{t, v}` objects those reads were the monitor's largest source of garbage.
+ */
+export interface Window {
+  /** t holds the times (ms). */
+  readonly t: ArrayLike<number>;
+  /** v holds the values. */
+  readonly v: ArrayLike<number>;
+  /** start is the first index inside the range. */
+  readonly start: number;
+  /** end is one past the last index inside the range. */
+  readonly end: number;
+}
+
 /** HistoryReader reads one stored series of one member (or '' for the cluster) over a closed time range, oldest first. */
-export type HistoryReader = (series: string, cluster: string, member: string, from: number, to: number) => Point[];
+export type HistoryReader = (series: string, cluster: string, member: string, from: number, to: number) => Point[] | Window;
+
+/** windowOf views points as a Window (a Window is returned as it is). */
+export function windowOf(pts: Point[] | Window): Window {
+  if (!Array.isArray(pts)) return pts;
+  return { t: pts.map((p) => p.t), v: pts.map((p) => p.v), start: 0, end: pts.length };
+}
+
+const EMPTY: Window = { t: [], v: [], start: 0, end: 0 };
 
 /** Vector is an expression's result: one value per member, keyed by member name ('' for a cluster-level value). */
 export type Vector = Map<string, number>;
@@ -21,7 +45,7 @@ export interface EvalScope {
   /** instant returns a member's current value of a series, if it has one. */
   instant(series: string, member: string): number | undefined;
   /** range returns a member's points of a series inside [from, to], oldest first. */
-  range(series: string, member: string, from: number, to: number): Point[];
+  range(series: string, member: string, from: number, to: number): Window;
   /** findings are the health model's current findings. */
   findings(): Finding[];
 }
@@ -36,7 +60,7 @@ const LOOKBACK_MS = 5 * 60_000;
 export function snapshotScope(snapshot: ClusterSnapshot, history: HistoryReader, now: number): EvalScope {
   const byMember = new Map<string, Record<string, CurrentValue>>();
   for (const f of snapshot.members) byMember.set(memberLabel(f), currentSeries(f, snapshot.at));
-  const reads = new Map<string, Point[]>();
+  const reads = new Map<string, Window>();
   return {
     cluster: snapshot.name,
     now,
@@ -48,14 +72,18 @@ export function snapshotScope(snapshot: ClusterSnapshot, history: HistoryReader,
     range(series, member, from, to) {
       // Rules share windows (the warning and critical variants read the same ones), so each is read once per evaluation.
       const key = `${series}\u0000${member}\u0000${from}\u0000${to}`;
-      let pts = reads.get(key);
-      if (!pts) {
-        pts = history(series, snapshot.name, member, from, to);
-        reads.set(key, pts);
+      let w = reads.get(key);
+      if (!w) {
+        w = windowOf(history(series, snapshot.name, member, from, to));
+        const c = byMember.get(member)?.[series];
+        if (c && c.t >= from && c.t <= to && (w.end === w.start || w.t[w.end - 1]! < c.t)) {
+          const t = Array.from({ length: w.end - w.start + 1 }, (_, i) => (i < w!.end - w!.start ? w!.t[w!.start + i]! : c.t));
+          const v = Array.from({ length: t.length }, (_, i) => (i < w!.end - w!.start ? w!.v[w!.start + i]! : c.v));
+          w = { t, v, start: 0, end: t.length };
+        }
+        reads.set(key, w);
       }
-      const c = byMember.get(member)?.[series];
-      if (c && c.t >= from && c.t <= to && (pts.length === 0 || pts[pts.length - 1]!.t < c.t)) return [...pts, { t: c.t, v: c.v }];
-      return pts;
+      return w;
     },
     findings: () => snapshot.health.findings,
   };
@@ -68,10 +96,10 @@ export function historyScope(cluster: string, members: string[], history: Histor
     now,
     members,
     instant(series, member) {
-      const pts = history(series, cluster, member, now - LOOKBACK_MS, now);
-      return pts.length ? pts[pts.length - 1]!.v : undefined;
+      const w = windowOf(history(series, cluster, member, now - LOOKBACK_MS, now));
+      return w.end > w.start ? w.v[w.end - 1] : undefined;
     },
-    range: (series, member, from, to) => history(series, cluster, member, from, to),
+    range: (series, member, from, to) => windowOf(history(series, cluster, member, from, to)),
     findings,
   };
 }
@@ -140,7 +168,7 @@ function evalCall(e: Extract<Expr, { kind: 'call' }>, s: EvalScope): Value {
     const sel = args[0] as Extract<Expr, { kind: 'selector' }>;
     const out: Vector = new Map();
     for (const m of selectMembers(sel.matchers, s)) {
-      const missing = sel.rangeMs === undefined ? s.instant(sel.series, m) === undefined : s.range(sel.series, m, s.now - sel.rangeMs, s.now).length === 0;
+      const missing = sel.rangeMs === undefined ? s.instant(sel.series, m) === undefined : isEmpty(s.range(sel.series, m, s.now - sel.rangeMs, s.now));
       if (missing) out.set(m, 1);
     }
     return out;
@@ -163,59 +191,66 @@ function evalCall(e: Extract<Expr, { kind: 'call' }>, s: EvalScope): Value {
   const w = sel.rangeMs!;
   const out: Vector = new Map();
   for (const m of selectMembers(sel.matchers, s)) {
-    const pts = s.range(sel.series, m, s.now - w, s.now);
-    const v = rangeFn(fn, pts, w, s.now, args);
+    const v = rangeFn(fn, s.range(sel.series, m, s.now - w, s.now), w, s.now, args);
     if (v !== undefined && Number.isFinite(v)) out.set(m, v);
   }
   return out;
 }
 
-function rangeFn(fn: string, pts: Point[], windowMs: number, now: number, args: Expr[]): number | undefined {
-  if (pts.length === 0) return undefined;
-  const vs = pts.map((p) => p.v);
+function isEmpty(w: Window): boolean {
+  return w.end <= w.start;
+}
+
+function rangeFn(fn: string, w: Window, windowMs: number, now: number, args: Expr[]): number | undefined {
+  const { t, v, start, end } = w;
+  const n = end - start;
+  if (n <= 0) return undefined;
   switch (fn) {
     case 'increase':
     case 'rate': {
-      if (pts.length < 2) return undefined;
+      if (n < 2) return undefined;
       let inc = 0;
       // A value that dropped is a counter reset (a restart): the new value is what was counted since, as in PromQL.
-      for (let i = 1; i < vs.length; i++) inc += vs[i]! >= vs[i - 1]! ? vs[i]! - vs[i - 1]! : vs[i]!;
+      for (let i = start + 1; i < end; i++) inc += v[i]! >= v[i - 1]! ? v[i]! - v[i - 1]! : v[i]!;
       return fn === 'increase' ? inc : inc / (windowMs / 1000);
     }
     case 'delta':
-      return pts.length < 2 ? undefined : vs[vs.length - 1]! - vs[0]!;
+      return n < 2 ? undefined : v[end - 1]! - v[start]!;
     case 'avg_over_time':
-      return vs.reduce((a, b) => a + b, 0) / vs.length;
-    case 'sum_over_time':
-      return vs.reduce((a, b) => a + b, 0);
+    case 'sum_over_time': {
+      let sum = 0;
+      for (let i = start; i < end; i++) sum += v[i]!;
+      return fn === 'sum_over_time' ? sum : sum / n;
+    }
     case 'count_over_time':
-      return vs.length;
+      return n;
     case 'max_over_time':
-      return Math.max(...vs);
-    case 'min_over_time':
-      return Math.min(...vs);
+    case 'min_over_time': {
+      let m = v[start]!;
+      for (let i = start + 1; i < end; i++) m = fn === 'max_over_time' ? Math.max(m, v[i]!) : Math.min(m, v[i]!);
+      return m;
+    }
     case 'last_over_time':
-      return vs[vs.length - 1];
+      return v[end - 1];
     case 'quantile_over_time': {
       const q = (args[0] as { value: number }).value;
-      const sorted = [...vs].sort((a, b) => a - b);
-      const rank = q * (sorted.length - 1);
+      const sorted = Float64Array.from({ length: n }, (_, i) => v[start + i]!).sort();
+      const rank = q * (n - 1);
       const lo = Math.floor(rank);
-      const hi = Math.min(sorted.length - 1, lo + 1);
+      const hi = Math.min(n - 1, lo + 1);
       return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
     }
     case 'predict_linear': {
-      if (pts.length < 2) return undefined;
+      if (n < 2) return undefined;
       const ahead = args[1]!.kind === 'duration' ? (args[1] as { ms: number }).ms / 1000 : (args[1] as { value: number }).value;
       // Least squares over (seconds relative to now, value), as PromQL's predict_linear.
-      const n = pts.length;
       let sx = 0, sy = 0, sxx = 0, sxy = 0;
-      for (const p of pts) {
-        const x = (p.t - now) / 1000;
+      for (let i = start; i < end; i++) {
+        const x = (t[i]! - now) / 1000;
         sx += x;
-        sy += p.v;
+        sy += v[i]!;
         sxx += x * x;
-        sxy += x * p.v;
+        sxy += x * v[i]!;
       }
       const den = n * sxx - sx * sx;
       if (den === 0) return undefined;
@@ -325,4 +360,4 @@ export function thresholdOf(e: Expr): number | undefined {
   return thresholdOf(e.lhs) ?? thresholdOf(e.rhs);
 }
 
-const EMPTY_SCOPE: EvalScope = { cluster: '', now: 0, members: [], instant: () => undefined, range: () => [], findings: () => [] };
+const EMPTY_SCOPE: EvalScope = { cluster: '', now: 0, members: [], instant: () => undefined, range: () => EMPTY, findings: () => [] };

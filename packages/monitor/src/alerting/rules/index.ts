@@ -1,6 +1,6 @@
 // The rules stage: the rule model, the expression language, the built-in pack and the replay used by `rules test`.
 export { BUILTIN_RULES } from './builtin/index.ts';
-export { evaluateExpr, historyScope, snapshotScope, thresholdOf, type EvalScope, type HistoryReader, type Vector } from './evaluate.ts';
+export { evaluateExpr, historyScope, snapshotScope, thresholdOf, windowOf, type EvalScope, type HistoryReader, type Vector, type Window } from './evaluate.ts';
 export { formatExpr, parseExpr, suggestSeries, type Expr, type LabelMatcher } from './expr.ts';
 export { advance, type Activity } from './lifecycle.ts';
 export { compileRule, findRule, formatFor, parseRule, readRule, readRules, ruleKey, ruleView, RULE_FIELDS, type CompiledRule, type Rule } from './rule.ts';
