@@ -1,9 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { dirname } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
 import type { GatewayConfig, ServerConfig } from './config/schema.ts';
@@ -11,6 +10,7 @@ import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfigFile } from './config/load.ts';
 import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
 import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
+import { H1Server, type H1Request, type H1Response } from './proxy/h1.ts';
 import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
@@ -41,17 +41,17 @@ export interface ReloadResult {
   ms: number;
 }
 
-type AnyServer = http.Server | https.Server | http2.Http2SecureServer | net.Server;
-
 interface Listener {
   addr: string;
   kind: string;
-  server: AnyServer;
+  /** server accepts the connections: a net.Server, or a tls.Server for TLS listeners. */
+  server: net.Server;
   serverName: string;
   sockets: Set<net.Socket>;
   sessions: Set<http2.ServerHttp2Session>;
   bound: net.AddressInfo | undefined;
-  h1: http.Server | undefined;
+  /** h1 serves HTTP/1.1 on the accepted sockets (HTTP/2 ones go to node:http2). */
+  h1: H1Server;
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
@@ -81,7 +81,6 @@ export class Gateway {
   private adminAddr = '';
   private reloading: Promise<ReloadResult> | undefined;
   private stopping = false;
-  private readonly unsubscribe: () => void;
 
   private constructor(opts: GatewayOptions, log: Logger) {
     this.opts = opts;
@@ -97,22 +96,6 @@ export class Gateway {
         return counts;
       },
     });
-    // Connect times come from undici's diagnostics channels, which cost nothing per request on reused connections.
-    const starts = new WeakMap<object, number>();
-    // Each undici client connects one socket at a time and has its own connector, so the connector pairs the two events.
-    const before = (m: unknown) => starts.set((m as { connector: object }).connector, performance.now());
-    const connected = (m: unknown) => {
-      const msg = m as { connector: object; connectParams: { host?: string; hostname?: string; port?: string } };
-      const p = msg.connectParams;
-      const t = starts.get(msg.connector);
-      if (t !== undefined) this.metrics.upstreamConnect.child(`${p.hostname ?? p.host}:${p.port}`).observe((performance.now() - t) / 1000);
-    };
-    subscribe('undici:client:beforeConnect', before);
-    subscribe('undici:client:connected', connected);
-    this.unsubscribe = () => {
-      unsubscribe('undici:client:beforeConnect', before);
-      unsubscribe('undici:client:connected', connected);
-    };
   }
 
   /** start compiles a validated config, opens its listeners and the admin listener, and starts health checks. */
@@ -207,38 +190,26 @@ export class Gateway {
   }
 
   private tune(l: Listener, sc: ServerConfig, baseDir: string): void {
-    const h1 = l.h1 ?? (l.server instanceof http.Server ? l.server : undefined);
-    const targets = [h1, l.server instanceof http.Server ? undefined : l.server].filter(Boolean) as (http.Server | net.Server)[];
-    for (const s of targets) {
-      if (s instanceof http.Server || (s as http.Server).keepAliveTimeout !== undefined) {
-        const hs = s as http.Server;
-        hs.keepAliveTimeout = sc.keepalive_timeout;
-        hs.headersTimeout = sc.headers_timeout;
-        hs.requestTimeout = sc.request_timeout;
-      }
-      if (sc.max_connections > 0) s.maxConnections = sc.max_connections;
-    }
-    if (sc.tls_cert && sc.tls_key && 'setSecureContext' in l.server) {
-      (l.server as https.Server).setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
-    }
+    l.h1.opts = { ...l.h1.opts, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout };
+    if (sc.max_connections > 0) l.server.maxConnections = sc.max_connections;
+    if (sc.tls_cert && sc.tls_key && l.server instanceof tls.Server) l.server.setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
   }
 
   private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string, maxHeaderSize: number): Promise<Listener> {
     const { host, port } = splitAddr(listenAddr);
-    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as AnyServer, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1: undefined };
-    const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    const onRequest = (req: H1Request | http2.Http2ServerRequest, res: H1Response | http2.Http2ServerResponse) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
       if (!srv) {
-        (res as http.ServerResponse).writeHead(503, { 'content-type': 'text/plain' });
-        (res as http.ServerResponse).end('503 Service Unavailable\n');
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.end('503 Service Unavailable\n');
         return;
       }
       // While draining, requests already on a connection are served, and the connection closes after them.
-      if (this.stopping && req.httpVersion !== '2.0') (res as http.ServerResponse).shouldKeepAlive = false;
+      if (this.stopping && req.httpVersion !== '2.0') (res as H1Response).shouldKeepAlive = false;
       handleRequest(rt, srv, req, res);
     };
-    const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const onUpgrade = (req: H1Request, socket: Duplex, head: Buffer) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
       if (!srv) {
@@ -247,63 +218,49 @@ export class Gateway {
       }
       handleUpgrade(rt, srv, req, socket, head);
     };
-    const h1opts: http.ServerOptions = { maxHeaderSize, requireHostHeader: true, joinDuplicateHeaders: false };
-    const onClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // Malformed, oversized and ambiguous requests all get 400 and a closed connection; none reaches an upstream.
-      if (socket.writable && !(err.code === 'ECONNRESET')) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
-    };
+    const h1 = new H1Server({ maxHeaderSize, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout }, { request: onRequest, upgrade: onUpgrade });
+    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1 };
     const track = (s: net.Socket) => {
       l.sockets.add(s);
       s.once('close', () => l.sockets.delete(s));
     };
+    const onSession = (sess: http2.ServerHttp2Session) => {
+      l.sessions.add(sess);
+      sess.once('close', () => l.sessions.delete(sess));
+    };
+    const h2settings = { maxHeaderListSize: maxHeaderSize };
     if (sc.tls_cert && sc.tls_key) {
       const tlsOpts = { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) };
-      if (sc.enabled_h2) {
-        const s = http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, maxSessionMemory: 64, settings: { maxHeaderListSize: maxHeaderSize } });
-        s.on('request', onRequest);
-        s.on('upgrade', onUpgrade);
-        s.on('session', (sess) => {
-          l.sessions.add(sess);
-          sess.once('close', () => l.sessions.delete(sess));
-        });
-        s.on('secureConnection', track);
-        l.server = s;
-      } else {
-        const s = https.createServer({ ...tlsOpts, ...h1opts }, onRequest);
-        s.on('upgrade', onUpgrade);
-        s.on('clientError', onClientError);
-        s.on('secureConnection', track);
-        l.server = s;
-      }
+      // TLS is terminated here; ALPN decides who speaks on the socket: node:http2 for h2, the gateway's HTTP/1.1 server otherwise.
+      const h2 = sc.enabled_h2 ? http2.createSecureServer({ ...tlsOpts, maxSessionMemory: 64, settings: h2settings }) : undefined;
+      h2?.on('request', onRequest);
+      h2?.on('session', onSession);
+      const s = tls.createServer({ ...tlsOpts, ALPNProtocols: sc.enabled_h2 ? ['h2', 'http/1.1'] : ['http/1.1'] }, (sock) => {
+        track(sock);
+        if (h2 && sock.alpnProtocol === 'h2') h2.emit('secureConnection', sock);
+        else h1.handle(sock);
+      });
+      s.on('tlsClientError', () => {});
+      l.server = s;
     } else {
-      const h1 = http.createServer(h1opts, onRequest);
-      h1.on('upgrade', onUpgrade);
-      h1.on('clientError', onClientError);
-      l.h1 = h1;
-      if (sc.enabled_h2) {
-        // h2c with prior knowledge: the first bytes of a connection say which protocol it speaks.
-        const h2 = http2.createServer({ settings: { maxHeaderListSize: maxHeaderSize } });
-        h2.on('request', onRequest);
-        h2.on('session', (sess) => {
-          l.sessions.add(sess);
-          sess.once('close', () => l.sessions.delete(sess));
-        });
-        const front = net.createServer({ noDelay: true }, (sock) => {
-          track(sock);
-          sock.once('readable', () => {
-            const first: Buffer | null = sock.read();
-            if (first === null) return void sock.once('readable', () => sock.destroy());
+      // h2c with prior knowledge: the first bytes of a connection say which protocol it speaks.
+      const h2 = sc.enabled_h2 ? http2.createServer({ settings: h2settings }) : undefined;
+      h2?.on('request', onRequest);
+      h2?.on('session', onSession);
+      l.server = net.createServer({ noDelay: true }, (sock) => {
+        track(sock);
+        if (!h2) return h1.handle(sock);
+        sock.on('error', () => {});
+        sock.once('readable', () => {
+          const first: Buffer | null = sock.read();
+          if (first === null) return void sock.once('readable', () => sock.destroy());
+          const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
+          if (isH2) {
             sock.unshift(first);
-            const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
-            (isH2 ? h2 : h1).emit('connection', sock);
-          });
+            h2.emit('connection', sock);
+          } else h1.handle(sock, first);
         });
-        l.server = front;
-      } else {
-        h1.on('connection', track);
-        l.server = h1;
-      }
+      });
     }
     await new Promise<void>((resolve, reject) => {
       const onErr = (err: Error) => reject(new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' }));
@@ -321,8 +278,8 @@ export class Gateway {
   private async closeListener(l: Listener, graceMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => l.server.close(() => resolve()));
     for (const sess of l.sessions) sess.close();
-    (l.h1 ?? (l.server instanceof http.Server ? l.server : undefined))?.closeIdleConnections();
-    const idle = setInterval(() => (l.h1 ?? (l.server instanceof http.Server ? l.server : undefined))?.closeIdleConnections(), 50);
+    l.h1.closeIdle();
+    const idle = setInterval(() => l.h1.closeIdle(), 50);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       closed,
@@ -407,7 +364,6 @@ export class Gateway {
     for (const u of this.runtime?.upstreams.values() ?? []) await u.destroy();
     for (const s of this.sinks.values()) s.close();
     this.sinks.clear();
-    this.unsubscribe();
     void this.adminAddr;
   }
 }

@@ -1,16 +1,15 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { formatBytes, formatDuration } from '@etcd-monitor/core';
 import type { ConfigIssue } from '../config/fields.ts';
 import { didYouMean } from '../config/suggest.ts';
+import type { ClientRequestInfo } from '../plugins/plugin.ts';
 
 /** AccessLogEntry is what the proxy knows about one finished request. */
 export interface AccessLogEntry {
   /** req is the client request. */
-  req: IncomingMessage | Http2ServerRequest;
+  req: ClientRequestInfo;
   /** host is the request host without port. */
   host: string;
   /** method is the request method. */

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ConfigIssue, FieldSpec } from '../config/fields.ts';
 import type { HeaderList } from '../proxy/headers.ts';
 
@@ -31,10 +31,26 @@ export interface UpstreamRequest {
   headers: HeaderList;
 }
 
+/** ClientRequestInfo is what the gateway exposes of a client request, over HTTP/1.1 (its own server) and HTTP/2 (node:http2) alike. */
+export interface ClientRequestInfo {
+  /** method is the request method. */
+  readonly method?: string | undefined;
+  /** url is the request target as received. */
+  readonly url?: string | undefined;
+  /** httpVersion is `1.1`, `1.0` or `2.0`. */
+  readonly httpVersion: string;
+  /** headers are the request headers, lower-case names (built on first use on HTTP/1.1). */
+  readonly headers: IncomingHttpHeaders;
+  /** rawHeaders is the flat `[name, value, …]` list as received. */
+  readonly rawHeaders: string[];
+  /** socket is the client connection (a TLSSocket on TLS listeners). */
+  readonly socket: Socket;
+}
+
 /** RequestContext is what every hook sees of one request. */
 export interface RequestContext {
-  /** req is the client request (HTTP/1.1 or HTTP/2 compatibility request). */
-  readonly req: IncomingMessage | Http2ServerRequest;
+  /** req is the client request. */
+  readonly req: ClientRequestInfo;
   /** method is the request method. */
   readonly method: string;
   /** host is the request host without port, lower-case. */

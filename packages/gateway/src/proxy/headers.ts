@@ -1,7 +1,7 @@
 /** HOP_BY_HOP are the headers that describe one connection and are never forwarded (RFC 9110 §7.6.1), plus `proxy-connection` and `http2-settings`. */
 export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
-/** HeaderList is an ordered list of request headers kept as a flat `[name, value, …]` array, the shape undici sends without copying. */
+/** HeaderList is an ordered list of request headers kept as a flat `[name, value, …]` array, the shape the upstream pool writes without copying. */
 export class HeaderList {
   /** raw is the flat array of names and values. */
   readonly raw: string[];
@@ -67,6 +67,7 @@ export function parseHeaderLine(line: string, needValue = true): HeaderLine | st
 /** connectionTokens returns the lower-case header names a `Connection` header lists, which are hop-by-hop for that message. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return undefined;
   const s = Array.isArray(value) ? value.join(',') : value;
   const out = new Set<string>();
   for (const t of s.split(',')) {

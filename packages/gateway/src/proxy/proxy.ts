@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
+import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
+import type { H1Request, H1Response } from './h1.ts';
 import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, UpstreamRequest } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
@@ -10,9 +11,22 @@ import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
 import { errorPage } from './error-page.ts';
 
-type Req = IncomingMessage | Http2ServerRequest;
-// Http2ServerResponse implements the same methods; one type keeps the hot path free of union dispatch in the type checker.
-type Res = ServerResponse;
+/** Req is a client request: the gateway's own HTTP/1.1 request, or node:http2's compatibility request. */
+type Req = H1Request | IncomingMessage | Http2ServerRequest;
+/** Res is the subset of a response the proxy uses; H1Response, ServerResponse and Http2ServerResponse all have it. */
+interface Res {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+  writeHead(status: number, headers?: Record<string, string | string[]>): unknown;
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): unknown;
+  destroy(err?: Error): unknown;
+  flushHeaders(): void;
+  once(ev: 'close' | 'drain', fn: () => void): unknown;
+}
+
+const isH1 = (req: Req): req is H1Request => (req as H1Request).checked === true;
 
 // Nothing reached the server on these, so any method may be retried elsewhere.
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -28,7 +42,7 @@ function isPromise(v: unknown): v is Promise<HookResult> {
 
 /** hostOf returns the request host without port, lower-case (HTTP/2 `:authority` or `Host`). */
 export function hostOf(req: Req): string {
-  const h = (req.headers[':authority'] as string | undefined) ?? req.headers.host ?? '';
+  const h = isH1(req) ? (req.hostHeader ?? '') : ((req.headers[':authority'] as string | undefined) ?? req.headers.host ?? '');
   let end = h.length;
   if (h[0] === '[') end = h.indexOf(']') + 1 || h.length;
   else {
@@ -67,7 +81,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   upstreamResponseTime = -1;
   connectionReused: boolean;
   /** controller aborts the upstream exchange when the client goes away. */
-  controller: Dispatcher.DispatchController | undefined;
+  controller: DispatchController | undefined;
   clientGone = false;
   attempts = 0;
   upstreamPath = '';
@@ -160,33 +174,36 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
 }
 
 /** badRequest answers 400 and closes the connection, so nothing after a malformed message is read as a new request. */
-function badRequest(res: Res, message: string): void {
-  const body = `400 Bad Request: ${message}\n`;
-  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...((res as ServerResponse).req?.httpVersion === '2.0' ? {} : { connection: 'close' }) });
+function badRequest(req: Req, res: Res, message: string): void {
+  const body = Buffer.from(`400 Bad Request: ${message}\n`);
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), ...(req.httpVersion === '2.0' ? {} : { connection: 'close' }) });
   res.end(body);
-  (res as ServerResponse).req?.socket?.once?.('finish', () => (res as ServerResponse).req.socket.destroySoon?.());
+  if (!isH1(req) && req.httpVersion !== '2.0') (res as unknown as ServerResponse).once('finish', () => (req as IncomingMessage).socket.destroySoon?.());
 }
 
 /** handleRequest routes one client request and answers it from a plugin or the upstream. */
-export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, response: ServerResponse | Http2ServerResponse): void {
+export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, response: H1Response | ServerResponse | Http2ServerResponse): void {
   const res = response as Res;
-  const h = req.headers;
-  // Request smuggling shapes: a message with both framings, or several Host headers, is refused before it can reach an upstream.
-  if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(res, 'both Content-Length and Transfer-Encoding');
-  if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(res, 'Transfer-Encoding must end with chunked');
   const url = req.url ?? '/';
-  if (url.charCodeAt(0) !== 47 /* / */) return badRequest(res, 'the request target must be a path');
-  if (req.httpVersion !== '2.0') {
-    let hosts = 0;
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
-    if (hosts > 1) return badRequest(res, 'more than one Host header');
+  if (!isH1(req)) {
+    // Request smuggling shapes: a message with both framings, or several Host headers, is refused before it can reach an
+    // upstream (the HTTP/1.1 server checks these as it parses).
+    const h = req.headers;
+    if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(req, res, 'both Content-Length and Transfer-Encoding');
+    if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(req, res, 'Transfer-Encoding must end with chunked');
+    if (req.httpVersion !== '2.0') {
+      let hosts = 0;
+      const raw = req.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+      if (hosts > 1) return badRequest(req, res, 'more than one Host header');
+    }
   }
+  if (url.charCodeAt(0) !== 47 /* / */) return badRequest(req, res, 'the request target must be a path');
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q);
   const host = hostOf(req);
-  const route = srv.router.match(host, path, h, query.slice(1));
+  const route = srv.router.match(host, path, () => req.headers, query.slice(1));
   const ex = new Exchange(rt, srv, req, res, path, query, host);
   res.once('close', ex.onClose);
   if (!route) return sendError(ex, 404, 'no location matches this request');
@@ -233,11 +250,12 @@ function runHooks(ex: Exchange, plugins: Plugin[], from: number, call: (p: Plugi
 function prepare(ex: Exchange): void {
   const loc = ex.loc!;
   const req = ex.req;
-  const h = req.headers;
   if (!loc.upstream) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
   const raw = req.rawHeaders;
   const out: string[] = [];
-  const conn = h.connection === undefined ? undefined : connectionTokens(h.connection);
+  const h1 = isH1(req);
+  const connHeader = h1 ? req.connectionHeader : req.headers.connection;
+  const conn = connHeader === undefined ? undefined : connectionTokens(connHeader);
   let xff: string | undefined;
   let via: string | undefined;
   const xfwd = loc.xfwd;
@@ -259,12 +277,13 @@ function prepare(ex: Exchange): void {
     }
     out.push(name, raw[i + 1]!);
   }
-  if (req.httpVersion === '2.0' && h[':authority'] !== undefined && h.host === undefined) out.push('host', h[':authority'] as string);
+  const h = h1 ? undefined : req.headers;
+  if (h && req.httpVersion === '2.0' && h[':authority'] !== undefined && h.host === undefined) out.push('host', h[':authority'] as string);
   if (xfwd) {
     out.push(
       'x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`,
       'x-forwarded-proto', ex.scheme,
-      'x-forwarded-host', (h.host ?? (h[':authority'] as string | undefined) ?? ''),
+      'x-forwarded-host', h1 ? (req.hostHeader ?? '') : (h!.host ?? (h![':authority'] as string | undefined) ?? ''),
       'via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`,
     );
   }
@@ -289,6 +308,7 @@ function prepare(ex: Exchange): void {
 }
 
 function hasBody(req: Req): boolean {
+  if (isH1(req)) return req.hasBody;
   const h = req.headers;
   if (h['transfer-encoding'] !== undefined) return true;
   const cl = h['content-length'];
@@ -306,23 +326,24 @@ function withBody(ex: Exchange): void {
   }
   const cl = req.headers['content-length'];
   const declared = cl === undefined ? -1 : Number(cl);
+  const src = req as IncomingMessage;
   ex.payloadSize = Math.max(declared, 0);
   const max = loc.bufferRequest ? (loc.maxBody > 0 ? Math.min(loc.maxBody, loc.bufferMax) : loc.bufferMax) : loc.maxBody;
   if (max > 0 && declared > max) return sendError(ex, 413, `request body larger than ${max} bytes`);
   if (loc.bufferRequest) {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    src.on('data', (c: Buffer) => {
       size += c.length;
       if (size > max) {
-        req.removeAllListeners('data');
-        req.resume();
+        src.removeAllListeners('data');
+        src.resume();
         if (!ex.res.headersSent) sendError(ex, 413, `request body larger than ${max} bytes`);
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => {
+    src.on('end', () => {
       if (size > max || ex.clientGone) return;
       ex.body = Buffer.concat(chunks);
       ex.payloadSize = size;
@@ -334,7 +355,7 @@ function withBody(ex: Exchange): void {
   }
   if (max > 0 && declared < 0) {
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    src.on('data', (c: Buffer) => {
       size += c.length;
       ex.payloadSize = size;
       if (size > max) {
@@ -351,16 +372,17 @@ function withBody(ex: Exchange): void {
 /**
  * watchWrites aborts a streamed upload that makes no progress for `write_timeout` (client stalled or upstream not reading).
  * Progress is read from the client socket's byte count: a 'data' listener would switch the body into flowing mode before
- * undici consumes it, and lose chunks.
+ * the upstream pool consumes it, and lose chunks.
  */
 function watchWrites(ex: Exchange, req: Req): void {
+  const src = req as IncomingMessage;
   const limit = ex.loc!.upstream!.config.write_timeout;
   const sock = req.socket as { bytesRead?: number } | undefined;
   if (limit <= 0 || !sock) return;
   let seen = sock.bytesRead ?? 0;
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
-    if (req.readableEnded || ex.clientGone || ex.res.writableFinished) return;
+    if (src.readableEnded || ex.clientGone || ex.res.writableFinished) return;
     const now = sock.bytesRead ?? 0;
     if (now === seen) {
       ex.controller?.abort(Object.assign(new Error('request body made no progress'), { code: 'GW_WRITE_TIMEOUT' }));
@@ -370,7 +392,7 @@ function watchWrites(ex: Exchange, req: Req): void {
     timer = setTimeout(check, limit);
     timer.unref();
   };
-  req.once('end', () => clearTimeout(timer));
+  src.once('end', () => clearTimeout(timer));
   timer = setTimeout(check, limit);
   timer.unref();
 }
@@ -388,18 +410,16 @@ function forward(ex: Exchange): void {
   s.pool.dispatch(
     {
       path: ex.upstreamPath,
-      method: ex.upstreamMethod as Dispatcher.HttpMethod,
+      method: ex.upstreamMethod,
       headers: ex.upstreamHeaders,
-      body: ex.body as Buffer | null,
-      // A request whose body is streamed from the client cannot be replayed, so undici must not pipeline or retry it.
-      idempotent: ex.body === null && (ex.upstreamMethod === 'GET' || ex.upstreamMethod === 'HEAD'),
+      body: ex.body as Buffer | IncomingMessage | null,
     },
     new ProxyHandler(ex, up, s),
   );
 }
 
-/** ProxyHandler receives the upstream response from undici and writes it straight into the client response, with backpressure both ways. */
-class ProxyHandler implements Dispatcher.DispatchHandler {
+/** ProxyHandler receives the upstream response from the pool and writes it straight into the client response, with backpressure both ways. */
+class ProxyHandler implements DispatchHandler {
   private readonly ex: Exchange;
   private readonly up: Upstream;
   private readonly s: UpstreamServer;
@@ -415,14 +435,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.s = s;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: DispatchController): void {
     this.ex.controller = controller;
-    // undici calls this as the request is written to a socket: the wait covers queueing and, for a new connection, connecting.
+    // The pool calls this as the request is written to a socket: the wait covers queueing and, for a new connection, connecting.
     this.ex.upstreamConnectTime = performance.now() - this.tSend;
     if (this.ex.clientGone) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: DispatchController, status: number, headers: Record<string, string | string[]>): void {
     const ex = this.ex;
     const loc = ex.loc!;
     ex.upstreamStatus = status;
@@ -454,6 +474,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     if (ex.clientGone) return;
     ex.respHeaders = head.headers;
+    // The head goes out with the first body bytes of this read, or alone in onRead.
+    if ((ex.res as H1Response).flushByCaller === false) (ex.res as H1Response).flushByCaller = true;
     try {
       ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
     } catch (err) {
@@ -464,7 +486,12 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders();
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onRead(): void {
+    const res = this.ex.res as H1Response;
+    if (res.flushByCaller && res.headersSent) res.flushHeaders();
+  }
+
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
     const ex = this.ex;
     if (this.buffered) {
       this.bufferedSize += chunk.length;
@@ -477,7 +504,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     }
     ex.bytesSent += chunk.length;
-    if (!(ex.res as ServerResponse).write(chunk)) {
+    if (!ex.res.write(chunk)) {
       controller.pause();
       ex.res.once('drain', () => controller.resume());
     }
@@ -498,11 +525,11 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     ex.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: DispatchController, err: UpstreamError): void {
     const ex = this.ex;
     this.finish(false);
     if (ex.clientGone) return;
-    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const code = err.code ?? '';
     if (ex.res.headersSent && !this.buffered) {
       // The status line is out: the only honest signal left is a broken connection.
       ex.res.destroy(err);
@@ -516,6 +543,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       return;
     }
     if (code === 'GW_RESPONSE_TOO_LARGE') return sendError(ex, 502, 'upstream response larger than buffer_max_size');
+    if (code === 'GW_BAD_REQUEST_BODY') return sendError(ex, 400, err.message);
     if (TIMEOUT_CODES.has(code)) return sendError(ex, 504, `upstream ${this.s.key} timed out (${code})`);
     sendError(ex, 502, `upstream ${this.s.key} failed: ${code || err.message}`);
   }
@@ -558,7 +586,7 @@ export function sendError(ex: Exchange, status: number, message: string): void {
 }
 
 /** handleUpgrade proxies an HTTP/1.1 Upgrade (WebSocket) request: it relays the upstream's 101 and then pipes bytes both ways. */
-export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMessage | H1Request, socket: Duplex, head: Buffer): void {
   const fail = (status: number, text: string): void => {
     if (!socket.writable) {
       socket.destroy();
@@ -573,7 +601,7 @@ export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMes
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q);
-  const route = srv.router.match(hostOf(req), path, req.headers, query.slice(1));
+  const route = srv.router.match(hostOf(req), path, () => req.headers, query.slice(1));
   const loc = route?.data;
   if (!loc) return fail(404, 'Not Found');
   const up = loc.upstream;
@@ -596,8 +624,7 @@ export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMes
     s.active--;
     up.report(s, ok);
   };
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart() {},
+  const handler: DispatchHandler = {
     onRequestUpgrade(_c, statusCode, headers, upSocket) {
       finish(true);
       let resp = `HTTP/1.1 ${statusCode} Switching Protocols\r\n`;

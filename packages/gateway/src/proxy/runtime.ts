@@ -156,6 +156,7 @@ export function compileRuntime(
     const old = previous?.upstreams.get(name);
     const up = old && old.fingerprint === JSON.stringify(uc) ? old : new Upstream(name, uc);
     up.responseTime = metrics.upstreamResponse.child(name);
+    up.connectTime = (server, seconds) => metrics.upstreamConnect.child(server).observe(seconds);
     upstreams.set(name, up);
   }
   const instances = new Map<string, { plugin: Plugin; priority: number }>();

@@ -157,9 +157,13 @@ export class Router<T> {
     for (const r of this.regexHosts) yield r.bucket;
   }
 
-  /** match returns the best route for a request, or undefined; `host` is lower-case without port, `search` the query without `?`. */
-  match(host: string, path: string, headers: IncomingHttpHeaders, search: string): Route<T> | undefined {
+  /**
+   * match returns the best route for a request, or undefined; `host` is lower-case without port, `search` the query
+   * without `?`. `headers` may be a function, called only when a route has header conditions.
+   */
+  match(host: string, path: string, headers: IncomingHttpHeaders | (() => IncomingHttpHeaders), search: string): Route<T> | undefined {
     let best: Route<T> | undefined;
+    let hs: IncomingHttpHeaders | undefined;
     let params: URLSearchParams | undefined;
     const consider = (list: Route<T>[] | undefined) => {
       if (!list) return;
@@ -167,7 +171,10 @@ export class Router<T> {
       for (const r of list) {
         if (best && byScore(r, best) >= 0) return;
         if (r.pathRegex && !r.pathRegex.test(path)) continue;
-        if (r.headers.length && !r.headers.every((m) => test(m, headers[m.name]))) continue;
+        if (r.headers.length) {
+          hs ??= typeof headers === 'function' ? headers() : headers;
+          if (!r.headers.every((m) => test(m, hs![m.name]))) continue;
+        }
         if (r.query.length) {
           params ??= new URLSearchParams(search);
           if (!r.query.every((m) => test(m, params!.get(m.name) ?? undefined))) continue;

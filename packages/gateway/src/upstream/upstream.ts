@@ -1,16 +1,12 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { createRequire } from 'node:module';
-import type { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type HealthCheckSpec } from '../config/validate.ts';
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { HealthChecker } from './health.ts';
 import { parseDuration } from '@etcd-monitor/core';
-
-// undici's index loads fetch, WebSocket, caches and more (about 20 MB of RSS); a worker only needs the pool.
-const PoolClass = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof Pool;
+import { H1Pool } from './pool.ts';
 
 /** UpstreamServer is one address of an upstream with its connection pool and health state. */
 export class UpstreamServer {
@@ -21,7 +17,7 @@ export class UpstreamServer {
   /** weight is the server's relative share. */
   readonly weight: number;
   /** pool holds the keep-alive connections to this server. */
-  readonly pool: Pool;
+  readonly pool: H1Pool;
   /** breaker is the server's circuit breaker. */
   readonly breaker: CircuitBreaker;
   /** active is the number of requests in flight. */
@@ -39,7 +35,7 @@ export class UpstreamServer {
   /** failures counts failed requests. */
   failures = 0;
 
-  constructor(key: string, origin: string, weight: number, pool: Pool, breaker: CircuitBreaker) {
+  constructor(key: string, origin: string, weight: number, pool: H1Pool, breaker: CircuitBreaker) {
     this.key = key;
     this.origin = origin;
     this.weight = weight;
@@ -86,6 +82,8 @@ export class Upstream {
   private closed = false;
   /** responseTime receives the time to each response head in seconds; the runtime points it at a metric series. */
   responseTime: { observe(v: number): void } = { observe() {} };
+  /** connectTime receives each new connection's connect time in seconds, by server; the runtime points it at a metric. */
+  connectTime: (server: string, seconds: number) => void = () => {};
   /** ready resolves once the first DNS resolution (if any) is done. */
   readonly ready: Promise<void>;
 
@@ -120,17 +118,17 @@ export class Upstream {
     const key = hostPort(host, port);
     const origin = `${this.config.tls ? 'https' : 'http'}://${key}`;
     const c = this.config;
-    const pool = new PoolClass(origin, {
-      connections: c.max_connections > 0 ? c.max_connections : null,
+    const pool = new H1Pool({
+      host,
+      port,
+      connections: c.max_connections,
       connectTimeout: c.connection_timeout,
       headersTimeout: c.read_timeout,
       bodyTimeout: c.read_timeout,
       keepAliveTimeout: c.idle_timeout,
-      keepAliveMaxTimeout: c.idle_timeout,
-      ...(c.tls ? { connect: { servername: c.sni ?? (isIP(host) ? undefined : host), rejectUnauthorized: c.verify_cert } } : {}),
+      tls: c.tls ? { servername: c.sni ?? (isIP(host) ? undefined : host), rejectUnauthorized: c.verify_cert } : undefined,
+      onConnect: (ms) => this.connectTime(key, ms / 1000),
     });
-    // Errors reach the request handlers; the pool's own 'connectionError' events must not crash the process.
-    pool.on('connectionError', () => {});
     const breaker = new CircuitBreaker({
       failures: c.breaker_failures,
       ratio: c.breaker_failure_ratio,

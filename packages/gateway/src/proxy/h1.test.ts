@@ -1,0 +1,292 @@
+// The HTTP/1.1 data path (h1.ts + upstream/pool.ts) against real upstream servers and real clients: framing, smuggling
+// shapes, pipelining, streaming both ways, upstream failures and connection reuse.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { createHash } from 'node:crypto';
+import { rawRequest, request, startGateway, startUpstream, type TestUpstream } from '../test-helpers.ts';
+import type { Gateway } from '../gateway.ts';
+
+let up: TestUpstream;
+let gw: Gateway;
+let port: number;
+/** bodies records, per request id, whether the upstream saw the whole request body. */
+const bodies = new Map<string, { ended: boolean; bytes: number }>();
+const ports: number[] = [];
+
+before(async () => {
+  up = await startUpstream('h1', (req, res) => {
+    ports.push(req.socket.remotePort!);
+    const id = String(req.headers['x-id'] ?? '');
+    const seen = { ended: false, bytes: 0 };
+    if (id) bodies.set(id, seen);
+    const url = req.url ?? '/';
+    if (url === '/chunked') {
+      // No Content-Length: the upstream answers chunked.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('part1;');
+      setTimeout(() => res.end('part2'), 10);
+      return;
+    }
+    if (url === '/big-download') {
+      const size = 5 * 1024 * 1024;
+      res.writeHead(200, { 'content-length': size });
+      let sent = 0;
+      const chunk = Buffer.alloc(64 * 1024, 'd');
+      const pump = () => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    if (url === '/cut') {
+      // Promises 1000 bytes, sends 10 and closes.
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write('0123456789');
+      setTimeout(() => req.socket.destroy(), 20);
+      return;
+    }
+    if (url === '/hint') {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.end('after-hint');
+      return;
+    }
+    if (url === '/head') {
+      res.writeHead(200, { 'content-length': 42, 'x-head': 'yes' });
+      res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(42));
+      return;
+    }
+    const hash = createHash('sha256');
+    req.on('data', (c: Buffer) => {
+      seen.bytes += c.length;
+      hash.update(c);
+    });
+    req.on('end', () => {
+      seen.ended = true;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ url, method: req.method, bytes: seen.bytes, sha: hash.digest('hex'), te: req.headers['transfer-encoding'] ?? null, cl: req.headers['content-length'] ?? null }));
+    });
+  });
+  gw = await startGateway(`
+[upstreams.up]
+addrs = ["${up.addr}"]
+[locations.all]
+upstream = "up"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+enabled_h2 = false
+`);
+  port = gw.port('main');
+});
+
+after(async () => {
+  await gw?.stop(0);
+  await up?.close();
+});
+
+/** exchange writes raw bytes and collects what comes back until `done` says the reply is complete (or 3 s pass). */
+function exchange(data: string | Buffer[], done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      if (typeof data === 'string') s.write(data);
+      else for (const d of data) s.write(d);
+    });
+    let out = '';
+    const t = setTimeout(() => s.destroy(), 3000);
+    s.on('data', (c) => {
+      out += c.toString('latin1');
+      if (done(out)) s.destroy();
+    });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+    s.on('error', () => {});
+  });
+}
+
+test('smuggling shapes and malformed heads get 400 and a closed connection; the upstream sees nothing', async () => {
+  const before = up.hits;
+  const shapes = [
+    'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde',
+    'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\nabc',
+    'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: t\r\n Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: t\r\nX-Folded: a\r\n b\r\n\r\n',
+    'GET / HTTP/1.1\nHost: t\n\n',
+    'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+    'GET / HTTP/1.1\r\n\r\n',
+    'GET http://evil/ HTTP/1.1\r\nHost: t\r\n\r\n',
+    'CONNECT evil:443 HTTP/1.1\r\nHost: evil:443\r\n\r\n',
+    'GET / HTTP/9.9\r\nHost: t\r\n\r\n',
+    `GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  ];
+  for (const s of shapes) {
+    const out = await rawRequest(port, s);
+    assert.match(out, /^HTTP\/1\.1 (400|405) /, `expected a refusal for ${JSON.stringify(s.slice(0, 90))}, got ${JSON.stringify(out.slice(0, 80))}`);
+    assert.match(out, /connection: close/i);
+  }
+  assert.equal(up.hits, before);
+});
+
+test('a malformed chunked body aborts the upstream request before it completes and answers 400', async () => {
+  const out = await exchange('POST / HTTP/1.1\r\nHost: t\r\nX-Id: badchunk\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n', () => false);
+  assert.match(out, /^HTTP\/1\.1 400 /);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(bodies.get('badchunk')?.ended ?? false, false, 'the upstream never saw a complete request');
+});
+
+test('chunked request bodies are re-framed upstream; chunked responses reach HTTP/1.1 and HTTP/1.0 clients', async () => {
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent: false, headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+      let b = '';
+      res.on('data', (c: Buffer) => (b += c.toString()));
+      res.on('end', () => resolve(b));
+    });
+    req.on('error', reject);
+    req.write('abc');
+    setTimeout(() => req.end('def'), 10);
+  });
+  const e = JSON.parse(body);
+  assert.equal(e.bytes, 6);
+  assert.equal(e.te, 'chunked');
+  const r11 = await request(port, { path: '/chunked' });
+  assert.equal(r11.body, 'part1;part2');
+  assert.equal(r11.headers['transfer-encoding'], 'chunked');
+  const r10 = await exchange('GET /chunked HTTP/1.0\r\nHost: t\r\n\r\n', () => false);
+  assert.match(r10, /^HTTP\/1\.1 200 /);
+  assert.match(r10, /connection: close/i);
+  assert.doesNotMatch(r10, /transfer-encoding/i);
+  assert.match(r10, /\r\n\r\npart1;part2$/);
+});
+
+test('pipelined requests are answered in order on one connection', async () => {
+  const reqs = ['/p1', '/p2', '/p3'].map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join('');
+  const out = await exchange(reqs, (t) => (t.match(/HTTP\/1\.1 200/g) ?? []).length === 3 && t.endsWith('}\r\n0\r\n\r\n'));
+  const urls = [...out.matchAll(/"url":"(\/p\d)"/g)].map((m) => m[1]);
+  assert.deepEqual(urls, ['/p1', '/p2', '/p3']);
+});
+
+test('large bodies stream both ways intact', async () => {
+  const size = 8 * 1024 * 1024;
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) data.writeUInt32LE(i, i);
+  const sha = createHash('sha256').update(data).digest('hex');
+  for (const framing of ['content-length', 'chunked'] as const) {
+    const r = await request(port, { method: 'PUT', path: '/upload', body: data, headers: framing === 'chunked' ? { 'transfer-encoding': 'chunked' } : { 'content-length': size } });
+    const e = JSON.parse(r.body);
+    assert.equal(e.bytes, size, framing);
+    assert.equal(e.sha, sha, framing);
+  }
+  const got = await new Promise<number>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/big-download', agent: false }, (res) => {
+      let n = 0;
+      // A slow reader: the gateway must apply backpressure rather than buffer 5 MiB.
+      res.on('data', (c: Buffer) => {
+        n += c.length;
+        res.pause();
+        setImmediate(() => res.resume());
+      });
+      res.on('end', () => resolve(n));
+    }).on('error', reject);
+  });
+  assert.equal(got, 5 * 1024 * 1024);
+});
+
+test('an upstream closing mid-response cuts the client connection; closing before answering gives 502', async () => {
+  const out = await exchange('GET /cut HTTP/1.1\r\nHost: t\r\n\r\n', () => false);
+  assert.match(out, /^HTTP\/1\.1 200 /);
+  assert.match(out, /content-length: 1000/i);
+  assert.ok(out.endsWith('0123456789'), 'the client sees the bytes sent, then the connection closes');
+  const dead = await startUpstream('dead', (req) => req.socket.destroy());
+  const g = await startGateway(`
+[upstreams.d]
+addrs = ["${dead.addr}"]
+retries = 0
+[locations.all]
+upstream = "d"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+`);
+  try {
+    const r = await request(g.port('main'), { method: 'POST', path: '/x', body: 'x' });
+    assert.equal(r.status, 502);
+  } finally {
+    await g.stop(0);
+    await dead.close();
+  }
+});
+
+test('keep-alive: client and upstream connections are reused', async () => {
+  ports.length = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const seenClient = new Set<number>();
+  for (let i = 0; i < 5; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: `/ka${i}`, agent }, (res) => {
+        seenClient.add(req.socket!.localPort!);
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+    });
+  }
+  agent.destroy();
+  assert.equal(seenClient.size, 1, 'one client connection');
+  assert.equal(new Set(ports).size, 1, 'one upstream connection');
+});
+
+test('Expect: 100-continue, HEAD and interim 1xx responses', async () => {
+  // The 100 comes before any body byte was sent.
+  const out = await exchange('POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n', (t) => t.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+  assert.equal(out, 'HTTP/1.1 100 Continue\r\n\r\n');
+  const full = await exchange([Buffer.from('POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n'), Buffer.from('abc')], (t) => t.endsWith('}\r\n0\r\n\r\n'));
+  assert.match(full, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  assert.match(full, /"bytes":3/);
+  const head = await exchange('HEAD /head HTTP/1.1\r\nHost: t\r\n\r\nGET /head HTTP/1.1\r\nHost: t\r\n\r\n', (t) => t.endsWith('x'.repeat(42)));
+  const [first, second] = head.split(/(?=HTTP\/1\.1 200)/);
+  assert.match(first!, /content-length: 42/i);
+  assert.match(first!, /\r\n\r\n$/, 'no body after the HEAD response head');
+  assert.match(second!, /x{42}$/);
+  const hint = await request(port, { path: '/hint' });
+  assert.equal(hint.status, 200);
+  assert.equal(hint.body, 'after-hint');
+});
+
+test('a request with an unread body still lets the connection serve the next one', async () => {
+  const g = await startGateway(`
+[plugins.m]
+category = "mock"
+data = "mocked"
+[locations.all]
+plugins = ["m"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+`);
+  try {
+    const p = g.port('main');
+    const out = await new Promise<string>((resolve) => {
+      const s = net.connect(p, '127.0.0.1', () => s.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: t\r\n\r\n'));
+      let t = '';
+      s.on('data', (c) => {
+        t += c.toString();
+        if ((t.match(/mocked/g) ?? []).length === 2) s.destroy();
+      });
+      s.on('close', () => resolve(t));
+    });
+    assert.equal((out.match(/HTTP\/1\.1 200/g) ?? []).length, 2);
+  } finally {
+    await g.stop(0);
+  }
+});

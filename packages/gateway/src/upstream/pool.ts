@@ -1,0 +1,532 @@
+// H1Pool: keep-alive HTTP/1.1 connections to one upstream server, parsed with Node's llhttp binding (proxy/llhttp.ts).
+// It replaces undici's Pool on the data path: same handler shape (onRequestStart, onResponseStart, onResponseData,
+// onResponseEnd, onResponseError, onRequestUpgrade), same error codes for timeouts, a fraction of the work per request.
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../proxy/llhttp.ts';
+
+/** BodySource is a streamed request body (a Readable). */
+export interface BodySource {
+  on(ev: 'data', fn: (c: Buffer) => void): unknown;
+  on(ev: 'end', fn: () => void): unknown;
+  on(ev: 'error', fn: (e: Error) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/** DispatchOptions describe one upstream request. */
+export interface DispatchOptions {
+  /** path is the request target (path and query). */
+  path: string;
+  /** method is the request method. */
+  method: string;
+  /** headers is a flat `[name, value, …]` list; a Host header is added when missing. */
+  headers: string[];
+  /** body is nothing, a whole body, or a stream (sent chunked unless the headers give a Content-Length). */
+  body?: Buffer | BodySource | null;
+  /** upgrade asks for a protocol upgrade (WebSocket); the connection leaves the pool. */
+  upgrade?: string;
+}
+
+/** DispatchController lets a handler steer its request. */
+export interface DispatchController {
+  /** abort ends the exchange with an error (the connection is closed). */
+  abort(err: Error): void;
+  /** pause stops reading the response (backpressure). */
+  pause(): void;
+  /** resume reads again. */
+  resume(): void;
+  /** reused tells whether the connection served an earlier request. */
+  readonly reused: boolean;
+}
+
+/** UpstreamError is an error with a code (ECONNREFUSED, ECONNRESET, UND_ERR_HEADERS_TIMEOUT, …). */
+export type UpstreamError = Error & { code?: string };
+
+/** DispatchHandler receives one exchange's events. */
+export interface DispatchHandler {
+  /** onRequestStart runs as the request is written to a connection. */
+  onRequestStart?(c: DispatchController): void;
+  /** onResponseStart gets the final response head (1xx are skipped); header names are lower-case, repeated ones arrays. */
+  onResponseStart(c: DispatchController, status: number, headers: Record<string, string | string[]>): void;
+  /** onResponseData gets a body chunk (de-chunked). */
+  onResponseData(c: DispatchController, chunk: Buffer): void;
+  /** onResponseEnd runs once the response is complete. */
+  onResponseEnd(c: DispatchController): void;
+  /** onResponseError runs instead of onResponseEnd when the exchange fails. */
+  onResponseError(c: DispatchController, err: UpstreamError): void;
+  /** onRead runs after each read from the upstream was parsed (the handler may flush what it wrote). */
+  onRead?(): void;
+  /** onRequestUpgrade gets a 101 answer to an upgrade request, with the socket (bytes read past the head are unshifted). */
+  onRequestUpgrade?(c: DispatchController, status: number, headers: Record<string, string | string[]>, socket: net.Socket): void;
+}
+
+/** PoolOptions configure an H1Pool. */
+export interface PoolOptions {
+  host: string;
+  port: number;
+  /** tls connects with TLS. */
+  tls?: { servername?: string | undefined; rejectUnauthorized: boolean } | undefined;
+  /** connections caps the open connections (0: no cap; requests queue beyond it). */
+  connections: number;
+  /** connectTimeout limits connecting (ms). */
+  connectTimeout: number;
+  /** headersTimeout limits waiting for the response head once the request is sent (ms). */
+  headersTimeout: number;
+  /** bodyTimeout limits the wait between response body chunks (ms). */
+  bodyTimeout: number;
+  /** keepAliveTimeout closes idle connections (ms). */
+  keepAliveTimeout: number;
+  /** onConnect observes connect times (ms). */
+  onConnect?: ((ms: number) => void) | undefined;
+}
+
+const fail = (code: string, message: string): UpstreamError => Object.assign(new Error(message), { code });
+
+// One coarse clock and one sweep for every connection's deadline, rather than a timer per request.
+const TICK = 50;
+let clock = performance.now();
+const watched = new Set<Conn>();
+let ticker: NodeJS.Timeout | undefined;
+function watch(c: Conn): void {
+  watched.add(c);
+  if (!ticker) {
+    clock = performance.now();
+    ticker = setInterval(() => {
+      clock = performance.now();
+      for (const x of watched) if (x.deadline > 0 && clock >= x.deadline) x.expire();
+      if (watched.size === 0) {
+        clearInterval(ticker);
+        ticker = undefined;
+      }
+    }, TICK);
+    ticker.unref();
+  }
+}
+
+/** Exchange is one dispatched request; it is its own controller. */
+class Exchange implements DispatchController {
+  readonly pool: H1Pool;
+  readonly opts: DispatchOptions;
+  readonly h: DispatchHandler;
+  conn: Conn | undefined;
+  done = false;
+  reused = false;
+  /** bodySent is set once the whole request (head and body) is written. */
+  bodySent = false;
+  started = false;
+
+  constructor(pool: H1Pool, opts: DispatchOptions, h: DispatchHandler) {
+    this.pool = pool;
+    this.opts = opts;
+    this.h = h;
+  }
+
+  abort(err: Error): void {
+    if (this.done) return;
+    this.fail(err);
+    // The connection may hold a half-written request or an unread response: it cannot be reused.
+    this.conn?.destroy();
+  }
+
+  pause(): void {
+    if (this.conn) readStop(this.conn.sock);
+  }
+
+  resume(): void {
+    if (this.conn && !this.done) readStart(this.conn.sock);
+  }
+
+  fail(err: UpstreamError): void {
+    if (this.done) return;
+    this.done = true;
+    const i = this.pool.queue.indexOf(this);
+    if (i >= 0) this.pool.queue.splice(i, 1);
+    this.h.onResponseError(this, err);
+  }
+}
+
+/** Conn is one upstream connection with its response parser. */
+class Conn {
+  readonly pool: H1Pool;
+  readonly sock: net.Socket;
+  readonly p: Parser;
+  ex: Exchange | undefined;
+  connected = false;
+  closed = false;
+  keepAlive = true;
+  served = 0;
+  deadline = 0;
+  timeoutCode = 'UND_ERR_CONNECT_TIMEOUT';
+  /** info is set while a 1xx interim response is parsed (it is not forwarded). */
+  private info = false;
+  private upgraded = false;
+  private hdrs: string[] = [];
+  private error: UpstreamError | undefined;
+
+  constructor(pool: H1Pool, consume: boolean) {
+    this.pool = pool;
+    const o = pool.opts;
+    const t0 = performance.now();
+    this.sock = o.tls
+      ? tls.connect({ host: o.host, port: o.port, servername: o.tls.servername, rejectUnauthorized: o.tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] })
+      : net.connect({ host: o.host, port: o.port, noDelay: true });
+    const p = (this.p = new HTTPParser());
+    p.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    p[HTTPParser.kOnHeaders] = this.onHeaders;
+    p[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
+    p[HTTPParser.kOnBody] = this.onBody;
+    p[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    this.deadline = o.connectTimeout > 0 ? performance.now() + o.connectTimeout : 0;
+    watch(this);
+    this.sock.once(o.tls ? 'secureConnect' : 'connect', () => {
+      this.connected = true;
+      this.deadline = 0;
+      if (o.tls) this.sock.setNoDelay(true);
+      o.onConnect?.(performance.now() - t0);
+      if (consume) attach(this.sock, p, this.onExecute);
+      else this.sock.on('data', (d: Buffer) => this.onExecute(p.execute(d), d));
+      this.sock.on('end', this.onEnd);
+      const ex = this.ex;
+      if (ex) this.send(ex);
+      else this.pool.release(this);
+    });
+    this.sock.on('error', (err: UpstreamError) => (this.error ??= err));
+    this.sock.on('close', this.onClose);
+  }
+
+  expire(): void {
+    this.deadline = 0;
+    if (!this.ex) return this.destroy();
+    const code = this.timeoutCode;
+    this.ex.fail(fail(code, code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect timed out' : 'upstream read timed out'));
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.keepAlive = false;
+    this.sock.destroy();
+  }
+
+  /** run gives the connection an exchange: written now when connected, on connect otherwise. */
+  run(ex: Exchange): void {
+    this.ex = ex;
+    ex.conn = this;
+    if (this.connected) this.send(ex);
+  }
+
+  private send(ex: Exchange): void {
+    ex.reused = this.served > 0;
+    this.served++;
+    ex.started = true;
+    this.timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
+    this.deadline = 0;
+    ex.h.onRequestStart?.(ex);
+    if (ex.done) return;
+    const o = ex.opts;
+    const hs = o.headers;
+    let head = `${o.method} ${o.path} HTTP/1.1\r\n`;
+    let host = false;
+    let length = false;
+    for (let i = 0; i < hs.length; i += 2) {
+      const n = hs[i]!;
+      const v = hs[i + 1]!;
+      if (invalidHeaderValue(v)) {
+        ex.fail(fail('GW_BAD_HEADER', `header ${n} has an invalid value`));
+        return this.pool.release(this);
+      }
+      if (n.length === 4 && n.toLowerCase() === 'host') host = true;
+      else if (n.length === 14 && n.toLowerCase() === 'content-length') length = true;
+      head += `${n}: ${v}\r\n`;
+    }
+    if (!host) head += `host: ${this.pool.hostHeader}\r\n`;
+    const body = o.body;
+    const sock = this.sock;
+    head += o.upgrade !== undefined ? `connection: upgrade\r\nupgrade: ${o.upgrade}\r\n` : 'connection: keep-alive\r\n';
+    if (body == null) {
+      sock.write(`${head}\r\n`, 'latin1');
+      this.sent(ex);
+    } else if (Buffer.isBuffer(body)) {
+      if (!length) head += `content-length: ${body.length}\r\n`;
+      sock.cork();
+      sock.write(`${head}\r\n`, 'latin1');
+      sock.write(body);
+      sock.uncork();
+      this.sent(ex);
+    } else {
+      const broken = body as { errored?: Error | null; destroyed?: boolean };
+      if (broken.errored || broken.destroyed) {
+        // The body failed before the connection was ready (a malformed chunk, the client gone): nothing is sent.
+        ex.fail(fail((broken.errored as UpstreamError | null)?.code ?? 'ECONNRESET', broken.errored?.message ?? 'the client request body failed'));
+        return this.pool.release(this);
+      }
+      const chunked = !length;
+      sock.write(chunked ? `${head}transfer-encoding: chunked\r\n\r\n` : `${head}\r\n`, 'latin1');
+      const resume = () => body.resume();
+      body.on('data', (c: Buffer) => {
+        if (ex.conn !== this || this.closed || (ex.done && ex.bodySent)) return;
+        let ok: boolean;
+        if (chunked) {
+          if (c.length === 0) return;
+          sock.cork();
+          sock.write(`${c.length.toString(16)}\r\n`);
+          sock.write(c);
+          ok = sock.write('\r\n');
+          sock.uncork();
+        } else ok = sock.write(c);
+        if (!ok) {
+          body.pause();
+          sock.once('drain', resume);
+        }
+      });
+      body.on('end', () => {
+        if (ex.conn !== this || this.closed) return;
+        if (chunked) sock.write('0\r\n\r\n');
+        this.sent(ex);
+        // The response may have ended first (the upstream answered early); the connection is free only now.
+        if (ex.done && this.ex === undefined) this.pool.release(this);
+      });
+      body.on('error', (e: UpstreamError) => ex.abort(fail(e.code ?? 'ECONNRESET', e.message || 'the client request body failed')));
+    }
+  }
+
+  private sent(ex: Exchange): void {
+    ex.bodySent = true;
+    if (!ex.done && this.ex === ex && ex.opts.upgrade === undefined) {
+      const t = this.pool.opts.headersTimeout;
+      this.deadline = t > 0 ? clock + t : 0;
+    }
+  }
+
+  private readonly onHeaders = (h: string[]): void => {
+    for (const x of h) this.hdrs.push(x);
+  };
+
+  private readonly onHeadersComplete = (_maj: number, _min: number, raw: string[] | undefined, _m: unknown, _u: unknown, status: number, _sm: unknown, upgrade: boolean, keepAlive: boolean): number => {
+    if (raw === undefined) {
+      raw = this.hdrs;
+      this.hdrs = [];
+    }
+    const ex = this.ex;
+    if (!ex || ex.done) {
+      // An answer nobody asked for (or to an aborted request): the connection is out of step.
+      this.destroy();
+      return 1;
+    }
+    if (status < 200 && status !== 101) {
+      this.info = true;
+      return 1;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!.toLowerCase();
+      const prev = headers[k];
+      headers[k] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
+    }
+    if (status === 101 && upgrade && ex.opts.upgrade !== undefined && ex.h.onRequestUpgrade) {
+      this.upgraded = true;
+      this.upgradeHead = headers;
+      return 2;
+    }
+    this.keepAlive = keepAlive && ex.opts.upgrade === undefined;
+    const t = this.pool.opts.bodyTimeout;
+    this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
+    this.deadline = t > 0 ? clock + t : 0;
+    this.reading = ex;
+    ex.h.onResponseStart(ex, status, headers);
+    return ex.opts.method === 'HEAD' ? 1 : 0;
+  };
+
+  private upgradeHead: Record<string, string | string[]> = {};
+  /** reading is the exchange that got response bytes during the current read. */
+  private reading: Exchange | undefined;
+
+  private readonly onBody = (b: Buffer): void => {
+    const ex = this.ex;
+    if (!ex || ex.done) return;
+    this.reading = ex;
+    const t = this.pool.opts.bodyTimeout;
+    if (t > 0) this.deadline = clock + t;
+    ex.h.onResponseData(ex, b);
+  };
+
+  private readonly onMessageComplete = (): void => {
+    // An upgrade's head completes a message too; the socket is handed over once execute() returns.
+    if (this.upgraded) return;
+    if (this.info) {
+      this.info = false;
+      return;
+    }
+    const ex = this.ex;
+    if (!ex) return;
+    this.ex = undefined;
+    this.deadline = 0;
+    if (ex.done) return;
+    ex.done = true;
+    ex.h.onResponseEnd(ex);
+    // A response that ended before its request body was sent leaves the connection busy until the body is done.
+    if (!ex.bodySent) {
+      if (ex.opts.body == null || Buffer.isBuffer(ex.opts.body)) this.pool.release(this);
+      return;
+    }
+    this.pool.release(this);
+  };
+
+  private readonly onExecute = (r: number | ParseError, chunk: Buffer | undefined): void => {
+    const cur = this.reading;
+    this.reading = undefined;
+    cur?.h.onRead?.();
+    if (typeof r !== 'number') {
+      const ex = this.ex;
+      this.destroy();
+      ex?.fail(fail('GW_BAD_UPSTREAM_RESPONSE', `malformed upstream response (${r.code})`));
+      return;
+    }
+    if (this.upgraded && chunk) {
+      const ex = this.ex!;
+      this.ex = undefined;
+      this.deadline = 0;
+      this.closed = true;
+      watched.delete(this);
+      this.pool.forget(this);
+      const sock = this.sock;
+      sock.removeAllListeners('data');
+      sock.removeListener('end', this.onEnd);
+      sock.removeListener('close', this.onClose);
+      sock.removeAllListeners('error');
+      sock.pause();
+      if (r < chunk.length) sock.unshift(chunk.subarray(r));
+      ex.done = true;
+      ex.h.onRequestUpgrade!(ex, 101, this.upgradeHead, sock);
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    // A response delimited by the end of the connection is complete now.
+    if (this.ex && !this.ex.done) this.p.finish();
+  };
+
+  private readonly onClose = (): void => {
+    if (this.closed) return;
+    this.closed = true;
+    watched.delete(this);
+    this.pool.forget(this);
+    const ex = this.ex;
+    this.ex = undefined;
+    if (ex && !ex.done) {
+      const e = this.error;
+      if (!this.connected) ex.fail(e ?? fail('ECONNREFUSED', 'connection failed'));
+      else ex.fail(fail(e?.code === 'ECONNREFUSED' ? 'ECONNRESET' : (e?.code ?? 'ECONNRESET'), e?.message ?? 'upstream closed the connection'));
+    }
+    detach(this.sock, this.p);
+    this.p.free?.();
+    this.pool.next();
+  };
+
+  /** idle readies the connection for the pool: reading continues so a close by the server is seen at once. */
+  idle(): void {
+    const t = this.pool.opts.keepAliveTimeout;
+    this.timeoutCode = '';
+    this.deadline = t > 0 ? clock + t : 0;
+  }
+}
+
+/** H1Pool keeps connections to one server; requests take the most recently used idle one, then a new one, then queue. */
+export class H1Pool {
+  readonly opts: PoolOptions;
+  readonly hostHeader: string;
+  readonly queue: Exchange[] = [];
+  private readonly idleConns: Conn[] = [];
+  private readonly all = new Set<Conn>();
+  private closing = false;
+  private closedWaiters: (() => void)[] = [];
+
+  constructor(opts: PoolOptions) {
+    this.opts = opts;
+    const host = net.isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
+    const dflt = opts.tls ? 443 : 80;
+    this.hostHeader = opts.port === dflt ? host : `${host}:${opts.port}`;
+  }
+
+  /** connections is the number of open (or opening) connections. */
+  get connections(): number {
+    return this.all.size;
+  }
+
+  /** dispatch sends a request; the handler hears about it, including failures (never thrown). */
+  dispatch(opts: DispatchOptions, h: DispatchHandler): void {
+    const ex = new Exchange(this, opts, h);
+    if (this.closing) {
+      queueMicrotask(() => ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed')));
+      return;
+    }
+    if (opts.upgrade !== undefined) {
+      // An upgraded connection leaves the pool, so it never takes a pooled one; it is read through 'data' events.
+      const c = new Conn(this, false);
+      this.all.add(c);
+      c.run(ex);
+      return;
+    }
+    let c: Conn | undefined;
+    while ((c = this.idleConns.pop()) !== undefined && c.closed);
+    if (c) return c.run(ex);
+    if (this.opts.connections > 0 && this.all.size >= this.opts.connections) {
+      this.queue.push(ex);
+      return;
+    }
+    c = new Conn(this, true);
+    this.all.add(c);
+    c.run(ex);
+  }
+
+  /** release returns a connection after an exchange: to the next queued request, to the idle list, or closed. */
+  release(c: Conn): void {
+    c.ex = undefined;
+    if (c.closed) return;
+    if (!c.keepAlive || this.closing) {
+      c.destroy();
+      return;
+    }
+    const next = this.queue.shift();
+    if (next) return c.run(next);
+    c.idle();
+    this.idleConns.push(c);
+  }
+
+  /** forget drops a closed connection. */
+  forget(c: Conn): void {
+    this.all.delete(c);
+    const i = this.idleConns.indexOf(c);
+    if (i >= 0) this.idleConns.splice(i, 1);
+    if (this.all.size === 0 && this.closedWaiters.length) for (const w of this.closedWaiters.splice(0)) w();
+  }
+
+  /** next opens a connection for a queued request after one closed. */
+  next(): void {
+    if (this.closing || this.queue.length === 0) return;
+    if (this.opts.connections > 0 && this.all.size >= this.opts.connections) return;
+    const c = new Conn(this, true);
+    this.all.add(c);
+    c.run(this.queue.shift()!);
+  }
+
+  /** close refuses new requests, closes idle connections and resolves once the busy ones have finished. */
+  close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.idleConns.splice(0)) c.destroy();
+    for (const ex of this.queue.splice(0)) ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed'));
+    if (this.all.size === 0) return Promise.resolve();
+    return new Promise((r) => this.closedWaiters.push(r));
+  }
+
+  /** destroy closes every connection now, failing requests in flight. */
+  destroy(): Promise<void> {
+    const p = this.close();
+    for (const c of this.all) {
+      c.ex?.fail(fail('UND_ERR_DESTROYED', 'the upstream pool was destroyed'));
+      c.destroy();
+    }
+    return p;
+  }
+}
