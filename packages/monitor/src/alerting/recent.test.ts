@@ -27,3 +27,17 @@ test('recent windows are read from memory, in order, within [from, to], and age 
   r.forget('c');
   assert.deepEqual(r.read('c', 'm1', 'x', 0, 1e9), []);
 });
+
+test('each series is kept for its own window, and read from memory only within it', () => {
+  const r = new RecentSeries(35 * 60_000, 0);
+  r.only(new Map([['short', 60_000], ['long', 10 * 60_000], ['huge', 3_600_000]]));
+  for (let t = 0; t <= 1_200_000; t += 1000) r.add(['short', 'long', 'huge'].map((series) => ({ series, cluster: 'c', member: 'm', t, v: t })));
+  const first = (series: string) => { const w = r.read('c', 'm', series, 0, 2e6); return w.t[w.start]; };
+  assert.equal(first('short'), 1_140_000);
+  assert.equal(first('long'), 600_000);
+  assert.equal(first('huge'), 0, 'capped at the buffer span, which 20 minutes have not reached');
+  assert.equal(r.spanOf('short'), 60_000);
+  assert.equal(r.spanOf('huge'), 35 * 60_000);
+  assert.equal(r.spanOf('other'), 0, 'a series no rule reads over a window is not in memory at all');
+});
+

@@ -18,23 +18,33 @@ export class RecentSeries {
   /** since is when the buffers started filling: windows reaching before it are only partly covered. */
   readonly since: number;
   private readonly buffers = new Map<string, Buffer>();
-  private keep: Set<string> | undefined;
+  private keep: Map<string, number> | undefined;
 
   constructor(spanMs: number, now = Date.now()) {
     this.spanMs = spanMs;
     this.since = now;
   }
 
-  /** only limits the buffers to the named series (those the rules read over a window); undefined keeps every series. */
-  only(series: Iterable<string> | undefined): void {
-    this.keep = series ? new Set(series) : undefined;
+  /**
+   * only limits the buffers to the named series (those the rules read over a window), each kept for its own span (the
+   * longest window read, capped at spanMs): most windows are 5 minutes, and keeping every series for the longest one
+   * held five times the points. A plain list keeps its series for spanMs; undefined keeps every series.
+   */
+  only(series: Map<string, number> | Iterable<string> | undefined): void {
+    this.keep = series === undefined ? undefined : series instanceof Map ? new Map([...series].map(([k, ms]) => [k, Math.min(ms, this.spanMs)])) : new Map([...series].map((k) => [k, this.spanMs]));
     if (this.keep) for (const k of this.buffers.keys()) if (!this.keep.has(k.slice(k.lastIndexOf('\u0000') + 1))) this.buffers.delete(k);
+  }
+
+  /** spanOf is how far back a series is kept. */
+  spanOf(series: string): number {
+    return this.keep ? (this.keep.get(series) ?? 0) : this.spanMs;
   }
 
   /** add records samples; they are expected in time order per series (late ones are dropped). */
   add(samples: Iterable<{ series: string; cluster: string; member: string; t: number; v: number }>): void {
     for (const s of samples) {
-      if (this.keep && !this.keep.has(s.series)) continue;
+      const span = this.keep ? this.keep.get(s.series) : this.spanMs;
+      if (span === undefined) continue;
       const key = `${s.cluster}\u0000${s.member}\u0000${s.series}`;
       let b = this.buffers.get(key);
       if (!b) this.buffers.set(key, (b = { t: [], v: [], start: 0 }));
@@ -43,7 +53,7 @@ export class RecentSeries {
       b.t.push(s.t);
       b.v.push(s.v);
       // Trim lazily: drop the aged-out head once it is a quarter of the buffer, so trimming stays amortised O(1).
-      const cutoff = s.t - this.spanMs;
+      const cutoff = s.t - span;
       while (b.start < b.t.length && b.t[b.start]! < cutoff) b.start++;
       if (b.start > 64 && b.start * 4 > b.t.length) {
         b.t = b.t.slice(b.start);
