@@ -85,6 +85,17 @@ export function App() {
   }
   return (
     <AppShell header={{ height: 56 }} padding="md">
+      {/* The first Tab stop: keyboard users jump past the header straight to the page. */}
+      <a
+        href="#main"
+        className="skip-link"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="lg" wrap="nowrap">
@@ -106,7 +117,7 @@ export function App() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1} style={{ outline: 'none' }}>
         <ErrorBoundary resetKey={location.pathname}>
         <Suspense fallback={<LoadingState what="page" />}>
           <Routes>

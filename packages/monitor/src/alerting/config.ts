@@ -13,7 +13,7 @@ export interface AlertingConfig {
   inhibitRules: InhibitRule[];
   /** channels are the `[[channels]]` tables, secrets opened. */
   channels: ChannelConfig[];
-  /** routesFromFile tells whether `[[routes]]` were given; without them the routes follow the channels, API-created ones too. */
+  /** routesFromFile tells whether `[[routes]]` were given; they then make the routes API read-only, and without them the routes are the API's or the default, which follows the channels. */
   routesFromFile: boolean;
 }
 

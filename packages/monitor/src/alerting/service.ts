@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, formatIssue, parseDuration, type ConfigIssue } from '@etcd-monitor/core';
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
-import type { Point, Store } from '../storage/types.ts';
-import { parseRule, type CompiledRule, type HistoryReader, type Rule } from './rules/index.ts';
+import type { Store } from '../storage/types.ts';
+import { parseRule, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
 import { AlertEngine, type AlertHistory, type AlertHistoryQuery } from './engine/index.ts';
-import { Dispatcher, Silences, readRoutes, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
+import { Dispatcher, Silences, readRoutes, routeTable, type Route, type RouteTable, type Silence, type SilenceStore } from './dispatch/index.ts';
 import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
 import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
 import { RecentSeries } from './recent.ts';
@@ -50,6 +51,21 @@ class StoreSilenceStore implements SilenceStore {
   }
 }
 
+/** RoutesView is the routes in force as `GET /api/v1/routes` shows them. */
+export interface RoutesView {
+  /** source says where the routes come from: the config file's `[[routes]]`, the API (UI), or the built-in default. */
+  source: 'config' | 'api' | 'default';
+  /** editable tells whether the API may change them (not while the config file has `[[routes]]`). */
+  editable: boolean;
+  /** version changes with every API change; a PUT that gives an older one is refused (MON_ROUTES_CONFLICT). */
+  version: string;
+  /** routes are the routes in order, the first match winning unless it says continue, as `[[routes]]` tables. */
+  routes: RouteTable[];
+}
+
+// Where the API's routes are kept: one document holding the ordered list, as the config file holds [[routes]].
+const ROUTES_DOC = { kind: 'routes', key: 'api' } as const;
+
 /** applyRule returns rules with an API change applied: every variant named `name` takes the body's keys, or a new rule is added. */
 function applyRule(rules: CompiledRule[], name: string, body: Record<string, unknown>): CompiledRule[] {
   const variants = rules.filter((r) => r.name === name);
@@ -84,6 +100,7 @@ export class AlertingService {
   private rulesInForce: CompiledRule[];
   private channelsInForce: ChannelConfig[];
   private routesFromFile: boolean;
+  private apiRoutes: { routes: Route[]; version: string } | undefined;
   private readonly senders = new Map<string, Sender>();
   private delivery: Delivery | undefined;
   private readonly lastEval = new Map<string, number>();
@@ -102,18 +119,19 @@ export class AlertingService {
     this.channelsInForce = [...o.config.channels];
     // Rules read windows of up to 35 minutes from memory (after a restart they warm up over their window, as rules do
     // after any gap in data); longer windows come from the store, cached for 5 minutes per series.
-    const fromStore = new Map<string, { at: number; pts: Point[] }>();
+    const fromStore = new Map<string, { at: number; w: Window }>();
     const history: HistoryReader = (series, cluster, member, from, to) => {
       const span = to - from;
-      if (span <= this.recent.spanMs) return this.recent.read(cluster, member ?? '', series, from, to);
+      if (span <= this.recent.spanOf(series)) return this.recent.read(cluster, member ?? '', series, from, to);
       const key = `${cluster}\u0000${member ?? ''}\u0000${series}\u0000${span}`;
       const ttl = 300_000;
       const hit = fromStore.get(key);
       const now = Date.now();
-      if (hit && now - hit.at < ttl) return hit.pts;
+      if (hit && now - hit.at < ttl) return hit.w;
       const pts = o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
-      fromStore.set(key, { at: now, pts });
-      return pts;
+      const w = windowOf(pts);
+      fromStore.set(key, { at: now, w });
+      return w;
     };
     this.history = new StoreAlertHistory(o.store);
     this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, onError: (err) => o.onError?.(err) });
@@ -222,16 +240,22 @@ export class AlertingService {
   private setRules(rules: CompiledRule[]): void {
     this.rulesInForce = rules;
     this.engine.setRules(rules);
-    // A series read over a window is written `name[5m]` or `name{…}[5m]`.
-    const windowed = new Set<string>();
-    for (const r of rules) for (const m of r.expr.matchAll(/([a-z_][a-z0-9_]*)\s*(?:\{[^}]*\})?\s*\[/g)) windowed.add(m[1]!);
+    // A series read over a window is written `name[5m]` or `name{…}[5m]`; each is kept for its longest window, plus a
+    // minute so the oldest point of a window is still there between evaluations.
+    const windowed = new Map<string, number>();
+    for (const r of rules) {
+      for (const m of r.expr.matchAll(/([a-z_][a-z0-9_]*)\s*(?:\{[^}]*\})?\s*\[([^\]]+)\]/g)) {
+        const ms = parseDuration(m[2]!) + 60_000;
+        windowed.set(m[1]!, Math.max(windowed.get(m[1]!) ?? 0, ms));
+      }
+    }
     this.recent.only(windowed);
   }
 
   /** putChannel validates, seals (secret keys encrypted) and persists a channel from an API body; config-file channels are read-only. */
   putChannel(name: string, body: Record<string, unknown>): ChannelConfig {
     if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
-    const raw = { ...body, name };
+    const raw = this.keepSecrets(name, { ...body, name });
     const ch = parseChannel(raw, 'body');
     const sealed: Record<string, unknown> = { ...raw };
     const secretKeys = (notifiers[ch.type] as { secretFields: string[] }).secretFields;
@@ -243,18 +267,91 @@ export class AlertingService {
     return ch;
   }
 
+  /**
+   * keepSecrets fills in the secret keys an edit leaves out (or sends blank or as `[redacted]`) from the channel stored
+   * under the same name and type, so a form never has to show a secret to save other changes; `null` clears one.
+   */
+  private keepSecrets(name: string, raw: Record<string, unknown>): Record<string, unknown> {
+    const type = raw.type;
+    if (typeof type !== 'string' || !Object.hasOwn(notifiers, type)) return raw;
+    const notifier = notifiers[type as keyof typeof notifiers] as { secretFields: string[]; fields: Record<string, { aliases?: string[] }> };
+    const prev = this.channelsInForce.find((c) => c.name === name && c.type === type);
+    const out = { ...raw };
+    for (const k of notifier.secretFields) {
+      const spellings = [k, ...(notifier.fields[k]?.aliases ?? [])];
+      const given = spellings.filter((s) => out[s] !== undefined && out[s] !== '' && out[s] !== '[redacted]');
+      for (const s of spellings) if (out[s] === '' || out[s] === '[redacted]' || out[s] === null) delete out[s];
+      if (given.length === 0 && raw[k] !== null && prev?.secrets[k] !== undefined) out[k] = prev.secrets[k];
+    }
+    return out;
+  }
+
   /** deleteChannel removes an API-created channel; notifications already queued for it stay in the log. */
   deleteChannel(name: string): void {
     if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
+    const using = this.apiRoutes?.routes.findIndex((r) => r.channels.includes(name)) ?? -1;
+    if (!this.routesFromFile && using >= 0) throw new AppError('MON_CHANNEL_IN_USE', `channel "${name}" is used by routes[${using}]`, { hint: 'change or remove that route first (PUT /api/v1/routes)' });
     if (!this.store.deleteDoc('channel', name)) throw new AppError('MON_CHANNEL_NOT_FOUND', `no channel named "${name}"`);
     this.channelsInForce = this.channelsInForce.filter((c) => c.name !== name);
     this.senders.delete(name);
     this.dispatcher.setConfig(this.routes(), this.config.inhibitRules);
   }
 
-  private routes(): Route[] {
+  /**
+   * routes returns the routes in force: the config file's `[[routes]]` if it has any, else the API's, else the built-in
+   * default (every alert to every channel, critical ones without a group wait).
+   */
+  routes(): Route[] {
     if (this.routesFromFile) return this.config.routes;
+    if (this.apiRoutes) return this.apiRoutes.routes;
     return fastCriticalRoutes(readRoutes(undefined, this.channelNames(), []));
+  }
+
+  /** routesView returns the routes in force as the API shows them, with where they come from. */
+  routesView(): RoutesView {
+    const source = this.routesFromFile ? 'config' : this.apiRoutes ? 'api' : 'default';
+    return { source, editable: !this.routesFromFile, version: this.apiRoutes?.version ?? source, routes: this.routes().map(routeTable) };
+  }
+
+  /**
+   * putRoutes replaces the API's ordered route list, checked by the config file's own parser against the channels in
+   * force, persists it and applies it to the dispatcher at once. Refused while the config file has `[[routes]]`, and
+   * when `version` is given but the routes changed since it was read.
+   */
+  putRoutes(list: unknown, version?: string): RoutesView {
+    this.assertRoutesEditable();
+    if (version !== undefined && version !== this.routesView().version) {
+      throw new AppError('MON_ROUTES_CONFLICT', 'the routes were changed since you read them', { field: 'version', hint: 'reload the routes (GET /api/v1/routes) and make your change again' });
+    }
+    if (Array.isArray(list) && list.length === 0) {
+      throw new AppError('MON_ROUTE_INVALID', 'routes: is empty, so no alert would be sent anywhere', { field: 'routes', hint: 'DELETE /api/v1/routes goes back to the default (every alert to every channel)' });
+    }
+    const routes = this.checkRoutes(list);
+    this.apiRoutes = { routes, version: randomUUID().slice(0, 8) };
+    this.store.putDoc(ROUTES_DOC.kind, ROUTES_DOC.key, { version: this.apiRoutes.version, routes: routes.map(routeTable) });
+    this.dispatcher.setConfig(this.routes(), this.config.inhibitRules);
+    return this.routesView();
+  }
+
+  /** deleteRoutes drops the API's routes, going back to the built-in default; it is a no-op when there are none. */
+  deleteRoutes(): void {
+    this.assertRoutesEditable();
+    this.store.deleteDoc(ROUTES_DOC.kind, ROUTES_DOC.key);
+    this.apiRoutes = undefined;
+    this.dispatcher.setConfig(this.routes(), this.config.inhibitRules);
+  }
+
+  private assertRoutesEditable(): void {
+    if (this.routesFromFile) {
+      throw new AppError('MON_ROUTES_READONLY', 'the routes are defined in the config file ([[routes]])', { hint: 'change them in the config file and restart, or remove [[routes]] from it to manage routes in the UI' });
+    }
+  }
+
+  private checkRoutes(list: unknown, path = 'routes'): Route[] {
+    const issues: ConfigIssue[] = [];
+    const routes = readRoutes(list ?? [], this.channelNames(), issues, path);
+    if (issues.length) throw new AppError('MON_ROUTE_INVALID', `invalid routes: ${issues.map(formatIssue).join('; ')}`, { field: issues[0]!.path, ...(issues[0]!.hint ? { hint: issues[0]!.hint } : {}) });
+    return routes;
   }
 
   private storedOver(base: CompiledRule[]): CompiledRule[] {
@@ -274,6 +371,15 @@ export class AlertingService {
       try {
         const raw = doc as Record<string, unknown>;
         this.channelsInForce.push(parseChannel(raw, `stored channel ${key}`, this.secrets ? { openSecret: (v) => this.secrets!.open(v) } : {}));
+      } catch (err) {
+        onError?.(err);
+      }
+    }
+    const stored = this.store.getDoc(ROUTES_DOC.kind, ROUTES_DOC.key) as { version: string; routes: unknown[] } | undefined;
+    if (stored && !this.routesFromFile) {
+      // A stored list that no longer reads (a channel it names is gone) leaves the default in force rather than no route.
+      try {
+        this.apiRoutes = { routes: this.checkRoutes(stored.routes, 'stored routes'), version: stored.version };
       } catch (err) {
         onError?.(err);
       }

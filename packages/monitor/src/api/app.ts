@@ -11,6 +11,7 @@ import { seriesRoutes } from './routes/series.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { authRoutes, tokenOf } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { dashboardRoutes } from './routes/dashboards.ts';
 import { registerStatic } from './static.ts';
 import type { AlertingService } from '../alerting/service.ts';
 import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
@@ -62,6 +63,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   MON_CHANNEL_READONLY: 409,
   MON_RULE_NOT_FOUND: 404,
   MON_CHANNEL_NOT_FOUND: 404,
+  MON_CHANNEL_IN_USE: 409,
+  MON_ROUTES_READONLY: 409,
+  MON_ROUTES_CONFLICT: 409,
 };
 
 /**
@@ -87,7 +91,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const v = fe.validation[0]!;
       const where = (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.');
       const missing = (v.params as { missingProperty?: string }).missingProperty;
-      const field = missing ?? (where || fe.validationContext || 'request');
+      // A missing key inside an array or object is named by its full path (panels.0.cluster), not its bare name.
+      const field = missing ? (where ? `${where}.${missing}` : missing) : where || fe.validationContext || 'request';
       const message = missing ? `${field}: is required` : `${field}: ${v.message}`;
       return reply.status(400).send({ error: { code: 'MON_BAD_REQUEST', message, field } });
     }
@@ -120,6 +125,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await seriesRoutes(api, deps);
     await streamRoutes(api, deps);
     await alertRoutes(api, deps);
+    await dashboardRoutes(api, deps);
   }, { prefix: '/api/v1' });
 
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());

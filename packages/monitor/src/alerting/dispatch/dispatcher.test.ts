@@ -201,3 +201,34 @@ test('a deliver that throws or rejects is reported, and the dispatcher carries o
   d.stop();
   d.stop();
 });
+
+test('setConfig re-routes grouped alerts at once; a group that keeps its channels and labels is not notified again', () => {
+  const issues: ConfigIssue[] = [];
+  const channels = ['a', 'b'];
+  const routes = (r: unknown) => readRoutes(r, channels, issues);
+  const { d, sent, at } = setup({ channels, routes: [{ channels: ['a'], matchers: ['alertname="X"'], group_wait: '0s' }, { channels: ['b'], group_wait: '0s' }] });
+  d.ingest([alert({ alertname: 'X', cluster: 'c' }), alert({ alertname: 'Y', cluster: 'c' })]);
+  d.tick();
+  assert.deepEqual(sent.map((n) => [n.channel, n.groupLabels.alertname]), [['a', 'X'], ['b', 'Y']]);
+
+  // Reordered and retimed, same channels per alert: nothing is sent again.
+  d.setConfig(routes([{ channels: ['b'], matchers: ['alertname="Y"'], group_wait: '10s' }, { channels: ['a'], group_wait: '0s' }]));
+  at(START + 20 * S);
+  assert.deepEqual(d.tick(), []);
+
+  // X moves to b: sent there after b's group_wait, without being ingested again.
+  d.setConfig(routes([{ channels: ['b'], group_wait: '5s' }]));
+  assert.deepEqual(issues, []);
+  at(START + 24 * S);
+  assert.deepEqual(d.tick(), []);
+  at(START + 25 * S);
+  assert.deepEqual(d.tick().map((n) => [n.channel, n.groupLabels.alertname]), [['b', 'X']]);
+  assert.deepEqual(d.groupInfo().map((g) => g.channels), [['b'], ['b']]);
+
+  // A channel added to the route hears what fires after group_wait; the others are not told again.
+  d.setConfig(routes([{ channels: ['b', 'a'], group_wait: '3s' }]));
+  at(START + 28 * S);
+  assert.deepEqual(d.tick().map((n) => [n.channel, n.groupLabels.alertname]).sort(), [['a', 'X'], ['a', 'Y']]);
+  at(START + 40 * S);
+  assert.deepEqual(d.tick(), []);
+});

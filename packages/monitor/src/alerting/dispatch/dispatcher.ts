@@ -53,6 +53,8 @@ interface Group {
   nextFlushAt: number;
   sentFiring: Set<string>;
   sentAt: number | undefined;
+  // Channels added to the group's route by setConfig that have not been told what fires yet.
+  unsent?: Set<string>;
 }
 
 /**
@@ -88,10 +90,55 @@ export class Dispatcher {
     this.onError = o.onError;
   }
 
-  /** setConfig swaps routes and inhibit rules (config reload); existing groups are flushed under their old route. */
+  /**
+   * setConfig swaps routes and inhibit rules (config reload, routes API) and re-routes the alerts already grouped, so a
+   * changed route takes effect at once. A new group with the same group labels as an old one and a channel in common
+   * inherits its state (what was sent, when, the next flush): reordering or retiming routes sends nothing again, and a
+   * channel added to a route is told what fires after the route's group_wait, without repeating it to the others.
+   * Any other new group starts afresh and is notified after its group_wait; an old group no route leads to any more is
+   * dropped without a resolve, as on an Alertmanager reload.
+   */
   setConfig(routes: Route[], inhibitRules: readonly InhibitRule[] = DEFAULT_INHIBIT_RULES): void {
     this.routes = routes;
     this.inhibitor = new Inhibitor(inhibitRules);
+    const now = this.now();
+    const old = [...this.groups.values()];
+    const byLabels = new Map<string, Group[]>();
+    for (const g of old) byLabels.set(JSON.stringify(g.labels), [...(byLabels.get(JSON.stringify(g.labels)) ?? []), g]);
+    // The old group that shares the most channels with a new one is the one its receivers know.
+    const heirOf = (route: Route, labels: Record<string, string>) => {
+      let best: Group | undefined;
+      let most = 0;
+      for (const g of byLabels.get(JSON.stringify(labels)) ?? []) {
+        const shared = route.channels.filter((c) => g.route.channels.includes(c) && !g.unsent?.has(c)).length;
+        if (shared > most) [best, most] = [g, shared];
+      }
+      return best;
+    };
+    this.groups.clear();
+    for (const g of old) {
+      for (const entry of g.alerts.values()) {
+        for (const i of matchRoutes(routes, entry.alert)) {
+          const route = routes[i]!;
+          const labels: Record<string, string> = {};
+          for (const l of route.groupBy) if (entry.alert.labels[l] !== undefined) labels[l] = entry.alert.labels[l]!;
+          const key = `${i}:${JSON.stringify(labels)}`;
+          let ng = this.groups.get(key);
+          if (!ng) {
+            const from = heirOf(route, labels);
+            const unsent = new Set(from ? route.channels.filter((c) => !from.route.channels.includes(c) || from.unsent?.has(c)) : []);
+            ng = from
+              ? { key, route, labels, alerts: new Map(), nextFlushAt: unsent.size ? Math.min(from.nextFlushAt, now + route.groupWait) : from.nextFlushAt, sentFiring: new Set(from.sentFiring), sentAt: from.sentAt, ...(unsent.size ? { unsent } : {}) }
+              : { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWait, sentFiring: new Set(), sentAt: undefined };
+            this.groups.set(key, ng);
+          }
+          // A resolved alert only matters to a receiver that was told it fired.
+          if (entry.alert.state === 'resolved' && !ng.sentFiring.has(entry.alert.fingerprint)) continue;
+          ng.alerts.set(entry.alert.fingerprint, entry);
+        }
+      }
+    }
+    for (const [key, g] of this.groups) if (g.alerts.size === 0) this.groups.delete(key);
   }
 
   /** ingest takes the engine's alerts: firing ones join (or refresh) their groups, resolved ones update them; pending ones are ignored. */
@@ -178,12 +225,15 @@ export class Dispatcher {
     const send = newFiring || resolved.length > 0 || repeat;
     if (g.alerts.size === 0) this.groups.delete(g.key);
     g.sentFiring = believed;
-    if (!send) return [];
+    // Channels new to the route catch up on what fires; with nothing firing they have nothing to hear.
+    const late = g.unsent && firing.length ? g.route.channels.filter((c) => g.unsent!.has(c)) : [];
+    delete g.unsent;
+    if (!send && late.length === 0) return [];
     for (const a of firing) g.sentFiring.add(a.fingerprint);
-    g.sentAt = now;
+    if (send) g.sentAt = now;
     const alerts = [...firing, ...resolved].sort((a, b) => a.activeAt - b.activeAt || a.fingerprint.localeCompare(b.fingerprint));
     const common = commonLabels(alerts);
-    return g.route.channels.map((channel) => ({
+    return (send ? g.route.channels : late).map((channel) => ({
       id: this.newId(),
       channel,
       groupKey: g.key,

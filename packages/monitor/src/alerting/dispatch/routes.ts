@@ -1,6 +1,6 @@
 import { AppError, didYouMean, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import type { Alert, AlertSeverity } from '../types.ts';
-import { matchesAll, parseMatchers, type Matcher } from './matchers.ts';
+import { formatMatcher, matchesAll, parseMatchers, type Matcher } from './matchers.ts';
 
 /** Grouping is how a route batches alerts into notifications; the defaults are Alertmanager's. */
 export interface Grouping {
@@ -99,4 +99,39 @@ export function matchRoutes(routes: readonly Route[], alert: Pick<Alert, 'labels
     if (!r.continue) break;
   }
   return out;
+}
+
+/** RouteTable is a route written as a `[[routes]]` table (and the routes API's JSON): durations as text, matchers as strings. */
+export interface RouteTable {
+  /** channels are the receiving channels' names. */
+  channels: string[];
+  /** severity lists the severities the route takes; empty means all. */
+  severity: string[];
+  /** matchers are the label matchers, such as `cluster=~"prod-.*"`. */
+  matchers: string[];
+  /** continue lets a matched alert go on to the next routes. */
+  continue: boolean;
+  /** group_by are the labels that split alerts into groups. */
+  group_by: string[];
+  /** group_wait is the first notification's wait, such as "30s". */
+  group_wait: string;
+  /** group_interval is the wait between a group's updates, such as "5m". */
+  group_interval: string;
+  /** repeat_interval is the wait before an unchanged group is notified again, such as "4h". */
+  repeat_interval: string;
+}
+
+/** durationText writes milliseconds in the largest whole unit (`0s`, `30s`, `5m`, `4h`, `1500ms`), as a config file would. */
+export function durationText(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/** routeTable writes a route back as a `[[routes]]` table, which readRoutes reads into the same route. */
+export function routeTable(r: Route): RouteTable {
+  return {
+    channels: [...r.channels], severity: [...r.severities], matchers: r.matchers.map(formatMatcher), continue: r.continue,
+    group_by: [...r.groupBy], group_wait: durationText(r.groupWait), group_interval: durationText(r.groupInterval), repeat_interval: durationText(r.repeatInterval),
+  };
 }

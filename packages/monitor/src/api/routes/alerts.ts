@@ -28,7 +28,7 @@ function silenceView(s: Silence & { state?: string }) {
   return { id: s.id, matchers: s.matchers.map(formatMatcher), startsAt: iso(s.startsAt), endsAt: iso(s.endsAt), createdBy: s.createdBy, comment: s.comment, state: s.state, updatedAt: iso(s.updatedAt) };
 }
 
-/** alertRoutes serves alerts, alert history, rules (list and test), silences, channels and the delivery log. */
+/** alertRoutes serves alerts, alert history, rules (list and test), silences, channels, routes and the delivery log. */
 export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const a = deps.alerting;
   app.get('/alerts', {
@@ -114,7 +114,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   app.get('/channels', { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'] } }, async () => a.channelViews());
   app.put('/channels/:name', {
     schema: {
-      summary: 'Create or replace a channel: {type, …the type\'s keys}; secret keys are stored encrypted and never shown back',
+      summary: 'Create or replace a channel: {type, …the type\'s keys}; secret keys are stored encrypted and never shown back. Editing a channel, a secret key left out, blank or "[redacted]" keeps the stored value; null clears it',
       tags: ['channels'],
       params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
       body: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
@@ -137,6 +137,38 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     deps.audit('channel.test', name, req);
     return attempt;
   });
+  const routeTable = {
+    type: 'object',
+    properties: {
+      channels: { type: 'array', items: { type: 'string' } }, severity: { type: 'array', items: { type: 'string' } }, matchers: { type: 'array', items: { type: 'string' } }, continue: { type: 'boolean' },
+      group_by: { type: 'array', items: { type: 'string' } }, group_wait: { type: 'string' }, group_interval: { type: 'string' }, repeat_interval: { type: 'string' },
+    },
+  };
+  app.get('/routes', {
+    schema: {
+      summary: 'The routes in force, in order (first match wins unless continue), and where they come from: config (the file\'s [[routes]], read-only), api, or default (every alert to every channel)',
+      tags: ['routes'],
+      response: { 200: { type: 'object', properties: { source: { type: 'string', enum: ['config', 'api', 'default'] }, editable: { type: 'boolean' }, version: { type: 'string' }, routes: { type: 'array', items: routeTable } } } },
+    },
+  }, async () => a.routesView());
+  app.put('/routes', {
+    schema: {
+      summary: 'Replace the whole ordered route list (the [[routes]] tables as JSON), applied at once and persisted; 409 MON_ROUTES_READONLY while the config file has [[routes]], 409 MON_ROUTES_CONFLICT when version is stale',
+      tags: ['routes'],
+      body: { type: 'object', required: ['routes'], properties: { routes: { type: 'array', items: { type: 'object' } }, version: { type: 'string' } }, additionalProperties: false },
+    },
+  }, async (req) => {
+    const b = req.body as { routes: unknown[]; version?: string };
+    const view = a.putRoutes(b.routes, b.version);
+    deps.audit('routes.put', `${view.routes.length} routes`, req);
+    return view;
+  });
+  app.delete('/routes', { schema: { summary: 'Drop the API\'s routes: back to the default (every alert to every channel)', tags: ['routes'] } }, async (req, reply) => {
+    a.deleteRoutes();
+    deps.audit('routes.delete', 'routes', req);
+    return reply.status(204).send();
+  });
+
   app.get('/notifications', {
     schema: { summary: 'The delivery log: notifications and their attempts', tags: ['channels'], querystring: { type: 'object', properties: { channel: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } }, additionalProperties: false } },
   }, async (req) => {

@@ -1,9 +1,11 @@
-/** Channel is one channel of `GET /api/v1/channels`: its keys as configured, secret ones shown as `[redacted]`. */
+/** Channel is one channel of `GET /api/v1/channels`: its settings (defaults applied) and its secret keys shown as `[redacted]`. */
 export interface Channel {
   name: string;
   type: string;
   source: 'config' | 'api';
   pending: number;
+  config?: Record<string, unknown>;
+  secrets?: Record<string, string>;
   [key: string]: unknown;
 }
 

@@ -69,3 +69,11 @@ export const PROBE_FIELDS: Record<string, 'linearizableMs' | 'serializableMs' | 
   probe_read_serializable_ms: 'serializableMs',
   probe_write_ms: 'writeMs',
 };
+
+/** chartDef returns the catalog chart of a series, or a title and a unit guessed from the name's suffix. */
+export function chartDef(series: string): ChartDef {
+  const known = ALL_CHARTS.get(series);
+  if (known) return known;
+  const unit: Unit = /_bytes$/.test(series) ? 'bytes' : /_seconds$/.test(series) ? 'seconds' : /_ms$/.test(series) ? 'ms' : /_rate$/.test(series) ? 'opsPerSec' : /_ratio$/.test(series) ? 'ratio' : 'count';
+  return { series, title: series, unit };
+}

@@ -1,14 +1,19 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { apiFetch } from '../../api/client.ts';
 import { onClusterFrame } from '../../api/live.ts';
 import type { SeriesQueryResult } from '../../api/types/series.ts';
-import { mergePoints, type MemberPoints } from '../../lib/align.ts';
+import { alignSeries, appendAligned, lastTime, type Aligned, type MemberPoints } from '../../lib/align.ts';
 import { PROBE_FIELDS } from './catalog.ts';
 import type { TimeRange } from './ranges.ts';
 
-/** SeriesState is a chart's data: member point lists, or the error of the last read. */
+/**
+ * SeriesState is a chart's data: the aligned columns (changed in place by live updates; `version` counts the
+ * changes, `shape` counts member-list changes), or the error of the last read.
+ */
 export interface SeriesState {
-  points: MemberPoints[] | null;
+  aligned: Aligned | null;
+  version: number;
+  shape: number;
   error: unknown;
   resolution: string | null;
 }
@@ -20,15 +25,17 @@ function queryPath(cluster: string, series: string, member: string | undefined, 
   return `/series/query?${p}`;
 }
 
+const EMPTY: SeriesState = { aligned: null, version: 0, shape: 0, error: null, resolution: null };
+
 /**
- * useSeries reads one series for a chart. A live range reads 15 min once, then follows the stream: probe values are
- * drawn straight from the frames, and every other series is re-read from the last point on (at most once a second,
- * only while the chart is on screen). Other ranges re-read on a timer. Data lives in a ref-backed state so that
- * only the chart redraws, not the page.
+ * useSeries reads one series for a chart. A live range reads its window once, then follows the stream: probe values
+ * are drawn straight from the frames, and every other series is re-read from the last point on (at most once a
+ * second, only while the chart is on screen). New points are appended to the aligned columns in place (a 24 h window
+ * of 1 s samples is never copied or re-aligned), and only the chart re-renders, not the page. Other ranges re-read on
+ * a timer.
  */
 export function useSeries(cluster: string, series: string, member: string | undefined, range: TimeRange, visible: { current: boolean }, enabled = true): SeriesState {
-  const [state, setState] = useState<SeriesState>({ points: null, error: null, resolution: null });
-  const pointsRef = useRef<MemberPoints[] | null>(null);
+  const [state, setState] = useState<SeriesState>(EMPTY);
 
   useEffect(() => {
     if (!enabled) return;
@@ -36,18 +43,25 @@ export function useSeries(cluster: string, series: string, member: string | unde
     let inFlight = false;
     let lastFetch = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    pointsRef.current = null;
-    setState({ points: null, error: null, resolution: null });
+    let aligned: Aligned | null = null;
+    setState(EMPTY);
 
-    const publish = (points: MemberPoints[], resolution: string | null) => {
-      pointsRef.current = points;
-      setState({ points, error: null, resolution });
+    const publishAll = (points: MemberPoints[], resolution: string | null) => {
+      const prev = aligned;
+      aligned = alignSeries(points);
+      const reshaped = prev === null || prev.members.join('\u0000') !== aligned.members.join('\u0000');
+      setState((s) => ({ aligned, version: s.version + 1, shape: s.shape + (reshaped ? 1 : 0), error: null, resolution }));
+    };
+    const publishAdd = (add: MemberPoints[], resolution: string | null) => {
+      if (!aligned) return;
+      const reshaped = appendAligned(aligned, add, Date.now() - range.fromMs);
+      setState((s) => ({ aligned, version: s.version + 1, shape: s.shape + (reshaped ? 1 : 0), error: null, resolution }));
     };
     const full = async () => {
       inFlight = true;
       try {
         const r = await apiFetch<SeriesQueryResult>(queryPath(cluster, series, member, new Date(Date.now() - range.fromMs).toISOString(), range.step), { signal: ac.signal });
-        publish(r.points, r.resolution);
+        publishAll(r.points, r.resolution);
       } catch (err) {
         if (!ac.signal.aborted) setState((s) => ({ ...s, error: err }));
       } finally {
@@ -56,16 +70,14 @@ export function useSeries(cluster: string, series: string, member: string | unde
       }
     };
     const incremental = async () => {
-      const cur = pointsRef.current;
-      if (!cur || inFlight || !visible.current) return;
+      if (!aligned || inFlight || !visible.current) return;
       inFlight = true;
       lastFetch = Date.now();
-      let last = 0;
-      for (const m of cur) if (m.points.length) last = Math.max(last, m.points[m.points.length - 1]!.t);
+      const last = lastTime(aligned);
       try {
         const from = last ? new Date(last + 1).toISOString() : new Date(Date.now() - range.fromMs).toISOString();
         const r = await apiFetch<SeriesQueryResult>(queryPath(cluster, series, member, from, undefined), { signal: ac.signal });
-        publish(mergePoints(pointsRef.current ?? [], r.points, Date.now() - range.fromMs), r.resolution);
+        publishAdd(r.points, r.resolution);
       } catch (err) {
         if (!ac.signal.aborted) setState((s) => ({ ...s, error: err }));
       } finally {
@@ -74,7 +86,7 @@ export function useSeries(cluster: string, series: string, member: string | unde
     };
 
     void full();
-    if (range.key !== 'live') {
+    if (!range.live) {
       const tick = () => {
         timer = setTimeout(async () => {
           await full();
@@ -90,13 +102,13 @@ export function useSeries(cluster: string, series: string, member: string | unde
     const field = PROBE_FIELDS[series];
     const off = onClusterFrame((c) => {
       if (c.name !== cluster) return;
-      if (field && pointsRef.current) {
+      if (field && aligned) {
         const add: MemberPoints[] = [];
         for (const m of c.members) {
           const v = m.probe?.[field];
           if ((member === undefined || member === m.name) && m.probe && v !== null && v !== undefined) add.push({ member: m.name, points: [{ t: m.probe.at, v }] });
         }
-        if (add.length) publish(mergePoints(pointsRef.current, add, Date.now() - range.fromMs), 'raw');
+        if (add.length) publishAdd(add, 'raw');
         return;
       }
       // The store flushes once a second; a one-second throttle keeps the request rate at one per chart per second.

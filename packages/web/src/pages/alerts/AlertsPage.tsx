@@ -11,6 +11,7 @@ import { SilenceForm } from './SilenceForm.tsx';
 import { SilencesPanel } from './SilencesPanel.tsx';
 import { RulesPanel } from './RulesPanel.tsx';
 import { ChannelsPanel } from './ChannelsPanel.tsx';
+import { RoutesPanel } from './RoutesPanel.tsx';
 import { DeliveryLog } from './DeliveryLog.tsx';
 import { matchersFromLabels } from './silence.ts';
 
@@ -25,7 +26,7 @@ function ClusterLink({ name }: { name: string | undefined }) {
 
 /**
  * AlertsPage lists firing and pending alerts (each with a button to silence it), the recent history, silences, rules,
- * channels and the delivery log. While /api/v1/alerts answers 404 (a monitor
+ * channels, routes and the delivery log. While /api/v1/alerts answers 404 (a monitor
  * without alerting) it says alerting arrives soon instead of failing.
  */
 export function AlertsPage() {
@@ -112,8 +113,9 @@ export function AlertsPage() {
       <SilencesPanel onNew={() => setSilencing('')} />
       <RulesPanel />
       <ChannelsPanel />
+      <RoutesPanel />
       <DeliveryLog />
-      <Text size="xs" c="dimmed">Routes are set in etcd-monitor.toml ([[routes]]); see /api/docs for the whole API.</Text>
+      <Text size="xs" c="dimmed">See /api/docs for the whole API.</Text>
       <Modal opened={silencing !== null} onClose={() => setSilencing(null)} title="New silence" size="lg">
         {silencing !== null && (
           <SilenceForm

@@ -1,19 +1,20 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Code, Group, Modal, Paper, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import type { Channel, DeliveryAttempt } from '../../api/types/channel.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { formatMs } from '../../lib/format.ts';
-import { channelField, channelSettings, toChannelInput, validateChannel, type ChannelValues } from './channel.ts';
+import { CHANNEL_TYPES, channelField, channelSettings, emptyChannel, fromChannel, toChannelInput, validateChannel, type ChannelType, type ChannelValues, type FieldDef } from './channel.ts';
 
 type TestOutcome = { ok: true; attempt: DeliveryAttempt } | { ok: false; text: string };
 
-/** ChannelsPanel lists the channels, sends a test to one, and adds or removes channels created through the API. */
+/** ChannelsPanel lists the channels, sends a test to one, and adds, edits or removes channels created through the API. */
 export function ChannelsPanel() {
   const q = useQuery({ queryKey: ['channels'], queryFn: ({ signal }) => apiFetch<Channel[]>('/channels', { signal }), refetchInterval: 15_000, retry: false });
   const qc = useQueryClient();
-  const [adding, setAdding] = useState(false);
+  // editing is the form's starting values while the add/edit dialog is open; `existing` tells an edit from an add.
+  const [editing, setEditing] = useState<{ values: ChannelValues; existing: boolean } | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
   const [outcomes, setOutcomes] = useState<Record<string, TestOutcome>>({});
   const [err, setErr] = useState<string | null>(null);
@@ -42,7 +43,7 @@ export function ChannelsPanel() {
     <Paper withBorder p="sm">
       <Group justify="space-between" mb="xs">
         <Title order={4}>Channels</Title>
-        <Button size="xs" onClick={() => setAdding(true)}>Add channel</Button>
+        <Button size="xs" onClick={() => setEditing({ values: emptyChannel(), existing: false })}>Add channel</Button>
       </Group>
       {err && <Alert color="red" variant="light" role="alert" mb="xs">{err}</Alert>}
       {q.isPending ? (
@@ -50,7 +51,7 @@ export function ChannelsPanel() {
       ) : q.isError ? (
         <ErrorState title="Could not load the channels" error={q.error} onRetry={() => void q.refetch()} />
       ) : q.data.length === 0 ? (
-        <Text size="sm" c="dimmed">No channels: alerts show here but are sent nowhere. Add a webhook or Slack channel, or [[channels]] in etcd-monitor.toml.</Text>
+        <Text size="sm" c="dimmed">No channels: alerts show here but are sent nowhere. Add an email, Slack, PagerDuty, webhook or Alertmanager channel, or [[channels]] in etcd-monitor.toml.</Text>
       ) : (
         <Table data-testid="channels-table">
           <Table.Thead>
@@ -81,6 +82,7 @@ export function ChannelsPanel() {
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" variant="light" loading={testing === c.name} onClick={() => void sendTest(c.name)} aria-label={`Send a test to ${c.name}`}>Send test</Button>
+                      {c.source === 'api' && <Button size="xs" variant="default" onClick={() => setEditing({ values: fromChannel(c), existing: true })} aria-label={`Edit channel ${c.name}`}>Edit</Button>}
                       {c.source === 'api' && <Button size="xs" variant="light" color="red" onClick={() => void remove(c.name)} aria-label={`Remove channel ${c.name}`}>Remove</Button>}
                     </Group>
                   </Table.Td>
@@ -90,12 +92,14 @@ export function ChannelsPanel() {
           </Table.Tbody>
         </Table>
       )}
-      <Modal opened={adding} onClose={() => setAdding(false)} title="Add a channel" size="lg">
-        {adding && (
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing?.existing ? `Edit channel ${editing.values.name}` : 'Add a channel'} size="lg">
+        {editing && (
           <ChannelForm
-            onCancel={() => setAdding(false)}
+            initial={editing.values}
+            existing={editing.existing}
+            onCancel={() => setEditing(null)}
             onDone={() => {
-              setAdding(false);
+              setEditing(null);
               void qc.invalidateQueries({ queryKey: ['channels'] });
             }}
           />
@@ -105,17 +109,29 @@ export function ChannelsPanel() {
   );
 }
 
-/** ChannelForm adds a webhook or Slack channel; the URL and token are secrets, sent once and never shown back. */
-function ChannelForm({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }) {
-  const [v, setV] = useState<ChannelValues>({ name: '', type: 'webhook', url: '', bearerToken: '' });
+/**
+ * ChannelForm adds a channel of any type or edits one created through the API. Secrets are write-only: an edit shows
+ * them blank, and blank keeps the stored value (the monitor fills it in); "Remove" clears an optional one.
+ */
+function ChannelForm({ initial, existing, onDone, onCancel }: { initial: ChannelValues; existing: boolean; onDone: () => void; onCancel: () => void }) {
+  const [v, setV] = useState<ChannelValues>(initial);
   const [touched, setTouched] = useState(false);
-  const [serverErr, setServerErr] = useState<{ field: keyof ChannelValues | undefined; text: string } | null>(null);
+  const [serverErr, setServerErr] = useState<{ field: string | undefined; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const errors = validateChannel(v);
-  const show = (k: keyof ChannelValues) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k ? serverErr.text : undefined);
-  const set = <K extends keyof ChannelValues>(k: K) => (val: ChannelValues[K]) => {
-    setV((old) => ({ ...old, [k]: val }));
+  const show = (k: string) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k ? serverErr.text : undefined);
+  const update = (next: Partial<ChannelValues>) => {
+    setV((old) => ({ ...old, ...next }));
     setServerErr(null);
+  };
+  const setField = (k: string, val: string | boolean) => {
+    setV((old) => ({ ...old, fields: { ...old.fields, [k]: val } }));
+    setServerErr(null);
+  };
+  const setType = (type: ChannelType) => {
+    // Another type shares no stored secrets: the monitor keeps them only for the same type.
+    const fresh = emptyChannel(type, v.name);
+    update({ type, fields: fresh.fields, stored: type === initial.type ? initial.stored : [], clear: [] });
   };
   const save = async () => {
     setTouched(true);
@@ -125,11 +141,36 @@ function ChannelForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =>
       await apiFetch(`/channels/${encodeURIComponent(v.name.trim())}`, { method: 'PUT', body: toChannelInput(v) });
       onDone();
     } catch (e) {
-      setServerErr({ field: channelField(e instanceof ApiError ? e.field : undefined), text: errorText(e) });
+      setServerErr({ field: channelField(e instanceof ApiError ? e.field : undefined, v.type), text: errorText(e) });
     } finally {
       setBusy(false);
     }
   };
+  const input = (f: FieldDef) => {
+    const error = show(f.key);
+    const value = v.fields[f.key];
+    if (f.kind === 'boolean') return <Checkbox key={f.key} label={f.label} checked={value === true} onChange={(e) => setField(f.key, e.currentTarget.checked)} error={error} />;
+    if (f.kind === 'select') {
+      return <Select key={f.key} label={f.label} description={f.description} data={f.options ?? []} value={(value as string) || null} onChange={(x) => setField(f.key, x ?? '')} clearable error={error} />;
+    }
+    if (f.kind === 'secret') {
+      const stored = v.stored.includes(f.key);
+      const cleared = v.clear.includes(f.key);
+      const description = stored && !cleared ? 'Stored (write-only): leave blank to keep it' : 'Write-only: stored encrypted, shown as [redacted]';
+      return (
+        <Stack key={f.key} gap={2}>
+          <PasswordInput label={f.label} description={description} placeholder={stored && !cleared ? '•••••• (unchanged)' : f.placeholder} required={f.required && !(stored && !cleared)} autoComplete="new-password" value={value as string} onChange={(e) => setField(f.key, e.currentTarget.value)} error={error} />
+          {stored && !f.required && (
+            <Anchor component="button" type="button" size="xs" style={{ alignSelf: 'flex-start' }} onClick={() => update({ clear: cleared ? v.clear.filter((k) => k !== f.key) : [...v.clear, f.key] })}>
+              {cleared ? `Keep the stored ${f.label.toLowerCase()}` : `Remove the stored ${f.label.toLowerCase()}`}
+            </Anchor>
+          )}
+        </Stack>
+      );
+    }
+    return <TextInput key={f.key} label={f.label} description={f.description} placeholder={f.placeholder} required={f.required} value={value as string} onChange={(e) => setField(f.key, e.currentTarget.value)} error={error} />;
+  };
+  const fields = CHANNEL_TYPES[v.type].fields;
   return (
     <form
       onSubmit={(e) => {
@@ -139,16 +180,16 @@ function ChannelForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =>
       noValidate
     >
       <Stack gap="sm">
-        <TextInput label="Name" description="Letters, digits, - _ .; routes refer to it" required value={v.name} onChange={(e) => set('name')(e.currentTarget.value)} error={show('name')} data-autofocus />
-        <Select label="Type" data={[{ value: 'webhook', label: 'Webhook (JSON POST)' }, { value: 'slack', label: 'Slack incoming webhook' }]} value={v.type} onChange={(x) => set('type')((x ?? 'webhook') as ChannelValues['type'])} allowDeselect={false} error={show('type')} />
-        <PasswordInput label="URL" description="Write-only: stored encrypted, shown as [redacted]" required autoComplete="off" value={v.url} onChange={(e) => set('url')(e.currentTarget.value)} error={show('url')} />
-        {v.type === 'webhook' && (
-          <PasswordInput label="Bearer token" description="Optional; write-only" autoComplete="off" value={v.bearerToken} onChange={(e) => set('bearerToken')(e.currentTarget.value)} error={show('bearerToken')} />
-        )}
+        <SimpleGrid cols={2}>
+          <TextInput label="Name" description="Letters, digits, - _ .; routes refer to it" required readOnly={existing} value={v.name} onChange={(e) => update({ name: e.currentTarget.value })} error={show('name')} data-autofocus={existing ? undefined : true} />
+          <Select label="Type" data={Object.entries(CHANNEL_TYPES).map(([value, t]) => ({ value, label: t.label }))} value={v.type} onChange={(x) => setType((x ?? 'webhook') as ChannelType)} allowDeselect={false} error={show('type')} />
+        </SimpleGrid>
+        {fields.filter((f) => f.kind !== 'boolean').map(input)}
+        {fields.some((f) => f.kind === 'boolean') && <Group gap="lg">{fields.filter((f) => f.kind === 'boolean').map(input)}</Group>}
         {serverErr && serverErr.field === undefined && <Alert color="red" variant="light" role="alert">{serverErr.text}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>Cancel</Button>
-          <Button type="submit" loading={busy}>Add channel</Button>
+          <Button type="submit" loading={busy}>{existing ? 'Save channel' : 'Add channel'}</Button>
         </Group>
       </Stack>
     </form>

@@ -1,88 +1,120 @@
-import { useSyncExternalStore } from 'react';
-import type { Unit } from '../../lib/format.ts';
+import { useEffect } from 'react';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { apiFetch, ApiError } from '../../api/client.ts';
+import type { Dashboard, Panel } from '../../api/types/dashboard.ts';
+import { useWhoami } from '../../api/queries.ts';
 
-/** PinnedChart is one chart on a dashboard: a series of a cluster, optionally of one member. */
-export interface PinnedChart {
-  cluster: string;
-  series: string;
-  member?: string;
-  title: string;
-  unit: Unit;
+export type { Dashboard, Panel } from '../../api/types/dashboard.ts';
+
+const QUERY_KEY = ['dashboards'] as const;
+
+/** LEGACY_KEY is where dashboards lived before the monitor stored them: imported once, then removed. */
+export const LEGACY_KEY = 'etcd-monitor.dashboards.v1';
+
+/** newDashboardId makes an id the API accepts (letters and digits). */
+export function newDashboardId(): string {
+  return Math.random().toString(36).slice(2, 10).padEnd(8, '0');
 }
 
-/** Dashboard is a named, ordered list of pinned charts. */
-export interface Dashboard {
-  id: string;
-  name: string;
-  charts: PinnedChart[];
+/** samePanel tells whether two panels draw the same chart (the API refuses the same chart twice on a dashboard). */
+export function samePanel(a: Panel, b: Panel): boolean {
+  return a.cluster === b.cluster && a.series === b.series && a.member === b.member;
 }
 
-// Dashboards live in this browser's localStorage until the monitor gets a documents API for them.
-const KEY = 'etcd-monitor.dashboards.v1';
-const listeners = new Set<() => void>();
-let cache: Dashboard[] | null = null;
+function replaceCached(qc: QueryClient, d: Dashboard): void {
+  qc.setQueryData<Dashboard[]>(QUERY_KEY, (old) => (old ? (old.some((x) => x.id === d.id) ? old.map((x) => (x.id === d.id ? d : x)) : [...old, d]) : [d]));
+}
 
-function read(): Dashboard[] {
-  if (cache) return cache;
-  try {
-    const v = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
-    cache = Array.isArray(v) ? (v as Dashboard[]) : [];
-  } catch {
-    cache = [];
+/** saveDashboard creates or replaces a dashboard on the monitor and puts the answer into the cache. */
+export async function saveDashboard(qc: QueryClient, d: { id: string; name: string; panels: Panel[] }): Promise<Dashboard> {
+  const saved = await apiFetch<Dashboard>(`/dashboards/${encodeURIComponent(d.id)}`, { method: 'PUT', body: { name: d.name, panels: d.panels } });
+  replaceCached(qc, saved);
+  return saved;
+}
+
+/** deleteDashboard removes a dashboard on the monitor and from the cache. */
+export async function deleteDashboard(qc: QueryClient, id: string): Promise<void> {
+  await apiFetch<void>(`/dashboards/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  qc.setQueryData<Dashboard[]>(QUERY_KEY, (old) => old?.filter((x) => x.id !== id));
+}
+
+/** pinPanel adds a panel to a dashboard (read fresh from the monitor, so a colleague's change is kept) unless the chart is there. */
+export async function pinPanel(qc: QueryClient, id: string, panel: Panel): Promise<Dashboard> {
+  const cur = await apiFetch<Dashboard>(`/dashboards/${encodeURIComponent(id)}`);
+  if (cur.panels.some((p) => samePanel(p, panel))) {
+    replaceCached(qc, cur);
+    return cur;
   }
-  return cache;
+  return saveDashboard(qc, { ...cur, panels: [...cur.panels, panel] });
 }
 
-function write(next: Dashboard[]): void {
-  cache = next;
-  localStorage.setItem(KEY, JSON.stringify(next));
-  for (const fn of listeners) fn();
+interface LegacyChart {
+  cluster?: unknown;
+  series?: unknown;
+  member?: unknown;
 }
 
-if (typeof window !== 'undefined') {
-  // Another tab changed the dashboards: drop the cache so this tab re-reads them.
-  window.addEventListener('storage', (e) => {
-    if (e.key !== KEY) return;
-    cache = null;
-    for (const fn of listeners) fn();
+/** legacyDashboards reads the dashboards this browser kept in localStorage, as API bodies. */
+export function legacyDashboards(raw: string | null): Array<{ id: string; name: string; panels: Panel[] }> {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw ?? '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((d: { id?: unknown; name?: unknown; charts?: unknown }) => {
+    if (!d || typeof d !== 'object') return [];
+    const panels: Panel[] = [];
+    for (const c of (Array.isArray(d.charts) ? d.charts : []) as LegacyChart[]) {
+      if (typeof c?.cluster !== 'string' || typeof c.series !== 'string') continue;
+      const p: Panel = { cluster: c.cluster, series: c.series, range: 'live', ...(typeof c.member === 'string' ? { member: c.member } : {}) };
+      if (!panels.some((x) => samePanel(x, p))) panels.push(p);
+    }
+    const id = typeof d.id === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(d.id) ? d.id : newDashboardId();
+    const name = typeof d.name === 'string' && d.name.trim() ? d.name.trim().slice(0, 100) : 'Imported dashboard';
+    return [{ id, name, panels: panels.slice(0, 50) }];
   });
 }
 
-/** useDashboards returns the saved dashboards and re-renders when they change. */
-export function useDashboards(): Dashboard[] {
-  return useSyncExternalStore(
-    (fn) => {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    read,
-  );
+let importing = false;
+
+/**
+ * importLegacy moves dashboards from this browser's localStorage to the monitor once, then removes the local copy.
+ * Only a user who may edit dashboards can import; for a viewer the local copy stays until an operator opens the UI.
+ */
+async function importLegacy(qc: QueryClient, existing: Dashboard[]): Promise<void> {
+  if (importing || typeof localStorage === 'undefined') return;
+  const raw = localStorage.getItem(LEGACY_KEY);
+  if (raw === null) return;
+  importing = true;
+  try {
+    for (const d of legacyDashboards(raw)) {
+      // An id already on the monitor was imported before (another tab, an interrupted import): keep the monitor's.
+      if (existing.some((x) => x.id === d.id)) continue;
+      await saveDashboard(qc, d);
+    }
+    localStorage.removeItem(LEGACY_KEY);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+  } finally {
+    importing = false;
+  }
 }
 
-/** addDashboard creates an empty dashboard and returns its id. */
-export function addDashboard(name: string): string {
-  const id = Math.random().toString(36).slice(2, 10);
-  write([...read(), { id, name, charts: [] }]);
-  return id;
+/** useDashboards reads the shared dashboards from the monitor, importing this browser's old local ones once. */
+export function useDashboards() {
+  const qc = useQueryClient();
+  const canEdit = useCanEditDashboards();
+  const q = useQuery({ queryKey: QUERY_KEY, queryFn: ({ signal }) => apiFetch<Dashboard[]>('/dashboards', { signal }), staleTime: 10_000 });
+  useEffect(() => {
+    if (q.data && canEdit) void importLegacy(qc, q.data);
+  }, [q.data, canEdit, qc]);
+  return q;
 }
 
-/** renameDashboard changes a dashboard's name. */
-export function renameDashboard(id: string, name: string): void {
-  write(read().map((d) => (d.id === id ? { ...d, name } : d)));
-}
-
-/** removeDashboard deletes a dashboard. */
-export function removeDashboard(id: string): void {
-  write(read().filter((d) => d.id !== id));
-}
-
-/** pinChart adds a chart to a dashboard unless the same chart is already there. */
-export function pinChart(id: string, chart: PinnedChart): void {
-  const same = (c: PinnedChart) => c.cluster === chart.cluster && c.series === chart.series && c.member === chart.member;
-  write(read().map((d) => (d.id === id && !d.charts.some(same) ? { ...d, charts: [...d.charts, chart] } : d)));
-}
-
-/** unpinChart removes the chart at an index of a dashboard. */
-export function unpinChart(id: string, index: number): void {
-  write(read().map((d) => (d.id === id ? { ...d, charts: d.charts.filter((_, i) => i !== index) } : d)));
+/** useCanEditDashboards tells whether the UI's user may change dashboards (operator or admin). */
+export function useCanEditDashboards(): boolean {
+  const me = useWhoami();
+  return me.data !== undefined && me.data.role !== 'viewer';
 }
