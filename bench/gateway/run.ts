@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
@@ -40,6 +40,10 @@ need('nginx', 'nginx-light');
 need('wrk', 'wrk');
 need('taskset', 'util-linux');
 
+// The gateway runs as users run it: the bin as an executable (its shebang sets the memory flags and the JavaScript build
+// under packages/*/dist is used when fresh — `npm run build` first), with the Node.js 24 of node_modules first on PATH.
+const BIN = join(root, 'packages/cli/bin/etcd-monitor.js');
+process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH}`;
 const children: ChildProcess[] = [];
 function start(core: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const c = spawn('taskset', ['-c', core, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -151,7 +155,7 @@ locations = ["all", ${Array.from({ length: 1000 }, (_, i) => `"l${i}"`).join(', 
 async function reloadUnderLoad(): Promise<string> {
   const file = join(dir, 'gw-reload.toml');
   writeFileSync(file, reloadConf('a'));
-  const proc = start(PROXY_CORE, process.execPath, [join(root, 'packages/cli/bin/etcd-monitor.js'), 'gateway', '-c', file]);
+  const proc = start(PROXY_CORE, BIN, ['gateway', '-c', file]);
   await waitPort(GW_PORT);
   await waitPort(RELOAD_ADMIN);
   const times: number[] = [];
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
   await waitPort(UP_PORT);
   const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
   if (only.includes('nginx')) proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
-  if (only.includes('gateway')) proxies.push({ name: 'etcd-monitor gateway', port: GW_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'packages/cli/bin/etcd-monitor.js'), 'gateway', '-c', join(dir, 'gw.toml')]) });
+  if (only.includes('gateway')) proxies.push({ name: 'etcd-monitor gateway', port: GW_PORT, proc: () => start(PROXY_CORE, BIN, ['gateway', '-c', join(dir, 'gw.toml')]) });
   const fastifyAvailable = existsSync(join(root, 'node_modules/@fastify/http-proxy'));
   if (only.includes('fastify') && fastifyAvailable) proxies.push({ name: '@fastify/http-proxy', port: FASTIFY_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'bench/gateway/fastify-proxy.ts')], { ...process.env, UPSTREAM: `http://127.0.0.1:${UP_PORT}`, PORT: String(FASTIFY_PORT) }) });
   if (only.includes('fastify') && !fastifyAvailable) console.log('(@fastify/http-proxy is not installed: skipped)');
