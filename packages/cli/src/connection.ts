@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mergeFlagsWithEnv, resolveConnectionOptions, type ConnectionFlags, type ConnectionOptions } from '@etcd-monitor/etcd';
+import { mergeFlagsWithEnv, resolveConnectionOptions, type ConnectionFlags, type ConnectionOptions } from '@etcd-monitor/etcd/options';
 
 /** addConnectionFlags adds etcdctl's connection flags to a command. */
 export function addConnectionFlags(cmd: Command): Command {

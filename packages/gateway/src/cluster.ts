@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import http from 'node:http';
+import type { Server } from 'node:http';
+import { http } from './node-http.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@etcd-monitor/core';
@@ -148,7 +149,7 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
   };
   onReloadTrigger(() => void reload());
 
-  let admin: http.Server | undefined;
+  let admin: Server | undefined;
   if (config.basic.admin_addr) {
     const token = config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN;
     admin = http.createServer((req, res) => {

@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { dirname } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
@@ -192,7 +192,7 @@ export class Gateway {
   private tune(l: Listener, sc: ServerConfig, baseDir: string): void {
     l.h1.opts = { ...l.h1.opts, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout };
     if (sc.max_connections > 0) l.server.maxConnections = sc.max_connections;
-    if (sc.tls_cert && sc.tls_key && l.server instanceof tls.Server) l.server.setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
+    if (sc.tls_cert && sc.tls_key && 'setSecureContext' in l.server) (l.server as tls.Server).setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
   }
 
   private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string, maxHeaderSize: number): Promise<Listener> {
@@ -232,24 +232,23 @@ export class Gateway {
     if (sc.tls_cert && sc.tls_key) {
       const tlsOpts = { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) };
       // TLS is terminated here; ALPN decides who speaks on the socket: node:http2 for h2, the gateway's HTTP/1.1 server otherwise.
-      const h2 = sc.enabled_h2 ? http2.createSecureServer({ ...tlsOpts, maxSessionMemory: 64, settings: h2settings }) : undefined;
-      h2?.on('request', onRequest);
-      h2?.on('session', onSession);
-      const s = tls.createServer({ ...tlsOpts, ALPNProtocols: sc.enabled_h2 ? ['h2', 'http/1.1'] : ['http/1.1'] }, (sock) => {
+      let h2: http2.Http2SecureServer | undefined;
+      // node:tls costs a worker ~8 MB, so plain-HTTP gateways never load it.
+      const s = (process.getBuiltinModule('node:tls') as typeof tls).createServer({ ...tlsOpts, ALPNProtocols: sc.enabled_h2 ? ['h2', 'http/1.1'] : ['http/1.1'] }, (sock) => {
         track(sock);
-        if (h2 && sock.alpnProtocol === 'h2') h2.emit('secureConnection', sock);
-        else h1.handle(sock);
+        if (sc.enabled_h2 && sock.alpnProtocol === 'h2') {
+          h2 ??= withHandlers(loadHttp2().createSecureServer({ ...tlsOpts, maxSessionMemory: 64, settings: h2settings }), onRequest, onSession);
+          h2.emit('secureConnection', sock);
+        } else h1.handle(sock);
       });
       s.on('tlsClientError', () => {});
       l.server = s;
     } else {
       // h2c with prior knowledge: the first bytes of a connection say which protocol it speaks.
-      const h2 = sc.enabled_h2 ? http2.createServer({ settings: h2settings }) : undefined;
-      h2?.on('request', onRequest);
-      h2?.on('session', onSession);
+      let h2: http2.Http2Server | undefined;
       l.server = net.createServer({ noDelay: true }, (sock) => {
         track(sock);
-        if (!h2) return h1.handle(sock);
+        if (!sc.enabled_h2) return h1.handle(sock);
         sock.on('error', () => {});
         sock.once('readable', () => {
           const first: Buffer | null = sock.read();
@@ -257,6 +256,7 @@ export class Gateway {
           const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
           if (isH2) {
             sock.unshift(first);
+            h2 ??= withHandlers(loadHttp2().createServer({ settings: h2settings }), onRequest, onSession);
             h2.emit('connection', sock);
           } else h1.handle(sock, first);
         });
@@ -366,4 +366,19 @@ export class Gateway {
     this.sinks.clear();
     void this.adminAddr;
   }
+}
+
+// node:http2 costs a worker ~13 MB of RSS when loaded, so it is loaded on the first HTTP/2 connection, not at start.
+function loadHttp2(): typeof http2 {
+  return process.getBuiltinModule('node:http2');
+}
+
+function withHandlers<S extends http2.Http2Server | http2.Http2SecureServer>(
+  server: S,
+  onRequest: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  onSession: (sess: http2.ServerHttp2Session) => void,
+): S {
+  server.on('request', onRequest);
+  server.on('session', onSession);
+  return server;
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { errorMessage } from '@etcd-monitor/core';
-import { MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
-import { startCluster, type TestCluster } from '@etcd-monitor/etcd/testing';
-import { parseConfig } from '@etcd-monitor/monitor';
+import { resolveConnectionOptions } from '@etcd-monitor/etcd/options';
+import type { MemberClient } from '@etcd-monitor/etcd';
+import type { TestCluster } from '@etcd-monitor/etcd/testing';
 import { UsageError, type RegisterCommand } from '../io.ts';
 import { runUntilSignal } from './serve.ts';
 
@@ -19,6 +19,8 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
       if (!Number.isInteger(members) || members < 1 || members > 7) {
         throw new UsageError(`--members: "${o.members}" must be a whole number from 1 to 7`, { field: '--members', hint: 'e.g. --members 3' });
       }
+      // Loaded here, not at the top: every command would otherwise load the monitor and gRPC (~50 MB of RSS).
+      const [{ MemberClient }, { startCluster }, { parseConfig }] = await Promise.all([import('@etcd-monitor/etcd'), import('@etcd-monitor/etcd/testing'), import('@etcd-monitor/monitor')]);
       const config = parseConfig({ server: { listen: o.listen, data_dir: o.dataDir } });
       io.out.write(`starting a local ${members}-member etcd cluster…\n`);
       let cluster: TestCluster;
@@ -32,7 +34,7 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
       io.out.write(`etcd members: ${cluster.endpoints.join(', ')}  (data in ${cluster.dir})\n`);
       config.clusters.push(...parseConfig({ clusters: [{ name: 'demo', endpoints: cluster.endpoints, group: 'local', labels: { env: 'demo' }, write_probe: true }] }).clusters);
       config.server.dataDir = resolve(o.dataDir);
-      const load = startLoad(cluster.endpoints);
+      const load = startLoad(cluster.endpoints, MemberClient);
       try {
         setExit(
           await runUntilSignal(config, io, (url) => {
@@ -51,9 +53,9 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
 };
 
 /** startLoad writes and reads a few keys every 200 ms through one member after another, like a small application. */
-function startLoad(endpoints: string[]): { stop(): Promise<void> } {
+function startLoad(endpoints: string[], Client: typeof MemberClient): { stop(): Promise<void> } {
   const opts = resolveConnectionOptions({ endpoints: endpoints.join(','), commandTimeout: '2s', dialTimeout: '1s' });
-  const clients = endpoints.map((e) => new MemberClient(e, opts));
+  const clients = endpoints.map((e) => new Client(e, opts));
   let i = 0;
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {

@@ -1,5 +1,5 @@
 import { createLogger, errorMessage } from '@etcd-monitor/core';
-import { buildMonitor, loadConfig, splitHostPort, type MonitorConfig, type MonitorService } from '@etcd-monitor/monitor';
+import type { MonitorConfig, MonitorService } from '@etcd-monitor/monitor';
 import type { CliIo, RegisterCommand } from '../io.ts';
 
 /** registerServe adds `serve`: the long-running monitor service. */
@@ -11,6 +11,7 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
     .option('--listen <host:port>', 'HTTP address, overrides [server] listen (default 127.0.0.1:8390)')
     .option('--data-dir <dir>', 'data directory, overrides [server] data_dir (default ./data)')
     .action(async (o: { config?: string; listen?: string; dataDir?: string }) => {
+      const { loadConfig, splitHostPort } = await import('@etcd-monitor/monitor');
       const config = loadConfig(o.config);
       if (o.listen) {
         splitHostPort(o.listen);
@@ -24,6 +25,7 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
 /** runUntilSignal builds and starts the monitor, prints its URL, and stops it cleanly on SIGINT or SIGTERM. */
 export async function runUntilSignal(config: MonitorConfig, io: CliIo, onStarted?: (url: string, svc: MonitorService) => Promise<void> | void, onStopping?: () => Promise<void>): Promise<number> {
   const log = createLogger({ name: 'etcd-monitor', destination: io.err });
+  const { buildMonitor } = await import('@etcd-monitor/monitor');
   const svc = await buildMonitor(config, { env: io.env, logger: { info: (m, f) => log.info(f ?? {}, m), warn: (m, f) => log.warn(f ?? {}, m) } });
   let url: string;
   try {

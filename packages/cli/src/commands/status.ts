@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { formatBytes } from '@etcd-monitor/core';
-import { inspectCluster, type ClusterView, type Verdict } from '@etcd-monitor/etcd';
+import type { ClusterView, Verdict } from '@etcd-monitor/etcd';
 import { addConnectionFlags, connectionFromFlags } from '../connection.ts';
 import { UsageError, type RegisterCommand } from '../io.ts';
 
@@ -23,6 +23,7 @@ export const registerStatus: RegisterCommand = (program, io, setExit) => {
         throw new UsageError(`--write-out: "${format}" is not a format`, { field: '--write-out', hint: `use ${FORMATS.join(' or ')}` });
       }
       const conn = connectionFromFlags(o, io.env);
+      const { inspectCluster } = await import('@etcd-monitor/etcd');
       const view = await inspectCluster(conn, { discover: Boolean(o.cluster) });
       io.out.write(format === 'json' ? `${JSON.stringify(statusJson(view), null, 2)}\n` : statusTable(view, io.out));
       setExit(view.verdict === 'healthy' ? 0 : 1);

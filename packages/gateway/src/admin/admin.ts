@@ -1,15 +1,16 @@
-import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { http } from '../node-http.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { Gateway } from '../gateway.ts';
 
-function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = type === 'application/json' ? `${JSON.stringify(body, null, 2)}\n` : String(body);
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }
 
 /** authorized checks `Authorization: Bearer <token>` in constant time. */
-export function authorized(req: http.IncomingMessage, token: string | undefined): boolean {
+export function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return false;
   const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return false;
@@ -32,7 +33,7 @@ export function upstreamStatus(gw: Gateway): Record<string, unknown[]> {
  * createAdminServer builds the admin listener: `/metrics` (Prometheus) and `/health` are open, as scrapers and probes expect;
  * everything under `/admin/` needs `Authorization: Bearer <admin_token>` because it reveals internals or changes state.
  */
-export function createAdminServer(gw: Gateway): http.Server {
+export function createAdminServer(gw: Gateway): Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const route = `${req.method} ${url.pathname}`;

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { http } from '../node-http.ts';
 
 const BUILTIN = `<!doctype html>
 <html><head><meta charset="utf-8"><title>{{status}} {{reason}}</title>
@@ -12,6 +12,6 @@ function escapeHtml(s: string): string {
 
 /** errorPage renders the error template (or the built-in page), replacing `{{status}}`, `{{reason}}`, `{{message}}` and `{{request_id}}` with HTML-escaped values. */
 export function errorPage(template: string | undefined, status: number, message: string, requestId: string): string {
-  const values: Record<string, string> = { status: String(status), reason: STATUS_CODES[status] ?? '', message, request_id: requestId || '-' };
+  const values: Record<string, string> = { status: String(status), reason: http.STATUS_CODES[status] ?? '', message, request_id: requestId || '-' };
   return (template ?? BUILTIN).replace(/\{\{\s*(status|reason|message|request_id)\s*\}\}/g, (_, k: string) => escapeHtml(values[k]!));
 }

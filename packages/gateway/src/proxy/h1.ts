@@ -2,7 +2,8 @@
 // request/response pair shaped like node:http's (the subset the proxy and the plugins use). It exists because node:http's
 // server machinery alone costs more than half a core's throughput; see docs/gateway.md (Benchmark).
 import type net from 'node:net';
-import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { http } from '../node-http.ts';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { HTTPParser, METHODS, attach, invalidHeaderValue, isToken, readStart, readStop, type ParseError, type Parser } from './llhttp.ts';
@@ -186,7 +187,7 @@ export class H1Response {
   writeHead(status: number, headers?: Record<string, string | number | string[] | undefined>): this {
     if (this.headersSent) throw new Error('headers already sent');
     this.statusCode = status;
-    let s = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let length = false;
     let date = false;
     if (headers) {

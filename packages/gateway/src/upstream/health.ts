@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { http } from '../node-http.ts';
 import { connect } from 'node:net';
 import type { HealthCheckSpec } from '../config/validate.ts';
 import type { Upstream, UpstreamServer } from './upstream.ts';
@@ -35,7 +34,8 @@ export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolea
       return;
     }
     const useTls = spec.protocol === 'https' || tls;
-    const fn = useTls ? httpsRequest : httpRequest;
+    // node:https (with node:tls) costs a worker ~8 MB, so it is loaded by the first https:// check only.
+    const fn = useTls ? process.getBuiltinModule('node:https').request : http.request;
     const req = fn({ host, port: Number(port), path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
       res.resume();
       res.on('end', () => finish(res.statusCode !== undefined && res.statusCode < 400));

@@ -2,7 +2,7 @@
 // It replaces undici's Pool on the data path: same handler shape (onRequestStart, onResponseStart, onResponseData,
 // onResponseEnd, onResponseError, onRequestUpgrade), same error codes for timeouts, a fraction of the work per request.
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../proxy/llhttp.ts';
 
@@ -169,8 +169,9 @@ class Conn {
     this.pool = pool;
     const o = pool.opts;
     const t0 = performance.now();
+    // node:tls costs a worker ~8 MB, so only TLS upstreams load it.
     this.sock = o.tls
-      ? tls.connect({ host: o.host, port: o.port, servername: o.tls.servername, rejectUnauthorized: o.tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] })
+      ? (process.getBuiltinModule('node:tls') as typeof tls).connect({ host: o.host, port: o.port, servername: o.tls.servername, rejectUnauthorized: o.tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] })
       : net.connect({ host: o.host, port: o.port, noDelay: true });
     const p = (this.p = new HTTPParser());
     p.initialize(HTTPParser.RESPONSE, {}, 0, 0);
