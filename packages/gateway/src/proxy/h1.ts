@@ -292,7 +292,12 @@ export class H1Response {
       this.head = undefined;
       // The head and a small body in one write: latin1 carries the body bytes unchanged.
       if (typeof chunk !== 'string' && chunk.length <= SMALL) return sock.write(`${h}${chunk.toString('latin1')}`, 'latin1');
+      // A larger first chunk leaves with the head in one writev, not two writes.
+      sock.cork();
       sock.write(h, 'latin1');
+      const ok = sock.write(chunk);
+      sock.uncork();
+      return ok;
     }
     return sock.write(chunk);
   }
