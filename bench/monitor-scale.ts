@@ -67,6 +67,8 @@ async function measure(pid: number, seconds: number): Promise<{ cpuPct: number; 
   }
   const b = procStat(pid);
   const wall = (performance.now() - t0) / 1000;
+  // BENCH_RSS_TRACE=file writes the RSS of every second, to see what a peak lines up with (e.g. the store's compaction).
+  if (process.env.BENCH_RSS_TRACE) writeFileSync(process.env.BENCH_RSS_TRACE, rss.map((r) => r.toFixed(1)).join('\n'));
   return { cpuPct: ((b.cpuS - a.cpuS) / wall) * 100, rssAvg: rss.reduce((x, y) => x + y, 0) / rss.length, rssMax: Math.max(...rss) };
 }
 

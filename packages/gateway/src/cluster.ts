@@ -132,7 +132,11 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
   const reload = async (): Promise<{ ok: boolean; issues: ConfigIssue[] }> => {
     let issues: ConfigIssue[];
     try {
-      issues = readConfigFile(file).issues;
+      const r = readConfigFile(file);
+      issues = r.issues;
+      for (const k of ['user', 'group'] as const) {
+        if (!issues.length && r.config.basic[k] !== config.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
+      }
     } catch (err) {
       issues = [{ path: file, message: (err as Error).message }];
     }

@@ -346,6 +346,11 @@ export class Gateway {
     this.adminAddr = addr;
   }
 
+  /** accessLogFiles are the access log files open now (so that a worker switching user can hand them over). */
+  accessLogFiles(): string[] {
+    return [...this.sinks.values()].flatMap((s) => (s instanceof FileAccessLog ? [s.file] : []));
+  }
+
   /** adminToken is the token the mutating admin API requires, if any. */
   adminToken(): string | undefined {
     return this.runtime?.config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN;

@@ -1,9 +1,10 @@
-import { watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadConfigFile } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { runPrimary, workerCount } from './cluster.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
+import { planPrivileges } from './privileges.ts';
 
 /** RunOptions tune `runGateway` for embedding and tests. */
 export interface RunOptions {
@@ -34,11 +35,17 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
   const { config, warnings } = loadConfigFile(path);
   const log = createLogger(config.basic.log_level as LogLevel);
   for (const w of warnings) log.warn({ path: w.path }, formatIssue(w));
+  const plan = planPrivileges(config.basic);
+  // Like nginx: only root can switch; anyone else runs as they are, and says so once.
+  if (plan.action === 'ignore' && plan.reason) log.warn({ uid: process.geteuid?.(), user: config.basic.user, group: config.basic.group }, `basic.user/basic.group: not running as root, so ${plan.reason} cannot be applied; ignored`);
+  let pidFile = '';
   if (config.basic.pid_file) {
+    pidFile = resolve(dirname(path), config.basic.pid_file);
     try {
-      writeFileSync(config.basic.pid_file, `${process.pid}\n`);
+      writeFileSync(pidFile, `${process.pid}\n`);
     } catch (err) {
       log.warn({ pid_file: config.basic.pid_file, error: (err as Error).message }, 'cannot write the pid file');
+      pidFile = '';
     }
   }
   const stopped = new Promise<void>((done) => {
@@ -56,6 +63,16 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
   } finally {
     process.off('SIGHUP', onHup);
     watcher?.close();
+    if (pidFile) removePidFile(pidFile);
     log.info({}, 'stopped');
+  }
+}
+
+/** removePidFile deletes the pid file unless another process has written its own pid there since. */
+function removePidFile(file: string): void {
+  try {
+    if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
+  } catch {
+    // already gone
   }
 }

@@ -6,6 +6,7 @@ import { Gateway } from './gateway.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
 import type { WorkerMessage } from './cluster.ts';
 import { upstreamStatus } from './admin/admin.ts';
+import { dropPrivileges } from './privileges.ts';
 
 const file = process.argv[2]!;
 const { config } = loadConfigFile(file);
@@ -13,6 +14,9 @@ const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { w
 let gw: Gateway;
 try {
   gw = await Gateway.start(config, { configFile: file, log, admin: false });
+  // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
+  const ids = dropPrivileges(config.basic, gw.accessLogFiles());
+  if (ids) log.info({ user: config.basic.user, group: config.basic.group, ...ids }, 'switched user and group');
 } catch (err) {
   // The primary reports this line and exits: a worker that cannot start (port taken, bad certificate) is not retried.
   process.stderr.write(`etcd-monitor gateway: ${errorMessage(err)}\n`);

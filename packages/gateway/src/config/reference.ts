@@ -56,6 +56,29 @@ ${example.trim()}
 
 ${table(BASIC_FIELDS)}
 
+### Privileges (\`user\`, \`group\`)
+
+Started as root, \`etcd-monitor gateway\` binds the listeners and the admin listener, then every worker switches to
+\`group\` and \`user\` (supplementary groups are replaced by the user's own, as \`initgroups\` does; a \`user\` alone takes its
+primary group, a \`group\` alone changes only the group). The supervisor (primary) process keeps root, as nginx's master
+does: with \`node:cluster\` it is the primary that binds every listening socket and hands it to the workers, so a reload that
+adds a listener on a port below 1024 works, and so does a worker restarted after a crash (it starts as root, gets its
+sockets, then switches). The primary serves no proxied traffic; it reads the config, runs the admin listener, writes and
+removes \`pid_file\`. The names are looked up in /etc/passwd and /etc/group when the config is loaded, so
+\`-t\` reports \`basic.user: unknown user "nobdy"\`; numeric ids are accepted as they are. Not started as root, a \`user\` or
+\`group\` other than the current one is logged once as a warning and ignored. A changed \`user\` or \`group\` applies to workers
+started later and after a restart, not to running ones.
+
+After the switch, what a worker opens, it opens as \`user\`: on reload it re-reads the config file, \`error_template\` and
+TLS certificates and keys, which must be readable by \`user\` (or the reload is rejected and the old config stays). Access
+log files opened at start are created as root and then handed to \`user\` (chown); rotation (\`access_log_rotate\`,
+\`access_log_max_size\`) renames the file, which needs its directory writable by \`user\` — otherwise the file keeps
+growing — and a log file first named by a reload is created as \`user\`. Embedding \`Gateway.start\` in your own process
+does not switch: only the command's workers do.
+
+\`upgrade_sock\` (pingap's zero-downtime binary upgrade) is accepted and ignored: this gateway has no binary upgrade; it
+reloads its config in place, and a new version needs a restart.
+
 ## \`[upstreams.NAME]\`
 
 ${table(UPSTREAM_FIELDS)}
@@ -142,6 +165,13 @@ A plugin implements any of the hooks \`earlyRequest\`, \`request\`, \`proxyUpstr
 \`log\`; in each step the location's plugins run by descending \`priority\`, then in the order of the location's
 \`plugins\` list. A request hook may answer the request itself, change the request, or return \`'stop'\` to skip the rest
 of that step; response hooks may change the status and headers.
+
+WebSocket (HTTP/1.1 \`Upgrade\`) requests run the same chain, in the same order, before the upstream is contacted:
+\`earlyRequest\`, \`request\`, \`proxyUpstream\` (its header changes reach the upstream's upgrade request). A plugin that
+answers (401, 403, \`mock\`) gets an ordinary HTTP/1.1 response on the connection, which then closes; the upstream is never
+contacted. The upstream's \`101\` head goes through \`upstreamResponse\` and \`response\` (headers only: the status and the
+\`Upgrade\`/\`Connection\` headers of the handshake stay), and \`log\` and the access log run when the tunnel closes, with
+status 101 and the bytes relayed each way (\`payload_size\` client to upstream, \`size\` upstream to client).
 
 ${plugins}
 

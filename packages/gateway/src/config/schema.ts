@@ -7,10 +7,10 @@ export const ALGORITHMS = ['round_robin', 'weighted', 'least_conn', 'random', 'h
 export const BASIC_FIELDS: Record<string, FieldSpec> = {
   name: { kind: 'string', default: 'etcd-monitor-gateway', doc: 'name identifies this gateway in the `Via` header, logs and metrics.' },
   error_template: { kind: 'string', doc: 'error_template is an HTML file (relative to the config file) served for gateway errors (502, 504, 404…); `{{status}}`, `{{message}}` and `{{request_id}}` are replaced.' },
-  pid_file: { kind: 'string', doc: 'pid_file is where the primary process writes its pid when it starts, so that `kill -HUP $(cat pid_file)` reloads; a file that cannot be written is logged and skipped.' },
-  upgrade_sock: { kind: 'string', doc: 'upgrade_sock is accepted for pingap compatibility and unused: this gateway reloads in place instead of handing sockets to a new binary.' },
-  user: { kind: 'string', doc: 'user is accepted for pingap compatibility and not applied: run the gateway under the account you want (systemd `User=`).' },
-  group: { kind: 'string', doc: 'group is accepted for pingap compatibility and not applied, like `user`.' },
+  pid_file: { kind: 'string', doc: 'pid_file is where the primary process writes its pid when it starts (so that `kill -HUP $(cat pid_file)` reloads); it is removed when the gateway stops. A file that cannot be written is logged and skipped.' },
+  upgrade_sock: { kind: 'string', doc: 'upgrade_sock is accepted for pingap compatibility and ignored: nothing listens on it and no binary upgrade (handing the listening sockets to a new process) exists; reload in place (SIGHUP) and restart for a new version.' },
+  user: { kind: 'string', doc: 'user is the account (a name from /etc/passwd, or a numeric uid) the workers switch to once their listeners are bound, when the gateway is started as root; without `group` its primary group is used. Started as another user, a different `user` is logged as a warning and ignored. See Privileges.' },
+  group: { kind: 'string', doc: 'group is the group (a name from /etc/group, or a numeric gid) the workers switch to with `user`; see Privileges.' },
   threads: { kind: 'integer', default: 1, min: 0, max: 256, doc: 'threads is the number of worker processes sharing the listeners; 0 means one per CPU core.' },
   grace_period: { kind: 'duration', default: '30s', aliases: ['graceful_shutdown_timeout'], doc: 'grace_period is how long shutdown waits for in-flight requests to finish before closing their connections.' },
   admin_addr: { kind: 'string', default: '127.0.0.1:6188', doc: 'admin_addr is the admin listener (`/metrics`, `/health`, `/admin/*`); an empty string disables it.' },
@@ -109,9 +109,9 @@ export interface BasicConfig {
   pid_file?: string;
   /** upgrade_sock is accepted for pingap compatibility. */
   upgrade_sock?: string;
-  /** user is accepted for pingap compatibility. */
+  /** user is the account the workers switch to when started as root. */
   user?: string;
-  /** group is accepted for pingap compatibility. */
+  /** group is the group the workers switch to when started as root. */
   group?: string;
   /** threads is the worker count (0: one per core). */
   threads: number;

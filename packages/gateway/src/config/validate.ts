@@ -7,6 +7,7 @@ import { parseHeaderLine } from '../proxy/headers.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
+import { validateAccounts } from '../privileges.ts';
 import {
   ALGORITHMS,
   BASIC_FIELDS,
@@ -193,6 +194,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   }
 
   const basic = readFields(raw.basic ?? {}, BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
+  validateAccounts(basic, issues);
 
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {

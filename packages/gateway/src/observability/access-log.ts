@@ -227,9 +227,21 @@ export class FileAccessLog implements AccessLogSink {
     try {
       renameSync(this.path, target);
     } catch {
-      // Another worker rotated it first; appending to the new file is right.
+      // Another worker rotated it first (appending to the new file is right), or the directory is not writable by the
+      // worker's user (the file keeps growing).
     }
-    this.open();
+    try {
+      this.open();
+    } catch (err) {
+      // A file the worker's user may not open (basic.user) must not take the worker down: the log stops, and says why.
+      this.fd = -1;
+      process.stderr.write(`etcd-monitor gateway: access log ${this.path}: cannot reopen it after rotation (${(err as NodeJS.ErrnoException).code ?? String(err)}); access logging to it stopped\n`);
+    }
+  }
+
+  /** file is the path written to. */
+  get file(): string {
+    return this.path;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
@@ -10,6 +11,7 @@ import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
 import { errorPage } from './error-page.ts';
+import { UpgradeResponse } from './upgrade.ts';
 
 /** Req is a client request: the gateway's own HTTP/1.1 request, or node:http2's compatibility request. */
 type Req = H1Request | IncomingMessage | Http2ServerRequest;
@@ -89,6 +91,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   upstreamHeaders: string[] = [];
   body: Req | Buffer | null = null;
   lastServer: UpstreamServer | undefined;
+  /** upgrade is the protocol of an Upgrade (WebSocket) request, sent upstream; undefined for other requests. */
+  readonly upgrade: string | undefined;
 
   constructor(rt: Runtime, srv: CompiledServer, req: Req, res: Res, path: string, query: string, host: string) {
     this.rt = rt;
@@ -102,6 +106,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     const sock = req.socket as (typeof req.socket & { encrypted?: boolean; gwRequests?: number }) | undefined;
     this.clientIp = sock?.remoteAddress ?? '';
     this.scheme = srv.tls ? 'https' : 'http';
+    this.upgrade = res instanceof UpgradeResponse ? res.protocol : undefined;
     if (sock) {
       sock.gwRequests = (sock.gwRequests ?? 0) + 1;
       this.connectionReused = sock.gwRequests > 1;
@@ -320,7 +325,8 @@ function hasBody(req: Req): boolean {
 function withBody(ex: Exchange): void {
   const req = ex.req;
   const loc = ex.loc!;
-  if (!hasBody(req)) {
+  // An Upgrade request's bytes after its head belong to the new protocol, not to a body.
+  if (ex.upgrade !== undefined || !hasBody(req)) {
     ex.body = null;
     return forward(ex);
   }
@@ -413,9 +419,35 @@ function forward(ex: Exchange): void {
       method: ex.upstreamMethod,
       headers: ex.upstreamHeaders,
       body: ex.body as Buffer | IncomingMessage | null,
+      upgrade: ex.upgrade,
     },
     new ProxyHandler(ex, up, s),
   );
+}
+
+/** upstreamHead turns an upstream response head into the client's: hop-by-hop removal, Via, the location's header rules, then the upstreamResponse and response hooks. */
+function upstreamHead(ex: Exchange, status: number, headers: Record<string, string | string[]>): ResponseHead {
+  const loc = ex.loc!;
+  const conn = headers.connection === undefined ? undefined : connectionTokens(headers.connection);
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const k in headers) {
+    if (HOP_BY_HOP.has(k) || (conn !== undefined && conn.has(k)) || (loc.resRemove !== undefined && loc.resRemove.has(k))) continue;
+    out[k] = headers[k];
+  }
+  if (loc.xfwd) {
+    const v = ex.rt.via(ex.req.httpVersion);
+    const prev = out.via;
+    out.via = prev === undefined ? v : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${v}`;
+  }
+  for (const l of loc.resSet) out[l.lower] = l.value;
+  for (const l of loc.resAdd) {
+    const prev = out[l.lower];
+    out[l.lower] = prev === undefined ? l.value : Array.isArray(prev) ? [...prev, l.value] : [prev, l.value];
+  }
+  const head: ResponseHead = { status, headers: out };
+  if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;
+  if (loc.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
+  return head;
 }
 
 /** ProxyHandler receives the upstream response from the pool and writes it straight into the client response, with backpressure both ways. */
@@ -448,25 +480,7 @@ class ProxyHandler implements DispatchHandler {
     ex.upstreamStatus = status;
     ex.upstreamResponseTime = performance.now() - this.tSend;
     this.up.responseTime.observe(ex.upstreamResponseTime / 1000);
-    const conn = headers.connection === undefined ? undefined : connectionTokens(headers.connection);
-    const out: Record<string, string | string[] | undefined> = {};
-    for (const k in headers) {
-      if (HOP_BY_HOP.has(k) || (conn !== undefined && conn.has(k)) || (loc.resRemove !== undefined && loc.resRemove.has(k))) continue;
-      out[k] = headers[k];
-    }
-    if (loc.xfwd) {
-      const v = ex.rt.via(ex.req.httpVersion);
-      const prev = out.via;
-      out.via = prev === undefined ? v : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${v}`;
-    }
-    for (const l of loc.resSet) out[l.lower] = l.value;
-    for (const l of loc.resAdd) {
-      const prev = out[l.lower];
-      out[l.lower] = prev === undefined ? l.value : Array.isArray(prev) ? [...prev, l.value] : [prev, l.value];
-    }
-    const head: ResponseHead = { status, headers: out };
-    if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;
-    if (loc.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
+    const head = upstreamHead(ex, status, headers);
     if (loc.bufferResponse) {
       this.head = head;
       this.buffered = [];
@@ -484,6 +498,33 @@ class ProxyHandler implements DispatchHandler {
       return;
     }
     if (status === 204 || status === 304 || ex.method === 'HEAD') ex.res.flushHeaders();
+  }
+
+  /** onRequestUpgrade relays the upstream's 101 (through the response hooks) and turns the client connection into a tunnel. */
+  onRequestUpgrade(_c: DispatchController, status: number, headers: Record<string, string | string[]>, upSocket: Socket): void {
+    const ex = this.ex;
+    this.finish(true);
+    ex.upstreamStatus = status;
+    ex.upstreamResponseTime = performance.now() - this.tSend;
+    this.up.responseTime.observe(ex.upstreamResponseTime / 1000);
+    if (ex.clientGone) {
+      upSocket.destroy();
+      return;
+    }
+    const head = upstreamHead(ex, status, headers);
+    // Hooks may change the headers of a 101, not its status; Upgrade and Connection are the handshake's own.
+    head.headers.upgrade = headers.upgrade;
+    head.headers.connection = 'upgrade';
+    ex.respHeaders = head.headers;
+    const res = ex.res as unknown as UpgradeResponse;
+    try {
+      res.writeHead(101, head.headers);
+    } catch (err) {
+      upSocket.destroy();
+      sendError(ex, 502, `invalid upstream response head: ${(err as Error).message}`);
+      return;
+    }
+    res.tunnel(upSocket, (n) => (ex.payloadSize += n), (n) => (ex.bytesSent += n));
   }
 
   onRead(): void {
@@ -585,74 +626,13 @@ export function sendError(ex: Exchange, status: number, message: string): void {
   send(ex, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' } }, body);
 }
 
-/** handleUpgrade proxies an HTTP/1.1 Upgrade (WebSocket) request: it relays the upstream's 101 and then pipes bytes both ways. */
+/**
+ * handleUpgrade proxies an HTTP/1.1 Upgrade (WebSocket) request like any other request — routing, the plugin chain
+ * (a plugin may answer, and the answer closes the connection), the upstream request, balancing and retries — then relays
+ * the upstream's 101 through the response hooks and pipes bytes both ways; the access log and log hooks run when the
+ * tunnel closes.
+ */
 export function handleUpgrade(rt: Runtime, srv: CompiledServer, req: IncomingMessage | H1Request, socket: Duplex, head: Buffer): void {
-  const fail = (status: number, text: string): void => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-  };
-  socket.on('error', () => socket.destroy());
-  if (req.headers['content-length'] !== undefined && req.headers['transfer-encoding'] !== undefined) return fail(400, 'Bad Request');
-  const url = req.url ?? '/';
-  if (url[0] !== '/') return fail(400, 'Bad Request');
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q);
-  const route = srv.router.match(hostOf(req), path, () => req.headers, query.slice(1));
-  const loc = route?.data;
-  if (!loc) return fail(404, 'Not Found');
-  const up = loc.upstream;
-  if (!up) return fail(503, 'Service Unavailable');
-  const s = up.pick({ clientIp: req.socket.remoteAddress ?? '', url, path, header: (n) => req.headers[n.toLowerCase()] as string | undefined, cookie: () => undefined, queryParam: (n) => new URLSearchParams(query).get(n) ?? undefined });
-  if (!s) return fail(503, 'Service Unavailable');
-  const raw = req.rawHeaders;
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'expect') continue;
-    out.push(raw[i]!, raw[i + 1]!);
-  }
-  if (loc.xfwd) out.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-proto', srv.tls ? 'https' : 'http', 'via', rt.via(req.httpVersion));
-  s.active++;
-  let finished = false;
-  const finish = (ok: boolean) => {
-    if (finished) return;
-    finished = true;
-    s.active--;
-    up.report(s, ok);
-  };
-  const handler: DispatchHandler = {
-    onRequestUpgrade(_c, statusCode, headers, upSocket) {
-      finish(true);
-      let resp = `HTTP/1.1 ${statusCode} Switching Protocols\r\n`;
-      for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) resp += `${k}: ${x}\r\n`;
-      socket.write(`${resp}\r\n`);
-      if (head.length) upSocket.write(head);
-      upSocket.on('error', () => socket.destroy());
-      socket.on('close', () => upSocket.destroy());
-      upSocket.on('close', () => socket.destroy());
-      upSocket.pipe(socket);
-      socket.pipe(upSocket);
-    },
-    onResponseStart(_c, statusCode, headers) {
-      let resp = `HTTP/1.1 ${statusCode} Upstream Refused Upgrade\r\nconnection: close\r\n`;
-      for (const [k, v] of Object.entries(headers)) if (!HOP_BY_HOP.has(k)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) resp += `${k}: ${x}\r\n`;
-      socket.write(`${resp}\r\n`);
-    },
-    onResponseData(_c, chunk) {
-      socket.write(chunk);
-    },
-    onResponseEnd() {
-      finish(true);
-      socket.end();
-    },
-    onResponseError() {
-      finish(false);
-      fail(502, 'Bad Gateway');
-    },
-  };
-  s.pool.dispatch({ path: (loc.rewrite ? loc.rewrite(path) : path) + query, method: 'GET', headers: out, upgrade: String(req.headers.upgrade ?? 'websocket') }, handler);
+  const res = new UpgradeResponse(socket, head, String(req.headers.upgrade ?? 'websocket'));
+  handleRequest(rt, srv, req, res as unknown as H1Response);
 }

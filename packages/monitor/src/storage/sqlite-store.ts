@@ -268,6 +268,9 @@ class SqliteStore implements Store {
     // The sorted copy of the head rows being compacted: a connection-private, in-memory table (temp_store = MEMORY).
     // Losing it in a crash loses nothing: a head row is only marked as moved (head_upto/head_sid) in the transaction that
     // writes it to samples_raw, and only deleted after that.
+    // auto_vacuum on the in-memory temp database hands the pages of staged rows back to the allocator as each compaction
+    // step deletes them, for the rest of the process to reuse; without it they stay on the temp database's freelist.
+    db.exec('PRAGMA temp.auto_vacuum = FULL');
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage (
       sid INTEGER NOT NULL, t INTEGER NOT NULL, hr INTEGER NOT NULL, v REAL NOT NULL, PRIMARY KEY (sid, t, hr)) WITHOUT ROWID`);
     const p = (sql: string) => db.prepare(sql);
