@@ -11,7 +11,7 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import net from 'node:net';
+import { start, stopAll, waitPort } from './procs.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -33,36 +33,6 @@ const LOAD_CORE = cores > 1 ? '1' : '0';
 const UP_PORT = 18181;
 const PORT = 18182;
 
-const children: ChildProcess[] = [];
-function start(core: string, cmd: string, argv: string[]): ChildProcess {
-  const c = spawn('taskset', ['-c', core, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-  c.stderr!.on('data', (d: Buffer) => {
-    const s = d.toString();
-    if (!/"level":30/.test(s)) process.stderr.write(`[${cmd}] ${s}`);
-  });
-  children.push(c);
-  return c;
-}
-function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${port} did not open`);
-}
 
 const www = join(dir, 'www');
 spawnSync('mkdir', ['-p', www]);
@@ -163,4 +133,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main().finally(cleanup);
+await main().finally(stopAll);

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
+import { start, stopAll, waitPort } from './procs.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -44,36 +45,6 @@ need('taskset', 'util-linux');
 // under packages/*/dist is used when fresh — `npm run build` first), with the Node.js 24 of node_modules first on PATH.
 const BIN = join(root, 'packages/cli/bin/etcd-monitor.js');
 process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH}`;
-const children: ChildProcess[] = [];
-function start(core: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const c = spawn('taskset', ['-c', core, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  c.stderr!.on('data', (d: Buffer) => {
-    const s = d.toString();
-    if (!/"level":30/.test(s)) process.stderr.write(`[${cmd}] ${s}`);
-  });
-  children.push(c);
-  return c;
-}
-function cleanup(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${port} did not open`);
-}
 
 function rssMb(pid: number): number {
   // nginx's master forks the worker; the proxy's worker is the interesting process.
@@ -279,4 +250,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main().finally(cleanup);
+await main().finally(stopAll);

@@ -1,0 +1,39 @@
+// Process helpers shared by the gateway benches: pinned child processes stopped on exit, and waiting for a port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const children: ChildProcess[] = [];
+/** stopAll sends SIGTERM to every child still running (also done on exit). */
+export function stopAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+}
+process.on('exit', stopAll);
+process.on('SIGINT', () => process.exit(130));
+
+/** start runs `cmd` pinned to `core` (taskset), echoing its stderr except info-level JSON log lines; it is stopped when the bench exits. */
+export function start(core: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const c = spawn('taskset', ['-c', core, cmd, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  c.stderr!.on('data', (d: Buffer) => {
+    const s = d.toString();
+    if (!/"level":30/.test(s)) process.stderr.write(`[${cmd}] ${s}`);
+  });
+  children.push(c);
+  return c;
+}
+
+/** waitPort resolves once 127.0.0.1:port accepts a connection (10 s at most). */
+export async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`port ${port} did not open`);
+}
