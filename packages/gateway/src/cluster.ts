@@ -69,7 +69,10 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
   // Workers accept on the shared socket themselves; the default round robin would route every connection through the primary.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   // A 4 MiB young generation keeps a worker's RSS under load about 50 MB lower at no measurable throughput cost; a flag given to node wins.
-  const execArgv = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? process.execArgv : [...process.execArgv, '--max-semi-space-size=4'];
+  // The bin's --heap-growing-percent (for the monitor's steady memory) is left out: a worker's old generation is small and
+  // V8's own growth means fewer full GCs under load (0.45 → 0.47× nginx with 64 connections, 0.35 → 0.42× with 256).
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--heap-growing-percent'));
+  const execArgv = inherited.some((a) => a.startsWith('--max-semi-space-size')) ? inherited : [...inherited, '--max-semi-space-size=4'];
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [file], execArgv, silent: false });
   let stopping = false;
   let seq = 0;
