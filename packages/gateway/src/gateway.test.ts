@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
-import { echo, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
+import { echo, freePort, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
 
@@ -335,6 +335,50 @@ function h2get(url: string, path: string, opts: http2.SecureClientSessionOptions
     req.end();
   });
 }
+
+test('a reload whose TLS key cannot be read is rejected before any listener changes', async (t) => {
+  const up = await startUpstream('up');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-tls-reload-'));
+  const { cert, key } = selfSigned(dir);
+  const conf = (tlsKey: string, extra = '') => `[basic]
+admin_addr = ""
+[upstreams.up]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "up"
+[servers.tls]
+addr = "127.0.0.1:0"
+locations = ["l"]
+tls_cert = "${cert}"
+tls_key = "${tlsKey}"
+${extra}`;
+  const gw = await startGateway(conf(key));
+  t.after(async () => {
+    await gw.stop(0);
+    await up.close();
+  });
+  const extraPort = await freePort();
+  // A directory exists (so validation passes) but cannot be read as a key.
+  const next = parseConfigText(conf(dir, `[servers.extra]\naddr = "127.0.0.1:${extraPort}"\nlocations = ["l"]\n`));
+  assert.deepEqual(next.issues, []);
+  const r = await gw.reload(next.config);
+  assert.equal(r.ok, false);
+  const refused = await new Promise<boolean>((resolve) => {
+    const s = net.connect(extraPort, '127.0.0.1', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('error', () => resolve(true));
+  });
+  assert.equal(refused, true, 'the new server\'s listener was left open by the rejected reload');
+  const ok = await new Promise<number>((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: gw.port('tls'), path: '/', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+  assert.equal(ok, 200, 'the old TLS server keeps serving');
+});
 
 test('HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node\'s client and curl', async (t) => {
   const up = await startUpstream('up');

@@ -145,6 +145,11 @@ export class Gateway {
 
   /** apply compiles a config and makes it live: new listeners open before old ones close, and the runtime swap is one assignment. */
   private async apply(config: GatewayConfig): Promise<void> {
+    const baseDir = config.source ? dirname(config.source) : process.cwd();
+    // Certificates and keys are read before anything changes: an unreadable one rejects the reload with every listener
+    // and upstream as it was (reading it later left the new listeners open on the old config).
+    const pems = new Map<string, { cert: string; key: string }>();
+    for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
     const previous = this.runtime as Runtime | undefined;
     const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins);
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
@@ -153,7 +158,6 @@ export class Gateway {
     // Port 0 asks for any free port, so two servers may both write it; their listeners are told apart by server name.
     for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) wanted.set(/:0$/.test(a) ? `${name}@${a}` : a, { name, sc });
     const opened: Listener[] = [];
-    const baseDir = config.source ? dirname(config.source) : process.cwd();
     try {
       for (const [addr, { name, sc }] of wanted) {
         const cur = this.listeners.get(addr);
@@ -163,7 +167,7 @@ export class Gateway {
           await this.closeListener(cur, 0);
           this.listeners.delete(addr);
         }
-        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, baseDir, config.basic.max_header_size));
+        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, pems.get(name), config.basic.max_header_size));
       }
     } catch (err) {
       for (const l of opened) await this.closeListener(l, 0);
@@ -174,7 +178,7 @@ export class Gateway {
     for (const [addr, { name, sc }] of wanted) {
       const l = this.listeners.get(addr)!;
       l.serverName = name;
-      this.tune(l, sc, baseDir);
+      this.tune(l, sc, pems.get(name));
     }
     this.runtime = rt;
     for (const u of fresh) u.start();
@@ -189,13 +193,13 @@ export class Gateway {
     }
   }
 
-  private tune(l: Listener, sc: ServerConfig, baseDir: string): void {
+  private tune(l: Listener, sc: ServerConfig, pem: { cert: string; key: string } | undefined): void {
     l.h1.opts = { ...l.h1.opts, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout };
     if (sc.max_connections > 0) l.server.maxConnections = sc.max_connections;
-    if (sc.tls_cert && sc.tls_key && 'setSecureContext' in l.server) (l.server as tls.Server).setSecureContext({ cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
+    if (pem && 'setSecureContext' in l.server) (l.server as tls.Server).setSecureContext(pem);
   }
 
-  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, baseDir: string, maxHeaderSize: number): Promise<Listener> {
+  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, pem: { cert: string; key: string } | undefined, maxHeaderSize: number): Promise<Listener> {
     const { host, port } = splitAddr(listenAddr);
     const onRequest = (req: H1Request | http2.Http2ServerRequest, res: H1Response | http2.Http2ServerResponse) => {
       const rt = this.runtime;
@@ -229,8 +233,8 @@ export class Gateway {
       sess.once('close', () => l.sessions.delete(sess));
     };
     const h2settings = { maxHeaderListSize: maxHeaderSize };
-    if (sc.tls_cert && sc.tls_key) {
-      const tlsOpts = { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) };
+    if (pem) {
+      const tlsOpts = pem;
       // TLS is terminated here; ALPN decides who speaks on the socket: node:http2 for h2, the gateway's HTTP/1.1 server otherwise.
       let h2: http2.Http2SecureServer | undefined;
       // node:tls costs a worker ~8 MB, so plain-HTTP gateways never load it.
