@@ -11,7 +11,7 @@ const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
 const MEMBERS = ['m1', 'm2', 'm3', 'm4'];
 const SERIES = ['raft_term', 'db_size_bytes', 'wal_fsync_p99_seconds', 'has_leader', 'proposal_rate'];
 
-function steppedStore(now: () => number, extra: { flushIntervalMs?: number } = {}): Store {
+function steppedStore(now: () => number, extra: { flushIntervalMs?: number; stageRoundRows?: number } = {}): Store {
   let work = 0;
   return openSqliteStore({ path: ':memory:', flushIntervalMs: 0, sliceMs: 1, clock: () => (work += 1), now, ...extra });
 }
@@ -44,9 +44,11 @@ function same(got: Map<string, string>, want: Map<string, string>, when: string)
   for (const [k, v] of want) assert.ok(got.get(k) === v, `${when}: ${k} differs`);
 }
 
-test('compaction and rollups are split across calls, and every answer in between is complete', () => {
+// Staging rounds: the default stages this head in one round; 1,000 rows a round makes it about 18 rounds of series ranges.
+for (const stageRoundRows of [undefined, 1000]) {
+test(`compaction and rollups are split across calls, and every answer in between is complete${stageRoundRows ? ' (staged in rounds of series)' : ''}`, () => {
   const c = { now: T0 + 15 * MINUTE + 30_000 };
-  const s = steppedStore(() => c.now);
+  const s = steppedStore(() => c.now, stageRoundRows ? { stageRoundRows } : {});
   const all = data(15);
   s.append(all);
   s.flush();
@@ -95,6 +97,7 @@ test('compaction and rollups are split across calls, and every answer in between
   same(answers(s), want, 'after idempotent runs');
   s.close();
 });
+}
 
 test('a late sample compacted while a split rollup is in flight is rolled up too', () => {
   const c = { now: T0 + 15 * MINUTE + 30_000 };

@@ -34,6 +34,8 @@ export interface SqliteStoreOptions {
   retention?: Retention;
   /** compactIntervalMs is how often flush or maintain moves the head into the raw table; longer writes less, shorter makes queries of recent data cheaper. Default 300000 (5 min). */
   compactIntervalMs?: number;
+  /** stageRoundRows is about how many head rows one round of a compaction stages in memory. Default 150000. */
+  stageRoundRows?: number;
   /** maxHeadRows moves the head into the raw table early once it holds this many samples, bounding the head scan of a query. Default 500000. */
   maxHeadRows?: number;
   /** cacheKiB is the SQLite page cache size; it should hold one 4 KiB page per series. Default 32768 (32 MiB). */
@@ -65,6 +67,10 @@ const ROLLUP_CHUNK = { m1: HOUR, h1: DAY } as const;
 const CONTINUE_GAP_MS = 5;
 // Chunk bounds: a step handles at least min units (progress even when the slice is used up) and at most max.
 const STEP_ROWS = { min: 64, max: 200_000 } as const;
+// A compaction stages the head a range of series ids at a time, about this many rows per round: the stage is an
+// in-memory table, and staging 5 minutes of 100 members at once (630k rows, ~20 MB) left the process that much larger
+// for good (glibc keeps what it got back). Each round scans the head once more, which is cheap next to the moves.
+const STAGE_ROUND_ROWS = 150_000;
 
 const KEY_SEP = '\u0000';
 
@@ -78,8 +84,14 @@ interface Compaction {
   upTo: number;
   /** staged is the largest rowid copied into temp.stage so far. */
   staged: number;
-  /** fromSid: head rows of smaller sids (up to upTo) were moved before a restart and are not staged again. */
+  /** fromSid: head rows of smaller sids (up to upTo) were moved (in an earlier round, or before a restart) and are not staged again. */
   fromSid: number;
+  /** toSid ends this round's range of sids (exclusive); Infinity for the last round. */
+  toSid: number;
+  /** span is how many sids a round stages. */
+  span: number;
+  /** maxSid is the largest sid when the compaction started: rows up to upTo have no larger one. */
+  maxSid: number;
   /** deleted is the largest rowid deleted once every row is moved; the compaction ends when it reaches upTo. */
   deleted: number | undefined;
   /** dirty holds the series whose last_t is still to be written before their rows leave the head. */
@@ -201,6 +213,7 @@ function checkOptions(opts: SqliteStoreOptions): Options {
     batchSize: Math.floor(nonNeg('storage.batchSize', opts.batchSize, 5000, 1)),
     compactIntervalMs: nonNeg('storage.compactIntervalMs', opts.compactIntervalMs, 5 * MINUTE),
     maxHeadRows: nonNeg('storage.maxHeadRows', opts.maxHeadRows, 500_000, 1),
+    stageRoundRows: nonNeg('storage.stageRoundRows', opts.stageRoundRows, STAGE_ROUND_ROWS, 1),
     cacheKiB: nonNeg('storage.cacheKiB', opts.cacheKiB, 32_768, 0),
     retention,
     now: opts.now ?? Date.now,
@@ -301,7 +314,7 @@ class SqliteStore implements Store {
       setMeta: p('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       headBounds: p('SELECT min(rowid) AS lo, max(rowid) AS hi FROM samples_head'),
       maxSid: p('SELECT max(id) AS id FROM series'),
-      stage: p('INSERT INTO temp.stage (sid, t, hr, v) SELECT sid, t, rowid, v FROM samples_head WHERE rowid > ?1 AND rowid <= ?2 AND sid >= ?3'),
+      stage: p('INSERT INTO temp.stage (sid, t, hr, v) SELECT sid, t, rowid, v FROM samples_head WHERE rowid > ?1 AND rowid <= ?2 AND sid >= ?3 AND sid < ?4'),
       stageKey: p('SELECT sid FROM temp.stage ORDER BY sid, t, hr LIMIT 1 OFFSET ?'),
       stageSum: p('SELECT count(*) AS n, sum(t < ?2) AS late, min(CASE WHEN t >= ?2 THEN t END) AS minT FROM temp.stage WHERE sid <= ?1'),
       // hr (the head rowid) breaks ties so the sample appended last wins when the same (series, t) arrives twice.
@@ -348,7 +361,7 @@ class SqliteStore implements Store {
       // A compaction was cut short (crash or close): finish it, staging only what it had not moved yet.
       const after = db.prepare('SELECT min(t) AS t FROM samples_head WHERE rowid > ?').get(upTo) as { t: number | null };
       const lo = (db.prepare('SELECT min(rowid) AS lo FROM samples_head').get() as { lo: number | null }).lo ?? 1;
-      this.comp = { upTo, staged: lo - 1, fromSid, deleted: undefined, dirty: [...this.lastTDirty], minTAfter: after.t ?? Infinity };
+      this.comp = { upTo, staged: lo - 1, ...this.rounds(fromSid, head.n), deleted: undefined, dirty: [...this.lastTDirty], minTAfter: after.t ?? Infinity };
       this.lastTDirty.clear();
     }
 
@@ -463,7 +476,7 @@ class SqliteStore implements Store {
     this.lastCompact = now;
     if (this.headRows === 0 && this.lastTDirty.size === 0) return;
     const b = this.st.headBounds.get() as { lo: number | null; hi: number | null };
-    this.comp = { upTo: b.hi ?? 0, staged: (b.lo ?? 1) - 1, fromSid: 0, deleted: undefined, dirty: [...this.lastTDirty], minTAfter: Infinity };
+    this.comp = { upTo: b.hi ?? 0, staged: (b.lo ?? 1) - 1, ...this.rounds(0, this.headRows), deleted: undefined, dirty: [...this.lastTDirty], minTAfter: Infinity };
     this.lastTDirty.clear();
   }
 
@@ -486,7 +499,7 @@ class SqliteStore implements Store {
       const rows = this.pace.stage.units(leftMs, STEP_ROWS.min * 16, STEP_ROWS.max);
       const hi = Math.min(c.upTo, c.staged + rows);
       const t0 = this.o.clock();
-      this.st.stage.run(c.staged, hi, c.fromSid);
+      this.st.stage.run(c.staged, hi, c.fromSid, c.toSid === Infinity ? Number.MAX_SAFE_INTEGER : c.toSid);
       this.pace.stage.note(hi - c.staged, this.o.clock() - t0);
       c.staged = hi;
       return;
@@ -505,8 +518,9 @@ class SqliteStore implements Store {
     const t0 = this.o.clock();
     const key = this.st.stageKey.get(rows - 1) as { sid: number } | undefined;
     // Whole sids per step: the marker says "every row of these sids up to upTo is in samples_raw".
-    const last = key === undefined;
-    const sid = last ? Number.MAX_SAFE_INTEGER : key.sid;
+    const roundDone = key === undefined;
+    const last = roundDone && c.toSid === Infinity;
+    const sid = last ? Number.MAX_SAFE_INTEGER : roundDone ? c.toSid - 1 : key.sid;
     const floor = this.meta.get('floor_raw') ?? Number.MIN_SAFE_INTEGER;
     let moved: { n: number; late: number | null; minT: number | null } = { n: 0, late: 0, minT: null };
     this.tx(() => {
@@ -535,6 +549,13 @@ class SqliteStore implements Store {
         this.pass.target = undefined;
       }
     }
+    if (roundDone && !last) {
+      // The next round stages the next range of sids, scanning the head from its start again.
+      c.fromSid = c.toSid;
+      c.toSid = c.fromSid + c.span > c.maxSid ? Infinity : c.fromSid + c.span;
+      c.staged = ((this.st.headBounds.get() as { lo: number | null }).lo ?? 1) - 1;
+      return;
+    }
     if (last) {
       // Everything up to upTo is in samples_raw; what is left in the head arrived after the compaction started.
       this.headMinT = c.minTAfter;
@@ -562,6 +583,14 @@ class SqliteStore implements Store {
   }
 
   /** moved returns the head_upto and head_sid marker: head rows with rowid <= upTo and sid < sid are in samples_raw. */
+  /** rounds splits the sids from `fromSid` on into ranges of about stageRoundRows head rows each. */
+  private rounds(fromSid: number, rows: number): Pick<Compaction, 'fromSid' | 'toSid' | 'span' | 'maxSid'> {
+    const maxSid = (this.st.maxSid.get() as { id: number | null }).id ?? 0;
+    const n = Math.max(1, Math.ceil(rows / this.o.stageRoundRows));
+    const span = Math.max(1, Math.ceil((maxSid + 1 - fromSid) / n));
+    return { fromSid, toSid: fromSid + span > maxSid ? Infinity : fromSid + span, span, maxSid };
+  }
+
   private moved(): [number, number] {
     return [this.meta.get('head_upto') ?? 0, this.meta.get('head_sid') ?? 0];
   }
