@@ -30,6 +30,8 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
   /** pin opens a chart's pin menu on the cluster page and picks a dashboard by its menu entry. */
   async function pin(page: Page, series: string, title: RegExp, into: string): Promise<void> {
     const chart = page.locator(`[data-testid=series-chart][data-series=${series}]`);
+    // The previous menu may still be closing (see panelMenu below).
+    await page.waitForFunction(() => document.querySelectorAll('[role=menu]').length === 0);
     await chart.scrollIntoViewIfNeeded();
     await chart.getByRole('button', { name: title }).click();
     const saved = page.waitForResponse((r) => r.url().includes('/api/v1/dashboards/') && r.request().method() === 'PUT');
@@ -60,12 +62,16 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
     await page.getByRole('combobox', { name: 'Dashboard' }).click();
     await page.getByRole('option', { name: 'Storage' }).click();
     await page.locator('[data-testid=dashboard-panel]').nth(2).waitFor({ timeout: WAIT });
-    await page.getByRole('button', { name: 'Panel menu of main · Open file descriptors' }).click();
-    await page.getByRole('menuitem', { name: 'Move earlier' }).click();
-    await page.getByRole('button', { name: 'Panel menu of main · Open file descriptors' }).click();
-    await page.getByRole('menuitem', { name: 'Move earlier' }).click();
-    await page.getByRole('button', { name: 'Panel menu of main · Probe read latency (linearizable)' }).click();
-    await page.getByRole('menuitem', { name: 'Remove from dashboard' }).click();
+    // A menu that just closed stays in the DOM for its closing transition: wait for it to go before the next one opens,
+    // or two menus offer the same item (this flaked in CI).
+    const panelMenu = async (panel: string, item: string) => {
+      await page.waitForFunction(() => document.querySelectorAll('[role=menu]').length === 0);
+      await page.getByRole('button', { name: `Panel menu of main · ${panel}` }).click();
+      await page.getByRole('menuitem', { name: item }).click();
+    };
+    await panelMenu('Open file descriptors', 'Move earlier');
+    await panelMenu('Open file descriptors', 'Move earlier');
+    await panelMenu('Probe read latency (linearizable)', 'Remove from dashboard');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=dashboard-panel]').length === 2);
     assert.deepEqual((await boards())[0]!.panels.map((p) => p.series), ['open_fds', 'db_size_bytes']);
     await ctx.close();
