@@ -10,7 +10,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
@@ -273,9 +273,13 @@ const wsAccept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914
 test('a WebSocket echo works through the proxy', async (t) => {
   // A minimal WebSocket echo upstream: answers the handshake and echoes text frames unmasked.
   const up = await startUpstream('ws');
+  const tunnels = new Set<Duplex>();
   up.server.on('upgrade', (req, socket) => {
     // The gateway may cut the tunnel as it stops; that reset is not this test's concern.
     socket.on('error', () => {});
+    // Upgraded sockets are not closed by closeAllConnections(): the teardown cuts them itself so close() cannot wait on
+    // one (this test once hung for its whole timeout in a loaded CI run).
+    tunnels.add(socket);
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(String(req.headers['sec-websocket-key']))}\r\nX-Seen-Path: ${req.url}\r\n\r\n`);
     socket.on('data', (buf: Buffer) => {
       const len = buf[1]! & 0x7f;
@@ -298,13 +302,19 @@ locations = ["ws"]
 `);
   t.after(async () => {
     await gw.stop(0);
+    for (const s of tunnels) s.destroy();
     await up.close();
   });
   const ws = new WebSocket(`ws://127.0.0.1:${gw.port('main')}/ws/chat`);
   const reply = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no echo within 10 s (readyState ${ws.readyState})`)), 10_000);
     ws.onopen = () => ws.send('hello');
-    ws.onmessage = (e) => resolve(String(e.data));
+    ws.onmessage = (e) => {
+      clearTimeout(timer);
+      resolve(String(e.data));
+    };
     ws.onerror = () => reject(new Error('websocket error'));
+    ws.onclose = (e) => reject(new Error(`closed before the echo (code ${e.code})`));
   });
   ws.close();
   assert.equal(reply, 'echo:hello');
