@@ -11,7 +11,7 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { start, stopAll, waitPort } from './procs.ts';
+import { nginxConf, start, stopAll, waitPort } from './procs.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -39,30 +39,11 @@ spawnSync('mkdir', ['-p', www]);
 chmodSync(dir, 0o755);
 chmodSync(www, 0o755);
 writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
-const nginxConf = (port: number, body: string) => `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx-${port}.pid;
-error_log ${dir}/nginx-${port}.err warn;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/cb-${port};
-  proxy_temp_path ${dir}/pt-${port};
-  fastcgi_temp_path ${dir}/ft-${port};
-  uwsgi_temp_path ${dir}/ut-${port};
-  scgi_temp_path ${dir}/st-${port};
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:${port} reuseport backlog=4096;
-    ${body}
-  }
-  upstream up { server 127.0.0.1:${UP_PORT}; keepalive 256; }
-}`;
+const conf = (port: number, body: string) => nginxConf(dir, port, UP_PORT, body);
 const upBody = `root ${www}; location = / { default_type text/plain; return 200 "hello world"; } location = /16k { default_type text/plain; }`;
-writeFileSync(join(dir, 'up.conf'), nginxConf(UP_PORT, upBody));
-writeFileSync(join(dir, 'fixed.conf'), nginxConf(PORT, upBody));
-writeFileSync(join(dir, 'peer.conf'), nginxConf(PORT, 'location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }'));
+writeFileSync(join(dir, 'up.conf'), conf(UP_PORT, upBody));
+writeFileSync(join(dir, 'fixed.conf'), conf(PORT, upBody));
+writeFileSync(join(dir, 'peer.conf'), conf(PORT, 'location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }'));
 writeFileSync(
   join(dir, 'gw.toml'),
   `[basic]\nthreads = 1\nadmin_addr = ""\nlog_level = "warn"\nwatch = false\n[upstreams.up]\naddrs = ["127.0.0.1:${UP_PORT}"]\n[locations.all]\nupstream = "up"\n[servers.main]\naddr = "127.0.0.1:${PORT}"\nlocations = ["all"]\n`,

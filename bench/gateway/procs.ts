@@ -1,4 +1,4 @@
-// Process helpers shared by the gateway benches: pinned child processes stopped on exit, and waiting for a port.
+// Helpers shared by the gateway benches: pinned child processes stopped on exit, waiting for a port, nginx's config.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,4 +36,28 @@ export async function waitPort(port: number): Promise<void> {
     await sleep(50);
   }
   throw new Error(`port ${port} did not open`);
+}
+
+/** nginxConf is a one-worker nginx config under `dir` listening on `port` with `body` in its server block; `up` names the keep-alive upstream on `upPort`. */
+export function nginxConf(dir: string, port: number, upPort: number, body: string): string {
+  return `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx-${port}.pid;
+error_log ${dir}/nginx-${port}.err warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/cb-${port};
+  proxy_temp_path ${dir}/pt-${port};
+  fastcgi_temp_path ${dir}/ft-${port};
+  uwsgi_temp_path ${dir}/ut-${port};
+  scgi_temp_path ${dir}/st-${port};
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:${port} reuseport backlog=4096;
+    ${body}
+  }
+  upstream up { server 127.0.0.1:${upPort}; keepalive 256; }
+}`;
 }
