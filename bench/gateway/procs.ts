@@ -61,3 +61,10 @@ http {
   upstream up { server 127.0.0.1:${upPort}; keepalive 256; }
 }`;
 }
+
+/** opt reads `--name value` from the command line, or `def`. */
+export function opt(name: string, def: string): string {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
+}

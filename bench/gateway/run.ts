@@ -11,13 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
-import { nginxConf, start, stopAll, waitPort } from './procs.ts';
+import { nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
-};
 const duration = Number(opt('duration', '10'));
 const runs = Number(opt('runs', '1'));
 const only = opt('only', 'nginx,gateway,fastify').split(',');
