@@ -107,3 +107,27 @@ test('parsers for addresses, algorithms, health checks and rewrites', () => {
   assert.ok(typeof rw !== 'string');
   assert.equal('/api/users'.replace(rw.regex!, rw.replacement), '/v2/users');
 });
+
+test('values sent in headers are checked at load: the Via name and header rules', () => {
+  // The data path writes these without checking them again, so a control character must not get past the config.
+  assert.deepEqual(
+    errors(`
+[basic]
+name = "edge gateway"
+[upstreams.a]
+addrs = ["127.0.0.1:80"]
+[locations.l]
+upstream = "a"
+headers_add = ["X-A:one\\u0001two"]
+response_headers_set = ["X-B:\\u007f"]
+[servers.s]
+addr = "127.0.0.1:8080"
+locations = ["l"]
+`),
+    [
+      'basic.name: "edge gateway" cannot be sent in the Via header (use letters, digits, "-", "_" or "." only, such as "edge-1")',
+      'locations.l.headers_add[0]: "X-A:one\u0001two" has a control character in its value (write "Name:value")',
+      'locations.l.response_headers_set[0]: "X-B:\u007f" has a control character in its value (write "Name:value")',
+    ],
+  );
+});

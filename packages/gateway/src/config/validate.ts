@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { parseHeaderLine } from '../proxy/headers.ts';
+import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
@@ -195,6 +195,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
 
   const basic = readFields(raw.basic ?? {}, BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
   validateAccounts(basic, issues);
+  // The name is sent in every Via header, where it is a token; anything else would make each request fail upstream.
+  if (basic.name !== undefined && !TOKEN.test(basic.name)) issues.push({ path: 'basic.name', message: `"${basic.name}" cannot be sent in the Via header`, hint: 'use letters, digits, "-", "_" or "." only, such as "edge-1"' });
 
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {

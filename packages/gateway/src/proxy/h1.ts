@@ -183,14 +183,29 @@ export class H1Response {
     this.shouldKeepAlive = keepAlive;
   }
 
-  /** writeHead serialises the status line and headers (written with the first body bytes); invalid headers throw. */
-  writeHead(status: number, headers?: Record<string, string | number | string[] | undefined>): this {
+  /**
+   * writeHead serialises the status line and headers (written with the first body bytes). Headers given as an object are
+   * checked (invalid ones throw); a flat `[name, value, …]` list is written as it is: its names and values must already be
+   * valid (read by llhttp, or from a validated config) and hold no Connection or Transfer-Encoding header.
+   */
+  writeHead(status: number, headers?: Record<string, string | number | string[] | undefined> | string[]): this {
     if (this.headersSent) throw new Error('headers already sent');
     this.statusCode = status;
     let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let length = false;
     let date = false;
-    if (headers) {
+    if (Array.isArray(headers)) {
+      for (let i = 0; i < headers.length; i += 2) {
+        const k = headers[i]!;
+        const n = k.length;
+        if (n === 14 || n === 4) {
+          const l = k.toLowerCase();
+          if (l === 'content-length') length = true;
+          else if (l === 'date') date = true;
+        }
+        s += `${k}: ${headers[i + 1]}\r\n`;
+      }
+    } else if (headers) {
       for (const k in headers) {
         const v = headers[k];
         if (v === undefined) continue;

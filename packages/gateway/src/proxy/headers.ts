@@ -41,6 +41,17 @@ export class HeaderList {
   }
 }
 
+/** headerObject turns a flat `[name, value, …]` list into an object: lower-case names, repeated values as arrays. */
+export function headerObject(raw: string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const prev = headers[k];
+    headers[k] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
+  }
+  return headers;
+}
+
 /** HeaderLine is a parsed `"Name:value"` config entry. */
 export interface HeaderLine {
   /** name is the header name as written. */
@@ -51,7 +62,10 @@ export interface HeaderLine {
   value: string;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** TOKEN matches a valid header name (RFC 9110 token). */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** INVALID_VALUE finds a character HTTP forbids in a header value (controls other than tab, DEL). */
+export const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** parseHeaderLine reads `"Name:value"` (or `"Name: value"`); it returns an error message for a malformed entry. */
 export function parseHeaderLine(line: string, needValue = true): HeaderLine | string {
@@ -60,7 +74,8 @@ export function parseHeaderLine(line: string, needValue = true): HeaderLine | st
   const value = i < 0 ? '' : line.slice(i + 1).trim();
   if (!TOKEN.test(name)) return `"${line}" has no valid header name`;
   if (needValue && i < 0) return `"${line}" is not "Name:value"`;
-  if (/[\r\n\0]/.test(value)) return `"${line}" has a control character in its value`;
+  // The same rule the parser applies to what clients send, so the hot path can write config values without checking them.
+  if (INVALID_VALUE.test(value)) return `"${line}" has a control character in its value`;
   return { name, lower: name.toLowerCase(), value };
 }
 

@@ -9,7 +9,7 @@ import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, 
 import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
-import { HOP_BY_HOP, HeaderList, connectionTokens } from './headers.ts';
+import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from './headers.ts';
 import { errorPage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
 
@@ -20,7 +20,7 @@ interface Res {
   statusCode: number;
   readonly headersSent: boolean;
   readonly writableFinished: boolean;
-  writeHead(status: number, headers?: Record<string, string | string[]>): unknown;
+  writeHead(status: number, headers?: Record<string, string | string[]> | string[]): unknown;
   write(chunk: Buffer): boolean;
   end(chunk?: Buffer): unknown;
   destroy(err?: Error): unknown;
@@ -152,11 +152,19 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     return new URLSearchParams(this.query).get(name) ?? undefined;
   }
 
-  /** respHeaders are the response headers sent (writeHead with an object leaves getHeader() empty). */
-  respHeaders: Record<string, string | string[] | undefined> | undefined;
+  /** respHeaders are the response headers sent: an object, or the flat list of a head passed through without rules or hooks. */
+  respHeaders: Record<string, string | string[] | undefined> | string[] | undefined;
 
   responseHeader(name: string): string | string[] | undefined {
-    return this.respHeaders?.[name.toLowerCase()];
+    const h = this.respHeaders;
+    if (!Array.isArray(h)) return h?.[name.toLowerCase()];
+    const n = name.toLowerCase();
+    let found: string | string[] | undefined;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i]!.length !== n.length || h[i]!.toLowerCase() !== n) continue;
+      found = found === undefined ? h[i + 1]! : [...(Array.isArray(found) ? found : [found]), h[i + 1]!];
+    }
+    return found;
   }
 
   /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
@@ -267,6 +275,11 @@ function prepare(ex: Exchange): void {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.charCodeAt(0) === 58 /* : */) continue;
+    // Only names as long as one the loop looks for are lower-cased (most are not).
+    if (conn === undefined && REQ_SPECIAL_LENGTH[name.length] !== 1) {
+      out.push(name, raw[i + 1]!);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower === 'expect' || (conn !== undefined && conn.has(lower))) continue;
     if (xfwd) {
@@ -420,9 +433,55 @@ function forward(ex: Exchange): void {
       headers: ex.upstreamHeaders,
       body: ex.body as Buffer | IncomingMessage | null,
       upgrade: ex.upgrade,
+      // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
+      checked: isH1(ex.req) && ex.loc!.proxyUpstream.length === 0,
     },
     new ProxyHandler(ex, up, s),
   );
+}
+
+/** lengthTable marks the lengths of the given names, so a loop lower-cases only names that could be one of them. */
+function lengthTable(names: Iterable<string>): Uint8Array {
+  const t = new Uint8Array(64);
+  for (const n of names) t[n.length] = 1;
+  return t;
+}
+const REQ_SPECIAL_LENGTH = lengthTable([...HOP_BY_HOP, 'expect', 'x-forwarded-for', 'via', 'x-forwarded-proto', 'x-forwarded-host']);
+const HOP_LENGTH = lengthTable(HOP_BY_HOP);
+
+/**
+ * responseList passes an upstream head to an HTTP/1.1 client as a flat list, for locations with no response rules or
+ * hooks: hop-by-hop headers (and those its Connection header names) and `headers_remove` are dropped, Via is added.
+ */
+function responseList(ex: Exchange, raw: string[]): string[] {
+  const loc = ex.loc!;
+  const remove = loc.resRemove;
+  const out: string[] = [];
+  let conn: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (remove !== undefined || HOP_LENGTH[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') conn = conn === undefined ? raw[i + 1] : `${conn}, ${raw[i + 1]}`;
+        continue;
+      }
+      if (remove !== undefined && remove.has(lower)) continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  const tokens = connectionTokens(conn);
+  if (tokens !== undefined) {
+    let w = 0;
+    for (let i = 0; i < out.length; i += 2) {
+      if (tokens.has(out[i]!.toLowerCase())) continue;
+      out[w++] = out[i]!;
+      out[w++] = out[i + 1]!;
+    }
+    out.length = w;
+  }
+  if (loc.xfwd) out.push('via', ex.rt.via(ex.req.httpVersion));
+  return out;
 }
 
 /** upstreamHead turns an upstream response head into the client's: hop-by-hop removal, Via, the location's header rules, then the upstreamResponse and response hooks. */
@@ -474,13 +533,24 @@ class ProxyHandler implements DispatchHandler {
     if (this.ex.clientGone) controller.abort(new Error('client closed the connection'));
   }
 
-  onResponseStart(controller: DispatchController, status: number, headers: Record<string, string | string[]>): void {
+  onResponseStart(controller: DispatchController, status: number, raw: string[]): void {
     const ex = this.ex;
     const loc = ex.loc!;
     ex.upstreamStatus = status;
     ex.upstreamResponseTime = performance.now() - this.tSend;
     this.up.responseTime.observe(ex.upstreamResponseTime / 1000);
-    const head = upstreamHead(ex, status, headers);
+    if (loc.passResponse && ex.upgrade === undefined && isH1(ex.req)) {
+      if (ex.clientGone) return;
+      // The common case: the head goes out as a list, without a headers object or a second validation (llhttp checked it).
+      const res = ex.res as H1Response;
+      const list = responseList(ex, raw);
+      ex.respHeaders = list;
+      res.flushByCaller = true;
+      res.writeHead(status, list);
+      if (status === 204 || status === 304 || ex.method === 'HEAD') res.flushHeaders();
+      return;
+    }
+    const head = upstreamHead(ex, status, headerObject(raw));
     if (loc.bufferResponse) {
       this.head = head;
       this.buffered = [];
@@ -501,8 +571,9 @@ class ProxyHandler implements DispatchHandler {
   }
 
   /** onRequestUpgrade relays the upstream's 101 (through the response hooks) and turns the client connection into a tunnel. */
-  onRequestUpgrade(_c: DispatchController, status: number, headers: Record<string, string | string[]>, upSocket: Socket): void {
+  onRequestUpgrade(_c: DispatchController, status: number, raw: string[], upSocket: Socket): void {
     const ex = this.ex;
+    const headers = headerObject(raw);
     this.finish(true);
     ex.upstreamStatus = status;
     ex.upstreamResponseTime = performance.now() - this.tSend;

@@ -45,6 +45,8 @@ export interface CompiledLocation {
   resAdd: HeaderLine[];
   /** xfwd adds X-Forwarded-* and Via. */
   xfwd: boolean;
+  /** passResponse tells that upstream response heads need only hop-by-hop filtering, removals and Via (no set/add rules, no hooks, no buffering). */
+  passResponse: boolean;
   /** maxBody caps request bodies (0: none). */
   maxBody: number;
   /** bufferRequest buffers request bodies. */
@@ -190,6 +192,7 @@ export function compileRuntime(
         resSet: lines(lc.response_headers_set),
         resAdd: lines(lc.response_headers_add),
         xfwd: lc.enable_reverse_proxy_headers,
+        passResponse: lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response && !chain.some((p) => p.upstreamResponse || p.response),
         maxBody: lc.client_max_body_size,
         bufferRequest: lc.buffer_request,
         bufferResponse: lc.buffer_response,

@@ -27,6 +27,8 @@ export interface DispatchOptions {
   body?: Buffer | BodySource | null;
   /** upgrade asks for a protocol upgrade (WebSocket); the connection leaves the pool. */
   upgrade?: string;
+  /** checked says every header value is known to be valid (read by llhttp or from a validated config), so none is checked again. */
+  checked?: boolean;
 }
 
 /** DispatchController lets a handler steer its request. */
@@ -48,8 +50,8 @@ export type UpstreamError = Error & { code?: string };
 export interface DispatchHandler {
   /** onRequestStart runs as the request is written to a connection. */
   onRequestStart?(c: DispatchController): void;
-  /** onResponseStart gets the final response head (1xx are skipped); header names are lower-case, repeated ones arrays. */
-  onResponseStart(c: DispatchController, status: number, headers: Record<string, string | string[]>): void;
+  /** onResponseStart gets the final response head (1xx are skipped) as the flat `[name, value, …]` list received (llhttp checked it). */
+  onResponseStart(c: DispatchController, status: number, raw: string[]): void;
   /** onResponseData gets a body chunk (de-chunked). */
   onResponseData(c: DispatchController, chunk: Buffer): void;
   /** onResponseEnd runs once the response is complete. */
@@ -59,7 +61,7 @@ export interface DispatchHandler {
   /** onRead runs after each read from the upstream was parsed (the handler may flush what it wrote). */
   onRead?(): void;
   /** onRequestUpgrade gets a 101 answer to an upgrade request, with the socket (bytes read past the head are unshifted). */
-  onRequestUpgrade?(c: DispatchController, status: number, headers: Record<string, string | string[]>, socket: net.Socket): void;
+  onRequestUpgrade?(c: DispatchController, status: number, raw: string[], socket: net.Socket): void;
 }
 
 /** PoolOptions configure an H1Pool. */
@@ -227,13 +229,14 @@ class Conn {
     if (ex.done) return;
     const o = ex.opts;
     const hs = o.headers;
+    const check = o.checked !== true;
     let head = `${o.method} ${o.path} HTTP/1.1\r\n`;
     let host = false;
     let length = false;
     for (let i = 0; i < hs.length; i += 2) {
       const n = hs[i]!;
       const v = hs[i + 1]!;
-      if (invalidHeaderValue(v)) {
+      if (check && invalidHeaderValue(v)) {
         ex.fail(fail('GW_BAD_HEADER', `header ${n} has an invalid value`));
         return this.pool.release(this);
       }
@@ -319,15 +322,9 @@ class Conn {
       this.info = true;
       return 1;
     }
-    const headers: Record<string, string | string[]> = {};
-    for (let i = 0; i < raw.length; i += 2) {
-      const k = raw[i]!.toLowerCase();
-      const prev = headers[k];
-      headers[k] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
-    }
     if (status === 101 && upgrade && ex.opts.upgrade !== undefined && ex.h.onRequestUpgrade) {
       this.upgraded = true;
-      this.upgradeHead = headers;
+      this.upgradeHead = raw;
       return 2;
     }
     this.keepAlive = keepAlive && ex.opts.upgrade === undefined;
@@ -335,11 +332,11 @@ class Conn {
     this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
     this.deadline = t > 0 ? clock + t : 0;
     this.reading = ex;
-    ex.h.onResponseStart(ex, status, headers);
+    ex.h.onResponseStart(ex, status, raw);
     return ex.opts.method === 'HEAD' ? 1 : 0;
   };
 
-  private upgradeHead: Record<string, string | string[]> = {};
+  private upgradeHead: string[] = [];
   /** reading is the exchange that got response bytes during the current read. */
   private reading: Exchange | undefined;
 
