@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { http } from '../node-http.ts';
 import { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { HTTPParser, METHODS, attach, invalidHeaderValue, isToken, readStart, readStop, type ParseError, type Parser } from './llhttp.ts';
+import { HTTPParser, METHODS, attach, batchWrites, invalidHeaderValue, isToken, readStart, readStop, type ParseError, type Parser } from './llhttp.ts';
 
 /** H1Options are the server's limits (ms; 0 disables a timeout). */
 export interface H1Options {
@@ -173,7 +173,6 @@ export class H1Response {
   private readonly sock: net.Socket;
   private chunked = false;
   private noBody = false;
-  private corked = false;
   private closeFn: (() => void) | undefined;
 
   constructor(conn: H1Conn, req: H1Request, keepAlive: boolean) {
@@ -261,14 +260,11 @@ export class H1Response {
 
   private readonly flush = (): void => {
     const h = this.head;
-    if (h !== undefined) {
-      this.head = undefined;
-      if (!this.sock.destroyed) this.sock.write(h, 'latin1');
-    }
-    if (this.corked) {
-      this.corked = false;
-      this.sock.uncork();
-    }
+    if (h === undefined) return;
+    this.head = undefined;
+    if (this.sock.destroyed) return;
+    batchWrites(this.sock);
+    this.sock.write(h, 'latin1');
   };
 
   /** flushHeaders sends the head now. */
@@ -277,43 +273,30 @@ export class H1Response {
     this.flush();
   }
 
-  /** write sends a body chunk; false means the client is not keeping up (wait for 'drain'). */
+  /**
+   * write sends a body chunk; false means the client is not keeping up (wait for 'drain'). Writes are batched until the
+   * end of the event loop turn (batchWrites), so a head, its chunk frames and the body leave in one system call.
+   */
   write(chunk: Buffer | string): boolean {
     if (this.writableFinished) return false;
     if (!this.headersSent) this.writeHead(this.statusCode);
     const sock = this.sock;
     if (this.noBody || chunk.length === 0 || sock.destroyed) return true;
+    batchWrites(sock);
     const h = this.head;
+    this.head = undefined;
+    // A head with a small body (or chunk frame) is one string: latin1 carries the body bytes unchanged.
+    const small = typeof chunk !== 'string' && chunk.length <= SMALL;
     if (this.chunked) {
-      // Chunk frames are corked until the end of the tick (or of the response), so that a frame is not three packets.
-      if (!this.corked) {
-        this.corked = true;
-        sock.cork();
-        if (h === undefined && !this.flushByCaller) process.nextTick(this.flush);
-      }
-      if (h !== undefined && typeof chunk !== 'string' && chunk.length <= SMALL) {
-        this.head = undefined;
-        return sock.write(`${h}${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`, 'latin1');
-      }
-      if (h !== undefined) {
-        this.head = undefined;
-        sock.write(h, 'latin1');
-      }
-      sock.write(`${Buffer.byteLength(chunk).toString(16)}\r\n`);
+      const size = Buffer.byteLength(chunk).toString(16);
+      if (small) return sock.write(`${h ?? ''}${size}\r\n${chunk.toString('latin1')}\r\n`, 'latin1');
+      sock.write(h === undefined ? `${size}\r\n` : `${h}${size}\r\n`, 'latin1');
       sock.write(chunk);
       return sock.write('\r\n');
     }
-    if (h !== undefined) {
-      this.head = undefined;
-      // The head and a small body in one write: latin1 carries the body bytes unchanged.
-      if (typeof chunk !== 'string' && chunk.length <= SMALL) return sock.write(`${h}${chunk.toString('latin1')}`, 'latin1');
-      // A larger first chunk leaves with the head in one writev, not two writes.
-      sock.cork();
-      sock.write(h, 'latin1');
-      const ok = sock.write(chunk);
-      sock.uncork();
-      return ok;
-    }
+    if (h === undefined) return sock.write(chunk);
+    if (small) return sock.write(`${h}${chunk.toString('latin1')}`, 'latin1');
+    sock.write(h, 'latin1');
     return sock.write(chunk);
   }
 
@@ -328,6 +311,7 @@ export class H1Response {
     if (this.chunked && !this.sock.destroyed) {
       const h = this.head;
       this.head = undefined;
+      batchWrites(this.sock);
       this.sock.write(h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`, 'latin1');
     }
     this.flush();

@@ -106,3 +106,33 @@ export function attach(sock: Socket, p: Parser, onExecute: (r: number | ParseErr
 export function detach(sock: Socket, p: Parser): void {
   if (handleOf(sock)) p.unconsume();
 }
+
+const kBatched = Symbol('batched');
+type Batched = Socket & { [kBatched]?: boolean };
+const batched: Batched[] = [];
+let batchScheduled = false;
+function flushBatch(): void {
+  batchScheduled = false;
+  for (let i = 0; i < batched.length; i++) {
+    const s = batched[i]!;
+    s[kBatched] = false;
+    s.uncork();
+  }
+  batched.length = 0;
+}
+
+/**
+ * batchWrites corks a socket until the end of this turn of the event loop (setImmediate), so the writes of every request
+ * answered in one poll phase leave back to back.
+ */
+export function batchWrites(sock: Socket): void {
+  const s = sock as Batched;
+  if (s[kBatched] === true) return;
+  s[kBatched] = true;
+  s.cork();
+  batched.push(s);
+  if (!batchScheduled) {
+    batchScheduled = true;
+    setImmediate(flushBatch);
+  }
+}

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../proxy/llhttp.ts';
+import { HTTPParser, attach, batchWrites, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../proxy/llhttp.ts';
 
 /** BodySource is a streamed request body (a Readable). */
 export interface BodySource {
@@ -248,15 +248,15 @@ class Conn {
     const body = o.body;
     const sock = this.sock;
     head += o.upgrade !== undefined ? `connection: upgrade\r\nupgrade: ${o.upgrade}\r\n` : 'connection: keep-alive\r\n';
+    // The request leaves with the others written in this event loop turn (see batchWrites).
+    batchWrites(sock);
     if (body == null) {
       sock.write(`${head}\r\n`, 'latin1');
       this.sent(ex);
     } else if (Buffer.isBuffer(body)) {
       if (!length) head += `content-length: ${body.length}\r\n`;
-      sock.cork();
       sock.write(`${head}\r\n`, 'latin1');
       sock.write(body);
-      sock.uncork();
       this.sent(ex);
     } else {
       const broken = body as { errored?: Error | null; destroyed?: boolean };
@@ -271,13 +271,12 @@ class Conn {
       body.on('data', (c: Buffer) => {
         if (ex.conn !== this || this.closed || (ex.done && ex.bodySent)) return;
         let ok: boolean;
+        batchWrites(sock);
         if (chunked) {
           if (c.length === 0) return;
-          sock.cork();
           sock.write(`${c.length.toString(16)}\r\n`);
           sock.write(c);
           ok = sock.write('\r\n');
-          sock.uncork();
         } else ok = sock.write(c);
         if (!ok) {
           body.pause();
@@ -286,7 +285,10 @@ class Conn {
       });
       body.on('end', () => {
         if (ex.conn !== this || this.closed) return;
-        if (chunked) sock.write('0\r\n\r\n');
+        if (chunked) {
+          batchWrites(sock);
+          sock.write('0\r\n\r\n');
+        }
         this.sent(ex);
         // The response may have ended first (the upstream answered early); the connection is free only now.
         if (ex.done && this.ex === undefined) this.pool.release(this);
