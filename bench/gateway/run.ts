@@ -77,6 +77,8 @@ upstream = "up"
 [servers.main]
 addr = "127.0.0.1:${GW_PORT}"
 locations = ["all"]
+# The same listen queue as the nginx peer's (nginxConf: backlog=4096).
+backlog = 4096
 `,
 );
 const RELOAD_ADMIN = 18085;

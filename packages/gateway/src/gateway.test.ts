@@ -14,7 +14,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
-import { silentLogger } from './observability/log.ts';
+import { createLogger, silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
 import { echo, freePort, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
 
@@ -522,4 +522,39 @@ locations = ["insecure", "strict"]
   assert.equal(ok.body, 'tls localhost');
   const refused = await request(gw.port('main'), { path: '/strict' });
   assert.equal(refused.status, 502, 'a self-signed certificate fails verification');
+});
+
+test('servers.backlog sets the listen queue; a reload that changes it keeps the socket and says a restart is needed', async (t) => {
+  const up = await startUpstream('a');
+  const conf = (backlog: number) => `
+[basic]
+admin_addr = ""
+[upstreams.a]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "a"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+backlog = ${backlog}
+`;
+  const out = new PassThrough();
+  let logText = '';
+  out.on('data', (c: Buffer) => (logText += c.toString()));
+  const first = parseConfigText(conf(37));
+  assert.deepEqual(first.issues, []);
+  const gw = await Gateway.start(first.config, { log: createLogger('warn', out) });
+  t.after(async () => {
+    await gw.stop(0);
+    await up.close();
+  });
+  const port = gw.port('main');
+  // For a listening socket, ss shows the backlog as Send-Q.
+  const sendQ = () => spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[2];
+  assert.equal(sendQ(), '37');
+  const r = await gw.reload(parseConfigText(conf(38)).config);
+  assert.equal(r.ok, true);
+  assert.equal(sendQ(), '37', 'the listener was not reopened');
+  assert.match(logText, /servers\.main\.backlog: the new value applies after a restart/);
+  assert.equal((await request(port)).status, 200);
 });

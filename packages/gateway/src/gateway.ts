@@ -52,6 +52,8 @@ interface Listener {
   bound: net.AddressInfo | undefined;
   /** h1 serves HTTP/1.1 on the accepted sockets (HTTP/2 ones go to node:http2). */
   h1: H1Server;
+  /** backlog is the listen queue length the socket was opened with. */
+  backlog: number;
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
@@ -161,7 +163,11 @@ export class Gateway {
     try {
       for (const [addr, { name, sc }] of wanted) {
         const cur = this.listeners.get(addr);
-        if (cur && cur.kind === listenerKind(sc)) continue;
+        if (cur && cur.kind === listenerKind(sc)) {
+          // Reopening would close the old socket first (one address, one socket), so a new backlog waits for a restart.
+          if (cur.backlog !== sc.backlog) this.log.warn({ server: name, addr, backlog: cur.backlog, wanted: sc.backlog }, `servers.${name}.backlog: the new value applies after a restart`);
+          continue;
+        }
         if (cur) {
           // The same address with another protocol cannot be opened beside the old socket, so the old one goes first.
           await this.closeListener(cur, 0);
@@ -223,7 +229,7 @@ export class Gateway {
       handleUpgrade(rt, srv, req, socket, head);
     };
     const h1 = new H1Server({ maxHeaderSize, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout }, { request: onRequest, upgrade: onUpgrade });
-    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1 };
+    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1, backlog: sc.backlog };
     const track = (s: net.Socket) => {
       l.sockets.add(s);
       s.once('close', () => l.sockets.delete(s));
@@ -269,7 +275,7 @@ export class Gateway {
     await new Promise<void>((resolve, reject) => {
       const onErr = (err: Error) => reject(new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' }));
       l.server.once('error', onErr);
-      l.server.listen({ host, port }, () => {
+      l.server.listen({ host, port, backlog: sc.backlog }, () => {
         l.server.off('error', onErr);
         resolve();
       });

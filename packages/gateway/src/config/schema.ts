@@ -87,6 +87,7 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
   headers_timeout: { kind: 'duration', default: '60s', doc: 'headers_timeout limits receiving the request head from a client (slowloris protection).' },
   max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps open client connections per worker; 0 means no cap.' },
+  backlog: { kind: 'integer', default: 511, min: 1, max: 65535, doc: 'backlog is the queue of connections the kernel completes before a worker accepts them (nginx\'s `listen … backlog=`, same default); Linux caps it at `net.core.somaxconn`. It applies when an address is opened; a reload that changes it for an open address logs that a restart is needed.' },
   reuse_port: { kind: 'boolean', default: false, doc: 'reuse_port is accepted for pingap compatibility; workers always share listeners through node:cluster.' },
   threads: { kind: 'integer', min: 0, doc: 'threads is accepted for pingap compatibility; the worker count is `basic.threads`.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
@@ -253,6 +254,8 @@ export interface ServerConfig {
   headers_timeout: number;
   /** max_connections caps client connections. */
   max_connections: number;
+  /** backlog is the listen queue length. */
+  backlog: number;
   /** reuse_port is accepted for compatibility. */
   reuse_port: boolean;
   /** threads is accepted for compatibility. */
