@@ -157,21 +157,29 @@ async function wrk(port: number, path: string, conns: number, pid: number): Prom
 }
 
 /** holdConnections opens `n` keep-alive connections (500 at a time), sends one request on each and keeps them all open; it resolves with how many got a 200. */
-async function holdConnections(port: number, n: number): Promise<{ ok: number; sockets: net.Socket[] }> {
+async function holdConnections(port: number, n: number): Promise<{ ok: number; sockets: net.Socket[]; other: string }> {
   const sockets: net.Socket[] = [];
   let ok = 0;
+  // What the connections that did not get a 200 got instead (a status line or a socket error), with counts.
+  const other = new Map<string, number>();
+  const count = (k: string) => other.set(k, (other.get(k) ?? 0) + 1);
   const one = () =>
     new Promise<void>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: bench\r\n\r\n'));
       sockets.push(s);
       s.once('data', (d: Buffer) => {
-        if (d.toString().startsWith('HTTP/1.1 200')) ok++;
+        const status = d.toString('latin1').split('\r\n', 1)[0]!;
+        if (status.startsWith('HTTP/1.1 200')) ok++;
+        else count(status);
         resolve();
       });
-      s.on('error', () => resolve());
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        count(e.code ?? e.message);
+        resolve();
+      });
     });
   for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: Math.min(500, n - i) }, one));
-  return { ok, sockets };
+  return { ok, sockets, other: [...other].map(([k, v]) => `${v} × ${k}`).join(', ') };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -209,7 +217,7 @@ async function main(): Promise<void> {
     await sleep(500);
     const rssHeld = rssMb(proc.pid!);
     const stillOpen = held.sockets.filter((s) => !s.destroyed).length;
-    holds.push(`${p.name}: ${held.ok} of 10000 keep-alive connections answered, ${stillOpen} still open, RSS ${rssHeld.toFixed(0)} MB`);
+    holds.push(`${p.name}: ${held.ok} of 10000 keep-alive connections answered${held.other ? ` (others: ${held.other})` : ''}, ${stillOpen} still open, RSS ${rssHeld.toFixed(0)} MB`);
     for (const s of held.sockets) s.destroy();
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));

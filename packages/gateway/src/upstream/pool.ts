@@ -488,6 +488,9 @@ export class H1Pool {
       c.destroy();
       return;
     }
+    // A handler may have paused the connection (a slow client) for a response that then ended in the same read, and its
+    // resume comes too late to count: a pooled connection always reads (the next response, or the server's close).
+    readStart(c.sock);
     const next = this.queue.shift();
     if (next) return c.run(next);
     c.idle();
