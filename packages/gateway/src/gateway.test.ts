@@ -10,13 +10,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
-import { echo, freePort, request, startGateway, startUpstream, waitFor } from './test-helpers.ts';
+import { captureText, echo, freePort, request, startGateway, startUpstream, waitFor, useGateway } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
 
@@ -156,7 +156,7 @@ locations = ["all"]
 
 test('a listener change opens the new address and closes the old one; 1000 locations reload', async (t) => {
   const a = await startUpstream('a');
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [a], `
 [upstreams.a]
 addrs = ["${a.addr}"]
 [locations.l]
@@ -165,10 +165,6 @@ upstream = "a"
 addr = "127.0.0.1:0"
 locations = ["l"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await a.close();
-  });
   const oldPort = gw.port('one');
   const locs = Array.from({ length: 1000 }, (_, i) => `[locations.l${i}]\nupstream = "a"\npath = "/svc${i}/"\nhost = "h${i % 10}.test"\n`).join('');
   const big = parseConfigText(`
@@ -220,10 +216,8 @@ locations = ["l"]
 
 test('access logs: presets, custom templates and JSON', async (t) => {
   const a = await startUpstream('a');
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (c: Buffer) => (text += c.toString()));
-  const gw = await startGateway(
+  const log = captureText();
+  const gw = await useGateway(t, [a],
     `
 [upstreams.a]
 addrs = ["${a.addr}"]
@@ -245,17 +239,13 @@ addr = "127.0.0.1:0"
 locations = ["l"]
 access_log = "json"
 `,
-    { accessLogStream: out },
+    { accessLogStream: log.stream },
   );
-  t.after(async () => {
-    await gw.stop(0);
-    await a.close();
-  });
   await request(gw.port('tiny'), { path: '/t?x=1' });
   await request(gw.port('custom'), { path: '/c?y=2', headers: { 'x-test': 'hdr', cookie: 'sid=abc', 'x-request-id': 'rid-1', host: 'example.test' } });
   await request(gw.port('json'), { path: '/j' });
-  await waitFor(() => text.split('\n').length > 3, 5000, 'three log lines');
-  const [tiny, custom, json] = text.trim().split('\n');
+  await waitFor(() => log.text().split('\n').length > 3, 5000, 'three log lines');
+  const [tiny, custom, json] = log.text().trim().split('\n');
   assert.match(tiny!, /^GET \/t\?x=1 200 \d+ B - \d+ms$/);
   assert.equal(custom!.replace(/\d+ r=\d+$/, ''), `GET /c q=y=2 200 hdr a abc id=rid-1 up=${a.addr}/200 loc=l reused=false http://example.test 127.0.0.1 c=`);
   assert.match(custom!, / c=\d+ r=\d+$/);
@@ -362,11 +352,7 @@ locations = ["l"]
 tls_cert = "${cert}"
 tls_key = "${tlsKey}"
 ${extra}`;
-  const gw = await startGateway(conf(key));
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
+  const gw = await useGateway(t, [up], conf(key));
   const extraPort = await freePort();
   // A directory exists (so validation passes) but cannot be read as a key.
   const next = parseConfigText(conf(dir, `[servers.extra]\naddr = "127.0.0.1:${extraPort}"\nlocations = ["l"]\n`));
@@ -394,7 +380,7 @@ test('HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node\'s client a
   const up = await startUpstream('up');
   const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
   const { cert, key } = selfSigned(dir);
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [up], `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -408,10 +394,6 @@ tls_key = "${key}"
 addr = "127.0.0.1:0"
 locations = ["l"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
   const tlsPort = gw.port('tls');
   const plainPort = gw.port('plain');
   const h2 = await h2get(`https://localhost:${tlsPort}`, '/over-tls?a=1', { ca: readFileSync(cert) });
@@ -450,7 +432,7 @@ locations = ["l"]
 
 test('DNS discovery resolves hostnames into servers', async (t) => {
   const up = await startUpstream('dns');
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [up], `
 [upstreams.d]
 addrs = ["localhost:${up.port}"]
 ipv4_only = true
@@ -461,10 +443,6 @@ upstream = "d"
 addr = "127.0.0.1:0"
 locations = ["l"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
   assert.deepEqual(gw.runtime.upstreams.get('d')!.servers.map((s) => s.key), [`127.0.0.1:${up.port}`]);
   assert.equal(echo(await request(gw.port('main'))).name, 'dns');
 });
@@ -538,12 +516,10 @@ addr = "127.0.0.1:0"
 locations = ["l"]
 backlog = ${backlog}
 `;
-  const out = new PassThrough();
-  let logText = '';
-  out.on('data', (c: Buffer) => (logText += c.toString()));
+  const log = captureText();
   const first = parseConfigText(conf(37));
   assert.deepEqual(first.issues, []);
-  const gw = await Gateway.start(first.config, { log: createLogger('warn', out) });
+  const gw = await Gateway.start(first.config, { log: createLogger('warn', log.stream) });
   t.after(async () => {
     await gw.stop(0);
     await up.close();
@@ -555,6 +531,6 @@ backlog = ${backlog}
   const r = await gw.reload(parseConfigText(conf(38)).config);
   assert.equal(r.ok, true);
   assert.equal(sendQ(), '37', 'the listener was not reopened');
-  assert.match(logText, /servers\.main\.backlog: the new value applies after a restart/);
+  assert.match(log.text(), /servers\.main\.backlog: the new value applies after a restart/);
   assert.equal((await request(port)).status, 200);
 });

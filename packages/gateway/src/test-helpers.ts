@@ -3,6 +3,8 @@ import { freePorts } from '@etcd-monitor/core/testing';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import type { TestContext } from 'node:test';
 import { parseConfigText } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
@@ -62,6 +64,47 @@ export async function startGateway(toml: string, opts: { configFile?: string; ac
   const { config, issues } = parseConfigText(text, opts.plugins ? { plugins: opts.plugins } : {});
   if (issues.length) throw new Error(issues.map(formatIssue).join('\n'));
   return Gateway.start(config, { log: silentLogger, ...opts });
+}
+
+/** Closable is something a test closes when it ends (an upstream, a server). */
+export interface Closable {
+  close(): unknown;
+}
+
+/** useGateway starts a gateway as startGateway does and stops it when the test ends, then closes `closables` (its upstreams). */
+export async function useGateway(t: TestContext, closables: Closable[], toml: string, opts: Parameters<typeof startGateway>[1] = {}): Promise<Gateway> {
+  const gw = await startGateway(toml, opts);
+  t.after(async () => {
+    await gw.stop(0);
+    for (const c of closables) await c.close();
+  });
+  return gw;
+}
+
+/** captureText returns a stream to hand to a logger or access log, and what was written to it so far. */
+export function captureText(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+/** startRawUpstream answers every request head on a connection with `response` as written (head and body in one write), for heads node:http would tidy up. */
+export async function startRawUpstream(response: string): Promise<{ addr: string; port: number; close(): void }> {
+  const server = net.createServer((s) => {
+    let got = '';
+    s.on('error', () => {});
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      while (got.includes('\r\n\r\n')) {
+        got = got.slice(got.indexOf('\r\n\r\n') + 4);
+        s.write(response);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return { addr: `127.0.0.1:${port}`, port, close: () => server.close() };
 }
 
 /** Reply is a response read fully. */

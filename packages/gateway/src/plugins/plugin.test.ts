@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { echo, request, startGateway, startUpstream, waitFor } from '../test-helpers.ts';
+import { echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
 import { builtinPlugins } from './index.ts';
 import type { PluginDefinition } from './plugin.ts';
 
@@ -57,7 +57,7 @@ const plugins = new Map([...builtinPlugins, ['tag', tag], ['slow_answer', slowAn
 
 test('plugins run by priority then list order; stop, async answers and every step work', async (t) => {
   const up = await startUpstream('up');
-  const gw = await startGateway(
+  const gw = await useGateway(t, [up],
     `
 [upstreams.up]
 addrs = ["${up.addr}"]
@@ -82,10 +82,6 @@ locations = ["l"]
 `,
     { plugins },
   );
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
   const port = gw.port('main');
   const r = await request(port, { path: '/x' });
   const e = echo(r);

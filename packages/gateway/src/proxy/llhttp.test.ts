@@ -1,12 +1,12 @@
 // batchWrites on real loopback sockets: writes wait for the end of the event loop turn, leave in order, and an end() in
 // between neither loses nor reorders anything.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { batchWrites } from './llhttp.ts';
 
-/** pair returns a connected client socket and a promise of everything its peer reads until the client ends. */
-async function pair(): Promise<{ client: net.Socket; received: Promise<string>; close: () => void }> {
+/** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
+async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {
   let resolveRead!: (s: string) => void;
   const received = new Promise<string>((r) => (resolveRead = r));
   const server = net.createServer((s) => {
@@ -18,16 +18,13 @@ async function pair(): Promise<{ client: net.Socket; received: Promise<string>; 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   await new Promise<void>((r) => client.once('connect', r));
-  return { client, received, close: () => server.close() };
+  t.after(() => server.close());
+  return { client, received };
 }
 
 test('batched writes wait for the end of the turn, then leave in order across sockets', async (t) => {
-  const a = await pair();
-  const b = await pair();
-  t.after(() => {
-    a.close();
-    b.close();
-  });
+  const a = await pair(t);
+  const b = await pair(t);
   batchWrites(a.client);
   a.client.write('a1;', 'latin1');
   batchWrites(b.client);
@@ -47,12 +44,8 @@ test('batched writes wait for the end of the turn, then leave in order across so
 });
 
 test('an end() or a destroy() within the batched turn keeps what was written and does not throw at the flush', async (t) => {
-  const a = await pair();
-  const b = await pair();
-  t.after(() => {
-    a.close();
-    b.close();
-  });
+  const a = await pair(t);
+  const b = await pair(t);
   batchWrites(a.client);
   a.client.write('head;');
   a.client.end('tail');

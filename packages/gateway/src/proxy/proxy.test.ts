@@ -2,9 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { PassThrough } from 'node:stream';
-import { echo, freePort, rawRequest, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
+import { captureText, echo, freePort, rawRequest, request, startGateway, startRawUpstream, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 
 let a: TestUpstream;
@@ -292,27 +290,14 @@ test('keep-alive connections to the client and to the upstream are reused', asyn
 
 test('a location without response rules or hooks passes the upstream head through: hop-by-hop and removed headers dropped, repeats and order kept, Via added', async (t) => {
   // A raw upstream, so the head carries what node:http would tidy up: repeats, mixed case, a header named by Connection.
-  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nX-Hop: secret\r\nSet-Cookie: b=2\r\nVia: 1.0 inner\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nServer: inner\r\nX-Kept: yes\r\n\r\nok';
-  const up = net.createServer((s) => {
-    let got = '';
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.includes('\r\n\r\n')) {
-        got = '';
-        s.write(head);
-      }
-    });
-  });
-  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
-  const out = new PassThrough();
-  let log = '';
-  out.on('data', (c: Buffer) => (log += c.toString()));
-  const g = await startGateway(
+  const up = await startRawUpstream('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nX-Hop: secret\r\nSet-Cookie: b=2\r\nVia: 1.0 inner\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nServer: inner\r\nX-Kept: yes\r\n\r\nok');
+  const log = captureText();
+  const g = await useGateway(t, [up],
     `
 [basic]
 name = "gw-plain"
 [upstreams.raw]
-addrs = ["127.0.0.1:${(up.address() as net.AddressInfo).port}"]
+addrs = ["${up.addr}"]
 [locations.plain]
 upstream = "raw"
 headers_remove = ["Server"]
@@ -321,12 +306,8 @@ addr = "127.0.0.1:0"
 locations = ["plain"]
 access_log = "{status} kept={<X-Kept} cookies={<set-cookie} via={<via} hop={<x-hop}"
 `,
-    { accessLogStream: out },
+    { accessLogStream: log.stream },
   );
-  t.after(async () => {
-    await g.stop(0);
-    up.close();
-  });
   const raw = await rawRequest(g.port('main'), 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
   const [status, ...lines] = raw.split('\r\n\r\n')[0]!.split('\r\n');
   assert.equal(status, 'HTTP/1.1 200 OK');
@@ -338,6 +319,6 @@ access_log = "{status} kept={<X-Kept} cookies={<set-cookie} via={<via} hop={<x-h
   const r = await request(g.port('main'));
   assert.equal(r.headers.via, '1.0 inner, 1.1 gw-plain');
   assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2']);
-  await waitFor(() => log.split('\n').length > 2, 5000, 'two access log lines');
-  assert.equal(log.split('\n')[0], '200 kept=yes cookies=a=1, b=2 via=1.0 inner, 1.1 gw-plain hop=');
+  await waitFor(() => log.text().split('\n').length > 2, 5000, 'two access log lines');
+  assert.equal(log.text().split('\n')[0], '200 kept=yes cookies=a=1, b=2 via=1.0 inner, 1.1 gw-plain hop=');
 });

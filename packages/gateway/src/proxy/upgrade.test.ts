@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type http from 'node:http';
-import { PassThrough } from 'node:stream';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
+import { captureText, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
 
 /** wsUpstream starts a WebSocket echo server: it answers the handshake, echoes text frames as `echo:…` and records what it saw. */
 async function wsUpstream(): Promise<TestUpstream & { upgrades: http.IncomingMessage[]; connections: number }> {
@@ -123,9 +122,7 @@ const auth: PluginDefinition = {
 test('plugins run on WebSocket upgrades: request headers reach the upstream, request_id is logged, response hooks see the 101', async (t) => {
   const up = await wsUpstream();
   t.after(() => up.close());
-  const out = new PassThrough();
-  let log = '';
-  out.on('data', (c: Buffer) => (log += c.toString()));
+  const access = captureText();
   const gw = await startGateway(
     `
 [upstreams.ws]
@@ -143,7 +140,7 @@ addr = "127.0.0.1:0"
 locations = ["ws"]
 access_log = "{method} {path} {status} id={request_id} up={upstream_addr}/{upstream_status} in={payload_size} out={size}"
 `,
-    { plugins: new Map([...builtinPlugins, ['marker', marker]]), accessLogStream: out },
+    { plugins: new Map([...builtinPlugins, ['marker', marker]]), accessLogStream: access.stream },
   );
   t.after(() => gw.stop(0));
   const port = gw.port('main');
@@ -156,10 +153,11 @@ access_log = "{method} {path} {status} id={request_id} up={upstream_addr}/{upstr
   assert.equal(seen.upgrade, 'websocket');
   assert.match(String(seen['sec-websocket-key']), /=$/);
   // The access log line and the log hooks come when the tunnel closes.
-  await waitFor(() => log.includes('\n') && logged.length === 1, 5000, () => `the access log line (${JSON.stringify(log)}, ${JSON.stringify(logged)})`);
-  assert.match(log, new RegExp(`^GET /ws/chat 101 id=${id} up=${up.addr.replace(/\./g, '\\.')}/101 in=\\d+ out=\\d+\\n$`));
+  const log = () => access.text();
+  await waitFor(() => log().includes('\n') && logged.length === 1, 5000, () => `the access log line (${JSON.stringify(log())}, ${JSON.stringify(logged)})`);
+  assert.match(log(), new RegExp(`^GET /ws/chat 101 id=${id} up=${up.addr.replace(/\./g, '\\.')}/101 in=\\d+ out=\\d+\\n$`));
   assert.deepEqual(logged.splice(0), [`ws:101:${id}`]);
-  const [, inBytes, outBytes] = /in=(\d+) out=(\d+)/.exec(log)!;
+  const [, inBytes, outBytes] = /in=(\d+) out=(\d+)/.exec(log())!;
   assert.ok(Number(inBytes) > 0 && Number(outBytes) > 0, 'tunnel bytes are counted both ways');
 
   // The 101 head went through the location's response hooks; the handshake's own headers stay intact.

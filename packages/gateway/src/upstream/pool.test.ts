@@ -1,24 +1,8 @@
 // H1Pool against a real upstream server: the connection contract the proxy relies on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { H1Pool, type DispatchController, type DispatchHandler, type UpstreamError } from './pool.ts';
-
-/** rawUpstream answers every request on a connection with `body` (head and body in one write). */
-async function rawUpstream(body: string): Promise<{ port: number; close(): void }> {
-  const server = net.createServer((s) => {
-    let got = '';
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      while (got.includes('\r\n\r\n')) {
-        got = got.slice(got.indexOf('\r\n\r\n') + 4);
-        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
-}
+import { startRawUpstream } from '../test-helpers.ts';
 
 /** get dispatches a GET and resolves with the status and body length, or the error code; `onData` runs on each chunk. */
 function get(pool: H1Pool, onData?: (c: DispatchController) => void): Promise<{ status: number; bytes: number } | { error: string }> {
@@ -39,7 +23,7 @@ function get(pool: H1Pool, onData?: (c: DispatchController) => void): Promise<{ 
 }
 
 test('a connection paused by its handler (backpressure) and then finished serves the next request', async (t) => {
-  const up = await rawUpstream('z'.repeat(1000));
+  const up = await startRawUpstream(`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n${'z'.repeat(1000)}`);
   const pool = new H1Pool({ host: '127.0.0.1', port: up.port, connections: 1, connectTimeout: 1000, headersTimeout: 1000, bodyTimeout: 1000, keepAliveTimeout: 5000 });
   t.after(async () => {
     await pool.destroy();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import { freePort, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
+import { freePort, request, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 
 async function upstreams(n: number, handler?: (name: string) => http.RequestListener): Promise<TestUpstream[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => startUpstream(`s${i}`, handler?.(`s${i}`))));
@@ -20,7 +20,7 @@ async function distribution(port: number, n: number, headers: (i: number) => Rec
 
 test('round robin spreads evenly; weights are honoured smoothly', async (t) => {
   const ups = await upstreams(3, named);
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.rr]
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
 [upstreams.w]
@@ -35,10 +35,6 @@ host = "w.test"
 addr = "127.0.0.1:0"
 locations = ["rr", "w"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   assert.deepEqual(await distribution(port, 30), { s0: 10, s1: 10, s2: 10 });
   assert.deepEqual(await distribution(port, 40, () => ({ host: 'w.test' })), { s0: 30, s1: 10 });
@@ -50,7 +46,7 @@ test('least connections sends new requests away from a server with requests in f
     if (req.url === '/hold') held.push(res);
     else res.end(name);
   });
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.lc]
 algorithm = "least_conn"
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
@@ -60,10 +56,6 @@ upstream = "lc"
 addr = "127.0.0.1:0"
 locations = ["lc"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   const pending = request(port, { path: '/hold' });
   await waitFor(() => held.length === 1, 5000, 'the held request');
@@ -76,7 +68,7 @@ locations = ["lc"]
 
 test('consistent hash keeps a key on one server and spreads keys', async (t) => {
   const ups = await upstreams(3, named);
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.h]
 algorithm = "hash:header:X-User"
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
@@ -92,10 +84,6 @@ host = "c.test"
 addr = "127.0.0.1:0"
 locations = ["h", "c"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   const same = await distribution(port, 10, () => ({ 'x-user': 'alice' }));
   assert.equal(Object.keys(same).length, 1);
@@ -114,7 +102,7 @@ test('active health checks take a failing server out and bring it back', async (
     }
     res.end(name);
   });
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.hc]
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
 health_check = "http://hc.internal/health?interval=50ms&timeout=1s&success=2&failure=2"
@@ -124,10 +112,6 @@ upstream = "hc"
 addr = "127.0.0.1:0"
 locations = ["hc"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   const b = gw.runtime.upstreams.get('hc')!.servers[1]!;
   assert.deepEqual(await distribution(port, 4), { s0: 2, s1: 2 });
@@ -142,7 +126,7 @@ locations = ["hc"]
 test('tcp health checks and passive health take a dead server out', async (t) => {
   const ups = await upstreams(1, named);
   const dead = await freePort();
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.tcp]
 addrs = ["${ups[0]!.addr}", "127.0.0.1:${dead}"]
 health_check = "tcp://x?interval=50ms&failure=1"
@@ -160,10 +144,6 @@ host = "p.test"
 addr = "127.0.0.1:0"
 locations = ["tcp", "passive"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   await waitFor(() => !gw.runtime.upstreams.get('tcp')!.servers[1]!.healthy, 5000, 'the tcp check');
   assert.deepEqual(await distribution(port, 4), { s0: 4 });
@@ -177,7 +157,7 @@ locations = ["tcp", "passive"]
 test('a connect failure is retried on another server for requests without a body', async (t) => {
   const ups = await upstreams(1, named);
   const dead = await freePort();
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.r]
 addrs = ["127.0.0.1:${dead}", "${ups[0]!.addr}"]
 max_fails = 0
@@ -187,10 +167,6 @@ upstream = "r"
 addr = "127.0.0.1:0"
 locations = ["r"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   assert.deepEqual(await distribution(gw.port('main'), 6), { s0: 6 });
 });
 
@@ -200,7 +176,7 @@ test('the circuit breaker opens on failures, refuses without calling the server,
     res.statusCode = failing ? 503 : 200;
     res.end(failing ? 'down' : 'up');
   });
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.cb]
 addrs = ["${ups[0]!.addr}"]
 breaker_failures = 2
@@ -213,10 +189,6 @@ upstream = "cb"
 addr = "127.0.0.1:0"
 locations = ["cb"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   const s = gw.runtime.upstreams.get('cb')!.servers[0]!;
   assert.equal((await request(port)).body, 'down');
@@ -248,7 +220,7 @@ test('a reset connection is retried for idempotent requests only', async (t) => 
     }
     res.end(`ok ${req.method}`);
   });
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [...ups], `
 [upstreams.r]
 addrs = ["${ups[0]!.addr}"]
 max_fails = 0
@@ -259,10 +231,6 @@ upstream = "r"
 addr = "127.0.0.1:0"
 locations = ["r"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await Promise.all(ups.map((u) => u.close()));
-  });
   const port = gw.port('main');
   const get = await request(port, { path: '/flaky' });
   assert.equal(get.body, 'ok GET');

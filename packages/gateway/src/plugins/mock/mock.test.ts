@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../config/load.ts';
 import { formatIssue } from '../../config/fields.ts';
-import { request, startGateway, startUpstream } from '../../test-helpers.ts';
+import { request, startUpstream, useGateway } from '../../test-helpers.ts';
 
 test('mock answers for its path only, after the delay, and lets other requests through', async (t) => {
   const up = await startUpstream('up');
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [up], `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [plugins.maintenance]
@@ -23,10 +23,6 @@ plugins = ["maintenance"]
 addr = "127.0.0.1:0"
 locations = ["l"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
   const port = gw.port('main');
   const r = await request(port, { path: '/api/orders' });
   assert.equal(r.status, 503);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { echo, request, startGateway, startUpstream } from '../../test-helpers.ts';
+import { echo, request, startUpstream, useGateway } from '../../test-helpers.ts';
 import { nanoid, requestIdPlugin } from './request_id.ts';
 
 test('nanoid makes URL-safe ids of the requested size', () => {
@@ -11,7 +11,7 @@ test('nanoid makes URL-safe ids of the requested size', () => {
 
 test('request_id: custom header, nanoid ids, untrusted incoming ids replaced', async (t) => {
   const up = await startUpstream('up');
-  const gw = await startGateway(`
+  const gw = await useGateway(t, [up], `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [plugins.trace]
@@ -27,10 +27,6 @@ plugins = ["trace"]
 addr = "127.0.0.1:0"
 locations = ["l"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    await up.close();
-  });
   const r = await request(gw.port('main'), { headers: { 'x-trace-id': 'client-chosen' } });
   const sent = echo(r).headers['x-trace-id'];
   assert.match(sent ?? '', /^[A-Za-z0-9_-]{12}$/);
