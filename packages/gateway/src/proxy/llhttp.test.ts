@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { batchWrites } from './llhttp.ts';
+import { HTTPParser, batchWrites, invalidHeaderValue } from './llhttp.ts';
 
 /** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
 async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {
@@ -55,4 +55,29 @@ test('an end() or a destroy() within the batched turn keeps what was written and
   await new Promise((r) => setImmediate(r));
   assert.equal(await a.received, 'head;tail');
   assert.equal(b.client.destroyed, true);
+});
+
+test('llhttp (strict) accepts no header value byte HTTP forbids, in requests and responses — the data path relies on it', () => {
+  // Header values read by the parser are forwarded without a second check (proxy.ts, pool.ts); a Node.js upgrade that
+  // relaxed the parser would make this fail before it made the gateway forward control characters.
+  const accepted: string[] = [];
+  for (const type of [HTTPParser.REQUEST, HTTPParser.RESPONSE]) {
+    const start = type === HTTPParser.REQUEST ? 'GET / HTTP/1.1\r\nHost: x\r\n' : 'HTTP/1.1 200 OK\r\n';
+    for (let c = 0; c < 256; c++) {
+      for (const value of [`a${String.fromCharCode(c)}b`, `a${String.fromCharCode(c)}`, `${String.fromCharCode(c)}a`]) {
+        const p = new HTTPParser();
+        p.initialize(type, {}, 0, 0);
+        let raw: string[] | undefined;
+        p[HTTPParser.kOnHeadersComplete] = (_maj: number, _min: number, h: string[]) => {
+          raw = h;
+          return 0;
+        };
+        p.execute(Buffer.from(`${start}X-A: ${value}\r\nContent-Length: 0\r\n\r\n`, 'latin1'));
+        const got = raw?.[raw.indexOf('X-A') + 1];
+        if (got !== undefined && invalidHeaderValue(got)) accepted.push(`${type === HTTPParser.REQUEST ? 'request' : 'response'} ${JSON.stringify(got)}`);
+        p.close();
+      }
+    }
+  }
+  assert.deepEqual(accepted, []);
 });
