@@ -7,6 +7,7 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { rawRequest, request, startGateway, startUpstream, type TestUpstream } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
+import { H1Server } from './h1.ts';
 
 let up: TestUpstream;
 let gw: Gateway;
@@ -289,4 +290,25 @@ locations = ["all"]
   } finally {
     await g.stop(0);
   }
+});
+
+test('closing idle connections right after a response (a reload or stop in the same turn) still delivers that response', async (t) => {
+  // The response is batched until the end of the event loop turn; the connection is idle as soon as it ends, and a drain
+  // arriving in that same turn must not discard it.
+  const server: H1Server = new H1Server({ maxHeaderSize: 16384, keepAliveTimeout: 5000, headersTimeout: 5000, requestTimeout: 0 }, {
+    // Answered a turn later (as an upstream response would be), when the request is no longer being read.
+    request: (_req, res) =>
+      setImmediate(() => {
+        res.writeHead(200, { 'content-length': '5' });
+        res.end(Buffer.from('hello'));
+        server.closeIdle();
+      }),
+    upgrade: (_req, sock) => sock.destroy(),
+  });
+  const listener = net.createServer((s) => server.handle(s));
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  t.after(() => listener.close());
+  const out = await rawRequest((listener.address() as net.AddressInfo).port, 'GET / HTTP/1.1\r\nHost: t\r\n\r\n');
+  assert.match(out, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(out.endsWith('\r\n\r\nhello'), `the whole response arrived: ${JSON.stringify(out)}`);
 });

@@ -586,7 +586,16 @@ export class H1Conn {
     const o = this.server.opts;
     if (this.headStart > 0 && o.headersTimeout > 0 && now - this.headStart > o.headersTimeout) return this.timeout();
     if (this.cur && this.msgStart > 0 && o.requestTimeout > 0 && now - this.msgStart > o.requestTimeout) return this.timeout();
-    if (this.idle && o.keepAliveTimeout > 0 && now - this.lastActive > o.keepAliveTimeout) this.sock.destroy();
+    if (this.idle && o.keepAliveTimeout > 0 && now - this.lastActive > o.keepAliveTimeout) this.closeIdleSocket();
+  }
+
+  /**
+   * closeIdleSocket closes a connection with nothing in flight. The last response may still wait in the turn's write
+   * batch (batchWrites): then the socket ends once it is written instead of being cut.
+   */
+  private closeIdleSocket(): void {
+    if (this.sock.writableLength > 0) this.sock.destroySoon();
+    else this.sock.destroy();
   }
 
   private timeout(): void {
@@ -600,7 +609,7 @@ export class H1Conn {
 
   /** closeIfIdle closes the connection when nothing is in flight (draining). */
   closeIfIdle(): void {
-    if (this.idle && this.queue.length === 0) this.sock.destroy();
+    if (this.idle && this.queue.length === 0) this.closeIdleSocket();
   }
 }
 
