@@ -5,18 +5,16 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { createHash } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
-import { captureText, echo, freePort, request, startGateway, startUpstream, waitFor, useGateway } from './test-helpers.ts';
+import { captureText, echo, freePort, request, startGateway, startUpstream, startWsUpstream, waitFor, useGateway, wsEcho } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
 
@@ -257,30 +255,9 @@ access_log = "json"
   assert.match(j.request_id, /^[0-9a-f-]{36}$/);
 });
 
-/** wsAccept computes Sec-WebSocket-Accept (RFC 6455). */
-const wsAccept = (key: string) => createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-
 test('a WebSocket echo works through the proxy', async (t) => {
-  // A minimal WebSocket echo upstream: answers the handshake and echoes text frames unmasked.
-  const up = await startUpstream('ws');
-  const tunnels = new Set<Duplex>();
-  up.server.on('upgrade', (req, socket) => {
-    // The gateway may cut the tunnel as it stops; that reset is not this test's concern.
-    socket.on('error', () => {});
-    // Upgraded sockets are not closed by closeAllConnections(): the teardown cuts them itself so close() cannot wait on
-    // one (this test once hung for its whole timeout in a loaded CI run).
-    tunnels.add(socket);
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${wsAccept(String(req.headers['sec-websocket-key']))}\r\nX-Seen-Path: ${req.url}\r\n\r\n`);
-    socket.on('data', (buf: Buffer) => {
-      const len = buf[1]! & 0x7f;
-      const mask = buf.subarray(2, 6);
-      const payload = Buffer.from(buf.subarray(6, 6 + len).map((b, i) => b ^ mask[i % 4]!));
-      if ((buf[0]! & 0x0f) === 8) return socket.end(Buffer.from([0x88, 0]));
-      const out = Buffer.from(`echo:${payload}`);
-      socket.write(Buffer.concat([Buffer.from([0x81, out.length]), out]));
-    });
-  });
-  const gw = await startGateway(`
+  const up = await startWsUpstream();
+  const gw = await useGateway(t, [up], `
 [upstreams.ws]
 addrs = ["${up.addr}"]
 [locations.ws]
@@ -290,24 +267,8 @@ path = "/ws"
 addr = "127.0.0.1:0"
 locations = ["ws"]
 `);
-  t.after(async () => {
-    await gw.stop(0);
-    for (const s of tunnels) s.destroy();
-    await up.close();
-  });
-  const ws = new WebSocket(`ws://127.0.0.1:${gw.port('main')}/ws/chat`);
-  const reply = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no echo within 10 s (readyState ${ws.readyState})`)), 10_000);
-    ws.onopen = () => ws.send('hello');
-    ws.onmessage = (e) => {
-      clearTimeout(timer);
-      resolve(String(e.data));
-    };
-    ws.onerror = () => reject(new Error('websocket error'));
-    ws.onclose = (e) => reject(new Error(`closed before the echo (code ${e.code})`));
-  });
-  ws.close();
-  assert.equal(reply, 'echo:hello');
+  assert.equal(await wsEcho(`ws://127.0.0.1:${gw.port('main')}/ws/chat`, 'hello'), 'echo:hello');
+  assert.equal(up.upgrades[0]?.url, '/ws/chat');
 });
 
 function selfSigned(dir: string): { cert: string; key: string } {

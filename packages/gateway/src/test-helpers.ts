@@ -1,6 +1,7 @@
 // Shared helpers for the gateway's tests: real upstream servers on loopback, a gateway from TOML, a raw HTTP client.
 import { freePorts } from '@etcd-monitor/core/testing';
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -105,6 +106,63 @@ export async function startRawUpstream(response: string): Promise<{ addr: string
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return { addr: `127.0.0.1:${port}`, port, close: () => server.close() };
+}
+
+/** startWsUpstream starts a WebSocket echo server: it answers the handshake, echoes text frames as `echo:…` and records what it saw. */
+export async function startWsUpstream(): Promise<TestUpstream & { upgrades: http.IncomingMessage[]; connections: number }> {
+  const up = Object.assign(await startUpstream('ws'), { upgrades: [] as http.IncomingMessage[], connections: 0 });
+  const tunnels = new Set<net.Socket>();
+  const close = up.close;
+  // Upgraded sockets are not the HTTP server's any more: they are ended with their peer and cut on close.
+  up.close = () => {
+    for (const s of tunnels) s.destroy();
+    return close();
+  };
+  up.server.on('connection', () => up.connections++);
+  up.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    up.upgrades.push(req);
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
+    socket.on('end', () => socket.end());
+    socket.on('error', () => {});
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream-Head: yes\r\nX-Seen-Path: ${req.url}\r\n\r\n`);
+    socket.on('data', (buf: Buffer) => {
+      const len = buf[1]! & 0x7f;
+      const mask = buf.subarray(2, 6);
+      const payload = Buffer.from(buf.subarray(6, 6 + len).map((b, i) => b ^ mask[i % 4]!));
+      if ((buf[0]! & 0x0f) === 8) return socket.end(Buffer.from([0x88, 0]));
+      const out = Buffer.from(`echo:${payload}`);
+      socket.write(Buffer.concat([Buffer.from([0x81, out.length]), out]));
+    });
+  });
+  return up;
+}
+
+/** wsEcho opens a WebSocket, sends one message and resolves with the reply once the connection closed again (10 s at most, then it says where it stood). */
+export function wsEcho(url: string, message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let reply = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`no echo and close within 10 s (readyState ${ws.readyState}, reply ${JSON.stringify(reply)})`));
+      ws.close();
+    }, 10_000);
+    ws.onopen = () => ws.send(message);
+    ws.onmessage = (e) => {
+      reply = String(e.data);
+      ws.close();
+    };
+    ws.onclose = () => {
+      clearTimeout(timer);
+      if (reply) resolve(reply);
+      else reject(new Error('closed without a reply'));
+    };
+    ws.onerror = () => {
+      clearTimeout(timer);
+      reject(new Error('websocket error'));
+    };
+  });
 }
 
 /** Reply is a response read fully. */

@@ -2,58 +2,10 @@
 // raw sockets) through the gateway to a real upstream that answers the handshake and echoes frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type http from 'node:http';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { captureText, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
-
-/** wsUpstream starts a WebSocket echo server: it answers the handshake, echoes text frames as `echo:…` and records what it saw. */
-async function wsUpstream(): Promise<TestUpstream & { upgrades: http.IncomingMessage[]; connections: number }> {
-  const up = Object.assign(await startUpstream('ws'), { upgrades: [] as http.IncomingMessage[], connections: 0 });
-  const tunnels = new Set<net.Socket>();
-  const close = up.close;
-  // Upgraded sockets are not the HTTP server's any more: they are ended with their peer and cut on close.
-  up.close = () => {
-    for (const s of tunnels) s.destroy();
-    return close();
-  };
-  up.server.on('connection', () => up.connections++);
-  up.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
-    up.upgrades.push(req);
-    tunnels.add(socket);
-    socket.on('close', () => tunnels.delete(socket));
-    socket.on('end', () => socket.end());
-    socket.on('error', () => {});
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream-Head: yes\r\n\r\n`);
-    socket.on('data', (buf: Buffer) => {
-      const len = buf[1]! & 0x7f;
-      const mask = buf.subarray(2, 6);
-      const payload = Buffer.from(buf.subarray(6, 6 + len).map((b, i) => b ^ mask[i % 4]!));
-      if ((buf[0]! & 0x0f) === 8) return socket.end(Buffer.from([0x88, 0]));
-      const out = Buffer.from(`echo:${payload}`);
-      socket.write(Buffer.concat([Buffer.from([0x81, out.length]), out]));
-    });
-  });
-  return up;
-}
-
-/** wsEcho opens a WebSocket, sends one message and resolves with the reply once the connection closed again. */
-function wsEcho(url: string, message: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    let reply = '';
-    ws.onopen = () => ws.send(message);
-    ws.onmessage = (e) => {
-      reply = String(e.data);
-      ws.close();
-    };
-    ws.onclose = () => (reply ? resolve(reply) : reject(new Error('closed without a reply')));
-    ws.onerror = () => reject(new Error('websocket error'));
-  });
-}
+import { captureText, startGateway, startUpstream, startWsUpstream, waitFor, wsEcho } from '../test-helpers.ts';
 
 /** rawHandshake sends an upgrade request on a raw socket and resolves with everything read until the server closes or the head is complete. */
 function rawHandshake(port: number, path: string, headers = ''): Promise<{ text: string; closed: boolean }> {
@@ -120,7 +72,7 @@ const auth: PluginDefinition = {
 };
 
 test('plugins run on WebSocket upgrades: request headers reach the upstream, request_id is logged, response hooks see the 101', async (t) => {
-  const up = await wsUpstream();
+  const up = await startWsUpstream();
   t.after(() => up.close());
   const access = captureText();
   const gw = await startGateway(
@@ -176,7 +128,7 @@ access_log = "{method} {path} {status} id={request_id} up={upstream_addr}/{upstr
 });
 
 test('a plugin answering an upgrade request closes the connection and never reaches the upstream', async (t) => {
-  const up = await wsUpstream();
+  const up = await startWsUpstream();
   t.after(() => up.close());
   const gw = await startGateway(
     `
