@@ -28,7 +28,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startCluster } from '@etcd-monitor/etcd/testing';
 import { launchChromium, screenshotPath, startMonitor, WEB_DIST } from '../packages/web/src/e2e/harness.ts';
 import { registerStatic } from '../packages/monitor/src/api/static.ts';
@@ -51,11 +51,29 @@ const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} ms` : '—');
 
 type Nav = { responseStart: number; dcl: number; load: number; cards: number; js: number };
 
-/** coldLoad opens the overview in a fresh context and returns navigation timing and when 50 cards were in the DOM. */
-async function coldLoad(browser: Browser, url: string, shot?: string): Promise<Nav> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
+/**
+ * withPage runs `fn` on a page of a fresh 1280×720 context and closes the context after; with `longTasks`, the page
+ * records every long task's duration in `window.__long` from its first script on.
+ */
+async function withPage<T>(browser: Browser, opts: { longTasks?: boolean; colorScheme?: 'light' | 'dark' }, fn: (page: Page) => Promise<T>): Promise<T> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, ...(opts.colorScheme ? { colorScheme: opts.colorScheme } : {}) });
   try {
     const page = await ctx.newPage();
+    if (opts.longTasks) {
+      await page.addInitScript(`
+        window.__long = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+      `);
+    }
+    return await fn(page);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** coldLoad opens the overview in a fresh context and returns navigation timing and when 50 cards were in the DOM. */
+async function coldLoad(browser: Browser, url: string, shot?: string): Promise<Nav> {
+  return withPage(browser, { colorScheme: 'light' }, async (page) => {
     await page.goto(url + '/', { timeout: 60_000 });
     await page.waitForFunction(`document.querySelectorAll('[data-testid=cluster-card]').length === 50`, null, { timeout: 60_000 });
     const cards = await page.evaluate<number>('performance.now()');
@@ -70,20 +88,12 @@ async function coldLoad(browser: Browser, url: string, shot?: string): Promise<N
       await page.screenshot({ path: screenshotPath(shot) });
     }
     return { ...t, cards };
-  } finally {
-    await ctx.close();
-  }
+  });
 }
 
 /** liveOverview watches the overview for 15 s: card update delays (now − data-updated-at) and long tasks. */
 async function liveOverview(browser: Browser, url: string): Promise<{ delays: number[]; long: number[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  try {
-    const page = await ctx.newPage();
-    await page.addInitScript(`
-      window.__long = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: false });
-    `);
+  return withPage(browser, { longTasks: true }, async (page) => {
     await page.goto(url + '/', { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.waitForFunction(`document.querySelectorAll('[data-testid=cluster-card]').length === 50`, null, { timeout: 60_000 });
     await sleep(2000);
@@ -100,9 +110,7 @@ async function liveOverview(browser: Browser, url: string): Promise<{ delays: nu
     })()`);
     await sleep(15_000);
     return await page.evaluate<{ delays: number[]; long: number[] }>('({ delays: window.__delays, long: window.__long })');
-  } finally {
-    await ctx.close();
-  }
+  });
 }
 
 /** DAY_SERIES are the dashboard panels of the 24 h case: a probe series (fed by the stream frames) and three re-read ones. */
@@ -112,13 +120,7 @@ type Day = { firstDraw: number; loadLong: number[]; long: number[]; frames: numb
 
 /** dayOfSeconds opens a dashboard of 24 h × 1 s panels on the replay and watches it update for 15 s. */
 async function dayOfSeconds(browser: Browser, url: string, reads: { full: number; incremental: number }): Promise<Day> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  try {
-    const page = await ctx.newPage();
-    await page.addInitScript(`
-      window.__long = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: false });
-    `);
+  return withPage(browser, { longTasks: true }, async (page) => {
     await page.goto(url + '/dashboards?d=day', { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await page.waitForFunction(`(() => {
       const charts = [...document.querySelectorAll('[data-testid=dashboard-panel] [data-testid=series-chart]')];
@@ -140,9 +142,7 @@ async function dayOfSeconds(browser: Browser, url: string, reads: { full: number
     const panels = await page.evaluate<number>(`document.querySelectorAll('[data-testid=dashboard-panel] canvas').length`);
     await page.screenshot({ path: screenshotPath('dashboard-24h-1s') });
     return { firstDraw, loadLong, long: r.long, frames: r.frames, updates: reads.incremental - before, panels };
-  } finally {
-    await ctx.close();
-  }
+  });
 }
 
 const cluster = await startCluster({ members: 3 });
@@ -241,26 +241,21 @@ try {
     progress('real monitor: cold load, live updates, cluster page');
     const real = await coldLoad(browser, monUrl, 'overview-50-light');
     const realLive = await liveOverview(browser, monUrl);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const page = await ctx.newPage();
-    await page.addInitScript(`
-      window.__long = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: false });
-    `);
-    await page.goto(monUrl + '/clusters/prod-01', { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.waitForFunction(`document.querySelectorAll('[data-testid=series-chart]').length === 18`, null, { timeout: 60_000 });
-    // Charts are read when scrolled into view: scroll through once so all 18 are live, then measure at the top.
-    for (let y = 0; y < 4000; y += 400) {
-      await page.evaluate(`window.scrollTo(0, ${y})`);
-      await sleep(200);
-    }
-    await sleep(4000);
-    await page.evaluate('window.scrollTo(0, 0)');
-    const drawn = await page.evaluate<number>(`document.querySelectorAll('[data-testid=series-chart] canvas').length`);
-    await page.evaluate('window.__long = []');
-    await sleep(15_000);
-    const chartLong = await page.evaluate<number[]>('window.__long');
-    await ctx.close();
+    const { drawn, chartLong } = await withPage(browser, { longTasks: true }, async (page) => {
+      await page.goto(monUrl + '/clusters/prod-01', { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await page.waitForFunction(`document.querySelectorAll('[data-testid=series-chart]').length === 18`, null, { timeout: 60_000 });
+      // Charts are read when scrolled into view: scroll through once so all 18 are live, then measure at the top.
+      for (let y = 0; y < 4000; y += 400) {
+        await page.evaluate(`window.scrollTo(0, ${y})`);
+        await sleep(200);
+      }
+      await sleep(4000);
+      await page.evaluate('window.scrollTo(0, 0)');
+      const drawn = await page.evaluate<number>(`document.querySelectorAll('[data-testid=series-chart] canvas').length`);
+      await page.evaluate('window.__long = []');
+      await sleep(15_000);
+      return { drawn, chartLong: await page.evaluate<number[]>('window.__long') };
+    });
 
     const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
     const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
