@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { after, before } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildMonitor, parseConfig, type MonitorService } from '@etcd-monitor/monitor';
 import { registerStatic } from '../../../monitor/src/api/static.ts';
 
@@ -69,4 +70,33 @@ export async function startMonitor(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** BrowserMonitor is what useBrowserMonitor opened: the monitor, Chromium, a light context on the monitor's URL, a page. */
+export interface BrowserMonitor {
+  mon: TestMonitor;
+  browser: Browser;
+  ctx: BrowserContext;
+  page: Page;
+}
+
+/**
+ * useBrowserMonitor registers a describe block's before/after hooks for driving one page of a monitor: `start` starts
+ * the monitor (and what it needs first), Chromium opens a 1280-wide light context on its URL and `opened` gets all of
+ * it; after the tests the context, Chromium and the monitor are closed.
+ */
+export function useBrowserMonitor(start: () => Promise<TestMonitor>, opened: (s: BrowserMonitor) => void, opts: { height?: number } = {}): void {
+  const s = {} as Partial<BrowserMonitor>;
+  before(async () => {
+    s.browser = await launchChromium();
+    s.mon = await start();
+    s.ctx = await s.browser.newContext({ viewport: { width: 1280, height: opts.height ?? 720 }, colorScheme: 'light', baseURL: s.mon.url });
+    s.page = await s.ctx.newPage();
+    opened(s as BrowserMonitor);
+  });
+  after(async () => {
+    await s.ctx?.close().catch(() => undefined);
+    await s.browser?.close().catch(() => undefined);
+    await s.mon?.stop();
+  });
 }

@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { useCluster } from '@etcd-monitor/etcd/testing';
-import { launchChromium, startMonitor, type TestMonitor } from './harness.ts';
+import { startMonitor, useBrowserMonitor } from './harness.ts';
 
 const WAIT = 20_000;
 
@@ -76,22 +76,9 @@ async function dialogTraps(page: Page, opener: string): Promise<void> {
 
 describe('keyboard only: every main page and flow without a mouse', () => {
   const cluster = useCluster({ members: 3 });
-  let mon: TestMonitor;
   let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
-
-  before(async () => {
-    browser = await launchChromium();
-    mon = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }]);
-    ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light', baseURL: mon.url });
-    page = await ctx.newPage();
-  });
-  after(async () => {
-    await ctx?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await mon?.stop();
-  });
+  useBrowserMonitor(() => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }]), (s) => ({ browser, page } = s));
 
   test('overview → skip link → cluster card (Enter) → range picker (arrows) → pin a chart from its menu', async () => {
     await page.goto('/');

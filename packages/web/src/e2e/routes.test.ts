@@ -1,40 +1,38 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { screenshotPath, startMonitor, useBrowserMonitor, type TestMonitor } from './harness.ts';
 
 const WAIT = 15_000;
 
 // No etcd needed: the cluster is unreachable, and channels and routes are managed whatever the clusters do.
 describe('channels and routes in the web UI against a real monitor and a real webhook receiver', () => {
   let mon: TestMonitor;
-  let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
   let receiver: Server;
   const hits: Array<{ path: string; auth: string | undefined }> = [];
 
-  before(async () => {
-    receiver = createServer((req, res) => {
-      hits.push({ path: req.url!, auth: req.headers.authorization });
-      req.resume();
-      req.on('end', () => res.writeHead(200).end('ok'));
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    browser = await launchChromium();
-    mon = await startMonitor([{ name: 'c', endpoints: ['127.0.0.1:1'] }]);
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const put = await fetch(`${mon.url}/api/v1/channels/hook`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: hook, bearer_token: 's3cret' }) });
-    assert.equal(put.status, 200, await put.text());
-    ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', baseURL: mon.url });
-    page = await ctx.newPage();
-  });
+  useBrowserMonitor(
+    async () => {
+      receiver = createServer((req, res) => {
+        hits.push({ path: req.url!, auth: req.headers.authorization });
+        req.resume();
+        req.on('end', () => res.writeHead(200).end('ok'));
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const m = await startMonitor([{ name: 'c', endpoints: ['127.0.0.1:1'] }]);
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const put = await fetch(`${m.url}/api/v1/channels/hook`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: hook, bearer_token: 's3cret' }) });
+      assert.equal(put.status, 200, await put.text());
+      return m;
+    },
+    (s) => ({ mon, page } = s),
+    { height: 900 },
+  );
+  // After the monitor has stopped (the hooks run in the order they were registered).
   after(async () => {
-    await ctx?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await mon?.stop();
     receiver?.closeAllConnections();
     await new Promise((r) => receiver?.close(r));
   });

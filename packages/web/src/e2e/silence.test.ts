@@ -1,10 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { useCluster } from '@etcd-monitor/etcd/testing';
-import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from './harness.ts';
+import { screenshotPath, startMonitor, useBrowserMonitor, type TestMonitor } from './harness.ts';
 
 const WAIT = 20_000;
 // Long enough for an election, the alert evaluation and a dispatch; every wait below is bounded by it.
@@ -23,8 +23,6 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
   // enough to be seen on the alerts page (it polls every 5 s) and is still firing when the silence is expired.
   const cluster = useCluster({ members: 3, extraArgs: ['--heartbeat-interval=500', '--election-timeout=25000'], startTimeoutMs: 90_000 });
   let mon: TestMonitor;
-  let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
   let receiver: Server;
   const received: Payload[] = [];
@@ -49,7 +47,7 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
       check();
     });
 
-  before(async () => {
+  useBrowserMonitor(async () => {
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -65,15 +63,10 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    browser = await launchChromium();
-    mon = await startMonitor([{ name: 'maint', endpoints: cluster.get().endpoints }], { alerting: { channels: [{ name: 'hook', type: 'webhook', url: hook }] } });
-    ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light', baseURL: mon.url });
-    page = await ctx.newPage();
-  });
+    return startMonitor([{ name: 'maint', endpoints: cluster.get().endpoints }], { alerting: { channels: [{ name: 'hook', type: 'webhook', url: hook }] } });
+  }, (s) => ({ mon, page } = s));
+  // After the monitor has stopped (the hooks run in the order they were registered).
   after(async () => {
-    await ctx?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await mon?.stop();
     await new Promise((r) => receiver?.close(r));
   });
 

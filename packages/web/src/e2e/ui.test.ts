@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { useCluster } from '@etcd-monitor/etcd/testing';
-import { launchChromium, screenshotPath, startMonitor, type TestMonitor } from './harness.ts';
+import { screenshotPath, startMonitor, useBrowserMonitor, type TestMonitor } from './harness.ts';
 
 const WAIT = 20_000;
 
@@ -33,20 +33,8 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
   const cluster = useCluster({ members: 3 });
   let mon: TestMonitor;
   let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
-
-  before(async () => {
-    browser = await launchChromium();
-    mon = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints, group: 'prod', labels: { env: 'test' } }]);
-    ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light', baseURL: mon.url });
-    page = await ctx.newPage();
-  });
-  after(async () => {
-    await ctx?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await mon?.stop();
-  });
+  useBrowserMonitor(() => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints, group: 'prod', labels: { env: 'test' } }]), (s) => ({ mon, browser, page } = s));
 
   test('the overview shows the cluster healthy with its leader and 3/3 members up', async () => {
     await page.goto('/');
