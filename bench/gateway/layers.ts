@@ -5,13 +5,12 @@
 // Variants are in layers-server.ts; nginx-fixed answers from nginx itself, nginx-proxy is nginx proxying (the peer of
 // run.ts), gateway is the gateway with one worker. Everything under test is pinned to core 0, wrk and the nginx upstream
 // to core 1. Needs nginx-light, wrk, util-linux. Not run in CI.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir, availableParallelism } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
+import { CORES, LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
 
 const duration = Number(opt('duration', '5'));
 const runs = Number(opt('runs', '3'));
@@ -21,21 +20,12 @@ const all = ['nginx-fixed', 'http-fixed', 'raw-fixed', 'raw-fixed-c', 'nginx-pro
 const only = opt('only', all.join(',')).split(',');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'gw-layers-'));
-const cores = availableParallelism();
-const PROXY_CORE = '0';
-const LOAD_CORE = cores > 1 ? '1' : '0';
+const { dir, upstreamBody: upBody } = benchDir('gw-layers-');
 const UP_PORT = 18181;
 const PORT = 18182;
 
 
-const www = join(dir, 'www');
-spawnSync('mkdir', ['-p', www]);
-chmodSync(dir, 0o755);
-chmodSync(www, 0o755);
-writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
 const conf = (port: number, body: string) => nginxConf(dir, port, UP_PORT, body);
-const upBody = `root ${www}; location = / { default_type text/plain; return 200 "hello world"; } location = /16k { default_type text/plain; }`;
 writeFileSync(join(dir, 'up.conf'), conf(UP_PORT, upBody));
 writeFileSync(join(dir, 'fixed.conf'), conf(PORT, upBody));
 writeFileSync(join(dir, 'peer.conf'), conf(PORT, 'location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }'));
@@ -75,7 +65,7 @@ async function wrk(secs: number): Promise<Result> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  console.log(`cores: ${cores}; under test on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${conns} conns, ${path}, ${duration}s x ${runs}, median`);
+  console.log(`cores: ${CORES}; under test on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${conns} conns, ${path}, ${duration}s x ${runs}, median`);
   start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
   // Rounds interleave the variants, so a noisy neighbour slows every variant alike rather than one of them.

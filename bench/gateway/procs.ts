@@ -1,5 +1,8 @@
 // Helpers shared by the gateway benches: pinned child processes stopped on exit, waiting for a port, nginx's config.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -67,4 +70,23 @@ export function opt(name: string, def: string): string {
   const args = process.argv.slice(2);
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : def;
+}
+
+/** CORES is the machine's core count; the proxy under test runs on PROXY_CORE, wrk and the upstream on LOAD_CORE. */
+export const CORES = availableParallelism();
+export const PROXY_CORE = '0';
+export const LOAD_CORE = CORES > 1 ? '1' : '0';
+
+/**
+ * benchDir makes a scratch folder with `www/16k` (readable by nginx's workers, which run as nobody) and returns it with
+ * UPSTREAM_BODY: the server block of the upstream nginx (`hello world` on `/`, the 16 KiB file on `/16k`).
+ */
+export function benchDir(prefix: string): { dir: string; upstreamBody: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const www = join(dir, 'www');
+  mkdirSync(www);
+  chmodSync(dir, 0o755);
+  chmodSync(www, 0o755);
+  writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
+  return { dir, upstreamBody: `root ${www}; location = / { default_type text/plain; return 200 "hello world"; } location = /16k { default_type text/plain; }` };
 }

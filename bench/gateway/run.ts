@@ -5,22 +5,18 @@
 //
 // Needs: nginx-light, wrk, util-linux (taskset). Not run in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir, availableParallelism } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
-import { nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
+import { CORES, LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
 
 const duration = Number(opt('duration', '10'));
 const runs = Number(opt('runs', '1'));
 const only = opt('only', 'nginx,gateway,fastify').split(',');
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-const cores = availableParallelism();
-const PROXY_CORE = '0';
-const LOAD_CORE = cores > 1 ? '1' : '0';
+const { dir, upstreamBody } = benchDir('gw-bench-');
 const UP_PORT = 18081;
 const NGINX_PORT = 18082;
 const GW_PORT = 18083;
@@ -54,14 +50,8 @@ function rssMb(pid: number): number {
 }
 
 // Upstream: nginx, one worker, small body and a 16 KiB file.
-const www = join(dir, 'www');
-spawnSync('mkdir', ['-p', www]);
-// nginx workers run as nobody and must read the 16 KiB file.
-chmodSync(dir, 0o755);
-chmodSync(www, 0o755);
-writeFileSync(join(www, '16k'), 'x'.repeat(16 * 1024));
 const nginxBase = (port: number, body: string) => nginxConf(dir, port, UP_PORT, body);
-writeFileSync(join(dir, 'up.conf'), nginxBase(UP_PORT, `root ${www}; location = / { default_type text/plain; return 200 "hello world"; } location = /16k { default_type text/plain; }`));
+writeFileSync(join(dir, 'up.conf'), nginxBase(UP_PORT, upstreamBody));
 writeFileSync(join(dir, 'peer.conf'), nginxBase(NGINX_PORT, 'location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }'));
 writeFileSync(
   join(dir, 'gw.toml'),
@@ -185,7 +175,7 @@ async function holdConnections(port: number, n: number): Promise<{ ok: number; s
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  console.log(`cores: ${cores}; proxy on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${duration}s per run, ${runs} run(s), median shown`);
+  console.log(`cores: ${CORES}; proxy on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${duration}s per run, ${runs} run(s), median shown`);
   start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
   const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
