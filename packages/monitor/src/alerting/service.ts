@@ -5,13 +5,14 @@ import type { ClusterSnapshot } from '../cluster-monitor.ts';
 import type { Store } from '../storage/types.ts';
 import { parseRule, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
 import { AlertEngine, type AlertHistory, type AlertHistoryQuery } from './engine/index.ts';
-import { Dispatcher, Silences, readRoutes, routeTable, type Route, type RouteTable, type Silence, type SilenceStore } from './dispatch/index.ts';
+import { Dispatcher, Silences, readRoutes, routeTable, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
 import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
 import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
 import { RecentSeries } from './recent.ts';
 import type { SecretBox } from '../secrets.ts';
 import { openOutbox, startDelivery, type Delivery, type DeliveryResult, type Outbox } from './delivery/index.ts';
 import type { Alert } from './types.ts';
+import type { RoutesView } from '../api/contract.ts';
 
 /** StoreAlertHistory keeps every alert start and resolution as documents of kind `alert`. */
 class StoreAlertHistory implements AlertHistory {
@@ -51,17 +52,7 @@ class StoreSilenceStore implements SilenceStore {
   }
 }
 
-/** RoutesView is the routes in force as `GET /api/v1/routes` shows them. */
-export interface RoutesView {
-  /** source says where the routes come from: the config file's `[[routes]]`, the API (UI), or the built-in default. */
-  source: 'config' | 'api' | 'default';
-  /** editable tells whether the API may change them (not while the config file has `[[routes]]`). */
-  editable: boolean;
-  /** version changes with every API change; a PUT that gives an older one is refused (MON_ROUTES_CONFLICT). */
-  version: string;
-  /** routes are the routes in order, the first match winning unless it says continue, as `[[routes]]` tables. */
-  routes: RouteTable[];
-}
+export type { RoutesView };
 
 // Where the API's routes are kept: one document holding the ordered list, as the config file holds [[routes]].
 const ROUTES_DOC = { kind: 'routes', key: 'api' } as const;

@@ -1,6 +1,7 @@
 import { AppError, didYouMean, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import type { Alert, AlertSeverity } from '../types.ts';
 import { formatMatcher, matchesAll, parseMatchers, type Matcher } from './matchers.ts';
+import type { RouteTable } from '../../api/contract.ts';
 
 /** Grouping is how a route batches alerts into notifications; the defaults are Alertmanager's. */
 export interface Grouping {
@@ -101,25 +102,7 @@ export function matchRoutes(routes: readonly Route[], alert: Pick<Alert, 'labels
   return out;
 }
 
-/** RouteTable is a route written as a `[[routes]]` table (and the routes API's JSON): durations as text, matchers as strings. */
-export interface RouteTable {
-  /** channels are the receiving channels' names. */
-  channels: string[];
-  /** severity lists the severities the route takes; empty means all. */
-  severity: string[];
-  /** matchers are the label matchers, such as `cluster=~"prod-.*"`. */
-  matchers: string[];
-  /** continue lets a matched alert go on to the next routes. */
-  continue: boolean;
-  /** group_by are the labels that split alerts into groups. */
-  group_by: string[];
-  /** group_wait is the first notification's wait, such as "30s". */
-  group_wait: string;
-  /** group_interval is the wait between a group's updates, such as "5m". */
-  group_interval: string;
-  /** repeat_interval is the wait before an unchanged group is notified again, such as "4h". */
-  repeat_interval: string;
-}
+export type { RouteTable };
 
 /** durationText writes milliseconds in the largest whole unit (`0s`, `30s`, `5m`, `4h`, `1500ms`), as a config file would. */
 export function durationText(ms: number): string {

@@ -1,36 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
+import { RANGE_KEYS, type Dashboard, type Panel } from '../contract.ts';
+
+export { RANGE_KEYS, type Dashboard, type Panel };
 
 /** DOC_KIND is the store's document kind for dashboards. */
 const DOC_KIND = 'dashboard';
 
-/** RANGE_KEYS are the UI's chart ranges (packages/web/src/components/charts/ranges.ts) a panel may be saved with. */
-export const RANGE_KEYS = ['live', 'live24h', '1h', '24h', '7d', '30d', '90d'] as const;
-
 /** MAX_PANELS bounds one dashboard, so one PUT cannot make every viewer's page read hundreds of series. */
 export const MAX_PANELS = 50;
-
-/** Panel is one chart of a dashboard: a series of a cluster (every member, or one), drawn over a range. */
-export interface Panel {
-  cluster: string;
-  member?: string;
-  series: string;
-  range: (typeof RANGE_KEYS)[number];
-  /** title replaces the chart's catalog title when set. */
-  title?: string;
-}
-
-/** Dashboard is a named, ordered list of panels, shared by every user of the monitor. */
-export interface Dashboard {
-  id: string;
-  name: string;
-  panels: Panel[];
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  updatedBy: string;
-}
 
 const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 const idParam = { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN, description: 'letters, digits, "_" or "-"; at most 64' } }, required: ['id'] } as const;

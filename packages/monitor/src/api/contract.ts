@@ -1,0 +1,62 @@
+// The JSON shapes of the REST API that the web UI reads as well: types and constants only, and no imports, because the
+// UI's type check includes this file (packages/web/src/api/types/*.ts re-export from it), so the two sides cannot drift.
+
+/** RouteTable is a route written as a `[[routes]]` table (and the routes API's JSON): durations as text, matchers as strings. */
+export interface RouteTable {
+  /** channels are the receiving channels' names. */
+  channels: string[];
+  /** severity lists the severities the route takes; empty means all. */
+  severity: string[];
+  /** matchers are the label matchers, such as `cluster=~"prod-.*"`. */
+  matchers: string[];
+  /** continue lets a matched alert go on to the next routes. */
+  continue: boolean;
+  /** group_by are the labels that split alerts into groups. */
+  group_by: string[];
+  /** group_wait is the first notification's wait, such as "30s". */
+  group_wait: string;
+  /** group_interval is the wait between a group's updates, such as "5m". */
+  group_interval: string;
+  /** repeat_interval is the wait before an unchanged group is notified again, such as "4h". */
+  repeat_interval: string;
+}
+
+/** RoutesView is the routes in force as `GET /api/v1/routes` shows them. */
+export interface RoutesView {
+  /** source says where the routes come from: the config file's `[[routes]]`, the API (UI), or the built-in default. */
+  source: 'config' | 'api' | 'default';
+  /** editable tells whether the API may change them (not while the config file has `[[routes]]`). */
+  editable: boolean;
+  /** version changes with every API change; a PUT that gives an older one is refused (MON_ROUTES_CONFLICT). */
+  version: string;
+  /** routes are the routes in order, the first match winning unless it says continue, as `[[routes]]` tables. */
+  routes: RouteTable[];
+}
+
+/** RANGE_KEYS are the chart ranges of the UI's range picker, which a dashboard panel is saved with. */
+export const RANGE_KEYS = ['live', 'live24h', '1h', '24h', '7d', '30d', '90d'] as const;
+
+/** RangeKey names one of them. */
+export type RangeKey = (typeof RANGE_KEYS)[number];
+
+/** Panel is one chart of a dashboard: a series of a cluster (every member, or one), drawn over a range. */
+export interface Panel {
+  cluster: string;
+  /** member is one member; omitted for every member. */
+  member?: string;
+  series: string;
+  range: RangeKey;
+  /** title replaces the chart's catalog title when set. */
+  title?: string;
+}
+
+/** Dashboard is a named, ordered list of panels, shared by every user of the monitor. */
+export interface Dashboard {
+  id: string;
+  name: string;
+  panels: Panel[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
