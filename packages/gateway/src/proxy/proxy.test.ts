@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { captureText, echo, freePort, rawRequest, request, startGateway, startRawUpstream, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
@@ -321,4 +322,72 @@ access_log = "{status} kept={<X-Kept} cookies={<set-cookie} via={<via} hop={<x-h
   assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2']);
   await waitFor(() => log.text().split('\n').length > 2, 5000, 'two access log lines');
   assert.equal(log.text().split('\n')[0], '200 kept=yes cookies=a=1, b=2 via=1.0 inner, 1.1 gw-plain hop=');
+});
+
+/** chunkedPost sends a chunked POST in two parts (the second 100 ms later, so a fresh upstream connection is still opening or just open) and resolves with everything read within `ms`. */
+function chunkedPost(port: number, first: string, rest: string, ms = 1500): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', () => {});
+    s.write(`POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${first}`);
+    if (rest) setTimeout(() => s.write(rest), 100);
+    setTimeout(() => {
+      s.destroy();
+      resolve(got);
+    }, ms);
+  });
+}
+
+test('client_max_body_size on a chunked body: whole bodies pass on a fresh connection, a body over the limit gets 413 and never reaches the upstream', async (t) => {
+  // Before, the limit counted with a 'data' listener: the body flowed before the pool read it (the upstream saw
+  // " world" of "hello world"), and a body over the limit got 413 while the request still went upstream, whose answer
+  // then crashed the worker ("headers already sent").
+  const up = await startUpstream('u');
+  const conf = `
+[upstreams.u]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "u"
+client_max_body_size = "10"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`;
+  const g1 = await useGateway(t, [], conf);
+  const whole = await chunkedPost(g1.port('main'), '5\r\nhello\r\n', '5\r\nworld\r\n0\r\n\r\n');
+  assert.match(whole, /^HTTP\/1\.1 200 /);
+  assert.match(whole, /"body":"helloworld"/);
+  const g2 = await useGateway(t, [up], conf);
+  const hits = up.hits;
+  const over = await chunkedPost(g2.port('main'), `64\r\n${'a'.repeat(100)}\r\n`, '');
+  assert.match(over, /^HTTP\/1\.1 413 /);
+  assert.equal(up.hits, hits, 'the request did not reach the upstream');
+  assert.equal((await request(g2.port('main'))).status, 200, 'the gateway still serves');
+});
+
+test('clients that hang up while the upstream works do not count against its health or breaker', async (t) => {
+  const up = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('slow ok'), 300));
+  const g = await useGateway(t, [up], `
+[upstreams.u]
+addrs = ["${up.addr}"]
+breaker_failures = 3
+max_fails = 3
+[locations.l]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  for (let i = 0; i < 4; i++) {
+    const c = net.connect(g.port('main'), '127.0.0.1');
+    c.on('error', () => {});
+    c.write('GET /x HTTP/1.1\r\nHost: t\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    c.destroy();
+  }
+  const r = await request(g.port('main'));
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.body, 'slow ok');
 });

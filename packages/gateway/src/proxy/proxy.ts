@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
 import type { H1Request, H1Response } from './h1.ts';
@@ -37,6 +37,8 @@ const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
 const FAILURE_STATUSES = new Set([502, 503, 504]);
+// Failures of the client's side of an exchange (its body), which say nothing about the upstream server.
+const CLIENT_FAULTS = new Set(['GW_BAD_REQUEST_BODY', 'GW_BODY_TOO_LARGE']);
 
 function isPromise(v: unknown): v is Promise<HookResult> {
   return typeof (v as Promise<unknown> | undefined)?.then === 'function';
@@ -372,18 +374,27 @@ function withBody(ex: Exchange): void {
     });
     return;
   }
-  if (max > 0 && declared < 0) {
-    let size = 0;
-    src.on('data', (c: Buffer) => {
-      size += c.length;
-      ex.payloadSize = size;
-      if (size > max) {
-        ex.controller?.abort(new Error('request body too large'));
-        if (!ex.res.headersSent) sendError(ex, 413, `request body larger than ${max} bytes`);
-      }
-    });
-  }
   ex.body = req;
+  if (max > 0 && declared < 0) {
+    // A body of unknown length is counted as it passes: the stream fails once past the limit, which fails the upstream
+    // exchange wherever it is (connecting, sending) and answers 413. Counting with a 'data' listener would start the body
+    // flowing before the pool reads it (chunks lost) and answer while the dispatch went on.
+    let size = 0;
+    const limited = new Transform({
+      transform(c: Buffer, _enc, cb) {
+        size += c.length;
+        ex.payloadSize = size;
+        if (size > max) cb(Object.assign(new Error(`request body larger than ${max} bytes`), { code: 'GW_BODY_TOO_LARGE' }));
+        else cb(null, c);
+      },
+    });
+    // The pool reads the error when it sends (errored) or from its own listener once it streams; until then it waits here.
+    limited.on('error', () => {});
+    const stream = isH1(req) ? req.stream() : src;
+    stream.on('error', (e: Error) => limited.destroy(e));
+    stream.pipe(limited);
+    ex.body = limited as unknown as IncomingMessage;
+  }
   watchWrites(ex, req);
   forward(ex);
 }
@@ -536,6 +547,12 @@ class ProxyHandler implements DispatchHandler {
   onResponseStart(controller: DispatchController, status: number, raw: string[]): void {
     const ex = this.ex;
     const loc = ex.loc!;
+    if (ex.res.headersSent) {
+      // The client was answered already (a plugin or the gateway itself): this response has nowhere to go.
+      this.finish(undefined);
+      controller.abort(Object.assign(new Error('the client was answered already'), { code: 'GW_ANSWERED' }));
+      return;
+    }
     ex.upstreamStatus = status;
     ex.upstreamResponseTime = performance.now() - this.tSend;
     this.up.responseTime.observe(ex.upstreamResponseTime / 1000);
@@ -639,9 +656,10 @@ class ProxyHandler implements DispatchHandler {
 
   onResponseError(_controller: DispatchController, err: UpstreamError): void {
     const ex = this.ex;
-    this.finish(false);
-    if (ex.clientGone) return;
     const code = err.code ?? '';
+    // A client that left or sent a bad or oversized body says nothing about the server: neither health nor the breaker hear of it.
+    this.finish(ex.clientGone || CLIENT_FAULTS.has(code) ? undefined : false);
+    if (ex.clientGone || code === 'GW_ANSWERED') return;
     if (ex.res.headersSent && !this.buffered) {
       // The status line is out: the only honest signal left is a broken connection.
       ex.res.destroy(err);
@@ -656,15 +674,17 @@ class ProxyHandler implements DispatchHandler {
     }
     if (code === 'GW_RESPONSE_TOO_LARGE') return sendError(ex, 502, 'upstream response larger than buffer_max_size');
     if (code === 'GW_BAD_REQUEST_BODY') return sendError(ex, 400, err.message);
+    if (code === 'GW_BODY_TOO_LARGE') return sendError(ex, 413, err.message);
     if (TIMEOUT_CODES.has(code)) return sendError(ex, 504, `upstream ${this.s.key} timed out (${code})`);
     sendError(ex, 502, `upstream ${this.s.key} failed: ${code || err.message}`);
   }
 
-  private finish(ok: boolean): void {
+  /** finish ends the exchange's hold on the server and reports success or failure to its health and breaker (undefined: neither). */
+  private finish(ok: boolean | undefined): void {
     if (this.done) return;
     this.done = true;
     this.s.active--;
-    this.up.report(this.s, ok);
+    if (ok !== undefined) this.up.report(this.s, ok);
   }
 }
 
