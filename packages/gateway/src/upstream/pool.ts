@@ -365,11 +365,10 @@ class Conn {
     if (ex.done) return;
     ex.done = true;
     ex.h.onResponseEnd(ex);
-    // A response that ended before its request body was sent leaves the connection busy until the body is done.
-    if (!ex.bodySent) {
-      if (ex.opts.body == null || Buffer.isBuffer(ex.opts.body)) this.pool.release(this);
-      return;
-    }
+    // A response that ended before its streamed request body was sent: the rest of that body will not come (the client's
+    // answer is complete, so the gateway drops what it still sends), and a connection holding half a request cannot carry
+    // another one — it closes instead of waiting for an end that never comes.
+    if (!ex.bodySent && ex.opts.body != null && !Buffer.isBuffer(ex.opts.body)) this.keepAlive = false;
     this.pool.release(this);
   };
 
