@@ -423,3 +423,29 @@ locations = ["l"]
   assert.equal(r.status, 200);
   assert.equal(r.body.length > 0, true);
 });
+
+test('buffer_response keeps HEAD, 204 and 304 framing: HEAD keeps the upstream length, 204/304 get none', async (t) => {
+  const up = await startUpstream('u', (req, res) => {
+    if (req.url === '/204') return void res.writeHead(204).end();
+    if (req.url === '/304') return void res.writeHead(304, { etag: '"a"' }).end();
+    res.writeHead(200, { 'content-length': '11' }).end(req.method === 'HEAD' ? undefined : 'hello world');
+  });
+  const g = await useGateway(t, [up], `
+[upstreams.u]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "u"
+buffer_response = true
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`);
+  const head = (m: string, p: string) => rawRequest(g.port('main'), `${m} ${p} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+  assert.match(await head('HEAD', '/'), /\r\ncontent-length: 11\r\n/i);
+  assert.match(await head('GET', '/'), /\r\ncontent-length: 11\r\n[\s\S]*\r\n\r\nhello world$/i);
+  for (const p of ['/204', '/304']) {
+    const r = await head('GET', p);
+    assert.match(r, new RegExp(`^HTTP/1\\.1 ${p.slice(1)} `));
+    assert.doesNotMatch(r, /content-length/i, `${p} has no Content-Length`);
+  }
+});

@@ -645,7 +645,9 @@ class ProxyHandler implements DispatchHandler {
     if (this.buffered && this.head) {
       const body = Buffer.concat(this.buffered);
       ex.bytesSent = body.length;
-      this.head.headers['content-length'] = String(body.length);
+      // HEAD keeps the upstream's length (of the body it did not send); 204 and 304 have none.
+      const st = this.head.status;
+      if (ex.method !== 'HEAD' && st !== 204 && st !== 304) this.head.headers['content-length'] = String(body.length);
       ex.respHeaders = this.head.headers;
       ex.res.writeHead(this.head.status, this.head.headers as Record<string, string | string[]>);
       ex.res.end(body);

@@ -228,3 +228,28 @@ locations = ["ws", "plain"]
   assert.equal(JSON.parse(body!).url, '/plain/x');
   assert.equal(refused.closed, true);
 });
+
+test('an upstream that never answers the handshake gets 504 after read_timeout, as any request', async (t) => {
+  const silent = net.createServer((s) => {
+    s.on('error', () => {});
+    s.resume();
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const gw = await startGateway(`
+[upstreams.silent]
+addrs = ["127.0.0.1:${(silent.address() as net.AddressInfo).port}"]
+read_timeout = "500ms"
+[locations.ws]
+upstream = "silent"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["ws"]
+`);
+  t.after(async () => {
+    await gw.stop(0);
+    silent.close();
+  });
+  // rawHandshake gives up after 3 s; before, no deadline covered the handshake and nothing came back.
+  const { text } = await rawHandshake(gw.port('main'), '/ws');
+  assert.match(text, /^HTTP\/1\.1 504 /);
+});

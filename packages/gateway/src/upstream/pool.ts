@@ -299,7 +299,8 @@ class Conn {
 
   private sent(ex: Exchange): void {
     ex.bodySent = true;
-    if (!ex.done && this.ex === ex && ex.opts.upgrade === undefined) {
+    // An upgrade waits for its 101 under the same deadline; the tunnel that follows has none (it leaves the pool).
+    if (!ex.done && this.ex === ex) {
       const t = this.pool.opts.headersTimeout;
       this.deadline = t > 0 ? clock + t : 0;
     }
