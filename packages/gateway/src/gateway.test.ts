@@ -495,3 +495,27 @@ backlog = ${backlog}
   assert.match(log.text(), /servers\.main\.backlog: the new value applies after a restart/);
   assert.equal((await request(port)).status, 200);
 });
+
+test('a connection that never sends a byte is closed after headers_timeout, with h2c sniffing on (the default) as without', async (t) => {
+  const up = await startUpstream('a');
+  for (const h2 of [true, false]) {
+    const gw = await useGateway(t, h2 ? [] : [up], `
+[upstreams.a]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "a"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+headers_timeout = "300ms"
+keepalive_timeout = "300ms"
+enabled_h2 = ${h2}
+`);
+    const s = net.connect(gw.port('main'), '127.0.0.1');
+    s.on('error', () => {});
+    let closed = false;
+    s.on('close', () => (closed = true));
+    // Before, the h2c sniffer waited for the first byte with no timer, so this socket stayed open for good.
+    await waitFor(() => closed, 5000, `the silent connection to close (enabled_h2 = ${h2})`);
+  }
+});

@@ -260,7 +260,12 @@ export class Gateway {
         track(sock);
         if (!sc.enabled_h2) return h1.handle(sock);
         sock.on('error', () => {});
+        // Until its first bytes a connection belongs to neither server, so no sweep sees it: the head timeout (or the
+        // keep-alive one) closes a connection that stays silent.
+        const wait = l.h1.opts.headersTimeout || l.h1.opts.keepAliveTimeout;
+        if (wait > 0) sock.setTimeout(wait, () => sock.destroy());
         sock.once('readable', () => {
+          if (wait > 0) sock.setTimeout(0);
           const first: Buffer | null = sock.read();
           if (first === null) return void sock.once('readable', () => sock.destroy());
           const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
