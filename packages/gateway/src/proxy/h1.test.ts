@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { rawRequest, request, startGateway, startUpstream, type TestUpstream } from '../test-helpers.ts';
+import { rawRequest, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 import { H1Server } from './h1.ts';
 
@@ -311,4 +311,50 @@ test('closing idle connections right after a response (a reload or stop in the s
   const out = await rawRequest((listener.address() as net.AddressInfo).port, 'GET / HTTP/1.1\r\nHost: t\r\n\r\n');
   assert.match(out, /^HTTP\/1\.1 200 OK\r\n/);
   assert.ok(out.endsWith('\r\n\r\nhello'), `the whole response arrived: ${JSON.stringify(out)}`);
+});
+
+test('a client that pipelines requests and never reads gets no more answers made than its socket can hold, and is closed', async (t) => {
+  // Before, every pipelined request was answered into memory (59 MB for 2,000 × 32 KiB) and the keep-alive close waited
+  // for a client that never read.
+  const body = 'x'.repeat(64 * 1024);
+  const upstream = await startUpstream('big', (_req, res) => res.writeHead(200, { 'content-length': String(body.length) }).end(body));
+  const g = await startGateway(`
+[upstreams.big]
+addrs = ["${upstream.addr}"]
+[locations.all]
+upstream = "big"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+keepalive_timeout = "500ms"
+`);
+  t.after(async () => {
+    await g.stop(0);
+    await upstream.close();
+  });
+  const N = 600;
+  const c = net.connect(g.port('main'), '127.0.0.1');
+  c.on('error', () => {});
+  c.on('connect', () => c.pause());
+  let closed = false;
+  c.on('close', () => (closed = true));
+  c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(N));
+  // The kernel's socket buffers take some answers (a few MB); then the gateway stops answering until the client reads.
+  let last = -1;
+  await waitFor(async () => {
+    const now = upstream.hits;
+    const settled = now === last && now > 0;
+    last = now;
+    await new Promise((r) => setTimeout(r, 300));
+    return settled;
+  }, 10_000, 'the upstream request count to settle');
+  assert.ok(upstream.hits < N / 2, `${upstream.hits} of ${N} pipelined requests were answered into a socket nobody reads`);
+  // The gateway cuts a client that reads nothing for keepalive_timeout (a paused socket sees that only once it reads):
+  // reading now gets what was sent before the cut, then the close — not the remaining answers.
+  await new Promise((r) => setTimeout(r, 2500));
+  let received = 0;
+  c.on('data', (d: Buffer) => (received += d.length));
+  c.resume();
+  await waitFor(() => closed, 10_000, 'the connection to be closed');
+  assert.ok(received < N * body.length, `the client got ${received} bytes, all ${N} answers: it was never cut`);
 });

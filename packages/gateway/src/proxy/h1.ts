@@ -376,6 +376,7 @@ export class H1Conn {
     p[HTTPParser.kOnMessageComplete] = this.onComplete;
     sock.on('error', () => {});
     sock.on('close', this.onClose);
+    sock.on('drain', () => (this.stalledSince = 0));
     server.conns.add(this);
     if (first) {
       this.onExecute(p.execute(first), first);
@@ -564,8 +565,15 @@ export class H1Conn {
       if (!this.sock.destroyed) this.sock.end();
       return;
     }
-    if (this.queue.length) this.next();
-    else if (this.closing && !this.sock.destroyed) this.sock.end();
+    if (this.queue.length === 0) {
+      if (this.closing && !this.sock.destroyed) this.sock.end();
+    } else if (this.sock.writableNeedDrain) {
+      // A client that does not read its answers gets no more of them until it does: pipelined requests wait (and reading
+      // stops at MAX_PIPELINE), so the responses waiting in memory stay bounded by the socket's buffer.
+      this.sock.once('drain', () => {
+        if (this.active === undefined && !this.sock.destroyed) this.next();
+      });
+    } else this.next();
   }
 
   private readonly onClose = (): void => {
@@ -586,6 +594,12 @@ export class H1Conn {
     const o = this.server.opts;
     if (this.headStart > 0 && o.headersTimeout > 0 && now - this.headStart > o.headersTimeout) return this.timeout();
     if (this.cur && this.msgStart > 0 && o.requestTimeout > 0 && now - this.msgStart > o.requestTimeout) return this.timeout();
+    // A client that reads none of its answers for a keep-alive period (nginx's send_timeout) is cut; any 'drain' (it read
+    // something) starts the count again.
+    if (this.sock.writableNeedDrain) {
+      if (this.stalledSince === 0) this.stalledSince = now;
+      else if (now - this.stalledSince > (o.keepAliveTimeout || 60_000)) return void this.sock.destroy();
+    } else this.stalledSince = 0;
     if (this.idle && o.keepAliveTimeout > 0 && now - this.lastActive > o.keepAliveTimeout) this.closeIdleSocket();
   }
 
@@ -594,9 +608,21 @@ export class H1Conn {
    * batch (batchWrites): then the socket ends once it is written instead of being cut.
    */
   private closeIdleSocket(): void {
-    if (this.sock.writableLength > 0) this.sock.destroySoon();
-    else this.sock.destroy();
+    if (this.sock.writableLength === 0) return void this.sock.destroy();
+    if (this.idleCloseAt === 0) {
+      this.idleCloseAt = coarseNow;
+      this.sock.destroySoon();
+      return;
+    }
+    // A client that does not read its last response either is cut one keep-alive period (or 5 s) later.
+    if (coarseNow - this.idleCloseAt > (this.server.opts.keepAliveTimeout || 5000)) this.sock.destroy();
   }
+
+  /** stalledSince is when the sweep first saw the client's answers backed up (0: not backed up, or it read since). */
+  private stalledSince = 0;
+
+  /** idleCloseAt is when closing this idle connection began, waiting for its last response to be written (0: not begun). */
+  private idleCloseAt = 0;
 
   private timeout(): void {
     if (this.active) {
