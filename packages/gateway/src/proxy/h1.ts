@@ -573,7 +573,7 @@ export class H1Conn {
       this.sock.once('drain', () => {
         if (this.active === undefined && !this.sock.destroyed) this.next();
       });
-    } else this.next();
+    } else if (!this.sock.destroyed) this.next();
   }
 
   private readonly onClose = (): void => {
