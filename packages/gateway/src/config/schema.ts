@@ -35,7 +35,7 @@ export const UPSTREAM_FIELDS: Record<string, FieldSpec> = {
   read_timeout: { kind: 'duration', default: '30s', doc: 'read_timeout limits waiting for the response head and between response body chunks; when it expires the request gets 504.' },
   write_timeout: { kind: 'duration', default: '30s', doc: 'write_timeout limits the time a streamed request body may make no progress (the client stops sending or the upstream stops reading); when it expires the upstream request is aborted and the client gets 504.' },
   idle_timeout: { kind: 'duration', default: '60s', doc: 'idle_timeout closes pooled keep-alive connections idle for this long.' },
-  max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps the connections to each server (requests queue beyond it); 0 means no cap.' },
+  max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps the connections to each server: requests beyond it wait for a free one for at most `connection_timeout`, then fail as a connect timeout (another server when `retries` allows, else 504); 0 means no cap.' },
   max_fails: { kind: 'integer', default: 3, min: 0, doc: 'max_fails consecutive failed requests (connect error, reset, timeout, or a 502/503/504 answer) take a server out for `fail_timeout` (passive health); when every server is out this way they are all tried again, as nginx does; 0 disables passive health.' },
   fail_timeout: { kind: 'duration', default: '10s', doc: 'fail_timeout is how long a server taken out by passive health stays out.' },
   breaker_failures: { kind: 'integer', default: 0, min: 0, doc: 'breaker_failures opens the circuit breaker of a server after this many consecutive failures; 0 disables the consecutive rule.' },

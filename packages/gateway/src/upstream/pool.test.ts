@@ -1,6 +1,7 @@
 // H1Pool against a real upstream server: the connection contract the proxy relies on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { H1Pool, type DispatchController, type DispatchHandler, type UpstreamError } from './pool.ts';
 import { startRawUpstream } from '../test-helpers.ts';
 
@@ -34,4 +35,22 @@ test('a connection paused by its handler (backpressure) and then finished serves
   assert.deepEqual(await get(pool, (c) => c.pause()), { status: 200, bytes: 1000 });
   assert.deepEqual(await get(pool), { status: 200, bytes: 1000 }, 'the second request on the same connection was answered');
   assert.equal(pool.connections, 1, 'the connection was reused');
+});
+
+test('a request waiting for a connection (max_connections) gives up after the connect timeout, as a connect timeout', async (t) => {
+  // A server that accepts and never answers keeps the one connection busy; before, the queued request waited forever.
+  const silent = net.createServer((s) => {
+    s.on('error', () => {});
+    s.resume();
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const pool = new H1Pool({ host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port, connections: 1, connectTimeout: 300, headersTimeout: 60_000, bodyTimeout: 60_000, keepAliveTimeout: 5000 });
+  t.after(async () => {
+    await pool.destroy();
+    silent.close();
+  });
+  void get(pool);
+  const queued = await Promise.race([get(pool), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the queued request was still waiting after 10 s')), 10_000).unref())]);
+  assert.deepEqual(queued, { error: 'UND_ERR_CONNECT_TIMEOUT' });
+  assert.equal(pool.queue.length, 0);
 });

@@ -90,21 +90,26 @@ const fail = (code: string, message: string): UpstreamError => Object.assign(new
 const TICK = 50;
 let clock = performance.now();
 const watched = new Set<Conn>();
+/** queuing are the pools with requests waiting for a connection (max_connections), whose waits have a deadline too. */
+const queuing = new Set<H1Pool>();
 let ticker: NodeJS.Timeout | undefined;
+function startTicker(): void {
+  if (ticker) return;
+  clock = performance.now();
+  ticker = setInterval(() => {
+    clock = performance.now();
+    for (const x of watched) if (x.deadline > 0 && clock >= x.deadline) x.expire();
+    for (const p of queuing) p.expireQueued(clock);
+    if (watched.size === 0 && queuing.size === 0) {
+      clearInterval(ticker);
+      ticker = undefined;
+    }
+  }, TICK);
+  ticker.unref();
+}
 function watch(c: Conn): void {
   watched.add(c);
-  if (!ticker) {
-    clock = performance.now();
-    ticker = setInterval(() => {
-      clock = performance.now();
-      for (const x of watched) if (x.deadline > 0 && clock >= x.deadline) x.expire();
-      if (watched.size === 0) {
-        clearInterval(ticker);
-        ticker = undefined;
-      }
-    }, TICK);
-    ticker.unref();
-  }
+  startTicker();
 }
 
 /** Exchange is one dispatched request; it is its own controller. */
@@ -115,6 +120,8 @@ class Exchange implements DispatchController {
   conn: Conn | undefined;
   done = false;
   reused = false;
+  /** queuedUntil is when a request waiting for a connection gives up (0: not queued, or no deadline). */
+  queuedUntil = 0;
   /** bodySent is set once the whole request (head and body) is written. */
   bodySent = false;
   started = false;
@@ -472,6 +479,13 @@ export class H1Pool {
     while ((c = this.idleConns.pop()) !== undefined && c.closed);
     if (c) return c.run(ex);
     if (this.opts.connections > 0 && this.all.size >= this.opts.connections) {
+      // Waiting for a connection counts as connecting: after connectTimeout it fails like a connect timeout (504, or
+      // another server when retries allow).
+      if (this.opts.connectTimeout > 0) {
+        ex.queuedUntil = performance.now() + this.opts.connectTimeout;
+        queuing.add(this);
+        startTicker();
+      }
       this.queue.push(ex);
       return;
     }
@@ -495,6 +509,14 @@ export class H1Pool {
     if (next) return c.run(next);
     c.idle();
     this.idleConns.push(c);
+  }
+
+  /** expireQueued fails the queued requests whose wait for a connection is over. */
+  expireQueued(now: number): void {
+    if (this.queue.length === 0) return void queuing.delete(this);
+    for (const ex of this.queue.filter((x) => x.queuedUntil > 0 && now >= x.queuedUntil)) {
+      ex.fail(fail('UND_ERR_CONNECT_TIMEOUT', `no connection to ${this.hostHeader} became free within the connect timeout (max_connections ${this.opts.connections})`));
+    }
   }
 
   /** forget drops a closed connection. */
