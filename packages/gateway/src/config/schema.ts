@@ -83,7 +83,7 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   tls_cert: { kind: 'string', doc: 'tls_cert is a PEM certificate chain (file path or inline PEM); with `tls_key` the listener speaks TLS.' },
   tls_key: { kind: 'string', doc: 'tls_key is the PEM private key (file path or inline PEM) of `tls_cert`.' },
   enabled_h2: { kind: 'boolean', default: true, doc: 'enabled_h2 offers HTTP/2: by ALPN on TLS listeners, and as h2c with prior knowledge on plain ones (HTTP/1.1 keeps working).' },
-  keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long.' },
+  keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long; it also cuts a client that reads none of its answers for this long (like nginx\'s `send_timeout`), and answers to its pipelined requests wait while it does not read.' },
   request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
   headers_timeout: { kind: 'duration', default: '60s', doc: 'headers_timeout limits receiving the request head from a client (slowloris protection).' },
   max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps open client connections per worker; 0 means no cap.' },
