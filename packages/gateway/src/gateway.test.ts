@@ -28,7 +28,9 @@ test('the issue example runs with loopback addresses', async (t) => {
     .replace('addr = "127.0.0.1:8080"', 'addr = "127.0.0.1:0"')
     .replace('/var/log/pingap/access.log', join(dir, 'access.log'))
     .replace('/var/run/pingap.pid', join(dir, 'pingap.pid'))
-    .replace('threads = 4', 'threads = 4\nadmin_addr = "127.0.0.1:0"');
+    .replace('threads = 4', 'threads = 4\nadmin_addr = "127.0.0.1:0"')
+    // sni turns TLS on (as in pingap); these test upstreams speak plain HTTP.
+    .replace('sni = "api.example.com"\n', '');
   const file = join(dir, 'gateway.toml');
   writeFileSync(file, text);
   const { config, issues } = parseConfigText(text, { baseDir: dir, source: file });
@@ -442,15 +444,22 @@ addrs = ["127.0.0.1:${port}"]
 tls = true
 sni = "localhost"
 retries = 0
+[upstreams.bysni]
+addrs = ["127.0.0.1:${port}"]
+sni = "localhost"
+verify_cert = false
 [locations.insecure]
 upstream = "insecure"
 path = "/insecure"
 [locations.strict]
 upstream = "strict"
 path = "/strict"
+[locations.bysni]
+upstream = "bysni"
+path = "/bysni"
 [servers.main]
 addr = "127.0.0.1:0"
-locations = ["insecure", "strict"]
+locations = ["insecure", "strict", "bysni"]
 `);
   t.after(async () => {
     await gw.stop(0);
@@ -461,6 +470,9 @@ locations = ["insecure", "strict"]
   assert.equal(ok.body, 'tls localhost');
   const refused = await request(gw.port('main'), { path: '/strict' });
   assert.equal(refused.status, 502, 'a self-signed certificate fails verification');
+  // pingap has no `tls` key: an upstream with an sni speaks TLS (plain HTTP to this port would fail).
+  const bySni = await request(gw.port('main'), { path: '/bysni' });
+  assert.equal(bySni.body, 'tls localhost');
 });
 
 test('servers.backlog sets the listen queue; a reload that changes it keeps the socket and says a restart is needed', async (t) => {

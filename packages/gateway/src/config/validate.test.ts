@@ -131,3 +131,21 @@ locations = ["l"]
     ],
   );
 });
+
+test('sni turns TLS on, as in pingap; tls = false with an sni is refused', () => {
+  const conf = (extra: string) => `
+[upstreams.a]
+addrs = ["127.0.0.1:8443"]
+${extra}
+[locations.l]
+upstream = "a"
+[servers.s]
+addr = "127.0.0.1:8080"
+locations = ["l"]
+`;
+  const r = parseConfigText(conf('sni = "api.example.com"'));
+  assert.deepEqual(r.issues, []);
+  assert.equal(r.config.upstreams.a!.tls, true);
+  assert.equal(parseConfigText(conf('sni = ""')).config.upstreams.a!.tls, false, 'an empty sni is no sni');
+  assert.deepEqual(errors(conf('sni = "api.example.com"\ntls = false')), ['upstreams.a.tls: is false, but sni = "api.example.com" means TLS (remove sni to connect without TLS, or remove tls = false)']);
+});

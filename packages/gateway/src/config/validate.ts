@@ -202,6 +202,11 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {
     const path = `upstreams.${name}`;
     const u = readFields(value, UPSTREAM_FIELDS, path, issues) as unknown as UpstreamConfig;
+    // pingap has no `tls` key: an upstream with an SNI speaks TLS. Plain HTTP to a TLS port would fail on every request.
+    if (u.sni !== undefined && u.sni !== '') {
+      if ((value as Record<string, unknown>).tls === false) issues.push({ path: `${path}.tls`, message: `is false, but sni = "${u.sni}" means TLS`, hint: 'remove sni to connect without TLS, or remove tls = false' });
+      else u.tls = true;
+    }
     let hostnames = false;
     (u.addrs ?? []).forEach((a, i) => {
       const p = parseServerAddr(a, u.tls);

@@ -126,7 +126,7 @@ export class Upstream {
       headersTimeout: c.read_timeout,
       bodyTimeout: c.read_timeout,
       keepAliveTimeout: c.idle_timeout,
-      tls: c.tls ? { servername: c.sni ?? (isIP(host) ? undefined : host), rejectUnauthorized: c.verify_cert } : undefined,
+      tls: c.tls ? { servername: c.sni || (isIP(host) ? undefined : host), rejectUnauthorized: c.verify_cert } : undefined,
       onConnect: (ms) => this.connectTime(key, ms / 1000),
     });
     const breaker = new CircuitBreaker({
