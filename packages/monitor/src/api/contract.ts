@@ -33,6 +33,26 @@ export interface RoutesView {
   routes: RouteTable[];
 }
 
+/** AlertCounts counts a cluster's alerts by what an operator has to act on. */
+export interface AlertCounts {
+  /** firing counts firing alerts that are neither silenced nor inhibited: the ones that page. */
+  firing: number;
+  /** silenced counts firing alerts muted by an active silence. */
+  silenced: number;
+  /** inhibited counts firing alerts muted by a firing cause (and not silenced). */
+  inhibited: number;
+  /** pending counts alerts whose condition holds but whose `for` has not passed yet. */
+  pending: number;
+}
+
+/** AlertSummary is `GET /api/v1/alerts/summary`: alert counts per cluster and in total, silenced ones apart from firing ones. */
+export interface AlertSummary {
+  /** total sums every cluster. */
+  total: AlertCounts;
+  /** clusters holds the counts of each cluster that has an alert. */
+  clusters: Record<string, AlertCounts>;
+}
+
 /** RANGE_KEYS are the chart ranges of the UI's range picker, which a dashboard panel is saved with. */
 export const RANGE_KEYS = ['live', 'live24h', '1h', '24h', '7d', '30d', '90d'] as const;
 

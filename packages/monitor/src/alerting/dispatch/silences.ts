@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, parseDuration } from '@etcd-monitor/core';
 import { matchesAll, parseMatchers, type Matcher } from './matchers.ts';
 
 /** SilenceState is pending before startsAt, active until endsAt, expired after. */
@@ -56,8 +56,10 @@ export interface SilenceInput {
   matchers: unknown;
   /** startsAt defaults to now; ms or an ISO 8601 string. */
   startsAt?: unknown;
-  /** endsAt is required; ms or an ISO 8601 string. */
-  endsAt: unknown;
+  /** endsAt is when the silence ends, ms or an ISO 8601 string; give it or `duration`, not both. */
+  endsAt?: unknown;
+  /** duration is how long the silence lasts from its start, such as "2h"; give it or `endsAt`, not both. */
+  duration?: unknown;
   /** createdBy names the author. */
   createdBy: unknown;
   /** comment says why. */
@@ -83,7 +85,7 @@ export class Silences {
   create(input: SilenceInput): Silence {
     const now = this.now();
     const bad = (field: string, message: string, hint?: string) => new AppError('MON_SILENCE_INVALID', `${field}: ${message}`, { field, ...(hint ? { hint } : {}) });
-    if (typeof input !== 'object' || input === null) throw bad('silence', 'expected an object with matchers, endsAt, createdBy and comment');
+    if (typeof input !== 'object' || input === null) throw bad('silence', 'expected an object with matchers, endsAt or duration, createdBy and comment');
     const matchers = (() => {
       try {
         return parseMatchers(input.matchers, 'matchers');
@@ -96,7 +98,7 @@ export class Silences {
     // A silence whose matchers all accept the empty string would mute every alert, as Alertmanager also refuses.
     if (matchesAll(matchers, {})) throw bad('matchers', 'the matchers match every alert', 'add a matcher that requires a label value, such as cluster="prod"');
     const startsAt = input.startsAt === undefined ? now : time(input.startsAt, 'startsAt', bad);
-    const endsAt = time(input.endsAt, 'endsAt', bad);
+    const endsAt = end(input, startsAt, now, bad);
     if (endsAt <= startsAt) throw bad('endsAt', 'must be after startsAt');
     if (endsAt <= now) throw bad('endsAt', 'is in the past');
     if (typeof input.createdBy !== 'string' || !input.createdBy.trim()) throw bad('createdBy', 'is required', 'name who silences, for the audit trail');
@@ -154,6 +156,25 @@ export class Silences {
   private state(s: Silence, now: number): SilenceState {
     return now < s.startsAt ? 'pending' : now < s.endsAt ? 'active' : 'expired';
   }
+}
+
+// Exactly one of endsAt and duration: both would leave it unclear which one the caller meant.
+function end(input: SilenceInput, startsAt: number, now: number, bad: (f: string, m: string, h?: string) => AppError): number {
+  const hint = 'give either "duration" (such as "2h") or "endsAt" (an ISO 8601 time)';
+  if (input.endsAt !== undefined && input.duration !== undefined) throw bad('duration', 'cannot be given together with endsAt', hint);
+  if (input.endsAt !== undefined) return time(input.endsAt, 'endsAt', bad);
+  if (input.duration === undefined) throw bad('endsAt', 'is required, or a duration', hint);
+  if (typeof input.duration !== 'string') throw bad('duration', `${JSON.stringify(input.duration)} is not a duration`, 'write it as text with a unit, such as "30m" or "2h"');
+  let ms: number;
+  try {
+    ms = parseDuration(input.duration, 'duration');
+  } catch (err) {
+    if (err instanceof AppError) throw bad('duration', `"${input.duration}" is not a duration`, 'use a number with a unit, such as 30m, 2h or 1d');
+    throw err;
+  }
+  if (!(ms > 0)) throw bad('duration', 'must be longer than 0', 'such as "2h"');
+  // A duration counts from when the silence starts, which is now for one that starts at once.
+  return Math.max(startsAt, now) + ms;
 }
 
 function time(v: unknown, field: string, bad: (f: string, m: string, h?: string) => AppError): number {

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
 import { findRule, formatMatcher, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
 import type { Alert } from '../../alerting/types.ts';
+import type { AlertCounts, AlertSummary } from '../contract.ts';
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
@@ -36,6 +37,24 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   }, async (req) => {
     const q = req.query as { cluster?: string; state?: 'pending' | 'firing' };
     return a.engine.alerts({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.state ? { state: q.state } : {}) }).filter((x) => x.state !== 'resolved').map((x) => alertView(x, deps));
+  });
+  app.get('/alerts/summary', {
+    schema: { summary: 'Alert counts per cluster and in total: firing (neither silenced nor inhibited), silenced, inhibited, pending', tags: ['alerts'] },
+  }, async (): Promise<AlertSummary> => {
+    const zero = (): AlertCounts => ({ firing: 0, silenced: 0, inhibited: 0, pending: 0 });
+    const out: AlertSummary = { total: zero(), clusters: {} };
+    for (const x of a.engine.alerts()) {
+      if (x.state === 'resolved') continue;
+      let kind: keyof AlertCounts = 'pending';
+      if (x.state === 'firing') {
+        const muted = a.dispatcher.muted(x);
+        kind = muted.silencedBy.length > 0 ? 'silenced' : muted.inhibited ? 'inhibited' : 'firing';
+      }
+      const c = (out.clusters[x.labels.cluster ?? ''] ??= zero());
+      c[kind]++;
+      out.total[kind]++;
+    }
+    return out;
   });
   app.get('/alerts/history', {
     schema: { summary: 'Every alert that fired, newest first', tags: ['alerts'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, alertname: { type: 'string' }, since: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } }, additionalProperties: false } },
@@ -94,12 +113,12 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   app.post('/silences', {
     config: { role: 'operator' },
     schema: {
-      summary: 'Create a silence from {matchers, startsAt?, endsAt, createdBy, comment}',
+      summary: 'Create a silence from {matchers, startsAt?, endsAt or duration (such as "2h"; exactly one of them), createdBy, comment}',
       tags: ['silences'],
-      body: { type: 'object', required: ['matchers', 'endsAt', 'createdBy', 'comment'], properties: { matchers: {}, startsAt: { type: 'string' }, endsAt: { type: 'string' }, createdBy: { type: 'string' }, comment: { type: 'string' } } },
+      body: { type: 'object', required: ['matchers', 'createdBy', 'comment'], properties: { matchers: {}, startsAt: { type: 'string' }, endsAt: { type: 'string' }, duration: {}, createdBy: { type: 'string' }, comment: { type: 'string' } } },
     },
   }, async (req, reply) => {
-    const b = req.body as { matchers: unknown; startsAt?: string; endsAt: string; createdBy: string; comment: string };
+    const b = req.body as { matchers: unknown; startsAt?: string; endsAt?: string; duration?: string; createdBy: string; comment: string };
     const s = a.silences.create({ ...b, createdBy: b.createdBy || req.principal.name });
     deps.audit('silence.create', s.id, req);
     return reply.status(201).send(silenceView({ ...s, state: a.silences.get(s.id)?.state }));
