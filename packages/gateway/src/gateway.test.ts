@@ -14,7 +14,7 @@ import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
-import { captureText, echo, freePort, request, startGateway, startUpstream, startWsUpstream, waitFor, useGateway, wsEcho } from './test-helpers.ts';
+import { captureText, echo, freePort, request, selfSigned, startGateway, startUpstream, startWsUpstream, waitFor, useGateway, wsEcho } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
 
@@ -272,14 +272,6 @@ locations = ["ws"]
   assert.equal(await wsEcho(`ws://127.0.0.1:${gw.port('main')}/ws/chat`, 'hello'), 'echo:hello');
   assert.equal(up.upgrades[0]?.url, '/ws/chat');
 });
-
-function selfSigned(dir: string): { cert: string; key: string } {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return { cert, key };
-}
 
 function h2get(url: string, path: string, opts: http2.SecureClientSessionOptions = {}): Promise<{ status: number; body: string; headers: http2.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {

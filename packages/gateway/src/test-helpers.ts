@@ -2,6 +2,8 @@
 import { freePorts } from '@etcd-monitor/core/testing';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -216,4 +218,13 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000,
     if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** selfSigned writes a self-signed P-256 certificate for `localhost` and its key into `dir` (openssl), and returns their paths. */
+export function selfSigned(dir: string): { cert: string; key: string } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return { cert, key };
 }

@@ -152,7 +152,8 @@ ${table(SERVER_FIELDS)}
 Presets: ${Object.entries(PRESETS).map(([k, v]) => `\`${k}\` = \`${v}\``).join('; ')}; \`json\` writes one JSON object per request, and
 \`json:var1,var2\` a chosen set. Variables: ${Object.keys(VARIABLES).map((v) => `\`{${v}}\``).join(', ')}; plus \`{>Header}\` (request
 header), \`{<Header}\` (response header), \`{~name}\` (cookie) and \`{$NAME}\` (environment variable). \`payload_size\` is the
-declared \`Content-Length\` (or the counted size of buffered and size-limited bodies). Lines are written in batches, one
+declared \`Content-Length\`, or the counted size of a body without one (chunked, or HTTP/2) and of buffered bodies.
+\`{remote}\`, \`{tls_version}\` and \`{tls_cipher}\` describe the client connection, over HTTP/2 as over HTTP/1.1. Lines are written in batches, one
 write per event-loop turn.
 
 ## \`[plugins.NAME]\`

@@ -8,7 +8,7 @@ import { FileAccessLog, compileAccessLogFormat, isLogPath, type AccessLogEntry }
 
 const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({
   req: { headers: { referer: 'http://r/', 'user-agent': 'ua', cookie: 'a=1; sid=s' }, httpVersion: '1.1', socket: { remoteAddress: '10.0.0.9' } } as never,
-  host: 'h.test', method: 'POST', path: '/p', query: '?q=1', scheme: 'https', clientIp: '10.0.0.9', status: 201, bytesSent: 2048, payloadSize: 12,
+  host: 'h.test', method: 'POST', path: '/p', query: '?q=1', scheme: 'https', clientIp: '10.0.0.9', remoteAddr: '10.0.0.9', tlsVersion: '', tlsCipher: '', status: 201, bytesSent: 2048, payloadSize: 12,
   start: Date.UTC(2026, 0, 2, 3, 4, 5), latency: 12.4, requestId: 'rid', location: 'loc', server: 'srv', upstreamAddr: '10.1.1.1:80', upstreamStatus: 201,
   upstreamConnectTime: -1, upstreamResponseTime: 10.2, connectionReused: true, responseHeader: (n) => (n.toLowerCase() === 'x-r' ? 'rv' : undefined),
   ...over,

@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { formatBytes, formatDuration } from '@etcd-monitor/core';
 import type { ConfigIssue } from '../config/fields.ts';
 import { didYouMean } from '../config/suggest.ts';
@@ -22,6 +21,12 @@ export interface AccessLogEntry {
   scheme: string;
   /** clientIp is the client address (the first X-Forwarded-For entry when present). */
   clientIp: string;
+  /** remoteAddr is the peer address of the client connection, read when the request started (an HTTP/2 stream loses its socket when it closes). */
+  remoteAddr: string;
+  /** tlsVersion is the client connection's TLS version (`TLSv1.3`), or empty without TLS. */
+  tlsVersion: string;
+  /** tlsCipher is the client connection's TLS cipher name, or empty without TLS. */
+  tlsCipher: string;
   /** status is the status sent to the client. */
   status: number;
   /** bytesSent is the response body size sent. */
@@ -78,7 +83,7 @@ export const VARIABLES: Record<string, Render> = {
   path: (e) => e.path,
   proto: (e) => (e.req.httpVersion === '2.0' ? 'HTTP/2.0' : `HTTP/${e.req.httpVersion}`),
   query: (e) => e.query.slice(1),
-  remote: (e) => e.req.socket?.remoteAddress ?? '',
+  remote: (e) => e.remoteAddr,
   client_ip: (e) => e.clientIp,
   scheme: (e) => e.scheme,
   uri: (e) => e.path + e.query,
@@ -102,8 +107,8 @@ export const VARIABLES: Record<string, Render> = {
   upstream_connect_time: (e) => ms(e.upstreamConnectTime),
   upstream_response_time: (e) => ms(e.upstreamResponseTime),
   connection_reused: (e) => String(e.connectionReused),
-  tls_version: (e) => ((e.req.socket as TLSSocket | undefined)?.getProtocol?.() ?? '') || '-',
-  tls_cipher: (e) => ((e.req.socket as TLSSocket | undefined)?.getCipher?.()?.name ?? '') || '-',
+  tls_version: (e) => e.tlsVersion || '-',
+  tls_cipher: (e) => e.tlsCipher || '-',
 };
 
 /** PRESETS are pingap's named formats. */

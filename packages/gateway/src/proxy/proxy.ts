@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Transform, type Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
@@ -56,6 +57,18 @@ export function hostOf(req: Req): string {
   return h.slice(0, end).toLowerCase();
 }
 
+/** ConnectionTls is what a client connection negotiated, read once per connection. */
+interface ConnectionTls {
+  version: string;
+  cipher: string;
+}
+
+/** connectionTls reads a TLS client connection's version and cipher once and keeps them on the socket. */
+function connectionTls(sock: Socket & { gwTls?: ConnectionTls }): ConnectionTls {
+  const t = sock as unknown as TLSSocket & { gwTls?: ConnectionTls };
+  return (t.gwTls ??= { version: t.getProtocol?.() ?? '', cipher: t.getCipher?.()?.name ?? '' });
+}
+
 /** Exchange is one request on its way through the gateway: the plugin context, the balancer's hash source and the access log entry. */
 export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   readonly req: Req;
@@ -70,6 +83,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   readonly origPath: string;
   readonly origQuery: string;
   readonly clientIp: string;
+  readonly remoteAddr: string;
   readonly scheme: 'http' | 'https';
   requestId = '';
   status = 0;
@@ -105,14 +119,28 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     this.path = this.origPath = path;
     this.query = this.origQuery = query;
     this.host = host;
-    const sock = req.socket as (typeof req.socket & { encrypted?: boolean; gwRequests?: number }) | undefined;
-    this.clientIp = sock?.remoteAddress ?? '';
+    // Over HTTP/2 req.socket is a proxy to the session's socket that reads nothing once the stream closed, so what the
+    // access log needs of the connection is read now.
+    const sock = req.socket as (typeof req.socket & { gwRequests?: number; gwTls?: ConnectionTls }) | undefined;
+    this.remoteAddr = this.clientIp = sock?.remoteAddress ?? '';
+    if (srv.tls && sock) this.tls = connectionTls(sock);
     this.scheme = srv.tls ? 'https' : 'http';
     this.upgrade = res instanceof UpgradeResponse ? res.protocol : undefined;
     if (sock) {
       sock.gwRequests = (sock.gwRequests ?? 0) + 1;
       this.connectionReused = sock.gwRequests > 1;
     } else this.connectionReused = false;
+  }
+
+  /** tls is the client connection's TLS version and cipher (undefined without TLS). */
+  readonly tls: ConnectionTls | undefined;
+
+  get tlsVersion(): string {
+    return this.tls?.version ?? '';
+  }
+
+  get tlsCipher(): string {
+    return this.tls?.cipher ?? '';
   }
 
   get state(): Record<string, unknown> {
@@ -375,16 +403,17 @@ function withBody(ex: Exchange): void {
     return;
   }
   ex.body = req;
-  if (max > 0 && declared < 0) {
-    // A body of unknown length is counted as it passes: the stream fails once past the limit, which fails the upstream
-    // exchange wherever it is (connecting, sending) and answers 413. Counting with a 'data' listener would start the body
-    // flowing before the pool reads it (chunks lost) and answer while the dispatch went on.
+  if (declared < 0) {
+    // A body of unknown length (chunked, or HTTP/2 without Content-Length) is counted as it passes, for payload_size and
+    // the limit: the stream fails once past the limit, which fails the upstream exchange wherever it is (connecting,
+    // sending) and answers 413. Counting with a 'data' listener would start the body flowing before the pool reads it
+    // (chunks lost) and answer while the dispatch went on.
     let size = 0;
     const limited = new Transform({
       transform(c: Buffer, _enc, cb) {
         size += c.length;
         ex.payloadSize = size;
-        if (size > max) cb(Object.assign(new Error(`request body larger than ${max} bytes`), { code: 'GW_BODY_TOO_LARGE' }));
+        if (max > 0 && size > max) cb(Object.assign(new Error(`request body larger than ${max} bytes`), { code: 'GW_BODY_TOO_LARGE' }));
         else cb(null, c);
       },
     });
