@@ -82,3 +82,40 @@ access_log = "{remote}|{client_ip}|{tls_version}|{tls_cipher}|{proto}|{host}|{me
   assert.equal(second!.split('|')[10], 'true');
   assert.equal(second!.split('|')[0], '127.0.0.1');
 });
+
+test('an HTTP/2 request is routed and forwarded by one authority, and a Host naming another is refused with 400', async (t) => {
+  const a = await startUpstream('a');
+  const b = await startUpstream('b');
+  const gw = await useGateway(t, [a, b], `
+[upstreams.a]
+addrs = ["${a.addr}"]
+[upstreams.b]
+addrs = ["${b.addr}"]
+[locations.a]
+upstream = "a"
+host = "a.test"
+[locations.b]
+upstream = "b"
+host = "b.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["a", "b"]
+enabled_h2 = true
+`);
+  const session = connect(t, `http://127.0.0.1:${gw.port('main')}`);
+  // Before, this went to a's upstream with Host: b.test and X-Forwarded-Host: b.test.
+  const conflict = await h2request(session, { ':path': '/x', ':authority': 'a.test', host: 'b.test' });
+  assert.equal(conflict.status, 400);
+  assert.match(conflict.body, /Host header \("b\.test"\) names another authority than :authority \("a\.test"\)/);
+  assert.equal((await h2request(session, { ':path': '/x', ':authority': 'a.test', host: 'a.test:81' })).status, 400, 'another port is another authority');
+  assert.equal(a.hits + b.hits, 0, 'no upstream saw a conflicting request');
+  for (const host of [undefined, 'A.test', 'a.test:80', 'a.test.']) {
+    const r = await h2request(session, { ':path': '/y', ':authority': 'a.test', ...(host === undefined ? {} : { host }) });
+    assert.equal(r.status, 200, `host ${host}`);
+    const e = JSON.parse(r.body) as { name: string; headers: Record<string, string>; rawHeaders: string[] };
+    assert.equal(e.name, 'a');
+    assert.equal(e.headers.host, 'a.test');
+    assert.equal(e.headers['x-forwarded-host'], 'a.test');
+    assert.equal(e.rawHeaders.filter((n, i) => i % 2 === 0 && n.toLowerCase() === 'host').length, 1, 'one Host header upstream');
+  }
+});

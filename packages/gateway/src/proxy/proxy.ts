@@ -13,6 +13,7 @@ import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from './headers.ts';
 import { errorPage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
+import { h2AuthorityError } from './h2.ts';
 
 /** Req is a client request: the gateway's own HTTP/1.1 request, or node:http2's compatibility request. */
 type Req = H1Request | IncomingMessage | Http2ServerRequest;
@@ -234,7 +235,11 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
     const h = req.headers;
     if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(req, res, 'both Content-Length and Transfer-Encoding');
     if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(req, res, 'Transfer-Encoding must end with chunked');
-    if (req.httpVersion !== '2.0') {
+    if (req.httpVersion === '2.0') {
+      // Routing and forwarding both use the authority; a request whose Host says otherwise is refused, not guessed at.
+      const err = h2AuthorityError(req as Http2ServerRequest, srv.tls);
+      if (err !== undefined) return badRequest(req, res, err);
+    } else {
       let hosts = 0;
       const raw = req.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
@@ -297,6 +302,7 @@ function prepare(ex: Exchange): void {
   const raw = req.rawHeaders;
   const out: string[] = [];
   const h1 = isH1(req);
+  const h2 = req.httpVersion === '2.0';
   const connHeader = h1 ? req.connectionHeader : req.headers.connection;
   const conn = connHeader === undefined ? undefined : connectionTokens(connHeader);
   let xff: string | undefined;
@@ -305,6 +311,8 @@ function prepare(ex: Exchange): void {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.charCodeAt(0) === 58 /* : */) continue;
+    // An HTTP/2 request's Host is sent as its authority (below), the name routing used.
+    if (h2 && name.length === 4 && name.toLowerCase() === 'host') continue;
     // Only names as long as one the loop looks for are lower-cased (most are not).
     if (conn === undefined && REQ_SPECIAL_LENGTH[name.length] !== 1) {
       out.push(name, raw[i + 1]!);
@@ -326,12 +334,13 @@ function prepare(ex: Exchange): void {
     out.push(name, raw[i + 1]!);
   }
   const h = h1 ? undefined : req.headers;
-  if (h && req.httpVersion === '2.0' && h[':authority'] !== undefined && h.host === undefined) out.push('host', h[':authority'] as string);
+  const authority = h1 ? (req.hostHeader ?? '') : ((h![':authority'] as string | undefined) ?? h!.host ?? '');
+  if (h2) out.push('host', authority);
   if (xfwd) {
     out.push(
       'x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`,
       'x-forwarded-proto', ex.scheme,
-      'x-forwarded-host', h1 ? (req.hostHeader ?? '') : (h!.host ?? (h![':authority'] as string | undefined) ?? ''),
+      'x-forwarded-host', authority,
       'via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`,
     );
   }
