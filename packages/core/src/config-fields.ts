@@ -19,10 +19,16 @@ export interface FieldSpec {
   aliases?: string[];
   /** oneOf restricts a string to these values. */
   oneOf?: string[];
-  /** min is the smallest accepted number. */
+  /** min is the smallest accepted number (for durations in milliseconds, for sizes in bytes). */
   min?: number;
-  /** max is the largest accepted number. */
+  /** max is the largest accepted number (for durations in milliseconds, for sizes in bytes). */
   max?: number;
+  /** maxLength caps the characters of a string, of each item of `strings`, and of each key and string value of a `table`. */
+  maxLength?: number;
+  /** maxItems caps the items of `strings` and the keys of a `table`. */
+  maxItems?: number;
+  /** strict refuses the lenient spellings: a bare number as a duration (read as seconds) and a bare string as `strings`. */
+  strict?: boolean;
 }
 
 /** ConfigIssue is one problem found in a config: the dotted key path, what is wrong, and how to fix it. */
@@ -55,6 +61,7 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
   switch (spec.kind) {
     case 'string': {
       if (typeof v !== 'string') return bad('a string');
+      if (tooLong(spec, v, path, issues)) return undefined;
       if (spec.oneOf && !spec.oneOf.includes(v)) {
         issues.push({ path, message: `unknown value "${v}"`, hint: didYouMean(v, spec.oneOf) ?? '' });
         return undefined;
@@ -75,22 +82,83 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
     case 'duration':
     case 'size': {
       if (typeof v !== 'string' && typeof v !== 'number') return bad(spec.kind === 'duration' ? 'a duration such as "10s"' : 'a size such as "1MiB"');
+      if (spec.kind === 'duration' && spec.strict && (typeof v === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(v))) {
+        // A bare number is ambiguous (etcdctl reads seconds, others milliseconds): ask for the unit rather than guess.
+        issues.push({ path, message: `${typeof v === 'number' ? v : `"${v}"`} has no unit`, hint: `write a duration with its unit, such as "${String(v).trim()}s" or "${String(v).trim()}ms"` });
+        return undefined;
+      }
+      if (typeof v === 'string' && tooLong(spec, v, path, issues)) return undefined;
+      let n: number;
       try {
-        if (spec.kind === 'duration') return typeof v === 'number' ? v * 1000 : parseDuration(v, path);
-        return typeof v === 'number' ? v : parseSize(v, path);
+        if (spec.kind === 'duration') n = typeof v === 'number' ? v * 1000 : parseDuration(v, path);
+        else n = typeof v === 'number' ? v : parseSize(v, path);
       } catch (err) {
         issues.push({ path, message: errorMessage(err).replace(`${path}: `, '') });
         return undefined;
       }
+      const fmt = (x: number) => (spec.kind === 'duration' ? boundText(x) : `${x} bytes`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        const below = spec.min !== undefined && n < spec.min;
+        issues.push({
+          path,
+          message: `${typeof v === 'string' ? `"${v}"` : v} is ${below ? `below the minimum of ${fmt(spec.min!)}` : `above the maximum of ${fmt(spec.max!)}`}`,
+          hint: spec.min !== undefined && spec.max !== undefined ? `use a value from ${fmt(spec.min)} to ${fmt(spec.max)}` : below ? `use at least ${fmt(spec.min!)}` : `use at most ${fmt(spec.max!)}`,
+        });
+        return undefined;
+      }
+      return n;
     }
     case 'strings': {
-      if (typeof v === 'string') return [v];
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return bad('an array of strings');
+      if (typeof v === 'string') {
+        if (spec.strict) return bad('an array of strings', `write a list: ${path.split('.').pop()} = ["${v.length > 40 ? `${v.slice(0, 40)}…` : v}"]`);
+        return tooLong(spec, v, path, issues) ? undefined : [v];
+      }
+      if (!Array.isArray(v)) return bad('an array of strings');
+      if (tooMany(spec, v.length, path, issues)) return undefined;
+      // Every bad item is reported, not only the first, so one round of fixes is enough.
+      let ok = true;
+      v.forEach((x, i) => {
+        if (typeof x !== 'string') {
+          issues.push({ path: `${path}[${i}]`, message: `expected a string, got ${typeName(x)}` });
+          ok = false;
+        } else if (tooLong(spec, x, `${path}[${i}]`, issues)) ok = false;
+      });
+      return ok ? v : undefined;
+    }
+    case 'table': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('a table');
+      const entries = Object.entries(v);
+      if (tooMany(spec, entries.length, path, issues)) return undefined;
+      // The table is returned even with an over-long entry (the issue already fails the config), so the caller's own
+      // checks of its other entries are reported in the same round.
+      for (const [k, x] of entries) {
+        if (spec.maxLength !== undefined && k.length > spec.maxLength) {
+          issues.push({ path: `${path}.${k.slice(0, 40)}…`, message: `key is ${k.length} characters long, above the maximum of ${spec.maxLength}`, hint: 'use a shorter key' });
+        } else if (typeof x === 'string') tooLong(spec, x, `${path}.${k}`, issues);
+      }
       return v;
     }
-    case 'table':
-      return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : bad('a table');
   }
+}
+
+/** boundText writes a bound in the largest unit that divides it (`100ms`, `1s`, `10m`, `90d`), as a user would type it. */
+function boundText(ms: number): string {
+  for (const [unit, n] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= n && ms % n === 0) return `${ms / n}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+function tooLong(spec: FieldSpec, v: string, path: string, issues: ConfigIssue[]): boolean {
+  if (spec.maxLength === undefined || v.length <= spec.maxLength) return false;
+  issues.push({ path, message: `is ${v.length} characters long, above the maximum of ${spec.maxLength}`, hint: `use at most ${spec.maxLength} characters` });
+  return true;
+}
+
+function tooMany(spec: FieldSpec, n: number, path: string, issues: ConfigIssue[]): boolean {
+  if (spec.maxItems === undefined || n <= spec.maxItems) return false;
+  issues.push({ path, message: `has ${n} entries, above the maximum of ${spec.maxItems}`, hint: `list at most ${spec.maxItems}` });
+  return true;
 }
 
 /** defaultValue converts a field's documented default into its read form (milliseconds, bytes). */

@@ -1,5 +1,5 @@
 import { AppError, type ConfigIssue } from '@etcd-monitor/core';
-import { readClusterConfig, configError, type ClusterConfig } from './config.ts';
+import { readClusterConfig, readClusterBody, configError, type ClusterConfig } from './config.ts';
 import { ClusterMonitor, type ClusterMonitorDeps, type ClusterSnapshot } from './cluster-monitor.ts';
 import type { SecretBox } from './secrets.ts';
 import type { Store } from './storage/types.ts';
@@ -98,7 +98,7 @@ export class ClusterRegistry {
 
   /** create validates and starts a cluster from an API body and persists it; it fails with MON_CLUSTER_EXISTS on a taken name. */
   create(body: unknown): ClusterSnapshot {
-    const c = validate(body);
+    const c = readClusterBody(body);
     if (this.entries.has(c.name)) throw new AppError('MON_CLUSTER_EXISTS', `cluster "${c.name}" already exists`, { field: 'name', hint: 'choose another name, or PUT /api/v1/clusters/NAME to change it' });
     this.persist(c.name, body as Record<string, unknown>);
     return this.run(c, 'api', body as Record<string, unknown>).snapshot();
@@ -111,7 +111,7 @@ export class ClusterRegistry {
     if (e.source === 'config') throw readOnly(name);
     const raw: Record<string, unknown> = { ...(body as Record<string, unknown>), name };
     if (raw.password === undefined && e.raw.password !== undefined && raw.user === e.raw.user) raw.password = e.raw.password;
-    const c = validate(raw);
+    const c = readClusterBody(raw);
     this.persist(name, raw);
     await e.monitor.stop();
     this.entries.delete(name);
@@ -151,19 +151,6 @@ export class ClusterRegistry {
   private unseal(doc: Record<string, unknown>): Record<string, unknown> {
     return typeof doc.password === 'string' ? { ...doc, password: this.secrets.open(doc.password) } : doc;
   }
-}
-
-/** validate reads an API body as a cluster table and throws MON_BAD_REQUEST naming the first bad field. */
-function validate(body: unknown): ClusterConfig {
-  const issues: ConfigIssue[] = [];
-  const c = readClusterConfig(body, 'body', issues);
-  if (!c) {
-    const first = issues[0]!;
-    const err = new AppError('MON_BAD_REQUEST', `${first.path.replace(/^body\./, '')}: ${first.message}`, { field: first.path.replace(/^body\./, ''), hint: first.hint || undefined });
-    (err as AppError & { issues: ConfigIssue[] }).issues = issues;
-    throw err;
-  }
-  return c;
 }
 
 function notFound(name: string): AppError {

@@ -51,7 +51,7 @@ describe('the monitor service against a real cluster', () => {
   test('bad API input is a 400 with a stable code naming the field; unknown names are 404', async () => {
     const cases: Array<[unknown, string]> = [
       [{ endpoints: ['127.0.0.1:2379'] }, 'name'],
-      [{ name: 'x', endpoints: ['nope:port'] }, 'endpoints'],
+      [{ name: 'x', endpoints: ['nope:port'] }, 'endpoints[0]'],
       [{ name: 'bad name!', endpoints: ['127.0.0.1:2379'] }, 'name'],
       [{ name: 'x', endpoints: ['127.0.0.1:2379'], status_interval: 'often' }, 'status_interval'],
       [{ name: 'x', endpoints: ['127.0.0.1:2379'], colour: 'red' }, 'colour'],

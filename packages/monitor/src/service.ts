@@ -56,7 +56,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     throw new AppError('MON_CONFIG', `server.data_dir: cannot create ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, { field: 'server.data_dir', hint: 'choose a writable directory' });
   }
   // An 8 MiB page cache instead of 32: the hot pages are the newest of each series, and RSS is a target (docs/monitor.md).
-  const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db'), cacheKiB: 8192 });
+  const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db'), cacheKiB: 8192, retention: config.storage.retention });
   const secrets = openSecretBox({ env: o.env ?? process.env, keyFile: config.server.secretKeyFile ?? join(dataDir, 'secret.key') });
   const metrics = createMonitorMetrics();
   const auth = new Auth(store);

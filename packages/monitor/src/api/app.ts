@@ -84,7 +84,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (err instanceof AppError) {
       // An error that names a request field is the caller's to fix: 400, whatever stage raised it.
       const status = STATUS_BY_CODE[err.code] ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
-      return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}) } });
+      const issues = (err as AppError & { issues?: unknown[] }).issues;
+      return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}), ...(status < 500 && issues?.length ? { issues } : {}) } });
     }
     const fe = err as FastifyError;
     if (fe.validation) {

@@ -4,33 +4,14 @@ import { inspectCluster } from '@etcd-monitor/etcd';
 import type { ApiDeps } from '../app.ts';
 import { clusterView, looseObject, memberView } from '../views.ts';
 import { connectionFor } from '../../cluster-monitor.ts';
-import { readClusterConfig } from '../../config.ts';
-import type { ConfigIssue } from '@etcd-monitor/core';
+import { clusterFields, jsonSchemaOf, readClusterBody } from '../../config.ts';
 
 const nameParam = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
-const clusterBody = {
-  type: 'object',
-  description: 'A cluster, with the keys of a [[clusters]] table in the config file.',
-  required: ['name', 'endpoints'],
-  properties: {
-    name: { type: 'string' },
-    endpoints: { type: 'array', items: { type: 'string' } },
-    group: { type: 'string' },
-    labels: { type: 'object', additionalProperties: { type: 'string' } },
-    cacert: { type: 'string' },
-    cert: { type: 'string' },
-    key: { type: 'string' },
-    insecure_skip_tls_verify: { type: 'boolean' },
-    user: { type: 'string' },
-    password: { type: 'string', description: 'write-only: stored encrypted, never returned' },
-    metrics_urls: { type: 'array', items: { type: 'string' } },
-    status_interval: { type: 'string' },
-    probe_interval: { type: 'string' },
-    metrics_interval: { type: 'string' },
-    timeout: { type: 'string' },
-    write_probe: { type: 'boolean' },
-  },
-} as const;
+// The body schema is rendered from the same field specs the config file is read with, for the OpenAPI document only:
+// Ajv would coerce a bare string into a list and a number into a duration string and stop at the first error, so the
+// specs validate instead (every problem reported at once, the same rules as the TOML path).
+const clusterBody = jsonSchemaOf(clusterFields, 'A cluster, with the keys of a [[clusters]] table in the config file (password is write-only).');
+const bySpecs = { validatorCompiler: () => (data: unknown) => ({ value: data }) };
 
 /** clusterRoutes serves cluster CRUD, overview, member detail and connection tests. */
 export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -46,13 +27,13 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     deps.registry.rawConfig((req.params as { name: string }).name),
   );
 
-  app.post('/clusters', { schema: { summary: 'Add a cluster (persisted; password stored encrypted)', tags: ['clusters'], body: clusterBody, response: { 201: looseObject } } }, async (req, reply) => {
+  app.post('/clusters', { ...bySpecs, schema: { summary: 'Add a cluster (persisted; password stored encrypted)', tags: ['clusters'], body: clusterBody, response: { 201: looseObject } } }, async (req, reply) => {
     const snap = deps.registry.create(req.body);
     deps.audit('cluster.create', snap.name, req);
     return reply.status(201).send(clusterView({ ...snap, source: 'api' }));
   });
 
-  app.put('/clusters/:name', { schema: { summary: 'Replace an API-created cluster (omit password to keep it)', tags: ['clusters'], params: nameParam, body: { ...clusterBody, required: ['endpoints'] }, response: { 200: looseObject } } }, async (req) => {
+  app.put('/clusters/:name', { ...bySpecs, schema: { summary: 'Replace an API-created cluster (omit password to keep it)', tags: ['clusters'], params: nameParam, body: { ...clusterBody, required: ['endpoints'] }, response: { 200: looseObject } } }, async (req) => {
     const name = (req.params as { name: string }).name;
     const snap = await deps.registry.replace(name, req.body);
     deps.audit('cluster.update', name, req);
@@ -82,10 +63,8 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     };
   });
 
-  app.post('/clusters/test', { config: { role: 'operator' }, schema: { summary: 'Test a connection before adding a cluster: status and health per endpoint', tags: ['clusters'], body: clusterBody, response: { 200: looseObject } } }, async (req) => {
-    const issues: ConfigIssue[] = [];
-    const c = readClusterConfig(req.body, 'body', issues);
-    if (!c) throw new AppError('MON_BAD_REQUEST', `${issues[0]!.path.replace(/^body\./, '')}: ${issues[0]!.message}`, { field: issues[0]!.path.replace(/^body\./, ''), hint: issues[0]!.hint || undefined });
+  app.post('/clusters/test', { ...bySpecs, config: { role: 'operator' }, schema: { summary: 'Test a connection before adding a cluster: status and health per endpoint', tags: ['clusters'], body: clusterBody, response: { 200: looseObject } } }, async (req) => {
+    const c = readClusterBody(req.body);
     return testView(await inspectCluster(connectionFor(c), { discover: false }));
   });
 

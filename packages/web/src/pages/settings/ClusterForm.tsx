@@ -70,7 +70,8 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
       else await apiFetch('/clusters', { method: 'POST', body: toInput(v) });
       onDone();
     } catch (err) {
-      const field = err instanceof ApiError ? err.field : undefined;
+      // `endpoints[1]` and `labels.team` belong to the endpoints and labels inputs.
+      const field = err instanceof ApiError ? err.field?.replace(/[[.].*$/, '') : undefined;
       setServerErr({ field, text: errorText(err) });
     } finally {
       setBusy(null);
