@@ -48,7 +48,7 @@ test('the issue example runs with loopback addresses', async (t) => {
     const e = echo(r);
     seen.add(e.name);
     assert.equal(e.url, '/users/7');
-    assert.equal(e.headers['x-forwarded-proto'], 'http, https');
+    assert.equal(e.headers['x-forwarded-proto'], 'https', 'the location\'s headers_add replaces the default (it was "http, https")');
     assert.match(e.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(r.headers.server, undefined);
     assert.equal(r.headers.via, '1.1 pingap-go');

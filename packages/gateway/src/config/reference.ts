@@ -141,7 +141,29 @@ A prefix is a plain string prefix (\`/api/v1\` also matches \`/api/v10\`), as in
 The gateway removes hop-by-hop headers (\`Connection\` and the headers it names, \`Keep-Alive\`, \`Proxy-*\`, \`TE\`,
 \`Trailer\`, \`Transfer-Encoding\`, \`Upgrade\`) in both directions, and with \`enable_reverse_proxy_headers\` appends the
 client address to \`X-Forwarded-For\`, sets \`X-Forwarded-Proto\` and \`X-Forwarded-Host\` (client values are replaced), and
-appends itself to \`Via\`. Then \`headers_remove\`, \`headers_set\` and \`headers_add\` apply, in that order.
+appends itself to \`Via\`. A location whose \`headers_set\` or \`headers_add\` names one of these four headers sends its own
+value instead of the gateway's (\`headers_add = ["X-Forwarded-Proto:https"]\` sends \`https\`, not \`http, https\`); the same
+holds for \`Via\` in \`response_headers_set\`/\`response_headers_add\`. Then \`headers_remove\`, \`headers_set\` and
+\`headers_add\` apply, in that order.
+
+Values in \`headers_set\`, \`headers_add\`, \`response_headers_set\` and \`response_headers_add\` may hold pingap's (and
+nginx's) variables, written \`$name\` or \`\${name}\` anywhere in the value:
+
+| variable | value |
+|---|---|
+| \`$host\` | the request host, lower-case, without port |
+| \`$scheme\` | \`http\` or \`https\` |
+| \`$remote_addr\`, \`$remote_port\` | the client connection's address and port |
+| \`$server_addr\`, \`$server_port\` | the address and port the client connected to |
+| \`$upstream_addr\` | the server the request is sent to (on a retry, the new one); empty when no upstream answered |
+| \`$proxy_add_x_forwarded_for\` | the client's \`X-Forwarded-For\` with the client address appended |
+| \`$http_NAME\` | the request header NAME (\`$http_user_agent\` is \`User-Agent\`) |
+| \`$hostname\` | this machine's host name |
+| \`$NAME\` (any other) | the environment variable NAME, read when the config is loaded |
+
+Variable names are lower-case (\`$HOST\` is the environment variable \`HOST\`, as in pingap). A \`$NAME\` that is neither a
+variable nor a set environment variable is sent as written, as pingap does, and \`-t\` and the log warn about it; an
+environment value with a control character is a config error. Values without \`$\` cost nothing per request.
 
 ## \`[servers.NAME]\`
 

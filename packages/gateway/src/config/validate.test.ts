@@ -149,3 +149,25 @@ locations = ["l"]
   assert.equal(parseConfigText(conf('sni = ""')).config.upstreams.a!.tls, false, 'an empty sni is no sni');
   assert.deepEqual(errors(conf('sni = "api.example.com"\ntls = false')), ['upstreams.a.tls: is false, but sni = "api.example.com" means TLS (remove sni to connect without TLS, or remove tls = false)']);
 });
+
+test('header variables: an unknown $NAME is a warning (sent as written, as in pingap), an environment value that cannot be sent is an error', () => {
+  process.env.GW_TEST_BAD = 'a\nb';
+  try {
+    const r = parseConfigText(`
+[upstreams.a]
+addrs = ["127.0.0.1:80"]
+[locations.l]
+upstream = "a"
+headers_set = ["X-A:$remote_addr", "X-B:$NO_SUCH_GW_VAR", "X-C:$GW_TEST_BAD", "X-D::connection_id"]
+response_headers_add = ["X-E:\${host}x"]
+[servers.s]
+addr = "127.0.0.1:8080"
+locations = ["l"]
+`);
+    assert.deepEqual(r.issues.map(formatIssue), ['locations.l.headers_set[2]: environment variable GW_TEST_BAD has a control character, which cannot be sent in a header']);
+    assert.deepEqual(r.warnings.map((w) => w.path), ['locations.l.headers_set[1]', 'locations.l.headers_set[3]']);
+    assert.match(r.warnings[0]!.message, /\$NO_SUCH_GW_VAR is neither a header variable nor a set environment variable/);
+  } finally {
+    delete process.env.GW_TEST_BAD;
+  }
+});

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
+import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
@@ -158,10 +159,18 @@ function table(raw: unknown, path: string, issues: ConfigIssue[]): Record<string
   return raw as Record<string, unknown>;
 }
 
-function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needValue = true): void {
+function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needValue = true, warnings?: ConfigIssue[]): void {
   list.forEach((h, i) => {
     const p = parseHeaderLine(h, needValue);
-    if (typeof p === 'string') issues.push({ path: `${path}[${i}]`, message: p, hint: needValue ? 'write "Name:value"' : 'write "Name"' });
+    if (typeof p === 'string') return void issues.push({ path: `${path}[${i}]`, message: p, hint: needValue ? 'write "Name:value"' : 'write "Name"' });
+    if (!warnings) return;
+    const c = compileHeaderValue(p.value);
+    if (c.error) issues.push({ path: `${path}[${i}]`, message: c.error });
+    if (c.unknown.length) {
+      warnings.push({ path: `${path}[${i}]`, message: `${c.unknown.join(', ')} is neither a header variable nor a set environment variable, so it is sent as written`, hint: `variables: ${[...Object.keys(HEADER_VARIABLES), 'hostname', 'http_NAME'].map((v) => `$${v}`).join(', ')}; write \${NAME} to end a name` });
+    }
+    // pingap's ":field" values (its request context) have no equivalent here.
+    if (/^:[a-z_]+$/.test(p.value)) warnings.push({ path: `${path}[${i}]`, message: `"${p.value}" is pingap's request context syntax, which is not supported: it is sent as written`, hint: 'use a $variable, or remove the rule' });
   });
 }
 
@@ -302,11 +311,11 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       if (q === '' || eq === 0) issues.push({ path: `${path}.query[${i}]`, message: `"${q}" has no parameter name`, hint: 'write "name=value", "name=~regex" or "name"' });
       else if (eq > 0 && q[eq + 1] === '~' && regexError(q.slice(eq + 2))) issues.push({ path: `${path}.query[${i}]`, message: `invalid regex: ${regexError(q.slice(eq + 2))}` });
     });
-    checkHeaders(l.headers_add ?? [], `${path}.headers_add`, issues);
-    checkHeaders(l.headers_set ?? [], `${path}.headers_set`, issues);
+    checkHeaders(l.headers_add ?? [], `${path}.headers_add`, issues, true, warnings);
+    checkHeaders(l.headers_set ?? [], `${path}.headers_set`, issues, true, warnings);
     checkHeaders(l.headers_remove ?? [], `${path}.headers_remove`, issues, false);
-    checkHeaders(l.response_headers_add ?? [], `${path}.response_headers_add`, issues);
-    checkHeaders(l.response_headers_set ?? [], `${path}.response_headers_set`, issues);
+    checkHeaders(l.response_headers_add ?? [], `${path}.response_headers_add`, issues, true, warnings);
+    checkHeaders(l.response_headers_set ?? [], `${path}.response_headers_set`, issues, true, warnings);
     checkHeaders(l.response_headers_remove ?? [], `${path}.response_headers_remove`, issues, false);
     locations[name] = l;
   }

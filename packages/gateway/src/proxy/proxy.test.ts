@@ -143,8 +143,9 @@ test('proxies with prefix rewrite, header rules, X-Forwarded-*, Via and hop-by-h
   assert.equal(e.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
   assert.equal(e.headers['x-forwarded-host'], 'api.test:8080');
   assert.equal(e.headers.via, '1.1 gw-test');
-  // The gateway's own X-Forwarded-Proto comes first; headers_add appends the location's.
-  assert.equal(e.headers['x-forwarded-proto'], 'http, https');
+  // The location's own X-Forwarded-Proto replaces the gateway's (it was "http, https").
+  assert.equal(e.headers['x-forwarded-proto'], 'https');
+  assert.equal(e.rawHeaders.filter((h) => h.toLowerCase() === 'x-forwarded-proto').length, 1);
   assert.equal(e.headers['x-added'], '1');
   assert.equal(e.headers['x-set'], 'new');
   assert.equal(e.headers['x-drop'], undefined);
@@ -447,5 +448,55 @@ locations = ["l"]
     const r = await head('GET', p);
     assert.match(r, new RegExp(`^HTTP/1\\.1 ${p.slice(1)} `));
     assert.doesNotMatch(r, /content-length/i, `${p} has no Content-Length`);
+  }
+});
+
+test('header rules: pingap variables are rendered per request, $upstream_addr per attempt, environment variables at load; forwarded headers from the rules replace the defaults', async (t) => {
+  const b = await startUpstream('b');
+  const dead = await freePort();
+  process.env.GW_TEST_TOKEN = 'tok3n';
+  t.after(() => delete process.env.GW_TEST_TOKEN);
+  const gw2 = await useGateway(t, [b], `
+[upstreams.two]
+addrs = ["127.0.0.1:${dead}", "${b.addr}"]
+retries = 1
+max_fails = 0
+[locations.vars]
+upstream = "two"
+headers_set = ["X-Real-IP:$remote_addr", "X-Fwd:$proxy_add_x_forwarded_for", "X-Host:$host", "X-Scheme:$scheme", "X-Port:$remote_port", "X-Server:$server_addr:$server_port", "X-Up:$upstream_addr", "X-UA:$http_user_agent", "X-Env:\${GW_TEST_TOKEN}-x", "X-Literal:$NOT_SET_GW_VAR", "X-Price:$5", "X-Plain:no variables"]
+headers_add = ["X-Forwarded-For:$proxy_add_x_forwarded_for", "Via:1.1 edge"]
+response_headers_set = ["X-Served-By:$upstream_addr", "X-Client:$remote_addr:$remote_port"]
+response_headers_add = ["Via:1.0 front"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["vars"]
+`);
+  const gport = gw2.port('main');
+  for (let i = 0; i < 2; i++) {
+    // Round robin sends one of the two requests to the dead server first: the retry goes to b with b's address.
+    const r = await request(gport, { path: '/x', headers: { host: 'App.Test:8080', 'user-agent': 'ua/1', 'x-forwarded-for': '10.0.0.1' } });
+    assert.equal(r.status, 200);
+    const e = echo(r);
+    assert.equal(e.headers['x-real-ip'], '127.0.0.1');
+    assert.equal(e.headers['x-fwd'], '10.0.0.1, 127.0.0.1');
+    assert.equal(e.headers['x-host'], 'app.test');
+    assert.equal(e.headers['x-scheme'], 'http');
+    assert.match(e.headers['x-port'] ?? '', /^\d+$/);
+    assert.notEqual(e.headers['x-port'], String(gport));
+    assert.equal(e.headers['x-server'], `127.0.0.1:${gport}`);
+    assert.equal(e.headers['x-up'], b.addr);
+    assert.equal(e.headers['x-ua'], 'ua/1');
+    assert.equal(e.headers['x-env'], 'tok3n-x');
+    assert.equal(e.headers['x-literal'], '$NOT_SET_GW_VAR', 'an unknown name is sent as written, as pingap does');
+    assert.equal(e.headers['x-price'], '$5');
+    assert.equal(e.headers['x-plain'], 'no variables');
+    // The rules' X-Forwarded-For and Via replace the gateway's instead of adding a second value.
+    assert.deepEqual(e.rawHeaders.filter((_, j) => j % 2 === 0 && /^(x-forwarded-for|via)$/i.test(e.rawHeaders[j]!)).length, 2);
+    assert.equal(e.headers['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+    assert.equal(e.headers.via, '1.1 edge');
+    assert.equal(e.headers['x-forwarded-proto'], 'http', 'the defaults the rules do not name are still sent');
+    assert.equal(r.headers['x-served-by'], b.addr);
+    assert.match(r.headers['x-client'] ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(r.headers.via, '1.0 front');
   }
 });

@@ -11,6 +11,7 @@ import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from './headers.ts';
+import type { TemplatedHeader } from './header-vars.ts';
 import { errorPage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
 import { h2AuthorityError } from './h2.ts';
@@ -108,6 +109,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   upstreamHeaders: string[] = [];
   body: Req | Buffer | null = null;
   lastServer: UpstreamServer | undefined;
+  /** lateSlots are the upstream header values rewritten for each attempt's server (`$upstream_addr`), found on the first. */
+  lateSlots: [number, TemplatedHeader][] | undefined;
   /** upgrade is the protocol of an Upgrade (WebSocket) request, sent upstream; undefined for other requests. */
   readonly upgrade: string | undefined;
 
@@ -337,18 +340,18 @@ function prepare(ex: Exchange): void {
   const authority = h1 ? (req.hostHeader ?? '') : ((h![':authority'] as string | undefined) ?? h!.host ?? '');
   if (h2) out.push('host', authority);
   if (xfwd) {
-    out.push(
-      'x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`,
-      'x-forwarded-proto', ex.scheme,
-      'x-forwarded-host', authority,
-      'via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`,
-    );
+    // A forwarded header the location's rules write replaces the default (rather than adding a second value).
+    const own = loc.xfwdOwn;
+    if (own === undefined || !own.has('x-forwarded-for')) out.push('x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`);
+    if (own === undefined || !own.has('x-forwarded-proto')) out.push('x-forwarded-proto', ex.scheme);
+    if (own === undefined || !own.has('x-forwarded-host')) out.push('x-forwarded-host', authority);
+    if (own === undefined || !own.has('via')) out.push('via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`);
   }
   const list = loc.headerRules ? new HeaderList(out) : undefined;
   if (list) {
     for (const n of loc.reqRemove) list.remove(n);
-    for (const l of loc.reqSet) list.set(l.name, l.value);
-    for (const l of loc.reqAdd) list.add(l.name, l.value);
+    for (const l of loc.reqSet) list.set(l.name, l.late ? lateMark(loc, l) : l.render ? l.render(ex) : l.value);
+    for (const l of loc.reqAdd) list.add(l.name, l.late ? lateMark(loc, l) : l.render ? l.render(ex) : l.value);
   }
   ex.upstreamHeaders = out;
   ex.upstreamMethod = ex.method;
@@ -473,6 +476,7 @@ function forward(ex: Exchange): void {
   ex.attempts++;
   ex.lastServer = s;
   ex.upstreamAddr = s.key;
+  if (ex.loc!.reqLate) fillLate(ex);
   s.active++;
   s.requests++;
   s.pool.dispatch(
@@ -487,6 +491,31 @@ function forward(ex: Exchange): void {
     },
     new ProxyHandler(ex, up, s),
   );
+}
+
+// A header value that needs the upstream server (`$upstream_addr`) waits as this mark plus its rule index until an attempt
+// picks one. Values from clients and the config never start with a control character, so the mark cannot be forged.
+const LATE = '\u0001gw-late:';
+
+function lateMark(loc: CompiledLocation, l: TemplatedHeader): string {
+  return LATE + loc.reqLate!.indexOf(l);
+}
+
+/** fillLate writes the values that depend on the server picked for this attempt; a retry rewrites them for its server. */
+function fillLate(ex: Exchange): void {
+  const h = ex.upstreamHeaders;
+  const late = ex.loc!.reqLate!;
+  let slots = ex.lateSlots;
+  if (slots === undefined) {
+    slots = ex.lateSlots = [];
+    for (let i = 1; i < h.length; i += 2) {
+      const v = h[i]!;
+      if (v.charCodeAt(0) !== 1 || !v.startsWith(LATE)) continue;
+      const rule = late[Number(v.slice(LATE.length))];
+      if (rule?.render) slots.push([i, rule]);
+    }
+  }
+  for (const [i, rule] of slots) h[i] = rule.render!(ex);
 }
 
 /** lengthTable marks the lengths of the given names, so a loop lower-cases only names that could be one of them. */
@@ -542,15 +571,16 @@ function upstreamHead(ex: Exchange, status: number, headers: Record<string, stri
     if (HOP_BY_HOP.has(k) || (conn !== undefined && conn.has(k)) || (loc.resRemove !== undefined && loc.resRemove.has(k))) continue;
     out[k] = headers[k];
   }
-  if (loc.xfwd) {
+  if (loc.xfwd && !loc.resOwnVia) {
     const v = ex.rt.via(ex.req.httpVersion);
     const prev = out.via;
     out.via = prev === undefined ? v : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${v}`;
   }
-  for (const l of loc.resSet) out[l.lower] = l.value;
+  for (const l of loc.resSet) out[l.lower] = l.render ? l.render(ex) : l.value;
   for (const l of loc.resAdd) {
     const prev = out[l.lower];
-    out[l.lower] = prev === undefined ? l.value : Array.isArray(prev) ? [...prev, l.value] : [prev, l.value];
+    const value = l.render ? l.render(ex) : l.value;
+    out[l.lower] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   const head: ResponseHead = { status, headers: out };
   if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;

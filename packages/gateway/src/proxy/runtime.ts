@@ -10,6 +10,7 @@ import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogS
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { parseHeaderLine, type HeaderLine } from './headers.ts';
+import { compileHeaderLine, type TemplatedHeader } from './header-vars.ts';
 
 /** LocationStats are a location's pre-resolved metric series, so the hot path only adds numbers. */
 export interface LocationStats {
@@ -34,15 +35,21 @@ export interface CompiledLocation {
   /** reqRemove are lower-case request headers to remove. */
   reqRemove: string[];
   /** reqSet are request headers to set. */
-  reqSet: HeaderLine[];
+  reqSet: TemplatedHeader[];
   /** reqAdd are request headers to append. */
-  reqAdd: HeaderLine[];
+  reqAdd: TemplatedHeader[];
+  /** reqLate are the request rules that use `$upstream_addr`, filled in for each attempt; undefined when none. */
+  reqLate: TemplatedHeader[] | undefined;
+  /** xfwdOwn are the default forwarded headers (`x-forwarded-*`, `via`) the location's own rules write, so the default is not sent too; undefined when none. */
+  xfwdOwn: Set<string> | undefined;
+  /** resOwnVia tells that the location's response rules write Via, which then replaces the gateway's. */
+  resOwnVia: boolean;
   /** resRemove are lower-case response headers to remove, or undefined when none. */
   resRemove: Set<string> | undefined;
   /** resSet are response headers to set. */
-  resSet: HeaderLine[];
+  resSet: TemplatedHeader[];
   /** resAdd are response headers to append. */
-  resAdd: HeaderLine[];
+  resAdd: TemplatedHeader[];
   /** xfwd adds X-Forwarded-* and Via. */
   xfwd: boolean;
   /** passResponse tells that upstream response heads need only hop-by-hop filtering, removals and Via (no set/add rules, no hooks, no buffering). */
@@ -109,8 +116,19 @@ function statusSeries(make: (cls: string) => CounterChild): CounterChild[] {
   return [{ value: 0 }, ...[1, 2, 3, 4, 5].map((c) => make(`${c}xx`))];
 }
 
-function lines(list: string[]): HeaderLine[] {
-  return list.map((l) => parseHeaderLine(l)).filter((l): l is HeaderLine => typeof l !== 'string');
+function lines(list: string[]): TemplatedHeader[] {
+  return list
+    .map((l) => parseHeaderLine(l))
+    .filter((l): l is HeaderLine => typeof l !== 'string')
+    .map((l) => compileHeaderLine(l));
+}
+
+/** FORWARDED are the headers the gateway adds to upstream requests when `enable_reverse_proxy_headers` is on. */
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'via']);
+
+function ownForwarded(rules: TemplatedHeader[]): Set<string> | undefined {
+  const own = new Set(rules.filter((l) => FORWARDED.has(l.lower)).map((l) => l.lower));
+  return own.size ? own : undefined;
 }
 
 function compileRewrite(loc: LocationConfig): ((path: string) => string) | undefined {
@@ -179,6 +197,8 @@ export function compileRuntime(
       const resRemove = new Set([...lc.response_headers_remove, ...lc.headers_remove].map((h) => h.trim().toLowerCase()));
       const upstreamName = lc.upstream ?? '';
       const statuses = statusSeries((c) => metrics.requests.child(sname, lname, upstreamName, c));
+      const [reqSet, reqAdd, resSet, resAdd] = [lines(lc.headers_set), lines(lc.headers_add), lines(lc.response_headers_set), lines(lc.response_headers_add)];
+      const late = [...reqSet, ...reqAdd].filter((l) => l.late);
       const loc: CompiledLocation = {
         name: lname,
         config: lc,
@@ -186,11 +206,14 @@ export function compileRuntime(
         rewrite: compileRewrite(lc),
         headerRules: lc.headers_remove.length + lc.headers_set.length + lc.headers_add.length > 0,
         reqRemove: lc.headers_remove.map((h) => h.trim().toLowerCase()),
-        reqSet: lines(lc.headers_set),
-        reqAdd: lines(lc.headers_add),
+        reqSet,
+        reqAdd,
+        reqLate: late.length ? late : undefined,
+        xfwdOwn: ownForwarded([...reqSet, ...reqAdd]),
+        resOwnVia: resSet.some((l) => l.lower === 'via') || resAdd.some((l) => l.lower === 'via'),
         resRemove: resRemove.size ? resRemove : undefined,
-        resSet: lines(lc.response_headers_set),
-        resAdd: lines(lc.response_headers_add),
+        resSet,
+        resAdd,
         xfwd: lc.enable_reverse_proxy_headers,
         passResponse: lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response && !chain.some((p) => p.upstreamResponse || p.response),
         maxBody: lc.client_max_body_size,
