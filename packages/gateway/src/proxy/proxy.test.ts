@@ -496,7 +496,7 @@ locations = ["vars"]
     assert.equal(e.headers.via, '1.1 edge');
     assert.equal(e.headers['x-forwarded-proto'], 'http', 'the defaults the rules do not name are still sent');
     assert.equal(r.headers['x-served-by'], b.addr);
-    assert.match(r.headers['x-client'] ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.match(String(r.headers['x-client']), /^127\.0\.0\.1:\d+$/);
     assert.equal(r.headers.via, '1.0 front');
   }
 });
