@@ -20,12 +20,14 @@ export function memberView(f: MemberFacts, leader: string | null) {
     raftAppliedIndex: s?.raftAppliedIndex ?? null,
     isLearner: s?.isLearner ?? null,
     errors: s?.errors ?? [],
-    latencyMs: f.statusLatencyMs,
-    lastSeen: f.statusAt,
+    // A down member has no current latency, and was last seen before it went down, not at the last failed call.
+    latencyMs: s !== null ? f.statusLatencyMs : null,
+    lastSeen: s !== null ? f.statusAt : null,
     downSince: f.downSince,
     error: f.error,
     probe: f.probe,
     metrics: f.metrics?.series ?? null,
+    metricsAt: f.metrics?.at ?? null,
     metricsError: f.metricsError,
   };
 }

@@ -35,7 +35,8 @@ export interface MemberError {
 export interface Member {
   endpoint: string;
   id: string | null;
-  name: string;
+  /** name is null until the member list has told it (never for a member the monitor has not reached). */
+  name: string | null;
   up: boolean;
   isLeader: boolean;
   leader: string | null;
@@ -47,12 +48,16 @@ export interface Member {
   raftAppliedIndex: number | null;
   isLearner: boolean | null;
   errors: string[];
+  /** latencyMs is the last status round trip; null while the member is down. */
   latencyMs: number | null;
+  /** lastSeen is when the member last answered a status call; null while it is down. */
   lastSeen: number | null;
   downSince: number | null;
   error: MemberError | null;
   probe: Probe | null;
   metrics: Record<string, number> | null;
+  /** metricsAt is when `metrics` was scraped (ms); values from a member that stopped answering keep their old time. */
+  metricsAt: number | null;
   metricsError: string | null;
 }
 

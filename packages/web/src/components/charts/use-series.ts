@@ -4,6 +4,7 @@ import { onClusterFrame } from '../../api/live.ts';
 import type { SeriesQueryResult } from '../../api/types/series.ts';
 import { alignSeries, appendAligned, lastTime, type Aligned, type MemberPoints } from '../../lib/align.ts';
 import { PROBE_FIELDS } from './catalog.ts';
+import { memberLabel } from '../../lib/member.ts';
 import type { TimeRange } from './ranges.ts';
 
 /**
@@ -106,7 +107,8 @@ export function useSeries(cluster: string, series: string, member: string | unde
         const add: MemberPoints[] = [];
         for (const m of c.members) {
           const v = m.probe?.[field];
-          if ((member === undefined || member === m.name) && m.probe && v !== null && v !== undefined) add.push({ member: m.name, points: [{ t: m.probe.at, v }] });
+          const who = memberLabel(m);
+          if ((member === undefined || member === who) && m.probe && v !== null && v !== undefined) add.push({ member: who, points: [{ t: m.probe.at, v }] });
         }
         if (add.length) publishAdd(add, 'raw');
         return;

@@ -20,7 +20,7 @@ const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', i
 const NOWRAP = { whiteSpace: 'nowrap', width: '1%' } as const;
 
 function ClusterLink({ name }: { name: string | undefined }) {
-  return name ? <Text component={Link} to={`/clusters/${encodeURIComponent(name)}`} size="sm" c="var(--mantine-primary-color-filled)">{name}</Text> : <>—</>;
+  return name ? <Text component={Link} to={`/clusters/${encodeURIComponent(name)}`} size="sm" c="var(--mantine-color-anchor)">{name}</Text> : <>—</>;
 }
 
 

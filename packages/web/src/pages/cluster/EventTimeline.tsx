@@ -13,7 +13,7 @@ export function EventTimeline({ cluster, member }: { cluster: string; member?: s
   const list = member ? ev.data.filter((e) => e.member === member) : ev.data;
   if (list.length === 0) return <Text size="sm" c="dimmed">No events yet. Leader changes, members going down or up, alarms and quorum changes appear here as they happen.</Text>;
   return (
-    <ScrollArea.Autosize mah={420} type="auto">
+    <ScrollArea.Autosize mah={420} type="auto" viewportProps={{ tabIndex: 0, "aria-label": "Events" }}>
       <Timeline bulletSize={14} lineWidth={2} data-testid="event-timeline">
         {list.slice(0, 200).map((e, i) => (
           <Timeline.Item key={`${e.time}-${e.type}-${i}`} color={BAD.has(e.type) ? 'red' : 'teal'} data-type={e.type}>

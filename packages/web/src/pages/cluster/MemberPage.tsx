@@ -8,6 +8,8 @@ import { RangePicker } from '../../components/charts/RangePicker.tsx';
 import { useRange } from '../../components/charts/use-range.ts';
 import { LocalTime } from '../../components/LocalTime.tsx';
 import { formatBytes, formatMs, formatValue } from '../../lib/format.ts';
+import { memberLabel, metricsAge } from '../../lib/member.ts';
+import { Stale } from '../../components/Stale.tsx';
 import { Findings } from './Findings.tsx';
 import { EventTimeline } from './EventTimeline.tsx';
 
@@ -28,15 +30,17 @@ export function MemberPage() {
   if (q.isPending) return <LoadingState what={`member ${member}`} />;
   if (q.isError) return <ErrorState title={`Could not load member ${member} of ${name}`} error={q.error} onRetry={() => void q.refetch()} />;
   const m = q.data;
+  const label = memberLabel(m);
+  const age = metricsAge(m);
   return (
     <Stack gap="md">
       <Breadcrumbs>
         <Anchor component={Link} to="/">Overview</Anchor>
         <Anchor component={Link} to={`/clusters/${encodeURIComponent(name)}`}>{name}</Anchor>
-        <Text>{m.name || m.endpoint}</Text>
+        <Text>{label}</Text>
       </Breadcrumbs>
       <Group gap="sm">
-        <Title order={2}>{m.name || m.endpoint}</Title>
+        <Title order={2}>{label}</Title>
         {m.isLeader && <Badge color="teal">leader</Badge>}
         {m.isLearner && <Badge color="violet">learner</Badge>}
         <Badge color={m.up ? 'teal' : 'red'} variant="light">{m.up ? 'up' : 'down'}</Badge>
@@ -51,8 +55,8 @@ export function MemberPage() {
           <Fact label="Status latency">{formatMs(m.latencyMs)}</Fact>
           <Fact label="Read probe (linearizable / serializable)">{formatMs(m.probe?.linearizableMs)} / {formatMs(m.probe?.serializableMs)}</Fact>
           <Fact label="Write probe">{formatMs(m.probe?.writeMs)}</Fact>
-          <Fact label="WAL fsync p99">{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Fact>
-          <Fact label="Quota used">{formatValue(m.metrics?.quota_used_ratio, 'ratio')}</Fact>
+          <Fact label="WAL fsync p99"><Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale></Fact>
+          <Fact label="Quota used"><Stale age={age}>{formatValue(m.metrics?.quota_used_ratio, 'ratio')}</Stale></Fact>
           <Fact label="Last seen">{m.lastSeen ? <LocalTime time={m.lastSeen} /> : '—'}</Fact>
           <Fact label="Down since">{m.downSince ? <LocalTime time={m.downSince} /> : '—'}</Fact>
         </SimpleGrid>
@@ -65,13 +69,13 @@ export function MemberPage() {
       </Paper>
       <Paper withBorder p="sm">
         <Title order={5} mb="xs">Events of this member</Title>
-        <EventTimeline cluster={name} member={m.name} />
+        <EventTimeline cluster={name} member={label} />
       </Paper>
       <Group justify="space-between">
         <Title order={4}>Charts</Title>
         <RangePicker value={range.key} onChange={setRange} />
       </Group>
-      <ChartGrid cluster={name} member={m.name} range={range} />
+      <ChartGrid cluster={name} member={label} range={range} />
     </Stack>
   );
 }

@@ -2,10 +2,13 @@ import { Anchor, Badge, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Cluster } from '../../api/types/cluster.ts';
 import { formatBytes, formatDuration, formatMs, formatValue } from '../../lib/format.ts';
+import { compareMembers, memberLabel, metricsAge, TIME_TO_QUOTA_HORIZON_S } from '../../lib/member.ts';
+import { Stale } from '../../components/Stale.tsx';
 
 /** MemberTable lists the members with role, state, version, db size, raft indices, latency and fsync p99. */
 export function MemberTable({ cluster }: { cluster: Cluster }) {
-  const ms = [...cluster.members].sort((a, b) => a.name.localeCompare(b.name));
+  const ms = [...cluster.members].sort(compareMembers);
+  const now = Date.now();
   return (
     <Table.ScrollContainer minWidth={900}>
       <Table striped highlightOnHover className="tabular" data-testid="member-table">
@@ -24,11 +27,14 @@ export function MemberTable({ cluster }: { cluster: Cluster }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {ms.map((m) => (
-            <Table.Tr key={m.name || m.endpoint} data-member={m.name}>
+          {ms.map((m) => {
+            const age = metricsAge(m, now);
+            const ttq = m.metrics?.time_to_quota_seconds;
+            return (
+            <Table.Tr key={m.endpoint} data-member={memberLabel(m)}>
               <Table.Td>
-                <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(m.name || m.endpoint)}`}>
-                  {m.name || m.endpoint}
+                <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(memberLabel(m))}`}>
+                  {memberLabel(m)}
                 </Anchor>
                 <Text size="xs" c="dimmed">{m.endpoint}</Text>
               </Table.Td>
@@ -42,10 +48,13 @@ export function MemberTable({ cluster }: { cluster: Cluster }) {
               <Table.Td>{m.raftTerm ?? '—'} / {m.raftIndex ?? '—'}</Table.Td>
               <Table.Td>{formatMs(m.latencyMs)}</Table.Td>
               <Table.Td>{formatMs(m.probe?.linearizableMs)}</Table.Td>
-              <Table.Td>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Table.Td>
-              <Table.Td>{m.metrics?.time_to_quota_seconds !== undefined ? formatDuration(m.metrics.time_to_quota_seconds) : 'not growing'}</Table.Td>
+              <Table.Td><Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale></Table.Td>
+              <Table.Td>
+                {!m.metrics ? '—' : age !== null ? <Stale age={age}>{ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? formatDuration(ttq) : 'not growing'}</Stale> : ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? formatDuration(ttq) : 'not growing'}
+              </Table.Td>
             </Table.Tr>
-          ))}
+            );
+          })}
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>

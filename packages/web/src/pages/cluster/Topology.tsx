@@ -1,4 +1,5 @@
 import { useComputedColorScheme, Group, Text } from '@mantine/core';
+import { compareMembers, memberLabel } from '../../lib/member.ts';
 import type { Cluster, Member } from '../../api/types/cluster.ts';
 
 const W = 420;
@@ -14,7 +15,7 @@ function rttColor(s: number): string {
 
 function memberState(m: Member, partitioned: Set<string>): 'down' | 'partitioned' | 'up' {
   if (!m.up) return 'down';
-  if (partitioned.has(m.name)) return 'partitioned';
+  if (m.name !== null && partitioned.has(m.name)) return 'partitioned';
   return 'up';
 }
 
@@ -27,7 +28,7 @@ export function Topology({ cluster }: { cluster: Cluster }) {
   const dark = useComputedColorScheme('light') === 'dark';
   const fg = dark ? '#c1c2c5' : '#212529';
   const bg = dark ? '#25262b' : '#ffffff';
-  const ms = [...cluster.members].sort((a, b) => a.name.localeCompare(b.name));
+  const ms = [...cluster.members].sort(compareMembers);
   const partitioned = new Set(cluster.health.findings.filter((f) => f.code === 'member_partitioned' || f.code === 'monitor_partitioned').map((f) => f.member ?? ''));
   const n = ms.length;
   const pos = ms.map((_, i) => {
@@ -38,7 +39,7 @@ export function Topology({ cluster }: { cluster: Cluster }) {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) links.push({ a: i, b: j });
   return (
     <div>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" style={{ maxHeight: H, display: 'block' }} role="img" aria-label={`Topology of ${cluster.name}: ${ms.map((m) => `${m.name} ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower'} ${memberState(m, partitioned)}`).join(', ')}`} data-testid="topology">
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" style={{ maxHeight: H, display: 'block' }} role="img" aria-label={`Topology of ${cluster.name}: ${ms.map((m) => `${memberLabel(m)} ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower'} ${memberState(m, partitioned)}`).join(', ')}`} data-testid="topology">
         {links.map(({ a, b }) => {
           const ma = ms[a]!;
           const mb = ms[b]!;
@@ -65,8 +66,8 @@ export function Topology({ cluster }: { cluster: Cluster }) {
           const stroke = st === 'down' ? '#fa5252' : st === 'partitioned' ? '#fd7e14' : m.isLeader ? '#12b886' : dark ? '#909296' : '#868e96';
           const p = pos[i]!;
           return (
-            <g key={m.name || m.endpoint} data-testid="topology-node" data-member={m.name} data-leader={m.isLeader ? 'true' : 'false'} data-state={st}>
-              <title>{`${m.name} (${m.endpoint}) — ${st}${m.isLeader ? ', leader' : ''}${m.isLearner ? ', learner' : ''}${m.error ? `: ${m.error.message}` : ''}`}</title>
+            <g key={m.endpoint} data-testid="topology-node" data-member={memberLabel(m)} data-leader={m.isLeader ? 'true' : 'false'} data-state={st}>
+              <title>{`${memberLabel(m)} (${m.endpoint}) — ${st}${m.isLeader ? ', leader' : ''}${m.isLearner ? ', learner' : ''}${m.error ? `: ${m.error.message}` : ''}`}</title>
               <circle cx={p.x} cy={p.y} r={R} fill={bg} stroke={stroke} strokeWidth={m.isLeader ? 5 : 2.5} strokeDasharray={m.isLearner ? '5 4' : undefined} />
               {st === 'down' && <path d={`M${p.x - 12} ${p.y - 12} L${p.x + 12} ${p.y + 12} M${p.x + 12} ${p.y - 12} L${p.x - 12} ${p.y + 12}`} stroke="#fa5252" strokeWidth={3} />}
               {m.isLeader && (
@@ -78,7 +79,7 @@ export function Topology({ cluster }: { cluster: Cluster }) {
                 {m.isLeader ? 'leader' : m.isLearner ? 'learner' : st === 'down' ? '' : 'follower'}
               </text>
               <text x={p.x} y={p.y + R + 16} textAnchor="middle" fontSize={12} fill={fg}>
-                {m.name || m.endpoint}
+                {memberLabel(m)}
               </text>
             </g>
           );

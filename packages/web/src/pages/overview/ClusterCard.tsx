@@ -6,8 +6,8 @@ import { HealthBadge, SEVERITY_COLOR } from '../../components/HealthBadge.tsx';
 import { clusterFacts } from '../../lib/cluster-facts.ts';
 import { formatBytes } from '../../lib/format.ts';
 
-/** ClusterCard is one cluster on the overview: status, firing alerts, leader, members up/total, db size, quota use and top finding. */
-export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0 }: { cluster: Cluster; firing?: number }) {
+/** ClusterCard is one cluster on the overview: status, firing alerts (silenced ones apart), leader, members up/total, db size, quota use and top finding. */
+export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0, muted = 0 }: { cluster: Cluster; firing?: number; muted?: number }) {
   const f = clusterFacts(c);
   const top = c.health.findings[0];
   const quotaPct = f.quotaUsed !== null ? Math.min(100, f.quotaUsed * 100) : 0;
@@ -21,6 +21,11 @@ export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0 }:
           {firing > 0 && (
             <Badge color="red" variant="filled" component={Link} to="/alerts" style={{ cursor: 'pointer' }} data-testid="firing-alerts">
               {firing} firing
+            </Badge>
+          )}
+          {muted > 0 && (
+            <Badge color="gray" variant="outline" component={Link} to="/alerts" style={{ cursor: 'pointer' }} data-testid="muted-alerts" title="firing, but silenced or inhibited">
+              {muted} silenced
             </Badge>
           )}
           <HealthBadge status={c.health.status} />

@@ -14,8 +14,15 @@ export function OverviewPage() {
   const clusters = useClusters();
   const alerts = useAlerts();
   const firing = useMemo(() => {
-    const by = new Map<string, number>();
-    for (const a of alerts.data ?? []) if (a.state === 'firing' && a.labels.cluster) by.set(a.labels.cluster, (by.get(a.labels.cluster) ?? 0) + 1);
+    // A silenced or inhibited alert is firing but nobody is being told: it is counted apart, not as "firing".
+    const by = new Map<string, { firing: number; muted: number }>();
+    for (const a of alerts.data ?? []) {
+      if (a.state !== 'firing' || !a.labels.cluster) continue;
+      const n = by.get(a.labels.cluster) ?? { firing: 0, muted: 0 };
+      if ((a.silencedBy?.length ?? 0) > 0 || a.inhibited) n.muted++;
+      else n.firing++;
+      by.set(a.labels.cluster, n);
+    }
     return by;
   }, [alerts.data]);
   const [search, setSearch] = useState('');
@@ -74,7 +81,7 @@ export function OverviewPage() {
           </Title>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3, xl: 4 }} spacing="sm">
             {cs.map((c) => (
-              <ClusterCard key={c.name} cluster={c} firing={firing.get(c.name) ?? 0} />
+              <ClusterCard key={c.name} cluster={c} firing={firing.get(c.name)?.firing ?? 0} muted={firing.get(c.name)?.muted ?? 0} />
             ))}
           </SimpleGrid>
         </section>

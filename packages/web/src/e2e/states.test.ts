@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { freePorts } from '@etcd-monitor/core/testing';
+import { screenshotPath, startMonitor, useBrowserMonitor } from './harness.ts';
+
+const WAIT = 20_000;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** AxeViolation is the part of an axe-core result the test reports. */
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string }>;
+}
+
+/** axeViolations runs axe-core's WCAG 2.1 A/AA rules on the page as it is now. */
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+}
+
+/**
+ * checkPage opens a page, waits for what must be on it, fails on the error boundary, saves it in both themes and runs
+ * axe-core in both; it returns every violation found, labelled with the page, state and theme.
+ */
+async function checkPage(page: Page, path: string, ready: string, name: string): Promise<string[]> {
+  const problems: string[] = [];
+  await page.goto(path);
+  await page.locator(ready).first().waitFor({ timeout: WAIT });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForFunction((s) => document.documentElement.getAttribute('data-mantine-color-scheme') === s, scheme);
+    const crashed = await page.getByText('This page failed to draw').count();
+    assert.equal(crashed, 0, `${name} (${scheme}) shows the error boundary: ${await page.locator('body').innerText()}`);
+    await page.screenshot({ path: screenshotPath(`state-${name}-${scheme}`), fullPage: true });
+    for (const v of await axeViolations(page)) {
+      problems.push(`${name} ${scheme}: ${v.id} (${v.help}) on ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join(' | ')}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return problems;
+}
+
+describe('every page in every cluster state (healthy, one member down, never reached, empty) in both themes', () => {
+  const cluster = useCluster({ members: 3 });
+  let page: Page;
+  let closed: number[] = [];
+  useBrowserMonitor(
+    async () => {
+      // A port nothing listens on: the monitor never reaches this cluster, as with a wrong port typed in Settings.
+      // Two members: sorting them is what once failed on their missing names.
+      closed = await freePorts(2);
+      return startMonitor([
+        { name: 'main', endpoints: cluster.get().endpoints },
+        { name: 'never', endpoints: closed.map((p) => `127.0.0.1:${p}`) },
+      ]);
+    },
+    (s) => ({ page } = s),
+    { height: 900 },
+  );
+
+  const problems: string[] = [];
+
+  test('a cluster the monitor has never reached renders its overview card, cluster page and member page', async () => {
+    await page.goto('/');
+    await page.locator('[data-testid=cluster-card][data-cluster=never][data-status=unreachable]').waitFor({ timeout: WAIT });
+    problems.push(...(await checkPage(page, '/', '[data-testid=cluster-card][data-cluster=never]', 'overview-never')));
+    problems.push(...(await checkPage(page, '/clusters/never', '[data-testid=member-table]', 'cluster-never')));
+    // The member has no name and no id yet: the table links it by its endpoint.
+    const link = page.getByTestId('member-table').getByRole('link').first();
+    assert.match((await link.textContent()) ?? '', new RegExp(`127\\.0\\.0\\.1:(${closed.join('|')})`));
+    await link.click();
+    await page.getByRole('heading', { level: 2 }).waitFor({ timeout: WAIT });
+    problems.push(...(await checkPage(page, page.url(), 'h2', 'member-never')));
+  });
+
+  test('a healthy cluster renders every page', async () => {
+    await page.goto('/');
+    await page.locator('[data-testid=cluster-card][data-cluster=main][data-status=healthy]').waitFor({ timeout: WAIT });
+    problems.push(...(await checkPage(page, '/clusters/main', '[data-testid=topology-node][data-leader=true]', 'cluster-healthy')));
+    const m = cluster.get().members[0]!;
+    problems.push(...(await checkPage(page, `/clusters/main/members/${m.name}`, 'h2', 'member-healthy')));
+    problems.push(...(await checkPage(page, '/alerts', 'h2', 'alerts')));
+    problems.push(...(await checkPage(page, '/dashboards', 'h2', 'dashboards-empty')));
+    problems.push(...(await checkPage(page, '/settings', '[data-testid=settings-clusters]', 'settings')));
+  });
+
+  test('a cluster with one member down marks the member down and its last numbers stale', async () => {
+    const victim = cluster.get().members.find((m) => m.state === 'running' && m !== undefined)!;
+    await victim.kill();
+    await page.goto('/clusters/main');
+    await page.locator(`[data-testid=topology-node][data-member="${victim.name}"][data-state=down]`).waitFor({ timeout: WAIT });
+    const row = page.locator(`[data-testid=member-table] tr[data-member="${victim.name}"]`);
+    await row.locator('[data-stale=true]').first().waitFor({ timeout: WAIT });
+    problems.push(...(await checkPage(page, '/', '[data-testid=cluster-card][data-cluster=main]', 'overview-degraded')));
+    problems.push(...(await checkPage(page, '/clusters/main', '[data-testid=member-table]', 'cluster-degraded')));
+    problems.push(...(await checkPage(page, `/clusters/main/members/${victim.name}`, 'h2', 'member-down')));
+  });
+
+  test('a monitor with no clusters shows the empty overview', async () => {
+    // With nothing configured the monitor watches 127.0.0.1:2379 as "local", an API-made cluster: removing it empties it.
+    const empty = await startMonitor([]);
+    try {
+      assert.equal((await fetch(`${empty.url}/api/v1/clusters/local`, { method: 'DELETE' })).status, 204);
+      await page.goto(empty.url);
+      problems.push(...(await checkPage(page, empty.url, '[data-testid=empty-state]', 'overview-empty')));
+    } finally {
+      await empty.stop();
+    }
+  });
+
+  test('no page breaks WCAG 2.1 AA (axe-core) in either theme', () => {
+    assert.deepEqual(problems, [], `${problems.length} page/theme combinations with violations:\n${problems.join('\n')}`);
+  });
+});
