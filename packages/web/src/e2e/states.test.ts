@@ -35,6 +35,8 @@ async function checkPage(page: Page, path: string, ready: string, name: string):
   const problems: string[] = [];
   await page.goto(path);
   await page.locator(ready).first().waitFor({ timeout: WAIT });
+  // Colours caught mid-transition (a theme switch fades them) are blends no user reads: measure the settled page.
+  await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForFunction((s) => document.documentElement.getAttribute('data-mantine-color-scheme') === s, scheme);
