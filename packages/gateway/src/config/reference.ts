@@ -95,6 +95,9 @@ ${table(UPSTREAM_FIELDS)}
 
 A server takes requests while it is healthy (active check), not taken out by passive health (\`max_fails\` within its
 requests, then out for \`fail_timeout\`) and its breaker is not open. An upstream with no server left answers 503.
+After \`breaker_open_duration\` a breaker lets \`breaker_half_open_requests\` probes through: a probe that succeeds (or
+upgrades) counts toward closing it, one that fails, times out or is reset reopens it, and one that ends without saying
+anything about the server — its client hung up, its request body failed — frees its place for the next request.
 
 ### Health check URL
 

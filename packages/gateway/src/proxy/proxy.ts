@@ -40,8 +40,9 @@ const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
 const FAILURE_STATUSES = new Set([502, 503, 504]);
-// Failures of the client's side of an exchange (its body), which say nothing about the upstream server.
-const CLIENT_FAULTS = new Set(['GW_BAD_REQUEST_BODY', 'GW_BODY_TOO_LARGE']);
+// Failures of the client's side of an exchange (its body) or of the request the gateway built (a plugin's invalid header),
+// which say nothing about the upstream server.
+const CLIENT_FAULTS = new Set(['GW_BAD_REQUEST_BODY', 'GW_BODY_TOO_LARGE', 'GW_REQUEST_BODY_FAILED', 'GW_BAD_HEADER']);
 
 function isPromise(v: unknown): v is Promise<HookResult> {
   return typeof (v as Promise<unknown> | undefined)?.then === 'function';
@@ -111,6 +112,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   lastServer: UpstreamServer | undefined;
   /** lateSlots are the upstream header values rewritten for each attempt's server (`$upstream_addr`), found on the first. */
   lateSlots: [number, TemplatedHeader][] | undefined;
+  /** probe is the breaker ticket the current attempt holds (see Upstream.pick); 0 when the breaker was closed. */
+  probe = 0;
   /** upgrade is the protocol of an Upgrade (WebSocket) request, sent upstream; undefined for other requests. */
   readonly upgrade: string | undefined;
 
@@ -470,8 +473,9 @@ function watchWrites(ex: Exchange, req: Req): void {
 
 /** forward picks a server and dispatches the request to its pool. */
 function forward(ex: Exchange): void {
+  if (ex.clientGone) return;
   const up = ex.loc!.upstream!;
-  const s = up.pick(ex, ex.lastServer);
+  const s = up.pick(ex, ex.lastServer, ex);
   if (!s) return sendError(ex, 503, `no available server in upstream "${up.name}"`);
   ex.attempts++;
   ex.lastServer = s;
@@ -479,7 +483,9 @@ function forward(ex: Exchange): void {
   if (ex.loc!.reqLate) fillLate(ex);
   s.active++;
   s.requests++;
-  s.pool.dispatch(
+  const h = new ProxyHandler(ex, up, s);
+  ex.controller = undefined;
+  const c = s.pool.dispatch(
     {
       path: ex.upstreamPath,
       method: ex.upstreamMethod,
@@ -489,8 +495,11 @@ function forward(ex: Exchange): void {
       // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
       checked: isH1(ex.req) && ex.loc!.proxyUpstream.length === 0,
     },
-    new ProxyHandler(ex, up, s),
+    h,
   );
+  // A request still waiting for a connection (max_connections) or connecting has not started; a client that leaves must
+  // reach it there too, or it would hold its place in the queue (and a breaker probe) until a connection frees.
+  if (ex.controller === undefined && !h.done) ex.controller = c;
 }
 
 // A header value that needs the upstream server (`$upstream_addr`) waits as this mark plus its rule index until an attempt
@@ -593,8 +602,11 @@ class ProxyHandler implements DispatchHandler {
   private readonly ex: Exchange;
   private readonly up: Upstream;
   private readonly s: UpstreamServer;
+  /** probe is the breaker ticket this attempt holds; finish() hands it back on every way the exchange ends. */
+  private readonly probe: number;
   private readonly tSend = performance.now();
-  private done = false;
+  /** done is set once the exchange ended (finish ran). */
+  done = false;
   private buffered: Buffer[] | undefined;
   private bufferedSize = 0;
   private head: ResponseHead | undefined;
@@ -603,6 +615,7 @@ class ProxyHandler implements DispatchHandler {
     this.ex = ex;
     this.up = up;
     this.s = s;
+    this.probe = ex.probe;
   }
 
   onRequestStart(controller: DispatchController): void {
@@ -745,6 +758,8 @@ class ProxyHandler implements DispatchHandler {
     if (code === 'GW_RESPONSE_TOO_LARGE') return sendError(ex, 502, 'upstream response larger than buffer_max_size');
     if (code === 'GW_BAD_REQUEST_BODY') return sendError(ex, 400, err.message);
     if (code === 'GW_BODY_TOO_LARGE') return sendError(ex, 413, err.message);
+    if (code === 'GW_REQUEST_BODY_FAILED') return sendError(ex, 400, err.message);
+    if (code === 'GW_BAD_HEADER') return sendError(ex, 500, err.message);
     if (TIMEOUT_CODES.has(code)) return sendError(ex, 504, `upstream ${this.s.key} timed out (${code})`);
     sendError(ex, 502, `upstream ${this.s.key} failed: ${code || err.message}`);
   }
@@ -754,7 +769,8 @@ class ProxyHandler implements DispatchHandler {
     if (this.done) return;
     this.done = true;
     this.s.active--;
-    if (ok !== undefined) this.up.report(this.s, ok);
+    if (ok !== undefined) this.up.report(this.s, ok, this.probe);
+    else if (this.probe > 0) this.up.release(this.s, this.probe);
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balanced } from './balancer.ts';
-import { CircuitBreaker } from './breaker.ts';
+import { CircuitBreaker, REFUSED } from './breaker.ts';
 
 const servers = (...weights: number[]): Balanced[] => weights.map((weight, i) => ({ key: `10.0.0.${i + 1}:80`, weight, active: 0, currentWeight: 0 }));
 const all = () => true;
@@ -67,18 +67,45 @@ test('breaker: consecutive failures open it; half-open probes close or reopen it
   assert.equal(b.state, 'closed', 'a success resets the streak');
   b.record(false, 0);
   assert.equal(b.state, 'open');
-  assert.equal(b.acquire(500), false);
-  assert.equal(b.acquire(1000), true);
+  assert.equal(b.acquire(500), REFUSED);
+  const p1 = b.acquire(1000);
+  assert.ok(p1 > 0, 'a probe ticket');
   assert.equal(b.state, 'half_open');
-  assert.equal(b.acquire(1000), true);
-  assert.equal(b.acquire(1000), false, 'only halfOpenRequests probes');
-  b.record(true, 1001);
-  b.record(false, 1002);
+  const p2 = b.acquire(1000);
+  assert.equal(b.acquire(1000), REFUSED, 'only halfOpenRequests probes');
+  b.record(true, 1001, p1);
+  b.record(false, 1002, p2);
   assert.equal(b.state, 'open', 'a failed probe reopens');
-  assert.equal(b.acquire(2002), true);
-  assert.equal(b.acquire(2002), true);
-  b.record(true, 2003);
-  b.record(true, 2003);
+  const p3 = b.acquire(2002);
+  const p4 = b.acquire(2002);
+  b.record(true, 2003, p3);
+  b.record(true, 2003, p4);
+  assert.equal(b.state, 'closed');
+});
+
+test('breaker: a probe released without an outcome frees its slot; outcomes of other periods do not decide a half-open breaker', () => {
+  const b = new CircuitBreaker({ failures: 1, ratio: 0, window: 10, openDuration: 1000, halfOpenRequests: 1 });
+  const before = b.acquire(0);
+  assert.equal(before, 0, 'closed: no slot held');
+  b.record(false, 0, before);
+  assert.equal(b.state, 'open');
+  const p1 = b.acquire(1000);
+  assert.ok(p1 > 0);
+  assert.equal(b.acquire(1000), REFUSED);
+  b.release(p1);
+  assert.equal(b.state, 'half_open');
+  assert.equal(b.available(1000), true, 'the released slot takes the next probe');
+  const p2 = b.acquire(1000);
+  assert.ok(p2 > 0);
+  b.record(true, 1001, 0);
+  assert.equal(b.state, 'half_open', 'a request sent while closed does not count as a probe');
+  b.record(false, 1002, p2);
+  assert.equal(b.state, 'open');
+  const p3 = b.acquire(2002);
+  b.release(p1);
+  b.record(true, 2003, p2);
+  assert.equal(b.acquire(2002), REFUSED, 'a stale ticket frees nothing');
+  b.record(true, 2004, p3);
   assert.equal(b.state, 'closed');
 });
 

@@ -12,6 +12,9 @@ export interface BreakerOptions {
   halfOpenRequests: number;
 }
 
+/** REFUSED is what `CircuitBreaker.acquire` returns when no request may be sent. */
+export const REFUSED = -1;
+
 /** BreakerState is closed (traffic flows), open (refused) or half-open (a few probes allowed). */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
@@ -27,6 +30,8 @@ export class CircuitBreaker {
   private openedAt = 0;
   private probes = 0;
   private probeSuccesses = 0;
+  /** generation numbers the half-open periods, so an outcome is counted as a probe only in the period it was let through. */
+  private generation = 0;
   /** opens counts how often the breaker opened. */
   opens = 0;
   private readonly opts: BreakerOptions;
@@ -48,24 +53,37 @@ export class CircuitBreaker {
     return this.probes < this.opts.halfOpenRequests;
   }
 
-  /** acquire reserves the right to send a request now (a probe slot when half-open). */
-  acquire(now: number): boolean {
-    if (this.state === 'closed') return true;
+  /**
+   * acquire reserves the right to send a request now: REFUSED (-1), 0 when closed (no slot held), or, when half-open, a
+   * probe ticket (> 0). Every ticket must be handed back exactly once, to `record` with the outcome or to `release`
+   * when the exchange ended without one (the client left, its body failed) — a ticket never handed back holds its slot
+   * and the breaker would refuse everything from then on.
+   */
+  acquire(now: number): number {
+    if (this.state === 'closed') return 0;
     if (this.state === 'open') {
-      if (now - this.openedAt < this.opts.openDuration) return false;
+      if (now - this.openedAt < this.opts.openDuration) return REFUSED;
       this.state = 'half_open';
+      this.generation++;
       this.probes = 0;
       this.probeSuccesses = 0;
     }
-    if (this.probes >= this.opts.halfOpenRequests) return false;
+    if (this.probes >= this.opts.halfOpenRequests) return REFUSED;
     this.probes++;
-    return true;
+    return this.generation;
   }
 
-  /** record notes a request's outcome. */
-  record(ok: boolean, now: number): void {
+  /** release hands back a probe ticket whose exchange ended without saying anything about the server; its slot is free again. */
+  release(ticket: number): void {
+    if (ticket > 0 && ticket === this.generation && this.state === 'half_open' && this.probes > 0) this.probes--;
+  }
+
+  /** record notes a request's outcome; `ticket` is what `acquire` returned for it. */
+  record(ok: boolean, now: number, ticket = 0): void {
     if (!this.enabled) return;
     if (this.state === 'half_open') {
+      // Only the probes of this half-open period decide it; late outcomes of requests sent before it opened do not.
+      if (ticket !== this.generation) return;
       if (!ok) return this.open(now);
       if (++this.probeSuccesses >= this.opts.halfOpenRequests) this.close();
       return;

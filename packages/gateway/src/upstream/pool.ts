@@ -86,6 +86,16 @@ export interface PoolOptions {
 
 const fail = (code: string, message: string): UpstreamError => Object.assign(new Error(message), { code });
 
+/**
+ * bodyFailure is the error of an exchange whose request body (the client's side) failed: the gateway's own codes
+ * (GW_BAD_REQUEST_BODY, GW_BODY_TOO_LARGE) are kept, anything else (the client aborted: node:http says ECONNRESET) becomes
+ * GW_REQUEST_BODY_FAILED — never an upstream code, so it neither counts against the server nor is retried as a reset.
+ */
+function bodyFailure(e: UpstreamError | null | undefined): UpstreamError {
+  const code = e?.code;
+  return fail(code !== undefined && code.startsWith('GW_') ? code : 'GW_REQUEST_BODY_FAILED', e?.message || 'the client request body failed');
+}
+
 // One coarse clock and one sweep for every connection's deadline, rather than a timer per request.
 const TICK = 50;
 let clock = performance.now();
@@ -269,7 +279,7 @@ class Conn {
       const broken = body as { errored?: Error | null; destroyed?: boolean };
       if (broken.errored || broken.destroyed) {
         // The body failed before the connection was ready (a malformed chunk, the client gone): nothing is sent.
-        ex.fail(fail((broken.errored as UpstreamError | null)?.code ?? 'ECONNRESET', broken.errored?.message ?? 'the client request body failed'));
+        ex.fail(bodyFailure(broken.errored));
         return this.pool.release(this);
       }
       const chunked = !length;
@@ -300,7 +310,7 @@ class Conn {
         // The response may have ended first (the upstream answered early); the connection is free only now.
         if (ex.done && this.ex === undefined) this.pool.release(this);
       });
-      body.on('error', (e: UpstreamError) => ex.abort(fail(e.code ?? 'ECONNRESET', e.message || 'the client request body failed')));
+      body.on('error', (e: UpstreamError) => ex.abort(bodyFailure(e)));
     }
   }
 
@@ -461,23 +471,29 @@ export class H1Pool {
     return this.all.size;
   }
 
-  /** dispatch sends a request; the handler hears about it, including failures (never thrown). */
-  dispatch(opts: DispatchOptions, h: DispatchHandler): void {
+  /**
+   * dispatch sends a request; the handler hears about it, including failures (never thrown). The controller returned
+   * reaches the request before `onRequestStart` too (waiting for a connection, connecting), so a caller can abort it there.
+   */
+  dispatch(opts: DispatchOptions, h: DispatchHandler): DispatchController {
     const ex = new Exchange(this, opts, h);
     if (this.closing) {
       queueMicrotask(() => ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed')));
-      return;
+      return ex;
     }
     if (opts.upgrade !== undefined) {
       // An upgraded connection leaves the pool, so it never takes a pooled one; it is read through 'data' events.
       const c = new Conn(this, false);
       this.all.add(c);
       c.run(ex);
-      return;
+      return ex;
     }
     let c: Conn | undefined;
     while ((c = this.idleConns.pop()) !== undefined && c.closed);
-    if (c) return c.run(ex);
+    if (c) {
+      c.run(ex);
+      return ex;
+    }
     if (this.opts.connections > 0 && this.all.size >= this.opts.connections) {
       // Waiting for a connection counts as connecting: after connectTimeout it fails like a connect timeout (504, or
       // another server when retries allow).
@@ -487,11 +503,12 @@ export class H1Pool {
         startTicker();
       }
       this.queue.push(ex);
-      return;
+      return ex;
     }
     c = new Conn(this, true);
     this.all.add(c);
     c.run(ex);
+    return ex;
   }
 
   /** release returns a connection after an exchange: to the next queued request, to the idle list, or closed. */

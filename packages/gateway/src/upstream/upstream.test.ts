@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
+import net from 'node:net';
 import { freePort, request, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 
 async function upstreams(n: number, handler?: (name: string) => http.RequestListener): Promise<TestUpstream[]> {
@@ -237,4 +238,116 @@ locations = ["r"]
   assert.equal(resets, 2, 'the first attempt was reset, the retry answered');
   const post = await request(port, { path: '/flaky', method: 'POST' });
   assert.equal(post.status, 502, 'a POST may have been processed: it is not replayed');
+});
+
+/** abandon sends a request on its own connection, waits until the upstream has it, and hangs up without reading the answer. */
+async function abandon(port: number, data: string, arrived: () => boolean): Promise<void> {
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  c.write(data);
+  await waitFor(arrived, 5000, 'the request to reach the upstream');
+  c.destroy();
+}
+
+test('a half-open probe that ends without an outcome (client gone, request body failed) frees its slot: the breaker recovers', async (t) => {
+  const held: http.ServerResponse[] = [];
+  let slowSeen = 0;
+  let uploadSeen = 0;
+  const ups = await upstreams(2, (name) => (req, res) => {
+    if (req.url === '/fail') return void res.writeHead(502).end('bad');
+    if (req.url === '/slow') {
+      slowSeen++;
+      held.push(res);
+      return;
+    }
+    if (req.url === '/upload') {
+      uploadSeen++;
+      req.on('error', () => {});
+      req.resume();
+      return;
+    }
+    res.end(name);
+  });
+  t.after(() => {
+    for (const r of held) r.destroy();
+  });
+  const gw = await useGateway(t, [...ups], `
+[upstreams.cb]
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
+breaker_failures = 1
+breaker_open_duration = "200ms"
+breaker_half_open_requests = 1
+max_fails = 0
+retries = 0
+[locations.cb]
+upstream = "cb"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["cb"]
+`);
+  const port = gw.port('main');
+  const servers = gw.runtime.upstreams.get('cb')!.servers;
+  const openBoth = async () => {
+    while (servers.some((s) => s.breaker.state === 'closed')) assert.equal((await request(port, { path: '/fail' })).status, 502);
+    assert.deepEqual(servers.map((s) => s.breaker.state), ['open', 'open']);
+    await waitFor(() => servers.every((s) => s.breaker.available(Date.now())), 5000, 'both breakers to half-open');
+  };
+  // The probes' clients hang up while the upstream works on them.
+  await openBoth();
+  await abandon(port, 'GET /slow HTTP/1.1\r\nHost: t\r\n\r\n', () => slowSeen === 1);
+  await abandon(port, 'GET /slow HTTP/1.1\r\nHost: t\r\n\r\n', () => slowSeen === 2);
+  await waitFor(() => servers.every((s) => s.active === 0), 5000, 'the abandoned requests to end');
+  const names = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const r = await request(port, { path: '/ok' });
+    assert.equal(r.status, 200, `request ${i}: ${r.status} ${r.body}`);
+    names.add(r.body);
+  }
+  assert.deepEqual([...names].sort(), ['s0', 's1'], 'both breakers closed again');
+  // The probes' request bodies turn out malformed midway (the client's fault, not the server's).
+  await openBoth();
+  for (let i = 1; i <= 2; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.write('POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await waitFor(() => uploadSeen === i, 5000, 'the upload to reach the upstream');
+    s.write('zz\r\n');
+    s.resume();
+    await new Promise((r) => s.on('close', r));
+  }
+  await waitFor(() => servers.every((s) => s.active === 0), 5000, 'the failed uploads to end');
+  assert.deepEqual(servers.map((s) => s.breaker.state), ['half_open', 'half_open'], 'a failed request body is not the server\'s failure');
+  for (let i = 0; i < 2; i++) assert.equal((await request(port, { path: '/ok' })).status, 200);
+  assert.deepEqual(servers.map((s) => s.breaker.state), ['closed', 'closed']);
+});
+
+test('a request waiting for a connection at max_connections leaves the queue as soon as its client hangs up', async (t) => {
+  const held: http.ServerResponse[] = [];
+  const ups = await upstreams(1, () => (req, res) => {
+    if (req.url === '/slow') return void held.push(res);
+    res.end('ok');
+  });
+  t.after(() => {
+    for (const r of held) r.destroy();
+  });
+  const gw = await useGateway(t, [...ups], `
+[upstreams.q]
+addrs = ["${ups[0]!.addr}"]
+max_connections = 1
+connection_timeout = "60s"
+[locations.q]
+upstream = "q"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["q"]
+`);
+  const port = gw.port('main');
+  const s = gw.runtime.upstreams.get('q')!.servers[0]!;
+  const busy = net.connect(port, '127.0.0.1');
+  busy.on('error', () => {});
+  busy.write('GET /slow HTTP/1.1\r\nHost: t\r\n\r\n');
+  t.after(() => busy.destroy());
+  await waitFor(() => held.length === 1, 5000, 'the slow request to hold the only connection');
+  await abandon(port, 'GET /queued HTTP/1.1\r\nHost: t\r\n\r\n', () => s.pool.queue.length === 1);
+  await waitFor(() => s.pool.queue.length === 0 && s.active === 1, 5000, () => `the queue to empty (queued ${s.pool.queue.length}, active ${s.active})`);
 });

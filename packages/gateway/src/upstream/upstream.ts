@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type HealthCheckSpec } from '../config/validate.ts';
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
-import { CircuitBreaker } from './breaker.ts';
+import { CircuitBreaker, REFUSED } from './breaker.ts';
 import { HealthChecker } from './health.ts';
 import { parseDuration } from '@etcd-monitor/core';
 import { H1Pool } from './pool.ts';
@@ -173,8 +173,11 @@ export class Upstream {
     return s.healthy && s.downUntil <= now && s.breaker.available(now);
   }
 
-  /** pick chooses a server for a request, skipping `exclude` (servers already tried) when others remain. */
-  pick(src: HashSource, exclude?: UpstreamServer): UpstreamServer | undefined {
+  /**
+   * pick chooses a server for a request, skipping `exclude` (servers already tried) when others remain. The breaker ticket
+   * the request now holds is left in `held.probe`; it goes back through `report` or `release` when the request ends.
+   */
+  pick(src: HashSource, exclude?: UpstreamServer, held?: { probe: number }): UpstreamServer | undefined {
     const now = Date.now();
     let key = '';
     if (this.algorithm.kind === 'hash') {
@@ -188,14 +191,22 @@ export class Upstream {
       (exclude ? this.balancer.pick(this.servers, (x) => this.available(x, now), key) : undefined) ??
       // Passive health alone never empties an upstream: a single flaky server would otherwise turn every request into a 503.
       this.balancer.pick(this.servers, (x) => x.healthy && x.breaker.available(now), key);
-    if (s && !s.breaker.acquire(now)) return undefined;
+    if (!s) return undefined;
+    const ticket = s.breaker.acquire(now);
+    if (ticket === REFUSED) return undefined;
+    if (held) held.probe = ticket;
     return s;
   }
 
-  /** report records a request outcome for passive health and the breaker. */
-  report(s: UpstreamServer, ok: boolean): void {
+  /** release hands back a breaker ticket of a request that ended without an outcome for the server (the client left, its body failed). */
+  release(s: UpstreamServer, probe: number): void {
+    if (probe > 0) s.breaker.release(probe);
+  }
+
+  /** report records a request outcome for passive health and the breaker; `probe` is the ticket `pick` gave the request. */
+  report(s: UpstreamServer, ok: boolean, probe = 0): void {
     const now = Date.now();
-    s.breaker.record(ok, now);
+    s.breaker.record(ok, now, probe);
     if (ok) {
       s.fails = 0;
       return;
