@@ -73,6 +73,9 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+// etcd's gRPC interceptor answers "etcdserver: no leader" at once to a call carrying this, instead of letting it wait.
+const REQUIRE_LEADER = { hasleader: 'true' };
+
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 
 /** MemberClient talks to exactly one etcd member over its own channel, with a deadline on every call. */
@@ -142,7 +145,11 @@ export class MemberClient {
     }));
   }
 
-  /** alarms returns the active alarms of the whole cluster. */
+  /**
+   * alarms returns the active alarms of the whole cluster. In etcd 3.4 this is a raft proposal (a WAL entry and an
+   * fsync on every member), so pollers read alarms from `status().errors` (see alarmsFromStatus) and call this only
+   * when that cannot answer.
+   */
   async alarms(o: CallOptions = {}): Promise<Alarm[]> {
     const r = (await this.call('Maintenance', 'Alarm', { action: 'GET', memberID: '0', alarm: 'NONE' }, o)) as { alarms: Array<{ memberID: string; alarm: string }> };
     return r.alarms.map((a) => ({ memberId: idToHex(a.memberID), alarm: String(a.alarm).toUpperCase() }));
@@ -150,20 +157,25 @@ export class MemberClient {
 
   /**
    * health does what `etcdctl endpoint health` does: a linearizable read of the key "health" through this member.
-   * Permission denied still proves the member can reach consensus, so it counts as healthy.
+   * Permission denied still proves the member can reach consensus, so it counts as healthy. The read asks etcd to
+   * refuse it at once when the member has no leader, so a lost quorum fails with etcd's own "etcdserver: no leader"
+   * instead of a timeout. A linearizable read is a ReadIndex round, not a raft entry: it writes nothing.
    */
   async health(o: CallOptions = {}): Promise<void> {
     try {
-      await this.get('health', { ...o, serializable: false });
+      await this.get('health', { ...o, serializable: false, requireLeader: true });
     } catch (err) {
       if (err instanceof AppError && err.code === 'ETCD_PERMISSION_DENIED') return;
       throw err;
     }
   }
 
-  /** get reads one key; `serializable` answers from the member's local state without a consensus round. */
-  async get(key: string, o: CallOptions & { serializable?: boolean } = {}): Promise<{ value: Buffer | undefined; revision: number }> {
-    const r = (await this.call('KV', 'Range', { key: Buffer.from(key), serializable: Boolean(o.serializable) }, o)) as {
+  /**
+   * get reads one key; `serializable` answers from the member's local state without a consensus round, and
+   * `requireLeader` makes a member without a leader fail the call at once (etcd's `hasleader` metadata).
+   */
+  async get(key: string, o: CallOptions & { serializable?: boolean; requireLeader?: boolean } = {}): Promise<{ value: Buffer | undefined; revision: number }> {
+    const r = (await this.call('KV', 'Range', { key: Buffer.from(key), serializable: Boolean(o.serializable) }, o, true, o.requireLeader ? REQUIRE_LEADER : undefined)) as {
       kvs: Array<{ value: Buffer }>;
       header: { revision: string };
     };
@@ -258,15 +270,19 @@ export class MemberClient {
     return this.authenticating;
   }
 
-  private async call(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, needsAuth = true): Promise<unknown> {
-    const md = needsAuth ? await this.metadata() : new grpc.Metadata();
+  private async call(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, needsAuth = true, extra?: Record<string, string>): Promise<unknown> {
+    const withExtra = (md: grpc.Metadata) => {
+      for (const [k, v] of Object.entries(extra ?? {})) md.set(k, v);
+      return md;
+    };
+    const md = withExtra(needsAuth ? await this.metadata() : new grpc.Metadata());
     try {
       return await this.rawCall(service, method, req, o, md);
     } catch (err) {
       // Simple tokens expire (5 min by default): authenticate once more and retry, which is safe for any call.
       if (needsAuth && this.opts.auth && isAuthTokenError(err)) {
         this.token = undefined;
-        return this.rawCall(service, method, req, o, await this.metadata());
+        return this.rawCall(service, method, req, o, withExtra(await this.metadata()));
       }
       throw err;
     }

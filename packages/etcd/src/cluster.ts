@@ -1,5 +1,6 @@
 import { AppError, errorMessage } from '@etcd-monitor/core';
 import { MemberClient, type Alarm, type MemberInfo, type StatusResult } from './client.ts';
+import { alarmsFromStatus, isAlarmText } from './status-alarms.ts';
 import type { ConnectionOptions } from './options.ts';
 
 /** Verdict is the one-word state of a cluster, as `etcd-monitor status` prints it. */
@@ -44,7 +45,7 @@ export interface MemberRow {
   errorCode: string | null;
   /** hint is one line on what to do about `error`. */
   hint: string | null;
-  /** errors are the alarm strings the member's status reports. */
+  /** errors are the member's own Status `errors`, verbatim: its active alarms and conditions such as "etcdserver: no leader". */
   errors: string[];
 }
 
@@ -93,11 +94,11 @@ export async function inspectCluster(opts: ConnectionOptions, io: InspectOptions
       endpoints = memberList.filter((m) => m.clientURLs.length > 0).map((m) => m.clientURLs[0]!);
       unstarted = memberList.filter((m) => m.clientURLs.length === 0);
     }
-    const [rows, list, alarms] = await Promise.all([
+    const [rows, list] = await Promise.all([
       Promise.all(endpoints.map((ep) => readMember(clientFor(ep)))),
       memberList ? Promise.resolve(memberList) : firstSuccess(endpoints.map((ep) => () => clientFor(ep).memberList())),
-      firstSuccess(endpoints.map((ep) => () => clientFor(ep).alarms())),
     ]);
+    const alarms = await readAlarms(rows, clientFor);
     for (const m of unstarted) rows.push(unstartedRow(m));
     if (list) nameRows(rows, list);
     const clusterId = rows.map((r) => r.clusterId).find((c) => c) ?? null;
@@ -116,6 +117,26 @@ export async function inspectCluster(opts: ConnectionOptions, io: InspectOptions
 }
 
 type RowWithCluster = MemberRow & { clusterId?: string };
+
+/**
+ * readAlarms takes the alarms from the members' Status answers, which list them for free; the Alarm RPC is a raft
+ * proposal in etcd 3.4 (a WAL entry and an fsync on every member), so it is called, on one member, only when a Status
+ * answer cannot be read for alarms (a server before 3.4, or an alarm text not understood).
+ */
+async function readAlarms(rows: MemberRow[], clientFor: (ep: string) => MemberClient): Promise<Alarm[] | null> {
+  const answered = rows.filter((r) => r.version !== null);
+  if (answered.length === 0) return null;
+  const fromStatus = alarmsFromStatus(answered.map((r) => ({ errors: r.errors, version: r.version! })));
+  if (fromStatus.complete) return fromStatus.alarms;
+  for (const r of answered) {
+    try {
+      return await clientFor(r.endpoint).alarms();
+    } catch {
+      // Alarms need consensus: try the next member.
+    }
+  }
+  return fromStatus.alarms;
+}
 
 async function readMember(client: MemberClient): Promise<RowWithCluster> {
   const started = performance.now();
@@ -152,6 +173,13 @@ async function readMember(client: MemberClient): Promise<RowWithCluster> {
     row.health = true;
   } catch (err) {
     const e = rowError(err, client.endpoint);
+    // The member answered its status at once, so a read that timed out is not a slow member: it cannot reach
+    // consensus. What etcd says about itself (no leader) is the better hint.
+    if (e.errorCode === 'ETCD_TIMEOUT') {
+      e.hint = status.leader === '0'
+        ? 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'
+        : 'the member answers but its linearizable read did not complete: it cannot reach a quorum (members down or a partitioned peer network)';
+    }
     Object.assign(row, e, { error: `health check failed: ${e.error}` });
   }
   return row;
@@ -176,6 +204,9 @@ export function judge(
   const sameForAll = down.length > 1 && down.length === rows.length && down.every((r) => r.error === down[0]!.error);
   if (sameForAll) reasons.push(`all ${down.length} members fail the same way: ${withHint(down[0]!)}`);
   else for (const r of down) reasons.push(`${label(r)} is down: ${withHint(r)}`);
+
+  // What etcd reports about itself, in its own words ("etcdserver: no leader"); alarms are listed on their own below.
+  for (const r of reachable) for (const e of r.errors) if (!isAlarmText(e)) reasons.push(`${label(r)} reports: ${e}`);
 
   const result = (verdict: Verdict, leader: string | null = null) => ({ verdict, reasons, members: rows, leader });
   if (reachable.length === 0) {
@@ -226,7 +257,7 @@ export function judge(
     reasons.push(`alarm ${a.alarm} raised by ${who ? label(who) : a.memberId}`);
   }
   if (!alarms) {
-    const fromStatus = new Set(reachable.flatMap((r) => r.errors));
+    const fromStatus = new Set(reachable.flatMap((r) => r.errors).filter(isAlarmText));
     for (const e of fromStatus) reasons.push(`member reports: ${e}`);
   }
   if (memberList) {

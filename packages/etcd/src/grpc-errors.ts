@@ -18,7 +18,7 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   const make = (code: Parameters<typeof mk>[0], message: string, hint?: string) => mk(code, `${endpoint}: ${message}`, hint, err);
 
   if (e.code === grpc.status.DEADLINE_EXCEEDED) {
-    return make('ETCD_TIMEOUT', `timed out after ${timeoutMs} ms`, 'the member may be frozen, overloaded or partitioned; raise --command-timeout if it is just slow');
+    return make('ETCD_TIMEOUT', `timed out after ${timeoutMs} ms`, 'the member may be frozen, overloaded or partitioned; if it is just slow, raise the call timeout (--command-timeout, or the cluster\'s `timeout`)');
   }
   if (/authentication failed|invalid user ID or password/i.test(details)) {
     return make('ETCD_AUTH_FAILED', `authentication failed for user "${opts.auth?.username ?? ''}": wrong user name or password`, 'check --user/--password (or ETCDCTL_USER/ETCDCTL_PASSWORD)');
@@ -30,6 +30,12 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   }
   if (e.code === grpc.status.PERMISSION_DENIED || /permission denied/i.test(details)) {
     return make('ETCD_PERMISSION_DENIED', `permission denied for user "${opts.auth?.username ?? ''}"`, 'grant the user a role with the needed permission');
+  }
+  // etcd's own refusals carry the cause in etcd's words; they come as UNAVAILABLE too, but the member did answer.
+  const server = /etcdserver: .*/.exec(details);
+  if (server) {
+    const [code, hint] = serverErrorHint(server[0]);
+    return make(code, server[0], hint);
   }
   if (/ECONNREFUSED/.test(details)) return make('ETCD_UNREACHABLE', 'connection refused', 'is the member running and listening on this address?');
   if (/ENOTFOUND|EAI_AGAIN|getaddrinfo|Name resolution failed/i.test(details)) {
@@ -52,8 +58,18 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
     return make('ETCD_UNREACHABLE', /^connection dropped$/i.test(shorten(details)) ? 'connection dropped' : `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');
   }
   if (e.code === grpc.status.UNAVAILABLE) return make('ETCD_UNREACHABLE', shorten(details), 'is the member running and reachable?');
-  if (/etcdserver: /.test(details)) return make('ETCD_SERVER', details.replace(/^.*?etcdserver: /, 'etcd: '));
   return make('ETCD_CALL_FAILED', shorten(details));
+}
+
+/** serverErrorHint gives the stable code and the hint that fit one of etcd's own error texts ("etcdserver: …"). */
+function serverErrorHint(text: string): [`ETCD_${string}`, string | undefined] {
+  if (/no leader/.test(text)) return ['ETCD_NO_LEADER', 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'];
+  if (/leader changed/.test(text)) return ['ETCD_LEADER_CHANGED', 'a leader election happened during the call; retry'];
+  if (/request timed out/.test(text)) return ['ETCD_SERVER_TIMEOUT', 'etcd could not commit the request in time: check disk latency (WAL fsync) and whether a quorum of members is reachable'];
+  if (/too many requests/.test(text)) return ['ETCD_OVERLOADED', 'the member is too far behind applying entries; reduce the load or check its disk'];
+  if (/database space exceeded/.test(text)) return ['ETCD_NOSPACE', 'the NOSPACE alarm is raised: compact, defragment, then `etcdctl alarm disarm`'];
+  if (/not capable|not supported for learner/.test(text)) return ['ETCD_NOT_SUPPORTED', 'the member cannot serve this call (a learner, or an older version)'];
+  return ['ETCD_SERVER', undefined];
 }
 
 function mk(code: `ETCD_${string}`, message: string, hint: string | undefined, cause: unknown): AppError {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage, startLoop, type Loop } from '@etcd-monitor/core';
-import { MemberClient, type Alarm, type ConnectionOptions, type MemberInfo } from '@etcd-monitor/etcd';
+import { MemberClient, alarmsFromStatus, type Alarm, type ConnectionOptions, type MemberInfo } from '@etcd-monitor/etcd';
 import type { ClusterConfig } from './config.ts';
 import type { Collector, MemberFacts } from './collectors/collector.ts';
 import { evaluateHealth, type ClusterHealth, type MemberObservation } from './health/health.ts';
@@ -63,6 +63,10 @@ export interface ClusterMonitorDeps {
 // While a cluster has no leader or has lost a member, poll faster so the recovery is seen within a fraction of a second.
 const FAST_POLL_MS = 250;
 
+// The Alarm RPC is a raft proposal in etcd 3.4 (a WAL entry and an fsync on every member). Alarms come from the Status
+// answers instead; the RPC is the fallback for answers that cannot list them, and then at most this often.
+const ALARM_RPC_EVERY_MS = 60_000;
+
 /** connectionFor resolves a cluster config into connection options (reading its TLS files). */
 export function connectionFor(c: ClusterConfig): ConnectionOptions {
   const opts: ConnectionOptions = { endpoints: c.endpoints, dialTimeoutMs: c.timeoutMs, commandTimeoutMs: c.timeoutMs };
@@ -99,6 +103,7 @@ export class ClusterMonitor {
   private clusterLoop: Loop | undefined;
   private memberList: MemberInfo[] | null = null;
   private alarms: Alarm[] | null = null;
+  private rpcAlarms: { at: number; alarms: Alarm[] } | null = null;
   private prevState: EventState | undefined;
   private lastLeader: string | null = null;
   private current: ClusterSnapshot;
@@ -193,22 +198,44 @@ export class ClusterMonitor {
     if (out.length) this.deps.onSamples(out);
   }
 
-  /** pollCluster reads alarms and the member list from a member that answers, and follows membership changes. */
+  /**
+   * pollCluster reads the member list from a member that answers and follows membership changes. Nothing here writes
+   * to etcd: the member list is local state, and alarms come from the Status answers (see alarmsNow); only when those
+   * cannot list alarms is the Alarm RPC called, at most once a minute.
+   */
   private async pollCluster(): Promise<void> {
     const up = [...this.watched.values()].filter((w) => w.facts.status);
     const leaderFirst = up.sort((a, b) => Number(b.facts.status!.leader === b.facts.status!.id) - Number(a.facts.status!.leader === a.facts.status!.id));
     for (const w of leaderFirst) {
       try {
-        const [list, alarms] = await Promise.all([w.client.memberList({ timeoutMs: this.config.timeoutMs }), w.client.alarms({ timeoutMs: this.config.timeoutMs })]);
+        const list = await w.client.memberList({ timeoutMs: this.config.timeoutMs });
         this.memberList = list;
-        this.alarms = alarms;
         this.followMembership(list);
         break;
       } catch {
-        // Alarms need consensus; try the next member, and keep the last known lists when none can answer.
+        // Try the next member, and keep the last known list when none can answer.
+      }
+    }
+    const fromStatus = alarmsFromStatus(up.map((w) => w.facts.status!));
+    if (up.length > 0 && !fromStatus.complete && Date.now() - (this.rpcAlarms?.at ?? 0) >= ALARM_RPC_EVERY_MS) {
+      for (const w of leaderFirst) {
+        try {
+          this.rpcAlarms = { at: Date.now(), alarms: await w.client.alarms({ timeoutMs: this.config.timeoutMs }) };
+          break;
+        } catch {
+          // Alarms need consensus: try the next member.
+        }
       }
     }
     this.evaluate(true);
+  }
+
+  /** alarmsNow reads the active alarms from the members' latest Status answers; the last known list while none answers. */
+  private alarmsNow(facts: MemberFacts[]): Alarm[] | null {
+    const up = facts.filter((f) => f.status);
+    if (up.length === 0) return this.alarms;
+    const fromStatus = alarmsFromStatus(up.map((f) => f.status!));
+    return fromStatus.complete ? fromStatus.alarms : (this.rpcAlarms?.alarms ?? fromStatus.alarms);
   }
 
   private followMembership(list: MemberInfo[]): void {
@@ -266,6 +293,7 @@ export class ClusterMonitor {
       metricsAt: f.metrics?.at ?? null,
       downSince: f.downSince,
     }));
+    this.alarms = this.alarmsNow(facts);
     const health = evaluateHealth(observations, this.memberList, this.alarms);
     // The leader counts only while the monitor can reach it: a killed leader is lost now, not when its peers notice.
     const leaderFacts = facts.find((f) => f.id && f.id === health.leader);

@@ -119,7 +119,7 @@ describe('status against a real 3-member cluster', () => {
     await c.waitHealthy();
   });
 
-  test('two members killed: no quorum', async () => {
+  test('two members killed: no quorum, with etcd\'s own "no leader" on the survivor and a hint that fits', async () => {
     const c = cluster.get();
     await c.members[0]!.kill();
     await c.members[1]!.kill();
@@ -127,5 +127,17 @@ describe('status against a real 3-member cluster', () => {
     assert.equal(code, 1);
     assert.equal(doc.verdict, 'no quorum');
     assert.match(doc.reasons[0]!, /only 1 of 3 voting members answer/);
+    // The survivor steps down after the election timeout; from then on etcd itself says why it cannot serve.
+    const survivor = c.members[2]!;
+    const { doc: lost } = await eventually(() => statusJson(all()), (r) => (r.doc.members.find((m) => m.endpoint === survivor.clientUrl)?.errors as string[] | undefined)?.includes('etcdserver: no leader') ?? false);
+    const row = lost.members.find((m) => m.endpoint === survivor.clientUrl)!;
+    assert.deepEqual(row.errors, ['etcdserver: no leader'], JSON.stringify(row));
+    assert.equal(row.errorCode, 'ETCD_NO_LEADER', JSON.stringify(row));
+    assert.equal(row.error, 'health check failed: etcdserver: no leader');
+    assert.match(row.hint as string, /quorum is lost/);
+    assert.doesNotMatch(row.hint as string, /timeout/);
+    assert.ok(lost.reasons.some((r) => r === `${survivor.name} reports: etcdserver: no leader`), lost.reasons.join('; '));
+    const table = await runCli(['status', ...all(), '--dial-timeout', '1s', '--command-timeout', '2s']);
+    assert.match(table.stdout, /health check failed: etcdserver: no leader/);
   });
 });

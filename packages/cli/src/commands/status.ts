@@ -56,6 +56,7 @@ export function statusJson(view: ClusterView) {
       error: m.error,
       errorCode: m.errorCode,
       hint: m.hint,
+      errors: m.errors,
     })),
   };
 }

@@ -23,11 +23,11 @@ export const probeCollector: Collector = {
       async run() {
         const at = Date.now();
         const o = { timeoutMs: ctx.cluster.timeoutMs };
-        const key = `${PROBE_PREFIX}${ctx.facts.id ?? 'unknown'}`;
+        const key = (id: string | null) => `${PROBE_PREFIX}${id ?? 'unknown'}`;
         const result = { at, linearizableMs: null as number | null, serializableMs: null as number | null, writeMs: null as number | null, linearizableOk: false, error: null as string | null };
         const series: Record<string, number> = {};
         try {
-          result.serializableMs = await timed(() => ctx.client.get(key, { ...o, serializable: true }));
+          result.serializableMs = await timed(() => ctx.client.get(key(ctx.facts.id), { ...o, serializable: true }));
           series.probe_read_serializable_ms = result.serializableMs;
         } catch (err) {
           result.error = errorMessage(err);
@@ -39,13 +39,15 @@ export const probeCollector: Collector = {
         } catch (err) {
           result.error = errorMessage(err);
         }
-        if (ctx.cluster.writeProbe && result.linearizableOk) {
+        // Each member writes its own key, so the write waits until the member has said who it is.
+        const id = ctx.facts.id;
+        if (ctx.cluster.writeProbe && result.linearizableOk && id) {
           try {
             if (!lease || lease.until < Date.now()) {
               lease = { id: await ctx.client.leaseGrant(LEASE_TTL_S, o), until: Date.now() + (LEASE_TTL_S - 10) * 1000 };
             }
             const leaseId = lease.id;
-            result.writeMs = await timed(() => ctx.client.put(key, String(at), { ...o, lease: leaseId }));
+            result.writeMs = await timed(() => ctx.client.put(key(id), String(at), { ...o, lease: leaseId }));
             series.probe_write_ms = result.writeMs;
           } catch (err) {
             lease = undefined;
