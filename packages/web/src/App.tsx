@@ -125,7 +125,7 @@ export function App() {
             <Route path="/clusters/:name" element={<ClusterPage />} />
             <Route path="/clusters/:name/members/:member" element={<MemberPage />} />
             <Route path="/dashboards" element={<DashboardsPage />} />
-            <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/alerts/:tab?" element={<AlertsPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route
               path="*"

@@ -38,7 +38,7 @@ describe('channels and routes in the web UI against a real monitor and a real we
   });
 
   test('a channel edited in the UI keeps its secrets, and a route added in the UI is in force', async () => {
-    await page.goto('/alerts');
+    await page.goto('/alerts/channels');
     const row = page.locator('[data-testid=channels-table] tr[data-channel=hook]');
     await row.getByRole('button', { name: 'Edit channel hook' }).click({ timeout: WAIT });
     let dialog = page.getByRole('dialog');
@@ -56,6 +56,8 @@ describe('channels and routes in the web UI against a real monitor and a real we
     assert.deepEqual(hits.at(-1), { path: '/hook', auth: 'Bearer s3cret' });
 
     // The built-in default is shown; a new route goes before its catch-all.
+    await page.getByRole('tab', { name: 'Routes' }).click();
+    assert.match(page.url(), /\/alerts\/routes$/);
     await page.locator('[data-testid=routes-source][data-source=default]').waitFor({ timeout: WAIT });
     await page.getByRole('button', { name: 'Add route' }).click();
     dialog = page.getByRole('dialog');

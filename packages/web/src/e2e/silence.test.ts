@@ -71,7 +71,7 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
   });
 
   test('a silence created in the UI suppresses the next notification', async () => {
-    await page.goto('/alerts');
+    await page.goto('/alerts/channels');
     // The channel is wired to the receiver: a test sent from the UI arrives and the UI says it was delivered.
     const channel = page.locator('[data-testid=channels-table] tr[data-channel=hook]');
     await channel.getByRole('button', { name: 'Send a test to hook' }).click({ timeout: WAIT });
@@ -92,6 +92,7 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     await dialog.getByLabel('Comment').fill('maintenance of cluster maint');
     await dialog.getByRole('button', { name: 'Create silence' }).click();
     await dialog.waitFor({ state: 'detached', timeout: WAIT });
+    await page.getByRole('tab', { name: 'Silences' }).click();
     const silenceRow = page.locator('[data-testid=silences-table] tr[data-state=active]', { hasText: 'cluster="maint"' });
     await silenceRow.waitFor({ timeout: WAIT });
 
@@ -100,6 +101,7 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     await leader.kill();
 
     // The UI shows the alert firing and silenced, without a reload.
+    await page.getByRole('tab', { name: /Firing and pending/ }).click();
     const alertRow = page.locator('[data-testid=alerts-table] tr[data-alertname=etcdLeaderLost][data-state=firing][data-silenced=true]').first();
     await alertRow.waitFor({ timeout: ALERT_WAIT }).catch(async (err: unknown) => {
       await page.screenshot({ path: screenshotPath('debug-silenced') });
@@ -116,7 +118,9 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     assert.equal(log.entries.some((e) => e.groupKey.includes('etcdLeaderLost')), false, JSON.stringify(log.entries).slice(0, 800));
 
     // The silence was what held it back: once expired in the UI, the still-firing alert is delivered.
+    await page.getByRole('tab', { name: 'Silences' }).click();
     await silenceRow.getByRole('button', { name: /Expire silence/ }).click();
+    await page.getByRole('tab', { name: /Firing and pending/ }).click();
     await page.locator('[data-testid=alerts-table] tr[data-alertname=etcdLeaderLost][data-silenced=false]').first().waitFor({ timeout: WAIT });
     await waitForPayload(firingLeaderLost, 'firing etcdLeaderLost after the silence expired');
   });

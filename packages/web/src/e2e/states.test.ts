@@ -90,7 +90,11 @@ describe('every page in every cluster state (healthy, one member down, never rea
     problems.push(...(await checkPage(page, '/clusters/main', '[data-testid=topology-node][data-leader=true]', 'cluster-healthy')));
     const m = cluster.get().members[0]!;
     problems.push(...(await checkPage(page, `/clusters/main/members/${m.name}`, 'h2', 'member-healthy')));
-    problems.push(...(await checkPage(page, '/alerts', 'h2', 'alerts')));
+    // Each alerts tab has its own address, so an operator can link to it.
+    for (const tab of ['', 'history', 'silences', 'rules', 'channels', 'routes', 'deliveries']) {
+      problems.push(...(await checkPage(page, `/alerts${tab ? `/${tab}` : ''}`, '[role=tabpanel] h4', `alerts-${tab || 'active'}`)));
+      assert.equal(await page.getByRole('tab', { selected: true }).getAttribute('data-testid'), `alerts-tab-${tab || 'active'}`);
+    }
     problems.push(...(await checkPage(page, '/dashboards', 'h2', 'dashboards-empty')));
     problems.push(...(await checkPage(page, '/settings', '[data-testid=settings-clusters]', 'settings')));
   });

@@ -180,6 +180,7 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     const newLeader = (await leaderEl.textContent())!.trim();
     // The alert: etcdLeaderLost fires at once and resolves when the new leader is found, so it is in the history.
     await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('tab', { name: 'History' }).click();
     await page.locator('[data-testid=alerts-history] tr', { hasText: 'etcdLeaderLost' }).first().waitFor({ timeout: WAIT }).catch(async (err: unknown) => {
       const a = await (await fetch(`${mon.url}/api/v1/alerts`)).text();
       const h = await (await fetch(`${mon.url}/api/v1/alerts/history`)).text();

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { Badge, Button, Modal, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Modal, Paper, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, apiFetch } from '../../api/client.ts';
 import type { AlertHistoryEntry } from '../../api/types/alert.ts';
 import { useAlerts, useWhoami } from '../../api/queries.ts';
@@ -24,18 +24,32 @@ function ClusterLink({ name }: { name: string | undefined }) {
 }
 
 
+/** ALERT_TABS are the alerts page's tabs in order; each has its own URL (`/alerts/<tab>`, the first at `/alerts`). */
+export const ALERT_TABS = [
+  { value: 'active', title: 'Firing and pending' },
+  { value: 'history', title: 'History' },
+  { value: 'silences', title: 'Silences' },
+  { value: 'rules', title: 'Rules' },
+  { value: 'channels', title: 'Channels' },
+  { value: 'routes', title: 'Routes' },
+  { value: 'deliveries', title: 'Deliveries' },
+] as const;
+
 /**
- * AlertsPage lists firing and pending alerts (each with a button to silence it), the recent history, silences, rules,
+ * AlertsPage shows, one tab each (linkable) firing and pending alerts (each with a button to silence it), the recent history, silences, rules,
  * channels, routes and the delivery log. While /api/v1/alerts answers 404 (a monitor
  * without alerting) it says alerting arrives soon instead of failing.
  */
 export function AlertsPage() {
+  const param = useParams().tab;
+  const tab = ALERT_TABS.find((t) => t.value === param)?.value ?? 'active';
+  const navigate = useNavigate();
   const q = useAlerts();
   const who = useWhoami();
   const qc = useQueryClient();
   // silencing holds the pre-filled matchers while the silence dialog is open.
   const [silencing, setSilencing] = useState<string | null>(null);
-  const history = useQuery({ queryKey: ['alerts', 'history'], queryFn: ({ signal }) => apiFetch<AlertHistoryEntry[]>('/alerts/history?limit=100', { signal }), refetchInterval: 15_000, retry: false, enabled: q.isSuccess });
+  const history = useQuery({ queryKey: ['alerts', 'history'], queryFn: ({ signal }) => apiFetch<AlertHistoryEntry[]>('/alerts/history?limit=100', { signal }), refetchInterval: 15_000, retry: false, enabled: q.isSuccess && tab === 'history' });
   if (q.isPending) return <LoadingState what="alerts" />;
   if (q.isError) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -48,9 +62,23 @@ export function AlertsPage() {
     return <ErrorState title="Could not load the alerts" error={q.error} onRetry={() => void q.refetch()} />;
   }
   const rows = [...q.data].sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1));
+  const firing = rows.filter((a) => a.state === 'firing').length;
   return (
     <Stack>
-      <Title order={2}>Alerts</Title>
+      <Group justify="space-between">
+        <Title order={2}>Alerts</Title>
+        <Button size="xs" onClick={() => setSilencing('')}>New silence</Button>
+      </Group>
+      <Tabs value={tab} onChange={(v) => void navigate(v === 'active' || !v ? '/alerts' : `/alerts/${v}`)} keepMounted={false}>
+        <Tabs.List mb="sm">
+          {ALERT_TABS.map((t) => (
+            <Tabs.Tab key={t.value} value={t.value} data-testid={`alerts-tab-${t.value}`}>
+              {t.title}
+              {t.value === 'active' && rows.length > 0 ? <Badge ml={6} size="sm" color={firing > 0 ? 'red' : 'yellow'}>{rows.length}</Badge> : null}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+        <Tabs.Panel value="active">
       <Paper withBorder p="sm">
         <Title order={4} mb="xs">Firing and pending</Title>
         {rows.length === 0 ? (
@@ -82,6 +110,8 @@ export function AlertsPage() {
           </Table>
         )}
       </Paper>
+        </Tabs.Panel>
+        <Tabs.Panel value="history">
       <Paper withBorder p="sm">
         <Title order={4} mb="xs">History</Title>
         {history.isPending ? (
@@ -110,11 +140,13 @@ export function AlertsPage() {
           </Table>
         )}
       </Paper>
-      <SilencesPanel onNew={() => setSilencing('')} />
-      <RulesPanel />
-      <ChannelsPanel />
-      <RoutesPanel />
-      <DeliveryLog />
+        </Tabs.Panel>
+        <Tabs.Panel value="silences"><SilencesPanel /></Tabs.Panel>
+        <Tabs.Panel value="rules"><RulesPanel /></Tabs.Panel>
+        <Tabs.Panel value="channels"><ChannelsPanel /></Tabs.Panel>
+        <Tabs.Panel value="routes"><RoutesPanel /></Tabs.Panel>
+        <Tabs.Panel value="deliveries"><DeliveryLog /></Tabs.Panel>
+      </Tabs>
       <Text size="xs" c="dimmed">See /api/docs for the whole API.</Text>
       <Modal opened={silencing !== null} onClose={() => setSilencing(null)} title="New silence" size="lg">
         {silencing !== null && (

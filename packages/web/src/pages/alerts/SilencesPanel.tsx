@@ -15,7 +15,7 @@ export function useSilences() {
 }
 
 /** SilencesPanel lists silences by state, with a button to expire the active and pending ones. */
-export function SilencesPanel({ onNew }: { onNew: () => void }) {
+export function SilencesPanel() {
   const q = useSilences();
   const qc = useQueryClient();
   const [filter, setFilter] = useState<'current' | 'expired' | 'all'>('current');
@@ -43,7 +43,6 @@ export function SilencesPanel({ onNew }: { onNew: () => void }) {
         <Title order={4}>Silences</Title>
         <Group gap="xs">
           <SegmentedControl size="xs" value={filter} onChange={(x) => setFilter(x as typeof filter)} data={[{ value: 'current', label: 'Active & pending' }, { value: 'expired', label: 'Expired' }, { value: 'all', label: 'All' }]} />
-          <Button size="xs" onClick={onNew}>New silence</Button>
         </Group>
       </Group>
       {err && <Alert color="red" variant="light" role="alert" mb="xs">{err}</Alert>}
@@ -52,7 +51,7 @@ export function SilencesPanel({ onNew }: { onNew: () => void }) {
       ) : q.isError ? (
         <ErrorState title="Could not load the silences" error={q.error} onRetry={() => void q.refetch()} />
       ) : rows.length === 0 ? (
-        <Text size="sm" c="dimmed">{filter === 'expired' ? 'No silence expired in the last 5 days.' : 'No silences. Silence an alert from its row above, or create one with “New silence”.'}</Text>
+        <Text size="sm" c="dimmed">{filter === 'expired' ? 'No silence expired in the last 5 days.' : 'No silences. Silence an alert from its row under Firing and pending, or create one with “New silence”.'}</Text>
       ) : (
         <Table data-testid="silences-table">
           <Table.Thead>
