@@ -109,9 +109,12 @@ An answer below 400 passes. Parameters: \`interval\` (default 10s; pingap's \`ch
 ### Timeouts, retries and errors
 
 \`connection_timeout\` or \`read_timeout\` expiring answers **504**; a refused or reset connection answers **502**; no
-available server answers **503**. Requests without a body (or with a buffered one) are retried up to \`retries\` times on
-another server after a connect failure or a reset of a reused keep-alive connection; a request whose body is being
-streamed is never retried. Error answers use \`basic.error_template\`.
+available server answers **503**. A request is retried on another server, up to \`retries\` times, when nothing of it was
+sent: the connection was refused or unreachable, connecting or the TLS handshake failed, \`connection_timeout\` expired, or
+no connection became free within it (\`max_connections\`). That holds for every method and for streamed bodies too: a
+body is read from the client only once a connection takes the request. Once a request was written, only a reset of a
+reused keep-alive connection is retried, and only for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) without a
+body or with a buffered one (\`buffer_request\`). Error answers use \`basic.error_template\`.
 
 ## \`[locations.NAME]\`
 

@@ -43,7 +43,7 @@ export const UPSTREAM_FIELDS: Record<string, FieldSpec> = {
   breaker_window: { kind: 'integer', default: 20, min: 1, doc: 'breaker_window is the number of recent requests the failure ratio is computed over (the ratio is only judged once the window is full).' },
   breaker_open_duration: { kind: 'duration', default: '30s', doc: 'breaker_open_duration is how long an open breaker refuses requests before letting probes through (half-open).' },
   breaker_half_open_requests: { kind: 'integer', default: 1, min: 1, doc: 'breaker_half_open_requests is the number of probe requests a half-open breaker lets through; all must succeed to close it.' },
-  retries: { kind: 'integer', default: 1, min: 0, max: 10, doc: 'retries is how many times a request without a body is retried on another attempt after a connect failure or a reset reused connection.' },
+  retries: { kind: 'integer', default: 1, min: 0, max: 10, doc: 'retries is how many times a request is retried on another server: after a failure that sent nothing (connect refused or timed out, no free connection within `connection_timeout`), whatever its method or body; after a reset of a reused connection, for idempotent requests without a streamed body.' },
   ipv4_only: { kind: 'boolean', default: false, doc: 'ipv4_only resolves hostnames to IPv4 addresses only.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };

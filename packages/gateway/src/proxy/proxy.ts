@@ -33,8 +33,6 @@ interface Res {
 
 const isH1 = (req: Req): req is H1Request => (req as H1Request).checked === true;
 
-// Nothing reached the server on these, so any method may be retried elsewhere.
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 // A reset (typically a keep-alive connection the server closed as it was reused) may have reached the server: idempotent methods only.
 const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -607,6 +605,8 @@ class ProxyHandler implements DispatchHandler {
   private readonly tSend = performance.now();
   /** done is set once the exchange ended (finish ran). */
   done = false;
+  /** started is set once the pool began writing the request to a connection; until then nothing of it (body included) left. */
+  private started = false;
   private buffered: Buffer[] | undefined;
   private bufferedSize = 0;
   private head: ResponseHead | undefined;
@@ -619,6 +619,7 @@ class ProxyHandler implements DispatchHandler {
   }
 
   onRequestStart(controller: DispatchController): void {
+    this.started = true;
     this.ex.controller = controller;
     // The pool calls this as the request is written to a socket: the wait covers queueing and, for a new connection, connecting.
     this.ex.upstreamConnectTime = performance.now() - this.tSend;
@@ -748,9 +749,14 @@ class ProxyHandler implements DispatchHandler {
       ex.res.destroy(err);
       return;
     }
-    const replayable = ex.body === null || Buffer.isBuffer(ex.body);
-    const retryable = CONNECT_FAILURES.has(code) || (RESETS.has(code) && IDEMPOTENT.has(ex.upstreamMethod));
-    if (replayable && retryable && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
+    // A request the pool never started writing (connect refused, unreachable or timed out, TLS handshake failed, no
+    // connection free within connection_timeout) sent nothing — not a byte of its body either, which is read only once a
+    // connection takes it — so it may go to another server whatever its method or body. Once written, only a reset of a
+    // body-less or buffered idempotent request is replayed.
+    const retryable = this.started
+      ? RESETS.has(code) && IDEMPOTENT.has(ex.upstreamMethod) && (ex.body === null || Buffer.isBuffer(ex.body))
+      : !code.startsWith('GW_') && code !== 'UND_ERR_DESTROYED';
+    if (retryable && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
       ex.upstreamAddr = '';
       forward(ex);
       return;

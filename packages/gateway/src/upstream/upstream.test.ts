@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
+import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import { freePort, request, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 
@@ -169,6 +170,70 @@ addr = "127.0.0.1:0"
 locations = ["r"]
 `);
   assert.deepEqual(await distribution(gw.port('main'), 6), { s0: 6 });
+});
+
+test('a request with a streamed body is retried on another server when nothing was sent: connect refused, or no connection free within connection_timeout', async (t) => {
+  const held: http.ServerResponse[] = [];
+  const ups = await upstreams(2, (name) => (req, res) => {
+    if (req.url === '/slow') return void held.push(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => res.end(`${name} ${req.method} ${Buffer.concat(chunks).toString()}`));
+  });
+  t.after(() => {
+    for (const r of held) r.destroy();
+  });
+  const dead = await freePort();
+  const gw = await useGateway(t, [...ups], `
+[upstreams.refused]
+addrs = ["127.0.0.1:${dead}", "${ups[0]!.addr}"]
+max_fails = 0
+[upstreams.queued]
+addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
+max_connections = 1
+connection_timeout = "300ms"
+max_fails = 0
+[locations.refused]
+upstream = "refused"
+host = "refused.test"
+[locations.queued]
+upstream = "queued"
+host = "queued.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["refused", "queued"]
+`);
+  const port = gw.port('main');
+  // Content-Length and chunked bodies (a streamed body of unknown length), POST and PATCH: none had a byte sent.
+  for (let i = 0; i < 6; i++) {
+    const method = i % 2 ? 'PATCH' : 'POST';
+    const body = `body-${i}-${'x'.repeat(i * 1000)}`;
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method, path: '/up', headers: { host: 'refused.test' }, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: b }));
+      });
+      req.on('error', reject);
+      if (i >= 3) req.write(body.slice(0, 5));
+      req.end(i >= 3 ? body.slice(5) : body);
+    });
+    assert.equal(r.status, 200, `attempt ${i}: ${r.body}`);
+    assert.equal(r.body, `s0 ${method} ${body}`);
+  }
+  // One server's only connection is busy: a POST waiting for it past connection_timeout goes to the other server.
+  const busy = net.connect(port, '127.0.0.1');
+  busy.on('error', () => {});
+  t.after(() => busy.destroy());
+  const servers = gw.runtime.upstreams.get('queued')!.servers;
+  busy.write('GET /slow HTTP/1.1\r\nHost: queued.test\r\n\r\n');
+  await waitFor(() => held.length === 1, 5000, 'the slow request to hold one server');
+  const heldBy = servers.findIndex((s) => s.active === 1);
+  for (let i = 0; i < 4; i++) {
+    const r = await request(port, { method: 'POST', path: '/q', headers: { host: 'queued.test', 'transfer-encoding': 'chunked' }, body: `q${i}` });
+    assert.equal(r.status, 200, `attempt ${i}: ${r.body}`);
+    assert.equal(r.body, `s${1 - heldBy} POST q${i}`);
+  }
 });
 
 test('the circuit breaker opens on failures, refuses without calling the server, then half-opens', async (t) => {
