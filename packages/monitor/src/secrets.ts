@@ -23,7 +23,7 @@ export function openSecretBox(o: { env?: NodeJS.ProcessEnv; keyFile: string }): 
   if (fromEnv) material = Buffer.from(fromEnv, 'utf8');
   else if (existsSync(o.keyFile)) material = readFileSync(o.keyFile);
   else {
-    mkdirSync(dirname(o.keyFile), { recursive: true });
+    mkdirSync(dirname(o.keyFile), { recursive: true, mode: 0o700 });
     material = randomBytes(32);
     writeFileSync(o.keyFile, material, { mode: 0o600, flag: 'wx' });
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AppError, errorMessage } from '@etcd-monitor/core';
@@ -51,15 +51,22 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   const log: MonitorLogger = o.logger ?? { info: () => {}, warn: () => {} };
   const dataDir = resolve(config.server.dataDir);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new AppError('MON_CONFIG', `server.data_dir: cannot create ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, { field: 'server.data_dir', hint: 'choose a writable directory' });
   }
+  restrictToOwner(dataDir, ['etcd-monitor.db', 'outbox.db'], log);
   // An 8 MiB page cache instead of 32: the hot pages are the newest of each series, and RSS is a target (docs/monitor.md).
   const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db'), cacheKiB: 8192, retention: config.storage.retention });
-  const secrets = openSecretBox({ env: o.env ?? process.env, keyFile: config.server.secretKeyFile ?? join(dataDir, 'secret.key') });
+  const keyFile = resolve(config.server.secretKeyFile ?? join(dataDir, 'secret.key'));
+  const secrets = openSecretBox({ env: o.env ?? process.env, keyFile });
+  try {
+    if ((statSync(keyFile).mode & 0o077) !== 0) log.warn(`the secret key file ${keyFile} is readable by other users`, { hint: `chmod 600 ${keyFile}` });
+  } catch {
+    // No key file: the key comes from ETCD_MONITOR_SECRET_KEY.
+  }
   const metrics = createMonitorMetrics();
-  const auth = new Auth(store);
+  const auth = new Auth(store, { maxFailures: config.auth.loginMaxFailures, lockoutMs: config.auth.loginLockoutMs });
   // First start with ETCD_MONITOR_ADMIN_PASSWORD set: create the admin user, so a login-only setup works from the start.
   const adminPassword = (o.env ?? process.env).ETCD_MONITOR_ADMIN_PASSWORD;
   if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
@@ -123,8 +130,8 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     audit(action, target, req) {
       const time = Date.now();
       const actor = req.principal.name;
-      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor, role: req.principal.role, action, target });
-      log.info('audit', { action, target, actor });
+      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor, role: req.principal.role, action, target, ip: req.ip });
+      log.info('audit', { action, target, actor, ip: req.ip });
     },
   });
   registry.load(config.clusters);
@@ -173,6 +180,31 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
       store.close();
     },
   };
+}
+
+/**
+ * restrictToOwner makes the data directory 0700 and every file in it 0600, and creates the named database files 0600
+ * before SQLite opens them (SQLite gives its -wal and -shm files the database file's mode), so the stored history,
+ * users and sealed credentials are readable by the monitor's user only, whatever the umask and for files an earlier
+ * version left readable.
+ */
+function restrictToOwner(dir: string, dbFiles: string[], log: MonitorLogger): void {
+  const fix = (path: string, mode: number) => {
+    try {
+      if ((statSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
+    } catch (err) {
+      log.warn(`cannot restrict ${path} to its owner`, { error: errorMessage(err), hint: `chmod ${mode.toString(8)} ${path}` });
+    }
+  };
+  fix(dir, 0o700);
+  for (const f of dbFiles) {
+    try {
+      closeSync(openSync(join(dir, f), 'a', 0o600));
+    } catch {
+      // Reported by the store when it opens the file.
+    }
+  }
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) fix(join(dir, e.name), 0o600);
 }
 
 /** splitHostPort splits `host:port` (IPv6 in brackets). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,12 @@ test('an invalid config refuses to start, naming every bad key and the fix (exit
 
 test('serve starts with zero config, answers the API, and stops cleanly on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'serve-run-'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keyFile = join(dir, 'keys', 'secret.key');
+  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--secret-key-file', keyFile], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ETCD_MONITOR_SECRET_KEY: '' },
+  });
   try {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -69,6 +74,10 @@ test('serve starts with zero config, answers the API, and stops cleanly on SIGTE
     const clusters = (await (await fetch(`${url}/api/v1/clusters`)).json()) as Array<{ name: string; endpoints: string[] }>;
     // Nothing configured: the etcd default endpoint is watched as "local".
     assert.deepEqual(clusters.map((c) => [c.name, c.endpoints]), [['local', ['http://127.0.0.1:2379']]]);
+    // --secret-key-file puts the key outside the data directory, readable by the owner only.
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.ok(!existsSync(join(dir, 'data', 'secret.key')));
+    assert.equal(statSync(join(dir, 'data')).mode & 0o777, 0o700);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', resolve);
       child.kill('SIGTERM');

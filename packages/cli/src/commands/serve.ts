@@ -10,7 +10,8 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
     .option('-c, --config <file>', 'TOML config file (default: none; watches 127.0.0.1:2379)')
     .option('--listen <host:port>', 'HTTP address, overrides [server] listen (default 127.0.0.1:8390)')
     .option('--data-dir <dir>', 'data directory, overrides [server] data_dir (default ./data)')
-    .action(async (o: { config?: string; listen?: string; dataDir?: string }) => {
+    .option('--secret-key-file <file>', 'key that encrypts stored credentials, overrides [server] secret_key_file (default DATA_DIR/secret.key); keep it outside the data directory so a copy of the data is not a copy of the key')
+    .action(async (o: { config?: string; listen?: string; dataDir?: string; secretKeyFile?: string }) => {
       const { loadConfig, splitHostPort } = await import('@etcd-monitor/monitor');
       const config = loadConfig(o.config);
       if (o.listen) {
@@ -18,6 +19,7 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
         config.server.listen = o.listen;
       }
       if (o.dataDir) config.server.dataDir = o.dataDir;
+      if (o.secretKeyFile) config.server.secretKeyFile = o.secretKeyFile;
       setExit(await runUntilSignal(config, io));
     });
 };

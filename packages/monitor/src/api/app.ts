@@ -15,6 +15,7 @@ import { dashboardRoutes } from './routes/dashboards.ts';
 import { registerStatic } from './static.ts';
 import type { AlertingService } from '../alerting/service.ts';
 import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
+import { checkOrigin, isLoopbackAddress, isLoopbackHost } from '../auth/request-guard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +59,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   MON_NOT_FOUND: 404,
   MON_UNAUTHORIZED: 401,
   MON_FORBIDDEN: 403,
+  MON_BAD_ORIGIN: 403,
+  MON_LOGIN_LOCKED: 429,
   MON_CLUSTER_EXISTS: 409,
   MON_CLUSTER_READONLY: 409,
   MON_CHANNEL_READONLY: 409,
@@ -85,6 +88,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       // An error that names a request field is the caller's to fix: 400, whatever stage raised it.
       const status = STATUS_BY_CODE[err.code] ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
       const issues = (err as AppError & { issues?: unknown[] }).issues;
+      const retryAfterS = (err as AppError & { retryAfterS?: number }).retryAfterS;
+      if (retryAfterS !== undefined) reply.header('retry-after', String(retryAfterS));
       return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}), ...(status < 500 && issues?.length ? { issues } : {}) } });
     }
     const fe = err as FastifyError;
@@ -106,17 +111,25 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('principal', null as unknown as Principal);
   await app.register(async (api) => {
-    // Every API call has a principal: a session (Bearer token or em_session cookie), or anonymous from loopback
-    // with the configured role. Requests from elsewhere always need a session.
+    // Every API call has a principal: a session (Bearer token or em_session cookie), or anonymous from loopback to a
+    // loopback Host with the configured role. Requests from elsewhere, or naming another host, always need a session.
     api.addHook('onRequest', async (req) => {
       const cfg = req.routeOptions.config ?? {};
+      checkOrigin(req.method, req.headers.origin, req.headers.host);
       const token = tokenOf(req.headers.authorization, req.headers.cookie);
       const fromSession = token ? deps.auth.principalFor(token) : undefined;
       if (token && !fromSession && !cfg.public) throw new AppError('MON_UNAUTHORIZED', 'the session has expired or is not valid', { hint: 'log in again: POST /api/v1/login' });
-      const loopback = /^(127\.|::1$|::ffff:127\.)/.test(req.ip);
-      req.principal = fromSession ?? (loopback && deps.anonymousRole !== 'none' ? { name: `anonymous@${req.ip}`, role: deps.anonymousRole } : { name: `anonymous@${req.ip}`, role: 'viewer' });
+      const loopback = isLoopbackAddress(req.ip);
+      const trusted = loopback && deps.anonymousRole !== 'none' && isLoopbackHost(req.headers.host);
+      req.principal = fromSession ?? (trusted ? { name: `anonymous@${req.ip}`, role: deps.anonymousRole as Role } : { name: `anonymous@${req.ip}`, role: 'viewer' });
       if (cfg.public) return;
-      if (!fromSession && !(loopback && deps.anonymousRole !== 'none')) throw new AppError('MON_UNAUTHORIZED', 'log in first', { hint: 'POST /api/v1/login with {username, password}, then send Authorization: Bearer TOKEN' });
+      if (!fromSession && !trusted) {
+        throw new AppError('MON_UNAUTHORIZED', loopback && deps.anonymousRole !== 'none' ? `log in first: anonymous access is only for loopback Host names, not ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}` : 'log in first', {
+          hint: loopback && deps.anonymousRole !== 'none'
+            ? 'open the monitor as http://127.0.0.1:PORT or http://localhost:PORT, or log in: POST /api/v1/login'
+            : 'POST /api/v1/login with {username, password}, then send Authorization: Bearer TOKEN',
+        });
+      }
       const need: Role = cfg.role ?? (req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin');
       if (!roleAtLeast(req.principal.role, need)) throw new AppError('MON_FORBIDDEN', `${req.principal.name} (${req.principal.role}) may not do this; it needs the ${need} role`, { hint: 'ask an admin for a role with more rights' });
     });

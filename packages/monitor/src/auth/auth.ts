@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { AppError } from '@etcd-monitor/core';
 import type { Store } from '../storage/types.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './throttle.ts';
 
 /** Role is what a user may do: `viewer` reads, `operator` also tests connections and manages silences, `admin` changes clusters and users. */
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -50,9 +51,11 @@ export function roleAtLeast(have: Role, need: Role): boolean {
  */
 export class Auth {
   private readonly store: Store;
+  private readonly throttle: LoginThrottle;
 
-  constructor(store: Store) {
+  constructor(store: Store, o: LoginThrottleOptions = { maxFailures: 5, lockoutMs: 5 * 60_000 }) {
     this.store = store;
+    this.throttle = new LoginThrottle(o);
   }
 
   /** userCount tells how many users exist. */
@@ -83,14 +86,23 @@ export class Auth {
     return this.store.deleteDoc('user', name);
   }
 
-  /** login checks a password and returns a new session token; the same error for an unknown user and a wrong password. */
-  login(name: string, password: string, now = Date.now()): { token: string; expiresAt: string; user: Principal } {
+  /**
+   * login checks a password and returns a new session token; the same error for an unknown user and a wrong password.
+   * Too many failures for the user name or from the address refuse further attempts for a while (MON_LOGIN_LOCKED, 429),
+   * before the password is even looked at.
+   */
+  login(name: string, password: string, o: { address?: string; now?: number } = {}): { token: string; expiresAt: string; user: Principal } {
+    const now = o.now ?? Date.now();
+    const address = o.address ?? 'unknown';
+    this.throttle.check(name, address, now);
     const u = this.store.getDoc('user', name) as UserDoc | undefined;
     const expected = u ? Buffer.from(u.hash) : Buffer.from(hashPassword(String(password), 'no-such-user'));
     const got = Buffer.from(hashPassword(String(password), u?.salt ?? 'no-such-user'));
     if (!u || expected.length !== got.length || !timingSafeEqual(expected, got)) {
-      throw new AppError('MON_UNAUTHORIZED', 'wrong user name or password', { hint: 'check the credentials' });
+      const locked = this.throttle.failed(name, address, now);
+      throw new AppError('MON_UNAUTHORIZED', 'wrong user name or password', { hint: locked ? 'too many failures: further logins are refused for a while' : 'check the credentials' });
     }
+    this.throttle.succeeded(name);
     const token = randomBytes(32).toString('base64url');
     const session: SessionDoc = { user: u.name, expiresAt: now + SESSION_TTL_MS };
     this.store.putDoc('session', tokenKey(token), session);

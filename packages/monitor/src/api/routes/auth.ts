@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, isAppError } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { ROLES, type Role } from '../../auth/auth.ts';
 
@@ -7,10 +7,21 @@ import { ROLES, type Role } from '../../auth/auth.ts';
 export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.post('/login', {
     config: { public: true },
-    schema: { summary: 'Log in: returns a session token (also set as the em_session cookie)', tags: ['auth'], body: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } },
+    schema: {
+      summary: 'Log in: returns a session token (also set as the em_session cookie); 429 after too many failures',
+      tags: ['auth'],
+      body: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string', maxLength: 256 }, password: { type: 'string', maxLength: 1024 } } },
+    },
   }, async (req, reply) => {
     const { username, password } = req.body as { username: string; password: string };
-    const s = deps.auth.login(username, password);
+    let s: ReturnType<typeof deps.auth.login>;
+    try {
+      s = deps.auth.login(username, password, { address: req.ip });
+    } catch (err) {
+      // Refused attempts while locked are not audited one by one: the lock already bounds them, the log would not.
+      if (isAppError(err, 'MON_UNAUTHORIZED')) deps.audit('auth.login_failed', username, req);
+      throw err;
+    }
     deps.audit('auth.login', username, req);
     reply.header('set-cookie', `em_session=${s.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${12 * 3600}`);
     return s;
