@@ -177,6 +177,27 @@ test('pipelined requests are answered in order on one connection', async () => {
   assert.deepEqual(urls, ['/p1', '/p2', '/p3']);
 });
 
+test('pipelined requests before one with Connection: close, or HTTP/1.0 ones, are all answered in order, then the connection closes', async () => {
+  // rawRequest reads until the gateway closes: every answer must come before that close.
+  const cases: [string, string[]][] = [
+    [['/c1', '/c2'].map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join('') + 'GET /c3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n', ['/c1', '/c2', '/c3']],
+    ['GET /k1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /k2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /k3 HTTP/1.0\r\n\r\n', ['/k1', '/k2', '/k3']],
+    // Nothing after the request that closes the connection is processed (RFC 9112 §9.6).
+    ['GET /a1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET /a2 HTTP/1.1\r\nHost: t\r\n\r\n', ['/a1']],
+    ['GET /h1 HTTP/1.0\r\n\r\nGET /h2 HTTP/1.0\r\n\r\n', ['/h1']],
+  ];
+  for (const [raw, want] of cases) {
+    const out = await rawRequest(port, raw);
+    assert.deepEqual([...out.matchAll(/"url":"(\/\w+)"/g)].map((m) => m[1]), want, out);
+    const heads = [...out.matchAll(/HTTP\/1\.1 \d{3}[^]*?\r\n\r\n/g)].map((m) => m[0]);
+    assert.equal(heads.length, want.length);
+    assert.match(heads.at(-1)!, /\r\nconnection: close/i, 'the last answer says the connection closes');
+    for (const h of heads.slice(0, -1)) assert.doesNotMatch(h, /\r\nconnection: close/i, 'earlier answers keep it open');
+    // The upstream answers chunked; HTTP/1.0 cannot chunk, so a keep-alive answer is sent with its length instead.
+    if (raw.includes('keep-alive')) for (const h of heads.slice(0, -1)) assert.match(h, /\r\ncontent-length: \d+\r\nconnection: keep-alive/i);
+  }
+});
+
 test('large bodies stream both ways intact', async () => {
   const size = 8 * 1024 * 1024;
   const data = Buffer.alloc(size);

@@ -43,6 +43,9 @@ const SMALL = 4096;
 // Pipelined requests beyond this many stop the reading until the earlier ones are answered.
 const MAX_PIPELINE = 16;
 
+// An HTTP/1.0 keep-alive response of unknown length up to this size is held and sent with a Content-Length.
+const HOLD_MAX = 64 * 1024;
+
 /** H1Request is one parsed request: the fields of node:http's IncomingMessage the gateway reads, and its body as a stream. */
 export class H1Request {
   readonly method: string;
@@ -174,6 +177,10 @@ export class H1Response {
   private chunked = false;
   private noBody = false;
   private closeFn: (() => void) | undefined;
+  /** held collects the body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
+  private held: Buffer[] | undefined;
+  private heldSize = 0;
+  private heldHead = '';
 
   constructor(conn: H1Conn, req: H1Request, keepAlive: boolean) {
     this.conn = conn;
@@ -233,16 +240,22 @@ export class H1Response {
     }
     if (!date) s += `date: ${httpDate()}\r\n`;
     this.noBody = status === 204 || status === 304 || (status >= 100 && status < 200) || this.req.method === 'HEAD';
+    if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
+    this.headersSent = true;
     if (!this.noBody && !length) {
       if (this.req.httpVersion === '1.1') {
         this.chunked = true;
         s += 'transfer-encoding: chunked\r\n';
+      } else if (this.shouldKeepAlive) {
+        // HTTP/1.0 has no chunking: a body of unknown length is held (up to HOLD_MAX) to be sent with its length, so the
+        // connection — and the requests pipelined on it — survive; a larger one is delimited by closing, as nginx does.
+        this.held = [];
+        this.heldHead = s;
+        return this;
       } else this.shouldKeepAlive = false;
     }
-    if (this.conn.draining || this.conn.isClosing) this.shouldKeepAlive = false;
     if (!this.shouldKeepAlive) s += 'connection: close\r\n';
     else if (this.req.httpVersion === '1.0') s += 'connection: keep-alive\r\n';
-    this.headersSent = true;
     // The head waits for the first body bytes so that a small response leaves in one write; a tick later it goes alone.
     this.head = `${s}\r\n`;
     if (!this.flushByCaller) process.nextTick(this.flush);
@@ -282,6 +295,18 @@ export class H1Response {
     if (!this.headersSent) this.writeHead(this.statusCode);
     const sock = this.sock;
     if (this.noBody || chunk.length === 0 || sock.destroyed) return true;
+    if (this.held !== undefined) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+      this.heldSize += b.length;
+      this.held.push(b);
+      if (this.heldSize <= HOLD_MAX) return true;
+      // Too large to hold: the body goes out as it comes and the end of the connection delimits it.
+      this.shouldKeepAlive = false;
+      this.head = `${this.heldHead}connection: close\r\n\r\n`;
+      const held = this.held;
+      this.held = undefined;
+      return this.write(Buffer.concat(held));
+    }
     batchWrites(sock);
     const h = this.head;
     this.head = undefined;
@@ -308,6 +333,17 @@ export class H1Response {
       else this.writeHead(this.statusCode);
     }
     if (chunk !== undefined && chunk.length) this.write(chunk);
+    if (this.held !== undefined) {
+      const body = Buffer.concat(this.held);
+      this.held = undefined;
+      if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
+      const conn = this.shouldKeepAlive ? 'keep-alive' : 'close';
+      if (!this.sock.destroyed) {
+        batchWrites(this.sock);
+        this.sock.write(`${this.heldHead}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`, 'latin1');
+        this.sock.write(body);
+      }
+    }
     if (this.chunked && !this.sock.destroyed) {
       const h = this.head;
       this.head = undefined;
@@ -387,9 +423,12 @@ export class H1Conn {
 
   private pendingUpgradeHandled = false;
 
-  /** isClosing tells whether the connection stops after the responses in flight (a malformed or `Connection: close` request). */
-  get isClosing(): boolean {
-    return this.closing;
+  /**
+   * answersLast tells whether the response being written is the connection's last: it stops reading requests and none is
+   * waiting behind this one. Requests pipelined before the one that closes it are still answered, each in order.
+   */
+  get answersLast(): boolean {
+    return this.closing && this.queue.length === 0;
   }
 
   get draining(): boolean {
