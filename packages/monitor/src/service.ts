@@ -140,6 +140,8 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     registry.create({ name: 'local', endpoints: ['127.0.0.1:2379'] });
     log.info('no cluster configured: watching 127.0.0.1:2379 as "local"');
   }
+  // Alerts restored from before a restart resolve for clusters that are no longer configured.
+  alerting.retainClusters(registry.list().map((c) => c.name));
   const maintain = setInterval(() => {
     try {
       store.maintain();

@@ -63,6 +63,19 @@ export class RecentSeries {
     }
   }
 
+  /** prepend puts older points (from the store, oldest first) in front of a series' buffer; points not older than the buffer's first are dropped. */
+  prepend(cluster: string, member: string, series: string, points: ReadonlyArray<{ t: number; v: number }>): void {
+    if (points.length === 0 || (this.keep && !this.keep.has(series))) return;
+    const key = `${cluster}\u0000${member}\u0000${series}`;
+    const b = this.buffers.get(key) ?? { t: [], v: [], start: 0 };
+    const first = b.start < b.t.length ? b.t[b.start]! : Infinity;
+    const older = points.filter((p) => p.t < first);
+    b.t = [...older.map((p) => p.t), ...b.t.slice(b.start)];
+    b.v = [...older.map((p) => p.v), ...b.v.slice(b.start)];
+    b.start = 0;
+    this.buffers.set(key, b);
+  }
+
   /** read returns the points of one series within [from, to], oldest first, as a view of the buffer (no copy). */
   read(cluster: string, member: string, series: string, from: number, to: number): Window {
     const b = this.buffers.get(`${cluster}\u0000${member}\u0000${series}`);

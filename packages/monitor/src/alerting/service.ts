@@ -4,7 +4,7 @@ import { AppError, formatIssue, parseDuration, type ConfigIssue } from '@etcd-mo
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
 import type { Store } from '../storage/types.ts';
 import { parseRule, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
-import { AlertEngine, type AlertHistory, type AlertHistoryQuery } from './engine/index.ts';
+import { AlertEngine, type ActiveAlertRecord, type AlertHistory, type AlertHistoryQuery, type AlertStateStore } from './engine/index.ts';
 import { Dispatcher, Silences, readRoutes, routeTable, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
 import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
 import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
@@ -32,6 +32,27 @@ class StoreAlertHistory implements AlertHistory {
     if (q.until !== undefined) all = all.filter((a) => a.activeAt <= q.until!);
     all.sort((a, b) => b.activeAt - a.activeAt);
     return all.slice(0, q.limit ?? 1000);
+  }
+}
+
+/** StoreAlertStateStore keeps the engine's pending and firing alerts as documents of kind `alert_active`, so they survive a restart or kill -9. */
+class StoreAlertStateStore implements AlertStateStore {
+  private readonly store: Store;
+  constructor(store: Store) {
+    this.store = store;
+  }
+  load(): { active: ActiveAlertRecord[]; seenAt: number | undefined } {
+    const seen = this.store.getDoc('alert_engine', 'seen') as { at?: number } | undefined;
+    return { active: this.store.listDocs('alert_active').map((d) => d.doc as ActiveAlertRecord), seenAt: seen?.at };
+  }
+  save(rec: ActiveAlertRecord): void {
+    this.store.putDoc('alert_active', rec.alert.fingerprint, rec);
+  }
+  remove(fingerprint: string): void {
+    this.store.deleteDoc('alert_active', fingerprint);
+  }
+  seen(at: number): void {
+    this.store.putDoc('alert_engine', 'seen', { at });
   }
 }
 
@@ -64,6 +85,10 @@ function applyRule(rules: CompiledRule[], name: string, body: Record<string, unk
   const changed = new Map<Rule, CompiledRule>(variants.map((v) => [v, parseRule({ ...body, name }, v, 'body')]));
   return rules.map((r) => changed.get(r) ?? r);
 }
+
+// After a start, a cluster's first evaluation waits (at most this long) until every member that answers has been
+// scraped too: a restored alert that a half-collected snapshot does not show would be resolved, then fire again.
+const FIRST_EVAL_WAIT_MS = 30_000;
 
 // One evaluation per cluster every 5 s at most (Prometheus evaluates every 15–60 s): each one reads stored history for
 // the rules' windows. A change in the findings is evaluated at once regardless (see observe).
@@ -98,6 +123,9 @@ export class AlertingService {
   private readonly pendingEval = new Map<string, NodeJS.Timeout>();
   private readonly latest = new Map<string, ClusterSnapshot>();
   private readonly lastCodes = new Map<string, string>();
+  private readonly startedAt = Date.now();
+  private readonly evaluated = new Set<string>();
+  private readonly backfilled = new Set<string>();
   /** recent holds the last 35 minutes of every sample for the rules' windows. */
   readonly recent = new RecentSeries(35 * 60_000);
 
@@ -113,7 +141,12 @@ export class AlertingService {
     const fromStore = new Map<string, { at: number; w: Window }>();
     const history: HistoryReader = (series, cluster, member, from, to) => {
       const span = to - from;
-      if (span <= this.recent.spanOf(series)) return this.recent.read(cluster, member ?? '', series, from, to);
+      if (span <= this.recent.spanOf(series)) {
+        // After a restart the memory starts empty: windows reaching back before it are filled from the store once,
+        // so a firing alert over a window is not resolved by a window that only holds the seconds since the start.
+        if (from < this.recent.since) this.backfill(cluster, member ?? '', series);
+        return this.recent.read(cluster, member ?? '', series, from, to);
+      }
       const key = `${cluster}\u0000${member ?? ''}\u0000${series}\u0000${span}`;
       const ttl = 300_000;
       const hit = fromStore.get(key);
@@ -125,11 +158,11 @@ export class AlertingService {
       return w;
     };
     this.history = new StoreAlertHistory(o.store);
-    this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, onError: (err) => o.onError?.(err) });
+    this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, state: new StoreAlertStateStore(o.store), onError: (err) => o.onError?.(err) });
     this.silences = new Silences({ store: new StoreSilenceStore(o.store) });
     this.outbox = openOutbox({ path: join(o.dataDir, 'outbox.db') });
     this.loadStored(o.onError);
-    this.setRules(this.rulesInForce);
+    const ended = [...this.engine.restoredEnded, ...this.setRules(this.rulesInForce)];
     for (const c of this.channelsInForce) this.senders.set(c.name, createSender(c));
     this.dispatcher = new Dispatcher({
       routes: this.routes(),
@@ -142,6 +175,8 @@ export class AlertingService {
         this.delivery?.kick();
       },
     });
+    this.dispatcher.restoreSent(this.outbox.lastSent());
+    this.dispatcher.ingest(ended);
     this.startDelivery(o.externalUrl, o.onDelivery, o.onError);
   }
 
@@ -156,6 +191,11 @@ export class AlertingService {
    * and a throttled evaluation would miss it.
    */
   observe(s: ClusterSnapshot): void {
+    if (!this.evaluated.has(s.name)) {
+      const scraped = s.members.every((f) => !f.status || f.metrics || f.metricsError);
+      if (!scraped && Date.now() - this.startedAt < FIRST_EVAL_WAIT_MS) return;
+      this.evaluated.add(s.name);
+    }
     const codes = s.health.findings.map((f) => `${f.code}/${f.member ?? ''}`).sort().join(',');
     const changed = codes !== this.lastCodes.get(s.name);
     this.lastCodes.set(s.name, codes);
@@ -188,7 +228,23 @@ export class AlertingService {
   forgetCluster(name: string): void {
     this.recent.forget(name);
     this.latest.delete(name);
+    this.evaluated.delete(name);
     this.dispatcher.ingest(this.engine.removeCluster(name));
+  }
+
+  /** retainClusters resolves the restored alerts of clusters that are no longer monitored (removed while the monitor was down). */
+  retainClusters(names: Iterable<string>): void {
+    this.dispatcher.ingest(this.engine.retainClusters(names));
+  }
+
+  // Fills the in-memory window of one series with what the store holds from before this process started.
+  private backfill(cluster: string, member: string, series: string): void {
+    const key = `${cluster}\u0000${member}\u0000${series}`;
+    if (this.backfilled.has(key)) return;
+    this.backfilled.add(key);
+    const from = this.recent.since - this.recent.spanOf(series);
+    const pts = this.store.query({ series, cluster, member, from, to: this.recent.since - 1 }).points.find((p) => p.member === member)?.points ?? [];
+    this.recent.prepend(cluster, member, series, pts);
   }
 
   /** channelNames lists the channels in force. */
@@ -214,7 +270,7 @@ export class AlertingService {
   putRule(name: string, body: Record<string, unknown>): CompiledRule[] {
     const next = applyRule(this.rulesInForce, name, body);
     this.store.putDoc('rule', name, body);
-    this.setRules(next);
+    this.dispatcher.ingest(this.setRules(next));
     return next.filter((r) => r.name === name);
   }
 
@@ -224,13 +280,13 @@ export class AlertingService {
       throw new AppError('MON_RULE_NOT_FOUND', `rule "${name}" has no change made through the API`, { hint: 'turn a built-in or config rule off with PUT {"enabled": false}' });
     }
     this.store.deleteDoc('rule', name);
-    this.setRules(this.storedOver(this.config.rules));
+    this.dispatcher.ingest(this.setRules(this.storedOver(this.config.rules)));
   }
 
-  /** setRules puts rules in force and keeps in memory only the series their windows read. */
-  private setRules(rules: CompiledRule[]): void {
+  /** setRules puts rules in force and keeps in memory only the series their windows read; it returns the alerts that resolved. */
+  private setRules(rules: CompiledRule[]): Alert[] {
     this.rulesInForce = rules;
-    this.engine.setRules(rules);
+    const ended = this.engine.setRules(rules);
     // A series read over a window is written `name[5m]` or `name{…}[5m]`; each is kept for its longest window, plus a
     // minute so the oldest point of a window is still there between evaluations.
     const windowed = new Map<string, number>();
@@ -241,6 +297,7 @@ export class AlertingService {
       }
     }
     this.recent.only(windowed);
+    return ended;
   }
 
   /** putChannel validates, seals (secret keys encrypted) and persists a channel from an API body; config-file channels are read-only. */

@@ -82,6 +82,8 @@ export interface Outbox {
   entries(o?: { channel?: string; state?: EntryState; limit?: number }): OutboxEntry[];
   /** log lists delivery attempts newest first, optionally of one channel or notification. */
   log(o?: { channel?: string; notificationId?: string; limit?: number }): DeliveryAttempt[];
+  /** lastSent returns the newest notification of each group and channel that was delivered or is still queued, so a restarted dispatcher knows what receivers were told. */
+  lastSent(): Notification[];
   /** counts returns how many entries are in each state. */
   counts(): Record<EntryState, number>;
   /** prune deletes delivered and failed entries (and their attempts) finished before `before` (ms); it returns how many. */
@@ -295,6 +297,11 @@ export function openOutbox(o: OutboxOptions): Outbox {
       live();
       const { where, args } = whereOf({ channel: q.channel, notification_id: q.notificationId });
       return (db.prepare(`SELECT * FROM outbox_attempts ${where} ORDER BY at DESC, attempt DESC LIMIT ?`).all(...args, q.limit ?? 100) as Row[]).map(toAttempt);
+    },
+    lastSent() {
+      live();
+      const rows = db.prepare(`SELECT o.body FROM outbox o JOIN (SELECT max(seq) AS seq FROM outbox WHERE state <> 'failed' GROUP BY channel, group_key) h ON h.seq = o.seq`).all() as Row[];
+      return rows.map((r) => JSON.parse(String(r.body)) as Notification);
     },
     counts() {
       live();

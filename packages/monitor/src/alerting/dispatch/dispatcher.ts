@@ -76,6 +76,8 @@ export class Dispatcher {
   private readonly groups = new Map<string, Group>();
   // Every firing alert by fingerprint, across groups: the inhibition sources.
   private readonly firing = new Map<string, Entry>();
+  // What receivers were last told per group before a restart, until the group forms again (see restoreSent).
+  private readonly prior = new Map<string, { sentFiring: Set<string>; sentAt: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(o: DispatcherOptions) {
@@ -141,6 +143,22 @@ export class Dispatcher {
     for (const [key, g] of this.groups) if (g.alerts.size === 0) this.groups.delete(key);
   }
 
+  /**
+   * restoreSent tells a freshly started dispatcher what its receivers were last told, from the durable outbox: the
+   * newest notification of each group and channel (delivered or still queued). A group that forms again with the same
+   * key inherits which alerts were sent as firing and when, so an alert that kept firing across a restart is not
+   * notified again (only repeated after repeat_interval), and one that resolved meanwhile is notified as resolved.
+   */
+  restoreSent(sent: Iterable<Notification>): void {
+    for (const n of sent) {
+      if (n.test) continue;
+      const p = this.prior.get(n.groupKey) ?? { sentFiring: new Set<string>(), sentAt: 0 };
+      for (const a of n.alerts) if (a.state === 'firing') p.sentFiring.add(a.fingerprint);
+      p.sentAt = Math.max(p.sentAt, n.createdAt);
+      this.prior.set(n.groupKey, p);
+    }
+  }
+
   /** ingest takes the engine's alerts: firing ones join (or refresh) their groups, resolved ones update them; pending ones are ignored. */
   ingest(alerts: Iterable<Alert>): void {
     const now = this.now();
@@ -155,9 +173,12 @@ export class Dispatcher {
         const key = `${i}:${JSON.stringify(labels)}`;
         let g = this.groups.get(key);
         if (!g) {
-          // A resolved alert for a group that does not exist was already notified and cleaned up, or never fired here.
-          if (a.state === 'resolved') continue;
-          g = { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWait, sentFiring: new Set(), sentAt: undefined };
+          const p = this.prior.get(key);
+          // A resolved alert for a group that does not exist was already notified and cleaned up, or never fired here
+          // (unless receivers heard it fire before a restart).
+          if (a.state === 'resolved' && !p?.sentFiring.has(a.fingerprint)) continue;
+          this.prior.delete(key);
+          g = { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWait, sentFiring: new Set(p?.sentFiring), sentAt: p?.sentAt };
           this.groups.set(key, g);
         }
         g.alerts.set(a.fingerprint, { alert: a, seenAt: now });

@@ -7,6 +7,7 @@ import { renderTemplate } from '../rules/template.ts';
 import type { Alert } from '../types.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { AlertHistory } from './history.ts';
+import type { AlertStateStore } from './state.ts';
 
 /** AlertEngineOptions configure an AlertEngine. */
 export interface AlertEngineOptions {
@@ -22,7 +23,16 @@ export interface AlertEngineOptions {
   resolvedRetentionMs?: number;
   /** onError is told when a rule fails to evaluate; its alerts keep their state until it evaluates again. */
   onError?(err: unknown, rule: CompiledRule): void;
+  /** state persists pending and firing alerts; the engine restores them when it is created (see restore). */
+  state?: AlertStateStore;
+  /** forGracePeriodMs is the least time a restored pending alert waits before firing, capped at its rule's `for` (Prometheus's `for_grace_period`); default 10 min. */
+  forGracePeriodMs?: number;
+  /** outageToleranceMs is the longest downtime after which alerts are still restored (Prometheus's `for_outage_tolerance`); default 1 h. */
+  outageToleranceMs?: number;
 }
+
+// How often the engine notes that it is alive: the restore measures the downtime from the last note.
+const SEEN_EVERY_MS = 10_000;
 
 /** RuleStatus is how a rule's last evaluation went, for `GET /api/v1/rules`. */
 export interface RuleStatus {
@@ -53,6 +63,10 @@ export class AlertEngine {
   private readonly active = new Map<string, Instance>();
   private readonly resolved = new Map<string, Alert>();
   private readonly status = new Map<string, { lastEvaluation?: number; lastError?: string }>();
+  private readonly state: AlertStateStore | undefined;
+  private seenAt = 0;
+  /** restoredEnded are the firing alerts the restore resolved (downtime past the outage tolerance); the dispatcher must hear of them. */
+  readonly restoredEnded: Alert[] = [];
 
   constructor(o: AlertEngineOptions) {
     this.rules = o.rules;
@@ -61,14 +75,73 @@ export class AlertEngine {
     this.now = o.now ?? Date.now;
     this.retention = o.resolvedRetentionMs ?? 15 * 60_000;
     this.onError = o.onError;
+    this.state = o.state;
+    if (this.state) this.restore(o.forGracePeriodMs ?? 10 * 60_000, o.outageToleranceMs ?? 60 * 60_000);
   }
 
-  /** setRules replaces the rule set (config reload, API edit); alerts of removed or disabled rules resolve or are dropped at once. */
-  setRules(rules: CompiledRule[]): void {
+  /**
+   * restore takes the saved alerts back after a restart, the way Prometheus restores `for` state: a firing alert keeps
+   * firing (same activeAt and startsAt, so it is neither pending again nor notified again, and its history entry
+   * continues) and resolves at the first evaluation that no longer finds it; a pending alert keeps the time it was
+   * pending before the downtime (the downtime itself does not count, as nothing was observed) but waits at least the
+   * grace period, capped at its `for`, before firing. After a downtime longer than the outage tolerance nothing is
+   * restored. History entries still open from before (a crash between a resolve and its record, or an older version)
+   * are closed at the start of the downtime.
+   */
+  private restore(grace: number, tolerance: number): void {
+    const now = this.now();
+    const { active, seenAt } = this.state!.load();
+    const downAt = Math.min(now, seenAt ?? now);
+    const stale = now - downAt > tolerance;
+    const forOf = new Map(this.rules.map((r) => [ruleKey(r), r.for]));
+    const kept = new Set<string>();
+    for (const rec of active) {
+      const a = rec.alert;
+      if (stale || (a.state !== 'pending' && a.state !== 'firing')) {
+        this.state!.remove(a.fingerprint);
+        if (a.state === 'firing') {
+          const ended: Alert = { ...a, state: 'resolved', endsAt: downAt };
+          this.alertHistory?.record(ended);
+          this.restoredEnded.push(ended);
+        }
+        continue;
+      }
+      let alert = a;
+      if (a.state === 'pending') {
+        const forMs = forOf.get(rec.rule) ?? 0;
+        const spent = Math.max(0, downAt - a.activeAt);
+        const wait = Math.max(forMs - spent, Math.min(forMs, grace));
+        alert = { ...a, activeAt: now + wait - forMs };
+        this.state!.save({ alert, rule: rec.rule });
+      } else kept.add(`${a.fingerprint}@${a.activeAt}`);
+      this.active.set(a.fingerprint, { alert, rule: rec.rule });
+    }
+    for (const h of this.alertHistory?.list({ limit: Number.MAX_SAFE_INTEGER }) ?? []) {
+      if (h.state === 'firing' && h.endsAt === undefined && !kept.has(`${h.fingerprint}@${h.activeAt}`)) this.alertHistory!.record({ ...h, state: 'resolved', endsAt: Math.max(downAt, h.startsAt ?? h.activeAt) });
+    }
+    this.state!.seen(now);
+    this.seenAt = now;
+  }
+
+  /** setRules replaces the rule set (config reload, API edit); alerts of removed or disabled rules resolve or are dropped at once, and the resolved ones are returned. */
+  setRules(rules: CompiledRule[]): Alert[] {
     this.rules = rules;
     const live = new Set(rules.filter((r) => r.enabled).map(ruleKey));
     const now = this.now();
-    for (const [fp, inst] of this.active) if (!live.has(inst.rule)) this.end(fp, inst, now);
+    const out: Alert[] = [];
+    for (const [fp, inst] of this.active) {
+      if (live.has(inst.rule)) continue;
+      const ended = this.end(fp, inst, now);
+      if (ended) out.push(ended);
+    }
+    return out;
+  }
+
+  /** retainClusters resolves the alerts of every cluster not named (restored alerts of a cluster removed while the monitor was down) and returns them. */
+  retainClusters(names: Iterable<string>): Alert[] {
+    const keep = new Set(names);
+    const gone = new Set([...this.active.values()].map((i) => i.alert.labels.cluster ?? '').filter((c) => !keep.has(c)));
+    return [...gone].flatMap((c) => this.removeCluster(c));
   }
 
   /**
@@ -120,6 +193,7 @@ export class AlertEngine {
         };
         this.active.set(fp, { alert, rule: key });
         this.resolved.delete(fp);
+        if (!prev || prev.state !== alert.state || prev.activeAt !== alert.activeAt) this.state?.save({ alert, rule: key });
         if (alert.state === 'firing' && prev?.state !== 'firing') this.alertHistory?.record(alert);
         changed.push(alert);
       }
@@ -131,6 +205,10 @@ export class AlertEngine {
       }
     }
     this.prune(now);
+    if (this.state && now - this.seenAt >= SEEN_EVERY_MS) {
+      this.state.seen(now);
+      this.seenAt = now;
+    }
     return changed;
   }
 
@@ -175,6 +253,7 @@ export class AlertEngine {
   // A firing alert resolves (and is kept for history); a pending one never fired, so it just goes.
   private end(fp: string, inst: Instance, now: number): Alert | undefined {
     this.active.delete(fp);
+    this.state?.remove(fp);
     if (inst.alert.state !== 'firing') return undefined;
     const alert: Alert = { ...inst.alert, state: 'resolved', endsAt: now };
     this.resolved.set(fp, alert);

@@ -2,3 +2,4 @@
 export { AlertEngine, type AlertEngineOptions, type RuleStatus } from './engine.ts';
 export { fingerprint } from './fingerprint.ts';
 export { MemoryAlertHistory, type AlertHistory, type AlertHistoryQuery } from './history.ts';
+export { MemoryAlertStateStore, type ActiveAlertRecord, type AlertStateStore } from './state.ts';
