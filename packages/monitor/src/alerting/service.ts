@@ -144,7 +144,7 @@ export class AlertingService {
       if (span <= this.recent.spanOf(series)) {
         // After a restart the memory starts empty: windows reaching back before it are filled from the store once,
         // so a firing alert over a window is not resolved by a window that only holds the seconds since the start.
-        if (from < this.recent.since) this.backfill(cluster, member ?? '', series);
+        if (from < this.recent.since) this.backfill(cluster, series);
         return this.recent.read(cluster, member ?? '', series, from, to);
       }
       const key = `${cluster}\u0000${member ?? ''}\u0000${series}\u0000${span}`;
@@ -237,14 +237,14 @@ export class AlertingService {
     this.dispatcher.ingest(this.engine.retainClusters(names));
   }
 
-  // Fills the in-memory window of one series with what the store holds from before this process started.
-  private backfill(cluster: string, member: string, series: string): void {
-    const key = `${cluster}\u0000${member}\u0000${series}`;
+  // Fills the in-memory windows of one series (every member of a cluster in one read, once per process) with what the
+  // store holds from before this process started.
+  private backfill(cluster: string, series: string): void {
+    const key = `${cluster}\u0000${series}`;
     if (this.backfilled.has(key)) return;
     this.backfilled.add(key);
     const from = this.recent.since - this.recent.spanOf(series);
-    const pts = this.store.query({ series, cluster, member, from, to: this.recent.since - 1 }).points.find((p) => p.member === member)?.points ?? [];
-    this.recent.prepend(cluster, member, series, pts);
+    for (const p of this.store.query({ series, cluster, from, to: this.recent.since - 1 }).points) this.recent.prepend(cluster, p.member, series, p.points);
   }
 
   /** channelNames lists the channels in force. */
