@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AppError, errorMessage } from '@etcd-monitor/core';
+import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
 import { commands } from './commands/index.ts';
 import { UsageError, type CliIo } from './io.ts';
 
@@ -15,6 +15,7 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
       // Commander's own messages already start with "error:"; one line, no stack.
       outputError: (s, write) => write(`etcd-monitor: ${s.trim()}\n`),
     })
+    .version(versionLine(), '-V, --version', 'print the etcd-monitor version, the Node.js version and the git commit')
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
   for (const register of commands) {
@@ -40,4 +41,10 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     io.err.write(`etcd-monitor: ${errorMessage(err)}\n`);
     return 1;
   }
+}
+
+/** versionLine is what `etcd-monitor --version` prints: `etcd-monitor 0.1.0 (node v24.21.0, commit 1a2b3c4d5e6f)`. */
+export function versionLine(): string {
+  const v = versionInfo();
+  return `etcd-monitor ${v.version} (node ${v.node}${v.commit ? `, commit ${v.commit.slice(0, 12)}` : ''})`;
 }

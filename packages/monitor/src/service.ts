@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AppError, errorMessage } from '@etcd-monitor/core';
+import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
 import type { MonitorConfig } from './config.ts';
 import { collectors } from './collectors/index.ts';
 import { ClusterRegistry } from './registry.ts';
@@ -123,7 +123,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     store,
     live,
     metrics: metrics.registry,
-    version: o.version ?? '0.1.0',
+    version: o.version ?? versionInfo().version,
     auth,
     alerting,
     anonymousRole: config.auth.anonymousRole,

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, versionInfo } from '@etcd-monitor/core';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { ClusterRegistry } from '../registry.ts';
 import type { Store } from '../storage/types.ts';
@@ -140,6 +140,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await streamRoutes(api, deps);
     await alertRoutes(api, deps);
     await dashboardRoutes(api, deps);
+    api.get('/version', {
+      schema: {
+        summary: 'Which etcd-monitor is running: its version, the Node.js version, and the git commit when it runs from a checkout',
+        tags: ['monitor'],
+        response: { 200: { type: 'object', required: ['version', 'node', 'commit'], properties: { version: { type: 'string' }, node: { type: 'string' }, commit: { type: 'string', nullable: true } } } },
+      },
+    }, async () => ({ ...versionInfo(), version: deps.version }));
   }, { prefix: '/api/v1' });
 
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
