@@ -52,10 +52,11 @@ export const UPSTREAM_FIELDS: Record<string, FieldSpec> = {
 export const LOCATION_FIELDS: Record<string, FieldSpec> = {
   upstream: { kind: 'string', doc: 'upstream names the `[upstreams.NAME]` requests are proxied to; a location without one must answer from a plugin (e.g. `mock`).' },
   host: { kind: 'string', doc: 'host matches the request host, comma-separated: `example.com` (exact), `*.example.com` (any subdomain) or `~regex`; empty matches every host.' },
-  path: { kind: 'string', default: '', doc: 'path matches the request path: `=/exact`, `/prefix` or `~regex`; empty matches every path.' },
+  path: { kind: 'string', default: '', doc: 'path matches the normalized request path (see Routing): `=/exact`, `/prefix` or `~regex` (a space after `=` or `~` is ignored, as in pingap); empty matches every path.' },
   headers: { kind: 'strings', default: [], doc: 'headers requires request headers: `"Name:value"` (exact), `"Name:~regex"` or `"Name"` (present).' },
   query: { kind: 'strings', default: [], doc: 'query requires query parameters: `"name=value"`, `"name=~regex"` or `"name"` (present).' },
-  priority: { kind: 'integer', aliases: ['weight'], doc: 'priority overrides the default match order: a higher priority wins over any lower one (default order: see Routing).' },
+  priority: { kind: 'integer', doc: 'priority overrides every other match criterion: a higher priority wins over any lower one (default 0; see Routing).' },
+  weight: { kind: 'integer', min: 0, max: 65535, doc: 'weight is pingap\'s match weight: it replaces the weight computed from `path` and `host` (see Routing), so a pingap config orders its locations as pingap does.' },
   plugins: { kind: 'strings', default: [], doc: 'plugins names the `[plugins.NAME]` run for this location, in this order unless their `priority` says otherwise.' },
   rewrite: { kind: 'string', doc: 'rewrite changes the path sent upstream: `"REGEX REPLACEMENT"` (with `$1`/`$name` captures, like pingap) or a single `"/new"` that replaces the matched path prefix.' },
   headers_add: { kind: 'strings', default: [], aliases: ['proxy_add_headers'], doc: 'headers_add appends `"Name:value"` headers to the upstream request; values may hold variables (see Headers), and a forwarded header named here replaces the gateway\'s own.' },
@@ -82,6 +83,7 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   access_log_max_size: { kind: 'size', default: 0, doc: 'access_log_max_size starts a new access log file when the current one reaches this size; 0 means no size limit.' },
   tls_cert: { kind: 'string', doc: 'tls_cert is a PEM certificate chain (file path or inline PEM); with `tls_key` the listener speaks TLS.' },
   tls_key: { kind: 'string', doc: 'tls_key is the PEM private key (file path or inline PEM) of `tls_cert`.' },
+  merge_slashes: { kind: 'boolean', default: true, doc: 'merge_slashes merges runs of `/` in request paths into one before routing and forwarding, as nginx\'s `merge_slashes` (see Path and Host normalization in docs/gateway.md).' },
   enabled_h2: { kind: 'boolean', default: true, doc: 'enabled_h2 offers HTTP/2: by ALPN on TLS listeners, and as h2c with prior knowledge on plain ones (HTTP/1.1 keeps working).' },
   keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long; it also cuts a client that reads none of its answers for this long (like nginx\'s `send_timeout`), and answers to its pipelined requests wait while it does not read.' },
   request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
@@ -196,6 +198,8 @@ export interface LocationConfig {
   query: string[];
   /** priority overrides the default order. */
   priority?: number;
+  /** weight is pingap's match weight, replacing the computed one. */
+  weight?: number;
   /** plugins names the plugins. */
   plugins: string[];
   /** rewrite is the path rewrite rule. */
@@ -244,6 +248,8 @@ export interface ServerConfig {
   tls_cert?: string;
   /** tls_key is the key (path or PEM). */
   tls_key?: string;
+  /** merge_slashes merges runs of `/` in request paths. */
+  merge_slashes: boolean;
   /** enabled_h2 offers HTTP/2. */
   enabled_h2: boolean;
   /** keepalive_timeout is the client idle timeout. */

@@ -8,6 +8,7 @@ import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
+import { parsePathMatch } from '../router/router.ts';
 import { validateAccounts } from '../privileges.ts';
 import {
   ALGORITHMS,
@@ -280,14 +281,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       }
     });
     if (l.path) {
-      const kind = l.path[0];
-      if (kind === '~') {
-        const err = regexError(l.path.slice(1));
-        if (err) issues.push({ path: `${path}.path`, message: `invalid regex: ${err}` });
-      } else {
-        const p = kind === '=' ? l.path.slice(1) : l.path;
-        if (!p.startsWith('/')) issues.push({ path: `${path}.path`, message: `"${l.path}" does not start with "/"`, hint: 'write "/prefix", "=/exact" or "~regex"' });
-      }
+      const m = parsePathMatch(l.path);
+      if (typeof m === 'string') issues.push({ path: `${path}.path`, message: m, hint: 'write "/prefix", "=/exact" or "~regex"' });
     }
     for (const h of (l.host ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
       if (h.startsWith('~')) {

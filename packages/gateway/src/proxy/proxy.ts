@@ -15,6 +15,7 @@ import type { TemplatedHeader } from './header-vars.ts';
 import { errorPage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
 import { h2AuthorityError } from './h2.ts';
+import { normalizeHost, normalizePath, normalizeRewritten } from '../router/normalize.ts';
 
 /** Req is a client request: the gateway's own HTTP/1.1 request, or node:http2's compatibility request. */
 type Req = H1Request | IncomingMessage | Http2ServerRequest;
@@ -46,16 +47,9 @@ function isPromise(v: unknown): v is Promise<HookResult> {
   return typeof (v as Promise<unknown> | undefined)?.then === 'function';
 }
 
-/** hostOf returns the request host without port, lower-case (HTTP/2 `:authority` or `Host`). */
-export function hostOf(req: Req): string {
-  const h = isH1(req) ? (req.hostHeader ?? '') : ((req.headers[':authority'] as string | undefined) ?? req.headers.host ?? '');
-  let end = h.length;
-  if (h[0] === '[') end = h.indexOf(']') + 1 || h.length;
-  else {
-    const c = h.lastIndexOf(':');
-    if (c >= 0) end = c;
-  }
-  return h.slice(0, end).toLowerCase();
+/** hostOf returns the request host for routing (HTTP/2 `:authority` or `Host`) as normalizeHost does, undefined when it is not a valid `host[:port]`. */
+export function hostOf(req: Req): string | undefined {
+  return normalizeHost(isH1(req) ? (req.hostHeader ?? '') : ((req.headers[':authority'] as string | undefined) ?? req.headers.host ?? ''));
 }
 
 /** ConnectionTls is what a client connection negotiated, read once per connection. */
@@ -251,10 +245,18 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
     }
   }
   if (url.charCodeAt(0) !== 47 /* / */) return badRequest(req, res, 'the request target must be a path');
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q);
   const host = hostOf(req);
+  if (host === undefined) return badRequest(req, res, 'the Host is not a valid host[:port]');
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q);
+  // Routing, rewrites, plugins and the upstream all see the normalized path; the access log too (nginx's $uri).
+  const path = normalizePath(rawPath, srv.mergeSlashes);
+  if (typeof path !== 'string') {
+    const bad = new Exchange(rt, srv, req, res, rawPath, query, host);
+    res.once('close', bad.onClose);
+    return sendError(bad, 400, path.refused);
+  }
   const route = srv.router.match(host, path, () => req.headers, query.slice(1));
   const ex = new Exchange(rt, srv, req, res, path, query, host);
   res.once('close', ex.onClose);
@@ -356,7 +358,13 @@ function prepare(ex: Exchange): void {
   }
   ex.upstreamHeaders = out;
   ex.upstreamMethod = ex.method;
-  ex.upstreamPath = (loc.rewrite ? loc.rewrite(ex.path) : ex.path) + ex.query;
+  let upstreamPath = ex.path;
+  if (loc.rewrite) {
+    const normal = normalizeRewritten(loc.rewrite(ex.path), ex.srv.mergeSlashes);
+    if (typeof normal !== 'string') return sendError(ex, 400, normal.refused);
+    upstreamPath = normal;
+  }
+  ex.upstreamPath = upstreamPath + ex.query;
   if (loc.proxyUpstream.length) {
     const up: UpstreamRequest = { method: ex.method, path: ex.upstreamPath, headers: list ?? new HeaderList(out) };
     runHooks(ex, loc.proxyUpstream, 0, (p) => p.proxyUpstream!(ex, up), () => {

@@ -4,7 +4,7 @@ import type { GatewayConfig, LocationConfig, ServerConfig } from '../config/sche
 import { parseRewrite } from '../config/validate.ts';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { Router } from '../router/router.ts';
+import { Router, parsePathMatch } from '../router/router.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
@@ -88,6 +88,8 @@ export interface CompiledServer {
   router: Router<CompiledLocation>;
   /** tls tells whether the listener speaks TLS. */
   tls: boolean;
+  /** mergeSlashes is the server's `merge_slashes`, for normalizePath. */
+  mergeSlashes: boolean;
   /** accessLog writes one entry, when an access log is configured. */
   accessLog: ((e: AccessLogEntry) => void) | undefined;
   /** unmatched are the metric series of requests no location matched. */
@@ -140,15 +142,17 @@ function compileRewrite(loc: LocationConfig): ((path: string) => string) | undef
     return (p) => p.replace(regex, replacement);
   }
   const to = r.replacement;
-  const p = loc.path;
-  if (p.startsWith('=')) return () => to;
-  if (p.startsWith('~')) {
-    const re = new RegExp(p.slice(1));
+  const m = parsePathMatch(loc.path);
+  if (typeof m === 'string') return undefined;
+  if (m.kind === 'exact') return () => to;
+  if (m.kind === 'regex') {
+    const re = new RegExp(m.value);
     return (path) => path.replace(re, to);
   }
-  if (p === '' || p === '/') return (path) => join(to, path.slice(1));
+  if (m.kind === 'any') return (path) => join(to, path.slice(1));
   // A single value replaces the matched prefix, so "/api/v1" with rewrite "/" sends "/api/v1/users" as "/users".
-  return (path) => join(to, path.slice(p.length));
+  const len = m.value.length;
+  return (path) => join(to, path.slice(len));
 }
 
 function join(prefix: string, rest: string): string {
@@ -228,7 +232,7 @@ export function compileRuntime(
         log: chain.filter((p) => p.log),
         stats: { statuses, latency: metrics.latency.child(sname, lname) },
       };
-      return { name: lname, host: lc.host, path: lc.path, headers: lc.headers, query: lc.query, ...(lc.priority !== undefined ? { priority: lc.priority } : {}), data: loc };
+      return { name: lname, host: lc.host, path: lc.path, headers: lc.headers, query: lc.query, priority: lc.priority, weight: lc.weight, data: loc };
     });
     let accessLog: CompiledServer['accessLog'];
     if (sc.access_log) {
@@ -242,6 +246,7 @@ export function compileRuntime(
       config: sc,
       router: new Router(specs),
       tls: sc.tls_cert !== undefined,
+      mergeSlashes: sc.merge_slashes,
       accessLog,
       unmatched: { statuses: statusSeries((c) => metrics.requests.child(sname, '', '', c)), latency: metrics.latency.child(sname, '') },
     });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router, type RouteSpec } from './router.ts';
+import { Router, parsePathMatch, pingapWeight, type RouteSpec } from './router.ts';
 
 const spec = (name: string, s: Partial<RouteSpec<string>>): RouteSpec<string> => ({ name, path: '', headers: [], query: [], data: name, ...s });
 
@@ -66,4 +66,60 @@ test('router: 1000 locations compile and match without scanning each', () => {
   assert.equal(r.match('h999.test', '/svc999/x', {}, '')?.name, 'l999');
   assert.equal(r.match('other', '/svc998/x', {}, '')?.name, 'l998');
   assert.equal(r.match('other', '/svc999/x', {}, ''), undefined);
+});
+
+test('router: a space after "=" or "~" is ignored, as pingap trims it', () => {
+  const r = new Router([spec('php', { path: '~ \\.php$' }), spec('exact', { path: '= /exact' }), spec('prefix', { path: ' /pre ' })]);
+  assert.equal(r.match('h', '/index.php', {}, '')?.name, 'php');
+  assert.equal(r.match('h', '/exact', {}, '')?.name, 'exact');
+  assert.equal(r.match('h', '/exact/x', {}, ''), undefined);
+  assert.equal(r.match('h', '/pre/x', {}, '')?.name, 'prefix');
+});
+
+test('router: exact and prefix paths are normalized like request paths', () => {
+  const r = new Router([spec('exact', { path: '=/ex%61ct' }), spec('cafe', { path: '/caf%c3%a9/./menu' })]);
+  assert.equal(r.match('h', '/exact', {}, '')?.name, 'exact');
+  assert.equal(r.match('h', '/caf%C3%A9/menu/1', {}, '')?.name, 'cafe');
+});
+
+test('parsePathMatch: says why a path is invalid', () => {
+  assert.match(parsePathMatch('= exact') as string, /does not start with "\/"/);
+  assert.match(parsePathMatch('~ (') as string, /invalid regex/);
+  assert.match(parsePathMatch('/a/../..') as string, /above the root/);
+  assert.deepEqual(parsePathMatch('= /x'), { kind: 'exact', value: '/x' });
+  assert.deepEqual(parsePathMatch('~ \\.php$'), { kind: 'regex', value: '\\.php$' });
+});
+
+test("pingapWeight: pingap's computed weights", () => {
+  // The values pingap's own test expects (pingap-config, LocationConf::get_weight).
+  assert.equal(pingapWeight('=/api', undefined), 1029);
+  assert.equal(pingapWeight('~/api', undefined), 261);
+  assert.equal(pingapWeight('/api', undefined), 516);
+  assert.equal(pingapWeight('', 'github.com'), 128);
+  assert.equal(pingapWeight('', '~github.com'), 11);
+  assert.equal(pingapWeight('', ''), 0);
+  assert.equal(pingapWeight('/', undefined), 0);
+  assert.equal(pingapWeight(`/${'x'.repeat(100)}`, 'a.com,b.com'), 512 + 64 + 128);
+});
+
+test('router: locations order by pingap weight, so a host outranks a longer path as in pingap', () => {
+  const r = new Router([spec('v1', { path: '/api/v1' }), spec('host_api', { path: '/api', host: 'h.test' })]);
+  // pingap: /api with a host is 512+4+128 = 644, /api/v1 without is 512+7 = 519.
+  assert.equal(r.match('h.test', '/api/v1/x', {}, '')?.name, 'host_api');
+  assert.equal(r.match('other.test', '/api/v1/x', {}, '')?.name, 'v1');
+});
+
+test('router: a configured weight replaces the computed one, on the same scale', () => {
+  const routes = (w: number) =>
+    new Router([spec('exact', { path: '=/api/login' }), spec('prefix', { path: '/api' }), spec('php', { path: '~ ^/api/', weight: w })]);
+  // 1035 is "=/api/login"'s computed weight: below it the exact location wins, above it the weighted regex does.
+  assert.equal(routes(1035).match('h', '/api/login', {}, '')?.name, 'exact');
+  assert.equal(routes(600).match('h', '/api/x', {}, '')?.name, 'php');
+  assert.equal(routes(500).match('h', '/api/x', {}, '')?.name, 'prefix');
+  assert.equal(routes(1036).match('h', '/api/login', {}, '')?.name, 'php');
+});
+
+test('router: priority outranks any weight', () => {
+  const r = new Router([spec('heavy', { path: '=/a', weight: 65535 }), spec('prio', { path: '/', priority: 1 })]);
+  assert.equal(r.match('h', '/a', {}, '')?.name, 'prio');
 });

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { normalizePath } from './normalize.ts';
 
 /** RouteSpec is what the router needs of one location. */
 export interface RouteSpec<T> {
@@ -6,14 +7,16 @@ export interface RouteSpec<T> {
   name: string;
   /** host is the comma-separated host patterns (`a.com`, `*.a.com`, `~regex`), empty for any host. */
   host?: string;
-  /** path is `=/exact`, `/prefix`, `~regex` or empty for any path. */
+  /** path is `=/exact`, `/prefix`, `~regex` or empty for any path, as configured (see parsePathMatch). */
   path: string;
   /** headers are `Name:value`, `Name:~regex` or `Name` matches. */
   headers: string[];
   /** query are `name=value`, `name=~regex` or `name` matches. */
   query: string[];
-  /** priority, when set, outranks the default order. */
+  /** priority, when set, outranks everything else. */
   priority?: number;
+  /** weight is pingap's match weight, replacing the one computed from path and host (pingapWeight). */
+  weight?: number;
   /** data is returned on a match. */
   data: T;
 }
@@ -37,7 +40,11 @@ export interface Route<T> {
   readonly pathValue: string;
   /** pathRegex is the compiled path regex for `regex` routes. */
   readonly pathRegex?: RegExp;
-  /** score orders candidates: higher wins. */
+  /** priority is the configured priority (0 when unset): higher wins. */
+  readonly priority: number;
+  /** weight is pingap's match weight, configured or computed: higher wins among equal priorities. */
+  readonly weight: number;
+  /** score orders candidates of equal priority and weight by specificity: higher wins. */
   readonly score: number;
   /** order is the declaration index, the final tie-breaker. */
   readonly order: number;
@@ -66,17 +73,65 @@ function valueMatcher(name: string, value: string | undefined): ValueMatcher {
 const PATH_RANK: Record<PathKind, number> = { exact: 3, prefix: 2, regex: 1, any: 0 };
 const HOST_RANK = { exact: 3, wildcard: 2, regex: 1, any: 0 };
 
+/** PathMatch is a location's `path` once read. */
+export interface PathMatch {
+  /** kind is how the path matches. */
+  kind: PathKind;
+  /** value is the exact path or prefix (normalized like request paths), or the regex source. */
+  value: string;
+}
+
 /**
- * routeScore is the default order, most specific first: explicit priority, then path kind (exact > prefix > regex > none),
- * then path length, then host kind (exact > wildcard > regex > none) and length, then the number of header/query matches.
- * The weights keep each criterion strictly above the next (path length ≤ 9999, host length ≤ 999, matches ≤ 9).
+ * parsePathMatch reads a location's `path` as pingap does: trimmed, then `=` exact, `~` regex, empty or `/` any path,
+ * anything else a prefix; the text after the modifier is trimmed too, so `= /x` is `=/x` and `~ \.php$` is `~\.php$`.
+ * Exact paths and prefixes are normalized like request paths (slashes are not merged), so `=/ex%61ct` is `=/exact`.
+ * A string is why the path is invalid.
  */
-export function routeScore(priority: number, pathKind: PathKind, pathLen: number, hostKind: keyof typeof HOST_RANK, hostLen: number, matches: number): number {
-  return priority * 1e12 + PATH_RANK[pathKind] * 1e10 + Math.min(pathLen, 9999) * 1e5 + HOST_RANK[hostKind] * 1e4 + Math.min(hostLen, 999) * 10 + Math.min(matches, 9);
+export function parsePathMatch(path: string): PathMatch | string {
+  const p = path.trim();
+  if (p === '' || p === '/') return { kind: 'any', value: p };
+  if (p[0] === '~') {
+    const source = p.slice(1).trim();
+    try {
+      new RegExp(source);
+    } catch (err) {
+      return `invalid regex: ${(err as Error).message}`;
+    }
+    return { kind: 'regex', value: source };
+  }
+  const exact = p[0] === '=';
+  const value = exact ? p.slice(1).trim() : p;
+  if (!value.startsWith('/')) return `"${path}" does not start with "/"`;
+  const normal = normalizePath(value, false);
+  if (typeof normal !== 'string') return `"${path}": ${normal.refused}`;
+  if (!exact && normal === '/') return { kind: 'any', value: '/' };
+  return { kind: exact ? 'exact' : 'prefix', value: normal };
+}
+
+/**
+ * pingapWeight is the match weight pingap computes for a location without a `weight`, from `path` and `host` as written:
+ * `=` 1024, `~` 256, another path longer than one character 512, plus the path's length (bytes, with the modifier) up to
+ * 64; plus 128 for a host list without a regex, or the host text's length when it has one.
+ */
+export function pingapWeight(path: string, host: string | undefined): number {
+  let w = 0;
+  const len = Buffer.byteLength(path);
+  if (len > 1) w += (path[0] === '=' ? 1024 : path[0] === '~' ? 256 : 512) + Math.min(len, 64);
+  if (host !== undefined) w += host !== '' && !host.split(',').some((h) => h.startsWith('~')) ? 128 : Buffer.byteLength(host);
+  return w;
+}
+
+/**
+ * specificity orders locations of equal priority and weight, most specific first: path kind (exact > prefix > regex >
+ * none), path length, host kind (exact > wildcard > regex > none) and length, then the number of header/query matches.
+ * Each criterion stays strictly above the next (path length ≤ 9999, host length ≤ 999, matches ≤ 9).
+ */
+function specificity(pathKind: PathKind, pathLen: number, hostKind: keyof typeof HOST_RANK, hostLen: number, matches: number): number {
+  return PATH_RANK[pathKind] * 1e10 + Math.min(pathLen, 9999) * 1e5 + HOST_RANK[hostKind] * 1e4 + Math.min(hostLen, 999) * 10 + Math.min(matches, 9);
 }
 
 function byScore<T>(a: Route<T>, b: Route<T>): number {
-  return b.score - a.score || a.order - b.order;
+  return b.priority - a.priority || b.weight - a.weight || b.score - a.score || a.order - b.order;
 }
 
 /**
@@ -103,20 +158,18 @@ export class Router<T> {
         const i = q.indexOf('=');
         return valueMatcher(i < 0 ? q : q.slice(0, i), i < 0 ? undefined : q.slice(i + 1));
       });
-      let pathKind: PathKind = 'any';
-      let pathValue = '';
-      if (spec.path.startsWith('=')) [pathKind, pathValue] = ['exact', spec.path.slice(1)];
-      else if (spec.path.startsWith('~')) [pathKind, pathValue] = ['regex', spec.path.slice(1)];
-      else if (spec.path !== '' && spec.path !== '/') [pathKind, pathValue] = ['prefix', spec.path];
-      // "/" as a prefix matches everything, so it ranks as "any path".
-      else if (spec.path === '/') [pathKind, pathValue] = ['any', '/'];
+      const parsed = parsePathMatch(spec.path);
+      if (typeof parsed === 'string') throw new Error(`location "${spec.name}": path ${parsed}`);
+      const { kind: pathKind, value: pathValue } = parsed;
       const pathRegex = pathKind === 'regex' ? new RegExp(pathValue) : undefined;
+      const priority = spec.priority ?? 0;
+      const weight = spec.weight ?? pingapWeight(spec.path, spec.host);
       const hosts = (spec.host ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
       if (hosts.length === 0) hosts.push('');
       for (const host of hosts) {
         const hostKind = host === '' ? 'any' : host.startsWith('~') ? 'regex' : host.startsWith('*.') ? 'wildcard' : 'exact';
-        const score = routeScore(spec.priority ?? 0, pathKind, pathKind === 'regex' || pathKind === 'any' ? 0 : pathValue.length, hostKind, host.length, headers.length + query.length);
-        const route: Route<T> = { name: spec.name, pathKind, pathValue, score, order, data: spec.data, headers, query, ...(pathRegex ? { pathRegex } : {}) };
+        const score = specificity(pathKind, pathKind === 'regex' || pathKind === 'any' ? 0 : pathValue.length, hostKind, host.length, headers.length + query.length);
+        const route: Route<T> = { name: spec.name, pathKind, pathValue, priority, weight, score, order, data: spec.data, headers, query, ...(pathRegex ? { pathRegex } : {}) };
         let bucket: Bucket<T>;
         if (hostKind === 'any') bucket = this.anyHost;
         else if (hostKind === 'exact') {
@@ -158,8 +211,8 @@ export class Router<T> {
   }
 
   /**
-   * match returns the best route for a request, or undefined; `host` is lower-case without port, `search` the query
-   * without `?`. `headers` may be a function, called only when a route has header conditions.
+   * match returns the best route for a request, or undefined; `host` and `path` are normalized (normalizeHost,
+   * normalizePath), `search` is the query without `?`. `headers` may be a function, called only when a route has header conditions.
    */
   match(host: string, path: string, headers: IncomingHttpHeaders | (() => IncomingHttpHeaders), search: string): Route<T> | undefined {
     let best: Route<T> | undefined;
