@@ -124,23 +124,36 @@ ${table(LOCATION_FIELDS)}
 
 Each server compiles its locations into a router once per config: hosts are looked up in an exact map, a list of
 \`*.suffix\` wildcards and a list of \`~regex\` patterns; within a host, paths in an exact map, a prefix map probed once per
-distinct prefix length, and a regex list. Among the locations that match (host, path, \`headers\`, \`query\`), the winner is
-decided by, in order:
+distinct prefix length, and a regex list. Requests are matched by their normalized path and host (see "Path and Host
+normalization" in docs/gateway.md: \`/pre/../exact\` is \`/exact\`, \`/ex%61ct\` is \`/exact\`). Among the locations that
+match (host, path, \`headers\`, \`query\`), the winner is decided by, in order:
 
-1. \`priority\` (default 0): higher wins over anything lower;
-2. path kind: \`=exact\` > \`/prefix\` > \`~regex\` > no path (pingap's order);
-3. longer path (for exact and prefix);
-4. host kind: exact > \`*.wildcard\` > \`~regex\` > none, then the longer host pattern;
-5. more \`headers\`/\`query\` conditions;
-6. the order of the server's \`locations\` list.
+1. \`priority\` (default 0, this gateway's own key): higher wins over anything lower;
+2. the **weight**, pingap's absolute match weight: \`weight\` when set, otherwise the weight pingap computes from the
+   location's \`path\` and \`host\` as written — \`=exact\` 1024, \`~regex\` 256, another path longer than one character
+   512, plus the path's length in bytes (modifier included) up to 64; plus 128 when \`host\` is set without a \`~regex\`
+   (with one: the length of the \`host\` text). So \`=/api\` is 1029, \`/api\` 516, \`/api\` with a host 644, \`~\\.php$\`
+   264, a location with only a host 128, with neither 0 — and a host outranks a longer path, as in pingap. A pingap
+   config therefore orders its locations as pingap does;
+3. among equal weights: path kind (\`=exact\` > \`/prefix\` > \`~regex\` > no path), longer path, host kind (exact >
+   \`*.wildcard\` > \`~regex\` > none) and the longer host pattern, more \`headers\`/\`query\` conditions (pingap takes the
+   first in list order here, so the two differ only when two locations of equal weight both match a request and the more
+   specific one is listed later);
+4. the order of the server's \`locations\` list.
 
-A prefix is a plain string prefix (\`/api/v1\` also matches \`/api/v10\`), as in nginx and pingap.
+\`path\` is read as pingap reads it: trimmed, and a space after \`=\` or \`~\` is ignored (\`= /exact\` is \`=/exact\`,
+\`~ \\.php$\` is \`~\\.php$\`). Exact paths and prefixes are normalized like request paths (\`=/ex%61ct\` is \`=/exact\`; one
+that climbs above the root is a config error). A prefix is a plain string prefix (\`/api/v1\` also matches \`/api/v10\`), as
+in nginx and pingap; a regex is tested against the normalized path (escapes other than unreserved characters stay
+encoded, in upper-case hex: \`~^/caf%C3%A9\`).
 
 ### Rewrite
 
-\`rewrite = "^/api/(?<rest>.*)$ /v2/$rest"\` — a regex and a replacement with \`$1\` or \`$name\` captures, applied to the path
-(the query is kept). A single value, \`rewrite = "/"\`, replaces the part of the path the location matched: with
-\`path = "/api/v1"\`, \`/api/v1/users\` goes upstream as \`/users\`.
+\`rewrite = "^/api/(?<rest>.*)$ /v2/$rest"\` — a regex and a replacement with \`$1\` or \`$name\` captures, applied to the
+normalized path (the query is kept). The result is normalized again, and one holding a \`.\` or \`..\` segment (assembled
+from a capture next to a literal, such as \`/p-..\` through \`^/p-(.*)$ /q/$1\`) is refused with 400. A single value,
+\`rewrite = "/"\`, replaces the part of the path the location matched: with \`path = "/api/v1"\`, \`/api/v1/users\` goes
+upstream as \`/users\`.
 
 ### Headers
 
