@@ -88,6 +88,20 @@ describe('every page in every cluster state (healthy, one member down, never rea
     await page.goto('/');
     await page.locator('[data-testid=cluster-card][data-cluster=main][data-status=healthy]').waitFor({ timeout: WAIT });
     problems.push(...(await checkPage(page, '/clusters/main', '[data-testid=topology-node][data-leader=true]', 'cluster-healthy')));
+    // Legends carry each member's latest value without hovering; the header value says whose it is.
+    const chart = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');
+    await chart.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const spans = [...document.querySelectorAll('[data-series=db_size_bytes] [data-testid=chart-legend] > span')];
+      return spans.length === 3 && spans.every((e) => /: \d/.test(e.textContent ?? ''));
+    }, null, { timeout: WAIT });
+    assert.match((await chart.getByTestId('chart-top').textContent()) ?? '', /KiB|MiB · etcd-\d/);
+    // An hour's chart reads 15 s buckets and shades each member's min–max, so a short spike is not averaged away.
+    await page.goto('/clusters/main?range=1h');
+    const hourly = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');
+    await hourly.scrollIntoViewIfNeeded();
+    await hourly.getByTestId('chart-legend').waitFor({ timeout: WAIT });
+    assert.match((await hourly.getByTestId('chart-legend').getAttribute('title')) ?? '', /averages per 15s; shaded: min–max/);
     const m = cluster.get().members[0]!;
     problems.push(...(await checkPage(page, `/clusters/main/members/${m.name}`, 'h2', 'member-healthy')));
     // Each alerts tab has its own address, so an operator can link to it.

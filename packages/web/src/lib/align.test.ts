@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignSeries, appendAligned, lastTime, lastValues } from './align.ts';
+import { alignBands, alignSeries, appendAligned, lastTime, lastValues } from './align.ts';
 
 test('alignSeries puts members on one time axis with nulls where a member has no point', () => {
   const a = alignSeries([
@@ -41,4 +41,17 @@ test('appendAligned keeps a 24 h window of 1 s data for 3 members sliding', () =
   assert.equal(a.data[0].length, 3 * day, 'one new instant per member per second in, as many out');
   assert.equal(a.data[0][0], 15);
   assert.deepEqual(lastValues(a), [15, 15, 15]);
+});
+
+test('alignBands puts each member\'s bucket min and max on the same axis as its averages; raw points have none', () => {
+  const input = [
+    { member: 'b', points: [{ t: 1000, v: 2, min: 1, max: 9 }, { t: 2000, v: 3, min: 3, max: 3 }] },
+    { member: 'a', points: [{ t: 2000, v: 5, min: 4, max: 40 }] },
+  ];
+  const a = alignSeries(input);
+  const b = alignBands(input);
+  assert.deepEqual(a.data, [[1, 2], [null, 5], [2, 3]]);
+  // A 2 s spike to 40 inside a bucket averaging 5 stays visible as the band's top.
+  assert.deepEqual(b, { lo: [[null, 4], [1, 3]], hi: [[null, 40], [9, 3]] });
+  assert.equal(alignBands([{ member: 'a', points: [{ t: 1, v: 1 }] }]), null);
 });

@@ -48,6 +48,24 @@ export function alignSeries(input: MemberPoints[]): Aligned {
   return { members: cols.map((c) => c.member), data: [xs, ...ys] };
 }
 
+/** Bands are each member's bucket minimum and maximum, column by column as in the Aligned they belong to. */
+export interface Bands {
+  lo: Array<Array<number | null>>;
+  hi: Array<Array<number | null>>;
+}
+
+/**
+ * alignBands aligns the min and max of bucketed points (rollups and bucketed raw reads carry them) onto the same axis
+ * as alignSeries' averages, so a chart can shade each member's range: a 2 s spike inside a 15 s bucket still shows.
+ * Returns null when no point carries a min or max (raw samples).
+ */
+export function alignBands(input: Array<{ member: string; points: Array<{ t: number; v: number; min?: number; max?: number }> }>): Bands | null {
+  if (!input.some((m) => m.points.some((p) => p.min !== undefined || p.max !== undefined))) return null;
+  const lo = alignSeries(input.map((m) => ({ member: m.member, points: m.points.map((p) => ({ t: p.t, v: p.min ?? p.v })) })));
+  const hi = alignSeries(input.map((m) => ({ member: m.member, points: m.points.map((p) => ({ t: p.t, v: p.max ?? p.v })) })));
+  return { lo: lo.data.slice(1) as Array<Array<number | null>>, hi: hi.data.slice(1) as Array<Array<number | null>> };
+}
+
 /** lowerBound is the first index of a sorted array whose value is >= x. */
 function lowerBound(xs: number[], x: number): number {
   let lo = 0;

@@ -86,3 +86,6 @@ export function formatLocalTime(t: string | number | Date): string {
 export function formatUtc(t: string | number | Date): string {
   return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
+
+/** UNIT_LABEL names each unit for chart titles, so a panel says what its numbers are away from its axis. */
+export const UNIT_LABEL: Record<Unit, string> = { bytes: 'bytes', bytesPerSec: 'bytes/s', seconds: 'seconds', ms: 'ms', opsPerSec: 'per second', count: 'count', ratio: '%', cores: 'CPU' };

@@ -3,14 +3,25 @@ import { ActionIcon, Card, Group, Menu, Text, Tooltip, useComputedColorScheme } 
 import { useQueryClient } from '@tanstack/react-query';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { lastValues } from '../../lib/align.ts';
-import { formatAxis, formatValue, type Unit } from '../../lib/format.ts';
+import { lastValues, type Aligned, type Bands } from '../../lib/align.ts';
+import { formatAxis, formatValue, UNIT_LABEL, type Unit } from '../../lib/format.ts';
 import { errorText } from '../../api/client.ts';
 import { useSeries } from './use-series.ts';
 import type { RangeKey, TimeRange } from './ranges.ts';
 import { newDashboardId, pinPanel, saveDashboard, useCanEditDashboards, useDashboards } from '../../pages/dashboards/dashboard-store.ts';
 
-const PALETTE = ['#12b886', '#4c6ef5', '#fd7e14', '#e64980', '#7950f2', '#15aabf', '#fab005', '#82c91e'];
+// Okabe–Ito's colour-blind-safe set (black swapped for a grey that reads on both themes): members told apart by hue.
+const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#b8a800', '#8a8a8a'];
+
+/** memberColor is the colour of the member at index i of a chart's sorted member list (the same on every chart). */
+export function memberColor(i: number): string {
+  return PALETTE[i % PALETTE.length]!;
+}
+
+/** plotData puts the members' columns, then their band maxima and minima, into one uPlot data array. */
+function plotData(a: Aligned, bands: Bands | null): uPlot.AlignedData {
+  return (bands ? [a.data[0], ...a.data.slice(1), ...bands.hi, ...bands.lo] : a.data) as uPlot.AlignedData;
+}
 const PLOT_HEIGHT = 160;
 const LEGEND_HEIGHT = 22;
 
@@ -110,6 +121,9 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
   const scheme = useComputedColorScheme('light');
   const s = useSeries(cluster, series, member, range, visible, seen);
   const aligned = s.aligned;
+  const bands = s.bands;
+  // hover is the data index under the cursor; the legend shows the values there, else each member's latest.
+  const [hover, setHover] = useState<number | null>(null);
   const membersKey = aligned?.members.join(',') ?? '';
 
   useEffect(() => {
@@ -135,7 +149,7 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
       {
         width: el.clientWidth || 300,
         height: PLOT_HEIGHT,
-        legend: { show: true, live: true },
+        legend: { show: false },
         cursor: { drag: { x: true, y: false } },
         scales: { x: { time: true } },
         axes: [
@@ -143,11 +157,15 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
           { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 76, values: (_u, vals) => vals.map((v) => formatAxis(v, unit)) },
         ],
         series: [
-          { value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString()) },
-          ...aligned.members.map((m, i) => ({ label: m || cluster, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number | null) => formatValue(v, unit) })),
+          {},
+          ...aligned.members.map((m, i) => ({ label: m || cluster, stroke: memberColor(i), width: 1.5, spanGaps: true, points: { show: false } })),
+          // Band edges are drawn only as the fill between them.
+          ...(bands ? [...aligned.members, ...aligned.members].map((m) => ({ label: m, stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } })) : []),
         ],
+        ...(bands ? { bands: aligned.members.map((_m, i) => ({ series: [1 + aligned.members.length + i, 1 + 2 * aligned.members.length + i] as [number, number], fill: `${memberColor(i)}33` })) } : {}),
+        hooks: { setCursor: [(p) => setHover(p.cursor.idx ?? null)] },
       },
-      aligned.data as uPlot.AlignedData,
+      plotData(aligned, bands),
       el,
     );
     plot.current = u;
@@ -161,18 +179,21 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
     };
     // aligned is left out on purpose: data updates go through setData below, without a rebuild; `shape` counts
     // member-list changes (a new answer, a new member), which do need one.
-  }, [s.shape, membersKey, scheme, unit, cluster]);
+  }, [s.shape, membersKey, scheme, unit, cluster, bands !== null]);
 
   // Live updates append to the same arrays in place; setData redraws from them (uPlot decimates to the pixel width).
   useEffect(() => {
     if (!plot.current || !aligned || drawn.current === s.version) return;
     drawn.current = s.version;
-    scheduleDraw(plot, () => plot.current?.setData(aligned.data as uPlot.AlignedData));
-  }, [aligned, s.version]);
+    scheduleDraw(plot, () => plot.current?.setData(plotData(aligned, bands)));
+  }, [aligned, bands, s.version]);
   useEffect(() => () => void drawQueue.delete(plot), []);
 
   const last = aligned && aligned.data[0].length ? lastValues(aligned) : [];
-  const lastMax = last.reduce<number | null>((a, v) => (v !== null && (a === null || v > a) ? v : a), null);
+  let top = -1;
+  for (let i = 0; i < last.length; i++) if (last[i] !== null && (top < 0 || last[i]! > last[top]!)) top = i;
+  const shown = aligned && hover !== null && hover < aligned.data[0].length ? aligned.data.slice(1).map((c) => c[hover] ?? null) : last;
+  const whose = (m: string) => m || cluster;
   const empty = aligned !== null && aligned.data[0].length === 0;
   return (
     <Card withBorder padding="xs" data-testid="series-chart" data-series={series}>
@@ -180,20 +201,33 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
         <Text size="sm" fw={500} truncate="end" title={`${title} (${series})`}>
           {title}
           {member ? ` · ${member}` : ''}
+          <Text span size="xs" c="dimmed"> ({UNIT_LABEL[unit]})</Text>
         </Text>
         <Group gap={4} wrap="nowrap">
-          <Text size="xs" c="dimmed" className="tabular" miw={70} ta="right">
-            {lastMax !== null ? formatValue(lastMax, unit) : ''}
-          </Text>
+          {top >= 0 && aligned && (
+            <Text size="xs" c="dimmed" className="tabular" ta="right" truncate="end" maw={160} title={`highest latest value: ${whose(aligned.members[top]!)}`} data-testid="chart-top">
+              {formatValue(last[top], unit)}{aligned.members.length > 1 ? ` · ${whose(aligned.members[top]!)}` : ''}
+            </Text>
+          )}
           {actions ?? <PinMenu cluster={cluster} series={series} {...(member !== undefined ? { member } : {})} title={title} range={range.key} />}
         </Group>
       </Group>
       {/* Plot and one-line legend always take the same height, so the page never jumps as data arrives. */}
       <div className="series-plot" style={{ position: 'relative', height: PLOT_HEIGHT + LEGEND_HEIGHT }}>
         <div ref={box} />
+        {aligned && aligned.members.length > 0 && (
+          <div className="series-legend tabular" data-testid="chart-legend" title={bands ? `${range.label}: lines are averages per ${range.step}; shaded: min–max` : undefined}>
+            {aligned.members.map((m, i) => (
+              <span key={m} data-member={m}>
+                <span className="series-swatch" style={{ background: memberColor(i) }} aria-hidden />
+                {whose(m)}: <b>{formatValue(shown[i], unit)}</b>
+              </span>
+            ))}
+          </div>
+        )}
         {(aligned === null || empty || s.error !== null) && (
           <Text size="xs" c={s.error ? 'red' : 'dimmed'} style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center' }}>
-            {s.error ? errorText(s.error) : aligned === null ? 'Loading…' : 'No data in this range yet (the series appears once etcd reports it).'}
+            {s.error ? errorText(s.error) : aligned === null ? 'Loading…' : series === 'probe_write_ms' ? 'The write probe is off. It is opt-in because it writes to the cluster (one key under /etcd-monitor/probe/, overwritten each time): turn it on with write_probe = true in the cluster’s config, or in Settings.' : 'No data in this range yet (the series appears once etcd reports it).'}
           </Text>
         )}
       </div>

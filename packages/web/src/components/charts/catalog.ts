@@ -75,5 +75,17 @@ export function chartDef(series: string): ChartDef {
   const known = ALL_CHARTS.get(series);
   if (known) return known;
   const unit: Unit = /_bytes$/.test(series) ? 'bytes' : /_seconds$/.test(series) ? 'seconds' : /_ms$/.test(series) ? 'ms' : /_rate$/.test(series) ? 'opsPerSec' : /_ratio$/.test(series) ? 'ratio' : 'count';
-  return { series, title: series, unit };
+  return { series, title: readableName(series), unit };
+}
+
+// Words a series name abbreviates, spelled out for a title.
+const WORDS: Record<string, string> = { grpc: 'gRPC', mvcc: 'MVCC', db: 'DB', wal: 'WAL', rtt: 'round-trip', p99: 'p99', fds: 'file descriptors', cpu: 'CPU', rss: 'RSS' };
+
+/** readableName turns a series name into a title: `peer_sent_bytes_rate` → "Peer sent bytes rate" (the unit suffix stays). */
+export function readableName(series: string): string {
+  const words = series.split('_').filter(Boolean).map((w) => WORDS[w] ?? w);
+  // Spelled-out words keep their own case (gRPC); plain ones start the title with a capital.
+  const first = words[0] ?? '';
+  if (first && !Object.values(WORDS).includes(first)) words[0] = first.charAt(0).toUpperCase() + first.slice(1);
+  return words.join(' ');
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { apiFetch } from '../../api/client.ts';
 import { onClusterFrame } from '../../api/live.ts';
 import type { SeriesQueryResult } from '../../api/types/series.ts';
-import { alignSeries, appendAligned, lastTime, type Aligned, type MemberPoints } from '../../lib/align.ts';
+import { alignBands, alignSeries, appendAligned, lastTime, type Aligned, type Bands, type MemberPoints } from '../../lib/align.ts';
 import { PROBE_FIELDS } from './catalog.ts';
 import { memberLabel } from '../../lib/member.ts';
 import type { TimeRange } from './ranges.ts';
@@ -13,6 +13,8 @@ import type { TimeRange } from './ranges.ts';
  */
 export interface SeriesState {
   aligned: Aligned | null;
+  /** bands are each member's min and max per bucket for bucketed reads (1 h and longer ranges), null for raw ones. */
+  bands: Bands | null;
   version: number;
   shape: number;
   error: unknown;
@@ -26,7 +28,7 @@ function queryPath(cluster: string, series: string, member: string | undefined, 
   return `/series/query?${p}`;
 }
 
-const EMPTY: SeriesState = { aligned: null, version: 0, shape: 0, error: null, resolution: null };
+const EMPTY: SeriesState = { aligned: null, bands: null, version: 0, shape: 0, error: null, resolution: null };
 
 /**
  * useSeries reads one series for a chart. A live range reads its window once, then follows the stream: probe values
@@ -47,16 +49,17 @@ export function useSeries(cluster: string, series: string, member: string | unde
     let aligned: Aligned | null = null;
     setState(EMPTY);
 
-    const publishAll = (points: MemberPoints[], resolution: string | null) => {
+    const publishAll = (points: SeriesQueryResult['points'], resolution: string | null) => {
       const prev = aligned;
       aligned = alignSeries(points);
+      const bands = range.step ? alignBands(points) : null;
       const reshaped = prev === null || prev.members.join('\u0000') !== aligned.members.join('\u0000');
-      setState((s) => ({ aligned, version: s.version + 1, shape: s.shape + (reshaped ? 1 : 0), error: null, resolution }));
+      setState((s) => ({ aligned, bands, version: s.version + 1, shape: s.shape + (reshaped || (bands !== null) !== (s.bands !== null) ? 1 : 0), error: null, resolution }));
     };
     const publishAdd = (add: MemberPoints[], resolution: string | null) => {
       if (!aligned) return;
       const reshaped = appendAligned(aligned, add, Date.now() - range.fromMs);
-      setState((s) => ({ aligned, version: s.version + 1, shape: s.shape + (reshaped ? 1 : 0), error: null, resolution }));
+      setState((s) => ({ ...s, aligned, version: s.version + 1, shape: s.shape + (reshaped ? 1 : 0), error: null, resolution }));
     };
     const full = async () => {
       inFlight = true;
