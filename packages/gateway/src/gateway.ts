@@ -154,6 +154,7 @@ export class Gateway {
     for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
     const previous = this.runtime as Runtime | undefined;
     const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins);
+    rt.log = this.log;
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     await Promise.all(fresh.map((u) => u.ready));
     const wanted = new Map<string, { name: string; sc: ServerConfig }>();

@@ -11,7 +11,7 @@ import type { TestContext } from 'node:test';
 import { parseConfigText } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
-import { silentLogger } from './observability/log.ts';
+import { silentLogger, type Logger } from './observability/log.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
 
 /** Upstream is a test upstream server. */
@@ -62,7 +62,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
-export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition> } = {}): Promise<Gateway> {
+export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition>; log?: Logger } = {}): Promise<Gateway> {
   const text = /admin_addr/.test(toml) ? toml : toml.includes('[basic]') ? toml.replace('[basic]', '[basic]\nadmin_addr = ""') : `[basic]\nadmin_addr = ""\n${toml}`;
   const { config, issues } = parseConfigText(text, opts.plugins ? { plugins: opts.plugins } : {});
   if (issues.length) throw new Error(issues.map(formatIssue).join('\n'));

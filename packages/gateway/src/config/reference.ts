@@ -116,6 +116,12 @@ body is read from the client only once a connection takes the request. Once a re
 reused keep-alive connection is retried, and only for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) without a
 body or with a buffered one (\`buffer_request\`). Error answers use \`basic.error_template\`.
 
+An error page gives the client the status, its reason, one public sentence on what the status means (\`{{message}}\`:
+"The upstream server did not answer in time." for 504) and the request id — never an upstream address, an error code,
+or an upstream, location or plugin name. Those go to the process log (\`basic.log_level\`; \`warn\` for 5xx, \`info\`
+for 4xx, none for 404) with the request id, server, location, upstream, client, method and URI, so a client's report
+finds its line.
+
 ## \`[locations.NAME]\`
 
 ${table(LOCATION_FIELDS)}

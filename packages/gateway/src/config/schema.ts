@@ -6,7 +6,7 @@ export const ALGORITHMS = ['round_robin', 'weighted', 'least_conn', 'random', 'h
 /** BASIC_FIELDS are the keys of `[basic]`. */
 export const BASIC_FIELDS: Record<string, FieldSpec> = {
   name: { kind: 'string', default: 'etcd-monitor-gateway', doc: 'name identifies this gateway in the `Via` header, logs and metrics.' },
-  error_template: { kind: 'string', doc: 'error_template is an HTML file (relative to the config file) served for gateway errors (502, 504, 404…); `{{status}}`, `{{message}}` and `{{request_id}}` are replaced.' },
+  error_template: { kind: 'string', doc: 'error_template is an HTML file (relative to the config file) served for gateway errors (502, 504, 404…); `{{status}}`, `{{reason}}` (e.g. Bad Gateway), `{{message}}` (one public sentence on what the status means) and `{{request_id}}` are replaced, HTML-escaped; what went wrong in detail is logged, never shown.' },
   pid_file: { kind: 'string', doc: 'pid_file is where the primary process writes its pid when it starts (so that `kill -HUP $(cat pid_file)` reloads); it is removed when the gateway stops. A file that cannot be written is logged and skipped.' },
   upgrade_sock: { kind: 'string', doc: 'upgrade_sock is accepted for pingap compatibility and ignored: nothing listens on it and no binary upgrade (handing the listening sockets to a new process) exists; reload in place (SIGHUP) and restart for a new version.' },
   user: { kind: 'string', doc: 'user is the account (a name from /etc/passwd, or a numeric uid) the workers switch to once their listeners are bound, when the gateway is started as root; without `group` its primary group is used. Started as another user, a different `user` is logged as a warning and ignored. See Privileges.' },

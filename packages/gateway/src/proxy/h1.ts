@@ -526,7 +526,7 @@ export class H1Conn {
         if (cur && !cur.complete) cur.stream().destroy(Object.assign(new Error(`malformed request body (${r.code})`), { code: 'GW_BAD_REQUEST_BODY' }));
         return;
       }
-      this.reject(400, 'Bad Request', r.code === 'HPE_HEADER_OVERFLOW' ? 'request head too large' : `malformed request (${r.code})`);
+      this.reject(400, 'Bad Request', r.code === 'HPE_HEADER_OVERFLOW' ? 'request head too large' : 'malformed request');
       return;
     }
     const up = this.pendingUpgrade;

@@ -1,9 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../observability/log.ts';
+import { publicMessage } from './error-page.ts';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { captureText, echo, freePort, rawRequest, request, startGateway, startRawUpstream, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
+import { captureText, echo, selfSigned, freePort, rawRequest, request, startGateway, startRawUpstream, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 
 let a: TestUpstream;
@@ -194,7 +200,7 @@ test('404 with the error template when no location matches', async () => {
 test('502 on connect failure, 504 on upstream timeout, both with the template', async () => {
   const r502 = await request(port, { path: '/dead' });
   assert.equal(r502.status, 502);
-  assert.match(r502.body, /ECONNREFUSED/);
+  assert.match(r502.body, /<h1>502<\/h1>/);
   const r504 = await request(port, { path: '/slow/hang' });
   assert.equal(r504.status, 504);
   assert.match(r504.body, /<h1>504<\/h1>/);
@@ -499,4 +505,74 @@ locations = ["vars"]
     assert.match(String(r.headers['x-client']), /^127\.0\.0\.1:\d+$/);
     assert.equal(r.headers.via, '1.0 front');
   }
+});
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+test('error pages give the status, a short reason and the request id; upstream addresses, error codes and names go to the log only', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-err-'));
+  const { cert, key } = selfSigned(dir);
+  const tlsUp = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) => res.end('tls'));
+  await new Promise<void>((r) => tlsUp.listen(0, '127.0.0.1', r));
+  const tlsPort = (tlsUp.address() as net.AddressInfo).port;
+  const hang = await startUpstream('hang', () => {});
+  const dead = await freePort();
+  const log = captureText();
+  const g = await useGateway(t, [{ close: () => new Promise<void>((r) => tlsUp.close(() => r())) }, hang], `
+[upstreams.selfsigned]
+addrs = ["127.0.0.1:${tlsPort}"]
+tls = true
+retries = 0
+[upstreams.dead]
+addrs = ["127.0.0.1:${dead}"]
+retries = 0
+[upstreams.hang]
+addrs = ["${hang.addr}"]
+read_timeout = "200ms"
+[plugins.rid]
+category = "request_id"
+[locations.tls]
+upstream = "selfsigned"
+path = "/tls"
+plugins = ["rid"]
+[locations.dead]
+upstream = "dead"
+path = "/dead"
+plugins = ["rid"]
+[locations.hang]
+upstream = "hang"
+path = "/hang"
+plugins = ["rid"]
+[locations.limited]
+upstream = "dead"
+path = "/limited"
+client_max_body_size = "4"
+plugins = ["rid"]
+[locations.nothing]
+path = "/nothing"
+plugins = ["rid"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["tls", "dead", "hang", "limited", "nothing"]
+`, { log: createLogger('info', log.stream) });
+  const p = g.port('main');
+  const cases: [string, number, string?][] = [['/tls', 502], ['/dead', 502], ['/hang', 504], ['/nothing', 503], ['/limited', 413, 'too long body']];
+  for (const [path, status, body] of cases) {
+    const r = await request(p, { path, method: body ? 'POST' : 'GET', ...(body ? { body } : {}) });
+    assert.equal(r.status, status, path);
+    const id = String(r.headers['x-request-id']);
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.ok(r.body.includes(`request id: ${id}`), r.body);
+    assert.ok(r.body.includes(escapeHtml(publicMessage(status))), r.body);
+    assert.doesNotMatch(r.body, /127\.0\.0\.1|ECONN|DEPTH_ZERO|SELF_SIGNED|UND_ERR|selfsigned|upstream &#34;|location &#34;|bytes/, `${path}: ${r.body}`);
+    await waitFor(() => log.text().includes(id), 5000, `the log line of ${path}`);
+  }
+  const lines = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const tls = lines.find((l) => l.uri === '/tls')!;
+  assert.match(String(tls.msg), /DEPTH_ZERO_SELF_SIGNED_CERT/);
+  assert.equal(tls.upstream, `127.0.0.1:${tlsPort}`);
+  assert.equal(tls.status, 502);
+  assert.match(String(lines.find((l) => l.uri === '/dead')!.msg), /ECONNREFUSED/);
+  assert.match(String(lines.find((l) => l.uri === '/hang')!.msg), /timed out/);
+  assert.match(String(lines.find((l) => l.uri === '/nothing')!.msg), /no upstream/);
 });

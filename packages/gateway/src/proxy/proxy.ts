@@ -12,7 +12,7 @@ import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from './headers.ts';
 import type { TemplatedHeader } from './header-vars.ts';
-import { errorPage } from './error-page.ts';
+import { errorPage, publicMessage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
 import { h2AuthorityError } from './h2.ts';
 import { normalizeHost, normalizePath, normalizeRewritten } from '../router/normalize.ts';
@@ -806,14 +806,23 @@ function send(ex: Exchange, head: ResponseHead, body: Buffer | undefined): void 
   ex.res.end(ex.method === 'HEAD' ? undefined : body);
 }
 
-/** sendError answers with the configured error page (or the built-in one), through the response hooks so ids still reach the client. */
-export function sendError(ex: Exchange, status: number, message: string): void {
+/**
+ * sendError answers with the configured error page (or the built-in one), through the response hooks so ids still reach
+ * the client. The page says only what the status means (`publicMessage`) and the request id; `detail` — upstream
+ * addresses, error codes, plugin and config names — goes to the process log under that request id.
+ */
+export function sendError(ex: Exchange, status: number, detail: string): void {
   if (ex.clientGone) return;
+  if (status !== 404) {
+    const fields = { status, request_id: ex.requestId || undefined, server: ex.srv.name, location: ex.loc?.name, upstream: ex.upstreamAddr || undefined, client: ex.clientIp, method: ex.method, uri: ex.origPath + ex.origQuery };
+    if (status >= 500) ex.rt.log.warn(fields, detail);
+    else ex.rt.log.info(fields, detail);
+  }
   if (ex.res.headersSent) {
     ex.res.destroy();
     return;
   }
-  const body = Buffer.from(errorPage(ex.rt.errorTemplate, status, message, ex.requestId));
+  const body = Buffer.from(errorPage(ex.rt.errorTemplate, status, publicMessage(status), ex.requestId));
   send(ex, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' } }, body);
 }
 

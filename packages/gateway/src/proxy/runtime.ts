@@ -9,6 +9,7 @@ import { Upstream } from '../upstream/upstream.ts';
 import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import { silentLogger, type Logger } from '../observability/log.ts';
 import { parseHeaderLine, type HeaderLine } from './headers.ts';
 import { compileHeaderLine, type TemplatedHeader } from './header-vars.ts';
 
@@ -106,6 +107,8 @@ export interface Runtime {
   upstreams: Map<string, Upstream>;
   /** errorTemplate is the error page template, if configured. */
   errorTemplate: string | undefined;
+  /** log receives what went wrong behind an error answer (the client's page shows only the status and the request id). */
+  log: Logger;
   /** via returns the Via header value for an HTTP version. */
   via: (httpVersion: string) => string;
 }
@@ -253,5 +256,5 @@ export function compileRuntime(
   }
   const via11 = `1.1 ${gatewayName}`;
   const via2 = `2.0 ${gatewayName}`;
-  return { config, servers, upstreams, errorTemplate: config.errorTemplate, via: (v) => (v === '2.0' ? via2 : via11) };
+  return { config, servers, upstreams, errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11) };
 }

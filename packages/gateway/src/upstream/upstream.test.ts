@@ -263,7 +263,7 @@ locations = ["cb"]
   const hits = ups[0]!.hits;
   const refused = await request(port);
   assert.equal(refused.status, 503);
-  assert.match(refused.body, /no available server/);
+  assert.match(refused.body, /No upstream server is available/);
   assert.equal(ups[0]!.hits, hits, 'an open breaker does not call the server');
   // Half-open: one probe goes through; it fails, so the breaker opens again.
   await waitFor(() => s.breaker.available(Date.now()), 5000, 'half-open');
