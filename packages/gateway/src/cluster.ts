@@ -1,20 +1,30 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Server } from 'node:http';
-import { http } from './node-http.ts';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorName } from 'node:util';
 import { AppError } from '@etcd-monitor/core';
 import type { GatewayConfig } from './config/schema.ts';
 import { readConfigFile } from './config/load.ts';
+import { inlineFiles } from './config/files.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
+import { listenerKeys } from './gateway.ts';
 import type { Logger } from './observability/log.ts';
 import { Counter, Registry } from './observability/metrics.ts';
-import { authorized } from './admin/admin.ts';
+import { AdminListener, type AdminSwap } from './admin/admin.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
+  /** hello: the worker listens for messages and waits for its config. */
+  | { type: 'hello' }
+  /** start: the config to start with (certificate and key files already read by the primary). */
+  | { type: 'start'; config: GatewayConfig; version: number }
   | { type: 'ready' }
-  | { type: 'reload'; id: number }
+  /** bind: the worker asks for a listener's socket; `bound` answers with the handle attached, or the error code. */
+  | { type: 'bind'; id: number; key: string; host: string; port: number }
+  | { type: 'bound'; id: number; code?: string }
+  | { type: 'reload'; id: number; config: GatewayConfig; version: number }
   | { type: 'reloaded'; id: number; ok: boolean; errors: string[] }
   | { type: 'metrics'; id: number }
   | { type: 'metrics-text'; id: number; text: string }
@@ -29,9 +39,9 @@ export function workerCount(threads: number): number {
 
 /**
  * mergeMetrics joins the Prometheus texts of several workers into one exposition: each sample gets a `worker` label and the
- * samples of a metric family stay together, as the text format requires.
+ * samples of a metric family stay together, as the text format requires. Families in `skip` are left out (the primary reports them).
  */
-export function mergeMetrics(texts: { worker: string; text: string }[]): string {
+export function mergeMetrics(texts: { worker: string; text: string }[], skip: ReadonlySet<string> = new Set()): string {
   const families = new Map<string, { head: string[]; samples: string[] }>();
   for (const { worker, text } of texts) {
     let current: { head: string[]; samples: string[] } | undefined;
@@ -39,9 +49,9 @@ export function mergeMetrics(texts: { worker: string; text: string }[]): string 
       if (!line) continue;
       const m = /^# (HELP|TYPE) (\S+)/.exec(line);
       if (m) {
-        current = families.get(m[2]!);
-        if (!current) families.set(m[2]!, (current = { head: [], samples: [] }));
-        if (current.head.length < 2 && !current.head.some((h) => h.startsWith(`# ${m[1]}`))) current.head.push(line);
+        current = skip.has(m[2]!) ? undefined : families.get(m[2]!);
+        if (!current && !skip.has(m[2]!)) families.set(m[2]!, (current = { head: [], samples: [] }));
+        if (current && current.head.length < 2 && !current.head.some((h) => h.startsWith(`# ${m[1]}`))) current.head.push(line);
         continue;
       }
       const label = `worker="${worker}"`;
@@ -54,70 +64,108 @@ export function mergeMetrics(texts: { worker: string; text: string }[]): string 
   return out;
 }
 
-function splitAddr(addr: string): { host: string; port: number } {
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(addr.trim());
-  return { host: m?.[1] ?? '127.0.0.1', port: Number(m?.[2] ?? 0) };
+// node:cluster's own handle sharing closes a listening socket when its last worker exits (SharedHandle/RoundRobinHandle
+// remove()), so with one worker every restart refused connections. The primary binds the sockets itself and keeps them:
+// a socket stays in LISTEN while no worker runs, the kernel queues new connections in its backlog, and the next worker
+// accepts them. net._createServerHandle is what node:cluster's SCHED_NONE uses: a bound socket on which the primary never
+// calls listen() or accept() (the workers do), so the primary serves no connection.
+const createServerHandle = (net as unknown as { _createServerHandle(address: string, port: number, addressType: number): object | number })._createServerHandle;
+
+/** Handle is the part of a libuv TCP handle the primary uses. */
+interface Handle {
+  getsockname(out: object): number;
+  close(): void;
+}
+
+/** ListenSockets are the listening sockets the primary binds (as root when it is) and shares with the workers. */
+export class ListenSockets {
+  private readonly handles = new Map<string, { host: string; port: number; handle: Handle }>();
+
+  /** bind returns the socket of a listener, binding it the first time it is asked for; it throws an error with the errno `code`. */
+  async bind(key: string, host: string, port: number): Promise<object> {
+    const cur = this.handles.get(key);
+    if (cur && cur.host === host && cur.port === port) return cur.handle;
+    if (cur) this.close(key);
+    const ip = net.isIP(host) ? host : (await lookup(host)).address;
+    const h = createServerHandle(ip, port, net.isIP(ip));
+    // libuv reports EADDRINUSE at listen() rather than bind(); getsockname returns it too, and a worker given the unbound
+    // socket would listen on a random port instead.
+    const err = typeof h === 'number' ? h : (h as Handle).getsockname({});
+    if (err) {
+      if (typeof h !== 'number') (h as Handle).close();
+      throw Object.assign(new Error(getSystemErrorName(err)), { code: getSystemErrorName(err) });
+    }
+    this.handles.set(key, { host, port, handle: h as Handle });
+    return h as Handle;
+  }
+
+  private close(key: string): void {
+    this.handles.get(key)?.handle.close();
+    this.handles.delete(key);
+  }
+
+  /** keep closes the sockets of listeners not in `keys` (once every worker has closed its own copy, the port is free). */
+  keep(keys: Iterable<string>): void {
+    const wanted = new Set(keys);
+    for (const key of [...this.handles.keys()]) if (!wanted.has(key)) this.close(key);
+  }
+
+  /** closeAll closes every socket. */
+  closeAll(): void {
+    this.keep([]);
+  }
+}
+
+/** restartDelay is the backoff before restarting a worker: none after a worker that ran a while, then 200 ms doubling to 10 s while workers keep dying young. */
+export function restartDelay(quickCrashes: number): number {
+  return quickCrashes === 0 ? 0 : Math.min(100 * 2 ** quickCrashes, 10_000);
+}
+
+/** A worker that dies within this time of starting counts as a quick crash for the backoff. */
+const QUICK_CRASH_MS = 10_000;
+
+interface WorkerState {
+  worker: Worker;
+  ready: boolean;
+  version: number;
+  startedAt: number;
 }
 
 /**
- * runPrimary supervises `threads` worker processes that share the listeners: it forks lean workers (they load only the gateway),
- * restarts crashed ones, validates reloads once and then tells every worker to reload, serves the admin listener with metrics
- * merged from all workers, and drains them on stop.
+ * runPrimary supervises `threads` worker processes: it binds and keeps the listening sockets, forks lean workers (they load
+ * only the gateway) and hands them the config, restarts crashed ones with backoff, validates reloads once and then hands the
+ * new config to every worker, serves the admin listener with metrics merged from all workers, and drains them on stop.
  */
-export async function runPrimary(file: string, config: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
-  const n = workerCount(config.basic.threads);
-  // Workers accept on the shared socket themselves; the default round robin would route every connection through the primary.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+export async function runPrimary(file: string, initial: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
+  const n = workerCount(initial.basic.threads);
   // A 4 MiB young generation keeps a worker's RSS under load about 50 MB lower at no measurable throughput cost; a flag given to node wins.
   // The bin's --heap-growing-percent (for the monitor's steady memory) is left out: a worker's old generation is small and
   // V8's own growth means fewer full GCs under load (0.45 → 0.47× nginx with 64 connections, 0.35 → 0.42× with 256).
   const inherited = process.execArgv.filter((a) => !a.startsWith('--heap-growing-percent'));
   const execArgv = inherited.some((a) => a.startsWith('--max-semi-space-size')) ? inherited : [...inherited, '--max-semi-space-size=4'];
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [file], execArgv, silent: false });
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [], execArgv, silent: false });
+  const inlined = inlineFiles(initial);
+  if (inlined.issues.length) throw new AppError('GW_CONFIG_INVALID', inlined.issues.map(formatIssue).join('\n'));
+  let live = inlined.config;
+  let liveVersion = 1;
   let stopping = false;
-  let seq = 0;
-  const pending = new Map<number, (m: WorkerMessage) => void>();
-  const workers = new Set<Worker>();
-  const registry = new Registry();
-  const primaryReloads = registry.add(new Counter('gateway_primary_config_reloads_total', 'Reloads validated by the primary, by result.', ['result']));
-  primaryReloads.child('success');
-  primaryReloads.child('failure');
   let started = false;
-  const fork = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const w = cluster.fork();
-      let ready = false;
-      workers.add(w);
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'ready') {
-          ready = true;
-          resolve();
-        }
-        if (m.type === 'reloaded' || m.type === 'metrics-text' || m.type === 'upstreams-status') pending.get(m.id)?.(m);
-      });
-      w.on('exit', (code, signal) => {
-        workers.delete(w);
-        if (!ready && !started) {
-          reject(new AppError('GW_WORKER_START', `a gateway worker failed to start (exit code ${code}); its error is printed above`));
-          return;
-        }
-        resolve();
-        if (!stopping) {
-          log.error({ worker: w.id, code, signal }, 'worker exited; starting a new one');
-          setTimeout(() => void fork().catch(() => {}), 500).unref();
-        }
-      });
-    });
-  try {
-    await Promise.all(Array.from({ length: n }, fork));
-  } catch (err) {
-    stopping = true;
-    for (const w of workers) w.kill();
-    throw err;
-  }
-  started = true;
-  log.info({ workers: n }, 'gateway workers started');
+  let seq = 0;
+  let quickCrashes = 0;
+  const pending = new Map<number, (m: WorkerMessage) => void>();
+  const workers = new Map<Worker, WorkerState>();
+  const sockets = new ListenSockets();
+  const registry = new Registry();
+  // The primary validates every reload, so it is the one that counts them: a config it rejects never reaches a worker.
+  const reloads = registry.add(new Counter('gateway_config_reloads_total', 'Config reloads, by result (success or failure).', ['result']));
+  reloads.child('success');
+  reloads.child('failure');
+  // Nothing else may hold the event loop while a worker restarts (no admin listener, no worker): the primary must outlive its workers.
+  const keepAlive = setInterval(() => {}, 1 << 30);
 
+  const send = (w: Worker, m: WorkerMessage, handle?: object) => {
+    if (w.isConnected()) w.send(m, handle as never);
+  };
   const ask = (w: Worker, msg: WorkerMessage & { id: number }, ms = 10_000) =>
     new Promise<WorkerMessage | undefined>((resolve) => {
       const t = setTimeout(() => {
@@ -129,89 +177,160 @@ export async function runPrimary(file: string, config: GatewayConfig, log: Logge
         pending.delete(msg.id);
         resolve(m);
       });
-      w.send(msg);
+      send(w, msg);
     });
-
-  const reload = async (): Promise<{ ok: boolean; issues: ConfigIssue[] }> => {
-    let issues: ConfigIssue[];
-    try {
-      const r = readConfigFile(file);
-      issues = r.issues;
-      for (const k of ['user', 'group'] as const) {
-        if (!issues.length && r.config.basic[k] !== config.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
-      }
-    } catch (err) {
-      issues = [{ path: file, message: (err as Error).message }];
-    }
-    if (issues.length) {
-      primaryReloads.inc(['failure']);
-      log.error({ errors: issues.map(formatIssue) }, 'config reload rejected; the previous config stays live');
-      return { ok: false, issues };
-    }
-    const replies = await Promise.all([...workers].map((w) => ask(w, { type: 'reload', id: ++seq })));
-    const failed = replies.filter((r) => !r || (r.type === 'reloaded' && !r.ok));
-    primaryReloads.inc([failed.length ? 'failure' : 'success']);
-    const errors = failed.flatMap((r) => (r?.type === 'reloaded' ? r.errors : ['a worker did not answer']));
-    return { ok: failed.length === 0, issues: errors.map((message) => ({ path: 'workers', message })) };
+  /** catchUp hands the live config to a ready worker that started on an older one (it forked while a reload ran). */
+  const catchUp = (st: WorkerState) => {
+    if (!st.ready || st.version === liveVersion) return;
+    const version = liveVersion;
+    void ask(st.worker, { type: 'reload', id: ++seq, config: live, version }).then((r) => {
+      if (r?.type === 'reloaded' && r.ok) st.version = version;
+      else log.error({ worker: st.worker.id, errors: r?.type === 'reloaded' ? r.errors : ['no answer'] }, 'a worker could not take the live config');
+    });
   };
-  onReloadTrigger(() => void reload());
 
-  let admin: Server | undefined;
-  if (config.basic.admin_addr) {
-    const token = config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN;
-    admin = http.createServer((req, res) => {
-      const send = (status: number, body: string, type = 'application/json') => {
-        res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      };
-      const route = `${req.method} ${req.url?.split('?')[0]}`;
-      if (route === 'GET /metrics') {
-        void Promise.all([...workers].map(async (w) => ({ worker: String(w.id), reply: await ask(w, { type: 'metrics', id: ++seq }, 3000) }))).then((rs) => {
-          const texts = rs.flatMap((r) => (r.reply?.type === 'metrics-text' ? [{ worker: r.worker, text: r.reply.text }] : []));
-          send(200, mergeMetrics(texts) + registry.render(), 'text/plain; version=0.0.4; charset=utf-8');
-        });
-        return;
-      }
-      if (route === 'GET /health') return send(200, '{"status":"ok"}\n');
-      if (route === 'POST /admin/reload' || route === 'GET /admin/upstreams') {
-        if (!token) return send(403, '{"error":"the admin API is disabled: set basic.admin_token or GATEWAY_ADMIN_TOKEN"}\n');
-        if (!authorized(req, token)) return send(401, '{"error":"missing or wrong bearer token"}\n');
-        if (route === 'POST /admin/reload') {
-          const t0 = performance.now();
-          void reload().then((r) => send(r.ok ? 200 : 422, `${JSON.stringify({ ok: r.ok, ms: Math.round((performance.now() - t0) * 10) / 10, errors: r.issues })}\n`));
+  const fork = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork();
+      const st: WorkerState = { worker: w, ready: false, version: 0, startedAt: Date.now() };
+      workers.set(w, st);
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'hello') {
+          st.version = liveVersion;
+          send(w, { type: 'start', config: live, version: liveVersion });
+        } else if (m.type === 'ready') {
+          st.ready = true;
+          resolve();
+          catchUp(st);
+        } else if (m.type === 'bind') {
+          sockets.bind(m.key, m.host, m.port).then(
+            (h) => send(w, { type: 'bound', id: m.id }, h),
+            (err: NodeJS.ErrnoException) => send(w, { type: 'bound', id: m.id, code: err.code ?? err.message }),
+          );
+        } else if (m.type === 'reloaded' || m.type === 'metrics-text' || m.type === 'upstreams-status') pending.get(m.id)?.(m);
+      });
+      w.on('exit', (code, signal) => {
+        workers.delete(w);
+        if (!started) {
+          if (!st.ready) reject(new AppError('GW_WORKER_START', `a gateway worker failed to start (exit code ${code}); its error is printed above`));
           return;
         }
-        // Health and breaker state are per worker; each worker's view is reported under its id.
-        void Promise.all([...workers].map(async (w) => [String(w.id), await ask(w, { type: 'upstreams', id: ++seq }, 3000)] as const)).then((rs) => {
-          const out: Record<string, unknown> = {};
-          for (const [id, r] of rs) if (r?.type === 'upstreams-status') out[`worker ${id}`] = r.status;
-          send(200, `${JSON.stringify(out, null, 2)}\n`);
-        });
-        return;
-      }
-      send(404, `{"error":"no admin route ${route}"}\n`);
+        if (stopping) return;
+        quickCrashes = Date.now() - st.startedAt < QUICK_CRASH_MS ? quickCrashes + 1 : 0;
+        const delay = restartDelay(quickCrashes);
+        log.error({ worker: w.id, code, signal, restart_in_ms: delay }, 'worker exited; starting a new one');
+        setTimeout(() => {
+          if (!stopping) void fork().catch(() => {});
+        }, delay);
+      });
     });
-    const { host, port } = splitAddr(config.basic.admin_addr);
-    await new Promise<void>((resolve, reject) => {
-      admin!.once('error', reject);
-      admin!.listen({ host, port }, resolve);
-    });
+  try {
+    await Promise.all(Array.from({ length: n }, fork));
+  } catch (err) {
+    stopping = true;
+    for (const w of workers.keys()) w.kill();
+    clearInterval(keepAlive);
+    sockets.closeAll();
+    throw err;
   }
+  started = true;
+  log.info({ workers: n }, 'gateway workers started');
+
+  const reloadOnce = async (): Promise<{ ok: boolean; ms: number; issues: ConfigIssue[] }> => {
+    const t0 = performance.now();
+    const fail = (issues: ConfigIssue[]) => {
+      reloads.inc(['failure']);
+      log.error({ errors: issues.map(formatIssue) }, 'config reload rejected; the previous config stays live');
+      return { ok: false, ms: performance.now() - t0, issues };
+    };
+    let next: GatewayConfig;
+    try {
+      const r = readConfigFile(file);
+      if (r.issues.length) return fail(r.issues);
+      const inl = inlineFiles(r.config);
+      if (inl.issues.length) return fail(inl.issues);
+      next = inl.config;
+    } catch (err) {
+      return fail([{ path: file, message: (err as Error).message }]);
+    }
+    for (const k of ['user', 'group'] as const) {
+      if (next.basic[k] !== live.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
+    }
+    let swap: AdminSwap;
+    try {
+      swap = await admin.prepare(next.basic.admin_addr);
+    } catch (err) {
+      return fail([{ path: 'basic.admin_addr', message: (err as Error).message }]);
+    }
+    const version = liveVersion + 1;
+    const targets = [...workers.values()].filter((st) => st.ready);
+    const replies = await Promise.all(targets.map(async (st) => ({ st, r: await ask(st.worker, { type: 'reload', id: ++seq, config: next, version }) })));
+    const failed = replies.filter(({ r }) => !(r?.type === 'reloaded' && r.ok));
+    if (failed.length) {
+      await swap.abort();
+      // Workers that took the new config go back to the live one, so all of them keep serving the same config.
+      await Promise.all(replies.filter((x) => !failed.includes(x)).map(({ st }) => ask(st.worker, { type: 'reload', id: ++seq, config: live, version: liveVersion })));
+      return fail(failed.flatMap(({ st, r }) => (r?.type === 'reloaded' ? r.errors : [`worker ${st.worker.id} did not answer`]).map((message) => ({ path: `worker ${st.worker.id}`, message }))));
+    }
+    swap.commit();
+    live = next;
+    liveVersion = version;
+    for (const { st } of replies) st.version = version;
+    for (const st of workers.values()) catchUp(st);
+    sockets.keep(listenerKeys(live).map((l) => l.key));
+    reloads.inc(['success']);
+    const ms = performance.now() - t0;
+    log.info({ ms: Math.round(ms * 10) / 10 }, 'config reloaded');
+    return { ok: true, ms, issues: [] };
+  };
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = () => {
+    const p = reloading.then(reloadOnce, reloadOnce);
+    reloading = p;
+    return p;
+  };
+
+  const admin = new AdminListener({
+    metrics: async () => {
+      const rs = await Promise.all([...workers.values()].filter((st) => st.ready).map(async (st) => ({ worker: String(st.worker.id), reply: await ask(st.worker, { type: 'metrics', id: ++seq }, 3000) })));
+      const texts = rs.flatMap((r) => (r.reply?.type === 'metrics-text' ? [{ worker: r.worker, text: r.reply.text }] : []));
+      return mergeMetrics(texts, new Set(['gateway_config_reloads_total'])) + registry.render();
+    },
+    reload,
+    // Health and breaker state are per worker; each worker's view is reported under its id.
+    upstreams: async () => {
+      const rs = await Promise.all([...workers.values()].filter((st) => st.ready).map(async (st) => [String(st.worker.id), await ask(st.worker, { type: 'upstreams', id: ++seq }, 3000)] as const));
+      const out: Record<string, unknown> = {};
+      for (const [id, r] of rs) if (r?.type === 'upstreams-status') out[`worker ${id}`] = r.status;
+      return out;
+    },
+    token: () => live.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN,
+  });
+  try {
+    (await admin.prepare(live.basic.admin_addr)).commit();
+  } catch (err) {
+    stopping = true;
+    for (const w of workers.keys()) w.kill();
+    clearInterval(keepAlive);
+    sockets.closeAll();
+    throw err;
+  }
+  onReloadTrigger(() => void reload());
 
   await stopSignal;
   stopping = true;
   log.info({}, 'stopping workers');
   await Promise.all(
-    [...workers].map(
+    [...workers.keys()].map(
       (w) =>
         new Promise<void>((resolve) => {
+          if (w.isDead()) return resolve();
           w.once('exit', () => resolve());
-          w.send({ type: 'stop' } satisfies WorkerMessage);
+          send(w, { type: 'stop' });
         }),
     ),
   );
-  if (admin) {
-    admin.closeAllConnections();
-    await new Promise<void>((r) => admin!.close(() => r()));
-  }
+  await admin.close();
+  sockets.closeAll();
+  clearInterval(keepAlive);
 }

@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -14,7 +13,7 @@ import { H1Server, type H1Request, type H1Response } from './proxy/h1.ts';
 import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
-import { createAdminServer } from './admin/admin.ts';
+import { AdminListener, upstreamStatus, type AdminSwap } from './admin/admin.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
 
 /** GatewayOptions are what a gateway needs besides its config. */
@@ -29,6 +28,11 @@ export interface GatewayOptions {
   admin?: boolean;
   /** plugins are the plugin types available (default: the built-ins); embedders and tests add their own. */
   plugins?: ReadonlyMap<string, PluginDefinition>;
+  /**
+   * bind returns a bound socket handle for a listener (`key` tells listeners apart: the address, or `server@addr` for port 0);
+   * the cluster primary binds and keeps them, so a restarting worker never closes a listening socket. Without it the gateway binds itself.
+   */
+  bind?: (key: string, host: string, port: number) => Promise<object>;
 }
 
 /** ReloadResult tells whether a reload took effect and, if not, why. */
@@ -66,6 +70,14 @@ function listenerKind(sc: ServerConfig): string {
   return `${sc.tls_cert ? 'tls' : 'plain'}:${sc.enabled_h2 ? 'h2' : 'h1'}`;
 }
 
+/** listenerKeys lists the listeners a config asks for: one per address of each server, keyed by the address (by `server@addr` for port 0). */
+export function listenerKeys(config: GatewayConfig): { key: string; name: string }[] {
+  const out: { key: string; name: string }[] = [];
+  // Port 0 asks for any free port, so two servers may both write it; their listeners are told apart by server name.
+  for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) out.push({ key: /:0$/.test(a) ? `${name}@${a}` : a, name });
+  return out;
+}
+
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 
 /** Gateway is a running reverse proxy: its listeners, the live runtime (swapped atomically on reload) and the admin listener. */
@@ -79,14 +91,14 @@ export class Gateway {
   private readonly listeners = new Map<string, Listener>();
   private readonly sinks = new Map<string, AccessLogSink>();
   private readonly opts: GatewayOptions;
-  private admin: http.Server | undefined;
-  private adminAddr = '';
+  private readonly admin: AdminListener;
   private reloading: Promise<ReloadResult> | undefined;
   private stopping = false;
 
   private constructor(opts: GatewayOptions, log: Logger) {
     this.opts = opts;
     this.log = log;
+    this.admin = new AdminListener({ metrics: () => this.metrics.registry.render(), reload: () => this.reload(), upstreams: () => upstreamStatus(this), token: () => this.adminToken() });
     this.metrics = new GatewayMetrics({
       upstreamServers: () =>
         [...(this.runtime?.upstreams.values() ?? [])].flatMap((up) =>
@@ -106,7 +118,7 @@ export class Gateway {
     const gw = new Gateway(opts, log);
     try {
       await gw.apply(config);
-      if (opts.admin !== false && config.basic.admin_addr) await gw.openAdmin(config.basic.admin_addr);
+      if (opts.admin !== false) (await gw.admin.prepare(config.basic.admin_addr)).commit();
     } catch (err) {
       await gw.stop(0);
       throw err;
@@ -131,8 +143,7 @@ export class Gateway {
 
   /** adminPort returns the admin listener's port, or 0 when it is off. */
   adminPort(): number {
-    const a = this.admin?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return this.admin.port();
   }
 
   private sink = (path: string, sc: ServerConfig): AccessLogSink => {
@@ -158,8 +169,7 @@ export class Gateway {
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     await Promise.all(fresh.map((u) => u.ready));
     const wanted = new Map<string, { name: string; sc: ServerConfig }>();
-    // Port 0 asks for any free port, so two servers may both write it; their listeners are told apart by server name.
-    for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) wanted.set(/:0$/.test(a) ? `${name}@${a}` : a, { name, sc });
+    for (const { key, name } of listenerKeys(config)) wanted.set(key, { name, sc: config.servers[name]! });
     const opened: Listener[] = [];
     try {
       for (const [addr, { name, sc }] of wanted) {
@@ -278,13 +288,22 @@ export class Gateway {
         });
       });
     }
+    const listenError = (err: Error) => new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${listenAddr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' });
+    let handle: object | undefined;
+    try {
+      handle = await this.opts.bind?.(addr, host, port);
+    } catch (err) {
+      throw listenError(err as Error);
+    }
     await new Promise<void>((resolve, reject) => {
-      const onErr = (err: Error) => reject(new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' }));
+      const onErr = (err: Error) => reject(listenError(err));
       l.server.once('error', onErr);
-      l.server.listen({ host, port, backlog: sc.backlog }, () => {
+      const done = () => {
         l.server.off('error', onErr);
         resolve();
-      });
+      };
+      if (handle) l.server.listen(handle, sc.backlog, done);
+      else l.server.listen({ host, port, backlog: sc.backlog }, done);
     });
     l.bound = l.server.address() as net.AddressInfo;
     return l;
@@ -329,10 +348,15 @@ export class Gateway {
         }
       }
       if (issues.length === 0 && config) {
+        // A new admin address is bound before anything else changes, and given up again if the rest fails.
+        let swap: AdminSwap | undefined;
         try {
+          if (this.opts.admin !== false) swap = await this.admin.prepare(config.basic.admin_addr);
           await this.apply(config);
+          swap?.commit();
         } catch (err) {
-          issues = [{ path: 'servers', message: (err as Error).message }];
+          await swap?.abort();
+          issues = [{ path: err instanceof AppError && err.message.startsWith('basic.admin_addr') ? 'basic.admin_addr' : 'servers', message: (err as Error).message }];
         }
       }
       const ms = performance.now() - t0;
@@ -351,17 +375,6 @@ export class Gateway {
     return p;
   }
 
-  private async openAdmin(addr: string): Promise<void> {
-    const { host, port } = splitAddr(addr);
-    const s = createAdminServer(this);
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', (err) => reject(new AppError('GW_LISTEN', `basic.admin_addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code}`, { cause: err, hint: 'pick a free port or set admin_addr = "" to disable the admin listener' })));
-      s.listen({ host, port }, resolve);
-    });
-    this.admin = s;
-    this.adminAddr = addr;
-  }
-
   /** accessLogFiles are the access log files open now (so that a worker switching user can hand them over). */
   accessLogFiles(): string[] {
     return [...this.sinks.values()].flatMap((s) => (s instanceof FileAccessLog ? [s.file] : []));
@@ -378,14 +391,10 @@ export class Gateway {
     const grace = graceMs ?? this.runtime?.config.basic.grace_period ?? 0;
     await Promise.all([...this.listeners.values()].map((l) => this.closeListener(l, grace)));
     this.listeners.clear();
-    if (this.admin) {
-      this.admin.closeAllConnections();
-      await new Promise<void>((r) => this.admin!.close(() => r()));
-    }
+    await this.admin.close();
     for (const u of this.runtime?.upstreams.values() ?? []) await u.destroy();
     for (const s of this.sinks.values()) s.close();
     this.sinks.clear();
-    void this.adminAddr;
   }
 }
 

@@ -48,6 +48,9 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
       pidFile = '';
     }
   }
+  // However the process ends (an uncaught error included), a stale pid file must not name it.
+  const onExit = () => pidFile && removePidFile(pidFile);
+  process.on('exit', onExit);
   const stopped = new Promise<void>((done) => {
     process.once('SIGTERM', () => done());
     process.once('SIGINT', () => done());
@@ -64,6 +67,7 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
     process.off('SIGHUP', onHup);
     watcher?.close();
     if (pidFile) removePidFile(pidFile);
+    process.off('exit', onExit);
     log.info({}, 'stopped');
   }
 }

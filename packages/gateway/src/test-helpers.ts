@@ -1,9 +1,12 @@
 // Shared helpers for the gateway's tests: real upstream servers on loopback, a gateway from TOML, a raw HTTP client.
 import { freePorts } from '@etcd-monitor/core/testing';
 import http from 'node:http';
-import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -228,3 +231,46 @@ export function selfSigned(dir: string): { cert: string; key: string } {
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { cert, key };
 }
+
+/** childrenOf lists the child pids of a process (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** GatewayProcess is an `etcd-monitor gateway -c FILE` child process started by a test. */
+export interface GatewayProcess {
+  /** child is the primary process. */
+  child: ChildProcess;
+  /** pid is the primary's pid. */
+  pid: number;
+  /** file is the config file. */
+  file: string;
+  /** dir is the temporary directory holding the config file. */
+  dir: string;
+  /** stderr is everything the processes wrote to stderr so far (the JSON process log). */
+  stderr(): string;
+  /** exited resolves with the exit code (or the signal name) once the primary exits. */
+  exited: Promise<number | string | null>;
+}
+
+/** spawnGateway writes `toml` to a fresh directory and runs the gateway command on it; the primary is killed (SIGKILL, by pid) when the test ends if it is still running. */
+export function spawnGateway(t: TestContext, toml: string): GatewayProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-proc-'));
+  const file = join(dir, 'gw.toml');
+  writeFileSync(file, toml);
+  const child = spawn(process.execPath, [gatewayBin, 'gateway', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, pid: child.pid!, file, dir, stderr: () => stderr, exited };
+}
+
+/** gatewayBin is the `etcd-monitor` command the process tests run. */
+export const gatewayBin = fileURLToPath(new URL('../../cli/bin/etcd-monitor.js', import.meta.url));

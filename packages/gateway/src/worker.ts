@@ -1,6 +1,8 @@
-// Entry of a gateway worker process forked by the primary (see cluster.ts): it imports only the gateway, which keeps its memory small.
+// Entry of a gateway worker process forked by the primary (see cluster.ts): it imports only the gateway, which keeps its
+// memory small. The primary hands it the config (with certificate and key files already read) and the listening sockets,
+// so a worker that switched to an unprivileged user still reloads configs and listeners it could not open itself.
+import cluster from 'node:cluster';
 import { errorMessage } from '@etcd-monitor/core';
-import { loadConfigFile } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
@@ -8,31 +10,49 @@ import type { WorkerMessage } from './cluster.ts';
 import { upstreamStatus } from './admin/admin.ts';
 import { dropPrivileges } from './privileges.ts';
 
-const file = process.argv[2]!;
-const { config } = loadConfigFile(file);
-const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: process.env.NODE_UNIQUE_ID ?? '' });
-let gw: Gateway;
-try {
-  gw = await Gateway.start(config, { configFile: file, log, admin: false });
-  // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
-  const ids = dropPrivileges(config.basic, gw.accessLogFiles());
-  if (ids) log.info({ user: config.basic.user, group: config.basic.group, ...ids }, 'switched user and group');
-} catch (err) {
-  // The primary reports this line and exits: a worker that cannot start (port taken, bad certificate) is not retried.
-  process.stderr.write(`etcd-monitor gateway: ${errorMessage(err)}\n`);
-  process.exit(1);
-}
+const id = cluster.worker?.id ?? 0;
 const send = (m: WorkerMessage) => process.send?.(m);
+let gw: Gateway | undefined;
+let seq = 0;
+const binds = new Map<number, { resolve(h: object): void; reject(e: Error): void }>();
+const bind = (key: string, host: string, port: number) =>
+  new Promise<object>((resolve, reject) => {
+    binds.set(++seq, { resolve, reject });
+    send({ type: 'bind', id: seq, key, host, port });
+  });
 
-process.on('message', (m: WorkerMessage) => {
-  if (m.type === 'reload') {
-    void gw.reload().then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, errors: r.issues.map(formatIssue) }));
+async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void> {
+  const { config } = m;
+  const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: id });
+  try {
+    gw = await Gateway.start(config, { configFile: config.source, log, admin: false, bind });
+    // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
+    const ids = dropPrivileges(config.basic, gw.accessLogFiles());
+    if (ids) log.info({ user: config.basic.user, group: config.basic.group, ...ids }, 'switched user and group');
+  } catch (err) {
+    // The primary reports this line and exits when the gateway is starting; later it restarts the worker with backoff.
+    process.stderr.write(`etcd-monitor gateway: ${errorMessage(err)}\n`);
+    process.exit(1);
+  }
+  send({ type: 'ready' });
+}
+
+process.on('message', (m: WorkerMessage, handle?: object) => {
+  if (m.type === 'start') void start(m);
+  else if (m.type === 'bound') {
+    const b = binds.get(m.id);
+    binds.delete(m.id);
+    if (m.code || !handle) b?.reject(Object.assign(new Error(m.code ?? 'no socket'), { code: m.code }));
+    else b?.resolve(handle);
+  } else if (m.type === 'stop') {
+    void (gw ? gw.stop() : Promise.resolve()).then(() => process.exit(0));
+  } else if (!gw) return;
+  else if (m.type === 'reload') {
+    void gw.reload(m.config).then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, errors: r.issues.map(formatIssue) }));
   } else if (m.type === 'metrics') {
     send({ type: 'metrics-text', id: m.id, text: gw.metrics.registry.render() });
   } else if (m.type === 'upstreams') {
     send({ type: 'upstreams-status', id: m.id, status: upstreamStatus(gw) });
-  } else if (m.type === 'stop') {
-    void gw.stop().then(() => process.exit(0));
   }
 });
 // Signals go to the primary, which coordinates; a worker ignores them so a terminal's Ctrl-C does not cut requests short.
@@ -40,5 +60,5 @@ process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 process.on('SIGTERM', () => {});
 // A primary that died cannot coordinate any more: drain and leave.
-process.on('disconnect', () => void gw.stop().then(() => process.exit(0)));
-send({ type: 'ready' });
+process.on('disconnect', () => void (gw ? gw.stop() : Promise.resolve()).then(() => process.exit(0)));
+send({ type: 'hello' });
