@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 import { AppError } from '@etcd-monitor/core';
@@ -13,6 +14,8 @@ import { listenerKeys } from './gateway.ts';
 import type { Logger } from './observability/log.ts';
 import { Counter, Registry } from './observability/metrics.ts';
 import { AdminListener, type AdminSwap } from './admin/admin.ts';
+import { isLogPath } from './observability/access-log.ts';
+import { prepareLogFiles } from './privileges.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
@@ -250,6 +253,9 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
       const inl = inlineFiles(r.config);
       if (inl.issues.length) return fail(inl.issues);
       next = inl.config;
+      const logs = Object.entries(next.servers).flatMap(([name, sc]) => (sc.access_log && isLogPath(sc.access_log) ? [{ name, file: resolve(sc.access_log) }] : []));
+      const failed = prepareLogFiles(next.basic, logs.map((l) => l.file));
+      if (failed.length) return fail(failed.map((f) => ({ path: `servers.${logs.find((l) => l.file === f.file)!.name}.access_log`, message: `cannot create ${f.file}: ${f.error}` })));
     } catch (err) {
       return fail([{ path: file, message: (err as Error).message }]);
     }

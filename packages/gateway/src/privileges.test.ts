@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lookupGroup, lookupUser, planPrivileges } from './privileges.ts';
-import { echo, freePort, request, startUpstream, waitFor } from './test-helpers.ts';
+import { childrenOf, echo, freePort, request, selfSigned, startUpstream, waitFor } from './test-helpers.ts';
 
 const bin = fileURLToPath(new URL('../../cli/bin/etcd-monitor.js', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -22,15 +23,6 @@ function idsOf(pid: number): { uid: string; gid: string; groups: string } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const line = (k: string) => (new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '').trim().replace(/\s+/g, ' ');
   return { uid: line('Uid'), gid: line('Gid'), groups: line('Groups') };
-}
-
-/** childrenOf lists the child pids of a process. */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** freeLowPort finds a port below 1024 that is free on 127.0.0.1 (binding it needs root). */
@@ -175,4 +167,82 @@ test('started as another user, a different user/group is a warning and the gatew
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
   assert.equal(existsSync(join(dir, 'gw.pid')), false);
+});
+
+/** httpsGet fetches a path over TLS without verifying the certificate and resolves with the echo upstream's name. */
+function httpsGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve((JSON.parse(body) as { name: string }).name));
+      })
+      .on('error', reject);
+  });
+}
+
+test('with user = nobody, a root-only key file and config file: -t as root says valid, -t as nobody names the unreadable key, and hot reloads work, also when they name a new access log', { skip: isRoot ? false : 'needs root: the key file is readable by root only' }, async (t) => {
+  const a = await startUpstream('a');
+  const b = await startUpstream('b');
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gw-key-'));
+  chmodSync(dir, 0o755);
+  const { cert, key } = selfSigned(dir);
+  chmodSync(key, 0o600);
+  chmodSync(cert, 0o644);
+  const file = join(dir, 'gw.toml');
+  const conf = (up: string) => `
+[basic]
+threads = 2
+user = "nobody"
+group = "nogroup"
+admin_addr = ""
+watch = false
+log_level = "info"
+[upstreams.u]
+addrs = ["${up}"]
+[locations.l]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:${port}"
+locations = ["l"]
+tls_cert = "cert.pem"
+tls_key = "key.pem"
+`;
+  writeFileSync(file, conf(a.addr));
+  chmodSync(file, 0o600);
+  const asRoot = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
+  assert.equal(asRoot.status, 0, asRoot.stderr);
+  // Copied somewhere nobody can read the config: only the key stays out of reach.
+  const other = join(dir, 'other.toml');
+  writeFileSync(other, conf(a.addr));
+  const asNobody = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', other], { encoding: 'utf8', uid: NOBODY!.id, gid: NOBODY!.gid });
+  assert.equal(asNobody.status, 1, asNobody.stderr);
+  assert.match(asNobody.stderr, /^servers\.main\.tls_key: cannot read "key\.pem" \(.*key\.pem\): EACCES/m);
+  const child = spawn(process.execPath, [bin, 'gateway', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  await waitFor(async () => (await httpsGet(port).catch(() => '')) === 'a', 30_000, () => `the gateway to serve (stderr: ${stderr})`);
+  await waitFor(() => (stderr.match(/switched user and group/g) ?? []).length === 2, 5000, 'both workers to switch');
+  for (const w of childrenOf(child.pid!)) assert.equal(idsOf(w).uid.split(' ')[0], '65534');
+  // The reload also names an access log in a directory that does not exist yet, under the root-owned one.
+  const accessLog = join(dir, 'new-logs', 'access.log');
+  writeFileSync(file, `${conf(b.addr)}access_log = "${accessLog}"\naccess_log_format = "{path} {status}"\n`);
+  child.kill('SIGHUP');
+  await waitFor(() => /config reloaded|config reload rejected/.test(stderr), 10_000, 'the reload');
+  assert.doesNotMatch(stderr, /config reload rejected/);
+  for (let i = 0; i < 6; i++) assert.equal(await httpsGet(port), 'b', 'every worker serves the reloaded config with the key it could not read');
+  await waitFor(() => existsSync(accessLog) && readFileSync(accessLog, 'utf8').split('\n').length > 6, 5000, 'the new access log lines');
+  assert.equal(statSync(accessLog).uid, 65534, 'the new access log belongs to the worker user');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
 });

@@ -1,6 +1,7 @@
 // `[basic] user` and `group`: names are looked up in /etc/passwd and /etc/group (os.userInfo only knows the current user),
 // and a worker started as root switches to them once its listeners are bound.
-import { chownSync, readFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ConfigIssue } from './config/fields.ts';
 import { closeMatch } from './config/suggest.ts';
 
@@ -101,4 +102,26 @@ export function dropPrivileges(basic: { user?: string | undefined; group?: strin
   process.setgid!(plan.gid);
   if (plan.uid !== undefined) process.setuid!(plan.uid);
   return { uid: process.getuid!(), gid: process.getgid!() };
+}
+
+/**
+ * prepareLogFiles creates the log files that do not exist yet and hands them to the account the workers switch to, as
+ * nginx's master opens the log files for its workers: a switched worker cannot create a file in a root-owned directory,
+ * so a reload naming a new access log would fail in every worker. It returns the files it could not prepare, with why.
+ */
+export function prepareLogFiles(basic: { user?: string | undefined; group?: string | undefined }, files: string[]): { file: string; error: string }[] {
+  const plan = planPrivileges(basic);
+  if (plan.action !== 'switch') return [];
+  const failed: { file: string; error: string }[] = [];
+  for (const file of files) {
+    if (existsSync(file)) continue;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      closeSync(openSync(file, 'a', 0o640));
+      chownSync(file, plan.uid ?? -1, plan.gid);
+    } catch (err) {
+      failed.push({ file, error: (err as NodeJS.ErrnoException).code ?? String(err) });
+    }
+  }
+  return failed;
 }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { readFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
@@ -124,6 +124,15 @@ export function parseHealthCheck(text: string, parseDur: (s: string) => number):
   const q = rest.toString();
   spec.path = (url.pathname || '/') + (q ? `?${q}` : '');
   return spec;
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** checkRegex reports whether a pattern compiles, returning the error message when it does not. */
@@ -339,7 +348,10 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     }
     for (const k of ['tls_cert', 'tls_key'] as const) {
       const v = s[k];
-      if (v !== undefined && !v.includes('-----BEGIN') && !existsSync(resolve(baseDir, v))) issues.push({ path: `${path}.${k}`, message: `file "${v}" does not exist` });
+      if (v === undefined || v.includes('-----BEGIN')) continue;
+      const file = resolve(baseDir, v);
+      if (!existsSync(file)) issues.push({ path: `${path}.${k}`, message: `file "${v}" does not exist` });
+      else if (!readable(file)) issues.push({ path: `${path}.${k}`, message: `cannot read "${v}" (${file}): EACCES (permission denied)`, hint: 'the gateway reads it as the account that starts it (root when it switches to basic.user), and hands it to the workers' });
     }
     servers[name] = s;
   }
