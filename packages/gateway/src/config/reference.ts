@@ -61,20 +61,23 @@ ${table(BASIC_FIELDS)}
 Started as root, \`etcd-monitor gateway\` binds the listeners and the admin listener, then every worker switches to
 \`group\` and \`user\` (supplementary groups are replaced by the user's own, as \`initgroups\` does; a \`user\` alone takes its
 primary group, a \`group\` alone changes only the group). The supervisor (primary) process keeps root, as nginx's master
-does: with \`node:cluster\` it is the primary that binds every listening socket and hands it to the workers, so a reload that
-adds a listener on a port below 1024 works, and so does a worker restarted after a crash (it starts as root, gets its
-sockets, then switches). The primary serves no proxied traffic; it reads the config, runs the admin listener, writes and
-removes \`pid_file\`. The names are looked up in /etc/passwd and /etc/group when the config is loaded, so
-\`-t\` reports \`basic.user: unknown user "nobdy"\`; numeric ids are accepted as they are. Not started as root, a \`user\` or
-\`group\` other than the current one is logged once as a warning and ignored. A changed \`user\` or \`group\` applies to workers
-started later and after a restart, not to running ones.
+does: it binds every listening socket and hands it to the workers, so a reload that adds a listener on a port below 1024
+works, and so does a worker restarted after a crash (it starts as root, gets its sockets, then switches). The primary
+serves no proxied traffic; it reads the config, runs the admin listener, writes and removes
+\`pid_file\`. The names are looked up in /etc/passwd and /etc/group when the config is loaded, so \`-t\` reports
+\`basic.user: unknown user "nobdy"\`; numeric ids are accepted as they are. Not started as root, a \`user\` or \`group\` other
+than the current one is logged once as a warning and ignored. A changed \`user\` or \`group\` applies to workers started
+later and after a restart, not to running ones.
 
-After the switch, what a worker opens, it opens as \`user\`: on reload it re-reads the config file, \`error_template\` and
-TLS certificates and keys, which must be readable by \`user\` (or the reload is rejected and the old config stays). Access
-log files opened at start are created as root and then handed to \`user\` (chown); rotation (\`access_log_rotate\`,
-\`access_log_max_size\`) renames the file, which needs its directory writable by \`user\` — otherwise the file keeps
-growing — and a log file first named by a reload is created as \`user\`. Embedding \`Gateway.start\` in your own process
-does not switch: only the command's workers do.
+A switched worker reads no file of the config: at start and on every reload the primary reads the config file,
+\`error_template\` and the TLS certificates and keys, and hands their contents to the workers, so a key readable by root
+only (\`0600\`) works and keeps working across reloads. \`-t\` checks that the account running it can read each certificate
+and key (\`servers.NAME.tls_key: cannot read "key.pem" (…): EACCES\`): run it as the account that starts the gateway.
+Access log files are written by the workers: those opened at start are created as root and handed to \`user\` (chown), and
+one first named by a reload is created by the primary and handed to \`user\` before the workers open it. Rotation
+(\`access_log_rotate\`, \`access_log_max_size\`) renames the file, which needs its directory writable by \`user\` —
+otherwise the file keeps growing. Embedding \`Gateway.start\` in your own process does not switch: only the command's
+workers do.
 
 \`upgrade_sock\` (pingap's zero-downtime binary upgrade) is accepted and ignored: this gateway has no binary upgrade; it
 reloads its config in place, and a new version needs a restart.
