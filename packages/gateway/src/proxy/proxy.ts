@@ -247,9 +247,13 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
   if (url.charCodeAt(0) !== 47 /* / */) return badRequest(req, res, 'the request target must be a path');
   const host = hostOf(req);
   if (host === undefined) return badRequest(req, res, 'the Host is not a valid host[:port]');
-  const q = url.indexOf('?');
-  const rawPath = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q);
+  // A fragment has no place in a request target, but the parser lets one through: it goes, as in nginx, so that the
+  // upstream (which would drop it) and the router read the same path.
+  const hash = url.indexOf('#');
+  const target = hash < 0 ? url : url.slice(0, hash);
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? '' : target.slice(q);
   // Routing, rewrites, plugins and the upstream all see the normalized path; the access log too (nginx's $uri).
   const path = normalizePath(rawPath, srv.mergeSlashes);
   if (typeof path !== 'string') {

@@ -29,6 +29,7 @@ const paths: [string, string, string | null][] = [
   ['a malformed escape is refused', '/a/%zz', null],
   ['a truncated escape is refused', '/a%4', null],
   ['a lone percent is refused', '/a%', null],
+  ['an encoded NUL is refused, as nginx does', '/index.php%00.jpg', null],
   ['slashes are merged', '/a//b///c//', '/a/b/c/'],
   ['"//" is the root', '//', '/'],
   ['merged before dot segments', '/a//..', '/'],

@@ -43,6 +43,8 @@ function decodeSegment(raw: string): string | PathRefusal {
     const lo = hexValue(raw.charCodeAt(i + 2));
     if (hi < 0 || lo < 0) return { refused: `"${raw.slice(i, i + 3)}" is not a valid percent-encoding` };
     const v = (hi << 4) | lo;
+    // As nginx: a NUL ends strings in the C (and PHP, …) code an upstream may hand the path to.
+    if (v === 0) return { refused: '"%00" is refused' };
     out += raw.slice(from, i);
     if (v < 128 && UNRESERVED[v] === 1) out += String.fromCharCode(v);
     else {

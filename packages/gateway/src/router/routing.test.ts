@@ -89,6 +89,7 @@ const routed: [string, string, string, string][] = [
   ['an encoded slash stays encoded', '/pre/a%2fb', 'pre', '/pre/a%2Fb'],
   ['a rewrite works on the normalized path', '/rw/a/../b', 'rw', '/v2/b'],
   ['a regex with a space after "~" (pingap syntax) matches', '/x/index.php', 'php', '/x/index.php'],
+  ['a fragment is dropped, as nginx does', '/pre/a#/../../exact?q', 'pre', '/pre/a'],
 ];
 
 for (const [name, path, loc, url] of routed) {
@@ -102,6 +103,7 @@ const refused: [string, string][] = [
   ['encoded dots climbing above the root', '/rw/%2e%2e/%2e%2e/admin'],
   ['"..%2f", which an upstream decoding %2F would climb with', '/rw/..%2f..%2fadmin'],
   ['a malformed escape', '/pre/%zz'],
+  ['an encoded NUL', '/pre/index.php%00.jpg'],
   ['a dot segment a rewrite assembled from a capture', '/p-../admin'],
 ];
 
