@@ -14,7 +14,7 @@ import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, silentLogger } from './observability/log.ts';
 import { watchFile } from './run.ts';
-import { captureText, echo, freePort, request, selfSigned, startGateway, startUpstream, startWsUpstream, waitFor, useGateway, wsEcho } from './test-helpers.ts';
+import { captureText, echo, freePort, rawRequest, request, selfSigned, startGateway, startUpstream, startWsUpstream, waitFor, useGateway, wsEcho } from './test-helpers.ts';
 
 const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
 
@@ -255,6 +255,14 @@ access_log = "json"
   assert.equal(j.status, 200);
   assert.equal(j.location, 'l');
   assert.match(j.request_id, /^[0-9a-f-]{36}$/);
+  // A client cannot end a quoted field or start a line of its own: what llhttp lets through (", tab, bytes above 0x7F) is escaped.
+  const before = log.text().length;
+  const raw = await rawRequest(gw.port('custom'), 'GET /f?"q" HTTP/1.1\r\nHost: t\r\nX-Test: a" 200 0 "\t\xff\r\nConnection: close\r\n\r\n');
+  assert.match(raw, /^HTTP\/1\.1 200/);
+  await waitFor(() => log.text().length > before, 5000, 'the escaped line');
+  const line = log.text().slice(before);
+  assert.ok(line.startsWith('GET /f q=\\x22q\\x22 200 a\\x22 200 0 \\x22\\x09\\xC3\\xBF a '), line);
+  assert.equal(line.split('\n').length, 2, 'one line');
 });
 
 test('a WebSocket echo works through the proxy', async (t) => {

@@ -206,6 +206,11 @@ declared \`Content-Length\`, or the counted size of a body without one (chunked,
 \`{remote}\`, \`{tls_version}\` and \`{tls_cipher}\` describe the client connection, over HTTP/2 as over HTTP/1.1. Lines are written in batches, one
 write per event-loop turn.
 
+A client cannot forge a line. In text formats every variable that can carry what a client sent (URI, host, headers,
+cookies, and the rest except numbers and times) is escaped as nginx's \`log_format\` does by default: \`"\`, \`\\\`,
+control characters and bytes above 0x7E become \`\\xHH\` (\`"\` → \`\\x22\`, a newline → \`\\x0A\`, \`é\` → \`\\xE9\`; a
+character above U+00FF as its UTF-8 bytes). JSON formats are JSON-escaped, one object per line.
+
 ## \`[plugins.NAME]\`
 
 Every plugin entry accepts:

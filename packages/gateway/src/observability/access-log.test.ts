@@ -61,3 +61,23 @@ test('a file log rotates by time, naming the old file after its period', (t) => 
   assert.equal(readFileSync(join(dir, 'access.log.2026-11-25-09'), 'utf8'), 'nine\n');
   assert.equal(readFileSync(file, 'utf8'), 'ten\n');
 });
+
+test('text formats escape what a client sent as nginx does (\\xHH for ", \\, control and non-ASCII bytes); JSON formats JSON-escape it', () => {
+  const issues: ConfigIssue[] = [];
+  const forged = entry({
+    path: '/p" 200 9 "-" "x\n10.6.6.6 "GET /admin',
+    query: '?a=\\b',
+    host: 'h\t.test',
+    method: 'GET',
+    req: { headers: { referer: 'r\r\nX: y', 'user-agent': 'ua" forged \u00e9\u4e2d', 'x-h': 'v"\u0000', cookie: 'sid="s"' }, httpVersion: '1.1', socket: {} } as never,
+  });
+  const line = compileAccessLogFormat('combined', 'x', issues)(forged);
+  assert.equal(line, '10.0.0.9 "GET /p\\x22 200 9 \\x22-\\x22 \\x22x\\x0A10.6.6.6 \\x22GET /admin?a=\\x5Cb HTTP/1.1" 201 2.0 kB "r\\x0D\\x0AX: y" "ua\\x22 forged \\xE9\\xE4\\xB8\\xAD"');
+  assert.doesNotMatch(line, /\n/);
+  assert.equal(line.split('"').length, 7, 'exactly the three quoted fields of the format');
+  assert.equal(compileAccessLogFormat('{host} {>X-H} {~sid} {status} {latency}', 'x', issues)(forged), 'h\\x09.test v\\x22\\x00 \\x22s\\x22 201 12');
+  const json = compileAccessLogFormat('json:uri,user_agent,referer,>X-H', 'x', issues)(forged);
+  assert.doesNotMatch(json, /\n/);
+  assert.deepEqual(JSON.parse(json), { uri: '/p" 200 9 "-" "x\n10.6.6.6 "GET /admin?a=\\b', user_agent: 'ua" forged \u00e9\u4e2d', referer: 'r\r\nX: y', 'X-H': 'v"\u0000' });
+  assert.deepEqual(issues, []);
+});

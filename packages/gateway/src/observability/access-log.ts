@@ -111,6 +111,32 @@ export const VARIABLES: Record<string, Render> = {
   tls_cipher: (e) => e.tlsCipher || '-',
 };
 
+// Variables the gateway renders from numbers or its own words: nothing a client sent can reach them.
+const NUMERIC = new Set(['status', 'size', 'size_human', 'latency', 'latency_human', 'payload_size', 'payload_size_human', 'when_unix', 'when_utc_iso', 'upstream_status', 'upstream_connect_time', 'upstream_response_time', 'connection_reused', 'scheme', 'proto']);
+
+// What a text log line may not carry raw: `"` and `\` (they delimit fields), control characters (a newline would start a
+// forged line) and everything outside printable ASCII — nginx's default `escape`.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE = /[\x00-\x1f"\\\x7f-\uffff]/;
+
+const hex = (b: number) => `\\x${b < 16 ? '0' : ''}${b.toString(16).toUpperCase()}`;
+
+/**
+ * escapeLogValue escapes a value for a text access log line as nginx does: `"`, `\`, control characters and bytes above
+ * 0x7E become `\xHH` (characters above U+00FF as their UTF-8 bytes), so no client can end a field or a line.
+ */
+export function escapeLogValue(v: string): string {
+  if (!UNSAFE.test(v)) return v;
+  let out = '';
+  for (const ch of v) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += ch;
+    else if (c <= 0xff) out += hex(c);
+    else for (const b of Buffer.from(ch, 'utf8')) out += hex(b);
+  }
+  return out;
+}
+
 /** PRESETS are pingap's named formats. */
 export const PRESETS: Record<string, string> = {
   combined: '{remote} "{method} {uri} {proto}" {status} {size_human} "{referer}" "{user_agent}"',
@@ -150,8 +176,9 @@ export function compileAccessLogFormat(format: string, path: string, issues: Con
   let last = 0;
   for (let m = re.exec(template); m; m = re.exec(template)) {
     if (m.index > last) pieces.push(template.slice(last, m.index));
-    const r = variable(m[1]!, path, issues);
-    if (r) pieces.push(r);
+    const name = m[1]!;
+    const r = variable(name, path, issues);
+    if (r) pieces.push(NUMERIC.has(name) ? r : (e) => escapeLogValue(r(e)));
     last = re.lastIndex;
   }
   if (last < template.length) pieces.push(template.slice(last));
