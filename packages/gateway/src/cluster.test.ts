@@ -2,9 +2,10 @@
 // primary keeps, reloads of admin settings, the reload counter, the process log, and health checks shared by the workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseConfigText } from './config/load.ts';
 import { join } from 'node:path';
-import { childrenOf, echo, freePort, request, spawnGateway, startUpstream, waitFor } from './test-helpers.ts';
+import { childrenOf, echo, freePort, request, spawnGateway, startUpstream, useGateway, waitFor } from './test-helpers.ts';
 
 /** stream keeps `clients` loops sending requests on fresh connections until stopped, and counts the outcomes by error code. */
 function stream(port: number, clients = 4): { counts: Map<string, number>; stop(): Promise<void> } {
@@ -71,4 +72,73 @@ locations = ["l"]
   gw.child.kill('SIGTERM');
   assert.equal(await gw.exited, 0, gw.stderr());
   assert.equal(existsSync(join(gw.dir, 'gw.pid')), false, 'the pid file is removed');
+});
+
+test('a reload applies a new admin_token and admin_addr, counts a rejected config as a failure, and worker log lines name their worker', async (t) => {
+  const up = await startUpstream('u');
+  t.after(() => up.close());
+  const port = await freePort();
+  const admin1 = await freePort();
+  const admin2 = await freePort();
+  const conf = (admin: number, token: string) => `
+[basic]
+threads = 2
+admin_addr = "127.0.0.1:${admin}"
+admin_token = "${token}"
+watch = false
+log_level = "info"
+[upstreams.u]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:${port}"
+locations = ["l"]
+`;
+  const gw = spawnGateway(t, conf(admin1, 'old-token'));
+  const reloadWith = (admin: number, token: string) => request(admin, { method: 'POST', path: '/admin/reload', headers: { authorization: `Bearer ${token}` } });
+  await waitFor(async () => (await reloadWith(admin1, 'old-token').catch(() => undefined))?.status === 200, 30_000, () => `the admin listener (stderr: ${gw.stderr()})`);
+  writeFileSync(gw.file, conf(admin2, 'new-token'));
+  const r = await reloadWith(admin1, 'old-token');
+  assert.equal(r.status, 200, r.body);
+  assert.equal((await reloadWith(admin2, 'old-token')).status, 401, 'the old token is refused');
+  assert.equal((await reloadWith(admin2, 'new-token')).status, 200, 'the new token works on the new address');
+  await assert.rejects(request(admin1, { path: '/health' }), /ECONNREFUSED/, 'the old admin address is closed');
+  // A config the primary rejects never reaches a worker, and is still counted.
+  writeFileSync(gw.file, conf(admin2, 'new-token').replace('upstream = "u"', 'upstream = "nope"'));
+  const bad = await reloadWith(admin2, 'new-token');
+  assert.equal(bad.status, 422);
+  assert.match(bad.body, /unknown upstream \\"nope\\"/);
+  const metrics = (await request(admin2, { path: '/metrics' })).body;
+  assert.match(metrics, /^gateway_config_reloads_total\{result="failure"\} 1$/m, 'the rejected config is counted');
+  assert.match(metrics, /^gateway_config_reloads_total\{result="success"\} [1-9]\d*$/m);
+  assert.doesNotMatch(metrics, /gateway_config_reloads_total\{worker=/, 'counted once, by the primary');
+  // An admin address that cannot be bound rejects the reload and keeps the listener where it was.
+  const busy = await startUpstream('busy');
+  t.after(() => busy.close());
+  writeFileSync(gw.file, conf(busy.port, 'new-token'));
+  const taken = await reloadWith(admin2, 'new-token');
+  assert.equal(taken.status, 422);
+  assert.match(taken.body, /basic\.admin_addr: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+  assert.equal((await request(admin2, { path: '/health' })).status, 200);
+  const workerLines = gw.stderr().split('\n').filter((l) => l.includes('"gateway started"')).map((l) => JSON.parse(l) as { worker: unknown });
+  assert.deepEqual(workerLines.map((l) => l.worker).sort(), [1, 2], 'each worker logs its id');
+  gw.child.kill('SIGTERM');
+  assert.equal(await gw.exited, 0, gw.stderr());
+});
+
+test('Gateway.reload in one process applies a new admin_token and admin_addr', async (t) => {
+  const up = await startUpstream('u');
+  const admin1 = await freePort();
+  const admin2 = await freePort();
+  const conf = (admin: number, token: string) => `[basic]\nadmin_addr = "127.0.0.1:${admin}"\nadmin_token = "${token}"\n[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`;
+  const gw = await useGateway(t, [up], conf(admin1, 'a'));
+  const upstreams = (admin: number, token: string) => request(admin, { path: '/admin/upstreams', headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await upstreams(admin1, 'a')).status, 200);
+  const r = await gw.reload(parseConfigText(conf(admin2, 'b')).config);
+  assert.equal(r.ok, true, JSON.stringify(r.issues));
+  assert.equal(gw.adminPort(), admin2);
+  assert.equal((await upstreams(admin2, 'a')).status, 401);
+  assert.equal((await upstreams(admin2, 'b')).status, 200);
+  await assert.rejects(upstreams(admin1, 'a'), /ECONNREFUSED/);
 });

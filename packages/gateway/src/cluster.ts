@@ -262,6 +262,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     for (const k of ['user', 'group'] as const) {
       if (next.basic[k] !== live.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
     }
+    if (next.basic.threads !== live.basic.threads) log.warn({ path: 'basic.threads' }, `basic.threads changed: ${n} workers keep running; the new count applies after a restart`);
     let swap: AdminSwap;
     try {
       swap = await admin.prepare(next.basic.admin_addr);

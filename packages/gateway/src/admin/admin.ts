@@ -122,10 +122,14 @@ export class AdminListener {
     return s;
   }
 
-  private static async shut(s: Server | undefined): Promise<void> {
+  private static async shut(s: Server | undefined, graceMs = 0): Promise<void> {
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    const closed = new Promise<void>((r) => s.close(() => r()));
+    // The request that triggered a reload (POST /admin/reload) is answered on the listener being replaced.
+    s.closeIdleConnections();
+    const cut = setTimeout(() => s.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(cut);
   }
 
   /** prepare opens `addr` (when it differs from the live one) and returns how to finish; it throws when the address cannot be bound. */
@@ -155,7 +159,7 @@ export class AdminListener {
     }
     return {
       commit: () => {
-        if (!reopen) void AdminListener.shut(old);
+        if (!reopen) void AdminListener.shut(old, 2000);
         this.server = fresh;
         this.addr = addr;
       },

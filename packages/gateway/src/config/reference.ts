@@ -239,6 +239,12 @@ flight finish on the config they started with. Upstreams whose settings did not 
 health state. New listen addresses open before old ones close. An invalid config is rejected with its errors logged and
 \`gateway_config_reloads_total{result="failure"}\` counted, and the old config stays live.
 
+\`admin_token\` and \`admin_addr\` apply on reload too: the new token is required from the next request on (the old one
+gets 401), and a new address is bound before the old listener closes (a request in flight on the old one, such as the
+\`POST /admin/reload\` itself, is still answered); an address that cannot be bound rejects the reload
+(\`basic.admin_addr: cannot listen on …: EADDRINUSE\`) and everything stays as it was. \`user\`, \`group\`, \`threads\` and a
+listener's \`backlog\` need a restart; the reload logs a warning for them.
+
 ## Admin listener and metrics
 
 \`basic.admin_addr\` (default \`127.0.0.1:6188\`) serves \`GET /metrics\` (Prometheus), \`GET /health\`, and — with the admin token —
@@ -246,8 +252,10 @@ health state. New listen addresses open before old ones close. An invalid config
 \`gateway_request_duration_seconds\`, \`gateway_upstream_response_seconds{upstream}\`, \`gateway_upstream_connect_seconds{server}\`,
 \`gateway_upstream_server_up\`, \`gateway_upstream_breaker_state\`, \`gateway_upstream_active_requests\`,
 \`gateway_upstream_requests\`, \`gateway_upstream_failures\`, \`gateway_open_connections{server}\`,
-\`gateway_config_reloads_total{result}\`, \`gateway_config_last_reload_success_timestamp_seconds\`. With several workers each
-sample carries a \`worker\` label.
+\`gateway_config_reloads_total{result}\`, \`gateway_config_last_reload_success_timestamp_seconds\`. With the
+\`etcd-monitor gateway\` command each worker's samples carry a \`worker\` label, except \`gateway_config_reloads_total\`:
+the supervisor validates every reload and counts it once (a config it rejects never reaches a worker). The process log's
+lines from a worker carry its id in \`worker\` too.
 `;
 }
 
