@@ -3,7 +3,7 @@ import { errorMessage, startLoop, type Loop } from '@etcd-monitor/core';
 import { MemberClient, alarmsFromStatus, type Alarm, type ConnectionOptions, type MemberInfo } from '@etcd-monitor/etcd';
 import type { ClusterConfig } from './config.ts';
 import type { Collector, MemberFacts } from './collectors/collector.ts';
-import { evaluateHealth, type ClusterHealth, type MemberObservation } from './health/health.ts';
+import { duplicateClusterFinding, evaluateHealth, withFindings, type ClusterHealth, type MemberObservation } from './health/health.ts';
 import { detectEvents, type ClusterEvent, type EventState } from './events/detect.ts';
 
 /** SampleInput is one value of one series, as handed to the store. */
@@ -42,6 +42,8 @@ export interface ClusterSnapshot {
   memberList: MemberInfo[] | null;
   /** alarms are the active alarms. */
   alarms: Alarm[] | null;
+  /** clusterId is the etcd cluster id (hex, as etcdctl prints it in `member add`) most members report; the last known while none answers. */
+  clusterId?: string | null;
 }
 
 /** ClusterMonitorDeps are the monitor's outlets: where samples, events and updates go. */
@@ -58,6 +60,8 @@ export interface ClusterMonitorDeps {
   onRemoved?(name: string): void;
   /** onError receives failures that are not a member's state (bugs, store errors). */
   onError?(err: unknown): void;
+  /** sameClusterAs names the other configured clusters whose members report this etcd cluster id. */
+  sameClusterAs?(name: string, clusterId: string): string[];
 }
 
 // While a cluster has no leader or has lost a member, poll faster so the recovery is seen within a fraction of a second.
@@ -126,6 +130,7 @@ export class ClusterMonitor {
       members: [],
       memberList: null,
       alarms: null,
+      clusterId: null,
     };
   }
 
@@ -294,7 +299,10 @@ export class ClusterMonitor {
       downSince: f.downSince,
     }));
     this.alarms = this.alarmsNow(facts);
-    const health = evaluateHealth(observations, this.memberList, this.alarms);
+    const clusterId = mostReported(facts.map((f) => f.status?.clusterId)) ?? this.current.clusterId ?? null;
+    const copies = clusterId ? (this.deps.sameClusterAs?.(this.config.name, clusterId) ?? []) : [];
+    const own = evaluateHealth(observations, this.memberList, this.alarms);
+    const health = copies.length > 0 ? withFindings(own, [duplicateClusterFinding(clusterId!, copies)]) : own;
     // The leader counts only while the monitor can reach it: a killed leader is lost now, not when its peers notice.
     const leaderFacts = facts.find((f) => f.id && f.id === health.leader);
     const leader = health.leader && leaderFacts?.status ? health.leader : null;
@@ -321,6 +329,7 @@ export class ClusterMonitor {
       members: facts,
       memberList: this.memberList,
       alarms: this.alarms,
+      clusterId,
     };
     const statusCode = { healthy: 0, degraded: 1, critical: 2, unreachable: 3 }[health.status];
     // Cluster-level series follow the cluster loop's pace, not every member answer.
@@ -339,4 +348,12 @@ export class ClusterMonitor {
     }
     this.deps.onUpdate(this.current);
   }
+}
+
+function mostReported(values: Array<string | null | undefined>): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v && v !== '0') counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [v, n] of counts) if (best === null || n > counts.get(best)!) best = v;
+  return best;
 }

@@ -28,7 +28,13 @@ export class ClusterRegistry {
   constructor(o: { store: Store; secrets: SecretBox; deps: ClusterMonitorDeps }) {
     this.store = o.store;
     this.secrets = o.secrets;
-    this.deps = o.deps;
+    // A cluster configured twice (two names, one etcd cluster id) is reported on both, naming the other.
+    this.deps = { ...o.deps, sameClusterAs: (name, clusterId) => this.namesOf(clusterId).filter((n) => n !== name) };
+  }
+
+  /** namesOf lists the configured clusters whose members last reported this etcd cluster id. */
+  namesOf(clusterId: string): string[] {
+    return [...this.entries].filter(([, e]) => (e.monitor.snapshot().clusterId ?? null) === clusterId).map(([n]) => n).sort();
   }
 
   /** load starts the config file's clusters, then the API-created ones saved in the store. */

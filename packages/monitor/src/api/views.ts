@@ -40,6 +40,7 @@ export function clusterView(s: ClusterSnapshot & { source: ClusterSource }) {
     labels: s.labels,
     endpoints: s.endpoints,
     source: s.source,
+    clusterId: s.clusterId ?? null,
     updatedAt: new Date(s.at).toISOString(),
     health: s.health,
     leader: s.leader,

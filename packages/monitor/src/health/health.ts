@@ -166,13 +166,40 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
       findings.push({ code: 'fragmented', severity: 'info', member: label(m), message: `${label(m)} database is ${((1 - s.dbSizeInUse / s.dbSize) * 100).toFixed(0)}% free space`, evidence: `${formatBytes(s.dbSizeInUse)} in use of ${formatBytes(s.dbSize)}`, hint: 'defragment the member (one member at a time) to return the space' });
     }
   }
+  // Endpoints of one configured cluster that reach two etcd clusters: every verdict above mixes two clusters' facts.
+  const clusterIds = new Map<string, string[]>();
+  for (const m of up) if (m.status!.clusterId) clusterIds.set(m.status!.clusterId, [...(clusterIds.get(m.status!.clusterId) ?? []), label(m)]);
+  if (clusterIds.size > 1) {
+    findings.push({ code: 'cluster_id_mismatch', severity: 'critical', message: 'the endpoints reach different etcd clusters', evidence: [...clusterIds].map(([id, who]) => `cluster ${id}: ${who.join(', ')}`).join('; '), hint: 'fix the endpoints: one configured cluster must name the members of one etcd cluster' });
+  }
   const lists = up.map((m) => m.memberIds?.join(',')).filter((x): x is string => Boolean(x));
   if (new Set(lists).size > 1) findings.push({ code: 'member_list_diverged', severity: 'critical', message: 'members report different member lists', evidence: [...new Set(lists)].join(' vs '), hint: 'a membership change did not reach every member; check for a partition' });
 
+  return withFindings({ status: 'healthy', verdict: judged.verdict, leader: judged.leader, findings: [] }, findings);
+}
+
+/**
+ * withFindings adds findings to a verdict, most severe first, and recomputes its status; an unreachable cluster stays
+ * unreachable. For findings that need more than one cluster's facts (a cluster configured twice).
+ */
+export function withFindings(h: ClusterHealth, more: Finding[]): ClusterHealth {
+  const findings = [...h.findings, ...more];
   const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
   findings.sort((a, b) => order[a.severity] - order[b.severity]);
-  const status: HealthStatus = findings.some((f) => f.severity === 'critical') ? 'critical' : findings.some((f) => f.severity === 'warning') ? 'degraded' : 'healthy';
-  return { status, verdict: judged.verdict, leader: judged.leader, findings };
+  const status: HealthStatus = h.status === 'unreachable' ? 'unreachable' : findings.some((f) => f.severity === 'critical') ? 'critical' : findings.some((f) => f.severity === 'warning') ? 'degraded' : 'healthy';
+  return { ...h, status, findings };
+}
+
+/** duplicateClusterFinding is the finding of a cluster whose etcd cluster id is also that of other configured clusters. */
+export function duplicateClusterFinding(clusterId: string, others: string[]): Finding {
+  const names = others.map((n) => `"${n}"`).join(', ');
+  return {
+    code: 'duplicate_cluster',
+    severity: 'warning',
+    message: `the same etcd cluster is also configured as ${names}`,
+    evidence: `cluster id ${clusterId}`,
+    hint: `every alert about this cluster is raised once per copy: remove ${others.length > 1 ? 'the copies' : 'one of the two'}, or fix the endpoints if they were meant to reach another cluster`,
+  };
 }
 
 function toRow(m: MemberObservation): MemberRow {

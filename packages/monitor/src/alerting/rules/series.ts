@@ -29,7 +29,7 @@ export const KNOWN_SERIES: ReadonlySet<string> = new Set([...DERIVED_SERIES, ...
 export const FINDING_CODES: readonly string[] = [
   'cluster_unreachable', 'quorum_lost', 'no_leader', 'split_brain', 'member_down', 'member_no_leader', 'member_partitioned',
   'member_unhealthy', 'member_lagging', 'monitor_partitioned', 'alarm_nospace', 'alarm_corrupt', 'version_skew', 'quota_high',
-  'fragmented', 'member_list_diverged', 'leader_unreachable',
+  'fragmented', 'member_list_diverged', 'leader_unreachable', 'duplicate_cluster', 'cluster_id_mismatch',
 ];
 
 /** memberLabel names a member the way the collectors key its stored series: name, else id, else endpoint. */

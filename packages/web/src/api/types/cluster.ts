@@ -68,6 +68,8 @@ export interface Cluster {
   labels: Record<string, string>;
   endpoints: string[];
   source: 'config' | 'api';
+  /** clusterId is the etcd cluster id in hex; null until a member has answered. */
+  clusterId: string | null;
   updatedAt: string;
   health: { status: HealthStatus; verdict: string; leader: string | null; findings: Finding[] };
   leader: string | null;

@@ -1,0 +1,70 @@
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { parseEtcdctlJson, idToHex } from '@etcd-monitor/etcd';
+import { until } from '@etcd-monitor/core/testing';
+import { parseConfig } from './config.ts';
+import { buildMonitor, type MonitorService } from './service.ts';
+
+type ClusterDoc = { name: string; clusterId: string | null; health: { status: string; findings: Array<{ code: string; severity: string; message: string; evidence?: string; hint?: string }> } };
+
+describe('cluster identity: the etcd cluster id, a cluster configured twice, endpoints reaching two clusters', () => {
+  const one = useCluster({ members: 1 });
+  const other = useCluster({ members: 1 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'cluster-identity-'));
+  let svc: MonitorService | undefined;
+  after(async () => {
+    await svc?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const get = async (name: string) => (await svc!.app.inject({ method: 'GET', url: `/api/v1/clusters/${name}` })).json() as ClusterDoc;
+  const fast = { status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s' };
+
+  test('the API shows the cluster id as etcdctl reports it (hex); a second name for the same cluster is a duplicate_cluster finding on both, gone when the copy is removed', async () => {
+    const c = one.get();
+    svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dataDir }, clusters: [{ name: 'prod', endpoints: c.endpoints, ...fast }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+    const list = await c.etcdctl(['member', 'list', '-w', 'json']);
+    const expected = idToHex((parseEtcdctlJson(list.stdout) as { header: { cluster_id: string } }).header.cluster_id);
+    const prod = await until('prod healthy with its cluster id', async () => {
+      const d = await get('prod');
+      return d.health.status === 'healthy' && d.clusterId ? d : undefined;
+    });
+    assert.equal(prod.clusterId, expected);
+    assert.deepEqual(prod.health.findings, []);
+
+    const created = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'prod-again', endpoints: c.endpoints, ...fast } });
+    assert.equal(created.statusCode, 201, created.body);
+    for (const [name, otherName] of [['prod', 'prod-again'], ['prod-again', 'prod']] as const) {
+      const d = await until(`duplicate_cluster on ${name}`, async () => {
+        const x = await get(name);
+        return x.health.findings.some((f) => f.code === 'duplicate_cluster') ? x : undefined;
+      });
+      const f = d.health.findings.find((x) => x.code === 'duplicate_cluster')!;
+      assert.equal(f.severity, 'warning');
+      assert.equal(f.message, `the same etcd cluster is also configured as "${otherName}"`);
+      assert.equal(f.evidence, `cluster id ${expected}`);
+      assert.match(f.hint!, /raised once per copy/);
+      assert.equal(d.health.status, 'degraded');
+    }
+    assert.equal((await svc.app.inject({ method: 'DELETE', url: '/api/v1/clusters/prod-again' })).statusCode, 204);
+    await until('prod healthy again without the finding', async () => {
+      const d = await get('prod');
+      return d.health.status === 'healthy' && d.health.findings.length === 0;
+    });
+  });
+
+  test('endpoints of one configured cluster that reach two etcd clusters are a cluster_id_mismatch finding', async () => {
+    const created = await svc!.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'mixed', endpoints: [...one.get().endpoints, ...other.get().endpoints], ...fast } });
+    assert.equal(created.statusCode, 201, created.body);
+    const d = await until('cluster_id_mismatch', async () => {
+      const x = await get('mixed');
+      return x.health.findings.some((f) => f.code === 'cluster_id_mismatch') ? x : undefined;
+    });
+    const f = d.health.findings.find((x) => x.code === 'cluster_id_mismatch')!;
+    assert.equal(f.severity, 'critical');
+    assert.match(f.evidence!, /^cluster [0-9a-f]+: etcd-1; cluster [0-9a-f]+: etcd-1$/);
+  });
+});
