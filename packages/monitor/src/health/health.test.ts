@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Alarm, MemberInfo, StatusResult } from '@etcd-monitor/etcd';
-import { evaluateHealth, type MemberObservation } from './health.ts';
+import { duplicateClusterFinding, evaluateHealth, withFindings, type MemberObservation } from './health.ts';
 
 const IDS = ['a1', 'b2', 'c3'];
 const MiB = 1024 ** 2;
@@ -25,6 +25,8 @@ interface Case {
   members: MemberObservation[];
   alarms?: Alarm[];
   memberList?: MemberInfo[] | null;
+  /** copies are other configured clusters with the same cluster id (what the registry passes in). */
+  copies?: string[];
   status: 'healthy' | 'degraded' | 'critical' | 'unreachable';
   /** findings lists `code@member:severity` (member and severity as the finding carries them), in any order. */
   findings: string[];
@@ -96,12 +98,15 @@ const CASES: Case[] = [
   },
   { name: 'a large database that is mostly free space', members: [up(0, { dbSize: 400 * MiB, dbSizeInUse: 100 * MiB }), up(1), up(2)], status: 'healthy', findings: ['fragmented@m1:info'] },
   { name: 'members that report different member lists', members: [up(0), up(1), up(2, {}, { memberIds: ['a1', 'b2'] })], status: 'critical', findings: ['member_list_diverged@-:critical'] },
+  { name: 'endpoints that reach members of two etcd clusters', members: [up(0), up(1), up(2, { clusterId: 'beef' })], status: 'critical', findings: ['cluster_id_mismatch@-:critical'] },
+  { name: 'the same etcd cluster configured under another name too', members: [up(0), up(1), up(2)], copies: ['prod-again'], status: 'degraded', findings: ['duplicate_cluster@-:warning'] },
   { name: 'a member never reached has neither name nor id: it is named by its endpoint', members: [up(0), up(1), down(2, { id: null, name: null })], status: 'degraded', findings: ['member_down@http://10.0.0.3:2379:warning'] },
 ];
 
 for (const c of CASES) {
   test(`evaluateHealth: ${c.name}`, () => {
-    const h = evaluateHealth(c.members, c.memberList === undefined ? LIST : c.memberList, c.alarms ?? null);
+    const own = evaluateHealth(c.members, c.memberList === undefined ? LIST : c.memberList, c.alarms ?? null);
+    const h = c.copies ? withFindings(own, [duplicateClusterFinding('cafe', c.copies)]) : own;
     const got = h.findings.map((f) => `${f.code}@${f.member ?? '-'}:${f.severity}`).sort();
     assert.deepEqual(got, [...c.findings].sort(), JSON.stringify(h.findings, null, 1));
     assert.equal(h.status, c.status);
