@@ -50,6 +50,11 @@ export class ClusterRegistry {
     }
   }
 
+  /** has tells whether a cluster of that name is configured. */
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
   /** list returns every cluster's snapshot with where it was defined. */
   list(): Array<ClusterSnapshot & { source: ClusterSource }> {
     return [...this.entries.values()].map((e) => ({ ...e.monitor.snapshot(), source: e.source }));

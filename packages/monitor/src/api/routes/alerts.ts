@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
+import { requireCluster } from '../known-cluster.ts';
 import { findRule, formatMatcher, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
 import type { Alert } from '../../alerting/types.ts';
 import type { AlertCounts, AlertSummary } from '../contract.ts';
@@ -36,6 +37,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     schema: { summary: 'Pending and firing alerts: [{labels, state, startsAt, annotations, …}]', tags: ['alerts'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, state: { type: 'string', enum: ['pending', 'firing'] } }, additionalProperties: false } },
   }, async (req) => {
     const q = req.query as { cluster?: string; state?: 'pending' | 'firing' };
+    requireCluster(deps, q.cluster);
     return a.engine.alerts({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.state ? { state: q.state } : {}) }).filter((x) => x.state !== 'resolved').map((x) => alertView(x, deps));
   });
   app.get('/alerts/summary', {
@@ -60,6 +62,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     schema: { summary: 'Every alert that fired, newest first', tags: ['alerts'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, alertname: { type: 'string' }, since: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } }, additionalProperties: false } },
   }, async (req) => {
     const q = req.query as { cluster?: string; alertname?: string; since?: string; limit: number };
+    if (q.cluster) requireCluster(deps, q.cluster, () => a.history.list({ cluster: q.cluster!, limit: 1 }).length > 0);
     return a.history.list({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.alertname ? { alertname: q.alertname } : {}), ...(q.since ? { since: parseTime(q.since, 'since') } : {}), limit: q.limit }).map((x) => ({ ...x, activeAt: iso(x.activeAt), startsAt: iso(x.startsAt), endsAt: iso(x.endsAt) }));
   });
 

@@ -3,6 +3,7 @@ import { AppError } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { EVENT_TYPES } from '../../events/detect.ts';
 import { parseTime } from '../time.ts';
+import { requireCluster, storedHistory } from '../known-cluster.ts';
 
 const query = {
   type: 'object',
@@ -22,6 +23,7 @@ const query = {
 export async function eventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/events', { schema: { summary: 'Events, newest first: [{time, cluster, type, member?, message, details?}]', tags: ['events'], querystring: query } }, async (req, reply) => {
     const q = req.query as { cluster?: string; member?: string; type?: string[]; since?: string; until?: string; limit: number; format: 'json' | 'csv' };
+    if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     const types = q.type?.flatMap((t) => t.split(',')).filter(Boolean);
     for (const t of types ?? []) {
       if (!(EVENT_TYPES as readonly string[]).includes(t)) throw new AppError('MON_BAD_REQUEST', `type: unknown event type "${t}"`, { field: 'type', hint: `one of ${EVENT_TYPES.join(', ')}` });

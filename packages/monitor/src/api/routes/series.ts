@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
+import { requireCluster, storedHistory } from '../known-cluster.ts';
 
 /** seriesRoutes lists stored series and answers range queries, picking the resolution from the range and step. */
 export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -9,6 +10,7 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     schema: { summary: 'Stored series names, per cluster and member', tags: ['series'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, member: { type: 'string' } }, additionalProperties: false } },
   }, async (req) => {
     const q = req.query as { cluster?: string; member?: string };
+    if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     return deps.store.listSeries({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.member !== undefined ? { member: q.member } : {}) }).map((s) => ({ ...s, lastTime: new Date(s.lastT).toISOString() }));
   });
 
@@ -33,6 +35,7 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     },
   }, async (req) => {
     const q = req.query as { series: string; cluster: string; member?: string; from?: string; to?: string; step?: string; agg: 'avg' | 'min' | 'max' | 'last' };
+    requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     const now = Date.now();
     const from = parseTime(q.from ?? '15m', 'from', now);
     const to = q.to ? parseTime(q.to, 'to', now) : now;

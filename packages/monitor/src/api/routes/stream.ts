@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app.ts';
 import { clusterView } from '../views.ts';
+import { requireCluster } from '../known-cluster.ts';
 
 /** streamRoutes serves the live Server-Sent Events stream: `cluster` frames with the full cluster view, `event` frames with events. */
 export async function streamRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -12,6 +13,8 @@ export async function streamRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     },
   }, (req, reply) => {
     const cluster = (req.query as { cluster?: string }).cluster;
+    // Before the stream starts: once hijacked, the answer is a 200 whatever follows.
+    requireCluster(deps, cluster);
     reply.hijack();
     deps.live.add(reply.raw, cluster);
     // The current state first, so a client never waits for the next change to draw something.
