@@ -55,7 +55,7 @@ summary = "{{ $labels.member }} lags {{ $value }} entries (> {{ $threshold }})"
   assert.deepEqual(issues, []);
   const warn = rules.find((r) => r.name === 'etcdHighFsyncDurations' && r.severity === 'warning')!;
   assert.equal(warn.for, 120_000);
-  assert.equal(warn.expr, 'max_over_time(wal_fsync_p99_seconds[5m]) > 0.5');
+  assert.equal(warn.expr, 'wal_fsync_p99_5m_seconds > 0.5');
   assert.equal(rules.find((r) => r.name === 'etcdHighFsyncDurations' && r.severity === 'critical')!.for, 600_000);
   assert.equal(rules.find((r) => r.name === 'etcdNoLeader')!.enabled, false);
   // A severity change of a single-variant built-in replaces it rather than adding a rule.

@@ -5,6 +5,7 @@ export const DERIVED_SERIES: readonly string[] = [
   'has_leader', 'is_leader', 'is_learner', 'leader_changes_total', 'leader_changes',
   'proposals_committed_rate', 'proposals_applied_rate', 'proposals_pending', 'proposals_failed_total', 'proposals_failed_rate', 'commit_apply_gap',
   'wal_fsync_p50_seconds', 'wal_fsync_p99_seconds', 'backend_commit_p50_seconds', 'backend_commit_p99_seconds',
+  'wal_fsync_p99_5m_seconds', 'backend_commit_p99_5m_seconds', 'peer_rtt_p99_5m_seconds',
   'db_size_bytes', 'db_size_in_use_bytes', 'db_growth_bytes_per_second', 'quota_bytes', 'quota_used_ratio', 'time_to_quota_seconds', 'fragmentation_ratio',
   'mvcc_put_rate', 'mvcc_range_rate', 'mvcc_txn_rate', 'mvcc_delete_rate',
   'grpc_requests_rate', 'grpc_errors_rate',

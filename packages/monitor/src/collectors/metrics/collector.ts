@@ -3,6 +3,7 @@ import { prom, type TlsOptions } from '@etcd-monitor/etcd';
 import type { Agent } from 'undici';
 import { compactForDerive, deriveMember, selectForDerive, type PeerSeries, type Scrape } from './derive.ts';
 import { createScrapeAgent, scrapeMetrics } from './scrape.ts';
+import { HistogramWindows } from './window-quantiles.ts';
 
 /** MetricsSample is what one successful scrape of a member yields. */
 export interface MetricsSample {
@@ -44,6 +45,7 @@ export interface MetricsSource {
 export function createMetricsSource(o: MetricsSourceOptions): MetricsSource {
   let agent: Agent | undefined;
   let prev: Scrape | undefined;
+  const windows = new HistogramWindows();
   return {
     async sample(signal) {
       agent ??= createScrapeAgent(o.url.startsWith('https:') ? o.tls : undefined, o.keepAliveMs);
@@ -66,6 +68,7 @@ export function createMetricsSource(o: MetricsSourceOptions): MetricsSource {
       }
       const cur: Scrape = { at, set };
       const { series, peers } = deriveMember(prev, cur);
+      windows.add(at, set, series, peers);
       prev = { at, set: compactForDerive(set) };
       return { at, series, peers, scrapeMs: r.durationMs, bytes: r.bytes };
     },

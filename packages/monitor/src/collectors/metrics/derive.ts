@@ -21,6 +21,8 @@ export interface PeerSeries {
   active?: boolean;
   /** rttP99 is the p99 of the peer round-trip time over the window, in seconds. */
   rttP99?: number;
+  /** rttP99Window is the p99 of the peer round-trip time over the last 5 minutes of scrapes, in seconds (see window-quantiles.ts). */
+  rttP99Window?: number;
   /** sentFailuresRate is failed sends to the peer per second over the window. */
   sentFailuresRate?: number;
   /** receivedFailuresRate is failed receives from the peer per second over the window. */

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { prom } from '@etcd-monitor/etcd';
 import type { Alarm, StatusResult } from '@etcd-monitor/etcd';
-import { deriveSeries } from '../../../collectors/metrics/derive.ts';
+import { deriveMember, deriveSeries, selectForDerive, type Scrape } from '../../../collectors/metrics/derive.ts';
+import { HistogramWindows } from '../../../collectors/metrics/window-quantiles.ts';
 import { evaluateHealth, type Finding, type MemberObservation } from '../../../health/health.ts';
 import type { Point } from '../../../storage/types.ts';
 import type { HistoryReader } from '../evaluate.ts';
@@ -72,6 +73,38 @@ export function timeline(steps: number, stepMs: number, edit: (i: number, t1: st
     const text = edit(i, T1);
     const set = text === T1 ? plain : prom.parsePrometheusText(text);
     out.push({ t, series: deriveSeries({ at: t - 30_000, set: T0_SET }, { at: t, set }) });
+  }
+  return out;
+}
+
+/** Observations are n observations of at most `le` seconds added to a histogram family (`labels` as in addObservations). */
+export interface Observations {
+  family: string;
+  le: number;
+  n: number;
+  labels?: string;
+}
+
+/**
+ * scrapes derives a member's samples the way the metrics collector does, one scrape every `stepMs` from START: the
+ * real t1 dump, with the observations `add(i)` returns added to its histograms cumulatively at each scrape, derived
+ * against the previous scrape (the real t0 dump before the first) and through the collector's 5-minute
+ * HistogramWindows. `edit` changes other values of each scrape, as in timeline.
+ */
+export function scrapes(steps: number, stepMs: number, add: (i: number) => Observations[], edit: (i: number, text: string) => string = (_i, t) => t): Step[] {
+  const windows = new HistogramWindows();
+  const out: Step[] = [];
+  // Cut down to what the collector parses, as it does, which also keeps a 200-scrape replay fast.
+  let text = selectForDerive(T1);
+  let prev: Scrape = { at: START - 30_000, set: T0_SET };
+  for (let i = 0; i < steps; i++) {
+    const t = START + i * stepMs;
+    for (const o of add(i)) text = addObservations(text, o.family, o.le, o.n, o.labels);
+    const set = prom.parsePrometheusText(edit(i, text));
+    const { series, peers } = deriveMember(prev, { at: t, set });
+    windows.add(t, set, series, peers);
+    prev = { at: t, set };
+    out.push({ t, series });
   }
   return out;
 }
