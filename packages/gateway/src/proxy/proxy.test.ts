@@ -576,3 +576,31 @@ locations = ["tls", "dead", "hang", "limited", "nothing"]
   assert.match(String(lines.find((l) => l.uri === '/hang')!.msg), /timed out/);
   assert.match(String(lines.find((l) => l.uri === '/nothing')!.msg), /no upstream/);
 });
+
+test('an upstream that resets mid-body is logged as 502 (not 499: the client did nothing), the client connection is cut, the details go to the log', async (t) => {
+  const up = await startUpstream('cut', (req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('0123456789');
+    setTimeout(() => req.socket.destroy(), 20);
+  });
+  const access = captureText();
+  const log = captureText();
+  const g = await useGateway(t, [up], `
+[upstreams.u]
+addrs = ["${up.addr}"]
+[locations.l]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+access_log = "{status} {upstream_status} {uri}"
+`, { accessLogStream: access.stream, log: createLogger('info', log.stream) });
+  const out = await rawRequest(g.port('main'), 'GET /cut HTTP/1.1\r\nHost: t\r\n\r\n');
+  assert.match(out, /^HTTP\/1\.1 200 [^]*0123456789$/, 'the client got the head and a truncated body, then the connection closed');
+  await waitFor(() => access.text().includes('\n'), 5000, 'the access log line');
+  assert.equal(access.text(), '502 200 /cut\n');
+  await waitFor(() => log.text().includes('ECONNRESET'), 5000, 'the process log line');
+  const line = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.uri === '/cut')!;
+  assert.equal(line.status, 502);
+  assert.match(String(line.msg), /ECONNRESET/);
+});

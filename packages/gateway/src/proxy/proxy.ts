@@ -96,6 +96,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   /** controller aborts the upstream exchange when the client goes away. */
   controller: DispatchController | undefined;
   clientGone = false;
+  /** cutStatus is the status logged for a response the gateway cut after its head went out (502, 504); 0 otherwise. */
+  cutStatus = 0;
   attempts = 0;
   upstreamPath = '';
   upstreamMethod = '';
@@ -203,7 +205,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
       this.clientGone = true;
       this.controller?.abort(new Error('client closed the connection'));
     }
-    this.status = res.headersSent && res.writableFinished ? res.statusCode : 499;
+    this.status = res.headersSent && res.writableFinished ? res.statusCode : this.cutStatus || 499;
     this.latency = performance.now() - this.t0;
     const loc = this.loc;
     const stats = loc ? loc.stats : this.srv.unmatched;
@@ -756,11 +758,6 @@ class ProxyHandler implements DispatchHandler {
     // A client that left or sent a bad or oversized body says nothing about the server: neither health nor the breaker hear of it.
     this.finish(ex.clientGone || CLIENT_FAULTS.has(code) ? undefined : false);
     if (ex.clientGone || code === 'GW_ANSWERED') return;
-    if (ex.res.headersSent && !this.buffered) {
-      // The status line is out: the only honest signal left is a broken connection.
-      ex.res.destroy(err);
-      return;
-    }
     // A request the pool never started writing (connect refused, unreachable or timed out, TLS handshake failed, no
     // connection free within connection_timeout) sent nothing — not a byte of its body either, which is read only once a
     // connection takes it — so it may go to another server whatever its method or body. Once written, only a reset of a
@@ -823,7 +820,10 @@ export function sendError(ex: Exchange, status: number, detail: string): void {
     else ex.rt.log.info(fields, detail);
   }
   if (ex.res.headersSent) {
-    ex.res.destroy();
+    // The status line is out (an upstream reset or timed out mid-body): the only honest signal left to the client is a
+    // broken connection, and the log says what happened, not that the client left (499).
+    ex.cutStatus = status;
+    ex.res.destroy(new Error(detail));
     return;
   }
   const body = Buffer.from(errorPage(ex.rt.errorTemplate, status, publicMessage(status), ex.requestId));
