@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildMonitor, parseConfig, type MonitorService } from '@etcd-monitor/monitor';
-import { registerStatic } from '../../../monitor/src/api/static.ts';
+import { buildMonitor, parseConfig, registerStatic, type MonitorService } from '@etcd-monitor/monitor';
 
 /** CHROMIUM is Debian's Chromium, which the browser tests drive. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 /** RangeKey names a time range of the picker; the monitor keeps the list, since dashboards are saved with one. */
-export type { RangeKey } from '../../../../monitor/src/api/contract.ts';
-import type { RangeKey } from '../../../../monitor/src/api/contract.ts';
+export type { RangeKey } from '@etcd-monitor/monitor/contract';
+import type { RangeKey } from '@etcd-monitor/monitor/contract';
 
 /** TimeRange is one choice of the picker: how far back, and the step that selects raw, 1 m or 1 h data. */
 export interface TimeRange {

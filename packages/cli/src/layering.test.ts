@@ -1,0 +1,139 @@
+// The repository's layering, checked over every package's sources (it lives in cli, the one package allowed to
+// know all the others): dependencies point down (cli → monitor|gateway → etcd → core; web talks to the monitor over
+// HTTP and imports only its type contract), no file reaches into another package's src/ by a relative path, and no
+// new import cycle appears inside a package.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
+
+/** ALLOWED lists the workspace packages (and subpaths) each package's non-test code may import. */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  etcd: ['@etcd-monitor/core'],
+  monitor: ['@etcd-monitor/core', '@etcd-monitor/etcd'],
+  gateway: ['@etcd-monitor/core'],
+  cli: ['@etcd-monitor/core', '@etcd-monitor/etcd', '@etcd-monitor/monitor', '@etcd-monitor/gateway'],
+  web: ['@etcd-monitor/monitor/contract'],
+};
+
+/**
+ * KNOWN_CYCLES are the import cycles that exist today, each as its files (relative to the package's src/). They are
+ * to be broken (a types-only model/ folder), never grown: a cycle with a file outside these sets fails the test.
+ */
+const KNOWN_CYCLES: Record<string, string[][]> = {
+  gateway: [['upstream/health.ts', 'upstream/upstream.ts'], ['admin/admin.ts', 'gateway.ts']],
+  monitor: [
+    [
+      'alerting/config.ts', 'alerting/rules/builtin/database.ts', 'alerting/rules/builtin/disk.ts', 'alerting/rules/builtin/index.ts',
+      'alerting/rules/builtin/members.ts', 'alerting/rules/builtin/network.ts', 'alerting/rules/builtin/process.ts', 'alerting/rules/builtin/raft.ts',
+      'alerting/rules/builtin/requests.ts', 'alerting/rules/evaluate.ts', 'alerting/rules/expr.ts', 'alerting/rules/index.ts', 'alerting/rules/rule.ts',
+      'alerting/rules/series.ts', 'alerting/rules/test-rule.ts', 'cluster-monitor.ts', 'collectors/collector.ts', 'config.ts',
+    ],
+    ['api/app.ts', 'api/routes/alerts.ts', 'api/routes/auth.ts', 'api/routes/clusters.ts', 'api/routes/dashboards.ts', 'api/routes/events.ts', 'api/routes/series.ts', 'api/routes/stream.ts'],
+  ],
+};
+
+const IMPORT = /(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir)) {
+    if (e === 'node_modules' || e === 'dist' || e.startsWith('.')) continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (/\.tsx?$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+const isTest = (f: string) => /\.test\.tsx?$/.test(f) || f.includes(`${sep}e2e${sep}`) || f.includes(`${sep}testing${sep}`) || /testing\.ts$|test-helpers\.ts$|testdata/.test(f);
+
+function specifiers(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => (m[1] ?? m[2])!);
+}
+
+/** cycles returns the strongly connected components (more than one file) of the package's relative-import graph. */
+function cycles(files: string[]): string[][] {
+  const known = new Set(files);
+  const edges = new Map(files.map((f) => [f, specifiers(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s)).filter((t) => known.has(t))]));
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const c: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        c.push(w);
+      } while (w !== v);
+      if (c.length > 1) out.push(c);
+    }
+  };
+  for (const f of files) if (!index.has(f)) visit(f);
+  return out;
+}
+
+const packages = readdirSync(PACKAGES).filter((p) => statSync(join(PACKAGES, p, 'src'), { throwIfNoEntry: false })?.isDirectory());
+
+test('every package is known to the layering rules', () => {
+  assert.deepEqual(packages.filter((p) => !(p in ALLOWED)), []);
+});
+
+test('no file imports another package by a relative path into its src/', () => {
+  const bad: string[] = [];
+  for (const pkg of packages) {
+    for (const f of sources(join(PACKAGES, pkg, 'src'))) {
+      for (const s of specifiers(f)) {
+        if (!s.startsWith('.')) continue;
+        const target = relative(PACKAGES, resolve(dirname(f), s)).split(sep);
+        if (target[0] !== pkg && target[1] === 'src') bad.push(`${relative(PACKAGES, f)} imports ${s}`);
+      }
+    }
+  }
+  assert.deepEqual(bad, [], 'use the package name (and a subpath export) instead');
+});
+
+test('dependencies point down: each package imports only the workspace packages below it', () => {
+  const bad: string[] = [];
+  for (const pkg of packages) {
+    for (const f of sources(join(PACKAGES, pkg, 'src'))) {
+      if (isTest(f)) continue;
+      for (const s of specifiers(f)) {
+        if (!s.startsWith('@etcd-monitor/')) continue;
+        if (!ALLOWED[pkg]!.some((a) => s === a || s.startsWith(`${a}/`))) bad.push(`${relative(PACKAGES, f)} imports ${s}`);
+      }
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('no new import cycle inside a package', () => {
+  const bad: string[] = [];
+  for (const pkg of packages) {
+    const src = join(PACKAGES, pkg, 'src');
+    const files = sources(src).filter((f) => !isTest(f));
+    for (const c of cycles(files)) {
+      const names = c.map((f) => relative(src, f).split(sep).join('/')).sort();
+      if (!(KNOWN_CYCLES[pkg] ?? []).some((k) => names.every((n) => k.includes(n)))) bad.push(`${pkg}: ${names.join(' → ')}`);
+    }
+  }
+  assert.deepEqual(bad, [], 'break the cycle (move shared types into a module both import) rather than adding to it');
+});
