@@ -251,8 +251,10 @@ listener's \`backlog\` need a restart; the reload logs a warning for them.
 \`POST /admin/reload\` and \`GET /admin/upstreams\`. Metrics: \`gateway_requests_total{server,location,upstream,status_class}\`,
 \`gateway_request_duration_seconds\`, \`gateway_upstream_response_seconds{upstream}\`, \`gateway_upstream_connect_seconds{server}\`,
 \`gateway_upstream_server_up\`, \`gateway_upstream_breaker_state\`, \`gateway_upstream_active_requests\`,
-\`gateway_upstream_requests\`, \`gateway_upstream_failures\`, \`gateway_open_connections{server}\`,
-\`gateway_config_reloads_total{result}\`, \`gateway_config_last_reload_success_timestamp_seconds\`. With the
+\`gateway_upstream_requests_total\`, \`gateway_upstream_failures_total\` (counters: use \`rate()\`; they restart from zero
+when a reload replaces the upstream), \`gateway_open_connections{server}\`, \`gateway_config_reloads_total{result}\`,
+\`gateway_config_last_reload_success_timestamp_seconds\`. Counters end in \`_total\`; levels (\`_up\`, state, in
+flight, open connections) are gauges. With the
 \`etcd-monitor gateway\` command each worker's samples carry a \`worker\` label, except \`gateway_config_reloads_total\`:
 the supervisor validates every reload and counts it once (a config it rejects never reaches a worker). The process log's
 lines from a worker carry its id in \`worker\` too.

@@ -59,6 +59,8 @@ export class Gauge implements Metric {
   private readonly help: string;
   private readonly labels: readonly string[];
   private readonly collect: () => Iterable<[string[], number]>;
+  /** type is the family's TYPE: a gauge, or a counter whose running totals are read at scrape time (CollectedCounter). */
+  protected readonly type: 'gauge' | 'counter' = 'gauge';
 
   constructor(name: string, help: string, labels: readonly string[], collect: () => Iterable<[string[], number]>) {
     this.name = name;
@@ -68,10 +70,19 @@ export class Gauge implements Metric {
   }
 
   render(): string {
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n`;
     for (const [values, v] of this.collect()) out += `${this.name}${labelText(this.labels, values)} ${v}\n`;
     return out;
   }
+}
+
+/**
+ * CollectedCounter is a Prometheus counter whose values are running totals kept elsewhere (a server's request count)
+ * and read when scraped; its name ends in `_total`. A total that restarts from zero (its server was replaced) is a
+ * counter reset, which `rate()` handles.
+ */
+export class CollectedCounter extends Gauge {
+  protected override readonly type = 'counter';
 }
 
 /** HistogramChild is one labelled series of a histogram. */
