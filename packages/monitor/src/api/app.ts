@@ -13,6 +13,7 @@ import { authRoutes, tokenOf } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboards.ts';
 import { registerStatic } from './static.ts';
+import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
 import type { AlertingService } from '../alerting/service.ts';
 import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
 import { checkOrigin, isLoopbackAddress, isLoopbackHost } from '../auth/request-guard.ts';
@@ -149,7 +150,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }, async () => ({ ...versionInfo(), version: deps.version }));
   }, { prefix: '/api/v1' });
 
-  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+  // A browser (Accept: text/html first) gets the reference as a page; every other client the OpenAPI JSON, which also
+  // stays at /api/docs/openapi.json whatever it asks for.
+  let docsPage: string | undefined;
+  app.get('/api/docs', { schema: { hide: true } }, async (req, reply) => {
+    reply.header('vary', 'accept');
+    if (!/^\s*text\/html/i.test(req.headers.accept ?? '')) return app.swagger();
+    docsPage ??= renderDocsPage(app.swagger() as OpenApiDocument, '/api/docs/openapi.json');
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .send(docsPage);
+  });
   app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
