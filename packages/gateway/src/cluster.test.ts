@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
 import { parseConfigText } from './config/load.ts';
 import { join } from 'node:path';
 import { childrenOf, echo, freePort, request, spawnGateway, startUpstream, useGateway, waitFor } from './test-helpers.ts';
@@ -141,4 +142,66 @@ test('Gateway.reload in one process applies a new admin_token and admin_addr', a
   assert.equal((await upstreams(admin2, 'a')).status, 401);
   assert.equal((await upstreams(admin2, 'b')).status, 200);
   await assert.rejects(upstreams(admin1, 'a'), /ECONNREFUSED/);
+});
+
+test('three workers: health checks run once, in the primary, and every worker stops sending to a server they find down', async (t) => {
+  // /hc is held open until `release`: a checker waits for its round to end before the next, so the probes open at a
+  // time are the number of checkers.
+  const held: http.ServerResponse[] = [];
+  let hold = true;
+  const sick = new Set<string>();
+  const served: Record<string, number> = { a: 0, b: 0 };
+  const serve = (name: string): http.RequestListener => (req, res) => {
+    if (req.url?.startsWith('/hc')) {
+      if (hold) return void held.push(res);
+      res.writeHead(sick.has(name) ? 500 : 200).end();
+      return;
+    }
+    served[name]!++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name }));
+  };
+  const a = await startUpstream('a', serve('a'));
+  const b = await startUpstream('b', serve('b'));
+  t.after(async () => {
+    for (const r of held) r.destroy();
+    await a.close();
+    await b.close();
+  });
+  const port = await freePort();
+  const admin = await freePort();
+  const gw = spawnGateway(t, `
+[basic]
+threads = 3
+admin_addr = "127.0.0.1:${admin}"
+watch = false
+[upstreams.u]
+addrs = ["${a.addr}", "${b.addr}"]
+health_check = "http://check/hc?interval=100ms&timeout=30s&failure=1&success=1"
+[locations.l]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:${port}"
+locations = ["l"]
+`);
+  const up = async (server: string) => {
+    const m = (await request(admin, { path: '/metrics' })).body;
+    return [...m.matchAll(new RegExp(`^gateway_upstream_server_up\\{worker="(\\d+)",upstream="u",server="${server.replace(/\./g, '\\.')}"\\} (\\d)$`, 'gm'))].map((x) => Number(x[2]));
+  };
+  await waitFor(async () => (await up(a.addr).catch(() => [])).length === 3, 30_000, () => `metrics from three workers (stderr: ${gw.stderr()})`);
+  // Requests through every worker, so that each has had time to start whatever it checks on its own.
+  for (let i = 0; i < 30; i++) assert.equal((await request(port)).status, 200);
+  await waitFor(() => held.length >= 2, 10_000, 'the first probes');
+  assert.equal(held.length, 2, `one probe per server in flight, not one per worker and server (${held.length})`);
+  hold = false;
+  for (const r of held.splice(0)) r.writeHead(200).end();
+
+  sick.add('b');
+  await waitFor(async () => (await up(b.addr)).join() === '0,0,0', 10_000, 'every worker to take b out');
+  const before = served.b;
+  for (let i = 0; i < 60; i++) assert.equal(echo(await request(port)).name, 'a');
+  assert.equal(served.b, before, 'no request reached b');
+  sick.delete('b');
+  await waitFor(async () => (await up(b.addr)).join() === '1,1,1', 10_000, 'every worker to take b back');
+  gw.child.kill('SIGTERM');
+  assert.equal(await gw.exited, 0, gw.stderr());
 });

@@ -16,13 +16,16 @@ import { Counter, Registry } from './observability/metrics.ts';
 import { AdminListener, type AdminSwap } from './admin/admin.ts';
 import { isLogPath } from './observability/access-log.ts';
 import { prepareLogFiles } from './privileges.ts';
+import { SharedHealth, type HealthSnapshot } from './upstream/shared-health.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
   /** hello: the worker listens for messages and waits for its config. */
   | { type: 'hello' }
-  /** start: the config to start with (certificate and key files already read by the primary). */
-  | { type: 'start'; config: GatewayConfig; version: number }
+  /** start: the config to start with (certificate and key files already read by the primary), the health verdicts, and the worker's slot (0…threads-1). */
+  | { type: 'start'; config: GatewayConfig; version: number; health: HealthSnapshot; slot: number }
+  /** health: new active health verdicts, checked once by the primary for all workers. */
+  | { type: 'health'; snapshot: HealthSnapshot }
   | { type: 'ready' }
   /** bind: the worker asks for a listener's socket; `bound` answers with the handle attached, or the error code. */
   | { type: 'bind'; id: number; key: string; host: string; port: number }
@@ -129,6 +132,7 @@ const QUICK_CRASH_MS = 10_000;
 
 interface WorkerState {
   worker: Worker;
+  slot: number;
   ready: boolean;
   version: number;
   startedAt: number;
@@ -163,6 +167,10 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
   const reloads = registry.add(new Counter('gateway_config_reloads_total', 'Config reloads, by result (success or failure).', ['result']));
   reloads.child('success');
   reloads.child('failure');
+  const health = new SharedHealth((snapshot) => {
+    for (const w of workers.keys()) send(w, { type: 'health', snapshot });
+  });
+  health.update(live);
   // Nothing else may hold the event loop while a worker restarts (no admin listener, no worker): the primary must outlive its workers.
   const keepAlive = setInterval(() => {}, 1 << 30);
 
@@ -192,15 +200,15 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     });
   };
 
-  const fork = (): Promise<void> =>
+  const fork = (slot: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const w = cluster.fork();
-      const st: WorkerState = { worker: w, ready: false, version: 0, startedAt: Date.now() };
+      const st: WorkerState = { worker: w, slot, ready: false, version: 0, startedAt: Date.now() };
       workers.set(w, st);
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'hello') {
           st.version = liveVersion;
-          send(w, { type: 'start', config: live, version: liveVersion });
+          send(w, { type: 'start', config: live, version: liveVersion, health: health.snapshot(), slot });
         } else if (m.type === 'ready') {
           st.ready = true;
           resolve();
@@ -223,16 +231,17 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
         const delay = restartDelay(quickCrashes);
         log.error({ worker: w.id, code, signal, restart_in_ms: delay }, 'worker exited; starting a new one');
         setTimeout(() => {
-          if (!stopping) void fork().catch(() => {});
+          if (!stopping) void fork(slot).catch(() => {});
         }, delay);
       });
     });
   try {
-    await Promise.all(Array.from({ length: n }, fork));
+    await Promise.all(Array.from({ length: n }, (_, slot) => fork(slot)));
   } catch (err) {
     stopping = true;
     for (const w of workers.keys()) w.kill();
     clearInterval(keepAlive);
+    await health.close();
     sockets.closeAll();
     throw err;
   }
@@ -285,6 +294,9 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     for (const { st } of replies) st.version = version;
     for (const st of workers.values()) catchUp(st);
     sockets.keep(listenerKeys(live).map((l) => l.key));
+    health.update(live);
+    const snapshot = health.snapshot();
+    for (const w of workers.keys()) send(w, { type: 'health', snapshot });
     reloads.inc(['success']);
     const ms = performance.now() - t0;
     log.info({ ms: Math.round(ms * 10) / 10 }, 'config reloaded');
@@ -319,6 +331,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     stopping = true;
     for (const w of workers.keys()) w.kill();
     clearInterval(keepAlive);
+    await health.close();
     sockets.closeAll();
     throw err;
   }
@@ -338,6 +351,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     ),
   );
   await admin.close();
+  await health.close();
   sockets.closeAll();
   clearInterval(keepAlive);
 }

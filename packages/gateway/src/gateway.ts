@@ -15,6 +15,7 @@ import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
 import { AdminListener, upstreamStatus, type AdminSwap } from './admin/admin.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
+import { applyHealth, type HealthSnapshot } from './upstream/shared-health.ts';
 
 /** GatewayOptions are what a gateway needs besides its config. */
 export interface GatewayOptions {
@@ -33,6 +34,10 @@ export interface GatewayOptions {
    * the cluster primary binds and keeps them, so a restarting worker never closes a listening socket. Without it the gateway binds itself.
    */
   bind?: (key: string, host: string, port: number) => Promise<object>;
+  /** sharedHealth says another process runs the active health checks (the cluster primary): upstreams start with these verdicts and take later ones from `setHealth`. */
+  sharedHealth?: HealthSnapshot;
+  /** balanceOffset starts each upstream's round robin this many servers further (the cluster gives each worker its own). */
+  balanceOffset?: number;
 }
 
 /** ReloadResult tells whether a reload took effect and, if not, why. */
@@ -92,12 +97,14 @@ export class Gateway {
   private readonly sinks = new Map<string, AccessLogSink>();
   private readonly opts: GatewayOptions;
   private readonly admin: AdminListener;
+  private health: HealthSnapshot | undefined;
   private reloading: Promise<ReloadResult> | undefined;
   private stopping = false;
 
   private constructor(opts: GatewayOptions, log: Logger) {
     this.opts = opts;
     this.log = log;
+    this.health = opts.sharedHealth;
     this.admin = new AdminListener({ metrics: () => this.metrics.registry.render(), reload: () => this.reload(), upstreams: () => upstreamStatus(this), token: () => this.adminToken() });
     this.metrics = new GatewayMetrics({
       upstreamServers: () =>
@@ -164,9 +171,10 @@ export class Gateway {
     const pems = new Map<string, { cert: string; key: string }>();
     for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
     const previous = this.runtime as Runtime | undefined;
-    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins);
+    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins, { activeHealth: this.health === undefined, balanceOffset: this.opts.balanceOffset ?? 0 });
     rt.log = this.log;
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
+    if (this.health) applyHealth(fresh, this.health);
     await Promise.all(fresh.map((u) => u.ready));
     const wanted = new Map<string, { name: string; sc: ServerConfig }>();
     for (const { key, name } of listenerKeys(config)) wanted.set(key, { name, sc: config.servers[name]! });
@@ -373,6 +381,12 @@ export class Gateway {
     const p = prev.then(run, run);
     this.reloading = p;
     return p;
+  }
+
+  /** setHealth applies active health verdicts checked by another process (see `sharedHealth`). */
+  setHealth(snapshot: HealthSnapshot): void {
+    this.health = snapshot;
+    if (this.runtime) applyHealth(this.runtime.upstreams.values(), snapshot);
   }
 
   /** accessLogFiles are the access log files open now (so that a worker switching user can hand them over). */

@@ -9,10 +9,13 @@ import { createLogger, type LogLevel } from './observability/log.ts';
 import type { WorkerMessage } from './cluster.ts';
 import { upstreamStatus } from './admin/admin.ts';
 import { dropPrivileges } from './privileges.ts';
+import type { HealthSnapshot } from './upstream/shared-health.ts';
 
 const id = cluster.worker?.id ?? 0;
 const send = (m: WorkerMessage) => process.send?.(m);
 let gw: Gateway | undefined;
+// Verdicts that arrive while the gateway is starting are applied once it runs.
+let health: HealthSnapshot | undefined;
 let seq = 0;
 const binds = new Map<number, { resolve(h: object): void; reject(e: Error): void }>();
 const bind = (key: string, host: string, port: number) =>
@@ -25,7 +28,8 @@ async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void
   const { config } = m;
   const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: id });
   try {
-    gw = await Gateway.start(config, { configFile: config.source, log, admin: false, bind });
+    gw = await Gateway.start(config, { configFile: config.source, log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
+    if (health) gw.setHealth(health);
     // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
     const ids = dropPrivileges(config.basic, gw.accessLogFiles());
     if (ids) log.info({ user: config.basic.user, group: config.basic.group, ...ids }, 'switched user and group');
@@ -46,6 +50,9 @@ process.on('message', (m: WorkerMessage, handle?: object) => {
     else b?.resolve(handle);
   } else if (m.type === 'stop') {
     void (gw ? gw.stop() : Promise.resolve()).then(() => process.exit(0));
+  } else if (m.type === 'health') {
+    health = m.snapshot;
+    gw?.setHealth(m.snapshot);
   } else if (!gw) return;
   else if (m.type === 'reload') {
     void gw.reload(m.config).then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, errors: r.issues.map(formatIssue) }));

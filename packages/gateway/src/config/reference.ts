@@ -63,7 +63,7 @@ Started as root, \`etcd-monitor gateway\` binds the listeners and the admin list
 primary group, a \`group\` alone changes only the group). The supervisor (primary) process keeps root, as nginx's master
 does: it binds every listening socket and hands it to the workers, so a reload that adds a listener on a port below 1024
 works, and so does a worker restarted after a crash (it starts as root, gets its sockets, then switches). The primary
-serves no proxied traffic; it reads the config, runs the admin listener, writes and removes
+serves no proxied traffic; it reads the config, runs the admin listener and the active health checks, writes and removes
 \`pid_file\`. The names are looked up in /etc/passwd and /etc/group when the config is loaded, so \`-t\` reports
 \`basic.user: unknown user "nobdy"\`; numeric ids are accepted as they are. Not started as root, a \`user\` or \`group\` other
 than the current one is logged once as a warning and ignored. A changed \`user\` or \`group\` applies to workers started
@@ -96,6 +96,12 @@ ${table(UPSTREAM_FIELDS)}
 | \`hash:ip\`, \`hash:url\`, \`hash:path\` | consistent hash (160 virtual nodes per unit of weight) of the client IP, path with query, or path |
 | \`hash:header:NAME\`, \`hash:cookie:NAME\`, \`hash:query:NAME\` | consistent hash of that header, cookie or query parameter; a server that is out passes its keys to the next one on the ring |
 
+With several workers (\`threads\`), balancing state is per worker, as in nginx without a shared \`zone\`: each worker runs
+its own round robin (and its own in-flight counts for \`least_conn\`), and worker *k* starts *k* servers further along, so
+workers do not all send their first requests to the first server. Over many requests each worker's share follows the
+weights, and so does the total; the strict order (a b c a b c) holds within a worker, not across workers. Passive health
+(\`max_fails\`) and breakers are per worker too; active health checks are shared (see Health check URL).
+
 A server takes requests while it is healthy (active check), not taken out by passive health (\`max_fails\` within its
 requests, then out for \`fail_timeout\`) and its breaker is not open. An upstream with no server left answers 503.
 After \`breaker_open_duration\` a breaker lets \`breaker_half_open_requests\` probes through: a probe that succeeds (or
@@ -108,6 +114,8 @@ anything about the server — its client hung up, its request body failed — fr
 the upstream; \`HOST\` is only the \`Host\` header sent. \`https://\` checks over TLS, \`tcp://HOST\` only connects.
 An answer below 400 passes. Parameters: \`interval\` (default 10s; pingap's \`check_frequency\` too), \`timeout\` (3s;
 \`connection_timeout\`/\`read_timeout\` too), \`success\` (2 passes bring a server back), \`failure\` (3 failures take it out).
+With \`etcd-monitor gateway\` the checks run once, in the supervisor process, whatever \`threads\` is: each server gets one
+probe per interval, and every worker takes a server out (or back) as soon as the supervisor's verdict changes.
 
 ### Timeouts, retries and errors
 

@@ -5,7 +5,7 @@ import { parseRewrite } from '../config/validate.ts';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { Router, parsePathMatch } from '../router/router.ts';
-import { Upstream } from '../upstream/upstream.ts';
+import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
@@ -177,11 +177,12 @@ export function compileRuntime(
   sinks: SinkProvider,
   previous?: Runtime,
   plugins: ReadonlyMap<string, PluginDefinition> = builtinPlugins,
+  upstreamOptions: UpstreamOptions = {},
 ): Runtime {
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
     const old = previous?.upstreams.get(name);
-    const up = old && old.fingerprint === JSON.stringify(uc) ? old : new Upstream(name, uc);
+    const up = old && old.fingerprint === JSON.stringify(uc) ? old : new Upstream(name, uc, upstreamOptions);
     up.responseTime = metrics.upstreamResponse.child(name);
     up.connectTime = (server, seconds) => metrics.upstreamConnect.child(server).observe(seconds);
     upstreams.set(name, up);

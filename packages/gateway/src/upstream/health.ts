@@ -59,7 +59,10 @@ export class HealthChecker {
   /** checks counts completed check rounds, for tests and metrics. */
   rounds = 0;
 
-  constructor(upstream: Upstream, spec: HealthCheckSpec, tls: boolean, verify: boolean) {
+  private readonly onChange: (() => void) | undefined;
+
+  constructor(upstream: Upstream, spec: HealthCheckSpec, tls: boolean, verify: boolean, onChange?: () => void) {
+    this.onChange = onChange;
     this.upstream = upstream;
     this.spec = spec;
     this.tls = tls;
@@ -78,6 +81,7 @@ export class HealthChecker {
   async round(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    let changed = false;
     try {
       await Promise.all(
         this.upstream.servers.map(async (s) => {
@@ -87,11 +91,14 @@ export class HealthChecker {
           if (ok) {
             st.ok++;
             st.fail = 0;
-            if (!s.healthy && st.ok >= this.spec.success) s.healthy = true;
+            if (!s.healthy && st.ok >= this.spec.success) changed = s.healthy = true;
           } else {
             st.fail++;
             st.ok = 0;
-            if (s.healthy && st.fail >= this.spec.failure) s.healthy = false;
+            if (s.healthy && st.fail >= this.spec.failure) {
+              s.healthy = false;
+              changed = true;
+            }
           }
         }),
       );
@@ -99,6 +106,7 @@ export class HealthChecker {
     } finally {
       this.running = false;
     }
+    if (changed) this.onChange?.();
   }
 
   /** stop ends the checks. */

@@ -4,6 +4,8 @@ import type http from 'node:http';
 import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import { freePort, request, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
+import { parseConfigText } from '../config/load.ts';
+import { Upstream } from './upstream.ts';
 
 async function upstreams(n: number, handler?: (name: string) => http.RequestListener): Promise<TestUpstream[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => startUpstream(`s${i}`, handler?.(`s${i}`))));
@@ -415,4 +417,19 @@ locations = ["q"]
   await waitFor(() => held.length === 1, 5000, 'the slow request to hold the only connection');
   await abandon(port, 'GET /queued HTTP/1.1\r\nHost: t\r\n\r\n', () => s.pool.queue.length === 1);
   await waitFor(() => s.pool.queue.length === 0 && s.active === 1, 5000, () => `the queue to empty (queued ${s.pool.queue.length}, active ${s.active})`);
+});
+
+test('balanceOffset starts round robin and least_conn further along, so the workers of a gateway do not all begin with the first server', async () => {
+  const src = { clientIp: '', url: '/', path: '/', header: () => undefined, cookie: () => undefined, queryParam: () => undefined };
+  for (const algorithm of ['round_robin', 'least_conn']) {
+    const { config, issues } = parseConfigText(`[upstreams.u]\naddrs = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]\nalgorithm = "${algorithm}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`);
+    assert.deepEqual(issues, []);
+    const firsts: string[] = [];
+    for (const balanceOffset of [0, 1, 2, 3]) {
+      const u = new Upstream('u', config.upstreams.u!, { balanceOffset });
+      firsts.push(u.pick(src)!.key);
+      await u.destroy();
+    }
+    assert.deepEqual(firsts, ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:1'], algorithm);
+  }
 });

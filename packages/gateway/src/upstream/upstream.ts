@@ -65,6 +65,16 @@ export interface HashSource {
   queryParam(name: string): string | undefined;
 }
 
+/** UpstreamOptions tune an upstream for the process it runs in. */
+export interface UpstreamOptions {
+  /** activeHealth runs the upstream's own `health_check` (default true); false when another process checks and shares the verdicts. */
+  activeHealth?: boolean;
+  /** balanceOffset starts round robin (and least-connections ties) this many servers further, so that workers do not all begin with the first server. */
+  balanceOffset?: number;
+  /** onHealthChange is called after a check round that changed a server's verdict. */
+  onHealthChange?: () => void;
+}
+
 /** Upstream is a named set of servers with a balancer, health checks, passive health and breakers. */
 export class Upstream {
   /** name is the upstream's config name. */
@@ -87,8 +97,12 @@ export class Upstream {
   /** ready resolves once the first DNS resolution (if any) is done. */
   readonly ready: Promise<void>;
 
-  constructor(name: string, config: UpstreamConfig) {
+  private sharedDown: ReadonlySet<string> | undefined;
+  private readonly balanceOffset: number;
+
+  constructor(name: string, config: UpstreamConfig, opts: UpstreamOptions = {}) {
     this.name = name;
+    this.balanceOffset = opts.balanceOffset ?? 0;
     this.config = config;
     this.fingerprint = JSON.stringify(config);
     const alg = parseAlgorithm(config.algorithm);
@@ -99,19 +113,38 @@ export class Upstream {
     if (config.discovery === 'dns') {
       this.ready = this.resolve(addrs).then(() => {
         if (this.closed) return;
+        this.skipAhead();
         this.dnsTimer = setInterval(() => void this.resolve(addrs), config.update_frequency);
         this.dnsTimer.unref();
       });
     } else {
       this.servers = addrs.map((a) => this.makeServer(a.host, a.port, a.weight));
       this.ready = Promise.resolve();
+      this.skipAhead();
     }
     let hc: HealthCheckSpec | undefined;
     if (config.health_check) {
       const spec = parseHealthCheck(config.health_check, (s) => parseDuration(s));
       if (typeof spec !== 'string') hc = spec;
     }
-    this.health = hc ? new HealthChecker(this, hc, config.tls, config.verify_cert) : undefined;
+    this.health = hc && opts.activeHealth !== false ? new HealthChecker(this, hc, config.tls, config.verify_cert, opts.onHealthChange) : undefined;
+  }
+
+  /** skipAhead advances the balancer by `balanceOffset` picks, so each worker's rotation starts at another server. */
+  private skipAhead(): void {
+    if (this.algorithm.kind === 'hash' || this.algorithm.kind === 'random') return;
+    for (let i = 0; i < this.balanceOffset % Math.max(1, this.servers.length); i++) this.balancer.pick(this.servers, () => true, '');
+  }
+
+  /** checksHealth tells whether this upstream runs active health checks itself. */
+  get checksHealth(): boolean {
+    return this.health !== undefined;
+  }
+
+  /** setSharedHealth applies the active health verdicts of another process: the servers in `down` are out, all others in (servers resolved later too). */
+  setSharedHealth(down: ReadonlySet<string>): void {
+    this.sharedDown = down;
+    for (const s of this.servers) s.healthy = !down.has(s.key);
   }
 
   private makeServer(host: string, port: number, weight: number): UpstreamServer {
@@ -136,7 +169,9 @@ export class Upstream {
       openDuration: c.breaker_open_duration,
       halfOpenRequests: c.breaker_half_open_requests,
     });
-    return new UpstreamServer(key, origin, weight, pool, breaker);
+    const server = new UpstreamServer(key, origin, weight, pool, breaker);
+    if (this.sharedDown?.has(key)) server.healthy = false;
+    return server;
   }
 
   /** resolve re-resolves hostnames and swaps the server list, keeping the servers (and pools) whose address is unchanged. */
