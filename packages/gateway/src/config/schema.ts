@@ -17,7 +17,7 @@ export const BASIC_FIELDS: Record<string, FieldSpec> = {
   admin_token: { kind: 'string', doc: 'admin_token is the bearer token the mutating admin API (`POST /admin/reload`) requires; without it (or the `GATEWAY_ADMIN_TOKEN` environment variable) those calls are refused.' },
   watch: { kind: 'boolean', default: true, doc: 'watch reloads the config when its file changes.' },
   log_level: { kind: 'string', default: 'info', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'log_level is the level of the structured (JSON) process log written to stderr.' },
-  max_header_size: { kind: 'size', default: '16KiB', doc: 'max_header_size is the largest request head (request line and headers) accepted from clients; larger ones get 400.' },
+  max_header_size: { kind: 'size', default: '16KiB', doc: 'max_header_size is the largest request head (request line and headers) accepted from clients; a larger one gets 414 when its request line alone is too long, 431 otherwise.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };
 

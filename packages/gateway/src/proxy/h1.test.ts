@@ -112,7 +112,7 @@ function exchange(data: string | Buffer[], done: (text: string) => boolean): Pro
   });
 }
 
-test('smuggling shapes and malformed heads get 400 and a closed connection; the upstream sees nothing', async () => {
+test('smuggling shapes and malformed heads get 400 (431 for a head too large) and a closed connection; the upstream sees nothing', async () => {
   const before = up.hits;
   const shapes = [
     'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
@@ -133,7 +133,7 @@ test('smuggling shapes and malformed heads get 400 and a closed connection; the 
   ];
   for (const s of shapes) {
     const out = await rawRequest(port, s);
-    assert.match(out, /^HTTP\/1\.1 (400|405) /, `expected a refusal for ${JSON.stringify(s.slice(0, 90))}, got ${JSON.stringify(out.slice(0, 80))}`);
+    assert.match(out, /^HTTP\/1\.1 (400|405|431) /, `expected a refusal for ${JSON.stringify(s.slice(0, 90))}, got ${JSON.stringify(out.slice(0, 80))}`);
     assert.match(out, /connection: close/i);
   }
   assert.equal(up.hits, before);
@@ -196,6 +196,20 @@ test('pipelined requests before one with Connection: close, or HTTP/1.0 ones, ar
     // The upstream answers chunked; HTTP/1.0 cannot chunk, so a keep-alive answer is sent with its length instead.
     if (raw.includes('keep-alive')) for (const h of heads.slice(0, -1)) assert.match(h, /\r\ncontent-length: \d+\r\nconnection: keep-alive/i);
   }
+});
+
+test('a head over max_header_size gets 414 when the request line is too long and 431 when the headers are; nothing reaches the upstream', async () => {
+  const hits = up.hits;
+  const longUri = await rawRequest(port, `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  assert.match(longUri, /^HTTP\/1\.1 414 URI Too Long\r\n/);
+  const bigHeader = await rawRequest(port, `GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+  assert.match(bigHeader, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  const manyHeaders = await rawRequest(port, `GET /?${'q'.repeat(100)} HTTP/1.1\r\nHost: t\r\n${Array.from({ length: 600 }, (_, i) => `X-H${i}: ${'v'.repeat(30)}\r\n`).join('')}\r\n`);
+  assert.match(manyHeaders, /^HTTP\/1\.1 431 /);
+  // Sent in pieces: the line that overflows is judged by what was read of it.
+  const pieces = await exchange([Buffer.from('GET /'), Buffer.from('c'.repeat(20_000)), Buffer.from(' HTTP/1.1\r\nHost: t\r\n\r\n')], (t) => t.includes('\r\n\r\n'));
+  assert.match(pieces, /^HTTP\/1\.1 (414|431) /);
+  assert.equal(up.hits, hits);
 });
 
 test('large bodies stream both ways intact', async () => {

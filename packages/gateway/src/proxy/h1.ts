@@ -526,7 +526,10 @@ export class H1Conn {
         if (cur && !cur.complete) cur.stream().destroy(Object.assign(new Error(`malformed request body (${r.code})`), { code: 'GW_BAD_REQUEST_BODY' }));
         return;
       }
-      this.reject(400, 'Bad Request', r.code === 'HPE_HEADER_OVERFLOW' ? 'request head too large' : 'malformed request');
+      if (r.code === 'HPE_HEADER_OVERFLOW') {
+        if (this.inRequestLine(r, chunk)) this.reject(414, 'URI Too Long', 'the request line is longer than max_header_size');
+        else this.reject(431, 'Request Header Fields Too Large', 'the request head is larger than max_header_size');
+      } else this.reject(400, 'Bad Request', 'malformed request');
       return;
     }
     const up = this.pendingUpgrade;
@@ -541,6 +544,18 @@ export class H1Conn {
       this.server.handlers.upgrade(up, this.sock, Buffer.from(head));
     }
   };
+
+  /**
+   * inRequestLine tells whether a head overflowed while its request line was still being read (414, nginx's "Request-URI
+   * Too Large") rather than its headers (431). llhttp reports one overflow for both, so the bytes read before the error
+   * decide: after the last line feed, a request line in progress is a method, a space and a target without a space.
+   */
+  private inRequestLine(r: ParseError, chunk: Buffer | undefined): boolean {
+    const d = chunk ?? this.p.getCurrentBuffer();
+    const end = Math.min(r.bytesParsed ?? d.length, d.length);
+    const from = d.lastIndexOf(10, end - 1) + 1;
+    return /^[A-Z]{3,20} [^ ]*$/.test(d.toString('latin1', from, end));
+  }
 
   /** release gives the socket back to JavaScript (upgrades) and frees the parser. */
   private release(): void {
