@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { parseConfigText } from './config/load.ts';
+import { mergeMetrics, restartDelay } from './cluster.ts';
 import { join } from 'node:path';
 import { childrenOf, echo, freePort, request, spawnGateway, startUpstream, useGateway, waitFor } from './test-helpers.ts';
 
@@ -204,4 +205,16 @@ locations = ["l"]
   await waitFor(async () => (await up(b.addr)).join() === '1,1,1', 10_000, 'every worker to take b back');
   gw.child.kill('SIGTERM');
   assert.equal(await gw.exited, 0, gw.stderr());
+});
+
+test('restartDelay: at once after a worker that ran a while, then 200 ms doubling up to 10 s while workers keep dying young', () => {
+  assert.deepEqual([0, 1, 2, 3, 6, 7, 20].map(restartDelay), [0, 200, 400, 800, 6400, 10_000, 10_000]);
+});
+
+test('mergeMetrics labels each sample with its worker, keeps families together and leaves out the families the primary reports', () => {
+  const text = (n: number) => `# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} ${n}\n# HELP gateway_config_reloads_total R.\n# TYPE gateway_config_reloads_total counter\ngateway_config_reloads_total{result="success"} 1\n# HELP b B.\n# TYPE b gauge\nb ${n}\n`;
+  assert.equal(
+    mergeMetrics([{ worker: '1', text: text(1) }, { worker: '2', text: text(2) }], new Set(['gateway_config_reloads_total'])),
+    '# HELP a_total A.\n# TYPE a_total counter\na_total{worker="1",x="1"} 1\na_total{worker="2",x="1"} 2\n# HELP b B.\n# TYPE b gauge\nb{worker="1"} 1\nb{worker="2"} 2\n',
+  );
 });
