@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { prom } from '@etcd-monitor/etcd';
-import { compactForDerive, derivePeers, deriveSeries, selectForDerive, type Scrape } from './derive.ts';
+import { compactForDerive, derivePeers, deriveSeries, GRPC_SERIES, grpcSeriesName, selectForDerive, type Scrape } from './derive.ts';
 
 const text = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const T0_TEXT = text('etcd-3.4.23-metrics-t0.txt');
@@ -227,4 +227,28 @@ test('selectForDerive keeps about a sixth of the dump and changes no derived val
   const half = lines.length >> 1;
   const pieces = [selectForDerive(lines.slice(0, half).join('\n')), selectForDerive(lines.slice(half).join('\n'))].filter((x) => x !== '');
   assert.equal(pieces.join('\n'), small1);
+});
+
+test('the series of etcd\'s Grafana dashboard: open streams, watchers, keys, lease and client traffic rates, requests by method and code', () => {
+  const s = deriveSeries(prev, cur);
+  // t1: grpc_server_started_total LeaseKeepAlive 1 and no handled series for it (the stream is open); Watch 0 and 0.
+  assert.equal(s.watch_streams, 0);
+  assert.equal(s.lease_keepalive_streams, 1);
+  assert.equal(s.watchers, 0);
+  assert.equal(s.keys_total, 59);
+  assert.equal(s.lease_granted_rate, 0); // 1 → 1
+  assert.equal(s.lease_revoked_rate, 0); // 0 → 0
+  near(s.lease_renewed_rate, 9 / WINDOW_S, 'lease_renewed_rate'); // 2 → 11
+  near(s.client_received_bytes_rate, (17179 - 4643) / WINDOW_S, 'client_received_bytes_rate');
+  near(s.client_sent_bytes_rate, (10468 - 7216) / WINDOW_S, 'client_sent_bytes_rate');
+  // Every (method, code) pair etcd has counted, and no other: Put OK 130 → 231, Range OK 2 → 8, the rest unchanged.
+  const grpc = Object.fromEntries(Object.entries(s).filter(([k]) => GRPC_SERIES.test(k)));
+  assert.deepEqual(Object.keys(grpc).sort(), ['grpc_Put_OK_rate', 'grpc_Put_Unavailable_rate', 'grpc_Put_Unknown_rate', 'grpc_Range_OK_rate', 'grpc_Status_OK_rate']);
+  near(grpc.grpc_Put_OK_rate, 101 / WINDOW_S, 'grpc_Put_OK_rate');
+  near(grpc.grpc_Range_OK_rate, 6 / WINDOW_S, 'grpc_Range_OK_rate');
+  assert.equal(grpc.grpc_Status_OK_rate, 0);
+  assert.equal(grpc.grpc_Put_Unknown_rate, 0);
+  // Their sum is the total request rate.
+  near(Object.values(grpc).reduce((a, b) => a + b, 0), s.grpc_requests_rate!, 'sum of grpc_<method>_<code>_rate');
+  assert.deepEqual(GRPC_SERIES.exec(grpcSeriesName('LeaseGrant', 'Unavailable'))?.slice(1), ['LeaseGrant', 'Unavailable']);
 });
