@@ -56,6 +56,18 @@ describe('cluster identity: the etcd cluster id, a cluster configured twice, end
     });
   });
 
+  test('a real member\'s stored series include the Grafana-parity ones, and every stored series is in the catalogue', async () => {
+    const { SERIES_CATALOG, SERIES_PATTERNS } = await import('./series-catalog.ts');
+    const catalogued = (n: string) => SERIES_CATALOG.some((s) => s.name === n) || SERIES_PATTERNS.some((p) => new RegExp(p.regex).test(n));
+    const stored = await until('rates from two scrapes stored', () => {
+      svc!.store.flush();
+      const names = new Set(svc!.store.listSeries({ cluster: 'prod' }).map((s) => s.series));
+      return names.has('client_received_bytes_rate') && [...names].some((n) => /^grpc_Status_OK_rate$/.test(n)) ? names : undefined;
+    });
+    for (const n of ['watch_streams', 'lease_keepalive_streams', 'watchers', 'keys_total', 'lease_granted_rate', 'client_sent_bytes_rate', 'grpc_Range_OK_rate']) assert.ok(stored.has(n), `${n} stored`);
+    assert.deepEqual([...stored].filter((n) => !catalogued(n)), []);
+  });
+
   test('endpoints of one configured cluster that reach two etcd clusters are a cluster_id_mismatch finding', async () => {
     const created = await svc!.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'mixed', endpoints: [...one.get().endpoints, ...other.get().endpoints], ...fast } });
     assert.equal(created.statusCode, 201, created.body);

@@ -80,3 +80,48 @@ export interface Dashboard {
   updatedAt: string;
   updatedBy: string;
 }
+
+/** SeriesUnit is how a series' values read: the UI formats and labels axes by it. */
+export type SeriesUnit = 'bytes' | 'bytesPerSec' | 'seconds' | 'ms' | 'opsPerSec' | 'count' | 'ratio' | 'cores';
+
+/** SeriesDef describes one stored series the monitor records. */
+export interface SeriesDef {
+  /** name is the stored series name, as `/series/query?series=` takes it. */
+  name: string;
+  /** title is a short readable name for a chart. */
+  title: string;
+  /** unit is how its values read. */
+  unit: SeriesUnit;
+  /** scope says whether the series is recorded per member or once per cluster (member ''). */
+  scope: 'member' | 'cluster';
+  /** group is the chart section it belongs to, such as `Raft` or `Requests`. */
+  group: string;
+  /** source says where it comes from: an etcd metric, the Status call, a probe, or the health model. */
+  source: string;
+}
+
+/** SeriesPattern describes a family of series named after label values, such as `grpc_Range_OK_rate`. */
+export interface SeriesPattern {
+  /** pattern shows the name's shape, such as `grpc_<method>_<code>_rate`. */
+  pattern: string;
+  /** regex matches the names of the family (JavaScript syntax, anchored); its groups are the label values, in `labels` order. */
+  regex: string;
+  /** labels name the regex's groups. */
+  labels: string[];
+  /** title is a chart title with the labels as `<method>` placeholders. */
+  title: string;
+  /** unit is how the values read. */
+  unit: SeriesUnit;
+  /** scope is where the family is recorded. */
+  scope: 'member' | 'cluster';
+  /** group is the chart section. */
+  group: string;
+  /** source says where it comes from. */
+  source: string;
+}
+
+/** SeriesCatalog is `GET /api/v1/series/catalog`: every series the monitor records, and the families named after labels. */
+export interface SeriesCatalog {
+  series: SeriesDef[];
+  patterns: SeriesPattern[];
+}

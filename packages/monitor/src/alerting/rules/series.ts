@@ -13,6 +13,8 @@ export const DERIVED_SERIES: readonly string[] = [
   'heartbeat_send_failures_total', 'heartbeat_send_failures_rate', 'slow_applies_total', 'slow_applies_rate', 'slow_read_indexes_rate',
   'process_cpu_seconds_rate', 'resident_memory_bytes', 'open_fds', 'max_fds', 'fd_used_ratio',
   'wal_write_bytes_rate', 'snapshot_save_p99_seconds', 'compaction_duration_ms',
+  'watch_streams', 'lease_keepalive_streams', 'watchers', 'keys_total', 'lease_granted_rate', 'lease_revoked_rate', 'lease_renewed_rate',
+  'client_received_bytes_rate', 'client_sent_bytes_rate',
   'scrape_ms', 'scrape_up',
 ];
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
+import { seriesCatalog } from '../../series-catalog.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';
 
 /** seriesRoutes lists stored series and answers range queries, picking the resolution from the range and step. */
@@ -13,6 +14,10 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     return deps.store.listSeries({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.member !== undefined ? { member: q.member } : {}) }).map((s) => ({ ...s, lastTime: new Date(s.lastT).toISOString() }));
   });
+
+  app.get('/series/catalog', {
+    schema: { summary: 'Every series the monitor records: name, title, unit, per member or per cluster, chart group and source; plus families named after labels (grpc_<method>_<code>_rate)', tags: ['series'] },
+  }, async () => seriesCatalog());
 
   app.get('/series/query', {
     schema: {
