@@ -35,6 +35,8 @@ export const SERIES_CATALOG: readonly SeriesDef[] = [
     ['wal_fsync_p99_seconds', 'WAL fsync p99', 'seconds', 'etcd_disk_wal_fsync_duration_seconds'],
     ['backend_commit_p50_seconds', 'Backend commit p50', 'seconds', 'etcd_disk_backend_commit_duration_seconds'],
     ['backend_commit_p99_seconds', 'Backend commit p99', 'seconds', 'etcd_disk_backend_commit_duration_seconds'],
+    ['wal_fsync_p99_5m_seconds', 'WAL fsync p99 over 5 minutes', 'seconds', 'etcd_disk_wal_fsync_duration_seconds (rate of the buckets over 5 m)'],
+    ['backend_commit_p99_5m_seconds', 'Backend commit p99 over 5 minutes', 'seconds', 'etcd_disk_backend_commit_duration_seconds (rate of the buckets over 5 m)'],
     ['snapshot_save_p99_seconds', 'Snapshot save p99', 'seconds', 'etcd_debugging_snap_save_total_duration_seconds'],
     ['compaction_duration_ms', 'Compaction duration (mean)', 'ms', 'etcd_debugging_mvcc_db_compaction_total_duration_milliseconds'],
   ]),
@@ -84,6 +86,7 @@ export const SERIES_CATALOG: readonly SeriesDef[] = [
   ]),
   ...member('Network', [
     ['peer_rtt_p99_seconds', 'Peer round-trip p99 (slowest peer)', 'seconds', 'etcd_network_peer_round_trip_time_seconds'],
+    ['peer_rtt_p99_5m_seconds', 'Peer round-trip p99 over 5 minutes (slowest peer)', 'seconds', 'etcd_network_peer_round_trip_time_seconds (rate of the buckets over 5 m)'],
     ['peer_sent_bytes_rate', 'Peer traffic out', 'bytesPerSec', 'etcd_network_peer_sent_bytes_total'],
     ['peer_received_bytes_rate', 'Peer traffic in', 'bytesPerSec', 'etcd_network_peer_received_bytes_total'],
     ['peer_sent_failures_rate', 'Peer send failures', 'opsPerSec', 'etcd_network_peer_sent_failures_total'],

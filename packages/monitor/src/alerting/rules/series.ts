@@ -1,4 +1,5 @@
 import type { MemberFacts } from '../../collectors/collector.ts';
+import { GRPC_SERIES } from '../../collectors/metrics/derive.ts';
 
 /** DERIVED_SERIES are the per-member series the metrics collector derives from /metrics (see collectors/metrics/README.md). */
 export const DERIVED_SERIES: readonly string[] = [
@@ -25,8 +26,15 @@ export const STATUS_SERIES: readonly string[] = [
   'probe_read_serializable_ms', 'probe_read_linearizable_ms', 'probe_write_ms', 'probe_success',
 ];
 
-/** KNOWN_SERIES is every series name an expression may select; anything else is rejected when the rule is parsed. */
-export const KNOWN_SERIES: ReadonlySet<string> = new Set([...DERIVED_SERIES, ...STATUS_SERIES]);
+// The per-method, per-code request rates (grpc_Range_OK_rate …) are named after etcd's labels, so they are known by shape.
+class SeriesNames extends Set<string> {
+  override has(name: string): boolean {
+    return super.has(name) || GRPC_SERIES.test(name);
+  }
+}
+
+/** KNOWN_SERIES is every series name an expression may select (and the grpc_<Method>_<Code>_rate family); anything else is rejected when the rule is parsed. */
+export const KNOWN_SERIES: ReadonlySet<string> = new SeriesNames([...DERIVED_SERIES, ...STATUS_SERIES]);
 
 /** FINDING_CODES are the health model's finding codes that `finding("…")` accepts (see health/health.ts). */
 export const FINDING_CODES: readonly string[] = [
