@@ -5,6 +5,7 @@ import type { MemberClient } from '@etcd-monitor/etcd';
 import type { TestCluster } from '@etcd-monitor/etcd/testing';
 import { UsageError, type RegisterCommand } from '../io.ts';
 import { runUntilSignal } from './serve.ts';
+import { cleanStaleDemoDirs, demoDirPrefix } from './demo-cleanup.ts';
 
 /** registerDemo adds `demo`: a local 3-member etcd cluster, a light write load, and the monitor watching it. */
 export const registerDemo: RegisterCommand = (program, io, setExit) => {
@@ -22,10 +23,13 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
       // Loaded here, not at the top: every command would otherwise load the monitor and gRPC (~50 MB of RSS).
       const [{ MemberClient }, { startCluster }, { parseConfig }] = await Promise.all([import('@etcd-monitor/etcd'), import('@etcd-monitor/etcd/testing'), import('@etcd-monitor/monitor')]);
       const config = parseConfig({ server: { listen: o.listen, data_dir: o.dataDir } });
+      for (const c of await cleanStaleDemoDirs()) {
+        io.out.write(`removed ${c.dir}, left by a demo that was killed (pid ${c.pid})${c.killed.length ? `, and stopped its etcd members (pids ${c.killed.join(', ')})` : ''}\n`);
+      }
       io.out.write(`starting a local ${members}-member etcd cluster…\n`);
       let cluster: TestCluster;
       try {
-        cluster = await startCluster({ members });
+        cluster = await startCluster({ members, dirPrefix: demoDirPrefix() });
       } catch (err) {
         io.err.write(`etcd-monitor demo: ${errorMessage(err)}\n`);
         setExit(1);

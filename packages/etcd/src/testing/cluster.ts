@@ -27,6 +27,8 @@ export interface StartClusterOptions {
   extraArgs?: string[];
   /** startTimeoutMs bounds how long startCluster waits for a healthy cluster (default 30 s). */
   startTimeoutMs?: number;
+  /** dirPrefix names the temp dir under the OS temp dir (default `etcd-test-`), so its owner can find it again. */
+  dirPrefix?: string;
 }
 
 /** EtcdctlOptions adjust one TestCluster.etcdctl call. */
@@ -156,7 +158,7 @@ class EtcdTestCluster implements TestCluster {
   }
 
   async boot(): Promise<void> {
-    this.dir = await fs.mkdtemp(path.join(os.tmpdir(), 'etcd-test-'));
+    this.dir = await fs.mkdtemp(path.join(os.tmpdir(), this.opts.dirPrefix ?? 'etcd-test-'));
     trackDir(this.dir);
     if (this.opts.tls) this.tls = await generateCerts(path.join(this.dir, 'certs'));
     const n = this.opts.members ?? 3;
