@@ -46,10 +46,14 @@ const MAX_PIPELINE = 16;
 // An HTTP/1.0 keep-alive response of unknown length up to this size is held and sent with a Content-Length.
 const HOLD_MAX = 64 * 1024;
 
+/** ALLOWED_METHODS are the methods the gateway proxies (the `Allow` of its 405 answers and of `OPTIONS *`); CONNECT and TRACE are refused. */
+export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS';
+
 /** H1Request is one parsed request: the fields of node:http's IncomingMessage the gateway reads, and its body as a stream. */
 export class H1Request {
   readonly method: string;
-  readonly url: string;
+  /** url is the request target; the proxy turns an absolute-form target into origin form (its authority becomes the Host). */
+  url: string;
   readonly httpVersion: string;
   readonly rawHeaders: string[];
   readonly socket: net.Socket;
@@ -580,7 +584,8 @@ export class H1Conn {
     this.stopReading();
     if (this.active) return 1;
     const body = `${status} ${text}: ${message}\n`;
-    if (!this.sock.destroyed) this.sock.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+    const allow = status === 405 ? `allow: ${ALLOWED_METHODS}\r\n` : '';
+    if (!this.sock.destroyed) this.sock.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${allow}connection: close\r\n\r\n${body}`);
     return 1;
   }
 

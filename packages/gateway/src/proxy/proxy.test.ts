@@ -275,13 +275,13 @@ test('request smuggling shapes and malformed requests get 400 and never reach th
     'POST /api/v1/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n',
     'GET /api/v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
     'GET /api/v1/x HTTP/1.1\r\n\r\n',
-    'GET http://evil/api/v1/x HTTP/1.1\r\nHost: t\r\n\r\n',
+    'GET http://u@evil/api/v1/x HTTP/1.1\r\nHost: t\r\n\r\n',
     'GARBAGE\r\n\r\n',
     `GET /api/v1/x HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
   ];
   for (const s of shapes) {
     const out = await rawRequest(port, s);
-    assert.match(out, /^HTTP\/1\.1 400 /, `expected 400 for ${JSON.stringify(s.slice(0, 80))}, got ${JSON.stringify(out.slice(0, 80))}`);
+    assert.match(out, /^HTTP\/1\.1 (400|431) /, `expected 400 (431 for the big head) for ${JSON.stringify(s.slice(0, 80))}, got ${JSON.stringify(out.slice(0, 80))}`);
   }
   assert.equal(a.hits, before);
 });
@@ -603,4 +603,43 @@ access_log = "{status} {upstream_status} {uri}"
   const line = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.uri === '/cut')!;
   assert.equal(line.status, 502);
   assert.match(String(line.msg), /ECONNRESET/);
+});
+
+test('absolute-form targets are accepted (their authority wins over Host, the upstream gets origin form); OPTIONS * is answered by the gateway; TRACE gets 405', async (t) => {
+  const up = await startUpstream('u');
+  const g = await useGateway(t, [up], `
+[upstreams.u]
+addrs = ["${up.addr}"]
+[locations.a]
+upstream = "u"
+host = "a.test"
+rewrite = "/from-a"
+[locations.b]
+upstream = "u"
+host = "b.test"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["a", "b"]
+`);
+  const p = g.port('main');
+  const body = (out: string) => JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as { url: string; headers: Record<string, string> };
+  const abs = await request(p, { path: 'http://b.test/x?y=1', headers: { host: 'a.test' } });
+  assert.equal(abs.status, 200);
+  const seen = echo(abs);
+  assert.equal(seen.url, '/x?y=1', 'routed by the target (location b, no rewrite), sent in origin form');
+  assert.equal(seen.headers.host, 'b.test');
+  assert.equal(seen.headers['x-forwarded-host'], 'b.test');
+  const bare = body(await rawRequest(p, 'GET http://B.test:80?q HTTP/1.0\r\n\r\n'));
+  assert.equal(bare.url, '/?q');
+  assert.equal(bare.headers.host, 'B.test:80');
+  for (const bad of ['GET http://u@b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n', 'GET http://b test/ HTTP/1.1\r\nHost: b.test\r\n\r\n']) assert.match(await rawRequest(p, bad), /^HTTP\/1\.1 400 /, bad);
+  const hits = up.hits;
+  const options = await rawRequest(p, 'OPTIONS * HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+  assert.match(options, /^HTTP\/1\.1 200 /);
+  assert.match(options, /\r\nallow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n/);
+  assert.match(options, /\r\ncontent-length: 0\r\n/);
+  const trace = await rawRequest(p, 'TRACE /x HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+  assert.match(trace, /^HTTP\/1\.1 405 /);
+  assert.match(trace, /\r\nallow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n/);
+  assert.equal(up.hits, hits, 'neither OPTIONS * nor TRACE reached the upstream');
 });

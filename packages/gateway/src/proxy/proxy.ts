@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { Transform, type Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
-import type { H1Request, H1Response } from './h1.ts';
+import { ALLOWED_METHODS, type H1Request, type H1Response } from './h1.ts';
 import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, UpstreamRequest } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
@@ -217,6 +217,51 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   };
 }
 
+// An absolute-form request target: scheme, authority, then the path and query (RFC 9112 §3.2.2).
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
+
+/**
+ * otherTarget handles the request targets that are not a path. An absolute-form target (`GET http://a.test/x`, as
+ * proxies and some clients send) is taken as RFC 9112 §3.2.2 says: its authority replaces the Host header — for routing,
+ * for X-Forwarded-Host and for the Host sent upstream — and its path and query go on as the origin-form target.
+ * `OPTIONS *` asks about the server itself, not a resource any location could route: the gateway answers it, 200 with
+ * `Allow`. Anything else (authority form outside CONNECT, a scheme other than http/https) is a 400.
+ */
+function otherTarget(rt: Runtime, srv: CompiledServer, req: Req, res: Res, url: string): void {
+  if (url === '*' && req.method === 'OPTIONS') {
+    const host = hostOf(req);
+    if (host === undefined) return badRequest(req, res, 'the Host is not a valid host[:port]');
+    const ex = new Exchange(rt, srv, req, res, '*', '', host);
+    res.once('close', ex.onClose);
+    return send(ex, { status: 200, headers: { allow: ALLOWED_METHODS, 'content-length': '0' } }, undefined);
+  }
+  const m = isH1(req) ? ABSOLUTE_FORM.exec(url) : null;
+  if (!m || !isH1(req)) return badRequest(req, res, 'the request target must be a path, an absolute http(s) URI, or * for OPTIONS');
+  const authority = m[1]!;
+  if (authority.includes('@') || normalizeHost(authority) === undefined) return badRequest(req, res, 'the request target\'s authority is not a valid host[:port]');
+  const rest = m[2]!;
+  req.url = rest === '' || rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest;
+  req.hostHeader = authority;
+  const raw = req.rawHeaders;
+  let found = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') {
+      raw[i + 1] = authority;
+      found = true;
+    }
+  }
+  if (!found) raw.push('Host', authority);
+  handleRequest(rt, srv, req, res as H1Response);
+}
+
+/** refuseTrace answers TRACE with 405: echoing a request back (cookies, credentials added on the way) is off, as in most proxies. */
+function refuseTrace(rt: Runtime, srv: CompiledServer, req: Req, res: Res, url: string, host: string): void {
+  const q = url.indexOf('?');
+  const ex = new Exchange(rt, srv, req, res, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q), host);
+  res.once('close', ex.onClose);
+  sendError(ex, 405, 'TRACE is not allowed', { allow: ALLOWED_METHODS });
+}
+
 /** badRequest answers 400 and closes the connection, so nothing after a malformed message is read as a new request. */
 function badRequest(req: Req, res: Res, message: string): void {
   const body = Buffer.from(`400 Bad Request: ${message}\n`);
@@ -246,9 +291,10 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
       if (hosts > 1) return badRequest(req, res, 'more than one Host header');
     }
   }
-  if (url.charCodeAt(0) !== 47 /* / */) return badRequest(req, res, 'the request target must be a path');
+  if (url.charCodeAt(0) !== 47 /* / */) return otherTarget(rt, srv, req, res, url);
   const host = hostOf(req);
   if (host === undefined) return badRequest(req, res, 'the Host is not a valid host[:port]');
+  if (req.method === 'TRACE') return refuseTrace(rt, srv, req, res, url, host);
   // A fragment has no place in a request target, but the parser lets one through: it goes, as in nginx, so that the
   // upstream (which would drop it) and the router read the same path.
   const hash = url.indexOf('#');
@@ -812,7 +858,7 @@ function send(ex: Exchange, head: ResponseHead, body: Buffer | undefined): void 
  * the client. The page says only what the status means (`publicMessage`) and the request id; `detail` — upstream
  * addresses, error codes, plugin and config names — goes to the process log under that request id.
  */
-export function sendError(ex: Exchange, status: number, detail: string): void {
+export function sendError(ex: Exchange, status: number, detail: string, extra?: Record<string, string>): void {
   if (ex.clientGone) return;
   if (status !== 404) {
     const fields = { status, request_id: ex.requestId || undefined, server: ex.srv.name, location: ex.loc?.name, upstream: ex.upstreamAddr || undefined, client: ex.clientIp, method: ex.method, uri: ex.origPath + ex.origQuery };
@@ -827,7 +873,7 @@ export function sendError(ex: Exchange, status: number, detail: string): void {
     return;
   }
   const body = Buffer.from(errorPage(ex.rt.errorTemplate, status, publicMessage(status), ex.requestId));
-  send(ex, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store' } }, body);
+  send(ex, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), 'cache-control': 'no-store', ...extra } }, body);
 }
 
 /**
