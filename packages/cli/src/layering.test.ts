@@ -17,7 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   monitor: ['@etcd-monitor/core', '@etcd-monitor/etcd'],
   gateway: ['@etcd-monitor/core'],
   cli: ['@etcd-monitor/core', '@etcd-monitor/etcd', '@etcd-monitor/monitor', '@etcd-monitor/gateway'],
-  web: ['@etcd-monitor/monitor/contract'],
+  web: ['@etcd-monitor/monitor/contract', '@etcd-monitor/core/parse'],
 };
 
 /**
@@ -136,4 +136,35 @@ test('no new import cycle inside a package', () => {
     }
   }
   assert.deepEqual(bad, [], 'break the cycle (move shared types into a module both import) rather than adding to it');
+});
+
+/** resolveExport maps a workspace specifier (`@etcd-monitor/core/parse`) to its file through the package's exports. */
+function resolveExport(spec: string): string {
+  const [, name, sub] = /^@etcd-monitor\/([^/]+)(\/.*)?$/.exec(spec)!;
+  const pkg = JSON.parse(readFileSync(join(PACKAGES, name!, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+  const target = pkg.exports[sub ? `.${sub}` : '.'];
+  assert.ok(target, `${spec} is not an export of @etcd-monitor/${name}`);
+  return join(PACKAGES, name!, target);
+}
+
+// The web bundle takes in whatever its workspace imports reach: one `node:` import (or pino, through core's logger)
+// down that graph and the UI build breaks or ships Node shims.
+test('the workspace modules the web imports reach nothing from Node and no third-party package', () => {
+  const seen = new Set<string>();
+  const bad: string[] = [];
+  const visit = (file: string, via: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of specifiers(file)) {
+      if (s.startsWith('.')) visit(resolve(dirname(file), s), via);
+      else if (s.startsWith('@etcd-monitor/')) visit(resolveExport(s), via);
+      else bad.push(`${relative(PACKAGES, file)} imports ${s} (reached from ${via})`);
+    }
+  };
+  for (const f of sources(join(PACKAGES, 'web', 'src'))) {
+    if (isTest(f)) continue;
+    for (const s of specifiers(f)) if (s.startsWith('@etcd-monitor/')) visit(resolveExport(s), `${relative(PACKAGES, f)}`);
+  }
+  assert.deepEqual(bad, []);
+  assert.ok([...seen].some((f) => f.includes(`core${sep}src${sep}parse`)), 'the walk reached core/parse');
 });

@@ -1,5 +1,6 @@
 import { errorMessage } from './errors.ts';
-import { parseDuration, parseSize } from './units.ts';
+import { parseSize } from './units.ts';
+import { parseDuration } from './parse/duration.ts';
 import { didYouMean } from './suggest.ts';
 
 /** FieldKind is how a config value is written in TOML and what it becomes once read. */

@@ -1,27 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseSize, formatBytes, formatDuration } from './units.ts';
-import { isAppError } from './errors.ts';
-
-test('parseDuration reads units, compounds and bare seconds', () => {
-  assert.equal(parseDuration('500ms'), 500);
-  assert.equal(parseDuration('5s'), 5000);
-  assert.equal(parseDuration('1m30s'), 90_000);
-  assert.equal(parseDuration('2h'), 7_200_000);
-  assert.equal(parseDuration('3'), 3000);
-  assert.equal(parseDuration('1.5s'), 1500);
-});
-
-test('parseDuration names the field and the fix on bad input', () => {
-  for (const bad of ['', 'abc', '5 s', '5x', '1m30']) {
-    assert.throws(() => parseDuration(bad, '--dial-timeout'), (err: unknown) => {
-      assert.ok(isAppError(err, 'CORE_BAD_DURATION'));
-      assert.match(err.message, /^--dial-timeout: /);
-      assert.match(err.hint ?? '', /5s/);
-      return true;
-    });
-  }
-});
+import { parseSize, formatBytes, formatDuration } from './units.ts';
 
 test('parseSize reads SI and IEC units', () => {
   assert.equal(parseSize('512'), 512);

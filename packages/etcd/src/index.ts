@@ -5,7 +5,6 @@ export {
   connectionFlagNames,
   mergeFlagsWithEnv,
   resolveConnectionOptions,
-  parseEndpoints,
   DEFAULT_ENDPOINT,
 } from './options.ts';
 export { MemberClient, type StatusResult, type MemberInfo, type Alarm, type CallOptions } from './client.ts';

@@ -4,30 +4,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '@etcd-monitor/core';
-import { mergeFlagsWithEnv, parseEndpoints, resolveConnectionOptions } from './options.ts';
+import { mergeFlagsWithEnv, resolveConnectionOptions } from './options.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
-test('endpoints are normalised like etcdctl: scheme-less is http unless TLS is configured', () => {
-  assert.deepEqual(parseEndpoints('127.0.0.1:2379, localhost:22379'), ['http://127.0.0.1:2379', 'http://localhost:22379']);
-  assert.deepEqual(parseEndpoints('127.0.0.1:2379', true), ['https://127.0.0.1:2379']);
-  assert.deepEqual(parseEndpoints('https://[::1]:2379'), ['https://[::1]:2379']);
+test('scheme-less endpoints use TLS when a CA is configured, as etcdctl does', () => {
   const dir = mkdtempSync(join(tmpdir(), 'opts-'));
   writeFileSync(join(dir, 'ca.pem'), PEM);
   const o = resolveConnectionOptions({ endpoints: '127.0.0.1:2379', cacert: join(dir, 'ca.pem') });
   assert.deepEqual(o.endpoints, ['https://127.0.0.1:2379']);
   assert.ok(o.tls?.ca);
-});
-
-test('malformed endpoints name the flag and the fix', () => {
-  for (const bad of ['', 'unix:///tmp/x', 'http://host', 'host:port', 'http://h:1/path', ',,']) {
-    assert.throws(() => parseEndpoints(bad), (err: unknown) => {
-      assert.ok(isAppError(err, 'ETCD_BAD_ENDPOINT'), String(err));
-      assert.equal(err.field, '--endpoints');
-      assert.ok(err.hint);
-      return true;
-    });
-  }
 });
 
 test('defaults follow etcdctl: 127.0.0.1:2379, 2s dial, 5s command', () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { AppError, formatIssue, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
-import { parseEndpoints } from '@etcd-monitor/etcd';
+import { AppError, formatIssue, parseEndpoints, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import { readAlertingConfig, type AlertingConfig } from './alerting/config.ts';
 
 /** ServerConfig is the `[server]` table: where the monitor listens and keeps its data. */

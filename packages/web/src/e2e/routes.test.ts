@@ -63,10 +63,11 @@ describe('channels and routes in the web UI against a real monitor and a real we
     dialog = page.getByRole('dialog');
     await dialog.getByRole('checkbox', { name: 'hook', exact: true }).check();
     await dialog.getByRole('checkbox', { name: 'warning', exact: true }).check();
-    await dialog.getByLabel('Matchers').fill('cluster=c');
+    await dialog.getByLabel('Matchers').fill('cluster~c');
     await dialog.getByRole('button', { name: 'Add route' }).click();
-    await dialog.getByText('"cluster=c" is not name="value"').waitFor();
-    await dialog.getByLabel('Matchers').fill('cluster="c"');
+    await dialog.getByText('"cluster~c" is not a matcher').waitFor();
+    // Quotes are optional, as in the API: the route is stored as cluster="c".
+    await dialog.getByLabel('Matchers').fill('cluster=c');
     await dialog.getByLabel('Group wait').fill('10s');
     await dialog.getByRole('button', { name: 'Add route' }).click();
     await dialog.waitFor({ state: 'detached', timeout: WAIT });

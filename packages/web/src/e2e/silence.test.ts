@@ -81,13 +81,14 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     // Inline validation first, then the silence for the cluster.
     await page.getByRole('button', { name: 'New silence' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Matchers').fill('cluster=maint');
+    await dialog.getByLabel('Matchers').fill('cluster~maint');
     await dialog.getByLabel('Duration').fill('2 hours');
     await dialog.getByRole('button', { name: 'Create silence' }).click();
-    await dialog.getByText('"cluster=maint" is not name="value"').waitFor();
-    await dialog.getByText('Write a duration such as 30m, 2h or 1d.').waitFor();
-    await dialog.getByLabel('Matchers').fill('cluster="maint"');
-    await dialog.getByLabel('Duration').fill('2h');
+    await dialog.getByText('"cluster~maint" is not a matcher').waitFor();
+    await dialog.getByText('Write a duration such as 90s, 30m, 2h, 1d or 1w.').waitFor();
+    // What the API accepts, the form accepts: a value without quotes, a duration in weeks.
+    await dialog.getByLabel('Matchers').fill('cluster=maint');
+    await dialog.getByLabel('Duration').fill('1w');
     await dialog.getByLabel('Created by').fill('e2e');
     await dialog.getByLabel('Comment').fill('maintenance of cluster maint');
     await dialog.getByRole('button', { name: 'Create silence' }).click();

@@ -1,6 +1,5 @@
-import { AppError, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
+import { AppError, matchesAll, parseMatchers, readFields, type ConfigIssue, type FieldSpec, type Matcher } from '@etcd-monitor/core';
 import type { Alert } from '../types.ts';
-import { matchesAll, parseMatchers, type Matcher } from './matchers.ts';
 
 /** InhibitRule mutes target alerts while a source alert fires with the same values of the `equal` labels. */
 export interface InhibitRule {

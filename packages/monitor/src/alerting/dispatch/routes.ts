@@ -1,6 +1,5 @@
-import { AppError, didYouMean, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
+import { AppError, didYouMean, formatMatcher, matchesAll, parseMatchers, readFields, type ConfigIssue, type FieldSpec, type Matcher } from '@etcd-monitor/core';
 import type { Alert, AlertSeverity } from '../types.ts';
-import { formatMatcher, matchesAll, parseMatchers, type Matcher } from './matchers.ts';
 import type { RouteTable } from '../../api/contract.ts';
 
 /** Grouping is how a route batches alerts into notifications; the defaults are Alertmanager's. */

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isAppError } from '@etcd-monitor/core';
-import { formatMatcher, matchesAll, parseMatcher, parseMatchers } from './matchers.ts';
 import { MemorySilenceStore, Silences, type SilenceInput } from './silences.ts';
 
 const START = 1_700_000_000_000;
 const HOUR = 3_600_000;
-
-test('matchers: =, !=, =~, !~ in text and API form; regexes are anchored; a missing label is ""', () => {
-  const l = { alertname: 'etcdNoLeader', cluster: 'prod-1' };
-  assert.ok(matchesAll(parseMatchers(['alertname="etcdNoLeader"', 'cluster=~"prod-.*"', 'member!="m1"', 'severity!~"info"'], 'm'), l));
-  assert.ok(!matchesAll(parseMatchers(['cluster=~"prod"'], 'm'), l));
-  assert.ok(matchesAll([parseMatcher({ name: 'cluster', value: 'dev', isRegex: false, isEqual: false }, 'm')], l));
-  assert.ok(matchesAll(parseMatchers('member=""', 'm'), l));
-  assert.equal(formatMatcher(parseMatcher('a!~"x|y"', 'm')), 'a!~"x|y"');
-  assert.equal(formatMatcher(parseMatcher('a=b', 'm')), 'a="b"');
-  assert.throws(() => parseMatcher('a~"x"', 'matchers[0]'), (e: unknown) => isAppError(e, 'MON_MATCHER_INVALID') && e.field === 'matchers[0]');
-  assert.throws(() => parseMatcher({ name: '1a', value: 'x' }, 'matchers[1]'), /matchers\[1\]: "1a" is not a label name/);
-});
 
 test('silences are created, listed by state, expired and persisted through the SilenceStore', () => {
   let t = START;

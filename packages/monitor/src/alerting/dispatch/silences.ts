@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, parseDuration } from '@etcd-monitor/core';
-import { matchesAll, parseMatchers, type Matcher } from './matchers.ts';
+import { AppError, matchesAll, parseDuration, parseMatchers, type Matcher } from '@etcd-monitor/core';
 
 /** SilenceState is pending before startsAt, active until endsAt, expired after. */
 export type SilenceState = 'pending' | 'active' | 'expired';

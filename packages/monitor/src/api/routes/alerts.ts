@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, parseDuration } from '@etcd-monitor/core';
+import { AppError, formatMatcher, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster } from '../known-cluster.ts';
-import { findRule, formatMatcher, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
+import { findRule, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
 import type { Alert } from '../../alerting/types.ts';
 import type { AlertCounts, AlertSummary } from '../contract.ts';
 

@@ -1,3 +1,4 @@
+import { tryDuration } from '@etcd-monitor/core/parse';
 import type { Channel } from '../../api/types/channel.ts';
 
 /** ChannelType is a built-in channel type of the monitor. */
@@ -123,7 +124,6 @@ export function fromChannel(c: Channel): ChannelValues {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const ADDRESS = /^(?:[^<>@]*<([^\s<>@]+@[^\s<>@]+)>|([^\s<>@,;]+@[^\s<>@,;]+))$/;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 
 /** listItems splits a list field on commas and new lines. */
 export function listItems(s: string): string[] {
@@ -153,7 +153,7 @@ export function validateChannel(v: ChannelValues): Record<string, string> {
       continue;
     }
     if (f.kind === 'integer' && !/^\d+$/.test(s)) e[f.key] = 'Write a whole number.';
-    else if (f.kind === 'duration' && !DURATION.test(s)) e[f.key] = 'Write a duration such as 30s, 5m or 5h.';
+    else if (f.kind === 'duration' && tryDuration(s) === undefined) e[f.key] = 'Write a duration such as 30s, 5m or 5h.';
     else if (f.check === 'url' && !isHttpUrl(s)) e[f.key] = 'Write an absolute URL such as https://host:port/path.';
     else if (f.check === 'key' && !/^[A-Za-z0-9]{8,64}$/.test(s)) e[f.key] = 'Copy the 32-character Integration Key of an Events API v2 integration.';
     else if (f.check === 'address') {

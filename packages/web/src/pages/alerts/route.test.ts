@@ -7,8 +7,10 @@ test('validateRoute names the field and the reason', () => {
   assert.deepEqual(validateRoute(ok, ['ops']), {});
   assert.match(validateRoute(newRoute(), ['ops']).channels!, /at least one channel/);
   assert.match(validateRoute({ ...ok, channels: ['opz'] }, ['ops']).channels!, /no channel "opz"/);
-  assert.match(validateRoute({ ...ok, matchers: 'cluster=prod' }, ['ops']).matchers!, /"cluster=prod" is not name="value"/);
+  assert.match(validateRoute({ ...ok, matchers: 'cluster~prod' }, ['ops']).matchers!, /"cluster~prod" is not a matcher/);
   assert.match(validateRoute({ ...ok, groupWait: '30 s' }, ['ops']).groupWait!, /duration/);
+  // What the routes API accepts, the form accepts: unquoted values, bare seconds, µs and compound durations.
+  assert.deepEqual(validateRoute({ ...ok, matchers: 'cluster=prod', groupWait: '0', groupInterval: '1m30s', repeatInterval: '1w' }, ['ops']), {});
   assert.match(validateRoute({ ...ok, groupBy: 'cluster, my-label' }, ['ops']).groupBy!, /"my-label" is not a label name/);
 });
 

@@ -1,11 +1,13 @@
+import { tryDuration } from '@etcd-monitor/core/parse';
 import type { RouteTable } from '../../api/types/route.ts';
+import { parseMatcherLines, textLines } from '../../lib/matchers.ts';
 import { listItems } from './channel.ts';
 
 /** RouteValues are the route form's raw inputs, as typed. */
 export interface RouteValues {
   channels: string[];
   severity: string[];
-  /** matchers is one matcher a line: name="value", name!="value", name=~"re" or name!~"re". */
+  /** matchers is one matcher a line: name="value", name!="value", name=~"re" or name!~"re" (quotes optional). */
   matchers: string;
   continue: boolean;
   /** groupBy is comma or line separated label names. */
@@ -22,9 +24,7 @@ const ROUTE_KEYS: Record<string, keyof RouteValues> = {
 };
 
 const SEVERITIES = ['critical', 'warning', 'info'];
-const MATCHER = /^[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"$/;
 const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 
 /** newRoute is an empty route form with Alertmanager's grouping defaults. */
 export function newRoute(): RouteValues {
@@ -39,12 +39,12 @@ export function fromRouteTable(r: RouteTable): RouteValues {
 /** toRouteTable is a route of the `PUT /api/v1/routes` body for valid form values. */
 export function toRouteTable(v: RouteValues): RouteTable {
   return {
-    channels: v.channels, severity: v.severity, matchers: v.matchers.split('\n').map((x) => x.trim()).filter(Boolean), continue: v.continue,
+    channels: v.channels, severity: v.severity, matchers: textLines(v.matchers), continue: v.continue,
     group_by: listItems(v.groupBy), group_wait: v.groupWait.trim(), group_interval: v.groupInterval.trim(), repeat_interval: v.repeatInterval.trim(),
   };
 }
 
-/** validateRoute checks the form the way the monitor will, against the channels in force. */
+/** validateRoute checks the form with the monitor's own parsers, against the channels in force. */
 export function validateRoute(v: RouteValues, channels: readonly string[]): Partial<Record<keyof RouteValues, string>> {
   const e: Partial<Record<keyof RouteValues, string>> = {};
   if (v.channels.length === 0) e.channels = 'Pick at least one channel that receives the matched alerts.';
@@ -54,11 +54,11 @@ export function validateRoute(v: RouteValues, channels: readonly string[]): Part
   }
   const badSeverity = v.severity.find((s) => !SEVERITIES.includes(s));
   if (badSeverity) e.severity = `"${badSeverity}" is not a severity (critical, warning, info).`;
-  const bad = v.matchers.split('\n').map((x) => x.trim()).filter(Boolean).find((l) => !MATCHER.test(l));
-  if (bad) e.matchers = `"${bad}" is not name="value" (or !=, =~, !~ with the value in double quotes).`;
+  const matchers = parseMatcherLines(textLines(v.matchers));
+  if (matchers.error !== undefined) e.matchers = matchers.error;
   const badLabel = listItems(v.groupBy).find((l) => !LABEL.test(l));
   if (badLabel) e.groupBy = `"${badLabel}" is not a label name.`;
-  for (const k of ['groupWait', 'groupInterval', 'repeatInterval'] as const) if (!DURATION.test(v[k].trim())) e[k] = 'Write a duration such as 0s, 30s, 5m or 4h.';
+  for (const k of ['groupWait', 'groupInterval', 'repeatInterval'] as const) if (tryDuration(v[k]) === undefined) e[k] = 'Write a duration such as 0s, 30s, 5m or 4h.';
   return e;
 }
 

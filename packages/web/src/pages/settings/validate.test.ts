@@ -12,6 +12,10 @@ test('validateCluster names the field and the reason', () => {
   assert.match(validateCluster({ ...base, labels: 'team' }).labels!, /key=value/);
   assert.match(validateCluster({ ...base, cert: '/c.pem' }).key!, /both cert and key/);
   assert.deepEqual(validateCluster({ ...base, endpoints: 'https://[::1]:2379, host-a:2379' }), {});
+  // The monitor's own parser: an underscore in a host name is accepted as the API accepts it, a port out of range is not.
+  assert.deepEqual(validateCluster({ ...base, endpoints: 'etcd_1.internal:2379' }), {});
+  assert.match(validateCluster({ ...base, endpoints: 'a:70000' }).endpoints!, /"a:70000" is not host:port/);
+  assert.match(validateCluster({ ...base, endpoints: 'http://a:2379/v3' }).endpoints!, /is not host:port/);
 });
 
 test('toInput leaves an empty password out so an edit keeps the stored one', () => {

@@ -1,3 +1,4 @@
+import { parseEndpoints } from '@etcd-monitor/core/parse';
 import type { ClusterConfig } from '../../api/types/cluster-config.ts';
 
 /** FormValues are the cluster form's raw inputs, as typed. */
@@ -16,14 +17,13 @@ export interface FormValues {
 }
 
 const NAME = /^[A-Za-z0-9._-]+$/;
-const HOST_PORT = /^(?:https?:\/\/)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})\/?$/;
 
 /** splitLines splits a textarea on newlines and commas, dropping blanks. */
 export function splitLines(s: string): string[] {
   return s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 }
 
-/** validateCluster checks the form the way the monitor will, so mistakes show at the field before a round trip. */
+/** validateCluster checks the form with the monitor's own endpoint parser, so mistakes show at the field before a round trip. */
 export function validateCluster(v: FormValues): Partial<Record<keyof FormValues, string>> {
   const e: Partial<Record<keyof FormValues, string>> = {};
   if (!v.name.trim()) e.name = 'Required: a unique name for the cluster.';
@@ -32,8 +32,12 @@ export function validateCluster(v: FormValues): Partial<Record<keyof FormValues,
   if (eps.length === 0) e.endpoints = 'Give at least one endpoint, e.g. 10.0.0.1:2379.';
   else {
     const bad = eps.find((x) => {
-      const m = HOST_PORT.exec(x);
-      return !m || Number(m[1]) < 1 || Number(m[1]) > 65535;
+      try {
+        parseEndpoints(x);
+        return false;
+      } catch {
+        return true;
+      }
     });
     if (bad) e.endpoints = `"${bad}" is not host:port or http(s)://host:port.`;
   }

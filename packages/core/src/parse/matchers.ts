@@ -1,4 +1,4 @@
-import { AppError } from '@etcd-monitor/core';
+import { AppError } from '../errors.ts';
 
 /** Matcher tests one label, in Alertmanager's API v2 shape: `=` (isEqual, not isRegex), `!=`, `=~`, `!~`. */
 export interface Matcher {
@@ -48,6 +48,7 @@ export function formatMatcher(m: Matcher): string {
  * `{name, value, isRegex, isEqual}` object; a bad one throws MON_MATCHER_INVALID naming `field`.
  */
 export function parseMatcher(raw: unknown, field: string): Matcher {
+  // The code stays the monitor's: matchers are an alerting concept and API clients already match on it.
   const bad = (message: string, hint?: string) => new AppError('MON_MATCHER_INVALID', `${field}: ${message}`, { field, ...(hint ? { hint } : {}) });
   let m: Matcher;
   if (typeof raw === 'string') {

@@ -1,0 +1,6 @@
+// The parsers both sides of the API use: the monitor and the CLI to validate, the web UI to check a form before it is
+// sent, so the two cannot disagree. Browser-safe: nothing here (or below) imports from Node or a logger; a test walks
+// the import graph to keep it that way.
+export { parseDuration, tryDuration } from './duration.ts';
+export { parseMatcher, parseMatchers, matcherMatches, matchesAll, formatMatcher, type Matcher } from './matchers.ts';
+export { parseEndpoints } from './endpoints.ts';
