@@ -30,6 +30,20 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
   assert.equal(usage.status, 2);
 });
 
+test('gateway -t on a pingap config: keys without effect here are printed as warnings, and the config is valid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-cli-pingap-'));
+  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const file = join(dir, 'pingap.toml');
+  writeFileSync(file, readFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), 'utf8'));
+  const r = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /the config is valid \(1 servers, 2 locations, 2 upstreams, 2 plugins\)/);
+  assert.match(r.stderr, /^warning: basic\.webhook: is pingap's and has no effect here: no webhook notifications \(remove it to silence this warning\)$/m);
+  assert.match(r.stderr, /^warning: upstreams\.api\.alpn: "h2h1" offers HTTP\/2 or HTTP\/1\.1; upstreams are spoken to in HTTP\/1\.1 here \(write "h1"\)$/m);
+  assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('warning: ')).length, 49);
+});
+
 test('gateway -c with threads = 2: workers share the listener, SIGHUP reloads them all, SIGTERM drains', async (t) => {
   const a = await startUpstream('a');
   const b = await startUpstream('b');

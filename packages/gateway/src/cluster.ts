@@ -259,6 +259,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     try {
       const r = readConfigFile(file);
       if (r.issues.length) return fail(r.issues);
+      for (const w of r.warnings) log.warn({ path: w.path }, formatIssue(w));
       const inl = inlineFiles(r.config);
       if (inl.issues.length) return fail(inl.issues);
       next = inl.config;

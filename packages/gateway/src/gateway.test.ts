@@ -7,7 +7,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfigText } from './config/load.ts';
@@ -530,4 +530,65 @@ enabled_h2 = ${h2}
     // Before, the h2c sniffer waited for the first byte with no timer, so this socket stayed open for good.
     await waitFor(() => closed, 5000, `the silent connection to close (enabled_h2 = ${h2})`);
   }
+});
+
+test('a realistic pingap config runs: TLS from [certificates] with tls_min_version, match_* routing, pingap header variables, trusted_proxies', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-pingap-'));
+  const { cert, key } = selfSigned(dir);
+  const charts = await startUpstream('charts');
+  const api = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => res.end(JSON.stringify({ name: 'api', url: req.url, headers: req.headers })));
+  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+  const apiPort = (api.address() as AddressInfo).port;
+  const started: { gw?: Gateway } = {};
+  t.after(async () => {
+    await started.gw?.stop(0);
+    await charts.close();
+    api.closeAllConnections();
+    await new Promise<void>((r) => api.close(() => r()));
+  });
+  const text = readFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), 'utf8')
+    .replace('"127.0.0.1:5000", "127.0.0.1:5001 10"', `"${charts.addr}"`)
+    .replace('addrs = ["127.0.0.1:5002"]', `addrs = ["127.0.0.1:${apiPort}"]`)
+    .replace('health_check = "http://charts/ping?', `health_check = "http://${charts.addr}/?`)
+    .replace('addr = "127.0.0.1:6443"', 'addr = "127.0.0.1:0"')
+    .replace('tls_min_version = "tls1.2"', 'tls_min_version = "tls1.3"')
+    .replace('access_log = "tiny"', 'access_log = "{client_ip} {remote} {uri}"');
+  const file = join(dir, 'pingap.toml');
+  writeFileSync(file, text);
+  const { config, issues } = parseConfigText(`[basic]\nadmin_addr = ""\n${text.replace('[basic]\n', '')}`, { baseDir: dir, source: file });
+  assert.deepEqual(issues, []);
+  const log = captureText();
+  const gw = (started.gw = await Gateway.start(config, { log: silentLogger, accessLogStream: log.stream }));
+  const port = gw.port('secure');
+  const get = (path: string, headers: http.OutgoingHttpHeaders, opts: https.RequestOptions = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port, path, headers, rejectUnauthorized: false, agent: false, ...opts }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  // The listener speaks TLS with the [certificates] entry, and refuses TLS 1.2 (tls_min_version = "tls1.3").
+  const r = await get('/charts/users?x=1', { host: 'charts.example.com', 'x-forwarded-for': '203.0.113.7' });
+  assert.equal(r.status, 200, r.body);
+  const e = JSON.parse(r.body) as { url: string; headers: Record<string, string> };
+  assert.equal(e.url, '/users?x=1', 'the pingap rewrite with a named capture');
+  assert.equal(e.headers['x-real-ip'], '127.0.0.1', '$remote_addr');
+  assert.equal(e.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1', '$proxy_add_x_forwarded_for');
+  assert.equal(e.headers['x-forwarded-proto'], 'https', 'the location\'s own X-Forwarded-Proto, once');
+  assert.equal(e.headers['x-server'], hostname());
+  assert.match(e.headers['x-trace-id'] ?? '', /^[\w-]{12}$/, 'request_id with pingap\'s header_name and size');
+  await assert.rejects(get('/charts/x', { host: 'charts.example.com' }, { maxVersion: 'TLSv1.2' }), /version|alert/i);
+  // match_headers, match_query and match_cookies all hold: the beta location (upstream api, TLS because of its sni).
+  const beta = await get('/api/v?version=~2&debug', { host: 'charts.example.com', 'x-beta': '1', 'x-tenant': 't', cookie: 'a=1; beta=on; sid=s1' });
+  assert.equal(JSON.parse(beta.body).name, 'api');
+  for (const miss of [{ 'x-beta': '1', 'x-tenant': 't', cookie: 'beta=off; sid=s1' }, { 'x-beta': '2', 'x-tenant': 't', cookie: 'beta=on; sid=s1' }, { 'x-beta': '1', cookie: 'beta=on; sid=s1' }]) {
+    const m = await get('/api/v?version=~2&debug', { host: 'charts.example.com', ...miss });
+    assert.notEqual(m.status === 200 ? (JSON.parse(m.body) as { name?: string }).name : '', 'api', JSON.stringify(miss));
+  }
+  // trusted_proxies lists 127.0.0.1: the client address is the forwarded one; the connection's stays in {remote}.
+  await waitFor(() => log.text().includes('/charts/users'), 5000, 'the access log');
+  assert.match(log.text(), /^203\.0\.113\.7 127\.0\.0\.1 \/charts\/users\?x=1$/m);
 });

@@ -7,6 +7,7 @@ import { AppError } from '@etcd-monitor/core';
 import type { GatewayConfig, ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfigFile } from './config/load.ts';
+import { tlsServerOptions } from './config/validate.ts';
 import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
 import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
 import { H1Server, type H1Request, type H1Response } from './proxy/h1.ts';
@@ -169,7 +170,7 @@ export class Gateway {
     // Certificates and keys are read before anything changes: an unreadable one rejects the reload with every listener
     // and upstream as it was (reading it later left the new listeners open on the old config).
     const pems = new Map<string, { cert: string; key: string }>();
-    for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir) });
+    for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir), ...tlsServerOptions(sc) });
     const previous = this.runtime as Runtime | undefined;
     const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins, { activeHealth: this.health === undefined, balanceOffset: this.opts.balanceOffset ?? 0 });
     rt.log = this.log;

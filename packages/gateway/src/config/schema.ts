@@ -17,6 +17,7 @@ export const BASIC_FIELDS: Record<string, FieldSpec> = {
   admin_token: { kind: 'string', doc: 'admin_token is the bearer token the mutating admin API (`POST /admin/reload`) requires; without it (or the `GATEWAY_ADMIN_TOKEN` environment variable) those calls are refused.' },
   watch: { kind: 'boolean', default: true, doc: 'watch reloads the config when its file changes.' },
   log_level: { kind: 'string', default: 'info', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'log_level is the level of the structured (JSON) process log written to stderr.' },
+  trusted_proxies: { kind: 'strings', default: [], doc: 'trusted_proxies lists the addresses and CIDR ranges (such as `10.0.0.0/8`) of proxies in front of the gateway: for a connection from one of them, the client address (`{client_ip}`, `hash:ip`, plugins) is the first `X-Forwarded-For` entry, else `X-Real-IP`. Empty: the connection\'s address, always (pingap trusts these headers from anyone when the list is empty).' },
   max_header_size: { kind: 'size', default: '16KiB', doc: 'max_header_size is the largest request head (request line and headers) accepted from clients; a larger one gets 414 when its request line alone is too long, 431 otherwise.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };
@@ -38,11 +39,11 @@ export const UPSTREAM_FIELDS: Record<string, FieldSpec> = {
   max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps the connections to each server: requests beyond it wait for a free one for at most `connection_timeout`, then fail as a connect timeout (another server when `retries` allows, else 504); 0 means no cap.' },
   max_fails: { kind: 'integer', default: 3, min: 0, doc: 'max_fails consecutive failed requests (connect error, reset, timeout, or a 502/503/504 answer) take a server out for `fail_timeout` (passive health); when every server is out this way they are all tried again, as nginx does; 0 disables passive health.' },
   fail_timeout: { kind: 'duration', default: '10s', doc: 'fail_timeout is how long a server taken out by passive health stays out.' },
-  breaker_failures: { kind: 'integer', default: 0, min: 0, doc: 'breaker_failures opens the circuit breaker of a server after this many consecutive failures; 0 disables the consecutive rule.' },
+  breaker_failures: { kind: 'integer', default: 0, min: 0, aliases: ['circuit_break_max_consecutive_failures'], doc: 'breaker_failures opens the circuit breaker of a server after this many consecutive failures; 0 disables the consecutive rule.' },
   breaker_failure_ratio: { kind: 'number', default: 0, min: 0, max: 1, doc: 'breaker_failure_ratio opens the breaker when the failure ratio within the last `breaker_window` requests reaches it; 0 disables the ratio rule.' },
-  breaker_window: { kind: 'integer', default: 20, min: 1, doc: 'breaker_window is the number of recent requests the failure ratio is computed over (the ratio is only judged once the window is full).' },
-  breaker_open_duration: { kind: 'duration', default: '30s', doc: 'breaker_open_duration is how long an open breaker refuses requests before letting probes through (half-open).' },
-  breaker_half_open_requests: { kind: 'integer', default: 1, min: 1, doc: 'breaker_half_open_requests is the number of probe requests a half-open breaker lets through; all must succeed to close it.' },
+  breaker_window: { kind: 'integer', default: 20, min: 1, aliases: ['circuit_break_min_requests_threshold'], doc: 'breaker_window is the number of recent requests the failure ratio is computed over (the ratio is only judged once the window is full).' },
+  breaker_open_duration: { kind: 'duration', default: '30s', aliases: ['circuit_break_open_duration'], doc: 'breaker_open_duration is how long an open breaker refuses requests before letting probes through (half-open).' },
+  breaker_half_open_requests: { kind: 'integer', default: 1, min: 1, aliases: ['circuit_break_half_open_consecutive_success_threshold'], doc: 'breaker_half_open_requests is the number of probe requests a half-open breaker lets through; all must succeed to close it.' },
   retries: { kind: 'integer', default: 1, min: 0, max: 10, doc: 'retries is how many times a request is retried on another server: after a failure that sent nothing (connect refused or timed out, no free connection within `connection_timeout`), whatever its method or body; after a reset of a reused connection, for idempotent requests without a streamed body.' },
   ipv4_only: { kind: 'boolean', default: false, doc: 'ipv4_only resolves hostnames to IPv4 addresses only.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
@@ -66,6 +67,7 @@ export const LOCATION_FIELDS: Record<string, FieldSpec> = {
   response_headers_set: { kind: 'strings', default: [], doc: 'response_headers_set sets (replaces) `"Name:value"` headers on the response; values may hold variables (see Headers).' },
   response_headers_remove: { kind: 'strings', default: [], doc: 'response_headers_remove removes headers from the response.' },
   enable_reverse_proxy_headers: { kind: 'boolean', default: true, doc: 'enable_reverse_proxy_headers adds `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `Via` to the upstream request.' },
+  max_retries: { kind: 'integer', min: 0, max: 10, doc: 'max_retries overrides the upstream\'s `retries` for requests of this location (pingap\'s key).' },
   client_max_body_size: { kind: 'size', default: 0, doc: 'client_max_body_size rejects request bodies larger than this with 413; 0 means no limit.' },
   buffer_request: { kind: 'boolean', default: false, doc: 'buffer_request reads the whole request body (up to `buffer_max_size`) before contacting the upstream, so a slow client does not hold an upstream connection.' },
   buffer_response: { kind: 'boolean', default: false, doc: 'buffer_response reads the whole response (up to `buffer_max_size`) before sending it, so a slow client does not hold an upstream connection.' },
@@ -84,6 +86,11 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   tls_cert: { kind: 'string', doc: 'tls_cert is a PEM certificate chain (file path or inline PEM); with `tls_key` the listener speaks TLS.' },
   tls_key: { kind: 'string', doc: 'tls_key is the PEM private key (file path or inline PEM) of `tls_cert`.' },
   merge_slashes: { kind: 'boolean', default: true, doc: 'merge_slashes merges runs of `/` in request paths into one before routing and forwarding, as nginx\'s `merge_slashes` (see Path and Host normalization in docs/gateway.md).' },
+  global_certificates: { kind: 'boolean', default: false, doc: 'global_certificates makes the listener speak TLS with the certificate of `[certificates.NAME]` (pingap\'s way), when `tls_cert` is not set; see pingap compatibility for what is supported.' },
+  tls_min_version: { kind: 'string', doc: 'tls_min_version is the oldest TLS version accepted from clients: `tls1.2` or `tls1.3` (`tls1.1` too, which OpenSSL refuses at its default security level); default Node\'s, TLS 1.2.' },
+  tls_max_version: { kind: 'string', doc: 'tls_max_version is the newest TLS version offered to clients: `tls1.2` or `tls1.3` (default).' },
+  tls_cipher_list: { kind: 'string', doc: 'tls_cipher_list is the OpenSSL cipher list for TLS 1.2 and older, such as `"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"`; default Node\'s.' },
+  tls_ciphersuites: { kind: 'string', doc: 'tls_ciphersuites is the colon-separated TLS 1.3 cipher suites, such as `"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"`; default Node\'s.' },
   enabled_h2: { kind: 'boolean', default: true, doc: 'enabled_h2 offers HTTP/2: by ALPN on TLS listeners, and as h2c with prior knowledge on plain ones (HTTP/1.1 keeps working).' },
   keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long; it also cuts a client that reads none of its answers for this long (like nginx\'s `send_timeout`), and answers to its pipelined requests wait while it does not read.' },
   request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
@@ -92,6 +99,15 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   backlog: { kind: 'integer', default: 511, min: 1, max: 65535, doc: 'backlog is the queue of connections the kernel completes before a worker accepts them (nginx\'s `listen … backlog=`, same default); Linux caps it at `net.core.somaxconn`. It applies when an address is opened; a reload that changes it for an open address logs that a restart is needed.' },
   reuse_port: { kind: 'boolean', default: false, doc: 'reuse_port is accepted for pingap compatibility; workers always share listeners through node:cluster.' },
   threads: { kind: 'integer', min: 0, doc: 'threads is accepted for pingap compatibility; the worker count is `basic.threads`.' },
+  remark: { kind: 'string', doc: 'remark is a free-form note.' },
+};
+
+/** CERTIFICATE_FIELDS are the keys of pingap's `[certificates.NAME]` this gateway reads (see `global_certificates`). */
+export const CERTIFICATE_FIELDS: Record<string, FieldSpec> = {
+  domains: { kind: 'string', doc: 'domains are the comma-separated names the certificate is for (pingap picks a certificate by SNI; here one certificate serves a listener).' },
+  tls_cert: { kind: 'string', doc: 'tls_cert is the PEM certificate chain: a file path, inline PEM or base64-encoded PEM.' },
+  tls_key: { kind: 'string', doc: 'tls_key is the PEM private key, written like `tls_cert`.' },
+  is_default: { kind: 'boolean', default: false, doc: 'is_default marks the certificate used when several could be.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };
 
@@ -128,6 +144,8 @@ export interface BasicConfig {
   watch: boolean;
   /** log_level is the process log level. */
   log_level: string;
+  /** trusted_proxies are the proxies whose forwarded client address is believed. */
+  trusted_proxies: string[];
   /** max_header_size is the largest request head in bytes. */
   max_header_size: number;
   /** remark is a note. */
@@ -218,6 +236,8 @@ export interface LocationConfig {
   response_headers_remove: string[];
   /** enable_reverse_proxy_headers adds X-Forwarded-* and Via. */
   enable_reverse_proxy_headers: boolean;
+  /** max_retries overrides the upstream's retries. */
+  max_retries?: number;
   /** client_max_body_size caps request bodies (0: none). */
   client_max_body_size: number;
   /** buffer_request buffers request bodies. */
@@ -250,6 +270,16 @@ export interface ServerConfig {
   tls_key?: string;
   /** merge_slashes merges runs of `/` in request paths. */
   merge_slashes: boolean;
+  /** global_certificates takes the certificate from `[certificates]`. */
+  global_certificates: boolean;
+  /** tls_min_version is the oldest TLS version accepted. */
+  tls_min_version?: string;
+  /** tls_max_version is the newest TLS version offered. */
+  tls_max_version?: string;
+  /** tls_cipher_list is the TLS 1.2 cipher list. */
+  tls_cipher_list?: string;
+  /** tls_ciphersuites are the TLS 1.3 suites. */
+  tls_ciphersuites?: string;
   /** enabled_h2 offers HTTP/2. */
   enabled_h2: boolean;
   /** keepalive_timeout is the client idle timeout. */

@@ -1,10 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIssue } from './fields.ts';
 import { parseConfigText, readConfigFile } from './load.ts';
 import { parseAlgorithm, parseHealthCheck, parseRewrite, parseServerAddr } from './validate.ts';
+import { PINGAP_KEYS } from './pingap.ts';
+import { BASIC_FIELDS, CERTIFICATE_FIELDS, LOCATION_FIELDS, PLUGIN_COMMON_FIELDS, SERVER_FIELDS, UPSTREAM_FIELDS } from './schema.ts';
 
 const example = fileURLToPath(new URL('../testdata/pingap-example.toml', import.meta.url));
 const text = readFileSync(example, 'utf8');
@@ -169,5 +174,92 @@ locations = ["l"]
     assert.match(r.warnings[0]!.message, /\$NO_SUCH_GW_VAR is neither a header variable nor a set environment variable/);
   } finally {
     delete process.env.GW_TEST_BAD;
+  }
+});
+
+/** pingapDir writes the realistic pingap config and a self-signed certificate into a fresh directory. */
+function pingapDir(): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-pingap-'));
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const file = join(dir, 'pingap.toml');
+  copyFileSync(fileURLToPath(new URL('../testdata/pingap-full.toml', import.meta.url)), file);
+  return { dir, file };
+}
+
+test('a realistic pingap config with keys of every section loads: supported keys read, converted ones mapped, the rest warned about', () => {
+  const { dir, file } = pingapDir();
+  const { config, issues, warnings } = readConfigFile(file);
+  assert.deepEqual(issues.map(formatIssue), []);
+  // Every ignored key is named in a warning, and nothing else is.
+  const ignored = new Set<string>();
+  for (const [section, keys] of Object.entries(PINGAP_KEYS)) for (const [k, v] of Object.entries(keys)) if (v.state === 'ignored') ignored.add(`${section}:${k}`);
+  for (const w of warnings) {
+    const [section, , key] = w.path.split('.');
+    if (section === 'basic') assert.ok(ignored.has(`basic:${w.path.split('.')[1]}`), w.path);
+    else if (section !== 'storages' && !w.path.endsWith('.alpn')) assert.ok(ignored.has(`${section}:${key}`), w.path);
+  }
+  assert.equal(warnings.length, 49);
+  assert.ok(warnings.some((w) => w.path === 'upstreams.api.alpn'));
+  assert.ok(warnings.some((w) => w.path === 'storages.secretToken'));
+  assert.deepEqual(config.basic.trusted_proxies, ['127.0.0.1', '10.0.0.0/8']);
+  assert.equal(config.basic.grace_period, 10_000, 'graceful_shutdown_timeout is the drain time');
+  const charts = config.upstreams.charts!;
+  assert.equal(charts.algorithm, 'hash:cookie:sid');
+  assert.equal(charts.breaker_failures, 5);
+  assert.equal(charts.breaker_failure_ratio, 0.5);
+  assert.equal(charts.breaker_window, 10);
+  assert.equal(charts.breaker_half_open_requests, 2);
+  assert.equal(charts.breaker_open_duration, 30_000);
+  assert.equal(charts.tls, false);
+  assert.equal(config.upstreams.api!.tls, true, 'sni means TLS');
+  const lo = config.locations.lo!;
+  assert.deepEqual(lo.headers_set, ['X-Real-IP:$remote_addr', 'X-Forwarded-For:$proxy_add_x_forwarded_for']);
+  assert.deepEqual(lo.headers_add, ['X-Forwarded-Proto:https', 'X-Server:$hostname']);
+  assert.equal(lo.max_retries, 2);
+  const beta = config.locations.beta!;
+  assert.deepEqual(beta.headers, ['X-Beta:1', 'X-Tenant', 'Cookie:~(?:^|;\\s*)beta=on(?:;|$)', 'Cookie:~(?:^|;\\s*)sid=']);
+  assert.deepEqual(beta.query, ['version=~^~2$', 'debug']);
+  const secure = config.servers.secure!;
+  assert.equal(secure.tls_cert, join(dir, 'cert.pem'), 'the is_default certificate serves the global_certificates server');
+  assert.equal(secure.tls_key, join(dir, 'key.pem'));
+  assert.equal(secure.tls_min_version, 'TLSv1.2');
+  assert.equal(secure.tls_max_version, 'TLSv1.3');
+  assert.deepEqual(config.plugins.nanoRequestId!.options, { header: 'X-Trace-Id', algorithm: 'nanoid', size: 12, trust_incoming: true });
+});
+
+test('pingap keys that would change behaviour if ignored are refused with the reason', () => {
+  const { file } = pingapDir();
+  const text = readFileSync(file, 'utf8')
+    .replace('alpn = "H1"', 'alpn = "h2"\nincludes = ["charts"]')
+    .replace('discovery = "static"', 'discovery = "docker"')
+    .replace('grpc_web = false', 'grpc_web = true')
+    .replace('modules = []', 'modules = ["grpc-web"]')
+    .replace('circuit_break_max_failure_percent = 50', 'circuit_break_max_failure_percent = 150')
+    .replace('trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]', 'trusted_proxies = ["127.0.0.1", "10.0.0.0/33", "proxy"]')
+    .replace('tls_min_version = "tls1.2"', 'tls_min_version = "ssl3"')
+    .replace('is_default = true', 'is_default = false\n[certificates.other]\ntls_cert = "cert.pem"\ntls_key = "key.pem"');
+  writeFileSync(file, text);
+  assert.deepEqual(readConfigFile(file).issues.map(formatIssue), [
+    'basic.trusted_proxies[1]: "10.0.0.0/33" is not an IP address or CIDR range (write "10.0.0.1" or "10.0.0.0/8")',
+    'basic.trusted_proxies[2]: "proxy" is not an IP address or CIDR range (write "10.0.0.1" or "10.0.0.0/8")',
+    'upstreams.charts.includes: is pingap\'s and not supported: includes pull keys from `[storages]`, which are not read; write the keys in place (remove it)',
+    'upstreams.charts.discovery: pingap\'s "docker" discovery is not supported (use "static" or "dns")',
+    'upstreams.charts.circuit_break_max_failure_percent: expected a percentage from 0 to 100 (such as 50)',
+    'upstreams.charts.alpn: "h2" needs HTTP/2 to the upstream, which is not supported (HTTP/1.1 only) (write "h1", or use an upstream that speaks HTTP/1.1)',
+    'locations.lo.grpc_web: gRPC-Web translation is not supported (remove it, and let the upstream speak gRPC-Web itself)',
+    'servers.secure.modules: "grpc-web": pingap\'s modules (gRPC-Web) are not supported (remove it)',
+    'servers.secure.global_certificates: 2 certificates (pingap, other) would need selection by SNI, which is not supported (mark the one to serve with is_default = true, or set tls_cert and tls_key on the server)',
+    'servers.secure.tls_min_version: unknown TLS version "ssl3" (write "tls1.2" or "tls1.3")',
+  ]);
+});
+
+test('every pingap key marked supported is a key (or alias) of the matching field specs', () => {
+  const specs = { basic: BASIC_FIELDS, upstreams: UPSTREAM_FIELDS, locations: LOCATION_FIELDS, servers: SERVER_FIELDS, plugins: PLUGIN_COMMON_FIELDS, certificates: CERTIFICATE_FIELDS } as const;
+  for (const [section, fields] of Object.entries(specs)) {
+    const names = new Set(Object.entries(fields).flatMap(([n, f]) => [n, ...(f.aliases ?? [])]));
+    for (const [key, k] of Object.entries(PINGAP_KEYS[section as keyof typeof specs])) {
+      if (k.state === 'supported' && !key.includes(':')) assert.ok(names.has(key), `${section}.${key}`);
+    }
   }
 });

@@ -1,18 +1,22 @@
 import { isIP } from 'node:net';
 import { accessSync, constants, readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
+import { takePingapKeys, type PingapContext } from './pingap.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
 import { parsePathMatch } from '../router/router.ts';
 import { validateAccounts } from '../privileges.ts';
 import {
   ALGORITHMS,
   BASIC_FIELDS,
+  CERTIFICATE_FIELDS,
   LOCATION_FIELDS,
   PLUGIN_COMMON_FIELDS,
   SERVER_FIELDS,
@@ -158,7 +162,7 @@ export function parseRewrite(text: string): { regex?: RegExp; replacement: strin
   return { regex: new RegExp(pattern), replacement };
 }
 
-const TOP_LEVEL = ['basic', 'upstreams', 'locations', 'servers', 'plugins'];
+const TOP_LEVEL = ['basic', 'upstreams', 'locations', 'servers', 'plugins', 'certificates', 'storages'];
 
 function table(raw: unknown, path: string, issues: ConfigIssue[]): Record<string, unknown> {
   if (raw === undefined) return {};
@@ -182,6 +186,118 @@ function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needV
     // pingap's ":field" values (its request context) have no equivalent here.
     if (/^:[a-z_]+$/.test(p.value)) warnings.push({ path: `${path}[${i}]`, message: `"${p.value}" is pingap's request context syntax, which is not supported: it is sent as written`, hint: 'use a $variable, or remove the rule' });
   });
+}
+
+/** parseCidr reads an IP address or `address/prefix`, returning undefined for anything else. */
+export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', bits, extra] = text.trim().split('/');
+  const v = isIP(address);
+  if (v === 0 || extra !== undefined) return undefined;
+  const max = v === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (!/^\d+$/.test(bits ?? String(max)) || prefix > max) return undefined;
+  return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** Certificate is a pingap `[certificates.NAME]` that can serve a listener. */
+interface Certificate {
+  name: string;
+  cert: string;
+  key: string;
+  isDefault: boolean;
+}
+
+/** pemValue accepts what pingap does for a certificate or key: inline PEM, base64-encoded PEM, or a path (`~/` is the home directory). */
+function pemValue(v: string, baseDir: string): string | undefined {
+  if (v.includes('-----BEGIN')) return v;
+  if (/^[A-Za-z0-9+/=\s]+$/.test(v) && v.length > 64) {
+    const text = Buffer.from(v, 'base64').toString('utf8');
+    if (text.includes('-----BEGIN')) return text;
+  }
+  const file = v.startsWith('~/') ? resolve(homedir(), v.slice(2)) : resolve(baseDir, v);
+  return existsSync(file) ? file : undefined;
+}
+
+function readCertificates(raw: unknown, baseDir: string, issues: ConfigIssue[], warnings: ConfigIssue[]): Certificate[] {
+  const out: Certificate[] = [];
+  const pingap: PingapContext = { issues, warnings };
+  for (const [name, value] of Object.entries(table(raw, 'certificates', issues))) {
+    const path = `certificates.${name}`;
+    const c = readFields(takePingapKeys('certificates', value, path, pingap), CERTIFICATE_FIELDS, path, issues) as { tls_cert?: string; tls_key?: string; is_default: boolean };
+    if (c.tls_cert === undefined && c.tls_key === undefined) continue;
+    if (c.tls_cert === undefined || c.tls_key === undefined) {
+      issues.push({ path: `${path}.${c.tls_cert === undefined ? 'tls_cert' : 'tls_key'}`, message: 'is missing', hint: 'a certificate needs both tls_cert and tls_key' });
+      continue;
+    }
+    const cert = pemValue(c.tls_cert, baseDir);
+    const key = pemValue(c.tls_key, baseDir);
+    if (cert === undefined) issues.push({ path: `${path}.tls_cert`, message: `"${c.tls_cert.slice(0, 60)}" is neither PEM, base64 PEM nor an existing file` });
+    if (key === undefined) issues.push({ path: `${path}.tls_key`, message: `"${c.tls_key.slice(0, 60)}" is neither PEM, base64 PEM nor an existing file` });
+    if (cert !== undefined && key !== undefined) out.push({ name, cert, key, isDefault: c.is_default });
+  }
+  return out;
+}
+
+const TLS_VERSIONS: Record<string, 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = { 'tls1.1': 'TLSv1.1', 'tls1.2': 'TLSv1.2', 'tls1.3': 'TLSv1.3', 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3' };
+
+/** serverTls takes a `global_certificates` server's certificate from `[certificates]` and checks its TLS versions and ciphers. */
+function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: ConfigIssue[], warnings: ConfigIssue[]): void {
+  if (s.global_certificates && s.tls_cert === undefined && s.tls_key === undefined) {
+    const defaults = certs.filter((c) => c.isDefault);
+    const pick = certs.length === 1 ? certs[0] : defaults.length === 1 ? defaults[0] : undefined;
+    if (pick) {
+      s.tls_cert = pick.cert;
+      s.tls_key = pick.key;
+    } else if (certs.length === 0) {
+      issues.push({ path: `${path}.global_certificates`, message: 'no [certificates.NAME] has a tls_cert and tls_key (ACME is not supported)', hint: 'add one, or set tls_cert and tls_key on the server' });
+    } else {
+      issues.push({
+        path: `${path}.global_certificates`,
+        message: `${certs.length} certificates (${certs.map((c) => c.name).join(', ')}) would need selection by SNI, which is not supported`,
+        hint: 'mark the one to serve with is_default = true, or set tls_cert and tls_key on the server',
+      });
+    }
+  } else if (s.global_certificates) {
+    warnings.push({ path: `${path}.global_certificates`, message: 'the server\'s own tls_cert and tls_key are used, not [certificates]', hint: 'remove global_certificates or the server\'s tls_cert/tls_key' });
+  }
+  const hasTls = s.tls_cert !== undefined || s.global_certificates;
+  for (const k of ['tls_min_version', 'tls_max_version'] as const) {
+    const v = s[k];
+    if (v === undefined) continue;
+    const n = TLS_VERSIONS[v.toLowerCase()];
+    if (n) s[k] = n;
+    else {
+      issues.push({ path: `${path}.${k}`, message: `unknown TLS version "${v}"`, hint: 'write "tls1.2" or "tls1.3"' });
+      delete s[k];
+    }
+  }
+  if (s.tls_min_version && s.tls_max_version && s.tls_min_version > s.tls_max_version) issues.push({ path: `${path}.tls_min_version`, message: `${s.tls_min_version} is newer than tls_max_version ${s.tls_max_version}` });
+  const ciphers = tlsCiphers(s);
+  if (ciphers !== undefined) {
+    try {
+      // node:tls costs ~8 MB, so it is loaded only for a config that sets ciphers.
+      (process.getBuiltinModule('node:tls') as typeof tls).createSecureContext({ ciphers });
+    } catch (err) {
+      issues.push({ path: `${path}.${s.tls_cipher_list ? 'tls_cipher_list' : 'tls_ciphersuites'}`, message: `OpenSSL refuses the ciphers: ${(err as Error).message}` });
+    }
+  }
+  if (!hasTls && (s.tls_min_version || s.tls_max_version || ciphers !== undefined)) warnings.push({ path: path, message: 'TLS versions or ciphers are set on a server without TLS: they have no effect', hint: 'set tls_cert and tls_key, or global_certificates' });
+}
+
+/** tlsCiphers joins `tls_ciphersuites` (TLS 1.3) and `tls_cipher_list` into Node's one `ciphers` string, or undefined for Node's default. */
+export function tlsCiphers(s: ServerConfig): string | undefined {
+  const c = [s.tls_ciphersuites, s.tls_cipher_list].filter((x) => x !== undefined && x !== '').join(':');
+  return c === '' ? undefined : c;
+}
+
+/** tlsServerOptions are a server's TLS version and cipher settings in Node's terms. */
+export function tlsServerOptions(s: ServerConfig): { minVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } {
+  const out: ReturnType<typeof tlsServerOptions> = {};
+  if (s.tls_min_version) out.minVersion = TLS_VERSIONS[s.tls_min_version.toLowerCase()]!;
+  if (s.tls_max_version) out.maxVersion = TLS_VERSIONS[s.tls_max_version.toLowerCase()]!;
+  const c = tlsCiphers(s);
+  if (c !== undefined) out.ciphers = c;
+  return out;
 }
 
 /** ValidationResult is a typed config with its errors (the config is only usable when there are none) and warnings. */
@@ -212,15 +328,19 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     if (!TOP_LEVEL.includes(key)) issues.push({ path: key, message: 'unknown section', hint: didYouMean(key, TOP_LEVEL) ?? '' });
   }
 
-  const basic = readFields(raw.basic ?? {}, BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
+  const pingap: PingapContext = { issues, warnings };
+  const basic = readFields(takePingapKeys('basic', raw.basic ?? {}, 'basic', pingap), BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
   validateAccounts(basic, issues);
+  (basic.trusted_proxies ?? []).forEach((p, i) => {
+    if (parseCidr(p) === undefined) issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
+  });
   // The name is sent in every Via header, where it is a token; anything else would make each request fail upstream.
   if (basic.name !== undefined && !TOKEN.test(basic.name)) issues.push({ path: 'basic.name', message: `"${basic.name}" cannot be sent in the Via header`, hint: 'use letters, digits, "-", "_" or "." only, such as "edge-1"' });
 
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {
     const path = `upstreams.${name}`;
-    const u = readFields(value, UPSTREAM_FIELDS, path, issues) as unknown as UpstreamConfig;
+    const u = readFields(takePingapKeys('upstreams', value, path, pingap), UPSTREAM_FIELDS, path, issues) as unknown as UpstreamConfig;
     // pingap has no `tls` key: an upstream with an SNI speaks TLS. Plain HTTP to a TLS port would fail on every request.
     if (u.sni !== undefined && u.sni !== '') {
       if ((value as Record<string, unknown>).tls === false) issues.push({ path: `${path}.tls`, message: `is false, but sni = "${u.sni}" means TLS`, hint: 'remove sni to connect without TLS, or remove tls = false' });
@@ -268,7 +388,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       continue;
     }
     const common = readFields(Object.fromEntries(Object.entries(v).filter(([k]) => k in PLUGIN_COMMON_FIELDS)), PLUGIN_COMMON_FIELDS, path, issues);
-    const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS)));
+    if ('step' in v) warnings.push({ path: `${path}.step`, message: 'is pingap\'s and has no effect here: each plugin runs at its own fixed step', hint: 'remove it to silence this warning' });
+    const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS) && k !== 'step'));
     const options = readFields(own, def.fields, path, issues);
     // readFields suggests only among the plugin's own keys; the common ones are valid too.
     def.validate?.(options, path, issues);
@@ -280,7 +401,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   const rawPluginNames = Object.keys(table(raw.plugins, 'plugins', []));
   for (const [name, value] of Object.entries(table(raw.locations, 'locations', issues))) {
     const path = `locations.${name}`;
-    const l = readFields(value, LOCATION_FIELDS, path, issues) as unknown as LocationConfig;
+    const l = readFields(takePingapKeys('locations', value, path, pingap), LOCATION_FIELDS, path, issues) as unknown as LocationConfig;
     if (l.upstream !== undefined && !upstreams[l.upstream] && !(raw.upstreams as Record<string, unknown> | undefined)?.[l.upstream]) {
       issues.push({ path: `${path}.upstream`, message: `unknown upstream "${l.upstream}"`, hint: closeMatch(l.upstream, upstreamNames) ?? `define it under [upstreams.${l.upstream}]` });
     }
@@ -324,12 +445,17 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     locations[name] = l;
   }
 
+  const certs = readCertificates(raw.certificates, baseDir, issues, warnings);
+  for (const name of Object.keys(table(raw.storages, 'storages', issues))) {
+    warnings.push({ path: `storages.${name}`, message: 'pingap\'s storages feed includes and secrets, which are not read here: it has no effect', hint: 'remove it to silence this warning' });
+  }
   const servers: Record<string, ServerConfig> = {};
   const locationNames = Object.keys(table(raw.locations, 'locations', []));
   const listenBy = new Map<string, string>();
   for (const [name, value] of Object.entries(table(raw.servers, 'servers', issues))) {
     const path = `servers.${name}`;
-    const s = readFields(value, SERVER_FIELDS, path, issues) as unknown as ServerConfig;
+    const s = readFields(takePingapKeys('servers', value, path, pingap), SERVER_FIELDS, path, issues) as unknown as ServerConfig;
+    serverTls(s, path, certs, issues, warnings);
     for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
       const p = parseServerAddr(a, false, true);
       if (typeof p === 'string' || !/:\d+$/.test(a)) issues.push({ path: `${path}.addr`, message: typeof p === 'string' ? p : `"${a}" has no port`, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });

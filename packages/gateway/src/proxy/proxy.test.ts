@@ -643,3 +643,31 @@ locations = ["a", "b"]
   assert.match(trace, /\r\nallow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n/);
   assert.equal(up.hits, hits, 'neither OPTIONS * nor TRACE reached the upstream');
 });
+
+test('a location\'s max_retries (pingap\'s key) overrides its upstream\'s retries', async (t) => {
+  const b = await startUpstream('b');
+  const dead = await freePort();
+  const gw2 = await useGateway(t, [b], `
+[upstreams.u]
+addrs = ["127.0.0.1:${dead}", "${b.addr}"]
+retries = 0
+max_fails = 0
+[locations.retry]
+upstream = "u"
+path = "/retry"
+max_retries = 1
+[locations.once]
+upstream = "u"
+path = "/once"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["retry", "once"]
+`);
+  const statuses = async (path: string) => {
+    const out: number[] = [];
+    for (let i = 0; i < 4; i++) out.push((await request(gw2.port('main'), { path })).status);
+    return out;
+  };
+  assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200], 'the dead server\'s connect failure is retried on b');
+  assert.ok((await statuses('/once')).includes(502), 'retries = 0: a request sent to the dead server fails');
+});

@@ -64,6 +64,15 @@ function connectionTls(sock: Socket & { gwTls?: ConnectionTls }): ConnectionTls 
   return (t.gwTls ??= { version: t.getProtocol?.() ?? '', cipher: t.getCipher?.()?.name ?? '' });
 }
 
+/** forwardedClient is the client address a proxy in front forwarded: the first `X-Forwarded-For` entry, else `X-Real-IP`. */
+function forwardedClient(req: Req): string | undefined {
+  const xff = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+  if (first) return first;
+  const real = req.headers['x-real-ip'];
+  return (Array.isArray(real) ? real[0] : real)?.trim() || undefined;
+}
+
 /** Exchange is one request on its way through the gateway: the plugin context, the balancer's hash source and the access log entry. */
 export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   readonly req: Req;
@@ -123,7 +132,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     // Over HTTP/2 req.socket is a proxy to the session's socket that reads nothing once the stream closed, so what the
     // access log needs of the connection is read now.
     const sock = req.socket as (typeof req.socket & { gwRequests?: number; gwTls?: ConnectionTls }) | undefined;
-    this.remoteAddr = this.clientIp = sock?.remoteAddress ?? '';
+    this.remoteAddr = sock?.remoteAddress ?? '';
+    this.clientIp = rt.trusted !== undefined && rt.trusted(this.remoteAddr) ? (forwardedClient(req) ?? this.remoteAddr) : this.remoteAddr;
     if (srv.tls && sock) this.tls = connectionTls(sock);
     this.scheme = srv.tls ? 'https' : 'http';
     this.upgrade = res instanceof UpgradeResponse ? res.protocol : undefined;
@@ -397,7 +407,7 @@ function prepare(ex: Exchange): void {
   if (xfwd) {
     // A forwarded header the location's rules write replaces the default (rather than adding a second value).
     const own = loc.xfwdOwn;
-    if (own === undefined || !own.has('x-forwarded-for')) out.push('x-forwarded-for', xff === undefined ? ex.clientIp : `${xff}, ${ex.clientIp}`);
+    if (own === undefined || !own.has('x-forwarded-for')) out.push('x-forwarded-for', xff === undefined ? ex.remoteAddr : `${xff}, ${ex.remoteAddr}`);
     if (own === undefined || !own.has('x-forwarded-proto')) out.push('x-forwarded-proto', ex.scheme);
     if (own === undefined || !own.has('x-forwarded-host')) out.push('x-forwarded-host', authority);
     if (own === undefined || !own.has('via')) out.push('via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`);
@@ -811,7 +821,7 @@ class ProxyHandler implements DispatchHandler {
     const retryable = this.started
       ? RESETS.has(code) && IDEMPOTENT.has(ex.upstreamMethod) && (ex.body === null || Buffer.isBuffer(ex.body))
       : !code.startsWith('GW_') && code !== 'UND_ERR_DESTROYED';
-    if (retryable && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.upstream!.config.retries) {
+    if (retryable && ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.retries) {
       ex.upstreamAddr = '';
       forward(ex);
       return;

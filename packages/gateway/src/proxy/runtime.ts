@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { GatewayConfig, LocationConfig, ServerConfig } from '../config/schema.ts';
-import { parseRewrite } from '../config/validate.ts';
+import { BlockList, isIP } from 'node:net';
+import { parseCidr, parseRewrite } from '../config/validate.ts';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { Router, parsePathMatch } from '../router/router.ts';
@@ -55,6 +56,8 @@ export interface CompiledLocation {
   xfwd: boolean;
   /** passResponse tells that upstream response heads need only hop-by-hop filtering, removals and Via (no set/add rules, no hooks, no buffering). */
   passResponse: boolean;
+  /** retries is how often a failed attempt is retried: the location's `max_retries`, else the upstream's `retries`. */
+  retries: number;
   /** maxBody caps request bodies (0: none). */
   maxBody: number;
   /** bufferRequest buffers request bodies. */
@@ -111,6 +114,23 @@ export interface Runtime {
   log: Logger;
   /** via returns the Via header value for an HTTP version. */
   via: (httpVersion: string) => string;
+  /** trusted tells whether a peer address is one of `basic.trusted_proxies`; undefined when none are. */
+  trusted: ((ip: string) => boolean) | undefined;
+}
+
+/** trustedProxies compiles `basic.trusted_proxies` into a check of a peer address (IPv4-mapped IPv6 peers are read as IPv4). */
+export function trustedProxies(list: string[]): ((ip: string) => boolean) | undefined {
+  if (list.length === 0) return undefined;
+  const block = new BlockList();
+  for (const item of list) {
+    const c = parseCidr(item);
+    if (c) block.addSubnet(c.address, c.prefix, c.family);
+  }
+  return (ip) => {
+    const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+    const family = isIP(v4);
+    return family !== 0 && block.check(v4, family === 4 ? 'ipv4' : 'ipv6');
+  };
 }
 
 /** SinkProvider returns the shared access log sink for a file path (or stdout when path is empty). */
@@ -224,6 +244,7 @@ export function compileRuntime(
         resAdd,
         xfwd: lc.enable_reverse_proxy_headers,
         passResponse: lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response && !chain.some((p) => p.upstreamResponse || p.response),
+        retries: lc.max_retries ?? (lc.upstream ? (upstreams.get(lc.upstream)?.config.retries ?? 0) : 0),
         maxBody: lc.client_max_body_size,
         bufferRequest: lc.buffer_request,
         bufferResponse: lc.buffer_response,
@@ -257,5 +278,5 @@ export function compileRuntime(
   }
   const via11 = `1.1 ${gatewayName}`;
   const via2 = `2.0 ${gatewayName}`;
-  return { config, servers, upstreams, errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11) };
+  return { config, servers, upstreams, errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11), trusted: trustedProxies(config.basic.trusted_proxies ?? []) };
 }

@@ -25,7 +25,7 @@ export const requestIdPlugin: PluginDefinition = {
   category: 'request_id',
   description: 'request_id assigns each request an id, forwards it upstream and returns it in the response; access logs print it as {request_id}.',
   fields: {
-    header: { kind: 'string', default: 'X-Request-Id', doc: 'header is the request and response header carrying the id.' },
+    header: { kind: 'string', default: 'X-Request-Id', aliases: ['header_name'], doc: 'header is the request and response header carrying the id.' },
     algorithm: { kind: 'string', default: 'uuid', oneOf: ['uuid', 'nanoid'], doc: 'algorithm generates new ids: `uuid` (v4) or `nanoid` (URL-safe, `size` characters).' },
     size: { kind: 'integer', default: 21, min: 8, max: 64, doc: 'size is the length of a `nanoid` id.' },
     trust_incoming: { kind: 'boolean', default: true, doc: 'trust_incoming keeps a well-formed id the client sent instead of generating one.' },
