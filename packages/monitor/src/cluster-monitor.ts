@@ -296,6 +296,7 @@ export class ClusterMonitor {
       memberIds: f.memberIds,
       metrics: f.metrics?.series ?? null,
       metricsAt: f.metrics?.at ?? null,
+      peers: f.metrics?.peers ?? null,
       downSince: f.downSince,
     }));
     this.alarms = this.alarmsNow(facts);

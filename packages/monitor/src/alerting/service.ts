@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppError, formatIssue, parseDuration, type ConfigIssue } from '@etcd-monitor/core';
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
 import type { Store } from '../storage/types.ts';
-import { parseRule, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
+import { parseRule, peerEvidence, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
 import { AlertEngine, type ActiveAlertRecord, type AlertHistory, type AlertHistoryQuery, type AlertStateStore } from './engine/index.ts';
 import { Dispatcher, Silences, readRoutes, routeTable, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
 import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
@@ -126,6 +126,7 @@ export class AlertingService {
   private readonly startedAt = Date.now();
   private readonly evaluated = new Set<string>();
   private readonly backfilled = new Set<string>();
+  private readonly peerEvidenceAt = new Map<string, number>();
   /** recent holds the last 35 minutes of every sample for the rules' windows. */
   readonly recent = new RecentSeries(35 * 60_000);
 
@@ -191,6 +192,7 @@ export class AlertingService {
    * and a throttled evaluation would miss it.
    */
   observe(s: ClusterSnapshot): void {
+    this.recordPeerEvidence(s);
     if (!this.evaluated.has(s.name)) {
       const scraped = s.members.every((f) => !f.status || f.metrics || f.metricsError);
       if (!scraped && Date.now() - this.startedAt < FIRST_EVAL_WAIT_MS) return;
@@ -219,6 +221,23 @@ export class AlertingService {
     this.pendingEval.set(s.name, t);
   }
 
+  /**
+   * recordPeerEvidence stores what the members' peer metrics say about each member (peerEvidence) as that member's
+   * series, once per newer scrape, so rules read it over windows and charts and replays find it in the store.
+   */
+  private recordPeerEvidence(s: ClusterSnapshot): void {
+    const samples: Array<{ series: string; cluster: string; member: string; t: number; v: number }> = [];
+    for (const e of peerEvidence(s.members)) {
+      const key = `${s.name}\u0000${e.member}`;
+      if ((this.peerEvidenceAt.get(key) ?? 0) >= e.t) continue;
+      this.peerEvidenceAt.set(key, e.t);
+      for (const [series, v] of Object.entries(e.series)) samples.push({ series, cluster: s.name, member: e.member, t: e.t, v });
+    }
+    if (samples.length === 0) return;
+    this.store.append(samples);
+    this.recent.add(samples);
+  }
+
   /** addSamples feeds the rules' in-memory window with samples as they are collected. */
   addSamples(samples: Iterable<{ series: string; cluster: string; member: string; t: number; v: number }>): void {
     this.recent.add(samples);
@@ -229,6 +248,7 @@ export class AlertingService {
     this.recent.forget(name);
     this.latest.delete(name);
     this.evaluated.delete(name);
+    for (const k of this.peerEvidenceAt.keys()) if (k.startsWith(`${name}\u0000`)) this.peerEvidenceAt.delete(k);
     this.dispatcher.ingest(this.engine.removeCluster(name));
   }
 

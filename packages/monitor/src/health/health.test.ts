@@ -76,6 +76,17 @@ const CASES: Case[] = [
     findings: ['member_partitioned@m3:warning'],
   },
   {
+    // Evidence about the member the links lead to: before, both survivors were named for the link they lost to m3.
+    name: 'a member its peers have lost (just killed) while the monitor still counts it up',
+    members: [
+      up(0, {}, { metrics: { active_peers: 1 }, metricsAt: 2_000, peers: [{ to: IDS[1]!, active: true }, { to: IDS[2]!, active: false }] }),
+      up(1, {}, { metrics: { active_peers: 1 }, metricsAt: 2_000, peers: [{ to: IDS[0]!, active: true }, { to: IDS[2]!, active: false }] }),
+      up(2, {}, { metrics: { active_peers: 2 }, metricsAt: 1_000, peers: [{ to: IDS[0]!, active: true }, { to: IDS[1]!, active: true }] }),
+    ],
+    status: 'degraded',
+    findings: ['member_partitioned@m3:warning'],
+  },
+  {
     name: 'a member the monitor cannot reach while its peers still talk to it',
     members: [up(0, {}, { metrics: { active_peers: 2 }, metricsAt: 2_000 }), up(1, {}, { metrics: { active_peers: 2 }, metricsAt: 2_000 }), down(2)],
     status: 'degraded',

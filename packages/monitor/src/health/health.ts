@@ -59,6 +59,8 @@ export interface MemberObservation {
   metricsAt?: number | null;
   /** downSince is when the member stopped answering (ms), null while up. */
   downSince?: number | null;
+  /** peers are the member's raft links by the peer's hex id (etcd_network_active_peers{Remote}), when scraped. */
+  peers?: ReadonlyArray<{ to: string; active?: boolean }> | null;
 }
 
 /** HealthThresholds tune the findings; the defaults follow the etcd operations guide. */
@@ -124,12 +126,26 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
   // monitor sees up. Members that are down are expected to be missing from everyone's peer list.
   const downSince = members.map((m) => m.downSince).filter((t): t is number => t !== null && t !== undefined);
   const freshAfter = downSince.length ? Math.max(...downSince) : 0;
-  for (const m of up) {
-    const active = m.metrics?.active_peers;
-    if (active === undefined || (m.metricsAt ?? 0) < freshAfter) continue;
+  // A link is evidence about both ends: a member that every other reporting member has lost is the one cut off (or
+  // just died before the monitor noticed), not they, so the finding names it instead of its peers.
+  const fresh = up.filter((m) => m.metrics?.active_peers !== undefined && (m.metricsAt ?? 0) >= freshAfter);
+  const lostBy = new Map<string, number>();
+  for (const m of fresh) for (const p of m.peers ?? []) if (p.active === false) lostBy.set(p.to, (lostBy.get(p.to) ?? 0) + 1);
+  const cutOff = new Set(up.filter((x) => x.id && fresh.filter((m) => m !== x).length >= 2 && lostBy.get(x.id) === fresh.filter((m) => m !== x).length).map((x) => x.id!));
+  const partitioned = new Set<MemberObservation>();
+  for (const m of fresh) {
+    const active = m.metrics!.active_peers!;
+    const lost = (m.peers ?? []).filter((p) => p.active === false);
     if (voters > 1 && active < up.length - 1) {
-      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is connected to ${active} of the ${up.length - 1} peers the monitor sees up`, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
+      if (lost.length > 0 && lost.every((p) => cutOff.has(p.to))) continue;
+      partitioned.add(m);
     }
+  }
+  for (const x of up) if (x.id && cutOff.has(x.id)) partitioned.add(x);
+  for (const m of partitioned) {
+    const active = m.metrics?.active_peers;
+    const message = cutOff.has(m.id ?? '') ? `${label(m)} is no longer connected to any of its peers that the monitor sees up` : `${label(m)} is connected to ${active} of the ${up.length - 1} peers the monitor sees up`;
+    findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
   }
   // The reverse: members the monitor cannot reach that their peers still talk to are a monitor-side network problem.
   // Only scrapes taken after the member went down count: older ones still show the link that just broke.

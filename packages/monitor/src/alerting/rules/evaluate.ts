@@ -3,6 +3,7 @@ import type { Finding } from '../../health/health.ts';
 import type { ClusterSnapshot } from '../../cluster-monitor.ts';
 import { COMPARISONS, isConstant, type BinaryOp, type Expr, type LabelMatcher } from './expr.ts';
 import { currentSeries, memberLabel, type CurrentValue } from './series.ts';
+import { peerEvidence } from './peers.ts';
 
 /**
  * Window is a series' points inside a time range as columns — times `t[i]` and values `v[i]` for `start <= i < end`,
@@ -60,6 +61,10 @@ const LOOKBACK_MS = 5 * 60_000;
 export function snapshotScope(snapshot: ClusterSnapshot, history: HistoryReader, now: number): EvalScope {
   const byMember = new Map<string, Record<string, CurrentValue>>();
   for (const f of snapshot.members) byMember.set(memberLabel(f), currentSeries(f, snapshot.at));
+  for (const e of peerEvidence(snapshot.members)) {
+    const cur = byMember.get(e.member);
+    if (cur) for (const [k, v] of Object.entries(e.series)) cur[k] = { t: e.t, v };
+  }
   const reads = new Map<string, Window>();
   return {
     cluster: snapshot.name,

@@ -4,6 +4,7 @@ export { evaluateExpr, historyScope, snapshotScope, thresholdOf, windowOf, type 
 export { formatExpr, parseExpr, suggestSeries, type Expr, type LabelMatcher } from './expr.ts';
 export { advance, type Activity } from './lifecycle.ts';
 export { compileRule, findRule, formatFor, parseRule, readRule, readRules, ruleKey, ruleView, RULE_FIELDS, type CompiledRule, type Rule } from './rule.ts';
-export { currentSeries, DERIVED_SERIES, FINDING_CODES, KNOWN_SERIES, memberLabel, STATUS_SERIES } from './series.ts';
+export { currentSeries, DERIVED_SERIES, FINDING_CODES, KNOWN_SERIES, memberLabel, PEER_EVIDENCE_SERIES, STATUS_SERIES } from './series.ts';
+export { peerEvidence, type PeerEvidence } from './peers.ts';
 export { checkTemplate, humanize, renderTemplate, type TemplateData } from './template.ts';
 export { testRule, type ReplaySource, type RuleTestResult, type RuleTransition } from './test-rule.ts';

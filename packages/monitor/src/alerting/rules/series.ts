@@ -26,6 +26,14 @@ export const STATUS_SERIES: readonly string[] = [
   'probe_read_serializable_ms', 'probe_read_linearizable_ms', 'probe_write_ms', 'probe_success',
 ];
 
+/**
+ * PEER_EVIDENCE_SERIES are per-member series about a member as its peers see it (peers.ts): etcd's peer metrics are
+ * labelled by the remote member (`To`, `From`, `Remote`, hex ids), so a failing link to m3 shows in m1's and m2's
+ * metrics. Summed per scraping member, that evidence named m1 ("m1 is down" while m3 was); regrouped by the remote
+ * member's id, it names m3.
+ */
+export const PEER_EVIDENCE_SERIES: readonly string[] = ['peer_sent_failures_to_rate', 'peer_rtt_p99_5m_to_seconds'];
+
 // The per-method, per-code request rates (grpc_Range_OK_rate …) are named after etcd's labels, so they are known by shape.
 class SeriesNames extends Set<string> {
   override has(name: string): boolean {
@@ -34,7 +42,7 @@ class SeriesNames extends Set<string> {
 }
 
 /** KNOWN_SERIES is every series name an expression may select (and the grpc_<Method>_<Code>_rate family); anything else is rejected when the rule is parsed. */
-export const KNOWN_SERIES: ReadonlySet<string> = new SeriesNames([...DERIVED_SERIES, ...STATUS_SERIES]);
+export const KNOWN_SERIES: ReadonlySet<string> = new SeriesNames([...DERIVED_SERIES, ...STATUS_SERIES, ...PEER_EVIDENCE_SERIES]);
 
 /** FINDING_CODES are the health model's finding codes that `finding("…")` accepts (see health/health.ts). */
 export const FINDING_CODES: readonly string[] = [

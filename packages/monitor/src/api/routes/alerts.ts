@@ -3,7 +3,7 @@ import { AppError, formatMatcher, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../app.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster } from '../known-cluster.ts';
-import { findRule, parseRule, ruleView, testRule, type Silence } from '../../alerting/index.ts';
+import { findRule, parseRule, ruleKey, ruleView, testRule, type Silence } from '../../alerting/index.ts';
 import type { Alert } from '../../alerting/types.ts';
 import type { AlertCounts, AlertSummary } from '../contract.ts';
 
@@ -68,7 +68,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
 
   app.get('/rules', { schema: { summary: 'Rules: name, severity, for, expr, docs, state', tags: ['rules'] } }, async () => {
     const status = a.engine.ruleStatus();
-    return a.rules().map((r) => ({ ...ruleView(r), status: status.get(r.name) ?? { active: 0 } }));
+    return a.rules().map((r) => ({ ...ruleView(r), status: status.get(ruleKey(r)) ?? { active: 0 } }));
   });
   app.put('/rules/:name', {
     schema: {

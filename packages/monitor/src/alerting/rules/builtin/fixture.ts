@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { prom } from '@etcd-monitor/etcd';
 import type { Alarm, StatusResult } from '@etcd-monitor/etcd';
-import { deriveMember, deriveSeries, selectForDerive, type Scrape } from '../../../collectors/metrics/derive.ts';
+import type { MemberFacts } from '../../../collectors/collector.ts';
+import { deriveMember, selectForDerive, type PeerSeries, type Scrape } from '../../../collectors/metrics/derive.ts';
+import { peerEvidence } from '../peers.ts';
 import { HistogramWindows } from '../../../collectors/metrics/window-quantiles.ts';
 import { evaluateHealth, type Finding, type MemberObservation } from '../../../health/health.ts';
 import type { Point } from '../../../storage/types.ts';
@@ -59,6 +61,35 @@ export interface Step {
   t: number;
   /** series are deriveSeries' values. */
   series: Record<string, number>;
+  /** peers are derivePeers' links of the scraped member, labelled by the peers' hex ids. */
+  peers?: PeerSeries[];
+}
+
+/** IDS are the hex member ids in the dumps: the scraped leader (m1) and its two peers. */
+export const IDS: Readonly<Record<string, string>> = { m1: '62024034f6077aa1', m2: '104a589dee2f6c05', m3: 'd403d15a2c04e767' };
+
+/**
+ * attributed adds to each member's steps what the other members' peer links say about it, through the monitor's own
+ * peerEvidence (as the service records it): failures and round trips towards m3 in m1's dump become m3's series.
+ */
+export function attributed(members: Record<string, Step[]>, ids: Readonly<Record<string, string>> = IDS): Record<string, Step[]> {
+  const out: Record<string, Step[]> = {};
+  for (const name of Object.keys(ids)) out[name] = (members[name] ?? []).map((x) => ({ ...x, series: { ...x.series } }));
+  const times = [...new Set(Object.values(members).flatMap((steps) => steps.map((x) => x.t)))].sort((a, b) => a - b);
+  for (const t of times) {
+    const facts: MemberFacts[] = Object.entries(ids).map(([name, id]) => {
+      const step = members[name]?.find((x) => x.t === t);
+      return { endpoint: `http://${name}:2379`, id, name, status: null, statusAt: t, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: step ? { at: t, series: step.series, scrapeMs: 1, peers: step.peers ?? [] } : null, metricsError: null };
+    });
+    for (const e of peerEvidence(facts)) {
+      const list = out[e.member]!;
+      let step = list.find((x) => x.t === t);
+      if (!step) list.push((step = { t, series: {} }));
+      Object.assign(step.series, e.series);
+    }
+  }
+  for (const list of Object.values(out)) list.sort((a, b) => a.t - b.t);
+  return out;
 }
 
 /**
@@ -72,7 +103,7 @@ export function timeline(steps: number, stepMs: number, edit: (i: number, t1: st
     const t = START + i * stepMs;
     const text = edit(i, T1);
     const set = text === T1 ? plain : prom.parsePrometheusText(text);
-    out.push({ t, series: deriveSeries({ at: t - 30_000, set: T0_SET }, { at: t, set }) });
+    out.push({ t, ...deriveMember({ at: t - 30_000, set: T0_SET }, { at: t, set }) });
   }
   return out;
 }
@@ -88,15 +119,15 @@ export interface Observations {
 /**
  * scrapes derives a member's samples the way the metrics collector does, one scrape every `stepMs` from START: the
  * real t1 dump, with the observations `add(i)` returns added to its histograms cumulatively at each scrape, derived
- * against the previous scrape (the real t0 dump before the first) and through the collector's 5-minute
- * HistogramWindows. `edit` changes other values of each scrape, as in timeline.
+ * against the previous scrape (the real t0 dump before the first, edited as step -1) and through the collector's
+ * 5-minute HistogramWindows. `edit` changes other values of each scrape, as in timeline.
  */
 export function scrapes(steps: number, stepMs: number, add: (i: number) => Observations[], edit: (i: number, text: string) => string = (_i, t) => t): Step[] {
   const windows = new HistogramWindows();
   const out: Step[] = [];
   // Cut down to what the collector parses, as it does, which also keeps a 200-scrape replay fast.
   let text = selectForDerive(T1);
-  let prev: Scrape = { at: START - 30_000, set: T0_SET };
+  let prev: Scrape = { at: START - 30_000, set: prom.parsePrometheusText(selectForDerive(edit(-1, T0))) };
   for (let i = 0; i < steps; i++) {
     const t = START + i * stepMs;
     for (const o of add(i)) text = addObservations(text, o.family, o.le, o.n, o.labels);
@@ -104,7 +135,7 @@ export function scrapes(steps: number, stepMs: number, add: (i: number) => Obser
     const { series, peers } = deriveMember(prev, { at: t, set });
     windows.add(t, set, series, peers);
     prev = { at: t, set };
-    out.push({ t, series });
+    out.push({ t, series, peers });
   }
   return out;
 }

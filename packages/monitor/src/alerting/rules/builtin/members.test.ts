@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testRule } from '../test-rule.ts';
-import { builtin, findingsOf, MINUTE, observe, points, replay, setValue, START, status, timeline } from './fixture.ts';
+import { attributed, builtin, findingsOf, MINUTE, observe, points, replay, setValue, START, status, timeline } from './fixture.ts';
 
 const healthy = () => [observe('m1', 'a', status('a', 'a')), observe('m2', 'b', status('b', 'a')), observe('m3', 'c', status('c', 'a'))];
 const members = { m1: points(1, MINUTE, {}), m2: [], m3: [] };
@@ -15,10 +15,12 @@ test('etcdMembersDown fires after 20m for a member the monitor cannot reach', ()
   assert.deepEqual(r.firingAtEnd, ['m3']);
 });
 
-test('etcdMembersDown fires from the leader\'s failing peer sends in the real dump', () => {
+test('etcdMembersDown names the member its peers fail to send to (To="d403d15a2c04e767", m3), not the member that reports it', () => {
   const fail = (i: number, t1: string) => setValue(t1, 'etcd_network_peer_sent_failures_total{To="d403d15a2c04e767"}', 1 + 30 * (i + 1));
-  const r = testRule(builtin('etcdMembersDown'), replay({ m1: timeline(22, MINUTE, fail) }), START, START + 21 * MINUTE, MINUTE);
+  const r = testRule(builtin('etcdMembersDown'), replay(attributed({ m1: timeline(22, MINUTE, fail) })), START, START + 21 * MINUTE, MINUTE);
   assert.equal(r.firstFiringAt, START + 20 * MINUTE);
+  assert.deepEqual(r.firingAtEnd, ['m3']);
+  assert.deepEqual([...new Set(r.transitions.map((x) => x.member))], ['m3']);
 });
 
 test('etcdInsufficientMembers fires for the cluster after 3m when 2 of 3 members are down', () => {

@@ -6,12 +6,13 @@ const RUNBOOK = 'https://etcd.io/docs/v3.5/op-guide/failures/';
 export const MEMBER_RULES: readonly Rule[] = [
   {
     name: 'etcdMembersDown',
-    expr: 'up == 0 or avg_over_time(peer_sent_failures_rate[2m]) > 0.01',
+    // Peer sends failing towards a member are evidence about that member (the remote `To`), not the sender.
+    expr: 'up == 0 or avg_over_time(peer_sent_failures_to_rate[2m]) > 0.01',
     for: 20 * 60_000,
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }} is down',
-    description: 'Member {{ $labels.member }} of cluster {{ $cluster }} does not answer the monitor or its peer sends fail ({{ $value }}).',
+    description: 'Member {{ $labels.member }} of cluster {{ $cluster }} does not answer the monitor, or its peers fail to send to it ({{ $value }} per second).',
     runbook: 'Check the member process and host (`systemctl status etcd`, disk full, OOM kill); see ' + RUNBOOK,
     enabled: true,
   },

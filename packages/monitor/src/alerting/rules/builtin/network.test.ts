@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testRule } from '../test-rule.ts';
-import { builtin, MINUTE, replay, scrapes, setValue, START, timeline } from './fixture.ts';
+import { attributed, builtin, MINUTE, replay, scrapes, setValue, START, timeline } from './fixture.ts';
 
 const RTT = 'etcd_network_peer_round_trip_time_seconds';
 const PEER = 'To="d403d15a2c04e767"';
@@ -10,14 +10,15 @@ const OTHER = 'To="104a589dee2f6c05"';
 const fast = (labels: string) => ({ family: RTT, le: 0.0016, n: 4, labels });
 
 test('etcdMemberCommunicationSlow: one slow round trip is no alert, although the dumps\' own 2 pings give a 0.2 s p99 for that scrape', () => {
-  const src = replay({ m1: scrapes(13 * 12 + 1, 5000, (i) => [fast(PEER), fast(OTHER), ...(i === 30 ? [{ family: RTT, le: 0.4096, n: 1, labels: PEER }] : [])]) });
+  const src = replay(attributed({ m1: scrapes(13 * 12 + 1, 5000, (i) => [fast(PEER), fast(OTHER), ...(i === 30 ? [{ family: RTT, le: 0.4096, n: 1, labels: PEER }] : [])]) }));
   assert.deepEqual(testRule(builtin('etcdMemberCommunicationSlow'), src, START, START + 13 * MINUTE, MINUTE).transitions, []);
 });
 
-test('etcdMemberCommunicationSlow fires after 10m when round trips to one peer stay slow', () => {
-  const src = replay({ m1: scrapes(13 * 12 + 1, 5000, () => [fast(PEER), fast(OTHER), { family: RTT, le: 0.4096, n: 1, labels: PEER }]) });
+test('etcdMemberCommunicationSlow fires after 10m for the member round trips to stay slow to (To="d403d15a2c04e767", m3), not for the one measuring', () => {
+  const src = replay(attributed({ m1: scrapes(13 * 12 + 1, 5000, () => [fast(PEER), fast(OTHER), { family: RTT, le: 0.4096, n: 1, labels: PEER }]) }));
   const r = testRule(builtin('etcdMemberCommunicationSlow'), src, START, START + 13 * MINUTE, MINUTE);
   assert.equal(r.firstFiringAt, START + 11 * MINUTE);
+  assert.deepEqual([...new Set(r.transitions.map((x) => x.member))], ['m3']);
   assert.ok(r.transitions[0]!.value! > 0.2 && r.transitions[0]!.value! <= 0.4096, `p99 ${r.transitions[0]!.value}`);
 });
 

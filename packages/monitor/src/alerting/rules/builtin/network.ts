@@ -4,12 +4,13 @@ import type { Rule } from '../rule.ts';
 export const NETWORK_RULES: readonly Rule[] = [
   {
     name: 'etcdMemberCommunicationSlow',
-    expr: 'peer_rtt_p99_5m_seconds > 0.15',
+    // Labelled by the member the round trips go to (the mixin's `To`), the slowest of its peers' measurements.
+    expr: 'peer_rtt_p99_5m_to_seconds > 0.15',
     for: 10 * 60_000,
     severity: 'warning',
     labels: {},
-    summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: peer communication is slow ({{ $value }} s)',
-    description: 'The p99 round-trip time over 5 minutes from {{ $labels.member }} to its slowest peer is {{ $value }} s (threshold {{ $threshold }} s).',
+    summary: 'etcd cluster {{ $cluster }}: communication with member {{ $labels.member }} is slow ({{ $value }} s)',
+    description: 'The p99 round-trip time over 5 minutes from a peer to {{ $labels.member }} is {{ $value }} s (threshold {{ $threshold }} s).',
     runbook: 'Check the network between members (latency, packet loss, bandwidth saturated by snapshots).',
     enabled: true,
   },
