@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prom } from '@etcd-monitor/etcd';
 import { deriveSeries } from './collectors/metrics/derive.ts';
-import { DERIVED_SERIES, STATUS_SERIES } from './alerting/rules/series.ts';
+import { DERIVED_SERIES, PEER_EVIDENCE_SERIES, STATUS_SERIES } from './alerting/rules/series.ts';
 import { SERIES_CATALOG, SERIES_PATTERNS } from './series-catalog.ts';
 import { parseConfig } from './config.ts';
 import { buildMonitor } from './service.ts';
@@ -20,7 +20,7 @@ function catalogued(name: string): boolean {
 test('the catalogue names every series derived from a real etcd dump, and every series rules may read', () => {
   const derived = Object.keys(deriveSeries({ at: 0, set: dump('t0') }, { at: 30_000, set: dump('t1') }));
   assert.ok(derived.length > 50);
-  const missing = [...derived, ...DERIVED_SERIES, ...STATUS_SERIES].filter((n) => !catalogued(n));
+  const missing = [...derived, ...DERIVED_SERIES, ...STATUS_SERIES, ...PEER_EVIDENCE_SERIES].filter((n) => !catalogued(n));
   assert.deepEqual(missing, [], 'series without a catalogue entry');
   const names = SERIES_CATALOG.map((s) => s.name);
   assert.equal(new Set(names).size, names.length, 'names are unique');
