@@ -33,7 +33,6 @@ const KNOWN_CYCLES: Record<string, string[][]> = {
       'alerting/rules/builtin/requests.ts', 'alerting/rules/evaluate.ts', 'alerting/rules/expr.ts', 'alerting/rules/index.ts', 'alerting/rules/rule.ts',
       'alerting/rules/series.ts', 'alerting/rules/test-rule.ts', 'cluster-monitor.ts', 'collectors/collector.ts', 'config.ts',
     ],
-    ['api/app.ts', 'api/routes/alerts.ts', 'api/routes/auth.ts', 'api/routes/clusters.ts', 'api/routes/dashboards.ts', 'api/routes/events.ts', 'api/routes/series.ts', 'api/routes/stream.ts'],
   ],
 };
 

@@ -1,10 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import swagger from '@fastify/swagger';
 import { AppError, versionInfo } from '@etcd-monitor/core';
-import type { Registry as PromRegistry } from 'prom-client';
-import type { ClusterRegistry } from '../registry.ts';
-import type { Store } from '../storage/types.ts';
-import type { LiveHub } from './live.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { eventRoutes } from './routes/events.ts';
 import { seriesRoutes } from './routes/series.ts';
@@ -14,8 +10,10 @@ import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboards.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
-import type { AlertingService } from '../alerting/service.ts';
-import { roleAtLeast, type Auth, type Principal, type Role } from '../auth/auth.ts';
+import type { ApiDeps } from './deps.ts';
+
+export type { ApiDeps } from './deps.ts';
+import { roleAtLeast, type Principal, type Role } from '../auth/auth.ts';
 import { checkOrigin, isLoopbackAddress, isLoopbackHost } from '../auth/request-guard.ts';
 
 declare module 'fastify' {
@@ -29,28 +27,6 @@ declare module 'fastify' {
     /** public marks a route that needs no principal (login). */
     public?: boolean;
   }
-}
-
-/** ApiDeps are what the HTTP API serves from. */
-export interface ApiDeps {
-  /** registry holds the running cluster monitors. */
-  registry: ClusterRegistry;
-  /** store holds history, events and documents. */
-  store: Store;
-  /** live fans out updates to Server-Sent Events clients. */
-  live: LiveHub;
-  /** metrics is the monitor's own Prometheus registry. */
-  metrics: PromRegistry;
-  /** audit records a mutating action by the request's principal. */
-  audit(action: string, target: string, req: { ip: string; principal: Principal }): void;
-  /** auth holds users and sessions. */
-  auth: Auth;
-  /** alerting is the alert pipeline. */
-  alerting: AlertingService;
-  /** anonymousRole is the role of loopback requests without a session. */
-  anonymousRole: Role | 'none';
-  /** version is the monitor's version, for the OpenAPI document. */
-  version: string;
 }
 
 /** STATUS_BY_CODE maps stable error codes to HTTP statuses; anything else is a 500. */

@@ -1,5 +1,5 @@
 import { AppError } from '@etcd-monitor/core';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './deps.ts';
 
 /**
  * requireCluster throws MON_NOT_FOUND (404) for a `cluster` parameter that names no configured cluster, so a typo is

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, formatMatcher, parseDuration } from '@etcd-monitor/core';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster } from '../known-cluster.ts';
 import { findRule, parseRule, ruleKey, ruleView, testRule, type Silence } from '../../alerting/index.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, isAppError } from '@etcd-monitor/core';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ROLES, type Role } from '../../auth/auth.ts';
 
 /** authRoutes serves login, logout, who-am-i and user management (admin only). */

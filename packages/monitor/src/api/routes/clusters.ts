@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@etcd-monitor/core';
 import { inspectCluster } from '@etcd-monitor/etcd';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { clusterView, looseObject, memberView } from '../views.ts';
 import { connectionFor } from '../../cluster-monitor.ts';
 import { clusterFields, jsonSchemaOf, readClusterBody } from '../../config.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@etcd-monitor/core';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { RANGE_KEYS, type Dashboard, type Panel } from '../contract.ts';
 
 export { RANGE_KEYS, type Dashboard, type Panel };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '@etcd-monitor/core';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { EVENT_TYPES } from '../../events/detect.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, parseDuration } from '@etcd-monitor/core';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { parseTime } from '../time.ts';
 import { seriesCatalog } from '../../series-catalog.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';
