@@ -127,3 +127,23 @@ test('[storage] retention is read with bounds, reaches the store, and raw may no
     'storage.retention_1m: keeps data longer than storage.retention_1h',
   ]);
 });
+
+test('the alerting tables of the file get bounds and size caps too: every problem at once, by key', () => {
+  const issues = issuesOf(() => parseConfig({
+    channels: [{ name: 'hook', type: 'webhook', url: `http://hooks.example/${'a'.repeat(5000)}` }, { name: 'am', type: 'alertmanager', url: 'http://am:9093', firing_ttl: 300 }],
+    routes: [{ channels: ['hook'], group_wait: '2h', group_interval: '0s', repeat_interval: 60 }],
+    rules: [{ name: 'Big', expr: 'has_leader == 0', for: '31d', summary: 's'.repeat(5000) }],
+    inhibit_rules: [{ source_matchers: ['alertname="A"'], target_matchers: ['alertname="B"'], equal: Array.from({ length: 300 }, (_, i) => `l${i}`) }],
+  }));
+  const got = issues.map((i) => `${i.path}: ${i.message}`);
+  for (const want of [
+    /^channels\[0\]\.url: is 5021 characters long, above the maximum of 4096$/,
+    /^channels\[1\]\.firing_ttl: 300 has no unit$/,
+    /^routes\[0\]\.group_wait: "2h" is above the maximum of 1h$/,
+    /^routes\[0\]\.group_interval: "0s" is below the minimum of 1s$/,
+    /^routes\[0\]\.repeat_interval: 60 has no unit$/,
+    /^rules\[0\]\.for: "31d" is above the maximum of 30d$/,
+    /^rules\[0\]\.summary: is 5000 characters long, above the maximum of 4096$/,
+    /^inhibit_rules\[0\]\.equal: has 300 entries, above the maximum of 256$/,
+  ]) assert.ok(got.some((g) => want.test(g)), `${want} in ${JSON.stringify(got, null, 1)}`);
+});

@@ -1,4 +1,5 @@
 import { AppError, matchesAll, parseMatchers, readFields, type ConfigIssue, type FieldSpec, type Matcher } from '@etcd-monitor/core';
+import { capped } from '../../field-limits.ts';
 import type { Alert } from '../types.ts';
 
 /** InhibitRule mutes target alerts while a source alert fires with the same values of the `equal` labels. */
@@ -30,11 +31,11 @@ export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
 ];
 
 /** INHIBIT_FIELDS describe an `[[inhibit_rules]]` table. */
-export const INHIBIT_FIELDS: Record<string, FieldSpec> = {
+export const INHIBIT_FIELDS: Record<string, FieldSpec> = capped({
   source_matchers: { kind: 'strings', required: true, doc: 'Matchers selecting the firing alerts that inhibit.' },
   target_matchers: { kind: 'strings', required: true, doc: 'Matchers selecting the alerts that are inhibited.' },
   equal: { kind: 'strings', default: ['cluster'], doc: 'Labels whose values source and target must share.' },
-};
+});
 
 /** readInhibitRules reads `[[inhibit_rules]]`; without any, DEFAULT_INHIBIT_RULES apply. */
 export function readInhibitRules(raw: unknown, issues: ConfigIssue[], path = 'inhibit_rules'): InhibitRule[] {

@@ -1,4 +1,5 @@
 import { AppError, didYouMean, formatMatcher, matchesAll, parseMatchers, readFields, type ConfigIssue, type FieldSpec, type Matcher } from '@etcd-monitor/core';
+import { capped } from '../../field-limits.ts';
 import type { Alert, AlertSeverity } from '../types.ts';
 import type { RouteTable } from '../../api/contract.ts';
 
@@ -30,16 +31,16 @@ export interface Route extends Grouping {
 export const DEFAULT_GROUPING: Grouping = { groupBy: ['cluster', 'alertname'], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
 
 /** ROUTE_FIELDS describe a `[[routes]]` table. */
-export const ROUTE_FIELDS: Record<string, FieldSpec> = {
+export const ROUTE_FIELDS: Record<string, FieldSpec> = capped({
   channels: { kind: 'strings', required: true, aliases: ['channel'], doc: 'The channels (by name) that receive the matched alerts.' },
   severity: { kind: 'strings', default: [], aliases: ['severities'], doc: 'Only alerts of these severities (critical, warning, info); empty means all.' },
   matchers: { kind: 'strings', default: [], doc: 'Label matchers the alert must all satisfy, such as `cluster=~"prod-.*"`.' },
   continue: { kind: 'boolean', default: false, doc: 'Whether an alert matched here is also tried against the following routes.' },
   group_by: { kind: 'strings', default: DEFAULT_GROUPING.groupBy, doc: 'Labels whose values split alerts into notification groups.' },
-  group_wait: { kind: 'duration', default: '30s', doc: 'How long a new group waits for more alerts before its first notification.' },
-  group_interval: { kind: 'duration', default: '5m', doc: 'How long before a group already notified is notified about new or resolved alerts.' },
-  repeat_interval: { kind: 'duration', default: '4h', doc: 'How long before a still-firing, unchanged group is notified again.' },
-};
+  group_wait: { kind: 'duration', default: '30s', min: 0, max: 3_600_000, doc: 'How long a new group waits for more alerts before its first notification (0s to 1h).' },
+  group_interval: { kind: 'duration', default: '5m', min: 1000, max: 86_400_000, doc: 'How long before a group already notified is notified about new or resolved alerts (1s to 24h).' },
+  repeat_interval: { kind: 'duration', default: '4h', min: 60_000, max: 30 * 86_400_000, doc: 'How long before a still-firing, unchanged group is notified again (1m to 30d).' },
+});
 
 const SEVERITIES: AlertSeverity[] = ['critical', 'warning', 'info'];
 

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { AppError, didYouMean, formatIssue, readFields, type ConfigIssue } from '@etcd-monitor/core';
+import { capped } from '../../field-limits.ts';
 import type { Notifier, Sender } from './notifier.ts';
 import { emailNotifier } from './email/email.ts';
 import { slackNotifier } from './slack/slack.ts';
@@ -75,7 +76,7 @@ export function validateChannel(raw: unknown, path: string, opts: ValidateChanne
     return { ok: false, issues };
   }
   const notifier = notifiers[type as ChannelType] as unknown as Notifier<Record<string, unknown>>;
-  const values = readFields(rest, notifier.fields, path, issues);
+  const values = readFields(rest, capped(notifier.fields), path, issues);
   for (const k of notifier.secretFields) {
     const v = values[k];
     if (typeof v !== 'string' || !opts.openSecret) continue;

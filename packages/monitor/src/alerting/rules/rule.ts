@@ -1,4 +1,5 @@
 import { AppError, didYouMean, formatIssue, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
+import { capped } from '../../field-limits.ts';
 import type { AlertSeverity } from '../types.ts';
 import { parseExpr, type Expr } from './expr.ts';
 import { thresholdOf } from './evaluate.ts';
@@ -35,17 +36,17 @@ export interface CompiledRule extends Rule {
 }
 
 /** RULE_FIELDS describe a `[[rules]]` table and an API rule body. */
-export const RULE_FIELDS: Record<string, FieldSpec> = {
+export const RULE_FIELDS: Record<string, FieldSpec> = capped({
   name: { kind: 'string', required: true, doc: 'The alert name, such as `etcdHighFsyncDurations`; it becomes the `alertname` label.' },
   expr: { kind: 'string', doc: 'The condition, such as `wal_fsync_p99_seconds > 0.5`; see docs/alerting-rules.md for the language.' },
-  for: { kind: 'duration', default: '0s', doc: 'How long the condition must hold before the alert fires.' },
+  for: { kind: 'duration', default: '0s', min: 0, max: 30 * 86_400_000, doc: 'How long the condition must hold before the alert fires (0s to 30d).' },
   severity: { kind: 'string', default: 'warning', oneOf: ['critical', 'warning', 'info'], doc: 'The alert severity.' },
   labels: { kind: 'table', doc: 'Extra labels added to every alert of the rule.' },
   summary: { kind: 'string', doc: 'The one-line templated title, such as `{{ $labels.member }} fsync p99 is {{ $value }}s`.' },
   description: { kind: 'string', default: '', doc: 'The templated longer description.' },
   runbook: { kind: 'string', default: '', doc: 'What to do, or a link to the runbook.' },
   enabled: { kind: 'boolean', default: true, doc: 'Whether the rule is evaluated.' },
-};
+});
 
 // Labels the engine sets itself; a rule overriding them would break routing, inhibition and fingerprints.
 const RESERVED_LABELS = ['alertname', 'severity', 'cluster', 'member'];

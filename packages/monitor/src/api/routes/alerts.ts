@@ -118,7 +118,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     schema: {
       summary: 'Create a silence from {matchers, startsAt?, endsAt or duration (such as "2h"; exactly one of them), createdBy, comment}',
       tags: ['silences'],
-      body: { type: 'object', required: ['matchers', 'createdBy', 'comment'], properties: { matchers: {}, startsAt: { type: 'string' }, endsAt: { type: 'string' }, duration: {}, createdBy: { type: 'string' }, comment: { type: 'string' } } },
+      body: { type: 'object', required: ['matchers', 'createdBy', 'comment'], properties: { matchers: {}, startsAt: { type: 'string' }, endsAt: { type: 'string' }, duration: {}, createdBy: { type: 'string', maxLength: 256 }, comment: { type: 'string', maxLength: 4096 } } },
     },
   }, async (req, reply) => {
     const b = req.body as { matchers: unknown; startsAt?: string; endsAt?: string; duration?: string; createdBy: string; comment: string };

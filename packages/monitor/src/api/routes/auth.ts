@@ -40,7 +40,7 @@ export async function authRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       summary: 'Create a user or set their password and role',
       tags: ['auth'],
       params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-      body: { type: 'object', required: ['password', 'role'], properties: { password: { type: 'string' }, role: { type: 'string', enum: [...ROLES] } } },
+      body: { type: 'object', required: ['password', 'role'], properties: { password: { type: 'string', maxLength: 1024 }, role: { type: 'string', enum: [...ROLES] } } },
     },
   }, async (req, reply) => {
     const { name } = req.params as { name: string };
