@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
+import { captureText, echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
 import { builtinPlugins } from './index.ts';
 import type { PluginDefinition } from './plugin.ts';
+import { createLogger } from '../observability/log.ts';
 
 const logged: string[] = [];
 
@@ -100,7 +101,8 @@ locations = ["l"]
   assert.equal(up.hits, 1);
 });
 
-test('a plugin that throws answers 500 without taking the gateway down', async (t) => {
+test('a plugin that throws answers 500 without taking the gateway down; its error goes to the log, not the page', async (t) => {
+  const log = captureText();
   const boom: PluginDefinition = { category: 'boom', description: 'boom throws.', fields: {}, create: () => ({ request: () => { throw new Error('kaput'); } }) };
   const gw = await startGateway(
     `
@@ -111,10 +113,12 @@ plugins = ["boom"]
 addr = "127.0.0.1:0"
 locations = ["l"]
 `,
-    { plugins: new Map([['boom', boom]]) },
+    { plugins: new Map([['boom', boom]]), log: createLogger('info', log.stream) },
   );
   t.after(() => gw.stop(0));
   const r = await request(gw.port('main'));
   assert.equal(r.status, 500);
-  assert.match(r.body, /kaput/);
+  assert.doesNotMatch(r.body, /kaput/, 'the plugin\'s error stays out of the page');
+  await waitFor(() => log.text().includes('plugin failed: kaput'), 5000, 'the error in the process log');
+  assert.equal((await request(gw.port('main'))).status, 500, 'the gateway still answers');
 });
