@@ -356,6 +356,7 @@ tls_key = "${key}"
 [servers.plain]
 addr = "127.0.0.1:0"
 locations = ["l"]
+enabled_h2 = true
 `);
   const tlsPort = gw.port('tls');
   const plainPort = gw.port('plain');
@@ -508,7 +509,7 @@ backlog = ${backlog}
   assert.equal((await request(port)).status, 200);
 });
 
-test('a connection that never sends a byte is closed after headers_timeout, with h2c sniffing on (the default) as without', async (t) => {
+test('a connection that never sends a byte is closed after headers_timeout, with h2c sniffing on as without', async (t) => {
   const up = await startUpstream('a');
   for (const h2 of [true, false]) {
     const gw = await useGateway(t, h2 ? [] : [up], `

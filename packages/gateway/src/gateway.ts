@@ -4,13 +4,14 @@ import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { dirname } from 'node:path';
 import { AppError } from '@etcd-monitor/core';
-import type { GatewayConfig, ServerConfig } from './config/schema.ts';
+import { h2Enabled, type GatewayConfig, type ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfigFile } from './config/load.ts';
 import { tlsServerOptions } from './config/validate.ts';
 import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
 import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
 import { H1Server, type H1Request, type H1Response } from './proxy/h1.ts';
+import { guardSession } from './proxy/h2.ts';
 import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
@@ -64,6 +65,10 @@ interface Listener {
   h1: H1Server;
   /** backlog is the listen queue length the socket was opened with. */
   backlog: number;
+  /** h2 is the node:http2 server of the listener's HTTP/2 connections, once one came. */
+  h2: http2.Http2Server | http2.Http2SecureServer | undefined;
+  /** h2Streams is `h2_max_concurrent_streams`, applied to sessions opened from now on. */
+  h2Streams: number;
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
@@ -73,7 +78,7 @@ function splitAddr(addr: string): { host: string; port: number } {
 }
 
 function listenerKind(sc: ServerConfig): string {
-  return `${sc.tls_cert ? 'tls' : 'plain'}:${sc.enabled_h2 ? 'h2' : 'h1'}`;
+  return `${sc.tls_cert ? 'tls' : 'plain'}:${h2Enabled(sc) ? 'h2' : 'h1'}`;
 }
 
 /** listenerKeys lists the listeners a config asks for: one per address of each server, keyed by the address (by `server@addr` for port 0). */
@@ -222,6 +227,10 @@ export class Gateway {
   private tune(l: Listener, sc: ServerConfig, pem: { cert: string; key: string } | undefined): void {
     l.h1.opts = { ...l.h1.opts, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout };
     if (sc.max_connections > 0) l.server.maxConnections = sc.max_connections;
+    if (l.h2Streams !== sc.h2_max_concurrent_streams) {
+      l.h2Streams = sc.h2_max_concurrent_streams;
+      l.h2?.updateSettings({ maxConcurrentStreams: l.h2Streams });
+    }
     if (pem && 'setSecureContext' in l.server) (l.server as tls.Server).setSecureContext(pem);
   }
 
@@ -249,36 +258,38 @@ export class Gateway {
       handleUpgrade(rt, srv, req, socket, head);
     };
     const h1 = new H1Server({ maxHeaderSize, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout }, { request: onRequest, upgrade: onUpgrade });
-    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1, backlog: sc.backlog };
+    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1, backlog: sc.backlog, h2: undefined, h2Streams: sc.h2_max_concurrent_streams };
     const track = (s: net.Socket) => {
       l.sockets.add(s);
       s.once('close', () => l.sockets.delete(s));
     };
+    const h2limits = () => ({ maxStreams: l.h2Streams, headersTimeout: l.h1.opts.headersTimeout, keepAliveTimeout: l.h1.opts.keepAliveTimeout });
     const onSession = (sess: http2.ServerHttp2Session) => {
       l.sessions.add(sess);
       sess.once('close', () => l.sessions.delete(sess));
+      guardSession(sess, h2limits, (resets) => this.log.warn({ server: l.serverName, remote: sess.socket?.remoteAddress, resets }, 'HTTP/2 client reset too many streams (rapid reset); sent GOAWAY ENHANCE_YOUR_CALM and closed the connection'));
     };
-    const h2settings = { maxHeaderListSize: maxHeaderSize };
+    // The stream limit is advertised in the first SETTINGS frame; nghttp2 refuses streams beyond it (REFUSED_STREAM).
+    const h2settings = () => ({ maxHeaderListSize: maxHeaderSize, maxConcurrentStreams: l.h2Streams });
+    const h2on = h2Enabled(sc);
     if (pem) {
       const tlsOpts = pem;
       // TLS is terminated here; ALPN decides who speaks on the socket: node:http2 for h2, the gateway's HTTP/1.1 server otherwise.
-      let h2: http2.Http2SecureServer | undefined;
       // node:tls costs a worker ~8 MB, so plain-HTTP gateways never load it.
-      const s = (process.getBuiltinModule('node:tls') as typeof tls).createServer({ ...tlsOpts, ALPNProtocols: sc.enabled_h2 ? ['h2', 'http/1.1'] : ['http/1.1'] }, (sock) => {
+      const s = (process.getBuiltinModule('node:tls') as typeof tls).createServer({ ...tlsOpts, ALPNProtocols: h2on ? ['h2', 'http/1.1'] : ['http/1.1'] }, (sock) => {
         track(sock);
-        if (sc.enabled_h2 && sock.alpnProtocol === 'h2') {
-          h2 ??= withHandlers(loadHttp2().createSecureServer({ ...tlsOpts, maxSessionMemory: 64, settings: h2settings }), onRequest, onSession);
-          h2.emit('secureConnection', sock);
+        if (h2on && sock.alpnProtocol === 'h2') {
+          l.h2 ??= withHandlers(loadHttp2().createSecureServer({ ...tlsOpts, maxSessionMemory: 64, settings: h2settings() }), onRequest, onSession);
+          l.h2.emit('secureConnection', sock);
         } else h1.handle(sock);
       });
       s.on('tlsClientError', () => {});
       l.server = s;
     } else {
       // h2c with prior knowledge: the first bytes of a connection say which protocol it speaks.
-      let h2: http2.Http2Server | undefined;
       l.server = net.createServer({ noDelay: true }, (sock) => {
         track(sock);
-        if (!sc.enabled_h2) return h1.handle(sock);
+        if (!h2on) return h1.handle(sock);
         sock.on('error', () => {});
         // Until its first bytes a connection belongs to neither server, so no sweep sees it: the head timeout (or the
         // keep-alive one) closes a connection that stays silent.
@@ -291,8 +302,8 @@ export class Gateway {
           const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
           if (isH2) {
             sock.unshift(first);
-            h2 ??= withHandlers(loadHttp2().createServer({ settings: h2settings }), onRequest, onSession);
-            h2.emit('connection', sock);
+            l.h2 ??= withHandlers(loadHttp2().createServer({ settings: h2settings() }), onRequest, onSession);
+            l.h2.emit('connection', sock);
           } else h1.handle(sock, first);
         });
       });

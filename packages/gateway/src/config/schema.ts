@@ -91,10 +91,11 @@ export const SERVER_FIELDS: Record<string, FieldSpec> = {
   tls_max_version: { kind: 'string', doc: 'tls_max_version is the newest TLS version offered to clients: `tls1.2` or `tls1.3` (default).' },
   tls_cipher_list: { kind: 'string', doc: 'tls_cipher_list is the OpenSSL cipher list for TLS 1.2 and older, such as `"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"`; default Node\'s.' },
   tls_ciphersuites: { kind: 'string', doc: 'tls_ciphersuites is the colon-separated TLS 1.3 cipher suites, such as `"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"`; default Node\'s.' },
-  enabled_h2: { kind: 'boolean', default: true, doc: 'enabled_h2 offers HTTP/2: by ALPN on TLS listeners, and as h2c with prior knowledge on plain ones (HTTP/1.1 keeps working).' },
-  keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long; it also cuts a client that reads none of its answers for this long (like nginx\'s `send_timeout`), and answers to its pipelined requests wait while it does not read.' },
+  enabled_h2: { kind: 'boolean', doc: 'enabled_h2 offers HTTP/2 next to HTTP/1.1: by ALPN on TLS listeners (on unless set to false), and as h2c with prior knowledge on plain ones (off unless set to true, as in pingap).' },
+  h2_max_concurrent_streams: { kind: 'integer', default: 100, min: 1, max: 10000, doc: 'h2_max_concurrent_streams is the SETTINGS_MAX_CONCURRENT_STREAMS advertised to HTTP/2 clients (streams beyond it are refused) and so the number of upstream requests one HTTP/2 connection can have in flight (each stream has at most one, which ends with it); a client that resets more than twice this many streams within 10 s is sent GOAWAY `ENHANCE_YOUR_CALM` and disconnected (HTTP/2 rapid reset, CVE-2023-44487).' },
+  keepalive_timeout: { kind: 'duration', default: '75s', doc: 'keepalive_timeout closes idle client keep-alive connections after this long; it also cuts a client that reads none of its answers for this long (like nginx\'s `send_timeout`), and answers to its pipelined requests wait while it does not read. An HTTP/2 connection with no open stream for this long is closed with GOAWAY.' },
   request_timeout: { kind: 'duration', default: '0s', doc: 'request_timeout limits receiving a whole client request; 0 disables it (long uploads).' },
-  headers_timeout: { kind: 'duration', default: '60s', doc: 'headers_timeout limits receiving the request head from a client (slowloris protection).' },
+  headers_timeout: { kind: 'duration', default: '60s', doc: 'headers_timeout limits receiving the request head from a client (slowloris protection); an HTTP/2 connection must complete its first request head within it.' },
   max_connections: { kind: 'integer', default: 0, min: 0, doc: 'max_connections caps open client connections per worker; 0 means no cap.' },
   backlog: { kind: 'integer', default: 511, min: 1, max: 65535, doc: 'backlog is the queue of connections the kernel completes before a worker accepts them (nginx\'s `listen … backlog=`, same default); Linux caps it at `net.core.somaxconn`. It applies when an address is opened; a reload that changes it for an open address logs that a restart is needed.' },
   reuse_port: { kind: 'boolean', default: false, doc: 'reuse_port is accepted for pingap compatibility; workers always share listeners through node:cluster.' },
@@ -250,6 +251,11 @@ export interface LocationConfig {
   remark?: string;
 }
 
+/** h2Enabled tells whether a server offers HTTP/2: `enabled_h2` when set, else only over TLS. */
+export function h2Enabled(sc: Pick<ServerConfig, 'enabled_h2' | 'tls_cert'>): boolean {
+  return sc.enabled_h2 ?? sc.tls_cert !== undefined;
+}
+
 /** ServerConfig is one `[servers.NAME]` once read. */
 export interface ServerConfig {
   /** addr is the listen address list. */
@@ -280,8 +286,10 @@ export interface ServerConfig {
   tls_cipher_list?: string;
   /** tls_ciphersuites are the TLS 1.3 suites. */
   tls_ciphersuites?: string;
-  /** enabled_h2 offers HTTP/2. */
-  enabled_h2: boolean;
+  /** enabled_h2 offers HTTP/2 (default: on with TLS, off without). */
+  enabled_h2?: boolean;
+  /** h2_max_concurrent_streams bounds the streams and upstream requests of one HTTP/2 connection. */
+  h2_max_concurrent_streams: number;
   /** keepalive_timeout is the client idle timeout. */
   keepalive_timeout: number;
   /** request_timeout limits a whole request. */

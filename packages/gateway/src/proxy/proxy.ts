@@ -211,11 +211,14 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
   onClose = (): void => {
     const res = this.res;
-    if (!res.writableFinished) {
+    // node:http2's compatibility response calls itself finished when its stream closes, a client's RST_STREAM included;
+    // only its writableEnded tells that the gateway ended it.
+    const finished = res.writableFinished && (this.req.httpVersion !== '2.0' || (res as unknown as Http2ServerResponse).writableEnded);
+    if (!finished) {
       this.clientGone = true;
       this.controller?.abort(new Error('client closed the connection'));
     }
-    this.status = res.headersSent && res.writableFinished ? res.statusCode : this.cutStatus || 499;
+    this.status = res.headersSent && finished ? res.statusCode : this.cutStatus || 499;
     this.latency = performance.now() - this.t0;
     const loc = this.loc;
     const stats = loc ? loc.stats : this.srv.unmatched;
@@ -291,6 +294,9 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
     if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(req, res, 'both Content-Length and Transfer-Encoding');
     if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(req, res, 'Transfer-Encoding must end with chunked');
     if (req.httpVersion === '2.0') {
+      // A stream its client reset in the same read as its HEADERS arrives closed (rapid reset): nobody is left to answer
+      // and its 'close' has passed, so an upstream request started for it would run to the end unwatched.
+      if ((req as Http2ServerRequest).stream.destroyed) return;
       // Routing and forwarding both use the authority; a request whose Host says otherwise is refused, not guessed at.
       const err = h2AuthorityError(req as Http2ServerRequest, srv.tls);
       if (err !== undefined) return badRequest(req, res, err);
