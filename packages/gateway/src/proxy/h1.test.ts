@@ -30,6 +30,13 @@ before(async () => {
       setTimeout(() => res.end('part2'), 10);
       return;
     }
+    if (url === '/chunked-big') {
+      // 100 KiB without Content-Length, in 10 writes.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 10; i++) res.write(Buffer.alloc(10 * 1024, 48 + i));
+      res.end();
+      return;
+    }
     if (url === '/big-download') {
       const size = 5 * 1024 * 1024;
       res.writeHead(200, { 'content-length': size });
@@ -197,6 +204,12 @@ test('pipelined requests before one with Connection: close, or HTTP/1.0 ones, ar
     // The upstream answers chunked; HTTP/1.0 cannot chunk, so a keep-alive answer is sent with its length instead.
     if (raw.includes('keep-alive')) for (const h of heads.slice(0, -1)) assert.match(h, /\r\ncontent-length: \d+\r\nconnection: keep-alive/i);
   }
+  // Past 64 KiB an HTTP/1.0 answer of unknown length is not held: it streams and the close delimits it.
+  const big = await rawRequest(port, 'GET /chunked-big HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /p1 HTTP/1.0\r\n\r\n');
+  const head = big.slice(0, big.indexOf('\r\n\r\n'));
+  assert.match(head, /\r\nconnection: close/i);
+  assert.doesNotMatch(head, /content-length/i);
+  assert.equal(big.length - head.length - 4, 100 * 1024, 'the whole body, and nothing after it');
 });
 
 test('a head over max_header_size gets 414 when the request line is too long and 431 when the headers are; nothing reaches the upstream', async () => {

@@ -181,10 +181,8 @@ export class H1Response {
   private chunked = false;
   private noBody = false;
   private closeFn: (() => void) | undefined;
-  /** held collects the body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
-  private held: Buffer[] | undefined;
-  private heldSize = 0;
-  private heldHead = '';
+  /** held collects the head and body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
+  private held: { head: string; chunks: Buffer[]; size: number } | undefined;
 
   constructor(conn: H1Conn, req: H1Request, keepAlive: boolean) {
     this.conn = conn;
@@ -253,8 +251,7 @@ export class H1Response {
       } else if (this.shouldKeepAlive) {
         // HTTP/1.0 has no chunking: a body of unknown length is held (up to HOLD_MAX) to be sent with its length, so the
         // connection — and the requests pipelined on it — survive; a larger one is delimited by closing, as nginx does.
-        this.held = [];
-        this.heldHead = s;
+        this.held = { head: s, chunks: [], size: 0 };
         return this;
       } else this.shouldKeepAlive = false;
     }
@@ -300,16 +297,17 @@ export class H1Response {
     const sock = this.sock;
     if (this.noBody || chunk.length === 0 || sock.destroyed) return true;
     if (this.held !== undefined) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-      this.heldSize += b.length;
-      this.held.push(b);
-      if (this.heldSize <= HOLD_MAX) return true;
+      // A copy: a proxied chunk may be a view of a read buffer the upstream connection reuses.
+      const b = Buffer.from(chunk);
+      const held = this.held;
+      held.size += b.length;
+      held.chunks.push(b);
+      if (held.size <= HOLD_MAX) return true;
       // Too large to hold: the body goes out as it comes and the end of the connection delimits it.
       this.shouldKeepAlive = false;
-      this.head = `${this.heldHead}connection: close\r\n\r\n`;
-      const held = this.held;
+      this.head = `${held.head}connection: close\r\n\r\n`;
       this.held = undefined;
-      return this.write(Buffer.concat(held));
+      return this.write(Buffer.concat(held.chunks));
     }
     batchWrites(sock);
     const h = this.head;
@@ -337,14 +335,15 @@ export class H1Response {
       else this.writeHead(this.statusCode);
     }
     if (chunk !== undefined && chunk.length) this.write(chunk);
-    if (this.held !== undefined) {
-      const body = Buffer.concat(this.held);
+    const held = this.held;
+    if (held !== undefined) {
+      const body = Buffer.concat(held.chunks);
       this.held = undefined;
       if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
       const conn = this.shouldKeepAlive ? 'keep-alive' : 'close';
       if (!this.sock.destroyed) {
         batchWrites(this.sock);
-        this.sock.write(`${this.heldHead}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`, 'latin1');
+        this.sock.write(`${held.head}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`, 'latin1');
         this.sock.write(body);
       }
     }
