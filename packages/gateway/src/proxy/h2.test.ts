@@ -112,6 +112,9 @@ enabled_h2 = true
   assert.equal(conflict.status, 400);
   assert.match(conflict.body, /Host header \("b\.test"\) names another authority than :authority \("a\.test"\)/);
   assert.equal((await h2request(session, { ':path': '/x', ':authority': 'a.test', host: 'a.test:81' })).status, 400, 'another port is another authority');
+  const invalid = await h2request(session, { ':path': '/x', ':authority': 'a.test', host: 'a..test' });
+  assert.equal(invalid.status, 400);
+  assert.match(invalid.body, /Host header is not a valid host\[:port\]/);
   assert.equal(a.hits + b.hits, 0, 'no upstream saw a conflicting request');
   for (const host of [undefined, 'A.test', 'a.test:80', 'a.test.']) {
     const r = await h2request(session, { ':path': '/y', ':authority': 'a.test', ...(host === undefined ? {} : { host }) });

@@ -1,16 +1,10 @@
 import type { Http2ServerRequest, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import { normalizeHost } from '../router/normalize.ts';
 
-/** splitAuthority splits `host[:port]` into a lower-case host without a trailing dot and its port ('' when none). */
-function splitAuthority(v: string): { host: string; port: string } {
-  let end = v.length;
-  if (v[0] === '[') end = v.indexOf(']') + 1 || v.length;
-  else {
-    const c = v.lastIndexOf(':');
-    if (c >= 0) end = c;
-  }
-  let host = v.slice(0, end).toLowerCase();
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return { host, port: v.slice(end + 1) };
+/** authorityParts splits `host[:port]` into its host as routing sees it (undefined when invalid) and its port ('' when none). */
+function authorityParts(v: string): { host: string | undefined; port: string } {
+  const colon = v.indexOf(':', v.lastIndexOf(']') + 1);
+  return { host: normalizeHost(v), port: colon < 0 ? '' : v.slice(colon + 1) };
 }
 
 /**
@@ -30,8 +24,10 @@ export function h2AuthorityError(req: Http2ServerRequest, tls: boolean): string 
   if (authority === undefined) return host === undefined ? 'no :authority and no Host header' : undefined;
   if (authority.includes('@')) return ':authority must not carry userinfo';
   if (host === undefined) return undefined;
-  const a = splitAuthority(authority);
-  const h = splitAuthority(host);
+  const a = authorityParts(authority);
+  const h = authorityParts(host);
+  if (a.host === undefined) return ':authority is not a valid host[:port]';
+  if (h.host === undefined) return 'the Host header is not a valid host[:port]';
   const dflt = tls ? '443' : '80';
   if (a.host !== h.host || (a.port || dflt) !== (h.port || dflt)) return `the Host header (${JSON.stringify(host)}) names another authority than :authority (${JSON.stringify(authority)})`;
   return undefined;
