@@ -68,6 +68,28 @@ describe('cluster identity: the etcd cluster id, a cluster configured twice, end
     assert.deepEqual([...stored].filter((n) => !catalogued(n)), []);
   });
 
+  test('series are stored under the member id and shown by name; series an older version stored under the name are folded in', async () => {
+    const c = one.get();
+    const id = (await c.endpointStatus())[0]!.memberId;
+    svc!.store.flush();
+    assert.deepEqual([...new Set(svc!.store.listSeries({ cluster: 'prod' }).map((s) => s.member))].sort(), ['', id]);
+    // What a version that keyed series by name left behind, an hour ago.
+    const old = Date.now() - 3_600_000;
+    svc!.store.append([{ series: 'raft_index', cluster: 'prod', member: 'etcd-1', t: old, v: 1 }]);
+    svc!.store.flush();
+    for (const member of ['', '&member=etcd-1', `&member=${id}`]) {
+      const q = (await svc!.app.inject({ method: 'GET', url: `/api/v1/series/query?series=raft_index&cluster=prod&from=2h${member}` })).json() as { points: Array<{ member: string; memberId: string | null; points: Array<{ t: number }> }> };
+      assert.deepEqual(q.points.map((p) => [p.member, p.memberId]), [['etcd-1', id]], member);
+      assert.equal(q.points[0]!.points[0]!.t, old, 'the old point comes first');
+      assert.ok(q.points[0]!.points.length > 1);
+    }
+    const listed = (await svc!.app.inject({ method: 'GET', url: '/api/v1/series?cluster=prod&member=etcd-1' })).json() as Array<{ member: string; name: string; series: string }>;
+    assert.ok(listed.some((s) => s.series === 'raft_index' && s.member === id && s.name === 'etcd-1'));
+    const detail = (await svc!.app.inject({ method: 'GET', url: '/api/v1/clusters/prod/members/etcd-1' })).json() as { id: string; series: string[] };
+    assert.equal(detail.id, id);
+    assert.ok(detail.series.includes('raft_index') && detail.series.includes('keys_total'));
+  });
+
   test('endpoints of one configured cluster that reach two etcd clusters are a cluster_id_mismatch finding', async () => {
     const created = await svc!.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'mixed', endpoints: [...one.get().endpoints, ...other.get().endpoints], ...fast } });
     assert.equal(created.statusCode, 201, created.body);
@@ -78,5 +100,13 @@ describe('cluster identity: the etcd cluster id, a cluster configured twice, end
     const f = d.health.findings.find((x) => x.code === 'cluster_id_mismatch')!;
     assert.equal(f.severity, 'critical');
     assert.match(f.evidence!, /^cluster [0-9a-f]+: etcd-1; cluster [0-9a-f]+: etcd-1$/);
+    // Two members named etcd-1: their series stay apart, each under its id, shown as "etcd-1 (id)".
+    const ids = [(await one.get().endpointStatus())[0]!.memberId, (await other.get().endpointStatus())[0]!.memberId];
+    const q = await until('raft_index of both members', async () => {
+      svc!.store.flush();
+      const r = (await svc!.app.inject({ method: 'GET', url: '/api/v1/series/query?series=raft_index&cluster=mixed&from=5m' })).json() as { points: Array<{ member: string; memberId: string | null }> };
+      return r.points.length === 2 ? r : undefined;
+    });
+    assert.deepEqual(q.points.map((p) => [p.member, p.memberId]).sort(), ids.map((id) => [`etcd-1 (${id})`, id]).sort());
   });
 });

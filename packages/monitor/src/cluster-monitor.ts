@@ -12,7 +12,7 @@ export interface SampleInput {
   series: string;
   /** cluster is the cluster's name. */
   cluster: string;
-  /** member is the member's name or id; empty for cluster-level series. */
+  /** member is the member's id (hex), which series are stored under; empty for cluster-level series. */
   member: string;
   /** t is the sample time, ms since the epoch. */
   t: number;
@@ -50,8 +50,8 @@ export interface ClusterSnapshot {
 export interface ClusterMonitorDeps {
   /** collectors are the per-member collectors to run. */
   collectors: Collector[];
-  /** onSamples receives every batch of samples. */
-  onSamples(samples: SampleInput[]): void;
+  /** onSamples receives every batch of samples (one member's, or the cluster's), with the member's label (its name once known) for what shows it by name. */
+  onSamples(samples: SampleInput[], label?: string): void;
   /** onEvent receives every detected event. */
   onEvent(e: ClusterEvent): void;
   /** onUpdate receives the snapshot after every health evaluation. */
@@ -194,13 +194,13 @@ export class ClusterMonitor {
   }
 
   private sample(facts: MemberFacts, series: Record<string, number>, at: number): void {
-    // Series are keyed by member name; until the member has told who it is, its samples would land under its endpoint
-    // and split its history in two, so they are dropped.
-    if (!facts.name && !facts.id) return;
-    const member = facts.name || facts.id!;
+    // Series are keyed by member id: known from the first Status answer, unique, and unchanged when the name changes
+    // (or is learned later). Until the member has told its id, its samples have no identity and are dropped.
+    if (!facts.id) return;
+    const member = facts.id;
     const out: SampleInput[] = [];
     for (const [name, v] of Object.entries(series)) if (Number.isFinite(v)) out.push({ series: name, cluster: this.config.name, member, t: at, v });
-    if (out.length) this.deps.onSamples(out);
+    if (out.length) this.deps.onSamples(out, facts.name || facts.id);
   }
 
   /**

@@ -3,6 +3,7 @@ import { readClusterConfig, readClusterBody, configError, type ClusterConfig } f
 import { ClusterMonitor, type ClusterMonitorDeps, type ClusterSnapshot } from './cluster-monitor.ts';
 import type { SecretBox } from './secrets.ts';
 import type { Store } from './storage/types.ts';
+import { memberKeys, type MemberKeys } from './member-keys.ts';
 
 /** ClusterSource tells where a cluster was defined: the config file (read-only through the API) or the API. */
 export type ClusterSource = 'config' | 'api';
@@ -24,6 +25,8 @@ export class ClusterRegistry {
   private readonly store: Store;
   private readonly secrets: SecretBox;
   private readonly deps: ClusterMonitorDeps;
+  /** members maps between the member ids series are stored under and member names, over the running clusters. */
+  readonly members: MemberKeys = memberKeys((cluster) => this.entries.get(cluster)?.monitor.snapshot().members ?? []);
 
   constructor(o: { store: Store; secrets: SecretBox; deps: ClusterMonitorDeps }) {
     this.store = o.store;

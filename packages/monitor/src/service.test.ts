@@ -120,7 +120,7 @@ describe('the monitor service against a real cluster', () => {
     // At least two scrapes (metrics_interval 1s) so rates exist, then everything buffered is written.
     await sleep(2200);
     svc.store.flush();
-    const list = (await get('/api/v1/series?cluster=main')).body as Array<{ series: string; member: string }>;
+    const list = (await get(`/api/v1/series?cluster=main`)).body as Array<{ series: string; member: string; name: string }>;
     assert.ok(list.some((s) => s.series === 'raft_index'));
     assert.ok(list.some((s) => s.series === 'health_status' && s.member === ''));
     // Derived from each member's /metrics scrape.
@@ -131,9 +131,11 @@ describe('the monitor service against a real cluster', () => {
     assert.equal(q.resolution, 'raw');
     assert.equal(q.points.length, 3);
     assert.ok(q.points.every((p) => p.points.length > 0));
-    const name = list.find((s) => s.member)!.member;
-    const m = (await get(`/api/v1/clusters/main/members/${name}`)).body as { name: string; series: string[]; up: boolean };
+    // Stored under the member id, listed with the name.
+    const { member: id, name } = list.find((s) => s.member)!;
+    const m = (await get(`/api/v1/clusters/main/members/${name}`)).body as { id: string; name: string; series: string[]; up: boolean };
     assert.equal(m.name, name);
+    assert.equal(m.id, id);
     assert.ok(m.series.includes('raft_term'));
     const bad = await get('/api/v1/series/query?series=raft_index&cluster=main&from=yesterday-ish');
     assert.equal(bad.status, 400);

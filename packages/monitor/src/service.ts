@@ -14,6 +14,7 @@ import { clusterView } from './api/views.ts';
 import { createMonitorMetrics } from './metrics.ts';
 import { Auth } from './auth/auth.ts';
 import { AlertingService } from './alerting/service.ts';
+import { memberKeys, namedQuery, type MemberKeys } from './member-keys.ts';
 
 /** MonitorLogger is where the service reports what happens; structured fields, never secrets. */
 export interface MonitorLogger {
@@ -72,8 +73,20 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
   const live = new LiveHub();
   const externalUrl = `http://${config.server.listen}`;
+  // Rules name members as the live snapshot does (name, else id); their long windows read the id-keyed store through this.
+  let keys: MemberKeys = memberKeys(() => []);
+  const byName: Store = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'query') return (q: Parameters<Store['query']>[0]) => {
+        const r = namedQuery(target, keys, q);
+        return { ...r, points: r.points.map((p) => ({ member: p.member, points: p.points })) };
+      };
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
   const alerting = new AlertingService({
-    store,
+    store: byName,
     dataDir,
     config: config.alerting,
     externalUrl,
@@ -88,11 +101,13 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     secrets,
     deps: {
       collectors,
-      onSamples(samples) {
+      onSamples(samples, label) {
         store.append(samples);
-        alerting.addSamples(samples);
+        // The store keys a member's series by id; rules and the monitor's own metrics name members as people do.
+        const named = label && samples[0] && samples[0].member !== label ? samples.map((s) => ({ ...s, member: label })) : samples;
+        alerting.addSamples(named);
         metrics.observeSamples(samples.length);
-        for (const s of samples) {
+        for (const s of named) {
           const kind = PROBE_SERIES[s.series];
           if (kind) metrics.observeProbe(s.cluster, s.member, kind, s.v);
         }
@@ -134,6 +149,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
       log.info('audit', { action, target, actor, ip: req.ip });
     },
   });
+  keys = registry.members;
   registry.load(config.clusters);
   // Zero-config start: watch the etcd default endpoint when nothing else is configured or stored.
   if (registry.list().length === 0 && config.clusters.length === 0) {

@@ -4,7 +4,7 @@ export interface Sample {
   series: string;
   /** cluster is the name of the monitored cluster the sample belongs to. */
   cluster: string;
-  /** member is the member name, or '' for a cluster-level series. */
+  /** member is the member id (hex; a name in series written by versions that keyed members by name), or '' for a cluster-level series. */
   member: string;
   /** t is the sample time in milliseconds since the Unix epoch; fractions are truncated. */
   t: number;
@@ -64,7 +64,7 @@ export interface SeriesInfo {
   series: string;
   /** cluster is the cluster the series belongs to. */
   cluster: string;
-  /** member is the member name, or '' for a cluster-level series. */
+  /** member is the member id (hex; a name in series written by versions that keyed members by name), or '' for a cluster-level series. */
   member: string;
   /** lastT is the time of the newest sample ever flushed for the series. */
   lastT: number;

@@ -59,7 +59,8 @@ export async function clusterRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       cluster: name,
       ...memberView(f, snap.leader),
       findings: snap.health.findings.filter((x) => x.member === label),
-      series: deps.store.listSeries({ cluster: name, member: label }).map((s) => s.series),
+      // Stored under the member id; older versions stored them under its name.
+      series: [...new Set([f.id, ...(f.id ? deps.registry.members.aliases(name, f.id) : [])].filter((k): k is string => Boolean(k)).flatMap((k) => deps.store.listSeries({ cluster: name, member: k }).map((s) => s.series)))].sort(),
     };
   });
 

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { parseTime } from '../time.ts';
 import { seriesCatalog } from '../../series-catalog.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';
+import { namedQuery } from '../../member-keys.ts';
 
 /** seriesRoutes lists stored series and answers range queries, picking the resolution from the range and step. */
 export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -12,7 +13,11 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   }, async (req) => {
     const q = req.query as { cluster?: string; member?: string };
     if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
-    return deps.store.listSeries({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(q.member !== undefined ? { member: q.member } : {}) }).map((s) => ({ ...s, lastTime: new Date(s.lastT).toISOString() }));
+    const keys = deps.registry.members;
+    const member = q.member && q.cluster ? keys.key(q.cluster, q.member) : q.member;
+    // member is the stored key (the member id; a name for series older versions stored by name), name how it is shown.
+    return deps.store.listSeries({ ...(q.cluster ? { cluster: q.cluster } : {}), ...(member !== undefined ? { member } : {}) })
+      .map((s) => ({ ...s, name: s.member === '' ? '' : keys.label(s.cluster, keys.key(s.cluster, s.member)), lastTime: new Date(s.lastT).toISOString() }));
   });
 
   app.get('/series/catalog', {
@@ -29,7 +34,7 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         properties: {
           series: { type: 'string' },
           cluster: { type: 'string' },
-          member: { type: 'string', description: 'a member name; empty for cluster-level series; omit for every member' },
+          member: { type: 'string', description: 'a member id (hex) or name; empty for cluster-level series; omit for every member. Each answer entry has member (the name) and memberId' },
           from: { type: 'string', description: 'ISO time, ms, or a duration back from now (default 15m)' },
           to: { type: 'string', description: 'default now' },
           step: { type: 'string', description: 'a duration such as 15s; picks raw, 1m or 1h data' },
@@ -46,7 +51,7 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     const to = q.to ? parseTime(q.to, 'to', now) : now;
     if (from >= to) throw new AppError('MON_BAD_REQUEST', 'from: must be before to', { field: 'from', hint: 'e.g. from=1h (an hour back) and no to' });
     const step = q.step ? parseDuration(q.step, 'step') : undefined;
-    const r = deps.store.query({ series: q.series, cluster: q.cluster, ...(q.member !== undefined ? { member: q.member } : {}), from, to, ...(step ? { step } : {}), agg: q.agg });
+    const r = namedQuery(deps.store, deps.registry.members, { series: q.series, cluster: q.cluster, ...(q.member !== undefined ? { member: q.member } : {}), from, to, ...(step ? { step } : {}), agg: q.agg });
     return { series: q.series, cluster: q.cluster, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
   });
 }

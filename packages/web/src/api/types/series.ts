@@ -14,5 +14,6 @@ export interface SeriesQueryResult {
   to: string;
   resolution: 'raw' | '1m' | '1h';
   step: number;
-  points: Array<{ member: string; points: SeriesPoint[] }>;
+  /** member is the member's name (`name (id)` when two share it; the id before the name is known); memberId is the id its series are stored under. */
+  points: Array<{ member: string; memberId?: string | null; points: SeriesPoint[] }>;
 }
