@@ -123,7 +123,7 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     tls_min_version: ok('`tls1.1`, `tls1.2`, `tls1.3` (or `TLSv1.2`…)'),
     tls_max_version: ok('`tls1.1`, `tls1.2`, `tls1.3` (or `TLSv1.2`…)'),
     global_certificates: conv('the listener takes its certificate from `[certificates]` (one certificate, no selection by SNI)'),
-    enabled_h2: ok(),
+    enabled_h2: ok('h2c on a plain listener only when `true`, as in pingap; on a TLS listener h2 is offered by ALPN unless `false` (pingap: only when `true`)'),
     tcp_idle: ign(TCP_KEEPALIVE),
     tcp_interval: ign(TCP_KEEPALIVE),
     tcp_user_timeout: ign(TCP_KEEPALIVE),
