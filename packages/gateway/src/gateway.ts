@@ -3,7 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { dirname } from 'node:path';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, parseHostPort } from '@etcd-monitor/core';
 import { h2Enabled, type GatewayConfig, type ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfigFile } from './config/load.ts';
@@ -69,12 +69,6 @@ interface Listener {
   h2: http2.Http2Server | http2.Http2SecureServer | undefined;
   /** h2Streams is `h2_max_concurrent_streams`, applied to sessions opened from now on. */
   h2Streams: number;
-}
-
-function splitAddr(addr: string): { host: string; port: number } {
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(addr.trim());
-  if (!m) throw new AppError('GW_LISTEN', `cannot listen on "${addr}"`, { hint: 'write host:port' });
-  return { host: m[1]!, port: Number(m[2]) };
 }
 
 function listenerKind(sc: ServerConfig): string {
@@ -235,7 +229,7 @@ export class Gateway {
   }
 
   private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, pem: { cert: string; key: string } | undefined, maxHeaderSize: number): Promise<Listener> {
-    const { host, port } = splitAddr(listenAddr);
+    const { host, port } = parseHostPort(listenAddr, { field: `servers.${name}.addr`, code: 'GW_LISTEN', allowPortZero: true });
     const onRequest = (req: H1Request | http2.Http2ServerRequest, res: H1Response | http2.Http2ServerResponse) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);

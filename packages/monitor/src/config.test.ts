@@ -147,3 +147,13 @@ test('the alerting tables of the file get bounds and size caps too: every proble
     /^inhibit_rules\[0\]\.equal: has 300 entries, above the maximum of 256$/,
   ]) assert.ok(got.some((g) => want.test(g)), `${want} in ${JSON.stringify(got, null, 1)}`);
 });
+
+test('server.listen is read by the one host:port parser: a port out of range, a bare IPv6 or a missing host is refused at load', () => {
+  for (const [listen, why] of [['localhost:99999', /port 99999 .* out of range/], ['::1:8390', /IPv6 address without brackets/], [':8390', /has no host/], ['127.0.0.1', /has no port/]] as const) {
+    const issues = issuesOf(() => parseConfig({ server: { listen } }));
+    assert.equal(issues.length, 1, listen);
+    assert.equal(issues[0]!.path, 'server.listen');
+    assert.match(issues[0]!.message, why, listen);
+  }
+  assert.equal(parseConfig({ server: { listen: '[::1]:0' } }).server.listen, '[::1]:0');
+});

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { AppError, formatIssue, parseEndpoints, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
+import { AppError, checkHostPort, formatIssue, hostPortHint, parseEndpoints, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import { readAlertingConfig, type AlertingConfig } from './alerting/config.ts';
 
 /** ServerConfig is the `[server]` table: where the monitor listens and keeps its data. */
@@ -225,9 +225,8 @@ export function parseConfig(doc: Record<string, unknown>, source = 'config'): Mo
       else clusters.push(c);
     });
   }
-  if (typeof s.listen === 'string' && !/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/.test(s.listen)) {
-    issues.push({ path: 'server.listen', message: `"${s.listen}" is not host:port`, hint: 'e.g. 127.0.0.1:8390' });
-  }
+  const listen = typeof s.listen === 'string' ? checkHostPort(s.listen, { allowPortZero: true }) : undefined;
+  if (typeof listen === 'string') issues.push({ path: 'server.listen', message: listen, hint: hostPortHint('127.0.0.1:8390') });
   if (issues.length > 0) throw configError(issues, source);
   return {
     server: { listen: s.listen as string, dataDir: s.data_dir as string, secretKeyFile: s.secret_key_file as string | undefined },

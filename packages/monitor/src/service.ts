@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
+import { AppError, errorMessage, parseHostPort, versionInfo } from '@etcd-monitor/core';
 import type { MonitorConfig } from './config.ts';
 import { collectors } from './collectors/index.ts';
 import { ClusterRegistry } from './registry.ts';
@@ -225,9 +225,8 @@ function restrictToOwner(dir: string, dbFiles: string[], log: MonitorLogger): vo
   for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) fix(join(dir, e.name), 0o600);
 }
 
-/** splitHostPort splits `host:port` (IPv6 in brackets). */
+/** splitHostPort splits the `server.listen` address `host:port` (IPv6 in brackets; port 0 picks a free port). */
 export function splitHostPort(addr: string): [string, number] {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
-  if (!m) throw new AppError('MON_CONFIG', `server.listen: "${addr}" is not host:port`, { field: 'server.listen', hint: 'e.g. 127.0.0.1:8390' });
-  return [m[1] ?? m[2]!, Number(m[3])];
+  const { host, port } = parseHostPort(addr, { field: 'server.listen', code: 'MON_CONFIG', allowPortZero: true, example: '127.0.0.1:8390' });
+  return [host, port];
 }

@@ -42,7 +42,7 @@ test('an invalid config refuses to start, naming every bad key and the fix (exit
     assert.match(missing.stderr, /--config: cannot read .*nope\.toml: ENOENT/);
     const listen = await runCli(['serve', '--listen', 'localhost']);
     assert.equal(listen.code, 2);
-    assert.match(listen.stderr, /server\.listen: "localhost" is not host:port/);
+    assert.match(listen.stderr, /server\.listen: "localhost" has no port/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,3 +4,4 @@
 export { parseDuration, tryDuration } from './duration.ts';
 export { parseMatcher, parseMatchers, matcherMatches, matchesAll, formatMatcher, type Matcher } from './matchers.ts';
 export { parseEndpoints } from './endpoints.ts';
+export { parseHostPort, checkHostPort, hostPortHint, formatHostPort, isIPv4, isIPv6, type HostPort, type HostPortOptions } from './host-port.ts';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { http } from '../node-http.ts';
 import { timingSafeEqual } from 'node:crypto';
-import { AppError } from '@etcd-monitor/core';
+import { AppError, parseHostPort } from '@etcd-monitor/core';
 import type { ConfigIssue } from '../config/fields.ts';
 import type { Gateway } from '../gateway.ts';
 
@@ -77,9 +77,7 @@ export function createAdminServer(api: AdminApi): Server {
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(addr.trim());
-  if (!m) throw new AppError('GW_LISTEN', `basic.admin_addr: cannot listen on "${addr}"`, { hint: 'write host:port, or "" to disable the admin listener' });
-  return { host: m[1]!, port: Number(m[2]) };
+  return parseHostPort(addr, { field: 'basic.admin_addr', code: 'GW_LISTEN', allowPortZero: true, example: '127.0.0.1:6188' });
 }
 
 /** AdminSwap is a prepared change of the admin address: `commit` makes it live, `abort` keeps the old listener. */

@@ -263,3 +263,14 @@ test('every pingap key marked supported is a key (or alias) of the matching fiel
     }
   }
 });
+
+test('addresses are read by the one host:port parser: a bad admin_addr is a config error, a listener takes no weight, an upstream no bare IPv6', () => {
+  const base = '[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.s]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n';
+  assert.deepEqual(errors(`[basic]\nadmin_addr = "localhost"\n${base}`), ['basic.admin_addr: "localhost" has no port (write "127.0.0.1:6188", or "" to disable the admin listener)']);
+  assert.deepEqual(errors(`[basic]\nadmin_addr = ":6188"\n${base}`).length, 1);
+  assert.deepEqual(errors(`[basic]\nadmin_addr = "127.0.0.1:0"\n${base}`), []);
+  assert.deepEqual(errors(`[basic]\nadmin_addr = ""\n${base}`), []);
+  assert.deepEqual(errors(base.replace('addr = "127.0.0.1:0"', 'addr = "127.0.0.1:80 5"')), ['servers.s.addr: "127.0.0.1:80 5" is not "host:port" (write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080")']);
+  assert.match(errors(base.replace('"127.0.0.1:1"', '"::1:8080"'))[0]!, /^upstreams\.u\.addrs\[0\]: "::1:8080" is an IPv6 address without brackets/);
+  assert.deepEqual(parseServerAddr('etcd_1.internal:2379'), { host: 'etcd_1.internal', port: 2379, weight: 1 });
+});

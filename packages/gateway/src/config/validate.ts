@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
+import { checkHostPort } from '@etcd-monitor/core';
 import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
@@ -39,22 +40,17 @@ export interface ServerAddr {
   weight: number;
 }
 
-/** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS). */
+/** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS), except for a listener (`listen`), which needs one and may take port 0. */
 export function parseServerAddr(text: string, tls = false, listen = false): ServerAddr | string {
   const parts = text.trim().split(/\s+/);
-  if (parts.length > 2 || parts[0] === '') return `"${text}" is not "host:port" or "host:port weight"`;
+  if (parts.length > (listen ? 1 : 2) || parts[0] === '') return listen ? `"${text}" is not "host:port"` : `"${text}" is not "host:port" or "host:port weight"`;
   let weight = 1;
   if (parts[1] !== undefined) {
     weight = Number(parts[1]);
     if (!Number.isInteger(weight) || weight < 1 || weight > 10_000) return `weight "${parts[1]}" in "${text}" is not an integer between 1 and 10000`;
   }
-  const hp = parts[0]!;
-  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(hp) ?? /^([^:\s]+)(?::(\d+))?$/.exec(hp);
-  if (!m) return `"${hp}" is not "host:port"`;
-  const port = m[2] === undefined ? (tls ? 443 : 80) : Number(m[2]);
-  if (port < (listen ? 0 : 1) || port > 65535) return `port ${port} in "${hp}" is out of range`;
-  if (!isIP(m[1]!) && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(m[1]!)) return `"${m[1]}" is not an IP address or hostname`;
-  return { host: m[1]!, port, weight };
+  const hp = checkHostPort(parts[0]!, listen ? { allowPortZero: true } : { defaultPort: tls ? 443 : 80 });
+  return typeof hp === 'string' ? hp : { ...hp, weight };
 }
 
 /** Algorithm is a parsed `algorithm` value. */
@@ -331,6 +327,10 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   const pingap: PingapContext = { issues, warnings };
   const basic = readFields(takePingapKeys('basic', raw.basic ?? {}, 'basic', pingap), BASIC_FIELDS, 'basic', issues) as unknown as BasicConfig;
   validateAccounts(basic, issues);
+  if (basic.admin_addr) {
+    const a = checkHostPort(basic.admin_addr, { allowPortZero: true });
+    if (typeof a === 'string') issues.push({ path: 'basic.admin_addr', message: a, hint: 'write "127.0.0.1:6188", or "" to disable the admin listener' });
+  }
   (basic.trusted_proxies ?? []).forEach((p, i) => {
     if (parseCidr(p) === undefined) issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
   });
@@ -458,7 +458,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     serverTls(s, path, certs, issues, warnings);
     for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
       const p = parseServerAddr(a, false, true);
-      if (typeof p === 'string' || !/:\d+$/.test(a)) issues.push({ path: `${path}.addr`, message: typeof p === 'string' ? p : `"${a}" has no port`, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
+      if (typeof p === 'string') issues.push({ path: `${path}.addr`, message: p, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
       else if (p.port !== 0 && listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
       else listenBy.set(a, name);
     }

@@ -10,7 +10,7 @@ interface Streak {
 
 /** probe runs one check against a server and resolves to whether it passed (a 2xx/3xx answer, or an accepted TCP connection). */
 export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolean, verify: boolean): Promise<boolean> {
-  const [, host, port] = /^\[?(.*?)\]?:(\d+)$/.exec(server.key) ?? [];
+  const { host, port } = server;
   return new Promise((resolve) => {
     let done = false;
     const finish = (ok: boolean) => {
@@ -25,7 +25,7 @@ export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolea
       handle?.destroy();
     }, spec.timeout);
     if (spec.protocol === 'tcp') {
-      const sock = connect({ host, port: Number(port) }, () => {
+      const sock = connect({ host, port }, () => {
         finish(true);
         sock.destroy();
       });
@@ -36,7 +36,7 @@ export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolea
     const useTls = spec.protocol === 'https' || tls;
     // node:https (with node:tls) costs a worker ~8 MB, so it is loaded by the first https:// check only.
     const fn = useTls ? process.getBuiltinModule('node:https').request : http.request;
-    const req = fn({ host, port: Number(port), path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
+    const req = fn({ host, port, path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
       res.resume();
       res.on('end', () => finish(res.statusCode !== undefined && res.statusCode < 400));
       res.on('error', () => finish(false));

@@ -5,13 +5,17 @@ import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
 import { CircuitBreaker, REFUSED } from './breaker.ts';
 import { HealthChecker } from './health.ts';
-import { parseDuration } from '@etcd-monitor/core';
+import { formatHostPort, parseDuration } from '@etcd-monitor/core';
 import { H1Pool } from './pool.ts';
 
 /** UpstreamServer is one address of an upstream with its connection pool and health state. */
 export class UpstreamServer {
   /** key is `host:port` (IPv6 in brackets). */
   readonly key: string;
+  /** host is the address connected to (an IP once DNS discovery resolved it). */
+  readonly host: string;
+  /** port is the TCP port connected to. */
+  readonly port: number;
   /** origin is the URL origin the pool connects to. */
   readonly origin: string;
   /** weight is the server's relative share. */
@@ -35,18 +39,15 @@ export class UpstreamServer {
   /** failures counts failed requests. */
   failures = 0;
 
-  constructor(key: string, origin: string, weight: number, pool: H1Pool, breaker: CircuitBreaker) {
-    this.key = key;
+  constructor(host: string, port: number, origin: string, weight: number, pool: H1Pool, breaker: CircuitBreaker) {
+    this.key = formatHostPort(host, port);
+    this.host = host;
+    this.port = port;
     this.origin = origin;
     this.weight = weight;
     this.pool = pool;
     this.breaker = breaker;
   }
-}
-
-/** hostPort renders a host and port as `host:port`, bracketing IPv6. */
-export function hostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** HashSource gives consistent hash balancers their key for a request. */
@@ -148,7 +149,7 @@ export class Upstream {
   }
 
   private makeServer(host: string, port: number, weight: number): UpstreamServer {
-    const key = hostPort(host, port);
+    const key = formatHostPort(host, port);
     const origin = `${this.config.tls ? 'https' : 'http'}://${key}`;
     const c = this.config;
     const pool = new H1Pool({
@@ -169,7 +170,7 @@ export class Upstream {
       openDuration: c.breaker_open_duration,
       halfOpenRequests: c.breaker_half_open_requests,
     });
-    const server = new UpstreamServer(key, origin, weight, pool, breaker);
+    const server = new UpstreamServer(host, port, origin, weight, pool, breaker);
     if (this.sharedDown?.has(key)) server.healthy = false;
     return server;
   }
@@ -187,14 +188,14 @@ export class Upstream {
         for (const ip of ips) wanted.push({ host: ip.address, port: a.port, weight: a.weight });
       } catch {
         // A failed lookup keeps that host's current servers rather than emptying the upstream.
-        for (const s of this.servers) if (s.key.endsWith(`:${a.port}`)) wanted.push({ host: s.key.replace(/^\[|\]?:\d+$/g, ''), port: a.port, weight: s.weight });
+        for (const s of this.servers) if (s.port === a.port) wanted.push({ host: s.host, port: a.port, weight: s.weight });
       }
     }
     if (this.closed) return;
     const old = new Map(this.servers.map((s) => [s.key, s]));
     const next: UpstreamServer[] = [];
     for (const w of wanted) {
-      const key = hostPort(w.host, w.port);
+      const key = formatHostPort(w.host, w.port);
       if (next.some((s) => s.key === key)) continue;
       next.push(old.get(key) ?? this.makeServer(w.host, w.port, w.weight));
       old.delete(key);
