@@ -43,6 +43,10 @@ test('rules list, alerts and channels list talk to the API; mistakes are one cle
   assert.ok(alerts.code === 0 || alerts.code === 1, alerts.stderr);
   assert.ok(Array.isArray(JSON.parse(alerts.stdout)));
   assert.equal((await runCli(['channels', 'list', '--url', url])).code, 0);
+  // A rule on findings says where its replay's findings come from.
+  const replay = await runCli(['rules', 'test', 'etcdClusterUnreachable', '--cluster', 'prod', '--from', '5m', '--url', url]);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.match(replay.stdout, /^note: findings replayed from \d+ stored events/m);
   const noComment = await runCli(['silence', 'add', 'cluster=prod', '--url', url]);
   assert.equal(noComment.code, 2);
   assert.match(noComment.stderr, /--comment is required/);

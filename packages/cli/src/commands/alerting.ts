@@ -105,11 +105,12 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
       .option('--from <time>', 'start: ISO time or a duration back from now', '1h')
       .option('--step <d>', 'evaluation step'),
   ).action(async (name: string, o: ApiOpts & { cluster: string; from: string; step?: string }) => {
-    const r = (await api(io, o, 'POST', '/rules/test', { name, cluster: o.cluster, from: o.from, ...(o.step ? { step: o.step } : {}) })) as { evaluations: number; transitions: Array<{ time: string; member?: string; state: string; value?: number }>; firstFiringAt?: string; firingAtEnd: string[] };
+    const r = (await api(io, o, 'POST', '/rules/test', { name, cluster: o.cluster, from: o.from, ...(o.step ? { step: o.step } : {}) })) as { evaluations: number; transitions: Array<{ time: string; member?: string; state: string; value?: number }>; firstFiringAt?: string; firingAtEnd: string[]; notes?: string[] };
     if (o.writeOut === 'json') io.out.write(`${JSON.stringify(r, null, 2)}\n`);
     else {
       io.out.write(`${name}: ${r.evaluations} evaluations; ${r.firstFiringAt ? `first fired at ${r.firstFiringAt}` : 'would not have fired'}\n`);
       for (const t of r.transitions) io.out.write(`  ${t.time}  ${t.state.padEnd(8)} ${t.member ?? ''} ${t.value ?? ''}\n`);
+      for (const n of r.notes ?? []) io.out.write(`note: ${n}\n`);
     }
   });
 

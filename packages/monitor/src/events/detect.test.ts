@@ -64,6 +64,13 @@ const CASES: Case[] = [
     cur: state({ alarms: [{ memberId: 'b2', alarm: 'NOSPACE' }] }),
     events: ['alarm_raised@m2', 'alarm_cleared@m3'],
   },
+  {
+    // Findings without events of their own are recorded with their code, so rules on them can be replayed.
+    name: 'a finding raised and another cleared',
+    prev: state({ health: { ...HEALTHY, status: 'degraded', findings: [{ code: 'member_lagging', severity: 'warning', member: 'm2', message: 'm2 lags' }] } }),
+    cur: state({ health: { ...HEALTHY, status: 'degraded', findings: [{ code: 'member_partitioned', severity: 'warning', member: 'm3', message: 'm3 is partitioned' }, { code: 'member_down', severity: 'warning', member: 'm1', message: 'has its own event' }] } }),
+    events: ['finding_raised@m3', 'finding_cleared@m2'],
+  },
   { name: 'alarms unknown on one side report nothing', prev: state({ alarms: null }), cur: state({ alarms: [{ memberId: 'b2', alarm: 'NOSPACE' }] }), events: [] },
 ];
 

@@ -19,7 +19,16 @@ export const EVENT_TYPES = [
   'split_brain_resolved',
   'cluster_unreachable',
   'cluster_reachable',
+  'finding_raised',
+  'finding_cleared',
 ] as const;
+
+/**
+ * EVENTED_FINDINGS are the finding codes that have events of their own (cluster_unreachable, quorum_lost, member_down,
+ * alarm_raised, split_brain with the codes behind it); every other finding is recorded as finding_raised and finding_cleared with its code, so the findings
+ * a rule saw can be replayed from the stored events (`rules test`).
+ */
+export const EVENTED_FINDINGS: ReadonlySet<string> = new Set(['cluster_unreachable', 'quorum_lost', 'member_down', 'alarm_nospace', 'alarm_corrupt', 'split_brain', 'member_list_diverged']);
 
 /** EventType is one of EVENT_TYPES. */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -91,7 +100,8 @@ export function detectEvents(prev: EventState | undefined, cur: EventState, clus
 
   const splitWas = prev.health.verdict === 'split' || prev.health.findings.some((f) => f.code === 'member_list_diverged');
   const splitIs = cur.health.verdict === 'split' || cur.health.findings.some((f) => f.code === 'member_list_diverged');
-  if (!splitWas && splitIs) ev('split_brain', `split brain: ${cur.health.findings.find((f) => f.code === 'split_brain' || f.code === 'member_list_diverged')?.evidence ?? 'members disagree'}`);
+  const splitCodes = [...new Set(cur.health.findings.filter((f) => f.code === 'split_brain' || f.code === 'member_list_diverged').map((f) => f.code))];
+  if (!splitWas && splitIs) ev('split_brain', `split brain: ${cur.health.findings.find((f) => f.code === 'split_brain' || f.code === 'member_list_diverged')?.evidence ?? 'members disagree'}`, undefined, { codes: splitCodes });
   if (splitWas && !splitIs) ev('split_brain_resolved', 'members agree on one leader again');
 
   if (prev.memberList && cur.memberList) {
@@ -104,6 +114,12 @@ export function detectEvents(prev: EventState | undefined, cur: EventState, clus
     }
     for (const [id, m] of before) if (!after.has(id)) ev('member_removed', `member ${m.name || id} removed`, m.name || id, { id });
   }
+
+  const findingKey = (f: { code: string; member?: string }) => `${f.code}@${f.member ?? ''}`;
+  const findingsWere = new Set(prev.health.findings.filter((f) => !EVENTED_FINDINGS.has(f.code)).map(findingKey));
+  const findingsAre = new Set(cur.health.findings.filter((f) => !EVENTED_FINDINGS.has(f.code)).map(findingKey));
+  for (const f of cur.health.findings) if (!EVENTED_FINDINGS.has(f.code) && !findingsWere.has(findingKey(f))) ev('finding_raised', f.message, f.member, { code: f.code, severity: f.severity });
+  for (const f of prev.health.findings) if (!EVENTED_FINDINGS.has(f.code) && !findingsAre.has(findingKey(f))) ev('finding_cleared', `${f.code} cleared${f.member ? ` on ${f.member}` : ''}: ${f.message}`, f.member, { code: f.code });
 
   if (prev.alarms && cur.alarms) {
     const key = (a: Alarm) => `${a.memberId}/${a.alarm}`;

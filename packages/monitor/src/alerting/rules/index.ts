@@ -8,3 +8,4 @@ export { currentSeries, DERIVED_SERIES, FINDING_CODES, KNOWN_SERIES, memberLabel
 export { peerEvidence, type PeerEvidence } from './peers.ts';
 export { checkTemplate, humanize, renderTemplate, type TemplateData } from './template.ts';
 export { testRule, type ReplaySource, type RuleTestResult, type RuleTransition } from './test-rule.ts';
+export { FINDING_EVENT_TYPES, findingsFromEvents, readsFindings, type FindingEvent } from './replay-findings.ts';

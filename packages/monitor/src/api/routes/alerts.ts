@@ -3,7 +3,8 @@ import { AppError, formatMatcher, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../deps.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster } from '../known-cluster.ts';
-import { findRule, parseRule, ruleKey, ruleView, testRule, type Silence } from '../../alerting/index.ts';
+import { compileRule, FINDING_EVENT_TYPES, findingsFromEvents, findRule, parseRule, readsFindings, ruleKey, ruleView, testRule, type CompiledRule, type Silence } from '../../alerting/index.ts';
+import { MAX_EVENT_LIMIT } from '../../storage/validate.ts';
 import type { Alert } from '../../alerting/types.ts';
 import type { AlertCounts, AlertSummary } from '../contract.ts';
 
@@ -101,15 +102,19 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     const base = b.name ? findRule(a.rules(), b.name) : undefined;
     if (b.name && !base) throw new AppError('MON_NOT_FOUND', `no rule named "${b.name}"`, { field: 'name', hint: 'GET /api/v1/rules lists them' });
     if (!b.name && !b.rule) throw new AppError('MON_BAD_REQUEST', 'name: give a rule name or a rule body', { field: 'name' });
-    const rule = b.rule ? parseRule(b.rule, base, 'rule') : base!;
+    const rule = b.rule ? parseRule(b.name ? { name: b.name, ...b.rule } : b.rule, base, 'rule') : base!;
     const snap = deps.registry.get(b.cluster);
     const now = Date.now();
     const from = parseTime(b.from ?? '1h', 'from', now);
     const to = b.to ? parseTime(b.to, 'to', now) : now;
     const step = b.step ? parseDuration(b.step, 'step') : Math.max(1000, Math.ceil((to - from) / 2000 / 1000) * 1000);
     const members = snap.members.map((m) => m.name || m.id || m.endpoint);
-    const r = testRule(rule, { cluster: b.cluster, members, read: (s, c, m, f, t) => deps.store.query({ series: s, cluster: c, ...(m !== undefined ? { member: m } : {}), from: f, to: t }).points.find((p) => m === undefined || p.member === m)?.points ?? [] }, from, to, step);
-    return { ...r, firstFiringAt: iso(r.firstFiringAt), transitions: r.transitions.map((t) => ({ ...t, time: iso(t.t) })) };
+    // Findings are not stored as series: they are rebuilt from the cluster's events up to `to` (the newest 10,000).
+    const compiled = 'ast' in rule ? (rule as CompiledRule) : compileRule(rule);
+    const events = readsFindings(compiled.ast) ? deps.store.queryEvents({ cluster: b.cluster, type: [...FINDING_EVENT_TYPES], until: to, limit: MAX_EVENT_LIMIT }).reverse() : [];
+    const r = testRule(compiled, { cluster: b.cluster, members, read: (s, c, m, f, t) => deps.store.query({ series: s, cluster: c, ...(m !== undefined ? { member: m } : {}), from: f, to: t }).points.find((p) => m === undefined || p.member === m)?.points ?? [], findings: findingsFromEvents(events) }, from, to, step);
+    const notes = readsFindings(compiled.ast) ? [`findings replayed from ${events.length} stored events; findings already present when the monitor started have no event and are missing`] : [];
+    return { ...r, firstFiringAt: iso(r.firstFiringAt), transitions: r.transitions.map((t) => ({ ...t, time: iso(t.t) })), notes };
   });
 
   app.get('/silences', { schema: { summary: 'Silences (active, pending and recently expired)', tags: ['silences'] } }, async () => a.silences.list().map(silenceView));
