@@ -388,3 +388,23 @@ test('a client that resets an HTTP/2 stream aborts its upstream request, and the
   const server = gw.runtime.upstreams.get('up')!.servers[0]!;
   assert.equal(server.active, 0);
 });
+
+test('an HTTP/2 stream whose client reads none of its response for keepalive_timeout is reset, and its upstream request aborted', async (t) => {
+  let upstreamClosed = false;
+  const up = await startUpstream('big', (_req, res) => {
+    res.on('close', () => (upstreamClosed = !res.writableFinished));
+    res.end(Buffer.alloc(16 << 20, 'x'));
+  });
+  const gw = await useGateway(t, [up], conf(up, 'enabled_h2 = true\nkeepalive_timeout = "300ms"'));
+  const session = connect(t, `http://127.0.0.1:${gw.port('main')}`);
+  const req = session.request({ ':path': '/big' });
+  let rst: number | undefined;
+  req.on('error', () => {});
+  req.on('close', () => (rst = req.rstCode));
+  req.pause();
+  // Before, the stream waited for the client forever, and with it the upstream connection (nginx's send_timeout).
+  await waitFor(() => upstreamClosed, 10_000, 'the upstream request to be aborted');
+  await waitFor(() => rst !== undefined, 10_000, 'the stream to be reset');
+  assert.equal(rst, http2.constants.NGHTTP2_CANCEL);
+  assert.equal(gw.runtime.upstreams.get('up')!.servers[0]!.active, 0);
+});

@@ -38,6 +38,8 @@ const isH1 = (req: Req): req is H1Request => (req as H1Request).checked === true
 const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
+/** H2_CANCEL is the HTTP/2 error code CANCEL (RFC 9113 §7). */
+const H2_CANCEL = 0x8;
 const FAILURE_STATUSES = new Set([502, 503, 504]);
 // Failures of the client's side of an exchange (its body) or of the request the gateway built (a plugin's invalid header),
 // which say nothing about the upstream server.
@@ -793,7 +795,13 @@ class ProxyHandler implements DispatchHandler {
     ex.bytesSent += chunk.length;
     if (!ex.res.write(chunk)) {
       controller.pause();
-      ex.res.once('drain', () => controller.resume());
+      // The HTTP/1.1 server cuts a client that reads nothing for keepalive_timeout; an HTTP/2 stream is reset instead,
+      // so that its upstream request ends too (nginx's send_timeout).
+      const stall = ex.req.httpVersion === '2.0' ? stallTimer(ex) : undefined;
+      ex.res.once('drain', () => {
+        clearTimeout(stall);
+        controller.resume();
+      });
     }
   }
 
@@ -849,6 +857,14 @@ class ProxyHandler implements DispatchHandler {
     if (ok !== undefined) this.up.report(this.s, ok, this.probe);
     else if (this.probe > 0) this.up.release(this.s, this.probe);
   }
+}
+
+/** stallTimer resets (CANCEL) an HTTP/2 stream whose client has not taken any of its response for keepalive_timeout. */
+function stallTimer(ex: Exchange): NodeJS.Timeout {
+  // destroy() would reset with NO_ERROR, which a client that is not reading never sees.
+  const t = setTimeout(() => (ex.res as unknown as Http2ServerResponse).stream.close(H2_CANCEL), ex.srv.config.keepalive_timeout || 60_000);
+  t.unref();
+  return t;
 }
 
 /** answer sends a plugin's response through the response hooks. */
