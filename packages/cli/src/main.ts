@@ -3,9 +3,8 @@ import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
 import { commands } from './commands/index.ts';
 import { UsageError, type CliIo } from './io.ts';
 
-/** main runs the etcd-monitor command line with the given arguments and resolves to the process exit code. */
-export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
-  let exitCode = 0;
+/** buildProgram is the etcd-monitor command tree with every built-in command; `setExit` records the exit code a command wants. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('etcd-monitor')
     .description('Monitor, operate and front etcd clusters.')
     .exitOverride()
@@ -18,11 +17,16 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
     .version(versionLine(), '-V, --version', 'print the etcd-monitor version, the Node.js version and the git commit')
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
-  for (const register of commands) {
-    register(program, io, (code) => {
-      exitCode = code;
-    });
-  }
+  for (const register of commands) register(program, io, setExit);
+  return program;
+}
+
+/** main runs the etcd-monitor command line with the given arguments and resolves to the process exit code. */
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
