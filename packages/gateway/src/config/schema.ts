@@ -153,12 +153,53 @@ export interface BasicConfig {
   remark?: string;
 }
 
-/** UpstreamConfig is one `[upstreams.NAME]` once read; durations are in ms. */
+/** ServerAddr is one parsed `addrs` entry. */
+export interface ServerAddr {
+  /** host is the hostname or IP (without brackets). */
+  host: string;
+  /** port is the TCP port. */
+  port: number;
+  /** weight is the relative share of requests (default 1). */
+  weight: number;
+}
+
+/** Algorithm is a parsed `algorithm` value. */
+export interface Algorithm {
+  /** kind is the balancing family. */
+  kind: 'round_robin' | 'least_conn' | 'random' | 'hash';
+  /** on is what a hash is computed from. */
+  on?: 'ip' | 'url' | 'path' | 'header' | 'cookie' | 'query';
+  /** key is the header, cookie or query parameter name. */
+  key?: string;
+}
+
+/** HealthCheckSpec is a parsed `health_check` URL. */
+export interface HealthCheckSpec {
+  /** protocol is http, https or tcp. */
+  protocol: 'http' | 'https' | 'tcp';
+  /** hostHeader is the Host sent by http checks. */
+  hostHeader: string;
+  /** path is the path and query (without tuning parameters) requested. */
+  path: string;
+  /** interval between checks, in ms. */
+  interval: number;
+  /** timeout of one check, in ms. */
+  timeout: number;
+  /** success is the number of consecutive passes that bring a server back. */
+  success: number;
+  /** failure is the number of consecutive failures that take a server out. */
+  failure: number;
+}
+
+/**
+ * UpstreamConfig is one `[upstreams.NAME]` once validated: durations are in ms, and `addrs`, `algorithm` and
+ * `health_check` are parsed, so the runtime never reads a string that could fail to parse.
+ */
 export interface UpstreamConfig {
-  /** addrs lists `host:port [weight]`. */
-  addrs: string[];
-  /** algorithm is the balancing algorithm. */
-  algorithm: string;
+  /** addrs are the servers, parsed from `host:port [weight]` (the port defaulted to 80, or 443 with TLS). */
+  addrs: ServerAddr[];
+  /** algorithm is the balancing algorithm, parsed. */
+  algorithm: Algorithm;
   /** discovery is `static` or `dns`. */
   discovery: 'static' | 'dns';
   /** update_frequency is the DNS re-resolve interval. */
@@ -169,8 +210,8 @@ export interface UpstreamConfig {
   tls: boolean;
   /** verify_cert checks upstream certificates. */
   verify_cert: boolean;
-  /** health_check is the active check URL. */
-  health_check?: string;
+  /** health_check is the active check, parsed from its URL and tuning parameters. */
+  health_check?: HealthCheckSpec;
   /** connection_timeout limits connecting. */
   connection_timeout: number;
   /** read_timeout limits waiting for response data. */

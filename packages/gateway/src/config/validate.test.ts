@@ -205,7 +205,7 @@ test('a realistic pingap config with keys of every section loads: supported keys
   assert.deepEqual(config.basic.trusted_proxies, ['127.0.0.1', '10.0.0.0/8']);
   assert.equal(config.basic.grace_period, 10_000, 'graceful_shutdown_timeout is the drain time');
   const charts = config.upstreams.charts!;
-  assert.equal(charts.algorithm, 'hash:cookie:sid');
+  assert.deepEqual(charts.algorithm, { kind: 'hash', on: 'cookie', key: 'sid' });
   assert.equal(charts.breaker_failures, 5);
   assert.equal(charts.breaker_failure_ratio, 0.5);
   assert.equal(charts.breaker_window, 10);

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { checkHostPort } from '@etcd-monitor/core';
+import { checkHostPort, parseDuration } from '@etcd-monitor/core';
 import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
@@ -28,17 +28,12 @@ import {
   type PluginConfig,
   type ServerConfig,
   type UpstreamConfig,
+  type Algorithm,
+  type HealthCheckSpec,
+  type ServerAddr,
 } from './schema.ts';
 
-/** ServerAddr is one parsed `addrs` entry. */
-export interface ServerAddr {
-  /** host is the hostname or IP (without brackets). */
-  host: string;
-  /** port is the TCP port. */
-  port: number;
-  /** weight is the relative share of requests (default 1). */
-  weight: number;
-}
+export type { Algorithm, HealthCheckSpec, ServerAddr } from './schema.ts';
 
 /** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS), except for a listener (`listen`), which needs one and may take port 0. */
 export function parseServerAddr(text: string, tls = false, listen = false): ServerAddr | string {
@@ -51,16 +46,6 @@ export function parseServerAddr(text: string, tls = false, listen = false): Serv
   }
   const hp = checkHostPort(parts[0]!, listen ? { allowPortZero: true } : { defaultPort: tls ? 443 : 80 });
   return typeof hp === 'string' ? hp : { ...hp, weight };
-}
-
-/** Algorithm is a parsed `algorithm` value. */
-export interface Algorithm {
-  /** kind is the balancing family. */
-  kind: 'round_robin' | 'least_conn' | 'random' | 'hash';
-  /** on is what a hash is computed from. */
-  on?: 'ip' | 'url' | 'path' | 'header' | 'cookie' | 'query';
-  /** key is the header, cookie or query parameter name. */
-  key?: string;
 }
 
 /** parseAlgorithm reads an `algorithm` value such as `round_robin` or `hash:header:X-User`. */
@@ -76,28 +61,10 @@ export function parseAlgorithm(text: string): Algorithm | string {
   return keyed ? { kind: 'hash', on, key: m[2]! } : { kind: 'hash', on };
 }
 
-/** HealthCheckSpec is a parsed `health_check` URL. */
-export interface HealthCheckSpec {
-  /** protocol is http, https or tcp. */
-  protocol: 'http' | 'https' | 'tcp';
-  /** hostHeader is the Host sent by http checks. */
-  hostHeader: string;
-  /** path is the path and query (without tuning parameters) requested. */
-  path: string;
-  /** interval between checks, in ms. */
-  interval: number;
-  /** timeout of one check, in ms. */
-  timeout: number;
-  /** success is the number of consecutive passes that bring a server back. */
-  success: number;
-  /** failure is the number of consecutive failures that take a server out. */
-  failure: number;
-}
-
 const HC_PARAMS = ['interval', 'check_frequency', 'timeout', 'connection_timeout', 'read_timeout', 'success', 'failure'];
 
-/** parseHealthCheck reads a `health_check` URL with its tuning query parameters (pingap's `check_frequency`, `connection_timeout`, `read_timeout` are accepted). */
-export function parseHealthCheck(text: string, parseDur: (s: string) => number): HealthCheckSpec | string {
+/** parseHealthCheck reads a `health_check` URL with its tuning query parameters (pingap's `check_frequency`, `connection_timeout`, `read_timeout` are accepted); durations are read by core's parseDuration. */
+export function parseHealthCheck(text: string, parseDur: (s: string) => number = parseDuration): HealthCheckSpec | string {
   let url: URL;
   try {
     url = new URL(text);
@@ -110,8 +77,13 @@ export function parseHealthCheck(text: string, parseDur: (s: string) => number):
   const rest = new URLSearchParams();
   for (const [k, v] of url.searchParams) {
     try {
-      if (k === 'interval' || k === 'check_frequency') spec.interval = parseDur(v);
-      else if (k === 'timeout' || k === 'connection_timeout' || k === 'read_timeout') spec.timeout = parseDur(v);
+      if (k === 'interval' || k === 'check_frequency' || k === 'timeout' || k === 'connection_timeout' || k === 'read_timeout') {
+        const ms = parseDur(v);
+        // A zero interval would probe in a tight loop, a zero timeout fail every check.
+        if (!(ms > 0)) return `${k}=${v} must be above zero`;
+        if (k === 'interval' || k === 'check_frequency') spec.interval = ms;
+        else spec.timeout = ms;
+      }
       else if (k === 'success' || k === 'failure') {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1) return `${k}=${v} must be a positive integer`;
@@ -346,25 +318,29 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       if ((value as Record<string, unknown>).tls === false) issues.push({ path: `${path}.tls`, message: `is false, but sni = "${u.sni}" means TLS`, hint: 'remove sni to connect without TLS, or remove tls = false' });
       else u.tls = true;
     }
+    // readFields left `addrs`, `algorithm` and `health_check` as written; the runtime gets them parsed, and only when they parse.
+    const written = u as unknown as { addrs?: string[]; algorithm?: string; health_check?: string };
     let hostnames = false;
-    (u.addrs ?? []).forEach((a, i) => {
+    const addrs: ServerAddr[] = [];
+    (written.addrs ?? []).forEach((a, i) => {
       const p = parseServerAddr(a, u.tls);
       if (typeof p === 'string') issues.push({ path: `${path}.addrs[${i}]`, message: p, hint: 'write "127.0.0.1:8080" or "127.0.0.1:8080 10" (weight 10)' });
-      else if (!isIP(p.host)) hostnames = true;
+      else {
+        addrs.push(p);
+        if (!isIP(p.host)) hostnames = true;
+      }
     });
-    if (u.addrs && u.addrs.length === 0) issues.push({ path: `${path}.addrs`, message: 'is empty', hint: 'list at least one "host:port"' });
-    const alg = parseAlgorithm(u.algorithm ?? 'round_robin');
-    if (typeof alg === 'string') issues.push({ path: `${path}.algorithm`, message: alg, hint: didYouMean(u.algorithm, ALGORITHMS) ?? '' });
+    if (written.addrs && written.addrs.length === 0) issues.push({ path: `${path}.addrs`, message: 'is empty', hint: 'list at least one "host:port"' });
+    u.addrs = addrs;
+    const alg = parseAlgorithm(written.algorithm ?? 'round_robin');
+    if (typeof alg === 'string') issues.push({ path: `${path}.algorithm`, message: alg, hint: didYouMean(written.algorithm ?? '', ALGORITHMS) ?? '' });
+    else u.algorithm = alg;
     u.discovery ??= hostnames ? 'dns' : 'static';
-    if (u.health_check) {
-      const hc = parseHealthCheck(u.health_check, (s) => {
-        const n = Number(s);
-        if (Number.isFinite(n)) return n * 1000;
-        const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(s);
-        if (!m) throw new Error('bad duration');
-        return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
-      });
+    if (written.health_check !== undefined) {
+      const hc = written.health_check === '' ? undefined : parseHealthCheck(written.health_check);
       if (typeof hc === 'string') issues.push({ path: `${path}.health_check`, message: hc, hint: `accepted parameters: ${HC_PARAMS.join(', ')}` });
+      if (hc === undefined || typeof hc === 'string') delete u.health_check;
+      else u.health_check = hc;
     }
     upstreams[name] = u;
   }

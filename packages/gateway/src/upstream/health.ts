@@ -1,6 +1,6 @@
 import { http } from '../node-http.ts';
 import { connect } from 'node:net';
-import type { HealthCheckSpec } from '../config/validate.ts';
+import type { HealthCheckSpec } from '../config/schema.ts';
 import type { Upstream, UpstreamServer } from './upstream.ts';
 
 interface Streak {

@@ -433,3 +433,43 @@ test('balanceOffset starts round robin and least_conn further along, so the work
     assert.deepEqual(firsts, ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3', '127.0.0.1:1'], algorithm);
   }
 });
+
+const hcConfig = (hc: string) => parseConfigText(`[upstreams.u]\naddrs = ["127.0.0.1:1", "[::1]:2 3"]\nalgorithm = "hash:header:X-User"\nhealth_check = "${hc}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`);
+
+test('the validated config carries typed addresses, algorithm and health check, and the upstream runs exactly those', async () => {
+  const { config, issues } = hcConfig('http://api.local/healthz?interval=1m30s&timeout=1.5&success=1&x=1');
+  assert.deepEqual(issues, []);
+  const uc = config.upstreams.u!;
+  assert.deepEqual(uc.addrs, [{ host: '127.0.0.1', port: 1, weight: 1 }, { host: '::1', port: 2, weight: 3 }]);
+  assert.deepEqual(uc.algorithm, { kind: 'hash', on: 'header', key: 'X-User' });
+  assert.deepEqual(uc.health_check, { protocol: 'http', hostHeader: 'api.local', path: '/healthz?x=1', interval: 90_000, timeout: 1500, success: 1, failure: 3 });
+  const u = new Upstream('u', uc, { activeHealth: true });
+  try {
+    assert.ok(u.checksHealth);
+    assert.deepEqual(u.servers.map((s) => [s.host, s.port, s.weight, s.key]), [['127.0.0.1', 1, 1, '127.0.0.1:1'], ['::1', 2, 3, '[::1]:2']]);
+    const by = (user: string) => u.pick({ clientIp: '', url: '/', path: '/', header: (n) => (n === 'X-User' ? user : undefined), cookie: () => undefined, queryParam: () => undefined })!.key;
+    assert.equal(by('alice'), by('alice'), 'the header hash, not round robin, picks');
+  } finally {
+    await u.destroy();
+  }
+});
+
+// These health checks passed validation (and `-t`) and then ran no check at all: the validator read durations with its
+// own parser (1e3, 0x10 and "" are numbers to Number()), the upstream re-parsed with core's and silently dropped the check;
+// interval=0s probed in a tight loop. One parser now reads them, and what it cannot read is a config error.
+test('a health check the runtime could not run is a config error naming the parameter, never a silently missing check', () => {
+  for (const [hc, why] of [
+    ['http://h/?interval=1e3', /interval=1e3 is not a duration/],
+    ['http://h/?timeout=0x10', /timeout=0x10 is not a duration/],
+    ['http://h/?check_frequency=', /check_frequency= is not a duration/],
+    ['tcp://h?interval=0s', /interval=0s must be above zero/],
+    ['http://h/?failure=0', /failure=0 must be a positive integer/],
+  ] as const) {
+    const { issues } = hcConfig(hc);
+    assert.equal(issues.length, 1, hc);
+    assert.equal(issues[0]!.path, 'upstreams.u.health_check');
+    assert.match(issues[0]!.message, why, hc);
+  }
+  // What the runtime always accepted, validation now accepts too (it refused hours and compound durations).
+  assert.deepEqual(hcConfig('tcp://h?interval=1h&timeout=2m30s').issues, []);
+});

@@ -1,11 +1,10 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { UpstreamConfig } from '../config/schema.ts';
-import { parseAlgorithm, parseHealthCheck, parseServerAddr, type Algorithm, type HealthCheckSpec } from '../config/validate.ts';
+import type { Algorithm, ServerAddr, UpstreamConfig } from '../config/schema.ts';
 import { ConsistentHash, LeastConnections, SmoothRoundRobin, WeightedRandom, type Balancer } from './balancer.ts';
 import { CircuitBreaker, REFUSED } from './breaker.ts';
 import { HealthChecker } from './health.ts';
-import { formatHostPort, parseDuration } from '@etcd-monitor/core';
+import { formatHostPort } from '@etcd-monitor/core';
 import { H1Pool } from './pool.ts';
 
 /** UpstreamServer is one address of an upstream with its connection pool and health state. */
@@ -76,7 +75,7 @@ export interface UpstreamOptions {
   onHealthChange?: () => void;
 }
 
-/** Upstream is a named set of servers with a balancer, health checks, passive health and breakers. */
+/** Upstream is a named set of servers with a balancer, health checks, passive health and breakers; it takes its config as the validator typed it and parses nothing. */
 export class Upstream {
   /** name is the upstream's config name. */
   readonly name: string;
@@ -106,11 +105,10 @@ export class Upstream {
     this.balanceOffset = opts.balanceOffset ?? 0;
     this.config = config;
     this.fingerprint = JSON.stringify(config);
-    const alg = parseAlgorithm(config.algorithm);
-    this.algorithm = typeof alg === 'string' ? { kind: 'round_robin' } : alg;
+    this.algorithm = config.algorithm;
     this.balancer =
       this.algorithm.kind === 'least_conn' ? new LeastConnections() : this.algorithm.kind === 'random' ? new WeightedRandom() : this.algorithm.kind === 'hash' ? new ConsistentHash() : new SmoothRoundRobin();
-    const addrs = config.addrs.map((a) => parseServerAddr(a, config.tls)).filter((a) => typeof a !== 'string');
+    const addrs = config.addrs;
     if (config.discovery === 'dns') {
       this.ready = this.resolve(addrs).then(() => {
         if (this.closed) return;
@@ -123,12 +121,7 @@ export class Upstream {
       this.ready = Promise.resolve();
       this.skipAhead();
     }
-    let hc: HealthCheckSpec | undefined;
-    if (config.health_check) {
-      const spec = parseHealthCheck(config.health_check, (s) => parseDuration(s));
-      if (typeof spec !== 'string') hc = spec;
-    }
-    this.health = hc && opts.activeHealth !== false ? new HealthChecker(this, hc, config.tls, config.verify_cert, opts.onHealthChange) : undefined;
+    this.health = config.health_check && opts.activeHealth !== false ? new HealthChecker(this, config.health_check, config.tls, config.verify_cert, opts.onHealthChange) : undefined;
   }
 
   /** skipAhead advances the balancer by `balanceOffset` picks, so each worker's rotation starts at another server. */
@@ -176,8 +169,8 @@ export class Upstream {
   }
 
   /** resolve re-resolves hostnames and swaps the server list, keeping the servers (and pools) whose address is unchanged. */
-  private async resolve(addrs: { host: string; port: number; weight: number }[]): Promise<void> {
-    const wanted: { host: string; port: number; weight: number }[] = [];
+  private async resolve(addrs: readonly ServerAddr[]): Promise<void> {
+    const wanted: ServerAddr[] = [];
     for (const a of addrs) {
       if (isIP(a.host)) {
         wanted.push(a);
