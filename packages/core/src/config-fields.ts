@@ -142,8 +142,8 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
   }
 }
 
-/** boundText writes a bound in the largest unit that divides it (`100ms`, `1s`, `10m`, `90d`), as a user would type it. */
-function boundText(ms: number): string {
+/** boundText writes a duration bound in the largest unit that divides it (`100ms`, `1s`, `10m`, `90d`), as a user would type it. */
+export function boundText(ms: number): string {
   for (const [unit, n] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
     if (ms >= n && ms % n === 0) return `${ms / n}${unit}`;
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { AppError, checkHostPort, formatIssue, hostPortHint, parseEndpoints, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
+import { AppError, boundText, checkHostPort, formatIssue, hostPortHint, parseEndpoints, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import { readAlertingConfig, type AlertingConfig } from './alerting/config.ts';
 
 /** ServerConfig is the `[server]` table: where the monitor listens and keeps its data. */
@@ -81,12 +81,12 @@ export interface MonitorConfig {
 
 /** serverFields documents the `[server]` keys. */
 export const serverFields: Record<string, FieldSpec> = {
-  listen: { kind: 'string', maxLength: 300, doc: 'HTTP address of the UI, API and /metrics (host:port).', default: '127.0.0.1:8390' },
-  data_dir: { kind: 'string', maxLength: 4096, doc: 'Directory of the embedded store (created mode 0700; its files 0600).', default: './data' },
+  listen: { kind: 'string', maxLength: 300, doc: 'HTTP address (host:port) of the UI, API and /metrics; `--listen` overrides.', default: '127.0.0.1:8390' },
+  data_dir: { kind: 'string', maxLength: 4096, doc: 'Directory of the embedded store, made 0700 with its files 0600 at every start; `--data-dir` overrides.', default: './data' },
   secret_key_file: {
     kind: 'string',
     maxLength: 4096,
-    doc: 'File holding the key that encrypts stored credentials (default: DATA_DIR/secret.key); put it outside data_dir so a copy of the data is not a copy of the key. ETCD_MONITOR_SECRET_KEY takes precedence.',
+    doc: 'File holding the key that encrypts stored credentials (default: DATA_DIR/secret.key), created with 32 random bytes (mode 0600) when missing; put it outside data_dir so a copy of the data is not a copy of the key. `--secret-key-file` overrides; ETCD_MONITOR_SECRET_KEY takes precedence.',
   },
 };
 
@@ -96,40 +96,40 @@ export const authFields: Record<string, FieldSpec> = {
     kind: 'string',
     oneOf: ['none', 'viewer', 'operator', 'admin'],
     default: 'admin',
-    doc: 'Role of requests from loopback addresses to a loopback Host without a login (requests from other addresses always need one); "none" requires a login everywhere.',
+    doc: 'Role of requests without a login from a loopback address to a loopback Host (see Security); requests from other addresses or naming another host always need one; "none" requires a login everywhere.',
   },
-  login_max_failures: { kind: 'integer', default: 5, min: 1, max: 1000, doc: 'Failed logins for one user name (or 4× this from one address) before further attempts are refused for login_lockout.' },
-  login_lockout: { kind: 'duration', strict: true, maxLength: 32, default: '5m', min: 1000, max: 24 * 3600_000, doc: 'How long logins are refused after login_max_failures failures (1s to 24h).' },
+  login_max_failures: { kind: 'integer', default: 5, min: 1, max: 1000, doc: 'Failed logins for one user name (or 4× this from one address, whatever the names) before logins are refused for login_lockout.' },
+  login_lockout: { kind: 'duration', strict: true, maxLength: 32, default: '5m', min: 1000, max: 24 * 3600_000, doc: 'How long logins are refused after too many failures.' },
 };
 
 /** storageFields documents the `[storage]` keys: how long each resolution of the history is kept. */
 export const storageFields: Record<string, FieldSpec> = {
-  retention_raw: { kind: 'duration', strict: true, maxLength: 32, default: '48h', min: 3600_000, max: 90 * 86_400_000, doc: 'How long raw samples are kept (1h to 90d, at most retention_1m).' },
-  retention_1m: { kind: 'duration', strict: true, maxLength: 32, default: '90d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-minute rollups are kept (1d to 3650d, at most retention_1h).' },
-  retention_1h: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-hour rollups are kept (1d to 3650d).' },
-  retention_events: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 3600_000, max: 3650 * 86_400_000, doc: 'How long events are kept (1h to 3650d).' },
+  retention_raw: { kind: 'duration', strict: true, maxLength: 32, default: '48h', min: 3600_000, max: 90 * 86_400_000, doc: 'How long raw samples are kept; at most retention_1m.' },
+  retention_1m: { kind: 'duration', strict: true, maxLength: 32, default: '90d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-minute rollups are kept; at most retention_1h.' },
+  retention_1h: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-hour rollups are kept.' },
+  retention_events: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 3600_000, max: 3650 * 86_400_000, doc: 'How long events are kept.' },
 };
 
 /** clusterFields documents the keys of a `[[clusters]]` table; the TOML file and the API body are both read against it. */
 export const clusterFields: Record<string, FieldSpec> = {
-  name: { kind: 'string', required: true, maxLength: 63, doc: 'Unique cluster name (letters, digits, `-`, `_`, `.`; at most 63).' },
-  endpoints: { kind: 'strings', strict: true, required: true, maxItems: 32, maxLength: 256, doc: 'Seed client endpoints (host:port or URLs), as a list; every member in the member list is watched.' },
+  name: { kind: 'string', required: true, maxLength: 63, doc: 'Unique cluster name: letters, digits, `-`, `_`, `.`.' },
+  endpoints: { kind: 'strings', strict: true, required: true, maxItems: 32, maxLength: 256, doc: 'Seed client endpoints (host:port or URLs), as a list such as ["10.0.1.10:2379"], not a bare string; members found in the member list are added, removed members dropped.' },
   group: { kind: 'string', default: '', maxLength: 64, doc: 'Group shown on the overview, such as "prod".' },
-  labels: { kind: 'table', maxItems: 32, maxLength: 256, doc: 'Free-form string labels copied onto alerts (names: letters, digits, `_`).' },
-  cacert: { kind: 'string', maxLength: 4096, doc: 'CA bundle file for TLS clusters.' },
+  labels: { kind: 'table', maxItems: 32, maxLength: 256, doc: 'String labels copied onto alerts; names of letters, digits and `_` (as Prometheus and Alertmanager require).' },
+  cacert: { kind: 'string', maxLength: 4096, doc: 'CA bundle file for TLS clusters; scheme-less endpoints use TLS when cacert, cert or key is set.' },
   cert: { kind: 'string', maxLength: 4096, doc: 'Client certificate file (clusters with --client-cert-auth).' },
   key: { kind: 'string', maxLength: 4096, doc: 'Client key file.' },
   insecure_skip_tls_verify: { kind: 'boolean', default: false, doc: 'Accept any server certificate (unsafe).' },
   user: { kind: 'string', maxLength: 256, doc: 'etcd user name, when authentication is on.' },
   password: { kind: 'string', maxLength: 1024, doc: 'Password of `user`; stored encrypted, never shown back.' },
-  metrics_urls: { kind: 'strings', strict: true, default: [], maxItems: 32, maxLength: 2048, doc: 'Override the /metrics URL of each member (default: client URL + /metrics).' },
+  metrics_urls: { kind: 'strings', strict: true, default: [], maxItems: 32, maxLength: 2048, doc: 'The /metrics URL (http(s)://…) of each seed endpoint, in the same order, as a list (default: client URL + /metrics).' },
   // Lower bounds: a 1 ms status interval and timeout made 1,771 flapping events in 6 s and cost 56 % of a core.
   // No "timeout < interval" rule: a collector's loop never overlaps itself, so a long call only delays its own next run.
-  status_interval: { kind: 'duration', strict: true, maxLength: 32, default: '1s', min: 100, max: 600_000, doc: 'How often each member\'s status is read (100ms to 10m).' },
-  probe_interval: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 600_000, doc: 'How often the read (and write) probes run (100ms to 10m).' },
-  metrics_interval: { kind: 'duration', strict: true, maxLength: 32, default: '5s', min: 1000, max: 600_000, doc: 'How often each member\'s /metrics is scraped (1s to 10m).' },
-  timeout: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 60_000, doc: 'Bound on every call to a member (100ms to 1m).' },
-  write_probe: { kind: 'boolean', default: false, doc: 'Put a key under /etcd-monitor/probe/ with a short lease to measure write latency.' },
+  status_interval: { kind: 'duration', strict: true, maxLength: 32, default: '1s', min: 100, max: 600_000, doc: 'How often each member\'s status and member list are read (every 250 ms while the cluster is not healthy).' },
+  probe_interval: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 600_000, doc: 'How often the linearizable and serializable read probes (and the write probe) run.' },
+  metrics_interval: { kind: 'duration', strict: true, maxLength: 32, default: '5s', min: 1000, max: 600_000, doc: 'How often each member\'s /metrics is scraped.' },
+  timeout: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 60_000, doc: 'Bound on every call to a member (connect and call); it may exceed the intervals: a collector never overlaps itself, a slow call only delays its own next run.' },
+  write_probe: { kind: 'boolean', default: false, doc: 'Put /etcd-monitor/probe/<member id> with a 60 s lease to measure write latency.' },
 };
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -290,7 +290,8 @@ export function readClusterBody(body: unknown): ClusterConfig {
 export function jsonSchemaOf(fields: Record<string, FieldSpec>, description: string): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(fields)) {
-    const doc = { description: spec.doc, ...(spec.default !== undefined ? { default: spec.default } : {}) };
+    const range = spec.kind === 'duration' && spec.min !== undefined && spec.max !== undefined ? ` A duration with its unit, ${boundText(spec.min)} to ${boundText(spec.max)}.` : '';
+    const doc = { description: spec.doc + range, ...(spec.default !== undefined ? { default: spec.default } : {}) };
     const len = spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {};
     switch (spec.kind) {
       case 'strings': properties[name] = { type: 'array', items: { type: 'string', ...len }, ...(spec.maxItems !== undefined ? { maxItems: spec.maxItems } : {}), ...doc }; break;

@@ -24,7 +24,7 @@ describe('the API reference at /api/docs', () => {
     assert.equal(await page.locator('section.op').count(), ops.length);
     const create = page.locator('section.op', { hasText: 'Add a cluster' }).first();
     assert.match(await create.locator('h3').textContent() ?? '', /POST\s+\/api\/v1\/clusters/);
-    assert.match(await create.textContent() ?? '', /status_interval.*How often each member's status is read \(100ms to 10m\)/s);
+    assert.match(await create.textContent() ?? '', /status_interval.*How often each member's status and member list are read.*A duration with its unit, 100ms to 10m\./s);
     await page.locator('a', { hasText: 'openapi.json' }).click();
     await page.waitForURL('**/api/docs/openapi.json');
     assert.match(await page.locator('body').textContent() ?? '', /"openapi":"3\.0\.3"/);
