@@ -30,7 +30,7 @@ const KNOWN_CYCLES: Record<string, string[][]> = {
     [
       'alerting/config.ts', 'alerting/rules/builtin/database.ts', 'alerting/rules/builtin/disk.ts', 'alerting/rules/builtin/index.ts',
       'alerting/rules/builtin/members.ts', 'alerting/rules/builtin/network.ts', 'alerting/rules/builtin/process.ts', 'alerting/rules/builtin/raft.ts',
-      'alerting/rules/builtin/requests.ts', 'alerting/rules/evaluate.ts', 'alerting/rules/expr.ts', 'alerting/rules/index.ts', 'alerting/rules/rule.ts',
+      'alerting/rules/builtin/requests.ts', 'alerting/rules/evaluate.ts', 'alerting/rules/expr.ts', 'alerting/rules/index.ts', 'alerting/rules/peers.ts', 'alerting/rules/replay-findings.ts', 'alerting/rules/rule.ts',
       'alerting/rules/series.ts', 'alerting/rules/test-rule.ts', 'cluster-monitor.ts', 'collectors/collector.ts', 'config.ts',
     ],
   ],

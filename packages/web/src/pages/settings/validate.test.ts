@@ -10,6 +10,8 @@ test('validateCluster names the field and the reason', () => {
   assert.match(validateCluster({ ...base, endpoints: 'nope:port' }).endpoints!, /"nope:port" is not host:port/);
   assert.match(validateCluster({ ...base, endpoints: '' }).endpoints!, /at least one/);
   assert.match(validateCluster({ ...base, labels: 'team' }).labels!, /key=value/);
+  assert.match(validateCluster({ ...base, labels: 'team-name=core' }).labels!, /"team-name" is not a label name/);
+  assert.equal(validateCluster({ ...base, labels: 'team_name=core\nenv=prod' }).labels, undefined);
   assert.match(validateCluster({ ...base, cert: '/c.pem' }).key!, /both cert and key/);
   assert.deepEqual(validateCluster({ ...base, endpoints: 'https://[::1]:2379, host-a:2379' }), {});
   // The monitor's own parser: an underscore in a host name is accepted as the API accepts it, a port out of range is not.

@@ -42,7 +42,10 @@ export function validateCluster(v: FormValues): Partial<Record<keyof FormValues,
     if (bad) e.endpoints = `"${bad}" is not host:port or http(s)://host:port.`;
   }
   const badLabel = splitLines(v.labels).find((l) => !/^[^=\s]+=.*$/.test(l));
+  // The monitor takes label names as Prometheus does: letters, digits and "_", not starting with a digit.
+  const badName = splitLines(v.labels).map((l) => l.slice(0, l.indexOf('=')).trim()).find((k) => k && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   if (badLabel) e.labels = `"${badLabel}" is not key=value.`;
+  else if (badName) e.labels = `"${badName}" is not a label name: use letters, digits and "_", not starting with a digit.`;
   if ((v.cert.trim() === '') !== (v.key.trim() === '')) e[v.cert.trim() ? 'key' : 'cert'] = 'A client certificate needs both cert and key.';
   return e;
 }
