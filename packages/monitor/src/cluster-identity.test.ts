@@ -85,6 +85,12 @@ describe('cluster identity: the etcd cluster id, a cluster configured twice, end
     }
     const listed = (await svc!.app.inject({ method: 'GET', url: '/api/v1/series?cluster=prod&member=etcd-1' })).json() as Array<{ member: string; name: string; series: string }>;
     assert.ok(listed.some((s) => s.series === 'raft_index' && s.member === id && s.name === 'etcd-1'));
+    // Replaying a rule reads the id-keyed history for the member it names (etcd-1).
+    const replay = await svc!.app.inject({ method: 'POST', url: '/api/v1/rules/test', payload: { cluster: 'prod', from: '5m', rule: { name: 'indexSeen', expr: 'raft_index > 0', severity: 'info', summary: 'x' } } });
+    assert.equal(replay.statusCode, 200, replay.body);
+    const rr = replay.json() as { firstFiringAt: string | null; firingAtEnd: string[] };
+    assert.ok(rr.firstFiringAt, replay.body);
+    assert.deepEqual(rr.firingAtEnd, ['etcd-1']);
     const detail = (await svc!.app.inject({ method: 'GET', url: '/api/v1/clusters/prod/members/etcd-1' })).json() as { id: string; series: string[] };
     assert.equal(detail.id, id);
     assert.ok(detail.series.includes('raft_index') && detail.series.includes('keys_total'));

@@ -131,6 +131,8 @@ describe('the monitor service against a real cluster', () => {
     assert.equal(q.resolution, 'raw');
     assert.equal(q.points.length, 3);
     assert.ok(q.points.every((p) => p.points.length > 0));
+    // Every member series is stored under a member id, those the alerting records (peer evidence) too.
+    assert.deepEqual(list.filter((s) => s.member !== '' && !/^[0-9a-f]+$/.test(s.member)), []);
     // Stored under the member id, listed with the name.
     const { member: id, name } = list.find((s) => s.member)!;
     const m = (await get(`/api/v1/clusters/main/members/${name}`)).body as { id: string; name: string; series: string[]; up: boolean };

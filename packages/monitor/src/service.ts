@@ -73,14 +73,15 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
   const live = new LiveHub();
   const externalUrl = `http://${config.server.listen}`;
-  // Rules name members as the live snapshot does (name, else id); their long windows read the id-keyed store through this.
+  // Rules name members as the live snapshot does (name, else id); they read and write the id-keyed store through this.
   let keys: MemberKeys = memberKeys(() => []);
   const byName: Store = new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'query') return (q: Parameters<Store['query']>[0]) => {
         const r = namedQuery(target, keys, q);
-        return { ...r, points: r.points.map((p) => ({ member: p.member, points: p.points })) };
+        return { ...r, points: r.points.map((p) => ({ member: q.member !== undefined ? q.member : p.member, points: p.points })) };
       };
+      if (prop === 'append') return (samples: Parameters<Store['append']>[0]) => target.append(samples.map((x) => (x.member === '' ? x : { ...x, member: keys.key(x.cluster, x.member) })));
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

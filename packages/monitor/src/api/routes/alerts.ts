@@ -5,6 +5,7 @@ import { parseTime } from '../time.ts';
 import { requireCluster } from '../known-cluster.ts';
 import { compileRule, FINDING_EVENT_TYPES, findingsFromEvents, findRule, parseRule, readsFindings, ruleKey, ruleView, testRule, type CompiledRule, type Silence } from '../../alerting/index.ts';
 import { MAX_EVENT_LIMIT } from '../../storage/validate.ts';
+import { namedQuery } from '../../member-keys.ts';
 import type { Alert } from '../../alerting/types.ts';
 import type { AlertCounts, AlertSummary } from '../contract.ts';
 
@@ -112,7 +113,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     // Findings are not stored as series: they are rebuilt from the cluster's events up to `to` (the newest 10,000).
     const compiled = 'ast' in rule ? (rule as CompiledRule) : compileRule(rule);
     const events = readsFindings(compiled.ast) ? deps.store.queryEvents({ cluster: b.cluster, type: [...FINDING_EVENT_TYPES], until: to, limit: MAX_EVENT_LIMIT }).reverse() : [];
-    const r = testRule(compiled, { cluster: b.cluster, members, read: (s, c, m, f, t) => deps.store.query({ series: s, cluster: c, ...(m !== undefined ? { member: m } : {}), from: f, to: t }).points.find((p) => m === undefined || p.member === m)?.points ?? [], findings: findingsFromEvents(events) }, from, to, step);
+    const r = testRule(compiled, { cluster: b.cluster, members, read: (s, c, m, f, t) => namedQuery(deps.store, deps.registry.members, { series: s, cluster: c, ...(m !== undefined ? { member: m } : {}), from: f, to: t }).points[0]?.points ?? [], findings: findingsFromEvents(events) }, from, to, step);
     const notes = readsFindings(compiled.ast) ? [`findings replayed from ${events.length} stored events; findings already present when the monitor started have no event and are missing`] : [];
     return { ...r, firstFiringAt: iso(r.firstFiringAt), transitions: r.transitions.map((t) => ({ ...t, time: iso(t.t) })), notes };
   });
