@@ -24,9 +24,12 @@ test('POST /rules/test replays a finding-based rule from the stored events: a re
   await until('unreachable', async () => (await status()) === 'unreachable', { timeoutMs: 30_000 });
   await cluster.members[0]!.start();
   await until('healthy again', async () => (await status()) === 'healthy', { timeoutMs: 30_000 });
+  const back = await until('the cluster_reachable event', async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/events?cluster=prod&type=cluster_reachable' })).json() as Array<{ time: string }>)[0], { timeoutMs: 30_000 });
+  // The replay ends past the event, so its last 100 ms step sees it.
+  const to = new Date(Date.parse(back.time) + 500).toISOString();
 
   // The built-in rule waits 1m; the body makes it fire at once, as an operator trying a change would.
-  const r = await svc.app.inject({ method: 'POST', url: '/api/v1/rules/test', payload: { name: 'etcdClusterUnreachable', rule: { for: '0s' }, cluster: 'prod', from, step: '100ms' } });
+  const r = await svc.app.inject({ method: 'POST', url: '/api/v1/rules/test', payload: { name: 'etcdClusterUnreachable', rule: { for: '0s' }, cluster: 'prod', from, to, step: '100ms' } });
   assert.equal(r.statusCode, 200, r.body);
   const body = r.json() as { transitions: Array<{ state: string }>; firstFiringAt?: string; notes: string[] };
   assert.deepEqual(body.transitions.map((x) => x.state), ['firing', 'resolved']);

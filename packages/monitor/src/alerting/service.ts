@@ -159,10 +159,11 @@ export class AlertingService {
       return w;
     };
     this.history = new StoreAlertHistory(o.store);
+    // The rules changed through the API are loaded first: restoring a pending alert needs its rule's `for` in force.
+    this.loadStored(o.onError);
     this.engine = new AlertEngine({ rules: this.rulesInForce, history, alertHistory: this.history, state: new StoreAlertStateStore(o.store), onError: (err) => o.onError?.(err) });
     this.silences = new Silences({ store: new StoreSilenceStore(o.store) });
     this.outbox = openOutbox({ path: join(o.dataDir, 'outbox.db') });
-    this.loadStored(o.onError);
     const ended = [...this.engine.restoredEnded, ...this.setRules(this.rulesInForce)];
     for (const c of this.channelsInForce) this.senders.set(c.name, createSender(c));
     this.dispatcher = new Dispatcher({
