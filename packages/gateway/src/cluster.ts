@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 import { AppError } from '@etcd-monitor/core';
 import type { GatewayConfig } from './config/schema.ts';
-import { readConfigFile } from './config/load.ts';
+import { readConfig } from './config/load.ts';
+import type { ConfigSource } from './config/source/index.ts';
 import { inlineFiles } from './config/files.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { listenerKeys } from './gateway.ts';
@@ -143,7 +144,7 @@ interface WorkerState {
  * only the gateway) and hands them the config, restarts crashed ones with backoff, validates reloads once and then hands the
  * new config to every worker, serves the admin listener with metrics merged from all workers, and drains them on stop.
  */
-export async function runPrimary(file: string, initial: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
+export async function runPrimary(source: ConfigSource, initial: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
   const n = workerCount(initial.basic.threads);
   // A 4 MiB young generation keeps a worker's RSS under load about 50 MB lower at no measurable throughput cost; a flag given to node wins.
   // The bin's --heap-growing-percent (for the monitor's steady memory) is left out: a worker's old generation is small and
@@ -257,7 +258,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
     };
     let next: GatewayConfig;
     try {
-      const r = readConfigFile(file);
+      const r = await readConfig(source);
       if (r.issues.length) return fail(r.issues);
       for (const w of r.warnings) log.warn({ path: w.path }, formatIssue(w));
       const inl = inlineFiles(r.config);
@@ -267,7 +268,7 @@ export async function runPrimary(file: string, initial: GatewayConfig, log: Logg
       const failed = prepareLogFiles(next.basic, logs.map((l) => l.file));
       if (failed.length) return fail(failed.map((f) => ({ path: `servers.${logs.find((l) => l.file === f.file)!.name}.access_log`, message: `cannot create ${f.file}: ${f.error}` })));
     } catch (err) {
-      return fail([{ path: file, message: (err as Error).message }]);
+      return fail([{ path: source.path ?? source.url, message: (err as Error).message }]);
     }
     for (const k of ['user', 'group'] as const) {
       if (next.basic[k] !== live.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);

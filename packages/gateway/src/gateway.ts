@@ -2,11 +2,12 @@ import type http2 from 'node:http2';
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { dirname } from 'node:path';
+import { configBaseDir } from './config/files.ts';
 import { AppError, parseHostPort } from '@etcd-monitor/core';
 import { h2Enabled, type GatewayConfig, type ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
-import { readConfigFile } from './config/load.ts';
+import { readConfig } from './config/load.ts';
+import { FileConfigSource, type ConfigSource } from './config/source/index.ts';
 import { tlsServerOptions } from './config/validate.ts';
 import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
 import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
@@ -21,7 +22,9 @@ import { applyHealth, type HealthSnapshot } from './upstream/shared-health.ts';
 
 /** GatewayOptions are what a gateway needs besides its config. */
 export interface GatewayOptions {
-  /** configFile is where reloads read from; without it only `reload(config)` can change the config. */
+  /** source is where reloads read the config from; without it (or `configFile`) only `reload(config)` can change the config. */
+  source?: ConfigSource;
+  /** configFile is a shorthand for `source`: a file source reading this path. */
   configFile?: string;
   /** log receives structured process logs (default: JSON lines on stderr at `basic.log_level`). */
   log?: Logger;
@@ -165,7 +168,7 @@ export class Gateway {
 
   /** apply compiles a config and makes it live: new listeners open before old ones close, and the runtime swap is one assignment. */
   private async apply(config: GatewayConfig): Promise<void> {
-    const baseDir = config.source ? dirname(config.source) : process.cwd();
+    const baseDir = configBaseDir(config);
     // Certificates and keys are read before anything changes: an unreadable one rejects the reload with every listener
     // and upstream as it was (reading it later left the new listeners open on the old config).
     const pems = new Map<string, { cert: string; key: string }>();
@@ -350,14 +353,15 @@ export class Gateway {
       let config = next;
       let issues: ConfigIssue[] = [];
       if (!config) {
-        if (!this.opts.configFile) issues = [{ path: 'config', message: 'the gateway was started without a config file' }];
+        const source = this.opts.source ?? (this.opts.configFile ? new FileConfigSource(this.opts.configFile) : undefined);
+        if (!source) issues = [{ path: 'config', message: 'the gateway was started without a config file' }];
         else {
           try {
-            const r = readConfigFile(this.opts.configFile, this.opts.plugins ? { plugins: this.opts.plugins } : {});
+            const r = await readConfig(source, this.opts.plugins ? { plugins: this.opts.plugins } : {});
             issues = r.issues;
             config = r.config;
           } catch (err) {
-            issues = [{ path: this.opts.configFile, message: (err as Error).message }];
+            issues = [{ path: source.path ?? source.url, message: (err as Error).message }];
           }
         }
       }

@@ -1,6 +1,7 @@
-import { readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { loadConfigFile } from './config/load.ts';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from './config/load.ts';
+import { openConfigSource, type ConfigSource } from './config/source/index.ts';
 import { formatIssue } from './config/fields.ts';
 import { runPrimary, workerCount } from './cluster.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
@@ -12,27 +13,17 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** watchFile calls `onChange` (debounced) when the file is written or replaced; editors that rename over the file are covered by watching its directory. */
-export function watchFile(file: string, onChange: () => void): FSWatcher {
-  const name = basename(file);
-  let timer: NodeJS.Timeout | undefined;
-  const w = watch(dirname(file), (_event, changed) => {
-    if (changed !== null && changed !== name) return;
-    clearTimeout(timer);
-    timer = setTimeout(onChange, 150);
-  });
-  w.unref();
-  return w;
-}
+export { watchFile } from './config/source/file.ts';
 
 /**
- * runGateway runs a gateway from a config file until SIGTERM/SIGINT (or the abort signal) and resolves once drained.
- * SIGHUP and file changes reload. This process supervises `threads` worker processes (0: one per core) that share the
- * listeners; even one worker runs apart, so that it loads only the gateway (not the whole CLI) and is restarted if it dies.
+ * runGateway runs a gateway from a config source (a path, a `file://` URL, or a ConfigSource) until SIGTERM/SIGINT (or
+ * the abort signal) and resolves once drained. SIGHUP and changes the source reports (with `basic.watch`) reload. This
+ * process supervises `threads` worker processes (0: one per core) that share the listeners; even one worker runs apart,
+ * so that it loads only the gateway (not the whole CLI) and is restarted if it dies.
  */
-export async function runGateway(file: string, opts: RunOptions = {}): Promise<void> {
-  const path = resolve(file);
-  const { config, warnings } = loadConfigFile(path);
+export async function runGateway(from: string | ConfigSource, opts: RunOptions = {}): Promise<void> {
+  const source = typeof from === 'string' ? openConfigSource(from) : from;
+  const { config, warnings } = await loadConfig(source);
   const log = createLogger(config.basic.log_level as LogLevel);
   for (const w of warnings) log.warn({ path: w.path }, formatIssue(w));
   const plan = planPrivileges(config.basic);
@@ -40,7 +31,7 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
   if (plan.action === 'ignore' && plan.reason) log.warn({ uid: process.geteuid?.(), user: config.basic.user, group: config.basic.group }, `basic.user/basic.group: not running as root, so ${plan.reason} cannot be applied; ignored`);
   let pidFile = '';
   if (config.basic.pid_file) {
-    pidFile = resolve(dirname(path), config.basic.pid_file);
+    pidFile = resolve(source.baseDir, config.basic.pid_file);
     try {
       writeFileSync(pidFile, `${process.pid}\n`);
     } catch (err) {
@@ -59,10 +50,10 @@ export async function runGateway(file: string, opts: RunOptions = {}): Promise<v
   let reload: () => void = () => {};
   const onHup = () => reload();
   process.on('SIGHUP', onHup);
-  const watcher = config.basic.watch ? watchFile(path, () => reload()) : undefined;
+  const watcher = config.basic.watch ? source.watch(() => reload()) : undefined;
   try {
     log.info({ workers: workerCount(config.basic.threads) }, 'starting');
-    await runPrimary(path, config, log, stopped, (r) => (reload = r));
+    await runPrimary(source, config, log, stopped, (r) => (reload = r));
   } finally {
     process.off('SIGHUP', onHup);
     watcher?.close();

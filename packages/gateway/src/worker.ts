@@ -28,7 +28,7 @@ async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void
   const { config } = m;
   const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: id });
   try {
-    gw = await Gateway.start(config, { configFile: config.source, log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
+    gw = await Gateway.start(config, { log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
     if (health) gw.setHealth(health);
     // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
     const ids = dropPrivileges(config.basic, gw.accessLogFiles());

@@ -1,5 +1,5 @@
 import { errorMessage } from '@etcd-monitor/core';
-import { formatIssue, readConfigFile, runGateway } from '@etcd-monitor/gateway';
+import { formatIssue, openConfigSource, readConfig, runGateway } from '@etcd-monitor/gateway';
 import type { RegisterCommand } from '../io.ts';
 
 /** registerGateway adds `gateway`: run the reverse proxy from a pingap-style TOML file, or check the file with `-t`. */
@@ -7,12 +7,14 @@ export const registerGateway: RegisterCommand = (program, io, setExit) => {
   program
     .command('gateway')
     .description('run the reverse proxy gateway from a pingap-style TOML config (-t: check the config and exit)')
-    .requiredOption('-c, --config <file>', 'gateway TOML config file')
+    .requiredOption('-c, --config <file>', 'gateway TOML config: a file path or a file:// URL')
     .option('-t, --test', 'validate the config without starting: print every error with its key path and a hint; exit 0 when valid, 1 otherwise')
     .action(async (o: { config: string; test?: boolean }) => {
       let result;
+      let source;
       try {
-        result = readConfigFile(o.config);
+        source = openConfigSource(o.config);
+        result = await readConfig(source);
       } catch (err) {
         io.err.write(`etcd-monitor gateway: ${errorMessage(err)}\n`);
         setExit(1);
@@ -32,6 +34,6 @@ export const registerGateway: RegisterCommand = (program, io, setExit) => {
         );
         return;
       }
-      await runGateway(o.config);
+      await runGateway(source);
     });
 };

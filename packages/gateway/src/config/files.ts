@@ -16,9 +16,14 @@ export function readConfigPath(value: string, baseDir: string): { text: string }
   }
 }
 
+/** configBaseDir is where the relative paths of a config resolve: its source's baseDir, else the current directory. */
+export function configBaseDir(config: GatewayConfig): string {
+  return config.baseDir ?? (config.source ? dirname(config.source) : process.cwd());
+}
+
 /** inlineFiles returns a copy of a config whose TLS certificate and key paths are replaced by the PEM they hold, with an issue per file that cannot be read. */
 export function inlineFiles(config: GatewayConfig): { config: GatewayConfig; issues: ConfigIssue[] } {
-  const baseDir = config.source ? dirname(config.source) : process.cwd();
+  const baseDir = configBaseDir(config);
   const issues: ConfigIssue[] = [];
   const servers: GatewayConfig['servers'] = {};
   for (const [name, sc] of Object.entries(config.servers)) {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { AppError } from '@etcd-monitor/core';
 import { formatIssue, type ConfigIssue } from './fields.ts';
+import { FileConfigSource } from './source/file.ts';
+import type { ConfigSource } from './source/source.ts';
 import { validateConfig, type ValidateOptions, type ValidationResult } from './validate.ts';
 
 /** parseConfigText reads TOML text and validates it; a syntax error becomes one issue pointing at its line and column. */
@@ -17,19 +17,20 @@ export function parseConfigText(text: string, opts: ValidateOptions & { source?:
   }
   const result = validateConfig(raw, opts);
   if (opts.source) result.config.source = opts.source;
+  if (opts.baseDir) result.config.baseDir = opts.baseDir;
   return result;
 }
 
 /** readConfigFile reads and validates a config file; relative paths inside it resolve against its directory. */
 export function readConfigFile(file: string, opts: ValidateOptions = {}): ValidationResult {
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AppError('GW_CONFIG_READ', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { field: 'config', hint: 'pass an existing file with -c', cause: err });
-  }
-  return parseConfigText(text, { ...opts, baseDir: opts.baseDir ?? dirname(path), source: path });
+  const source = new FileConfigSource(file);
+  return parseConfigText(source.readNow().text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path });
+}
+
+/** readConfig reads and validates the config a source holds; relative paths inside it resolve against the source's baseDir. */
+export async function readConfig(source: ConfigSource, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  const { text } = await source.read();
+  return parseConfigText(text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path ?? source.url });
 }
 
 /** ConfigError is a config that failed validation; `issues` lists every problem. */
@@ -48,5 +49,12 @@ export class ConfigError extends AppError {
 export function loadConfigFile(file: string, opts: ValidateOptions = {}): ValidationResult {
   const r = readConfigFile(file, opts);
   if (r.issues.length) throw new ConfigError(r.issues, r.config.source ?? file);
+  return r;
+}
+
+/** loadConfig reads the config a source holds and throws a ConfigError listing every issue when it is not valid. */
+export async function loadConfig(source: ConfigSource, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  const r = await readConfig(source, opts);
+  if (r.issues.length) throw new ConfigError(r.issues, r.config.source ?? source.url);
   return r;
 }

@@ -373,6 +373,8 @@ export interface GatewayConfig {
   plugins: Record<string, PluginConfig>;
   /** errorTemplate is the loaded error page template, when `basic.error_template` is set. */
   errorTemplate?: string;
-  /** source is the file the config was read from, when it was. */
+  /** source is the file (or source URL) the config was read from, when it was. */
   source?: string;
+  /** baseDir is where relative paths in the config resolve (the config file's directory), when known. */
+  baseDir?: string;
 }
