@@ -32,6 +32,22 @@ export interface FieldSpec {
   strict?: boolean;
 }
 
+/** FieldValue is the type a field becomes once read: the `oneOf` values for a restricted string, milliseconds for durations, bytes for sizes. */
+export type FieldValue<S extends FieldSpec> = S['kind'] extends 'string'
+  ? S extends { oneOf: readonly (infer U extends string)[] } ? U : string
+  : S['kind'] extends 'integer' | 'number' | 'duration' | 'size'
+    ? number
+    : S['kind'] extends 'boolean'
+      ? boolean
+      : S['kind'] extends 'strings'
+        ? string[]
+        : Record<string, unknown>;
+
+/** FieldValues is the options object `readFields` returns for these specs: keys with a default or marked required are always present, the others may be undefined. */
+export type FieldValues<F extends Record<string, FieldSpec>> = {
+  [K in keyof F]: F[K] extends { default: unknown } | { required: true } ? FieldValue<F[K]> : FieldValue<F[K]> | undefined;
+};
+
 /** ConfigIssue is one problem found in a config: the dotted key path, what is wrong, and how to fix it. */
 export interface ConfigIssue {
   /** path is the dotted key, such as `locations.api_v1.upstream`. */

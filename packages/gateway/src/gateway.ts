@@ -3,7 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { configBaseDir } from './config/files.ts';
-import { AppError, parseHostPort } from '@etcd-monitor/core';
+import { AppError, errorMessage, parseHostPort } from '@etcd-monitor/core';
 import { h2Enabled, type GatewayConfig, type ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfig } from './config/load.ts';
@@ -200,6 +200,7 @@ export class Gateway {
     } catch (err) {
       for (const l of opened) await this.closeListener(l, 0);
       for (const u of fresh) await u.destroy();
+      await this.closePlugins(rt);
       throw err;
     }
     for (const l of opened) this.listeners.set(l.addr, l);
@@ -218,7 +219,21 @@ export class Gateway {
     }
     if (previous) {
       for (const u of previous.upstreams.values()) if (![...rt.upstreams.values()].includes(u)) void u.close();
+      void this.closePlugins(previous);
     }
+  }
+
+  /** closePlugins closes every plugin instance of a runtime that is no longer live; a failing close is logged, never thrown. */
+  private async closePlugins(rt: Runtime): Promise<void> {
+    await Promise.all(
+      [...rt.plugins].map(async ([name, p]) => {
+        try {
+          await p.close?.();
+        } catch (err) {
+          this.log.warn({ plugin: name, err: errorMessage(err) }, `plugins.${name}: close failed`);
+        }
+      }),
+    );
   }
 
   private tune(l: Listener, sc: ServerConfig, pem: { cert: string; key: string } | undefined): void {
@@ -417,6 +432,7 @@ export class Gateway {
     this.listeners.clear();
     await this.admin.close();
     for (const u of this.runtime?.upstreams.values() ?? []) await u.destroy();
+    if (this.runtime) await this.closePlugins(this.runtime);
     for (const s of this.sinks.values()) s.close();
     this.sinks.clear();
   }

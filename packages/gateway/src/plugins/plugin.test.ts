@@ -2,9 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { parseConfigText } from '../config/load.ts';
 import { captureText, echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
 import { builtinPlugins } from './index.ts';
-import type { PluginDefinition } from './plugin.ts';
+import { definePlugin, type PluginDefinition } from './plugin.ts';
 import { createLogger } from '../observability/log.ts';
 
 const logged: string[] = [];
@@ -121,4 +124,119 @@ locations = ["l"]
   assert.doesNotMatch(r.body, /kaput/, 'the plugin\'s error stays out of the page');
   await waitFor(() => log.text().includes('plugin failed: kaput'), 5000, 'the error in the process log');
   assert.equal((await request(gw.port('main'))).status, 500, 'the gateway still answers');
+});
+
+test('a reload closes every plugin instance of the old config: timers and sockets of dropped plugins do not leak', async (t) => {
+  // A plugin holding what real ones hold beyond a request: a timer and an open socket (a log shipper, a rate-limit sync).
+  const peers = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    peers.add(s);
+    s.on('close', () => peers.delete(s));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const live = new Map<string, { ticks: number; closed: boolean }>();
+  let made = 0;
+  const holder = definePlugin({
+    category: 'holder',
+    description: 'holder keeps a timer and a socket open until closed.',
+    fields: { every: { kind: 'duration', default: '10ms', doc: 'every is the tick interval.' } },
+    create(options, name) {
+      const id = `${name}#${++made}`;
+      const state = { ticks: 0, closed: false };
+      live.set(id, state);
+      const timer = setInterval(() => state.ticks++, options.every);
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.on('error', () => {});
+      return {
+        response(_ctx, head) {
+          head.headers['x-holder'] = id;
+        },
+        close() {
+          state.closed = true;
+          clearInterval(timer);
+          socket.destroy();
+        },
+      };
+    },
+  });
+  const plugins = new Map([...builtinPlugins, ['holder', holder]]);
+  const conf = (withHolder: boolean) => `
+[basic]
+admin_addr = ""
+${withHolder ? '[plugins.h]\ncategory = "holder"\n' : ''}[plugins.m]
+category = "mock"
+[locations.l]
+plugins = [${withHolder ? '"h", ' : ''}"m"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`;
+  const gw = await startGateway(conf(true), { plugins });
+  t.after(() => gw.stop(0));
+  const port = gw.port('main');
+  assert.equal((await request(port)).headers['x-holder'], 'h#1');
+  await waitFor(() => peers.size === 1, 5000, 'the plugin connected');
+
+  // Kept across a reload: the old instance is closed, the new one serves.
+  const same = parseConfigText(conf(true), { plugins });
+  assert.deepEqual(same.issues, []);
+  assert.equal((await gw.reload(same.config)).ok, true);
+  assert.equal((await request(port)).headers['x-holder'], 'h#2');
+  await waitFor(() => live.get('h#1')!.closed && peers.size === 1, 5000, 'h#1 closed, only h#2 connected');
+
+  // Dropped by a reload: closed, its timer stopped and its socket gone.
+  const without = parseConfigText(conf(false), { plugins });
+  assert.equal((await gw.reload(without.config)).ok, true);
+  assert.equal((await request(port)).headers['x-holder'], undefined);
+  await waitFor(() => live.get('h#2')!.closed && peers.size === 0, 5000, 'h#2 closed and its socket gone');
+  const ticks = live.get('h#2')!.ticks;
+  await sleep(50);
+  assert.equal(live.get('h#2')!.ticks, ticks, 'the timer no longer runs');
+  assert.equal(made, 2);
+});
+
+test('stop closes the live plugin instances', async () => {
+  let closed = 0;
+  const counted = definePlugin({ category: 'counted', description: 'counted counts closes.', fields: {}, create: () => ({ close: () => void closed++ }) });
+  const gw = await startGateway(
+    `
+[plugins.c]
+category = "counted"
+[locations.l]
+plugins = ["c"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`,
+    { plugins: new Map([['counted', counted]]) },
+  );
+  await gw.stop(0);
+  assert.equal(closed, 1);
+});
+
+test('definePlugin hands create the options typed and with defaults applied', () => {
+  const seen: unknown[] = [];
+  const typed = definePlugin({
+    category: 'typed',
+    description: 'typed records its options.',
+    fields: {
+      mode: { kind: 'string', default: 'a', oneOf: ['a', 'b'], doc: 'mode is a or b.' },
+      wait: { kind: 'duration', default: '2s', doc: 'wait is a duration.' },
+      names: { kind: 'strings', default: ['x'], doc: 'names are strings.' },
+    },
+    create(options) {
+      // These assignments type-check only because the option types are inferred from the fields.
+      const mode: 'a' | 'b' = options.mode;
+      const wait: number = options.wait;
+      const names: string[] = options.names;
+      seen.push({ mode, wait, names });
+      return {};
+    },
+  });
+  const { config, issues } = parseConfigText('[plugins.t]\ncategory = "typed"\nmode = "b"\n[servers.s]\naddr = "127.0.0.1:0"\n', { plugins: new Map([['typed', typed]]) });
+  assert.deepEqual(issues, []);
+  typed.create(config.plugins.t!.options, 't');
+  assert.deepEqual(seen, [{ mode: 'b', wait: 2000, names: ['x'] }]);
 });

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConfigIssue, FieldSpec } from '../config/fields.ts';
+import type { ConfigIssue, FieldSpec, FieldValues } from '../config/fields.ts';
 import type { HeaderList } from '../proxy/headers.ts';
 
 /** PluginResponse is an answer a plugin gives instead of the upstream. */
@@ -78,7 +78,10 @@ export interface RequestContext {
 /** HookResult is what a hook returns: nothing (go on), `'stop'` (skip the remaining plugins of this step) or, in request steps, an answer. */
 export type HookResult = void | 'stop' | PluginResponse;
 
-/** Plugin is one configured plugin instance; every hook is optional and may return a promise. */
+/**
+ * Plugin is one configured plugin instance; every hook is optional and may return a promise. A hook a plugin leaves out
+ * is a no-op that costs nothing: the gateway runs only the plugins that have a hook for each step.
+ */
 export interface Plugin {
   /** earlyRequest runs first for a matched request, before any `request` hook. */
   earlyRequest?(ctx: RequestContext): HookResult | Promise<HookResult>;
@@ -92,9 +95,15 @@ export interface Plugin {
   response?(ctx: RequestContext, head: ResponseHead): void | 'stop';
   /** log runs once the response has finished or the client went away. */
   log?(ctx: RequestContext): void;
+  /**
+   * close releases what the instance holds beyond one request (timers, sockets, files). The gateway calls it once the
+   * config the instance belongs to is no longer live — after a reload switched away from it, or on stop — so a reload
+   * never leaks. Requests that started on the old config may still run its other hooks afterwards.
+   */
+  close?(): void | Promise<void>;
 }
 
-/** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. */
+/** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. Write one with `definePlugin`. */
 export interface PluginDefinition {
   /** category is the value of `category` selecting this plugin. */
   category: string;
@@ -106,4 +115,30 @@ export interface PluginDefinition {
   validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[]): void;
   /** create builds an instance from validated options. */
   create(options: Record<string, unknown>, name: string): Plugin;
+}
+
+/** PluginSpec is what `definePlugin` takes: the fields, and `validate`/`create` typed by the options those fields give. */
+export interface PluginSpec<F extends Record<string, FieldSpec>> {
+  /** category is the value of `category` selecting this plugin (also its folder name). */
+  category: string;
+  /** description is one sentence for the configuration reference and the README. */
+  description: string;
+  /** fields are the plugin's own option keys; the options' types are inferred from them. */
+  fields: F;
+  /** validate checks option values beyond what the field specs check; options have defaults applied. */
+  validate?(options: FieldValues<F>, path: string, issues: ConfigIssue[]): void;
+  /** create builds an instance from validated options (defaults applied, durations in milliseconds, sizes in bytes). */
+  create(options: FieldValues<F>, name: string): Plugin;
+}
+
+/**
+ * definePlugin declares a plugin type from its field specs, so its options arrive typed (a string field is a string, a
+ * `oneOf` field the union of its values, a duration a number of milliseconds) and need no casts.
+ */
+export function definePlugin<const F extends Record<string, FieldSpec>>(spec: PluginSpec<F>): PluginDefinition {
+  // The config validator read the options with these same fields, so they have the inferred shape.
+  const typed = (options: Record<string, unknown>) => options as FieldValues<F>;
+  const def: PluginDefinition = { category: spec.category, description: spec.description, fields: spec.fields, create: (options, name) => spec.create(typed(options), name) };
+  if (spec.validate) def.validate = (options, path, issues) => spec.validate!(typed(options), path, issues);
+  return def;
 }

@@ -108,6 +108,8 @@ export interface Runtime {
   servers: Map<string, CompiledServer>;
   /** upstreams by name. */
   upstreams: Map<string, Upstream>;
+  /** plugins are the plugin instances made for this config by name, closed once it is no longer live. */
+  plugins: Map<string, Plugin>;
   /** errorTemplate is the error page template, if configured. */
   errorTemplate: string | undefined;
   /** log receives what went wrong behind an error answer (the client's page shows only the status and the request id). */
@@ -278,5 +280,5 @@ export function compileRuntime(
   }
   const via11 = `1.1 ${gatewayName}`;
   const via2 = `2.0 ${gatewayName}`;
-  return { config, servers, upstreams, errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11), trusted: trustedProxies(config.basic.trusted_proxies ?? []) };
+  return { config, servers, upstreams, plugins: new Map([...instances].map(([name, x]) => [name, x.plugin])), errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11), trusted: trustedProxies(config.basic.trusted_proxies ?? []) };
 }

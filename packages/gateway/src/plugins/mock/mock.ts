@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseHeaderLine } from '../../proxy/headers.ts';
-import type { PluginDefinition, PluginResponse, RequestContext } from '../plugin.ts';
+import { definePlugin, type PluginDefinition, type PluginResponse, type RequestContext } from '../plugin.ts';
 
 /** mockPlugin answers requests itself with a fixed status, headers and body, optionally only for one path and after a delay. */
-export const mockPlugin: PluginDefinition = {
+export const mockPlugin: PluginDefinition = definePlugin({
   category: 'mock',
   description: 'mock answers matching requests with a fixed response instead of proxying them.',
   fields: {
@@ -14,21 +14,20 @@ export const mockPlugin: PluginDefinition = {
     delay: { kind: 'duration', default: '0s', doc: 'delay waits this long before answering (to simulate a slow upstream).' },
   },
   validate(options, path, issues) {
-    for (const [i, h] of (options.headers as string[]).entries()) {
+    for (const [i, h] of options.headers.entries()) {
       const parsed = parseHeaderLine(h);
       if (typeof parsed === 'string') issues.push({ path: `${path}.headers[${i}]`, message: parsed, hint: 'write headers as "Name:value"' });
     }
   },
   create(options) {
     const headers: Record<string, string | string[]> = {};
-    for (const h of options.headers as string[]) {
+    for (const h of options.headers) {
       const p = parseHeaderLine(h);
       if (typeof p !== 'string') headers[p.lower] = p.value;
     }
-    const body = Buffer.from(String(options.data));
-    const answer: PluginResponse = { status: Number(options.status), headers, body };
-    const only = String(options.path);
-    const delay = Number(options.delay);
+    const body = Buffer.from(options.data);
+    const answer: PluginResponse = { status: options.status, headers, body };
+    const { path: only, delay } = options;
     return {
       request(ctx: RequestContext) {
         if (only && ctx.path !== only) return;
@@ -37,4 +36,4 @@ export const mockPlugin: PluginDefinition = {
       },
     };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { PluginDefinition, RequestContext, ResponseHead, UpstreamRequest } from '../plugin.ts';
+import { definePlugin, type PluginDefinition, type RequestContext, type ResponseHead, type UpstreamRequest } from '../plugin.ts';
 
 const ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
 let pool = Buffer.alloc(0);
@@ -21,7 +21,7 @@ export function nanoid(size: number): string {
 const SAFE_ID = /^[A-Za-z0-9._~:@+=/-]{1,200}$/;
 
 /** requestIdPlugin gives every request an id: the client's (when trusted and well-formed) or a new one, sent upstream and back in the same header. */
-export const requestIdPlugin: PluginDefinition = {
+export const requestIdPlugin: PluginDefinition = definePlugin({
   category: 'request_id',
   description: 'request_id assigns each request an id, forwards it upstream and returns it in the response; access logs print it as {request_id}.',
   fields: {
@@ -31,11 +31,9 @@ export const requestIdPlugin: PluginDefinition = {
     trust_incoming: { kind: 'boolean', default: true, doc: 'trust_incoming keeps a well-formed id the client sent instead of generating one.' },
   },
   create(options) {
-    const header = String(options.header);
+    const { header, size, trust_incoming: trust } = options;
     const lower = header.toLowerCase();
-    const size = Number(options.size);
     const gen = options.algorithm === 'nanoid' ? () => nanoid(size) : randomUUID;
-    const trust = options.trust_incoming === true;
     return {
       earlyRequest(ctx: RequestContext) {
         const incoming = trust ? ctx.req.headers[lower] : undefined;
@@ -49,4 +47,4 @@ export const requestIdPlugin: PluginDefinition = {
       },
     };
   },
-};
+});
