@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const DEFAULT_FIXTURE = fileURLToPath(new URL('../packages/monitor/src/collectors/metrics/testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url));
+const DEFAULT_FIXTURE = fileURLToPath(new URL('../packages/etcd/src/testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url));
 const FIXTURE_ID = '62024034f6077aa1';
 
 /** FixtureTargetsOptions tune startFixtureTargets. */
@@ -19,7 +19,7 @@ export interface FixtureTargetsOptions {
   host?: string;
   /** port is the port to listen on (default 0: any free port). */
   port?: number;
-  /** fixtureFile is the dump to serve (default: the etcd 3.4.23 dump in the metrics collector's testdata). */
+  /** fixtureFile is the dump to serve (default: the etcd 3.4.23 dump t1 in the etcd package's testdata). */
   fixtureFile?: string;
   /** lifetimeSeconds is how long the dump's counters took to reach their values; each counter grows by value/lifetimeSeconds per second (default 300). */
   lifetimeSeconds?: number;

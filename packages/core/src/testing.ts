@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -45,4 +49,23 @@ export async function freePorts(n: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
   return ports;
+}
+
+/** freePort returns one loopback port that was free a moment ago (for an address nothing listens on, or a server to start). */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * tempDir creates a fresh directory under the system temp dir whose removal is registered before it is returned, so
+ * it goes even when the test fails: with `t.after` when given the test context `t` (removed when that test ends),
+ * else with node:test's `after` (when the enclosing test, suite or file ends). Stop whatever writes into it (a
+ * process, a store) in an `after` hook registered later, or before the test ends: hooks run in the order registered.
+ */
+export function tempDir(prefix = 'etcd-monitor-test', t?: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix.endsWith('-') ? prefix : `${prefix}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  if (t) t.after(remove);
+  else after(remove);
+  return dir;
 }

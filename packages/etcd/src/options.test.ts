@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAppError } from '@etcd-monitor/core';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { mergeFlagsWithEnv, resolveConnectionOptions } from './options.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 test('scheme-less endpoints use TLS when a CA is configured, as etcdctl does', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts');
   writeFileSync(join(dir, 'ca.pem'), PEM);
   const o = resolveConnectionOptions({ endpoints: '127.0.0.1:2379', cacert: join(dir, 'ca.pem') });
   assert.deepEqual(o.endpoints, ['https://127.0.0.1:2379']);
@@ -44,7 +44,7 @@ test('ETCDCTL_* variables fill in flags; a variable and the same flag together i
 });
 
 test('unreadable or non-PEM certificate files name the flag', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'opts-'));
+  const dir = tempDir('opts');
   writeFileSync(join(dir, 'junk'), 'not a certificate');
   assert.throws(() => resolveConnectionOptions({ cacert: join(dir, 'missing.pem') }), /--cacert: cannot read .*missing\.pem: no such file/);
   assert.throws(() => resolveConnectionOptions({ cacert: dir }), /--cacert: cannot read .*: is a directory/);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { isAppError } from '@etcd-monitor/core';
 import { openSecretBox } from './secrets.ts';
 
 test('credentials are sealed with a generated key file and open again after a restart', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sec-'));
+  const dir = tempDir('sec');
   const keyFile = join(dir, 'secret.key');
   const sealed = openSecretBox({ keyFile }).seal('hunter2');
   assert.match(sealed, /^enc:v1:/);
@@ -18,7 +18,7 @@ test('credentials are sealed with a generated key file and open again after a re
 });
 
 test('the wrong key is a clear error, not garbage', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sec-'));
+  const dir = tempDir('sec');
   const sealed = openSecretBox({ keyFile: join(dir, 'a.key') }).seal('hunter2');
   assert.throws(() => openSecretBox({ keyFile: join(dir, 'b.key') }).open(sealed), (e: unknown) => isAppError(e, 'MON_SECRET_KEY'));
   const viaEnv = openSecretBox({ keyFile: join(dir, 'unused.key'), env: { ETCD_MONITOR_SECRET_KEY: 'correct horse' } });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { runCli } from '../testing.ts';
 
 const oneClearLine = (stderr: string, pattern: RegExp) => {
@@ -15,7 +15,7 @@ const oneClearLine = (stderr: string, pattern: RegExp) => {
 };
 
 test('usage errors exit 2 with one line naming the flag and the fix', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  const dir = tempDir('cli-usage');
   writeFileSync(join(dir, 'junk.pem'), 'junk');
   const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
     [['status', '--bogus'], {}, /unknown option '--bogus'/],

@@ -1,9 +1,9 @@
 // Parse speed of one real etcd /metrics dump: `node packages/etcd/src/prom/parse.bench.ts [iterations]`.
 // The monitor parses ~100 such dumps every 5 s, so this number times 100 must stay well under 5000 ms.
-import { readFileSync } from 'node:fs';
+import { metricsDump } from '../testing/dumps.ts';
 import { parsePrometheusText } from './parse.ts';
 
-const text = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t0.txt', import.meta.url), 'utf8');
+const text = metricsDump('t0');
 const iterations = Number(process.argv[2] ?? 1000);
 
 for (let i = 0; i < 100; i++) parsePrometheusText(text); // let the JIT settle before timing

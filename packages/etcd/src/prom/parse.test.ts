@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { isAppError } from '@etcd-monitor/core';
+import { metricsDump } from '../testing/dumps.ts';
 import { parsePrometheusText, parseFloatToken } from './parse.ts';
 
 // Two scrapes of /metrics from the same etcd 3.4.23 member, some time apart.
-const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
-const t0 = fixture('etcd-3.4.23-metrics-t0.txt');
-const t1 = fixture('etcd-3.4.23-metrics-t1.txt');
+const t0 = metricsDump('t0');
+const t1 = metricsDump('t1');
 
 test('both etcd dumps parse into every family and every sample line', () => {
   for (const text of [t0, t1]) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { isAppError } from '@etcd-monitor/core';
+import { metricsDump } from '../testing/dumps.ts';
 import { parsePrometheusText } from './parse.ts';
 import {
   counterRate,
@@ -15,9 +15,8 @@ import {
   type Bucket,
 } from './query.ts';
 
-const fixture = (name: string) => parsePrometheusText(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8'));
-const t0 = fixture('etcd-3.4.23-metrics-t0.txt');
-const t1 = fixture('etcd-3.4.23-metrics-t1.txt');
+const t0 = parsePrometheusText(metricsDump('t0'));
+const t1 = parsePrometheusText(metricsDump('t1'));
 
 // The dumps carry no scrape clock (process_start_time_seconds is 1.7953288373e+09 in both, and nothing
 // else counts wall time), so rates use a given 30 s window and assert the arithmetic on the fixture numbers.

@@ -8,3 +8,4 @@ export { parseEndpointStatus } from './status.ts';
 export { generateCerts } from './certs.ts';
 export type { TestCerts } from './certs.ts';
 export { freePorts } from './ports.ts';
+export { metricsDump } from './dumps.ts';

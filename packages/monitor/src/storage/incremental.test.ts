@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until } from '@etcd-monitor/core/testing';
 import { openSqliteStore } from './sqlite-store.ts';
 import { MINUTE } from './resolution.ts';
 import type { Sample, SeriesQuery, Store } from './types.ts';
@@ -133,7 +134,6 @@ test('unfinished work continues on its own on later event-loop turns', async () 
   s.maintain();
   assert.ok(s.stats().headRows > 0);
   // No more calls: the store's own unref'd timer finishes the compaction.
-  for (let i = 0; i < 500 && s.stats().headRows > 0; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(s.stats().headRows, 0);
+  await until('the compaction to finish on its own', () => s.stats().headRows === 0, { intervalMs: 10 });
   s.close();
 });

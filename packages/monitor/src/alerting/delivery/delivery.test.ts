@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAppError } from '@etcd-monitor/core';
+import { until } from '@etcd-monitor/core/testing';
 import type { Notification } from '../types.ts';
 import { createSender, parseChannel, type Sender } from '../notify/index.ts';
 import type { WebhookMessage } from '../notify/webhook/webhook.ts';
@@ -55,18 +56,11 @@ function n(id: string, groupKey = 'g1'): Notification {
   return sampleNotification({ id, channel: 'hook', groupKey });
 }
 
-async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (let waited = 0; !pred(); waited += 10) {
-    if (waited > timeoutMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('a 500 is retried with backoff until the receiver answers 200, and every attempt is logged', async (t) => {
   const r = await rig(t, (_req, i) => (i < 2 ? { status: 500, body: 'boom' } : { status: 200 }));
   r.start();
   r.outbox.enqueue(n('a'));
-  await until(() => r.outbox.get('a')?.state === 'delivered', 'delivery');
+  await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
   assert.equal(r.rcv.received.length, 3);
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.attempt, a.outcome, a.status, a.error]), [
     [3, 'delivered', 200, undefined],
@@ -81,7 +75,7 @@ test('a 400 is not retried: the entry fails at once and the log says permanent',
   const r = await rig(t, () => ({ status: 400, body: 'unknown field' }));
   r.start();
   r.outbox.enqueue(n('a'));
-  await until(() => r.outbox.get('a')?.state === 'failed', 'failure');
+  await until('failure', () => r.outbox.get('a')?.state === 'failed');
   await new Promise((res) => setTimeout(res, 100));
   assert.equal(r.rcv.received.length, 1, 'no retry after a permanent failure');
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.status]), [['permanent', 400]]);
@@ -91,7 +85,7 @@ test('a receiver that does not answer in time is retried', async (t) => {
   const r = await rig(t, (_req, i) => (i === 0 ? { status: 200, hang: true } : { status: 200 }));
   r.start({ timeoutMs: 150 });
   r.outbox.enqueue(n('a'));
-  await until(() => r.outbox.get('a')?.state === 'delivered', 'delivery');
+  await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.error]), [['delivered', undefined], ['retry', 'timed out waiting for the receiver']]);
 });
 
@@ -99,7 +93,7 @@ test('retries stop at the max age and the entry is marked failed (expired)', asy
   const r = await rig(t, () => ({ status: 503 }));
   r.start({ maxAgeMs: 150 });
   r.outbox.enqueue(n('a'));
-  await until(() => r.outbox.get('a')?.state === 'failed', 'expiry');
+  await until('expiry', () => r.outbox.get('a')?.state === 'failed');
   const log = r.outbox.log({ notificationId: 'a' });
   assert.ok(log.length >= 2);
   assert.equal(log[0]!.outcome, 'expired');
@@ -118,10 +112,10 @@ test('a receiver that is down for a while gets everything once back, in order pe
     ids[g]!.push(`${g}-${i}`);
     r.outbox.enqueue(n(`${g}-${i}`, g));
   }
-  await until(() => r.rcv.received.length >= 15, 'failed attempts while down');
+  await until('failed attempts while down', () => r.rcv.received.length >= 15);
   assert.equal(r.outbox.counts().pending, 30);
   up = true;
-  await until(() => r.outbox.counts().delivered === 30, 'everything delivered');
+  await until('everything delivered', () => r.outbox.counts().delivered === 30);
   const arrived = r.rcv.received.map((x) => x.headers['x-etcd-monitor-notification-id'] as string);
   for (const g of groups) {
     const seen = arrived.filter((id) => id.startsWith(`${g}-`));
@@ -153,7 +147,7 @@ test('two workers on one outbox file never send the same entry twice, nor one en
     second.close();
   });
   for (let i = 0; i < 40; i++) r.outbox.enqueue(n(`a${i}`, `g${i % 8}`));
-  await until(() => r.outbox.counts().delivered === 40, 'delivery');
+  await until('delivery', () => r.outbox.counts().delivered === 40);
   assert.equal(r.rcv.maxConcurrentSameId, 1);
   assert.equal(r.rcv.received.length, 40, 'each entry sent exactly once');
 });
@@ -183,14 +177,14 @@ test('stop aborts sends in flight and the next start sends them again', async (t
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((x) => [x.outcome, x.error]), [['retry', 'cancelled: delivery is stopping']]);
   slow = false;
   r.start();
-  await until(() => r.outbox.get('a')?.state === 'delivered', 'redelivery');
+  await until('redelivery', () => r.outbox.get('a')?.state === 'delivered');
 });
 
 test('entries for a channel that is not configured wait and are logged, not dropped', async (t) => {
   const r = await rig(t, () => ({ status: 200 }));
   r.start();
   r.outbox.enqueue(sampleNotification({ id: 'lost', channel: 'gone' }));
-  await until(() => r.outbox.log({ notificationId: 'lost' }).length >= 1, 'an attempt');
+  await until('an attempt', () => r.outbox.log({ notificationId: 'lost' }).length >= 1);
   assert.equal(r.outbox.get('lost')!.state, 'pending');
   assert.match(r.outbox.log({ notificationId: 'lost' })[0]!.error!, /channel "gone" is not configured/);
 });
@@ -209,7 +203,7 @@ test('a notifier that throws is retried, and one that ignores its signal is cut 
   const d = startDelivery({ outbox: r.outbox, channels: new Map([['hook', flaky]]), ...FAST, timeoutMs: 100 });
   t.after(() => d.stop());
   r.outbox.enqueue(n('a'));
-  await until(() => r.outbox.get('a')?.state === 'delivered', 'delivery');
+  await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
   assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((x) => x.error ?? x.outcome).reverse(), ['notifier failed: bug', 'timed out waiting for the receiver', 'delivered']);
 });
 

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSender, parseChannel } from '../notify/index.ts';
-import { freePort, startReceiver } from '../notify/testdata/receiver.ts';
+import { freePort, tempDir, until } from '@etcd-monitor/core/testing';
+import { startReceiver } from '../notify/testdata/receiver.ts';
 import { openOutbox } from './outbox.ts';
 import { startDelivery } from './delivery.ts';
 
@@ -37,8 +36,7 @@ async function runUntilKilled(path: string, port: number, after: number): Promis
 }
 
 test('kill -9 with notifications pending for a down receiver: after restart every one arrives, in order per group', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mon-kill-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('mon-kill', t);
   const path = join(dir, 'outbox.db');
   const port = await freePort();
 
@@ -56,8 +54,7 @@ test('kill -9 with notifications pending for a down receiver: after restart ever
   const d = startDelivery({ outbox, channels: new Map([['hook', hook]]), backoff: { initialMs: 20, maxMs: 200 }, timeoutMs: 2_000, ratePerChannel: { perMinute: 60_000, burst: 1_000 } });
   t.after(() => d.stop());
   // A lease the killed child held expires after its timeout, so allow a few seconds with nothing arriving.
-  for (let i = 0; i < 300 && (outbox.counts().pending > 0 || d.inFlight() > 0); i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(outbox.counts().pending, 0, 'nothing left pending');
+  await until('nothing left pending', () => outbox.counts().pending === 0 && d.inFlight() === 0, { detail: () => JSON.stringify(outbox.counts()) });
 
   const arrived = rcv.received.map((r) => r.headers['x-etcd-monitor-notification-id'] as string);
   const unique = [...new Set(arrived)];

@@ -1,17 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { DatabaseSync } from 'node:sqlite';
 import { isAppError } from '@etcd-monitor/core';
 import { openOutbox, type DeliveryAttempt } from './outbox.ts';
 import { sampleNotification } from '../notify/testdata/receiver.ts';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mon-outbox-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'outbox.db');
+  return join(tempDir('mon-outbox', t), 'outbox.db');
 }
 
 const attempt = (id: string, n: number, outcome: DeliveryAttempt['outcome'], over: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({

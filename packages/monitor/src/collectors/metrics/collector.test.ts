@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { AppError } from '@etcd-monitor/core';
+import { until } from '@etcd-monitor/core/testing';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
 import type { CollectorContext, MemberFacts } from '../collector.ts';
 import { createMetricsCollector, type MetricsSample } from './collector.ts';
 import { metricsCollector } from './metrics.ts';
 
-const T0 = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t0.txt', import.meta.url));
-const T1 = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url));
+const T0 = Buffer.from(metricsDump('t0'));
+const T1 = Buffer.from(metricsDump('t1'));
 
 /** serve starts a /metrics server whose answer to the n-th request (from 0) comes from `answer`. */
 async function serve(answer: (n: number) => { status?: number; body: Buffer | string; delayMs?: number }) {
@@ -37,14 +38,6 @@ async function serve(answer: (n: number) => { status?: number; body: Buffer | st
     },
   };
 }
-
-const until = async (what: string, cond: () => boolean, timeoutMs = 5_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 test('the collector scrapes on its interval and derives rates from the second scrape on', async () => {
   const srv = await serve((n) => ({ body: n === 0 ? T0 : T1 }));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { prom } from '@etcd-monitor/etcd';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
 import { startFixtureTargets } from '../../../../../bench/fixture-targets.ts';
 import { createMetricsCollector, type MetricsSample } from './collector.ts';
 
-const FIXTURE = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url), 'utf8');
+const FIXTURE = metricsDump('t1');
 
 test('bench fixture targets serve the real dump with advancing counters under their own member ids', async () => {
   const targets = await startFixtureTargets(3, { lifetimeSeconds: 1 });

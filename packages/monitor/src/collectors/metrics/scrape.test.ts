@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -8,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isAppError } from '@etcd-monitor/core';
-import { generateCerts, type TestCerts } from '@etcd-monitor/etcd/testing';
+import { generateCerts, metricsDump, type TestCerts } from '@etcd-monitor/etcd/testing';
 import { createScrapeAgent, scrapeMetrics } from './scrape.ts';
 
-const FIXTURE = readFileSync(new URL('./testdata/etcd-3.4.23-metrics-t1.txt', import.meta.url));
+const FIXTURE = Buffer.from(metricsDump('t1'));
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

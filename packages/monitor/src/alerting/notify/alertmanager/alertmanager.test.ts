@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseChannel, createSender } from '../index.ts';
-import { freePort, sampleAlert, sampleNotification, startReceiver } from '../testdata/receiver.ts';
+import { freePort, tempDir, until } from '@etcd-monitor/core/testing';
+import { sampleAlert, sampleNotification, startReceiver } from '../testdata/receiver.ts';
 import { postableAlerts } from './alertmanager.ts';
 
 const BIN = 'prometheus-alertmanager';
@@ -22,17 +22,18 @@ async function startAlertmanager(dir: string): Promise<{ url: string; proc: Chil
   let log = '';
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) break;
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) return { url, proc, log: () => log };
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const ready = async () => {
+    if (proc.exitCode !== null) throw new Error(`Alertmanager exited with code ${proc.exitCode}:\n${log}`);
+    // Refused until it listens.
+    return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok;
+  };
+  try {
+    await until(`Alertmanager to be ready on ${url}`, ready, { intervalMs: 100, detail: () => log });
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
   }
-  proc.kill('SIGKILL');
-  assert.fail(`Alertmanager did not become ready on ${url}:\n${log}`);
+  return { url, proc, log: () => log };
 }
 
 interface ApiAlert {
@@ -44,8 +45,7 @@ interface ApiAlert {
 }
 
 test('alertmanager forwards alerts to a real Alertmanager and resolves them', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mon-am-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir('mon-am', t);
   const am = await startAlertmanager(dir);
   t.after(() => void am.proc.kill('SIGKILL'));
   const sender = createSender(parseChannel({ name: 'am', type: 'alertmanager', url: `${am.url}/` }, 'channels[0]'));

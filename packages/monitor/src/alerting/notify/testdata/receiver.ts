@@ -105,15 +105,6 @@ export async function startReceiver(reply: (r: Received, i: number) => Reply = (
   return rcv;
 }
 
-/** freePort returns a loopback port that was free a moment ago, for a receiver that is down. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 /** sampleAlert is a firing NoLeader-style alert of cluster prod. */
 export function sampleAlert(over: Partial<Alert> = {}): Alert {
   return {

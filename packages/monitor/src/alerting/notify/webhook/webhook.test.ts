@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseChannel, createSender } from '../index.ts';
-import { freePort, sampleAlert, sampleNotification, startReceiver } from '../testdata/receiver.ts';
+import { freePort } from '@etcd-monitor/core/testing';
+import { sampleAlert, sampleNotification, startReceiver } from '../testdata/receiver.ts';
 import type { WebhookMessage } from './webhook.ts';
 
 const signal = () => AbortSignal.timeout(5_000);
