@@ -137,6 +137,22 @@ test('no new import cycle inside a package', () => {
   assert.deepEqual(bad, [], 'break the cycle (move shared types into a module both import) rather than adding to it');
 });
 
+// The gateway's HTTP/1.1 layer (parser binding, header lists, framing rules, server) is a leaf under the proxy and the
+// upstream pool: it knows nothing of routing, plugins, config or upstreams, so either side can be read and changed alone.
+test('the gateway\'s http1/ imports nothing from outside http1/ but core', () => {
+  const dir = join(PACKAGES, 'gateway', 'src', 'http1');
+  const bad: string[] = [];
+  for (const f of sources(dir)) {
+    if (isTest(f)) continue;
+    for (const s of specifiers(f)) {
+      const inside = s.startsWith('.') ? !relative(dir, resolve(dirname(f), s)).startsWith('..') : s.startsWith('node:') || s === '@etcd-monitor/core' || s.startsWith('@etcd-monitor/core/');
+      if (!inside) bad.push(`${relative(PACKAGES, f)} imports ${s}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.ok(sources(dir).length > 5, 'the walk found http1/');
+});
+
 /** resolveExport maps a workspace specifier (`@etcd-monitor/core/parse`) to its file through the package's exports. */
 function resolveExport(spec: string): string {
   const [, name, sub] = /^@etcd-monitor\/([^/]+)(\/.*)?$/.exec(spec)!;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { http } from '../node-http.ts';
+import { http } from '../http1/node-http.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { AppError, parseHostPort } from '@etcd-monitor/core';
 import type { ConfigIssue } from '../config/fields.ts';

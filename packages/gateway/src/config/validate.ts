@@ -6,7 +6,7 @@ import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { checkHostPort, parseDuration } from '@etcd-monitor/core';
-import { TOKEN, parseHeaderLine } from '../proxy/headers.ts';
+import { TOKEN, parseHeaderLine } from '../http1/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConfigIssue, FieldSpec, FieldValues } from '../config/fields.ts';
-import type { HeaderList } from '../proxy/headers.ts';
+import type { HeaderList } from '../http1/headers.ts';
 
 /** PluginResponse is an answer a plugin gives instead of the upstream. */
 export interface PluginResponse {

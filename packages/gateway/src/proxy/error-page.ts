@@ -1,4 +1,4 @@
-import { http } from '../node-http.ts';
+import { http } from '../http1/node-http.ts';
 
 const BUILTIN = `<!doctype html>
 <html><head><meta charset="utf-8"><title>{{status}} {{reason}}</title>

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { INVALID_VALUE, type HeaderLine } from './headers.ts';
+import { INVALID_VALUE, type HeaderLine } from '../http1/headers.ts';
 
 /** VarSource is what a header value template reads from a request (the proxy's Exchange has it). */
 export interface VarSource {

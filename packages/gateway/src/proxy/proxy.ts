@@ -5,12 +5,14 @@ import type { TLSSocket } from 'node:tls';
 import { Transform, type Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
-import { ALLOWED_METHODS, type H1Request, type H1Response } from './h1.ts';
+import { ALLOWED_METHODS, framingError } from '../http1/framing.ts';
+import type { H1Request } from '../http1/request.ts';
+import type { H1Response } from '../http1/response.ts';
 import type { HookResult, Plugin, PluginResponse, RequestContext, ResponseHead, UpstreamRequest } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
-import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from './headers.ts';
+import { HOP_BY_HOP, HeaderList, connectionTokens, headerObject } from '../http1/headers.ts';
 import type { TemplatedHeader } from './header-vars.ts';
 import { errorPage, publicMessage } from './error-page.ts';
 import { UpgradeResponse } from './upgrade.ts';
@@ -293,8 +295,9 @@ export function handleRequest(rt: Runtime, srv: CompiledServer, req: Req, respon
     // Request smuggling shapes: a message with both framings, or several Host headers, is refused before it can reach an
     // upstream (the HTTP/1.1 server checks these as it parses).
     const h = req.headers;
-    if (h['transfer-encoding'] !== undefined && h['content-length'] !== undefined) return badRequest(req, res, 'both Content-Length and Transfer-Encoding');
-    if (h['transfer-encoding'] !== undefined && !/(^|,)\s*chunked\s*$/i.test(String(h['transfer-encoding']))) return badRequest(req, res, 'Transfer-Encoding must end with chunked');
+    const te = h['transfer-encoding'];
+    const framing = framingError(te === undefined ? undefined : String(te), h['content-length'] !== undefined);
+    if (framing !== undefined) return badRequest(req, res, framing);
     if (req.httpVersion === '2.0') {
       // A stream its client reset in the same read as its HEADERS arrives closed (rapid reset): nobody is left to answer
       // and its 'close' has passed, so an upstream request started for it would run to the end unwatched.

@@ -11,7 +11,7 @@ import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogS
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
-import { parseHeaderLine, type HeaderLine } from './headers.ts';
+import { parseHeaderLine, type HeaderLine } from '../http1/headers.ts';
 import { compileHeaderLine, type TemplatedHeader } from './header-vars.ts';
 
 /** LocationStats are a location's pre-resolved metric series, so the hot path only adds numbers. */

@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { http } from '../node-http.ts';
-import { invalidHeaderValue, isToken } from './llhttp.ts';
+import { http } from '../http1/node-http.ts';
+import { invalidHeaderValue, isToken } from '../http1/llhttp.ts';
 
 // A client that does not close its side after an answer is cut off after this long.
 const LINGER_MS = 5000;

@@ -1,4 +1,4 @@
-import { http } from '../node-http.ts';
+import { http } from '../http1/node-http.ts';
 import { connect } from 'node:net';
 import type { HealthCheckSpec } from '../config/schema.ts';
 import type { Upstream, UpstreamServer } from './upstream.ts';

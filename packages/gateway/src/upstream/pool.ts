@@ -1,10 +1,11 @@
-// H1Pool: keep-alive HTTP/1.1 connections to one upstream server, parsed with Node's llhttp binding (proxy/llhttp.ts).
+// H1Pool: keep-alive HTTP/1.1 connections to one upstream server, parsed with Node's llhttp binding (http1/llhttp.ts).
 // It replaces undici's Pool on the data path: same handler shape (onRequestStart, onResponseStart, onResponseData,
 // onResponseEnd, onResponseError, onRequestUpgrade), same error codes for timeouts, a fraction of the work per request.
 import net from 'node:net';
 import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { HTTPParser, attach, batchWrites, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../proxy/llhttp.ts';
+import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../http1/llhttp.ts';
+import { batchWrites } from '../http1/write-batch.ts';
 
 /** BodySource is a streamed request body (a Readable). */
 export interface BodySource {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseHeaderLine } from '../../proxy/headers.ts';
+import { parseHeaderLine } from '../../http1/headers.ts';
 import { definePlugin, type PluginDefinition, type PluginResponse, type RequestContext } from '../plugin.ts';
 
 /** mockPlugin answers requests itself with a fixed status, headers and body, optionally only for one path and after a delay. */

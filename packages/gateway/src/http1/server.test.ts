@@ -1,4 +1,4 @@
-// The HTTP/1.1 data path (h1.ts + upstream/pool.ts) against real upstream servers and real clients: framing, smuggling
+// The HTTP/1.1 data path (http1/ + upstream/pool.ts) against real upstream servers and real clients: framing, smuggling
 // shapes, pipelining, streaming both ways, upstream failures and connection reuse.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { rawRequest, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
-import { H1Server } from './h1.ts';
+import { H1Server } from './server.ts';
 
 let up: TestUpstream;
 let gw: Gateway;

@@ -3,7 +3,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { HTTPParser, batchWrites, invalidHeaderValue } from './llhttp.ts';
+import { HTTPParser, invalidHeaderValue } from './llhttp.ts';
+import { batchWrites } from './write-batch.ts';
 
 /** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
 async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {

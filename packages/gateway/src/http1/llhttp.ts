@@ -78,6 +78,7 @@ export function readStop(sock: Socket): void {
   } else if (!h) sock.pause();
 }
 
+/** readStart resumes reading from a socket stopped by readStop. */
 export function readStart(sock: Socket): void {
   const h = handleOf(sock);
   if (h && !h.reading && !sock.destroyed) {
@@ -105,34 +106,4 @@ export function attach(sock: Socket, p: Parser, onExecute: (r: number | ParseErr
 /** detach gives a socket back to its JavaScript stream, e.g. after an upgrade. */
 export function detach(sock: Socket, p: Parser): void {
   if (handleOf(sock)) p.unconsume();
-}
-
-const kBatched = Symbol('batched');
-type Batched = Socket & { [kBatched]?: boolean };
-const batched: Batched[] = [];
-let batchScheduled = false;
-function flushBatch(): void {
-  batchScheduled = false;
-  for (let i = 0; i < batched.length; i++) {
-    const s = batched[i]!;
-    s[kBatched] = false;
-    s.uncork();
-  }
-  batched.length = 0;
-}
-
-/**
- * batchWrites corks a socket until the end of this turn of the event loop (setImmediate), so the writes of every request
- * answered in one poll phase leave back to back.
- */
-export function batchWrites(sock: Socket): void {
-  const s = sock as Batched;
-  if (s[kBatched] === true) return;
-  s[kBatched] = true;
-  s.cork();
-  batched.push(s);
-  if (!batchScheduled) {
-    batchScheduled = true;
-    setImmediate(flushBatch);
-  }
 }

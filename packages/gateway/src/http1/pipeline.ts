@@ -1,0 +1,94 @@
+// Pipelining on an HTTP/1.1 connection: requests read ahead of their answer wait in a queue and are answered one at a
+// time, in order (RFC 9112 §9.3.2). Reading stops beyond MAX_PIPELINE waiting and while the client does not read its
+// answers, so what waits in memory stays bounded; after a request that closes the connection nothing more is read, and
+// the requests before it are all answered.
+import { readStart, readStop } from './llhttp.ts';
+import { H1Response } from './response.ts';
+import type { H1Request } from './request.ts';
+import { ConnTimeouts, coarseNow } from './timeouts.ts';
+
+// Pipelined requests beyond this many stop the reading until the earlier ones are answered.
+const MAX_PIPELINE = 16;
+
+/** PipelinedConn answers a connection's requests in order; the parsing layer (connection.ts) feeds it. */
+export class PipelinedConn extends ConnTimeouts {
+  /** queue holds the pipelined requests after the active one. */
+  protected readonly queue: H1Request[] = [];
+  /** res is the response of the active request. */
+  private res: H1Response | undefined;
+
+  /**
+   * answersLast tells whether the response being written is the connection's last: it stops reading requests and none is
+   * waiting behind this one. Requests pipelined before the one that closes it are still answered, each in order.
+   */
+  get answersLast(): boolean {
+    return this.closing && this.queue.length === 0;
+  }
+
+  /** draining is set while the server closes its connections (reload, stop). */
+  get draining(): boolean {
+    return this.server.draining;
+  }
+
+  /** enqueue takes a request whose head was read: answered now when nothing is, else after those before it. */
+  protected enqueue(req: H1Request): void {
+    this.queue.push(req);
+    if (this.active === undefined) this.next();
+    else if (this.queue.length >= MAX_PIPELINE) readStop(this.sock);
+  }
+
+  /** next starts answering the oldest waiting request. */
+  private next(): void {
+    const req = this.queue.shift();
+    if (!req) return;
+    this.active = req;
+    if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
+    const res = new H1Response(this, req, req.keepAlive);
+    this.res = res;
+    if (req.expectContinue && !req.complete) this.sock.write('HTTP/1.1 100 Continue\r\n\r\n');
+    this.server.handlers.request(req, res);
+  }
+
+  /** finished runs as a response ends: the connection closes or the next request is answered. */
+  finished(res: H1Response): void {
+    const req = res.req;
+    if (this.active !== req) return;
+    this.active = undefined;
+    this.res = undefined;
+    this.lastActive = coarseNow;
+    if (!req.complete) {
+      // The answer went out before the body was read (an error, a plugin answer): the rest is read and dropped.
+      req.dumped = true;
+      readStart(this.sock);
+    }
+    if (!res.shouldKeepAlive || this.server.draining) {
+      this.closing = true;
+      this.queue.length = 0;
+      if (!this.sock.destroyed) this.sock.end();
+      return;
+    }
+    if (this.queue.length === 0) {
+      if (this.closing && !this.sock.destroyed) this.sock.end();
+    } else if (this.sock.writableNeedDrain) {
+      // A client that does not read its answers gets no more of them until it does: pipelined requests wait (and reading
+      // stops at MAX_PIPELINE), so the responses waiting in memory stay bounded by the socket's buffer.
+      this.sock.once('drain', () => {
+        if (this.active === undefined && !this.sock.destroyed) this.next();
+      });
+    } else if (!this.sock.destroyed) this.next();
+  }
+
+  /** abandon drops the queue as the connection closed; a response still being written hears that its client is gone. */
+  protected abandon(): void {
+    const res = this.res;
+    this.active = undefined;
+    this.res = undefined;
+    this.queue.length = 0;
+    if (res && !res.writableFinished) res.gone();
+  }
+
+  /** closeIfIdle closes the connection when nothing is in flight (draining). */
+  closeIfIdle(): void {
+    if (this.idle && this.queue.length === 0) this.closeIdleSocket();
+  }
+}

@@ -1,0 +1,126 @@
+// One HTTP/1.1 request as the connection parsed it: the fields of node:http's IncomingMessage the gateway reads, and its
+// body as a stream made only when someone asks for it.
+import type net from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import { readStart, readStop } from './llhttp.ts';
+
+type Listener = Parameters<Readable['on']>[1];
+
+/** H1Request is one parsed request: the fields of node:http's IncomingMessage the gateway reads, and its body as a stream. */
+export class H1Request {
+  readonly method: string;
+  /** url is the request target; the proxy turns an absolute-form target into origin form (its authority becomes the Host). */
+  url: string;
+  readonly httpVersion: string;
+  readonly rawHeaders: string[];
+  readonly socket: net.Socket;
+  readonly keepAlive: boolean;
+  /** checked tells the proxy that the framing and Host checks were done here. */
+  readonly checked = true;
+  /** upgrade is set for an Upgrade request (WebSocket). */
+  readonly upgrade: boolean;
+  /** hostHeader is the Host header, read while checking the head (so the hot path needs no headers object). */
+  hostHeader: string | undefined;
+  /** connectionHeader is the Connection header (values joined). */
+  connectionHeader: string | undefined;
+  /** hasBody is set when the request announces a body (Content-Length > 0 or Transfer-Encoding). */
+  hasBody = false;
+  /** expectContinue is set for `Expect: 100-continue`. */
+  expectContinue = false;
+  /** complete is set once the whole message (body included) was read. */
+  complete = false;
+  private hdrs: IncomingHttpHeaders | undefined;
+  private body: Readable | undefined;
+  /** dumped requests drop the rest of their body (the response went out without reading it). */
+  dumped = false;
+
+  constructor(sock: net.Socket, method: string, url: string, version: string, raw: string[], keepAlive: boolean, upgrade: boolean) {
+    this.socket = sock;
+    this.method = method;
+    this.url = url;
+    this.httpVersion = version;
+    this.rawHeaders = raw;
+    this.keepAlive = keepAlive;
+    this.upgrade = upgrade;
+  }
+
+  /** headers are built on first use, like node:http's (lower-case names; repeated values joined, set-cookie an array). */
+  get headers(): IncomingHttpHeaders {
+    if (this.hdrs) return this.hdrs;
+    const h: Record<string, string | string[]> = {};
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!.toLowerCase();
+      const v = raw[i + 1]!;
+      const prev = h[k];
+      if (prev === undefined) h[k] = k === 'set-cookie' ? [v] : v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else h[k] = `${prev}${k === 'cookie' ? '; ' : ', '}${v}`;
+    }
+    return (this.hdrs = h as IncomingHttpHeaders);
+  }
+
+  /** stream is the request body (an empty, ended stream when there is none). */
+  stream(): Readable {
+    if (!this.body) {
+      const sock = this.socket;
+      this.body = new Readable({ read: () => readStart(sock) });
+      // Errors reach whoever reads the body; an unread body must not crash the process.
+      this.body.on('error', () => {});
+      if (!this.hasBody || this.complete) this.body.push(null);
+    }
+    return this.body;
+  }
+
+  /** push receives a body chunk from the parser; a full stream buffer stops reading the socket. */
+  push(b: Buffer): void {
+    if (this.dumped) return;
+    if (!this.stream().push(b)) readStop(this.socket);
+  }
+
+  /** end marks the body complete. */
+  end(): void {
+    this.complete = true;
+    if (this.body && !this.dumped) this.body.push(null);
+  }
+
+  /** errored is the body's error (a malformed chunk), if any. */
+  get errored(): Error | null {
+    return this.body?.errored ?? null;
+  }
+
+  /** destroyed tells whether the body stream was torn down (the client left). */
+  get destroyed(): boolean {
+    return this.body?.destroyed ?? false;
+  }
+
+  get readableEnded(): boolean {
+    return this.body?.readableEnded ?? (this.complete || !this.hasBody);
+  }
+
+  on(ev: string, fn: Listener): this {
+    this.stream().on(ev, fn);
+    return this;
+  }
+
+  once(ev: string, fn: Listener): this {
+    this.stream().once(ev, fn);
+    return this;
+  }
+
+  removeAllListeners(ev: string): this {
+    this.stream().removeAllListeners(ev);
+    return this;
+  }
+
+  pause(): this {
+    this.stream().pause();
+    return this;
+  }
+
+  resume(): this {
+    this.stream().resume();
+    return this;
+  }
+}

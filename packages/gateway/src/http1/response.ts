@@ -1,0 +1,249 @@
+// The HTTP/1.1 response writer: the subset of node:http's ServerResponse the gateway uses, writing a head together with
+// the first body bytes (one write for a small response), chunk frames for bodies of unknown length, and the held answer
+// of an HTTP/1.0 keep-alive client (no chunking there).
+import type net from 'node:net';
+import { http } from './node-http.ts';
+import { invalidHeaderValue, isToken } from './llhttp.ts';
+import { batchWrites } from './write-batch.ts';
+import type { H1Request } from './request.ts';
+
+let dateCache = '';
+function httpDate(): string {
+  if (!dateCache) {
+    const d = new Date();
+    dateCache = d.toUTCString();
+    setTimeout(() => (dateCache = ''), 1000 - d.getMilliseconds()).unref();
+  }
+  return dateCache;
+}
+
+// Bodies up to this size leave in the same write as the head (or their chunk frame).
+const SMALL = 4096;
+
+// An HTTP/1.0 keep-alive response of unknown length up to this size is held and sent with a Content-Length.
+const HOLD_MAX = 64 * 1024;
+
+/** ResponseOwner is what a response needs of its connection (the pipelining layer): whether it answers last, and to hear that it finished. */
+export interface ResponseOwner {
+  /** draining is set while the server closes its connections (reload, stop). */
+  readonly draining: boolean;
+  /** answersLast tells whether the response being written is the connection's last. */
+  readonly answersLast: boolean;
+  /** finished runs as the response ends. */
+  finished(res: H1Response): void;
+}
+
+/** H1Response writes one response: the subset of node:http's ServerResponse the gateway uses. */
+export class H1Response {
+  readonly req: H1Request;
+  statusCode = 200;
+  headersSent = false;
+  writableFinished = false;
+  /** shouldKeepAlive may be cleared before the head is written to close the connection after this response. */
+  shouldKeepAlive: boolean;
+  private readonly conn: ResponseOwner;
+  private readonly sock: net.Socket;
+  private chunked = false;
+  private noBody = false;
+  private closeFn: (() => void) | undefined;
+  /** held collects the head and body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
+  private held: { head: string; chunks: Buffer[]; size: number } | undefined;
+
+  constructor(conn: ResponseOwner, req: H1Request, keepAlive: boolean) {
+    this.conn = conn;
+    this.req = req;
+    this.sock = req.socket;
+    this.shouldKeepAlive = keepAlive;
+  }
+
+  /**
+   * writeHead serialises the status line and headers (written with the first body bytes). Headers given as an object are
+   * checked (invalid ones throw); a flat `[name, value, …]` list is written as it is: its names and values must already be
+   * valid (read by llhttp, or from a validated config) and hold no Connection or Transfer-Encoding header.
+   */
+  writeHead(status: number, headers?: Record<string, string | number | string[] | undefined> | string[]): this {
+    if (this.headersSent) throw new Error('headers already sent');
+    this.statusCode = status;
+    let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let length = false;
+    let date = false;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i < headers.length; i += 2) {
+        const k = headers[i]!;
+        const n = k.length;
+        if (n === 14 || n === 4) {
+          const l = k.toLowerCase();
+          if (l === 'content-length') length = true;
+          else if (l === 'date') date = true;
+        }
+        s += `${k}: ${headers[i + 1]}\r\n`;
+      }
+    } else if (headers) {
+      for (const k in headers) {
+        const v = headers[k];
+        if (v === undefined) continue;
+        if (!isToken(k)) throw new Error(`invalid header name ${JSON.stringify(k)}`);
+        const n = k.length;
+        if (n === 14 || n === 10 || n === 17 || n === 4) {
+          const l = k.toLowerCase();
+          if (l === 'content-length') length = true;
+          else if (l === 'date') date = true;
+          else if (l === 'connection') {
+            if (/\bclose\b/i.test(String(v))) this.shouldKeepAlive = false;
+            continue;
+          } else if (l === 'transfer-encoding') continue;
+        }
+        if (Array.isArray(v)) {
+          for (const x of v) {
+            if (invalidHeaderValue(x)) throw new Error(`invalid value for header ${k}`);
+            s += `${k}: ${x}\r\n`;
+          }
+        } else {
+          const x = typeof v === 'string' ? v : String(v);
+          if (invalidHeaderValue(x)) throw new Error(`invalid value for header ${k}`);
+          s += `${k}: ${x}\r\n`;
+        }
+      }
+    }
+    if (!date) s += `date: ${httpDate()}\r\n`;
+    this.noBody = status === 204 || status === 304 || (status >= 100 && status < 200) || this.req.method === 'HEAD';
+    if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
+    this.headersSent = true;
+    if (!this.noBody && !length) {
+      if (this.req.httpVersion === '1.1') {
+        this.chunked = true;
+        s += 'transfer-encoding: chunked\r\n';
+      } else if (this.shouldKeepAlive) {
+        // HTTP/1.0 has no chunking: a body of unknown length is held (up to HOLD_MAX) to be sent with its length, so the
+        // connection — and the requests pipelined on it — survive; a larger one is delimited by closing, as nginx does.
+        this.held = { head: s, chunks: [], size: 0 };
+        return this;
+      } else this.shouldKeepAlive = false;
+    }
+    if (!this.shouldKeepAlive) s += 'connection: close\r\n';
+    else if (this.req.httpVersion === '1.0') s += 'connection: keep-alive\r\n';
+    // The head waits for the first body bytes so that a small response leaves in one write; a tick later it goes alone.
+    this.head = `${s}\r\n`;
+    if (!this.flushByCaller) process.nextTick(this.flush);
+    return this;
+  }
+
+  /**
+   * flushByCaller is set by a writer that calls flushHeaders() itself once it has written what it has (the proxy does,
+   * after each upstream read), which saves a nextTick per response.
+   */
+  flushByCaller = false;
+
+  /** head is the serialised head not yet written. */
+  private head: string | undefined;
+
+  private readonly flush = (): void => {
+    const h = this.head;
+    if (h === undefined) return;
+    this.head = undefined;
+    if (this.sock.destroyed) return;
+    batchWrites(this.sock);
+    this.sock.write(h, 'latin1');
+  };
+
+  /** flushHeaders sends the head now. */
+  flushHeaders(): void {
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    this.flush();
+  }
+
+  /**
+   * write sends a body chunk; false means the client is not keeping up (wait for 'drain'). Writes are batched until the
+   * end of the event loop turn (batchWrites), so a head, its chunk frames and the body leave in one system call.
+   */
+  write(chunk: Buffer | string): boolean {
+    if (this.writableFinished) return false;
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    const sock = this.sock;
+    if (this.noBody || chunk.length === 0 || sock.destroyed) return true;
+    if (this.held !== undefined) {
+      // A copy: a proxied chunk may be a view of a read buffer the upstream connection reuses.
+      const b = Buffer.from(chunk);
+      const held = this.held;
+      held.size += b.length;
+      held.chunks.push(b);
+      if (held.size <= HOLD_MAX) return true;
+      // Too large to hold: the body goes out as it comes and the end of the connection delimits it.
+      this.shouldKeepAlive = false;
+      this.head = `${held.head}connection: close\r\n\r\n`;
+      this.held = undefined;
+      return this.write(Buffer.concat(held.chunks));
+    }
+    batchWrites(sock);
+    const h = this.head;
+    this.head = undefined;
+    // A head with a small body (or chunk frame) is one string: latin1 carries the body bytes unchanged.
+    const small = typeof chunk !== 'string' && chunk.length <= SMALL;
+    if (this.chunked) {
+      const size = Buffer.byteLength(chunk).toString(16);
+      if (small) return sock.write(`${h ?? ''}${size}\r\n${chunk.toString('latin1')}\r\n`, 'latin1');
+      sock.write(h === undefined ? `${size}\r\n` : `${h}${size}\r\n`, 'latin1');
+      sock.write(chunk);
+      return sock.write('\r\n');
+    }
+    if (h === undefined) return sock.write(chunk);
+    if (small) return sock.write(`${h}${chunk.toString('latin1')}`, 'latin1');
+    sock.write(h, 'latin1');
+    return sock.write(chunk);
+  }
+
+  /** end finishes the response (with a last chunk). */
+  end(chunk?: Buffer | string): this {
+    if (this.writableFinished) return this;
+    if (!this.headersSent) {
+      if (chunk !== undefined && !this.noBody) this.writeHead(this.statusCode, { 'content-length': Buffer.byteLength(chunk) });
+      else this.writeHead(this.statusCode);
+    }
+    if (chunk !== undefined && chunk.length) this.write(chunk);
+    const held = this.held;
+    if (held !== undefined) {
+      const body = Buffer.concat(held.chunks);
+      this.held = undefined;
+      if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
+      const conn = this.shouldKeepAlive ? 'keep-alive' : 'close';
+      if (!this.sock.destroyed) {
+        batchWrites(this.sock);
+        this.sock.write(`${held.head}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`, 'latin1');
+        this.sock.write(body);
+      }
+    }
+    if (this.chunked && !this.sock.destroyed) {
+      const h = this.head;
+      this.head = undefined;
+      batchWrites(this.sock);
+      this.sock.write(h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`, 'latin1');
+    }
+    this.flush();
+    this.writableFinished = true;
+    this.conn.finished(this);
+    const fn = this.closeFn;
+    this.closeFn = undefined;
+    fn?.();
+    return this;
+  }
+
+  /** destroy cuts the connection (the client sees a truncated response). */
+  destroy(_err?: Error): this {
+    this.sock.destroy();
+    return this;
+  }
+
+  /** once supports 'close' (response finished or connection gone) and 'drain'. */
+  once(ev: string, fn: () => void): this {
+    if (ev === 'close') this.closeFn = fn;
+    else if (ev === 'drain') this.sock.once('drain', fn);
+    return this;
+  }
+
+  /** gone runs the close callback when the connection closed before the response finished. */
+  gone(): void {
+    const fn = this.closeFn;
+    this.closeFn = undefined;
+    fn?.();
+  }
+}
