@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { until } from '@etcd-monitor/core/testing';
 import { useCluster } from '@etcd-monitor/etcd/testing';
 import { runCli } from '../testing.ts';
 
@@ -16,15 +17,13 @@ const statusJson = async (args: string[]) => {
   return { code: r.code, doc: JSON.parse(r.stdout) as StatusDoc };
 };
 
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  } while (Date.now() < end);
-  return last;
+/** statusUntil runs `status -w json` until `ok` holds for its answer, and fails naming `what` and the last reasons. */
+async function statusUntil(what: string, args: string[], ok: (r: Awaited<ReturnType<typeof statusJson>>) => boolean) {
+  let last: Awaited<ReturnType<typeof statusJson>> | undefined;
+  return until(what, async () => {
+    last = await statusJson(args);
+    return ok(last) && last;
+  }, { intervalMs: 300, detail: () => `last verdict ${last?.doc.verdict}: ${last?.doc.reasons.join('; ')}` });
 }
 
 describe('status against a real 3-member cluster', () => {
@@ -96,8 +95,7 @@ describe('status against a real 3-member cluster', () => {
       await follower.start();
     }
     await c.waitHealthy();
-    const again = await eventually(() => statusJson(all()), (r) => r.doc.verdict === 'healthy');
-    assert.equal(again.doc.verdict, 'healthy', again.doc.reasons.join('; '));
+    await statusUntil('a healthy verdict', all(), (r) => r.doc.verdict === 'healthy');
   });
 
   test('the leader killed: a new leader is reported once etcd elects one', async () => {
@@ -106,11 +104,7 @@ describe('status against a real 3-member cluster', () => {
     const oldId = (await statusJson(all())).doc.leader;
     await old.kill();
     try {
-      const after = await eventually(
-        () => statusJson(all()),
-        (r) => r.doc.leader !== null && r.doc.leader !== oldId,
-      );
-      assert.notEqual(after.doc.leader, oldId);
+      const after = await statusUntil('a new leader', all(), (r) => r.doc.leader !== null && r.doc.leader !== oldId);
       assert.equal(after.doc.verdict, 'degraded');
       assert.equal(after.doc.members.filter((m) => m.isLeader).length, 1);
     } finally {
@@ -129,7 +123,7 @@ describe('status against a real 3-member cluster', () => {
     assert.match(doc.reasons[0]!, /only 1 of 3 voting members answer/);
     // The survivor steps down after the election timeout; from then on etcd itself says why it cannot serve.
     const survivor = c.members[2]!;
-    const { doc: lost } = await eventually(() => statusJson(all()), (r) => (r.doc.members.find((m) => m.endpoint === survivor.clientUrl)?.errors as string[] | undefined)?.includes('etcdserver: no leader') ?? false);
+    const { doc: lost } = await statusUntil('"etcdserver: no leader" from the survivor', all(), (r) => (r.doc.members.find((m) => m.endpoint === survivor.clientUrl)?.errors as string[] | undefined)?.includes('etcdserver: no leader') ?? false);
     const row = lost.members.find((m) => m.endpoint === survivor.clientUrl)!;
     assert.deepEqual(row.errors, ['etcdserver: no leader'], JSON.stringify(row));
     assert.equal(row.errorCode, 'ETCD_NO_LEADER', JSON.stringify(row));

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import { until } from '@etcd-monitor/core/testing';
 import { cleanEnv, findBinary, spawnTracked, waitForExit } from './processes.ts';
 
 /** MemberState is what the harness last did to a member process: running, paused (SIGSTOP) or stopped (exited, killed or never started). */
@@ -130,18 +131,17 @@ export class EtcdMember implements TestMember {
 
     // The metrics listener is the last one etcd opens and it answers before the member has a quorum,
     // so a 200 there means every port is bound without waiting for the other members.
-    const deadline = Date.now() + this.startTimeoutMs;
-    for (;;) {
-      if (spawnError !== undefined) throw new Error(`start ${this.name}: ${spawnError.message}`);
-      if (exit !== undefined) {
-        throw new Error(`etcd member ${this.name} exited during start (code ${exit?.code ?? '?'}, signal ${exit?.signal ?? 'none'}); log tail:\n${this.logTail()}`);
-      }
-      if (await httpOk(this.metricsUrl, 500)) return;
-      if (Date.now() > deadline) {
-        throw new Error(`etcd member ${this.describe()} did not serve ${this.metricsUrl} within ${this.startTimeoutMs} ms; log tail:\n${this.logTail()}`);
-      }
-      await sleep(50);
-    }
+    await until(
+      `etcd member ${this.describe()} to serve ${this.metricsUrl}`,
+      () => {
+        if (spawnError !== undefined) throw new Error(`start ${this.name}: ${spawnError.message}`);
+        if (exit !== undefined) {
+          throw new Error(`etcd member ${this.name} exited during start (code ${exit?.code ?? '?'}, signal ${exit?.signal ?? 'none'}); log tail:\n${this.logTail()}`);
+        }
+        return httpOk(this.metricsUrl, 500);
+      },
+      { timeoutMs: this.startTimeoutMs, detail: () => `log tail:\n${this.logTail()}` },
+    );
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
