@@ -12,9 +12,10 @@ import type { ConfigSource } from './config/source/index.ts';
 import { inlineFiles } from './config/files.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { listenerKeys } from './gateway.ts';
+import { listenIssue } from './admin/backend.ts';
 import type { Logger } from './observability/log.ts';
 import { Counter, Registry } from './observability/metrics.ts';
-import { AdminListener, type AdminSwap } from './admin/admin.ts';
+import { AdminListener, type AdminSwap } from './admin/listener.ts';
 import { isLogPath } from './observability/access-log.ts';
 import { prepareLogFiles } from './privileges.ts';
 import { SharedHealth, type HealthSnapshot } from './upstream/shared-health.ts';
@@ -32,7 +33,8 @@ export type WorkerMessage =
   | { type: 'bind'; id: number; key: string; host: string; port: number }
   | { type: 'bound'; id: number; code?: string }
   | { type: 'reload'; id: number; config: GatewayConfig; version: number }
-  | { type: 'reloaded'; id: number; ok: boolean; errors: string[] }
+  /** reloaded: the worker's answer, with the same structured issues a gateway in one process reports. */
+  | { type: 'reloaded'; id: number; ok: boolean; issues: ConfigIssue[] }
   | { type: 'metrics'; id: number }
   | { type: 'metrics-text'; id: number; text: string }
   | { type: 'upstreams'; id: number }
@@ -197,7 +199,7 @@ export async function runPrimary(source: ConfigSource, initial: GatewayConfig, l
     const version = liveVersion;
     void ask(st.worker, { type: 'reload', id: ++seq, config: live, version }).then((r) => {
       if (r?.type === 'reloaded' && r.ok) st.version = version;
-      else log.error({ worker: st.worker.id, errors: r?.type === 'reloaded' ? r.errors : ['no answer'] }, 'a worker could not take the live config');
+      else log.error({ worker: st.worker.id, errors: r?.type === 'reloaded' ? r.issues.map(formatIssue) : ['no answer'] }, 'a worker could not take the live config');
     });
   };
 
@@ -278,7 +280,7 @@ export async function runPrimary(source: ConfigSource, initial: GatewayConfig, l
     try {
       swap = await admin.prepare(next.basic.admin_addr);
     } catch (err) {
-      return fail([{ path: 'basic.admin_addr', message: (err as Error).message }]);
+      return fail([listenIssue(err, 'basic.admin_addr')]);
     }
     const version = liveVersion + 1;
     const targets = [...workers.values()].filter((st) => st.ready);
@@ -288,7 +290,12 @@ export async function runPrimary(source: ConfigSource, initial: GatewayConfig, l
       await swap.abort();
       // Workers that took the new config go back to the live one, so all of them keep serving the same config.
       await Promise.all(replies.filter((x) => !failed.includes(x)).map(({ st }) => ask(st.worker, { type: 'reload', id: ++seq, config: live, version: liveVersion })));
-      return fail(failed.flatMap(({ st, r }) => (r?.type === 'reloaded' ? r.errors : [`worker ${st.worker.id} did not answer`]).map((message) => ({ path: `worker ${st.worker.id}`, message }))));
+      // The workers run the same config, so they usually fail alike: each issue is reported once, as one gateway reports it.
+      const issues = new Map<string, ConfigIssue>();
+      for (const { st, r } of failed) {
+        for (const i of r?.type === 'reloaded' ? r.issues : [{ path: `worker ${st.worker.id}`, message: 'did not answer' }]) issues.set(`${i.path}\n${i.message}`, i);
+      }
+      return fail([...issues.values()]);
     }
     swap.commit();
     live = next;

@@ -18,7 +18,8 @@ import { guardSession } from './proxy/h2.ts';
 import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
 import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
-import { AdminListener, upstreamStatus, type AdminSwap } from './admin/admin.ts';
+import { AdminListener, type AdminSwap } from './admin/listener.ts';
+import { gatewayAdminBackend, listenIssue } from './admin/backend.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
 import { applyHealth, type HealthSnapshot } from './upstream/shared-health.ts';
 
@@ -110,7 +111,7 @@ export class Gateway {
     this.opts = opts;
     this.log = log;
     this.health = opts.sharedHealth;
-    this.admin = new AdminListener({ metrics: () => this.metrics.registry.render(), reload: () => this.reload(), upstreams: () => upstreamStatus(this), token: () => this.adminToken() });
+    this.admin = new AdminListener(gatewayAdminBackend(this));
     this.metrics = new GatewayMetrics({
       upstreamServers: () =>
         [...(this.runtime?.upstreams.values() ?? [])].flatMap((up) =>
@@ -391,7 +392,7 @@ export class Gateway {
           swap?.commit();
         } catch (err) {
           await swap?.abort();
-          issues = [{ path: err instanceof AppError && err.message.startsWith('basic.admin_addr') ? 'basic.admin_addr' : 'servers', message: (err as Error).message }];
+          issues = [listenIssue(err, err instanceof AppError && err.message.startsWith('basic.admin_addr') ? 'basic.admin_addr' : 'servers')];
         }
       }
       const ms = performance.now() - t0;

@@ -3,11 +3,10 @@
 // so a worker that switched to an unprivileged user still reloads configs and listeners it could not open itself.
 import cluster from 'node:cluster';
 import { errorMessage } from '@etcd-monitor/core';
-import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
 import type { WorkerMessage } from './cluster.ts';
-import { upstreamStatus } from './admin/admin.ts';
+import { upstreamStatus } from './admin/backend.ts';
 import { dropPrivileges } from './privileges.ts';
 import type { HealthSnapshot } from './upstream/shared-health.ts';
 
@@ -55,7 +54,7 @@ process.on('message', (m: WorkerMessage, handle?: object) => {
     gw?.setHealth(m.snapshot);
   } else if (!gw) return;
   else if (m.type === 'reload') {
-    void gw.reload(m.config).then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, errors: r.issues.map(formatIssue) }));
+    void gw.reload(m.config).then((r) => send({ type: 'reloaded', id: m.id, ok: r.ok, issues: r.issues }));
   } else if (m.type === 'metrics') {
     send({ type: 'metrics-text', id: m.id, text: gw.metrics.registry.render() });
   } else if (m.type === 'upstreams') {
