@@ -4,6 +4,7 @@ import type { Cluster, MemberDetail } from './types/cluster.ts';
 import type { MonitorEvent } from './types/event.ts';
 import type { Whoami } from './types/whoami.ts';
 import type { Alert } from './types/alert.ts';
+import type { SeriesCatalog } from '@etcd-monitor/monitor/contract';
 
 // The stream keeps these current; staleTime avoids refetching what SSE already delivered.
 const LIVE = { staleTime: Infinity } as const;
@@ -40,4 +41,9 @@ export function useWhoami() {
 /** useAlerts reads pending and firing alerts every 5 s; a 404 means this monitor has no alerting yet. */
 export function useAlerts() {
   return useQuery({ queryKey: ['alerts'], queryFn: ({ signal }) => apiFetch<Alert[]>('/alerts', { signal }), refetchInterval: 5000, retry: false });
+}
+
+/** useSeriesCatalog reads the monitor's series catalogue (titles, units, groups) once; charts take their names from it. */
+export function useSeriesCatalog() {
+  return useQuery({ queryKey: ['series-catalog'], queryFn: ({ signal }) => apiFetch<SeriesCatalog>('/series/catalog', { signal }), staleTime: Infinity, retry: 1 });
 }

@@ -104,6 +104,10 @@ describe('every page in every cluster state (healthy, one member down, never rea
     assert.match((await hourly.getByTestId('chart-legend').getAttribute('title')) ?? '', /averages per 15s; shaded: min–max/);
     const m = cluster.get().members[0]!;
     problems.push(...(await checkPage(page, `/clusters/main/members/${m.name}`, 'h2', 'member-healthy')));
+    // Grafana's etcd dashboard parity: client charts, and the member's gRPC requests by method and code.
+    await page.locator('[data-testid=series-chart][data-series=watch_streams]').waitFor({ timeout: WAIT });
+    await page.locator('[data-testid=grpc-table] tr[data-method=Range][data-code=OK]').waitFor({ timeout: WAIT });
+    assert.match((await page.locator('[data-testid=series-chart][data-series=watch_streams]').textContent()) ?? '', /Open watch streams/);
     // Each alerts tab has its own address, so an operator can link to it.
     for (const tab of ['', 'history', 'silences', 'rules', 'channels', 'routes', 'deliveries']) {
       problems.push(...(await checkPage(page, `/alerts${tab ? `/${tab}` : ''}`, '[role=tabpanel] h4', `alerts-${tab || 'active'}`)));

@@ -1,3 +1,4 @@
+import type { SeriesCatalog } from '@etcd-monitor/monitor/contract';
 import type { Unit } from '../../lib/format.ts';
 
 /** ChartDef describes one chart of a stored series. */
@@ -7,61 +8,25 @@ export interface ChartDef {
   unit: Unit;
 }
 
-/** ChartSection groups charts under a heading on the cluster and member pages. */
+/** ChartSection is one heading of the cluster and member pages and the series charted under it, in order. */
 export interface ChartSection {
   title: string;
-  charts: ChartDef[];
+  series: string[];
 }
 
-/** CHART_SECTIONS are the cluster page's charts; series names are the monitor's derived series (collectors/metrics/README.md). */
+/**
+ * CHART_SECTIONS choose which of the monitor's series the cluster and member pages chart, and in which order; their
+ * titles and units come from the monitor's catalogue (`GET /api/v1/series/catalog`), so they are written once.
+ * The sections follow Grafana's etcd dashboard where it has the series.
+ */
 export const CHART_SECTIONS: ChartSection[] = [
-  {
-    title: 'Requests',
-    charts: [
-      { series: 'grpc_requests_rate', title: 'Request rate (gRPC)', unit: 'opsPerSec' },
-      { series: 'mvcc_put_rate', title: 'Writes (put)', unit: 'opsPerSec' },
-      { series: 'mvcc_range_rate', title: 'Reads (range)', unit: 'opsPerSec' },
-    ],
-  },
-  {
-    title: 'Latency',
-    charts: [
-      { series: 'probe_read_linearizable_ms', title: 'Probe read latency (linearizable)', unit: 'ms' },
-      { series: 'probe_write_ms', title: 'Probe write latency', unit: 'ms' },
-      { series: 'wal_fsync_p99_seconds', title: 'WAL fsync p99', unit: 'seconds' },
-      { series: 'backend_commit_p99_seconds', title: 'Backend commit p99', unit: 'seconds' },
-      { series: 'peer_rtt_p99_seconds', title: 'Peer round-trip p99', unit: 'seconds' },
-    ],
-  },
-  {
-    title: 'Raft',
-    charts: [
-      { series: 'proposals_committed_rate', title: 'Proposals committed', unit: 'opsPerSec' },
-      { series: 'proposals_applied_rate', title: 'Proposals applied', unit: 'opsPerSec' },
-      { series: 'proposals_pending', title: 'Proposals pending', unit: 'count' },
-      { series: 'proposals_failed_rate', title: 'Proposals failed', unit: 'opsPerSec' },
-      { series: 'leader_changes', title: 'Leader changes', unit: 'count' },
-    ],
-  },
-  {
-    title: 'Storage',
-    charts: [
-      { series: 'db_size_bytes', title: 'DB size', unit: 'bytes' },
-      { series: 'db_size_in_use_bytes', title: 'DB size in use', unit: 'bytes' },
-    ],
-  },
-  {
-    title: 'Process',
-    charts: [
-      { series: 'process_cpu_seconds_rate', title: 'CPU', unit: 'cores' },
-      { series: 'resident_memory_bytes', title: 'Memory (RSS)', unit: 'bytes' },
-      { series: 'open_fds', title: 'Open file descriptors', unit: 'count' },
-    ],
-  },
+  { title: 'Requests', series: ['grpc_requests_rate', 'grpc_errors_rate', 'mvcc_put_rate', 'mvcc_range_rate', 'mvcc_txn_rate', 'mvcc_delete_rate'] },
+  { title: 'Clients', series: ['watch_streams', 'watchers', 'lease_keepalive_streams', 'lease_granted_rate', 'lease_revoked_rate', 'client_received_bytes_rate', 'client_sent_bytes_rate'] },
+  { title: 'Latency', series: ['probe_read_linearizable_ms', 'probe_write_ms', 'wal_fsync_p99_seconds', 'backend_commit_p99_seconds', 'peer_rtt_p99_seconds'] },
+  { title: 'Raft', series: ['proposals_committed_rate', 'proposals_applied_rate', 'proposals_pending', 'proposals_failed_rate', 'leader_changes'] },
+  { title: 'Storage', series: ['db_size_bytes', 'db_size_in_use_bytes', 'keys_total'] },
+  { title: 'Process', series: ['process_cpu_seconds_rate', 'resident_memory_bytes', 'open_fds'] },
 ];
-
-/** ALL_CHARTS is every chart of the catalog, by series name. */
-export const ALL_CHARTS: Map<string, ChartDef> = new Map(CHART_SECTIONS.flatMap((s) => s.charts).map((c) => [c.series, c]));
 
 /** PROBE_FIELDS maps probe series to the field of a member's `probe` in the live stream, so they draw without waiting for a store flush. */
 export const PROBE_FIELDS: Record<string, 'linearizableMs' | 'serializableMs' | 'writeMs'> = {
@@ -70,10 +35,18 @@ export const PROBE_FIELDS: Record<string, 'linearizableMs' | 'serializableMs' | 
   probe_write_ms: 'writeMs',
 };
 
-/** chartDef returns the catalog chart of a series, or a title and a unit guessed from the name's suffix. */
-export function chartDef(series: string): ChartDef {
-  const known = ALL_CHARTS.get(series);
-  if (known) return known;
+/**
+ * chartDef returns a series' title and unit from the monitor's catalogue (a member of a family such as
+ * `grpc_Range_OK_rate` gets its family's title with the labels filled in), else a title and a unit guessed from the
+ * name — for a catalogue not loaded yet, or a series an older monitor stored.
+ */
+export function chartDef(series: string, catalog?: SeriesCatalog): ChartDef {
+  const known = catalog?.series.find((d) => d.name === series);
+  if (known) return { series, title: known.title, unit: known.unit };
+  for (const p of catalog?.patterns ?? []) {
+    const m = new RegExp(p.regex).exec(series);
+    if (m) return { series, title: p.labels.reduce((t, l, i) => t.replace(`<${l}>`, m[i + 1] ?? ''), p.title), unit: p.unit };
+  }
   const unit: Unit = /_bytes$/.test(series) ? 'bytes' : /_seconds$/.test(series) ? 'seconds' : /_ms$/.test(series) ? 'ms' : /_rate$/.test(series) ? 'opsPerSec' : /_ratio$/.test(series) ? 'ratio' : 'count';
   return { series, title: readableName(series), unit };
 }

@@ -7,10 +7,11 @@ import { ChartGrid } from '../../components/charts/ChartGrid.tsx';
 import { RangePicker } from '../../components/charts/RangePicker.tsx';
 import { useRange } from '../../components/charts/use-range.ts';
 import { LocalTime } from '../../components/LocalTime.tsx';
-import { formatBytes, formatMs, formatValue } from '../../lib/format.ts';
+import { formatBytes, formatDuration, formatMs, formatValue } from '../../lib/format.ts';
 import { memberLabel, metricsAge } from '../../lib/member.ts';
 import { Stale } from '../../components/Stale.tsx';
 import { Findings } from './Findings.tsx';
+import { GrpcTable } from './GrpcTable.tsx';
 import { EventTimeline } from './EventTimeline.tsx';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -66,6 +67,11 @@ export function MemberPage() {
       <Paper withBorder p="sm">
         <Title order={5} mb="xs">Findings</Title>
         <Findings findings={m.findings} />
+      </Paper>
+      <Paper withBorder p="sm">
+        <Title order={5} mb="xs">gRPC requests by method and code</Title>
+        {age !== null && <Text size="xs" c="dimmed" fs="italic" mb={4} data-stale="true">Last values, {formatDuration(age / 1000)} old: the member is not answering or its metrics could not be read.</Text>}
+        <GrpcTable metrics={m.metrics} />
       </Paper>
       <Paper withBorder p="sm">
         <Title order={5} mb="xs">Events of this member</Title>

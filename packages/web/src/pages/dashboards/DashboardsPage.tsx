@@ -6,6 +6,7 @@ import { errorText } from '../../api/client.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { SeriesChart } from '../../components/charts/SeriesChart.tsx';
 import { chartDef } from '../../components/charts/catalog.ts';
+import { useSeriesCatalog } from '../../api/queries.ts';
 import { RANGES, rangeOf } from '../../components/charts/ranges.ts';
 import { deleteDashboard, newDashboardId, saveDashboard, useCanEditDashboards, useDashboards, type Dashboard, type Panel } from './dashboard-store.ts';
 
@@ -51,6 +52,7 @@ function PanelMenu({ title, panel, index, count, onChange }: { title: string; pa
 /** BoardView shows one dashboard: its name (renamable), delete, and its panels in order. */
 function BoardView({ board, canEdit, onDeleted }: { board: Dashboard; canEdit: boolean; onDeleted: () => void }) {
   const qc = useQueryClient();
+  const catalog = useSeriesCatalog().data;
   const [name, setName] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirm, setConfirm] = useState(false);
@@ -86,7 +88,7 @@ function BoardView({ board, canEdit, onDeleted }: { board: Dashboard; canEdit: b
       ) : (
         <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }} spacing="sm">
           {board.panels.map((p, i) => {
-            const def = chartDef(p.series);
+            const def = chartDef(p.series, catalog);
             const title = `${p.cluster} · ${p.title ?? def.title}`;
             const range = rangeOf(p.range);
             return (
