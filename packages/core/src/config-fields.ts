@@ -43,10 +43,12 @@ export type FieldValue<S extends FieldSpec> = S['kind'] extends 'string'
         ? string[]
         : Record<string, unknown>;
 
-/** FieldValues is the options object `readFields` returns for these specs: keys with a default or marked required are always present, the others may be undefined. */
-export type FieldValues<F extends Record<string, FieldSpec>> = {
-  [K in keyof F]: F[K] extends { default: unknown } | { required: true } ? FieldValue<F[K]> : FieldValue<F[K]> | undefined;
-};
+type PresentKeys<F extends Record<string, FieldSpec>> = { [K in keyof F]: F[K] extends { default: unknown } | { required: true } ? K : never }[keyof F];
+
+/** FieldValues is the object `readFields` returns for these specs: keys with a default or marked required are always present, the others optional. */
+export type FieldValues<F extends Record<string, FieldSpec>> = Flat<{ [K in PresentKeys<F>]: FieldValue<F[K]> } & { [K in Exclude<keyof F, PresentKeys<F>>]?: FieldValue<F[K]> }>;
+
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** ConfigIssue is one problem found in a config: the dotted key path, what is wrong, and how to fix it. */
 export interface ConfigIssue {

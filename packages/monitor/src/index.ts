@@ -4,3 +4,4 @@ export { ClusterMonitor, connectionFor, type ClusterSnapshot, type SampleInput }
 export { evaluateHealth, type ClusterHealth, type Finding, type HealthStatus } from './health/health.ts';
 export { EVENT_TYPES, type ClusterEvent, type EventType } from './events/detect.ts';
 export { registerStatic } from './api/static.ts';
+export { channelTypes } from './alerting/notify/index.ts';

@@ -8,6 +8,7 @@ import { streamRoutes } from './routes/stream.ts';
 import { authRoutes, tokenOf } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboards.ts';
+import { channelTypeRoutes } from './routes/channel-types.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
 import type { ApiDeps } from './deps.ts';
@@ -117,6 +118,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await streamRoutes(api, deps);
     await alertRoutes(api, deps);
     await dashboardRoutes(api, deps);
+    await channelTypeRoutes(api);
     api.get('/version', {
       schema: {
         summary: 'Which etcd-monitor is running: its version, the Node.js version, and the git commit when it runs from a checkout',

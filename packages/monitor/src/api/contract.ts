@@ -125,3 +125,43 @@ export interface SeriesCatalog {
   series: SeriesDef[];
   patterns: SeriesPattern[];
 }
+
+/** ChannelFieldView is one key of a channel type as `GET /api/v1/channel-types` lists it: enough to build and check its form. */
+export interface ChannelFieldView {
+  /** key is the channel key, in the API body and the config file. */
+  key: string;
+  /** label names the key in a form. */
+  label: string;
+  /** kind is the value's type: durations are written like "5h" and read as milliseconds, `strings` is a list. */
+  kind: 'string' | 'integer' | 'number' | 'boolean' | 'duration' | 'size' | 'strings' | 'table';
+  /** doc is the key's one-sentence description. */
+  doc: string;
+  /** secret tells that the value is stored encrypted and never shown back. */
+  secret: boolean;
+  /** required tells that a channel of this type must set the key. */
+  required: boolean;
+  /** default is the value used when the key is left out, as written in the config file. */
+  default?: string | number | boolean | string[];
+  /** options are the only accepted values, when restricted. */
+  options?: string[];
+  /** placeholder is the example an empty input shows. */
+  placeholder?: string;
+  /** hint is a short note for the input. */
+  hint?: string;
+  /** check names the syntax the value must have: an absolute http(s) URL, a mail address, a PagerDuty integration key. */
+  check?: 'url' | 'address' | 'key';
+  /** aliases are other accepted names for the key. */
+  aliases?: string[];
+}
+
+/** ChannelTypeView is one notification channel type with its keys, in form order (`GET /api/v1/channel-types`). */
+export interface ChannelTypeView {
+  /** type is the channel's `type` value. */
+  type: string;
+  /** label names the type in a form. */
+  label: string;
+  /** doc is the type's one-sentence description. */
+  doc: string;
+  /** fields are the type's keys besides `name` and `type`. */
+  fields: ChannelFieldView[];
+}

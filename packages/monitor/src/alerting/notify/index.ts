@@ -2,13 +2,14 @@ import { inspect } from 'node:util';
 import { AppError, didYouMean, formatIssue, readFields, type ConfigIssue } from '@etcd-monitor/core';
 import { capped } from '../../field-limits.ts';
 import type { Notifier, Sender } from './notifier.ts';
+import type { ChannelTypeView } from '../../api/contract.ts';
 import { emailNotifier } from './email/email.ts';
 import { slackNotifier } from './slack/slack.ts';
 import { pagerDutyNotifier } from './pagerduty/pagerduty.ts';
 import { webhookNotifier } from './webhook/webhook.ts';
 import { alertmanagerNotifier } from './alertmanager/alertmanager.ts';
 
-export type { Notifier, Sender } from './notifier.ts';
+export { defineNotifier, notifierFields, type Notifier, type NotifierField, type Sender } from './notifier.ts';
 
 /** notifiers lists every built-in channel type by its `type` value. */
 export const notifiers = {
@@ -18,6 +19,29 @@ export const notifiers = {
   webhook: webhookNotifier,
   alertmanager: alertmanagerNotifier,
 } as const satisfies Record<string, Notifier<never>>;
+
+/** channelTypes describes every channel type and its keys (types, secrets, defaults, form hints) for `GET /api/v1/channel-types`, so forms are built from the notifiers themselves. */
+export function channelTypes(): ChannelTypeView[] {
+  return Object.values(notifiers).map((n: Notifier<never>) => ({
+    type: n.type,
+    label: n.label,
+    doc: n.doc,
+    fields: Object.entries(n.fields).map(([key, f]) => ({
+      key,
+      label: f.label,
+      kind: f.kind,
+      doc: f.doc,
+      secret: f.secret === true,
+      required: f.required === true,
+      ...(f.default !== undefined ? { default: f.default } : {}),
+      ...(f.oneOf ? { options: [...f.oneOf] } : {}),
+      ...(f.placeholder !== undefined ? { placeholder: f.placeholder } : {}),
+      ...(f.hint !== undefined ? { hint: f.hint } : {}),
+      ...(f.check !== undefined ? { check: f.check } : {}),
+      ...(f.aliases?.length ? { aliases: [...f.aliases] } : {}),
+    })),
+  }));
+}
 
 /** ChannelType is the `type` of a built-in channel. */
 export type ChannelType = keyof typeof notifiers;

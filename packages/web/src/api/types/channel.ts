@@ -1,3 +1,5 @@
+export type { ChannelTypeView, ChannelFieldView } from '@etcd-monitor/monitor/contract';
+
 /** Channel is one channel of `GET /api/v1/channels`: its settings (defaults applied) and its secret keys shown as `[redacted]`. */
 export interface Channel {
   name: string;

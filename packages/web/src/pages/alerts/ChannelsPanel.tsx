@@ -1,17 +1,20 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
-import type { Channel, DeliveryAttempt } from '../../api/types/channel.ts';
+import type { Channel, ChannelTypeView, DeliveryAttempt } from '../../api/types/channel.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { formatMs } from '../../lib/format.ts';
-import { CHANNEL_TYPES, channelField, channelSettings, emptyChannel, fromChannel, toChannelInput, validateChannel, type ChannelType, type ChannelValues, type FieldDef } from './channel.ts';
+import { channelField, channelSettings, channelTypeDefs, emptyChannel, fromChannel, toChannelInput, validateChannel, type ChannelType, type ChannelTypes, type ChannelValues, type FieldDef } from './channel.ts';
 
 type TestOutcome = { ok: true; attempt: DeliveryAttempt } | { ok: false; text: string };
 
 /** ChannelsPanel lists the channels, sends a test to one, and adds, edits or removes channels created through the API. */
 export function ChannelsPanel() {
   const q = useQuery({ queryKey: ['channels'], queryFn: ({ signal }) => apiFetch<Channel[]>('/channels', { signal }), refetchInterval: 15_000, retry: false });
+  // The channel types and their keys come from the monitor's notifiers, so the form never restates them.
+  const typesQ = useQuery({ queryKey: ['channel-types'], queryFn: ({ signal }) => apiFetch<ChannelTypeView[]>('/channel-types', { signal }), staleTime: Infinity, retry: false });
+  const types = useMemo(() => (typesQ.data ? channelTypeDefs(typesQ.data) : undefined), [typesQ.data]);
   const qc = useQueryClient();
   // editing is the form's starting values while the add/edit dialog is open; `existing` tells an edit from an add.
   const [editing, setEditing] = useState<{ values: ChannelValues; existing: boolean } | null>(null);
@@ -43,7 +46,7 @@ export function ChannelsPanel() {
     <Paper withBorder p="sm">
       <Group justify="space-between" mb="xs">
         <Title order={4}>Channels</Title>
-        <Button size="xs" onClick={() => setEditing({ values: emptyChannel(), existing: false })}>Add channel</Button>
+        <Button size="xs" disabled={!types} onClick={() => types && setEditing({ values: emptyChannel(types), existing: false })}>Add channel</Button>
       </Group>
       {err && <Alert color="red" variant="light" role="alert" mb="xs">{err}</Alert>}
       {q.isPending ? (
@@ -82,7 +85,7 @@ export function ChannelsPanel() {
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" variant="light" loading={testing === c.name} onClick={() => void sendTest(c.name)} aria-label={`Send a test to ${c.name}`}>Send test</Button>
-                      {c.source === 'api' && <Button size="xs" variant="default" onClick={() => setEditing({ values: fromChannel(c), existing: true })} aria-label={`Edit channel ${c.name}`}>Edit</Button>}
+                      {c.source === 'api' && <Button size="xs" variant="default" disabled={!types} onClick={() => types && setEditing({ values: fromChannel(types, c), existing: true })} aria-label={`Edit channel ${c.name}`}>Edit</Button>}
                       {c.source === 'api' && <Button size="xs" variant="light" color="red" onClick={() => void remove(c.name)} aria-label={`Remove channel ${c.name}`}>Remove</Button>}
                     </Group>
                   </Table.Td>
@@ -93,8 +96,9 @@ export function ChannelsPanel() {
         </Table>
       )}
       <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing?.existing ? `Edit channel ${editing.values.name}` : 'Add a channel'} size="lg">
-        {editing && (
+        {editing && types && (
           <ChannelForm
+            types={types}
             initial={editing.values}
             existing={editing.existing}
             onCancel={() => setEditing(null)}
@@ -113,12 +117,12 @@ export function ChannelsPanel() {
  * ChannelForm adds a channel of any type or edits one created through the API. Secrets are write-only: an edit shows
  * them blank, and blank keeps the stored value (the monitor fills it in); "Remove" clears an optional one.
  */
-function ChannelForm({ initial, existing, onDone, onCancel }: { initial: ChannelValues; existing: boolean; onDone: () => void; onCancel: () => void }) {
+function ChannelForm({ types, initial, existing, onDone, onCancel }: { types: ChannelTypes; initial: ChannelValues; existing: boolean; onDone: () => void; onCancel: () => void }) {
   const [v, setV] = useState<ChannelValues>(initial);
   const [touched, setTouched] = useState(false);
   const [serverErr, setServerErr] = useState<{ field: string | undefined; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
-  const errors = validateChannel(v);
+  const errors = validateChannel(types, v);
   const show = (k: string) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k ? serverErr.text : undefined);
   const update = (next: Partial<ChannelValues>) => {
     setV((old) => ({ ...old, ...next }));
@@ -130,7 +134,7 @@ function ChannelForm({ initial, existing, onDone, onCancel }: { initial: Channel
   };
   const setType = (type: ChannelType) => {
     // Another type shares no stored secrets: the monitor keeps them only for the same type.
-    const fresh = emptyChannel(type, v.name);
+    const fresh = emptyChannel(types, type, v.name);
     update({ type, fields: fresh.fields, stored: type === initial.type ? initial.stored : [], clear: [] });
   };
   const save = async () => {
@@ -138,10 +142,10 @@ function ChannelForm({ initial, existing, onDone, onCancel }: { initial: Channel
     if (Object.keys(errors).length) return;
     setBusy(true);
     try {
-      await apiFetch(`/channels/${encodeURIComponent(v.name.trim())}`, { method: 'PUT', body: toChannelInput(v) });
+      await apiFetch(`/channels/${encodeURIComponent(v.name.trim())}`, { method: 'PUT', body: toChannelInput(types, v) });
       onDone();
     } catch (e) {
-      setServerErr({ field: channelField(e instanceof ApiError ? e.field : undefined, v.type), text: errorText(e) });
+      setServerErr({ field: channelField(types, e instanceof ApiError ? e.field : undefined, v.type), text: errorText(e) });
     } finally {
       setBusy(false);
     }
@@ -170,7 +174,7 @@ function ChannelForm({ initial, existing, onDone, onCancel }: { initial: Channel
     }
     return <TextInput key={f.key} label={f.label} description={f.description} placeholder={f.placeholder} required={f.required} value={value as string} onChange={(e) => setField(f.key, e.currentTarget.value)} error={error} />;
   };
-  const fields = CHANNEL_TYPES[v.type].fields;
+  const fields = types[v.type]?.fields ?? [];
   return (
     <form
       onSubmit={(e) => {
@@ -182,7 +186,7 @@ function ChannelForm({ initial, existing, onDone, onCancel }: { initial: Channel
       <Stack gap="sm">
         <SimpleGrid cols={2}>
           <TextInput label="Name" description="Letters, digits, - _ .; routes refer to it" required readOnly={existing} value={v.name} onChange={(e) => update({ name: e.currentTarget.value })} error={show('name')} data-autofocus={existing ? undefined : true} />
-          <Select label="Type" data={Object.entries(CHANNEL_TYPES).map(([value, t]) => ({ value, label: t.label }))} value={v.type} onChange={(x) => setType((x ?? 'webhook') as ChannelType)} allowDeselect={false} error={show('type')} />
+          <Select label="Type" data={Object.entries(types).map(([value, t]) => ({ value, label: t.label }))} value={v.type} onChange={(x) => setType((x ?? v.type) as ChannelType)} allowDeselect={false} error={show('type')} />
         </SimpleGrid>
         {fields.filter((f) => f.kind !== 'boolean').map(input)}
         {fields.some((f) => f.kind === 'boolean') && <Group gap="lg">{fields.filter((f) => f.kind === 'boolean').map(input)}</Group>}

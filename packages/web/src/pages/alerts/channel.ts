@@ -1,8 +1,8 @@
 import { tryDuration } from '@etcd-monitor/core/parse';
-import type { Channel } from '../../api/types/channel.ts';
+import type { Channel, ChannelFieldView, ChannelTypeView } from '../../api/types/channel.ts';
 
-/** ChannelType is a built-in channel type of the monitor. */
-export type ChannelType = 'email' | 'slack' | 'pagerduty' | 'webhook' | 'alertmanager';
+/** ChannelType is the `type` of a channel type the monitor lists at `GET /api/v1/channel-types`. */
+export type ChannelType = string;
 
 /** FieldDef describes one key of a channel type as the form shows it. */
 export interface FieldDef {
@@ -17,68 +17,51 @@ export interface FieldDef {
   options?: string[];
   /** check is url (absolute http(s)), address (one mail address) or key (a PagerDuty integration key). */
   check?: 'url' | 'address' | 'key';
+  /** checked is a boolean's initial state in a new channel (its default). */
+  checked?: boolean;
 }
 
-/** CHANNEL_TYPES lists every channel type with its keys, as in docs/alerting-channels.md. */
-export const CHANNEL_TYPES: Record<ChannelType, { label: string; fields: FieldDef[] }> = {
-  webhook: {
-    label: 'Webhook (JSON POST)',
-    fields: [
-      { key: 'url', label: 'URL', kind: 'secret', required: true, check: 'url', placeholder: 'https://hooks.example.com/etcd' },
-      { key: 'bearer_token', label: 'Bearer token', kind: 'secret' },
-      { key: 'username', label: 'Basic-auth user', kind: 'text' },
-      { key: 'password', label: 'Basic-auth password', kind: 'secret' },
-      { key: 'max_alerts', label: 'Max alerts per message', kind: 'integer', description: '0: no cap', placeholder: '0' },
-    ],
-  },
-  slack: {
-    label: 'Slack incoming webhook',
-    fields: [
-      { key: 'url', label: 'Webhook URL', kind: 'secret', required: true, check: 'url', placeholder: 'https://hooks.slack.com/services/…' },
-      { key: 'channel', label: 'Channel override', kind: 'text', placeholder: '#etcd-alerts', description: 'Legacy webhooks only' },
-      { key: 'username', label: 'Poster name', kind: 'text', description: 'Legacy webhooks only' },
-      { key: 'icon_emoji', label: 'Icon emoji', kind: 'text', placeholder: ':rotating_light:' },
-    ],
-  },
-  email: {
-    label: 'Email (SMTP)',
-    fields: [
-      { key: 'host', label: 'SMTP host', kind: 'text', required: true, placeholder: 'smtp.example.com' },
-      { key: 'port', label: 'Port', kind: 'integer', placeholder: '587', description: '587 STARTTLS, 465 implicit TLS, 25 relay' },
-      { key: 'from', label: 'From', kind: 'text', required: true, check: 'address', placeholder: 'etcd-monitor <alerts@example.com>' },
-      { key: 'to', label: 'To', kind: 'list', required: true, check: 'address', placeholder: 'oncall@example.com, etcd-team@example.com', description: 'Comma or line separated' },
-      { key: 'username', label: 'SMTP user', kind: 'text' },
-      { key: 'password', label: 'SMTP password', kind: 'secret' },
-      { key: 'secure', label: 'Implicit TLS (port 465)', kind: 'boolean' },
-      { key: 'require_tls', label: 'Require STARTTLS', kind: 'boolean' },
-      { key: 'insecure_skip_verify', label: 'Skip certificate verification (testing only)', kind: 'boolean' },
-      { key: 'ca_file', label: 'CA file', kind: 'text', description: 'PEM file on the monitor host' },
-      { key: 'hello', label: 'EHLO name', kind: 'text' },
-    ],
-  },
-  pagerduty: {
-    label: 'PagerDuty (Events API v2)',
-    fields: [
-      { key: 'routing_key', label: 'Integration key', kind: 'secret', required: true, check: 'key' },
-      { key: 'severity', label: 'Fixed severity', kind: 'select', options: ['critical', 'error', 'warning', 'info'], description: 'Default: from the alerts' },
-      { key: 'source', label: 'Source', kind: 'text', description: 'Default: the cluster label' },
-      { key: 'url', label: 'Events URL', kind: 'text', check: 'url', placeholder: 'https://events.pagerduty.com/v2/enqueue' },
-    ],
-  },
-  alertmanager: {
-    label: 'Alertmanager',
-    fields: [
-      { key: 'url', label: 'Alertmanager URL', kind: 'text', required: true, check: 'url', placeholder: 'http://alertmanager:9093' },
-      { key: 'firing_ttl', label: 'Firing TTL', kind: 'duration', placeholder: '5h', description: 'Keep above the route\'s repeat interval' },
-      { key: 'bearer_token', label: 'Bearer token', kind: 'secret' },
-      { key: 'username', label: 'Basic-auth user', kind: 'text' },
-      { key: 'password', label: 'Basic-auth password', kind: 'secret' },
-    ],
-  },
-};
+/** ChannelTypes are the channel types with their form fields, by type, in the monitor's order. */
+export type ChannelTypes = Record<ChannelType, { label: string; fields: FieldDef[] }>;
 
-/** DEFAULT_BOOLEANS are the boolean keys whose default is true. */
-const DEFAULT_TRUE = new Set(['require_tls']);
+function formKind(f: ChannelFieldView): FieldDef['kind'] {
+  if (f.secret) return 'secret';
+  if (f.kind === 'boolean') return 'boolean';
+  if (f.kind === 'strings') return 'list';
+  if (f.kind === 'integer' || f.kind === 'number') return 'integer';
+  if (f.kind === 'duration') return 'duration';
+  return f.options ? 'select' : 'text';
+}
+
+/** channelTypeDefs turns `GET /api/v1/channel-types` into form fields: the monitor's notifiers say which keys exist, their types, secrets and defaults. */
+export function channelTypeDefs(views: ChannelTypeView[]): ChannelTypes {
+  const out: ChannelTypes = {};
+  for (const t of views) {
+    out[t.type] = {
+      label: t.label,
+      fields: t.fields.map((f) => {
+        const kind = formKind(f);
+        const placeholder = f.placeholder ?? (f.default !== undefined && kind !== 'boolean' && kind !== 'select' ? String(f.default) : undefined);
+        return {
+          key: f.key,
+          label: f.label,
+          kind,
+          ...(f.required ? { required: true } : {}),
+          ...(f.hint !== undefined ? { description: f.hint } : {}),
+          ...(placeholder !== undefined ? { placeholder } : {}),
+          ...(f.options ? { options: f.options } : {}),
+          ...(f.check ? { check: f.check } : {}),
+          ...(kind === 'boolean' ? { checked: f.default === true } : {}),
+        };
+      }),
+    };
+  }
+  return out;
+}
+
+function fieldsOf(types: ChannelTypes, type: ChannelType): FieldDef[] {
+  return types[type]?.fields ?? [];
+}
 
 /** ChannelValues are the channel form's raw inputs: text as typed, booleans as checked; secrets are write-only. */
 export interface ChannelValues {
@@ -91,10 +74,10 @@ export interface ChannelValues {
   clear: string[];
 }
 
-/** emptyChannel is a new channel form of the given type. */
-export function emptyChannel(type: ChannelType = 'webhook', name = ''): ChannelValues {
+/** emptyChannel is a new channel form of the given type (default: webhook, else the first type). */
+export function emptyChannel(types: ChannelTypes, type: ChannelType = ('webhook' in types ? 'webhook' : (Object.keys(types)[0] ?? 'webhook')), name = ''): ChannelValues {
   const fields: Record<string, string | boolean> = {};
-  for (const f of CHANNEL_TYPES[type].fields) fields[f.key] = f.kind === 'boolean' ? DEFAULT_TRUE.has(f.key) : '';
+  for (const f of fieldsOf(types, type)) fields[f.key] = f.kind === 'boolean' ? f.checked === true : '';
   return { name, type, fields, stored: [], clear: [] };
 }
 
@@ -106,11 +89,10 @@ export function msText(ms: number): string {
 }
 
 /** fromChannel fills the form from a channel of `GET /api/v1/channels`: settings as text, secrets blank but remembered as stored. */
-export function fromChannel(c: Channel): ChannelValues {
-  const type = (c.type in CHANNEL_TYPES ? c.type : 'webhook') as ChannelType;
-  const v = emptyChannel(type, c.name);
+export function fromChannel(types: ChannelTypes, c: Channel): ChannelValues {
+  const v = c.type in types ? emptyChannel(types, c.type, c.name) : emptyChannel(types, undefined, c.name);
   const config = c.config ?? {};
-  for (const f of CHANNEL_TYPES[type].fields) {
+  for (const f of fieldsOf(types, v.type)) {
     const x = config[f.key];
     if (x === undefined || x === null || f.kind === 'secret') continue;
     if (f.kind === 'boolean') v.fields[f.key] = x === true;
@@ -139,11 +121,11 @@ function isHttpUrl(s: string): boolean {
 }
 
 /** validateChannel checks the form the way the monitor will, so mistakes show at the field before a round trip; keys are `name` or a field key. */
-export function validateChannel(v: ChannelValues): Record<string, string> {
+export function validateChannel(types: ChannelTypes, v: ChannelValues): Record<string, string> {
   const e: Record<string, string> = {};
   if (!v.name.trim()) e.name = 'Required: a unique name for the channel.';
   else if (!NAME.test(v.name.trim())) e.name = 'Use letters, digits, "-", "_" or "." only (at most 63), starting with a letter or digit.';
-  for (const f of CHANNEL_TYPES[v.type].fields) {
+  for (const f of fieldsOf(types, v.type)) {
     const raw = v.fields[f.key];
     if (typeof raw === 'boolean') continue;
     const s = (raw ?? '').trim();
@@ -172,9 +154,9 @@ export function validateChannel(v: ChannelValues): Record<string, string> {
  * toChannelInput is the body of `PUT /api/v1/channels/NAME`: blank keys are left out (a blank secret keeps the stored
  * one), secrets marked to clear are sent as null, integers as numbers and lists as arrays.
  */
-export function toChannelInput(v: ChannelValues): Record<string, unknown> {
+export function toChannelInput(types: ChannelTypes, v: ChannelValues): Record<string, unknown> {
   const body: Record<string, unknown> = { type: v.type };
-  for (const f of CHANNEL_TYPES[v.type].fields) {
+  for (const f of fieldsOf(types, v.type)) {
     const raw = v.fields[f.key];
     if (f.kind === 'boolean') {
       body[f.key] = raw === true;
@@ -189,10 +171,10 @@ export function toChannelInput(v: ChannelValues): Record<string, unknown> {
 }
 
 /** channelField maps a field the API names in a 400 (body.url, channels[0].to[1], name) to the form key that shows it. */
-export function channelField(field: string | undefined, type: ChannelType): string | undefined {
+export function channelField(types: ChannelTypes, field: string | undefined, type: ChannelType): string | undefined {
   const last = field?.split('.').pop()?.replace(/\[\d+\]$/, '');
   if (last === 'name' || last === 'type') return last;
-  return CHANNEL_TYPES[type].fields.some((f) => f.key === last) ? last : undefined;
+  return fieldsOf(types, type).some((f) => f.key === last) ? last : undefined;
 }
 
 // Keys every channel view has; the rest are the type's settings.

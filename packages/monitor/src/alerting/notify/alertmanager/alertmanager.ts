@@ -1,23 +1,9 @@
-import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { ConfigIssue, FieldValues } from '@etcd-monitor/core';
 import type { Notification } from '../../types.ts';
-import type { Notifier } from '../notifier.ts';
+import { defineNotifier, notifierFields } from '../notifier.ts';
 import { authHeader, checkAuthPair, checkHttpUrl } from '../checks.ts';
 import { postJson } from '../http.ts';
 import { annotationsOf, isoTime } from '../render.ts';
-
-/** AlertmanagerConfig is a checked `type = "alertmanager"` channel. */
-export type AlertmanagerConfig = {
-  /** url is the Alertmanager's base URL; alerts go to `{url}/api/v2/alerts`. */
-  url: string;
-  /** firing_ttl is how long (ms) Alertmanager keeps a forwarded firing alert without hearing of it again. */
-  firing_ttl: number;
-  /** bearer_token is sent as `Authorization: Bearer …` (for an authenticating proxy in front). */
-  bearer_token?: string;
-  /** username is the basic-auth user. */
-  username?: string;
-  /** password is the basic-auth password. */
-  password?: string;
-};
 
 /** PostableAlert is one alert in Alertmanager's `POST /api/v2/alerts` body. */
 export interface PostableAlert {
@@ -50,20 +36,23 @@ export function postableAlerts(n: Notification, firingTtlMs: number, now = Date.
   }));
 }
 
-const fields: Record<string, FieldSpec> = {
-  url: { kind: 'string', required: true, doc: 'url is the Alertmanager\'s base URL, e.g. "http://alertmanager:9093"; alerts are POSTed to {url}/api/v2/alerts.' },
-  firing_ttl: { kind: 'duration', default: '5h', min: 60_000, max: 30 * 86_400_000, doc: 'firing_ttl is how long Alertmanager keeps a forwarded firing alert active without a re-send; keep it above the route\'s repeat_interval.' },
-  bearer_token: { kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`, for an authenticating proxy in front of Alertmanager.' },
-  username: { kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
-  password: { kind: 'string', doc: 'password is the basic-auth password.' },
-};
+const fields = notifierFields({
+  url: { label: 'Alertmanager URL', check: 'url', placeholder: 'http://alertmanager:9093', kind: 'string', required: true, doc: 'url is the Alertmanager\'s base URL, e.g. "http://alertmanager:9093"; alerts are POSTed to {url}/api/v2/alerts.' },
+  firing_ttl: { label: 'Firing TTL', hint: 'Keep above the route\'s repeat interval', kind: 'duration', default: '5h', min: 60_000, max: 30 * 86_400_000, doc: 'firing_ttl is how long Alertmanager keeps a forwarded firing alert active without a re-send; keep it above the route\'s repeat_interval.' },
+  bearer_token: { label: 'Bearer token', secret: true, kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`, for an authenticating proxy in front of Alertmanager.' },
+  username: { label: 'Basic-auth user', kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
+  password: { label: 'Basic-auth password', secret: true, kind: 'string', doc: 'password is the basic-auth password.' },
+});
+
+/** AlertmanagerConfig is a checked `type = "alertmanager"` channel. */
+export type AlertmanagerConfig = FieldValues<typeof fields>;
 
 /** alertmanagerNotifier forwards alerts to an existing Alertmanager, which then does its own routing and notifying. */
-export const alertmanagerNotifier: Notifier<AlertmanagerConfig> = {
+export const alertmanagerNotifier = defineNotifier({
   type: 'alertmanager',
+  label: 'Alertmanager',
   doc: 'alertmanager forwards the alerts to an existing Prometheus Alertmanager (POST /api/v2/alerts).',
   fields,
-  secretFields: ['bearer_token', 'password'],
   check(c, path) {
     const issues: ConfigIssue[] = [];
     checkHttpUrl(c.url, `${path}.url`, issues);
@@ -77,4 +66,4 @@ export const alertmanagerNotifier: Notifier<AlertmanagerConfig> = {
     const secrets = [c.bearer_token, c.password, decodeURIComponent(new URL(c.url).password)];
     return { send: (n, signal) => postJson(endpoint, postableAlerts(n, c.firing_ttl), { signal, headers, secrets }) };
   },
-};
+});

@@ -1,37 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Transporter } from 'nodemailer';
-import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { ConfigIssue, FieldValues } from '@etcd-monitor/core';
 import type { Notification, SendResult } from '../../types.ts';
-import type { Notifier } from '../notifier.ts';
+import { defineNotifier, notifierFields } from '../notifier.ts';
 import { checkAddress } from '../checks.ts';
 import { scrub } from '../http.ts';
 import { groupKeyHash, htmlBody, textBody, title } from '../render.ts';
-
-/** EmailConfig is a checked `type = "email"` channel. */
-export type EmailConfig = {
-  /** host is the SMTP server's name or address. */
-  host: string;
-  /** port is the SMTP port: 587 (submission, STARTTLS), 465 (implicit TLS) or 25. */
-  port: number;
-  /** secure starts TLS at connect (port 465) instead of upgrading with STARTTLS. */
-  secure: boolean;
-  /** require_tls refuses to send unless the server upgrades with STARTTLS. */
-  require_tls: boolean;
-  /** username is the SMTP AUTH user. */
-  username?: string;
-  /** password is the SMTP AUTH password. */
-  password?: string;
-  /** from is the sender address. */
-  from: string;
-  /** to are the recipients. */
-  to: string[];
-  /** ca_file is a PEM file of CAs that may sign the server's certificate, besides the system ones. */
-  ca_file?: string;
-  /** insecure_skip_verify accepts any server certificate. */
-  insecure_skip_verify: boolean;
-  /** hello is the name sent in EHLO. */
-  hello?: string;
-};
 
 /** emailMessage renders n as the mail fields nodemailer takes: subject, text, html and dedup headers. */
 export function emailMessage(n: Notification): { subject: string; text: string; html: string; messageId: string; headers: Record<string, string> } {
@@ -59,26 +33,29 @@ export function classifySmtpError(err: unknown, secrets: readonly (string | unde
   return { ok: false, retry: e.code === undefined || TRANSIENT.has(e.code), error: message };
 }
 
-const fields: Record<string, FieldSpec> = {
-  host: { kind: 'string', required: true, aliases: ['smarthost'], doc: 'host is the SMTP server\'s name or address.' },
-  port: { kind: 'integer', default: 587, min: 1, max: 65535, doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.' },
-  secure: { kind: 'boolean', default: false, doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.' },
-  require_tls: { kind: 'boolean', default: true, doc: 'require_tls refuses to send unless the server upgrades the connection with STARTTLS, so credentials and alerts never travel in clear text.' },
-  username: { kind: 'string', aliases: ['auth_username'], doc: 'username is the SMTP AUTH user; leave it out for a relay without authentication.' },
-  password: { kind: 'string', aliases: ['auth_password'], doc: 'password is the SMTP AUTH password; stored encrypted.' },
-  from: { kind: 'string', required: true, doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".' },
-  to: { kind: 'strings', required: true, doc: 'to lists the recipients.' },
-  ca_file: { kind: 'string', doc: 'ca_file is a PEM file with the CA certificates that may sign the server\'s certificate, added to the system ones.' },
-  insecure_skip_verify: { kind: 'boolean', default: false, doc: 'insecure_skip_verify accepts any server certificate; for testing only.' },
-  hello: { kind: 'string', doc: 'hello is the host name sent with EHLO (default: this machine\'s name).' },
-};
+const fields = notifierFields({
+  host: { label: 'SMTP host', placeholder: 'smtp.example.com', kind: 'string', required: true, aliases: ['smarthost'], doc: 'host is the SMTP server\'s name or address.' },
+  port: { label: 'Port', hint: '587 STARTTLS, 465 implicit TLS, 25 relay', kind: 'integer', default: 587, min: 1, max: 65535, doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.' },
+  from: { label: 'From', check: 'address', placeholder: 'etcd-monitor <alerts@example.com>', kind: 'string', required: true, doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".' },
+  to: { label: 'To', check: 'address', placeholder: 'oncall@example.com, etcd-team@example.com', hint: 'Comma or line separated', kind: 'strings', required: true, doc: 'to lists the recipients.' },
+  username: { label: 'SMTP user', kind: 'string', aliases: ['auth_username'], doc: 'username is the SMTP AUTH user; leave it out for a relay without authentication.' },
+  password: { label: 'SMTP password', secret: true, kind: 'string', aliases: ['auth_password'], doc: 'password is the SMTP AUTH password; stored encrypted.' },
+  secure: { label: 'Implicit TLS (port 465)', kind: 'boolean', default: false, doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.' },
+  require_tls: { label: 'Require STARTTLS', kind: 'boolean', default: true, doc: 'require_tls refuses to send unless the server upgrades the connection with STARTTLS, so credentials and alerts never travel in clear text.' },
+  insecure_skip_verify: { label: 'Skip certificate verification (testing only)', kind: 'boolean', default: false, doc: 'insecure_skip_verify accepts any server certificate; for testing only.' },
+  ca_file: { label: 'CA file', hint: 'PEM file on the monitor host', kind: 'string', doc: 'ca_file is a PEM file with the CA certificates that may sign the server\'s certificate, added to the system ones.' },
+  hello: { label: 'EHLO name', kind: 'string', doc: 'hello is the host name sent with EHLO (default: this machine\'s name).' },
+});
+
+/** EmailConfig is a checked `type = "email"` channel. */
+export type EmailConfig = FieldValues<typeof fields>;
 
 /** emailNotifier sends one mail per notification over SMTP (nodemailer), with STARTTLS or implicit TLS and optional AUTH. */
-export const emailNotifier: Notifier<EmailConfig> = {
+export const emailNotifier = defineNotifier({
   type: 'email',
+  label: 'Email (SMTP)',
   doc: 'email sends a mail per notification over SMTP, with STARTTLS or implicit TLS and optional AUTH.',
   fields,
-  secretFields: ['password'],
   check(c, path) {
     const issues: ConfigIssue[] = [];
     checkAddress(c.from, `${path}.from`, issues);
@@ -130,4 +107,4 @@ export const emailNotifier: Notifier<EmailConfig> = {
       },
     };
   },
-};
+});

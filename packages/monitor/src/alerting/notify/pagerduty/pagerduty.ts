@@ -1,24 +1,12 @@
-import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { ConfigIssue, FieldValues } from '@etcd-monitor/core';
 import type { Notification } from '../../types.ts';
-import type { Notifier } from '../notifier.ts';
+import { defineNotifier, notifierFields } from '../notifier.ts';
 import { checkHttpUrl } from '../checks.ts';
 import { postJson } from '../http.ts';
 import { groupKeyHash, isoTime, textBody, title, topSeverity } from '../render.ts';
 
 /** PAGERDUTY_EVENTS_URL is the Events API v2 endpoint. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
-
-/** PagerDutyConfig is a checked `type = "pagerduty"` channel. */
-export type PagerDutyConfig = {
-  /** routing_key is the integration key of an Events API v2 integration. */
-  routing_key: string;
-  /** url is the Events API endpoint. */
-  url: string;
-  /** severity, when set, replaces the mapping from the alerts' severity label. */
-  severity?: 'critical' | 'error' | 'warning' | 'info';
-  /** source overrides the event's source (default: the cluster label, else "etcd-monitor"). */
-  source?: string;
-};
 
 type PdSeverity = 'critical' | 'error' | 'warning' | 'info';
 
@@ -56,19 +44,22 @@ export function pagerDutyEvent(n: Notification, c: Pick<PagerDutyConfig, 'routin
   };
 }
 
-const fields: Record<string, FieldSpec> = {
-  routing_key: { kind: 'string', required: true, aliases: ['integration_key'], doc: 'routing_key is the integration key of the service\'s Events API v2 integration; stored encrypted.' },
-  url: { kind: 'string', default: PAGERDUTY_EVENTS_URL, doc: 'url is the Events API v2 endpoint (change it for the EU service region or a proxy).' },
-  severity: { kind: 'string', oneOf: ['critical', 'error', 'warning', 'info'], doc: 'severity, when set, is sent for every event instead of the alerts\' severity label.' },
-  source: { kind: 'string', doc: 'source names the affected system in PagerDuty (default: the cluster label, else "etcd-monitor").' },
-};
+const fields = notifierFields({
+  routing_key: { label: 'Integration key', secret: true, check: 'key', kind: 'string', required: true, aliases: ['integration_key'], doc: 'routing_key is the integration key of the service\'s Events API v2 integration; stored encrypted.' },
+  severity: { label: 'Fixed severity', hint: 'Default: from the alerts', kind: 'string', oneOf: ['critical', 'error', 'warning', 'info'], doc: 'severity, when set, is sent for every event instead of the alerts\' severity label.' },
+  source: { label: 'Source', hint: 'Default: the cluster label', kind: 'string', doc: 'source names the affected system in PagerDuty (default: the cluster label, else "etcd-monitor").' },
+  url: { label: 'Events URL', check: 'url', kind: 'string', default: PAGERDUTY_EVENTS_URL, doc: 'url is the Events API v2 endpoint (change it for the EU service region or a proxy).' },
+});
+
+/** PagerDutyConfig is a checked `type = "pagerduty"` channel. */
+export type PagerDutyConfig = FieldValues<typeof fields>;
 
 /** pagerDutyNotifier sends Events API v2 triggers and resolves with a dedup_key derived from the alert group. */
-export const pagerDutyNotifier: Notifier<PagerDutyConfig> = {
+export const pagerDutyNotifier = defineNotifier({
   type: 'pagerduty',
+  label: 'PagerDuty (Events API v2)',
   doc: 'pagerduty triggers and resolves PagerDuty incidents through the Events API v2.',
   fields,
-  secretFields: ['routing_key'],
   check(c, path) {
     const issues: ConfigIssue[] = [];
     checkHttpUrl(c.url, `${path}.url`, issues);
@@ -80,4 +71,4 @@ export const pagerDutyNotifier: Notifier<PagerDutyConfig> = {
   create(c) {
     return { send: (n, signal) => postJson(c.url, pagerDutyEvent(n, c), { signal, secrets: [c.routing_key] }) };
   },
-};
+});

@@ -1,21 +1,9 @@
-import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { ConfigIssue, FieldValues } from '@etcd-monitor/core';
 import type { Notification } from '../../types.ts';
-import type { Notifier } from '../notifier.ts';
+import { defineNotifier, notifierFields } from '../notifier.ts';
 import { checkHttpUrl } from '../checks.ts';
 import { postJson } from '../http.ts';
 import { alertStatus, title } from '../render.ts';
-
-/** SlackConfig is a checked `type = "slack"` channel. */
-export type SlackConfig = {
-  /** url is the incoming-webhook URL; it is the credential. */
-  url: string;
-  /** channel overrides the webhook's default channel (legacy webhooks only). */
-  channel?: string;
-  /** username overrides the bot name (legacy webhooks only). */
-  username?: string;
-  /** icon_emoji overrides the bot icon, e.g. ":rotating_light:". */
-  icon_emoji?: string;
-};
 
 // Slack rejects messages with more than 50 blocks and section text over 3000 characters.
 const MAX_ALERT_BLOCKS = 20;
@@ -59,19 +47,22 @@ export function slackMessage(n: Notification, c: Pick<SlackConfig, 'channel' | '
   };
 }
 
-const fields: Record<string, FieldSpec> = {
-  url: { kind: 'string', required: true, aliases: ['api_url', 'webhook_url'], doc: 'url is the Slack incoming-webhook URL (https://hooks.slack.com/services/…); it is the credential and stored encrypted.' },
-  channel: { kind: 'string', doc: 'channel overrides the webhook\'s channel, e.g. "#etcd-alerts" (honoured by legacy webhooks only).' },
-  username: { kind: 'string', doc: 'username overrides the name the message is posted under (legacy webhooks only).' },
-  icon_emoji: { kind: 'string', doc: 'icon_emoji overrides the poster\'s icon, e.g. ":rotating_light:".' },
-};
+const fields = notifierFields({
+  url: { label: 'Webhook URL', secret: true, check: 'url', placeholder: 'https://hooks.slack.com/services/…', kind: 'string', required: true, aliases: ['api_url', 'webhook_url'], doc: 'url is the Slack incoming-webhook URL (https://hooks.slack.com/services/…); it is the credential and stored encrypted.' },
+  channel: { label: 'Channel override', placeholder: '#etcd-alerts', hint: 'Legacy webhooks only', kind: 'string', doc: 'channel overrides the webhook\'s channel, e.g. "#etcd-alerts" (honoured by legacy webhooks only).' },
+  username: { label: 'Poster name', hint: 'Legacy webhooks only', kind: 'string', doc: 'username overrides the name the message is posted under (legacy webhooks only).' },
+  icon_emoji: { label: 'Icon emoji', placeholder: ':rotating_light:', kind: 'string', doc: 'icon_emoji overrides the poster\'s icon, e.g. ":rotating_light:".' },
+});
+
+/** SlackConfig is a checked `type = "slack"` channel. */
+export type SlackConfig = FieldValues<typeof fields>;
 
 /** slackNotifier posts to a Slack incoming webhook with Block Kit sections and a plain-text fallback. */
-export const slackNotifier: Notifier<SlackConfig> = {
+export const slackNotifier = defineNotifier({
   type: 'slack',
+  label: 'Slack incoming webhook',
   doc: 'slack posts to a Slack incoming webhook.',
   fields,
-  secretFields: ['url'],
   check(c, path) {
     const issues: ConfigIssue[] = [];
     checkHttpUrl(c.url, `${path}.url`, issues);
@@ -80,4 +71,4 @@ export const slackNotifier: Notifier<SlackConfig> = {
   create(c) {
     return { send: (n, signal) => postJson(c.url, slackMessage(n, c), { signal, secrets: [c.url] }) };
   },
-};
+});

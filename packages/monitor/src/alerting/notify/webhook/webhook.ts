@@ -1,23 +1,9 @@
-import type { ConfigIssue, FieldSpec } from '@etcd-monitor/core';
+import type { ConfigIssue, FieldValues } from '@etcd-monitor/core';
 import type { Notification } from '../../types.ts';
-import type { Notifier } from '../notifier.ts';
+import { defineNotifier, notifierFields } from '../notifier.ts';
 import { authHeader, checkAuthPair, checkHttpUrl } from '../checks.ts';
 import { postJson } from '../http.ts';
 import { alertStatus, annotationsOf, commonAnnotations, isoTime } from '../render.ts';
-
-/** WebhookConfig is a checked `type = "webhook"` channel. */
-export type WebhookConfig = {
-  /** url receives the POST; it is a secret because such URLs often carry a token. */
-  url: string;
-  /** bearer_token is sent as `Authorization: Bearer …`. */
-  bearer_token?: string;
-  /** username is the basic-auth user. */
-  username?: string;
-  /** password is the basic-auth password. */
-  password?: string;
-  /** max_alerts caps the alerts per message (0: no cap); the rest are counted in truncatedAlerts. */
-  max_alerts: number;
-};
 
 /** WebhookAlert is one alert in Alertmanager's webhook payload. */
 export interface WebhookAlert {
@@ -69,20 +55,23 @@ export function webhookMessage(n: Notification, maxAlerts = 0): WebhookMessage {
   };
 }
 
-const fields: Record<string, FieldSpec> = {
-  url: { kind: 'string', required: true, doc: 'url is the endpoint that receives the JSON POST; stored encrypted because such URLs often carry a token.' },
-  bearer_token: { kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`.' },
-  username: { kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
-  password: { kind: 'string', doc: 'password is the basic-auth password.' },
-  max_alerts: { kind: 'integer', default: 0, min: 0, doc: 'max_alerts caps the alerts in one message (0: no cap); the payload counts the rest in truncatedAlerts.' },
-};
+const fields = notifierFields({
+  url: { label: 'URL', secret: true, check: 'url', placeholder: 'https://hooks.example.com/etcd', kind: 'string', required: true, doc: 'url is the endpoint that receives the JSON POST; stored encrypted because such URLs often carry a token.' },
+  bearer_token: { label: 'Bearer token', secret: true, kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`.' },
+  username: { label: 'Basic-auth user', kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
+  password: { label: 'Basic-auth password', secret: true, kind: 'string', doc: 'password is the basic-auth password.' },
+  max_alerts: { label: 'Max alerts per message', hint: '0: no cap', kind: 'integer', default: 0, min: 0, doc: 'max_alerts caps the alerts in one message (0: no cap); the payload counts the rest in truncatedAlerts.' },
+});
+
+/** WebhookConfig is a checked `type = "webhook"` channel. */
+export type WebhookConfig = FieldValues<typeof fields>;
 
 /** webhookNotifier POSTs Alertmanager's v4 webhook payload, so receivers written for Alertmanager work unchanged. */
-export const webhookNotifier: Notifier<WebhookConfig> = {
+export const webhookNotifier = defineNotifier({
   type: 'webhook',
+  label: 'Webhook (JSON POST)',
   doc: 'webhook POSTs an Alertmanager-compatible (version 4) JSON payload to a URL.',
   fields,
-  secretFields: ['url', 'bearer_token', 'password'],
   check(c, path) {
     const issues: ConfigIssue[] = [];
     checkHttpUrl(c.url, `${path}.url`, issues);
@@ -99,4 +88,4 @@ export const webhookNotifier: Notifier<WebhookConfig> = {
       },
     };
   },
-};
+});
