@@ -36,9 +36,10 @@ export function MemberTable({ cluster }: { cluster: Cluster }) {
                 <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(memberLabel(m))}`}>
                   {memberLabel(m)}
                 </Anchor>
-                <Text size="xs" c="dimmed">{m.endpoint}</Text>
+                {memberLabel(m) !== m.endpoint && <Text size="xs" c="dimmed">{m.endpoint}</Text>}
               </Table.Td>
-              <Table.Td>{m.isLeader ? <Badge color="teal">leader</Badge> : m.isLearner ? <Badge color="violet">learner</Badge> : <Badge variant="outline" color="gray">follower</Badge>}</Table.Td>
+              {/* A member that does not answer has no role the monitor can know (a never-reached one least of all). */}
+              <Table.Td>{m.isLeader ? <Badge color="teal">leader</Badge> : m.isLearner ? <Badge color="violet">learner</Badge> : m.up ? <Badge variant="outline" color="gray">follower</Badge> : <Text size="sm" c="dimmed">—</Text>}</Table.Td>
               <Table.Td>
                 {m.up ? <Badge color="teal" variant="light">up</Badge> : <Badge color="red" variant="light">down</Badge>}
                 {m.error && <Text size="xs" c="red" maw={220} truncate="end" title={`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`}>{m.error.message}</Text>}
