@@ -91,3 +91,10 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
   }
   return out.size ? out : undefined;
 }
+
+/** lengthTable marks the lengths of the given names, so a loop over a header list lower-cases only names that could be one of them. */
+export function lengthTable(names: Iterable<string>): Uint8Array {
+  const t = new Uint8Array(64);
+  for (const n of names) t[n.length] = 1;
+  return t;
+}

@@ -16,8 +16,6 @@ export class H1Request {
   readonly rawHeaders: string[];
   readonly socket: net.Socket;
   readonly keepAlive: boolean;
-  /** checked tells the proxy that the framing and Host checks were done here. */
-  readonly checked = true;
   /** upgrade is set for an Upgrade request (WebSocket). */
   readonly upgrade: boolean;
   /** hostHeader is the Host header, read while checking the head (so the hot path needs no headers object). */

@@ -123,8 +123,8 @@ function watch(c: Conn): void {
   startTicker();
 }
 
-/** Exchange is one dispatched request; it is its own controller. */
-class Exchange implements DispatchController {
+/** Dispatch is one request given to the pool (not to be confused with the proxy's Exchange, a whole client request); it is its own controller. */
+class Dispatch implements DispatchController {
   readonly pool: H1Pool;
   readonly opts: DispatchOptions;
   readonly h: DispatchHandler;
@@ -172,7 +172,7 @@ class Conn {
   readonly pool: H1Pool;
   readonly sock: net.Socket;
   readonly p: Parser;
-  ex: Exchange | undefined;
+  ex: Dispatch | undefined;
   connected = false;
   closed = false;
   keepAlive = true;
@@ -231,13 +231,13 @@ class Conn {
   }
 
   /** run gives the connection an exchange: written now when connected, on connect otherwise. */
-  run(ex: Exchange): void {
+  run(ex: Dispatch): void {
     this.ex = ex;
     ex.conn = this;
     if (this.connected) this.send(ex);
   }
 
-  private send(ex: Exchange): void {
+  private send(ex: Dispatch): void {
     ex.reused = this.served > 0;
     this.served++;
     ex.started = true;
@@ -315,7 +315,7 @@ class Conn {
     }
   }
 
-  private sent(ex: Exchange): void {
+  private sent(ex: Dispatch): void {
     ex.bodySent = true;
     // An upgrade waits for its 101 under the same deadline; the tunnel that follows has none (it leaves the pool).
     if (!ex.done && this.ex === ex) {
@@ -359,7 +359,7 @@ class Conn {
 
   private upgradeHead: string[] = [];
   /** reading is the exchange that got response bytes during the current read. */
-  private reading: Exchange | undefined;
+  private reading: Dispatch | undefined;
 
   private readonly onBody = (b: Buffer): void => {
     const ex = this.ex;
@@ -454,7 +454,7 @@ class Conn {
 export class H1Pool {
   readonly opts: PoolOptions;
   readonly hostHeader: string;
-  readonly queue: Exchange[] = [];
+  readonly queue: Dispatch[] = [];
   private readonly idleConns: Conn[] = [];
   private readonly all = new Set<Conn>();
   private closing = false;
@@ -477,7 +477,7 @@ export class H1Pool {
    * reaches the request before `onRequestStart` too (waiting for a connection, connecting), so a caller can abort it there.
    */
   dispatch(opts: DispatchOptions, h: DispatchHandler): DispatchController {
-    const ex = new Exchange(this, opts, h);
+    const ex = new Dispatch(this, opts, h);
     if (this.closing) {
       queueMicrotask(() => ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed')));
       return ex;

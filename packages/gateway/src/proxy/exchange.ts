@@ -1,0 +1,195 @@
+// The Exchange: one client request's state through every step of the proxy, from routing to the access log.
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { BodySource, DispatchController } from '../upstream/pool.ts';
+import type { RequestContext } from '../plugins/plugin.ts';
+import type { AccessLogEntry } from '../observability/access-log.ts';
+import type { HashSource, UpstreamServer } from '../upstream/upstream.ts';
+import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
+import type { TemplatedHeader } from './header-vars.ts';
+import type { ClientAdapter, Req, Res } from './client.ts';
+
+/** ConnectionTls is what a client connection negotiated, read once per connection. */
+interface ConnectionTls {
+  version: string;
+  cipher: string;
+}
+
+/** connectionTls reads a TLS client connection's version and cipher once and keeps them on the socket. */
+function connectionTls(sock: Socket & { gwTls?: ConnectionTls }): ConnectionTls {
+  const t = sock as unknown as TLSSocket & { gwTls?: ConnectionTls };
+  return (t.gwTls ??= { version: t.getProtocol?.() ?? '', cipher: t.getCipher?.()?.name ?? '' });
+}
+
+/** forwardedClient is the client address a proxy in front forwarded: the first `X-Forwarded-For` entry, else `X-Real-IP`. */
+function forwardedClient(req: Req): string | undefined {
+  const xff = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+  if (first) return first;
+  const real = req.headers['x-real-ip'];
+  return (Array.isArray(real) ? real[0] : real)?.trim() || undefined;
+}
+
+/**
+ * Exchange is one client request on its way through the gateway: the plugin context, the balancer's hash source and the
+ * access log entry. (The upstream pool's own record of one upstream request is its Dispatch.)
+ */
+export class Exchange implements RequestContext, AccessLogEntry, HashSource {
+  readonly req: Req;
+  readonly res: Res;
+  readonly rt: Runtime;
+  readonly srv: CompiledServer;
+  loc: CompiledLocation | undefined;
+  readonly method: string;
+  readonly host: string;
+  path: string;
+  query: string;
+  readonly origPath: string;
+  readonly origQuery: string;
+  readonly clientIp: string;
+  readonly remoteAddr: string;
+  readonly scheme: 'http' | 'https';
+  requestId = '';
+  status = 0;
+  private stateObj: Record<string, unknown> | undefined;
+  readonly start = Date.now();
+  readonly t0 = performance.now();
+  latency = 0;
+  bytesSent = 0;
+  payloadSize = 0;
+  upstreamAddr = '';
+  upstreamStatus = 0;
+  upstreamConnectTime = -1;
+  upstreamResponseTime = -1;
+  connectionReused: boolean;
+  /** controller aborts the upstream exchange when the client goes away. */
+  controller: DispatchController | undefined;
+  clientGone = false;
+  /** cutStatus is the status logged for a response the gateway cut after its head went out (502, 504); 0 otherwise. */
+  cutStatus = 0;
+  attempts = 0;
+  upstreamPath = '';
+  upstreamMethod = '';
+  upstreamHeaders: string[] = [];
+  /** body is the request body sent upstream: none, whole, or a stream (the client's, or a counter in front of it). */
+  body: BodySource | Buffer | null = null;
+  lastServer: UpstreamServer | undefined;
+  /** lateSlots are the upstream header values rewritten for each attempt's server (`$upstream_addr`), found on the first. */
+  lateSlots: [number, TemplatedHeader][] | undefined;
+  /** probe is the breaker ticket the current attempt holds (see Upstream.pick); 0 when the breaker was closed. */
+  probe = 0;
+  /** upgrade is the protocol of an Upgrade (WebSocket) request, sent upstream; undefined for other requests. */
+  readonly upgrade: string | undefined;
+
+  /** client is the adapter of the request's protocol. */
+  readonly client: ClientAdapter;
+
+  constructor(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string) {
+    this.rt = rt;
+    this.srv = srv;
+    this.client = client;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    this.path = this.origPath = path;
+    this.query = this.origQuery = query;
+    this.host = host;
+    // Over HTTP/2 req.socket is a proxy to the session's socket that reads nothing once the stream closed, so what the
+    // access log needs of the connection is read now.
+    const sock = req.socket as (typeof req.socket & { gwRequests?: number; gwTls?: ConnectionTls }) | undefined;
+    this.remoteAddr = sock?.remoteAddress ?? '';
+    this.clientIp = rt.trusted !== undefined && rt.trusted(this.remoteAddr) ? (forwardedClient(req) ?? this.remoteAddr) : this.remoteAddr;
+    if (srv.tls && sock) this.tls = connectionTls(sock);
+    this.scheme = srv.tls ? 'https' : 'http';
+    this.upgrade = client.protocol(res);
+    if (sock) {
+      sock.gwRequests = (sock.gwRequests ?? 0) + 1;
+      this.connectionReused = sock.gwRequests > 1;
+    } else this.connectionReused = false;
+  }
+
+  /** tls is the client connection's TLS version and cipher (undefined without TLS). */
+  readonly tls: ConnectionTls | undefined;
+
+  get tlsVersion(): string {
+    return this.tls?.version ?? '';
+  }
+
+  get tlsCipher(): string {
+    return this.tls?.cipher ?? '';
+  }
+
+  get state(): Record<string, unknown> {
+    return (this.stateObj ??= {});
+  }
+
+  set state(v: Record<string, unknown>) {
+    this.stateObj = v;
+  }
+
+  get server(): string {
+    return this.srv.name;
+  }
+
+  get location(): string {
+    return this.loc?.name ?? '';
+  }
+
+  get url(): string {
+    return this.path + this.query;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.req.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  cookie(name: string): string | undefined {
+    const c = this.req.headers.cookie;
+    if (!c) return undefined;
+    for (const part of c.split(';')) {
+      const i = part.indexOf('=');
+      if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+    }
+    return undefined;
+  }
+
+  queryParam(name: string): string | undefined {
+    return new URLSearchParams(this.query).get(name) ?? undefined;
+  }
+
+  /** respHeaders are the response headers sent: an object, or the flat list of a head passed through without rules or hooks. */
+  respHeaders: Record<string, string | string[] | undefined> | string[] | undefined;
+
+  responseHeader(name: string): string | string[] | undefined {
+    const h = this.respHeaders;
+    if (!Array.isArray(h)) return h?.[name.toLowerCase()];
+    const n = name.toLowerCase();
+    let found: string | string[] | undefined;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i]!.length !== n.length || h[i]!.toLowerCase() !== n) continue;
+      found = found === undefined ? h[i + 1]! : [...(Array.isArray(found) ? found : [found]), h[i + 1]!];
+    }
+    return found;
+  }
+
+  /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
+  onClose = (): void => {
+    const res = this.res;
+    const finished = this.client.finished(res);
+    if (!finished) {
+      this.clientGone = true;
+      this.controller?.abort(new Error('client closed the connection'));
+    }
+    this.status = res.headersSent && finished ? res.statusCode : this.cutStatus || 499;
+    this.latency = performance.now() - this.t0;
+    const loc = this.loc;
+    const stats = loc ? loc.stats : this.srv.unmatched;
+    const cls = (this.status / 100) | 0;
+    stats.statuses[cls > 5 ? 5 : cls]!.value++;
+    stats.latency.observe(this.latency / 1000);
+    this.srv.accessLog?.(this);
+    if (loc) for (const p of loc.log) p.log!(this);
+  };
+}

@@ -1,0 +1,69 @@
+// The client's response head from the upstream's: hop-by-hop headers (and those its Connection header names) and
+// headers_remove dropped, Via added; then, unless the head passes through as a list, the location's response header
+// rules and the upstreamResponse and response hooks.
+import type { ResponseHead } from '../plugins/plugin.ts';
+import { HOP_BY_HOP, connectionTokens, lengthTable } from '../http1/headers.ts';
+import type { Exchange } from './exchange.ts';
+
+const HOP_LENGTH = lengthTable(HOP_BY_HOP);
+
+/**
+ * responseList passes an upstream head to an HTTP/1.1 client as a flat list, for locations with no response rules or
+ * hooks: hop-by-hop headers (and those its Connection header names) and `headers_remove` are dropped, Via is added.
+ */
+export function responseList(ex: Exchange, raw: string[]): string[] {
+  const loc = ex.loc!;
+  const remove = loc.resRemove;
+  const out: string[] = [];
+  let conn: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (remove !== undefined || HOP_LENGTH[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') conn = conn === undefined ? raw[i + 1] : `${conn}, ${raw[i + 1]}`;
+        continue;
+      }
+      if (remove !== undefined && remove.has(lower)) continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  const tokens = connectionTokens(conn);
+  if (tokens !== undefined) {
+    let w = 0;
+    for (let i = 0; i < out.length; i += 2) {
+      if (tokens.has(out[i]!.toLowerCase())) continue;
+      out[w++] = out[i]!;
+      out[w++] = out[i + 1]!;
+    }
+    out.length = w;
+  }
+  if (loc.xfwd) out.push('via', ex.rt.via(ex.req.httpVersion));
+  return out;
+}
+
+/** upstreamHead turns an upstream response head into the client's: hop-by-hop removal, Via, the location's header rules, then the upstreamResponse and response hooks. */
+export function upstreamHead(ex: Exchange, status: number, headers: Record<string, string | string[]>): ResponseHead {
+  const loc = ex.loc!;
+  const conn = headers.connection === undefined ? undefined : connectionTokens(headers.connection);
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const k in headers) {
+    if (HOP_BY_HOP.has(k) || (conn !== undefined && conn.has(k)) || (loc.resRemove !== undefined && loc.resRemove.has(k))) continue;
+    out[k] = headers[k];
+  }
+  if (loc.xfwd && !loc.resOwnVia) {
+    const v = ex.rt.via(ex.req.httpVersion);
+    const prev = out.via;
+    out.via = prev === undefined ? v : `${Array.isArray(prev) ? prev.join(', ') : prev}, ${v}`;
+  }
+  for (const l of loc.resSet) out[l.lower] = l.render ? l.render(ex) : l.value;
+  for (const l of loc.resAdd) {
+    const prev = out[l.lower];
+    const value = l.render ? l.render(ex) : l.value;
+    out[l.lower] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  const head: ResponseHead = { status, headers: out };
+  if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;
+  if (loc.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
+  return head;
+}
