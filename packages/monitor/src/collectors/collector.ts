@@ -1,34 +1,8 @@
-import type { ConnectionOptions, MemberClient, StatusResult } from '@etcd-monitor/etcd';
-import type { PeerSeries } from './metrics/derive.ts';
-import type { ClusterConfig } from '../config.ts';
+import type { ConnectionOptions, MemberClient } from '@etcd-monitor/etcd';
+import type { ClusterConfig } from '../model/config.ts';
+import type { MemberFacts } from '../model/member.ts';
 
-/** MemberFacts is what collectors have learned about one member; each collector fills in its own part. */
-export interface MemberFacts {
-  /** endpoint is the client URL watched. */
-  endpoint: string;
-  /** id is the member id, hex, once a status call has told it. */
-  id: string | null;
-  /** name is the member's name from the member list. */
-  name: string | null;
-  /** status is the last successful status answer; null while the member is down. */
-  status: StatusResult | null;
-  /** statusAt is when `status` or `error` was last set. */
-  statusAt: number | null;
-  /** statusLatencyMs is the round trip of the last status call. */
-  statusLatencyMs: number | null;
-  /** error is the last status failure; null after a success. */
-  error: { message: string; code: string; hint?: string } | null;
-  /** downSince is when the member stopped answering, for the UI. */
-  downSince: number | null;
-  /** memberIds is the member list as this member sees it (sorted hex ids). */
-  memberIds: string[] | null;
-  /** probe holds the last probe results. */
-  probe: { at: number; linearizableMs: number | null; serializableMs: number | null; writeMs: number | null; linearizableOk: boolean; error: string | null } | null;
-  /** metrics holds the last derived metric series. */
-  metrics: { at: number; series: Record<string, number>; scrapeMs: number; peers: PeerSeries[] } | null;
-  /** metricsError is the last scrape failure. */
-  metricsError: string | null;
-}
+export type { MemberFacts } from '../model/member.ts';
 
 /** CollectorContext is what a collector gets for one member of one cluster. */
 export interface CollectorContext {

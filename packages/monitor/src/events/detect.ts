@@ -1,5 +1,7 @@
-import type { Alarm, MemberInfo } from '@etcd-monitor/etcd';
-import type { ClusterHealth } from '../health/health.ts';
+import type { Alarm } from '@etcd-monitor/etcd';
+import type { ClusterEvent, EventState, EventType } from '../model/events.ts';
+
+export type { ClusterEvent, EventState, EventType } from '../model/events.ts';
 
 /** EVENT_TYPES lists every event type the monitor records. */
 export const EVENT_TYPES = [
@@ -21,7 +23,11 @@ export const EVENT_TYPES = [
   'cluster_reachable',
   'finding_raised',
   'finding_cleared',
-] as const;
+] as const satisfies readonly EventType[];
+
+// The model's EventType and this list must not drift apart: a type missing here fails to compile.
+const listsEveryType: [Exclude<EventType, (typeof EVENT_TYPES)[number]>] extends [never] ? true : never = true;
+void listsEveryType;
 
 /**
  * EVENTED_FINDINGS are the finding codes that have events of their own (cluster_unreachable, quorum_lost, member_down,
@@ -29,43 +35,6 @@ export const EVENT_TYPES = [
  * a rule saw can be replayed from the stored events (`rules test`).
  */
 export const EVENTED_FINDINGS: ReadonlySet<string> = new Set(['cluster_unreachable', 'quorum_lost', 'member_down', 'alarm_nospace', 'alarm_corrupt', 'split_brain', 'member_list_diverged']);
-
-/** EventType is one of EVENT_TYPES. */
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** ClusterEvent is one change in a cluster's state, as stored and served by the API. */
-export interface ClusterEvent {
-  /** time is when the monitor observed the change, ms since the epoch. */
-  time: number;
-  /** cluster is the cluster's name. */
-  cluster: string;
-  /** type is what happened. */
-  type: EventType;
-  /** member names the member concerned, when there is one. */
-  member?: string;
-  /** message says what happened in one line. */
-  message: string;
-  /** details hold the evidence, such as the old and new leader ids. */
-  details?: Record<string, unknown>;
-}
-
-/** EventState is what event detection compares between two passes. */
-export interface EventState {
-  /** health is the pass's health verdict. */
-  health: ClusterHealth;
-  /** leader is the effective leader: the agreed one, and only while the monitor can reach it. */
-  leader: string | null;
-  /** lastLeader is the most recent leader ever seen, kept across leaderless passes. */
-  lastLeader: string | null;
-  /** members maps a member's label (name, else id, else endpoint) to whether it answers. */
-  members: Map<string, boolean>;
-  /** memberList is the cluster's member list, when known. */
-  memberList: MemberInfo[] | null;
-  /** alarms are the active alarms, when known. */
-  alarms: Alarm[] | null;
-  /** names maps member ids (hex) to names, from the members' own answers. */
-  names?: Map<string, string>;
-}
 
 /** detectEvents compares two passes over a cluster and returns what changed; the first pass only sets the baseline. */
 export function detectEvents(prev: EventState | undefined, cur: EventState, cluster: string, time: number): ClusterEvent[] {

@@ -1,6 +1,6 @@
-import type { Point } from '../../storage/types.ts';
-import type { Finding } from '../../health/health.ts';
-import type { ClusterSnapshot } from '../../cluster-monitor.ts';
+import type { Point } from '../../model/series.ts';
+import type { Finding } from '../../model/health.ts';
+import type { ClusterSnapshot } from '../../model/cluster.ts';
 import { COMPARISONS, isConstant, type BinaryOp, type Expr, type LabelMatcher } from './expr.ts';
 import { currentSeries, memberLabel, type CurrentValue } from './series.ts';
 import { peerEvidence } from './peers.ts';

@@ -1,4 +1,4 @@
-import type { MemberFacts } from '../../collectors/collector.ts';
+import type { MemberFacts } from '../../model/member.ts';
 import { memberLabel } from './series.ts';
 
 export { PEER_EVIDENCE_SERIES } from './series.ts';

@@ -1,4 +1,4 @@
-import type { Finding } from '../../health/health.ts';
+import type { Finding } from '../../model/health.ts';
 import type { Expr } from './expr.ts';
 
 /** FINDING_EVENT_TYPES are the stored event types that findingsFromEvents rebuilds the health findings from. */

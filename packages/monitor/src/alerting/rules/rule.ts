@@ -1,6 +1,6 @@
 import { AppError, didYouMean, formatIssue, readFields, type ConfigIssue, type FieldSpec } from '@etcd-monitor/core';
 import { capped } from '../../field-limits.ts';
-import type { AlertSeverity } from '../types.ts';
+import type { AlertSeverity } from '../../model/alerts.ts';
 import { parseExpr, type Expr } from './expr.ts';
 import { thresholdOf } from './evaluate.ts';
 import { checkTemplate } from './template.ts';

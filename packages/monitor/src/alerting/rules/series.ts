@@ -1,4 +1,4 @@
-import type { MemberFacts } from '../../collectors/collector.ts';
+import type { MemberFacts } from '../../model/member.ts';
 import { GRPC_SERIES } from '../../collectors/metrics/derive.ts';
 
 /** DERIVED_SERIES are the per-member series the metrics collector derives from /metrics (see collectors/metrics/README.md). */

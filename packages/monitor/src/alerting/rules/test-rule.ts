@@ -1,5 +1,5 @@
 import { AppError } from '@etcd-monitor/core';
-import type { Finding } from '../../health/health.ts';
+import type { Finding } from '../../model/health.ts';
 import { evaluateExpr, historyScope, type HistoryReader } from './evaluate.ts';
 import { advance, type Activity } from './lifecycle.ts';
 import { compileRule, type CompiledRule, type Rule } from './rule.ts';

@@ -13,27 +13,9 @@ export interface Scrape {
   set: MetricSet;
 }
 
-/** PeerSeries is what a member's metrics say about its link to one peer; a partition shows as inactive, failing or silent links. */
-export interface PeerSeries {
-  /** to is the peer's member id in hex, as etcd labels it. */
-  to: string;
-  /** active is whether the member's raft transport to the peer is up (etcd_network_active_peers). */
-  active?: boolean;
-  /** rttP99 is the p99 of the peer round-trip time over the window, in seconds. */
-  rttP99?: number;
-  /** rttP99Window is the p99 of the peer round-trip time over the last 5 minutes of scrapes, in seconds (see window-quantiles.ts). */
-  rttP99Window?: number;
-  /** sentFailuresRate is failed sends to the peer per second over the window. */
-  sentFailuresRate?: number;
-  /** receivedFailuresRate is failed receives from the peer per second over the window. */
-  receivedFailuresRate?: number;
-  /** sentBytesRate is bytes sent to the peer per second. */
-  sentBytesRate?: number;
-  /** receivedBytesRate is bytes received from the peer per second; 0 from a live peer hints at a one-way partition. */
-  receivedBytesRate?: number;
-  /** disconnects is how many times the link went down during the window. */
-  disconnects?: number;
-}
+import type { PeerSeries } from '../../model/member.ts';
+
+export type { PeerSeries } from '../../model/member.ts';
 
 /** DERIVE_FAMILIES are the metric families deriveSeries and derivePeers read; compactForDerive keeps only these. */
 export const DERIVE_FAMILIES: ReadonlySet<string> = new Set([
