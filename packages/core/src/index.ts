@@ -2,6 +2,7 @@ export { AppError, isAppError, errorMessage, type ErrorCode } from './errors.ts'
 export { formatDuration, parseSize, formatBytes } from './units.ts';
 export { parseDuration, tryDuration, parseMatcher, parseMatchers, matcherMatches, matchesAll, formatMatcher, parseEndpoints, parseHostPort, checkHostPort, hostPortHint, formatHostPort, isIPv4, isIPv6, type Matcher, type HostPort, type HostPortOptions } from './parse/index.ts';
 export { editDistance, didYouMean } from './suggest.ts';
+export { renderFieldTable, spliceFieldTable, type TableField } from './field-table.ts';
 export { readFields, defaultValue, formatIssue, boundText, type FieldSpec, type FieldKind, type FieldValue, type FieldValues, type ConfigIssue } from './config-fields.ts';
 export { startLoop, type Loop } from './loop.ts';
 export { createLogger, REDACTED_KEYS, type Logger } from './logger.ts';

@@ -37,7 +37,7 @@ const fields = notifierFields({
   host: { label: 'SMTP host', placeholder: 'smtp.example.com', kind: 'string', required: true, aliases: ['smarthost'], doc: 'host is the SMTP server\'s name or address.' },
   port: { label: 'Port', hint: '587 STARTTLS, 465 implicit TLS, 25 relay', kind: 'integer', default: 587, min: 1, max: 65535, doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.' },
   from: { label: 'From', check: 'address', placeholder: 'etcd-monitor <alerts@example.com>', kind: 'string', required: true, doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".' },
-  to: { label: 'To', check: 'address', placeholder: 'oncall@example.com, etcd-team@example.com', hint: 'Comma or line separated', kind: 'strings', required: true, doc: 'to lists the recipients.' },
+  to: { label: 'To', check: 'address', placeholder: 'oncall@example.com, etcd-team@example.com', hint: 'Comma or line separated', kind: 'strings', required: true, doc: 'to lists the recipients (a single address is accepted as a list of one).' },
   username: { label: 'SMTP user', kind: 'string', aliases: ['auth_username'], doc: 'username is the SMTP AUTH user; leave it out for a relay without authentication.' },
   password: { label: 'SMTP password', secret: true, kind: 'string', aliases: ['auth_password'], doc: 'password is the SMTP AUTH password; stored encrypted.' },
   secure: { label: 'Implicit TLS (port 465)', kind: 'boolean', default: false, doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.' },
