@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from './config/load.ts';
 import { openConfigSource, type ConfigSource } from './config/source/index.ts';
 import { formatIssue } from './config/fields.ts';
-import { runPrimary, workerCount } from './cluster.ts';
+import { runPrimary, workerCount } from './supervisor/supervisor.ts';
 import { createLogger, type LogLevel } from './observability/log.ts';
 import { planPrivileges } from './privileges.ts';
 

@@ -1,14 +1,14 @@
-// Entry of a gateway worker process forked by the primary (see cluster.ts): it imports only the gateway, which keeps its
+// Entry of a gateway worker process forked by the supervisor (supervisor.ts): it imports only the gateway, which keeps its
 // memory small. The primary hands it the config (with certificate and key files already read) and the listening sockets,
 // so a worker that switched to an unprivileged user still reloads configs and listeners it could not open itself.
 import cluster from 'node:cluster';
 import { errorMessage } from '@etcd-monitor/core';
-import { Gateway } from './gateway.ts';
-import { createLogger, type LogLevel } from './observability/log.ts';
-import type { WorkerMessage } from './cluster.ts';
-import { upstreamStatus } from './admin/backend.ts';
-import { dropPrivileges } from './privileges.ts';
-import type { HealthSnapshot } from './upstream/shared-health.ts';
+import { Gateway } from '../gateway.ts';
+import { createLogger, type LogLevel } from '../observability/log.ts';
+import type { WorkerMessage } from './messages.ts';
+import { upstreamStatus } from '../admin/backend.ts';
+import { dropPrivileges } from '../privileges.ts';
+import type { HealthSnapshot } from '../upstream/shared-health.ts';
 
 const id = cluster.worker?.id ?? 0;
 const send = (m: WorkerMessage) => process.send?.(m);
@@ -29,7 +29,7 @@ async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void
   try {
     gw = await Gateway.start(config, { log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
     if (health) gw.setHealth(health);
-    // The listeners are bound (the primary holds the sockets, see cluster.ts): root is not needed any more.
+    // The listeners are bound (the supervisor holds the sockets, see sockets.ts): root is not needed any more.
     const ids = dropPrivileges(config.basic, gw.accessLogFiles());
     if (ids) log.info({ user: config.basic.user, group: config.basic.group, ...ids }, 'switched user and group');
   } catch (err) {
