@@ -102,7 +102,7 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     proxy_set_headers: conv('read as `headers_set`; values may hold pingap\'s variables'),
     proxy_add_headers: conv('read as `headers_add`; values may hold pingap\'s variables'),
     rewrite: ok('`"REGEX REPLACEMENT"` as in pingap; a single value replaces the matched prefix here, where pingap treats it as a regex replaced by nothing'),
-    weight: conv('the location\'s match weight (see `priority`)'),
+    weight: conv('pingap\'s match weight: it replaces the weight computed from `path` and `host`, so locations are tried in pingap\'s order (see Routing in the configuration reference; `priority` still wins over it)'),
     plugins: ok(),
     client_max_body_size: ok(),
     max_processing: ign('no per-location concurrency limit'),
