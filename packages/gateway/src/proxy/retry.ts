@@ -1,10 +1,11 @@
 // The retry policy and what a failed attempt says about its server: which failures may go to another server, which are
 // the client's own (neither health nor the breaker hear of them), which count as timeouts (504).
+import { UPSTREAM_CODES } from '../upstream/pool.ts';
 
 // A reset (typically a keep-alive connection the server closed as it was reused) may have reached the server: idempotent methods only.
-const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const RESETS = new Set(['ECONNRESET', 'EPIPE']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
+const TIMEOUT_CODES = new Set<string>([UPSTREAM_CODES.headersTimeout, UPSTREAM_CODES.bodyTimeout, UPSTREAM_CODES.connectTimeout, 'ETIMEDOUT', 'GW_WRITE_TIMEOUT']);
 const FAILURE_STATUSES = new Set([502, 503, 504]);
 // Failures of the client's side of an exchange (its body) or of the request the gateway built (a plugin's invalid header),
 // which say nothing about the upstream server.
@@ -17,7 +18,11 @@ const CLIENT_FAULTS = new Set(['GW_BAD_REQUEST_BODY', 'GW_BODY_TOO_LARGE', 'GW_R
  * body. Once written, only a reset of a body-less or buffered (`replayable`) idempotent request is replayed.
  */
 export function retryable(code: string, started: boolean, method: string, replayable: boolean): boolean {
-  return started ? RESETS.has(code) && IDEMPOTENT.has(method) && replayable : !code.startsWith('GW_') && code !== 'UND_ERR_DESTROYED';
+  if (started) return RESETS.has(code) && IDEMPOTENT.has(method) && replayable;
+  // The pool's own codes say what the server did (a connect timeout), except a closed pool; the gateway's other codes are
+  // the client's side (its body) or the gateway's, which another server would not change.
+  if (code.startsWith('GW_UPSTREAM_')) return code !== UPSTREAM_CODES.poolClosed;
+  return !code.startsWith('GW_');
 }
 
 /** isTimeout tells whether a failure code is a timeout (answered 504). */

@@ -51,6 +51,6 @@ test('a request waiting for a connection (max_connections) gives up after the co
   });
   void get(pool);
   const queued = await Promise.race([get(pool), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the queued request was still waiting after 10 s')), 10_000).unref())]);
-  assert.deepEqual(queued, { error: 'UND_ERR_CONNECT_TIMEOUT' });
+  assert.deepEqual(queued, { error: 'GW_UPSTREAM_CONNECT_TIMEOUT' });
   assert.equal(pool.queue.length, 0);
 });

@@ -1,6 +1,7 @@
 // H1Pool: keep-alive HTTP/1.1 connections to one upstream server, parsed with Node's llhttp binding (http1/llhttp.ts).
 // It replaces undici's Pool on the data path: same handler shape (onRequestStart, onResponseStart, onResponseData,
-// onResponseEnd, onResponseError, onRequestUpgrade), same error codes for timeouts, a fraction of the work per request.
+// onResponseEnd, onResponseError, onRequestUpgrade), a fraction of the work per request. Its failures carry the socket's
+// errno code (ECONNREFUSED, ECONNRESET, …) or one of the gateway's UPSTREAM_CODES.
 import net from 'node:net';
 import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
@@ -44,8 +45,20 @@ export interface DispatchController {
   readonly reused: boolean;
 }
 
-/** UpstreamError is an error with a code (ECONNREFUSED, ECONNRESET, UND_ERR_HEADERS_TIMEOUT, …). */
+/** UpstreamError is an error with a code (ECONNREFUSED, ECONNRESET, GW_UPSTREAM_HEADERS_TIMEOUT, …). */
 export type UpstreamError = Error & { code?: string };
+
+/** UPSTREAM_CODES are the pool's own failure codes: its timeouts (connecting, the response head, between body chunks) and a closed pool. */
+export const UPSTREAM_CODES = {
+  /** connectTimeout: no connection within connection_timeout (connecting, or waiting at max_connections); nothing was sent. */
+  connectTimeout: 'GW_UPSTREAM_CONNECT_TIMEOUT',
+  /** headersTimeout: no response head within read_timeout of the request being sent. */
+  headersTimeout: 'GW_UPSTREAM_HEADERS_TIMEOUT',
+  /** bodyTimeout: no response body bytes within read_timeout. */
+  bodyTimeout: 'GW_UPSTREAM_BODY_TIMEOUT',
+  /** poolClosed: the pool was closed (its upstream left the config on reload, or the gateway stops); nothing was sent. */
+  poolClosed: 'GW_UPSTREAM_POOL_CLOSED',
+} as const;
 
 /** DispatchHandler receives one exchange's events. */
 export interface DispatchHandler {
@@ -178,7 +191,7 @@ class Conn {
   keepAlive = true;
   served = 0;
   deadline = 0;
-  timeoutCode = 'UND_ERR_CONNECT_TIMEOUT';
+  timeoutCode: string = UPSTREAM_CODES.connectTimeout;
   /** info is set while a 1xx interim response is parsed (it is not forwarded). */
   private info = false;
   private upgraded = false;
@@ -221,7 +234,7 @@ class Conn {
     this.deadline = 0;
     if (!this.ex) return this.destroy();
     const code = this.timeoutCode;
-    this.ex.fail(fail(code, code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect timed out' : 'upstream read timed out'));
+    this.ex.fail(fail(code, code === UPSTREAM_CODES.connectTimeout ? 'connect timed out' : 'upstream read timed out'));
     this.destroy();
   }
 
@@ -241,7 +254,7 @@ class Conn {
     ex.reused = this.served > 0;
     this.served++;
     ex.started = true;
-    this.timeoutCode = 'UND_ERR_HEADERS_TIMEOUT';
+    this.timeoutCode = UPSTREAM_CODES.headersTimeout;
     this.deadline = 0;
     ex.h.onRequestStart?.(ex);
     if (ex.done) return;
@@ -350,7 +363,7 @@ class Conn {
     }
     this.keepAlive = keepAlive && ex.opts.upgrade === undefined;
     const t = this.pool.opts.bodyTimeout;
-    this.timeoutCode = 'UND_ERR_BODY_TIMEOUT';
+    this.timeoutCode = UPSTREAM_CODES.bodyTimeout;
     this.deadline = t > 0 ? clock + t : 0;
     this.reading = ex;
     ex.h.onResponseStart(ex, status, raw);
@@ -479,7 +492,7 @@ export class H1Pool {
   dispatch(opts: DispatchOptions, h: DispatchHandler): DispatchController {
     const ex = new Dispatch(this, opts, h);
     if (this.closing) {
-      queueMicrotask(() => ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed')));
+      queueMicrotask(() => ex.fail(fail(UPSTREAM_CODES.poolClosed, 'the upstream pool is closed')));
       return ex;
     }
     if (opts.upgrade !== undefined) {
@@ -533,7 +546,7 @@ export class H1Pool {
   expireQueued(now: number): void {
     if (this.queue.length === 0) return void queuing.delete(this);
     for (const ex of this.queue.filter((x) => x.queuedUntil > 0 && now >= x.queuedUntil)) {
-      ex.fail(fail('UND_ERR_CONNECT_TIMEOUT', `no connection to ${this.hostHeader} became free within the connect timeout (max_connections ${this.opts.connections})`));
+      ex.fail(fail(UPSTREAM_CODES.connectTimeout, `no connection to ${this.hostHeader} became free within the connect timeout (max_connections ${this.opts.connections})`));
     }
   }
 
@@ -558,7 +571,7 @@ export class H1Pool {
   close(): Promise<void> {
     this.closing = true;
     for (const c of this.idleConns.splice(0)) c.destroy();
-    for (const ex of this.queue.splice(0)) ex.fail(fail('UND_ERR_DESTROYED', 'the upstream pool is closed'));
+    for (const ex of this.queue.splice(0)) ex.fail(fail(UPSTREAM_CODES.poolClosed, 'the upstream pool is closed'));
     if (this.all.size === 0) return Promise.resolve();
     return new Promise((r) => this.closedWaiters.push(r));
   }
@@ -567,7 +580,7 @@ export class H1Pool {
   destroy(): Promise<void> {
     const p = this.close();
     for (const c of this.all) {
-      c.ex?.fail(fail('UND_ERR_DESTROYED', 'the upstream pool was destroyed'));
+      c.ex?.fail(fail(UPSTREAM_CODES.poolClosed, 'the upstream pool was destroyed'));
       c.destroy();
     }
     return p;
