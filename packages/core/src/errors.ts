@@ -30,3 +30,14 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
 }
+
+/** ErrorInfo is one entry of a package's error catalogue: what the code means and, where it has one, the HTTP status it answers with. */
+export interface ErrorInfo {
+  /** meaning is one line saying what went wrong. */
+  meaning: string;
+  /** status is the HTTP status an API or proxy answer with this code carries, where it has one. */
+  status?: number;
+}
+
+/** ErrorCatalogue lists every code a package throws (`CORE_…`, `ETCD_…`, `MON_…`, `GW_…`, `CLI_…`), each with its meaning. */
+export type ErrorCatalogue = Readonly<Record<ErrorCode, ErrorInfo>>;

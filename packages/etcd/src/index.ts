@@ -15,3 +15,4 @@ export { saveSnapshot, type SnapshotInfo } from './snapshot.ts';
 export * as prom from './prom/index.ts';
 export { alarmsFromStatus, isAlarmText, statusListsAlarms, type StatusAlarms } from './status-alarms.ts';
 export { rowsFromEtcdctl, parseEtcdctlJson, type EtcdctlOutputs } from './etcdctl-json.ts';
+export { ETCD_ERRORS } from './error-codes.ts';

@@ -7,3 +7,4 @@ export type { GatewayConfig } from './config/schema.ts';
 export type { Plugin, PluginDefinition, RequestContext } from './plugins/plugin.ts';
 export { builtinPlugins } from './plugins/index.ts';
 export { runGateway } from './run.ts';
+export { GW_ERRORS } from './error-codes.ts';

@@ -5,3 +5,4 @@ export { evaluateHealth, type ClusterHealth, type Finding, type HealthStatus } f
 export { EVENT_TYPES, type ClusterEvent, type EventType } from './events/detect.ts';
 export { registerStatic } from './api/static.ts';
 export { channelTypes } from './alerting/notify/index.ts';
+export { MON_ERRORS } from './error-codes.ts';

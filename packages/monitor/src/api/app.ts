@@ -8,6 +8,7 @@ import { streamRoutes } from './routes/stream.ts';
 import { authRoutes, tokenOf } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboards.ts';
+import { statusOfCode } from '../error-codes.ts';
 import { channelTypeRoutes } from './routes/channel-types.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
@@ -30,25 +31,6 @@ declare module 'fastify' {
   }
 }
 
-/** STATUS_BY_CODE maps stable error codes to HTTP statuses; anything else is a 500. */
-const STATUS_BY_CODE: Record<string, number> = {
-  MON_BAD_REQUEST: 400,
-  MON_CONFIG: 400,
-  MON_NOT_FOUND: 404,
-  MON_UNAUTHORIZED: 401,
-  MON_FORBIDDEN: 403,
-  MON_BAD_ORIGIN: 403,
-  MON_LOGIN_LOCKED: 429,
-  MON_CLUSTER_EXISTS: 409,
-  MON_CLUSTER_READONLY: 409,
-  MON_CHANNEL_READONLY: 409,
-  MON_RULE_NOT_FOUND: 404,
-  MON_CHANNEL_NOT_FOUND: 404,
-  MON_CHANNEL_IN_USE: 409,
-  MON_ROUTES_READONLY: 409,
-  MON_ROUTES_CONFLICT: 409,
-};
-
 /**
  * buildApi builds the Fastify app without listening, so tests use `app.inject()`. Every error leaves as
  * `{ error: { code, message, field?, hint? } }` with a stable code.
@@ -64,7 +46,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | AppError, _req, reply) => {
     if (err instanceof AppError) {
       // An error that names a request field is the caller's to fix: 400, whatever stage raised it.
-      const status = STATUS_BY_CODE[err.code] ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
+      const status = statusOfCode(err.code) ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
       const issues = (err as AppError & { issues?: unknown[] }).issues;
       const retryAfterS = (err as AppError & { retryAfterS?: number }).retryAfterS;
       if (retryAfterS !== undefined) reply.header('retry-after', String(retryAfterS));

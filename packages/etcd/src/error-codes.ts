@@ -1,0 +1,32 @@
+import type { ErrorCatalogue } from '@etcd-monitor/core';
+
+/** ETCD_ERRORS is the catalogue of the codes the etcd package throws or reports for a member (the monitor's API answers them with 502 unless they name a field). */
+export const ETCD_ERRORS = {
+  ETCD_AUTH_FAILED: { meaning: 'the cluster refused the user name or password' },
+  ETCD_AUTH_NOT_ENABLED: { meaning: 'credentials were given, but authentication is not enabled on the cluster' },
+  ETCD_AUTH_REQUIRED: { meaning: 'the cluster requires authentication and no credentials were given' },
+  ETCD_AUTH_TOKEN: { meaning: 'the cluster rejected the auth token (expired or revoked); the client logs in again' },
+  ETCD_BAD_ENDPOINT: { meaning: 'an endpoint (--endpoints, a cluster\'s endpoints) is empty or not host:port or a URL', status: 400 },
+  ETCD_BAD_FLAG: { meaning: 'a connection flag has a bad value or lacks its partner (--cert without --key)' },
+  ETCD_BAD_TLS_FILE: { meaning: 'a TLS file (--cacert, --cert, --key) cannot be read', status: 400 },
+  ETCD_CALL_FAILED: { meaning: 'a call to a member failed for a reason no other code names' },
+  ETCD_CLOSED: { meaning: 'a call was made on a client that is already closed' },
+  ETCD_DIAL_TIMEOUT: { meaning: 'no connection to the member within the dial timeout' },
+  ETCD_FLAG_CONFLICT: { meaning: 'an ETCDCTL_* environment variable conflicts with the command-line flag that shadows it' },
+  ETCD_LEADER_CHANGED: { meaning: 'a leader election happened during the call; retry' },
+  ETCD_MEMBER_NOT_STARTED: { meaning: 'the member is in the member list but has no client URL yet' },
+  ETCD_NOSPACE: { meaning: 'the NOSPACE alarm is raised: the database reached its quota' },
+  ETCD_NOT_SUPPORTED: { meaning: 'the member cannot serve this call (a learner, or an older etcd)' },
+  ETCD_NO_LEADER: { meaning: 'the member has no leader: quorum is lost or an election is under way' },
+  ETCD_OVERLOADED: { meaning: 'the member is too far behind applying entries (etcd: too many requests)' },
+  ETCD_PERMISSION_DENIED: { meaning: 'the user lacks the permission the call needs' },
+  ETCD_PROM_PARSE: { meaning: 'a metrics page is not valid Prometheus text' },
+  ETCD_PROM_WINDOW: { meaning: 'a rate was asked over a window that is not a positive number of seconds' },
+  ETCD_SERVER: { meaning: 'etcd answered with one of its own errors that no other code names' },
+  ETCD_SERVER_TIMEOUT: { meaning: 'etcd could not commit the request in time (slow disk or no quorum)' },
+  ETCD_SNAPSHOT_CORRUPT: { meaning: 'a streamed snapshot failed its SHA-256 check' },
+  ETCD_TIMEOUT: { meaning: 'a call or a snapshot stream got no answer within its timeout' },
+  ETCD_TLS: { meaning: 'the TLS handshake failed (untrusted certificate, missing client certificate, or a plain-text endpoint)' },
+  ETCD_UNHEALTHY: { meaning: 'the member answered its health check as unhealthy' },
+  ETCD_UNREACHABLE: { meaning: 'the member cannot be reached (refused, unresolvable host, no route, connection dropped)' },
+} as const satisfies ErrorCatalogue;
