@@ -18,6 +18,10 @@ export const GW_ERRORS = {
   GW_NO_SERVER: { meaning: 'no listener exists for the named server' },
   GW_REQUEST_BODY_FAILED: { meaning: 'reading the client\'s request body failed', status: 400 },
   GW_RESPONSE_TOO_LARGE: { meaning: 'a buffered upstream response is larger than buffer_max_size', status: 502 },
+  GW_UPSTREAM_BODY_TIMEOUT: { meaning: 'the upstream sent no response body bytes within read_timeout', status: 504 },
+  GW_UPSTREAM_CONNECT_TIMEOUT: { meaning: 'no upstream connection within connection_timeout (connecting, or waiting at max_connections); nothing was sent', status: 504 },
+  GW_UPSTREAM_HEADERS_TIMEOUT: { meaning: 'the upstream sent no response head within read_timeout of the request', status: 504 },
+  GW_UPSTREAM_POOL_CLOSED: { meaning: 'the upstream\'s connection pool was closed (it left the config on reload, or the gateway stops); nothing was sent', status: 502 },
   GW_WORKER_START: { meaning: 'a gateway worker process failed to start' },
   GW_WRITE_TIMEOUT: { meaning: 'sending the request body upstream made no progress in time', status: 504 },
 } as const satisfies ErrorCatalogue;
