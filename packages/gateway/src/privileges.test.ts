@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { lookupGroup, lookupUser, planPrivileges } from './privileges.ts';
 import { childrenOf, echo, freePort, request, selfSigned, startUpstream, waitFor } from './test-helpers.ts';
 
@@ -52,7 +52,7 @@ test('user and group are looked up in /etc/passwd and /etc/group', () => {
 });
 
 test('gateway -t: an unknown user or group is an error with its key path', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-user-'));
+  const dir = tempDir('gw-user');
   const file = join(dir, 'gw.toml');
   writeFileSync(file, `[basic]\nuser = "nobdy"\ngroup = "nogrop"\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`);
   const r = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
@@ -73,7 +73,7 @@ test('started as root, workers switch to user/group after binding a port below 1
   const port = await freeLowPort();
   const port2 = await freeLowPort([port]);
   const admin = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-priv-'));
+  const dir = tempDir('gw-priv');
   // The workers re-read the config on reload as nobody.
   chmodSync(dir, 0o755);
   const file = join(dir, 'gw.toml');
@@ -145,7 +145,7 @@ test('started as another user, a different user/group is a warning and the gatew
   const up = await startUpstream('u');
   t.after(() => up.close());
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-nonroot-'));
+  const dir = tempDir('gw-nonroot');
   chmodSync(dir, 0o777);
   const file = join(dir, 'gw.toml');
   writeFileSync(file, `[basic]\nuser = "root"\ngroup = "root"\npid_file = "gw.pid"\nadmin_addr = ""\nwatch = false\n[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:${port}"\nlocations = ["l"]\n`);
@@ -190,7 +190,7 @@ test('with user = nobody, a root-only key file and config file: -t as root says 
     await b.close();
   });
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-key-'));
+  const dir = tempDir('gw-key');
   chmodSync(dir, 0o755);
   const { cert, key } = selfSigned(dir);
   chmodSync(key, 0o600);

@@ -1,9 +1,8 @@
 // Shared helpers for the gateway's tests: real upstream servers on loopback, a gateway from TOML, a raw HTTP client.
-import { freePorts } from '@etcd-monitor/core/testing';
+import { tempDir, until } from '@etcd-monitor/core/testing';
 import http from 'node:http';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -59,10 +58,8 @@ export async function startUpstream(name: string, handler?: http.RequestListener
   return u;
 }
 
-/** freePort returns a port that was free a moment ago (for "connection refused" upstreams). */
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
-}
+// A port that was free a moment ago, for "connection refused" upstreams.
+export { freePort } from '@etcd-monitor/core/testing';
 
 /** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
 export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition>; log?: Logger } = {}): Promise<Gateway> {
@@ -214,13 +211,9 @@ export function echo(r: Reply): { name: string; method: string; url: string; hea
   return JSON.parse(r.body);
 }
 
-/** waitFor polls a condition every 20 ms until it holds, failing after `ms` (a bound for hung tests, not a timing assertion). */
+/** waitFor is until() with the gateway tests' argument order: polls every 20 ms, fails after `ms` (a bound for hung tests, not a timing assertion). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what: string | (() => string) = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(typeof what === 'string' ? what : 'condition', cond, { timeoutMs: ms, intervalMs: 20, ...(typeof what === 'function' ? { detail: what } : {}) });
 }
 
 /** selfSigned writes a self-signed P-256 certificate for `localhost` and its key into `dir` (openssl), and returns their paths. */
@@ -259,16 +252,20 @@ export interface GatewayProcess {
 
 /** spawnGateway writes `toml` to a fresh directory and runs the gateway command on it; the primary is killed (SIGKILL, by pid) when the test ends if it is still running. */
 export function spawnGateway(t: TestContext, toml: string): GatewayProcess {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-proc-'));
+  const started: { child?: ChildProcess } = {};
+  // Registered before the directory's removal, so the primary is gone first.
+  t.after(() => {
+    const c = started.child;
+    if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+  const dir = tempDir('gw-proc', t);
   const file = join(dir, 'gw.toml');
   writeFileSync(file, toml);
   const child = spawn(process.execPath, [gatewayBin, 'gateway', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  started.child = child;
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | string | null>((r) => child.once('exit', (code, signal) => r(code ?? signal)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
   return { child, pid: child.pid!, file, dir, stderr: () => stderr, exited };
 }
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@etcd-monitor/core/testing';
 import type { ConfigIssue } from '../config/fields.ts';
 import { FileAccessLog, compileAccessLogFormat, isLogPath, type AccessLogEntry } from './access-log.ts';
 
@@ -33,7 +33,7 @@ test('paths and formats are told apart', () => {
 });
 
 test('a file log rotates by size', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-log-'));
+  const dir = tempDir('gw-log');
   const file = join(dir, 'access.log');
   const log = new FileAccessLog(file, '', 100);
   for (let i = 0; i < 5; i++) {
@@ -48,7 +48,7 @@ test('a file log rotates by size', () => {
 
 test('a file log rotates by time, naming the old file after its period', (t) => {
   t.mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 25, 9, 59, 0) });
-  const dir = mkdtempSync(join(tmpdir(), 'gw-log-'));
+  const dir = tempDir('gw-log');
   const file = join(dir, 'access.log');
   const log = new FileAccessLog(file, 'hourly');
   log.write('nine');
