@@ -1,4 +1,4 @@
-export { buildMonitor, splitHostPort, type MonitorService, type MonitorLogger } from './service.ts';
+export { buildMonitor, createMonitor, splitHostPort, type MonitorLogger, type MonitorOptions, type MonitorService } from './service.ts';
 export { loadConfig, parseConfig, readClusterConfig, serverFields, clusterFields, type MonitorConfig, type ClusterConfig, type ServerConfig } from './config.ts';
 export { ClusterMonitor, connectionFor, type ClusterSnapshot, type SampleInput } from './cluster-monitor.ts';
 export { evaluateHealth, type ClusterHealth, type Finding, type HealthStatus } from './health/health.ts';

@@ -24,7 +24,10 @@ export interface MonitorLogger {
   warn(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** MonitorService is the whole monitor: store, cluster monitors, API; built first, then listened. */
+/**
+ * MonitorService is the whole monitor: store, cluster monitors, alerting, API. createMonitor builds it without starting
+ * anything; start() starts monitoring and listen() serves HTTP; stop() undoes whatever of that has happened.
+ */
 export interface MonitorService {
   /** app is the Fastify app (use `app.inject()` in tests). */
   app: FastifyInstance;
@@ -32,9 +35,15 @@ export interface MonitorService {
   registry: ClusterRegistry;
   /** store is the embedded store. */
   store: Store;
-  /** listen starts serving HTTP on the configured address and resolves to the URL. */
+  /**
+   * start starts monitoring: the cluster monitors (config file first, then those created through the API and
+   * persisted), alert evaluation and delivery, the live stream's heartbeat and store maintenance. Idempotent; when a
+   * step throws, what it had started is stopped again before the error is passed on.
+   */
+  start(): Promise<void>;
+  /** listen serves HTTP on the configured address (binding first, so a taken port fails before anything starts), then starts monitoring, and resolves to the URL. */
   listen(): Promise<string>;
-  /** stop stops monitoring, flushes and closes the store, and closes the server; safe after a partial start. */
+  /** stop stops monitoring, closes the server, flushes and closes the store; safe after a partial start or a failed one, and more than once. */
   stop(): Promise<void>;
 }
 
@@ -44,11 +53,37 @@ const PROBE_SERIES: Record<string, 'linearizable' | 'serializable' | 'write'> = 
   probe_write_ms: 'write',
 };
 
+/** MonitorOptions are what the environment gives the monitor beside its config. */
+export interface MonitorOptions {
+  /** env is where ETCD_MONITOR_SECRET_KEY and ETCD_MONITOR_ADMIN_PASSWORD are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** logger receives the service's log lines; default none. */
+  logger?: MonitorLogger;
+  /** version is what /api/v1/version reports; default the package's. */
+  version?: string;
+}
+
 /**
- * buildMonitor opens the store under the data dir, starts one ClusterMonitor per cluster (config file first, then
- * those created through the API and persisted), and builds the API. It does not listen.
+ * buildMonitor builds the monitor and starts monitoring (createMonitor, then start()), without listening: what tests
+ * driving the API through `app.inject()` want. When starting throws, everything is stopped and the store closed.
  */
-export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.ProcessEnv; logger?: MonitorLogger; version?: string } = {}): Promise<MonitorService> {
+export async function buildMonitor(config: MonitorConfig, o: MonitorOptions = {}): Promise<MonitorService> {
+  const svc = await createMonitor(config, o);
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop();
+    throw err;
+  }
+  return svc;
+}
+
+/**
+ * createMonitor opens the store and the alert outbox under the data dir and builds the cluster registry, alerting and
+ * the API, starting nothing: no cluster monitor, timer, delivery or listener runs until start() or listen(). When a
+ * step throws, what was opened is closed again.
+ */
+export async function createMonitor(config: MonitorConfig, o: MonitorOptions = {}): Promise<MonitorService> {
   const log: MonitorLogger = o.logger ?? { info: () => {}, warn: () => {} };
   const dataDir = resolve(config.server.dataDir);
   try {
@@ -59,6 +94,22 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   restrictToOwner(dataDir, ['etcd-monitor.db', 'outbox.db'], log);
   // An 8 MiB page cache instead of 32: the hot pages are the newest of each series, and RSS is a target (docs/monitor.md).
   const store = openSqliteStore({ path: join(dataDir, 'etcd-monitor.db'), cacheKiB: 8192, retention: config.storage.retention });
+  const opened: Array<() => unknown> = [() => store.close()];
+  try {
+    return await assemble(config, o, log, dataDir, store, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The build's own error is the one to report.
+      }
+    }
+    throw err;
+  }
+}
+
+async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLogger, dataDir: string, store: Store, opened: Array<() => unknown>): Promise<MonitorService> {
   const keyFile = resolve(config.server.secretKeyFile ?? join(dataDir, 'secret.key'));
   const secrets = openSecretBox({ env: o.env ?? process.env, keyFile });
   try {
@@ -72,6 +123,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
   const adminPassword = (o.env ?? process.env).ETCD_MONITOR_ADMIN_PASSWORD;
   if (adminPassword && !auth.listUsers().some((u) => u.name === 'admin')) auth.setUser('admin', adminPassword, 'admin');
   const live = new LiveHub();
+  opened.push(() => live.close());
   const externalUrl = `http://${config.server.listen}`;
   // Rules name members as the live snapshot does (name, else id); they read and write the id-keyed store through this.
   let keys: MemberKeys = memberKeys(() => []);
@@ -97,6 +149,7 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
       if (r.attempt.outcome !== 'delivered') log.warn('notification not delivered', { channel: r.notification.channel, outcome: r.attempt.outcome, error: r.attempt.error, state: r.state });
     },
   });
+  opened.push(() => alerting.stop());
   const registry = new ClusterRegistry({
     store,
     secrets,
@@ -151,29 +204,61 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
     },
   });
   keys = registry.members;
-  registry.load(config.clusters);
-  // Zero-config start: watch the etcd default endpoint when nothing else is configured or stored.
-  if (registry.list().length === 0 && config.clusters.length === 0) {
-    registry.create({ name: 'local', endpoints: ['127.0.0.1:2379'] });
-    log.info('no cluster configured: watching 127.0.0.1:2379 as "local"');
-  }
-  // Alerts restored from before a restart resolve for clusters that are no longer configured.
-  alerting.retainClusters(registry.list().map((c) => c.name));
-  const maintain = setInterval(() => {
-    try {
-      store.maintain();
-    } catch (err) {
-      log.warn('store maintenance failed', { error: errorMessage(err) });
-    }
-  }, 60_000);
-  maintain.unref();
+  opened.push(() => app.close());
 
-  let listening = false;
+  let maintain: NodeJS.Timeout | undefined;
+  let started = false;
+  let stopped = false;
+  const startMonitoring = () => {
+    if (started) return;
+    started = true;
+    alerting.start();
+    live.start();
+    registry.load(config.clusters);
+    // Zero-config start: watch the etcd default endpoint when nothing else is configured or stored.
+    if (registry.list().length === 0 && config.clusters.length === 0) {
+      registry.create({ name: 'local', endpoints: ['127.0.0.1:2379'] });
+      log.info('no cluster configured: watching 127.0.0.1:2379 as "local"');
+    }
+    // Alerts restored from before a restart resolve for clusters that are no longer configured.
+    alerting.retainClusters(registry.list().map((c) => c.name));
+    maintain = setInterval(() => {
+      try {
+        store.maintain();
+      } catch (err) {
+        log.warn('store maintenance failed', { error: errorMessage(err) });
+      }
+    }, 60_000);
+    maintain.unref();
+  };
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(maintain);
+    await registry.stop();
+    await alerting.stop();
+    live.close();
+    // Fastify's close is safe whether or not it listened: it also ends the app's own plugins.
+    await app.close();
+    store.flush();
+    store.close();
+  };
+  const start = async () => {
+    if (stopped) throw new AppError('MON_STOPPED', 'the monitor was stopped', { hint: 'build a new one with createMonitor' });
+    try {
+      startMonitoring();
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  };
   return {
     app,
     registry,
     store,
+    start,
     async listen() {
+      if (stopped) throw new AppError('MON_STOPPED', 'the monitor was stopped', { hint: 'build a new one with createMonitor' });
       const [host, port] = splitHostPort(config.server.listen);
       try {
         await app.listen({ host, port });
@@ -184,20 +269,12 @@ export async function buildMonitor(config: MonitorConfig, o: { env?: NodeJS.Proc
           hint: code === 'EADDRINUSE' ? 'stop the other process or pass --listen 127.0.0.1:PORT' : 'check the address',
         });
       }
-      listening = true;
+      await start();
       const addr = app.server.address();
       const p = typeof addr === 'object' && addr ? addr.port : port;
       return `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
     },
-    async stop() {
-      clearInterval(maintain);
-      await registry.stop();
-      await alerting.stop();
-      live.close();
-      if (listening) await app.close();
-      store.flush();
-      store.close();
-    },
+    stop,
   };
 }
 

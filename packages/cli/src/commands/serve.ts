@@ -27,8 +27,9 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
 /** runUntilSignal builds and starts the monitor, prints its URL, and stops it cleanly on SIGINT or SIGTERM. */
 export async function runUntilSignal(config: MonitorConfig, io: CliIo, onStarted?: (url: string, svc: MonitorService) => Promise<void> | void, onStopping?: () => Promise<void>): Promise<number> {
   const log = createLogger({ name: 'etcd-monitor', destination: io.err });
-  const { buildMonitor } = await import('@etcd-monitor/monitor');
-  const svc = await buildMonitor(config, { env: io.env, logger: { info: (m, f) => log.info(f ?? {}, m), warn: (m, f) => log.warn(f ?? {}, m) } });
+  const { createMonitor } = await import('@etcd-monitor/monitor');
+  // Built without starting: listen() binds first, so a taken port fails before any etcd connection or timer exists.
+  const svc = await createMonitor(config, { env: io.env, logger: { info: (m, f) => log.info(f ?? {}, m), warn: (m, f) => log.warn(f ?? {}, m) } });
   let url: string;
   try {
     url = await svc.listen();

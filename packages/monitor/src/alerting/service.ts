@@ -129,6 +129,8 @@ export class AlertingService {
   private readonly peerEvidenceAt = new Map<string, number>();
   /** recent holds the last 35 minutes of every sample for the rules' windows. */
   readonly recent = new RecentSeries(35 * 60_000);
+  private readonly startOptions: { externalUrl: string; onResult?: (r: DeliveryResult) => void; onError?: (err: unknown) => void };
+  private stopped = false;
 
   constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; secrets?: SecretBox; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
     this.config = o.config;
@@ -179,11 +181,13 @@ export class AlertingService {
     });
     this.dispatcher.restoreSent(this.outbox.lastSent());
     this.dispatcher.ingest(ended);
-    this.startDelivery(o.externalUrl, o.onDelivery, o.onError);
+    this.startOptions = { externalUrl: o.externalUrl, ...(o.onDelivery ? { onResult: o.onDelivery } : {}), ...(o.onError ? { onError: o.onError } : {}) };
   }
 
-  private startDelivery(externalUrl: string, onResult?: (r: DeliveryResult) => void, onError?: (err: unknown) => void): void {
-    this.delivery = startDelivery({ outbox: this.outbox, channels: this.senders, externalUrl, ...(onResult ? { onResult } : {}), ...(onError ? { onError } : {}) });
+  /** start starts the dispatcher's flush timer and delivery from the outbox (what the constructor restored waits until then); idempotent. */
+  start(): void {
+    if (this.delivery || this.stopped) return;
+    this.delivery = startDelivery({ outbox: this.outbox, channels: this.senders, ...this.startOptions });
     this.dispatcher.start(1000);
   }
 
@@ -458,11 +462,14 @@ export class AlertingService {
   /** sendTest sends a test notification to one channel now and returns the logged attempt. */
   async sendTest(channel: string) {
     if (!this.senders.has(channel)) throw new AppError('MON_NOT_FOUND', `no channel named "${channel}"`, { hint: 'GET /api/v1/channels lists them' });
-    return this.delivery!.sendTest(channel);
+    if (!this.delivery) throw new AppError('MON_NOT_STARTED', 'notifications are not being delivered yet', { hint: 'start the monitor first' });
+    return this.delivery.sendTest(channel);
   }
 
   /** stop ends evaluation, dispatch and delivery (in-flight sends are logged as retries) and closes the outbox. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     for (const t of this.pendingEval.values()) clearTimeout(t);
     this.pendingEval.clear();
     this.dispatcher.stop();

@@ -14,12 +14,19 @@ export class LiveHub {
   private readonly pending = new Map<string, unknown>();
   private readonly lastSent = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly heartbeat: NodeJS.Timeout;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly minIntervalMs: number;
+  private readonly heartbeatMs: number;
 
   constructor(o: { minIntervalMs?: number; heartbeatMs?: number } = {}) {
     this.minIntervalMs = o.minIntervalMs ?? 250;
-    this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n', undefined), o.heartbeatMs ?? 15_000);
+    this.heartbeatMs = o.heartbeatMs ?? 15_000;
+  }
+
+  /** start starts the keep-alive comments that hold idle streams open through proxies; idempotent. */
+  start(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n', undefined), this.heartbeatMs);
     this.heartbeat.unref();
   }
 
