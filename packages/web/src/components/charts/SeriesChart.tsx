@@ -125,6 +125,7 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
   // hover is the data index under the cursor; the legend shows the values there, else each member's latest.
   const [hover, setHover] = useState<number | null>(null);
   const membersKey = aligned?.members.join(',') ?? '';
+  const banded = bands !== null;
 
   useEffect(() => {
     const el = box.current;
@@ -179,7 +180,8 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
     };
     // aligned is left out on purpose: data updates go through setData below, without a rebuild; `shape` counts
     // member-list changes (a new answer, a new member), which do need one.
-  }, [s.shape, membersKey, scheme, unit, cluster, bands !== null]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- aligned, bands and s.version change with every data update, which setData draws without a rebuild
+  }, [s.shape, membersKey, scheme, unit, cluster, banded]);
 
   // Live updates append to the same arrays in place; setData redraws from them (uPlot decimates to the pixel width).
   useEffect(() => {

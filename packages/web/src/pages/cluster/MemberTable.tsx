@@ -8,6 +8,7 @@ import { Stale } from '../../components/Stale.tsx';
 /** MemberTable lists the members with role, state, version, db size, raft indices, latency and fsync p99. */
 export function MemberTable({ cluster }: { cluster: Cluster }) {
   const ms = [...cluster.members].sort(compareMembers);
+  // eslint-disable-next-line react-hooks/purity -- ages are measured at render time on purpose: every stream frame re-renders the table
   const now = Date.now();
   return (
     <Table.ScrollContainer minWidth={900}>
