@@ -1,0 +1,129 @@
+// The API contract against a running monitor with a real cluster: every GET answers a body that its response schema
+// accepts, the schema serializer sends exactly what the handler returned (Fastify drops properties a response schema
+// does not list and turns null into "" for a string: either would silently change the API), and no field the API sent
+// before the schemas were written has gone (contract-keys.json, recorded from the API as it was).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useCluster } from '@etcd-monitor/etcd/testing';
+import { until } from '@etcd-monitor/core/testing';
+import { parseConfig } from '../config.ts';
+import { buildMonitor, type MonitorService } from '../service.ts';
+
+const KEYS_FILE = new URL('./testdata/contract-keys.json', import.meta.url);
+
+// Maps whose keys are data (label names, metric names, cluster names): their keys are not part of the contract.
+const OPEN_MAPS = new Set(['labels', 'annotations', 'metrics', 'details', 'clusters', 'config', 'secrets', 'counts']);
+
+/** keyPaths lists every key path of a JSON value: `[]` for array items, `{}` for the entries of an open map. */
+function keyPaths(v: unknown, at = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(v)) for (const x of v) keyPaths(x, `${at}[]`, out);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const p = `${at}.${k}`;
+      out.add(p);
+      if (OPEN_MAPS.has(k) && x !== null && typeof x === 'object' && !Array.isArray(x)) out.add(`${p}{}`);
+      else keyPaths(x, p, out);
+    }
+  }
+  return out;
+}
+
+const cluster = useCluster({ members: 1 });
+const dir = mkdtempSync(join(tmpdir(), 'api-contract-'));
+let svc: MonitorService | undefined;
+const hits: string[] = [];
+const receiver = http.createServer((req, res) => {
+  hits.push(req.url!);
+  req.resume();
+  req.on('end', () => res.writeHead(200).end());
+});
+after(async () => {
+  await svc?.stop().catch(() => undefined);
+  receiver.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('every GET answers what its response schema says, unchanged by serialization, with every field it had', async () => {
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  svc = await buildMonitor(parseConfig({
+    server: { listen: '127.0.0.1:0', data_dir: dir },
+    clusters: [
+      { name: 'main', endpoints: cluster.get().endpoints, status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', labels: { env: 'test' } },
+      { name: 'ghost', endpoints: ['127.0.0.1:1'], timeout: '300ms', status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s' },
+    ],
+  }), { env: { ETCD_MONITOR_SECRET_KEY: 'test-key' } });
+  const app = svc.app;
+  // What each route's handler returned, before the schema serializer saw it, and the route's response schemas.
+  const raw = new Map<string, { payload: unknown; schema: unknown }>();
+  app.addHook('preSerialization', async (req, _reply, payload) => {
+    raw.set(req.url, { payload: JSON.parse(JSON.stringify(payload)) as unknown, schema: (req.routeOptions.schema as { response?: Record<string, unknown> } | undefined)?.response?.['200'] });
+    return payload;
+  });
+  const call = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) => {
+    const r = await app.inject({ method, url, ...(payload ? { payload } : {}) });
+    assert.ok(r.statusCode < 300, `${method} ${url}: ${r.statusCode} ${r.body}`);
+    return r.statusCode === 204 ? undefined : (r.json() as unknown);
+  };
+
+  await call('PUT', '/api/v1/channels/ops', { type: 'webhook', url: hook });
+  await call('PUT', '/api/v1/rules/dbInUse', { expr: 'db_size_bytes > 0', for: '0s', severity: 'warning', summary: 'db of {{ $labels.member }} in use' });
+  await call('PUT', '/api/v1/routes', { routes: [{ channels: ['ops'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h', group_by: ['alertname'] }] });
+  await call('PUT', '/api/v1/dashboards/main', { name: 'Main', panels: [{ cluster: 'main', series: 'db_size_bytes', range: '1h', title: 'DB' }, { cluster: 'main', member: '', series: 'members_up', range: 'live' }] });
+  await call('PUT', '/api/v1/users/alice', { password: 'correct-horse', role: 'operator' });
+  const member = await until('main healthy with metrics and a probe', async () => {
+    const c = (await call('GET', '/api/v1/clusters/main')) as { health: { status: string }; members: Array<{ name: string | null; probe: unknown; metrics: unknown }> };
+    const m = c.members[0];
+    return c.health.status === 'healthy' && m?.name && m.probe && m.metrics ? m.name : undefined;
+  });
+  await until('ghost unreachable', async () => ((await call('GET', '/api/v1/clusters/ghost')) as { health: { status: string } }).health.status === 'unreachable');
+  await until('the rule fired and was delivered', async () => hits.length > 0 && ((await call('GET', '/api/v1/notifications')) as { attempts: unknown[] }).attempts.length > 0);
+  await call('POST', '/api/v1/silences', { matchers: ['alertname="dbInUse"'], duration: '1h', createdBy: 'test', comment: 'contract' });
+  // A resolved alert in the history: the rule off resolves it.
+  await call('PUT', '/api/v1/rules/dbInUse', { enabled: false });
+  await until('history has a resolved alert', async () => ((await call('GET', '/api/v1/alerts/history')) as Array<{ endsAt?: string }>).some((h) => h.endsAt));
+  await call('PUT', '/api/v1/rules/dbInUse', { enabled: true });
+  await until('firing again', async () => ((await call('GET', '/api/v1/alerts')) as Array<{ state: string }>).some((a) => a.state === 'firing'));
+  // Events: the member stops and comes back.
+  const m0 = cluster.get().members[0]!;
+  await m0.kill();
+  await until('an event', async () => ((await call('GET', '/api/v1/events?cluster=main')) as unknown[]).length > 0);
+  await m0.start();
+  await until('main healthy again', async () => ((await call('GET', '/api/v1/clusters/main')) as { health: { status: string } }).health.status === 'healthy');
+  await until('series stored', async () => ((await call('GET', '/api/v1/series?cluster=main')) as unknown[]).length > 0);
+
+  const doc = (await call('GET', '/api/docs/openapi.json')) as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+  const urls: Record<string, string> = {
+    '/api/v1/clusters/{name}': '/api/v1/clusters/main',
+    '/api/v1/clusters/{name}/config': '/api/v1/clusters/ghost/config',
+    '/api/v1/clusters/{name}/members/{member}': `/api/v1/clusters/main/members/${member}`,
+    '/api/v1/dashboards/{id}': '/api/v1/dashboards/main',
+    '/api/v1/events': '/api/v1/events?cluster=main',
+    '/api/v1/series/query': '/api/v1/series/query?series=db_size_bytes&cluster=main&from=1h',
+  };
+  const record = process.env.RECORD_CONTRACT_KEYS === '1';
+  const expected = record ? {} : (JSON.parse(readFileSync(KEYS_FILE, 'utf8')) as Record<string, string[]>);
+  const seen: Record<string, string[]> = {};
+  const problems: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!ops.get || path === '/api/v1/stream') continue;
+    const url = urls[path] ?? path;
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    const body = res.json() as unknown;
+    const before = raw.get(url);
+    assert.ok(before, `${url}: the handler's payload was seen`);
+    assert.deepEqual(body, before.payload, `${url}: the response schema changed the body`);
+    seen[path] = [...keyPaths(body)].sort();
+    const missing = (expected[path] ?? []).filter((k) => !seen[path]!.includes(k));
+    if (missing.length) problems.push(`${path} lost ${missing.join(', ')}`);
+  }
+  if (record) writeFileSync(KEYS_FILE, `${JSON.stringify(seen, null, 1)}\n`);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(Object.keys(expected).filter((p) => !(p in seen)), [], 'every endpoint recorded is still served');
+});
