@@ -13,6 +13,8 @@ import { channelTypeRoutes } from './routes/channel-types.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
 import type { ApiDeps } from './deps.ts';
+import { withErrors } from './schemas/common.ts';
+import { VersionInfo } from './schemas/version.ts';
 
 export type { ApiDeps } from './deps.ts';
 import { roleAtLeast, type Principal, type Role } from '../auth/auth.ts';
@@ -105,7 +107,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'Which etcd-monitor is running: its version, the Node.js version, and the git commit when it runs from a checkout',
         tags: ['monitor'],
-        response: { 200: { type: 'object', required: ['version', 'node', 'commit'], properties: { version: { type: 'string' }, node: { type: 'string' }, commit: { type: 'string', nullable: true } } } },
+        response: withErrors({ 200: VersionInfo }),
       },
     }, async () => ({ ...versionInfo(), version: deps.version }));
   }, { prefix: '/api/v1' });

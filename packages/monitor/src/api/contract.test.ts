@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { useCluster } from '@etcd-monitor/etcd/testing';
 import { until } from '@etcd-monitor/core/testing';
 import { parseConfig } from '../config.ts';
@@ -97,7 +99,16 @@ test('every GET answers what its response schema says, unchanged by serializatio
   await until('main healthy again', async () => ((await call('GET', '/api/v1/clusters/main')) as { health: { status: string } }).health.status === 'healthy');
   await until('series stored', async () => ((await call('GET', '/api/v1/series?cluster=main')) as unknown[]).length > 0);
 
-  const doc = (await call('GET', '/api/docs/openapi.json')) as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+  const doc = (await call('GET', '/api/docs/openapi.json')) as { paths: Record<string, Record<string, { responses?: Record<string, { content?: unknown }> }>> };
+  // /api/docs is complete: every operation documents its success answer (a body, or 204) and its errors.
+  const undocumented: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const ok = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code));
+      if (!ok.length || ok.some(([code, r]) => code !== '204' && !r.content) || !op.responses?.['4XX']) undocumented.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  assert.deepEqual(undocumented, [], 'routes without response schemas');
   const urls: Record<string, string> = {
     '/api/v1/clusters/{name}': '/api/v1/clusters/main',
     '/api/v1/clusters/{name}/config': '/api/v1/clusters/ghost/config',
@@ -119,6 +130,11 @@ test('every GET answers what its response schema says, unchanged by serializatio
     const before = raw.get(url);
     assert.ok(before, `${url}: the handler's payload was seen`);
     assert.deepEqual(body, before.payload, `${url}: the response schema changed the body`);
+    const schema = before.schema as (TSchema & { content?: Record<string, { schema: TSchema }> }) | undefined;
+    assert.ok(schema, `${url}: has a 200 response schema`);
+    const json = schema.content?.['application/json']?.schema ?? schema;
+    const errors = [...Value.Errors(json, body)].slice(0, 3).map((e) => `${e.instancePath} ${e.message}`);
+    if (errors.length) problems.push(`${path}: ${errors.join('; ')}`);
     seen[path] = [...keyPaths(body)].sort();
     const missing = (expected[path] ?? []).filter((k) => !seen[path]!.includes(k));
     if (missing.length) problems.push(`${path} lost ${missing.join(', ')}`);

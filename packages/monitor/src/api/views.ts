@@ -51,6 +51,3 @@ export function clusterView(s: ClusterSnapshot & { source: ClusterSource }) {
     members: s.members.map((m) => memberView(m, s.leader)),
   };
 }
-
-/** looseObject is a response schema that documents an object without stripping fields it does not list. */
-export const looseObject = { type: 'object', additionalProperties: true } as const;

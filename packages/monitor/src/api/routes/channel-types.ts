@@ -1,35 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { channelTypes } from '../../alerting/notify/index.ts';
-
-const fieldSchema = {
-  type: 'object',
-  required: ['key', 'label', 'kind', 'doc', 'secret', 'required'],
-  properties: {
-    key: { type: 'string' },
-    label: { type: 'string' },
-    kind: { type: 'string', enum: ['string', 'integer', 'number', 'boolean', 'duration', 'size', 'strings', 'table'] },
-    doc: { type: 'string' },
-    secret: { type: 'boolean' },
-    required: { type: 'boolean' },
-    default: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { type: 'string' } }] },
-    options: { type: 'array', items: { type: 'string' } },
-    placeholder: { type: 'string' },
-    hint: { type: 'string' },
-    check: { type: 'string', enum: ['url', 'address', 'key'] },
-    aliases: { type: 'array', items: { type: 'string' } },
-  },
-} as const;
+import { withErrors } from '../schemas/common.ts';
+import { ChannelTypeView } from '../schemas/channel-types.ts';
 
 /** channelTypeRoutes serves the notification channel types and their keys, from which the UI builds its channel form. */
-export async function channelTypeRoutes(app: FastifyInstance): Promise<void> {
+export async function channelTypeRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const types = channelTypes();
   app.get('/channel-types', {
     schema: {
       summary: 'Notification channel types and their keys: type, which are secret or required, defaults, form hints',
       tags: ['channels'],
-      response: {
-        200: { type: 'array', items: { type: 'object', required: ['type', 'label', 'doc', 'fields'], properties: { type: { type: 'string' }, label: { type: 'string' }, doc: { type: 'string' }, fields: { type: 'array', items: fieldSchema } } } },
-      },
+      response: withErrors({ 200: Type.Array(ChannelTypeView) }),
     },
   }, async () => types);
 }

@@ -1,54 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { AppError } from '@etcd-monitor/core';
 import type { ApiDeps } from '../deps.ts';
-import { RANGE_KEYS, type Dashboard, type Panel } from '../contract.ts';
+import { NoContent, withErrors } from '../schemas/common.ts';
+import { Dashboard, DashboardBody, DashboardParams, type Panel } from '../schemas/dashboards.ts';
 
-export { RANGE_KEYS, type Dashboard, type Panel };
 
 /** DOC_KIND is the store's document kind for dashboards. */
 const DOC_KIND = 'dashboard';
-
-/** MAX_PANELS bounds one dashboard, so one PUT cannot make every viewer's page read hundreds of series. */
-export const MAX_PANELS = 50;
-
-const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
-const idParam = { type: 'object', properties: { id: { type: 'string', pattern: ID_PATTERN, description: 'letters, digits, "_" or "-"; at most 64' } }, required: ['id'] } as const;
-
-const panelSchema = {
-  type: 'object',
-  required: ['cluster', 'series', 'range'],
-  additionalProperties: false,
-  properties: {
-    cluster: { type: 'string', minLength: 1, maxLength: 200 },
-    member: { type: 'string', maxLength: 200, description: 'one member; omit for every member, "" for the cluster-level series' },
-    series: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_:]{0,199}$', description: 'a stored series name (GET /api/v1/series)' },
-    range: { type: 'string', enum: [...RANGE_KEYS] },
-    title: { type: 'string', maxLength: 200 },
-  },
-} as const;
-
-const dashboardBody = {
-  type: 'object',
-  required: ['name', 'panels'],
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    panels: { type: 'array', maxItems: MAX_PANELS, items: panelSchema },
-  },
-} as const;
-
-const dashboardView = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    panels: { type: 'array', items: { ...panelSchema, additionalProperties: true } },
-    createdAt: { type: 'string' },
-    createdBy: { type: 'string' },
-    updatedAt: { type: 'string' },
-    updatedBy: { type: 'string' },
-  },
-} as const;
 
 /** readPanels checks what the schema cannot say (a blank name, the same chart twice) and drops unset optional keys. */
 function readBody(body: { name: string; panels: Panel[] }): { name: string; panels: Panel[] } {
@@ -78,11 +38,12 @@ function listDashboards(deps: ApiDeps): Dashboard[] {
  * dashboardRoutes serves shared dashboards of pinned charts, stored as documents so they survive restarts. Every
  * user who may read the monitor sees them; operators and admins change them. The last write wins.
  */
-export async function dashboardRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get('/dashboards', { schema: { summary: 'Every shared dashboard with its panels, oldest first', tags: ['dashboards'], response: { 200: { type: 'array', items: dashboardView } } } }, async () => listDashboards(deps));
+export async function dashboardRoutes(fastify: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/dashboards', { schema: { summary: 'Every shared dashboard with its panels, oldest first', tags: ['dashboards'], response: withErrors({ 200: Type.Array(Dashboard) }) } }, async () => listDashboards(deps));
 
-  app.get('/dashboards/:id', { schema: { summary: 'One dashboard', tags: ['dashboards'], params: idParam, response: { 200: dashboardView } } }, async (req) => {
-    const { id } = req.params as { id: string };
+  app.get('/dashboards/:id', { schema: { summary: 'One dashboard', tags: ['dashboards'], params: DashboardParams, response: withErrors({ 200: Dashboard }) } }, async (req) => {
+    const { id } = req.params;
     const d = deps.store.getDoc(DOC_KIND, id) as Dashboard | undefined;
     if (!d) throw new AppError('MON_NOT_FOUND', `no dashboard with id "${id}"`, { hint: 'GET /api/v1/dashboards lists them' });
     return d;
@@ -93,13 +54,13 @@ export async function dashboardRoutes(app: FastifyInstance, deps: ApiDeps): Prom
     schema: {
       summary: 'Create or replace a dashboard: {name, panels: [{cluster, member?, series, range, title?}]} (panels in order; 201 when created)',
       tags: ['dashboards'],
-      params: idParam,
-      body: dashboardBody,
-      response: { 200: dashboardView, 201: dashboardView },
+      params: DashboardParams,
+      body: DashboardBody,
+      response: withErrors({ 200: Dashboard, 201: Dashboard }),
     },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const { name, panels } = readBody(req.body as { name: string; panels: Panel[] });
+    const { id } = req.params;
+    const { name, panels } = readBody(req.body);
     const old = deps.store.getDoc(DOC_KIND, id) as Dashboard | undefined;
     const now = new Date().toISOString();
     const doc: Dashboard = { id, name, panels, createdAt: old?.createdAt ?? now, createdBy: old?.createdBy ?? req.principal.name, updatedAt: now, updatedBy: req.principal.name };
@@ -108,8 +69,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: ApiDeps): Prom
     return reply.status(old ? 200 : 201).send(doc);
   });
 
-  app.delete('/dashboards/:id', { config: { role: 'operator' }, schema: { summary: 'Delete a dashboard', tags: ['dashboards'], params: idParam } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  app.delete('/dashboards/:id', { config: { role: 'operator' }, schema: { summary: 'Delete a dashboard', tags: ['dashboards'], params: DashboardParams, response: withErrors({ 204: NoContent }) } }, async (req, reply) => {
+    const { id } = req.params;
     if (!deps.store.deleteDoc(DOC_KIND, id)) throw new AppError('MON_NOT_FOUND', `no dashboard with id "${id}"`, { hint: 'GET /api/v1/dashboards lists them' });
     deps.audit('dashboard.delete', id, req);
     return reply.status(204).send();

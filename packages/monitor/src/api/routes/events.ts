@@ -1,28 +1,29 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { AppError } from '@etcd-monitor/core';
 import type { ApiDeps } from '../deps.ts';
 import { EVENT_TYPES } from '../../events/detect.ts';
 import { parseTime } from '../time.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';
+import { withErrors } from '../schemas/common.ts';
+import { eventsQuery, MonitorEvent } from '../schemas/events.ts';
 
-const query = {
-  type: 'object',
-  properties: {
-    cluster: { type: 'string' },
-    member: { type: 'string' },
-    type: { type: 'array', items: { type: 'string', enum: [...EVENT_TYPES] }, description: 'repeat or comma-separate to filter by several types' },
-    since: { type: 'string', description: 'ISO 8601 time, ms since the epoch, or a duration back from now such as 1h' },
-    until: { type: 'string' },
-    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
-    format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
-  },
-  additionalProperties: false,
-} as const;
+const query = eventsQuery(EVENT_TYPES);
 
 /** eventRoutes serves the event history, filterable and exportable as JSON or CSV. */
-export async function eventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  app.get('/events', { schema: { summary: 'Events, newest first: [{time, cluster, type, member?, message, details?}]', tags: ['events'], querystring: query } }, async (req, reply) => {
-    const q = req.query as { cluster?: string; member?: string; type?: string[]; since?: string; until?: string; limit: number; format: 'json' | 'csv' };
+export async function eventRoutes(fastify: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/events', {
+    schema: {
+      summary: 'Events, newest first: [{time, cluster, type, member?, message, details?}]',
+      tags: ['events'],
+      querystring: query,
+      // JSON by default; format=csv answers the same rows as a CSV file.
+      response: withErrors({ 200: { content: { 'application/json': { schema: Type.Array(MonitorEvent) }, 'text/csv': { schema: Type.String() } } } }),
+    },
+  }, async (req, reply) => {
+    const q = req.query;
     if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     const types = q.type?.flatMap((t) => t.split(',')).filter(Boolean);
     for (const t of types ?? []) {
@@ -36,7 +37,7 @@ export async function eventRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       ...(types?.length ? { type: types } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
-      limit: q.limit,
+      limit: q.limit ?? 1000,
     });
     const out = rows.map((e) => ({ time: new Date(e.time).toISOString(), cluster: e.cluster, type: e.type, ...(e.member ? { member: e.member } : {}), message: e.message, ...(e.details ? { details: e.details } : {}) }));
     if (q.format === 'csv') {

@@ -1,17 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { AppError, parseDuration } from '@etcd-monitor/core';
 import type { ApiDeps } from '../deps.ts';
 import { parseTime } from '../time.ts';
 import { seriesCatalog } from '../../series-catalog.ts';
 import { requireCluster, storedHistory } from '../known-cluster.ts';
 import { namedQuery } from '../../member-keys.ts';
+import { withErrors } from '../schemas/common.ts';
+import { SeriesCatalog, SeriesListQuery, SeriesQueryParams, SeriesQueryResult, StoredSeries } from '../schemas/series.ts';
 
 /** seriesRoutes lists stored series and answers range queries, picking the resolution from the range and step. */
-export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function seriesRoutes(fastify: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/series', {
-    schema: { summary: 'Stored series names, per cluster and member', tags: ['series'], querystring: { type: 'object', properties: { cluster: { type: 'string' }, member: { type: 'string' } }, additionalProperties: false } },
+    schema: { summary: 'Stored series names, per cluster and member', tags: ['series'], querystring: SeriesListQuery, response: withErrors({ 200: Type.Array(StoredSeries) }) },
   }, async (req) => {
-    const q = req.query as { cluster?: string; member?: string };
+    const q = req.query;
     if (q.cluster) requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     const keys = deps.registry.members;
     const member = q.member && q.cluster ? keys.key(q.cluster, q.member) : q.member;
@@ -21,37 +26,25 @@ export async function seriesRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   });
 
   app.get('/series/catalog', {
-    schema: { summary: 'Every series the monitor records: name, title, unit, per member or per cluster, chart group and source; plus families named after labels (grpc_<method>_<code>_rate)', tags: ['series'] },
+    schema: { summary: 'Every series the monitor records: name, title, unit, per member or per cluster, chart group and source; plus families named after labels (grpc_<method>_<code>_rate)', tags: ['series'], response: withErrors({ 200: SeriesCatalog }) },
   }, async () => seriesCatalog());
 
   app.get('/series/query', {
     schema: {
       summary: 'Range query of one series for a cluster (every member, or one)',
       tags: ['series'],
-      querystring: {
-        type: 'object',
-        required: ['series', 'cluster'],
-        properties: {
-          series: { type: 'string' },
-          cluster: { type: 'string' },
-          member: { type: 'string', description: 'a member id (hex) or name; empty for cluster-level series; omit for every member. Each answer entry has member (the name) and memberId' },
-          from: { type: 'string', description: 'ISO time, ms, or a duration back from now (default 15m)' },
-          to: { type: 'string', description: 'default now' },
-          step: { type: 'string', description: 'a duration such as 15s; picks raw, 1m or 1h data' },
-          agg: { type: 'string', enum: ['avg', 'min', 'max', 'last'], default: 'avg' },
-        },
-        additionalProperties: false,
-      },
+      querystring: SeriesQueryParams,
+      response: withErrors({ 200: SeriesQueryResult }),
     },
   }, async (req) => {
-    const q = req.query as { series: string; cluster: string; member?: string; from?: string; to?: string; step?: string; agg: 'avg' | 'min' | 'max' | 'last' };
+    const q = req.query;
     requireCluster(deps, q.cluster, storedHistory(deps, q.cluster));
     const now = Date.now();
     const from = parseTime(q.from ?? '15m', 'from', now);
     const to = q.to ? parseTime(q.to, 'to', now) : now;
     if (from >= to) throw new AppError('MON_BAD_REQUEST', 'from: must be before to', { field: 'from', hint: 'e.g. from=1h (an hour back) and no to' });
     const step = q.step ? parseDuration(q.step, 'step') : undefined;
-    const r = namedQuery(deps.store, deps.registry.members, { series: q.series, cluster: q.cluster, ...(q.member !== undefined ? { member: q.member } : {}), from, to, ...(step ? { step } : {}), agg: q.agg });
+    const r = namedQuery(deps.store, deps.registry.members, { series: q.series, cluster: q.cluster, ...(q.member !== undefined ? { member: q.member } : {}), from, to, ...(step ? { step } : {}), agg: q.agg ?? 'avg' });
     return { series: q.series, cluster: q.cluster, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
   });
 }
