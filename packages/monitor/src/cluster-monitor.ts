@@ -4,7 +4,7 @@ import { MemberClient, alarmsFromStatus, type Alarm, type ConnectionOptions, typ
 import type { ClusterConfig } from './model/config.ts';
 import type { ClusterSnapshot, SampleInput } from './model/cluster.ts';
 import type { MemberFacts } from './model/member.ts';
-import type { Collector } from './collectors/collector.ts';
+import type { Collector, CollectorResult } from './collectors/collector.ts';
 import { duplicateClusterFinding, evaluateHealth, withFindings, type MemberObservation } from './health/health.ts';
 import { detectEvents, type ClusterEvent, type EventState } from './events/detect.ts';
 
@@ -141,12 +141,10 @@ export class ClusterMonitor {
         client,
         facts,
         metricsUrl,
-        sample: (series, at) => this.sample(facts, series, at),
-        changed: () => this.queueEvaluation(),
       });
       // The status collector speeds up with the cluster loop while something is wrong.
       const interval = c.name === 'status' ? () => this.pollInterval() : c.intervalMs(this.config);
-      w.loops.push(startLoop(() => inst.run(), { intervalMs: interval, onError: (e) => this.deps.onError?.(e) }));
+      w.loops.push(startLoop(async () => this.apply(facts, await inst.run()), { intervalMs: interval, onError: (e) => this.deps.onError?.(e) }));
       if (inst.stop) w.stops.push(inst.stop);
     }
   }
@@ -155,6 +153,13 @@ export class ClusterMonitor {
     await Promise.all(w.loops.map((l) => l.stop()));
     await Promise.all(w.stops.map((s) => s()));
     w.client.close();
+  }
+
+  /** apply merges a collector run's slice into the member's facts (the one place they are written), records its series and queues an evaluation when asked. */
+  private apply(facts: MemberFacts, r: CollectorResult): void {
+    Object.assign(facts, r.facts);
+    if (r.series) this.sample(facts, r.series, r.at ?? Date.now());
+    if (r.changed) this.queueEvaluation();
   }
 
   private sample(facts: MemberFacts, series: Record<string, number>, at: number): void {

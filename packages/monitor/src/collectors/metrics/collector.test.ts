@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { AppError } from '@etcd-monitor/core';
 import { until } from '@etcd-monitor/core/testing';
 import { metricsDump } from '@etcd-monitor/etcd/testing';
-import type { CollectorContext, MemberFacts } from '../collector.ts';
+import type { CollectorContext, CollectorResult, MemberFacts } from '../collector.ts';
 import { createMetricsCollector, type MetricsSample } from './collector.ts';
 import { metricsCollector } from './metrics.ts';
 
@@ -141,34 +141,34 @@ test('stop works before start and twice; start after stop does nothing', async (
   await c.scrapeNow();
 });
 
-test('metricsCollector fills the member facts and samples for the cluster monitor', async () => {
+test('metricsCollector reports its slice of the member facts and its samples for the cluster monitor', async () => {
   const srv = await serve((n) => (n === 1 ? { status: 503, body: 'down' } : { body: T1 }));
-  const sampled: Array<Record<string, number>> = [];
-  let changed = 0;
   const facts = { metrics: null, metricsError: null } as unknown as MemberFacts;
   const ctx = {
     cluster: { metricsIntervalMs: 5_000, timeoutMs: 2_000 },
     connection: { endpoints: [], dialTimeoutMs: 2_000, commandTimeoutMs: 2_000 },
     metricsUrl: srv.url,
     facts,
-    sample: (s: Record<string, number>) => sampled.push(s),
-    changed: () => changed++,
   } as unknown as CollectorContext;
   assert.equal(metricsCollector.intervalMs(ctx.cluster), 5_000);
   const inst = metricsCollector.create(ctx);
+  const results: CollectorResult[] = [];
   try {
-    await inst.run();
+    // The cluster monitor merges each run's slice into the member's facts, as here.
+    results.push(await inst.run());
+    Object.assign(facts, results[0]!.facts);
     assert.equal(facts.metrics!.series.has_leader, 1);
     assert.equal((facts.metrics as unknown as { peers: unknown[] }).peers.length, 2);
     assert.equal(facts.metricsError, null);
-    // A failed scrape is the member's state: recorded on the facts, not thrown at the loop.
-    await inst.run();
+    // A failed scrape is the member's state: reported in the slice, not thrown at the loop.
+    results.push(await inst.run());
+    Object.assign(facts, results[1]!.facts);
     assert.match(facts.metricsError!, /HTTP 503/);
     assert.equal(facts.metrics!.series.has_leader, 1, 'the last good series stay for the UI');
   } finally {
     await inst.stop!();
     await srv.close();
   }
-  assert.deepEqual(sampled.map((s) => s.scrape_up), [1, 0]);
-  assert.equal(changed, 2);
+  assert.deepEqual(results.map((r) => r.series?.scrape_up), [1, 0]);
+  assert.deepEqual(results.map((r) => r.changed), [true, true]);
 });

@@ -1,5 +1,5 @@
 import { errorMessage } from '@etcd-monitor/core';
-import type { Collector } from '../collector.ts';
+import { defineCollector, type CollectorResult } from '../collector.ts';
 import { createMetricsSource } from './collector.ts';
 import type { PeerSeries } from './derive.ts';
 
@@ -8,7 +8,7 @@ import type { PeerSeries } from './derive.ts';
  * and keeps the latest series and peer links on the member's facts for the health model. `facts.metrics.peers` is
  * carried as an extra property until MemberFacts declares it.
  */
-export const metricsCollector: Collector = {
+export const metricsCollector = defineCollector({
   name: 'metrics',
   intervalMs: (c) => c.metricsIntervalMs,
   create(ctx) {
@@ -20,8 +20,9 @@ export const metricsCollector: Collector = {
       keepAliveMs: ctx.cluster.metricsIntervalMs + 10_000,
     });
     return {
-      async run() {
-        const f = ctx.facts;
+      async run(): Promise<CollectorResult> {
+        // Every fresh scrape goes to the health model (peer and leader series feed partition and split-brain findings),
+        // and so does a failed one: a member that cannot be scraped is member state, not a monitor failure.
         try {
           const r = await source.sample();
           const metrics: { at: number; series: Record<string, number>; scrapeMs: number; peers: PeerSeries[] } = {
@@ -30,19 +31,12 @@ export const metricsCollector: Collector = {
             scrapeMs: Math.round(r.scrapeMs * 100) / 100,
             peers: r.peers,
           };
-          f.metrics = metrics;
-          f.metricsError = null;
-          ctx.sample({ ...r.series, scrape_ms: metrics.scrapeMs, scrape_up: 1 }, r.at);
-          // Peer and leader series feed partition and split-brain findings, so every fresh scrape goes to the health model.
-          ctx.changed();
+          return { facts: { metrics, metricsError: null }, series: { ...r.series, scrape_ms: metrics.scrapeMs, scrape_up: 1 }, at: r.at, changed: true };
         } catch (err) {
-          f.metricsError = errorMessage(err);
-          ctx.sample({ scrape_up: 0 }, Date.now());
-          // A member that cannot be scraped is member state (shown on the member), not a monitor failure.
-          ctx.changed();
+          return { facts: { metricsError: errorMessage(err) }, series: { scrape_up: 0 }, at: Date.now(), changed: true };
         }
       },
       stop: () => source.close(),
     };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { errorMessage } from '@etcd-monitor/core';
-import type { Collector } from '../collector.ts';
+import { defineCollector, type CollectorResult } from '../collector.ts';
 
 /** PROBE_PREFIX is the reserved key prefix of the write probe. */
 export const PROBE_PREFIX = '/etcd-monitor/probe/';
@@ -9,7 +9,7 @@ const LEASE_TTL_S = 60;
  * probeCollector measures what clients feel: a linearizable read (needs consensus), a serializable read (local), and,
  * when `write_probe` is on, a put under PROBE_PREFIX attached to a lease so probe keys never outlive the monitor.
  */
-export const probeCollector: Collector = {
+export const probeCollector = defineCollector({
   name: 'probe',
   intervalMs: (c) => c.probeIntervalMs,
   create(ctx) {
@@ -20,7 +20,7 @@ export const probeCollector: Collector = {
       return Math.round((performance.now() - t0) * 100) / 100;
     };
     return {
-      async run() {
+      async run(): Promise<CollectorResult> {
         const at = Date.now();
         const o = { timeoutMs: ctx.cluster.timeoutMs };
         const key = (id: string | null) => `${PROBE_PREFIX}${id ?? 'unknown'}`;
@@ -55,11 +55,8 @@ export const probeCollector: Collector = {
           }
         }
         series.probe_success = result.linearizableOk ? 1 : 0;
-        const changed = ctx.facts.probe?.linearizableOk !== result.linearizableOk;
-        ctx.facts.probe = result;
-        ctx.sample(series, at);
-        if (changed) ctx.changed();
+        return { facts: { probe: result }, series, at, changed: ctx.facts.probe?.linearizableOk !== result.linearizableOk };
       },
     };
   },
-};
+});
