@@ -1,23 +1,26 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { ActionIcon, AppShell, Anchor, Group, Text, Tooltip, useMantineColorScheme, Button, Menu } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { NavLink, Route, Routes, Link, useLocation } from 'react-router';
-import { NAV } from './nav.ts';
+import { NAV, PAGES, type Page } from './nav.tsx';
 import { onUnauthorized, apiFetch } from './api/client.ts';
 import { useLiveStream } from './api/live.ts';
 import { useWhoami } from './api/queries.ts';
 import { LiveIndicator } from './components/LiveIndicator.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { LoadingState, EmptyState } from './components/states.tsx';
-import { OverviewPage } from './pages/overview/OverviewPage.tsx';
 import { LoginPage } from './pages/login/LoginPage.tsx';
 
-// The overview is the landing page and stays in the initial bundle; everything else (and uPlot) loads on demand.
-const ClusterPage = lazy(() => import('./pages/cluster/ClusterPage.tsx').then((m) => ({ default: m.ClusterPage })));
-const MemberPage = lazy(() => import('./pages/cluster/MemberPage.tsx').then((m) => ({ default: m.MemberPage })));
-const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })));
-const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage.tsx').then((m) => ({ default: m.DashboardsPage })));
-const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));
+/** pageRoute turns a page of PAGES into its route; a page with children draws itself at its own path as their index. */
+function pageRoute(p: Page): ReactNode {
+  if (!p.children) return <Route key={p.path} path={p.path} element={p.element} />;
+  return (
+    <Route key={p.path} path={p.path}>
+      {p.element !== undefined && <Route index element={p.element} />}
+      {p.children.map(pageRoute)}
+    </Route>
+  );
+}
 
 const SCHEME_LABEL = { auto: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' } as const;
 
@@ -121,12 +124,7 @@ export function App() {
         <ErrorBoundary resetKey={location.pathname}>
         <Suspense fallback={<LoadingState what="page" />}>
           <Routes>
-            <Route path="/" element={<OverviewPage />} />
-            <Route path="/clusters/:name" element={<ClusterPage />} />
-            <Route path="/clusters/:name/members/:member" element={<MemberPage />} />
-            <Route path="/dashboards" element={<DashboardsPage />} />
-            <Route path="/alerts/:tab?" element={<AlertsPage />} />
-            <Route path="/settings" element={<SettingsPage />} />
+            {PAGES.map(pageRoute)}
             <Route
               path="*"
               element={

@@ -142,6 +142,39 @@ describe('keyboard only: every main page and flow without a mouse', () => {
     await dialogTraps(page, 'Add cluster');
   });
 
+  test('the navigation bar: its links in order after the skip link, the current page marked on its own pages only; every route draws its page; an unknown address says so', async () => {
+    await page.goto('/');
+    await page.locator('[data-testid=cluster-card][data-cluster=main]').waitFor({ timeout: WAIT });
+    const stops: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const s = await focused(page);
+      assert.ok(s.ring, `no visible focus ring on ${s.desc}`);
+      stops.push(s.desc);
+    }
+    assert.deepEqual(stops, ['a "Skip to content"', 'a "etcd-monitor"', 'a "Overview"', 'a "Dashboards"', 'a "Alerts"', 'a "Settings"']);
+
+    const current = () => page.evaluate(() => [...document.querySelectorAll('nav[aria-label=Main] a[aria-current=page]')].map((a) => a.textContent));
+    const member = await page.evaluate(async () => ((await (await fetch('/api/v1/clusters/main')).json()) as { members: Array<{ name: string }> }).members[0]!.name);
+    const pages: Array<[string, string, string[]]> = [
+      ['/', '[data-testid=cluster-card][data-cluster=main]', ['Overview']],
+      ['/clusters/main', '[data-testid=topology]', []],
+      ['/dashboards', 'h2:text-is("Dashboards")', ['Dashboards']],
+      ['/alerts', '[data-testid=alerts-tab-active][aria-selected=true]', ['Alerts']],
+      ['/alerts/rules', '[data-testid=rules-table]', ['Alerts']],
+      ['/alerts/nope', '[data-testid=alerts-tab-active][aria-selected=true]', ['Alerts']],
+      ['/settings', '[data-testid=settings-clusters]', ['Settings']],
+      [`/clusters/main/members/${encodeURIComponent(member)}`, `h2:text-is("${member}")`, []],
+      ['/alerts/rules/extra', ':text("No such page")', ['Alerts']],
+      ['/nope', ':text("No such page")', []],
+    ];
+    for (const [path, shows, marked] of pages) {
+      await page.goto(path);
+      await page.locator(shows).first().waitFor({ timeout: WAIT });
+      assert.deepEqual(await current(), marked, `links marked current on ${path}`);
+    }
+  });
+
   test('login with the keyboard only', async () => {
     const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }], { auth: { anonymous_role: 'none' }, env: { ETCD_MONITOR_ADMIN_PASSWORD: 'kbd-secret-pw' } });
     const c2 = await browser.newContext({ viewport: { width: 1280, height: 720 }, baseURL: secured.url });
