@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { AppError, parseDuration } from '@etcd-monitor/core';
+import type { Alert, Channel, DeliveryAttempt, Rule, RuleTestResult, Silence } from '@etcd-monitor/monitor/contract';
 import { UsageError, type CliIo, type RegisterCommand } from '../io.ts';
 
 interface ApiOpts {
@@ -17,8 +18,8 @@ function addApiFlags(cmd: Command): Command {
     .option('-w, --write-out <format>', 'table or json', 'table');
 }
 
-/** api calls the monitor's REST API and turns its JSON errors into one-line AppErrors. */
-async function api(io: CliIo, o: ApiOpts, method: string, path: string, body?: unknown): Promise<unknown> {
+/** api calls the monitor's REST API and turns its JSON errors into one-line AppErrors; T is the answer's shape from the API contract. */
+async function api<T = unknown>(io: CliIo, o: ApiOpts, method: string, path: string, body?: unknown): Promise<T> {
   const base = (o.url ?? io.env.ETCD_MONITOR_URL ?? 'http://127.0.0.1:8390').replace(/\/$/, '');
   if (!/^https?:\/\/[^/]+/.test(base)) throw new UsageError(`--url: "${base}" is not an http(s) URL`, { field: '--url', hint: 'e.g. --url http://127.0.0.1:8390' });
   const token = o.token ?? io.env.ETCD_MONITOR_TOKEN;
@@ -41,27 +42,27 @@ async function api(io: CliIo, o: ApiOpts, method: string, path: string, body?: u
     const e = (doc as { error?: { code: string; message: string; hint?: string; field?: string } } | undefined)?.error;
     throw new AppError((e?.code as `MON_${string}`) ?? 'CLI_MONITOR_ERROR', `${e?.message ?? `HTTP ${res.status}`}`, { hint: e?.hint, ...(res.status === 400 ? { field: e?.field ?? 'request' } : {}) });
   }
-  return doc;
+  return doc as T;
 }
 
-function print(io: CliIo, o: ApiOpts, doc: unknown, head: string[], row: (x: Record<string, unknown>) => unknown[]): void {
+function print<T>(io: CliIo, o: ApiOpts, doc: T[], head: string[], row: (x: T) => unknown[]): void {
   if (o.writeOut === 'json') {
     io.out.write(`${JSON.stringify(doc, null, 2)}\n`);
     return;
   }
   if (o.writeOut !== 'table') throw new UsageError(`--write-out: "${o.writeOut}" is not a format`, { field: '--write-out', hint: 'use table or json' });
   const t = new Table({ head, style: { head: [], border: [], compact: true }, wordWrap: true });
-  for (const x of doc as Array<Record<string, unknown>>) t.push(row(x).map((v) => (v === undefined || v === null ? '' : String(v))));
+  for (const x of doc) t.push(row(x).map((v) => (v === undefined || v === null ? '' : String(v))));
   io.out.write(`${t.toString()}\n`);
 }
 
 /** registerAlerting adds `alerts`, `silence add|list|expire`, `rules list|test` and `channels list|test`, which talk to a running monitor. */
 export const registerAlerting: RegisterCommand = (program, io, setExit) => {
   addApiFlags(program.command('alerts').description('list pending and firing alerts of a running monitor').option('--cluster <name>', 'only this cluster')).action(async (o: ApiOpts & { cluster?: string }) => {
-    const doc = (await api(io, o, 'GET', `/alerts${o.cluster ? `?cluster=${encodeURIComponent(o.cluster)}` : ''}`)) as Array<Record<string, unknown>>;
+    const doc = await api<Alert[]>(io, o, 'GET', `/alerts${o.cluster ? `?cluster=${encodeURIComponent(o.cluster)}` : ''}`);
     print(io, o, doc, ['ALERT', 'SEVERITY', 'CLUSTER', 'MEMBER', 'STATE', 'SINCE', 'SUMMARY'], (a) => {
-      const l = a.labels as Record<string, string>;
-      return [l.alertname, l.severity, l.cluster, l.member, `${a.state}${(a.silencedBy as string[]).length ? ' (silenced)' : a.inhibited ? ' (inhibited)' : ''}`, a.startsAt, (a.annotations as { summary: string }).summary];
+      const l = a.labels;
+      return [l.alertname, l.severity, l.cluster, l.member, `${a.state}${a.silencedBy.length ? ' (silenced)' : a.inhibited ? ' (inhibited)' : ''}`, a.startsAt, a.annotations.summary];
     });
     setExit(doc.some((a) => a.state === 'firing') ? 1 : 0);
   });
@@ -78,13 +79,13 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
   ).action(async (matchers: string[], o: ApiOpts & { duration: string; comment?: string; author?: string }) => {
     if (!o.comment) throw new UsageError('--comment is required', { field: '--comment', hint: 'say why, e.g. --comment "planned disk swap"' });
     const ms = parseDuration(o.duration, '--duration');
-    const s = await api(io, o, 'POST', '/silences', { matchers, endsAt: new Date(Date.now() + ms).toISOString(), createdBy: o.author ?? io.env.USER ?? 'cli', comment: o.comment });
+    const s = await api<Silence>(io, o, 'POST', '/silences', { matchers, endsAt: new Date(Date.now() + ms).toISOString(), createdBy: o.author ?? io.env.USER ?? 'cli', comment: o.comment });
     if (o.writeOut === 'json') io.out.write(`${JSON.stringify(s, null, 2)}\n`);
-    else io.out.write(`${(s as { id: string }).id}\n`);
+    else io.out.write(`${s.id}\n`);
   });
   addApiFlags(silence.command('list').description('list silences')).action(async (o: ApiOpts) => {
-    const doc = await api(io, o, 'GET', '/silences');
-    print(io, o, doc, ['ID', 'STATE', 'MATCHERS', 'ENDS', 'BY', 'COMMENT'], (s) => [s.id, s.state, (s.matchers as string[]).join(' '), s.endsAt, s.createdBy, s.comment]);
+    const doc = await api<Silence[]>(io, o, 'GET', '/silences');
+    print(io, o, doc, ['ID', 'STATE', 'MATCHERS', 'ENDS', 'BY', 'COMMENT'], (s) => [s.id, s.state, s.matchers.join(' '), s.endsAt, s.createdBy, s.comment]);
   });
   addApiFlags(silence.command('expire').description('expire a silence now').argument('<id>')).action(async (id: string, o: ApiOpts) => {
     await api(io, o, 'DELETE', `/silences/${encodeURIComponent(id)}`);
@@ -93,8 +94,8 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
 
   const rules = program.command('rules').description('list rules or test one against stored history');
   addApiFlags(rules.command('list').description('list the rules in force')).action(async (o: ApiOpts) => {
-    const doc = await api(io, o, 'GET', '/rules');
-    print(io, o, doc, ['RULE', 'SEVERITY', 'FOR', 'ENABLED', 'ACTIVE', 'EXPRESSION'], (r) => [r.name, r.severity, r.for, r.enabled, (r.status as { active: number }).active, r.expr]);
+    const doc = await api<Rule[]>(io, o, 'GET', '/rules');
+    print(io, o, doc, ['RULE', 'SEVERITY', 'FOR', 'ENABLED', 'ACTIVE', 'EXPRESSION'], (r) => [r.name, r.severity, r.for, r.enabled, r.status.active, r.expr]);
   });
   addApiFlags(
     rules
@@ -105,7 +106,7 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
       .option('--from <time>', 'start: ISO time or a duration back from now', '1h')
       .option('--step <d>', 'evaluation step'),
   ).action(async (name: string, o: ApiOpts & { cluster: string; from: string; step?: string }) => {
-    const r = (await api(io, o, 'POST', '/rules/test', { name, cluster: o.cluster, from: o.from, ...(o.step ? { step: o.step } : {}) })) as { evaluations: number; transitions: Array<{ time: string; member?: string; state: string; value?: number }>; firstFiringAt?: string; firingAtEnd: string[]; notes?: string[] };
+    const r = await api<RuleTestResult>(io, o, 'POST', '/rules/test', { name, cluster: o.cluster, from: o.from, ...(o.step ? { step: o.step } : {}) });
     if (o.writeOut === 'json') io.out.write(`${JSON.stringify(r, null, 2)}\n`);
     else {
       io.out.write(`${name}: ${r.evaluations} evaluations; ${r.firstFiringAt ? `first fired at ${r.firstFiringAt}` : 'would not have fired'}\n`);
@@ -116,11 +117,11 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
 
   const channels = program.command('channels').description('list notification channels or send a test');
   addApiFlags(channels.command('list').description('list channels (secrets never shown)')).action(async (o: ApiOpts) => {
-    const doc = await api(io, o, 'GET', '/channels');
+    const doc = await api<Channel[]>(io, o, 'GET', '/channels');
     print(io, o, doc, ['CHANNEL', 'TYPE', 'PENDING'], (c) => [c.name, c.type, c.pending]);
   });
   addApiFlags(channels.command('test').description('send a test notification now').argument('<name>')).action(async (name: string, o: ApiOpts) => {
-    const a = (await api(io, o, 'POST', `/channels/${encodeURIComponent(name)}/test`)) as { outcome: string; error?: string; status?: number };
+    const a = await api<DeliveryAttempt>(io, o, 'POST', `/channels/${encodeURIComponent(name)}/test`);
     io.out.write(`${name}: ${a.outcome}${a.status ? ` (${a.status})` : ''}${a.error ? `: ${a.error}` : ''}\n`);
     setExit(a.outcome === 'delivered' ? 0 : 1);
   });

@@ -1,7 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
-import type { Cluster } from './types/cluster.ts';
-import type { MonitorEvent } from './types/event.ts';
+import type { Cluster, MonitorEvent } from '@etcd-monitor/monitor/contract';
 
 /** LiveState is the SSE connection's state, shown in the header. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting';

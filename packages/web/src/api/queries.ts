@@ -1,10 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from './client.ts';
-import type { Cluster, MemberDetail } from './types/cluster.ts';
-import type { MonitorEvent } from './types/event.ts';
-import type { Whoami } from './types/whoami.ts';
-import type { Alert } from './types/alert.ts';
-import type { SeriesCatalog } from '@etcd-monitor/monitor/contract';
+import type { Alert, Cluster, MemberDetail, MonitorEvent, SeriesCatalog, Whoami } from '@etcd-monitor/monitor/contract';
 
 // The stream keeps these current; staleTime avoids refetching what SSE already delivered.
 const LIVE = { staleTime: Infinity } as const;

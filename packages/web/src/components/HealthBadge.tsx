@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { HealthStatus, Severity } from '../api/types/cluster.ts';
+import type { HealthStatus, Severity } from '@etcd-monitor/monitor/contract';
 
 /** HEALTH_COLOR maps a cluster status to its Mantine colour, used everywhere a status is shown. */
 export const HEALTH_COLOR: Record<HealthStatus, string> = { healthy: 'teal', degraded: 'yellow', critical: 'red', unreachable: 'gray' };

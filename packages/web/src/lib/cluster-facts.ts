@@ -1,4 +1,4 @@
-import type { Cluster, Member } from '../api/types/cluster.ts';
+import type { Cluster, Member } from '@etcd-monitor/monitor/contract';
 
 /** maxOf returns the largest defined value of a member field, or null when no member has it. */
 function maxOf(members: Member[], pick: (m: Member) => number | null | undefined): number | null {

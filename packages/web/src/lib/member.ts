@@ -1,4 +1,4 @@
-import type { Member } from '../api/types/cluster.ts';
+import type { Member } from '@etcd-monitor/monitor/contract';
 
 /**
  * memberLabel names a member for people: its etcd name, else its id, else the endpoint watched — a member the monitor

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { apiFetch } from '../../api/client.ts';
 import { onClusterFrame } from '../../api/live.ts';
-import type { SeriesQueryResult } from '../../api/types/series.ts';
 import { alignBands, alignSeries, appendAligned, lastTime, type Aligned, type Bands, type MemberPoints } from '../../lib/align.ts';
 import { PROBE_FIELDS } from './catalog.ts';
 import { memberLabel } from '../../lib/member.ts';
 import type { TimeRange } from './ranges.ts';
+import type { SeriesQueryResult } from '@etcd-monitor/monitor/contract';
 
 /**
  * SeriesState is a chart's data: the aligned columns (changed in place by live updates; `version` counts the

@@ -3,7 +3,6 @@ import { Badge, Button, Group, Modal, Paper, Stack, Table, Tabs, Text, Title } f
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, apiFetch } from '../../api/client.ts';
-import type { AlertHistoryEntry } from '../../api/types/alert.ts';
 import { useAlerts, useWhoami } from '../../api/queries.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
@@ -14,6 +13,7 @@ import { ChannelsPanel } from './ChannelsPanel.tsx';
 import { RoutesPanel } from './RoutesPanel.tsx';
 import { DeliveryLog } from './DeliveryLog.tsx';
 import { matchersFromLabels } from './silence.ts';
+import type { AlertHistoryEntry } from '@etcd-monitor/monitor/contract';
 
 const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', info: 'blue' };
 // Badge columns take their content's width; the summary column takes what is left.

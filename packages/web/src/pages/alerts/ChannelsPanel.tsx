@@ -2,10 +2,10 @@ import { useMemo, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
-import type { Channel, ChannelTypeView, DeliveryAttempt } from '../../api/types/channel.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { formatMs } from '../../lib/format.ts';
 import { channelField, channelSettings, channelTypeDefs, emptyChannel, fromChannel, toChannelInput, validateChannel, type ChannelType, type ChannelTypes, type ChannelValues, type FieldDef } from './channel.ts';
+import type { Channel, ChannelTypeView, DeliveryAttempt } from '@etcd-monitor/monitor/contract';
 
 type TestOutcome = { ok: true; attempt: DeliveryAttempt } | { ok: false; text: string };
 

@@ -1,10 +1,10 @@
 import { Badge, Group, Paper, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { apiFetch } from '../../api/client.ts';
-import type { Notifications } from '../../api/types/channel.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
 import { formatMs } from '../../lib/format.ts';
+import type { Notifications } from '@etcd-monitor/monitor/contract';
 
 const OUTCOME: Record<string, string> = { delivered: 'teal', retry: 'yellow', permanent: 'red', expired: 'red' };
 

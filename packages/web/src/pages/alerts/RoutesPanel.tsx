@@ -2,10 +2,9 @@ import { useState } from 'react';
 import { ActionIcon, Alert, Badge, Button, Checkbox, Code, Group, Modal, Paper, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
-import type { Channel } from '../../api/types/channel.ts';
-import type { RouteTable, Routes } from '../../api/types/route.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { fromRouteTable, insertAt, newRoute, routeErrorAt, toRouteTable, unreachable, validateRoute, type RouteValues } from './route.ts';
+import type { Channel, RouteTable, RoutesView as Routes } from '@etcd-monitor/monitor/contract';
 
 const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', info: 'blue' };
 const SOURCE: Record<Routes['source'], string> = {

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { Alert, Anchor, Badge, Code, Paper, Switch, Table, Text, TextInput, Title, Group } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiFetch, errorText } from '../../api/client.ts';
-import type { Rule } from '../../api/types/rule.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
+import type { Rule } from '@etcd-monitor/monitor/contract';
 
 const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', info: 'blue' };
 
@@ -54,7 +54,7 @@ export function RulesPanel() {
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" fw={500}>{r.name}</Text>
-                  {r.status?.active ? <Text size="xs" c="red">{r.status.active} active</Text> : null}
+                  {r.status.active ? <Text size="xs" c="red">{r.status.active} active</Text> : null}
                 </Table.Td>
                 <Table.Td><Badge variant="light" color={SEVERITY[r.severity] ?? 'gray'}>{r.severity}</Badge></Table.Td>
                 <Table.Td><Code>{r.for}</Code></Table.Td>

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Alert, Button, Group, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
-import type { Silence } from '../../api/types/silence.ts';
 import { silenceField, toSilenceInput, validateSilence, type SilenceValues } from './silence.ts';
+import type { Silence } from '@etcd-monitor/monitor/contract';
 
 /** SilenceForm creates a silence: matchers (pre-filled from an alert), a duration, who and why; the API's 400 shows at its field. */
 export function SilenceForm({ matchers, createdBy, onDone, onCancel }: { matchers: string; createdBy: string; onDone: (s: Silence) => void; onCancel: () => void }) {

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Code, Group, Paper, SegmentedControl, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiFetch, errorText } from '../../api/client.ts';
-import type { Silence } from '../../api/types/silence.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
+import type { Silence } from '@etcd-monitor/monitor/contract';
 
 const STATE_COLOR: Record<string, string> = { active: 'teal', pending: 'blue', expired: 'gray' };
 const ORDER: Record<string, number> = { active: 0, pending: 1, expired: 2 };

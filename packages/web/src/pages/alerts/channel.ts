@@ -1,5 +1,5 @@
 import { tryDuration } from '@etcd-monitor/core/parse';
-import type { Channel, ChannelFieldView, ChannelTypeView } from '../../api/types/channel.ts';
+import type { Channel, ChannelFieldView, ChannelTypeView } from '@etcd-monitor/monitor/contract';
 
 /** ChannelType is the `type` of a channel type the monitor lists at `GET /api/v1/channel-types`. */
 export type ChannelType = string;

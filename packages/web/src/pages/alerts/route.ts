@@ -1,7 +1,7 @@
 import { tryDuration } from '@etcd-monitor/core/parse';
-import type { RouteTable } from '../../api/types/route.ts';
 import { parseMatcherLines, textLines } from '../../lib/matchers.ts';
 import { listItems } from './channel.ts';
+import type { RouteTable } from '@etcd-monitor/monitor/contract';
 
 /** RouteValues are the route form's raw inputs, as typed. */
 export interface RouteValues {

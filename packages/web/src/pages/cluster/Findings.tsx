@@ -1,6 +1,6 @@
 import { Badge, Group, Paper, Stack, Text } from '@mantine/core';
-import type { Finding } from '../../api/types/cluster.ts';
 import { SEVERITY_COLOR } from '../../components/HealthBadge.tsx';
+import type { Finding } from '@etcd-monitor/monitor/contract';
 
 /** Findings lists what is wrong, most severe first, each with its evidence and what to do. */
 export function Findings({ findings }: { findings: Finding[] }) {

@@ -1,9 +1,9 @@
 import { Anchor, Badge, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
-import type { Cluster } from '../../api/types/cluster.ts';
 import { formatBytes, formatDuration, formatMs, formatValue } from '../../lib/format.ts';
 import { compareMembers, memberLabel, metricsAge, TIME_TO_QUOTA_HORIZON_S } from '../../lib/member.ts';
 import { Stale } from '../../components/Stale.tsx';
+import type { Cluster } from '@etcd-monitor/monitor/contract';
 
 /** MemberTable lists the members with role, state, version, db size, raft indices, latency and fsync p99. */
 export function MemberTable({ cluster }: { cluster: Cluster }) {

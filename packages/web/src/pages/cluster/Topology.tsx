@@ -1,6 +1,6 @@
 import { useComputedColorScheme, Group, Text } from '@mantine/core';
 import { compareMembers, memberLabel } from '../../lib/member.ts';
-import type { Cluster, Member } from '../../api/types/cluster.ts';
+import type { Cluster, Member } from '@etcd-monitor/monitor/contract';
 
 const W = 420;
 const H = 300;

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { apiFetch, ApiError } from '../../api/client.ts';
-import type { Dashboard, Panel } from '../../api/types/dashboard.ts';
 import { useWhoami } from '../../api/queries.ts';
+import type { Dashboard, Panel } from '@etcd-monitor/monitor/contract';
 
-export type { Dashboard, Panel } from '../../api/types/dashboard.ts';
+export type { Dashboard, Panel } from '@etcd-monitor/monitor/contract';
 
 const QUERY_KEY = ['dashboards'] as const;
 

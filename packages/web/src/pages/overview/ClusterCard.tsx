@@ -1,10 +1,10 @@
 import { memo } from 'react';
 import { Badge, Card, Group, Progress, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
-import type { Cluster } from '../../api/types/cluster.ts';
 import { HealthBadge, SEVERITY_COLOR } from '../../components/HealthBadge.tsx';
 import { clusterFacts } from '../../lib/cluster-facts.ts';
 import { formatBytes } from '../../lib/format.ts';
+import type { Cluster } from '@etcd-monitor/monitor/contract';
 
 /** ClusterCard is one cluster on the overview: status, firing alerts (silenced ones apart), leader, members up/total, db size, quota use and top finding. */
 export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0, muted = 0 }: { cluster: Cluster; firing?: number; muted?: number }) {

@@ -5,7 +5,7 @@ import { useAlerts, useClusters } from '../../api/queries.ts';
 import { compareClusters, matchesSearch } from '../../lib/cluster-facts.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { ClusterCard } from './ClusterCard.tsx';
-import type { Cluster } from '../../api/types/cluster.ts';
+import type { Cluster } from '@etcd-monitor/monitor/contract';
 
 type Filter = 'all' | 'problems';
 

@@ -2,12 +2,10 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Group, PasswordInput, SimpleGrid, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
-import type { Cluster } from '../../api/types/cluster.ts';
-import type { ClusterConfig } from '../../api/types/cluster-config.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
-import type { ConnectionTest } from '../../api/types/connection-test.ts';
 import { formatMs } from '../../lib/format.ts';
 import { fromConfig, toInput, toReplaceInput, validateCluster, type FormValues } from './validate.ts';
+import type { Cluster, ClusterConfig, ConnectionTest } from '@etcd-monitor/monitor/contract';
 
 const EMPTY: FormValues = { name: '', endpoints: '', group: '', labels: '', user: '', password: '', cacert: '', cert: '', key: '', insecure: false, writeProbe: false };
 

@@ -3,9 +3,9 @@ import { Alert, Badge, Button, Group, Modal, Paper, Stack, Table, Text, Title, T
 import { useQueryClient } from '@tanstack/react-query';
 import { useClusters } from '../../api/queries.ts';
 import { apiFetch, errorText } from '../../api/client.ts';
-import type { Cluster } from '../../api/types/cluster.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { ClusterForm } from './ClusterForm.tsx';
+import type { Cluster } from '@etcd-monitor/monitor/contract';
 
 /** SettingsPage manages the watched clusters: add, edit and remove those created through the API. */
 export function SettingsPage() {

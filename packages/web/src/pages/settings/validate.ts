@@ -1,5 +1,5 @@
 import { parseEndpoints } from '@etcd-monitor/core/parse';
-import type { ClusterConfig } from '../../api/types/cluster-config.ts';
+import type { ClusterConfig } from '@etcd-monitor/monitor/contract';
 
 /** FormValues are the cluster form's raw inputs, as typed. */
 export interface FormValues {
