@@ -1,6 +1,8 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import type { QueryClient } from '@tanstack/react-query';
 import type { Cluster, MonitorEvent } from '@etcd-monitor/monitor/contract';
+import { apiKey } from './use-api.ts';
+import { clusterRequest, clustersRequest, eventsRequest } from './queries.ts';
 
 /** LiveState is the SSE connection's state, shown in the header. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
@@ -58,14 +60,14 @@ export function useLiveStream(qc: QueryClient, enabled: boolean): void {
       if (pending.size === 0) return;
       const frames = [...pending.values()];
       pending.clear();
-      qc.setQueryData<Cluster[]>(['clusters'], (old) => {
+      qc.setQueryData<Cluster[]>(apiKey(clustersRequest), (old) => {
         if (!old) return old;
         const byName = new Map(old.map((c) => [c.name, c]));
         for (const f of frames) byName.set(f.name, f);
         return [...byName.values()];
       });
       for (const f of frames) {
-        qc.setQueryData(['cluster', f.name], f);
+        qc.setQueryData(apiKey(clusterRequest(f.name)), f);
         for (const fn of frameListeners) fn(f);
       }
     };
@@ -85,7 +87,7 @@ export function useLiveStream(qc: QueryClient, enabled: boolean): void {
       });
       es.addEventListener('event', (m) => {
         const e = JSON.parse((m as MessageEvent<string>).data) as MonitorEvent;
-        qc.setQueryData<MonitorEvent[]>(['events', e.cluster], (old) => (old ? [e, ...old].slice(0, 500) : old));
+        qc.setQueryData<MonitorEvent[]>(apiKey(eventsRequest(e.cluster)), (old) => (old ? [e, ...old].slice(0, 500) : old));
         for (const fn of eventListeners) fn(e);
       });
       es.addEventListener('error', () => {

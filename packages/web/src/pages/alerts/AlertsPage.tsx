@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Badge, Button, Group, Modal, Paper, Stack, Table, Tabs, Text, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, apiFetch } from '../../api/client.ts';
+import { ApiError } from '../../api/client.ts';
+import { useApiQuery } from '../../api/use-api.ts';
 import { useAlerts, useWhoami } from '../../api/queries.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
@@ -46,10 +46,9 @@ export function AlertsPage() {
   const navigate = useNavigate();
   const q = useAlerts();
   const who = useWhoami();
-  const qc = useQueryClient();
   // silencing holds the pre-filled matchers while the silence dialog is open.
   const [silencing, setSilencing] = useState<string | null>(null);
-  const history = useQuery({ queryKey: ['alerts', 'history'], queryFn: ({ signal }) => apiFetch<AlertHistoryEntry[]>('/alerts/history?limit=100', { signal }), refetchInterval: 15_000, retry: false, enabled: q.isSuccess && tab === 'history' });
+  const history = useApiQuery<AlertHistoryEntry[]>({ path: '/alerts/history', params: { limit: '100' }, refetchInterval: 15_000, retry: false, enabled: q.isSuccess && tab === 'history' });
   if (q.isPending) return <LoadingState what="alerts" />;
   if (q.isError) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -154,11 +153,7 @@ export function AlertsPage() {
             matchers={silencing}
             createdBy={who.data?.name ?? ''}
             onCancel={() => setSilencing(null)}
-            onDone={() => {
-              setSilencing(null);
-              void qc.invalidateQueries({ queryKey: ['silences'] });
-              void qc.invalidateQueries({ queryKey: ['alerts'] });
-            }}
+            onDone={() => setSilencing(null)}
           />
         )}
       </Modal>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, PasswordInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, apiFetch, errorText } from '../../api/client.ts';
+import { ApiError, errorText } from '../../api/client.ts';
+import { apiPath, useApiMutation, useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { formatMs } from '../../lib/format.ts';
 import { channelField, channelSettings, channelTypeDefs, emptyChannel, fromChannel, toChannelInput, validateChannel, type ChannelType, type ChannelTypes, type ChannelValues, type FieldDef } from './channel.ts';
@@ -11,11 +11,13 @@ type TestOutcome = { ok: true; attempt: DeliveryAttempt } | { ok: false; text: s
 
 /** ChannelsPanel lists the channels, sends a test to one, and adds, edits or removes channels created through the API. */
 export function ChannelsPanel() {
-  const q = useQuery({ queryKey: ['channels'], queryFn: ({ signal }) => apiFetch<Channel[]>('/channels', { signal }), refetchInterval: 15_000, retry: false });
+  const q = useApiQuery<Channel[]>({ path: '/channels', refetchInterval: 15_000, retry: false });
   // The channel types and their keys come from the monitor's notifiers, so the form never restates them.
-  const typesQ = useQuery({ queryKey: ['channel-types'], queryFn: ({ signal }) => apiFetch<ChannelTypeView[]>('/channel-types', { signal }), staleTime: Infinity, retry: false });
+  const typesQ = useApiQuery<ChannelTypeView[]>({ path: '/channel-types', staleTime: Infinity, retry: false });
   const types = useMemo(() => (typesQ.data ? channelTypeDefs(typesQ.data) : undefined), [typesQ.data]);
-  const qc = useQueryClient();
+  // A test is a delivery like any other: it shows in the delivery log.
+  const test = useApiMutation<DeliveryAttempt, string>({ method: 'POST', path: (name) => apiPath`/channels/${name}/test`, invalidates: ['/notifications'] });
+  const removeChannel = useApiMutation<unknown, string>({ method: 'DELETE', path: (name) => apiPath`/channels/${name}` });
   // editing is the form's starting values while the add/edit dialog is open; `existing` tells an edit from an add.
   const [editing, setEditing] = useState<{ values: ChannelValues; existing: boolean } | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
@@ -24,20 +26,18 @@ export function ChannelsPanel() {
   const sendTest = async (name: string) => {
     setTesting(name);
     try {
-      const attempt = await apiFetch<DeliveryAttempt>(`/channels/${encodeURIComponent(name)}/test`, { method: 'POST' });
+      const attempt = await test.mutateAsync(name);
       setOutcomes((o) => ({ ...o, [name]: { ok: true, attempt } }));
     } catch (e) {
       setOutcomes((o) => ({ ...o, [name]: { ok: false, text: errorText(e) } }));
     } finally {
       setTesting(null);
-      void qc.invalidateQueries({ queryKey: ['notifications'] });
     }
   };
   const remove = async (name: string) => {
     setErr(null);
     try {
-      await apiFetch(`/channels/${encodeURIComponent(name)}`, { method: 'DELETE' });
-      await qc.invalidateQueries({ queryKey: ['channels'] });
+      await removeChannel.mutateAsync(name);
     } catch (e) {
       setErr(`Could not remove ${name}: ${errorText(e)}`);
     }
@@ -102,10 +102,7 @@ export function ChannelsPanel() {
             initial={editing.values}
             existing={editing.existing}
             onCancel={() => setEditing(null)}
-            onDone={() => {
-              setEditing(null);
-              void qc.invalidateQueries({ queryKey: ['channels'] });
-            }}
+            onDone={() => setEditing(null)}
           />
         )}
       </Modal>
@@ -122,6 +119,7 @@ function ChannelForm({ types, initial, existing, onDone, onCancel }: { types: Ch
   const [touched, setTouched] = useState(false);
   const [serverErr, setServerErr] = useState<{ field: string | undefined; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const putChannel = useApiMutation<unknown, ChannelValues>({ method: 'PUT', path: (x) => apiPath`/channels/${x.name.trim()}`, body: (x) => toChannelInput(types, x) });
   const errors = validateChannel(types, v);
   const show = (k: string) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k ? serverErr.text : undefined);
   const update = (next: Partial<ChannelValues>) => {
@@ -142,7 +140,7 @@ function ChannelForm({ types, initial, existing, onDone, onCancel }: { types: Ch
     if (Object.keys(errors).length) return;
     setBusy(true);
     try {
-      await apiFetch(`/channels/${encodeURIComponent(v.name.trim())}`, { method: 'PUT', body: toChannelInput(types, v) });
+      await putChannel.mutateAsync(v);
       onDone();
     } catch (e) {
       setServerErr({ field: channelField(types, e instanceof ApiError ? e.field : undefined, v.type), text: errorText(e) });

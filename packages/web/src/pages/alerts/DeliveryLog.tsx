@@ -1,6 +1,5 @@
 import { Badge, Group, Paper, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { apiFetch } from '../../api/client.ts';
+import { useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
 import { formatMs } from '../../lib/format.ts';
@@ -10,7 +9,7 @@ const OUTCOME: Record<string, string> = { delivered: 'teal', retry: 'yellow', pe
 
 /** DeliveryLog shows the outbox counts and the newest delivery attempts (`GET /api/v1/notifications`). */
 export function DeliveryLog() {
-  const q = useQuery({ queryKey: ['notifications'], queryFn: ({ signal }) => apiFetch<Notifications>('/notifications?limit=50', { signal }), refetchInterval: 10_000, retry: false });
+  const q = useApiQuery<Notifications>({ path: '/notifications', params: { limit: '50' }, refetchInterval: 10_000, retry: false });
   return (
     <Paper withBorder p="sm">
       <Group justify="space-between" mb="xs">

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ActionIcon, Alert, Badge, Button, Checkbox, Code, Group, Modal, Paper, SimpleGrid, Stack, Switch, Table, Text, Textarea, TextInput, Title, Tooltip } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, apiFetch, errorText } from '../../api/client.ts';
+import { ApiError, errorText } from '../../api/client.ts';
+import { useApiMutation, useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { fromRouteTable, insertAt, newRoute, routeErrorAt, toRouteTable, unreachable, validateRoute, type RouteValues } from './route.ts';
 import type { Channel, RouteTable, RoutesView as Routes } from '@etcd-monitor/monitor/contract';
@@ -15,9 +15,11 @@ const SOURCE: Record<Routes['source'], string> = {
 
 /** RoutesPanel lists the routes in force in order and, unless they come from the config file, adds, edits, moves and deletes them. */
 export function RoutesPanel() {
-  const q = useQuery({ queryKey: ['routes'], queryFn: ({ signal }) => apiFetch<Routes>('/routes', { signal }), refetchInterval: 30_000, retry: false });
-  const channels = useQuery({ queryKey: ['channels'], queryFn: ({ signal }) => apiFetch<Channel[]>('/channels', { signal }), refetchInterval: 15_000, retry: false });
-  const qc = useQueryClient();
+  const q = useApiQuery<Routes>({ path: '/routes', refetchInterval: 30_000, retry: false });
+  const channels = useApiQuery<Channel[]>({ path: '/channels', refetchInterval: 15_000, retry: false });
+  // Both refetch the routes once settled: after a change, and after a conflict (someone else changed them first).
+  const putRoutes = useApiMutation<Routes, { routes: RouteTable[]; version: Routes['version'] | undefined }>({ method: 'PUT', path: '/routes', body: (x) => x });
+  const resetRoutes = useApiMutation({ method: 'DELETE', path: '/routes' });
   // editing is the route being edited (index in the list that will be sent) while the dialog is open.
   const [editing, setEditing] = useState<{ index: number; isNew: boolean; values: RouteValues } | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -25,8 +27,7 @@ export function RoutesPanel() {
 
   /** put sends the whole ordered list with the version it was read at; the caller handles errors. */
   const put = async (routes: RouteTable[]) => {
-    const view = await apiFetch<Routes>('/routes', { method: 'PUT', body: { routes, version: q.data?.version } });
-    qc.setQueryData(['routes'], view);
+    await putRoutes.mutateAsync({ routes, version: q.data?.version });
   };
   const change = async (what: string, routes: RouteTable[]) => {
     setErr(null);
@@ -35,7 +36,6 @@ export function RoutesPanel() {
       await put(routes);
     } catch (e) {
       setErr(`Could not ${what}: ${errorText(e)}`);
-      if (e instanceof ApiError && e.code === 'MON_ROUTES_CONFLICT') void qc.invalidateQueries({ queryKey: ['routes'] });
     } finally {
       setBusy(false);
     }
@@ -43,8 +43,7 @@ export function RoutesPanel() {
   const reset = async () => {
     setErr(null);
     try {
-      await apiFetch('/routes', { method: 'DELETE' });
-      await qc.invalidateQueries({ queryKey: ['routes'] });
+      await resetRoutes.mutateAsync();
     } catch (e) {
       setErr(`Could not go back to the default routes: ${errorText(e)}`);
     }
@@ -124,10 +123,7 @@ export function RoutesPanel() {
               const next = [...list];
               if (editing.isNew) next.splice(editing.index, 0, toRouteTable(v));
               else next[editing.index] = toRouteTable(v);
-              await put(next).catch((e: unknown) => {
-                if (e instanceof ApiError && e.code === 'MON_ROUTES_CONFLICT') void qc.invalidateQueries({ queryKey: ['routes'] });
-                throw e;
-              });
+              await put(next);
               setEditing(null);
             }}
           />

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Anchor, Badge, Code, Paper, Switch, Table, Text, TextInput, Title, Group } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiFetch, errorText } from '../../api/client.ts';
+import { errorText } from '../../api/client.ts';
+import { apiPath, useApiMutation, useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import type { Rule } from '@etcd-monitor/monitor/contract';
 
@@ -9,8 +9,8 @@ const SEVERITY: Record<string, string> = { critical: 'red', warning: 'yellow', i
 
 /** RulesPanel lists the rules in force with their expression, `for`, severity and docs, and turns them on and off. */
 export function RulesPanel() {
-  const q = useQuery({ queryKey: ['rules'], queryFn: ({ signal }) => apiFetch<Rule[]>('/rules', { signal }), refetchInterval: 30_000, retry: false });
-  const qc = useQueryClient();
+  const q = useApiQuery<Rule[]>({ path: '/rules', refetchInterval: 30_000, retry: false });
+  const setEnabled = useApiMutation<unknown, { name: string; enabled: boolean }>({ method: 'PUT', path: ({ name }) => apiPath`/rules/${name}`, body: ({ enabled }) => ({ enabled }) });
   const [busy, setBusy] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const [search, setSearch] = useState('');
@@ -18,8 +18,7 @@ export function RulesPanel() {
     setBusy(r.name);
     setErr(null);
     try {
-      await apiFetch(`/rules/${encodeURIComponent(r.name)}`, { method: 'PUT', body: { enabled } });
-      await qc.invalidateQueries({ queryKey: ['rules'] });
+      await setEnabled.mutateAsync({ name: r.name, enabled });
     } catch (e) {
       setErr(`Could not turn ${r.name} ${enabled ? 'on' : 'off'}: ${errorText(e)}`);
     } finally {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Group, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
-import { ApiError, apiFetch, errorText } from '../../api/client.ts';
+import { ApiError, errorText } from '../../api/client.ts';
+import { useApiMutation } from '../../api/use-api.ts';
 import { silenceField, toSilenceInput, validateSilence, type SilenceValues } from './silence.ts';
 import type { Silence } from '@etcd-monitor/monitor/contract';
 
@@ -10,6 +11,8 @@ export function SilenceForm({ matchers, createdBy, onDone, onCancel }: { matcher
   const [touched, setTouched] = useState(false);
   const [serverErr, setServerErr] = useState<{ field: keyof SilenceValues | undefined; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // A new silence changes which alerts show as silenced.
+  const create = useApiMutation<Silence, SilenceValues>({ method: 'POST', path: '/silences', body: toSilenceInput, invalidates: ['/silences', '/alerts'] });
   const errors = validateSilence(v);
   const show = (k: keyof SilenceValues) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k ? serverErr.text : undefined);
   const set = (k: keyof SilenceValues) => (val: string) => {
@@ -21,7 +24,7 @@ export function SilenceForm({ matchers, createdBy, onDone, onCancel }: { matcher
     if (Object.keys(errors).length) return;
     setBusy(true);
     try {
-      onDone(await apiFetch<Silence>('/silences', { method: 'POST', body: toSilenceInput(v) }));
+      onDone(await create.mutateAsync(v));
     } catch (err) {
       setServerErr({ field: silenceField(err instanceof ApiError ? err.field : undefined), text: errorText(err) });
     } finally {

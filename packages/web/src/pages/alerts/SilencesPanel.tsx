@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Code, Group, Paper, SegmentedControl, Table, Text, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiFetch, errorText } from '../../api/client.ts';
+import { errorText } from '../../api/client.ts';
+import { apiPath, useApiMutation, useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { LocalTime } from '../../components/LocalTime.tsx';
 import type { Silence } from '@etcd-monitor/monitor/contract';
@@ -11,13 +11,14 @@ const ORDER: Record<string, number> = { active: 0, pending: 1, expired: 2 };
 
 /** useSilences reads the silences every 5 s (active, pending and those expired in the last 5 days). */
 export function useSilences() {
-  return useQuery({ queryKey: ['silences'], queryFn: ({ signal }) => apiFetch<Silence[]>('/silences', { signal }), refetchInterval: 5000, retry: false });
+  return useApiQuery<Silence[]>({ path: '/silences', refetchInterval: 5000, retry: false });
 }
 
 /** SilencesPanel lists silences by state, with a button to expire the active and pending ones. */
 export function SilencesPanel() {
   const q = useSilences();
-  const qc = useQueryClient();
+  // An expired silence lets its alerts show as unsilenced again.
+  const expireSilence = useApiMutation<unknown, string>({ method: 'DELETE', path: (id) => apiPath`/silences/${id}`, invalidates: ['/silences', '/alerts'] });
   const [filter, setFilter] = useState<'current' | 'expired' | 'all'>('current');
   const [expiring, setExpiring] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -25,9 +26,7 @@ export function SilencesPanel() {
     setExpiring(id);
     setErr(null);
     try {
-      await apiFetch(`/silences/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      await qc.invalidateQueries({ queryKey: ['silences'] });
-      await qc.invalidateQueries({ queryKey: ['alerts'] });
+      await expireSilence.mutateAsync(id);
     } catch (e) {
       setErr(errorText(e));
     } finally {

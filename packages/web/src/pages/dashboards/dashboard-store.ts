@@ -1,12 +1,14 @@
 import { useEffect } from 'react';
-import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { apiFetch, ApiError } from '../../api/client.ts';
 import { useWhoami } from '../../api/queries.ts';
 import type { Dashboard, Panel } from '@etcd-monitor/monitor/contract';
+import { apiKey, useApiQuery, type ApiRequest } from '../../api/use-api.ts';
 
 export type { Dashboard, Panel } from '@etcd-monitor/monitor/contract';
 
-const QUERY_KEY = ['dashboards'] as const;
+const DASHBOARDS: ApiRequest = { path: '/dashboards' };
+const QUERY_KEY = apiKey(DASHBOARDS);
 
 /** LEGACY_KEY is where dashboards lived before the monitor stored them: imported once, then removed. */
 export const LEGACY_KEY = 'etcd-monitor.dashboards.v1';
@@ -106,7 +108,7 @@ async function importLegacy(qc: QueryClient, existing: Dashboard[]): Promise<voi
 export function useDashboards() {
   const qc = useQueryClient();
   const canEdit = useCanEditDashboards();
-  const q = useQuery({ queryKey: QUERY_KEY, queryFn: ({ signal }) => apiFetch<Dashboard[]>('/dashboards', { signal }), staleTime: 10_000 });
+  const q = useApiQuery<Dashboard[]>({ ...DASHBOARDS, staleTime: 10_000 });
   useEffect(() => {
     if (q.data && canEdit) void importLegacy(qc, q.data);
   }, [q.data, canEdit, qc]);

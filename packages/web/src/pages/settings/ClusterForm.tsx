@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Group, PasswordInput, SimpleGrid, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { ApiError, apiFetch, errorText } from '../../api/client.ts';
+import { ApiError, errorText } from '../../api/client.ts';
+import { apiPath, useApiMutation, useApiQuery } from '../../api/use-api.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { formatMs } from '../../lib/format.ts';
 import { fromConfig, toInput, toReplaceInput, validateCluster, type FormValues } from './validate.ts';
@@ -15,9 +15,8 @@ const EMPTY: FormValues = { name: '', endpoints: '', group: '', labels: '', user
  */
 export function ClusterForm({ editing, onDone }: { editing: Cluster | null; onDone: () => void }) {
   const name = editing?.name ?? '';
-  const config = useQuery({
-    queryKey: ['cluster-config', name],
-    queryFn: ({ signal }) => apiFetch<ClusterConfig>(`/clusters/${encodeURIComponent(name)}/config`, { signal }),
+  const config = useApiQuery<ClusterConfig>({
+    path: apiPath`/clusters/${name}/config`,
     enabled: editing !== null,
     staleTime: 0,
     gcTime: 0,
@@ -38,6 +37,13 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
   const [test, setTest] = useState<ConnectionTest | null>(null);
   const [testErr, setTestErr] = useState<string | null>(null);
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
+  // A connection test changes nothing; adding or replacing a cluster refetches the clusters.
+  const testConnection = useApiMutation<ConnectionTest, FormValues>({ method: 'POST', path: '/clusters/test', body: (x) => (editing ? toReplaceInput(editing, x) : toInput(x)), invalidates: [] });
+  const saveCluster = useApiMutation<unknown, FormValues>({
+    method: editing ? 'PUT' : 'POST',
+    path: editing ? apiPath`/clusters/${editing.name}` : '/clusters',
+    body: (x) => (editing ? toReplaceInput(editing, x) : toInput(x)),
+  });
   const errors = validateCluster(v);
   const show = (k: keyof FormValues) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k || (k === 'writeProbe' && serverErr?.field === 'write_probe') ? serverErr.text : undefined);
   const set = <K extends keyof FormValues>(k: K) => (val: FormValues[K]) => {
@@ -52,7 +58,7 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
     setTest(null);
     setTestErr(null);
     try {
-      setTest(await apiFetch<ConnectionTest>('/clusters/test', { method: 'POST', body: editing ? toReplaceInput(editing, v) : toInput(v) }));
+      setTest(await testConnection.mutateAsync(v));
     } catch (err) {
       setTestErr(errorText(err));
     } finally {
@@ -64,8 +70,7 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
     if (Object.keys(errors).length) return;
     setBusy('save');
     try {
-      if (editing) await apiFetch(`/clusters/${encodeURIComponent(editing.name)}`, { method: 'PUT', body: toReplaceInput(editing, v) });
-      else await apiFetch('/clusters', { method: 'POST', body: toInput(v) });
+      await saveCluster.mutateAsync(v);
       onDone();
     } catch (err) {
       // `endpoints[1]` and `labels.team` belong to the endpoints and labels inputs.

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
 import { useClusters } from '../../api/queries.ts';
-import { apiFetch, errorText } from '../../api/client.ts';
+import { errorText } from '../../api/client.ts';
+import { apiPath, useApiMutation } from '../../api/use-api.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 import { ClusterForm } from './ClusterForm.tsx';
 import type { Cluster } from '@etcd-monitor/monitor/contract';
@@ -10,14 +10,11 @@ import type { Cluster } from '@etcd-monitor/monitor/contract';
 /** SettingsPage manages the watched clusters: add, edit and remove those created through the API. */
 export function SettingsPage() {
   const clusters = useClusters();
-  const qc = useQueryClient();
+  const removeCluster = useApiMutation<unknown, string>({ method: 'DELETE', path: (name) => apiPath`/clusters/${name}` });
   const [editing, setEditing] = useState<Cluster | 'new' | null>(null);
   const [removing, setRemoving] = useState<Cluster | null>(null);
   const [removeErr, setRemoveErr] = useState<string | null>(null);
-  const done = () => {
-    setEditing(null);
-    void qc.invalidateQueries({ queryKey: ['clusters'] });
-  };
+  const done = () => setEditing(null);
   return (
     <Stack gap="md">
       <Group justify="space-between">
@@ -74,7 +71,7 @@ export function SettingsPage() {
               color="red"
               onClick={async () => {
                 try {
-                  await apiFetch(`/clusters/${encodeURIComponent(removing!.name)}`, { method: 'DELETE' });
+                  await removeCluster.mutateAsync(removing!.name);
                   setRemoving(null);
                   done();
                 } catch (err) {
