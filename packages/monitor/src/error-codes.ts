@@ -50,6 +50,8 @@ export const MON_ERRORS = {
   MON_SILENCE_INVALID: { meaning: 'a silence is invalid; the error names the field' },
   MON_SILENCE_NOT_FOUND: { meaning: 'no silence has this id' },
   MON_STOPPED: { meaning: 'the monitor was stopped; build a new one to start again' },
+  MON_STORE_BAD_ALERT: { meaning: 'an alert handed to the alert history is invalid; the error names the field' },
+  MON_STORE_BAD_AUDIT: { meaning: 'an audit entry handed to the store is invalid; the error names the field' },
   MON_STORE_BAD_DOC: { meaning: 'a document handed to the store is invalid' },
   MON_STORE_BAD_EVENT: { meaning: 'an event handed to the store is invalid; the error names the field' },
   MON_STORE_BAD_OPTION: { meaning: 'a store option (retention, paths) is invalid' },

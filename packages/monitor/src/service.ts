@@ -199,7 +199,7 @@ async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLo
     audit(action, target, req) {
       const time = Date.now();
       const actor = req.principal.name;
-      store.putDoc('audit', `${time}-${Math.random().toString(36).slice(2, 8)}`, { time: new Date(time).toISOString(), actor, role: req.principal.role, action, target, ip: req.ip });
+      store.appendAudit({ time, actor, role: req.principal.role, action, target, ip: req.ip });
       log.info('audit', { action, target, actor, ip: req.ip });
     },
   });

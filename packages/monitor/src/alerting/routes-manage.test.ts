@@ -95,7 +95,7 @@ test('routes are managed through the API: checked like [[routes]], applied at on
     const moved = await req('PUT', '/routes', { version: v1.version, routes: [{ channels: ['team-b'], matchers: [`alertname="${UNREACHABLE}"`], group_wait: '0s' }, { channels: ['team-a'] }] });
     assert.equal(moved.statusCode, 200, moved.body);
     await until(`${UNREACHABLE} at team-b`, () => rx.hits.some((h) => h.path === '/team-b' && h.alertnames.includes(UNREACHABLE)), { timeoutMs: 15_000, detail: () => JSON.stringify(rx.hits) });
-    assert.equal(svc.store.listDocs('audit').filter((d) => (d.doc as { action: string }).action === 'routes.put').length, 2, 'every change is audited');
+    assert.equal(svc.store.queryAudit({ action: 'routes.put' }).length, 2, 'every change is audited');
   } finally {
     await svc.stop();
   }

@@ -14,24 +14,17 @@ import { openOutbox, startDelivery, type Delivery, type DeliveryResult, type Out
 import type { Alert } from './types.ts';
 import type { RoutesView } from '../api/contract.ts';
 
-/** StoreAlertHistory keeps every alert start and resolution as documents of kind `alert`. */
+/** StoreAlertHistory keeps every alert start and resolution in the store's alert history table. */
 class StoreAlertHistory implements AlertHistory {
   private readonly store: Store;
   constructor(store: Store) {
     this.store = store;
   }
   record(alert: Alert): void {
-    this.store.putDoc('alert', `${alert.fingerprint}:${alert.activeAt}`, alert);
+    this.store.recordAlert(alert);
   }
   list(q: AlertHistoryQuery = {}): Alert[] {
-    let all = this.store.listDocs('alert').map((d) => d.doc as Alert);
-    if (q.cluster) all = all.filter((a) => a.labels.cluster === q.cluster);
-    if (q.alertname) all = all.filter((a) => a.labels.alertname === q.alertname);
-    if (q.fingerprint) all = all.filter((a) => a.fingerprint === q.fingerprint);
-    if (q.since !== undefined) all = all.filter((a) => (a.endsAt ?? Infinity) >= q.since!);
-    if (q.until !== undefined) all = all.filter((a) => a.activeAt <= q.until!);
-    all.sort((a, b) => b.activeAt - a.activeAt);
-    return all.slice(0, q.limit ?? 1000);
+    return this.store.queryAlerts(q);
   }
 }
 

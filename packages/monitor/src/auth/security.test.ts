@@ -104,7 +104,7 @@ test('logins are throttled per user name and per address (429 saying until when)
     assert.equal(byAddress.statusCode, 429);
     assert.match(byAddress.json().error.message, /too many failed logins for address 203\.0\.113\.5/);
 
-    const audit = svc.store.listDocs('audit').map((d) => d.doc as { action: string; target: string; actor: string; ip: string });
+    const audit = svc.store.queryAudit();
     const failed = audit.filter((a) => a.action === 'auth.login_failed');
     assert.equal(failed.length, 15, 'every checked failure, not the refused attempts');
     assert.ok(failed.some((a) => a.target === 'admin' && a.ip === '192.0.2.10' && a.actor === 'anonymous@192.0.2.10'));

@@ -62,3 +62,19 @@ export interface SendResult {
   /** status is the receiver's HTTP status or SMTP reply code, when there is one. */
   status?: number;
 }
+
+/** AlertHistoryQuery selects past alerts; fields combine with AND. */
+export interface AlertHistoryQuery {
+  /** cluster keeps alerts of this cluster. */
+  cluster?: string;
+  /** alertname keeps alerts of this rule. */
+  alertname?: string;
+  /** fingerprint keeps the occurrences of one alert. */
+  fingerprint?: string;
+  /** since keeps alerts active at or after this time (ms). */
+  since?: number;
+  /** until keeps alerts that became active at or before this time (ms). */
+  until?: number;
+  /** limit caps the answer, newest first; default 1000. */
+  limit?: number;
+}

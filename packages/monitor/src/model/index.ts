@@ -1,7 +1,7 @@
 // The monitor's shared types, below everything else in the package: what a cluster and its members are (facts,
 // snapshots, health findings), what happens to them (events, alerts), what is measured (series points) and how they
 // are configured. Types only — no code — so any folder can import them without joining an import cycle.
-export type { Alert, AlertSeverity, AlertState, Notification, SendResult } from './alerts.ts';
+export type { Alert, AlertHistoryQuery, AlertSeverity, AlertState, Notification, SendResult } from './alerts.ts';
 export type { ClusterSnapshot, SampleInput } from './cluster.ts';
 export type { AuthConfig, ClusterConfig, ServerConfig, StorageConfig } from './config.ts';
 export type { ClusterEvent, EventState, EventType, StoredEvent } from './events.ts';

@@ -1,5 +1,9 @@
 export type {
   Agg,
+  AuditEntry,
+  AuditFilter,
+  DocStore,
+  EventStore,
   EventFilter,
   Point,
   Resolution,
@@ -8,6 +12,7 @@ export type {
   SeriesInfo,
   SeriesQuery,
   SeriesResult,
+  SeriesStore,
   Store,
   StoreStats,
   StoredEvent,

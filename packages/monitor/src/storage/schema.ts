@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { AppError } from '@etcd-monitor/core';
 
 /** SCHEMA_VERSION is the layout version kept in `PRAGMA user_version`; bump it with a migration step in migrate(). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Samples arrive interleaved across thousands of series, so writing them straight into a (sid, t) B-tree dirties one
 // page per series per batch (measured: ~4.9 kB written per 22-byte sample at 5000 series). They land first in
@@ -81,6 +81,32 @@ CREATE TABLE docs (
 ) WITHOUT ROWID;
 `;
 
+// Version 2: the alert history and the audit log leave the docs table (where reading them meant every document of
+// the kind, filtered in JavaScript) for tables of their own, indexed the way they are read.
+const V2 = `
+CREATE TABLE alert_history (
+  fingerprint TEXT NOT NULL,
+  active_at   INTEGER NOT NULL,
+  cluster     TEXT NOT NULL,
+  alertname   TEXT NOT NULL,
+  ends_at     INTEGER,
+  doc         TEXT NOT NULL,
+  PRIMARY KEY (fingerprint, active_at)
+) WITHOUT ROWID;
+CREATE INDEX alert_history_active ON alert_history (active_at);
+CREATE INDEX alert_history_cluster ON alert_history (cluster, active_at);
+CREATE INDEX alert_history_name ON alert_history (alertname, active_at);
+
+CREATE TABLE audit_log (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  time   INTEGER NOT NULL,
+  actor  TEXT NOT NULL,
+  action TEXT NOT NULL,
+  doc    TEXT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time);
+`;
+
 /** configure sets the connection pragmas: WAL with synchronous=NORMAL (a process crash loses nothing committed), a cache large enough for one leaf page per series. */
 export function configure(db: DatabaseSync, cacheKiB: number): void {
   db.exec(`
@@ -92,7 +118,7 @@ export function configure(db: DatabaseSync, cacheKiB: number): void {
   `);
 }
 
-/** migrate creates the schema in an empty database and refuses one written by a newer version. */
+/** migrate creates the schema in an empty database, brings one of an older version up to date in one transaction, and refuses one written by a newer version. */
 export function migrate(db: DatabaseSync, path: string): void {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
   const version = row.user_version;
@@ -105,11 +131,32 @@ export function migrate(db: DatabaseSync, path: string): void {
   }
   db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec(V1);
+    if (version < 1) db.exec(V1);
+    if (version < 2) {
+      db.exec(V2);
+      moveDocsToTables(db);
+    }
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** moveDocsToTables moves the alert history (docs of kind `alert`) and the audit log (kind `audit`) a version 1 store kept as documents into their tables. */
+function moveDocsToTables(db: DatabaseSync): void {
+  const putAlert = db.prepare('INSERT OR REPLACE INTO alert_history (fingerprint, active_at, cluster, alertname, ends_at, doc) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const r of db.prepare("SELECT doc FROM docs WHERE kind = 'alert'").all()) {
+    const a = JSON.parse(r.doc as string) as { fingerprint: string; activeAt: number; endsAt?: number; labels?: Record<string, string> };
+    putAlert.run(a.fingerprint, a.activeAt, a.labels?.cluster ?? '', a.labels?.alertname ?? '', a.endsAt ?? null, r.doc as string);
+  }
+  // Keys were `<ms>-<random>`: in key order is in time order, which the ids keep.
+  const putAudit = db.prepare('INSERT INTO audit_log (time, actor, action, doc) VALUES (?, ?, ?, ?)');
+  for (const r of db.prepare("SELECT key, doc FROM docs WHERE kind = 'audit' ORDER BY key").all()) {
+    const d = JSON.parse(r.doc as string) as { time?: string; actor?: string; role?: string; action?: string; target?: string; ip?: string };
+    const time = Date.parse(d.time ?? '') || Number.parseInt(r.key as string, 10) || 0;
+    putAudit.run(time, d.actor ?? '', d.action ?? '', JSON.stringify({ role: d.role ?? '', target: d.target ?? '', ip: d.ip ?? '' }));
+  }
+  db.exec("DELETE FROM docs WHERE kind IN ('alert', 'audit')");
 }

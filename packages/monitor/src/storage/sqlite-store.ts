@@ -4,8 +4,13 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AppError, errorMessage, isAppError } from '@etcd-monitor/core';
 import { configure, migrate } from './schema.ts';
 import { DAY, HOUR, MINUTE, bucketFor, downsample, pickResolution, type AggRow } from './resolution.ts';
-import { checkDocKey, checkDocKind, checkEvent, checkEventFilter, checkQuery, checkSampleShape } from './validate.ts';
+import { checkQuery, checkSampleShape } from './validate.ts';
+import { SqliteEvents } from './sqlite-events.ts';
+import { SqliteDocs } from './sqlite-docs.ts';
+import type { Alert, AlertHistoryQuery } from '../model/alerts.ts';
 import type {
+  AuditEntry,
+  AuditFilter,
   EventFilter,
   Point,
   Resolution,
@@ -253,10 +258,12 @@ class SqliteStore implements Store {
     | 'insSeries' | 'updLast' | 'insHead' | 'setMeta' | 'headBounds' | 'maxSid'
     | 'stage' | 'stageKey' | 'stageSum' | 'moveStaged' | 'delStaged' | 'delHead'
     | 'roll1m' | 'roll1h' | 'delRaw' | 'del1m' | 'del1h' | 'delEvents' | 'delSeries'
-    | 'raw' | 'head' | 'sel1m' | 'sel1h' | 'seriesOf' | 'seriesOfMember'
-    | 'insEvent' | 'putDoc' | 'getDoc' | 'listDocs' | 'delDoc',
+    | 'raw' | 'head' | 'sel1m' | 'sel1h' | 'seriesOf' | 'seriesOfMember',
     StatementSync
   >;
+  // Events, alert history and audit log (sqlite-events.ts) and documents (sqlite-docs.ts) share the connection.
+  private readonly events: SqliteEvents;
+  private readonly docs: SqliteDocs;
 
   // Background work in flight, continued slice by slice (docs/storage.md, Pauses).
   private comp: Compaction | undefined;
@@ -335,12 +342,9 @@ class SqliteStore implements Store {
       sel1h: p('SELECT t, vmin, vmax, vsum, n, vlast FROM samples_1h WHERE sid = ? AND t >= ? AND t <= ? ORDER BY t'),
       seriesOf: p('SELECT id, member FROM series WHERE cluster = ? AND name = ? ORDER BY member'),
       seriesOfMember: p('SELECT id, member FROM series WHERE cluster = ? AND name = ? AND member = ?'),
-      insEvent: p('INSERT INTO events (time, cluster, type, member, message, details) VALUES (?, ?, ?, ?, ?, ?) RETURNING id'),
-      putDoc: p('INSERT OR REPLACE INTO docs (kind, key, doc, updated) VALUES (?, ?, ?, ?)'),
-      getDoc: p('SELECT doc FROM docs WHERE kind = ? AND key = ?'),
-      listDocs: p('SELECT key, doc FROM docs WHERE kind = ? ORDER BY key'),
-      delDoc: p('DELETE FROM docs WHERE kind = ? AND key = ?'),
     };
+    this.events = new SqliteEvents(db, () => this.open());
+    this.docs = new SqliteDocs(db, () => this.open(), o.now);
     for (const s of [this.st.raw, this.st.head, this.st.sel1m, this.st.sel1h]) s.setReturnArrays(true);
 
     for (const r of db.prepare('SELECT id, cluster, name, member, last_t FROM series').all()) {
@@ -850,76 +854,43 @@ class SqliteStore implements Store {
   }
 
   appendEvent(e: StoredEvent): StoredEvent {
-    this.open();
-    checkEvent(e);
-    const details = e.details === undefined ? null : JSON.stringify(e.details);
-    const row = this.st.insEvent.get(Math.trunc(e.time), e.cluster, e.type, e.member ?? null, e.message, details) as { id: number };
-    const out: StoredEvent = { id: row.id, time: Math.trunc(e.time), cluster: e.cluster, type: e.type, message: e.message };
-    if (e.member !== undefined) out.member = e.member;
-    if (e.details !== undefined) out.details = JSON.parse(details as string) as Record<string, unknown>;
-    return out;
+    return this.events.appendEvent(e);
   }
 
-  queryEvents(f: EventFilter = {}): StoredEvent[] {
-    this.open();
-    const limit = checkEventFilter(f);
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    const add = (sql: string, arg: string | number) => {
-      where.push(sql);
-      args.push(arg);
-    };
-    if (f.cluster !== undefined) add('cluster = ?', f.cluster);
-    if (f.member !== undefined) add('member = ?', f.member);
-    if (f.type !== undefined) add('type IN (SELECT value FROM json_each(?))', JSON.stringify(f.type));
-    if (f.since !== undefined) add('time >= ?', f.since);
-    if (f.until !== undefined) add('time <= ?', f.until);
-    const sql = `SELECT id, time, cluster, type, member, message, details FROM events
-                 ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY time DESC, id DESC LIMIT ${limit}`;
-    return this.db.prepare(sql).all(...args).map((r) => {
-      const e: StoredEvent = {
-        id: r.id as number,
-        time: r.time as number,
-        cluster: r.cluster as string,
-        type: r.type as string,
-        message: r.message as string,
-      };
-      if (r.member !== null) e.member = r.member as string;
-      if (r.details !== null) e.details = JSON.parse(r.details as string) as Record<string, unknown>;
-      return e;
-    });
+  queryEvents(f?: EventFilter): StoredEvent[] {
+    return this.events.queryEvents(f);
+  }
+
+  recordAlert(alert: Alert): void {
+    this.events.recordAlert(alert);
+  }
+
+  queryAlerts(q?: AlertHistoryQuery): Alert[] {
+    return this.events.queryAlerts(q);
+  }
+
+  appendAudit(e: AuditEntry): AuditEntry {
+    return this.events.appendAudit(e);
+  }
+
+  queryAudit(f?: AuditFilter): AuditEntry[] {
+    return this.events.queryAudit(f);
   }
 
   putDoc(kind: string, key: string, doc: unknown): void {
-    this.open();
-    checkDocKey(kind, key);
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(doc);
-    } catch (err) {
-      throw new AppError('MON_STORE_BAD_DOC', `doc: cannot be serialised as JSON: ${errorMessage(err)}`, { field: 'doc', cause: err });
-    }
-    if (text === undefined) throw new AppError('MON_STORE_BAD_DOC', 'doc: must be a JSON value, got undefined', { field: 'doc' });
-    this.st.putDoc.run(kind, key, text, this.o.now());
+    this.docs.putDoc(kind, key, doc);
   }
 
   getDoc(kind: string, key: string): unknown {
-    this.open();
-    checkDocKey(kind, key);
-    const row = this.st.getDoc.get(kind, key) as { doc: string } | undefined;
-    return row === undefined ? undefined : JSON.parse(row.doc);
+    return this.docs.getDoc(kind, key);
   }
 
   listDocs(kind: string): Array<{ key: string; doc: unknown }> {
-    this.open();
-    checkDocKind(kind);
-    return this.st.listDocs.all(kind).map((r) => ({ key: r.key as string, doc: JSON.parse(r.doc as string) }));
+    return this.docs.listDocs(kind);
   }
 
   deleteDoc(kind: string, key: string): boolean {
-    this.open();
-    checkDocKey(kind, key);
-    return Number(this.st.delDoc.run(kind, key).changes) > 0;
+    return this.docs.deleteDoc(kind, key);
   }
 
   stats(): StoreStats {
@@ -934,6 +905,8 @@ class SqliteStore implements Store {
       h1Rows: count('samples_1h'),
       series: count('series'),
       events: count('events'),
+      alerts: count('alert_history'),
+      audit: count('audit_log'),
       docs: count('docs'),
       pending: this.pendT.length,
       skipped: this.skipped,

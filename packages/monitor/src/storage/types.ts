@@ -1,5 +1,6 @@
 import type { Sample, SeriesInfo, SeriesQuery, SeriesResult } from '../model/series.ts';
 import type { StoredEvent } from '../model/events.ts';
+import type { Alert, AlertHistoryQuery } from '../model/alerts.ts';
 
 export type { Agg, Point, Resolution, Sample, SeriesInfo, SeriesQuery, SeriesResult } from '../model/series.ts';
 export type { StoredEvent } from '../model/events.ts';
@@ -36,6 +37,10 @@ export interface StoreStats {
   series: number;
   /** events counts stored events. */
   events: number;
+  /** alerts counts alert history records (one per alert occurrence). */
+  alerts: number;
+  /** audit counts audit log entries. */
+  audit: number;
   /** docs counts stored documents of every kind. */
   docs: number;
   /** pending counts appended samples not yet flushed. */
@@ -60,8 +65,40 @@ export interface Retention {
   events?: number;
 }
 
-/** Store is the monitor's embedded storage: time series with rollups, events, and JSON documents. */
-export interface Store {
+/** AuditEntry is one change made through the API, as the audit log keeps it. */
+export interface AuditEntry {
+  /** id is assigned by the store on append; ids grow and are never reused. */
+  id?: number;
+  /** time is when the change was made, in ms since the epoch. */
+  time: number;
+  /** actor is the user name (or `anonymous`) that made it. */
+  actor: string;
+  /** role is the actor's role at the time. */
+  role: string;
+  /** action names the change, such as `cluster.create`. */
+  action: string;
+  /** target names what was changed. */
+  target: string;
+  /** ip is the client address the request came from. */
+  ip: string;
+}
+
+/** AuditFilter selects audit entries; every field is optional and fields combine with AND. */
+export interface AuditFilter {
+  /** actor keeps entries of this user. */
+  actor?: string;
+  /** action keeps entries of this action. */
+  action?: string;
+  /** since keeps entries at or after this time (ms). */
+  since?: number;
+  /** until keeps entries at or before this time (ms). */
+  until?: number;
+  /** limit caps the answer, newest first; default 1000, at most 10000. */
+  limit?: number;
+}
+
+/** SeriesStore keeps time series: samples buffered and flushed in batches, read back at the resolution a range needs. */
+export interface SeriesStore {
   /** append buffers samples; they are written in one transaction when the batch is full or the flush interval fires. */
   append(samples: Sample[]): void;
   /** flush writes every buffered sample now, in one transaction. */
@@ -70,10 +107,26 @@ export interface Store {
   query(q: SeriesQuery): SeriesResult;
   /** listSeries lists stored series, optionally of one cluster and/or member. */
   listSeries(filter?: { cluster?: string; member?: string }): SeriesInfo[];
+}
+
+/** EventStore keeps the time-ordered records, each in its own indexed table: cluster events, alert history, the audit log. */
+export interface EventStore {
   /** appendEvent stores one event at once and returns it with its id. */
   appendEvent(e: StoredEvent): StoredEvent;
   /** queryEvents returns matching events, newest first. */
   queryEvents(f?: EventFilter): StoredEvent[];
+  /** recordAlert stores an alert occurrence, replacing the earlier record of the same fingerprint and activeAt (its resolution). */
+  recordAlert(alert: Alert): void;
+  /** queryAlerts returns matching alert occurrences, newest activeAt first. */
+  queryAlerts(q?: AlertHistoryQuery): Alert[];
+  /** appendAudit stores one audit entry at once and returns it with its id. */
+  appendAudit(e: AuditEntry): AuditEntry;
+  /** queryAudit returns matching audit entries, newest first. */
+  queryAudit(f?: AuditFilter): AuditEntry[];
+}
+
+/** DocStore keeps JSON documents by kind and key: configuration made through the API, users, sessions, silences … */
+export interface DocStore {
   /** putDoc stores (or replaces) one JSON document under kind and key. */
   putDoc(kind: string, key: string, doc: unknown): void;
   /** getDoc returns the document under kind and key, or undefined. */
@@ -82,6 +135,10 @@ export interface Store {
   listDocs(kind: string): Array<{ key: string; doc: unknown }>;
   /** deleteDoc removes one document and tells whether it existed. */
   deleteDoc(kind: string, key: string): boolean;
+}
+
+/** Store is the monitor's embedded storage: series, events and documents behind one file, with its upkeep. */
+export interface Store extends SeriesStore, EventStore, DocStore {
   /** maintain moves the head into the raw table when due, rolls up what has left the head, and applies retention; idempotent. */
   maintain(now?: number): void;
   /** stats reports sizes and counters. */

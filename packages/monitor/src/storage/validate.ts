@@ -1,5 +1,6 @@
 import { AppError } from '@etcd-monitor/core';
-import type { Agg, EventFilter, SeriesQuery, StoredEvent } from './types.ts';
+import type { Alert, AlertHistoryQuery } from '../model/alerts.ts';
+import type { Agg, AuditEntry, AuditFilter, EventFilter, SeriesQuery, StoredEvent } from './types.ts';
 
 const AGGS: readonly Agg[] = ['avg', 'min', 'max', 'last'];
 
@@ -78,6 +79,46 @@ export function checkEventFilter(f: EventFilter): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENT_LIMIT) {
     throw badQuery('limit', `must be an integer from 1 to ${MAX_EVENT_LIMIT}, got ${String(f.limit)}`);
   }
+  return limit;
+}
+
+/** checkAlert validates an alert occurrence before it is stored in the alert history. */
+export function checkAlert(a: Alert): void {
+  const bad = (field: string, problem: string) => new AppError('MON_STORE_BAD_ALERT', `alert.${field}: ${problem}`, { field: `alert.${field}` });
+  if (a === null || typeof a !== 'object') throw bad('', 'is not an object');
+  if (typeof a.fingerprint !== 'string' || a.fingerprint === '') throw bad('fingerprint', 'must be a non-empty string');
+  if (!isTime(a.activeAt)) throw bad('activeAt', `must be a finite time in ms, got ${String(a.activeAt)}`);
+  if (a.endsAt !== undefined && !isTime(a.endsAt)) throw bad('endsAt', `must be a finite time in ms, got ${String(a.endsAt)}`);
+  if (a.labels === null || typeof a.labels !== 'object') throw bad('labels', 'must be an object');
+}
+
+/** checkAlertQuery validates an alert history query and returns its limit (default 1000). */
+export function checkAlertQuery(q: AlertHistoryQuery): number {
+  for (const k of ['cluster', 'alertname', 'fingerprint'] as const) if (q[k] !== undefined && typeof q[k] !== 'string') throw badQuery(k, 'must be a string');
+  // No upper bound: the alert engine's restore reads the whole history (the API caps its own limit).
+  return checkRange(q, Number.MAX_SAFE_INTEGER);
+}
+
+/** checkAudit validates an audit entry before it is stored. */
+export function checkAudit(e: AuditEntry): void {
+  const bad = (field: string, problem: string) => new AppError('MON_STORE_BAD_AUDIT', `audit.${field}: ${problem}`, { field: `audit.${field}` });
+  if (e === null || typeof e !== 'object') throw bad('', 'is not an object');
+  if (!isTime(e.time)) throw bad('time', `must be a finite time in ms, got ${String(e.time)}`);
+  for (const k of ['actor', 'action'] as const) if (typeof e[k] !== 'string' || e[k] === '') throw bad(k, 'must be a non-empty string');
+  for (const k of ['role', 'target', 'ip'] as const) if (typeof e[k] !== 'string') throw bad(k, 'must be a string');
+}
+
+/** checkAuditFilter validates an audit query and returns its limit (default 1000). */
+export function checkAuditFilter(f: AuditFilter): number {
+  for (const k of ['actor', 'action'] as const) if (f[k] !== undefined && typeof f[k] !== 'string') throw badQuery(k, 'must be a string');
+  return checkRange(f);
+}
+
+function checkRange(f: { since?: number; until?: number; limit?: number }, max = MAX_EVENT_LIMIT): number {
+  if (f.since !== undefined && !isTime(f.since)) throw badQuery('since', `must be a finite time in ms, got ${String(f.since)}`);
+  if (f.until !== undefined && !isTime(f.until)) throw badQuery('until', `must be a finite time in ms, got ${String(f.until)}`);
+  const limit = f.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw badQuery('limit', `must be an integer from 1 to ${max}, got ${String(f.limit)}`);
   return limit;
 }
 

@@ -1,20 +1,6 @@
-import type { Alert } from '../types.ts';
+import type { Alert, AlertHistoryQuery } from '../../model/alerts.ts';
 
-/** AlertHistoryQuery selects past alerts; fields combine with AND. */
-export interface AlertHistoryQuery {
-  /** cluster keeps alerts of this cluster. */
-  cluster?: string;
-  /** alertname keeps alerts of this rule. */
-  alertname?: string;
-  /** fingerprint keeps the occurrences of one alert. */
-  fingerprint?: string;
-  /** since keeps alerts active at or after this time (ms). */
-  since?: number;
-  /** until keeps alerts that became active at or before this time (ms). */
-  until?: number;
-  /** limit caps the answer, newest first; default 1000. */
-  limit?: number;
-}
+export type { AlertHistoryQuery } from '../../model/alerts.ts';
 
 /** AlertHistory keeps every alert occurrence (fired, then resolved) for the history view; the service backs it with the store. */
 export interface AlertHistory {

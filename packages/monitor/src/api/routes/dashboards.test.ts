@@ -69,7 +69,7 @@ test('dashboards: create, list, rename, reorder, delete; stable 400s naming the 
 
     assert.equal((await call(url, 'DELETE', '/dashboards/empty')).status, 204);
     assert.equal((await call(url, 'DELETE', '/dashboards/empty')).status, 404);
-    const audit = svc.store.listDocs('audit').map((d) => (d.doc as { action: string }).action);
+    const audit = svc.store.queryAudit().map((a) => a.action);
     for (const action of ['dashboard.create', 'dashboard.update', 'dashboard.delete']) assert.ok(audit.includes(action), action);
     const spec = (await (await fetch(`${url}/api/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
     assert.ok(spec.paths['/api/v1/dashboards/{id}'], 'documented in OpenAPI');
