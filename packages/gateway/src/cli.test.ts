@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { echo, freePort, request, startUpstream, waitFor } from './test-helpers.ts';
 
 const bin = fileURLToPath(new URL('../../cli/bin/etcd-monitor.js', import.meta.url));
@@ -15,7 +15,7 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
   const ok = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', example], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /the config is valid \(1 servers, 1 locations, 1 upstreams, 1 plugins\)/);
-  const dir = mkdtempSync(join(tmpdir(), 'gw-cli-'));
+  const dir = tempDir('gw-cli');
   const bad = join(dir, 'bad.toml');
   writeFileSync(bad, readFileSync(example, 'utf8').replace('upstream = "backend_api"', 'upstream = "backend_ap"').replace('algorithm = "round_robin"', 'algorithm = "round_robbin"'));
   const r = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', bad], { encoding: 'utf8' });
@@ -31,7 +31,7 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
 });
 
 test('gateway -t on a pingap config: keys without effect here are printed as warnings, and the config is valid', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-cli-pingap-'));
+  const dir = tempDir('gw-cli-pingap');
   const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
   const file = join(dir, 'pingap.toml');
@@ -49,7 +49,7 @@ test('gateway -c with threads = 2: workers share the listener, SIGHUP reloads th
   const b = await startUpstream('b');
   const port = await freePort();
   const admin = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-run-'));
+  const dir = tempDir('gw-run');
   const file = join(dir, 'gw.toml');
   const conf = (up: string) => `
 [basic]
@@ -99,7 +99,7 @@ locations = ["l"]
 
 test('gateway -c exits 1 with one line when a worker cannot start', async () => {
   const blocker = await startUpstream('blocker');
-  const dir = mkdtempSync(join(tmpdir(), 'gw-busy-'));
+  const dir = tempDir('gw-busy');
   const file = join(dir, 'gw.toml');
   writeFileSync(file, `[basic]\nadmin_addr = ""\nwatch = false\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "${blocker.addr}"\nlocations = ["l"]\n`);
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

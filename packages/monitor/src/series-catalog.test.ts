@@ -1,16 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prom } from '@etcd-monitor/etcd';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
 import { deriveSeries } from './collectors/metrics/derive.ts';
 import { DERIVED_SERIES, PEER_EVIDENCE_SERIES, STATUS_SERIES } from './alerting/rules/series.ts';
 import { SERIES_CATALOG, SERIES_PATTERNS } from './series-catalog.ts';
 import { parseConfig } from './config.ts';
 import { buildMonitor } from './service.ts';
 
-const dump = (t: string) => prom.parsePrometheusText(readFileSync(new URL(`./collectors/metrics/testdata/etcd-3.4.23-metrics-${t}.txt`, import.meta.url), 'utf8'));
+const dump = (t: 't0' | 't1') => prom.parsePrometheusText(metricsDump(t));
 
 /** catalogued tells whether a stored series name is in the catalogue or one of its families. */
 function catalogued(name: string): boolean {

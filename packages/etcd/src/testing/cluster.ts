@@ -7,7 +7,7 @@ import { generateCerts } from './certs.ts';
 import type { TestCerts } from './certs.ts';
 import { EtcdMember, NOT_INSTALLED, sleep } from './member.ts';
 import type { TestMember } from './member.ts';
-import { freePorts } from './ports.ts';
+import { freePorts } from '@etcd-monitor/core/testing';
 import { cleanEnv, findBinary, runBounded, trackDir, untrackDir } from './processes.ts';
 import type { RunResult } from './processes.ts';
 import { parseEndpointStatus } from './status.ts';

@@ -7,5 +7,6 @@ export type { EndpointStatus } from './status.ts';
 export { parseEndpointStatus } from './status.ts';
 export { generateCerts } from './certs.ts';
 export type { TestCerts } from './certs.ts';
-export { freePorts } from './ports.ts';
+// Free loopback ports live in the shared test kit; re-exported for the tests that start etcd beside other servers.
+export { freePorts } from '@etcd-monitor/core/testing';
 export { metricsDump } from './dumps.ts';

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { prom } from '@etcd-monitor/etcd';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
 import { compactForDerive, derivePeers, deriveSeries, GRPC_SERIES, grpcSeriesName, selectForDerive, type Scrape } from './derive.ts';
 
-const text = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
-const T0_TEXT = text('etcd-3.4.23-metrics-t0.txt');
-const T1_TEXT = text('etcd-3.4.23-metrics-t1.txt');
+const T0_TEXT = metricsDump('t0');
+const T1_TEXT = metricsDump('t1');
 const t0 = prom.parsePrometheusText(T0_TEXT);
 const t1 = prom.parsePrometheusText(T1_TEXT);
 

@@ -1,7 +1,7 @@
 // Test support for the built-in pack: the real etcd 3.4.23 dumps, edited the way an incident would change them, run
 // through the collector's own deriveSeries, and laid out as stored history.
-import { readFileSync } from 'node:fs';
 import { prom } from '@etcd-monitor/etcd';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
 import type { Alarm, StatusResult } from '@etcd-monitor/etcd';
 import type { MemberFacts } from '../../../collectors/collector.ts';
 import { deriveMember, selectForDerive, type PeerSeries, type Scrape } from '../../../collectors/metrics/derive.ts';
@@ -14,12 +14,10 @@ import type { ReplaySource } from '../test-rule.ts';
 import type { Rule } from '../rule.ts';
 import { BUILTIN_RULES } from './index.ts';
 
-const dump = (name: string) => readFileSync(new URL(`../../../collectors/metrics/testdata/${name}`, import.meta.url), 'utf8');
-
 /** T0 is the first real dump (a 3-member cluster's leader). */
-export const T0 = dump('etcd-3.4.23-metrics-t0.txt');
+export const T0 = metricsDump('t0');
 /** T1 is the second real dump, about 300 proposals later. */
-export const T1 = dump('etcd-3.4.23-metrics-t1.txt');
+export const T1 = metricsDump('t1');
 const T0_SET = prom.parsePrometheusText(T0);
 
 /** START is the replay's start; any fixed instant works, as no test reads the wall clock. */

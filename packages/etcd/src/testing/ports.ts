@@ -1,2 +1,0 @@
-// Free loopback ports live in @etcd-monitor/core/testing, shared with the gateway's tests.
-export { freePorts } from '@etcd-monitor/core/testing';
