@@ -6,10 +6,11 @@ import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { parseConfigText } from './config/load.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger, silentLogger } from './observability/log.ts';
@@ -20,7 +21,7 @@ const exampleFile = fileURLToPath(new URL('./testdata/pingap-example.toml', impo
 
 test('the issue example runs with loopback addresses', async (t) => {
   const ups = await Promise.all([startUpstream('u1'), startUpstream('u2'), startUpstream('u3')]);
-  const dir = mkdtempSync(join(tmpdir(), 'gw-example-'));
+  const dir = tempDir('gw-example');
   copyFileSync(fileURLToPath(new URL('./testdata/error.html', import.meta.url)), join(dir, 'error.html'));
   const text = readFileSync(exampleFile, 'utf8')
     .replace('"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003"', ups.map((u) => `"${u.addr}"`).join(', '))
@@ -70,7 +71,7 @@ test('the issue example runs with loopback addresses', async (t) => {
 test('hot reload swaps atomically under load with zero failed requests; a bad config is kept out', async (t) => {
   const a = await startUpstream('a');
   const b = await startUpstream('b');
-  const dir = mkdtempSync(join(tmpdir(), 'gw-reload-'));
+  const dir = tempDir('gw-reload');
   const file = join(dir, 'gw.toml');
   const conf = (up: string, extra = '') => `
 [basic]
@@ -301,7 +302,7 @@ function h2get(url: string, path: string, opts: http2.SecureClientSessionOptions
 
 test('a reload whose TLS key cannot be read is rejected before any listener changes', async (t) => {
   const up = await startUpstream('up');
-  const dir = mkdtempSync(join(tmpdir(), 'gw-tls-reload-'));
+  const dir = tempDir('gw-tls-reload');
   const { cert, key } = selfSigned(dir);
   const conf = (tlsKey: string, extra = '') => `[basic]
 admin_addr = ""
@@ -341,7 +342,7 @@ ${extra}`;
 
 test('HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node\'s client and curl', async (t) => {
   const up = await startUpstream('up');
-  const dir = mkdtempSync(join(tmpdir(), 'gw-tls-'));
+  const dir = tempDir('gw-tls');
   const { cert, key } = selfSigned(dir);
   const gw = await useGateway(t, [up], `
 [upstreams.up]
@@ -412,7 +413,7 @@ locations = ["l"]
 });
 
 test('watchFile reports writes and replacements of the config file, debounced', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-watch-'));
+  const dir = tempDir('gw-watch');
   const file = join(dir, 'gw.toml');
   writeFileSync(file, 'a');
   let calls = 0;
@@ -429,7 +430,7 @@ test('watchFile reports writes and replacements of the config file, debounced', 
 });
 
 test('TLS upstreams: SNI and certificate verification', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-uptls-'));
+  const dir = tempDir('gw-uptls');
   const { cert, key } = selfSigned(dir);
   const up = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => res.end(`tls ${(req.socket as TLSSocket).servername}`));
   await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
@@ -534,7 +535,7 @@ enabled_h2 = ${h2}
 });
 
 test('a realistic pingap config runs: TLS from [certificates] with tls_min_version, match_* routing, pingap header variables, trusted_proxies', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-pingap-'));
+  const dir = tempDir('gw-pingap');
   const { cert, key } = selfSigned(dir);
   const charts = await startUpstream('charts');
   const api = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => res.end(JSON.stringify({ name: 'api', url: req.url, headers: req.headers })));
