@@ -262,37 +262,7 @@ test('bad input is rejected with MON_ codes naming the field', () => {
   throwsCode(() => s.flush(), 'MON_STORE_CLOSED');
 });
 
-test('events are filtered, newest first, with details', () => {
-  const s = memStore();
-  const a = s.appendEvent({ time: T0, cluster: 'prod', type: 'leader_changed', member: 'm1', message: 'm1 is leader', details: { term: 2 } });
-  const b = s.appendEvent({ time: T0 + 1000, cluster: 'prod', type: 'member_down', member: 'm2', message: 'm2 down' });
-  s.appendEvent({ time: T0 + 2000, cluster: 'stage', type: 'member_down', message: 'stage down' });
-  assert.ok(a.id !== undefined && b.id !== undefined && b.id > a.id);
-  assert.deepEqual(a, { id: a.id, time: T0, cluster: 'prod', type: 'leader_changed', member: 'm1', message: 'm1 is leader', details: { term: 2 } });
-  assert.deepEqual(s.queryEvents().map((e) => e.message), ['stage down', 'm2 down', 'm1 is leader']);
-  assert.deepEqual(s.queryEvents({ cluster: 'prod' }).map((e) => e.member), ['m2', 'm1']);
-  assert.deepEqual(s.queryEvents({ type: ['leader_changed'] }), [a]);
-  assert.deepEqual(s.queryEvents({ type: ['member_down'], since: T0 + 1000, until: T0 + 1000 }), [b]);
-  assert.deepEqual(s.queryEvents({ member: 'm1' }), [a]);
-  assert.equal(s.queryEvents({ limit: 1 }).length, 1);
-  assert.deepEqual(s.queryEvents({ type: [] }), []);
-  s.close();
-});
-
-test('documents are put, replaced, listed and deleted', () => {
-  const s = memStore();
-  s.putDoc('cluster', 'prod', { endpoints: ['https://a:2379'], tls: { ca: 'x' } });
-  s.putDoc('cluster', 'dev', { endpoints: [] });
-  s.putDoc('cluster', 'prod', { endpoints: ['https://b:2379'] });
-  s.putDoc('rule', 'prod', 1);
-  assert.deepEqual(s.getDoc('cluster', 'prod'), { endpoints: ['https://b:2379'] });
-  assert.equal(s.getDoc('cluster', 'nope'), undefined);
-  assert.deepEqual(s.listDocs('cluster').map((d) => d.key), ['dev', 'prod']);
-  assert.equal(s.deleteDoc('cluster', 'dev'), true);
-  assert.equal(s.deleteDoc('cluster', 'dev'), false);
-  assert.deepEqual(s.listDocs('cluster'), [{ key: 'prod', doc: { endpoints: ['https://b:2379'] } }]);
-  s.close();
-});
+// Events, documents, the alert history and the audit log: contract.ts, run for SQLite by contract.test.ts.
 
 test('samples, rollups, events and docs survive close and reopen of a file store', (t) => {
   const path = join(tmp(t), 'data', 'etcd-monitor.db');
