@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { formatIssue } from './fields.ts';
 import { parseConfigText, readConfigFile } from './load.ts';
 import { parseAlgorithm, parseHealthCheck, parseRewrite, parseServerAddr } from './validate.ts';
@@ -179,7 +179,7 @@ locations = ["l"]
 
 /** pingapDir writes the realistic pingap config and a self-signed certificate into a fresh directory. */
 function pingapDir(): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gw-pingap-'));
+  const dir = tempDir('gw-pingap');
   const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const file = join(dir, 'pingap.toml');

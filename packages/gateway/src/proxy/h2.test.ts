@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
-import { join } from 'node:path';
 import type http from 'node:http';
+import { tempDir } from '@etcd-monitor/core/testing';
 import { parseConfigText } from '../config/load.ts';
 import { captureText, rawRequest, selfSigned, startUpstream, useGateway, waitFor, type TestUpstream } from '../test-helpers.ts';
 
@@ -43,7 +42,7 @@ function connect(t: { after(fn: () => unknown): void }, url: string, opts: http2
 }
 
 function tlsDir(): { cert: string; key: string } {
-  return selfSigned(mkdtempSync(join(tmpdir(), 'gw-h2-')));
+  return selfSigned(tempDir('gw-h2'));
 }
 
 test('the access log of an HTTP/2 request has its remote address, TLS version and cipher, and the size of a body sent without Content-Length', async (t) => {
