@@ -28,10 +28,22 @@ function burst(wave: number, now: number): Alert[] {
 function pipeline(dir: string, port: number) {
   const outbox = openOutbox({ path: join(dir, 'outbox.db') });
   const hook = createSender(parseChannel({ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${port}/hook` }, 'bench'));
-  const delivery = startDelivery({ outbox, channels: new Map([['hook', hook]]), backoff: { initialMs: 100, maxMs: 500 }, ratePerChannel: { perMinute: 60_000, burst: 1000 }, concurrency: 16 });
+  const delivery = startDelivery({
+    outbox,
+    channels: new Map([['hook', hook]]),
+    backoff: { initialMs: 100, maxMs: 500 },
+    ratePerChannel: { perMinute: 60_000, burst: 1000 },
+    concurrency: 16,
+  });
   // group by cluster: 1,000 alerts land in 50 groups; group_wait short so the bench measures the pipeline, not the wait.
   const routes = defaultRoutes(['hook']).map((r) => ({ ...r, groupBy: ['cluster'], groupWait: 200, groupInterval: 1000 }));
-  const dispatcher = new Dispatcher({ routes, deliver: (n) => { outbox.enqueue(n); delivery.kick(); } });
+  const dispatcher = new Dispatcher({
+    routes,
+    deliver: (n) => {
+      outbox.enqueue(n);
+      delivery.kick();
+    },
+  });
   dispatcher.start(100);
   return { outbox, delivery, dispatcher };
 }
@@ -73,7 +85,9 @@ if (process.argv[2] === 'child') {
       while ((seen.get(wave)?.size ?? 0) < N) await sleep(10);
       const dt = performance.now() - t0;
       const c = p.outbox.counts();
-      rows.push(`| wave ${wave}: 1,000 alerts → 50 grouped notifications delivered and logged | ${dt.toFixed(0)} ms (200 ms of it group_wait) | delivered ${c.delivered}, pending ${c.pending}, failed ${c.failed} |`);
+      rows.push(
+        `| wave ${wave}: 1,000 alerts → 50 grouped notifications delivered and logged | ${dt.toFixed(0)} ms (200 ms of it group_wait) | delivered ${c.delivered}, pending ${c.pending}, failed ${c.failed} |`,
+      );
       await sleep(1200);
     }
     p.dispatcher.stop();
@@ -95,7 +109,9 @@ if (process.argv[2] === 'child') {
     const q = pipeline(kdir, port);
     while ((seen.get(9)?.size ?? 0) < N && performance.now() - t0 < 60_000) await sleep(20);
     const got = seen.get(9)?.size ?? 0;
-    rows.push(`| SIGKILL with ${enqueued} notifications queued for a down receiver → restart with it up | ${(performance.now() - t0).toFixed(0)} ms to deliver | ${got} of ${N} alerts arrived, ${N - got} lost |`);
+    rows.push(
+      `| SIGKILL with ${enqueued} notifications queued for a down receiver → restart with it up | ${(performance.now() - t0).toFixed(0)} ms to deliver | ${got} of ${N} alerts arrived, ${N - got} lost |`,
+    );
     q.dispatcher.stop();
     await q.delivery.stop();
     q.outbox.close();
@@ -106,5 +122,7 @@ if (process.argv[2] === 'child') {
   }
   console.log('| run | time | result |\n| --- | --- | --- |');
   for (const r of rows) console.log(r);
-  console.log('\nPeer: Alertmanager keeps notification state in memory and a snapshot file written every 15 min; a notification being retried when it is killed is not resent after restart unless the alert is sent to it again.');
+  console.log(
+    '\nPeer: Alertmanager keeps notification state in memory and a snapshot file written every 15 min; a notification being retried when it is killed is not resent after restart unless the alert is sent to it again.',
+  );
 }

@@ -32,7 +32,10 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 const cluster = await startCluster({ members: 3 });
 const dir = mkdtempSync(join(tmpdir(), 'alert-bench-'));
-const svc = await buildMonitor(parseConfig({ server: { data_dir: dir }, clusters: [{ name: 'bench', endpoints: cluster.endpoints }], channels: [{ name: 'hook', type: 'webhook', url: hook }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'bench' } });
+const svc = await buildMonitor(
+  parseConfig({ server: { data_dir: dir }, clusters: [{ name: 'bench', endpoints: cluster.endpoints }], channels: [{ name: 'hook', type: 'webhook', url: hook }] }),
+  { env: { ETCD_MONITOR_SECRET_KEY: 'bench' } },
+);
 
 // Polling for what etcd and the monitor do next, every 25 ms.
 const waitFor = <T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000) => until('the next step', fn, { timeoutMs, intervalMs: 25 });
@@ -45,7 +48,13 @@ try {
   for (let i = 0; i < kills; i++) {
     await cluster.waitHealthy();
     // Let the previous incident's resolution and the group interval pass, so each run starts a fresh notification.
-    await waitFor(async () => (((await svc.app.inject({ method: 'GET', url: '/api/v1/alerts?cluster=bench' })).json() as Array<{ labels: { alertname: string } }>).some((a) => a.labels.alertname === 'etcdLeaderLost') ? undefined : true));
+    await waitFor(async () =>
+      ((await svc.app.inject({ method: 'GET', url: '/api/v1/alerts?cluster=bench' })).json() as Array<{ labels: { alertname: string } }>).some(
+        (a) => a.labels.alertname === 'etcdLeaderLost',
+      )
+        ? undefined
+        : true,
+    );
     await sleep(11_000);
     const leader = await cluster.waitForLeader();
     const survivors = cluster.members.filter((m) => m !== leader && m.state === 'running');
@@ -67,7 +76,9 @@ try {
     fire.push(f.at - tEtcd);
     fireFromKill.push(f.at - t0);
     resolve.push(r.at - tEtcd);
-    console.log(`run ${i + 1}: etcd changed leader at +${(tEtcd - t0).toFixed(0)} ms; firing at +${(f.at - t0).toFixed(0)} ms; resolved at +${(r.at - t0).toFixed(0)} ms after the kill`);
+    console.log(
+      `run ${i + 1}: etcd changed leader at +${(tEtcd - t0).toFixed(0)} ms; firing at +${(f.at - t0).toFixed(0)} ms; resolved at +${(r.at - t0).toFixed(0)} ms after the kill`,
+    );
     for (const c of clients) c.close();
     await leader.start();
   }
@@ -80,7 +91,11 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log('\n| measure | target | median | worst |');
 console.log('| --- | --- | --- | --- |');
-console.log(`| etcd reports the leader change → firing notification (negative: it arrived before etcd itself reported the change) | < 5000 ms | ${median(fire).toFixed(0)} ms | ${Math.max(...fire).toFixed(0)} ms |`);
+console.log(
+  `| etcd reports the leader change → firing notification (negative: it arrived before etcd itself reported the change) | < 5000 ms | ${median(fire).toFixed(0)} ms | ${Math.max(...fire).toFixed(0)} ms |`,
+);
 console.log(`| leader killed → firing notification at the webhook | | ${median(fireFromKill).toFixed(0)} ms | ${Math.max(...fireFromKill).toFixed(0)} ms |`);
 console.log(`| etcd reports the leader change → resolved notification | | ${median(resolve).toFixed(0)} ms | ${Math.max(...resolve).toFixed(0)} ms |`);
-console.log('\nPeer for scale: Prometheus + the etcd mixin fires etcdNoLeader only after `for: 1m` of has_leader == 0 at a 15–30 s scrape, and Alertmanager adds group_wait (30 s): an ordinary leader election is never notified at all.');
+console.log(
+  '\nPeer for scale: Prometheus + the etcd mixin fires etcdNoLeader only after `for: 1m` of has_leader == 0 at a 15–30 s scrape, and Alertmanager adds group_wait (30 s): an ordinary leader election is never notified at all.',
+);

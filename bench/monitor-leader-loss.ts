@@ -51,7 +51,9 @@ try {
     const eChanged = await waitFor(() => events.slice(from).find((e) => e.type === 'leader_changed'));
     lost.push(eLost.seen - t0);
     changed.push(eChanged.seen - tEtcd);
-    console.log(`run ${i + 1}: kill → leader_lost ${(eLost.seen - t0).toFixed(0)} ms; etcd new leader at +${(tEtcd - t0).toFixed(0)} ms → leader_changed ${(eChanged.seen - tEtcd).toFixed(0)} ms later`);
+    console.log(
+      `run ${i + 1}: kill → leader_lost ${(eLost.seen - t0).toFixed(0)} ms; etcd new leader at +${(tEtcd - t0).toFixed(0)} ms → leader_changed ${(eChanged.seen - tEtcd).toFixed(0)} ms later`,
+    );
     for (const c of clients) c.close();
     await leader.start();
   }
@@ -66,4 +68,6 @@ console.log('\n| measure | target | median | worst |');
 console.log('| --- | --- | --- | --- |');
 console.log(`| leader killed → leader_lost event | < 2000 ms | ${median(lost).toFixed(0)} ms | ${worst(lost).toFixed(0)} ms |`);
 console.log(`| etcd reports new leader → leader_changed event | < 1000 ms | ${median(changed).toFixed(0)} ms | ${worst(changed).toFixed(0)} ms |`);
-console.log('\nFor comparison, Prometheus with the etcd mixin sees etcd_server_has_leader only at its scrape interval (15 s by default, often 30 s), and its etcdNoLeader alert waits `for: 1m`.');
+console.log(
+  '\nFor comparison, Prometheus with the etcd mixin sees etcd_server_has_leader only at its scrape interval (15 s by default, often 30 s), and its etcdNoLeader alert waits `for: 1m`.',
+);

@@ -72,19 +72,39 @@ async function measure(pid: number, seconds: number): Promise<{ cpuPct: number; 
   return { cpuPct: ((b.cpuS - a.cpuS) / wall) * 100, rssAvg: rss.reduce((x, y) => x + y, 0) / rss.length, rssMax: Math.max(...rss) };
 }
 
-const samplesTotal = async (url: string) => Number(/^etcd_monitor_store_samples_total (\S+)/m.exec(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text())?.[1] ?? 0);
+const samplesTotal = async (url: string) =>
+  Number(/^etcd_monitor_store_samples_total (\S+)/m.exec(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text())?.[1] ?? 0);
 
 try {
   for (let i = 0; i < 2; i++) real.push(await startCluster({ members: 3 }));
   const targets = await start(NODE, ['bench/fixture-targets.ts', '96'], false);
-  const urls = targets.line.trim().split('\n').filter((l) => l.startsWith('http'));
+  const urls = targets.line
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('http'));
   if (urls.length < 96) throw new Error(`fixture targets printed ${urls.length} URLs`);
   const stubs = await start(NODE, ['bench/stub-etcd.ts', '48', '2']);
   const stubClusters = JSON.parse(stubs.line) as Array<{ endpoints: string[] }>;
 
   const toml: string[] = ['[server]', `data_dir = "${join(dir, 'data')}"`];
-  real.forEach((c, i) => toml.push('[[clusters]]', `name = "real-${i}"`, `endpoints = ${JSON.stringify(c.endpoints)}`, `metrics_urls = ${JSON.stringify(c.members.map((m) => m.metricsUrl))}`, 'group = "real"'));
-  stubClusters.forEach((c, i) => toml.push('[[clusters]]', `name = "stub-${i}"`, `endpoints = ${JSON.stringify(c.endpoints)}`, `metrics_urls = ${JSON.stringify(urls.slice(i * 2, i * 2 + 2))}`, 'group = "stub"'));
+  real.forEach((c, i) =>
+    toml.push(
+      '[[clusters]]',
+      `name = "real-${i}"`,
+      `endpoints = ${JSON.stringify(c.endpoints)}`,
+      `metrics_urls = ${JSON.stringify(c.members.map((m) => m.metricsUrl))}`,
+      'group = "real"',
+    ),
+  );
+  stubClusters.forEach((c, i) =>
+    toml.push(
+      '[[clusters]]',
+      `name = "stub-${i}"`,
+      `endpoints = ${JSON.stringify(c.endpoints)}`,
+      `metrics_urls = ${JSON.stringify(urls.slice(i * 2, i * 2 + 2))}`,
+      'group = "stub"',
+    ),
+  );
   writeFileSync(join(dir, 'monitor.toml'), toml.join('\n'));
   const members = real.reduce((n, c) => n + c.members.length, 0) + stubClusters.reduce((n, c) => n + c.endpoints.length, 0);
   const clusters = real.length + stubClusters.length;
@@ -93,7 +113,14 @@ try {
   // Run the bin as an executable, as `npx etcd-monitor` does, so its shebang's V8 flags apply.
   // MONITOR_NODE_FLAGS="--cpu-prof …" runs it through node with those flags instead (for profiling).
   const flags = process.env.MONITOR_NODE_FLAGS?.split(' ').filter(Boolean);
-  const mon = await start(flags ? NODE : join(ROOT, 'packages/cli/bin/etcd-monitor.js'), [...(flags ? [...flags, join(ROOT, 'packages/cli/bin/etcd-monitor.js')] : []), 'serve', '--config', join(dir, 'monitor.toml'), '--listen', `127.0.0.1:${port}`]);
+  const mon = await start(flags ? NODE : join(ROOT, 'packages/cli/bin/etcd-monitor.js'), [
+    ...(flags ? [...flags, join(ROOT, 'packages/cli/bin/etcd-monitor.js')] : []),
+    'serve',
+    '--config',
+    join(dir, 'monitor.toml'),
+    '--listen',
+    `127.0.0.1:${port}`,
+  ]);
   const url = /listening on (\S+)/.exec(mon.line)![1]!;
   console.log(`monitor: ${members} members in ${clusters} clusters, default intervals (status 1 s, probes 2 s, /metrics 5 s); warm-up ${WARMUP_S} s, measuring ${MEASURE_S} s`);
   await sleep(WARMUP_S * 1000);
@@ -130,7 +157,11 @@ try {
     };
     writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(promCfg));
     const [pport] = await freePorts(1);
-    const p = spawn('/usr/bin/prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${pport}`], { stdio: 'ignore' });
+    const p = spawn(
+      '/usr/bin/prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${pport}`],
+      { stdio: 'ignore' },
+    );
     children.push(p);
     await sleep(WARMUP_S * 1000);
     prom = await measure(p.pid!, MEASURE_S);
@@ -139,13 +170,15 @@ try {
   console.log('\n| figure | etcd-monitor | Prometheus 2.42 (same /metrics, 5 s) | target |');
   console.log('| --- | --- | --- | --- |');
   console.log(`| CPU, % of one core | ${m.cpuPct.toFixed(1)} % | ${prom ? `${prom.cpuPct.toFixed(1)} %` : 'n/a'} | < 25 % |`);
-  console.log(`| RSS, average / max | ${m.rssAvg.toFixed(0)} / ${m.rssMax.toFixed(0)} MB | ${prom ? `${prom.rssAvg.toFixed(0)} / ${prom.rssMax.toFixed(0)} MB` : 'n/a'} | < 200 MB |`);
+  console.log(
+    `| RSS, average / max | ${m.rssAvg.toFixed(0)} / ${m.rssMax.toFixed(0)} MB | ${prom ? `${prom.rssAvg.toFixed(0)} / ${prom.rssMax.toFixed(0)} MB` : 'n/a'} | < 200 MB |`,
+  );
   console.log(`| samples stored per second | ${ingest.toFixed(0)} | | |`);
   console.log(`| GET /api/v1/clusters (${clusters} clusters) p50 / p95 / p99 | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${q(0.99).toFixed(1)} ms | | p95 < 50 ms |`);
   console.log(`| clusters healthy at the end | ${healthy} of ${clusters} | | |`);
   console.log(`| store growth per member per day (raw, before rollup and retention) | ${(perMemberDay / 1e6).toFixed(1)} MB | | |`);
   console.log(`\nWhere the monitor's memory is at the end (MB, from its own /metrics): ${heap}`);
-  console.log('\nProbes and status calls are the monitor\'s own work with no Prometheus equivalent; Prometheus does only the /metrics part.');
+  console.log("\nProbes and status calls are the monitor's own work with no Prometheus equivalent; Prometheus does only the /metrics part.");
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await sleep(500);

@@ -28,15 +28,56 @@ const SERIES_PER_MEMBER = 50;
 type Kind = 'flag' | 'int' | 'float';
 const KINDS: Kind[] = [...Array(10).fill('flag'), ...Array(20).fill('int'), ...Array(20).fill('float')];
 const NAMES = [
-  'has_leader', 'is_leader', 'is_learner', 'alarm_nospace', 'alarm_corrupt', 'probe_ok', 'health_ok', 'slow_apply', 'quorum_ok', 'reachable',
-  'raft_term', 'raft_index', 'raft_applied_index', 'proposals_committed_total', 'proposals_applied_total', 'proposals_pending',
-  'proposals_failed_total', 'leader_changes_seen_total', 'db_size_bytes', 'db_size_in_use_bytes', 'keys_total', 'watchers',
-  'watch_streams', 'leases', 'grpc_requests_total', 'grpc_errors_total', 'peer_sent_bytes_total', 'peer_received_bytes_total',
-  'process_resident_memory_bytes', 'process_open_fds',
-  'wal_fsync_p50_seconds', 'wal_fsync_p90_seconds', 'wal_fsync_p99_seconds', 'backend_commit_p50_seconds', 'backend_commit_p99_seconds',
-  'apply_p99_seconds', 'probe_read_latency_ms', 'probe_write_latency_ms', 'peer_rtt_p99_seconds', 'cpu_usage_ratio',
-  'grpc_request_rate', 'grpc_error_rate', 'proposal_rate', 'db_fragmentation_ratio', 'network_rx_rate', 'network_tx_rate',
-  'disk_write_rate', 'memory_usage_ratio', 'grpc_handling_p99_seconds', 'snapshot_duration_p99_seconds',
+  'has_leader',
+  'is_leader',
+  'is_learner',
+  'alarm_nospace',
+  'alarm_corrupt',
+  'probe_ok',
+  'health_ok',
+  'slow_apply',
+  'quorum_ok',
+  'reachable',
+  'raft_term',
+  'raft_index',
+  'raft_applied_index',
+  'proposals_committed_total',
+  'proposals_applied_total',
+  'proposals_pending',
+  'proposals_failed_total',
+  'leader_changes_seen_total',
+  'db_size_bytes',
+  'db_size_in_use_bytes',
+  'keys_total',
+  'watchers',
+  'watch_streams',
+  'leases',
+  'grpc_requests_total',
+  'grpc_errors_total',
+  'peer_sent_bytes_total',
+  'peer_received_bytes_total',
+  'process_resident_memory_bytes',
+  'process_open_fds',
+  'wal_fsync_p50_seconds',
+  'wal_fsync_p90_seconds',
+  'wal_fsync_p99_seconds',
+  'backend_commit_p50_seconds',
+  'backend_commit_p99_seconds',
+  'apply_p99_seconds',
+  'probe_read_latency_ms',
+  'probe_write_latency_ms',
+  'peer_rtt_p99_seconds',
+  'cpu_usage_ratio',
+  'grpc_request_rate',
+  'grpc_error_rate',
+  'proposal_rate',
+  'db_fragmentation_ratio',
+  'network_rx_rate',
+  'network_tx_rate',
+  'disk_write_rate',
+  'memory_usage_ratio',
+  'grpc_handling_p99_seconds',
+  'snapshot_duration_p99_seconds',
 ];
 
 function value(kind: Kind, s: number, m: number, tick: number): number {
@@ -188,7 +229,11 @@ async function main(): Promise<void> {
       `   longest store call    ${fmt(a.calls.wall, 0)} ms wall (${fmt(a.calls.cpu, 0)} ms CPU); most CPU in one call ${fmt(a.calls.maxCpu, 0)} ms;` +
         ` of ${fmt(a.calls.n, 0)} calls (flushes, maintain, the store's continuations) ${a.calls.over50} took over 50 ms wall, ${a.calls.over50Cpu} over 50 ms CPU`,
     );
-    console.log(`   load average          ${loadavg().map((x) => fmt(x, 1)).join(' ')} on ${availableParallelism()} cores (a busy machine stretches wall-clock pauses)`);
+    console.log(
+      `   load average          ${loadavg()
+        .map((x) => fmt(x, 1))
+        .join(' ')} on ${availableParallelism()} cores (a busy machine stretches wall-clock pauses)`,
+    );
     console.log(`   written to disk       ${fmt(a.written / a.samples)} bytes per sample (WAL + checkpoints)`);
     console.log(`   raw                   ${fmt(rawB)} bytes per sample (${fmt(aStats.rawRows, 0)} rows)`);
     console.log(`   1 m rollup            ${fmt(m1B)} bytes per row (${fmt(aStats.m1Rows, 0)} rows, 60 samples each)`);

@@ -33,17 +33,39 @@ export async function startStubClusters(clusters: number, members: number): Prom
       const index = () => String(1000 + Math.floor((Date.now() - started) / 50));
       server.addService(pkg.Maintenance!.service, {
         Status: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-          cb(null, { header: header(), version: '3.4.23', dbSize: '1048576', dbSizeInUse: '786432', leader: ids[0], raftIndex: index(), raftTerm: '2', raftAppliedIndex: index(), errors: [], isLearner: false }),
+          cb(null, {
+            header: header(),
+            version: '3.4.23',
+            dbSize: '1048576',
+            dbSizeInUse: '786432',
+            leader: ids[0],
+            raftIndex: index(),
+            raftTerm: '2',
+            raftAppliedIndex: index(),
+            errors: [],
+            isLearner: false,
+          }),
         Alarm: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { header: header(), alarms: [] }),
       });
       server.addService(pkg.Cluster!.service, {
         MemberList: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-          cb(null, { header: header(), members: ids.map((mid, i) => ({ ID: mid, name: `stub-${c}-${i}`, peerURLs: [`http://127.0.0.1:${40000 + i}`], clientURLs: endpoints[i] ? [endpoints[i]] : [], isLearner: false })) }),
+          cb(null, {
+            header: header(),
+            members: ids.map((mid, i) => ({
+              ID: mid,
+              name: `stub-${c}-${i}`,
+              peerURLs: [`http://127.0.0.1:${40000 + i}`],
+              clientURLs: endpoints[i] ? [endpoints[i]] : [],
+              isLearner: false,
+            })),
+          }),
       });
       server.addService(pkg.KV!.service, {
         Range: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { header: header(), kvs: [], more: false, count: '0' }),
       });
-      const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      );
       boundPorts.push(port);
       endpoints.push(`http://127.0.0.1:${port}`);
       servers.push(server);

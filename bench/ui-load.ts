@@ -122,10 +122,14 @@ type Day = { firstDraw: number; loadLong: number[]; long: number[]; frames: numb
 async function dayOfSeconds(browser: Browser, url: string, reads: { full: number; incremental: number }): Promise<Day> {
   return withPage(browser, { longTasks: true }, async (page) => {
     await page.goto(url + '/dashboards?d=day', { waitUntil: 'domcontentloaded', timeout: 60_000 });
-    await page.waitForFunction(`(() => {
+    await page.waitForFunction(
+      `(() => {
       const charts = [...document.querySelectorAll('[data-testid=dashboard-panel] [data-testid=series-chart]')];
       return charts.length === ${DAY_SERIES.length} && charts.every((c) => c.querySelector('canvas') && !c.textContent.includes('Loading'));
-    })()`, null, { timeout: 120_000, polling: 50 });
+    })()`,
+      null,
+      { timeout: 120_000, polling: 50 },
+    );
     const firstDraw = await page.evaluate<number>('performance.now()');
     await sleep(3000);
     const loadLong = await page.evaluate<number[]>('window.__long');
@@ -149,10 +153,20 @@ const cluster = await startCluster({ members: 3 });
 const groups = ['prod', 'staging', 'dev'];
 const every = { status_interval: '2s', probe_interval: '5s', metrics_interval: '10s', timeout: '2s' };
 const clusters: Array<Record<string, unknown>> = [];
-for (let i = 0; i < 45; i++) clusters.push({ name: `${groups[i % 3]}-${String(i + 1).padStart(2, '0')}`, group: groups[i % 3], endpoints: cluster.endpoints, labels: { region: i % 2 ? 'eu-west' : 'us-east' }, ...every });
+for (let i = 0; i < 45; i++)
+  clusters.push({
+    name: `${groups[i % 3]}-${String(i + 1).padStart(2, '0')}`,
+    group: groups[i % 3],
+    endpoints: cluster.endpoints,
+    labels: { region: i % 2 ? 'eu-west' : 'us-east' },
+    ...every,
+  });
 for (let i = 0; i < 5; i++) clusters.push({ name: `legacy-${i + 1}`, group: 'dev', endpoints: [`127.0.0.1:${1 + i}`], ...every });
 progress('starting the monitor with 50 clusters in a child process');
-const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env: { ...process.env, UI_LOAD_CLUSTERS: JSON.stringify(clusters) }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], {
+  env: { ...process.env, UI_LOAD_CLUSTERS: JSON.stringify(clusters) },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const monUrl = await new Promise<string>((resolve, reject) => {
   child.stdout.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
   child.once('exit', (code) => reject(new Error(`the monitor exited with ${code}`)));
@@ -173,11 +187,25 @@ try {
   // Frames carry fresh probe times, as the monitor's do, so a live probe chart appends at the end.
   const fresh = (c: Record<string, unknown>) => {
     const now = Date.now();
-    return { ...c, updatedAt: new Date(now).toISOString(), members: (c.members as Array<Record<string, unknown>>).map((m) => (m.probe ? { ...m, probe: { ...(m.probe as object), at: now } } : m)) };
+    return {
+      ...c,
+      updatedAt: new Date(now).toISOString(),
+      members: (c.members as Array<Record<string, unknown>>).map((m) => (m.probe ? { ...m, probe: { ...(m.probe as object), at: now } } : m)),
+    };
   };
   replay.get('/api/v1/clusters', async () => recorded.map(fresh));
-  const dayMembers = ((recorded.find((c) => c.name === 'prod-01')!.members) as Array<{ name: string }>).map((m) => m.name);
-  replay.get('/api/v1/dashboards', async () => [{ id: 'day', name: '24 h at 1 s', panels: DAY_SERIES.map((series) => ({ cluster: 'prod-01', series, range: 'live24h' })), createdAt: '2026-01-01T00:00:00Z', createdBy: 'bench', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'bench' }]);
+  const dayMembers = (recorded.find((c) => c.name === 'prod-01')!.members as Array<{ name: string }>).map((m) => m.name);
+  replay.get('/api/v1/dashboards', async () => [
+    {
+      id: 'day',
+      name: '24 h at 1 s',
+      panels: DAY_SERIES.map((series) => ({ cluster: 'prod-01', series, range: 'live24h' })),
+      createdAt: '2026-01-01T00:00:00Z',
+      createdBy: 'bench',
+      updatedAt: '2026-01-01T00:00:00Z',
+      updatedBy: 'bench',
+    },
+  ]);
   // 24 h of 1 s samples per member (a slow sine plus noise); a live re-read gets the seconds since its `from`.
   const reads = { full: 0, incremental: 0 };
   replay.get('/api/v1/series/query', async (req, reply) => {
@@ -220,10 +248,14 @@ try {
   const printDay = () => {
     const f = day.frames;
     console.log(`24 h of 1 s data: a dashboard of ${day.panels} panels × 3 members × 86,400 points (replayed), live for 15 s`);
-    console.log(`  all panels drawn                ${ms(day.firstDraw)} after navigation (long tasks while loading: ${day.loadLong.length}, max ${day.loadLong.length ? ms(Math.max(...day.loadLong)) : '—'})`);
+    console.log(
+      `  all panels drawn                ${ms(day.firstDraw)} after navigation (long tasks while loading: ${day.loadLong.length}, max ${day.loadLong.length ? ms(Math.max(...day.loadLong)) : '—'})`,
+    );
     console.log(`  live re-reads answered          ${day.updates} in 15 s, plus one probe point per stream frame`);
     console.log(`  long tasks (> 50 ms) while live ${day.long.length} (max ${day.long.length ? ms(Math.max(...day.long)) : '—'})`);
-    console.log(`  frame time while live           median ${median(f).toFixed(1)} ms  p95 ${pct(f, 0.95).toFixed(1)} ms  p99 ${pct(f, 0.99).toFixed(1)} ms  max ${Math.max(...f).toFixed(1)} ms  (${f.length} frames, ${f.filter((x) => x > 50).length} over 50 ms)`);
+    console.log(
+      `  frame time while live           median ${median(f).toFixed(1)} ms  p95 ${pct(f, 0.95).toFixed(1)} ms  p99 ${pct(f, 0.99).toFixed(1)} ms  max ${Math.max(...f).toFixed(1)} ms  (${f.length} frames, ${f.filter((x) => x > 50).length} over 50 ms)`,
+    );
   };
   if (dayOnly) {
     console.log(`UI figures (Chromium ${browser.version()}, 1280×720)`);
@@ -272,7 +304,9 @@ try {
     console.log('');
     console.log('initial JavaScript (entry + modulepreload)');
     for (const s of sizes) console.log(`  ${s.f.padEnd(34)} ${(s.raw / 1024).toFixed(1).padStart(7)} KiB raw  ${(s.gz / 1024).toFixed(1).padStart(6)} KiB gzip`);
-    console.log(`  total                              ${(sizes.reduce((a, s) => a + s.raw, 0) / 1024).toFixed(1).padStart(7)} KiB raw  ${(sizes.reduce((a, s) => a + s.gz, 0) / 1024).toFixed(1).padStart(6)} KiB gzip (as served: ${(nav[0]!.js / 1024).toFixed(1)} KiB)`);
+    console.log(
+      `  total                              ${(sizes.reduce((a, s) => a + s.raw, 0) / 1024).toFixed(1).padStart(7)} KiB raw  ${(sizes.reduce((a, s) => a + s.gz, 0) / 1024).toFixed(1).padStart(6)} KiB gzip (as served: ${(nav[0]!.js / 1024).toFixed(1)} KiB)`,
+    );
     console.log('');
     console.log(`live update delay, replayed stream (frame sent → DOM; ${replayLive.delays.length} card updates in 15 s)`);
     console.log(`  median ${ms(median(replayLive.delays))}  p95 ${ms(pct(replayLive.delays, 0.95))}  max ${ms(Math.max(...replayLive.delays))}`);

@@ -39,48 +39,66 @@ function feed(sock: net.Socket, p: Parser): void {
     if (typeof r !== 'number') sock.destroy();
   });
 }
-const { HTTPParser, methods } = common as unknown as { HTTPParser: { new (): Parser; REQUEST: number; RESPONSE: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number }; methods: string[] };
+const { HTTPParser, methods } = common as unknown as {
+  HTTPParser: {
+    new (): Parser;
+    REQUEST: number;
+    RESPONSE: number;
+    kOnHeaders: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+    kOnExecute: number;
+  };
+  methods: string[];
+};
 
 if (variant === 'http-fixed') {
-  http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length });
-    res.end(BODY);
-  }).listen(port, '127.0.0.1');
+  http
+    .createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length });
+      res.end(BODY);
+    })
+    .listen(port, '127.0.0.1');
 } else if (kind === 'raw-fixed') {
   const RESP = `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY}`;
-  net.createServer({ noDelay: true }, (sock) => {
-    const p = new HTTPParser();
-    p.initialize(HTTPParser.REQUEST, {}, 16384, 0);
-    p[HTTPParser.kOnHeadersComplete] = () => 0;
-    p[HTTPParser.kOnMessageComplete] = () => {
-      sock.write(RESP);
-    };
-    feed(sock, p);
-    sock.on('error', () => {});
-  }).listen(port, '127.0.0.1');
+  net
+    .createServer({ noDelay: true }, (sock) => {
+      const p = new HTTPParser();
+      p.initialize(HTTPParser.REQUEST, {}, 16384, 0);
+      p[HTTPParser.kOnHeadersComplete] = () => 0;
+      p[HTTPParser.kOnMessageComplete] = () => {
+        sock.write(RESP);
+      };
+      feed(sock, p);
+      sock.on('error', () => {});
+    })
+    .listen(port, '127.0.0.1');
 } else if (variant === 'http-undici') {
   const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js');
   const pool = new Pool(`http://127.0.0.1:${upPort}`, { connections: null });
-  http.createServer((req, res) => {
-    pool.dispatch(
-      { path: req.url, method: req.method, headers: req.rawHeaders, body: null },
-      {
-        onRequestStart() {},
-        onResponseStart(_c: unknown, status: number, headers: Record<string, string>) {
-          res.writeHead(status, headers);
+  http
+    .createServer((req, res) => {
+      pool.dispatch(
+        { path: req.url, method: req.method, headers: req.rawHeaders, body: null },
+        {
+          onRequestStart() {},
+          onResponseStart(_c: unknown, status: number, headers: Record<string, string>) {
+            res.writeHead(status, headers);
+          },
+          onResponseData(_c: unknown, chunk: Buffer) {
+            res.write(chunk);
+          },
+          onResponseEnd() {
+            res.end();
+          },
+          onResponseError() {
+            res.destroy();
+          },
         },
-        onResponseData(_c: unknown, chunk: Buffer) {
-          res.write(chunk);
-        },
-        onResponseEnd() {
-          res.end();
-        },
-        onResponseError() {
-          res.destroy();
-        },
-      },
-    );
-  }).listen(port, '127.0.0.1');
+      );
+    })
+    .listen(port, '127.0.0.1');
 } else if (kind === 'raw-proxy') {
   // The prototype of the new data path: one upstream connection per in-flight request, reused when the response ends.
   interface Up {
@@ -100,7 +118,17 @@ if (variant === 'http-fixed') {
     const u: Up = { sock, p, onHead: undefined, onBody: undefined, onEnd: undefined, keepAlive: true };
     let hdrs: string[] = [];
     p[HTTPParser.kOnHeaders] = (h: string[]) => hdrs.push(...h);
-    p[HTTPParser.kOnHeadersComplete] = (_ma: number, _mi: number, headers: string[] | undefined, _m: number, _url: string, status: number, _sm: string, _up: boolean, ka: boolean) => {
+    p[HTTPParser.kOnHeadersComplete] = (
+      _ma: number,
+      _mi: number,
+      headers: string[] | undefined,
+      _m: number,
+      _url: string,
+      status: number,
+      _sm: string,
+      _up: boolean,
+      ka: boolean,
+    ) => {
       if (headers === undefined) {
         headers = hdrs;
         hdrs = [];
@@ -125,67 +153,69 @@ if (variant === 'http-fixed') {
     });
     return u;
   };
-  net.createServer({ noDelay: true }, (sock) => {
-    const p = new HTTPParser();
-    p.initialize(HTTPParser.REQUEST, {}, 16384, 0);
-    let hdrs: string[] = [];
-    let url = '';
-    let head = '';
-    p[HTTPParser.kOnHeaders] = (h: string[], u: string) => {
-      hdrs.push(...h);
-      url += u;
-    };
-    p[HTTPParser.kOnHeadersComplete] = (_ma: number, _mi: number, headers: string[] | undefined, method: number, u: string | undefined) => {
-      if (headers === undefined) {
-        headers = hdrs;
-        hdrs = [];
-      }
-      if (u === undefined) {
-        u = url;
-        url = '';
-      }
-      let s = `${methods[method]} ${u} HTTP/1.1\r\n`;
-      for (let i = 0; i < headers.length; i += 2) {
-        const n = headers[i]!;
-        if (n.length === 10 && n.toLowerCase() === 'connection') continue;
-        s += `${n}: ${headers[i + 1]}\r\n`;
-      }
-      head = `${s}x-forwarded-for: ${sock.remoteAddress}\r\n\r\n`;
-      return 0;
-    };
-    p[HTTPParser.kOnMessageComplete] = () => {
-      const u = idle.pop() ?? connect();
-      let chunked = false;
-      u.onHead = (status, headers) => {
-        let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n`;
-        let len = false;
+  net
+    .createServer({ noDelay: true }, (sock) => {
+      const p = new HTTPParser();
+      p.initialize(HTTPParser.REQUEST, {}, 16384, 0);
+      let hdrs: string[] = [];
+      let url = '';
+      let head = '';
+      p[HTTPParser.kOnHeaders] = (h: string[], u: string) => {
+        hdrs.push(...h);
+        url += u;
+      };
+      p[HTTPParser.kOnHeadersComplete] = (_ma: number, _mi: number, headers: string[] | undefined, method: number, u: string | undefined) => {
+        if (headers === undefined) {
+          headers = hdrs;
+          hdrs = [];
+        }
+        if (u === undefined) {
+          u = url;
+          url = '';
+        }
+        let s = `${methods[method]} ${u} HTTP/1.1\r\n`;
         for (let i = 0; i < headers.length; i += 2) {
-          const n = headers[i]!.toLowerCase();
-          if (n === 'connection' || n === 'keep-alive' || n === 'transfer-encoding') continue;
-          if (n === 'content-length') len = true;
-          s += `${headers[i]}: ${headers[i + 1]}\r\n`;
+          const n = headers[i]!;
+          if (n.length === 10 && n.toLowerCase() === 'connection') continue;
+          s += `${n}: ${headers[i + 1]}\r\n`;
         }
-        if (!len) {
-          chunked = true;
-          s += 'transfer-encoding: chunked\r\n';
-        }
-        sock.cork();
-        sock.write(`${s}\r\n`);
+        head = `${s}x-forwarded-for: ${sock.remoteAddress}\r\n\r\n`;
+        return 0;
       };
-      u.onBody = (b) => {
-        if (chunked) sock.write(`${b.length.toString(16)}\r\n`);
-        sock.write(b);
-        if (chunked) sock.write('\r\n');
+      p[HTTPParser.kOnMessageComplete] = () => {
+        const u = idle.pop() ?? connect();
+        let chunked = false;
+        u.onHead = (status, headers) => {
+          let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n`;
+          let len = false;
+          for (let i = 0; i < headers.length; i += 2) {
+            const n = headers[i]!.toLowerCase();
+            if (n === 'connection' || n === 'keep-alive' || n === 'transfer-encoding') continue;
+            if (n === 'content-length') len = true;
+            s += `${headers[i]}: ${headers[i + 1]}\r\n`;
+          }
+          if (!len) {
+            chunked = true;
+            s += 'transfer-encoding: chunked\r\n';
+          }
+          sock.cork();
+          sock.write(`${s}\r\n`);
+        };
+        u.onBody = (b) => {
+          if (chunked) sock.write(`${b.length.toString(16)}\r\n`);
+          sock.write(b);
+          if (chunked) sock.write('\r\n');
+        };
+        u.onEnd = () => {
+          if (chunked) sock.write('0\r\n\r\n');
+          sock.uncork();
+        };
+        u.sock.write(head);
       };
-      u.onEnd = () => {
-        if (chunked) sock.write('0\r\n\r\n');
-        sock.uncork();
-      };
-      u.sock.write(head);
-    };
-    feed(sock, p);
-    sock.on('error', () => {});
-  }).listen(port, '127.0.0.1');
+      feed(sock, p);
+      sock.on('error', () => {});
+    })
+    .listen(port, '127.0.0.1');
 } else {
   console.error(`unknown variant ${variant}`);
   process.exit(2);

@@ -24,7 +24,6 @@ const { dir, upstreamBody: upBody } = benchDir('gw-layers-');
 const UP_PORT = 18181;
 const PORT = 18182;
 
-
 const conf = (port: number, body: string) => nginxConf(dir, port, UP_PORT, body);
 writeFileSync(join(dir, 'up.conf'), conf(UP_PORT, upBody));
 writeFileSync(join(dir, 'fixed.conf'), conf(PORT, upBody));
@@ -89,13 +88,16 @@ async function main(): Promise<void> {
     const rs = results.get(v)!;
     const r = { rps: median(rs.map((x) => x.rps)), p99ms: median(rs.map((x) => x.p99ms)), errors: rs.reduce((a, x) => a + x.errors, 0) };
     rows.push([v, r]);
-    console.log(`${v.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} rps  p99 ${r.p99ms.toFixed(2).padStart(7)} ms  errors ${r.errors}   (runs: ${rs.map((x) => x.rps.toFixed(0)).join(', ')})`);
+    console.log(
+      `${v.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} rps  p99 ${r.p99ms.toFixed(2).padStart(7)} ms  errors ${r.errors}   (runs: ${rs.map((x) => x.rps.toFixed(0)).join(', ')})`,
+    );
   }
   const ng = rows.find(([v]) => v === 'nginx-proxy')?.[1];
   const nf = rows.find(([v]) => v === 'nginx-fixed')?.[1];
   for (const [v, r] of rows) {
     const base = v.includes('fixed') ? nf : ng;
-    if (base && r !== base) console.log(`${v} / ${v.includes('fixed') ? 'nginx-fixed' : 'nginx-proxy'}: ${(r.rps / base.rps).toFixed(2)}x rps, ${(r.p99ms / base.p99ms).toFixed(2)}x p99`);
+    if (base && r !== base)
+      console.log(`${v} / ${v.includes('fixed') ? 'nginx-fixed' : 'nginx-proxy'}: ${(r.rps / base.rps).toFixed(2)}x rps, ${(r.p99ms / base.p99ms).toFixed(2)}x p99`);
   }
 }
 

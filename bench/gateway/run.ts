@@ -39,7 +39,11 @@ process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH}`;
 
 function rssMb(pid: number): number {
   // nginx's master forks the worker; the proxy's worker is the interesting process.
-  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
   const target = kids.length ? kids[0]! : pid;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, 'utf8'));
@@ -179,10 +183,21 @@ async function main(): Promise<void> {
   start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
   const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
-  if (only.includes('nginx')) proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
+  if (only.includes('nginx'))
+    proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
   if (only.includes('gateway')) proxies.push({ name: 'etcd-monitor gateway', port: GW_PORT, proc: () => start(PROXY_CORE, BIN, ['gateway', '-c', join(dir, 'gw.toml')]) });
   const fastifyAvailable = existsSync(join(root, 'node_modules/@fastify/http-proxy'));
-  if (only.includes('fastify') && fastifyAvailable) proxies.push({ name: '@fastify/http-proxy', port: FASTIFY_PORT, proc: () => start(PROXY_CORE, process.execPath, [join(root, 'bench/gateway/fastify-proxy.ts')], { ...process.env, UPSTREAM: `http://127.0.0.1:${UP_PORT}`, PORT: String(FASTIFY_PORT) }) });
+  if (only.includes('fastify') && fastifyAvailable)
+    proxies.push({
+      name: '@fastify/http-proxy',
+      port: FASTIFY_PORT,
+      proc: () =>
+        start(PROXY_CORE, process.execPath, [join(root, 'bench/gateway/fastify-proxy.ts')], {
+          ...process.env,
+          UPSTREAM: `http://127.0.0.1:${UP_PORT}`,
+          PORT: String(FASTIFY_PORT),
+        }),
+    });
   if (only.includes('fastify') && !fastifyAvailable) console.log('(@fastify/http-proxy is not installed: skipped)');
   const scenarios: [string, string, number][] = [
     ['small, 64 conns', '/', 64],
@@ -201,13 +216,23 @@ async function main(): Promise<void> {
     for (const [label, path, conns] of scenarios) {
       const rs = [];
       for (let i = 0; i < runs; i++) rs.push(await wrk(p.port, path, conns, proc.pid!));
-      rows.push([p.name, label, median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p99ms)).toFixed(2), String(rs.reduce((a, r) => a + r.errors, 0)), idle.toFixed(0), Math.max(...rs.map((r) => r.rssLoad)).toFixed(0)]);
+      rows.push([
+        p.name,
+        label,
+        median(rs.map((r) => r.rps)).toFixed(0),
+        median(rs.map((r) => r.p99ms)).toFixed(2),
+        String(rs.reduce((a, r) => a + r.errors, 0)),
+        idle.toFixed(0),
+        Math.max(...rs.map((r) => r.rssLoad)).toFixed(0),
+      ]);
     }
     const held = await holdConnections(p.port, 10_000);
     await sleep(500);
     const rssHeld = rssMb(proc.pid!);
     const stillOpen = held.sockets.filter((s) => !s.destroyed).length;
-    holds.push(`${p.name}: ${held.ok} of 10000 keep-alive connections answered${held.other ? ` (others: ${held.other})` : ''}, ${stillOpen} still open, RSS ${rssHeld.toFixed(0)} MB`);
+    holds.push(
+      `${p.name}: ${held.ok} of 10000 keep-alive connections answered${held.other ? ` (others: ${held.other})` : ''}, ${stillOpen} still open, RSS ${rssHeld.toFixed(0)} MB`,
+    );
     for (const s of held.sockets) s.destroy();
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));

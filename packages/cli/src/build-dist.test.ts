@@ -19,7 +19,7 @@ describe('rewrite', () => {
       `import { a } from './a.js';\nexport * from "../b/c.js";\nconst w = new URL('./worker.js', import.meta.url);\nconst d = 'plugins/index.ts';`,
     );
   });
-  test('workspace imports point at the other package\'s dist file', () => {
+  test("workspace imports point at the other package's dist file", () => {
     assert.equal(rewrite(`import { x } from '@etcd-monitor/core';`, '/r/packages/cli/dist/sub/x.js', targets), `import { x } from '../../../core/dist/index.js';`);
     assert.equal(rewrite(`const m = await import('@etcd-monitor/core');`, '/r/packages/cli/dist/x.js', targets), `const m = await import('../../core/dist/index.js');`);
   });

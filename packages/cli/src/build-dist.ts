@@ -36,13 +36,15 @@ function exportTargets(outRoot: string): Map<string, string> {
 
 /** rewrite turns `./x.ts` into `./x.js` and workspace imports into relative paths to their dist files. */
 export function rewrite(code: string, file: string, targets: Map<string, string>): string {
-  return code.replace(/(['"])((?:\.\.?\/)[^'"\n]*?)\.ts\1/g, '$1$2.js$1').replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(@etcd-monitor\/[^'"\n]+)\2/g, (m, pre: string, q: string, spec: string) => {
-    const target = targets.get(spec);
-    if (!target) throw new Error(`${file}: ${spec} is not an export of a runtime package`);
-    let rel = relative(dirname(file), target);
-    if (!rel.startsWith('.')) rel = `./${rel}`;
-    return `${pre}${q}${rel}${q}`;
-  });
+  return code
+    .replace(/(['"])((?:\.\.?\/)[^'"\n]*?)\.ts\1/g, '$1$2.js$1')
+    .replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(@etcd-monitor\/[^'"\n]+)\2/g, (m, pre: string, q: string, spec: string) => {
+      const target = targets.get(spec);
+      if (!target) throw new Error(`${file}: ${spec} is not an export of a runtime package`);
+      let rel = relative(dirname(file), target);
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return `${pre}${q}${rel}${q}`;
+    });
 }
 
 /**

@@ -16,7 +16,11 @@ interface Section {
 
 /** anchor is GitHub's heading slug: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(title: string): string {
-  return title.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
+  return title
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .trim()
+    .replace(/\s/g, '-');
 }
 
 /** sections splits the document at its headings; a section runs to the next heading of the same or a higher level. */
@@ -53,7 +57,10 @@ function commandTree(): Array<{ path: string; cmd: Command }> {
       walk(c, `${path} `);
     }
   };
-  walk(buildProgram(io, () => {}), '');
+  walk(
+    buildProgram(io, () => {}),
+    '',
+  );
   return out;
 }
 

@@ -22,16 +22,21 @@ test('docs/errors.md is up to date with the error catalogues', () => {
   assert.ok(doc === renderErrorsDoc(), 'regenerate it: node packages/cli/src/errors-doc.ts > docs/errors.md');
 });
 
-test('every error code the code names is in its package\'s catalogue, and every catalogued code is still used', () => {
+test("every error code the code names is in its package's catalogue, and every catalogued code is still used", () => {
   const used = new Map<string, string>();
   for (const pkg of readdirSync(join(ROOT, 'packages'))) {
     for (const file of sources(join(ROOT, 'packages', pkg, 'src'))) {
       if (NOT_CODE.test(file)) continue;
-      for (const m of readFileSync(file, 'utf8').matchAll(/['"`]((?:CORE|ETCD|MON|GW|CLI)_[A-Z0-9_]*[A-Z0-9])['"`]/g)) if (!used.has(m[1]!)) used.set(m[1]!, file.slice(ROOT.length));
+      for (const m of readFileSync(file, 'utf8').matchAll(/['"`]((?:CORE|ETCD|MON|GW|CLI)_[A-Z0-9_]*[A-Z0-9])['"`]/g))
+        if (!used.has(m[1]!)) used.set(m[1]!, file.slice(ROOT.length));
     }
   }
   const missing = [...used].filter(([code]) => !CATALOGUES.some((c) => code.startsWith(c.prefix) && code in c.codes));
-  assert.deepEqual(missing.map(([code, file]) => `${code} (${file})`), [], 'add each to the catalogue of its prefix with a one-line meaning (and its HTTP status, if it has one), then regenerate docs/errors.md');
+  assert.deepEqual(
+    missing.map(([code, file]) => `${code} (${file})`),
+    [],
+    'add each to the catalogue of its prefix with a one-line meaning (and its HTTP status, if it has one), then regenerate docs/errors.md',
+  );
   const stale = CATALOGUES.flatMap((c) => Object.keys(c.codes).filter((code) => !used.has(code)));
   assert.deepEqual(stale, [], 'no code names these any more: remove them from their catalogue');
   for (const c of CATALOGUES) for (const code of Object.keys(c.codes)) assert.ok(code.startsWith(c.prefix), `${code} is in ${c.file}, which lists ${c.prefix}… codes`);

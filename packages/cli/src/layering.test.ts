@@ -55,7 +55,15 @@ function runtimeSpecifiers(file: string): string[] {
 /** cycles returns the strongly connected components (more than one file) of the package's relative-import graph. */
 function cycles(files: string[]): string[][] {
   const known = new Set(files);
-  const edges = new Map(files.map((f) => [f, specifiers(f).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(f), s)).filter((t) => known.has(t))]));
+  const edges = new Map(
+    files.map((f) => [
+      f,
+      specifiers(f)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolve(dirname(f), s))
+        .filter((t) => known.has(t)),
+    ]),
+  );
   let next = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -91,7 +99,10 @@ function cycles(files: string[]): string[][] {
 const packages = readdirSync(PACKAGES).filter((p) => statSync(join(PACKAGES, p, 'src'), { throwIfNoEntry: false })?.isDirectory());
 
 test('every package is known to the layering rules', () => {
-  assert.deepEqual(packages.filter((p) => !(p in ALLOWED)), []);
+  assert.deepEqual(
+    packages.filter((p) => !(p in ALLOWED)),
+    [],
+  );
 });
 
 test('no file imports another package by a relative path into its src/', () => {
@@ -137,13 +148,15 @@ test('no new import cycle inside a package', () => {
 
 // The gateway's HTTP/1.1 layer (parser binding, header lists, framing rules, server) is a leaf under the proxy and the
 // upstream pool: it knows nothing of routing, plugins, config or upstreams, so either side can be read and changed alone.
-test('the gateway\'s http1/ imports nothing from outside http1/ but core', () => {
+test("the gateway's http1/ imports nothing from outside http1/ but core", () => {
   const dir = join(PACKAGES, 'gateway', 'src', 'http1');
   const bad: string[] = [];
   for (const f of sources(dir)) {
     if (isTest(f)) continue;
     for (const s of specifiers(f)) {
-      const inside = s.startsWith('.') ? !relative(dir, resolve(dirname(f), s)).startsWith('..') : s.startsWith('node:') || s === '@etcd-monitor/core' || s.startsWith('@etcd-monitor/core/');
+      const inside = s.startsWith('.')
+        ? !relative(dir, resolve(dirname(f), s)).startsWith('..')
+        : s.startsWith('node:') || s === '@etcd-monitor/core' || s.startsWith('@etcd-monitor/core/');
       if (!inside) bad.push(`${relative(PACKAGES, f)} imports ${s}`);
     }
   }
@@ -201,5 +214,8 @@ test('the workspace modules the web imports reach nothing from Node and no third
   // Whatever the web takes from it today, the API contract stays importable by the bundle as a whole.
   visit(resolveExport('@etcd-monitor/monitor/contract'), '@etcd-monitor/monitor/contract');
   assert.deepEqual(bad, []);
-  assert.ok([...seen].some((f) => f.includes(`core${sep}src${sep}parse`)), 'the walk reached core/parse');
+  assert.ok(
+    [...seen].some((f) => f.includes(`core${sep}src${sep}parse`)),
+    'the walk reached core/parse',
+  );
 });

@@ -34,16 +34,20 @@ async function startMonitor(c: TestCluster, cluster: Record<string, unknown>): P
 }
 
 async function waitWatching(svc: MonitorService): Promise<void> {
-  await until('the monitor sees the cluster healthy, with probes and scrapes from every member', () => {
-    const s = svc.registry.get('main');
-    return s.health.status === 'healthy' && s.members.length === 3 && s.members.every((m) => m.status && m.probe?.linearizableOk && m.metrics);
-  }, { timeoutMs: 30_000, detail: () => JSON.stringify(svc.registry.get('main').health) });
+  await until(
+    'the monitor sees the cluster healthy, with probes and scrapes from every member',
+    () => {
+      const s = svc.registry.get('main');
+      return s.health.status === 'healthy' && s.members.length === 3 && s.members.every((m) => m.status && m.probe?.linearizableOk && m.metrics);
+    },
+    { timeoutMs: 30_000, detail: () => JSON.stringify(svc.registry.get('main').health) },
+  );
 }
 
 describe('the monitor observes without writing to the cluster it watches', () => {
   const cluster = useCluster({ members: 3 });
 
-  test('30 s of the whole monitor service and several `status` runs leave every member\'s raft index where it was', { timeout: 120_000 }, async () => {
+  test("30 s of the whole monitor service and several `status` runs leave every member's raft index where it was", { timeout: 120_000 }, async () => {
     const c = cluster.get();
     const svc = await startMonitor(c, {});
     try {
@@ -51,7 +55,13 @@ describe('the monitor observes without writing to the cluster it watches', () =>
       const before = await raftIndexes(c);
       const firstReads = svc.registry.get('main').members.map((m) => m.statusAt!);
       const all = ['--endpoints', c.endpoints.join(','), '--dial-timeout', '2s', '--command-timeout', '3s'];
-      for (const args of [['status', ...all], ['status', '-w', 'json', ...all], ['status', '--cluster', '--endpoints', c.endpoints[0]!], ['status', ...all], ['status', '-w', 'json', ...all]]) {
+      for (const args of [
+        ['status', ...all],
+        ['status', '-w', 'json', ...all],
+        ['status', '--cluster', '--endpoints', c.endpoints[0]!],
+        ['status', ...all],
+        ['status', '-w', 'json', ...all],
+      ]) {
         const r = await runCli(args);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       }
@@ -72,15 +82,25 @@ describe('the monitor observes without writing to the cluster it watches', () =>
     const c = cluster.get();
     const svc = await startMonitor(c, { write_probe: true });
     try {
-      await until('write probes from every member', () => svc.registry.get('main').members.length === 3 && svc.registry.get('main').members.every((m) => m.probe?.writeMs !== null && m.probe?.writeMs !== undefined), { timeoutMs: 30_000 });
+      await until(
+        'write probes from every member',
+        () => svc.registry.get('main').members.length === 3 && svc.registry.get('main').members.every((m) => m.probe?.writeMs !== null && m.probe?.writeMs !== undefined),
+        { timeoutMs: 30_000 },
+      );
       const keys = async () => {
         const r = await c.etcdctl(['get', '', '--prefix', '--keys-only']);
         assert.equal(r.code, 0, r.stderr);
         return r.stdout.split('\n').filter((l) => l.trim() !== '');
       };
       const written = await until('one probe key per member', async () => ((await keys()).length >= 3 ? keys() : undefined), { timeoutMs: 30_000 });
-      const ids = svc.registry.get('main').members.map((m) => m.id).sort();
-      assert.deepEqual(written.sort(), ids.map((id) => `/etcd-monitor/probe/${id}`));
+      const ids = svc.registry
+        .get('main')
+        .members.map((m) => m.id)
+        .sort();
+      assert.deepEqual(
+        written.sort(),
+        ids.map((id) => `/etcd-monitor/probe/${id}`),
+      );
     } finally {
       await svc.stop();
     }

@@ -22,7 +22,9 @@ test('--version prints the etcd-monitor version, the Node.js version and the com
 
 test('GET /api/v1/version answers the same facts in JSON', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'version-'));
-  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: { ETCD_MONITOR_SECRET_KEY: 'k' },
+  });
   try {
     const r = await svc.app.inject({ method: 'GET', url: '/api/v1/version' });
     assert.equal(r.statusCode, 200, r.body);

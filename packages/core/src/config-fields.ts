@@ -34,7 +34,9 @@ export interface FieldSpec {
 
 /** FieldValue is the type a field becomes once read: the `oneOf` values for a restricted string, milliseconds for durations, bytes for sizes. */
 export type FieldValue<S extends FieldSpec> = S['kind'] extends 'string'
-  ? S extends { oneOf: readonly (infer U extends string)[] } ? U : string
+  ? S extends { oneOf: readonly (infer U extends string)[] }
+    ? U
+    : string
   : S['kind'] extends 'integer' | 'number' | 'duration' | 'size'
     ? number
     : S['kind'] extends 'boolean'
@@ -103,7 +105,11 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
       if (typeof v !== 'string' && typeof v !== 'number') return bad(spec.kind === 'duration' ? 'a duration such as "10s"' : 'a size such as "1MiB"');
       if (spec.kind === 'duration' && spec.strict && (typeof v === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(v))) {
         // A bare number is ambiguous (etcdctl reads seconds, others milliseconds): ask for the unit rather than guess.
-        issues.push({ path, message: `${typeof v === 'number' ? v : `"${v}"`} has no unit`, hint: `write a duration with its unit, such as "${String(v).trim()}s" or "${String(v).trim()}ms"` });
+        issues.push({
+          path,
+          message: `${typeof v === 'number' ? v : `"${v}"`} has no unit`,
+          hint: `write a duration with its unit, such as "${String(v).trim()}s" or "${String(v).trim()}ms"`,
+        });
         return undefined;
       }
       if (typeof v === 'string' && tooLong(spec, v, path, issues)) return undefined;
@@ -121,7 +127,12 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
         issues.push({
           path,
           message: `${typeof v === 'string' ? `"${v}"` : v} is ${below ? `below the minimum of ${fmt(spec.min!)}` : `above the maximum of ${fmt(spec.max!)}`}`,
-          hint: spec.min !== undefined && spec.max !== undefined ? `use a value from ${fmt(spec.min)} to ${fmt(spec.max)}` : below ? `use at least ${fmt(spec.min!)}` : `use at most ${fmt(spec.max!)}`,
+          hint:
+            spec.min !== undefined && spec.max !== undefined
+              ? `use a value from ${fmt(spec.min)} to ${fmt(spec.max)}`
+              : below
+                ? `use at least ${fmt(spec.min!)}`
+                : `use at most ${fmt(spec.max!)}`,
         });
         return undefined;
       }
@@ -162,7 +173,12 @@ function convert(spec: FieldSpec, v: unknown, path: string, issues: ConfigIssue[
 
 /** boundText writes a duration bound in the largest unit that divides it (`100ms`, `1s`, `10m`, `90d`), as a user would type it. */
 export function boundText(ms: number): string {
-  for (const [unit, n] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, n] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= n && ms % n === 0) return `${ms / n}${unit}`;
   }
   return `${ms}ms`;

@@ -11,14 +11,28 @@ export interface TableField extends FieldSpec {
 const BEGIN = '<!-- options: generated from the field specs; a test fails when this table is stale -->';
 const END = '<!-- /options -->';
 
-const KIND: Record<FieldSpec['kind'], string> = { string: 'string', integer: 'integer', number: 'number', boolean: 'boolean', duration: 'duration', size: 'size', strings: 'array of strings', table: 'table' };
+const KIND: Record<FieldSpec['kind'], string> = {
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  duration: 'duration',
+  size: 'size',
+  strings: 'array of strings',
+  table: 'table',
+};
 
 function bound(spec: FieldSpec, n: number): string {
   return spec.kind === 'duration' ? boundText(n) : String(n);
 }
 
 function typeText(spec: TableField): string {
-  let t = spec.oneOf ? spec.oneOf.filter(Boolean).map((v) => `\`${v}\``).join(' \\| ') : KIND[spec.kind];
+  let t = spec.oneOf
+    ? spec.oneOf
+        .filter(Boolean)
+        .map((v) => `\`${v}\``)
+        .join(' \\| ')
+    : KIND[spec.kind];
   if (spec.min !== undefined && spec.max !== undefined) t += ` ${bound(spec, spec.min)}–${bound(spec, spec.max)}`;
   else if (spec.min !== undefined) t += ` ≥ ${bound(spec, spec.min)}`;
   else if (spec.max !== undefined) t += ` ≤ ${bound(spec, spec.max)}`;

@@ -1,7 +1,25 @@
 export { AppError, isAppError, errorMessage, type ErrorCode, type ErrorInfo, type ErrorCatalogue } from './errors.ts';
 export { CORE_ERRORS } from './error-codes.ts';
 export { formatDuration, parseSize, formatBytes } from './units.ts';
-export { parseDuration, tryDuration, parseMatcher, parseMatchers, matcherMatches, matchesAll, formatMatcher, parseEndpoints, parseHostPort, checkHostPort, hostPortHint, formatHostPort, isIPv4, isIPv6, type Matcher, type HostPort, type HostPortOptions } from './parse/index.ts';
+export {
+  parseDuration,
+  tryDuration,
+  parseMatcher,
+  parseMatchers,
+  matcherMatches,
+  matchesAll,
+  formatMatcher,
+  parseEndpoints,
+  parseHostPort,
+  checkHostPort,
+  hostPortHint,
+  formatHostPort,
+  isIPv4,
+  isIPv6,
+  type Matcher,
+  type HostPort,
+  type HostPortOptions,
+} from './parse/index.ts';
 export { editDistance, didYouMean } from './suggest.ts';
 export { renderFieldTable, spliceFieldTable, type TableField } from './field-table.ts';
 export { readFields, defaultValue, formatIssue, boundText, type FieldSpec, type FieldKind, type FieldValue, type FieldValues, type ConfigIssue } from './config-fields.ts';

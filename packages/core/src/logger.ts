@@ -12,7 +12,10 @@ const load = () => (createRequire(import.meta.url)('pino') as { pino: typeof Pin
 export function createLogger(o: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
   const pino = load();
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
-  return pino({ name: o.name, level: o.level ?? process.env.LOG_LEVEL ?? 'info', redact: { paths, censor: '[redacted]' } }, (o.destination ?? process.stdout) as Pino.DestinationStream);
+  return pino(
+    { name: o.name, level: o.level ?? process.env.LOG_LEVEL ?? 'info', redact: { paths, censor: '[redacted]' } },
+    (o.destination ?? process.stdout) as Pino.DestinationStream,
+  );
 }
 
 export type { Logger };

@@ -27,6 +27,9 @@ export function didYouMean(value: string, candidates: Iterable<string>): string 
   // A third of the length (at least 2 edits) catches typos without suggesting unrelated names.
   if (best !== undefined && bestD <= Math.max(2, Math.floor(value.length / 3))) return `did you mean "${best}"?`;
   if (list.length === 0) return undefined;
-  const shown = list.slice(0, 8).map((c) => `"${c}"`).join(', ');
+  const shown = list
+    .slice(0, 8)
+    .map((c) => `"${c}"`)
+    .join(', ');
   return `expected one of ${shown}${list.length > 8 ? ', …' : ''}`;
 }

@@ -8,7 +8,9 @@ import { tempDir } from './testing.ts';
 test('tempDir is removed when its test ends, a failing one too, and with the file when no test context is given', () => {
   const dir = tempDir('temp-dir-test');
   const script = join(dir, 'child.test.mjs');
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import { test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,8 @@ test('sees the file-level directory until the file ends', () => {
   writeFileSync(join(b, 'file'), 'x');
   console.log('B is there');
 });
-`);
+`,
+  );
   // Run on its own (not as a subtest of this run), so its output is plain text.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;

@@ -10,7 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * waited for (and `detail()`, the state worth seeing in the failure). For tests and benchmarks against real processes,
  * where things happen "soon" rather than at a known time.
  */
-export async function until<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, o: { timeoutMs?: number; intervalMs?: number; detail?: () => string } = {}): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  o: { timeoutMs?: number; intervalMs?: number; detail?: () => string } = {},
+): Promise<T> {
   const end = Date.now() + (o.timeoutMs ?? 20_000);
   for (;;) {
     const v = await fn();

@@ -68,4 +68,3 @@ function readText(file: string): string | null {
     return null;
   }
 }
-

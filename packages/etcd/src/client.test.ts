@@ -66,7 +66,12 @@ describe('MemberClient with etcd authentication on', () => {
       const data = await readFile(info.path);
       assert.equal((await stat(info.path)).size, info.size);
       assert.equal(info.size % 512, 32, 'bbolt pages plus a 32-byte digest');
-      assert.equal(createHash('sha256').update(data.subarray(0, data.length - 32)).digest('hex'), info.sha256);
+      assert.equal(
+        createHash('sha256')
+          .update(data.subarray(0, data.length - 32))
+          .digest('hex'),
+        info.sha256,
+      );
       assert.ok(data.includes(Buffer.from('/snap/49')));
     } finally {
       root.close();
@@ -124,7 +129,7 @@ describe('MemberClient over TLS with client certificates', () => {
     const { endpoints, tls } = cluster.get();
     const c = new MemberClient(endpoints[0]!, resolveConnectionOptions({ endpoints: endpoints[0]!, cacert: tls!.caFile }));
     try {
-      await assert.rejects(c.status(), (err: unknown) => isAppError(err) && /--cert and --key/.test(err.hint ?? '') || assert.fail(String(err)));
+      await assert.rejects(c.status(), (err: unknown) => (isAppError(err) && /--cert and --key/.test(err.hint ?? '')) || assert.fail(String(err)));
     } finally {
       c.close();
     }
@@ -135,7 +140,7 @@ describe('MemberClient over TLS with client certificates', () => {
     const plain = endpoints[0]!.replace('https://', 'http://');
     const c = new MemberClient(plain, resolveConnectionOptions({ endpoints: plain, dialTimeout: '1s', commandTimeout: '2s' }));
     try {
-      await assert.rejects(c.status(), (err: unknown) => isAppError(err) && ['ETCD_UNREACHABLE', 'ETCD_DIAL_TIMEOUT', 'ETCD_TLS'].includes(err.code) || assert.fail(String(err)));
+      await assert.rejects(c.status(), (err: unknown) => (isAppError(err) && ['ETCD_UNREACHABLE', 'ETCD_DIAL_TIMEOUT', 'ETCD_TLS'].includes(err.code)) || assert.fail(String(err)));
     } finally {
       c.close();
     }

@@ -294,12 +294,15 @@ export class MemberClient {
     const client = this.clients[service] as unknown as Record<string, Unary>;
     const fn = client[method];
     if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
-    return this.connected().then(() => new Promise((resolve, reject) => {
-      fn.call(client, req, md, { deadline: Date.now() + timeout }, (err, res) => {
-        if (err) reject(describeGrpcError(err, this.endpoint, this.opts, timeout));
-        else resolve(res);
-      });
-    }));
+    return this.connected().then(
+      () =>
+        new Promise((resolve, reject) => {
+          fn.call(client, req, md, { deadline: Date.now() + timeout }, (err, res) => {
+            if (err) reject(describeGrpcError(err, this.endpoint, this.opts, timeout));
+            else resolve(res);
+          });
+        }),
+    );
   }
 
   /**

@@ -36,14 +36,22 @@ test('a healthy cluster is healthy with its one leader', () => {
 });
 
 test('one member down is degraded, naming the member', () => {
-  const { rows, memberList } = fromFixtures({ status: 'etcdctl-endpoint-status-one-down.json', health: 'etcdctl-endpoint-health-one-down.json', memberList: 'etcdctl-member-list.json' });
+  const { rows, memberList } = fromFixtures({
+    status: 'etcdctl-endpoint-status-one-down.json',
+    health: 'etcdctl-endpoint-health-one-down.json',
+    memberList: 'etcdctl-member-list.json',
+  });
   const v = judge(rows, memberList, [], { allMembersAsked: true });
   assert.equal(v.verdict, 'degraded');
   assert.match(v.reasons.join('\n'), /m0 is down: context deadline exceeded/);
 });
 
 test('a lone survivor of three is no quorum', () => {
-  const { rows, memberList } = fromFixtures({ status: 'etcdctl-endpoint-status-no-quorum.json', health: 'etcdctl-endpoint-health-no-quorum.json', memberList: 'etcdctl-member-list.json' });
+  const { rows, memberList } = fromFixtures({
+    status: 'etcdctl-endpoint-status-no-quorum.json',
+    health: 'etcdctl-endpoint-health-no-quorum.json',
+    memberList: 'etcdctl-member-list.json',
+  });
   const all = [...rows, ...['http://127.0.0.1:23790', 'http://127.0.0.1:23791'].map((endpoint) => down(endpoint))];
   const v = judge(all, memberList, null, { allMembersAsked: true });
   assert.equal(v.verdict, 'no quorum');
@@ -83,7 +91,23 @@ test('a follower whose applied index trails the leader past the threshold is lag
 
 function down(endpoint: string): MemberRow {
   return {
-    endpoint, id: null, name: null, version: null, dbSize: null, dbSizeInUse: null, isLeader: null, leader: null, raftTerm: null,
-    raftIndex: null, raftAppliedIndex: null, isLearner: null, health: false, latencyMs: null, error: 'connection refused', errorCode: 'ETCD_UNREACHABLE', hint: null, errors: [],
+    endpoint,
+    id: null,
+    name: null,
+    version: null,
+    dbSize: null,
+    dbSizeInUse: null,
+    isLeader: null,
+    leader: null,
+    raftTerm: null,
+    raftIndex: null,
+    raftAppliedIndex: null,
+    isLearner: null,
+    health: false,
+    latencyMs: null,
+    error: 'connection refused',
+    errorCode: 'ETCD_UNREACHABLE',
+    hint: null,
+    errors: [],
   };
 }

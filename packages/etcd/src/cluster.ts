@@ -88,8 +88,21 @@ export async function inspectCluster(opts: ConnectionOptions, io: InspectOptions
     if (io.discover) {
       memberList = await firstSuccess(endpoints.map((ep) => () => clientFor(ep).memberList()));
       if (!memberList) {
-        const errs = await Promise.all(endpoints.map((ep) => clientFor(ep).memberList().then(() => null, (e: unknown) => errorMessage(e))));
-        return emptyView(endpoints, errs.map((e) => e ?? 'no answer'), 'could not read the member list from any endpoint');
+        const errs = await Promise.all(
+          endpoints.map((ep) =>
+            clientFor(ep)
+              .memberList()
+              .then(
+                () => null,
+                (e: unknown) => errorMessage(e),
+              ),
+          ),
+        );
+        return emptyView(
+          endpoints,
+          errs.map((e) => e ?? 'no answer'),
+          'could not read the member list from any endpoint',
+        );
       }
       endpoints = memberList.filter((m) => m.clientURLs.length > 0).map((m) => m.clientURLs[0]!);
       unstarted = memberList.filter((m) => m.clientURLs.length === 0);
@@ -109,7 +122,12 @@ export async function inspectCluster(opts: ConnectionOptions, io: InspectOptions
       const r = authFailed[0]!;
       throw new AppError(r.errorCode as `ETCD_${string}`, r.error!.replace(/^health check failed: /, ''), { field: '--user', hint: r.hint ?? undefined });
     }
-    const view = judge(rows.map(({ clusterId: _c, ...r }) => r), list, alarms, { allMembersAsked: Boolean(io.discover) || coversAllMembers(endpoints, list) });
+    const view = judge(
+      rows.map(({ clusterId: _c, ...r }) => r),
+      list,
+      alarms,
+      { allMembersAsked: Boolean(io.discover) || coversAllMembers(endpoints, list) },
+    );
     return { ...view, memberList: list, alarms, clusterId };
   } finally {
     for (const c of clients.values()) c.close();
@@ -176,9 +194,10 @@ async function readMember(client: MemberClient): Promise<RowWithCluster> {
     // The member answered its status at once, so a read that timed out is not a slow member: it cannot reach
     // consensus. What etcd says about itself (no leader) is the better hint.
     if (e.errorCode === 'ETCD_TIMEOUT') {
-      e.hint = status.leader === '0'
-        ? 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'
-        : 'the member answers but its linearizable read did not complete: it cannot reach a quorum (members down or a partitioned peer network)';
+      e.hint =
+        status.leader === '0'
+          ? 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'
+          : 'the member answers but its linearizable read did not complete: it cannot reach a quorum (members down or a partitioned peer network)';
     }
     Object.assign(row, e, { error: `health check failed: ${e.error}` });
   }
@@ -238,7 +257,8 @@ export function judge(
   const leader = newest.leader!;
   for (const r of reachable) {
     if (!r.leader || r.leader === '0') reasons.push(`${label(r)} has no leader`);
-    else if (r.leader !== leader && r.isLeader) reasons.push(`${label(r)} still claims leadership in older term ${r.raftTerm} (current leader ${leader} in term ${newest.raftTerm}): it is cut off from its peers`);
+    else if (r.leader !== leader && r.isLeader)
+      reasons.push(`${label(r)} still claims leadership in older term ${r.raftTerm} (current leader ${leader} in term ${newest.raftTerm}): it is cut off from its peers`);
     else if (r.leader !== leader) reasons.push(`${label(r)} follows ${r.leader} in older term ${r.raftTerm} (current leader ${leader})`);
   }
   const healthy = reachable.filter((r) => r.health);
@@ -301,7 +321,13 @@ function blankRow(endpoint: string): MemberRow {
 }
 
 function unstartedRow(m: MemberInfo): RowWithCluster {
-  return { ...blankRow(m.peerURLs[0] ?? ''), id: m.id, isLearner: m.isLearner, error: 'not started: the member is in the member list but has no client URL yet', errorCode: 'ETCD_MEMBER_NOT_STARTED' };
+  return {
+    ...blankRow(m.peerURLs[0] ?? ''),
+    id: m.id,
+    isLearner: m.isLearner,
+    error: 'not started: the member is in the member list but has no client URL yet',
+    errorCode: 'ETCD_MEMBER_NOT_STARTED',
+  };
 }
 
 function nameRows(rows: MemberRow[], list: MemberInfo[]): void {

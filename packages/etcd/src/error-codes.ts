@@ -6,7 +6,7 @@ export const ETCD_ERRORS = {
   ETCD_AUTH_NOT_ENABLED: { meaning: 'credentials were given, but authentication is not enabled on the cluster' },
   ETCD_AUTH_REQUIRED: { meaning: 'the cluster requires authentication and no credentials were given' },
   ETCD_AUTH_TOKEN: { meaning: 'the cluster rejected the auth token (expired or revoked); the client logs in again' },
-  ETCD_BAD_ENDPOINT: { meaning: 'an endpoint (--endpoints, a cluster\'s endpoints) is empty or not host:port or a URL', status: 400 },
+  ETCD_BAD_ENDPOINT: { meaning: "an endpoint (--endpoints, a cluster's endpoints) is empty or not host:port or a URL", status: 400 },
   ETCD_BAD_FLAG: { meaning: 'a connection flag has a bad value or lacks its partner (--cert without --key)' },
   ETCD_BAD_TLS_FILE: { meaning: 'a TLS file (--cacert, --cert, --key) cannot be read', status: 400 },
   ETCD_CALL_FAILED: { meaning: 'a call to a member failed for a reason no other code names' },

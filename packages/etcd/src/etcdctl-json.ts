@@ -32,7 +32,21 @@ export interface EtcdctlOutputs {
  * could not reach become rows with the health error.
  */
 export function rowsFromEtcdctl(o: EtcdctlOutputs): { rows: MemberRow[]; memberList: MemberInfo[] | null; alarms: Alarm[] | null } {
-  type Status = { Endpoint: string; Status: { header: Record<string, string | number>; version: string; dbSize: number; dbSizeInUse?: number; leader?: string | number; raftIndex: number; raftTerm: number; raftAppliedIndex: number; errors?: string[]; isLearner?: boolean } };
+  type Status = {
+    Endpoint: string;
+    Status: {
+      header: Record<string, string | number>;
+      version: string;
+      dbSize: number;
+      dbSizeInUse?: number;
+      leader?: string | number;
+      raftIndex: number;
+      raftTerm: number;
+      raftAppliedIndex: number;
+      errors?: string[];
+      isLearner?: boolean;
+    };
+  };
   type Health = { endpoint: string; health: boolean; took: string; error?: string };
   const statuses = parseEtcdctlJson(o.status) as Status[];
   const health = o.health ? (parseEtcdctlJson(o.health) as Health[]) : [];
@@ -64,9 +78,24 @@ export function rowsFromEtcdctl(o: EtcdctlOutputs): { rows: MemberRow[]; memberL
   for (const h of health) {
     if (rows.some((r) => r.endpoint === h.endpoint)) continue;
     rows.push({
-      endpoint: h.endpoint, id: null, name: null, version: null, dbSize: null, dbSizeInUse: null, isLeader: null, leader: null,
-      raftTerm: null, raftIndex: null, raftAppliedIndex: null, isLearner: null, health: false, latencyMs: null,
-      error: h.error ?? 'unreachable', errorCode: 'ETCD_UNREACHABLE', hint: null, errors: [],
+      endpoint: h.endpoint,
+      id: null,
+      name: null,
+      version: null,
+      dbSize: null,
+      dbSizeInUse: null,
+      isLeader: null,
+      leader: null,
+      raftTerm: null,
+      raftIndex: null,
+      raftAppliedIndex: null,
+      isLearner: null,
+      health: false,
+      latencyMs: null,
+      error: h.error ?? 'unreachable',
+      errorCode: 'ETCD_UNREACHABLE',
+      hint: null,
+      errors: [],
     });
   }
   let memberList: MemberInfo[] | null = null;

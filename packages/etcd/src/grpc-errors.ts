@@ -18,10 +18,18 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   const make = (code: Parameters<typeof mk>[0], message: string, hint?: string) => mk(code, `${endpoint}: ${message}`, hint, err);
 
   if (e.code === grpc.status.DEADLINE_EXCEEDED) {
-    return make('ETCD_TIMEOUT', `timed out after ${timeoutMs} ms`, 'the member may be frozen, overloaded or partitioned; if it is just slow, raise the call timeout (--command-timeout, or the cluster\'s `timeout`)');
+    return make(
+      'ETCD_TIMEOUT',
+      `timed out after ${timeoutMs} ms`,
+      "the member may be frozen, overloaded or partitioned; if it is just slow, raise the call timeout (--command-timeout, or the cluster's `timeout`)",
+    );
   }
   if (/authentication failed|invalid user ID or password/i.test(details)) {
-    return make('ETCD_AUTH_FAILED', `authentication failed for user "${opts.auth?.username ?? ''}": wrong user name or password`, 'check --user/--password (or ETCDCTL_USER/ETCDCTL_PASSWORD)');
+    return make(
+      'ETCD_AUTH_FAILED',
+      `authentication failed for user "${opts.auth?.username ?? ''}": wrong user name or password`,
+      'check --user/--password (or ETCDCTL_USER/ETCDCTL_PASSWORD)',
+    );
   }
   if (/authentication is not enabled/i.test(details)) return make('ETCD_AUTH_NOT_ENABLED', 'authentication is not enabled on this cluster');
   if (/invalid auth token/i.test(details)) return make('ETCD_AUTH_TOKEN', 'auth token rejected (expired or revoked)');
@@ -43,19 +51,31 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   }
   if (/EHOSTUNREACH|ENETUNREACH/.test(details)) return make('ETCD_UNREACHABLE', 'host unreachable', 'check the address and the network path');
   if (/alert (bad certificate|certificate required|unknown ca|handshake failure)|sslv3 alert/i.test(details)) {
-    return make('ETCD_TLS', 'the server rejected our client certificate', opts.tls?.cert ? 'check --cert/--key: the cluster must trust their CA' : 'the cluster requires client certificates: pass --cert and --key');
+    return make(
+      'ETCD_TLS',
+      'the server rejected our client certificate',
+      opts.tls?.cert ? 'check --cert/--key: the cluster must trust their CA' : 'the cluster requires client certificates: pass --cert and --key',
+    );
   }
   if (/self[- ]signed|unable to (get|verify)|certificate|CERT_|UNABLE_TO/i.test(details) && !/client certificate/i.test(details)) {
     const why = /Hostname\/IP does not match|altnames|ERR_TLS_CERT_ALTNAME/i.test(details)
       ? 'the server certificate does not match the host name'
       : 'the server certificate is not trusted (unknown or self-signed CA)';
-    return make('ETCD_TLS', `TLS handshake failed: ${why}`, opts.tls?.ca ? 'check that --cacert is the CA that signed the cluster certificates' : 'pass --cacert with the CA that signed the cluster certificates');
+    return make(
+      'ETCD_TLS',
+      `TLS handshake failed: ${why}`,
+      opts.tls?.ca ? 'check that --cacert is the CA that signed the cluster certificates' : 'pass --cacert with the CA that signed the cluster certificates',
+    );
   }
   if (/wrong version number|packet length too long|http_request|WRONG_VERSION/i.test(details)) {
     return make('ETCD_TLS', 'TLS handshake failed: the endpoint does not speak TLS', 'use an http:// endpoint for this member');
   }
   if (e.code === grpc.status.UNAVAILABLE && /Connection dropped|Protocol error|ECONNRESET|socket hang up|Stream removed/i.test(details) && endpoint.startsWith('http:')) {
-    return make('ETCD_UNREACHABLE', /^connection dropped$/i.test(shorten(details)) ? 'connection dropped' : `connection dropped (${shorten(details)})`, 'if the member uses TLS, use an https:// endpoint and --cacert');
+    return make(
+      'ETCD_UNREACHABLE',
+      /^connection dropped$/i.test(shorten(details)) ? 'connection dropped' : `connection dropped (${shorten(details)})`,
+      'if the member uses TLS, use an https:// endpoint and --cacert',
+    );
   }
   if (e.code === grpc.status.UNAVAILABLE) return make('ETCD_UNREACHABLE', shorten(details), 'is the member running and reachable?');
   return make('ETCD_CALL_FAILED', shorten(details));
@@ -63,9 +83,11 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
 
 /** serverErrorHint gives the stable code and the hint that fit one of etcd's own error texts ("etcdserver: …"). */
 function serverErrorHint(text: string): [`ETCD_${string}`, string | undefined] {
-  if (/no leader/.test(text)) return ['ETCD_NO_LEADER', 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'];
+  if (/no leader/.test(text))
+    return ['ETCD_NO_LEADER', 'the member has no leader: quorum is lost or an election is under way; bring back the down members and check the peer network (port 2380)'];
   if (/leader changed/.test(text)) return ['ETCD_LEADER_CHANGED', 'a leader election happened during the call; retry'];
-  if (/request timed out/.test(text)) return ['ETCD_SERVER_TIMEOUT', 'etcd could not commit the request in time: check disk latency (WAL fsync) and whether a quorum of members is reachable'];
+  if (/request timed out/.test(text))
+    return ['ETCD_SERVER_TIMEOUT', 'etcd could not commit the request in time: check disk latency (WAL fsync) and whether a quorum of members is reachable'];
   if (/too many requests/.test(text)) return ['ETCD_OVERLOADED', 'the member is too far behind applying entries; reduce the load or check its disk'];
   if (/database space exceeded/.test(text)) return ['ETCD_NOSPACE', 'the NOSPACE alarm is raised: compact, defragment, then `etcdctl alarm disarm`'];
   if (/not capable|not supported for learner/.test(text)) return ['ETCD_NOT_SUPPORTED', 'the member cannot serve this call (a learner, or an older version)'];
@@ -77,5 +99,8 @@ function mk(code: `ETCD_${string}`, message: string, hint: string | undefined, c
 }
 
 function shorten(details: string): string {
-  return details.replace(/^No connection established\. Last error: /, '').replace(/\s+/g, ' ').slice(0, 300);
+  return details
+    .replace(/^No connection established\. Last error: /, '')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
 }

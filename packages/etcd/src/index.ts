@@ -1,12 +1,4 @@
-export {
-  type ConnectionOptions,
-  type ConnectionFlags,
-  type TlsOptions,
-  connectionFlagNames,
-  mergeFlagsWithEnv,
-  resolveConnectionOptions,
-  DEFAULT_ENDPOINT,
-} from './options.ts';
+export { type ConnectionOptions, type ConnectionFlags, type TlsOptions, connectionFlagNames, mergeFlagsWithEnv, resolveConnectionOptions, DEFAULT_ENDPOINT } from './options.ts';
 export { MemberClient, type StatusResult, type MemberInfo, type Alarm, type CallOptions } from './client.ts';
 export { describeGrpcError } from './grpc-errors.ts';
 export { idToHex, hexToDecimal } from './ids.ts';

@@ -35,12 +35,15 @@ test('ETCDCTL_* variables fill in flags; a variable and the same flag together i
   const merged = mergeFlagsWithEnv({ user: 'root:pw' }, { ETCDCTL_ENDPOINTS: '10.0.0.1:2379', ETCDCTL_COMMAND_TIMEOUT: '9s' });
   assert.equal(merged.endpoints, '10.0.0.1:2379');
   assert.equal(merged.commandTimeout, '9s');
-  assert.throws(() => mergeFlagsWithEnv({ endpoints: 'a:1' }, { ETCDCTL_ENDPOINTS: 'b:2' }), (err: unknown) => {
-    assert.ok(isAppError(err, 'ETCD_FLAG_CONFLICT'));
-    assert.match(err.message, /ETCDCTL_ENDPOINTS is shadowed by the command-line flag --endpoints/);
-    assert.match(err.hint ?? '', /unset ETCDCTL_ENDPOINTS/);
-    return true;
-  });
+  assert.throws(
+    () => mergeFlagsWithEnv({ endpoints: 'a:1' }, { ETCDCTL_ENDPOINTS: 'b:2' }),
+    (err: unknown) => {
+      assert.ok(isAppError(err, 'ETCD_FLAG_CONFLICT'));
+      assert.match(err.message, /ETCDCTL_ENDPOINTS is shadowed by the command-line flag --endpoints/);
+      assert.match(err.hint ?? '', /unset ETCDCTL_ENDPOINTS/);
+      return true;
+    },
+  );
 });
 
 test('unreadable or non-PEM certificate files name the flag', () => {

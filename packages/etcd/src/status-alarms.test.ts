@@ -12,7 +12,10 @@ test('alarms are read from Status errors as etcd 3.4 writes them, ids in hex, on
     { version: '3.4.23', errors: [NO_LEADER, NOSPACE, 'memberID:7062277761880521377 alarm:CORRUPT'] },
   ]);
   assert.deepEqual(r, {
-    alarms: [{ memberId: 'a8c4e2c3d017e7dd', alarm: 'NOSPACE' }, { memberId: '62024034f6077aa1', alarm: 'CORRUPT' }],
+    alarms: [
+      { memberId: 'a8c4e2c3d017e7dd', alarm: 'NOSPACE' },
+      { memberId: '62024034f6077aa1', alarm: 'CORRUPT' },
+    ],
     complete: true,
     unparsed: [],
   });

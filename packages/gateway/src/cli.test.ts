@@ -17,7 +17,10 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
   assert.match(ok.stdout, /the config is valid \(1 servers, 1 locations, 1 upstreams, 1 plugins\)/);
   const dir = tempDir('gw-cli');
   const bad = join(dir, 'bad.toml');
-  writeFileSync(bad, readFileSync(example, 'utf8').replace('upstream = "backend_api"', 'upstream = "backend_ap"').replace('algorithm = "round_robin"', 'algorithm = "round_robbin"'));
+  writeFileSync(
+    bad,
+    readFileSync(example, 'utf8').replace('upstream = "backend_api"', 'upstream = "backend_ap"').replace('algorithm = "round_robin"', 'algorithm = "round_robbin"'),
+  );
   const r = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', bad], { encoding: 'utf8' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^upstreams\.backend_api\.algorithm: unknown algorithm "round_robbin" \(did you mean "round_robin"\?\)$/m);
@@ -32,7 +35,27 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
 
 test('gateway -t on a pingap config: keys without effect here are printed as warnings, and the config is valid', () => {
   const dir = tempDir('gw-cli-pingap');
-  const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  const gen = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(gen.status, 0, gen.stderr);
   const file = join(dir, 'pingap.toml');
   writeFileSync(file, readFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), 'utf8'));
@@ -76,23 +99,35 @@ locations = ["l"]
     await a.close();
     await b.close();
   });
-  await waitFor(async () => (await request(port).catch(() => undefined))?.status === 200, 30_000, () => `the gateway to serve (stderr: ${stderr})`);
+  await waitFor(
+    async () => (await request(port).catch(() => undefined))?.status === 200,
+    30_000,
+    () => `the gateway to serve (stderr: ${stderr})`,
+  );
   assert.equal(echo(await request(port)).name, 'a');
-  await waitFor(async () => {
-    const m = await request(admin, { path: '/metrics' }).catch(() => undefined);
-    return !!m && /worker="1"/.test(m.body) && /worker="2"/.test(m.body);
-  }, 10_000, 'metrics from both workers');
+  await waitFor(
+    async () => {
+      const m = await request(admin, { path: '/metrics' }).catch(() => undefined);
+      return !!m && /worker="1"/.test(m.body) && /worker="2"/.test(m.body);
+    },
+    10_000,
+    'metrics from both workers',
+  );
   const ups = JSON.parse((await request(admin, { path: '/admin/upstreams', headers: { authorization: 'Bearer t0k' } })).body);
   assert.deepEqual(Object.keys(ups).sort(), ['worker 1', 'worker 2']);
   assert.equal(ups['worker 1'].u[0].server, a.addr);
   assert.equal((await request(admin, { path: '/admin/reload', method: 'POST' })).status, 401);
   writeFileSync(file, conf(b.addr));
   child.kill('SIGHUP');
-  await waitFor(async () => {
-    const names = new Set<string>();
-    for (let i = 0; i < 6; i++) names.add(echo(await request(port)).name);
-    return names.size === 1 && names.has('b');
-  }, 10_000, 'every worker to reload');
+  await waitFor(
+    async () => {
+      const names = new Set<string>();
+      for (let i = 0; i < 6; i++) names.add(echo(await request(port)).name);
+      return names.size === 1 && names.has('b');
+    },
+    10_000,
+    'every worker to reload',
+  );
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
 });
@@ -101,7 +136,10 @@ test('gateway -c exits 1 with one line when a worker cannot start', async () => 
   const blocker = await startUpstream('blocker');
   const dir = tempDir('gw-busy');
   const file = join(dir, 'gw.toml');
-  writeFileSync(file, `[basic]\nadmin_addr = ""\nwatch = false\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "${blocker.addr}"\nlocations = ["l"]\n`);
+  writeFileSync(
+    file,
+    `[basic]\nadmin_addr = ""\nwatch = false\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "${blocker.addr}"\nlocations = ["l"]\n`,
+  );
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const c = spawn(process.execPath, [bin, 'gateway', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

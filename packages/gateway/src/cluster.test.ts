@@ -38,7 +38,9 @@ test('one worker, no admin listener: a worker killed with -9 is restarted, no co
   const up = await startUpstream('u');
   t.after(() => up.close());
   const port = await freePort();
-  const gw = spawnGateway(t, `
+  const gw = spawnGateway(
+    t,
+    `
 [basic]
 threads = 1
 admin_addr = ""
@@ -52,8 +54,13 @@ upstream = "u"
 [servers.main]
 addr = "127.0.0.1:${port}"
 locations = ["l"]
-`);
-  await waitFor(async () => (await request(port).catch(() => undefined))?.status === 200, 30_000, () => `the gateway to serve (stderr: ${gw.stderr()})`);
+`,
+  );
+  await waitFor(
+    async () => (await request(port).catch(() => undefined))?.status === 200,
+    30_000,
+    () => `the gateway to serve (stderr: ${gw.stderr()})`,
+  );
   const [first] = childrenOf(gw.pid);
   assert.ok(first, 'one worker');
   const s = stream(port);
@@ -61,11 +68,15 @@ locations = ["l"]
   await waitFor(() => (s.counts.get('200') ?? 0) >= 20, 10_000, 'requests flowing');
   process.kill(first, 'SIGKILL');
   let after = 0;
-  await waitFor(() => {
-    const kids = childrenOf(gw.pid);
-    if (kids.length === 1 && kids[0] !== first && after === 0) after = s.counts.get('200') ?? 0;
-    return after > 0 && (s.counts.get('200') ?? 0) >= after + 50;
-  }, 30_000, () => `a new worker serving (children ${childrenOf(gw.pid).join(' ')}, outcomes ${JSON.stringify([...s.counts])}, primary exit ${gw.child.exitCode}, stderr: ${gw.stderr()})`);
+  await waitFor(
+    () => {
+      const kids = childrenOf(gw.pid);
+      if (kids.length === 1 && kids[0] !== first && after === 0) after = s.counts.get('200') ?? 0;
+      return after > 0 && (s.counts.get('200') ?? 0) >= after + 50;
+    },
+    30_000,
+    () => `a new worker serving (children ${childrenOf(gw.pid).join(' ')}, outcomes ${JSON.stringify([...s.counts])}, primary exit ${gw.child.exitCode}, stderr: ${gw.stderr()})`,
+  );
   await s.stop();
   t.diagnostic(`outcomes: ${JSON.stringify([...s.counts])}`);
   assert.equal(s.counts.get('ECONNREFUSED') ?? 0, 0, `no connection refused while the worker restarted (outcomes ${JSON.stringify([...s.counts])})`);
@@ -99,7 +110,11 @@ locations = ["l"]
 `;
   const gw = spawnGateway(t, conf(admin1, 'old-token'));
   const reloadWith = (admin: number, token: string) => request(admin, { method: 'POST', path: '/admin/reload', headers: { authorization: `Bearer ${token}` } });
-  await waitFor(async () => (await reloadWith(admin1, 'old-token').catch(() => undefined))?.status === 200, 30_000, () => `the admin listener (stderr: ${gw.stderr()})`);
+  await waitFor(
+    async () => (await reloadWith(admin1, 'old-token').catch(() => undefined))?.status === 200,
+    30_000,
+    () => `the admin listener (stderr: ${gw.stderr()})`,
+  );
   writeFileSync(gw.file, conf(admin2, 'new-token'));
   const r = await reloadWith(admin1, 'old-token');
   assert.equal(r.status, 200, r.body);
@@ -123,7 +138,11 @@ locations = ["l"]
   assert.equal(taken.status, 422);
   assert.match(taken.body, /basic\.admin_addr: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
   assert.equal((await request(admin2, { path: '/health' })).status, 200);
-  const workerLines = gw.stderr().split('\n').filter((l) => l.includes('"gateway started"')).map((l) => JSON.parse(l) as { worker: unknown });
+  const workerLines = gw
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('"gateway started"'))
+    .map((l) => JSON.parse(l) as { worker: unknown });
   assert.deepEqual(workerLines.map((l) => l.worker).sort(), [1, 2], 'each worker logs its id');
   gw.child.kill('SIGTERM');
   assert.equal(await gw.exited, 0, gw.stderr());
@@ -133,7 +152,8 @@ test('Gateway.reload in one process applies a new admin_token and admin_addr', a
   const up = await startUpstream('u');
   const admin1 = await freePort();
   const admin2 = await freePort();
-  const conf = (admin: number, token: string) => `[basic]\nadmin_addr = "127.0.0.1:${admin}"\nadmin_token = "${token}"\n[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`;
+  const conf = (admin: number, token: string) =>
+    `[basic]\nadmin_addr = "127.0.0.1:${admin}"\nadmin_token = "${token}"\n[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`;
   const gw = await useGateway(t, [up], conf(admin1, 'a'));
   const upstreams = (admin: number, token: string) => request(admin, { path: '/admin/upstreams', headers: { authorization: `Bearer ${token}` } });
   assert.equal((await upstreams(admin1, 'a')).status, 200);
@@ -152,15 +172,17 @@ test('three workers: health checks run once, in the primary, and every worker st
   let hold = true;
   const sick = new Set<string>();
   const served: Record<string, number> = { a: 0, b: 0 };
-  const serve = (name: string): http.RequestListener => (req, res) => {
-    if (req.url?.startsWith('/hc')) {
-      if (hold) return void held.push(res);
-      res.writeHead(sick.has(name) ? 500 : 200).end();
-      return;
-    }
-    served[name]!++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name }));
-  };
+  const serve =
+    (name: string): http.RequestListener =>
+    (req, res) => {
+      if (req.url?.startsWith('/hc')) {
+        if (hold) return void held.push(res);
+        res.writeHead(sick.has(name) ? 500 : 200).end();
+        return;
+      }
+      served[name]!++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name }));
+    };
   const a = await startUpstream('a', serve('a'));
   const b = await startUpstream('b', serve('b'));
   t.after(async () => {
@@ -170,7 +192,9 @@ test('three workers: health checks run once, in the primary, and every worker st
   });
   const port = await freePort();
   const admin = await freePort();
-  const gw = spawnGateway(t, `
+  const gw = spawnGateway(
+    t,
+    `
 [basic]
 threads = 3
 admin_addr = "127.0.0.1:${admin}"
@@ -183,12 +207,19 @@ upstream = "u"
 [servers.main]
 addr = "127.0.0.1:${port}"
 locations = ["l"]
-`);
+`,
+  );
   const up = async (server: string) => {
     const m = (await request(admin, { path: '/metrics' })).body;
-    return [...m.matchAll(new RegExp(`^gateway_upstream_server_up\\{worker="(\\d+)",upstream="u",server="${server.replace(/\./g, '\\.')}"\\} (\\d)$`, 'gm'))].map((x) => Number(x[2]));
+    return [...m.matchAll(new RegExp(`^gateway_upstream_server_up\\{worker="(\\d+)",upstream="u",server="${server.replace(/\./g, '\\.')}"\\} (\\d)$`, 'gm'))].map((x) =>
+      Number(x[2]),
+    );
   };
-  await waitFor(async () => (await up(a.addr).catch(() => [])).length === 3, 30_000, () => `metrics from three workers (stderr: ${gw.stderr()})`);
+  await waitFor(
+    async () => (await up(a.addr).catch(() => [])).length === 3,
+    30_000,
+    () => `metrics from three workers (stderr: ${gw.stderr()})`,
+  );
   // Requests through every worker, so that each has had time to start whatever it checks on its own.
   for (let i = 0; i < 30; i++) assert.equal((await request(port)).status, 200);
   await waitFor(() => held.length >= 2, 10_000, 'the first probes');
@@ -212,9 +243,16 @@ test('restartDelay: at once after a worker that ran a while, then 200 ms doublin
 });
 
 test('mergeMetrics labels each sample with its worker, keeps families together and leaves out the families the primary reports', () => {
-  const text = (n: number) => `# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} ${n}\n# HELP gateway_config_reloads_total R.\n# TYPE gateway_config_reloads_total counter\ngateway_config_reloads_total{result="success"} 1\n# HELP b B.\n# TYPE b gauge\nb ${n}\n`;
+  const text = (n: number) =>
+    `# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} ${n}\n# HELP gateway_config_reloads_total R.\n# TYPE gateway_config_reloads_total counter\ngateway_config_reloads_total{result="success"} 1\n# HELP b B.\n# TYPE b gauge\nb ${n}\n`;
   assert.equal(
-    mergeMetrics([{ worker: '1', text: text(1) }, { worker: '2', text: text(2) }], new Set(['gateway_config_reloads_total'])),
+    mergeMetrics(
+      [
+        { worker: '1', text: text(1) },
+        { worker: '2', text: text(2) },
+      ],
+      new Set(['gateway_config_reloads_total']),
+    ),
     '# HELP a_total A.\n# TYPE a_total counter\na_total{worker="1",x="1"} 1\na_total{worker="2",x="1"} 2\n# HELP b B.\n# TYPE b gauge\nb{worker="1"} 1\nb{worker="2"} 2\n',
   );
 });

@@ -58,13 +58,17 @@ test('the issue example runs with loopback addresses', async (t) => {
   const miss = await request(port, { path: '/other' });
   assert.equal(miss.status, 404);
   assert.match(miss.body, /<h1>404<\/h1>/, 'the error template next to the config is used');
-  await waitFor(() => {
-    try {
-      return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').length > 6;
-    } catch {
-      return false;
-    }
-  }, 5000, 'the access log');
+  await waitFor(
+    () => {
+      try {
+        return readFileSync(join(dir, 'access.log'), 'utf8').split('\n').length > 6;
+      } catch {
+        return false;
+      }
+    },
+    5000,
+    'the access log',
+  );
   assert.match(readFileSync(join(dir, 'access.log'), 'utf8'), /^127\.0\.0\.1 "GET \/api\/v1\/users\/7 HTTP\/1\.1" 200 /m);
 });
 
@@ -123,14 +127,20 @@ locations = ["all"]
   writeFileSync(file, conf(a.addr, 'rewrite = "^/(unclosed /x"').replace('upstream = "main"', 'upstream = "mian"'));
   const bad = await gw.reload();
   assert.equal(bad.ok, false);
-  assert.deepEqual(bad.issues.map((i) => i.path), ['locations.all.upstream', 'locations.all.rewrite']);
+  assert.deepEqual(
+    bad.issues.map((i) => i.path),
+    ['locations.all.upstream', 'locations.all.rewrite'],
+  );
   const n = results.length;
   await waitFor(() => results.length > n + 20, 10_000, 'requests after the bad reload');
   stop = true;
   await Promise.all(workers);
   agent.destroy();
   assert.deepEqual(errors, []);
-  assert.deepEqual(results.filter((r) => r.status !== 200), []);
+  assert.deepEqual(
+    results.filter((r) => r.status !== 200),
+    [],
+  );
   assert.equal(results.at(-1)!.name, 'a', 'the last good config (upstream a) is live');
   assert.ok(results.some((r) => r.name === 'b'));
   // Metrics count the reloads; the admin reload needs the token.
@@ -157,7 +167,10 @@ locations = ["all"]
 
 test('a listener change opens the new address and closes the old one; 1000 locations reload', async (t) => {
   const a = await startUpstream('a');
-  const gw = await useGateway(t, [a], `
+  const gw = await useGateway(
+    t,
+    [a],
+    `
 [upstreams.a]
 addrs = ["${a.addr}"]
 [locations.l]
@@ -165,7 +178,8 @@ upstream = "a"
 [servers.one]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   const oldPort = gw.port('one');
   const locs = Array.from({ length: 1000 }, (_, i) => `[locations.l${i}]\nupstream = "a"\npath = "/svc${i}/"\nhost = "h${i % 10}.test"\n`).join('');
   const big = parseConfigText(`
@@ -218,7 +232,9 @@ locations = ["l"]
 test('access logs: presets, custom templates and JSON', async (t) => {
   const a = await startUpstream('a');
   const log = captureText();
-  const gw = await useGateway(t, [a],
+  const gw = await useGateway(
+    t,
+    [a],
     `
 [upstreams.a]
 addrs = ["${a.addr}"]
@@ -268,7 +284,10 @@ access_log = "json"
 
 test('a WebSocket echo works through the proxy', async (t) => {
   const up = await startWsUpstream();
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.ws]
 addrs = ["${up.addr}"]
 [locations.ws]
@@ -277,7 +296,8 @@ path = "/ws"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["ws"]
-`);
+`,
+  );
   assert.equal(await wsEcho(`ws://127.0.0.1:${gw.port('main')}/ws/chat`, 'hello'), 'echo:hello');
   assert.equal(up.upgrades[0]?.url, '/ws/chat');
 });
@@ -330,21 +350,26 @@ ${extra}`;
     });
     s.on('error', () => resolve(true));
   });
-  assert.equal(refused, true, 'the new server\'s listener was left open by the rejected reload');
+  assert.equal(refused, true, "the new server's listener was left open by the rejected reload");
   const ok = await new Promise<number>((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port: gw.port('tls'), path: '/', rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    https
+      .get({ host: '127.0.0.1', port: gw.port('tls'), path: '/', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
   assert.equal(ok, 200, 'the old TLS server keeps serving');
 });
 
-test('HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node\'s client and curl', async (t) => {
+test("HTTP/2 over TLS (ALPN) and h2c with prior knowledge, with Node's client and curl", async (t) => {
   const up = await startUpstream('up');
   const dir = tempDir('gw-tls');
   const { cert, key } = selfSigned(dir);
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -358,7 +383,8 @@ tls_key = "${key}"
 addr = "127.0.0.1:0"
 locations = ["l"]
 enabled_h2 = true
-`);
+`,
+  );
   const tlsPort = gw.port('tls');
   const plainPort = gw.port('plain');
   const h2 = await h2get(`https://localhost:${tlsPort}`, '/over-tls?a=1', { ca: readFileSync(cert) });
@@ -389,7 +415,9 @@ enabled_h2 = true
   // HTTP/1.1 still works on both listeners.
   assert.equal(echo(await request(plainPort, { path: '/h1' })).url, '/h1');
   const curl = (args: string[]) =>
-    new Promise<string>((resolve, reject) => execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', ...args], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+    new Promise<string>((resolve, reject) =>
+      execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_version} %{http_code}', ...args], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    );
   assert.equal(await curl(['--http2-prior-knowledge', `http://127.0.0.1:${plainPort}/curl`]), '2 200');
   assert.equal(await curl(['--http2', '--cacert', cert, `https://localhost:${tlsPort}/curl`]), '2 200');
   assert.equal(await curl([`http://127.0.0.1:${plainPort}/curl`]), '1.1 200');
@@ -397,7 +425,10 @@ enabled_h2 = true
 
 test('DNS discovery resolves hostnames into servers', async (t) => {
   const up = await startUpstream('dns');
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.d]
 addrs = ["localhost:${up.port}"]
 ipv4_only = true
@@ -407,8 +438,12 @@ upstream = "d"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
-  assert.deepEqual(gw.runtime.upstreams.get('d')!.servers.map((s) => s.key), [`127.0.0.1:${up.port}`]);
+`,
+  );
+  assert.deepEqual(
+    gw.runtime.upstreams.get('d')!.servers.map((s) => s.key),
+    [`127.0.0.1:${up.port}`],
+  );
   assert.equal(echo(await request(gw.port('main'))).name, 'dns');
 });
 
@@ -501,7 +536,10 @@ backlog = ${backlog}
   });
   const port = gw.port('main');
   // For a listening socket, ss shows the backlog as Send-Q.
-  const sendQ = () => spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[2];
+  const sendQ = () =>
+    spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split(/\s+/)[2];
   assert.equal(sendQ(), '37');
   const r = await gw.reload(parseConfigText(conf(38)).config);
   assert.equal(r.ok, true);
@@ -513,7 +551,10 @@ backlog = ${backlog}
 test('a connection that never sends a byte is closed after headers_timeout, with h2c sniffing on as without', async (t) => {
   const up = await startUpstream('a');
   for (const h2 of [true, false]) {
-    const gw = await useGateway(t, h2 ? [] : [up], `
+    const gw = await useGateway(
+      t,
+      h2 ? [] : [up],
+      `
 [upstreams.a]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -524,7 +565,8 @@ locations = ["l"]
 headers_timeout = "300ms"
 keepalive_timeout = "300ms"
 enabled_h2 = ${h2}
-`);
+`,
+    );
     const s = net.connect(gw.port('main'), '127.0.0.1');
     s.on('error', () => {});
     let closed = false;
@@ -579,14 +621,18 @@ test('a realistic pingap config runs: TLS from [certificates] with tls_min_versi
   assert.equal(e.url, '/users?x=1', 'the pingap rewrite with a named capture');
   assert.equal(e.headers['x-real-ip'], '127.0.0.1', '$remote_addr');
   assert.equal(e.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1', '$proxy_add_x_forwarded_for');
-  assert.equal(e.headers['x-forwarded-proto'], 'https', 'the location\'s own X-Forwarded-Proto, once');
+  assert.equal(e.headers['x-forwarded-proto'], 'https', "the location's own X-Forwarded-Proto, once");
   assert.equal(e.headers['x-server'], hostname());
-  assert.match(e.headers['x-trace-id'] ?? '', /^[\w-]{12}$/, 'request_id with pingap\'s header_name and size');
+  assert.match(e.headers['x-trace-id'] ?? '', /^[\w-]{12}$/, "request_id with pingap's header_name and size");
   await assert.rejects(get('/charts/x', { host: 'charts.example.com' }, { maxVersion: 'TLSv1.2' }), /version|alert/i);
   // match_headers, match_query and match_cookies all hold: the beta location (upstream api, TLS because of its sni).
   const beta = await get('/api/v?version=~2&debug', { host: 'charts.example.com', 'x-beta': '1', 'x-tenant': 't', cookie: 'a=1; beta=on; sid=s1' });
   assert.equal(JSON.parse(beta.body).name, 'api');
-  for (const miss of [{ 'x-beta': '1', 'x-tenant': 't', cookie: 'beta=off; sid=s1' }, { 'x-beta': '2', 'x-tenant': 't', cookie: 'beta=on; sid=s1' }, { 'x-beta': '1', cookie: 'beta=on; sid=s1' }]) {
+  for (const miss of [
+    { 'x-beta': '1', 'x-tenant': 't', cookie: 'beta=off; sid=s1' },
+    { 'x-beta': '2', 'x-tenant': 't', cookie: 'beta=on; sid=s1' },
+    { 'x-beta': '1', cookie: 'beta=on; sid=s1' },
+  ]) {
     const m = await get('/api/v?version=~2&debug', { host: 'charts.example.com', ...miss });
     assert.notEqual(m.status === 200 ? (JSON.parse(m.body) as { name?: string }).name : '', 'api', JSON.stringify(miss));
   }

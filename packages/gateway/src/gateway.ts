@@ -115,7 +115,15 @@ export class Gateway {
     this.metrics = new GatewayMetrics({
       upstreamServers: () =>
         [...(this.runtime?.upstreams.values() ?? [])].flatMap((up) =>
-          up.servers.map((s) => ({ upstream: up.name, server: s.key, healthy: up.available(s, Date.now()), breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures })),
+          up.servers.map((s) => ({
+            upstream: up.name,
+            server: s.key,
+            healthy: up.available(s, Date.now()),
+            breaker: s.breaker.state,
+            active: s.active,
+            requests: s.requests,
+            failures: s.failures,
+          })),
         ),
       openConnections: () => {
         const counts = new Map<string, number>();
@@ -175,9 +183,13 @@ export class Gateway {
     // Certificates and keys are read before anything changes: an unreadable one rejects the reload with every listener
     // and upstream as it was (reading it later left the new listeners open on the old config).
     const pems = new Map<string, { cert: string; key: string }>();
-    for (const [name, sc] of Object.entries(config.servers)) if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir), ...tlsServerOptions(sc) });
+    for (const [name, sc] of Object.entries(config.servers))
+      if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir), ...tlsServerOptions(sc) });
     const previous = this.runtime as Runtime | undefined;
-    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins, { activeHealth: this.health === undefined, balanceOffset: this.opts.balanceOffset ?? 0 });
+    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins, {
+      activeHealth: this.health === undefined,
+      balanceOffset: this.opts.balanceOffset ?? 0,
+    });
     rt.log = this.log;
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     if (this.health) applyHealth(fresh, this.health);
@@ -190,7 +202,8 @@ export class Gateway {
         const cur = this.listeners.get(addr);
         if (cur && cur.kind === listenerKind(sc)) {
           // Reopening would close the old socket first (one address, one socket), so a new backlog waits for a restart.
-          if (cur.backlog !== sc.backlog) this.log.warn({ server: name, addr, backlog: cur.backlog, wanted: sc.backlog }, `servers.${name}.backlog: the new value applies after a restart`);
+          if (cur.backlog !== sc.backlog)
+            this.log.warn({ server: name, addr, backlog: cur.backlog, wanted: sc.backlog }, `servers.${name}.backlog: the new value applies after a restart`);
           continue;
         }
         if (cur) {
@@ -249,7 +262,14 @@ export class Gateway {
     if (pem && 'setSecureContext' in l.server) (l.server as tls.Server).setSecureContext(pem);
   }
 
-  private async openListener(addr: string, listenAddr: string, name: string, sc: ServerConfig, pem: { cert: string; key: string } | undefined, maxHeaderSize: number): Promise<Listener> {
+  private async openListener(
+    addr: string,
+    listenAddr: string,
+    name: string,
+    sc: ServerConfig,
+    pem: { cert: string; key: string } | undefined,
+    maxHeaderSize: number,
+  ): Promise<Listener> {
     const { host, port } = parseHostPort(listenAddr, { field: `servers.${name}.addr`, code: 'GW_LISTEN', allowPortZero: true });
     const onRequest = (req: H1Request | http2.Http2ServerRequest, res: H1Response | http2.Http2ServerResponse) => {
       const rt = this.runtime;
@@ -272,8 +292,23 @@ export class Gateway {
       }
       handleUpgrade(rt, srv, req, socket, head);
     };
-    const h1 = new H1Server({ maxHeaderSize, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout }, { request: onRequest, upgrade: onUpgrade });
-    const l: Listener = { addr, kind: listenerKind(sc), server: undefined as unknown as net.Server, serverName: name, sockets: new Set(), sessions: new Set(), bound: undefined, h1, backlog: sc.backlog, h2: undefined, h2Streams: sc.h2_max_concurrent_streams };
+    const h1 = new H1Server(
+      { maxHeaderSize, keepAliveTimeout: sc.keepalive_timeout, headersTimeout: sc.headers_timeout, requestTimeout: sc.request_timeout },
+      { request: onRequest, upgrade: onUpgrade },
+    );
+    const l: Listener = {
+      addr,
+      kind: listenerKind(sc),
+      server: undefined as unknown as net.Server,
+      serverName: name,
+      sockets: new Set(),
+      sessions: new Set(),
+      bound: undefined,
+      h1,
+      backlog: sc.backlog,
+      h2: undefined,
+      h2Streams: sc.h2_max_concurrent_streams,
+    };
     const track = (s: net.Socket) => {
       l.sockets.add(s);
       s.once('close', () => l.sockets.delete(s));
@@ -282,7 +317,12 @@ export class Gateway {
     const onSession = (sess: http2.ServerHttp2Session) => {
       l.sessions.add(sess);
       sess.once('close', () => l.sessions.delete(sess));
-      guardSession(sess, h2limits, (resets) => this.log.warn({ server: l.serverName, remote: sess.socket?.remoteAddress, resets }, 'HTTP/2 client reset too many streams (rapid reset); sent GOAWAY ENHANCE_YOUR_CALM and closed the connection'));
+      guardSession(sess, h2limits, (resets) =>
+        this.log.warn(
+          { server: l.serverName, remote: sess.socket?.remoteAddress, resets },
+          'HTTP/2 client reset too many streams (rapid reset); sent GOAWAY ENHANCE_YOUR_CALM and closed the connection',
+        ),
+      );
     };
     // The stream limit is advertised in the first SETTINGS frame; nghttp2 refuses streams beyond it (REFUSED_STREAM).
     const h2settings = () => ({ maxHeaderListSize: maxHeaderSize, maxConcurrentStreams: l.h2Streams });
@@ -323,7 +363,11 @@ export class Gateway {
         });
       });
     }
-    const listenError = (err: Error) => new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${listenAddr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or run with the rights to bind it' });
+    const listenError = (err: Error) =>
+      new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${listenAddr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+        cause: err,
+        hint: 'pick a free port, or run with the rights to bind it',
+      });
     let handle: object | undefined;
     try {
       handle = await this.opts.bind?.(addr, host, port);

@@ -48,10 +48,26 @@ export function lookupGroup(name: string): Account | undefined {
 /** validateAccounts reports a `user` or `group` that does not exist, with its key path and a did-you-mean hint. */
 export function validateAccounts(basic: { user?: string | undefined; group?: string | undefined }, issues: ConfigIssue[]): void {
   if (basic.user !== undefined && !lookupUser(basic.user)) {
-    issues.push({ path: 'basic.user', message: `unknown user "${basic.user}"`, hint: closeMatch(basic.user, readDb(accountDbs.passwd).map((a) => a.name)) ?? `no such user in ${accountDbs.passwd}` });
+    issues.push({
+      path: 'basic.user',
+      message: `unknown user "${basic.user}"`,
+      hint:
+        closeMatch(
+          basic.user,
+          readDb(accountDbs.passwd).map((a) => a.name),
+        ) ?? `no such user in ${accountDbs.passwd}`,
+    });
   }
   if (basic.group !== undefined && !lookupGroup(basic.group)) {
-    issues.push({ path: 'basic.group', message: `unknown group "${basic.group}"`, hint: closeMatch(basic.group, readDb(accountDbs.group).map((a) => a.name)) ?? `no such group in ${accountDbs.group}` });
+    issues.push({
+      path: 'basic.group',
+      message: `unknown group "${basic.group}"`,
+      hint:
+        closeMatch(
+          basic.group,
+          readDb(accountDbs.group).map((a) => a.name),
+        ) ?? `no such group in ${accountDbs.group}`,
+    });
   }
 }
 

@@ -28,7 +28,11 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
   for (const w of warnings) log.warn({ path: w.path }, formatIssue(w));
   const plan = planPrivileges(config.basic);
   // Like nginx: only root can switch; anyone else runs as they are, and says so once.
-  if (plan.action === 'ignore' && plan.reason) log.warn({ uid: process.geteuid?.(), user: config.basic.user, group: config.basic.group }, `basic.user/basic.group: not running as root, so ${plan.reason} cannot be applied; ignored`);
+  if (plan.action === 'ignore' && plan.reason)
+    log.warn(
+      { uid: process.geteuid?.(), user: config.basic.user, group: config.basic.group },
+      `basic.user/basic.group: not running as root, so ${plan.reason} cannot be applied; ignored`,
+    );
   let pidFile = '';
   if (config.basic.pid_file) {
     pidFile = resolve(source.baseDir, config.basic.pid_file);

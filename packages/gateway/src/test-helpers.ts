@@ -42,7 +42,14 @@ export async function startUpstream(name: string, handler?: http.RequestListener
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString() });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, server: 'test-upstream', 'keep-alive': 'timeout=5', connection: 'keep-alive, x-hop' , 'x-hop': 'secret' });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-upstream': name,
+        server: 'test-upstream',
+        'keep-alive': 'timeout=5',
+        connection: 'keep-alive, x-hop',
+        'x-hop': 'secret',
+      });
       res.end(body);
     });
   });
@@ -62,7 +69,10 @@ export async function startUpstream(name: string, handler?: http.RequestListener
 export { freePort } from '@etcd-monitor/core/testing';
 
 /** startGateway validates TOML (failing the test on issues) and starts a gateway with a silent log and no admin listener unless the TOML sets one. */
-export async function startGateway(toml: string, opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition>; log?: Logger } = {}): Promise<Gateway> {
+export async function startGateway(
+  toml: string,
+  opts: { configFile?: string; accessLogStream?: NodeJS.WritableStream; plugins?: ReadonlyMap<string, PluginDefinition>; log?: Logger } = {},
+): Promise<Gateway> {
   const text = /admin_addr/.test(toml) ? toml : toml.includes('[basic]') ? toml.replace('[basic]', '[basic]\nadmin_addr = ""') : `[basic]\nadmin_addr = ""\n${toml}`;
   const { config, issues } = parseConfigText(text, opts.plugins ? { plugins: opts.plugins } : {});
   if (issues.length) throw new Error(issues.map(formatIssue).join('\n'));
@@ -128,7 +138,9 @@ export async function startWsUpstream(): Promise<TestUpstream & { upgrades: http
     socket.on('end', () => socket.end());
     socket.on('error', () => {});
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream-Head: yes\r\nX-Seen-Path: ${req.url}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Upstream-Head: yes\r\nX-Seen-Path: ${req.url}\r\n\r\n`,
+    );
     socket.on('data', (buf: Buffer) => {
       const len = buf[1]! & 0x7f;
       const mask = buf.subarray(2, 6);
@@ -178,7 +190,10 @@ export interface Reply {
 }
 
 /** request sends one request with a fresh connection and reads the whole response. */
-export function request(port: number, opts: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer; agent?: http.Agent } = {}): Promise<Reply> {
+export function request(
+  port: number,
+  opts: { method?: string; path?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer; agent?: http.Agent } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: opts.headers, agent: opts.agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
@@ -220,7 +235,11 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000,
 export function selfSigned(dir: string): { cert: string; key: string } {
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { cert, key };
 }

@@ -7,7 +7,6 @@ import { collectors } from './collectors/index.ts';
 import { ClusterMonitor, type ClusterSnapshot, type SampleInput } from './cluster-monitor.ts';
 import type { ClusterEvent } from './events/detect.ts';
 
-
 let lastSnap: ClusterSnapshot | undefined;
 const until = <T>(what: string, fn: () => T | undefined, timeoutMs = 20_000) => untilCore(what, fn, { timeoutMs, detail: () => `last state: ${JSON.stringify(lastSnap?.health)}` });
 

@@ -127,7 +127,18 @@ export class ClusterMonitor {
     if (this.watched.has(endpoint) || this.stopped) return;
     const client = new MemberClient(endpoint, this.conn);
     const facts: MemberFacts = {
-      endpoint, id: null, name: null, status: null, statusAt: null, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: null, metricsError: null,
+      endpoint,
+      id: null,
+      name: null,
+      status: null,
+      statusAt: null,
+      statusLatencyMs: null,
+      error: null,
+      downSince: null,
+      memberIds: null,
+      probe: null,
+      metrics: null,
+      metricsError: null,
     };
     const w: Watched = { facts, client, loops: [], stops: [] };
     this.watched.set(endpoint, w);
@@ -303,12 +314,13 @@ export class ClusterMonitor {
     };
     const statusCode = { healthy: 0, degraded: 1, critical: 2, unreachable: 3 }[health.status];
     // Cluster-level series follow the cluster loop's pace, not every member answer.
-    if (recordClusterSeries) this.deps.onSamples([
-      { series: 'health_status', cluster: this.config.name, member: '', t: now, v: statusCode },
-      { series: 'members_up', cluster: this.config.name, member: '', t: now, v: facts.filter((f) => f.status).length },
-      { series: 'members_total', cluster: this.config.name, member: '', t: now, v: this.memberList?.length ?? facts.length },
-      { series: 'has_leader', cluster: this.config.name, member: '', t: now, v: leader ? 1 : 0 },
-    ]);
+    if (recordClusterSeries)
+      this.deps.onSamples([
+        { series: 'health_status', cluster: this.config.name, member: '', t: now, v: statusCode },
+        { series: 'members_up', cluster: this.config.name, member: '', t: now, v: facts.filter((f) => f.status).length },
+        { series: 'members_total', cluster: this.config.name, member: '', t: now, v: this.memberList?.length ?? facts.length },
+        { series: 'has_leader', cluster: this.config.name, member: '', t: now, v: leader ? 1 : 0 },
+      ]);
     for (const e of events) {
       try {
         this.deps.onEvent(e);

@@ -32,7 +32,12 @@ function defaultText(spec: FieldSpec): string {
 
 /** renderConfigKeys renders every key of the config file as one Markdown table. */
 export function renderConfigKeys(): string {
-  const tables: Array<[string, Record<string, FieldSpec>]> = [['server.', serverFields], ['auth.', authFields], ['storage.', storageFields], ['clusters[].', clusterFields]];
+  const tables: Array<[string, Record<string, FieldSpec>]> = [
+    ['server.', serverFields],
+    ['auth.', authFields],
+    ['storage.', storageFields],
+    ['clusters[].', clusterFields],
+  ];
   const rows = tables.flatMap(([prefix, fields]) =>
     Object.entries(fields).map(([name, spec]) => `| \`${prefix}${name}\` | ${defaultText(spec)} | ${limitsText(spec)} | ${spec.doc.replace(/\|/g, '\\|')} |`),
   );

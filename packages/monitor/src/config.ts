@@ -39,14 +39,36 @@ export const authFields: Record<string, FieldSpec> = {
     default: 'admin',
     doc: 'Role of requests without a login from a loopback address to a loopback Host (see Security); requests from other addresses or naming another host always need one; "none" requires a login everywhere.',
   },
-  login_max_failures: { kind: 'integer', default: 5, min: 1, max: 1000, doc: 'Failed logins for one user name (or 4× this from one address, whatever the names) before logins are refused for login_lockout.' },
+  login_max_failures: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 1000,
+    doc: 'Failed logins for one user name (or 4× this from one address, whatever the names) before logins are refused for login_lockout.',
+  },
   login_lockout: { kind: 'duration', strict: true, maxLength: 32, default: '5m', min: 1000, max: 24 * 3600_000, doc: 'How long logins are refused after too many failures.' },
 };
 
 /** storageFields documents the `[storage]` keys: how long each resolution of the history is kept. */
 export const storageFields: Record<string, FieldSpec> = {
-  retention_raw: { kind: 'duration', strict: true, maxLength: 32, default: '48h', min: 3600_000, max: 90 * 86_400_000, doc: 'How long raw samples are kept; at most retention_1m.' },
-  retention_1m: { kind: 'duration', strict: true, maxLength: 32, default: '90d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-minute rollups are kept; at most retention_1h.' },
+  retention_raw: {
+    kind: 'duration',
+    strict: true,
+    maxLength: 32,
+    default: '48h',
+    min: 3600_000,
+    max: 90 * 86_400_000,
+    doc: 'How long raw samples are kept; at most retention_1m.',
+  },
+  retention_1m: {
+    kind: 'duration',
+    strict: true,
+    maxLength: 32,
+    default: '90d',
+    min: 86_400_000,
+    max: 3650 * 86_400_000,
+    doc: 'How long 1-minute rollups are kept; at most retention_1h.',
+  },
   retention_1h: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 86_400_000, max: 3650 * 86_400_000, doc: 'How long 1-hour rollups are kept.' },
   retention_events: { kind: 'duration', strict: true, maxLength: 32, default: '730d', min: 3600_000, max: 3650 * 86_400_000, doc: 'How long events are kept.' },
 };
@@ -54,7 +76,14 @@ export const storageFields: Record<string, FieldSpec> = {
 /** clusterFields documents the keys of a `[[clusters]]` table; the TOML file and the API body are both read against it. */
 export const clusterFields: Record<string, FieldSpec> = {
   name: { kind: 'string', required: true, maxLength: 63, doc: 'Unique cluster name: letters, digits, `-`, `_`, `.`.' },
-  endpoints: { kind: 'strings', strict: true, required: true, maxItems: 32, maxLength: 256, doc: 'Seed client endpoints (host:port or URLs), as a list such as ["10.0.1.10:2379"], not a bare string; members found in the member list are added, removed members dropped.' },
+  endpoints: {
+    kind: 'strings',
+    strict: true,
+    required: true,
+    maxItems: 32,
+    maxLength: 256,
+    doc: 'Seed client endpoints (host:port or URLs), as a list such as ["10.0.1.10:2379"], not a bare string; members found in the member list are added, removed members dropped.',
+  },
   group: { kind: 'string', default: '', maxLength: 64, doc: 'Group shown on the overview, such as "prod".' },
   labels: { kind: 'table', maxItems: 32, maxLength: 256, doc: 'String labels copied onto alerts; names of letters, digits and `_` (as Prometheus and Alertmanager require).' },
   cacert: { kind: 'string', maxLength: 4096, doc: 'CA bundle file for TLS clusters; scheme-less endpoints use TLS when cacert, cert or key is set.' },
@@ -63,13 +92,44 @@ export const clusterFields: Record<string, FieldSpec> = {
   insecure_skip_tls_verify: { kind: 'boolean', default: false, doc: 'Accept any server certificate (unsafe).' },
   user: { kind: 'string', maxLength: 256, doc: 'etcd user name, when authentication is on.' },
   password: { kind: 'string', maxLength: 1024, doc: 'Password of `user`; stored encrypted, never shown back.' },
-  metrics_urls: { kind: 'strings', strict: true, default: [], maxItems: 32, maxLength: 2048, doc: 'The /metrics URL (http(s)://…) of each seed endpoint, in the same order, as a list (default: client URL + /metrics).' },
+  metrics_urls: {
+    kind: 'strings',
+    strict: true,
+    default: [],
+    maxItems: 32,
+    maxLength: 2048,
+    doc: 'The /metrics URL (http(s)://…) of each seed endpoint, in the same order, as a list (default: client URL + /metrics).',
+  },
   // Lower bounds: a 1 ms status interval and timeout made 1,771 flapping events in 6 s and cost 56 % of a core.
   // No "timeout < interval" rule: a collector's loop never overlaps itself, so a long call only delays its own next run.
-  status_interval: { kind: 'duration', strict: true, maxLength: 32, default: '1s', min: 100, max: 600_000, doc: 'How often each member\'s status and member list are read (every 250 ms while the cluster is not healthy).' },
-  probe_interval: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 600_000, doc: 'How often the linearizable and serializable read probes (and the write probe) run.' },
-  metrics_interval: { kind: 'duration', strict: true, maxLength: 32, default: '5s', min: 1000, max: 600_000, doc: 'How often each member\'s /metrics is scraped.' },
-  timeout: { kind: 'duration', strict: true, maxLength: 32, default: '2s', min: 100, max: 60_000, doc: 'Bound on every call to a member (connect and call); it may exceed the intervals: a collector never overlaps itself, a slow call only delays its own next run.' },
+  status_interval: {
+    kind: 'duration',
+    strict: true,
+    maxLength: 32,
+    default: '1s',
+    min: 100,
+    max: 600_000,
+    doc: "How often each member's status and member list are read (every 250 ms while the cluster is not healthy).",
+  },
+  probe_interval: {
+    kind: 'duration',
+    strict: true,
+    maxLength: 32,
+    default: '2s',
+    min: 100,
+    max: 600_000,
+    doc: 'How often the linearizable and serializable read probes (and the write probe) run.',
+  },
+  metrics_interval: { kind: 'duration', strict: true, maxLength: 32, default: '5s', min: 1000, max: 600_000, doc: "How often each member's /metrics is scraped." },
+  timeout: {
+    kind: 'duration',
+    strict: true,
+    maxLength: 32,
+    default: '2s',
+    min: 100,
+    max: 60_000,
+    doc: 'Bound on every call to a member (connect and call); it may exceed the intervals: a collector never overlaps itself, a slow call only delays its own next run.',
+  },
   write_probe: { kind: 'boolean', default: false, doc: 'Put /etcd-monitor/probe/<member id> with a 60 s lease to measure write latency.' },
 };
 
@@ -92,16 +152,22 @@ export function readClusterConfig(raw: unknown, path: string, issues: ConfigIssu
       try {
         endpoints.push(...parseEndpoints(e, tls));
       } catch (err) {
-        issues.push({ path: `${path}.endpoints[${i}]`, message: (err as AppError).message.replace(/^--endpoints: /, '').replace(/^--endpoints is empty$/, 'is empty'), hint: 'write each endpoint as host:port or http(s)://host:port' });
+        issues.push({
+          path: `${path}.endpoints[${i}]`,
+          message: (err as AppError).message.replace(/^--endpoints: /, '').replace(/^--endpoints is empty$/, 'is empty'),
+          hint: 'write each endpoint as host:port or http(s)://host:port',
+        });
       }
     });
   }
   ((f.metrics_urls as string[] | undefined) ?? []).forEach((u, i) => {
-    if (!/^https?:\/\/[^/\s]+/.test(u)) issues.push({ path: `${path}.metrics_urls[${i}]`, message: `"${u}" is not an http(s) URL`, hint: 'write it as http(s)://host:port/metrics' });
+    if (!/^https?:\/\/[^/\s]+/.test(u))
+      issues.push({ path: `${path}.metrics_urls[${i}]`, message: `"${u}" is not an http(s) URL`, hint: 'write it as http(s)://host:port/metrics' });
   });
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries((f.labels as Record<string, unknown> | undefined) ?? {})) {
-    if (!LABEL_RE.test(k)) issues.push({ path: `${path}.labels.${k.slice(0, 64)}`, message: 'is not a valid label name', hint: 'use letters, digits and "_", not starting with a digit' });
+    if (!LABEL_RE.test(k))
+      issues.push({ path: `${path}.labels.${k.slice(0, 64)}`, message: 'is not a valid label name', hint: 'use letters, digits and "_", not starting with a digit' });
     else if (k.length > 256) continue;
     else if (typeof v !== 'string') issues.push({ path: `${path}.labels.${k}`, message: 'expected a string', hint: `write ${k} = "value"` });
     else labels[k] = v;
@@ -112,7 +178,11 @@ export function readClusterConfig(raw: unknown, path: string, issues: ConfigIssu
     try {
       readFileSync(file);
     } catch (err) {
-      issues.push({ path: `${path}.${k}`, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, hint: 'check the path (relative paths are taken from the working directory)' });
+      issues.push({
+        path: `${path}.${k}`,
+        message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        hint: 'check the path (relative paths are taken from the working directory)',
+      });
     }
   }
   if (Boolean(f.cert) !== Boolean(f.key)) issues.push({ path: `${path}.${f.cert ? 'key' : 'cert'}`, message: 'is missing', hint: 'a client certificate needs both cert and key' });
@@ -143,15 +213,27 @@ export function parseConfig(doc: Record<string, unknown>, source = 'config'): Mo
   const issues: ConfigIssue[] = [];
   const known = ['server', 'auth', 'storage', 'clusters', 'rules', 'routes', 'inhibit_rules', 'channels'];
   for (const k of Object.keys(doc)) {
-    if (!known.includes(k)) issues.push({ path: k, message: 'unknown key', hint: `top-level keys are [server], [auth], [storage], [[clusters]], [[rules]], [[routes]], [[inhibit_rules]] and [[channels]]` });
+    if (!known.includes(k))
+      issues.push({
+        path: k,
+        message: 'unknown key',
+        hint: `top-level keys are [server], [auth], [storage], [[clusters]], [[rules]], [[routes]], [[inhibit_rules]] and [[channels]]`,
+      });
   }
   const s = readFields(doc.server ?? {}, serverFields, 'server', issues);
   const a = readFields(doc.auth ?? {}, authFields, 'auth', issues);
   const st = readFields(doc.storage ?? {}, storageFields, 'storage', issues);
-  const order: Array<[string, string]> = [['retention_raw', 'retention_1m'], ['retention_1m', 'retention_1h']];
+  const order: Array<[string, string]> = [
+    ['retention_raw', 'retention_1m'],
+    ['retention_1m', 'retention_1h'],
+  ];
   for (const [short, long] of order) {
     if (typeof st[short] === 'number' && typeof st[long] === 'number' && (st[short] as number) > (st[long] as number)) {
-      issues.push({ path: `storage.${short}`, message: `keeps data longer than storage.${long}`, hint: `a finer resolution is rolled up into the coarser one: make ${short} at most ${long}` });
+      issues.push({
+        path: `storage.${short}`,
+        message: `keeps data longer than storage.${long}`,
+        hint: `a finer resolution is rolled up into the coarser one: make ${short} at most ${long}`,
+      });
     }
   }
   const alerting = readAlertingConfig(doc, issues);
@@ -162,7 +244,8 @@ export function parseConfig(doc: Record<string, unknown>, source = 'config'): Mo
     rawClusters.forEach((raw, i) => {
       const c = readClusterConfig(raw, `clusters[${i}]`, issues);
       if (!c) return;
-      if (clusters.some((x) => x.name === c.name)) issues.push({ path: `clusters[${i}].name`, message: `duplicate cluster name "${c.name}"`, hint: 'give every cluster its own name' });
+      if (clusters.some((x) => x.name === c.name))
+        issues.push({ path: `clusters[${i}].name`, message: `duplicate cluster name "${c.name}"`, hint: 'give every cluster its own name' });
       else clusters.push(c);
     });
   }
@@ -185,7 +268,10 @@ export function loadConfig(path?: string): MonitorConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new AppError('MON_CONFIG', `--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, { field: '--config', hint: 'check the path of the config file' });
+    throw new AppError('MON_CONFIG', `--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      field: '--config',
+      hint: 'check the path of the config file',
+    });
   }
   let doc: Record<string, unknown>;
   try {
@@ -231,16 +317,34 @@ export function readClusterBody(body: unknown): ClusterConfig {
 export function jsonSchemaOf(fields: Record<string, FieldSpec>, description: string): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(fields)) {
-    const range = spec.kind === 'duration' && spec.min !== undefined && spec.max !== undefined ? ` A duration with its unit, ${boundText(spec.min)} to ${boundText(spec.max)}.` : '';
+    const range =
+      spec.kind === 'duration' && spec.min !== undefined && spec.max !== undefined ? ` A duration with its unit, ${boundText(spec.min)} to ${boundText(spec.max)}.` : '';
     const doc = { description: spec.doc + range, ...(spec.default !== undefined ? { default: spec.default } : {}) };
     const len = spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {};
     switch (spec.kind) {
-      case 'strings': properties[name] = { type: 'array', items: { type: 'string', ...len }, ...(spec.maxItems !== undefined ? { maxItems: spec.maxItems } : {}), ...doc }; break;
-      case 'table': properties[name] = { type: 'object', additionalProperties: { type: 'string', ...len }, ...(spec.maxItems !== undefined ? { maxProperties: spec.maxItems } : {}), ...doc }; break;
-      case 'boolean': properties[name] = { type: 'boolean', ...doc }; break;
-      case 'integer': case 'number': properties[name] = { type: spec.kind, ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}), ...doc }; break;
-      default: properties[name] = { type: 'string', ...len, ...(spec.oneOf ? { enum: spec.oneOf } : {}), ...doc };
+      case 'strings':
+        properties[name] = { type: 'array', items: { type: 'string', ...len }, ...(spec.maxItems !== undefined ? { maxItems: spec.maxItems } : {}), ...doc };
+        break;
+      case 'table':
+        properties[name] = { type: 'object', additionalProperties: { type: 'string', ...len }, ...(spec.maxItems !== undefined ? { maxProperties: spec.maxItems } : {}), ...doc };
+        break;
+      case 'boolean':
+        properties[name] = { type: 'boolean', ...doc };
+        break;
+      case 'integer':
+      case 'number':
+        properties[name] = { type: spec.kind, ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}), ...doc };
+        break;
+      default:
+        properties[name] = { type: 'string', ...len, ...(spec.oneOf ? { enum: spec.oneOf } : {}), ...doc };
     }
   }
-  return { type: 'object', description, required: Object.entries(fields).filter(([, s]) => s.required).map(([n]) => n), properties };
+  return {
+    type: 'object',
+    description,
+    required: Object.entries(fields)
+      .filter(([, s]) => s.required)
+      .map(([n]) => n),
+    properties,
+  };
 }

@@ -66,7 +66,11 @@ export function namedQuery(store: Pick<Store, 'query'>, keys: MemberKeys, q: Par
   }
   const id = keys.key(q.cluster, q.member);
   const r = store.query({ ...q, member: id });
-  const legacy = keys.aliases(q.cluster, id).filter((a) => a !== id).map((a) => store.query({ ...q, member: a }).points).flat();
+  const legacy = keys
+    .aliases(q.cluster, id)
+    .filter((a) => a !== id)
+    .map((a) => store.query({ ...q, member: a }).points)
+    .flat();
   return { ...r, points: fold([...r.points, ...legacy], keys, q.cluster) };
 }
 

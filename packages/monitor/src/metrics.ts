@@ -28,23 +28,58 @@ export function createMonitorMetrics(): MonitorMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'etcd_monitor_' });
   // prom-client names these gauges *_total, which promtool (rightly) rejects: a _total suffix promises a counter.
   for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`etcd_monitor_${n}`);
-  const health = new Gauge({ name: 'etcd_monitor_cluster_health', help: 'Cluster health: 0 healthy, 1 degraded, 2 critical, 3 unreachable.', labelNames: ['cluster'], registers: [registry] });
-  const hasLeader = new Gauge({ name: 'etcd_monitor_cluster_has_leader', help: 'Whether the cluster has a leader the monitor can reach (1) or not (0).', labelNames: ['cluster'], registers: [registry] });
+  const health = new Gauge({
+    name: 'etcd_monitor_cluster_health',
+    help: 'Cluster health: 0 healthy, 1 degraded, 2 critical, 3 unreachable.',
+    labelNames: ['cluster'],
+    registers: [registry],
+  });
+  const hasLeader = new Gauge({
+    name: 'etcd_monitor_cluster_has_leader',
+    help: 'Whether the cluster has a leader the monitor can reach (1) or not (0).',
+    labelNames: ['cluster'],
+    registers: [registry],
+  });
   const findings = new Gauge({ name: 'etcd_monitor_cluster_findings', help: 'Open findings by severity.', labelNames: ['cluster', 'severity'], registers: [registry] });
-  const up = new Gauge({ name: 'etcd_monitor_member_up', help: 'Whether the member answers its status call (1) or not (0).', labelNames: ['cluster', 'member'], registers: [registry] });
-  const isLeader = new Gauge({ name: 'etcd_monitor_member_is_leader', help: 'Whether the member is the cluster leader.', labelNames: ['cluster', 'member'], registers: [registry] });
-  const dbSize = new Gauge({ name: 'etcd_monitor_member_db_size_bytes', help: 'Backend database size reported by the member.', labelNames: ['cluster', 'member'], registers: [registry] });
-  const statusLatency = new Gauge({ name: 'etcd_monitor_member_status_latency_seconds', help: 'Round trip of the last status call.', labelNames: ['cluster', 'member'], registers: [registry] });
+  const up = new Gauge({
+    name: 'etcd_monitor_member_up',
+    help: 'Whether the member answers its status call (1) or not (0).',
+    labelNames: ['cluster', 'member'],
+    registers: [registry],
+  });
+  const isLeader = new Gauge({
+    name: 'etcd_monitor_member_is_leader',
+    help: 'Whether the member is the cluster leader.',
+    labelNames: ['cluster', 'member'],
+    registers: [registry],
+  });
+  const dbSize = new Gauge({
+    name: 'etcd_monitor_member_db_size_bytes',
+    help: 'Backend database size reported by the member.',
+    labelNames: ['cluster', 'member'],
+    registers: [registry],
+  });
+  const statusLatency = new Gauge({
+    name: 'etcd_monitor_member_status_latency_seconds',
+    help: 'Round trip of the last status call.',
+    labelNames: ['cluster', 'member'],
+    registers: [registry],
+  });
   const probe = new Histogram({
     name: 'etcd_monitor_probe_latency_seconds',
-    help: 'Latency of the monitor\'s read and write probes.',
+    help: "Latency of the monitor's read and write probes.",
     labelNames: ['cluster', 'member', 'kind'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
   const events = new Counter({ name: 'etcd_monitor_events_total', help: 'Cluster events recorded, by type.', labelNames: ['cluster', 'type'], registers: [registry] });
   const samples = new Counter({ name: 'etcd_monitor_store_samples_total', help: 'Samples handed to the store.', registers: [registry] });
-  const collectorErrors = new Counter({ name: 'etcd_monitor_collector_errors_total', help: 'Collector runs that failed for a reason other than the member\'s state.', labelNames: ['collector'], registers: [registry] });
+  const collectorErrors = new Counter({
+    name: 'etcd_monitor_collector_errors_total',
+    help: "Collector runs that failed for a reason other than the member's state.",
+    labelNames: ['collector'],
+    registers: [registry],
+  });
   const gauges = [health, hasLeader, findings, up, isLeader, dbSize, statusLatency];
   return {
     registry,

@@ -37,7 +37,10 @@ export class ClusterRegistry {
 
   /** namesOf lists the configured clusters whose members last reported this etcd cluster id. */
   namesOf(clusterId: string): string[] {
-    return [...this.entries].filter(([, e]) => (e.monitor.snapshot().clusterId ?? null) === clusterId).map(([n]) => n).sort();
+    return [...this.entries]
+      .filter(([, e]) => (e.monitor.snapshot().clusterId ?? null) === clusterId)
+      .map(([n]) => n)
+      .sort();
   }
 
   /** load starts the config file's clusters, then the API-created ones saved in the store. */
@@ -113,7 +116,8 @@ export class ClusterRegistry {
   /** create validates and starts a cluster from an API body and persists it; it fails with MON_CLUSTER_EXISTS on a taken name. */
   create(body: unknown): ClusterSnapshot {
     const c = readClusterBody(body);
-    if (this.entries.has(c.name)) throw new AppError('MON_CLUSTER_EXISTS', `cluster "${c.name}" already exists`, { field: 'name', hint: 'choose another name, or PUT /api/v1/clusters/NAME to change it' });
+    if (this.entries.has(c.name))
+      throw new AppError('MON_CLUSTER_EXISTS', `cluster "${c.name}" already exists`, { field: 'name', hint: 'choose another name, or PUT /api/v1/clusters/NAME to change it' });
     this.persist(c.name, body as Record<string, unknown>);
     return this.run(c, 'api', body as Record<string, unknown>).snapshot();
   }

@@ -20,7 +20,10 @@ test('credentials are sealed with a generated key file and open again after a re
 test('the wrong key is a clear error, not garbage', () => {
   const dir = tempDir('sec');
   const sealed = openSecretBox({ keyFile: join(dir, 'a.key') }).seal('hunter2');
-  assert.throws(() => openSecretBox({ keyFile: join(dir, 'b.key') }).open(sealed), (e: unknown) => isAppError(e, 'MON_SECRET_KEY'));
+  assert.throws(
+    () => openSecretBox({ keyFile: join(dir, 'b.key') }).open(sealed),
+    (e: unknown) => isAppError(e, 'MON_SECRET_KEY'),
+  );
   const viaEnv = openSecretBox({ keyFile: join(dir, 'unused.key'), env: { ETCD_MONITOR_SECRET_KEY: 'correct horse' } });
   assert.equal(viaEnv.open(viaEnv.seal('x')), 'x');
 });

@@ -27,19 +27,34 @@ test('the catalogue names every series derived from a real etcd dump, and every 
   assert.equal(new Set(names).size, names.length, 'names are unique');
   for (const s of SERIES_CATALOG) assert.ok(s.title && s.unit && s.group && s.source, JSON.stringify(s));
   // The Grafana-parity series and their family.
-  for (const n of ['watch_streams', 'lease_keepalive_streams', 'watchers', 'keys_total', 'lease_granted_rate', 'lease_revoked_rate', 'client_received_bytes_rate', 'client_sent_bytes_rate', 'grpc_Range_OK_rate']) {
+  for (const n of [
+    'watch_streams',
+    'lease_keepalive_streams',
+    'watchers',
+    'keys_total',
+    'lease_granted_rate',
+    'lease_revoked_rate',
+    'client_received_bytes_rate',
+    'client_sent_bytes_rate',
+    'grpc_Range_OK_rate',
+  ]) {
     assert.ok(catalogued(n), n);
   }
 });
 
 test('GET /api/v1/series/catalog serves the catalogue', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
-  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: { ETCD_MONITOR_SECRET_KEY: 'k' },
+  });
   try {
     const r = await svc.app.inject({ method: 'GET', url: '/api/v1/series/catalog' });
     assert.equal(r.statusCode, 200, r.body);
     const body = r.json() as { series: Array<{ name: string; unit: string }>; patterns: Array<{ pattern: string; regex: string; labels: string[] }> };
-    assert.deepEqual(body.series.map((s) => s.name), SERIES_CATALOG.map((s) => s.name));
+    assert.deepEqual(
+      body.series.map((s) => s.name),
+      SERIES_CATALOG.map((s) => s.name),
+    );
     assert.equal(body.series.find((s) => s.name === 'client_sent_bytes_rate')?.unit, 'bytesPerSec');
     const grpc = body.patterns.find((p) => p.pattern === 'grpc_<method>_<code>_rate')!;
     assert.deepEqual(new RegExp(grpc.regex).exec('grpc_LeaseGrant_Unavailable_rate')?.slice(1), ['LeaseGrant', 'Unavailable']);

@@ -92,7 +92,12 @@ export const SERIES_CATALOG: readonly SeriesDef[] = [
     ['peer_sent_failures_rate', 'Peer send failures', 'opsPerSec', 'etcd_network_peer_sent_failures_total'],
     ['active_peers', 'Connected peers', 'count', 'etcd_network_active_peers'],
     ['peer_sent_failures_to_rate', 'Peer send failures towards this member', 'opsPerSec', 'etcd_network_peer_sent_failures_total{To} of the other members'],
-    ['peer_rtt_p99_5m_to_seconds', 'Round-trip p99 over 5 minutes towards this member (slowest peer)', 'seconds', 'etcd_network_peer_round_trip_time_seconds{To} of the other members (rate of the buckets over 5 m)'],
+    [
+      'peer_rtt_p99_5m_to_seconds',
+      'Round-trip p99 over 5 minutes towards this member (slowest peer)',
+      'seconds',
+      'etcd_network_peer_round_trip_time_seconds{To} of the other members (rate of the buckets over 5 m)',
+    ],
   ]),
   ...member('Process', [
     ['process_cpu_seconds_rate', 'CPU', 'cores', 'process_cpu_seconds_total'],
@@ -100,8 +105,8 @@ export const SERIES_CATALOG: readonly SeriesDef[] = [
     ['open_fds', 'Open file descriptors', 'count', 'process_open_fds'],
     ['max_fds', 'File descriptor limit', 'count', 'process_max_fds'],
     ['fd_used_ratio', 'File descriptors used', 'ratio', 'open / max'],
-    ['scrape_ms', '/metrics scrape time', 'ms', 'the monitor\'s scrape'],
-    ['scrape_up', '/metrics scrape succeeded', 'count', 'the monitor\'s scrape'],
+    ['scrape_ms', '/metrics scrape time', 'ms', "the monitor's scrape"],
+    ['scrape_up', '/metrics scrape succeeded', 'count', "the monitor's scrape"],
   ]),
 ];
 

@@ -51,7 +51,10 @@ describe('building, starting and stopping the monitor', () => {
       assert.deepEqual(svc.registry.list(), []);
       assert.deepEqual(running(), before, 'building started a timer or a connection');
       await svc.start();
-      assert.deepEqual(svc.registry.list().map((c) => c.name), ['main']);
+      assert.deepEqual(
+        svc.registry.list().map((c) => c.name),
+        ['main'],
+      );
       await until('the cluster answers', () => svc.registry.get('main').leader);
     } finally {
       await svc.stop();
@@ -80,7 +83,10 @@ describe('building, starting and stopping the monitor', () => {
       const now = running();
       return now.timers <= before.timers && now.sockets <= before.sockets;
     });
-    assert.throws(() => svc.store.flush(), (err) => isAppError(err, 'MON_STORE_CLOSED'));
+    assert.throws(
+      () => svc.store.flush(),
+      (err) => isAppError(err, 'MON_STORE_CLOSED'),
+    );
     assert.deepEqual(openOn(dataDir), []);
     await assert.rejects(svc.start(), (err) => isAppError(err, 'MON_STOPPED'));
   });

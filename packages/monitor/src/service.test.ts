@@ -10,8 +10,12 @@ import { until } from '@etcd-monitor/core/testing';
 import { parseConfig } from './config.ts';
 import { buildMonitor, type MonitorService } from './service.ts';
 
-type ClusterDoc = { name: string; health: { status: string; findings: Array<{ severity: string; member?: string; message: string; hint?: string; evidence?: string; code: string }> }; members: Array<Record<string, unknown>>; leader: string | null };
-
+type ClusterDoc = {
+  name: string;
+  health: { status: string; findings: Array<{ severity: string; member?: string; message: string; hint?: string; evidence?: string; code: string }> };
+  members: Array<Record<string, unknown>>;
+  leader: string | null;
+};
 
 describe('the monitor service against a real cluster', () => {
   const cluster = useCluster({ members: 3 });
@@ -24,7 +28,9 @@ describe('the monitor service against a real cluster', () => {
   const start = async () => {
     const cfg = parseConfig({
       server: { listen: '127.0.0.1:0', data_dir: dataDir },
-      clusters: [{ name: 'main', endpoints: cluster.get().endpoints, status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', labels: { env: 'test' } }],
+      clusters: [
+        { name: 'main', endpoints: cluster.get().endpoints, status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', labels: { env: 'test' } },
+      ],
     });
     svc = await buildMonitor(cfg, { env: { ETCD_MONITOR_SECRET_KEY: 'test-key' } });
   };
@@ -70,7 +76,11 @@ describe('the monitor service against a real cluster', () => {
   });
 
   test('an unreachable cluster added through the API shows as unreachable with the error; the other is unaffected', async () => {
-    const r = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'ghost', endpoints: ['127.0.0.1:1'], user: 'root', password: 'p4ssw0rd-secret', timeout: '500ms' } });
+    const r = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters',
+      payload: { name: 'ghost', endpoints: ['127.0.0.1:1'], user: 'root', password: 'p4ssw0rd-secret', timeout: '500ms' },
+    });
     assert.equal(r.statusCode, 201, r.body);
     assert.ok(!r.body.includes('p4ssw0rd-secret'), 'password never returned');
     const ghost = await until('ghost unreachable', async () => {
@@ -124,15 +134,24 @@ describe('the monitor service against a real cluster', () => {
     assert.ok(list.some((s) => s.series === 'raft_index'));
     assert.ok(list.some((s) => s.series === 'health_status' && s.member === ''));
     // Derived from each member's /metrics scrape.
-    assert.ok(list.some((s) => s.series === 'db_size_bytes' && s.member), JSON.stringify(list.map((s) => s.series)));
+    assert.ok(
+      list.some((s) => s.series === 'db_size_bytes' && s.member),
+      JSON.stringify(list.map((s) => s.series)),
+    );
     assert.ok(list.some((s) => s.series === 'process_cpu_seconds_rate' || s.series === 'resident_memory_bytes'));
     svc.store.flush();
-    const q = (await get('/api/v1/series/query?series=raft_index&cluster=main&from=5m')).body as { resolution: string; points: Array<{ member: string; points: Array<{ t: number; v: number }> }> };
+    const q = (await get('/api/v1/series/query?series=raft_index&cluster=main&from=5m')).body as {
+      resolution: string;
+      points: Array<{ member: string; points: Array<{ t: number; v: number }> }>;
+    };
     assert.equal(q.resolution, 'raw');
     assert.equal(q.points.length, 3);
     assert.ok(q.points.every((p) => p.points.length > 0));
     // Every member series is stored under a member id, those the alerting records (peer evidence) too.
-    assert.deepEqual(list.filter((s) => s.member !== '' && !/^[0-9a-f]+$/.test(s.member)), []);
+    assert.deepEqual(
+      list.filter((s) => s.member !== '' && !/^[0-9a-f]+$/.test(s.member)),
+      [],
+    );
     // Stored under the member id, listed with the name.
     const { member: id, name } = list.find((s) => s.member)!;
     const m = (await get(`/api/v1/clusters/main/members/${name}`)).body as { id: string; name: string; series: string[]; up: boolean };

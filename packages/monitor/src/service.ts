@@ -89,7 +89,10 @@ export async function createMonitor(config: MonitorConfig, o: MonitorOptions = {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new AppError('MON_CONFIG', `server.data_dir: cannot create ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, { field: 'server.data_dir', hint: 'choose a writable directory' });
+    throw new AppError('MON_CONFIG', `server.data_dir: cannot create ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      field: 'server.data_dir',
+      hint: 'choose a writable directory',
+    });
   }
   restrictToOwner(dataDir, ['etcd-monitor.db', 'outbox.db'], log);
   // An 8 MiB page cache instead of 32: the hot pages are the newest of each series, and RSS is a target (docs/monitor.md).
@@ -129,11 +132,13 @@ async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLo
   let keys: MemberKeys = memberKeys(() => []);
   const byName: Store = new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === 'query') return (q: Parameters<Store['query']>[0]) => {
-        const r = namedQuery(target, keys, q);
-        return { ...r, points: r.points.map((p) => ({ member: q.member !== undefined ? q.member : p.member, points: p.points })) };
-      };
-      if (prop === 'append') return (samples: Parameters<Store['append']>[0]) => target.append(samples.map((x) => (x.member === '' ? x : { ...x, member: keys.key(x.cluster, x.member) })));
+      if (prop === 'query')
+        return (q: Parameters<Store['query']>[0]) => {
+          const r = namedQuery(target, keys, q);
+          return { ...r, points: r.points.map((p) => ({ member: q.member !== undefined ? q.member : p.member, points: p.points })) };
+        };
+      if (prop === 'append')
+        return (samples: Parameters<Store['append']>[0]) => target.append(samples.map((x) => (x.member === '' ? x : { ...x, member: keys.key(x.cluster, x.member) })));
       const v = Reflect.get(target, prop, receiver) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -146,7 +151,8 @@ async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLo
     secrets,
     onError: (err) => log.warn('alerting error', { error: errorMessage(err) }),
     onDelivery: (r) => {
-      if (r.attempt.outcome !== 'delivered') log.warn('notification not delivered', { channel: r.notification.channel, outcome: r.attempt.outcome, error: r.attempt.error, state: r.state });
+      if (r.attempt.outcome !== 'delivered')
+        log.warn('notification not delivered', { channel: r.notification.channel, outcome: r.attempt.outcome, error: r.attempt.error, state: r.state });
     },
   });
   opened.push(() => alerting.stop());
@@ -264,10 +270,14 @@ async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLo
         await app.listen({ host, port });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new AppError('MON_LISTEN', `server.listen: cannot listen on ${config.server.listen}: ${code === 'EADDRINUSE' ? 'the address is in use' : code ?? errorMessage(err)}`, {
-          field: '--listen',
-          hint: code === 'EADDRINUSE' ? 'stop the other process or pass --listen 127.0.0.1:PORT' : 'check the address',
-        });
+        throw new AppError(
+          'MON_LISTEN',
+          `server.listen: cannot listen on ${config.server.listen}: ${code === 'EADDRINUSE' ? 'the address is in use' : (code ?? errorMessage(err))}`,
+          {
+            field: '--listen',
+            hint: code === 'EADDRINUSE' ? 'stop the other process or pass --listen 127.0.0.1:PORT' : 'check the address',
+          },
+        );
       }
       await start();
       const addr = app.server.address();

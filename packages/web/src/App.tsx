@@ -31,7 +31,9 @@ function ThemeSwitch() {
   return (
     <Tooltip label={`${SCHEME_LABEL[colorScheme]} (click for ${next})`}>
       <ActionIcon variant="default" size="lg" aria-label={`${SCHEME_LABEL[colorScheme]}; switch to ${next}`} onClick={() => setColorScheme(next)} data-testid="theme-switch">
-        <span aria-hidden style={{ fontSize: 16 }}>{colorScheme === 'auto' ? '◐' : colorScheme === 'light' ? '☀' : '☾'}</span>
+        <span aria-hidden style={{ fontSize: 16 }}>
+          {colorScheme === 'auto' ? '◐' : colorScheme === 'light' ? '☀' : '☾'}
+        </span>
       </ActionIcon>
     </Tooltip>
   );
@@ -122,19 +124,26 @@ export function App() {
       </AppShell.Header>
       <AppShell.Main id="main" tabIndex={-1} style={{ outline: 'none' }}>
         <ErrorBoundary resetKey={location.pathname}>
-        <Suspense fallback={<LoadingState what="page" />}>
-          <Routes>
-            {PAGES.map(pageRoute)}
-            <Route
-              path="*"
-              element={
-                <EmptyState title="No such page" action={<Anchor component={Link} to="/">Go to the overview</Anchor>}>
-                  <Text span>The address does not match a page of the monitor.</Text>
-                </EmptyState>
-              }
-            />
-          </Routes>
-        </Suspense>
+          <Suspense fallback={<LoadingState what="page" />}>
+            <Routes>
+              {PAGES.map(pageRoute)}
+              <Route
+                path="*"
+                element={
+                  <EmptyState
+                    title="No such page"
+                    action={
+                      <Anchor component={Link} to="/">
+                        Go to the overview
+                      </Anchor>
+                    }
+                  >
+                    <Text span>The address does not match a page of the monitor.</Text>
+                  </EmptyState>
+                }
+              />
+            </Routes>
+          </Suspense>
         </ErrorBoundary>
       </AppShell.Main>
     </AppShell>

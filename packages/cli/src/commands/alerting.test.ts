@@ -17,7 +17,9 @@ after(async () => {
 });
 
 test('silence add, list and expire against a running monitor', async () => {
-  svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'prod', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'prod', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: { ETCD_MONITOR_SECRET_KEY: 'k' },
+  });
   url = await svc.listen();
   const add = await runCli(['silence', 'add', 'cluster=prod', 'alertname=~"etcd.*"', '--duration', '2h', '--comment', 'disk swap', '--author', 'sre', '--url', url]);
   assert.equal(add.code, 0, add.stderr);

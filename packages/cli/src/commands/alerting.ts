@@ -13,7 +13,7 @@ interface ApiOpts {
 /** addApiFlags adds the flags that point a command at a running monitor. */
 function addApiFlags(cmd: Command): Command {
   return cmd
-    .option('--url <url>', 'the monitor\'s URL (default $ETCD_MONITOR_URL or http://127.0.0.1:8390)')
+    .option('--url <url>', "the monitor's URL (default $ETCD_MONITOR_URL or http://127.0.0.1:8390)")
     .option('--token <token>', 'a session token from POST /api/v1/login (default $ETCD_MONITOR_TOKEN)')
     .option('-w, --write-out <format>', 'table or json', 'table');
 }
@@ -34,13 +34,18 @@ async function api<T = unknown>(io: CliIo, o: ApiOpts, method: string, path: str
   } catch (err) {
     const c = (err as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
     const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message;
-    throw new AppError('CLI_MONITOR_UNREACHABLE', `cannot reach the monitor at ${base}: ${cause ?? (err as Error).message}`, { hint: 'is `etcd-monitor serve` running? pass --url' });
+    throw new AppError('CLI_MONITOR_UNREACHABLE', `cannot reach the monitor at ${base}: ${cause ?? (err as Error).message}`, {
+      hint: 'is `etcd-monitor serve` running? pass --url',
+    });
   }
   const text = await res.text();
   const doc = text ? (JSON.parse(text) as unknown) : undefined;
   if (!res.ok) {
     const e = (doc as { error?: { code: string; message: string; hint?: string; field?: string } } | undefined)?.error;
-    throw new AppError((e?.code as `MON_${string}`) ?? 'CLI_MONITOR_ERROR', `${e?.message ?? `HTTP ${res.status}`}`, { hint: e?.hint, ...(res.status === 400 ? { field: e?.field ?? 'request' } : {}) });
+    throw new AppError((e?.code as `MON_${string}`) ?? 'CLI_MONITOR_ERROR', `${e?.message ?? `HTTP ${res.status}`}`, {
+      hint: e?.hint,
+      ...(res.status === 400 ? { field: e?.field ?? 'request' } : {}),
+    });
   }
   return doc as T;
 }
@@ -58,14 +63,24 @@ function print<T>(io: CliIo, o: ApiOpts, doc: T[], head: string[], row: (x: T) =
 
 /** registerAlerting adds `alerts`, `silence add|list|expire`, `rules list|test` and `channels list|test`, which talk to a running monitor. */
 export const registerAlerting: RegisterCommand = (program, io, setExit) => {
-  addApiFlags(program.command('alerts').description('list pending and firing alerts of a running monitor').option('--cluster <name>', 'only this cluster')).action(async (o: ApiOpts & { cluster?: string }) => {
-    const doc = await api<Alert[]>(io, o, 'GET', `/alerts${o.cluster ? `?cluster=${encodeURIComponent(o.cluster)}` : ''}`);
-    print(io, o, doc, ['ALERT', 'SEVERITY', 'CLUSTER', 'MEMBER', 'STATE', 'SINCE', 'SUMMARY'], (a) => {
-      const l = a.labels;
-      return [l.alertname, l.severity, l.cluster, l.member, `${a.state}${a.silencedBy.length ? ' (silenced)' : a.inhibited ? ' (inhibited)' : ''}`, a.startsAt, a.annotations.summary];
-    });
-    setExit(doc.some((a) => a.state === 'firing') ? 1 : 0);
-  });
+  addApiFlags(program.command('alerts').description('list pending and firing alerts of a running monitor').option('--cluster <name>', 'only this cluster')).action(
+    async (o: ApiOpts & { cluster?: string }) => {
+      const doc = await api<Alert[]>(io, o, 'GET', `/alerts${o.cluster ? `?cluster=${encodeURIComponent(o.cluster)}` : ''}`);
+      print(io, o, doc, ['ALERT', 'SEVERITY', 'CLUSTER', 'MEMBER', 'STATE', 'SINCE', 'SUMMARY'], (a) => {
+        const l = a.labels;
+        return [
+          l.alertname,
+          l.severity,
+          l.cluster,
+          l.member,
+          `${a.state}${a.silencedBy.length ? ' (silenced)' : a.inhibited ? ' (inhibited)' : ''}`,
+          a.startsAt,
+          a.annotations.summary,
+        ];
+      });
+      setExit(doc.some((a) => a.state === 'firing') ? 1 : 0);
+    },
+  );
 
   const silence = program.command('silence').description('add, list or expire silences');
   addApiFlags(
@@ -79,7 +94,12 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
   ).action(async (matchers: string[], o: ApiOpts & { duration: string; comment?: string; author?: string }) => {
     if (!o.comment) throw new UsageError('--comment is required', { field: '--comment', hint: 'say why, e.g. --comment "planned disk swap"' });
     const ms = parseDuration(o.duration, '--duration');
-    const s = await api<Silence>(io, o, 'POST', '/silences', { matchers, endsAt: new Date(Date.now() + ms).toISOString(), createdBy: o.author ?? io.env.USER ?? 'cli', comment: o.comment });
+    const s = await api<Silence>(io, o, 'POST', '/silences', {
+      matchers,
+      endsAt: new Date(Date.now() + ms).toISOString(),
+      createdBy: o.author ?? io.env.USER ?? 'cli',
+      comment: o.comment,
+    });
     if (o.writeOut === 'json') io.out.write(`${JSON.stringify(s, null, 2)}\n`);
     else io.out.write(`${s.id}\n`);
   });
@@ -100,7 +120,7 @@ export const registerAlerting: RegisterCommand = (program, io, setExit) => {
   addApiFlags(
     rules
       .command('test')
-      .description('replay a rule over a cluster\'s stored history: when would it have fired?')
+      .description("replay a rule over a cluster's stored history: when would it have fired?")
       .argument('<rule>', 'rule name')
       .requiredOption('--cluster <name>', 'the cluster whose history to replay')
       .option('--from <time>', 'start: ISO time or a duration back from now', '1h')

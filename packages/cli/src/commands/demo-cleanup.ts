@@ -64,8 +64,16 @@ export async function cleanStaleDemoDirs(o: { dir?: string; alive?: (pid: number
     const killed = processesUsing(dir);
     for (const p of killed) {
       // SIGCONT first: a member paused by the demo's user would not die of SIGKILL until resumed.
-      try { process.kill(p, 'SIGCONT'); } catch { /* gone */ }
-      try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(p, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     for (let i = 0; i < 50 && killed.some((p) => pidAlive(p) && !isZombie(p)); i++) await new Promise((r) => setTimeout(r, 100));
     rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,11 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
         throw new UsageError(`--members: "${o.members}" must be a whole number from 1 to 7`, { field: '--members', hint: 'e.g. --members 3' });
       }
       // Loaded here, not at the top: every command would otherwise load the monitor and gRPC (~50 MB of RSS).
-      const [{ MemberClient }, { startCluster }, { parseConfig }] = await Promise.all([import('@etcd-monitor/etcd'), import('@etcd-monitor/etcd/testing'), import('@etcd-monitor/monitor')]);
+      const [{ MemberClient }, { startCluster }, { parseConfig }] = await Promise.all([
+        import('@etcd-monitor/etcd'),
+        import('@etcd-monitor/etcd/testing'),
+        import('@etcd-monitor/monitor'),
+      ]);
       const config = parseConfig({ server: { listen: o.listen, data_dir: o.dataDir } });
       for (const c of await cleanStaleDemoDirs()) {
         io.out.write(`removed ${c.dir}, left by a demo that was killed (pid ${c.pid})${c.killed.length ? `, and stopped its etcd members (pids ${c.killed.join(', ')})` : ''}\n`);
@@ -41,12 +45,19 @@ export const registerDemo: RegisterCommand = (program, io, setExit) => {
       const load = startLoad(cluster.endpoints, MemberClient);
       try {
         setExit(
-          await runUntilSignal(config, io, (url) => {
-            io.out.write(`\nOpen ${url}/api/v1/clusters — try: kill a member with \`kill ${cluster.members[0]!.pid}\` and watch the events at ${url}/api/v1/events\nCtrl-C stops the monitor, the load and the etcd cluster.\n`);
-          }, async () => {
-            await load.stop();
-            await cluster.stop();
-          }),
+          await runUntilSignal(
+            config,
+            io,
+            (url) => {
+              io.out.write(
+                `\nOpen ${url}/api/v1/clusters — try: kill a member with \`kill ${cluster.members[0]!.pid}\` and watch the events at ${url}/api/v1/events\nCtrl-C stops the monitor, the load and the etcd cluster.\n`,
+              );
+            },
+            async () => {
+              await load.stop();
+              await cluster.stop();
+            },
+          ),
         );
       } catch (err) {
         await load.stop();
@@ -66,7 +77,10 @@ function startLoad(endpoints: string[], Client: typeof MemberClient): { stop(): 
     const c = clients[i % clients.length]!;
     const key = `/demo/app/key-${i % 200}`;
     i++;
-    running = c.put(key, JSON.stringify({ n: i, at: new Date().toISOString(), pad: 'x'.repeat(64 + (i % 256)) })).then(() => c.get(key, { serializable: true })).catch(() => undefined);
+    running = c
+      .put(key, JSON.stringify({ n: i, at: new Date().toISOString(), pad: 'x'.repeat(64 + (i % 256)) }))
+      .then(() => c.get(key, { serializable: true }))
+      .catch(() => undefined);
   }, 200);
   timer.unref();
   return {

@@ -73,7 +73,10 @@ test('serve starts with zero config, answers the API, and stops cleanly on SIGTE
     });
     const clusters = (await (await fetch(`${url}/api/v1/clusters`)).json()) as Array<{ name: string; endpoints: string[] }>;
     // Nothing configured: the etcd default endpoint is watched as "local".
-    assert.deepEqual(clusters.map((c) => [c.name, c.endpoints]), [['local', ['http://127.0.0.1:2379']]]);
+    assert.deepEqual(
+      clusters.map((c) => [c.name, c.endpoints]),
+      [['local', ['http://127.0.0.1:2379']]],
+    );
     // --secret-key-file puts the key outside the data directory, readable by the owner only.
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);
     assert.ok(!existsSync(join(dir, 'data', 'secret.key')));

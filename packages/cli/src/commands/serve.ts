@@ -10,7 +10,10 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
     .option('-c, --config <file>', 'TOML config file (default: none; watches 127.0.0.1:2379)')
     .option('--listen <host:port>', 'HTTP address, overrides [server] listen (default 127.0.0.1:8390)')
     .option('--data-dir <dir>', 'data directory, overrides [server] data_dir (default ./data)')
-    .option('--secret-key-file <file>', 'key that encrypts stored credentials, overrides [server] secret_key_file (default DATA_DIR/secret.key); keep it outside the data directory so a copy of the data is not a copy of the key')
+    .option(
+      '--secret-key-file <file>',
+      'key that encrypts stored credentials, overrides [server] secret_key_file (default DATA_DIR/secret.key); keep it outside the data directory so a copy of the data is not a copy of the key',
+    )
     .action(async (o: { config?: string; listen?: string; dataDir?: string; secretKeyFile?: string }) => {
       const { loadConfig, splitHostPort } = await import('@etcd-monitor/monitor');
       const config = loadConfig(o.config);
@@ -25,7 +28,12 @@ export const registerServe: RegisterCommand = (program, io, setExit) => {
 };
 
 /** runUntilSignal builds and starts the monitor, prints its URL, and stops it cleanly on SIGINT or SIGTERM. */
-export async function runUntilSignal(config: MonitorConfig, io: CliIo, onStarted?: (url: string, svc: MonitorService) => Promise<void> | void, onStopping?: () => Promise<void>): Promise<number> {
+export async function runUntilSignal(
+  config: MonitorConfig,
+  io: CliIo,
+  onStarted?: (url: string, svc: MonitorService) => Promise<void> | void,
+  onStopping?: () => Promise<void>,
+): Promise<number> {
   const log = createLogger({ name: 'etcd-monitor', destination: io.err });
   const { createMonitor } = await import('@etcd-monitor/monitor');
   // Built without starting: listen() binds first, so a taken port fails before any etcd connection or timer exists.

@@ -16,7 +16,12 @@ describe('status over TLS with client certificates', () => {
 
   test('the same certificates from ETCDCTL_* variables work too', async () => {
     const { endpoints, tls } = cluster.get();
-    const r = await runCli(['status', '-w', 'json'], { ETCDCTL_ENDPOINTS: endpoints.join(','), ETCDCTL_CACERT: tls!.caFile, ETCDCTL_CERT: tls!.certFile, ETCDCTL_KEY: tls!.keyFile });
+    const r = await runCli(['status', '-w', 'json'], {
+      ETCDCTL_ENDPOINTS: endpoints.join(','),
+      ETCDCTL_CACERT: tls!.caFile,
+      ETCDCTL_CERT: tls!.certFile,
+      ETCDCTL_KEY: tls!.keyFile,
+    });
     assert.equal(JSON.parse(r.stdout).verdict, 'healthy');
   });
 

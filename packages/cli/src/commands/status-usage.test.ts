@@ -23,7 +23,11 @@ test('usage errors exit 2 with one line naming the flag and the fix', async () =
     [['status', '--endpoints', 'ftp://127.0.0.1:1'], {}, /unsupported scheme "ftp"/],
     [['status', '--cacert', join(dir, 'nope.pem')], {}, /--cacert: cannot read .*nope\.pem: no such file/],
     [['status', '--cert', join(dir, 'junk.pem'), '--key', join(dir, 'junk.pem')], {}, /--cert: .*junk\.pem is not a PEM file/],
-    [['status', '--endpoints', '127.0.0.1:1'], { ETCDCTL_ENDPOINTS: '127.0.0.1:2' }, /conflicting environment variable ETCDCTL_ENDPOINTS .* \(unset ETCDCTL_ENDPOINTS or drop --endpoints\)/],
+    [
+      ['status', '--endpoints', '127.0.0.1:1'],
+      { ETCDCTL_ENDPOINTS: '127.0.0.1:2' },
+      /conflicting environment variable ETCDCTL_ENDPOINTS .* \(unset ETCDCTL_ENDPOINTS or drop --endpoints\)/,
+    ],
     [['status', '-w', 'yaml'], {}, /--write-out: "yaml" is not a format \(use table or json\)/],
     [['status', '--dial-timeout', 'fast'], {}, /--dial-timeout: "fast" is not a duration/],
     [['status', '--user', 'root'], {}, /--user "root" has no password/],

@@ -20,10 +20,14 @@ const statusJson = async (args: string[]) => {
 /** statusUntil runs `status -w json` until `ok` holds for its answer, and fails naming `what` and the last reasons. */
 async function statusUntil(what: string, args: string[], ok: (r: Awaited<ReturnType<typeof statusJson>>) => boolean) {
   let last: Awaited<ReturnType<typeof statusJson>> | undefined;
-  return until(what, async () => {
-    last = await statusJson(args);
-    return ok(last) && last;
-  }, { intervalMs: 300, detail: () => `last verdict ${last?.doc.verdict}: ${last?.doc.reasons.join('; ')}` });
+  return until(
+    what,
+    async () => {
+      last = await statusJson(args);
+      return ok(last) && last;
+    },
+    { intervalMs: 300, detail: () => `last verdict ${last?.doc.verdict}: ${last?.doc.reasons.join('; ')}` },
+  );
 }
 
 describe('status against a real 3-member cluster', () => {
@@ -123,14 +127,21 @@ describe('status against a real 3-member cluster', () => {
     assert.match(doc.reasons[0]!, /only 1 of 3 voting members answer/);
     // The survivor steps down after the election timeout; from then on etcd itself says why it cannot serve.
     const survivor = c.members[2]!;
-    const { doc: lost } = await statusUntil('"etcdserver: no leader" from the survivor', all(), (r) => (r.doc.members.find((m) => m.endpoint === survivor.clientUrl)?.errors as string[] | undefined)?.includes('etcdserver: no leader') ?? false);
+    const { doc: lost } = await statusUntil(
+      '"etcdserver: no leader" from the survivor',
+      all(),
+      (r) => (r.doc.members.find((m) => m.endpoint === survivor.clientUrl)?.errors as string[] | undefined)?.includes('etcdserver: no leader') ?? false,
+    );
     const row = lost.members.find((m) => m.endpoint === survivor.clientUrl)!;
     assert.deepEqual(row.errors, ['etcdserver: no leader'], JSON.stringify(row));
     assert.equal(row.errorCode, 'ETCD_NO_LEADER', JSON.stringify(row));
     assert.equal(row.error, 'health check failed: etcdserver: no leader');
     assert.match(row.hint as string, /quorum is lost/);
     assert.doesNotMatch(row.hint as string, /timeout/);
-    assert.ok(lost.reasons.some((r) => r === `${survivor.name} reports: etcdserver: no leader`), lost.reasons.join('; '));
+    assert.ok(
+      lost.reasons.some((r) => r === `${survivor.name} reports: etcdserver: no leader`),
+      lost.reasons.join('; '),
+    );
     const table = await runCli(['status', ...all(), '--dial-timeout', '1s', '--command-timeout', '2s']);
     assert.match(table.stdout, /health check failed: etcdserver: no leader/);
   });

@@ -12,7 +12,7 @@ export const registerStatus: RegisterCommand = (program, io, setExit) => {
   addConnectionFlags(
     program
       .command('status')
-      .description('show every member\'s status and health, and a verdict: healthy, degraded, no quorum, no leader or split')
+      .description("show every member's status and health, and a verdict: healthy, degraded, no quorum, no leader or split")
       .option('--cluster', 'use all members from the member list, like etcdctl --cluster')
       .option('-w, --write-out <format>', `output format: ${FORMATS.join(' or ')}`, 'table'),
   )
@@ -71,9 +71,21 @@ const VERDICT_COLOUR: Record<Verdict, (s: string) => string> = {
 
 // etcdctl draws its tables in plain ASCII with no lines between rows; operators grep and paste these.
 const ASCII_BORDERS = {
-  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
-  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
-  left: '|', 'left-mid': '+', mid: '-', 'mid-mid': '+', right: '|', 'right-mid': '+', middle: '|',
+  top: '-',
+  'top-mid': '+',
+  'top-left': '+',
+  'top-right': '+',
+  bottom: '-',
+  'bottom-mid': '+',
+  'bottom-left': '+',
+  'bottom-right': '+',
+  left: '|',
+  'left-mid': '+',
+  mid: '-',
+  'mid-mid': '+',
+  right: '|',
+  'right-mid': '+',
+  middle: '|',
 };
 
 function statusTable(view: ClusterView, out: NodeJS.WritableStream): string {

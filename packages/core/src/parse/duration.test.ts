@@ -18,12 +18,15 @@ test('parseDuration reads units, compounds and bare seconds', () => {
 
 test('parseDuration names the field and the fix on bad input', () => {
   for (const bad of ['', 'abc', '5 s', '5x', '1m30', '2 hours', '-5m']) {
-    assert.throws(() => parseDuration(bad, '--dial-timeout'), (err: unknown) => {
-      assert.ok(isAppError(err, 'CORE_BAD_DURATION'));
-      assert.match(err.message, /^--dial-timeout: /);
-      assert.match(err.hint ?? '', /5s/);
-      return true;
-    });
+    assert.throws(
+      () => parseDuration(bad, '--dial-timeout'),
+      (err: unknown) => {
+        assert.ok(isAppError(err, 'CORE_BAD_DURATION'));
+        assert.match(err.message, /^--dial-timeout: /);
+        assert.match(err.hint ?? '', /5s/);
+        return true;
+      },
+    );
   }
 });
 

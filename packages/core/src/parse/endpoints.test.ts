@@ -12,11 +12,14 @@ test('endpoints are normalised like etcdctl: scheme-less is http unless TLS is c
 
 test('malformed endpoints name the flag and the fix', () => {
   for (const bad of ['', 'unix:///tmp/x', 'http://host', 'host:port', 'http://h:1/path', ',,', 'h:70000']) {
-    assert.throws(() => parseEndpoints(bad), (err: unknown) => {
-      assert.ok(isAppError(err, 'ETCD_BAD_ENDPOINT'), String(err));
-      assert.equal(err.field, '--endpoints');
-      assert.ok(err.hint);
-      return true;
-    });
+    assert.throws(
+      () => parseEndpoints(bad),
+      (err: unknown) => {
+        assert.ok(isAppError(err, 'ETCD_BAD_ENDPOINT'), String(err));
+        assert.equal(err.field, '--endpoints');
+        assert.ok(err.hint);
+        return true;
+      },
+    );
   }
 });

@@ -2,7 +2,10 @@ import { AppError } from '../errors.ts';
 
 /** parseEndpoints splits and normalises a comma-separated endpoint list; scheme-less endpoints use TLS when `secure`. */
 export function parseEndpoints(list: string, secure = false): string[] {
-  const parts = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) {
     throw new AppError('ETCD_BAD_ENDPOINT', '--endpoints is empty', { field: '--endpoints', hint: 'give host:port pairs, e.g. --endpoints 127.0.0.1:2379,127.0.0.1:22379' });
   }

@@ -59,18 +59,45 @@ test('bad addresses throw an error naming the field and the fix, never a default
       text,
     );
   }
-  assert.throws(() => parseHostPort('x'), (err: unknown) => isAppError(err, 'CORE_BAD_ADDRESS') && err.field === 'address');
+  assert.throws(
+    () => parseHostPort('x'),
+    (err: unknown) => isAppError(err, 'CORE_BAD_ADDRESS') && err.field === 'address',
+  );
 });
 
 test('the IP checks agree with node:net on a table of addresses', () => {
-  for (const s of ['127.0.0.1', '255.255.255.255', '256.0.0.1', '01.2.3.4', '1.2.3', '::', '::1', '1::', 'fe80::1%eth0', '::ffff:1.2.3.4', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:8:9', ':::', '1::2::3', 'g::1', '12345::', '::1.2.3.4', '1.2.3.4::']) {
+  for (const s of [
+    '127.0.0.1',
+    '255.255.255.255',
+    '256.0.0.1',
+    '01.2.3.4',
+    '1.2.3',
+    '::',
+    '::1',
+    '1::',
+    'fe80::1%eth0',
+    '::ffff:1.2.3.4',
+    '1:2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:7::',
+    '1:2:3:4:5:6:7:8:9',
+    ':::',
+    '1::2::3',
+    'g::1',
+    '12345::',
+    '::1.2.3.4',
+    '1.2.3.4::',
+  ]) {
     assert.equal(isIPv4(s), isIP(s) === 4, `isIPv4(${s})`);
     assert.equal(isIPv6(s), isIP(s) === 6, `isIPv6(${s})`);
   }
 });
 
 test('formatHostPort brackets IPv6 hosts and parses back', () => {
-  for (const [host, port] of [['::1', 80], ['10.0.0.1', 8080], ['example.com', 443]] as const) {
+  for (const [host, port] of [
+    ['::1', 80],
+    ['10.0.0.1', 8080],
+    ['example.com', 443],
+  ] as const) {
     const s = formatHostPort(host, port);
     assert.deepEqual(parseHostPort(s), { host, port });
   }

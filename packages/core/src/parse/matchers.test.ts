@@ -27,12 +27,15 @@ test('a bad matcher names its field and the fix', () => {
     ['1a="x"', /is not a matcher/],
     ['a=~"("', /bad regular expression/],
   ] as const) {
-    assert.throws(() => parseMatchers([raw], 'matchers'), (err: unknown) => {
-      assert.ok(isAppError(err, 'MON_MATCHER_INVALID'));
-      assert.equal(err.field, 'matchers[0]');
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseMatchers([raw], 'matchers'),
+      (err: unknown) => {
+        assert.ok(isAppError(err, 'MON_MATCHER_INVALID'));
+        assert.equal(err.field, 'matchers[0]');
+        assert.match(err.message, message);
+        return true;
+      },
+    );
   }
   assert.throws(() => parseMatcher({ name: '1a', value: 'x' }, 'matchers[1]'), /matchers\[1\]: "1a" is not a label name/);
   assert.throws(() => parseMatchers(7, 'matchers'), /matchers: expected a list/);

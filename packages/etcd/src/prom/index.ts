@@ -1,12 +1,4 @@
-export {
-  parsePrometheusText,
-  parseFloatToken,
-  type MetricSet,
-  type MetricFamily,
-  type MetricType,
-  type Sample,
-  type Labels,
-} from './parse.ts';
+export { parsePrometheusText, parseFloatToken, type MetricSet, type MetricFamily, type MetricType, type Sample, type Labels } from './parse.ts';
 export {
   familyOf,
   matchLabels,

@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { isAppError } from '@etcd-monitor/core';
 import { metricsDump } from '../testing/dumps.ts';
 import { parsePrometheusText } from './parse.ts';
-import {
-  counterRate,
-  familyOf,
-  histogramBuckets,
-  histogramDelta,
-  histogramQuantile,
-  rate,
-  samples,
-  value,
-  type Bucket,
-} from './query.ts';
+import { counterRate, familyOf, histogramBuckets, histogramDelta, histogramQuantile, rate, samples, value, type Bucket } from './query.ts';
 
 const t0 = parsePrometheusText(metricsDump('t0'));
 const t1 = parsePrometheusText(metricsDump('t1'));
@@ -22,8 +12,7 @@ const t1 = parsePrometheusText(metricsDump('t1'));
 // else counts wall time), so rates use a given 30 s window and assert the arithmetic on the fixture numbers.
 const WINDOW = 30;
 
-const near = (actual: number, expected: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: got ${actual}, want ${expected}`);
+const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: got ${actual}, want ${expected}`);
 
 test('value reads gauges from both dumps and is undefined for what is absent', () => {
   assert.equal(value(t0, 'etcd_server_has_leader'), 1);
@@ -94,7 +83,10 @@ test('series pair up regardless of label order', () => {
 
 test('a window that is not a positive number of seconds is refused', () => {
   for (const seconds of [0, -1, NaN, Infinity]) {
-    assert.throws(() => counterRate([], [], seconds), (err: unknown) => isAppError(err, 'ETCD_PROM_WINDOW') && Boolean(err.hint));
+    assert.throws(
+      () => counterRate([], [], seconds),
+      (err: unknown) => isAppError(err, 'ETCD_PROM_WINDOW') && Boolean(err.hint),
+    );
   }
 });
 
@@ -119,10 +111,7 @@ test('WAL fsync p99 over each whole dump', () => {
 });
 
 test('WAL fsync quantiles over the t0 → t1 window', () => {
-  const delta = histogramDelta(
-    histogramBuckets(t0, 'etcd_disk_wal_fsync_duration_seconds'),
-    histogramBuckets(t1, 'etcd_disk_wal_fsync_duration_seconds'),
-  );
+  const delta = histogramDelta(histogramBuckets(t0, 'etcd_disk_wal_fsync_duration_seconds'), histogramBuckets(t1, 'etcd_disk_wal_fsync_duration_seconds'));
   // t1 − t0 per bucket: 0.001: 656−420 = 236, 0.002: 783−496 = 287, 0.004: 824−525 = 299, 0.008: 841−542 = 299,
   // 0.016: 849−549 = 300, 0.032 and up: 852−552 = 300 (0.128 and up: 852−552 too).
   assert.deepEqual(
@@ -212,12 +201,26 @@ test('histogramQuantile follows PromQL at the edges', () => {
   assert.equal(histogramQuantile(0.9, b), 2);
   assert.equal(histogramQuantile(1, b), 2);
   // No observations, no buckets, no +Inf bucket, only a +Inf bucket: NaN.
-  assert.ok(Number.isNaN(histogramQuantile(0.5, b.map((x) => ({ le: x.le, count: 0 })))));
+  assert.ok(
+    Number.isNaN(
+      histogramQuantile(
+        0.5,
+        b.map((x) => ({ le: x.le, count: 0 })),
+      ),
+    ),
+  );
   assert.ok(Number.isNaN(histogramQuantile(0.5, [])));
   assert.ok(Number.isNaN(histogramQuantile(0.5, b.slice(0, 2))));
   assert.ok(Number.isNaN(histogramQuantile(0.5, [{ le: Infinity, count: 3 }])));
   // A lowest bucket with a bound ≤ 0 has no natural start, so its bound is the answer.
-  assert.equal(histogramQuantile(0.1, [{ le: -1, count: 4 }, { le: 0, count: 6 }, { le: Infinity, count: 10 }]), -1);
+  assert.equal(
+    histogramQuantile(0.1, [
+      { le: -1, count: 4 },
+      { le: 0, count: 6 },
+      { le: Infinity, count: 10 },
+    ]),
+    -1,
+  );
   // Unsorted input is sorted, duplicate bounds are merged and a dip is flattened, without touching the input.
   const messy: Bucket[] = [
     { le: Infinity, count: 12 },

@@ -18,7 +18,11 @@ const alive = (pid: number): boolean => {
 async function memberNames(c: TestCluster): Promise<string[]> {
   const r = await c.etcdctl(['member', 'list'], { timeoutMs: 5_000 });
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim().split('\n').map((l) => l.split(',')[2]?.trim() ?? '').sort();
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',')[2]?.trim() ?? '')
+    .sort();
 }
 
 describe('a 3-member cluster', () => {

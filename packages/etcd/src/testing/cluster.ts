@@ -125,12 +125,18 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
 /** useCluster starts a cluster before the tests of a node:test suite and stops it after, even when a test fails. */
 export function useCluster(opts: StartClusterOptions = {}): { get(): TestCluster } {
   let cluster: TestCluster | undefined;
-  before(async () => {
-    cluster = await startCluster(opts);
-  }, { timeout: (opts.startTimeoutMs ?? 30_000) * 3 + 30_000 });
-  after(async () => {
-    await cluster?.stop();
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      cluster = await startCluster(opts);
+    },
+    { timeout: (opts.startTimeoutMs ?? 30_000) * 3 + 30_000 },
+  );
+  after(
+    async () => {
+      await cluster?.stop();
+    },
+    { timeout: 60_000 },
+  );
   return {
     get(): TestCluster {
       if (cluster === undefined) throw new Error('useCluster: the cluster is not started; call get() inside a test or hook, not while defining the suite');
@@ -184,11 +190,7 @@ class EtcdTestCluster implements TestCluster {
     };
   }
 
-  private newMember(
-    s: { name: string; clientUrl: string; peerUrl: string; metricsPort: number },
-    initialCluster: string,
-    state: 'new' | 'existing',
-  ): EtcdMember {
+  private newMember(s: { name: string; clientUrl: string; peerUrl: string; metricsPort: number }, initialCluster: string, state: 'new' | 'existing'): EtcdMember {
     const dataDir = path.join(this.dir, `${s.name}.data`);
     const logFile = path.join(this.dir, `${s.name}.log`);
     const metricsListen = `http://127.0.0.1:${s.metricsPort}`;
@@ -212,8 +214,14 @@ class EtcdTestCluster implements TestCluster {
     if (this.tls) {
       const t = this.tls;
       args.push(
-        `--cert-file=${t.serverCertFile}`, `--key-file=${t.serverKeyFile}`, `--trusted-ca-file=${t.caFile}`, '--client-cert-auth',
-        `--peer-cert-file=${t.serverCertFile}`, `--peer-key-file=${t.serverKeyFile}`, `--peer-trusted-ca-file=${t.caFile}`, '--peer-client-cert-auth',
+        `--cert-file=${t.serverCertFile}`,
+        `--key-file=${t.serverKeyFile}`,
+        `--trusted-ca-file=${t.caFile}`,
+        '--client-cert-auth',
+        `--peer-cert-file=${t.serverCertFile}`,
+        `--peer-key-file=${t.serverKeyFile}`,
+        `--peer-trusted-ca-file=${t.caFile}`,
+        '--peer-client-cert-auth',
       );
     }
     if (this.opts.quotaBackendBytes !== undefined) args.push(`--quota-backend-bytes=${this.opts.quotaBackendBytes}`);
@@ -276,15 +284,16 @@ class EtcdTestCluster implements TestCluster {
   /** healthProblem returns why the running members are not healthy yet, or undefined when they are. */
   private async healthProblem(running: EtcdMember[]): Promise<string | undefined> {
     const endpoints = running.map((m) => m.clientUrl);
-    const [health, statuses] = await Promise.all([
-      this.etcdctl(['endpoint', 'health'], { endpoints, timeoutMs: PROBE_TIMEOUT_MS }),
-      this.endpointStatus(endpoints),
-    ]);
+    const [health, statuses] = await Promise.all([this.etcdctl(['endpoint', 'health'], { endpoints, timeoutMs: PROBE_TIMEOUT_MS }), this.endpointStatus(endpoints)]);
     if (health.code !== 0) return `endpoint health failed: ${plainLines(health.stdout + health.stderr)}`;
     const missing = running.filter((m) => !statuses.some((s) => s.endpoint === m.clientUrl));
     if (missing.length > 0) return `no status from ${missing.map((m) => m.name).join(', ')}`;
     const leaders = new Set(statuses.map((s) => s.leaderId));
-    if (leaders.has('0')) return `no leader yet on ${statuses.filter((s) => s.leaderId === '0').map((s) => s.endpoint).join(', ')}`;
+    if (leaders.has('0'))
+      return `no leader yet on ${statuses
+        .filter((s) => s.leaderId === '0')
+        .map((s) => s.endpoint)
+        .join(', ')}`;
     if (leaders.size !== 1) return `members disagree on the leader: ${statuses.map((s) => `${s.endpoint}→${s.leaderId}`).join(', ')}`;
     const [leaderId] = leaders;
     if (!running.some((m) => m.id === leaderId)) return `leader ${leaderId} is not a running member`;
@@ -298,7 +307,9 @@ class EtcdTestCluster implements TestCluster {
     for (;;) {
       const crashed = this.members.filter((m) => m.unexpectedExit !== undefined && m.unexpectedExit.at >= started - 1_000);
       if (crashed.length > 0) {
-        throw new Error(`etcd test cluster: ${crashed.map((m) => `${m.name} exited (code ${m.unexpectedExit?.code}, signal ${m.unexpectedExit?.signal})`).join(', ')}\n${this.logTails()}`);
+        throw new Error(
+          `etcd test cluster: ${crashed.map((m) => `${m.name} exited (code ${m.unexpectedExit?.code}, signal ${m.unexpectedExit?.signal})`).join(', ')}\n${this.logTails()}`,
+        );
       }
       const running = this.running();
       if (running.length === 0) throw new Error('waitHealthy: no member is running');
@@ -342,8 +353,7 @@ class EtcdTestCluster implements TestCluster {
     const s = this.urls(clientPort, peerPort, metricsPort);
     const added = await this.reconfigure(['member', 'add', s.name, `--peer-urls=${s.peerUrl}`]);
     if (added.code !== 0) throw new Error(`addMember: etcdctl member add failed (exit ${added.code}): ${plainLines(added.stderr + added.stdout)}`);
-    const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(added.stdout)?.[1]
-      ?? [...this.members.map((m) => `${m.name}=${m.peerUrl}`), `${s.name}=${s.peerUrl}`].join(',');
+    const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(added.stdout)?.[1] ?? [...this.members.map((m) => `${m.name}=${m.peerUrl}`), `${s.name}=${s.peerUrl}`].join(',');
     const m = this.newMember(s, initialCluster, 'existing');
     m.id = /Member\s+([0-9a-f]+)\s+added/.exec(added.stdout)?.[1];
     this.members.push(m);
@@ -362,7 +372,9 @@ class EtcdTestCluster implements TestCluster {
     const m = this.members.find((x) => x === target);
     if (m === undefined) throw new Error(`removeMember: ${target.name} is not a member of this cluster`);
     const id = m.id ?? (await this.lookupId(m));
-    const others = this.running().filter((x) => x !== m).map((x) => x.clientUrl);
+    const others = this.running()
+      .filter((x) => x !== m)
+      .map((x) => x.clientUrl);
     if (others.length === 0) throw new Error(`removeMember: no other running member to remove ${m.name} through`);
     // etcd shuts a removed member down by itself; that exit is expected.
     m.expectExit();
@@ -445,6 +457,9 @@ class EtcdTestCluster implements TestCluster {
 
 /** plainLines keeps etcdctl's own messages and drops its client's JSON log lines, which repeat the same error at length. */
 function plainLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('{'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('{'));
   return lines.length > 0 ? lines.join(' | ') : text.trim().slice(0, 500);
 }

@@ -42,7 +42,11 @@ export interface TestMember {
 }
 
 /** MemberExit records an exit the harness did not ask for. */
-export interface MemberExit { code: number | null; signal: NodeJS.Signals | null; at: number }
+export interface MemberExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
 
 /** MemberSpec is everything needed to run one member process. */
 export interface MemberSpec {
@@ -121,7 +125,9 @@ export class EtcdMember implements TestMember {
     this.state = 'running';
     let spawnError: Error | undefined;
     let exit: MemberExit | undefined;
-    child.once('error', (err) => { spawnError = err; });
+    child.once('error', (err) => {
+      spawnError = err;
+    });
     child.once('exit', (code, signal) => {
       exit = { code, signal, at: Date.now() };
       if (this.child !== child) return;
@@ -149,10 +155,24 @@ export class EtcdMember implements TestMember {
     if (child === undefined || this.state === 'stopped') return;
     this.exitExpected = true;
     // A frozen process would only act on SIGTERM once it runs again.
-    if (this.state === 'paused') { try { child.kill('SIGCONT'); } catch { /* already gone */ } }
-    try { child.kill(signal); } catch { /* already gone */ }
+    if (this.state === 'paused') {
+      try {
+        child.kill('SIGCONT');
+      } catch {
+        /* already gone */
+      }
+    }
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
     if (await waitForExit(child, signal === 'SIGKILL' ? 5_000 : STOP_GRACE_MS)) return;
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
     if (!(await waitForExit(child, 5_000))) throw new Error(`etcd member ${this.describe()} did not exit after SIGKILL`);
   }
 

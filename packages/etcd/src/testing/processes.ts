@@ -15,12 +15,24 @@ function installExitHandler(): void {
   process.on('exit', () => {
     for (const pid of livePids) {
       // SIGCONT first, so a member frozen by pause() is never left behind frozen should the SIGKILL not land.
-      try { process.kill(pid, 'SIGCONT'); } catch { /* already gone */ }
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     livePids.clear();
     for (const dir of liveDirs) {
-      try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
     }
   });
 }
@@ -54,8 +66,13 @@ export function findBinary(name: string): string | undefined {
     const candidate = path.join(dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) { found = candidate; break; }
-    } catch { /* not here */ }
+      if (fs.statSync(candidate).isFile()) {
+        found = candidate;
+        break;
+      }
+    } catch {
+      /* not here */
+    }
   }
   findCache.set(key, found);
   return found;
@@ -90,14 +107,26 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boo
   // The child is unref'd; while someone awaits its exit the event loop must stay up.
   child.ref();
   return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => { child.off('exit', onExit); child.unref(); resolve(false); }, timeoutMs);
-    const onExit = (): void => { clearTimeout(timer); child.unref(); resolve(true); };
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      child.unref();
+      resolve(false);
+    }, timeoutMs);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      child.unref();
+      resolve(true);
+    };
     child.once('exit', onExit);
   });
 }
 
 /** RunResult is the outcome of a bounded command: its exit code (124 when the harness killed it for taking too long), stdout and stderr. */
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** runBounded runs a command to completion, killing it with SIGKILL after timeoutMs; it never rejects except when the binary cannot be started. */
 export function runBounded(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string }): Promise<RunResult> {
@@ -108,14 +137,21 @@ export function runBounded(command: string, args: string[], opts: { env?: NodeJS
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) {

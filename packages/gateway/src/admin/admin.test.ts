@@ -69,7 +69,11 @@ test('the admin API answers the same from the in-process gateway and from the su
   const admin = await freePort();
   const make2 = (o: Partial<Parameters<typeof conf>[0]>) => conf({ admin, up, threads: 2, ...o });
   const proc = spawnGateway(t, make2({}));
-  await waitFor(async () => (await request(admin, { path: '/health' }).catch(() => undefined))?.status === 200, 60_000, () => `the supervisor's admin listener (stderr: ${proc.stderr()})`);
+  await waitFor(
+    async () => (await request(admin, { path: '/health' }).catch(() => undefined))?.status === 200,
+    60_000,
+    () => `the supervisor's admin listener (stderr: ${proc.stderr()})`,
+  );
   const supervised = await adminTranscript(admin, (text) => writeFileSync(proc.file, text), make2, busy.port);
   proc.child.kill('SIGTERM');
   assert.equal(await proc.exited, 0, proc.stderr());
@@ -83,7 +87,11 @@ test('the admin API answers the same from the in-process gateway and from the su
   assert.equal(by['wrong token']!.wwwAuthenticate, 'Bearer');
   assert.equal(by['metrics']!.type, 'text/plain; version=0.0.4; charset=utf-8');
   assert.deepEqual(by['reload']!.body, { ok: true, ms: 'n', errors: [] });
-  assert.deepEqual(by['invalid config']!.body, { ok: false, ms: 'n', errors: [{ path: 'locations.l.upstream', message: 'unknown upstream "nope"', hint: 'define it under [upstreams.nope]' }] });
+  assert.deepEqual(by['invalid config']!.body, {
+    ok: false,
+    ms: 'n',
+    errors: [{ path: 'locations.l.upstream', message: 'unknown upstream "nope"', hint: 'define it under [upstreams.nope]' }],
+  });
   assert.deepEqual(by['listener taken']!.body, {
     ok: false,
     ms: 'n',

@@ -36,13 +36,28 @@ export function upstreamStatus(gw: { runtime: Runtime }): Record<string, unknown
   const now = Date.now();
   const out: Record<string, unknown[]> = {};
   for (const up of gw.runtime.upstreams.values()) {
-    out[up.name] = up.servers.map((s) => ({ server: s.key, weight: s.weight, available: up.available(s, now), healthy: s.healthy, passive_down: s.downUntil > now, breaker: s.breaker.state, active: s.active, requests: s.requests, failures: s.failures }));
+    out[up.name] = up.servers.map((s) => ({
+      server: s.key,
+      weight: s.weight,
+      available: up.available(s, now),
+      healthy: s.healthy,
+      passive_down: s.downUntil > now,
+      breaker: s.breaker.state,
+      active: s.active,
+      requests: s.requests,
+      failures: s.failures,
+    }));
   }
   return out;
 }
 
 /** gatewayAdminBackend is the back end of a gateway running in one process: its own metrics, reload and upstreams. */
-export function gatewayAdminBackend(gw: { runtime: Runtime; metrics: { registry: { render(): string } }; reload(): Promise<ReloadOutcome>; adminToken(): string | undefined }): AdminBackend {
+export function gatewayAdminBackend(gw: {
+  runtime: Runtime;
+  metrics: { registry: { render(): string } };
+  reload(): Promise<ReloadOutcome>;
+  adminToken(): string | undefined;
+}): AdminBackend {
   return {
     metrics: () => gw.metrics.registry.render(),
     reload: () => gw.reload(),

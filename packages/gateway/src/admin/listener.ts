@@ -40,7 +40,12 @@ export class AdminListener {
     const s = createAdminServer(this.backend);
     await new Promise<void>((resolve, reject) => {
       s.once('error', (err) =>
-        reject(new AppError('GW_LISTEN', `basic.admin_addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err, hint: 'pick a free port, or admin_addr = "" to disable the admin listener' })),
+        reject(
+          new AppError('GW_LISTEN', `basic.admin_addr: cannot listen on ${addr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+            cause: err,
+            hint: 'pick a free port, or admin_addr = "" to disable the admin listener',
+          }),
+        ),
       );
       s.listen({ host, port }, resolve);
     });

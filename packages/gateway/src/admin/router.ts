@@ -38,7 +38,12 @@ export function createAdminRouter(backend: AdminBackend): (req: IncomingMessage,
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const route = `${req.method} ${url.pathname}`;
-    if (route === 'GET /metrics') return answer(res, () => backend.metrics(), (text: string) => send(res, 200, text, 'text/plain; version=0.0.4; charset=utf-8'));
+    if (route === 'GET /metrics')
+      return answer(
+        res,
+        () => backend.metrics(),
+        (text: string) => send(res, 200, text, 'text/plain; version=0.0.4; charset=utf-8'),
+      );
     if (route === 'GET /health') return send(res, 200, { status: 'ok' });
     if (url.pathname.startsWith('/admin/')) {
       const token = backend.token();
@@ -48,11 +53,19 @@ export function createAdminRouter(backend: AdminBackend): (req: IncomingMessage,
         return send(res, 401, { error: 'missing or wrong bearer token' });
       }
       if (route === 'POST /admin/reload') {
-        return answer(res, () => backend.reload(), (r: Awaited<ReturnType<AdminBackend['reload']>>) =>
-          send(res, r.ok ? 200 : 422, { ok: r.ok, ms: Math.round(r.ms * 10) / 10, errors: r.issues.map((i) => ({ path: i.path, message: i.message, hint: i.hint })) }),
+        return answer(
+          res,
+          () => backend.reload(),
+          (r: Awaited<ReturnType<AdminBackend['reload']>>) =>
+            send(res, r.ok ? 200 : 422, { ok: r.ok, ms: Math.round(r.ms * 10) / 10, errors: r.issues.map((i) => ({ path: i.path, message: i.message, hint: i.hint })) }),
         );
       }
-      if (route === 'GET /admin/upstreams') return answer(res, () => backend.upstreams(), (body: unknown) => send(res, 200, body));
+      if (route === 'GET /admin/upstreams')
+        return answer(
+          res,
+          () => backend.upstreams(),
+          (body: unknown) => send(res, 200, body),
+        );
     }
     send(res, 404, { error: `no admin route ${route}`, routes: ADMIN_ROUTES });
   };

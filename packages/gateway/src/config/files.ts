@@ -32,7 +32,8 @@ export function inlineFiles(config: GatewayConfig): { config: GatewayConfig; iss
       const v = sc[k];
       if (v === undefined || v.includes('-----BEGIN')) continue;
       const r = readConfigPath(v, baseDir);
-      if ('error' in r) issues.push({ path: `servers.${name}.${k}`, message: r.error, hint: 'the gateway reads it as the user it is started as (root when it switches to basic.user)' });
+      if ('error' in r)
+        issues.push({ path: `servers.${name}.${k}`, message: r.error, hint: 'the gateway reads it as the user it is started as (root when it switches to basic.user)' });
       else copy[k] = r.text;
     }
     servers[name] = copy;

@@ -13,7 +13,11 @@ export function parseConfigText(text: string, opts: ValidateOptions & { source?:
   } catch (err) {
     const where = err instanceof TomlError ? `${opts.source ?? 'config'}:${err.line}:${err.column}` : (opts.source ?? 'config');
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    return { config: { basic: {} as never, upstreams: {}, locations: {}, servers: {}, plugins: {} }, issues: [{ path: where, message: `TOML syntax error: ${message}` }], warnings: [] };
+    return {
+      config: { basic: {} as never, upstreams: {}, locations: {}, servers: {}, plugins: {} },
+      issues: [{ path: where, message: `TOML syntax error: ${message}` }],
+      warnings: [],
+    };
   }
   const result = validateConfig(raw, opts);
   if (opts.source) result.config.source = opts.source;
@@ -39,7 +43,10 @@ export class ConfigError extends AppError {
   readonly issues: ConfigIssue[];
 
   constructor(issues: ConfigIssue[], source?: string) {
-    super('GW_CONFIG_INVALID', `${source ? `${source}: ` : ''}${issues.length} config error${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    super(
+      'GW_CONFIG_INVALID',
+      `${source ? `${source}: ` : ''}${issues.length} config error${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.issues = issues;
   }

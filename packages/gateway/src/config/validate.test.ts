@@ -152,7 +152,9 @@ locations = ["l"]
   assert.deepEqual(r.issues, []);
   assert.equal(r.config.upstreams.a!.tls, true);
   assert.equal(parseConfigText(conf('sni = ""')).config.upstreams.a!.tls, false, 'an empty sni is no sni');
-  assert.deepEqual(errors(conf('sni = "api.example.com"\ntls = false')), ['upstreams.a.tls: is false, but sni = "api.example.com" means TLS (remove sni to connect without TLS, or remove tls = false)']);
+  assert.deepEqual(errors(conf('sni = "api.example.com"\ntls = false')), [
+    'upstreams.a.tls: is false, but sni = "api.example.com" means TLS (remove sni to connect without TLS, or remove tls = false)',
+  ]);
 });
 
 test('header variables: an unknown $NAME is a warning (sent as written, as in pingap), an environment value that cannot be sent is an error', () => {
@@ -170,7 +172,10 @@ addr = "127.0.0.1:8080"
 locations = ["l"]
 `);
     assert.deepEqual(r.issues.map(formatIssue), ['locations.l.headers_set[2]: environment variable GW_TEST_BAD has a control character, which cannot be sent in a header']);
-    assert.deepEqual(r.warnings.map((w) => w.path), ['locations.l.headers_set[1]', 'locations.l.headers_set[3]']);
+    assert.deepEqual(
+      r.warnings.map((w) => w.path),
+      ['locations.l.headers_set[1]', 'locations.l.headers_set[3]'],
+    );
     assert.match(r.warnings[0]!.message, /\$NO_SUCH_GW_VAR is neither a header variable nor a set environment variable/);
   } finally {
     delete process.env.GW_TEST_BAD;
@@ -180,7 +185,27 @@ locations = ["l"]
 /** pingapDir writes the realistic pingap config and a self-signed certificate into a fresh directory. */
 function pingapDir(): { dir: string; file: string } {
   const dir = tempDir('gw-pingap');
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const file = join(dir, 'pingap.toml');
   copyFileSync(fileURLToPath(new URL('../testdata/pingap-full.toml', import.meta.url)), file);
@@ -243,7 +268,7 @@ test('pingap keys that would change behaviour if ignored are refused with the re
   assert.deepEqual(readConfigFile(file).issues.map(formatIssue), [
     'basic.trusted_proxies[1]: "10.0.0.0/33" is not an IP address or CIDR range (write "10.0.0.1" or "10.0.0.0/8")',
     'basic.trusted_proxies[2]: "proxy" is not an IP address or CIDR range (write "10.0.0.1" or "10.0.0.0/8")',
-    'upstreams.charts.includes: is pingap\'s and not supported: includes pull keys from `[storages]`, which are not read; write the keys in place (remove it)',
+    "upstreams.charts.includes: is pingap's and not supported: includes pull keys from `[storages]`, which are not read; write the keys in place (remove it)",
     'upstreams.charts.discovery: pingap\'s "docker" discovery is not supported (use "static" or "dns")',
     'upstreams.charts.circuit_break_max_failure_percent: expected a percentage from 0 to 100 (such as 50)',
     'upstreams.charts.alpn: "h2" needs HTTP/2 to the upstream, which is not supported (HTTP/1.1 only) (write "h1", or use an upstream that speaks HTTP/1.1)',
@@ -255,7 +280,14 @@ test('pingap keys that would change behaviour if ignored are refused with the re
 });
 
 test('every pingap key marked supported is a key (or alias) of the matching field specs', () => {
-  const specs = { basic: BASIC_FIELDS, upstreams: UPSTREAM_FIELDS, locations: LOCATION_FIELDS, servers: SERVER_FIELDS, plugins: PLUGIN_COMMON_FIELDS, certificates: CERTIFICATE_FIELDS } as const;
+  const specs = {
+    basic: BASIC_FIELDS,
+    upstreams: UPSTREAM_FIELDS,
+    locations: LOCATION_FIELDS,
+    servers: SERVER_FIELDS,
+    plugins: PLUGIN_COMMON_FIELDS,
+    certificates: CERTIFICATE_FIELDS,
+  } as const;
   for (const [section, fields] of Object.entries(specs)) {
     const names = new Set(Object.entries(fields).flatMap(([n, f]) => [n, ...(f.aliases ?? [])]));
     for (const [key, k] of Object.entries(PINGAP_KEYS[section as keyof typeof specs])) {
@@ -266,11 +298,15 @@ test('every pingap key marked supported is a key (or alias) of the matching fiel
 
 test('addresses are read by the one host:port parser: a bad admin_addr is a config error, a listener takes no weight, an upstream no bare IPv6', () => {
   const base = '[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.s]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n';
-  assert.deepEqual(errors(`[basic]\nadmin_addr = "localhost"\n${base}`), ['basic.admin_addr: "localhost" has no port (write "127.0.0.1:6188", or "" to disable the admin listener)']);
+  assert.deepEqual(errors(`[basic]\nadmin_addr = "localhost"\n${base}`), [
+    'basic.admin_addr: "localhost" has no port (write "127.0.0.1:6188", or "" to disable the admin listener)',
+  ]);
   assert.deepEqual(errors(`[basic]\nadmin_addr = ":6188"\n${base}`).length, 1);
   assert.deepEqual(errors(`[basic]\nadmin_addr = "127.0.0.1:0"\n${base}`), []);
   assert.deepEqual(errors(`[basic]\nadmin_addr = ""\n${base}`), []);
-  assert.deepEqual(errors(base.replace('addr = "127.0.0.1:0"', 'addr = "127.0.0.1:80 5"')), ['servers.s.addr: "127.0.0.1:80 5" is not "host:port" (write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080")']);
+  assert.deepEqual(errors(base.replace('addr = "127.0.0.1:0"', 'addr = "127.0.0.1:80 5"')), [
+    'servers.s.addr: "127.0.0.1:80 5" is not "host:port" (write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080")',
+  ]);
   assert.match(errors(base.replace('"127.0.0.1:1"', '"::1:8080"'))[0]!, /^upstreams\.u\.addrs\[0\]: "::1:8080" is an IPv6 address without brackets/);
   assert.deepEqual(parseServerAddr('etcd_1.internal:2379'), { host: 'etcd_1.internal', port: 2379, weight: 1 });
 });

@@ -83,8 +83,7 @@ export function parseHealthCheck(text: string, parseDur: (s: string) => number =
         if (!(ms > 0)) return `${k}=${v} must be above zero`;
         if (k === 'interval' || k === 'check_frequency') spec.interval = ms;
         else spec.timeout = ms;
-      }
-      else if (k === 'success' || k === 'failure') {
+      } else if (k === 'success' || k === 'failure') {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1) return `${k}=${v} must be a positive integer`;
         spec[k] = n;
@@ -126,7 +125,11 @@ export function parseRewrite(text: string): { regex?: RegExp; replacement: strin
   const err = regexError(pattern);
   if (err) return `invalid regex "${pattern}": ${err}`;
   // pingap writes named captures as `$name`; JavaScript's replace wants `$<name>`.
-  const replacement = t.slice(i).trim().replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, '$<$1>').replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$<$1>');
+  const replacement = t
+    .slice(i)
+    .trim()
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, '$<$1>')
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$<$1>');
   return { regex: new RegExp(pattern), replacement };
 }
 
@@ -149,10 +152,19 @@ function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needV
     const c = compileHeaderValue(p.value);
     if (c.error) issues.push({ path: `${path}[${i}]`, message: c.error });
     if (c.unknown.length) {
-      warnings.push({ path: `${path}[${i}]`, message: `${c.unknown.join(', ')} is neither a header variable nor a set environment variable, so it is sent as written`, hint: `variables: ${[...Object.keys(HEADER_VARIABLES), 'hostname', 'http_NAME'].map((v) => `$${v}`).join(', ')}; write \${NAME} to end a name` });
+      warnings.push({
+        path: `${path}[${i}]`,
+        message: `${c.unknown.join(', ')} is neither a header variable nor a set environment variable, so it is sent as written`,
+        hint: `variables: ${[...Object.keys(HEADER_VARIABLES), 'hostname', 'http_NAME'].map((v) => `$${v}`).join(', ')}; write \${NAME} to end a name`,
+      });
     }
     // pingap's ":field" values (its request context) have no equivalent here.
-    if (/^:[a-z_]+$/.test(p.value)) warnings.push({ path: `${path}[${i}]`, message: `"${p.value}" is pingap's request context syntax, which is not supported: it is sent as written`, hint: 'use a $variable, or remove the rule' });
+    if (/^:[a-z_]+$/.test(p.value))
+      warnings.push({
+        path: `${path}[${i}]`,
+        message: `"${p.value}" is pingap's request context syntax, which is not supported: it is sent as written`,
+        hint: 'use a $variable, or remove the rule',
+      });
   });
 }
 
@@ -206,7 +218,14 @@ function readCertificates(raw: unknown, baseDir: string, issues: ConfigIssue[], 
   return out;
 }
 
-const TLS_VERSIONS: Record<string, 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = { 'tls1.1': 'TLSv1.1', 'tls1.2': 'TLSv1.2', 'tls1.3': 'TLSv1.3', 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3' };
+const TLS_VERSIONS: Record<string, 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = {
+  'tls1.1': 'TLSv1.1',
+  'tls1.2': 'TLSv1.2',
+  'tls1.3': 'TLSv1.3',
+  'tlsv1.1': 'TLSv1.1',
+  'tlsv1.2': 'TLSv1.2',
+  'tlsv1.3': 'TLSv1.3',
+};
 
 /** serverTls takes a `global_certificates` server's certificate from `[certificates]` and checks its TLS versions and ciphers. */
 function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: ConfigIssue[], warnings: ConfigIssue[]): void {
@@ -217,7 +236,11 @@ function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: 
       s.tls_cert = pick.cert;
       s.tls_key = pick.key;
     } else if (certs.length === 0) {
-      issues.push({ path: `${path}.global_certificates`, message: 'no [certificates.NAME] has a tls_cert and tls_key (ACME is not supported)', hint: 'add one, or set tls_cert and tls_key on the server' });
+      issues.push({
+        path: `${path}.global_certificates`,
+        message: 'no [certificates.NAME] has a tls_cert and tls_key (ACME is not supported)',
+        hint: 'add one, or set tls_cert and tls_key on the server',
+      });
     } else {
       issues.push({
         path: `${path}.global_certificates`,
@@ -226,7 +249,11 @@ function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: 
       });
     }
   } else if (s.global_certificates) {
-    warnings.push({ path: `${path}.global_certificates`, message: 'the server\'s own tls_cert and tls_key are used, not [certificates]', hint: 'remove global_certificates or the server\'s tls_cert/tls_key' });
+    warnings.push({
+      path: `${path}.global_certificates`,
+      message: "the server's own tls_cert and tls_key are used, not [certificates]",
+      hint: "remove global_certificates or the server's tls_cert/tls_key",
+    });
   }
   const hasTls = s.tls_cert !== undefined || s.global_certificates;
   for (const k of ['tls_min_version', 'tls_max_version'] as const) {
@@ -239,7 +266,8 @@ function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: 
       delete s[k];
     }
   }
-  if (s.tls_min_version && s.tls_max_version && s.tls_min_version > s.tls_max_version) issues.push({ path: `${path}.tls_min_version`, message: `${s.tls_min_version} is newer than tls_max_version ${s.tls_max_version}` });
+  if (s.tls_min_version && s.tls_max_version && s.tls_min_version > s.tls_max_version)
+    issues.push({ path: `${path}.tls_min_version`, message: `${s.tls_min_version} is newer than tls_max_version ${s.tls_max_version}` });
   const ciphers = tlsCiphers(s);
   if (ciphers !== undefined) {
     try {
@@ -249,7 +277,12 @@ function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: 
       issues.push({ path: `${path}.${s.tls_cipher_list ? 'tls_cipher_list' : 'tls_ciphersuites'}`, message: `OpenSSL refuses the ciphers: ${(err as Error).message}` });
     }
   }
-  if (!hasTls && (s.tls_min_version || s.tls_max_version || ciphers !== undefined)) warnings.push({ path: path, message: 'TLS versions or ciphers are set on a server without TLS: they have no effect', hint: 'set tls_cert and tls_key, or global_certificates' });
+  if (!hasTls && (s.tls_min_version || s.tls_max_version || ciphers !== undefined))
+    warnings.push({
+      path: path,
+      message: 'TLS versions or ciphers are set on a server without TLS: they have no effect',
+      hint: 'set tls_cert and tls_key, or global_certificates',
+    });
 }
 
 /** tlsCiphers joins `tls_ciphersuites` (TLS 1.3) and `tls_cipher_list` into Node's one `ciphers` string, or undefined for Node's default. */
@@ -304,10 +337,12 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     if (typeof a === 'string') issues.push({ path: 'basic.admin_addr', message: a, hint: 'write "127.0.0.1:6188", or "" to disable the admin listener' });
   }
   (basic.trusted_proxies ?? []).forEach((p, i) => {
-    if (parseCidr(p) === undefined) issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
+    if (parseCidr(p) === undefined)
+      issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
   });
   // The name is sent in every Via header, where it is a token; anything else would make each request fail upstream.
-  if (basic.name !== undefined && !TOKEN.test(basic.name)) issues.push({ path: 'basic.name', message: `"${basic.name}" cannot be sent in the Via header`, hint: 'use letters, digits, "-", "_" or "." only, such as "edge-1"' });
+  if (basic.name !== undefined && !TOKEN.test(basic.name))
+    issues.push({ path: 'basic.name', message: `"${basic.name}" cannot be sent in the Via header`, hint: 'use letters, digits, "-", "_" or "." only, such as "edge-1"' });
 
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const [name, value] of Object.entries(table(raw.upstreams, 'upstreams', issues))) {
@@ -315,7 +350,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const u = readFields(takePingapKeys('upstreams', value, path, pingap), UPSTREAM_FIELDS, path, issues) as unknown as UpstreamConfig;
     // pingap has no `tls` key: an upstream with an SNI speaks TLS. Plain HTTP to a TLS port would fail on every request.
     if (u.sni !== undefined && u.sni !== '') {
-      if ((value as Record<string, unknown>).tls === false) issues.push({ path: `${path}.tls`, message: `is false, but sni = "${u.sni}" means TLS`, hint: 'remove sni to connect without TLS, or remove tls = false' });
+      if ((value as Record<string, unknown>).tls === false)
+        issues.push({ path: `${path}.tls`, message: `is false, but sni = "${u.sni}" means TLS`, hint: 'remove sni to connect without TLS, or remove tls = false' });
       else u.tls = true;
     }
     // readFields left `addrs`, `algorithm` and `health_check` as written; the runtime gets them parsed, and only when they parse.
@@ -364,7 +400,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       continue;
     }
     const common = readFields(Object.fromEntries(Object.entries(v).filter(([k]) => k in PLUGIN_COMMON_FIELDS)), PLUGIN_COMMON_FIELDS, path, issues);
-    if ('step' in v) warnings.push({ path: `${path}.step`, message: 'is pingap\'s and has no effect here: each plugin runs at its own fixed step', hint: 'remove it to silence this warning' });
+    if ('step' in v)
+      warnings.push({ path: `${path}.step`, message: "is pingap's and has no effect here: each plugin runs at its own fixed step", hint: 'remove it to silence this warning' });
     const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS) && k !== 'step'));
     const options = readFields(own, def.fields, path, issues);
     // readFields suggests only among the plugin's own keys; the common ones are valid too.
@@ -379,7 +416,11 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const path = `locations.${name}`;
     const l = readFields(takePingapKeys('locations', value, path, pingap), LOCATION_FIELDS, path, issues) as unknown as LocationConfig;
     if (l.upstream !== undefined && !upstreams[l.upstream] && !(raw.upstreams as Record<string, unknown> | undefined)?.[l.upstream]) {
-      issues.push({ path: `${path}.upstream`, message: `unknown upstream "${l.upstream}"`, hint: closeMatch(l.upstream, upstreamNames) ?? `define it under [upstreams.${l.upstream}]` });
+      issues.push({
+        path: `${path}.upstream`,
+        message: `unknown upstream "${l.upstream}"`,
+        hint: closeMatch(l.upstream, upstreamNames) ?? `define it under [upstreams.${l.upstream}]`,
+      });
     }
     (l.plugins ?? []).forEach((p, i) => {
       if (!rawPluginNames.includes(p)) {
@@ -390,7 +431,10 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       const m = parsePathMatch(l.path);
       if (typeof m === 'string') issues.push({ path: `${path}.path`, message: m, hint: 'write "/prefix", "=/exact" or "~regex"' });
     }
-    for (const h of (l.host ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const h of (l.host ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (h.startsWith('~')) {
         const err = regexError(h.slice(1));
         if (err) issues.push({ path: `${path}.host`, message: `invalid regex "${h}": ${err}` });
@@ -423,7 +467,11 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
 
   const certs = readCertificates(raw.certificates, baseDir, issues, warnings);
   for (const name of Object.keys(table(raw.storages, 'storages', issues))) {
-    warnings.push({ path: `storages.${name}`, message: 'pingap\'s storages feed includes and secrets, which are not read here: it has no effect', hint: 'remove it to silence this warning' });
+    warnings.push({
+      path: `storages.${name}`,
+      message: "pingap's storages feed includes and secrets, which are not read here: it has no effect",
+      hint: 'remove it to silence this warning',
+    });
   }
   const servers: Record<string, ServerConfig> = {};
   const locationNames = Object.keys(table(raw.locations, 'locations', []));
@@ -432,14 +480,23 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const path = `servers.${name}`;
     const s = readFields(takePingapKeys('servers', value, path, pingap), SERVER_FIELDS, path, issues) as unknown as ServerConfig;
     serverTls(s, path, certs, issues, warnings);
-    for (const a of (s.addr ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '' || s.addr === '')) {
+    for (const a of (s.addr ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '' || s.addr === '')) {
       const p = parseServerAddr(a, false, true);
       if (typeof p === 'string') issues.push({ path: `${path}.addr`, message: p, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
-      else if (p.port !== 0 && listenBy.has(a)) issues.push({ path: `${path}.addr`, message: `"${a}" is already used by servers.${listenBy.get(a)}`, hint: 'give each server its own address, or put both servers\' locations in one' });
+      else if (p.port !== 0 && listenBy.has(a))
+        issues.push({
+          path: `${path}.addr`,
+          message: `"${a}" is already used by servers.${listenBy.get(a)}`,
+          hint: "give each server its own address, or put both servers' locations in one",
+        });
       else listenBy.set(a, name);
     }
     (s.locations ?? []).forEach((l, i) => {
-      if (!locationNames.includes(l)) issues.push({ path: `${path}.locations[${i}]`, message: `unknown location "${l}"`, hint: closeMatch(l, locationNames) ?? `define it under [locations.${l}]` });
+      if (!locationNames.includes(l))
+        issues.push({ path: `${path}.locations[${i}]`, message: `unknown location "${l}"`, hint: closeMatch(l, locationNames) ?? `define it under [locations.${l}]` });
     });
     if (s.access_log !== undefined && s.access_log !== '') {
       const fmt = isLogPath(s.access_log) ? (s.access_log_format ?? 'combined') : s.access_log;
@@ -453,7 +510,12 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       if (v === undefined || v.includes('-----BEGIN')) continue;
       const file = resolve(baseDir, v);
       if (!existsSync(file)) issues.push({ path: `${path}.${k}`, message: `file "${v}" does not exist` });
-      else if (!readable(file)) issues.push({ path: `${path}.${k}`, message: `cannot read "${v}" (${file}): EACCES (permission denied)`, hint: 'the gateway reads it as the account that starts it (root when it switches to basic.user), and hands it to the workers' });
+      else if (!readable(file))
+        issues.push({
+          path: `${path}.${k}`,
+          message: `cannot read "${v}" (${file}): EACCES (permission denied)`,
+          hint: 'the gateway reads it as the account that starts it (root when it switches to basic.user), and hands it to the workers',
+        });
     }
     servers[name] = s;
   }
@@ -468,7 +530,11 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       config.errorTemplate = readFileSync(file, 'utf8');
     } catch {
       // A missing page must not keep a gateway down: the built-in page is served instead.
-      warnings.push({ path: 'basic.error_template', message: `cannot read "${basic.error_template}" (looked at ${file}); the built-in error page is used`, hint: 'give a path relative to the config file' });
+      warnings.push({
+        path: 'basic.error_template',
+        message: `cannot read "${basic.error_template}" (looked at ${file}); the built-in error page is used`,
+        hint: 'give a path relative to the config file',
+      });
     }
   }
   return { config, issues, warnings };

@@ -46,7 +46,17 @@ export class H1Conn extends PipelinedConn {
     this.url += url;
   };
 
-  private readonly onHeadersComplete = (maj: number, min: number, raw: string[] | undefined, method: number, url: string | undefined, _s: unknown, _sm: unknown, upgrade: boolean, keepAlive: boolean): number => {
+  private readonly onHeadersComplete = (
+    maj: number,
+    min: number,
+    raw: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _s: unknown,
+    _sm: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number => {
     if (raw === undefined) {
       raw = this.hdrs;
       this.hdrs = [];
@@ -175,7 +185,8 @@ export class H1Conn extends PipelinedConn {
     if (this.active) return 1;
     const body = `${status} ${text}: ${message}\n`;
     const allow = status === 405 ? `allow: ${ALLOWED_METHODS}\r\n` : '';
-    if (!this.sock.destroyed) this.sock.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${allow}connection: close\r\n\r\n${body}`);
+    if (!this.sock.destroyed)
+      this.sock.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${allow}connection: close\r\n\r\n${body}`);
     return 1;
   }
 

@@ -1,5 +1,16 @@
 /** HOP_BY_HOP are the headers that describe one connection and are never forwarded (RFC 9110 §7.6.1), plus `proxy-connection` and `http2-settings`. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
 
 /** HeaderList is an ordered list of request headers kept as a flat `[name, value, …]` array, the shape the upstream pool writes without copying. */
 export class HeaderList {

@@ -77,7 +77,16 @@ before(async () => {
     req.on('end', () => {
       seen.ended = true;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ url, method: req.method, bytes: seen.bytes, sha: hash.digest('hex'), te: req.headers['transfer-encoding'] ?? null, cl: req.headers['content-length'] ?? null }));
+      res.end(
+        JSON.stringify({
+          url,
+          method: req.method,
+          bytes: seen.bytes,
+          sha: hash.digest('hex'),
+          te: req.headers['transfer-encoding'] ?? null,
+          cl: req.headers['content-length'] ?? null,
+        }),
+      );
     });
   });
   gw = await startGateway(`
@@ -196,7 +205,11 @@ test('pipelined requests before one with Connection: close, or HTTP/1.0 ones, ar
   ];
   for (const [raw, want] of cases) {
     const out = await rawRequest(port, raw);
-    assert.deepEqual([...out.matchAll(/"url":"(\/\w+)"/g)].map((m) => m[1]), want, out);
+    assert.deepEqual(
+      [...out.matchAll(/"url":"(\/\w+)"/g)].map((m) => m[1]),
+      want,
+      out,
+    );
     const heads = [...out.matchAll(/HTTP\/1\.1 \d{3}[^]*?\r\n\r\n/g)].map((m) => m[0]);
     assert.equal(heads.length, want.length);
     assert.match(heads.at(-1)!, /\r\nconnection: close/i, 'the last answer says the connection closes');
@@ -218,7 +231,10 @@ test('a head over max_header_size gets 414 when the request line is too long and
   assert.match(longUri, /^HTTP\/1\.1 414 URI Too Long\r\n/);
   const bigHeader = await rawRequest(port, `GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
   assert.match(bigHeader, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
-  const manyHeaders = await rawRequest(port, `GET /?${'q'.repeat(100)} HTTP/1.1\r\nHost: t\r\n${Array.from({ length: 600 }, (_, i) => `X-H${i}: ${'v'.repeat(30)}\r\n`).join('')}\r\n`);
+  const manyHeaders = await rawRequest(
+    port,
+    `GET /?${'q'.repeat(100)} HTTP/1.1\r\nHost: t\r\n${Array.from({ length: 600 }, (_, i) => `X-H${i}: ${'v'.repeat(30)}\r\n`).join('')}\r\n`,
+  );
   assert.match(manyHeaders, /^HTTP\/1\.1 431 /);
   // Sent in pieces: the line that overflows is judged by what was read of it.
   const pieces = await exchange([Buffer.from('GET /'), Buffer.from('c'.repeat(20_000)), Buffer.from(' HTTP/1.1\r\nHost: t\r\n\r\n')], (t) => t.includes('\r\n\r\n'));
@@ -238,16 +254,18 @@ test('large bodies stream both ways intact', async () => {
     assert.equal(e.sha, sha, framing);
   }
   const got = await new Promise<number>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/big-download', agent: false }, (res) => {
-      let n = 0;
-      // A slow reader: the gateway must apply backpressure rather than buffer 5 MiB.
-      res.on('data', (c: Buffer) => {
-        n += c.length;
-        res.pause();
-        setImmediate(() => res.resume());
-      });
-      res.on('end', () => resolve(n));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/big-download', agent: false }, (res) => {
+        let n = 0;
+        // A slow reader: the gateway must apply backpressure rather than buffer 5 MiB.
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+          res.pause();
+          setImmediate(() => res.resume());
+        });
+        res.on('end', () => resolve(n));
+      })
+      .on('error', reject);
   });
   assert.equal(got, 5 * 1024 * 1024);
 });
@@ -300,7 +318,9 @@ test('Expect: 100-continue, HEAD and interim 1xx responses', async () => {
   // The 100 comes before any body byte was sent.
   const out = await exchange('POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n', (t) => t.startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
   assert.equal(out, 'HTTP/1.1 100 Continue\r\n\r\n');
-  const full = await exchange([Buffer.from('POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n'), Buffer.from('abc')], (t) => t.endsWith('}\r\n0\r\n\r\n'));
+  const full = await exchange([Buffer.from('POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n'), Buffer.from('abc')], (t) =>
+    t.endsWith('}\r\n0\r\n\r\n'),
+  );
   assert.match(full, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   assert.match(full, /"bytes":3/);
   const head = await exchange('HEAD /head HTTP/1.1\r\nHost: t\r\n\r\nGET /head HTTP/1.1\r\nHost: t\r\n\r\n', (t) => t.endsWith('x'.repeat(42)));
@@ -344,16 +364,19 @@ locations = ["all"]
 test('closing idle connections right after a response (a reload or stop in the same turn) still delivers that response', async (t) => {
   // The response is batched until the end of the event loop turn; the connection is idle as soon as it ends, and a drain
   // arriving in that same turn must not discard it.
-  const server: H1Server = new H1Server({ maxHeaderSize: 16384, keepAliveTimeout: 5000, headersTimeout: 5000, requestTimeout: 0 }, {
-    // Answered a turn later (as an upstream response would be), when the request is no longer being read.
-    request: (_req, res) =>
-      setImmediate(() => {
-        res.writeHead(200, { 'content-length': '5' });
-        res.end(Buffer.from('hello'));
-        server.closeIdle();
-      }),
-    upgrade: (_req, sock) => sock.destroy(),
-  });
+  const server: H1Server = new H1Server(
+    { maxHeaderSize: 16384, keepAliveTimeout: 5000, headersTimeout: 5000, requestTimeout: 0 },
+    {
+      // Answered a turn later (as an upstream response would be), when the request is no longer being read.
+      request: (_req, res) =>
+        setImmediate(() => {
+          res.writeHead(200, { 'content-length': '5' });
+          res.end(Buffer.from('hello'));
+          server.closeIdle();
+        }),
+      upgrade: (_req, sock) => sock.destroy(),
+    },
+  );
   const listener = net.createServer((s) => server.handle(s));
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   t.after(() => listener.close());
@@ -390,13 +413,17 @@ keepalive_timeout = "500ms"
   c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(N));
   // The kernel's socket buffers take some answers (a few MB); then the gateway stops answering until the client reads.
   let last = -1;
-  await waitFor(async () => {
-    const now = upstream.hits;
-    const settled = now === last && now > 0;
-    last = now;
-    await new Promise((r) => setTimeout(r, 300));
-    return settled;
-  }, 10_000, 'the upstream request count to settle');
+  await waitFor(
+    async () => {
+      const now = upstream.hits;
+      const settled = now === last && now > 0;
+      last = now;
+      await new Promise((r) => setTimeout(r, 300));
+      return settled;
+    },
+    10_000,
+    'the upstream request count to settle',
+  );
   assert.ok(upstream.hits < N / 2, `${upstream.hits} of ${N} pipelined requests were answered into a socket nobody reads`);
   // The gateway cuts a client that reads nothing for keepalive_timeout (a paused socket sees that only once it reads):
   // reading now gets what was sent before the cut, then the close — not the remaining answers.

@@ -8,19 +8,42 @@ import { FileAccessLog, compileAccessLogFormat, isLogPath, type AccessLogEntry }
 
 const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({
   req: { headers: { referer: 'http://r/', 'user-agent': 'ua', cookie: 'a=1; sid=s' }, httpVersion: '1.1', socket: { remoteAddress: '10.0.0.9' } } as never,
-  host: 'h.test', method: 'POST', path: '/p', query: '?q=1', scheme: 'https', clientIp: '10.0.0.9', remoteAddr: '10.0.0.9', tlsVersion: '', tlsCipher: '', status: 201, bytesSent: 2048, payloadSize: 12,
-  start: Date.UTC(2026, 0, 2, 3, 4, 5), latency: 12.4, requestId: 'rid', location: 'loc', server: 'srv', upstreamAddr: '10.1.1.1:80', upstreamStatus: 201,
-  upstreamConnectTime: -1, upstreamResponseTime: 10.2, connectionReused: true, responseHeader: (n) => (n.toLowerCase() === 'x-r' ? 'rv' : undefined),
+  host: 'h.test',
+  method: 'POST',
+  path: '/p',
+  query: '?q=1',
+  scheme: 'https',
+  clientIp: '10.0.0.9',
+  remoteAddr: '10.0.0.9',
+  tlsVersion: '',
+  tlsCipher: '',
+  status: 201,
+  bytesSent: 2048,
+  payloadSize: 12,
+  start: Date.UTC(2026, 0, 2, 3, 4, 5),
+  latency: 12.4,
+  requestId: 'rid',
+  location: 'loc',
+  server: 'srv',
+  upstreamAddr: '10.1.1.1:80',
+  upstreamStatus: 201,
+  upstreamConnectTime: -1,
+  upstreamResponseTime: 10.2,
+  connectionReused: true,
+  responseHeader: (n) => (n.toLowerCase() === 'x-r' ? 'rv' : undefined),
   ...over,
 });
 
-test('presets render like pingap\'s', () => {
+test("presets render like pingap's", () => {
   const issues: ConfigIssue[] = [];
   assert.equal(compileAccessLogFormat('combined', 'x', issues)(entry()), '10.0.0.9 "POST /p?q=1 HTTP/1.1" 201 2.0 kB "http://r/" "ua"');
   assert.equal(compileAccessLogFormat('common', 'x', issues)(entry()), '10.0.0.9 "POST /p?q=1 HTTP/1.1" 201 2.0 kB');
   assert.equal(compileAccessLogFormat('short', 'x', issues)(entry()), '10.0.0.9 POST /p?q=1 HTTP/1.1 201 2.0 kB - 12ms');
   assert.equal(compileAccessLogFormat('tiny', 'x', issues)(entry()), 'POST /p?q=1 201 2.0 kB - 12ms');
-  assert.equal(compileAccessLogFormat('{when_utc_iso} {when_unix} {latency_human} {payload_size} {<X-R} {~sid} {$GW_TEST_ENV}', 'x', issues)(entry()), '2026-01-02T03:04:05.000Z 1767323045000 12ms 12 rv s ');
+  assert.equal(
+    compileAccessLogFormat('{when_utc_iso} {when_unix} {latency_human} {payload_size} {<X-R} {~sid} {$GW_TEST_ENV}', 'x', issues)(entry()),
+    '2026-01-02T03:04:05.000Z 1767323045000 12ms 12 rv s ',
+  );
   assert.deepEqual(JSON.parse(compileAccessLogFormat('json:status,uri,>User-Agent', 'x', issues)(entry())), { status: 201, uri: '/p?q=1', 'User-Agent': 'ua' });
   assert.deepEqual(issues, []);
 });
@@ -72,7 +95,10 @@ test('text formats escape what a client sent as nginx does (\\xHH for ", \\, con
     req: { headers: { referer: 'r\r\nX: y', 'user-agent': 'ua" forged \u00e9\u4e2d', 'x-h': 'v"\u0000', cookie: 'sid="s"' }, httpVersion: '1.1', socket: {} } as never,
   });
   const line = compileAccessLogFormat('combined', 'x', issues)(forged);
-  assert.equal(line, '10.0.0.9 "GET /p\\x22 200 9 \\x22-\\x22 \\x22x\\x0A10.6.6.6 \\x22GET /admin?a=\\x5Cb HTTP/1.1" 201 2.0 kB "r\\x0D\\x0AX: y" "ua\\x22 forged \\xE9\\xE4\\xB8\\xAD"');
+  assert.equal(
+    line,
+    '10.0.0.9 "GET /p\\x22 200 9 \\x22-\\x22 \\x22x\\x0A10.6.6.6 \\x22GET /admin?a=\\x5Cb HTTP/1.1" 201 2.0 kB "r\\x0D\\x0AX: y" "ua\\x22 forged \\xE9\\xE4\\xB8\\xAD"',
+  );
   assert.doesNotMatch(line, /\n/);
   assert.equal(line.split('"').length, 7, 'exactly the three quoted fields of the format');
   assert.equal(compileAccessLogFormat('{host} {>X-H} {~sid} {status} {latency}', 'x', issues)(forged), 'h\\x09.test v\\x22\\x00 \\x22s\\x22 201 12');

@@ -112,7 +112,23 @@ export const VARIABLES: Record<string, Render> = {
 };
 
 // Variables the gateway renders from numbers or its own words: nothing a client sent can reach them.
-const NUMERIC = new Set(['status', 'size', 'size_human', 'latency', 'latency_human', 'payload_size', 'payload_size_human', 'when_unix', 'when_utc_iso', 'upstream_status', 'upstream_connect_time', 'upstream_response_time', 'connection_reused', 'scheme', 'proto']);
+const NUMERIC = new Set([
+  'status',
+  'size',
+  'size_human',
+  'latency',
+  'latency_human',
+  'payload_size',
+  'payload_size_human',
+  'when_unix',
+  'when_utc_iso',
+  'upstream_status',
+  'upstream_connect_time',
+  'upstream_response_time',
+  'connection_reused',
+  'scheme',
+  'proto',
+]);
 
 // What a text log line may not carry raw: `"` and `\` (they delimit fields), control characters (a newline would start a
 // forged line) and everything outside printable ASCII — nginx's default `escape`.
@@ -145,7 +161,24 @@ export const PRESETS: Record<string, string> = {
   tiny: '{method} {uri} {status} {size_human} - {latency}ms',
 };
 
-const JSON_FIELDS = ['when_utc_iso', 'host', 'method', 'uri', 'proto', 'status', 'size', 'latency', 'client_ip', 'referer', 'user_agent', 'request_id', 'location', 'upstream_addr', 'upstream_status', 'upstream_response_time'];
+const JSON_FIELDS = [
+  'when_utc_iso',
+  'host',
+  'method',
+  'uri',
+  'proto',
+  'status',
+  'size',
+  'latency',
+  'client_ip',
+  'referer',
+  'user_agent',
+  'request_id',
+  'location',
+  'upstream_addr',
+  'upstream_status',
+  'upstream_response_time',
+];
 
 function variable(name: string, path: string, issues: ConfigIssue[]): Render | undefined {
   const sigil = name[0];
@@ -162,7 +195,14 @@ function variable(name: string, path: string, issues: ConfigIssue[]): Render | u
 /** compileAccessLogFormat turns a preset name, `json`, `json:var,…` or a `{variable}` template into a line renderer; unknown variables are reported. */
 export function compileAccessLogFormat(format: string, path: string, issues: ConfigIssue[]): Render {
   if (format === 'json' || format.startsWith('json:')) {
-    const names = format === 'json' ? JSON_FIELDS : format.slice(5).split(',').map((s) => s.trim()).filter(Boolean);
+    const names =
+      format === 'json'
+        ? JSON_FIELDS
+        : format
+            .slice(5)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     const parts = names.map((n) => [n.replace(/^[<>~$]/, ''), variable(n, path, issues)] as const);
     return (e) => {
       const o: Record<string, string | number> = {};
@@ -267,7 +307,9 @@ export class FileAccessLog implements AccessLogSink {
     } catch (err) {
       // A file the worker's user may not open (basic.user) must not take the worker down: the log stops, and says why.
       this.fd = -1;
-      process.stderr.write(`etcd-monitor gateway: access log ${this.path}: cannot reopen it after rotation (${(err as NodeJS.ErrnoException).code ?? String(err)}); access logging to it stopped\n`);
+      process.stderr.write(
+        `etcd-monitor gateway: access log ${this.path}: cannot reopen it after rotation (${(err as NodeJS.ErrnoException).code ?? String(err)}); access logging to it stopped\n`,
+      );
     }
   }
 

@@ -17,7 +17,14 @@ test('every metric has the type its meaning calls for: running totals are counte
   assert.equal(types.get('gateway_upstream_failures_total'), 'counter');
   assert.equal(types.get('gateway_requests_total'), 'counter');
   assert.equal(types.get('gateway_config_reloads_total'), 'counter');
-  for (const g of ['gateway_upstream_server_up', 'gateway_upstream_breaker_state', 'gateway_upstream_active_requests', 'gateway_open_connections', 'gateway_config_last_reload_success_timestamp_seconds']) assert.equal(types.get(g), 'gauge', g);
+  for (const g of [
+    'gateway_upstream_server_up',
+    'gateway_upstream_breaker_state',
+    'gateway_upstream_active_requests',
+    'gateway_open_connections',
+    'gateway_config_last_reload_success_timestamp_seconds',
+  ])
+    assert.equal(types.get(g), 'gauge', g);
   for (const h of ['gateway_request_duration_seconds', 'gateway_upstream_response_seconds', 'gateway_upstream_connect_seconds']) assert.equal(types.get(h), 'histogram', h);
   assert.match(text, /^gateway_upstream_requests_total\{upstream="u",server="127\.0\.0\.1:1"\} 7$/m);
   assert.match(text, /^gateway_upstream_failures_total\{upstream="u",server="127\.0\.0\.1:1"\} 3$/m);

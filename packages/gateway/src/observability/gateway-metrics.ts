@@ -15,7 +15,9 @@ export class GatewayMetrics {
   /** registry renders everything for `/metrics`. */
   readonly registry = new Registry();
   /** requests counts requests by server, location, upstream and status class. */
-  readonly requests = this.registry.add(new Counter('gateway_requests_total', 'Requests answered, by server, location, upstream and status class.', ['server', 'location', 'upstream', 'status_class']));
+  readonly requests = this.registry.add(
+    new Counter('gateway_requests_total', 'Requests answered, by server, location, upstream and status class.', ['server', 'location', 'upstream', 'status_class']),
+  );
   /** latency is the request duration by server and location. */
   readonly latency = this.registry.add(new Histogram('gateway_request_duration_seconds', 'Time from request head to the end of the response.', ['server', 'location']));
   /** upstreamResponse is the time to the upstream response head, by upstream. */
@@ -31,11 +33,37 @@ export class GatewayMetrics {
     this.reloads.child('success');
     this.reloads.child('failure');
     const servers = () => [...state.upstreamServers()];
-    this.registry.add(new Gauge('gateway_upstream_server_up', 'Whether an upstream server takes requests (1) or is out: active health check, passive health or open breaker (0).', ['upstream', 'server'], () => servers().map((s) => [[s.upstream, s.server], s.healthy ? 1 : 0])));
-    this.registry.add(new Gauge('gateway_upstream_breaker_state', 'Circuit breaker state of an upstream server: 0 closed, 1 half-open, 2 open.', ['upstream', 'server'], () => servers().map((s) => [[s.upstream, s.server], BREAKER_VALUE[s.breaker] ?? 0])));
-    this.registry.add(new Gauge('gateway_upstream_active_requests', 'Requests in flight to an upstream server.', ['upstream', 'server'], () => servers().map((s) => [[s.upstream, s.server], s.active])));
-    this.registry.add(new CollectedCounter('gateway_upstream_requests_total', 'Requests sent to an upstream server (retries count once per attempt).', ['upstream', 'server'], () => servers().map((s) => [[s.upstream, s.server], s.requests])));
-    this.registry.add(new CollectedCounter('gateway_upstream_failures_total', 'Failed requests to an upstream server (connect failures, resets, timeouts, 502/503/504 answers).', ['upstream', 'server'], () => servers().map((s) => [[s.upstream, s.server], s.failures])));
+    this.registry.add(
+      new Gauge(
+        'gateway_upstream_server_up',
+        'Whether an upstream server takes requests (1) or is out: active health check, passive health or open breaker (0).',
+        ['upstream', 'server'],
+        () => servers().map((s) => [[s.upstream, s.server], s.healthy ? 1 : 0]),
+      ),
+    );
+    this.registry.add(
+      new Gauge('gateway_upstream_breaker_state', 'Circuit breaker state of an upstream server: 0 closed, 1 half-open, 2 open.', ['upstream', 'server'], () =>
+        servers().map((s) => [[s.upstream, s.server], BREAKER_VALUE[s.breaker] ?? 0]),
+      ),
+    );
+    this.registry.add(
+      new Gauge('gateway_upstream_active_requests', 'Requests in flight to an upstream server.', ['upstream', 'server'], () =>
+        servers().map((s) => [[s.upstream, s.server], s.active]),
+      ),
+    );
+    this.registry.add(
+      new CollectedCounter('gateway_upstream_requests_total', 'Requests sent to an upstream server (retries count once per attempt).', ['upstream', 'server'], () =>
+        servers().map((s) => [[s.upstream, s.server], s.requests]),
+      ),
+    );
+    this.registry.add(
+      new CollectedCounter(
+        'gateway_upstream_failures_total',
+        'Failed requests to an upstream server (connect failures, resets, timeouts, 502/503/504 answers).',
+        ['upstream', 'server'],
+        () => servers().map((s) => [[s.upstream, s.server], s.failures]),
+      ),
+    );
     this.registry.add(new Gauge('gateway_open_connections', 'Open client connections, by server.', ['server'], () => [...state.openConnections()].map(([n, v]) => [[n], v])));
     this.registry.add(new Gauge('gateway_config_last_reload_success_timestamp_seconds', 'When the live config was loaded.', [], () => [[[], this.lastReloadSeconds]]));
   }

@@ -61,7 +61,9 @@ const plugins = new Map([...builtinPlugins, ['tag', tag], ['slow_answer', slowAn
 
 test('plugins run by priority then list order; stop, async answers and every step work', async (t) => {
   const up = await startUpstream('up');
-  const gw = await useGateway(t, [up],
+  const gw = await useGateway(
+    t,
+    [up],
     `
 [upstreams.up]
 addrs = ["${up.addr}"]
@@ -106,7 +108,16 @@ locations = ["l"]
 
 test('a plugin that throws answers 500 without taking the gateway down; its error goes to the log, not the page', async (t) => {
   const log = captureText();
-  const boom: PluginDefinition = { category: 'boom', description: 'boom throws.', fields: {}, create: () => ({ request: () => { throw new Error('kaput'); } }) };
+  const boom: PluginDefinition = {
+    category: 'boom',
+    description: 'boom throws.',
+    fields: {},
+    create: () => ({
+      request: () => {
+        throw new Error('kaput');
+      },
+    }),
+  };
   const gw = await startGateway(
     `
 [plugins.boom]
@@ -121,7 +132,7 @@ locations = ["l"]
   t.after(() => gw.stop(0));
   const r = await request(gw.port('main'));
   assert.equal(r.status, 500);
-  assert.doesNotMatch(r.body, /kaput/, 'the plugin\'s error stays out of the page');
+  assert.doesNotMatch(r.body, /kaput/, "the plugin's error stays out of the page");
   await waitFor(() => log.text().includes('plugin failed: kaput'), 5000, 'the error in the process log');
   assert.equal((await request(gw.port('main'))).status, 500, 'the gateway still answers');
 });

@@ -31,7 +31,16 @@ export function send(ex: Exchange, head: ResponseHead, body: Buffer | undefined)
 export function sendError(ex: Exchange, status: number, detail: string, extra?: Record<string, string>): void {
   if (ex.clientGone) return;
   if (status !== 404) {
-    const fields = { status, request_id: ex.requestId || undefined, server: ex.srv.name, location: ex.loc?.name, upstream: ex.upstreamAddr || undefined, client: ex.clientIp, method: ex.method, uri: ex.origPath + ex.origQuery };
+    const fields = {
+      status,
+      request_id: ex.requestId || undefined,
+      server: ex.srv.name,
+      location: ex.loc?.name,
+      upstream: ex.upstreamAddr || undefined,
+      client: ex.clientIp,
+      method: ex.method,
+      uri: ex.origPath + ex.origQuery,
+    };
     if (status >= 500) ex.rt.log.warn(fields, detail);
     else ex.rt.log.info(fields, detail);
   }

@@ -144,7 +144,11 @@ class ProxyHandler implements DispatchHandler {
       sendError(ex, 502, `invalid upstream response head: ${(err as Error).message}`);
       return;
     }
-    res.tunnel(upSocket, (n) => (ex.payloadSize += n), (n) => (ex.bytesSent += n));
+    res.tunnel(
+      upSocket,
+      (n) => (ex.payloadSize += n),
+      (n) => (ex.bytesSent += n),
+    );
   }
 
   onRead(): void {

@@ -49,7 +49,10 @@ test('the access log of an HTTP/2 request has its remote address, TLS version an
   const up = await startUpstream('up');
   const { cert, key } = tlsDir();
   const log = captureText();
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -60,7 +63,9 @@ locations = ["l"]
 tls_cert = "${cert}"
 tls_key = "${key}"
 access_log = "{remote}|{client_ip}|{tls_version}|{tls_cipher}|{proto}|{host}|{method} {uri}|{payload_size}|{status}|{size}|{connection_reused}"
-`, { accessLogStream: log.stream });
+`,
+    { accessLogStream: log.stream },
+  );
   const session = connect(t, `https://localhost:${gw.port('tls')}`, { ca: readFileSync(cert) });
   const r = await h2request(session, { ':method': 'POST', ':path': '/up?x=1' }, ['12345', '67890']);
   assert.equal(r.status, 200);
@@ -89,7 +94,10 @@ access_log = "{remote}|{client_ip}|{tls_version}|{tls_cipher}|{proto}|{host}|{me
 test('an HTTP/2 request is routed and forwarded by one authority, and a Host naming another is refused with 400', async (t) => {
   const a = await startUpstream('a');
   const b = await startUpstream('b');
-  const gw = await useGateway(t, [a, b], `
+  const gw = await useGateway(
+    t,
+    [a, b],
+    `
 [upstreams.a]
 addrs = ["${a.addr}"]
 [upstreams.b]
@@ -104,7 +112,8 @@ host = "b.test"
 addr = "127.0.0.1:0"
 locations = ["a", "b"]
 enabled_h2 = true
-`);
+`,
+  );
   const session = connect(t, `http://127.0.0.1:${gw.port('main')}`);
   // Before, this went to a's upstream with Host: b.test and X-Forwarded-Host: b.test.
   const conflict = await h2request(session, { ':path': '/x', ':authority': 'a.test', host: 'b.test' });
@@ -165,7 +174,10 @@ ${server}
 test('h2c is offered on a plain listener only with enabled_h2 = true; over TLS h2 is offered by ALPN unless enabled_h2 = false', async (t) => {
   const up = await startUpstream('up');
   const { cert, key } = tlsDir();
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -188,7 +200,8 @@ locations = ["l"]
 tls_cert = "${cert}"
 tls_key = "${key}"
 enabled_h2 = false
-`);
+`,
+  );
   const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
   // Before, h2c was on by default: the preface was answered with HTTP/2 SETTINGS.
   assert.match(await rawRequest(gw.port('plain'), preface), /^HTTP\/1\.1 400/);
@@ -230,7 +243,11 @@ test('one HTTP/2 connection with 300 streams holds at most h2_max_concurrent_str
   const session = connect(t, `http://127.0.0.1:${gw.port('main')}`);
   await new Promise((resolve) => session.once('remoteSettings', resolve));
   const replies = Array.from({ length: 300 }, (_, i) => h2request(session, { ':path': `/s${i}` }));
-  await waitFor(() => up.held.length >= 10, 10_000, () => `10 held requests (${up.held.length})`);
+  await waitFor(
+    () => up.held.length >= 10,
+    10_000,
+    () => `10 held requests (${up.held.length})`,
+  );
   // Before, every stream got its own upstream request and connection at once (300).
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(up.held.length, 10);
@@ -315,7 +332,11 @@ function rstFrame(id: number): Buffer {
 
 test('streams reset while their upstream request waits for a connection hold no more upstream requests than h2_max_concurrent_streams', async (t) => {
   const up = await holdingUpstream();
-  const gw = await useGateway(t, [up], conf(up, 'enabled_h2 = true\nh2_max_concurrent_streams = 10').replace('read_timeout = "60s"', 'read_timeout = "60s"\nmax_connections = 1\nconnection_timeout = "60s"'));
+  const gw = await useGateway(
+    t,
+    [up],
+    conf(up, 'enabled_h2 = true\nh2_max_concurrent_streams = 10').replace('read_timeout = "60s"', 'read_timeout = "60s"\nmax_connections = 1\nconnection_timeout = "60s"'),
+  );
   const server = gw.runtime.upstreams.get('up')!.servers[0]!;
   // One live request holds the only upstream connection.
   const live = connect(t, `http://127.0.0.1:${gw.port('main')}`);
@@ -340,7 +361,11 @@ test('streams reset while their upstream request waits for a connection hold no 
   assert.ok(server.active <= 11, `${server.active} upstream requests in flight`);
   up.release();
   assert.equal((await held).status, 200);
-  await waitFor(() => server.active === 0, 10_000, () => `the upstream requests to end (${server.active})`);
+  await waitFor(
+    () => server.active === 0,
+    10_000,
+    () => `the upstream requests to end (${server.active})`,
+  );
   assert.ok(up.connections <= 12, `${up.connections} upstream connections`);
   assert.equal(sock.destroyed, false, 'below the rapid-reset cut the connection stays');
 });

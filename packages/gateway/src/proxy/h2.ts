@@ -29,7 +29,8 @@ export function h2AuthorityError(req: Http2ServerRequest, tls: boolean): string 
   if (a.host === undefined) return ':authority is not a valid host[:port]';
   if (h.host === undefined) return 'the Host header is not a valid host[:port]';
   const dflt = tls ? '443' : '80';
-  if (a.host !== h.host || (a.port || dflt) !== (h.port || dflt)) return `the Host header (${JSON.stringify(host)}) names another authority than :authority (${JSON.stringify(authority)})`;
+  if (a.host !== h.host || (a.port || dflt) !== (h.port || dflt))
+    return `the Host header (${JSON.stringify(host)}) names another authority than :authority (${JSON.stringify(authority)})`;
   return undefined;
 }
 

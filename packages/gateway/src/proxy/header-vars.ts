@@ -106,11 +106,12 @@ export function compileHeaderValue(text: string, env: NodeJS.ProcessEnv = proces
   if (error) out.error = error;
   if (parts.some((p) => typeof p !== 'string')) {
     if (parts.length === 1) out.render = parts[0] as Render;
-    else out.render = (s) => {
-      let v = '';
-      for (const p of parts) v += typeof p === 'string' ? p : p(s);
-      return v;
-    };
+    else
+      out.render = (s) => {
+        let v = '';
+        for (const p of parts) v += typeof p === 'string' ? p : p(s);
+        return v;
+      };
   }
   return out;
 }

@@ -9,7 +9,20 @@ import { createLogger } from '../observability/log.ts';
 import { publicMessage } from './error-page.ts';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { captureText, echo, selfSigned, freePort, rawRequest, request, startGateway, startRawUpstream, startUpstream, waitFor, type TestUpstream, useGateway } from '../test-helpers.ts';
+import {
+  captureText,
+  echo,
+  selfSigned,
+  freePort,
+  rawRequest,
+  request,
+  startGateway,
+  startRawUpstream,
+  startUpstream,
+  waitFor,
+  type TestUpstream,
+  useGateway,
+} from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 
 let a: TestUpstream;
@@ -140,7 +153,17 @@ after(async () => {
 test('proxies with prefix rewrite, header rules, X-Forwarded-*, Via and hop-by-hop removal', async () => {
   const r = await request(port, {
     path: '/api/v1/users?x=1',
-    headers: { host: 'api.test:8080', 'x-drop': '1', 'x-set': 'old', connection: 'keep-alive, x-private', 'x-private': 'p', 'keep-alive': 'timeout=1', te: 'trailers', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'spoofed' },
+    headers: {
+      host: 'api.test:8080',
+      'x-drop': '1',
+      'x-set': 'old',
+      connection: 'keep-alive, x-private',
+      'x-private': 'p',
+      'keep-alive': 'timeout=1',
+      te: 'trailers',
+      'x-forwarded-for': '10.0.0.1',
+      'x-forwarded-proto': 'spoofed',
+    },
   });
   assert.equal(r.status, 200);
   const e = echo(r);
@@ -298,9 +321,13 @@ test('keep-alive connections to the client and to the upstream are reused', asyn
 
 test('a location without response rules or hooks passes the upstream head through: hop-by-hop and removed headers dropped, repeats and order kept, Via added', async (t) => {
   // A raw upstream, so the head carries what node:http would tidy up: repeats, mixed case, a header named by Connection.
-  const up = await startRawUpstream('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nX-Hop: secret\r\nSet-Cookie: b=2\r\nVia: 1.0 inner\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nServer: inner\r\nX-Kept: yes\r\n\r\nok');
+  const up = await startRawUpstream(
+    'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nX-Hop: secret\r\nSet-Cookie: b=2\r\nVia: 1.0 inner\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nServer: inner\r\nX-Kept: yes\r\n\r\nok',
+  );
   const log = captureText();
-  const g = await useGateway(t, [up],
+  const g = await useGateway(
+    t,
+    [up],
     `
 [basic]
 name = "gw-plain"
@@ -376,7 +403,10 @@ locations = ["l"]
 
 test('clients that hang up while the upstream works do not count against its health or breaker', async (t) => {
   const up = await startUpstream('slow', (_req, res) => setTimeout(() => res.end('slow ok'), 300));
-  const g = await useGateway(t, [up], `
+  const g = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.u]
 addrs = ["${up.addr}"]
 breaker_failures = 3
@@ -386,7 +416,8 @@ upstream = "u"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   for (let i = 0; i < 4; i++) {
     const c = net.connect(g.port('main'), '127.0.0.1');
     c.on('error', () => {});
@@ -407,7 +438,10 @@ test('an upstream that answers before the request body is complete does not keep
     req.resume();
     req.on('end', () => res.end('ok'));
   });
-  const g = await useGateway(t, [up], `
+  const g = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.u]
 addrs = ["${up.addr}"]
 max_connections = 1
@@ -417,7 +451,8 @@ upstream = "u"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   const s = net.connect(g.port('main'), '127.0.0.1');
   t.after(() => s.destroy());
   let got = '';
@@ -426,7 +461,10 @@ locations = ["l"]
   await waitFor(() => got.endsWith('early'), 5000, 'the early answer');
   s.write('67890');
   // A bound for the hang, not a timing check: before the fix this request waited for read_timeout (60 s).
-  const r = await Promise.race([request(g.port('main'), { path: '/second' }), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second request was not answered within 10 s')), 10_000).unref())]);
+  const r = await Promise.race([
+    request(g.port('main'), { path: '/second' }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second request was not answered within 10 s')), 10_000).unref()),
+  ]);
   assert.equal(r.status, 200);
   assert.equal(r.body.length > 0, true);
 });
@@ -437,7 +475,10 @@ test('buffer_response keeps HEAD, 204 and 304 framing: HEAD keeps the upstream l
     if (req.url === '/304') return void res.writeHead(304, { etag: '"a"' }).end();
     res.writeHead(200, { 'content-length': '11' }).end(req.method === 'HEAD' ? undefined : 'hello world');
   });
-  const g = await useGateway(t, [up], `
+  const g = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.u]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -446,7 +487,8 @@ buffer_response = true
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   const head = (m: string, p: string) => rawRequest(g.port('main'), `${m} ${p} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
   assert.match(await head('HEAD', '/'), /\r\ncontent-length: 11\r\n/i);
   assert.match(await head('GET', '/'), /\r\ncontent-length: 11\r\n[\s\S]*\r\n\r\nhello world$/i);
@@ -462,7 +504,10 @@ test('header rules: pingap variables are rendered per request, $upstream_addr pe
   const dead = await freePort();
   process.env.GW_TEST_TOKEN = 'tok3n';
   t.after(() => delete process.env.GW_TEST_TOKEN);
-  const gw2 = await useGateway(t, [b], `
+  const gw2 = await useGateway(
+    t,
+    [b],
+    `
 [upstreams.two]
 addrs = ["127.0.0.1:${dead}", "${b.addr}"]
 retries = 1
@@ -476,7 +521,8 @@ response_headers_add = ["Via:1.0 front"]
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["vars"]
-`);
+`,
+  );
   const gport = gw2.port('main');
   for (let i = 0; i < 2; i++) {
     // Round robin sends one of the two requests to the dead server first: the retry goes to b with b's address.
@@ -518,7 +564,10 @@ test('error pages give the status, a short reason and the request id; upstream a
   const hang = await startUpstream('hang', () => {});
   const dead = await freePort();
   const log = captureText();
-  const g = await useGateway(t, [{ close: () => new Promise<void>((r) => tlsUp.close(() => r())) }, hang], `
+  const g = await useGateway(
+    t,
+    [{ close: () => new Promise<void>((r) => tlsUp.close(() => r())) }, hang],
+    `
 [upstreams.selfsigned]
 addrs = ["127.0.0.1:${tlsPort}"]
 tls = true
@@ -554,9 +603,17 @@ plugins = ["rid"]
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["tls", "dead", "hang", "limited", "nothing"]
-`, { log: createLogger('info', log.stream) });
+`,
+    { log: createLogger('info', log.stream) },
+  );
   const p = g.port('main');
-  const cases: [string, number, string?][] = [['/tls', 502], ['/dead', 502], ['/hang', 504], ['/nothing', 503], ['/limited', 413, 'too long body']];
+  const cases: [string, number, string?][] = [
+    ['/tls', 502],
+    ['/dead', 502],
+    ['/hang', 504],
+    ['/nothing', 503],
+    ['/limited', 413, 'too long body'],
+  ];
   for (const [path, status, body] of cases) {
     const r = await request(p, { path, method: body ? 'POST' : 'GET', ...(body ? { body } : {}) });
     assert.equal(r.status, status, path);
@@ -567,7 +624,11 @@ locations = ["tls", "dead", "hang", "limited", "nothing"]
     assert.doesNotMatch(r.body, /127\.0\.0\.1|ECONN|DEPTH_ZERO|SELF_SIGNED|UND_ERR|GW_|selfsigned|upstream &#34;|location &#34;|bytes/, `${path}: ${r.body}`);
     await waitFor(() => log.text().includes(id), 5000, `the log line of ${path}`);
   }
-  const lines = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = log
+    .text()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const tls = lines.find((l) => l.uri === '/tls')!;
   assert.match(String(tls.msg), /DEPTH_ZERO_SELF_SIGNED_CERT/);
   assert.equal(tls.upstream, `127.0.0.1:${tlsPort}`);
@@ -585,7 +646,10 @@ test('an upstream that resets mid-body is logged as 502 (not 499: the client did
   });
   const access = captureText();
   const log = captureText();
-  const g = await useGateway(t, [up], `
+  const g = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.u]
 addrs = ["${up.addr}"]
 [locations.l]
@@ -594,20 +658,30 @@ upstream = "u"
 addr = "127.0.0.1:0"
 locations = ["l"]
 access_log = "{status} {upstream_status} {uri}"
-`, { accessLogStream: access.stream, log: createLogger('info', log.stream) });
+`,
+    { accessLogStream: access.stream, log: createLogger('info', log.stream) },
+  );
   const out = await rawRequest(g.port('main'), 'GET /cut HTTP/1.1\r\nHost: t\r\n\r\n');
   assert.match(out, /^HTTP\/1\.1 200 [^]*0123456789$/, 'the client got the head and a truncated body, then the connection closed');
   await waitFor(() => access.text().includes('\n'), 5000, 'the access log line');
   assert.equal(access.text(), '502 200 /cut\n');
   await waitFor(() => log.text().includes('ECONNRESET'), 5000, 'the process log line');
-  const line = log.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.uri === '/cut')!;
+  const line = log
+    .text()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.uri === '/cut')!;
   assert.equal(line.status, 502);
   assert.match(String(line.msg), /ECONNRESET/);
 });
 
 test('absolute-form targets are accepted (their authority wins over Host, the upstream gets origin form); OPTIONS * is answered by the gateway; TRACE gets 405', async (t) => {
   const up = await startUpstream('u');
-  const g = await useGateway(t, [up], `
+  const g = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.u]
 addrs = ["${up.addr}"]
 [locations.a]
@@ -620,7 +694,8 @@ host = "b.test"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["a", "b"]
-`);
+`,
+  );
   const p = g.port('main');
   const body = (out: string) => JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as { url: string; headers: Record<string, string> };
   const abs = await request(p, { path: 'http://b.test/x?y=1', headers: { host: 'a.test' } });
@@ -632,7 +707,8 @@ locations = ["a", "b"]
   const bare = body(await rawRequest(p, 'GET http://B.test:80?q HTTP/1.0\r\n\r\n'));
   assert.equal(bare.url, '/?q');
   assert.equal(bare.headers.host, 'B.test:80');
-  for (const bad of ['GET http://u@b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n', 'GET http://b test/ HTTP/1.1\r\nHost: b.test\r\n\r\n']) assert.match(await rawRequest(p, bad), /^HTTP\/1\.1 400 /, bad);
+  for (const bad of ['GET http://u@b.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n', 'GET http://b test/ HTTP/1.1\r\nHost: b.test\r\n\r\n'])
+    assert.match(await rawRequest(p, bad), /^HTTP\/1\.1 400 /, bad);
   const hits = up.hits;
   const options = await rawRequest(p, 'OPTIONS * HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
   assert.match(options, /^HTTP\/1\.1 200 /);
@@ -644,10 +720,13 @@ locations = ["a", "b"]
   assert.equal(up.hits, hits, 'neither OPTIONS * nor TRACE reached the upstream');
 });
 
-test('a location\'s max_retries (pingap\'s key) overrides its upstream\'s retries', async (t) => {
+test("a location's max_retries (pingap's key) overrides its upstream's retries", async (t) => {
   const b = await startUpstream('b');
   const dead = await freePort();
-  const gw2 = await useGateway(t, [b], `
+  const gw2 = await useGateway(
+    t,
+    [b],
+    `
 [upstreams.u]
 addrs = ["127.0.0.1:${dead}", "${b.addr}"]
 retries = 0
@@ -662,12 +741,13 @@ path = "/once"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["retry", "once"]
-`);
+`,
+  );
   const statuses = async (path: string) => {
     const out: number[] = [];
     for (let i = 0; i < 4; i++) out.push((await request(gw2.port('main'), { path })).status);
     return out;
   };
-  assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200], 'the dead server\'s connect failure is retried on b');
+  assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200], "the dead server's connect failure is retried on b");
   assert.ok((await statuses('/once')).includes(502), 'retries = 0: a request sent to the dead server fails');
 });

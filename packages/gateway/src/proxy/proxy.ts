@@ -45,7 +45,7 @@ function otherTarget(rt: Runtime, srv: CompiledServer, client: ClientAdapter, re
   const m = retarget !== undefined ? ABSOLUTE_FORM.exec(url) : null;
   if (!m || retarget === undefined) return client.badRequest(res, 'the request target must be a path, an absolute http(s) URI, or * for OPTIONS');
   const authority = m[1]!;
-  if (authority.includes('@') || normalizeHost(authority) === undefined) return client.badRequest(res, 'the request target\'s authority is not a valid host[:port]');
+  if (authority.includes('@') || normalizeHost(authority) === undefined) return client.badRequest(res, "the request target's authority is not a valid host[:port]");
   const rest = m[2]!;
   retarget(req, rest === '' || rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest, authority);
   route(rt, srv, client, req, res);
@@ -104,12 +104,26 @@ function route(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req
   res.once('close', ex.onClose);
   if (!matched) return sendError(ex, 404, 'no location matches this request');
   const loc = (ex.loc = matched.data);
-  if (loc.early.length) runHooks(ex, loc.early, 0, (p) => p.earlyRequest!(ex), () => afterEarly(ex));
+  if (loc.early.length)
+    runHooks(
+      ex,
+      loc.early,
+      0,
+      (p) => p.earlyRequest!(ex),
+      () => afterEarly(ex),
+    );
   else afterEarly(ex);
 }
 
 function afterEarly(ex: Exchange): void {
   const loc = ex.loc!;
-  if (loc.request.length) runHooks(ex, loc.request, 0, (p) => p.request!(ex), () => prepareUpstream(ex));
+  if (loc.request.length)
+    runHooks(
+      ex,
+      loc.request,
+      0,
+      (p) => p.request!(ex),
+      () => prepareUpstream(ex),
+    );
   else prepareUpstream(ex);
 }

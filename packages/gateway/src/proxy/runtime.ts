@@ -280,5 +280,14 @@ export function compileRuntime(
   }
   const via11 = `1.1 ${gatewayName}`;
   const via2 = `2.0 ${gatewayName}`;
-  return { config, servers, upstreams, plugins: new Map([...instances].map(([name, x]) => [name, x.plugin])), errorTemplate: config.errorTemplate, log: silentLogger, via: (v) => (v === '2.0' ? via2 : via11), trusted: trustedProxies(config.basic.trusted_proxies ?? []) };
+  return {
+    config,
+    servers,
+    upstreams,
+    plugins: new Map([...instances].map(([name, x]) => [name, x.plugin])),
+    errorTemplate: config.errorTemplate,
+    log: silentLogger,
+    via: (v) => (v === '2.0' ? via2 : via11),
+    trusted: trustedProxies(config.basic.trusted_proxies ?? []),
+  };
 }

@@ -11,7 +11,9 @@ import { captureText, startGateway, startUpstream, startWsUpstream, waitFor, wsE
 function rawHandshake(port: number, path: string, headers = ''): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1', () =>
-      s.write(`GET ${path} HTTP/1.1\r\nHost: t.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`),
+      s.write(
+        `GET ${path} HTTP/1.1\r\nHost: t.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`,
+      ),
     );
     let text = '';
     const t = setTimeout(() => s.destroy(), 3000);
@@ -106,7 +108,11 @@ access_log = "{method} {path} {status} id={request_id} up={upstream_addr}/{upstr
   assert.match(String(seen['sec-websocket-key']), /=$/);
   // The access log line and the log hooks come when the tunnel closes.
   const log = () => access.text();
-  await waitFor(() => log().includes('\n') && logged.length === 1, 5000, () => `the access log line (${JSON.stringify(log())}, ${JSON.stringify(logged)})`);
+  await waitFor(
+    () => log().includes('\n') && logged.length === 1,
+    5000,
+    () => `the access log line (${JSON.stringify(log())}, ${JSON.stringify(logged)})`,
+  );
   assert.match(log(), new RegExp(`^GET /ws/chat 101 id=${id} up=${up.addr.replace(/\./g, '\\.')}/101 in=\\d+ out=\\d+\\n$`));
   assert.deepEqual(logged.splice(0), [`ws:101:${id}`]);
   const [, inBytes, outBytes] = /in=(\d+) out=(\d+)/.exec(log())!;

@@ -78,11 +78,17 @@ export function prepareUpstream(ex: Exchange): void {
   ex.upstreamPath = upstreamPath + ex.query;
   if (loc.proxyUpstream.length) {
     const up: UpstreamRequest = { method: ex.method, path: ex.upstreamPath, headers: list ?? new HeaderList(out) };
-    runHooks(ex, loc.proxyUpstream, 0, (p) => p.proxyUpstream!(ex, up), () => {
-      ex.upstreamMethod = up.method;
-      ex.upstreamPath = up.path;
-      ex.upstreamHeaders = up.headers.raw;
-      withBody(ex);
-    });
+    runHooks(
+      ex,
+      loc.proxyUpstream,
+      0,
+      (p) => p.proxyUpstream!(ex, up),
+      () => {
+        ex.upstreamMethod = up.method;
+        ex.upstreamPath = up.path;
+        ex.upstreamHeaders = up.headers.raw;
+        withBody(ex);
+      },
+    );
   } else withBody(ex);
 }

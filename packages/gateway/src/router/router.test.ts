@@ -110,8 +110,7 @@ test('router: locations order by pingap weight, so a host outranks a longer path
 });
 
 test('router: a configured weight replaces the computed one, on the same scale', () => {
-  const routes = (w: number) =>
-    new Router([spec('exact', { path: '=/api/login' }), spec('prefix', { path: '/api' }), spec('php', { path: '~ ^/api/', weight: w })]);
+  const routes = (w: number) => new Router([spec('exact', { path: '=/api/login' }), spec('prefix', { path: '/api' }), spec('php', { path: '~ ^/api/', weight: w })]);
   // 1035 is "=/api/login"'s computed weight: below it the exact location wins, above it the weighted regex does.
   assert.equal(routes(1035).match('h', '/api/login', {}, '')?.name, 'exact');
   assert.equal(routes(600).match('h', '/api/x', {}, '')?.name, 'php');

@@ -164,7 +164,10 @@ export class Router<T> {
       const pathRegex = pathKind === 'regex' ? new RegExp(pathValue) : undefined;
       const priority = spec.priority ?? 0;
       const weight = spec.weight ?? pingapWeight(spec.path, spec.host);
-      const hosts = (spec.host ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+      const hosts = (spec.host ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean);
       if (hosts.length === 0) hosts.push('');
       for (const host of hosts) {
         const hostKind = host === '' ? 'any' : host.startsWith('~') ? 'regex' : host.startsWith('*.') ? 'wildcard' : 'exact';

@@ -55,15 +55,21 @@ export async function readNextConfig(ctx: Pick<ReloadContext, 'source' | 'log' |
     if (inl.issues.length) return { issues: inl.issues };
     next = inl.config;
     const logs = Object.entries(next.servers).flatMap(([name, sc]) => (sc.access_log && isLogPath(sc.access_log) ? [{ name, file: resolve(sc.access_log) }] : []));
-    const failed = prepareLogFiles(next.basic, logs.map((l) => l.file));
-    if (failed.length) return { issues: failed.map((f) => ({ path: `servers.${logs.find((l) => l.file === f.file)!.name}.access_log`, message: `cannot create ${f.file}: ${f.error}` })) };
+    const failed = prepareLogFiles(
+      next.basic,
+      logs.map((l) => l.file),
+    );
+    if (failed.length)
+      return { issues: failed.map((f) => ({ path: `servers.${logs.find((l) => l.file === f.file)!.name}.access_log`, message: `cannot create ${f.file}: ${f.error}` })) };
   } catch (err) {
     return { issues: [{ path: source.path ?? source.url, message: (err as Error).message }] };
   }
   for (const k of ['user', 'group'] as const) {
-    if (next.basic[k] !== live.config.basic[k]) log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
+    if (next.basic[k] !== live.config.basic[k])
+      log.warn({ path: `basic.${k}` }, `basic.${k} changed: running workers keep their account; it applies to workers started from now on and after a restart`);
   }
-  if (next.basic.threads !== live.config.basic.threads) log.warn({ path: 'basic.threads' }, `basic.threads changed: ${ctx.workers} workers keep running; the new count applies after a restart`);
+  if (next.basic.threads !== live.config.basic.threads)
+    log.warn({ path: 'basic.threads' }, `basic.threads changed: ${ctx.workers} workers keep running; the new count applies after a restart`);
   return { config: next };
 }
 

@@ -44,7 +44,13 @@ function workerExecArgv(): string[] {
  * new config to every worker (reload.ts), serves the admin listener with metrics merged from all workers
  * (admin-backend.ts), and drains them on stop.
  */
-export async function runPrimary(source: ConfigSource, initial: GatewayConfig, log: Logger, stopSignal: Promise<void>, onReloadTrigger: (reload: () => void) => void): Promise<void> {
+export async function runPrimary(
+  source: ConfigSource,
+  initial: GatewayConfig,
+  log: Logger,
+  stopSignal: Promise<void>,
+  onReloadTrigger: (reload: () => void) => void,
+): Promise<void> {
   const n = workerCount(initial.basic.threads);
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), args: [], execArgv: workerExecArgv(), silent: false });
   const inlined = inlineFiles(initial);
@@ -127,7 +133,14 @@ export async function runPrimary(source: ConfigSource, initial: GatewayConfig, l
   log.info({ workers: n }, 'gateway workers started');
 
   // The reload and the admin listener need each other: a reload may move the admin address, the admin API reloads.
-  const admin = new AdminListener(supervisorAdminBackend(pool, registry, () => reload(), () => live.config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN));
+  const admin = new AdminListener(
+    supervisorAdminBackend(
+      pool,
+      registry,
+      () => reload(),
+      () => live.config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN,
+    ),
+  );
   const reload = createReload({
     source,
     log,

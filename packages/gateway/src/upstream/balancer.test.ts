@@ -37,7 +37,7 @@ test('weighted random follows weights', () => {
   assert.ok(first > 1600 && first < 1950, `got ${first}`);
 });
 
-test('consistent hash is stable, spreads keys, and moves only the removed server\'s keys', () => {
+test("consistent hash is stable, spreads keys, and moves only the removed server's keys", () => {
   const s = servers(1, 1, 1, 1);
   const b = new ConsistentHash<Balanced>();
   const keys = Array.from({ length: 2000 }, (_, i) => `user-${i}`);

@@ -36,11 +36,14 @@ export function probe(server: UpstreamServer, spec: HealthCheckSpec, tls: boolea
     const useTls = spec.protocol === 'https' || tls;
     // node:https (with node:tls) costs a worker ~8 MB, so it is loaded by the first https:// check only.
     const fn = useTls ? process.getBuiltinModule('node:https').request : http.request;
-    const req = fn({ host, port, path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify }, (res) => {
-      res.resume();
-      res.on('end', () => finish(res.statusCode !== undefined && res.statusCode < 400));
-      res.on('error', () => finish(false));
-    });
+    const req = fn(
+      { host, port, path: spec.path, method: 'GET', agent: false, headers: { host: spec.hostHeader, 'user-agent': 'etcd-monitor-gateway/health' }, rejectUnauthorized: verify },
+      (res) => {
+        res.resume();
+        res.on('end', () => finish(res.statusCode !== undefined && res.statusCode < 400));
+        res.on('error', () => finish(false));
+      },
+    );
     handle = req;
     req.on('error', () => finish(false));
     req.end();

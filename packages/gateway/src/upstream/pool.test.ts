@@ -44,13 +44,24 @@ test('a request waiting for a connection (max_connections) gives up after the co
     s.resume();
   });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  const pool = new H1Pool({ host: '127.0.0.1', port: (silent.address() as net.AddressInfo).port, connections: 1, connectTimeout: 300, headersTimeout: 60_000, bodyTimeout: 60_000, keepAliveTimeout: 5000 });
+  const pool = new H1Pool({
+    host: '127.0.0.1',
+    port: (silent.address() as net.AddressInfo).port,
+    connections: 1,
+    connectTimeout: 300,
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+    keepAliveTimeout: 5000,
+  });
   t.after(async () => {
     await pool.destroy();
     silent.close();
   });
   void get(pool);
-  const queued = await Promise.race([get(pool), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the queued request was still waiting after 10 s')), 10_000).unref())]);
+  const queued = await Promise.race([
+    get(pool),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the queued request was still waiting after 10 s')), 10_000).unref()),
+  ]);
   assert.deepEqual(queued, { error: 'GW_UPSTREAM_CONNECT_TIMEOUT' });
   assert.equal(pool.queue.length, 0);
 });

@@ -204,7 +204,13 @@ class Conn {
     const t0 = performance.now();
     // node:tls costs a worker ~8 MB, so only TLS upstreams load it.
     this.sock = o.tls
-      ? (process.getBuiltinModule('node:tls') as typeof tls).connect({ host: o.host, port: o.port, servername: o.tls.servername, rejectUnauthorized: o.tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] })
+      ? (process.getBuiltinModule('node:tls') as typeof tls).connect({
+          host: o.host,
+          port: o.port,
+          servername: o.tls.servername,
+          rejectUnauthorized: o.tls.rejectUnauthorized,
+          ALPNProtocols: ['http/1.1'],
+        })
       : net.connect({ host: o.host, port: o.port, noDelay: true });
     const p = (this.p = new HTTPParser());
     p.initialize(HTTPParser.RESPONSE, {}, 0, 0);
@@ -341,7 +347,17 @@ class Conn {
     for (const x of h) this.hdrs.push(x);
   };
 
-  private readonly onHeadersComplete = (_maj: number, _min: number, raw: string[] | undefined, _m: unknown, _u: unknown, status: number, _sm: unknown, upgrade: boolean, keepAlive: boolean): number => {
+  private readonly onHeadersComplete = (
+    _maj: number,
+    _min: number,
+    raw: string[] | undefined,
+    _m: unknown,
+    _u: unknown,
+    status: number,
+    _sm: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ): number => {
     if (raw === undefined) {
       raw = this.hdrs;
       this.hdrs = [];

@@ -11,7 +11,10 @@ async function upstreams(n: number, handler?: (name: string) => http.RequestList
   return Promise.all(Array.from({ length: n }, (_, i) => startUpstream(`s${i}`, handler?.(`s${i}`))));
 }
 
-const named = (name: string): http.RequestListener => (_req, res) => res.end(name);
+const named =
+  (name: string): http.RequestListener =>
+  (_req, res) =>
+    res.end(name);
 
 async function distribution(port: number, n: number, headers: (i: number) => Record<string, string> = () => ({})): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -24,7 +27,10 @@ async function distribution(port: number, n: number, headers: (i: number) => Rec
 
 test('round robin spreads evenly; weights are honoured smoothly', async (t) => {
   const ups = await upstreams(3, named);
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.rr]
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
 [upstreams.w]
@@ -38,7 +44,8 @@ host = "w.test"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["rr", "w"]
-`);
+`,
+  );
   const port = gw.port('main');
   assert.deepEqual(await distribution(port, 30), { s0: 10, s1: 10, s2: 10 });
   assert.deepEqual(await distribution(port, 40, () => ({ host: 'w.test' })), { s0: 30, s1: 10 });
@@ -50,7 +57,10 @@ test('least connections sends new requests away from a server with requests in f
     if (req.url === '/hold') held.push(res);
     else res.end(name);
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.lc]
 algorithm = "least_conn"
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
@@ -59,7 +69,8 @@ upstream = "lc"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["lc"]
-`);
+`,
+  );
   const port = gw.port('main');
   const pending = request(port, { path: '/hold' });
   await waitFor(() => held.length === 1, 5000, 'the held request');
@@ -72,7 +83,10 @@ locations = ["lc"]
 
 test('consistent hash keeps a key on one server and spreads keys', async (t) => {
   const ups = await upstreams(3, named);
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.h]
 algorithm = "hash:header:X-User"
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}", "${ups[2]!.addr}"]
@@ -87,7 +101,8 @@ host = "c.test"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["h", "c"]
-`);
+`,
+  );
   const port = gw.port('main');
   const same = await distribution(port, 10, () => ({ 'x-user': 'alice' }));
   assert.equal(Object.keys(same).length, 1);
@@ -106,7 +121,10 @@ test('active health checks take a failing server out and bring it back', async (
     }
     res.end(name);
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.hc]
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
 health_check = "http://hc.internal/health?interval=50ms&timeout=1s&success=2&failure=2"
@@ -115,7 +133,8 @@ upstream = "hc"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["hc"]
-`);
+`,
+  );
   const port = gw.port('main');
   const b = gw.runtime.upstreams.get('hc')!.servers[1]!;
   assert.deepEqual(await distribution(port, 4), { s0: 2, s1: 2 });
@@ -130,7 +149,10 @@ locations = ["hc"]
 test('tcp health checks and passive health take a dead server out', async (t) => {
   const ups = await upstreams(1, named);
   const dead = await freePort();
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.tcp]
 addrs = ["${ups[0]!.addr}", "127.0.0.1:${dead}"]
 health_check = "tcp://x?interval=50ms&failure=1"
@@ -147,7 +169,8 @@ host = "p.test"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["tcp", "passive"]
-`);
+`,
+  );
   const port = gw.port('main');
   await waitFor(() => !gw.runtime.upstreams.get('tcp')!.servers[1]!.healthy, 5000, 'the tcp check');
   assert.deepEqual(await distribution(port, 4), { s0: 4 });
@@ -161,7 +184,10 @@ locations = ["tcp", "passive"]
 test('a connect failure is retried on another server for requests without a body', async (t) => {
   const ups = await upstreams(1, named);
   const dead = await freePort();
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.r]
 addrs = ["127.0.0.1:${dead}", "${ups[0]!.addr}"]
 max_fails = 0
@@ -170,7 +196,8 @@ upstream = "r"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["r"]
-`);
+`,
+  );
   assert.deepEqual(await distribution(gw.port('main'), 6), { s0: 6 });
 });
 
@@ -186,7 +213,10 @@ test('a request with a streamed body is retried on another server when nothing w
     for (const r of held) r.destroy();
   });
   const dead = await freePort();
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.refused]
 addrs = ["127.0.0.1:${dead}", "${ups[0]!.addr}"]
 max_fails = 0
@@ -204,7 +234,8 @@ host = "queued.test"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["refused", "queued"]
-`);
+`,
+  );
   const port = gw.port('main');
   // Content-Length and chunked bodies (a streamed body of unknown length), POST and PATCH: none had a byte sent.
   for (let i = 0; i < 6; i++) {
@@ -244,7 +275,10 @@ test('the circuit breaker opens on failures, refuses without calling the server,
     res.statusCode = failing ? 503 : 200;
     res.end(failing ? 'down' : 'up');
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.cb]
 addrs = ["${ups[0]!.addr}"]
 breaker_failures = 2
@@ -256,7 +290,8 @@ upstream = "cb"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["cb"]
-`);
+`,
+  );
   const port = gw.port('main');
   const s = gw.runtime.upstreams.get('cb')!.servers[0]!;
   assert.equal((await request(port)).body, 'down');
@@ -288,7 +323,10 @@ test('a reset connection is retried for idempotent requests only', async (t) => 
     }
     res.end(`ok ${req.method}`);
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.r]
 addrs = ["${ups[0]!.addr}"]
 max_fails = 0
@@ -298,7 +336,8 @@ upstream = "r"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["r"]
-`);
+`,
+  );
   const port = gw.port('main');
   const get = await request(port, { path: '/flaky' });
   assert.equal(get.body, 'ok GET');
@@ -338,7 +377,10 @@ test('a half-open probe that ends without an outcome (client gone, request body 
   t.after(() => {
     for (const r of held) r.destroy();
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.cb]
 addrs = ["${ups[0]!.addr}", "${ups[1]!.addr}"]
 breaker_failures = 1
@@ -351,12 +393,16 @@ upstream = "cb"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["cb"]
-`);
+`,
+  );
   const port = gw.port('main');
   const servers = gw.runtime.upstreams.get('cb')!.servers;
   const openBoth = async () => {
     while (servers.some((s) => s.breaker.state === 'closed')) assert.equal((await request(port, { path: '/fail' })).status, 502);
-    assert.deepEqual(servers.map((s) => s.breaker.state), ['open', 'open']);
+    assert.deepEqual(
+      servers.map((s) => s.breaker.state),
+      ['open', 'open'],
+    );
     await waitFor(() => servers.every((s) => s.breaker.available(Date.now())), 5000, 'both breakers to half-open');
   };
   // The probes' clients hang up while the upstream works on them.
@@ -383,9 +429,16 @@ locations = ["cb"]
     await new Promise((r) => s.on('close', r));
   }
   await waitFor(() => servers.every((s) => s.active === 0), 5000, 'the failed uploads to end');
-  assert.deepEqual(servers.map((s) => s.breaker.state), ['half_open', 'half_open'], 'a failed request body is not the server\'s failure');
+  assert.deepEqual(
+    servers.map((s) => s.breaker.state),
+    ['half_open', 'half_open'],
+    "a failed request body is not the server's failure",
+  );
   for (let i = 0; i < 2; i++) assert.equal((await request(port, { path: '/ok' })).status, 200);
-  assert.deepEqual(servers.map((s) => s.breaker.state), ['closed', 'closed']);
+  assert.deepEqual(
+    servers.map((s) => s.breaker.state),
+    ['closed', 'closed'],
+  );
 });
 
 test('a request waiting for a connection at max_connections leaves the queue as soon as its client hangs up', async (t) => {
@@ -397,7 +450,10 @@ test('a request waiting for a connection at max_connections leaves the queue as 
   t.after(() => {
     for (const r of held) r.destroy();
   });
-  const gw = await useGateway(t, [...ups], `
+  const gw = await useGateway(
+    t,
+    [...ups],
+    `
 [upstreams.q]
 addrs = ["${ups[0]!.addr}"]
 max_connections = 1
@@ -407,7 +463,8 @@ upstream = "q"
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["q"]
-`);
+`,
+  );
   const port = gw.port('main');
   const s = gw.runtime.upstreams.get('q')!.servers[0]!;
   const busy = net.connect(port, '127.0.0.1');
@@ -416,13 +473,19 @@ locations = ["q"]
   t.after(() => busy.destroy());
   await waitFor(() => held.length === 1, 5000, 'the slow request to hold the only connection');
   await abandon(port, 'GET /queued HTTP/1.1\r\nHost: t\r\n\r\n', () => s.pool.queue.length === 1);
-  await waitFor(() => s.pool.queue.length === 0 && s.active === 1, 5000, () => `the queue to empty (queued ${s.pool.queue.length}, active ${s.active})`);
+  await waitFor(
+    () => s.pool.queue.length === 0 && s.active === 1,
+    5000,
+    () => `the queue to empty (queued ${s.pool.queue.length}, active ${s.active})`,
+  );
 });
 
 test('balanceOffset starts round robin and least_conn further along, so the workers of a gateway do not all begin with the first server', async () => {
   const src = { clientIp: '', url: '/', path: '/', header: () => undefined, cookie: () => undefined, queryParam: () => undefined };
   for (const algorithm of ['round_robin', 'least_conn']) {
-    const { config, issues } = parseConfigText(`[upstreams.u]\naddrs = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]\nalgorithm = "${algorithm}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`);
+    const { config, issues } = parseConfigText(
+      `[upstreams.u]\naddrs = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]\nalgorithm = "${algorithm}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`,
+    );
     assert.deepEqual(issues, []);
     const firsts: string[] = [];
     for (const balanceOffset of [0, 1, 2, 3]) {
@@ -434,20 +497,33 @@ test('balanceOffset starts round robin and least_conn further along, so the work
   }
 });
 
-const hcConfig = (hc: string) => parseConfigText(`[upstreams.u]\naddrs = ["127.0.0.1:1", "[::1]:2 3"]\nalgorithm = "hash:header:X-User"\nhealth_check = "${hc}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`);
+const hcConfig = (hc: string) =>
+  parseConfigText(
+    `[upstreams.u]\naddrs = ["127.0.0.1:1", "[::1]:2 3"]\nalgorithm = "hash:header:X-User"\nhealth_check = "${hc}"\n[locations.l]\nupstream = "u"\n[servers.m]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`,
+  );
 
 test('the validated config carries typed addresses, algorithm and health check, and the upstream runs exactly those', async () => {
   const { config, issues } = hcConfig('http://api.local/healthz?interval=1m30s&timeout=1.5&success=1&x=1');
   assert.deepEqual(issues, []);
   const uc = config.upstreams.u!;
-  assert.deepEqual(uc.addrs, [{ host: '127.0.0.1', port: 1, weight: 1 }, { host: '::1', port: 2, weight: 3 }]);
+  assert.deepEqual(uc.addrs, [
+    { host: '127.0.0.1', port: 1, weight: 1 },
+    { host: '::1', port: 2, weight: 3 },
+  ]);
   assert.deepEqual(uc.algorithm, { kind: 'hash', on: 'header', key: 'X-User' });
   assert.deepEqual(uc.health_check, { protocol: 'http', hostHeader: 'api.local', path: '/healthz?x=1', interval: 90_000, timeout: 1500, success: 1, failure: 3 });
   const u = new Upstream('u', uc, { activeHealth: true });
   try {
     assert.ok(u.checksHealth);
-    assert.deepEqual(u.servers.map((s) => [s.host, s.port, s.weight, s.key]), [['127.0.0.1', 1, 1, '127.0.0.1:1'], ['::1', 2, 3, '[::1]:2']]);
-    const by = (user: string) => u.pick({ clientIp: '', url: '/', path: '/', header: (n) => (n === 'X-User' ? user : undefined), cookie: () => undefined, queryParam: () => undefined })!.key;
+    assert.deepEqual(
+      u.servers.map((s) => [s.host, s.port, s.weight, s.key]),
+      [
+        ['127.0.0.1', 1, 1, '127.0.0.1:1'],
+        ['::1', 2, 3, '[::1]:2'],
+      ],
+    );
+    const by = (user: string) =>
+      u.pick({ clientIp: '', url: '/', path: '/', header: (n) => (n === 'X-User' ? user : undefined), cookie: () => undefined, queryParam: () => undefined })!.key;
     assert.equal(by('alice'), by('alice'), 'the header hash, not round robin, picks');
   } finally {
     await u.destroy();

@@ -107,7 +107,13 @@ export class Upstream {
     this.fingerprint = JSON.stringify(config);
     this.algorithm = config.algorithm;
     this.balancer =
-      this.algorithm.kind === 'least_conn' ? new LeastConnections() : this.algorithm.kind === 'random' ? new WeightedRandom() : this.algorithm.kind === 'hash' ? new ConsistentHash() : new SmoothRoundRobin();
+      this.algorithm.kind === 'least_conn'
+        ? new LeastConnections()
+        : this.algorithm.kind === 'random'
+          ? new WeightedRandom()
+          : this.algorithm.kind === 'hash'
+            ? new ConsistentHash()
+            : new SmoothRoundRobin();
     const addrs = config.addrs;
     if (config.discovery === 'dns') {
       this.ready = this.resolve(addrs).then(() => {
@@ -121,7 +127,8 @@ export class Upstream {
       this.ready = Promise.resolve();
       this.skipAhead();
     }
-    this.health = config.health_check && opts.activeHealth !== false ? new HealthChecker(this, config.health_check, config.tls, config.verify_cert, opts.onHealthChange) : undefined;
+    this.health =
+      config.health_check && opts.activeHealth !== false ? new HealthChecker(this, config.health_check, config.tls, config.verify_cert, opts.onHealthChange) : undefined;
   }
 
   /** skipAhead advances the balancer by `balanceOffset` picks, so each worker's rotation starts at another server. */
@@ -212,7 +219,18 @@ export class Upstream {
     if (this.algorithm.kind === 'hash') {
       const on = this.algorithm.on;
       const name = this.algorithm.key ?? '';
-      key = (on === 'ip' ? src.clientIp : on === 'url' ? src.url : on === 'path' ? src.path : on === 'header' ? src.header(name) : on === 'cookie' ? src.cookie(name) : src.queryParam(name)) ?? '';
+      key =
+        (on === 'ip'
+          ? src.clientIp
+          : on === 'url'
+            ? src.url
+            : on === 'path'
+              ? src.path
+              : on === 'header'
+                ? src.header(name)
+                : on === 'cookie'
+                  ? src.cookie(name)
+                  : src.queryParam(name)) ?? '';
     }
     const ok = (s: UpstreamServer) => s !== exclude && this.available(s, now);
     const s =

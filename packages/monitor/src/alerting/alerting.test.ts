@@ -12,7 +12,6 @@ import { buildMonitor, type MonitorService } from '../service.ts';
 
 type Payload = { version: string; status: string; groupKey: string; alerts: Array<{ status: string; labels: Record<string, string>; fingerprint: string }> };
 
-
 describe('alerting end to end: a real cluster, the monitor, and a real webhook receiver', () => {
   const cluster = useCluster({ members: 3 });
   const received: Payload[] = [];
@@ -45,7 +44,10 @@ describe('alerting end to end: a real cluster, the monitor, and a real webhook r
     );
     const rules = (await svc.app.inject({ method: 'GET', url: '/api/v1/rules' })).json() as Array<{ name: string; severity: string; for: string; expr: string }>;
     for (const name of ['etcdMembersDown', 'etcdInsufficientMembers', 'etcdNoLeader', 'etcdLeaderLost', 'etcdHighFsyncDurations', 'etcdDatabaseQuotaLowSpace']) {
-      assert.ok(rules.some((r) => r.name === name), name);
+      assert.ok(
+        rules.some((r) => r.name === name),
+        name,
+      );
     }
     assert.ok(rules.every((r) => r.severity && r.for && r.expr));
     const chans = await svc.app.inject({ method: 'GET', url: '/api/v1/channels' });
@@ -55,10 +57,16 @@ describe('alerting end to end: a real cluster, the monitor, and a real webhook r
 
   test('a killed leader: a firing etcdLeaderLost notification reaches the webhook, then a resolved one', async () => {
     const c = cluster.get();
-    await until('healthy', async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters/prod' })).json() as { health: { status: string } }).health.status === 'healthy', { timeoutMs: 30_000 });
+    await until(
+      'healthy',
+      async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters/prod' })).json() as { health: { status: string } }).health.status === 'healthy',
+      { timeoutMs: 30_000 },
+    );
     const leader = await c.waitForLeader();
     await leader.kill();
-    const firing = await until('firing notification', () => received.find((p) => p.status === 'firing' && p.alerts.some((a) => a.labels.alertname === 'etcdLeaderLost')), { timeoutMs: 30_000 });
+    const firing = await until('firing notification', () => received.find((p) => p.status === 'firing' && p.alerts.some((a) => a.labels.alertname === 'etcdLeaderLost')), {
+      timeoutMs: 30_000,
+    });
     assert.equal(firing.version, '4');
     const alert = firing.alerts.find((a) => a.labels.alertname === 'etcdLeaderLost')!;
     assert.equal(alert.labels.cluster, 'prod');
@@ -71,7 +79,11 @@ describe('alerting end to end: a real cluster, the monitor, and a real webhook r
 
   test('silences are created, listed and expired through the API; bad ones are refused naming the field', async () => {
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
-    const r = await svc.app.inject({ method: 'POST', url: '/api/v1/silences', payload: { matchers: ['cluster="prod"', 'alertname=~"etcd.*"'], endsAt, createdBy: 'sre@example.com', comment: 'maintenance' } });
+    const r = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/silences',
+      payload: { matchers: ['cluster="prod"', 'alertname=~"etcd.*"'], endsAt, createdBy: 'sre@example.com', comment: 'maintenance' },
+    });
     assert.equal(r.statusCode, 201, r.body);
     const s = r.json() as { id: string; state: string; matchers: string[] };
     assert.equal(s.state, 'active');

@@ -23,8 +23,35 @@ test('after a restart, rule windows reaching back before the start are read from
   const config = readAlertingConfig({ rules: [{ name: 'SlowFsync', expr: 'max_over_time(wal_fsync_p99_seconds[5m]) > 1', for: '10m' }] }, issues);
   const svc = new AlertingService({ store, dataDir: dir, config, externalUrl: '' });
   t.after(() => svc.stop());
-  const m1 = { endpoint: 'http://m1:2379', id: 'a', name: 'm1', status: null, statusAt: now, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: null, metricsError: null };
-  const snap: ClusterSnapshot = { name: 'prod', group: '', labels: {}, endpoints: [], at: now, health: { status: 'healthy', verdict: 'healthy', leader: null, findings: [] }, leader: null, members: [m1], memberList: null, alarms: null };
+  const m1 = {
+    endpoint: 'http://m1:2379',
+    id: 'a',
+    name: 'm1',
+    status: null,
+    statusAt: now,
+    statusLatencyMs: null,
+    error: null,
+    downSince: null,
+    memberIds: null,
+    probe: null,
+    metrics: null,
+    metricsError: null,
+  };
+  const snap: ClusterSnapshot = {
+    name: 'prod',
+    group: '',
+    labels: {},
+    endpoints: [],
+    at: now,
+    health: { status: 'healthy', verdict: 'healthy', leader: null, findings: [] },
+    leader: null,
+    members: [m1],
+    memberList: null,
+    alarms: null,
+  };
   const alerts = svc.engine.evaluate(snap);
-  assert.deepEqual(alerts.filter((a) => a.labels.alertname === 'SlowFsync').map((a) => [a.labels.alertname, a.labels.member, a.state, a.value]), [['SlowFsync', 'm1', 'pending', 2]]);
+  assert.deepEqual(
+    alerts.filter((a) => a.labels.alertname === 'SlowFsync').map((a) => [a.labels.alertname, a.labels.member, a.state, a.value]),
+    [['SlowFsync', 'm1', 'pending', 2]],
+  );
 });

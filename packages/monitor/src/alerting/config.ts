@@ -40,4 +40,3 @@ export function fastCriticalRoutes(defaults: Route[]): Route[] {
   const d = defaults[0]!;
   return [{ ...d, severities: ['critical'], groupWait: 0, groupInterval: 10_000 }, ...defaults];
 }
-

@@ -29,10 +29,31 @@ test('rule evaluations read recent windows from memory, not the store', async ()
       svc.addSamples(Object.entries(series).map(([s, v]) => ({ series: s, cluster: 'c', member: 'm1', t: now - i * 5000, v })));
     }
     const snapshot = (at: number, findings: ClusterSnapshot['health']['findings']): ClusterSnapshot => ({
-      name: 'c', group: '', labels: {}, endpoints: [], at,
+      name: 'c',
+      group: '',
+      labels: {},
+      endpoints: [],
+      at,
       health: { status: findings.length ? 'degraded' : 'healthy', verdict: 'healthy', leader: '1', findings },
-      leader: '1', memberList: null, alarms: [],
-      members: [{ endpoint: 'http://127.0.0.1:1', id: '1', name: 'm1', status: null, statusAt: at, statusLatencyMs: 1, error: null, downSince: null, memberIds: null, probe: null, metrics: { at, series, scrapeMs: 1, peers: [] }, metricsError: null }],
+      leader: '1',
+      memberList: null,
+      alarms: [],
+      members: [
+        {
+          endpoint: 'http://127.0.0.1:1',
+          id: '1',
+          name: 'm1',
+          status: null,
+          statusAt: at,
+          statusLatencyMs: 1,
+          error: null,
+          downSince: null,
+          memberIds: null,
+          probe: null,
+          metrics: { at, series, scrapeMs: 1, peers: [] },
+          metricsError: null,
+        },
+      ],
     });
     // A change of findings is evaluated at once; three of them, so the rules run three times.
     svc.observe(snapshot(now, [{ code: 'version_skew', severity: 'warning', message: 'x' }]));

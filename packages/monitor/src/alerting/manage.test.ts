@@ -26,7 +26,11 @@ test('rules and channels are managed through the API, persisted (secrets sealed)
     const off = await svc.app.inject({ method: 'PUT', url: '/api/v1/rules/etcdHighFsyncDurations', payload: { enabled: false } });
     assert.equal(off.statusCode, 200, off.body);
     assert.equal((off.json() as Array<{ enabled: boolean }>).length, 2, 'both severity variants');
-    const added = await svc.app.inject({ method: 'PUT', url: '/api/v1/rules/dbOver1GiB', payload: { expr: 'db_size_bytes > 1073741824', for: '5m', severity: 'warning', summary: 'db of {{ $labels.member }} over 1 GiB' } });
+    const added = await svc.app.inject({
+      method: 'PUT',
+      url: '/api/v1/rules/dbOver1GiB',
+      payload: { expr: 'db_size_bytes > 1073741824', for: '5m', severity: 'warning', summary: 'db of {{ $labels.member }} over 1 GiB' },
+    });
     assert.equal(added.statusCode, 200, added.body);
     const bad = await svc.app.inject({ method: 'PUT', url: '/api/v1/rules/typo', payload: { expr: 'db_sise_bytes > 1', severity: 'warning', summary: 'x' } });
     assert.equal(bad.statusCode, 400);
@@ -51,7 +55,10 @@ test('rules and channels are managed through the API, persisted (secrets sealed)
     assert.ok(rules.filter((r) => r.name === 'etcdHighFsyncDurations').every((r) => !r.enabled));
     assert.ok(rules.some((r) => r.name === 'dbOver1GiB'));
     const chans = (await svc.app.inject({ method: 'GET', url: '/api/v1/channels' })).json() as Array<{ name: string; source: string }>;
-    assert.deepEqual(chans.map((c) => [c.name, c.source]), [['ops', 'api']]);
+    assert.deepEqual(
+      chans.map((c) => [c.name, c.source]),
+      [['ops', 'api']],
+    );
     assert.equal((await svc.app.inject({ method: 'POST', url: '/api/v1/channels/ops/test' })).json().outcome, 'delivered');
     assert.equal(hits.length, 2);
     assert.equal((await svc.app.inject({ method: 'DELETE', url: '/api/v1/rules/etcdHighFsyncDurations' })).statusCode, 204);

@@ -31,7 +31,12 @@ export class RecentSeries {
    * held five times the points. A plain list keeps its series for spanMs; undefined keeps every series.
    */
   only(series: Map<string, number> | Iterable<string> | undefined): void {
-    this.keep = series === undefined ? undefined : series instanceof Map ? new Map([...series].map(([k, ms]) => [k, Math.min(ms, this.spanMs)])) : new Map([...series].map((k) => [k, this.spanMs]));
+    this.keep =
+      series === undefined
+        ? undefined
+        : series instanceof Map
+          ? new Map([...series].map(([k, ms]) => [k, Math.min(ms, this.spanMs)]))
+          : new Map([...series].map((k) => [k, this.spanMs]));
     if (this.keep) for (const k of this.buffers.keys()) if (!this.keep.has(k.slice(k.lastIndexOf('\u0000') + 1))) this.buffers.delete(k);
   }
 

@@ -27,10 +27,15 @@ async function receiver() {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => {
-    server.closeAllConnections();
-    server.close(r);
-  }) };
+  return {
+    hits,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
 }
 
 const UNREACHABLE = 'etcdClusterUnreachable';
@@ -53,7 +58,13 @@ test('routes are managed through the API: checked like [[routes]], applied at on
     const def = (await req('GET', '/routes')).json();
     assert.equal(def.source, 'default');
     assert.equal(def.editable, true);
-    assert.deepEqual(def.routes.map((r: { channels: string[]; severity: string[]; group_wait: string }) => [r.channels, r.severity, r.group_wait]), [[['team-a', 'team-b'], ['critical'], '0s'], [['team-a', 'team-b'], [], '30s']]);
+    assert.deepEqual(
+      def.routes.map((r: { channels: string[]; severity: string[]; group_wait: string }) => [r.channels, r.severity, r.group_wait]),
+      [
+        [['team-a', 'team-b'], ['critical'], '0s'],
+        [['team-a', 'team-b'], [], '30s'],
+      ],
+    );
 
     // Refused with the config parser's own messages, naming the field.
     const typo = await req('PUT', '/routes', { routes: [{ channels: ['team-bb'] }] });
@@ -65,22 +76,34 @@ test('routes are managed through the API: checked like [[routes]], applied at on
     const badWait = await req('PUT', '/routes', { routes: [{ channels: ['team-a'] }, { channels: ['team-a'], group_wait: 'soon' }] });
     assert.equal(badWait.statusCode, 400);
     assert.equal(badWait.json().error.field, 'routes[1].group_wait');
-    assert.match((await req('PUT', '/routes', { routes: [{ channels: ['team-a'], matchers: ['alertname=~"("'] }] })).json().error.message, /routes\[0\]\.matchers\[0\]: bad regular expression/);
+    assert.match(
+      (await req('PUT', '/routes', { routes: [{ channels: ['team-a'], matchers: ['alertname=~"("'] }] })).json().error.message,
+      /routes\[0\]\.matchers\[0\]: bad regular expression/,
+    );
     assert.equal((await req('PUT', '/routes', { routes: [{ channel: ['team-a'], sevrity: ['critical'] }] })).json().error.hint, 'did you mean "severity"?');
     assert.equal((await req('PUT', '/routes', { routes: [] })).statusCode, 400);
 
     await req('PUT', `/rules/${UNREACHABLE}`, { for: '0s' });
     const put = await req('PUT', '/routes', {
-      routes: [
-        { channels: ['team-a'], matchers: [`alertname="${UNREACHABLE}"`], group_wait: '0s', group_interval: '1s' },
-        { channels: ['team-b'] },
-      ],
+      routes: [{ channels: ['team-a'], matchers: [`alertname="${UNREACHABLE}"`], group_wait: '0s', group_interval: '1s' }, { channels: ['team-b'] }],
     });
     assert.equal(put.statusCode, 200, put.body);
     const v1 = put.json();
     assert.equal(v1.source, 'api');
-    assert.deepEqual(v1.routes[0], { channels: ['team-a'], severity: [], matchers: [`alertname="${UNREACHABLE}"`], continue: false, group_by: ['cluster', 'alertname'], group_wait: '0s', group_interval: '1s', repeat_interval: '4h' });
-    await until(`${UNREACHABLE} at team-a`, () => rx.hits.some((h) => h.path === '/team-a' && h.alertnames.includes(UNREACHABLE)), { timeoutMs: 15_000, detail: () => JSON.stringify(rx.hits) });
+    assert.deepEqual(v1.routes[0], {
+      channels: ['team-a'],
+      severity: [],
+      matchers: [`alertname="${UNREACHABLE}"`],
+      continue: false,
+      group_by: ['cluster', 'alertname'],
+      group_wait: '0s',
+      group_interval: '1s',
+      repeat_interval: '4h',
+    });
+    await until(`${UNREACHABLE} at team-a`, () => rx.hits.some((h) => h.path === '/team-a' && h.alertnames.includes(UNREACHABLE)), {
+      timeoutMs: 15_000,
+      detail: () => JSON.stringify(rx.hits),
+    });
     assert.ok(!rx.hits.some((h) => h.path === '/team-b'), JSON.stringify(rx.hits));
 
     // A stale version is refused; a channel a route uses cannot be removed.
@@ -92,9 +115,15 @@ test('routes are managed through the API: checked like [[routes]], applied at on
     assert.equal(inUse.json().error.code, 'MON_CHANNEL_IN_USE');
 
     // Moving the alert to team-b sends the still-firing alert there.
-    const moved = await req('PUT', '/routes', { version: v1.version, routes: [{ channels: ['team-b'], matchers: [`alertname="${UNREACHABLE}"`], group_wait: '0s' }, { channels: ['team-a'] }] });
+    const moved = await req('PUT', '/routes', {
+      version: v1.version,
+      routes: [{ channels: ['team-b'], matchers: [`alertname="${UNREACHABLE}"`], group_wait: '0s' }, { channels: ['team-a'] }],
+    });
     assert.equal(moved.statusCode, 200, moved.body);
-    await until(`${UNREACHABLE} at team-b`, () => rx.hits.some((h) => h.path === '/team-b' && h.alertnames.includes(UNREACHABLE)), { timeoutMs: 15_000, detail: () => JSON.stringify(rx.hits) });
+    await until(`${UNREACHABLE} at team-b`, () => rx.hits.some((h) => h.path === '/team-b' && h.alertnames.includes(UNREACHABLE)), {
+      timeoutMs: 15_000,
+      detail: () => JSON.stringify(rx.hits),
+    });
     assert.equal(svc.store.queryAudit({ action: 'routes.put' }).length, 2, 'every change is audited');
   } finally {
     await svc.stop();
@@ -104,7 +133,10 @@ test('routes are managed through the API: checked like [[routes]], applied at on
   try {
     const back = (await req('GET', '/routes')).json();
     assert.equal(back.source, 'api');
-    assert.deepEqual(back.routes.map((r: { channels: string[] }) => r.channels), [['team-b'], ['team-a']]);
+    assert.deepEqual(
+      back.routes.map((r: { channels: string[] }) => r.channels),
+      [['team-b'], ['team-a']],
+    );
     assert.equal((await req('DELETE', '/routes')).statusCode, 204);
     assert.equal((await req('GET', '/routes')).json().source, 'default');
     assert.equal((await req('DELETE', '/channels/team-a')).statusCode, 204, 'no route names it any more');
@@ -115,12 +147,15 @@ test('routes are managed through the API: checked like [[routes]], applied at on
 
 test('with [[routes]] in the config file, the routes are read-only through the API', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'routes-ro-'));
-  const svc = await buildMonitor(parseConfig({
-    server: { data_dir: dir },
-    clusters: [{ name: 'c', endpoints: ['127.0.0.1:1'], timeout: '200ms' }],
-    channels: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook' }],
-    routes: [{ channels: ['ops'], severity: ['critical'], group_wait: '5s' }],
-  }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  const svc = await buildMonitor(
+    parseConfig({
+      server: { data_dir: dir },
+      clusters: [{ name: 'c', endpoints: ['127.0.0.1:1'], timeout: '200ms' }],
+      channels: [{ name: 'ops', type: 'webhook', url: 'http://127.0.0.1:9/hook' }],
+      routes: [{ channels: ['ops'], severity: ['critical'], group_wait: '5s' }],
+    }),
+    { env: { ETCD_MONITOR_SECRET_KEY: 'k' } },
+  );
   try {
     const view = (await svc.app.inject({ method: 'GET', url: '/api/v1/routes' })).json();
     assert.deepEqual([view.source, view.editable, view.routes[0].group_wait, view.routes[0].severity], ['config', false, '5s', ['critical']]);
@@ -139,7 +174,9 @@ test('with [[routes]] in the config file, the routes are read-only through the A
 test('editing a channel keeps the secrets left out, blank or [redacted]; null clears one', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chan-edit-'));
   const rx = await receiver();
-  const svc = await buildMonitor(parseConfig({ server: { data_dir: dir }, clusters: [{ name: 'c', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  const svc = await buildMonitor(parseConfig({ server: { data_dir: dir }, clusters: [{ name: 'c', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: { ETCD_MONITOR_SECRET_KEY: 'k' },
+  });
   const req = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) => svc.app.inject({ method, url: `/api/v1${url}`, ...(payload ? { payload } : {}) });
   try {
     assert.equal((await req('PUT', '/channels/hook', { type: 'webhook', url: `${rx.url}/hook`, bearer_token: 'tok1' })).statusCode, 200);

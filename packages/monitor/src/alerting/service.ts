@@ -125,7 +125,15 @@ export class AlertingService {
   private readonly startOptions: { externalUrl: string; onResult?: (r: DeliveryResult) => void; onError?: (err: unknown) => void };
   private stopped = false;
 
-  constructor(o: { store: Store; dataDir: string; config: AlertingConfig; externalUrl: string; secrets?: SecretBox; onError?: (err: unknown) => void; onDelivery?: (r: DeliveryResult) => void }) {
+  constructor(o: {
+    store: Store;
+    dataDir: string;
+    config: AlertingConfig;
+    externalUrl: string;
+    secrets?: SecretBox;
+    onError?: (err: unknown) => void;
+    onDelivery?: (r: DeliveryResult) => void;
+  }) {
     this.config = o.config;
     this.store = o.store;
     this.secrets = o.secrets;
@@ -148,7 +156,8 @@ export class AlertingService {
       const hit = fromStore.get(key);
       const now = Date.now();
       if (hit && now - hit.at < ttl) return hit.w;
-      const pts = o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
+      const pts =
+        o.store.query({ series, cluster, ...(member !== undefined ? { member } : {}), from, to }).points.find((p) => member === undefined || p.member === member)?.points ?? [];
       const w = windowOf(pts);
       fromStore.set(key, { at: now, w });
       return w;
@@ -196,7 +205,10 @@ export class AlertingService {
       if (!scraped && Date.now() - this.startedAt < FIRST_EVAL_WAIT_MS) return;
       this.evaluated.add(s.name);
     }
-    const codes = s.health.findings.map((f) => `${f.code}/${f.member ?? ''}`).sort().join(',');
+    const codes = s.health.findings
+      .map((f) => `${f.code}/${f.member ?? ''}`)
+      .sort()
+      .join(',');
     const changed = codes !== this.lastCodes.get(s.name);
     this.lastCodes.set(s.name, codes);
     this.latest.set(s.name, s);
@@ -278,7 +290,11 @@ export class AlertingService {
   /** channelViews returns the channels in force as the API shows them: secrets replaced by `[redacted]`, and where each was defined. */
   channelViews(): Array<Record<string, unknown>> {
     const fromFile = new Set(this.config.channels.map((c) => c.name));
-    return this.channelsInForce.map((c) => ({ ...(JSON.parse(JSON.stringify(c)) as Record<string, unknown>), source: fromFile.has(c.name) ? 'config' : 'api', pending: this.outbox.pending({ channel: c.name }).length }));
+    return this.channelsInForce.map((c) => ({
+      ...(JSON.parse(JSON.stringify(c)) as Record<string, unknown>),
+      source: fromFile.has(c.name) ? 'config' : 'api',
+      pending: this.outbox.pending({ channel: c.name }).length,
+    }));
   }
 
   /**
@@ -320,7 +336,8 @@ export class AlertingService {
 
   /** putChannel validates, seals (secret keys encrypted) and persists a channel from an API body; config-file channels are read-only. */
   putChannel(name: string, body: Record<string, unknown>): ChannelConfig {
-    if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
+    if (this.config.channels.some((c) => c.name === name))
+      throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
     const raw = this.keepSecrets(name, { ...body, name });
     const ch = parseChannel(raw, 'body');
     const sealed: Record<string, unknown> = { ...raw };
@@ -354,9 +371,11 @@ export class AlertingService {
 
   /** deleteChannel removes an API-created channel; notifications already queued for it stay in the log. */
   deleteChannel(name: string): void {
-    if (this.config.channels.some((c) => c.name === name)) throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
+    if (this.config.channels.some((c) => c.name === name))
+      throw new AppError('MON_CHANNEL_READONLY', `channel "${name}" is defined in the config file`, { hint: 'change it in the config file and restart' });
     const using = this.apiRoutes?.routes.findIndex((r) => r.channels.includes(name)) ?? -1;
-    if (!this.routesFromFile && using >= 0) throw new AppError('MON_CHANNEL_IN_USE', `channel "${name}" is used by routes[${using}]`, { hint: 'change or remove that route first (PUT /api/v1/routes)' });
+    if (!this.routesFromFile && using >= 0)
+      throw new AppError('MON_CHANNEL_IN_USE', `channel "${name}" is used by routes[${using}]`, { hint: 'change or remove that route first (PUT /api/v1/routes)' });
     if (!this.store.deleteDoc('channel', name)) throw new AppError('MON_CHANNEL_NOT_FOUND', `no channel named "${name}"`);
     this.channelsInForce = this.channelsInForce.filter((c) => c.name !== name);
     this.senders.delete(name);
@@ -387,10 +406,16 @@ export class AlertingService {
   putRoutes(list: unknown, version?: string): RoutesView {
     this.assertRoutesEditable();
     if (version !== undefined && version !== this.routesView().version) {
-      throw new AppError('MON_ROUTES_CONFLICT', 'the routes were changed since you read them', { field: 'version', hint: 'reload the routes (GET /api/v1/routes) and make your change again' });
+      throw new AppError('MON_ROUTES_CONFLICT', 'the routes were changed since you read them', {
+        field: 'version',
+        hint: 'reload the routes (GET /api/v1/routes) and make your change again',
+      });
     }
     if (Array.isArray(list) && list.length === 0) {
-      throw new AppError('MON_ROUTE_INVALID', 'routes: is empty, so no alert would be sent anywhere', { field: 'routes', hint: 'DELETE /api/v1/routes goes back to the default (every alert to every channel)' });
+      throw new AppError('MON_ROUTE_INVALID', 'routes: is empty, so no alert would be sent anywhere', {
+        field: 'routes',
+        hint: 'DELETE /api/v1/routes goes back to the default (every alert to every channel)',
+      });
     }
     const routes = this.checkRoutes(list);
     this.apiRoutes = { routes, version: randomUUID().slice(0, 8) };
@@ -409,14 +434,20 @@ export class AlertingService {
 
   private assertRoutesEditable(): void {
     if (this.routesFromFile) {
-      throw new AppError('MON_ROUTES_READONLY', 'the routes are defined in the config file ([[routes]])', { hint: 'change them in the config file and restart, or remove [[routes]] from it to manage routes in the UI' });
+      throw new AppError('MON_ROUTES_READONLY', 'the routes are defined in the config file ([[routes]])', {
+        hint: 'change them in the config file and restart, or remove [[routes]] from it to manage routes in the UI',
+      });
     }
   }
 
   private checkRoutes(list: unknown, path = 'routes'): Route[] {
     const issues: ConfigIssue[] = [];
     const routes = readRoutes(list ?? [], this.channelNames(), issues, path);
-    if (issues.length) throw new AppError('MON_ROUTE_INVALID', `invalid routes: ${issues.map(formatIssue).join('; ')}`, { field: issues[0]!.path, ...(issues[0]!.hint ? { hint: issues[0]!.hint } : {}) });
+    if (issues.length)
+      throw new AppError('MON_ROUTE_INVALID', `invalid routes: ${issues.map(formatIssue).join('; ')}`, {
+        field: issues[0]!.path,
+        ...(issues[0]!.hint ? { hint: issues[0]!.hint } : {}),
+      });
     return routes;
   }
 

@@ -23,7 +23,12 @@ test('POST /silences takes a duration or an endsAt (exactly one), and a silenced
     await svc.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  const post = (payload: object) => svc.app.inject({ method: 'POST', url: '/api/v1/silences', payload: { matchers: ['alertname="etcdClusterUnreachable"'], createdBy: 'sre', comment: 'maintenance', ...payload } });
+  const post = (payload: object) =>
+    svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/silences',
+      payload: { matchers: ['alertname="etcdClusterUnreachable"'], createdBy: 'sre', comment: 'maintenance', ...payload },
+    });
   const summary = async () => (await svc.app.inject({ method: 'GET', url: '/api/v1/alerts/summary' })).json() as AlertSummary;
 
   await until('etcdClusterUnreachable fires', async () => (await summary()).clusters.c?.firing === 1, { timeoutMs: 30_000 });

@@ -52,7 +52,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const issues = (err as AppError & { issues?: unknown[] }).issues;
       const retryAfterS = (err as AppError & { retryAfterS?: number }).retryAfterS;
       if (retryAfterS !== undefined) reply.header('retry-after', String(retryAfterS));
-      return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.hint ? { hint: err.hint } : {}), ...(status < 500 && issues?.length ? { issues } : {}) } });
+      return reply.status(status).send({
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.field ? { field: err.field } : {}),
+          ...(err.hint ? { hint: err.hint } : {}),
+          ...(status < 500 && issues?.length ? { issues } : {}),
+        },
+      });
     }
     const fe = err as FastifyError;
     if (fe.validation) {
@@ -65,52 +73,73 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       return reply.status(400).send({ error: { code: 'MON_BAD_REQUEST', message, field } });
     }
     if (fe.statusCode && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send({ error: { code: fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'MON_BAD_REQUEST' : `MON_HTTP_${fe.statusCode}`, message: fe.message } });
+      return reply
+        .status(fe.statusCode)
+        .send({ error: { code: fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'MON_BAD_REQUEST' : `MON_HTTP_${fe.statusCode}`, message: fe.message } });
     }
     return reply.status(500).send({ error: { code: 'MON_INTERNAL', message: 'internal error; see the monitor log' } });
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'MON_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /api/docs for the API' } }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'MON_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'see /api/docs for the API' } }),
+  );
 
   app.decorateRequest('principal', null as unknown as Principal);
-  await app.register(async (api) => {
-    // Every API call has a principal: a session (Bearer token or em_session cookie), or anonymous from loopback to a
-    // loopback Host with the configured role. Requests from elsewhere, or naming another host, always need a session.
-    api.addHook('onRequest', async (req) => {
-      const cfg = req.routeOptions.config ?? {};
-      checkOrigin(req.method, req.headers.origin, req.headers.host);
-      const token = tokenOf(req.headers.authorization, req.headers.cookie);
-      const fromSession = token ? deps.auth.principalFor(token) : undefined;
-      if (token && !fromSession && !cfg.public) throw new AppError('MON_UNAUTHORIZED', 'the session has expired or is not valid', { hint: 'log in again: POST /api/v1/login' });
-      const loopback = isLoopbackAddress(req.ip);
-      const trusted = loopback && deps.anonymousRole !== 'none' && isLoopbackHost(req.headers.host);
-      req.principal = fromSession ?? (trusted ? { name: `anonymous@${req.ip}`, role: deps.anonymousRole as Role } : { name: `anonymous@${req.ip}`, role: 'viewer' });
-      if (cfg.public) return;
-      if (!fromSession && !trusted) {
-        throw new AppError('MON_UNAUTHORIZED', loopback && deps.anonymousRole !== 'none' ? `log in first: anonymous access is only for loopback Host names, not ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}` : 'log in first', {
-          hint: loopback && deps.anonymousRole !== 'none'
-            ? 'open the monitor as http://127.0.0.1:PORT or http://localhost:PORT, or log in: POST /api/v1/login'
-            : 'POST /api/v1/login with {username, password}, then send Authorization: Bearer TOKEN',
-        });
-      }
-      const need: Role = cfg.role ?? (req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin');
-      if (!roleAtLeast(req.principal.role, need)) throw new AppError('MON_FORBIDDEN', `${req.principal.name} (${req.principal.role}) may not do this; it needs the ${need} role`, { hint: 'ask an admin for a role with more rights' });
-    });
-    await authRoutes(api, deps);
-    await clusterRoutes(api, deps);
-    await eventRoutes(api, deps);
-    await seriesRoutes(api, deps);
-    await streamRoutes(api, deps);
-    await alertRoutes(api, deps);
-    await dashboardRoutes(api, deps);
-    await channelTypeRoutes(api);
-    api.get('/version', {
-      schema: {
-        summary: 'Which etcd-monitor is running: its version, the Node.js version, and the git commit when it runs from a checkout',
-        tags: ['monitor'],
-        response: withErrors({ 200: VersionInfo }),
-      },
-    }, async () => ({ ...versionInfo(), version: deps.version }));
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      // Every API call has a principal: a session (Bearer token or em_session cookie), or anonymous from loopback to a
+      // loopback Host with the configured role. Requests from elsewhere, or naming another host, always need a session.
+      api.addHook('onRequest', async (req) => {
+        const cfg = req.routeOptions.config ?? {};
+        checkOrigin(req.method, req.headers.origin, req.headers.host);
+        const token = tokenOf(req.headers.authorization, req.headers.cookie);
+        const fromSession = token ? deps.auth.principalFor(token) : undefined;
+        if (token && !fromSession && !cfg.public) throw new AppError('MON_UNAUTHORIZED', 'the session has expired or is not valid', { hint: 'log in again: POST /api/v1/login' });
+        const loopback = isLoopbackAddress(req.ip);
+        const trusted = loopback && deps.anonymousRole !== 'none' && isLoopbackHost(req.headers.host);
+        req.principal = fromSession ?? (trusted ? { name: `anonymous@${req.ip}`, role: deps.anonymousRole as Role } : { name: `anonymous@${req.ip}`, role: 'viewer' });
+        if (cfg.public) return;
+        if (!fromSession && !trusted) {
+          throw new AppError(
+            'MON_UNAUTHORIZED',
+            loopback && deps.anonymousRole !== 'none'
+              ? `log in first: anonymous access is only for loopback Host names, not ${JSON.stringify((req.headers.host ?? '').slice(0, 200))}`
+              : 'log in first',
+            {
+              hint:
+                loopback && deps.anonymousRole !== 'none'
+                  ? 'open the monitor as http://127.0.0.1:PORT or http://localhost:PORT, or log in: POST /api/v1/login'
+                  : 'POST /api/v1/login with {username, password}, then send Authorization: Bearer TOKEN',
+            },
+          );
+        }
+        const need: Role = cfg.role ?? (req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin');
+        if (!roleAtLeast(req.principal.role, need))
+          throw new AppError('MON_FORBIDDEN', `${req.principal.name} (${req.principal.role}) may not do this; it needs the ${need} role`, {
+            hint: 'ask an admin for a role with more rights',
+          });
+      });
+      await authRoutes(api, deps);
+      await clusterRoutes(api, deps);
+      await eventRoutes(api, deps);
+      await seriesRoutes(api, deps);
+      await streamRoutes(api, deps);
+      await alertRoutes(api, deps);
+      await dashboardRoutes(api, deps);
+      await channelTypeRoutes(api);
+      api.get(
+        '/version',
+        {
+          schema: {
+            summary: 'Which etcd-monitor is running: its version, the Node.js version, and the git commit when it runs from a checkout',
+            tags: ['monitor'],
+            response: withErrors({ 200: VersionInfo }),
+          },
+        },
+        async () => ({ ...versionInfo(), version: deps.version }),
+      );
+    },
+    { prefix: '/api/v1' },
+  );
 
   // A browser (Accept: text/html first) gets the reference as a page; every other client the OpenAPI JSON, which also
   // stays at /api/docs/openapi.json whatever it asks for.
@@ -119,10 +148,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('vary', 'accept');
     if (!/^\s*text\/html/i.test(req.headers.accept ?? '')) return app.swagger();
     docsPage ??= renderDocsPage(app.swagger() as OpenApiDocument, '/api/docs/openapi.json');
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .send(docsPage);
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(docsPage);
   });
   app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -8,7 +8,9 @@ import { buildMonitor } from '../service.ts';
 
 test('every route that takes a cluster name answers 404 for one that is neither configured nor in the history', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mon-cluster-param-'));
-  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: { ETCD_MONITOR_SECRET_KEY: 'k' } });
+  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: { ETCD_MONITOR_SECRET_KEY: 'k' },
+  });
   try {
     const urls = [
       '/api/v1/stream?cluster=nope',
@@ -24,9 +26,12 @@ test('every route that takes a cluster name answers 404 for one that is neither 
     ];
     for (const url of urls) {
       // Bounded: a stream that starts anyway never ends.
-      const r = await Promise.race([svc.app.inject({ method: 'GET', url }), new Promise<never>((_, reject) => {
-        setTimeout(() => reject(new Error(`${url}: no answer in 15 s (a stream started?)`)), 15_000).unref();
-      })]);
+      const r = await Promise.race([
+        svc.app.inject({ method: 'GET', url }),
+        new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error(`${url}: no answer in 15 s (a stream started?)`)), 15_000).unref();
+        }),
+      ]);
       assert.equal(r.statusCode, 404, `${url}: ${r.body}`);
       assert.equal(r.json().error.code, 'MON_NOT_FOUND', url);
       assert.match(r.json().error.message, /no cluster named "nope"/, url);

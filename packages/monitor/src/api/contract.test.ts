@@ -53,18 +53,24 @@ after(async () => {
 test('every GET answers what its response schema says, unchanged by serialization, with every field it had', async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  svc = await buildMonitor(parseConfig({
-    server: { listen: '127.0.0.1:0', data_dir: dir },
-    clusters: [
-      { name: 'main', endpoints: cluster.get().endpoints, status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', labels: { env: 'test' } },
-      { name: 'ghost', endpoints: ['127.0.0.1:1'], timeout: '300ms', status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s' },
-    ],
-  }), { env: { ETCD_MONITOR_SECRET_KEY: 'test-key' } });
+  svc = await buildMonitor(
+    parseConfig({
+      server: { listen: '127.0.0.1:0', data_dir: dir },
+      clusters: [
+        { name: 'main', endpoints: cluster.get().endpoints, status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s', timeout: '1s', labels: { env: 'test' } },
+        { name: 'ghost', endpoints: ['127.0.0.1:1'], timeout: '300ms', status_interval: '500ms', probe_interval: '500ms', metrics_interval: '1s' },
+      ],
+    }),
+    { env: { ETCD_MONITOR_SECRET_KEY: 'test-key' } },
+  );
   const app = svc.app;
   // What each route's handler returned, before the schema serializer saw it, and the route's response schemas.
   const raw = new Map<string, { payload: unknown; schema: unknown }>();
   app.addHook('preSerialization', async (req, _reply, payload) => {
-    raw.set(req.url, { payload: JSON.parse(JSON.stringify(payload)) as unknown, schema: (req.routeOptions.schema as { response?: Record<string, unknown> } | undefined)?.response?.['200'] });
+    raw.set(req.url, {
+      payload: JSON.parse(JSON.stringify(payload)) as unknown,
+      schema: (req.routeOptions.schema as { response?: Record<string, unknown> } | undefined)?.response?.['200'],
+    });
     return payload;
   });
   const call = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) => {
@@ -76,7 +82,13 @@ test('every GET answers what its response schema says, unchanged by serializatio
   await call('PUT', '/api/v1/channels/ops', { type: 'webhook', url: hook });
   await call('PUT', '/api/v1/rules/dbInUse', { expr: 'db_size_bytes > 0', for: '0s', severity: 'warning', summary: 'db of {{ $labels.member }} in use' });
   await call('PUT', '/api/v1/routes', { routes: [{ channels: ['ops'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h', group_by: ['alertname'] }] });
-  await call('PUT', '/api/v1/dashboards/main', { name: 'Main', panels: [{ cluster: 'main', series: 'db_size_bytes', range: '1h', title: 'DB' }, { cluster: 'main', member: '', series: 'members_up', range: 'live' }] });
+  await call('PUT', '/api/v1/dashboards/main', {
+    name: 'Main',
+    panels: [
+      { cluster: 'main', series: 'db_size_bytes', range: '1h', title: 'DB' },
+      { cluster: 'main', member: '', series: 'members_up', range: 'live' },
+    ],
+  });
   await call('PUT', '/api/v1/users/alice', { password: 'correct-horse', role: 'operator' });
   const member = await until('main healthy with metrics and a probe', async () => {
     const c = (await call('GET', '/api/v1/clusters/main')) as { health: { status: string }; members: Array<{ name: string | null; probe: unknown; metrics: unknown }> };
@@ -141,5 +153,9 @@ test('every GET answers what its response schema says, unchanged by serializatio
   }
   if (record) writeFileSync(KEYS_FILE, `${JSON.stringify(seen, null, 1)}\n`);
   assert.deepEqual(problems, []);
-  assert.deepEqual(Object.keys(expected).filter((p) => !(p in seen)), [], 'every endpoint recorded is still served');
+  assert.deepEqual(
+    Object.keys(expected).filter((p) => !(p in seen)),
+    [],
+    'every endpoint recorded is still served',
+  );
 });

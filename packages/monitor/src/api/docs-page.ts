@@ -65,14 +65,25 @@ function limits(s: Schema | undefined): string {
 function fieldsTable(rows: Array<{ name: string; where?: string; required?: boolean; schema?: Schema; description?: string }>): string {
   if (rows.length === 0) return '';
   const body = rows
-    .map((r) => `<tr><td><code>${esc(r.name)}</code>${r.required ? ' <span class="req">required</span>' : ''}</td>${r.where !== undefined ? `<td>${esc(r.where)}</td>` : ''}<td><code>${esc(typeOf(r.schema))}</code></td><td>${esc(r.description ?? r.schema?.description ?? '')}${limits(r.schema) ? ` <span class="dim">(${esc(limits(r.schema))})</span>` : ''}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td><code>${esc(r.name)}</code>${r.required ? ' <span class="req">required</span>' : ''}</td>${r.where !== undefined ? `<td>${esc(r.where)}</td>` : ''}<td><code>${esc(typeOf(r.schema))}</code></td><td>${esc(r.description ?? r.schema?.description ?? '')}${limits(r.schema) ? ` <span class="dim">(${esc(limits(r.schema))})</span>` : ''}</td></tr>`,
+    )
     .join('');
   return `<table><thead><tr><th>name</th>${rows[0]!.where !== undefined ? '<th>in</th>' : ''}<th>type</th><th>meaning</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function operationHtml(method: string, path: string, op: Operation): string {
   const id = `${method}-${path}`.replace(/[^A-Za-z0-9]+/g, '-');
-  const params = fieldsTable((op.parameters ?? []).map((p) => ({ name: p.name, where: p.in, required: p.required ?? false, ...(p.schema ? { schema: p.schema } : {}), ...(p.description ? { description: p.description } : {}) })));
+  const params = fieldsTable(
+    (op.parameters ?? []).map((p) => ({
+      name: p.name,
+      where: p.in,
+      required: p.required ?? false,
+      ...(p.schema ? { schema: p.schema } : {}),
+      ...(p.description ? { description: p.description } : {}),
+    })),
+  );
   const body = op.requestBody?.content?.['application/json']?.schema;
   const bodyRows = body?.properties ? Object.entries(body.properties).map(([name, schema]) => ({ name, required: body.required?.includes(name) ?? false, schema })) : [];
   const responses = Object.entries(op.responses ?? {})

@@ -52,7 +52,12 @@ export function registerStatic(app: FastifyInstance, distDir: string = defaultWe
     if (hit && hit.mtimeMs === st.mtimeMs) return hit;
     const body = readFileSync(file);
     const ext = extname(file);
-    const f: CachedFile = { body, gzip: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body, { level: 9 }) : null, type: TYPES[ext] ?? 'application/octet-stream', mtimeMs: st.mtimeMs };
+    const f: CachedFile = {
+      body,
+      gzip: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body, { level: 9 }) : null,
+      type: TYPES[ext] ?? 'application/octet-stream',
+      mtimeMs: st.mtimeMs,
+    };
     cache.set(file, f);
     return f;
   };
@@ -73,7 +78,11 @@ export function registerStatic(app: FastifyInstance, distDir: string = defaultWe
       const f = load(file);
       if (f) return send(req, reply, f, path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       // A missing hashed asset is an old page asking for a replaced build: a 404, not index.html parsed as JS.
-      if (path.startsWith('/assets/')) return reply.status(404).header('cache-control', 'no-cache').send({ error: { code: 'MON_NOT_FOUND', message: `no file ${path}`, hint: 'reload the page to get the current UI' } });
+      if (path.startsWith('/assets/'))
+        return reply
+          .status(404)
+          .header('cache-control', 'no-cache')
+          .send({ error: { code: 'MON_NOT_FOUND', message: `no file ${path}`, hint: 'reload the page to get the current UI' } });
     }
     const index = load(join(root, 'index.html'));
     if (!index) {
@@ -81,7 +90,9 @@ export function registerStatic(app: FastifyInstance, distDir: string = defaultWe
         .status(503)
         .header('content-type', 'text/plain; charset=utf-8')
         .header('cache-control', 'no-cache')
-        .send(`The etcd-monitor web UI is not built (no ${join(root, 'index.html')}).\nRun: npm run build -w @etcd-monitor/web (npm ci does it), then reload. The API is at /api/v1 and /api/docs.\n`);
+        .send(
+          `The etcd-monitor web UI is not built (no ${join(root, 'index.html')}).\nRun: npm run build -w @etcd-monitor/web (npm ci does it), then reload. The API is at /api/v1 and /api/docs.\n`,
+        );
     }
     return send(req, reply, index, 'no-cache');
   });

@@ -12,7 +12,13 @@ async function monitor(auth: Record<string, unknown> = {}) {
   const svc = await buildMonitor(parseConfig({ server: { data_dir: dir }, auth, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
     env: { ETCD_MONITOR_SECRET_KEY: 'k', ETCD_MONITOR_ADMIN_PASSWORD: 'admin-password-1' },
   });
-  return { svc, cleanup: async () => { await svc.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    svc,
+    cleanup: async () => {
+      await svc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test('from another host every API call needs a login; roles decide what it may do', async () => {
@@ -28,7 +34,10 @@ test('from another host every API call needs a login; roles decide what it may d
     assert.equal(ok.statusCode, 200);
     const admin = { authorization: `Bearer ${ok.json().token}` };
     assert.equal((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters', headers: admin, ...remote })).statusCode, 200);
-    assert.equal((await svc.app.inject({ method: 'PUT', url: '/api/v1/users/vera', headers: admin, payload: { password: 'viewer-pass-1', role: 'viewer' }, ...remote })).statusCode, 204);
+    assert.equal(
+      (await svc.app.inject({ method: 'PUT', url: '/api/v1/users/vera', headers: admin, payload: { password: 'viewer-pass-1', role: 'viewer' }, ...remote })).statusCode,
+      204,
+    );
     const users = (await svc.app.inject({ method: 'GET', url: '/api/v1/users', headers: admin, ...remote })).body;
     assert.ok(!users.includes('viewer-pass-1') && !users.includes('hash'), 'no passwords or hashes');
 

@@ -75,7 +75,8 @@ export class Auth {
   setUser(name: string, password: string, role: Role): void {
     if (!NAME_RE.test(name)) throw new AppError('MON_BAD_REQUEST', `name: "${name}" is not a valid user name`, { field: 'name', hint: 'letters, digits, ".", "_", "@" or "-"' });
     if (!ROLES.includes(role)) throw new AppError('MON_BAD_REQUEST', `role: "${role}" is not a role`, { field: 'role', hint: `one of ${ROLES.join(', ')}` });
-    if (typeof password !== 'string' || password.length < 8) throw new AppError('MON_BAD_REQUEST', 'password: must be at least 8 characters', { field: 'password', hint: 'choose a longer password' });
+    if (typeof password !== 'string' || password.length < 8)
+      throw new AppError('MON_BAD_REQUEST', 'password: must be at least 8 characters', { field: 'password', hint: 'choose a longer password' });
     const salt = randomBytes(16).toString('base64');
     const doc: UserDoc = { name, role, salt, hash: hashPassword(password, salt), createdAt: new Date().toISOString() };
     this.store.putDoc('user', name, doc);
@@ -100,7 +101,9 @@ export class Auth {
     const got = Buffer.from(hashPassword(String(password), u?.salt ?? 'no-such-user'));
     if (!u || expected.length !== got.length || !timingSafeEqual(expected, got)) {
       const locked = this.throttle.failed(name, address, now);
-      throw new AppError('MON_UNAUTHORIZED', 'wrong user name or password', { hint: locked ? 'too many failures: further logins are refused for a while' : 'check the credentials' });
+      throw new AppError('MON_UNAUTHORIZED', 'wrong user name or password', {
+        hint: locked ? 'too many failures: further logins are refused for a while' : 'check the credentials',
+      });
     }
     this.throttle.succeeded(name);
     const token = randomBytes(32).toString('base64url');

@@ -38,7 +38,11 @@ export function checkOrigin(method: string, origin: string | undefined, host: st
     // An opaque origin ("null": sandboxed frames, file: pages) matches no host.
   }
   if (originHost !== undefined && host !== undefined && originHost === host.trim().toLowerCase()) return;
-  throw new AppError('MON_BAD_ORIGIN', `cross-origin request refused: Origin ${JSON.stringify(origin.slice(0, 200))} does not match the Host ${JSON.stringify((host ?? '').slice(0, 200))}`, {
-    hint: 'change things from the monitor\'s own pages, or call the API without an Origin header (curl, scripts)',
-  });
+  throw new AppError(
+    'MON_BAD_ORIGIN',
+    `cross-origin request refused: Origin ${JSON.stringify(origin.slice(0, 200))} does not match the Host ${JSON.stringify((host ?? '').slice(0, 200))}`,
+    {
+      hint: "change things from the monitor's own pages, or call the API without an Origin header (curl, scripts)",
+    },
+  );
 }

@@ -10,15 +10,41 @@ import { isLoopbackHost } from './request-guard.ts';
 // No etcd needed: one unreachable cluster; this is about who may call what, and what is on disk.
 async function monitor(o: { auth?: Record<string, unknown>; dir?: string; server?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}) {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'mon-sec-'));
-  const svc = await buildMonitor(parseConfig({ server: { data_dir: dir, ...o.server }, auth: o.auth ?? {}, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
-    env: o.env ?? { ETCD_MONITOR_SECRET_KEY: 'k', ETCD_MONITOR_ADMIN_PASSWORD: 'admin-password-1' },
-  });
-  return { svc, dir, cleanup: async (keep = false) => { await svc.stop(); if (!keep) rmSync(dir, { recursive: true, force: true }); } };
+  const svc = await buildMonitor(
+    parseConfig({ server: { data_dir: dir, ...o.server }, auth: o.auth ?? {}, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }),
+    {
+      env: o.env ?? { ETCD_MONITOR_SECRET_KEY: 'k', ETCD_MONITOR_ADMIN_PASSWORD: 'admin-password-1' },
+    },
+  );
+  return {
+    svc,
+    dir,
+    cleanup: async (keep = false) => {
+      await svc.stop();
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 test('isLoopbackHost takes loopback names with or without a port, and nothing a rebinding site could send', () => {
-  for (const h of ['localhost', 'localhost:8390', 'LOCALHOST:1', '127.0.0.1', '127.0.0.1:8390', '127.1.2.3:80', '[::1]', '[::1]:8390', '[::ffff:127.0.0.1]:8390']) assert.ok(isLoopbackHost(h), h);
-  for (const h of [undefined, '', 'evil.example', 'evil.example:8390', 'localhost.evil.example', '127.0.0.1.nip.io:8390', '10.0.0.1:8390', '0.0.0.0:8390', '[::]:8390', '::1', '127.0.0.1:8390:1', '0x7f000001:8390', '[fe80::1]:8390']) assert.ok(!isLoopbackHost(h), String(h));
+  for (const h of ['localhost', 'localhost:8390', 'LOCALHOST:1', '127.0.0.1', '127.0.0.1:8390', '127.1.2.3:80', '[::1]', '[::1]:8390', '[::ffff:127.0.0.1]:8390'])
+    assert.ok(isLoopbackHost(h), h);
+  for (const h of [
+    undefined,
+    '',
+    'evil.example',
+    'evil.example:8390',
+    'localhost.evil.example',
+    '127.0.0.1.nip.io:8390',
+    '10.0.0.1:8390',
+    '0.0.0.0:8390',
+    '[::]:8390',
+    '::1',
+    '127.0.0.1:8390:1',
+    '0x7f000001:8390',
+    '[fe80::1]:8390',
+  ])
+    assert.ok(!isLoopbackHost(h), String(h));
 });
 
 test('anonymous loopback access needs a loopback Host: a DNS-rebinding page gets 401, not admin', async () => {
@@ -53,11 +79,19 @@ test('a state-changing request whose Origin is not the Host is refused with 403,
   const { svc, cleanup } = await monitor();
   try {
     const host = '127.0.0.1:8390';
-    const login = await svc.app.inject({ method: 'POST', url: '/api/v1/login', headers: { host, origin: `http://${host}` }, payload: { username: 'admin', password: 'admin-password-1' } });
+    const login = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/login',
+      headers: { host, origin: `http://${host}` },
+      payload: { username: 'admin', password: 'admin-password-1' },
+    });
     assert.equal(login.statusCode, 200);
     const cookie = `em_session=${login.json().token}`;
     for (const origin of ['http://evil.example', 'http://127.0.0.1:9999', 'null', 'http://127.0.0.1:8390.evil.example']) {
-      for (const headers of [{ host, origin }, { host, origin, cookie }]) {
+      for (const headers of [
+        { host, origin },
+        { host, origin, cookie },
+      ]) {
         const r = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters', headers, payload: { name: 'csrf', endpoints: ['127.0.0.1:2'] } });
         assert.equal(r.statusCode, 403, `${origin} ${r.body}`);
         assert.equal(r.json().error.code, 'MON_BAD_ORIGIN');
@@ -72,7 +106,12 @@ test('a state-changing request whose Origin is not the Host is refused with 403,
     assert.equal(read.statusCode, 200);
     assert.equal(read.headers['access-control-allow-origin'], undefined);
     // The monitor's own page, and clients that send no Origin at all (curl, scripts), are served.
-    const own = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { host, origin: `http://${host}`, cookie }, payload: { name: 'same', endpoints: ['127.0.0.1:2'] } });
+    const own = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters',
+      headers: { host, origin: `http://${host}`, cookie },
+      payload: { name: 'same', endpoints: ['127.0.0.1:2'] },
+    });
     assert.equal(own.statusCode, 201);
     const curl = await svc.app.inject({ method: 'DELETE', url: '/api/v1/clusters/same', headers: { host } });
     assert.equal(curl.statusCode, 204);
@@ -83,7 +122,8 @@ test('a state-changing request whose Origin is not the Host is refused with 403,
 
 test('logins are throttled per user name and per address (429 saying until when), and failures are audited', async () => {
   const { svc, cleanup } = await monitor({ auth: { login_max_failures: 3, login_lockout: '1m' } });
-  const login = (username: string, password: string, remoteAddress = '192.0.2.10') => svc.app.inject({ method: 'POST', url: '/api/v1/login', payload: { username, password }, remoteAddress });
+  const login = (username: string, password: string, remoteAddress = '192.0.2.10') =>
+    svc.app.inject({ method: 'POST', url: '/api/v1/login', payload: { username, password }, remoteAddress });
   try {
     for (let i = 0; i < 3; i++) assert.equal((await login('admin', `guess-${i}`)).statusCode, 401);
     const locked = await login('admin', 'admin-password-1');
@@ -133,7 +173,11 @@ test('the data directory is 0700 and its files 0600, existing ones included; the
       assert.equal(mode(keyFile), 0o600);
       assert.equal(mode(join(keyDir, 'etc')), 0o700);
       // A stored credential is sealed with the key outside the data directory.
-      const r = await again.svc.app.inject({ method: 'POST', url: '/api/v1/clusters', payload: { name: 'auth', endpoints: ['127.0.0.1:2'], user: 'u', password: 'sealed-password' } });
+      const r = await again.svc.app.inject({
+        method: 'POST',
+        url: '/api/v1/clusters',
+        payload: { name: 'auth', endpoints: ['127.0.0.1:2'], user: 'u', password: 'sealed-password' },
+      });
       assert.equal(r.statusCode, 201);
     } finally {
       await again.cleanup(true);

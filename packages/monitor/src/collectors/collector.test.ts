@@ -9,7 +9,18 @@ import { collectors } from './index.ts';
 import type { Collector, CollectorResult } from './collector.ts';
 
 const blank = (endpoint: string): MemberFacts => ({
-  endpoint, id: null, name: null, status: null, statusAt: null, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: null, metricsError: null,
+  endpoint,
+  id: null,
+  name: null,
+  status: null,
+  statusAt: null,
+  statusLatencyMs: null,
+  error: null,
+  downSince: null,
+  memberIds: null,
+  probe: null,
+  metrics: null,
+  metricsError: null,
 });
 
 // The facts a collector reads are frozen: a collector that wrote to them instead of returning its slice throws.
@@ -48,12 +59,20 @@ describe('collectors return their slice of the member facts instead of writing s
 
   test('an unreachable member: status reports the error and keeps the first downSince', async () => {
     const ep = 'http://127.0.0.1:1';
-    const down = await runOnce(collectors.find((c) => c.name === 'status')!, ep, { ...blank(ep), downSince: 1000 });
+    const down = await runOnce(
+      collectors.find((c) => c.name === 'status')!,
+      ep,
+      { ...blank(ep), downSince: 1000 },
+    );
     assert.equal(down.facts.status, null);
     assert.equal(down.facts.downSince, 1000);
     assert.ok(down.facts.error?.code.startsWith('ETCD_'));
     assert.deepEqual(down.series, { up: 0 });
-    const metrics = await runOnce(collectors.find((c) => c.name === 'metrics')!, ep, blank(ep));
+    const metrics = await runOnce(
+      collectors.find((c) => c.name === 'metrics')!,
+      ep,
+      blank(ep),
+    );
     assert.ok(metrics.facts.metricsError);
     assert.deepEqual(metrics.series, { scrape_up: 0 });
   });

@@ -34,7 +34,15 @@ void listsEveryType;
  * alarm_raised, split_brain with the codes behind it); every other finding is recorded as finding_raised and finding_cleared with its code, so the findings
  * a rule saw can be replayed from the stored events (`rules test`).
  */
-export const EVENTED_FINDINGS: ReadonlySet<string> = new Set(['cluster_unreachable', 'quorum_lost', 'member_down', 'alarm_nospace', 'alarm_corrupt', 'split_brain', 'member_list_diverged']);
+export const EVENTED_FINDINGS: ReadonlySet<string> = new Set([
+  'cluster_unreachable',
+  'quorum_lost',
+  'member_down',
+  'alarm_nospace',
+  'alarm_corrupt',
+  'split_brain',
+  'member_list_diverged',
+]);
 
 /** detectEvents compares two passes over a cluster and returns what changed; the first pass only sets the baseline. */
 export function detectEvents(prev: EventState | undefined, cur: EventState, cluster: string, time: number): ClusterEvent[] {
@@ -70,7 +78,10 @@ export function detectEvents(prev: EventState | undefined, cur: EventState, clus
   const splitWas = prev.health.verdict === 'split' || prev.health.findings.some((f) => f.code === 'member_list_diverged');
   const splitIs = cur.health.verdict === 'split' || cur.health.findings.some((f) => f.code === 'member_list_diverged');
   const splitCodes = [...new Set(cur.health.findings.filter((f) => f.code === 'split_brain' || f.code === 'member_list_diverged').map((f) => f.code))];
-  if (!splitWas && splitIs) ev('split_brain', `split brain: ${cur.health.findings.find((f) => f.code === 'split_brain' || f.code === 'member_list_diverged')?.evidence ?? 'members disagree'}`, undefined, { codes: splitCodes });
+  if (!splitWas && splitIs)
+    ev('split_brain', `split brain: ${cur.health.findings.find((f) => f.code === 'split_brain' || f.code === 'member_list_diverged')?.evidence ?? 'members disagree'}`, undefined, {
+      codes: splitCodes,
+    });
   if (splitWas && !splitIs) ev('split_brain_resolved', 'members agree on one leader again');
 
   if (prev.memberList && cur.memberList) {
@@ -87,8 +98,11 @@ export function detectEvents(prev: EventState | undefined, cur: EventState, clus
   const findingKey = (f: { code: string; member?: string }) => `${f.code}@${f.member ?? ''}`;
   const findingsWere = new Set(prev.health.findings.filter((f) => !EVENTED_FINDINGS.has(f.code)).map(findingKey));
   const findingsAre = new Set(cur.health.findings.filter((f) => !EVENTED_FINDINGS.has(f.code)).map(findingKey));
-  for (const f of cur.health.findings) if (!EVENTED_FINDINGS.has(f.code) && !findingsWere.has(findingKey(f))) ev('finding_raised', f.message, f.member, { code: f.code, severity: f.severity });
-  for (const f of prev.health.findings) if (!EVENTED_FINDINGS.has(f.code) && !findingsAre.has(findingKey(f))) ev('finding_cleared', `${f.code} cleared${f.member ? ` on ${f.member}` : ''}: ${f.message}`, f.member, { code: f.code });
+  for (const f of cur.health.findings)
+    if (!EVENTED_FINDINGS.has(f.code) && !findingsWere.has(findingKey(f))) ev('finding_raised', f.message, f.member, { code: f.code, severity: f.severity });
+  for (const f of prev.health.findings)
+    if (!EVENTED_FINDINGS.has(f.code) && !findingsAre.has(findingKey(f)))
+      ev('finding_cleared', `${f.code} cleared${f.member ? ` on ${f.member}` : ''}: ${f.message}`, f.member, { code: f.code });
 
   if (prev.alarms && cur.alarms) {
     const key = (a: Alarm) => `${a.memberId}/${a.alarm}`;

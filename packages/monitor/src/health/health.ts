@@ -23,31 +23,95 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
 
   if (up.length === 0) {
     const e = members[0]?.error;
-    findings.push({ code: 'cluster_unreachable', severity: 'critical', message: `no member of the cluster answers the monitor`, evidence: e ? `${e.message}` : undefined, hint: e?.hint ?? 'check that the endpoints are right and reachable from the monitor' });
+    findings.push({
+      code: 'cluster_unreachable',
+      severity: 'critical',
+      message: `no member of the cluster answers the monitor`,
+      evidence: e ? `${e.message}` : undefined,
+      hint: e?.hint ?? 'check that the endpoints are right and reachable from the monitor',
+    });
     return { status: 'unreachable', verdict: judged.verdict, leader: null, findings };
   }
   if (quorumLost) {
-    findings.push({ code: 'quorum_lost', severity: 'critical', message: `quorum lost: ${up.length} of ${voters} voting members answer, ${quorum} needed`, evidence: judged.reasons[0], hint: 'bring the down members back; do not remove members while quorum is lost' });
+    findings.push({
+      code: 'quorum_lost',
+      severity: 'critical',
+      message: `quorum lost: ${up.length} of ${voters} voting members answer, ${quorum} needed`,
+      evidence: judged.reasons[0],
+      hint: 'bring the down members back; do not remove members while quorum is lost',
+    });
   }
-  if (judged.verdict === 'no leader') findings.push({ code: 'no_leader', severity: 'critical', message: 'no member knows a leader', evidence: judged.reasons[0], hint: 'an election is under way or peers cannot reach each other; check peer connectivity and disk latency' });
-  if (judged.verdict === 'split') findings.push({ code: 'split_brain', severity: 'critical', message: 'split brain: members disagree on the leader', evidence: judged.reasons[0], hint: 'check the network between members; a partitioned old leader steps down after the election timeout' });
+  if (judged.verdict === 'no leader')
+    findings.push({
+      code: 'no_leader',
+      severity: 'critical',
+      message: 'no member knows a leader',
+      evidence: judged.reasons[0],
+      hint: 'an election is under way or peers cannot reach each other; check peer connectivity and disk latency',
+    });
+  if (judged.verdict === 'split')
+    findings.push({
+      code: 'split_brain',
+      severity: 'critical',
+      message: 'split brain: members disagree on the leader',
+      evidence: judged.reasons[0],
+      hint: 'check the network between members; a partitioned old leader steps down after the election timeout',
+    });
 
   for (const m of members) {
     if (m.error) {
-      findings.push({ code: 'member_down', severity: quorumLost ? 'critical' : 'warning', member: label(m), message: `${label(m)} is down`, evidence: m.error.message, hint: m.error.hint ?? 'check the member process and its host' });
+      findings.push({
+        code: 'member_down',
+        severity: quorumLost ? 'critical' : 'warning',
+        member: label(m),
+        message: `${label(m)} is down`,
+        evidence: m.error.message,
+        hint: m.error.hint ?? 'check the member process and its host',
+      });
       continue;
     }
     const s = m.status!;
-    if (!quorumLost && judged.leader && (s.leader === '0' || !s.leader)) findings.push({ code: 'member_no_leader', severity: 'warning', member: label(m), message: `${label(m)} has no leader`, evidence: `term ${s.raftTerm}`, hint: 'the member may be cut off from its peers' });
+    if (!quorumLost && judged.leader && (s.leader === '0' || !s.leader))
+      findings.push({
+        code: 'member_no_leader',
+        severity: 'warning',
+        member: label(m),
+        message: `${label(m)} has no leader`,
+        evidence: `term ${s.raftTerm}`,
+        hint: 'the member may be cut off from its peers',
+      });
     else if (judged.leader && s.leader !== judged.leader && s.leader !== '0') {
-      findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message: `${label(m)} follows ${s.leader}, not the current leader ${judged.leader}`, evidence: `term ${s.raftTerm}`, hint: 'the member is partitioned from the majority' });
+      findings.push({
+        code: 'member_partitioned',
+        severity: 'warning',
+        member: label(m),
+        message: `${label(m)} follows ${s.leader}, not the current leader ${judged.leader}`,
+        evidence: `term ${s.raftTerm}`,
+        hint: 'the member is partitioned from the majority',
+      });
     }
-    if (m.linearizableOk === false && !quorumLost) findings.push({ code: 'member_unhealthy', severity: 'warning', member: label(m), message: `${label(m)} cannot serve linearizable reads`, evidence: m.probeError ?? undefined, hint: 'the member answers but cannot reach consensus: check its peer connectivity' });
+    if (m.linearizableOk === false && !quorumLost)
+      findings.push({
+        code: 'member_unhealthy',
+        severity: 'warning',
+        member: label(m),
+        message: `${label(m)} cannot serve linearizable reads`,
+        evidence: m.probeError ?? undefined,
+        hint: 'the member answers but cannot reach consensus: check its peer connectivity',
+      });
   }
   const maxIndex = Math.max(...up.map((m) => m.status!.raftIndex));
   for (const m of up) {
     const behind = maxIndex - m.status!.raftAppliedIndex;
-    if (behind > t.lagEntries) findings.push({ code: 'member_lagging', severity: 'warning', member: label(m), message: `${label(m)} lags ${behind} entries behind`, evidence: `applied ${m.status!.raftAppliedIndex}, highest committed ${maxIndex}`, hint: 'a slow disk or an overloaded member; check WAL fsync and backend commit latency' });
+    if (behind > t.lagEntries)
+      findings.push({
+        code: 'member_lagging',
+        severity: 'warning',
+        member: label(m),
+        message: `${label(m)} lags ${behind} entries behind`,
+        evidence: `applied ${m.status!.raftAppliedIndex}, highest committed ${maxIndex}`,
+        hint: 'a slow disk or an overloaded member; check WAL fsync and backend commit latency',
+      });
   }
   // Partition inferred from peer metrics: the monitor reaches the member, but it is connected to fewer peers than the
   // monitor sees up. Members that are down are expected to be missing from everyone's peer list.
@@ -71,20 +135,43 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
   for (const x of up) if (x.id && cutOff.has(x.id)) partitioned.add(x);
   for (const m of partitioned) {
     const active = m.metrics?.active_peers;
-    const message = cutOff.has(m.id ?? '') ? `${label(m)} is no longer connected to any of its peers that the monitor sees up` : `${label(m)} is connected to ${active} of the ${up.length - 1} peers the monitor sees up`;
-    findings.push({ code: 'member_partitioned', severity: 'warning', member: label(m), message, evidence: 'etcd_network_active_peers', hint: 'check the peer network (port 2380) between members' });
+    const message = cutOff.has(m.id ?? '')
+      ? `${label(m)} is no longer connected to any of its peers that the monitor sees up`
+      : `${label(m)} is connected to ${active} of the ${up.length - 1} peers the monitor sees up`;
+    findings.push({
+      code: 'member_partitioned',
+      severity: 'warning',
+      member: label(m),
+      message,
+      evidence: 'etcd_network_active_peers',
+      hint: 'check the peer network (port 2380) between members',
+    });
   }
   // The reverse: members the monitor cannot reach that their peers still talk to are a monitor-side network problem.
   // Only scrapes taken after the member went down count: older ones still show the link that just broke.
   const down = members.filter((m) => m.error);
   if (down.length > 0 && up.length > 0 && !quorumLost && up.every((m) => m.metrics?.active_peers === voters - 1 && (m.metricsAt ?? 0) > freshAfter)) {
-    for (const m of down) findings.push({ code: 'monitor_partitioned', severity: 'warning', member: label(m), message: `${label(m)} is unreachable from the monitor, but its peers are still connected to it`, hint: 'check the network between the monitor and this member' });
+    for (const m of down)
+      findings.push({
+        code: 'monitor_partitioned',
+        severity: 'warning',
+        member: label(m),
+        message: `${label(m)} is unreachable from the monitor, but its peers are still connected to it`,
+        hint: 'check the network between the monitor and this member',
+      });
   }
   // A leader that does not answer the monitor: its followers still name it until the election timeout, then elect
   // another. Reported at once, so a lost leader is known within one poll rather than after the election.
   const leaderDown = judged.leader ? members.find((m) => m.id === judged.leader && m.error) : undefined;
   if (leaderDown && !quorumLost) {
-    findings.push({ code: 'leader_unreachable', severity: 'critical', member: label(leaderDown), message: `leader ${label(leaderDown)} does not answer; the other members still follow it`, evidence: leaderDown.error!.message, hint: 'an election starts after the election timeout; if no new leader appears within seconds, check peer connectivity' });
+    findings.push({
+      code: 'leader_unreachable',
+      severity: 'critical',
+      member: label(leaderDown),
+      message: `leader ${label(leaderDown)} does not answer; the other members still follow it`,
+      evidence: leaderDown.error!.message,
+      hint: 'an election starts after the election timeout; if no new leader appears within seconds, check peer connectivity',
+    });
   }
   for (const a of alarms ?? []) {
     const who = members.find((m) => m.id === a.memberId);
@@ -93,30 +180,66 @@ export function evaluateHealth(members: MemberObservation[], memberList: MemberI
       severity: 'critical',
       member: who ? label(who) : a.memberId,
       message: `alarm ${a.alarm} active${who ? ` on ${label(who)}` : ''}`,
-      hint: a.alarm === 'NOSPACE' ? 'the cluster accepts no writes: compact, defragment, then `etcdctl alarm disarm`' : 'data corruption detected: stop writes, compare hashKV across members, restore the bad member from a snapshot',
+      hint:
+        a.alarm === 'NOSPACE'
+          ? 'the cluster accepts no writes: compact, defragment, then `etcdctl alarm disarm`'
+          : 'data corruption detected: stop writes, compare hashKV across members, restore the bad member from a snapshot',
     });
   }
   const versions = new Set(up.map((m) => m.status!.version));
-  if (versions.size > 1) findings.push({ code: 'version_skew', severity: 'warning', message: `members run different etcd versions: ${[...versions].sort().join(', ')}`, hint: 'finish the rolling upgrade' });
+  if (versions.size > 1)
+    findings.push({
+      code: 'version_skew',
+      severity: 'warning',
+      message: `members run different etcd versions: ${[...versions].sort().join(', ')}`,
+      hint: 'finish the rolling upgrade',
+    });
   for (const m of up) {
     const s = m.status!;
     const quota = m.metrics?.quota_bytes ?? DEFAULT_QUOTA;
     const ratio = s.dbSize / quota;
     if (ratio >= t.quotaWarn) {
-      findings.push({ code: 'quota_high', severity: ratio >= t.quotaCritical ? 'critical' : 'warning', member: label(m), message: `${label(m)} database uses ${(ratio * 100).toFixed(0)}% of its quota`, evidence: `${formatBytes(s.dbSize)} of ${formatBytes(quota)}`, hint: 'compact old revisions and defragment, or raise --quota-backend-bytes' });
+      findings.push({
+        code: 'quota_high',
+        severity: ratio >= t.quotaCritical ? 'critical' : 'warning',
+        member: label(m),
+        message: `${label(m)} database uses ${(ratio * 100).toFixed(0)}% of its quota`,
+        evidence: `${formatBytes(s.dbSize)} of ${formatBytes(quota)}`,
+        hint: 'compact old revisions and defragment, or raise --quota-backend-bytes',
+      });
     }
     if (s.dbSize >= t.fragmentationMinBytes && s.dbSizeInUse > 0 && 1 - s.dbSizeInUse / s.dbSize >= t.fragmentationRatio) {
-      findings.push({ code: 'fragmented', severity: 'info', member: label(m), message: `${label(m)} database is ${((1 - s.dbSizeInUse / s.dbSize) * 100).toFixed(0)}% free space`, evidence: `${formatBytes(s.dbSizeInUse)} in use of ${formatBytes(s.dbSize)}`, hint: 'defragment the member (one member at a time) to return the space' });
+      findings.push({
+        code: 'fragmented',
+        severity: 'info',
+        member: label(m),
+        message: `${label(m)} database is ${((1 - s.dbSizeInUse / s.dbSize) * 100).toFixed(0)}% free space`,
+        evidence: `${formatBytes(s.dbSizeInUse)} in use of ${formatBytes(s.dbSize)}`,
+        hint: 'defragment the member (one member at a time) to return the space',
+      });
     }
   }
   // Endpoints of one configured cluster that reach two etcd clusters: every verdict above mixes two clusters' facts.
   const clusterIds = new Map<string, string[]>();
   for (const m of up) if (m.status!.clusterId) clusterIds.set(m.status!.clusterId, [...(clusterIds.get(m.status!.clusterId) ?? []), label(m)]);
   if (clusterIds.size > 1) {
-    findings.push({ code: 'cluster_id_mismatch', severity: 'critical', message: 'the endpoints reach different etcd clusters', evidence: [...clusterIds].map(([id, who]) => `cluster ${id}: ${who.join(', ')}`).join('; '), hint: 'fix the endpoints: one configured cluster must name the members of one etcd cluster' });
+    findings.push({
+      code: 'cluster_id_mismatch',
+      severity: 'critical',
+      message: 'the endpoints reach different etcd clusters',
+      evidence: [...clusterIds].map(([id, who]) => `cluster ${id}: ${who.join(', ')}`).join('; '),
+      hint: 'fix the endpoints: one configured cluster must name the members of one etcd cluster',
+    });
   }
   const lists = up.map((m) => m.memberIds?.join(',')).filter((x): x is string => Boolean(x));
-  if (new Set(lists).size > 1) findings.push({ code: 'member_list_diverged', severity: 'critical', message: 'members report different member lists', evidence: [...new Set(lists)].join(' vs '), hint: 'a membership change did not reach every member; check for a partition' });
+  if (new Set(lists).size > 1)
+    findings.push({
+      code: 'member_list_diverged',
+      severity: 'critical',
+      message: 'members report different member lists',
+      evidence: [...new Set(lists)].join(' vs '),
+      hint: 'a membership change did not reach every member; check for a partition',
+    });
 
   return withFindings({ status: 'healthy', verdict: judged.verdict, leader: judged.leader, findings: [] }, findings);
 }
@@ -129,7 +252,14 @@ export function withFindings(h: ClusterHealth, more: Finding[]): ClusterHealth {
   const findings = [...h.findings, ...more];
   const order: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
   findings.sort((a, b) => order[a.severity] - order[b.severity]);
-  const status: HealthStatus = h.status === 'unreachable' ? 'unreachable' : findings.some((f) => f.severity === 'critical') ? 'critical' : findings.some((f) => f.severity === 'warning') ? 'degraded' : 'healthy';
+  const status: HealthStatus =
+    h.status === 'unreachable'
+      ? 'unreachable'
+      : findings.some((f) => f.severity === 'critical')
+        ? 'critical'
+        : findings.some((f) => f.severity === 'warning')
+          ? 'degraded'
+          : 'healthy';
   return { ...h, status, findings };
 }
 

@@ -47,57 +47,57 @@ function same(got: Map<string, string>, want: Map<string, string>, when: string)
 
 // Staging rounds: the default stages this head in one round; 1,000 rows a round makes it about 18 rounds of series ranges.
 for (const stageRoundRows of [undefined, 1000]) {
-test(`compaction and rollups are split across calls, and every answer in between is complete${stageRoundRows ? ' (staged in rounds of series)' : ''}`, () => {
-  const c = { now: T0 + 15 * MINUTE + 30_000 };
-  const s = steppedStore(() => c.now, stageRoundRows ? { stageRoundRows } : {});
-  const all = data(15);
-  s.append(all);
-  s.flush();
-  assert.equal(s.stats().headRows, all.length);
-  const want = answers(s);
+  test(`compaction and rollups are split across calls, and every answer in between is complete${stageRoundRows ? ' (staged in rounds of series)' : ''}`, () => {
+    const c = { now: T0 + 15 * MINUTE + 30_000 };
+    const s = steppedStore(() => c.now, stageRoundRows ? { stageRoundRows } : {});
+    const all = data(15);
+    s.append(all);
+    s.flush();
+    assert.equal(s.stats().headRows, all.length);
+    const want = answers(s);
 
-  // Compaction is due: each maintain() now moves one bounded chunk of the head.
-  c.now += 5 * MINUTE;
-  let calls = 0;
-  let midway = false;
-  while (s.stats().headRows > 0) {
-    s.maintain();
-    calls++;
-    const st = s.stats();
-    // Every sample is in exactly one of the head and the raw table after every call.
-    assert.equal(st.rawRows, all.length);
-    if (st.headRows > 0 && st.headRows < all.length) midway = true;
-    if (calls % 25 === 0) same(answers(s), want, `after ${calls} calls`);
-    assert.ok(calls < 10_000);
-  }
-  assert.ok(midway, 'the head was partly moved between two calls');
-  assert.ok(calls > 20, `compaction took ${calls} calls`);
-  same(answers(s), want, 'after compaction');
-
-  // The 1 m rollup of the 15 minutes now goes a range of series per call.
-  const m1Rows = MEMBERS.length * SERIES.length * 15;
-  let rollCalls = 0;
-  let partial = false;
-  while (s.stats().m1Rows < m1Rows) {
-    s.maintain();
-    rollCalls++;
-    const n = s.stats().m1Rows;
-    if (n > 0 && n < m1Rows) {
-      partial = true;
-      same(answers(s), want, `with ${n} of ${m1Rows} 1 m rows written`);
+    // Compaction is due: each maintain() now moves one bounded chunk of the head.
+    c.now += 5 * MINUTE;
+    let calls = 0;
+    let midway = false;
+    while (s.stats().headRows > 0) {
+      s.maintain();
+      calls++;
+      const st = s.stats();
+      // Every sample is in exactly one of the head and the raw table after every call.
+      assert.equal(st.rawRows, all.length);
+      if (st.headRows > 0 && st.headRows < all.length) midway = true;
+      if (calls % 25 === 0) same(answers(s), want, `after ${calls} calls`);
+      assert.ok(calls < 10_000);
     }
-    assert.ok(rollCalls < 10_000);
-  }
-  assert.ok(partial, 'the rollup was partly done between two calls');
-  same(answers(s), want, 'after rollup');
+    assert.ok(midway, 'the head was partly moved between two calls');
+    assert.ok(calls > 20, `compaction took ${calls} calls`);
+    same(answers(s), want, 'after compaction');
 
-  // Idempotent: more runs change nothing.
-  const st = s.stats();
-  for (let i = 0; i < 50; i++) s.maintain();
-  assert.deepEqual(s.stats(), st);
-  same(answers(s), want, 'after idempotent runs');
-  s.close();
-});
+    // The 1 m rollup of the 15 minutes now goes a range of series per call.
+    const m1Rows = MEMBERS.length * SERIES.length * 15;
+    let rollCalls = 0;
+    let partial = false;
+    while (s.stats().m1Rows < m1Rows) {
+      s.maintain();
+      rollCalls++;
+      const n = s.stats().m1Rows;
+      if (n > 0 && n < m1Rows) {
+        partial = true;
+        same(answers(s), want, `with ${n} of ${m1Rows} 1 m rows written`);
+      }
+      assert.ok(rollCalls < 10_000);
+    }
+    assert.ok(partial, 'the rollup was partly done between two calls');
+    same(answers(s), want, 'after rollup');
+
+    // Idempotent: more runs change nothing.
+    const st = s.stats();
+    for (let i = 0; i < 50; i++) s.maintain();
+    assert.deepEqual(s.stats(), st);
+    same(answers(s), want, 'after idempotent runs');
+    s.close();
+  });
 }
 
 test('a late sample compacted while a split rollup is in flight is rolled up too', () => {

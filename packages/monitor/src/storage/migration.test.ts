@@ -25,18 +25,39 @@ test('a version 1 store opens with its alert history and audit log moved into th
   const store = openSqliteStore({ path, flushIntervalMs: 0 });
   try {
     const all = store.queryAlerts();
-    assert.deepEqual(all.map((a) => `${a.fingerprint}:${a.activeAt - T}`), ['aaaa:86400000', 'cccc:7200000', 'bbbb:3600000', 'aaaa:0']);
+    assert.deepEqual(
+      all.map((a) => `${a.fingerprint}:${a.activeAt - T}`),
+      ['aaaa:86400000', 'cccc:7200000', 'bbbb:3600000', 'aaaa:0'],
+    );
     assert.deepEqual(all[3], {
-      fingerprint: 'aaaa', labels: { alertname: 'etcdNoLeader', severity: 'critical', cluster: 'prod', member: 'm1' }, annotations: { summary: 'etcdNoLeader on prod' },
-      state: 'resolved', value: 1, activeAt: T, startsAt: T + 60_000, endsAt: T + 600_000,
+      fingerprint: 'aaaa',
+      labels: { alertname: 'etcdNoLeader', severity: 'critical', cluster: 'prod', member: 'm1' },
+      annotations: { summary: 'etcdNoLeader on prod' },
+      state: 'resolved',
+      value: 1,
+      activeAt: T,
+      startsAt: T + 60_000,
+      endsAt: T + 600_000,
     });
     // The filters the history API passes, answered as the documents were filtered before.
-    assert.deepEqual(store.queryAlerts({ cluster: 'prod' }).map((a) => a.fingerprint), ['aaaa', 'bbbb', 'aaaa']);
-    assert.deepEqual(store.queryAlerts({ alertname: 'etcdNoLeader', limit: 2 }).map((a) => a.labels.cluster), ['prod', 'staging']);
+    assert.deepEqual(
+      store.queryAlerts({ cluster: 'prod' }).map((a) => a.fingerprint),
+      ['aaaa', 'bbbb', 'aaaa'],
+    );
+    assert.deepEqual(
+      store.queryAlerts({ alertname: 'etcdNoLeader', limit: 2 }).map((a) => a.labels.cluster),
+      ['prod', 'staging'],
+    );
     assert.deepEqual(store.queryAlerts({ fingerprint: 'aaaa' }).length, 2);
     // since keeps what was still active then: resolved after it, or not resolved at all.
-    assert.deepEqual(store.queryAlerts({ since: T + 700_000 }).map((a) => a.fingerprint), ['aaaa', 'cccc', 'bbbb']);
-    assert.deepEqual(store.queryAlerts({ until: T + 3_600_000 }).map((a) => a.fingerprint), ['bbbb', 'aaaa']);
+    assert.deepEqual(
+      store.queryAlerts({ since: T + 700_000 }).map((a) => a.fingerprint),
+      ['aaaa', 'cccc', 'bbbb'],
+    );
+    assert.deepEqual(
+      store.queryAlerts({ until: T + 3_600_000 }).map((a) => a.fingerprint),
+      ['bbbb', 'aaaa'],
+    );
 
     assert.deepEqual(store.queryAudit(), [
       { id: 3, time: T + 2000, actor: 'admin', role: 'admin', action: 'routes.put', target: '2 routes', ip: '127.0.0.1' },
@@ -70,7 +91,12 @@ test('a version 1 store opens with its alert history and audit log moved into th
   try {
     assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, 2);
     // The history is read through its indexes, not by scanning every occurrence.
-    const plan = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail as string).join('; ');
+    const plan = (sql: string) =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((r) => r.detail as string)
+        .join('; ');
     assert.match(plan("SELECT doc FROM alert_history WHERE cluster = 'prod' ORDER BY active_at DESC LIMIT 10"), /USING INDEX alert_history_cluster/);
     assert.match(plan('SELECT doc FROM alert_history ORDER BY active_at DESC LIMIT 10'), /USING INDEX alert_history_active/);
   } finally {

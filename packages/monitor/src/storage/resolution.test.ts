@@ -37,9 +37,18 @@ test('downsample combines buckets with each aggregation', () => {
     { t: 0, v: 5, min: 2, max: 9 },
     { t: 10_000, v: 2, min: 1, max: 3 },
   ]);
-  assert.deepEqual(downsample(rows, 10_000, 'last').map((p) => p.v), [9, 3]);
-  assert.deepEqual(downsample(rows, 10_000, 'min').map((p) => p.v), [2, 1]);
-  assert.deepEqual(downsample(rows, 10_000, 'max').map((p) => p.v), [9, 3]);
+  assert.deepEqual(
+    downsample(rows, 10_000, 'last').map((p) => p.v),
+    [9, 3],
+  );
+  assert.deepEqual(
+    downsample(rows, 10_000, 'min').map((p) => p.v),
+    [2, 1],
+  );
+  assert.deepEqual(
+    downsample(rows, 10_000, 'max').map((p) => p.v),
+    [9, 3],
+  );
   // Rollup rows weigh by their sample count, not one vote each.
   const rolled: AggRow[] = [
     [0, 1, 1, 60, 60, 1],

@@ -14,11 +14,7 @@ export const BUCKET_MS: Record<Resolution, number> = { raw: 0, '1m': MINUTE, '1h
 export type AggRow = [t: number, min: number, max: number, sum: number, cnt: number, last: number];
 
 /** pickResolution chooses the table that answers a query: raw for short recent ranges at fine steps, 1h for long ranges or coarse steps, else 1m. */
-export function pickResolution(
-  q: { from: number; to: number; step?: number },
-  now: number,
-  retention: { raw: number; m1: number },
-): Resolution {
+export function pickResolution(q: { from: number; to: number; step?: number }, now: number, retention: { raw: number; m1: number }): Resolution {
   const step = q.step ?? 0;
   // 7 days at 1 m is ~10k points per member: beyond that hourly points are all a chart can show anyway.
   if (step >= HOUR || q.to - q.from > 7 * DAY || q.from < now - retention.m1) return '1h';

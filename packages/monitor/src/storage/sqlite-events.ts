@@ -42,18 +42,21 @@ export class SqliteEvents implements EventStore {
     if (f.since !== undefined) w.add('time >= ?', f.since);
     if (f.until !== undefined) w.add('time <= ?', f.until);
     const sql = `SELECT id, time, cluster, type, member, message, details FROM events ${w.sql()} ORDER BY time DESC, id DESC LIMIT ${limit}`;
-    return this.db.prepare(sql).all(...w.args).map((r) => {
-      const e: StoredEvent = {
-        id: r.id as number,
-        time: r.time as number,
-        cluster: r.cluster as string,
-        type: r.type as string,
-        message: r.message as string,
-      };
-      if (r.member !== null) e.member = r.member as string;
-      if (r.details !== null) e.details = JSON.parse(r.details as string) as Record<string, unknown>;
-      return e;
-    });
+    return this.db
+      .prepare(sql)
+      .all(...w.args)
+      .map((r) => {
+        const e: StoredEvent = {
+          id: r.id as number,
+          time: r.time as number,
+          cluster: r.cluster as string,
+          type: r.type as string,
+          message: r.message as string,
+        };
+        if (r.member !== null) e.member = r.member as string;
+        if (r.details !== null) e.details = JSON.parse(r.details as string) as Record<string, unknown>;
+        return e;
+      });
   }
 
   recordAlert(alert: Alert): void {
@@ -73,7 +76,10 @@ export class SqliteEvents implements EventStore {
     if (q.since !== undefined) w.add('(ends_at IS NULL OR ends_at >= ?)', q.since);
     if (q.until !== undefined) w.add('active_at <= ?', q.until);
     const sql = `SELECT doc FROM alert_history ${w.sql()} ORDER BY active_at DESC, fingerprint LIMIT ${limit}`;
-    return this.db.prepare(sql).all(...w.args).map((r) => JSON.parse(r.doc as string) as Alert);
+    return this.db
+      .prepare(sql)
+      .all(...w.args)
+      .map((r) => JSON.parse(r.doc as string) as Alert);
   }
 
   appendAudit(e: AuditEntry): AuditEntry {
@@ -93,10 +99,13 @@ export class SqliteEvents implements EventStore {
     if (f.since !== undefined) w.add('time >= ?', f.since);
     if (f.until !== undefined) w.add('time <= ?', f.until);
     const sql = `SELECT id, time, actor, action, doc FROM audit_log ${w.sql()} ORDER BY time DESC, id DESC LIMIT ${limit}`;
-    return this.db.prepare(sql).all(...w.args).map((r) => {
-      const d = JSON.parse(r.doc as string) as { role: string; target: string; ip: string };
-      return { id: r.id as number, time: r.time as number, actor: r.actor as string, role: d.role, action: r.action as string, target: d.target, ip: d.ip };
-    });
+    return this.db
+      .prepare(sql)
+      .all(...w.args)
+      .map((r) => {
+        const d = JSON.parse(r.doc as string) as { role: string; target: string; ip: string };
+        return { id: r.id as number, time: r.time as number, actor: r.actor as string, role: d.role, action: r.action as string, target: d.target, ip: d.ip };
+      });
   }
 }
 

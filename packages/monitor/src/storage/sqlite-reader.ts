@@ -53,10 +53,15 @@ export class SeriesReader {
     // Bucketed answers cover every bucket that overlaps [from, to] whole, so a point means the same from any tier.
     const lo = bucket > 0 ? Math.floor(c.from / bucket) * bucket : c.from;
     const hi = bucket > 0 ? Math.floor(c.to / bucket) * bucket + bucket - 1 : c.to;
-    const rows = (c.member === undefined
-      ? this.st.seriesOf.all(c.cluster, c.series)
-      : this.st.seriesOfMember.all(c.cluster, c.series, c.member)) as Array<{ id: number; member: string }>;
-    const head = this.headRowsFor(rows.map((r) => r.id), lo, hi);
+    const rows = (c.member === undefined ? this.st.seriesOf.all(c.cluster, c.series) : this.st.seriesOfMember.all(c.cluster, c.series, c.member)) as Array<{
+      id: number;
+      member: string;
+    }>;
+    const head = this.headRowsFor(
+      rows.map((r) => r.id),
+      lo,
+      hi,
+    );
     const points: SeriesResult['points'] = [];
     for (const { id, member } of rows) {
       let pts: Point[];
@@ -119,12 +124,15 @@ export class SeriesReader {
     }
     const sql = `SELECT id, name, cluster, member, last_t FROM series ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
                  ORDER BY cluster, name, member`;
-    return this.db.prepare(sql).all(...args).map((r) => ({
-      series: r.name as string,
-      cluster: r.cluster as string,
-      member: r.member as string,
-      lastT: Math.max(r.last_t as number, this.s.lastT.get(r.id as number) ?? -Infinity),
-    }));
+    return this.db
+      .prepare(sql)
+      .all(...args)
+      .map((r) => ({
+        series: r.name as string,
+        cluster: r.cluster as string,
+        member: r.member as string,
+        lastT: Math.max(r.last_t as number, this.s.lastT.get(r.id as number) ?? -Infinity),
+      }));
   }
 }
 

@@ -64,7 +64,10 @@ test('samples round-trip at raw resolution, with the newest write winning and no
   const r = s.query({ series: 'raft_term', cluster: 'prod', from: T0, to: T0 + 9000 });
   assert.equal(r.resolution, 'raw');
   assert.equal(r.step, 0);
-  assert.deepEqual(r.points.map((p) => p.member), ['m1', 'm2']);
+  assert.deepEqual(
+    r.points.map((p) => p.member),
+    ['m1', 'm2'],
+  );
   assert.equal(r.points[0].points.length, 10);
   assert.deepEqual(r.points[0].points[3], { t: T0 + 3000, v: 42 });
   assert.deepEqual(r.points[1].points[9], { t: T0 + 9000, v: 109 });

@@ -9,19 +9,7 @@ import { SqliteEvents } from './sqlite-events.ts';
 import { SeriesReader } from './sqlite-reader.ts';
 import { SqliteDocs } from './sqlite-docs.ts';
 import type { Alert, AlertHistoryQuery } from '../model/alerts.ts';
-import type {
-  AuditEntry,
-  AuditFilter,
-  EventFilter,
-  Retention,
-  Sample,
-  SeriesInfo,
-  SeriesQuery,
-  SeriesResult,
-  Store,
-  StoreStats,
-  StoredEvent,
-} from './types.ts';
+import type { AuditEntry, AuditFilter, EventFilter, Retention, Sample, SeriesInfo, SeriesQuery, SeriesResult, Store, StoreStats, StoredEvent } from './types.ts';
 
 /** DEFAULT_RETENTION is how long each resolution is kept unless configured: raw 48 h, 1 m 90 days, 1 h and events 2 years. */
 export const DEFAULT_RETENTION: Required<Retention> = { raw: 2 * DAY, m1: 90 * DAY, h1: 730 * DAY, events: 730 * DAY };
@@ -254,9 +242,25 @@ class SqliteStore implements Store {
   private dropped = 0;
 
   private readonly st: Record<
-    | 'insSeries' | 'updLast' | 'insHead' | 'setMeta' | 'headBounds' | 'maxSid'
-    | 'stage' | 'stageKey' | 'stageSum' | 'moveStaged' | 'delStaged' | 'delHead'
-    | 'roll1m' | 'roll1h' | 'delRaw' | 'del1m' | 'del1h' | 'delEvents' | 'delSeries',
+    | 'insSeries'
+    | 'updLast'
+    | 'insHead'
+    | 'setMeta'
+    | 'headBounds'
+    | 'maxSid'
+    | 'stage'
+    | 'stageKey'
+    | 'stageSum'
+    | 'moveStaged'
+    | 'delStaged'
+    | 'delHead'
+    | 'roll1m'
+    | 'roll1h'
+    | 'delRaw'
+    | 'del1m'
+    | 'del1h'
+    | 'delEvents'
+    | 'delSeries',
     StatementSync
   >;
   // Events, alert history and audit log (sqlite-events.ts) and documents (sqlite-docs.ts) share the connection.
@@ -753,14 +757,7 @@ class SqliteStore implements Store {
     if (last) this.job = undefined;
   }
 
-  private applyRetention(
-    key: Meta,
-    del: StatementSync,
-    cut: number,
-    step: number,
-    onDeleted?: (rows: Array<Record<string, unknown>>) => void,
-    before?: () => void,
-  ): void {
+  private applyRetention(key: Meta, del: StatementSync, cut: number, step: number, onDeleted?: (rows: Array<Record<string, unknown>>) => void, before?: () => void): void {
     if (!Number.isFinite(cut)) return;
     const floor = this.meta.get(key);
     if (floor !== undefined && cut - floor < step) return;

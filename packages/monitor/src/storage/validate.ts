@@ -35,8 +35,7 @@ export function checkQuery(q: SeriesQuery): SeriesQuery & { agg: Agg } {
 
 /** checkSampleShape validates the non-value fields of sample i and names the first bad field. */
 export function checkSampleShape(s: unknown, i: number): void {
-  const bad = (field: string, problem: string) =>
-    new AppError('MON_STORE_BAD_SAMPLE', `samples[${i}].${field}: ${problem}`, { field: `samples[${i}].${field}` });
+  const bad = (field: string, problem: string) => new AppError('MON_STORE_BAD_SAMPLE', `samples[${i}].${field}: ${problem}`, { field: `samples[${i}].${field}` });
   if (s === null || typeof s !== 'object') {
     throw new AppError('MON_STORE_BAD_SAMPLE', `samples[${i}]: is not an object`, { field: `samples[${i}]` });
   }
@@ -50,8 +49,7 @@ export function checkSampleShape(s: unknown, i: number): void {
 
 /** checkEvent validates an event before it is stored. */
 export function checkEvent(e: StoredEvent): void {
-  const bad = (field: string, problem: string) =>
-    new AppError('MON_STORE_BAD_EVENT', `event.${field}: ${problem}`, { field: `event.${field}` });
+  const bad = (field: string, problem: string) => new AppError('MON_STORE_BAD_EVENT', `event.${field}: ${problem}`, { field: `event.${field}` });
   if (e === null || typeof e !== 'object') throw bad('', 'is not an object');
   if (!isTime(e.time)) throw bad('time', `must be a finite time in ms, got ${String(e.time)}`);
   if (typeof e.cluster !== 'string' || e.cluster === '') throw bad('cluster', 'must be a non-empty string');

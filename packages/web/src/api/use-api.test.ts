@@ -91,7 +91,14 @@ describe('useApiQuery and useApiMutation against a real HTTP server', () => {
     const qc = new QueryClient();
     await qc.fetchQuery(apiQueryOptions({ path: '/rules' }));
     await qc.fetchQuery(apiQueryOptions({ path: '/channels' }));
-    const put = new MutationObserver(qc, apiMutationOptions<{ body: unknown }, { name: string; enabled: boolean }>(qc, { method: 'PUT', path: ({ name }) => apiPath`/rules/${name}`, body: ({ enabled }) => ({ enabled }) }));
+    const put = new MutationObserver(
+      qc,
+      apiMutationOptions<{ body: unknown }, { name: string; enabled: boolean }>(qc, {
+        method: 'PUT',
+        path: ({ name }) => apiPath`/rules/${name}`,
+        body: ({ enabled }) => ({ enabled }),
+      }),
+    );
     assert.deepEqual((await put.mutate({ name: 'etcdNoLeader', enabled: false })).body, { enabled: false });
     assert.equal(qc.getQueryState(['/rules'])?.isInvalidated, true);
     assert.equal(qc.getQueryState(['/channels'])?.isInvalidated, false);

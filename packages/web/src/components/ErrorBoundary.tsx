@@ -30,7 +30,9 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey?: s
           <Text size="sm">The UI hit a bug while showing this data. Reload the page; if it happens again, report it with the message below.</Text>
           <Code block>{this.state.error.message}</Code>
           <div>
-            <Button size="xs" variant="default" onClick={() => window.location.reload()}>Reload</Button>
+            <Button size="xs" variant="default" onClick={() => window.location.reload()}>
+              Reload
+            </Button>
           </div>
         </Stack>
       </Alert>

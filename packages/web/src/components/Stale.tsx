@@ -11,7 +11,10 @@ export function Stale({ age, children }: { age: number | null; children: ReactNo
   const ago = formatDuration(age / 1000);
   return (
     <Text span inherit fs="italic" data-stale="true" title={`last value, ${ago} old: the member is not answering or its metrics could not be read`}>
-      {children} <Text span size="xs" c="dimmed">({ago} old)</Text>
+      {children}{' '}
+      <Text span size="xs" c="dimmed">
+        ({ago} old)
+      </Text>
     </Text>
   );
 }

@@ -51,13 +51,23 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
     await page.waitForFunction(() => document.querySelector<HTMLInputElement>('input[value="Storage"]') !== null);
     await page.getByRole('button', { name: 'New dashboard' }).click();
     await page.getByRole('textbox', { name: 'Name' }).and(page.locator('[value="Dashboard 2"]')).waitFor();
-    assert.deepEqual((await boards()).map((b) => b.name), ['Storage', 'Dashboard 2']);
+    assert.deepEqual(
+      (await boards()).map((b) => b.name),
+      ['Storage', 'Dashboard 2'],
+    );
 
     // Pin two more charts into the first dashboard (chosen by name), then move the last one first and remove one.
     await page.goto('/clusters/main');
     await pin(page, 'probe_read_linearizable_ms', /Pin Probe read latency \(linearizable\) to/, 'Storage');
     await pin(page, 'open_fds', /Pin Open file descriptors to/, 'Storage');
-    assert.deepEqual((await boards())[0]!.panels.map((p) => [p.series, p.range]), [['db_size_bytes', '1h'], ['probe_read_linearizable_ms', 'live'], ['open_fds', 'live']]);
+    assert.deepEqual(
+      (await boards())[0]!.panels.map((p) => [p.series, p.range]),
+      [
+        ['db_size_bytes', '1h'],
+        ['probe_read_linearizable_ms', 'live'],
+        ['open_fds', 'live'],
+      ],
+    );
     await page.getByRole('link', { name: 'Dashboards' }).click();
     await page.getByRole('combobox', { name: 'Dashboard' }).click();
     await page.getByRole('option', { name: 'Storage' }).click();
@@ -73,7 +83,10 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
     await panelMenu('Open file descriptors', 'Move earlier');
     await panelMenu('Probe read latency (linearizable)', 'Remove from dashboard');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=dashboard-panel]').length === 2);
-    assert.deepEqual((await boards())[0]!.panels.map((p) => p.series), ['open_fds', 'db_size_bytes']);
+    assert.deepEqual(
+      (await boards())[0]!.panels.map((p) => p.series),
+      ['open_fds', 'db_size_bytes'],
+    );
     await ctx.close();
 
     // A fresh context has no localStorage and no cache: what it shows comes from the monitor.
@@ -82,7 +95,10 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
     await p2.goto('/dashboards');
     await p2.getByRole('combobox', { name: 'Dashboard' }).and(p2.locator('[value="Storage"]')).waitFor({ timeout: WAIT });
     await p2.locator('[data-testid=dashboard-panel] [data-testid=series-chart][data-series=db_size_bytes] canvas').waitFor({ timeout: WAIT });
-    assert.deepEqual(await p2.locator('[data-testid=dashboard-panel] [data-testid=series-chart]').evaluateAll((els) => els.map((e) => e.getAttribute('data-series'))), ['open_fds', 'db_size_bytes']);
+    assert.deepEqual(await p2.locator('[data-testid=dashboard-panel] [data-testid=series-chart]').evaluateAll((els) => els.map((e) => e.getAttribute('data-series'))), [
+      'open_fds',
+      'db_size_bytes',
+    ]);
     assert.equal(await p2.locator('[data-testid=dashboard-panel]').last().getAttribute('data-range'), '1h', 'the range it was pinned with');
     await p2.screenshot({ path: screenshotPath('dashboards-shared-light') });
 
@@ -92,13 +108,25 @@ describe('shared dashboards in the browser, saved on the monitor', () => {
     await p2.getByRole('button', { name: 'Delete dashboard' }).click();
     await p2.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
     await p2.getByRole('combobox', { name: 'Dashboard' }).and(p2.locator('[value="Storage"]')).waitFor({ timeout: WAIT });
-    assert.deepEqual((await boards()).map((b) => b.name), ['Storage']);
+    assert.deepEqual(
+      (await boards()).map((b) => b.name),
+      ['Storage'],
+    );
     await fresh.close();
   });
 
   test("a browser's old localStorage dashboards are imported once, then the local copy is gone", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, baseURL: mon.url });
-    const old = [{ id: 'oldlocal1', name: 'From this browser', charts: [{ cluster: 'main', series: 'db_size_bytes', title: 'DB size', unit: 'bytes' }, { cluster: 'main', series: 'db_size_bytes', title: 'DB size', unit: 'bytes' }] }];
+    const old = [
+      {
+        id: 'oldlocal1',
+        name: 'From this browser',
+        charts: [
+          { cluster: 'main', series: 'db_size_bytes', title: 'DB size', unit: 'bytes' },
+          { cluster: 'main', series: 'db_size_bytes', title: 'DB size', unit: 'bytes' },
+        ],
+      },
+    ];
     await ctx.addInitScript((v) => {
       if (!sessionStorage.getItem('seeded')) {
         localStorage.setItem('etcd-monitor.dashboards.v1', v);

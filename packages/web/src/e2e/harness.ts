@@ -16,7 +16,16 @@ export const WEB_DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const SCREENSHOTS = fileURLToPath(new URL('../../.screenshots/', import.meta.url));
 
 // The flags of docs ARCHITECTURE.md: no sandbox in containers, and nothing that phones home or updates during a test.
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** launchChromium starts headless Chromium, failing (not skipping) with the install command when it is missing. */
 export async function launchChromium(): Promise<Browser> {

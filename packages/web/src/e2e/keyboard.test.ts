@@ -38,7 +38,13 @@ async function tabUntil(page: Page, target: string | { button: string }, o: { ma
     const s = await focused(page);
     stops.push(s);
     assert.ok(s.desc === 'body' || s.ring, `no visible focus ring on ${s.desc}`);
-    if (await page.evaluate(([sel, t]) => (document.activeElement?.matches(sel!) ?? false) && (t === null || document.activeElement?.textContent?.trim() === t), [selector, text] as const)) return stops;
+    if (
+      await page.evaluate(([sel, t]) => (document.activeElement?.matches(sel!) ?? false) && (t === null || document.activeElement?.textContent?.trim() === t), [
+        selector,
+        text,
+      ] as const)
+    )
+      return stops;
   }
   throw new Error(`Tab never reached ${text ?? selector}; stops: ${stops.map((s) => s.desc).join(' → ')}`);
 }
@@ -50,9 +56,15 @@ function unnamedControls(page: Page): Promise<string[]> {
     return [...document.querySelectorAll<HTMLElement>(sel)]
       .filter((e) => e.getClientRects().length > 0 || (e instanceof HTMLInputElement && e.labels?.length))
       .filter((e) => {
-        const byIds = (e.getAttribute('aria-labelledby') ?? '').split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join('');
-        const labels = e instanceof HTMLInputElement || e instanceof HTMLSelectElement || e instanceof HTMLTextAreaElement ? [...(e.labels ?? [])].map((l) => l.textContent).join('') : '';
-        const name = [e.getAttribute('aria-label'), byIds, labels, e.getAttribute('title'), e.tagName === 'INPUT' ? e.getAttribute('placeholder') : e.textContent].find((x) => x && x.trim());
+        const byIds = (e.getAttribute('aria-labelledby') ?? '')
+          .split(/\s+/)
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join('');
+        const labels =
+          e instanceof HTMLInputElement || e instanceof HTMLSelectElement || e instanceof HTMLTextAreaElement ? [...(e.labels ?? [])].map((l) => l.textContent).join('') : '';
+        const name = [e.getAttribute('aria-label'), byIds, labels, e.getAttribute('title'), e.tagName === 'INPUT' ? e.getAttribute('placeholder') : e.textContent].find(
+          (x) => x && x.trim(),
+        );
         return !name;
       })
       .map((e) => e.outerHTML.slice(0, 120));
@@ -78,7 +90,10 @@ describe('keyboard only: every main page and flow without a mouse', () => {
   const cluster = useCluster({ members: 3 });
   let browser: Browser;
   let page: Page;
-  useBrowserMonitor(() => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }]), (s) => ({ browser, page } = s));
+  useBrowserMonitor(
+    () => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }]),
+    (s) => ({ browser, page } = s),
+  );
 
   test('overview → skip link → cluster card (Enter) → range picker (arrows) → pin a chart from its menu', async () => {
     await page.goto('/');
@@ -176,7 +191,10 @@ describe('keyboard only: every main page and flow without a mouse', () => {
   });
 
   test('login with the keyboard only', async () => {
-    const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }], { auth: { anonymous_role: 'none' }, env: { ETCD_MONITOR_ADMIN_PASSWORD: 'kbd-secret-pw' } });
+    const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints }], {
+      auth: { anonymous_role: 'none' },
+      env: { ETCD_MONITOR_ADMIN_PASSWORD: 'kbd-secret-pw' },
+    });
     const c2 = await browser.newContext({ viewport: { width: 1280, height: 720 }, baseURL: secured.url });
     try {
       const p = await c2.newPage();

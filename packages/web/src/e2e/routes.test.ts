@@ -24,7 +24,11 @@ describe('channels and routes in the web UI against a real monitor and a real we
       await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
       const m = await startMonitor([{ name: 'c', endpoints: ['127.0.0.1:1'] }]);
       const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const put = await fetch(`${m.url}/api/v1/channels/hook`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: hook, bearer_token: 's3cret' }) });
+      const put = await fetch(`${m.url}/api/v1/channels/hook`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'webhook', url: hook, bearer_token: 's3cret' }),
+      });
       assert.equal(put.status, 200, await put.text());
       return m;
     },
@@ -77,7 +81,14 @@ describe('channels and routes in the web UI against a real monitor and a real we
 
     const routes = (await (await fetch(`${mon.url}/api/v1/routes`)).json()) as { source: string; routes: Array<Record<string, unknown>> };
     assert.equal(routes.source, 'api');
-    assert.deepEqual(routes.routes.map((r) => [r.channels, r.severity, r.matchers, r.group_wait]), [[['hook'], ['critical'], [], '0s'], [['hook'], ['warning'], ['cluster="c"'], '10s'], [['hook'], [], [], '30s']]);
+    assert.deepEqual(
+      routes.routes.map((r) => [r.channels, r.severity, r.matchers, r.group_wait]),
+      [
+        [['hook'], ['critical'], [], '0s'],
+        [['hook'], ['warning'], ['cluster="c"'], '10s'],
+        [['hook'], [], [], '30s'],
+      ],
+    );
     const channels = (await (await fetch(`${mon.url}/api/v1/channels`)).json()) as Array<{ config: Record<string, unknown>; secrets: Record<string, string> }>;
     assert.deepEqual([channels[0]!.config.max_alerts, channels[0]!.secrets], [10, { url: '[redacted]', bearer_token: '[redacted]' }]);
   });

@@ -47,24 +47,27 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
       check();
     });
 
-  useBrowserMonitor(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        try {
-          received.push(JSON.parse(body) as Payload);
-        } catch {
-          received.push({ status: 'unparsable', alerts: [] });
-        }
-        res.writeHead(200).end('ok');
-        for (const w of [...waiters]) w();
+  useBrowserMonitor(
+    async () => {
+      receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          try {
+            received.push(JSON.parse(body) as Payload);
+          } catch {
+            received.push({ status: 'unparsable', alerts: [] });
+          }
+          res.writeHead(200).end('ok');
+          for (const w of [...waiters]) w();
+        });
       });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    return startMonitor([{ name: 'maint', endpoints: cluster.get().endpoints }], { alerting: { channels: [{ name: 'hook', type: 'webhook', url: hook }] } });
-  }, (s) => ({ mon, page } = s));
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      return startMonitor([{ name: 'maint', endpoints: cluster.get().endpoints }], { alerting: { channels: [{ name: 'hook', type: 'webhook', url: hook }] } });
+    },
+    (s) => ({ mon, page } = s),
+  );
   // After the monitor has stopped (the hooks run in the order they were registered).
   after(async () => {
     await new Promise((r) => receiver?.close(r));
@@ -116,7 +119,11 @@ describe('silences in the web UI against a real monitor, a real webhook receiver
     // While the silence holds, the receiver has had no firing etcdLeaderLost, and the outbox holds none for the cluster.
     assert.equal(received.some(firingLeaderLost), false, JSON.stringify(received).slice(0, 800));
     const log = (await (await fetch(`${mon.url}/api/v1/notifications`)).json()) as { entries: Array<{ groupKey: string }> };
-    assert.equal(log.entries.some((e) => e.groupKey.includes('etcdLeaderLost')), false, JSON.stringify(log.entries).slice(0, 800));
+    assert.equal(
+      log.entries.some((e) => e.groupKey.includes('etcdLeaderLost')),
+      false,
+      JSON.stringify(log.entries).slice(0, 800),
+    );
 
     // The silence was what held it back: once expired in the UI, the still-firing alert is delivered.
     await page.getByRole('tab', { name: 'Silences' }).click();

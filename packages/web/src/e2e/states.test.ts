@@ -44,7 +44,12 @@ async function checkPage(page: Page, path: string, ready: string, name: string):
     assert.equal(crashed, 0, `${name} (${scheme}) shows the error boundary: ${await page.locator('body').innerText()}`);
     await page.screenshot({ path: screenshotPath(`state-${name}-${scheme}`), fullPage: true });
     for (const v of await axeViolations(page)) {
-      problems.push(`${name} ${scheme}: ${v.id} (${v.help}) on ${v.nodes.length} node(s): ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join(' | ')}`);
+      problems.push(
+        `${name} ${scheme}: ${v.id} (${v.help}) on ${v.nodes.length} node(s): ${v.nodes
+          .slice(0, 3)
+          .map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`)
+          .join(' | ')}`,
+      );
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -93,10 +98,14 @@ describe('every page in every cluster state (healthy, one member down, never rea
     // Legends carry each member's latest value without hovering; the header value says whose it is.
     const chart = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');
     await chart.scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => {
-      const spans = [...document.querySelectorAll('[data-series=db_size_bytes] [data-testid=chart-legend] > span')];
-      return spans.length === 3 && spans.every((e) => /: \d/.test(e.textContent ?? ''));
-    }, null, { timeout: WAIT });
+    await page.waitForFunction(
+      () => {
+        const spans = [...document.querySelectorAll('[data-series=db_size_bytes] [data-testid=chart-legend] > span')];
+        return spans.length === 3 && spans.every((e) => /: \d/.test(e.textContent ?? ''));
+      },
+      null,
+      { timeout: WAIT },
+    );
     assert.match((await chart.getByTestId('chart-top').textContent()) ?? '', /KiB|MiB · etcd-\d/);
     // An hour's chart reads 15 s buckets and shades each member's min–max, so a short spike is not averaged away.
     await page.goto('/clusters/main?range=1h');

@@ -34,7 +34,10 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
   let mon: TestMonitor;
   let browser: Browser;
   let page: Page;
-  useBrowserMonitor(() => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints, group: 'prod', labels: { env: 'test' } }]), (s) => ({ mon, browser, page } = s));
+  useBrowserMonitor(
+    () => startMonitor([{ name: 'main', endpoints: cluster.get().endpoints, group: 'prod', labels: { env: 'test' } }]),
+    (s) => ({ mon, browser, page } = s),
+  );
 
   test('the overview shows the cluster healthy with its leader and 3/3 members up', async () => {
     await page.goto('/');
@@ -87,7 +90,18 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     const created = await fetch(`${mon.url}/api/v1/clusters`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'edited', endpoints: ['127.0.0.1:1'], user: 'u', password: 'pw', status_interval: '3s', probe_interval: '4s', metrics_interval: '20s', timeout: '2s', metrics_urls: ['http://127.0.0.1:1/metrics'], write_probe: true }),
+      body: JSON.stringify({
+        name: 'edited',
+        endpoints: ['127.0.0.1:1'],
+        user: 'u',
+        password: 'pw',
+        status_interval: '3s',
+        probe_interval: '4s',
+        metrics_interval: '20s',
+        timeout: '2s',
+        metrics_urls: ['http://127.0.0.1:1/metrics'],
+        write_probe: true,
+      }),
     });
     assert.equal(created.status, 201, await created.text());
     try {
@@ -102,8 +116,28 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
       await dialog.waitFor({ state: 'detached', timeout: WAIT });
       const cfg = (await (await fetch(`${mon.url}/api/v1/clusters/edited/config`)).json()) as Record<string, unknown>;
       assert.deepEqual(
-        { group: cfg.group, status_interval: cfg.status_interval, probe_interval: cfg.probe_interval, metrics_interval: cfg.metrics_interval, timeout: cfg.timeout, metrics_urls: cfg.metrics_urls, write_probe: cfg.write_probe, user: cfg.user, has_password: cfg.has_password },
-        { group: 'edited-group', status_interval: '3s', probe_interval: '4s', metrics_interval: '20s', timeout: '2s', metrics_urls: ['http://127.0.0.1:1/metrics'], write_probe: true, user: 'u', has_password: true },
+        {
+          group: cfg.group,
+          status_interval: cfg.status_interval,
+          probe_interval: cfg.probe_interval,
+          metrics_interval: cfg.metrics_interval,
+          timeout: cfg.timeout,
+          metrics_urls: cfg.metrics_urls,
+          write_probe: cfg.write_probe,
+          user: cfg.user,
+          has_password: cfg.has_password,
+        },
+        {
+          group: 'edited-group',
+          status_interval: '3s',
+          probe_interval: '4s',
+          metrics_interval: '20s',
+          timeout: '2s',
+          metrics_urls: ['http://127.0.0.1:1/metrics'],
+          write_probe: true,
+          user: 'u',
+          has_password: true,
+        },
       );
     } finally {
       await fetch(`${mon.url}/api/v1/clusters/edited`, { method: 'DELETE' });
@@ -122,7 +156,9 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     assert.match(msg ?? '', /main/);
     await page.keyboard.press('Escape');
     // A failing monitor: the overview explains and offers a retry instead of going blank.
-    await page.route('**/api/v1/clusters', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'MON_INTERNAL', message: 'internal error; see the monitor log' } }) }));
+    await page.route('**/api/v1/clusters', (r) =>
+      r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'MON_INTERNAL', message: 'internal error; see the monitor log' } }) }),
+    );
     await page.goto('/');
     const err = page.getByTestId('error-state');
     await err.waitFor({ timeout: WAIT });
@@ -182,12 +218,16 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
     // The alert: etcdLeaderLost fires at once and resolves when the new leader is found, so it is in the history.
     await page.getByRole('link', { name: 'Alerts' }).click();
     await page.getByRole('tab', { name: 'History' }).click();
-    await page.locator('[data-testid=alerts-history] tr', { hasText: 'etcdLeaderLost' }).first().waitFor({ timeout: WAIT }).catch(async (err: unknown) => {
-      const a = await (await fetch(`${mon.url}/api/v1/alerts`)).text();
-      const h = await (await fetch(`${mon.url}/api/v1/alerts/history`)).text();
-      await page.screenshot({ path: screenshotPath('debug-alerts') });
-      throw new Error(`no etcdLeaderLost in the alert history; alerts: ${a.slice(0, 600)} history: ${h.slice(0, 600)}`, { cause: err });
-    });
+    await page
+      .locator('[data-testid=alerts-history] tr', { hasText: 'etcdLeaderLost' })
+      .first()
+      .waitFor({ timeout: WAIT })
+      .catch(async (err: unknown) => {
+        const a = await (await fetch(`${mon.url}/api/v1/alerts`)).text();
+        const h = await (await fetch(`${mon.url}/api/v1/alerts/history`)).text();
+        await page.screenshot({ path: screenshotPath('debug-alerts') });
+        throw new Error(`no etcdLeaderLost in the alert history; alerts: ${a.slice(0, 600)} history: ${h.slice(0, 600)}`, { cause: err });
+      });
     await shoot(page, 'alerts-after-leader-kill');
     assert.equal(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload), true);
     await page.goto(`/clusters/main/members/${encodeURIComponent(newLeader)}`);
@@ -208,7 +248,10 @@ describe('the web UI against a real monitor and a real 3-member cluster', () => 
   });
 
   test('a monitor that needs a session shows the login page, and logging in opens the overview', async () => {
-    const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints.slice(1) }], { auth: { anonymous_role: 'none' }, env: { ETCD_MONITOR_ADMIN_PASSWORD: 'e2e-secret-pw' } });
+    const secured = await startMonitor([{ name: 'main', endpoints: cluster.get().endpoints.slice(1) }], {
+      auth: { anonymous_role: 'none' },
+      env: { ETCD_MONITOR_ADMIN_PASSWORD: 'e2e-secret-pw' },
+    });
     const c2 = await browser.newContext({ viewport: { width: 1280, height: 720 }, baseURL: secured.url });
     try {
       const p = await c2.newPage();

@@ -116,7 +116,7 @@ export function appendAligned(a: Aligned, add: MemberPoints[], since: number): b
     }
   }
   tail.sort((p, q) => p.t - q.t);
-  for (let i = 0; i < tail.length; ) {
+  for (let i = 0; i < tail.length;) {
     const x = tail[i]!.t;
     xs.push(x);
     for (let j = 1; j < cols.length; j++) cols[j]!.push(null);

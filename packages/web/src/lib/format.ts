@@ -84,8 +84,20 @@ export function formatLocalTime(t: string | number | Date): string {
 
 /** formatUtc prints a time as ISO 8601 UTC, shown on hover next to local times. */
 export function formatUtc(t: string | number | Date): string {
-  return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 /** UNIT_LABEL names each unit for chart titles, so a panel says what its numbers are away from its axis. */
-export const UNIT_LABEL: Record<Unit, string> = { bytes: 'bytes', bytesPerSec: 'bytes/s', seconds: 'seconds', ms: 'ms', opsPerSec: 'per second', count: 'count', ratio: '%', cores: 'CPU' };
+export const UNIT_LABEL: Record<Unit, string> = {
+  bytes: 'bytes',
+  bytesPerSec: 'bytes/s',
+  seconds: 'seconds',
+  ms: 'ms',
+  opsPerSec: 'per second',
+  count: 'count',
+  ratio: '%',
+  cores: 'CPU',
+};

@@ -2,7 +2,10 @@ import { parseMatcher, type Matcher } from '@etcd-monitor/core/parse';
 
 /** textLines splits a textarea into trimmed, non-empty lines. */
 export function textLines(s: string): string[] {
-  return s.split('\n').map((x) => x.trim()).filter(Boolean);
+  return s
+    .split('\n')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -35,9 +35,18 @@ test('the config source is chosen by URL: a plain path or file:// is a file, etc
   }
   assert.equal(openConfigSource(pathToFileURL(file).href).path, file);
   assert.equal(openConfigSource(file).baseDir, dir);
-  assert.throws(() => openConfigSource('etcd://127.0.0.1:2379/pingap'), (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /etcd is not supported yet/.test(err.message) && err.field === '--config');
-  assert.throws(() => openConfigSource('s3://bucket/gw.toml'), (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /unknown scheme "s3"/.test(err.message));
-  assert.throws(() => openConfigSource('file://otherhost/gw.toml'), (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /another host/.test(err.message));
+  assert.throws(
+    () => openConfigSource('etcd://127.0.0.1:2379/pingap'),
+    (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /etcd is not supported yet/.test(err.message) && err.field === '--config',
+  );
+  assert.throws(
+    () => openConfigSource('s3://bucket/gw.toml'),
+    (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /unknown scheme "s3"/.test(err.message),
+  );
+  assert.throws(
+    () => openConfigSource('file://otherhost/gw.toml'),
+    (err: unknown) => isAppError(err, 'GW_CONFIG_SOURCE') && /another host/.test(err.message),
+  );
 });
 
 test('a write through the file source keeps the file mode and leaves no temporary file', async (t) => {

@@ -54,7 +54,11 @@ export class FileConfigSource implements ConfigSource {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      throw new AppError('GW_CONFIG_READ', `cannot read config file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { field: 'config', hint: 'pass an existing file with -c', cause: err });
+      throw new AppError('GW_CONFIG_READ', `cannot read config file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        field: 'config',
+        hint: 'pass an existing file with -c',
+        cause: err,
+      });
     }
     return { text, version: versionOf(text) };
   }
@@ -71,7 +75,11 @@ export class FileConfigSource implements ConfigSource {
       } catch {
         current = undefined;
       }
-      if (current !== opts.ifVersion) throw new AppError('GW_CONFIG_CONFLICT', `${this.path} changed since version ${opts.ifVersion} was read`, { field: 'config', hint: 'read the config again and apply the change to it' });
+      if (current !== opts.ifVersion)
+        throw new AppError('GW_CONFIG_CONFLICT', `${this.path} changed since version ${opts.ifVersion} was read`, {
+          field: 'config',
+          hint: 'read the config again and apply the change to it',
+        });
     }
     const tmp = `${this.path}.${process.pid}.tmp`;
     let mode = 0o600;
@@ -85,7 +93,11 @@ export class FileConfigSource implements ConfigSource {
       renameSync(tmp, this.path);
     } catch (err) {
       rmSync(tmp, { force: true });
-      throw new AppError('GW_CONFIG_WRITE', `cannot write config file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { field: 'config', hint: 'check that the gateway may write the file and its directory', cause: err });
+      throw new AppError('GW_CONFIG_WRITE', `cannot write config file ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        field: 'config',
+        hint: 'check that the gateway may write the file and its directory',
+        cause: err,
+      });
     }
     return { text, version: versionOf(text) };
   }

@@ -36,7 +36,8 @@ function memorySource(text: string): ConfigSource & { text: string } {
   return src;
 }
 
-const toml = (name: string) => `[basic]\nname = "${name}"\nadmin_addr = ""\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`;
+const toml = (name: string) =>
+  `[basic]\nname = "${name}"\nadmin_addr = ""\n[upstreams.u]\naddrs = ["127.0.0.1:1"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\n`;
 
 test('a gateway given a config source reloads from it', async (t) => {
   const source = memorySource(toml('first'));

@@ -12,11 +12,18 @@ export { FileConfigSource, watchFile } from './file.ts';
  */
 export const CONFIG_SOURCES: Record<string, (url: URL) => ConfigSource> = {
   file: (url) => {
-    if (url.host !== '' && url.host !== 'localhost') throw new AppError('GW_CONFIG_SOURCE', `--config: "${url.href}" names a file on another host`, { field: '--config', hint: 'write file:///absolute/path.toml or a plain path' });
+    if (url.host !== '' && url.host !== 'localhost')
+      throw new AppError('GW_CONFIG_SOURCE', `--config: "${url.href}" names a file on another host`, {
+        field: '--config',
+        hint: 'write file:///absolute/path.toml or a plain path',
+      });
     return new FileConfigSource(fileURLToPath(url));
   },
   etcd: (url) => {
-    throw new AppError('GW_CONFIG_SOURCE', `--config: "${url.href}": a config kept in etcd is not supported yet`, { field: '--config', hint: 'keep the config in a file: pass its path or a file:// URL' });
+    throw new AppError('GW_CONFIG_SOURCE', `--config: "${url.href}": a config kept in etcd is not supported yet`, {
+      field: '--config',
+      hint: 'keep the config in a file: pass its path or a file:// URL',
+    });
   },
 };
 
@@ -26,7 +33,13 @@ export function openConfigSource(spec: string): ConfigSource {
   if (!m) return new FileConfigSource(spec);
   const scheme = m[1]!.toLowerCase();
   const open = CONFIG_SOURCES[scheme];
-  if (!open) throw new AppError('GW_CONFIG_SOURCE', `--config: "${spec}" uses the unknown scheme "${scheme}"`, { field: '--config', hint: `write a file path or one of ${Object.keys(CONFIG_SOURCES).map((s) => `${s}://`).join(', ')}` });
+  if (!open)
+    throw new AppError('GW_CONFIG_SOURCE', `--config: "${spec}" uses the unknown scheme "${scheme}"`, {
+      field: '--config',
+      hint: `write a file path or one of ${Object.keys(CONFIG_SOURCES)
+        .map((s) => `${s}://`)
+        .join(', ')}`,
+    });
   let url: URL;
   try {
     url = new URL(spec);

@@ -6,7 +6,10 @@ import { request, startUpstream, useGateway } from '../../test-helpers.ts';
 
 test('mock answers for its path only, after the delay, and lets other requests through', async (t) => {
   const up = await startUpstream('up');
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [plugins.maintenance]
@@ -22,7 +25,8 @@ plugins = ["maintenance"]
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   const port = gw.port('main');
   const r = await request(port, { path: '/api/orders' });
   assert.equal(r.status, 503);

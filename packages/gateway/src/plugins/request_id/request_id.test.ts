@@ -11,7 +11,10 @@ test('nanoid makes URL-safe ids of the requested size', () => {
 
 test('request_id: custom header, nanoid ids, untrusted incoming ids replaced', async (t) => {
   const up = await startUpstream('up');
-  const gw = await useGateway(t, [up], `
+  const gw = await useGateway(
+    t,
+    [up],
+    `
 [upstreams.up]
 addrs = ["${up.addr}"]
 [plugins.trace]
@@ -26,7 +29,8 @@ plugins = ["trace"]
 [servers.main]
 addr = "127.0.0.1:0"
 locations = ["l"]
-`);
+`,
+  );
   const r = await request(gw.port('main'), { headers: { 'x-trace-id': 'client-chosen' } });
   const sent = echo(r).headers['x-trace-id'];
   assert.match(sent ?? '', /^[A-Za-z0-9_-]{12}$/);

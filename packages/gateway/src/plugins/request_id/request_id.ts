@@ -28,7 +28,11 @@ export const requestIdPlugin: PluginDefinition = definePlugin({
     header: { kind: 'string', default: 'X-Request-Id', aliases: ['header_name'], doc: 'header is the request and response header carrying the id.' },
     algorithm: { kind: 'string', default: 'uuid', oneOf: ['uuid', 'nanoid'], doc: 'algorithm generates new ids: `uuid` (v4) or `nanoid` (URL-safe, `size` characters).' },
     size: { kind: 'integer', default: 21, min: 8, max: 64, doc: 'size is the length of a `nanoid` id.' },
-    trust_incoming: { kind: 'boolean', default: true, doc: 'trust_incoming keeps a well-formed id the client sent (1–200 characters of `A-Z a-z 0-9 . _ ~ : @ + = / -`) instead of generating one.' },
+    trust_incoming: {
+      kind: 'boolean',
+      default: true,
+      doc: 'trust_incoming keeps a well-formed id the client sent (1–200 characters of `A-Z a-z 0-9 . _ ~ : @ + = / -`) instead of generating one.',
+    },
   },
   create(options) {
     const { header, size, trust_incoming: trust } = options;

@@ -62,12 +62,18 @@ test('a 500 is retried with backoff until the receiver answers 200, and every at
   r.outbox.enqueue(n('a'));
   await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
   assert.equal(r.rcv.received.length, 3);
-  assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.attempt, a.outcome, a.status, a.error]), [
-    [3, 'delivered', 200, undefined],
-    [2, 'retry', 500, 'receiver answered HTTP 500: boom'],
-    [1, 'retry', 500, 'receiver answered HTTP 500: boom'],
-  ]);
-  assert.deepEqual(r.results.map((x) => x.state), ['pending', 'pending', 'delivered']);
+  assert.deepEqual(
+    r.outbox.log({ notificationId: 'a' }).map((a) => [a.attempt, a.outcome, a.status, a.error]),
+    [
+      [3, 'delivered', 200, undefined],
+      [2, 'retry', 500, 'receiver answered HTTP 500: boom'],
+      [1, 'retry', 500, 'receiver answered HTTP 500: boom'],
+    ],
+  );
+  assert.deepEqual(
+    r.results.map((x) => x.state),
+    ['pending', 'pending', 'delivered'],
+  );
   assert.equal((r.rcv.received[2]!.body as WebhookMessage).groupKey, 'g1');
 });
 
@@ -78,7 +84,10 @@ test('a 400 is not retried: the entry fails at once and the log says permanent',
   await until('failure', () => r.outbox.get('a')?.state === 'failed');
   await new Promise((res) => setTimeout(res, 100));
   assert.equal(r.rcv.received.length, 1, 'no retry after a permanent failure');
-  assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.status]), [['permanent', 400]]);
+  assert.deepEqual(
+    r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.status]),
+    [['permanent', 400]],
+  );
 });
 
 test('a receiver that does not answer in time is retried', async (t) => {
@@ -86,7 +95,13 @@ test('a receiver that does not answer in time is retried', async (t) => {
   r.start({ timeoutMs: 150 });
   r.outbox.enqueue(n('a'));
   await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
-  assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.error]), [['delivered', undefined], ['retry', 'timed out waiting for the receiver']]);
+  assert.deepEqual(
+    r.outbox.log({ notificationId: 'a' }).map((a) => [a.outcome, a.error]),
+    [
+      ['delivered', undefined],
+      ['retry', 'timed out waiting for the receiver'],
+    ],
+  );
 });
 
 test('retries stop at the max age and the entry is marked failed (expired)', async (t) => {
@@ -121,7 +136,10 @@ test('a receiver that is down for a while gets everything once back, in order pe
     const seen = arrived.filter((id) => id.startsWith(`${g}-`));
     // While down only the group's head was tried (and refused); after that the group arrived whole, in enqueue order.
     const firstOk = seen.lastIndexOf(ids[g]![0]!);
-    assert.ok(seen.slice(0, firstOk).every((id) => id === ids[g]![0]), `only the head of ${g} was tried while down`);
+    assert.ok(
+      seen.slice(0, firstOk).every((id) => id === ids[g]![0]),
+      `only the head of ${g} was tried while down`,
+    );
     assert.deepEqual(seen.slice(firstOk), ids[g], `group ${g} in order`);
   }
 });
@@ -161,7 +179,10 @@ test('sendTest sends a test notification at once, logs it, and names unknown cha
   const body = r.rcv.received[0]!.body as WebhookMessage;
   assert.equal(body.alerts[0]!.labels.alertname, 'EtcdMonitorTestNotification');
   assert.equal(body.externalURL, 'http://monitor.example');
-  assert.deepEqual(r.outbox.log({ channel: 'hook' }).map((x) => [x.notificationId, x.outcome]), [[a.notificationId, 'delivered']]);
+  assert.deepEqual(
+    r.outbox.log({ channel: 'hook' }).map((x) => [x.notificationId, x.outcome]),
+    [[a.notificationId, 'delivered']],
+  );
   assert.equal(r.outbox.get(a.notificationId)!.state, 'delivered');
   assert.equal(r.outbox.counts().pending, 0, 'a test is never queued for retry');
   await assert.rejects(d.sendTest('hok'), (e) => isAppError(e, 'MON_CHANNEL_NOT_FOUND') && e.hint === 'did you mean "hook"?');
@@ -174,7 +195,10 @@ test('stop aborts sends in flight and the next start sends them again', async (t
   r.outbox.enqueue(n('a'));
   await r.rcv.waitFor((x) => x.length === 1, 'the first send');
   await d.stop();
-  assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((x) => [x.outcome, x.error]), [['retry', 'cancelled: delivery is stopping']]);
+  assert.deepEqual(
+    r.outbox.log({ notificationId: 'a' }).map((x) => [x.outcome, x.error]),
+    [['retry', 'cancelled: delivery is stopping']],
+  );
   slow = false;
   r.start();
   await until('redelivery', () => r.outbox.get('a')?.state === 'delivered');
@@ -204,10 +228,22 @@ test('a notifier that throws is retried, and one that ignores its signal is cut 
   t.after(() => d.stop());
   r.outbox.enqueue(n('a'));
   await until('delivery', () => r.outbox.get('a')?.state === 'delivered');
-  assert.deepEqual(r.outbox.log({ notificationId: 'a' }).map((x) => x.error ?? x.outcome).reverse(), ['notifier failed: bug', 'timed out waiting for the receiver', 'delivered']);
+  assert.deepEqual(
+    r.outbox
+      .log({ notificationId: 'a' })
+      .map((x) => x.error ?? x.outcome)
+      .reverse(),
+    ['notifier failed: bug', 'timed out waiting for the receiver', 'delivered'],
+  );
 });
 
 test('backoffDelay doubles from initialMs up to maxMs, scaled by 50-100 % jitter', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 50].map((k) => backoffDelay(k, 100, 500, () => 1)), [100, 200, 400, 500, 500, 500]);
-  assert.equal(backoffDelay(1, 100, 500, () => 0), 50);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 50].map((k) => backoffDelay(k, 100, 500, () => 1)),
+    [100, 200, 400, 500, 500, 500],
+  );
+  assert.equal(
+    backoffDelay(1, 100, 500, () => 0),
+    50,
+  );
 });

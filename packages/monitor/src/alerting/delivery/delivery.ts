@@ -188,7 +188,11 @@ export function startDelivery(o: DeliveryOptions): Delivery {
       if (inflight.size < concurrency) {
         const drained = [...buckets].filter(([, b]) => b.readyAt(now) > now);
         for (const [, b] of drained) wake = Math.min(wake, b.readyAt(now));
-        const due = outbox.due(now, (concurrency - inflight.size) * 4, drained.map(([c]) => c));
+        const due = outbox.due(
+          now,
+          (concurrency - inflight.size) * 4,
+          drained.map(([c]) => c),
+        );
         const picked: { e: DueEntry; sender: Sender | undefined; b: TokenBucket | undefined }[] = [];
         for (const e of due) {
           if (inflight.size + picked.length >= concurrency) break;
@@ -202,7 +206,13 @@ export function startDelivery(o: DeliveryOptions): Delivery {
           picked.push({ e, sender, b });
         }
         // One transaction leases the whole pass; an entry another worker leased first is skipped and its token returned.
-        const leased = new Set(outbox.leaseMany(picked.map((p) => p.e.id), now, now + timeoutMs + LEASE_GRACE_MS));
+        const leased = new Set(
+          outbox.leaseMany(
+            picked.map((p) => p.e.id),
+            now,
+            now + timeoutMs + LEASE_GRACE_MS,
+          ),
+        );
         for (const p of picked) {
           if (leased.has(p.e.id)) start(p.e, p.sender);
           else p.b?.refund();
@@ -236,7 +246,10 @@ export function startDelivery(o: DeliveryOptions): Delivery {
     async sendTest(channel) {
       const sender = channels.get(channel);
       if (!sender) {
-        throw new AppError('MON_CHANNEL_NOT_FOUND', `no channel named "${channel}"`, { field: 'channel', hint: didYouMean(channel, channels.keys()) ?? 'configure a [[channels]] table first' });
+        throw new AppError('MON_CHANNEL_NOT_FOUND', `no channel named "${channel}"`, {
+          field: 'channel',
+          hint: didYouMean(channel, channels.keys()) ?? 'configure a [[channels]] table first',
+        });
       }
       const n = testNotification(channel, { externalUrl: o.externalUrl ?? '' });
       // A test is a user's action: it takes a token when there is one but never waits for it.

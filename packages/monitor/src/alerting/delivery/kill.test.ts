@@ -49,9 +49,18 @@ test('kill -9 with notifications pending for a down receiver: after restart ever
   const outbox = openOutbox({ path });
   t.after(() => outbox.close());
   const stored = outbox.pending({ limit: COUNT }).map((e) => e.id);
-  assert.ok(outbox.log({ limit: 1_000 }).some((a) => a.outcome === 'retry' && /ECONNREFUSED/.test(a.error ?? '')), 'the child tried the down receiver and logged it');
+  assert.ok(
+    outbox.log({ limit: 1_000 }).some((a) => a.outcome === 'retry' && /ECONNREFUSED/.test(a.error ?? '')),
+    'the child tried the down receiver and logged it',
+  );
   const hook = createSender(parseChannel({ name: 'hook', type: 'webhook', url: `http://127.0.0.1:${port}/hook` }, 'c'));
-  const d = startDelivery({ outbox, channels: new Map([['hook', hook]]), backoff: { initialMs: 20, maxMs: 200 }, timeoutMs: 2_000, ratePerChannel: { perMinute: 60_000, burst: 1_000 } });
+  const d = startDelivery({
+    outbox,
+    channels: new Map([['hook', hook]]),
+    backoff: { initialMs: 20, maxMs: 200 },
+    timeoutMs: 2_000,
+    ratePerChannel: { perMinute: 60_000, burst: 1_000 },
+  });
   t.after(() => d.stop());
   // A lease the killed child held expires after its timeout, so allow a few seconds with nothing arriving.
   await until('nothing left pending', () => outbox.counts().pending === 0 && d.inFlight() === 0, { detail: () => JSON.stringify(outbox.counts()) });
@@ -60,10 +69,17 @@ test('kill -9 with notifications pending for a down receiver: after restart ever
   const unique = [...new Set(arrived)];
   for (const id of reported) assert.ok(unique.includes(id), `${id} was enqueued before the kill and must arrive`);
   // Ids the child enqueued but had not printed yet may be there too: their enqueue committed just before the kill.
-  assert.ok(unique.every((id) => reported.includes(id) || stored.includes(id)), 'nothing arrives that was not enqueued');
+  assert.ok(
+    unique.every((id) => reported.includes(id) || stored.includes(id)),
+    'nothing arrives that was not enqueued',
+  );
   for (let g = 0; g < GROUPS; g++) {
     const order = unique.filter((id) => Number(id.slice(2)) % GROUPS === g).map((id) => Number(id.slice(2)));
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), `group g${g} arrived in enqueue order`);
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      `group g${g} arrived in enqueue order`,
+    );
   }
   assert.equal(outbox.counts().delivered, unique.length);
 });

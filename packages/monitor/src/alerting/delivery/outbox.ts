@@ -211,13 +211,18 @@ export function openOutbox(o: OutboxOptions): Outbox {
     db.exec('PRAGMA busy_timeout = 5000');
     db.exec(SCHEMA);
   } catch (err) {
-    throw new AppError('MON_OUTBOX_OPEN_FAILED', `cannot open the notification outbox: ${errorMessage(err)}`, { cause: err, hint: 'check that the data directory is writable and not on a network file system' });
+    throw new AppError('MON_OUTBOX_OPEN_FAILED', `cannot open the notification outbox: ${errorMessage(err)}`, {
+      cause: err,
+      hint: 'check that the data directory is writable and not on a network file system',
+    });
   }
   const listeners = new Set<() => void>();
   let closed = false;
   const st = (sql: string): StatementSync => db.prepare(sql);
   const insert = st(`INSERT INTO outbox (id, channel, group_key, body, state, enqueued_at, next_at) VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (id) DO NOTHING`);
-  const insertDone = st(`INSERT INTO outbox (id, channel, group_key, body, state, attempts, enqueued_at, next_at, done_at, last_error, last_status) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+  const insertDone = st(
+    `INSERT INTO outbox (id, channel, group_key, body, state, attempts, enqueued_at, next_at, done_at, last_error, last_status) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
   const getOne = st(`SELECT * FROM outbox WHERE id = ?`);
   const dueSql = (excluded: number): string =>
     `${HEADS} WHERE o.next_at <= ? AND o.lease_until <= ?${excluded > 0 ? ` AND o.channel NOT IN (${Array(excluded).fill('?').join(', ')})` : ''} ORDER BY o.next_at, o.seq LIMIT ?`;
@@ -225,7 +230,9 @@ export function openOutbox(o: OutboxOptions): Outbox {
   const wakeStmt = st(`UPDATE outbox SET next_at = ? WHERE channel = ? AND state = 'pending' AND next_at > ?`);
   const nextDue = st(`SELECT min(max(next_at, lease_until)) AS t FROM (${HEADS})`);
   const leaseStmt = st(`UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'pending' AND lease_until <= ?`);
-  const insertAttempt = st(`INSERT OR REPLACE INTO outbox_attempts (notification_id, attempt, channel, group_key, at, duration_ms, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertAttempt = st(
+    `INSERT OR REPLACE INTO outbox_attempts (notification_id, attempt, channel, group_key, at, duration_ms, outcome, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const update = st(`UPDATE outbox SET state = ?, attempts = ?, next_at = ?, lease_until = 0, done_at = ?, last_error = ?, last_status = ? WHERE id = ?`);
   const countsStmt = st(`SELECT state, count(*) AS n FROM outbox GROUP BY state`);
 
@@ -300,7 +307,9 @@ export function openOutbox(o: OutboxOptions): Outbox {
     },
     lastSent() {
       live();
-      const rows = db.prepare(`SELECT o.body FROM outbox o JOIN (SELECT max(seq) AS seq FROM outbox WHERE state <> 'failed' GROUP BY channel, group_key) h ON h.seq = o.seq`).all() as Row[];
+      const rows = db
+        .prepare(`SELECT o.body FROM outbox o JOIN (SELECT max(seq) AS seq FROM outbox WHERE state <> 'failed' GROUP BY channel, group_key) h ON h.seq = o.seq`)
+        .all() as Row[];
       return rows.map((r) => JSON.parse(String(r.body)) as Notification);
     },
     counts() {

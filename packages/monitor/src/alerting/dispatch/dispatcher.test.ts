@@ -13,7 +13,15 @@ const MIN = 60 * S;
 
 function alert(labels: Record<string, string>, state: Alert['state'] = 'firing', at = START): Alert {
   const l = { severity: 'warning', ...labels };
-  return { fingerprint: fingerprint(l), labels: l, annotations: { summary: 's' }, state, activeAt: at, ...(state !== 'pending' ? { startsAt: at } : {}), ...(state === 'resolved' ? { endsAt: at } : {}) };
+  return {
+    fingerprint: fingerprint(l),
+    labels: l,
+    annotations: { summary: 's' },
+    state,
+    activeAt: at,
+    ...(state !== 'pending' ? { startsAt: at } : {}),
+    ...(state === 'resolved' ? { endsAt: at } : {}),
+  };
 }
 
 function setup(o: { channels?: string[]; routes?: unknown; silences?: Silences } = {}) {
@@ -23,7 +31,14 @@ function setup(o: { channels?: string[]; routes?: unknown; silences?: Silences }
   const routes = readRoutes(o.routes, o.channels ?? ['ops'], issues);
   assert.deepEqual(issues, []);
   let n = 0;
-  const d = new Dispatcher({ routes, deliver: (x) => void sent.push(x), now: () => t, newId: () => `n${++n}`, externalUrl: 'http://monitor', ...(o.silences ? { silences: o.silences } : {}) });
+  const d = new Dispatcher({
+    routes,
+    deliver: (x) => void sent.push(x),
+    now: () => t,
+    newId: () => `n${++n}`,
+    externalUrl: 'http://monitor',
+    ...(o.silences ? { silences: o.silences } : {}),
+  });
   return { d, sent, at: (x: number) => (t = x), now: () => t };
 }
 
@@ -43,7 +58,10 @@ test('1,000 simultaneously firing alerts are grouped and all flushed at group_wa
   const out = d.tick();
   assert.equal(out.length, 40);
   assert.equal(sent.length, 40);
-  assert.equal(out.reduce((n, x) => n + x.alerts.length, 0), 1000);
+  assert.equal(
+    out.reduce((n, x) => n + x.alerts.length, 0),
+    1000,
+  );
   assert.ok(out.every((x) => x.createdAt === START + 30 * S && x.alerts.length === 25 && x.channel === 'ops' && x.status === 'firing'));
   assert.deepEqual(out[0]!.groupLabels, { cluster: 'c0', alertname: 'A' });
   assert.deepEqual(out[0]!.commonLabels, { alertname: 'A', cluster: 'c0', severity: 'warning' });
@@ -55,7 +73,10 @@ test('1,000 simultaneously firing alerts are grouped and all flushed at group_wa
   at(START + 90 * S);
   const out2 = d.tick();
   assert.equal(out2.length, 40);
-  assert.equal(out2.reduce((n, x) => n + x.alerts.length, 0), 1000);
+  assert.equal(
+    out2.reduce((n, x) => n + x.alerts.length, 0),
+    1000,
+  );
   assert.ok(out2.every((x) => x.createdAt === START + 90 * S));
   assert.equal(d.groupInfo().length, 80);
 });
@@ -77,13 +98,19 @@ test('group_interval carries changes, repeat_interval repeats unchanged groups, 
   assert.deepEqual(d.tick(), []);
   at(START + 30 * S + 10 * MIN);
   let out = d.tick();
-  assert.deepEqual(out.map((n) => n.alerts.map((a) => a.labels.member).sort()), [['m1', 'm2']]);
+  assert.deepEqual(
+    out.map((n) => n.alerts.map((a) => a.labels.member).sort()),
+    [['m1', 'm2']],
+  );
   // m1 resolves: one resolved+firing notification, then m1 leaves the group.
   at(START + 11 * MIN);
   d.ingest([{ ...a1, state: 'resolved', endsAt: START + 11 * MIN }, a2]);
   at(START + 30 * S + 15 * MIN);
   out = d.tick();
-  assert.deepEqual(out.map((n) => [n.status, n.alerts.map((a) => `${a.labels.member}:${a.state}`).sort()]), [['firing', ['m1:resolved', 'm2:firing']]]);
+  assert.deepEqual(
+    out.map((n) => [n.status, n.alerts.map((a) => `${a.labels.member}:${a.state}`).sort()]),
+    [['firing', ['m1:resolved', 'm2:firing']]],
+  );
   // Unchanged for 4 h: repeated (the engine keeps reporting m2).
   for (let t = START + 20 * MIN; t <= START + 30 * S + 4 * 60 * MIN + 15 * MIN; t += 5 * MIN) {
     at(t);
@@ -91,7 +118,10 @@ test('group_interval carries changes, repeat_interval repeats unchanged groups, 
     const x = d.tick();
     if (x.length) {
       assert.equal(t, START + 30 * S + 15 * MIN + 4 * 60 * MIN);
-      assert.deepEqual(x[0]!.alerts.map((a) => a.labels.member), ['m2']);
+      assert.deepEqual(
+        x[0]!.alerts.map((a) => a.labels.member),
+        ['m2'],
+      );
     }
   }
   // m2 resolves: a resolved notification, and the group is gone.
@@ -100,7 +130,10 @@ test('group_interval carries changes, repeat_interval repeats unchanged groups, 
   d.ingest([{ ...a2, state: 'resolved', endsAt: end }]);
   at(end + 5 * MIN);
   out = d.tick();
-  assert.deepEqual(out.map((n) => n.status), ['resolved']);
+  assert.deepEqual(
+    out.map((n) => n.status),
+    ['resolved'],
+  );
   assert.equal(d.groupInfo().length, 0);
 });
 
@@ -111,17 +144,16 @@ test('an alert the engine stops reporting resolves after resolve_timeout', () =>
   assert.equal(d.tick().length, 1);
   at(START + 6 * MIN);
   const out = d.tick();
-  assert.deepEqual(out.map((n) => [n.status, n.alerts[0]!.endsAt]), [['resolved', START + 5 * MIN]]);
+  assert.deepEqual(
+    out.map((n) => [n.status, n.alerts[0]!.endsAt]),
+    [['resolved', START + 5 * MIN]],
+  );
 });
 
 test('routes send severities and labels to channels; continue fans out; pending alerts are ignored', () => {
   const { d, at } = setup({
     channels: ['pager', 'slack', 'audit'],
-    routes: [
-      { channels: 'audit', continue: true },
-      { channel: 'pager', severity: ['critical'], matchers: ['cluster=~"prod-.*"'] },
-      { channels: ['slack'] },
-    ],
+    routes: [{ channels: 'audit', continue: true }, { channel: 'pager', severity: ['critical'], matchers: ['cluster=~"prod-.*"'] }, { channels: ['slack'] }],
   });
   d.ingest([
     alert({ alertname: 'A', cluster: 'prod-1', severity: 'critical' }),
@@ -130,7 +162,10 @@ test('routes send severities and labels to channels; continue fans out; pending 
     alert({ alertname: 'D', cluster: 'prod-1', severity: 'critical' }, 'pending'),
   ]);
   at(START + 30 * S);
-  const got = d.tick().map((n) => `${n.channel}:${n.alerts.map((a) => a.labels.alertname).join()}`).sort();
+  const got = d
+    .tick()
+    .map((n) => `${n.channel}:${n.alerts.map((a) => a.labels.alertname).join()}`)
+    .sort();
   assert.deepEqual(got, ['audit:A', 'audit:B', 'audit:C', 'pager:A', 'slack:B', 'slack:C']);
 });
 
@@ -138,7 +173,11 @@ test('with one channel and no routes everything goes to it; bad routes are named
   assert.deepEqual(defaultRoutes(['only'])[0]!.channels, ['only']);
   assert.deepEqual(defaultRoutes([]), []);
   const issues: ConfigIssue[] = [];
-  readRoutes([{ channels: ['pagr'] }, { channels: ['pager'], severity: ['fatal'] }, { channels: ['pager'], matchers: ['cluster=~"("'] }, { channels: ['pager'], group_wiat: '1s' }], ['pager'], issues);
+  readRoutes(
+    [{ channels: ['pagr'] }, { channels: ['pager'], severity: ['fatal'] }, { channels: ['pager'], matchers: ['cluster=~"("'] }, { channels: ['pager'], group_wiat: '1s' }],
+    ['pager'],
+    issues,
+  );
   const byPath = Object.fromEntries(issues.map((i) => [i.path, `${i.message} ${i.hint ?? ''}`]));
   assert.match(byPath['routes[0].channels[0]']!, /unknown channel "pagr".*did you mean "pager"/);
   assert.match(byPath['routes[1].severity[0]']!, /unknown severity "fatal"/);
@@ -146,7 +185,7 @@ test('with one channel and no routes everything goes to it; bad routes are named
   assert.match(byPath['routes[3].group_wiat']!, /unknown key.*group_wait/);
 });
 
-test('no leader inhibits the same cluster\'s slow-request and latency alerts, not other clusters\' nor disk alerts', () => {
+test("no leader inhibits the same cluster's slow-request and latency alerts, not other clusters' nor disk alerts", () => {
   const { d, at } = setup();
   const others = [
     alert({ alertname: 'etcdHighFsyncDurations', cluster: 'a', member: 'm1' }),
@@ -159,13 +198,23 @@ test('no leader inhibits the same cluster\'s slow-request and latency alerts, no
     ...others,
   ]);
   at(START + 30 * S);
-  const got = d.tick().map((n) => `${n.groupLabels.cluster}:${n.groupLabels.alertname}`).sort();
+  const got = d
+    .tick()
+    .map((n) => `${n.groupLabels.cluster}:${n.groupLabels.alertname}`)
+    .sort();
   assert.deepEqual(got, ['a:etcdHighFsyncDurations', 'a:etcdNoLeader', 'b:etcdGRPCRequestsSlow']);
   // Once the leader is back, the latency alert still firing is notified at the next group_interval.
   at(START + MIN);
-  d.ingest([{ ...alert({ alertname: 'etcdNoLeader', cluster: 'a', member: 'm1', severity: 'critical' }), state: 'resolved', endsAt: START + MIN }, alert({ alertname: 'etcdGRPCRequestsSlow', cluster: 'a', member: 'm1', severity: 'critical' }), ...others]);
+  d.ingest([
+    { ...alert({ alertname: 'etcdNoLeader', cluster: 'a', member: 'm1', severity: 'critical' }), state: 'resolved', endsAt: START + MIN },
+    alert({ alertname: 'etcdGRPCRequestsSlow', cluster: 'a', member: 'm1', severity: 'critical' }),
+    ...others,
+  ]);
   at(START + 30 * S + 5 * MIN);
-  const after = d.tick().map((n) => `${n.groupLabels.alertname}:${n.status}`).sort();
+  const after = d
+    .tick()
+    .map((n) => `${n.groupLabels.alertname}:${n.status}`)
+    .sort();
   assert.deepEqual(after, ['etcdGRPCRequestsSlow:firing', 'etcdNoLeader:resolved']);
   assert.deepEqual(d.muted(alert({ alertname: 'etcdGRPCRequestsSlow', cluster: 'a', member: 'm1', severity: 'critical' })), { silencedBy: [], inhibited: false });
 });
@@ -179,19 +228,30 @@ test('a silence mutes matching alerts until it is expired, then they are notifie
   const noLeader = alert({ alertname: 'etcdNoLeader', cluster: 'a' });
   d.ingest([fsync, noLeader]);
   at((t = START + 30 * S));
-  assert.deepEqual(d.tick().map((n) => n.groupLabels.alertname), ['etcdNoLeader']);
+  assert.deepEqual(
+    d.tick().map((n) => n.groupLabels.alertname),
+    ['etcdNoLeader'],
+  );
   assert.deepEqual(d.muted(fsync).silencedBy, [s.id]);
   at((t = START + 2 * MIN));
   silences.expire(s.id);
   d.ingest([fsync, noLeader]);
   at((t = START + 30 * S + 5 * MIN));
-  assert.deepEqual(d.tick().map((n) => n.groupLabels.alertname), ['etcdHighFsyncDurations']);
+  assert.deepEqual(
+    d.tick().map((n) => n.groupLabels.alertname),
+    ['etcdHighFsyncDurations'],
+  );
 });
 
 test('a deliver that throws or rejects is reported, and the dispatcher carries on', async () => {
   const errors: string[] = [];
   let t = START;
-  const d = new Dispatcher({ routes: defaultRoutes(['x']), now: () => t, deliver: (n) => (n.groupLabels.alertname === 'A' ? Promise.reject(new Error('outbox full')) : undefined), onError: (e) => errors.push((e as Error).message) });
+  const d = new Dispatcher({
+    routes: defaultRoutes(['x']),
+    now: () => t,
+    deliver: (n) => (n.groupLabels.alertname === 'A' ? Promise.reject(new Error('outbox full')) : undefined),
+    onError: (e) => errors.push((e as Error).message),
+  });
   d.ingest([alert({ alertname: 'A', cluster: 'c' }), alert({ alertname: 'B', cluster: 'c' })]);
   t = START + 30 * S;
   assert.equal(d.tick().length, 2);
@@ -206,13 +266,30 @@ test('setConfig re-routes grouped alerts at once; a group that keeps its channel
   const issues: ConfigIssue[] = [];
   const channels = ['a', 'b'];
   const routes = (r: unknown) => readRoutes(r, channels, issues);
-  const { d, sent, at } = setup({ channels, routes: [{ channels: ['a'], matchers: ['alertname="X"'], group_wait: '0s' }, { channels: ['b'], group_wait: '0s' }] });
+  const { d, sent, at } = setup({
+    channels,
+    routes: [
+      { channels: ['a'], matchers: ['alertname="X"'], group_wait: '0s' },
+      { channels: ['b'], group_wait: '0s' },
+    ],
+  });
   d.ingest([alert({ alertname: 'X', cluster: 'c' }), alert({ alertname: 'Y', cluster: 'c' })]);
   d.tick();
-  assert.deepEqual(sent.map((n) => [n.channel, n.groupLabels.alertname]), [['a', 'X'], ['b', 'Y']]);
+  assert.deepEqual(
+    sent.map((n) => [n.channel, n.groupLabels.alertname]),
+    [
+      ['a', 'X'],
+      ['b', 'Y'],
+    ],
+  );
 
   // Reordered and retimed, same channels per alert: nothing is sent again.
-  d.setConfig(routes([{ channels: ['b'], matchers: ['alertname="Y"'], group_wait: '10s' }, { channels: ['a'], group_wait: '0s' }]));
+  d.setConfig(
+    routes([
+      { channels: ['b'], matchers: ['alertname="Y"'], group_wait: '10s' },
+      { channels: ['a'], group_wait: '0s' },
+    ]),
+  );
   at(START + 20 * S);
   assert.deepEqual(d.tick(), []);
 
@@ -222,13 +299,28 @@ test('setConfig re-routes grouped alerts at once; a group that keeps its channel
   at(START + 24 * S);
   assert.deepEqual(d.tick(), []);
   at(START + 25 * S);
-  assert.deepEqual(d.tick().map((n) => [n.channel, n.groupLabels.alertname]), [['b', 'X']]);
-  assert.deepEqual(d.groupInfo().map((g) => g.channels), [['b'], ['b']]);
+  assert.deepEqual(
+    d.tick().map((n) => [n.channel, n.groupLabels.alertname]),
+    [['b', 'X']],
+  );
+  assert.deepEqual(
+    d.groupInfo().map((g) => g.channels),
+    [['b'], ['b']],
+  );
 
   // A channel added to the route hears what fires after group_wait; the others are not told again.
   d.setConfig(routes([{ channels: ['b', 'a'], group_wait: '3s' }]));
   at(START + 28 * S);
-  assert.deepEqual(d.tick().map((n) => [n.channel, n.groupLabels.alertname]).sort(), [['a', 'X'], ['a', 'Y']]);
+  assert.deepEqual(
+    d
+      .tick()
+      .map((n) => [n.channel, n.groupLabels.alertname])
+      .sort(),
+    [
+      ['a', 'X'],
+      ['a', 'Y'],
+    ],
+  );
   at(START + 40 * S);
   assert.deepEqual(d.tick(), []);
 });

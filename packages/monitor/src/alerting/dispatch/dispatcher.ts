@@ -130,7 +130,16 @@ export class Dispatcher {
             const from = heirOf(route, labels);
             const unsent = new Set(from ? route.channels.filter((c) => !from.route.channels.includes(c) || from.unsent?.has(c)) : []);
             ng = from
-              ? { key, route, labels, alerts: new Map(), nextFlushAt: unsent.size ? Math.min(from.nextFlushAt, now + route.groupWait) : from.nextFlushAt, sentFiring: new Set(from.sentFiring), sentAt: from.sentAt, ...(unsent.size ? { unsent } : {}) }
+              ? {
+                  key,
+                  route,
+                  labels,
+                  alerts: new Map(),
+                  nextFlushAt: unsent.size ? Math.min(from.nextFlushAt, now + route.groupWait) : from.nextFlushAt,
+                  sentFiring: new Set(from.sentFiring),
+                  sentAt: from.sentAt,
+                  ...(unsent.size ? { unsent } : {}),
+                }
               : { key, route, labels, alerts: new Map(), nextFlushAt: now + route.groupWait, sentFiring: new Set(), sentAt: undefined };
             this.groups.set(key, ng);
           }

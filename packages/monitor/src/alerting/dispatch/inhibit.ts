@@ -19,7 +19,15 @@ export const CAUSE_ALERTS = ['etcdNoLeader', 'etcdInsufficientMembers', 'etcdClu
  * SYMPTOM_ALERTS are the slow-request and latency alerts such a cause explains. Disk latency (fsync, commit) is left
  * out on purpose: a slow disk is a cause of lost leadership, and muting it would hide the reason.
  */
-export const SYMPTOM_ALERTS = ['etcdGRPCRequestsSlow', 'etcdMemberCommunicationSlow', 'etcdProbeReadLatencyHigh', 'etcdProbeWriteLatencyHigh', 'etcdSlowApplies', 'etcdProposalsPendingHigh', 'etcdCommitApplyGapHigh'];
+export const SYMPTOM_ALERTS = [
+  'etcdGRPCRequestsSlow',
+  'etcdMemberCommunicationSlow',
+  'etcdProbeReadLatencyHigh',
+  'etcdProbeWriteLatencyHigh',
+  'etcdSlowApplies',
+  'etcdProposalsPendingHigh',
+  'etcdCommitApplyGapHigh',
+];
 
 /** DEFAULT_INHIBIT_RULES: a no-leader, quorum-lost or unreachable alert mutes the same cluster's slow-request and latency alerts. */
 export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [

@@ -16,10 +16,31 @@ const healthy = timeline(1, MINUTE)[0]!.series;
 
 function snapshot(series: Record<string, number>, at: number, probeMs: number): ClusterSnapshot {
   const m = (name: string): MemberFacts => ({
-    endpoint: `http://${name}:2379`, id: name, name, status: null, statusAt: at, statusLatencyMs: null, error: null, downSince: null, memberIds: null,
-    probe: { at, linearizableMs: probeMs, serializableMs: 1, writeMs: null, linearizableOk: true, error: null }, metrics: { at, series, scrapeMs: 1, peers: [] }, metricsError: null,
+    endpoint: `http://${name}:2379`,
+    id: name,
+    name,
+    status: null,
+    statusAt: at,
+    statusLatencyMs: null,
+    error: null,
+    downSince: null,
+    memberIds: null,
+    probe: { at, linearizableMs: probeMs, serializableMs: 1, writeMs: null, linearizableOk: true, error: null },
+    metrics: { at, series, scrapeMs: 1, peers: [] },
+    metricsError: null,
   });
-  return { name: 'prod', group: '', labels: {}, endpoints: [], at, health: { status: 'healthy', verdict: 'healthy', leader: null, findings: [] }, leader: null, members: [m('m1'), m('m2'), m('m3')], memberList: null, alarms: null };
+  return {
+    name: 'prod',
+    group: '',
+    labels: {},
+    endpoints: [],
+    at,
+    health: { status: 'healthy', verdict: 'healthy', leader: null, findings: [] },
+    leader: null,
+    members: [m('m1'), m('m2'), m('m3')],
+    memberList: null,
+    alarms: null,
+  };
 }
 
 test('engine → dispatcher: a leader loss from the real dump is notified once, with its latency symptom inhibited, then resolved', () => {
@@ -28,7 +49,11 @@ test('engine → dispatcher: a leader loss from the real dump is notified once, 
   // Probe reads above the SLO, until the recovery at minute 7, are the stored history the latency rule reads.
   const history = (series: string, _c: string, _m: string, from: number, to: number) =>
     series === 'probe_read_linearizable_ms' && t < START + 7 * MINUTE ? Array.from({ length: 5 }, (_, i) => ({ t: to - i * MINUTE, v: 400 })).filter((p) => p.t >= from) : [];
-  const rules = readRules([{ name: 'etcdProbeReadLatencyHigh', for: '0s' }], BUILTIN_RULES.filter((r) => r.name === 'etcdNoLeader' || r.name === 'etcdProbeReadLatencyHigh'), []);
+  const rules = readRules(
+    [{ name: 'etcdProbeReadLatencyHigh', for: '0s' }],
+    BUILTIN_RULES.filter((r) => r.name === 'etcdNoLeader' || r.name === 'etcdProbeReadLatencyHigh'),
+    [],
+  );
   const alertHistory = new MemoryAlertHistory();
   const engine = new AlertEngine({ rules, history, alertHistory, now });
   const sent: Notification[] = [];
@@ -41,13 +66,19 @@ test('engine → dispatcher: a leader loss from the real dump is notified once, 
 
   assert.deepEqual(step(START, noLeader), []); // no leader: pending; latency: firing, but waiting for group_wait
   assert.equal(engine.alerts({ state: 'pending' }).length, 3);
-  assert.deepEqual(step(START + 30_000, noLeader).map((n) => n.groupLabels.alertname), ['etcdProbeReadLatencyHigh']);
+  assert.deepEqual(
+    step(START + 30_000, noLeader).map((n) => n.groupLabels.alertname),
+    ['etcdProbeReadLatencyHigh'],
+  );
   const fired = step(START + MINUTE, noLeader);
   assert.deepEqual(fired, []); // etcdNoLeader now fires: its new group waits 30 s
   const out = step(START + MINUTE + 30_000, noLeader);
   assert.equal(out.length, 1);
   const n = out[0]!;
-  assert.deepEqual([n.channel, n.status, n.groupLabels, n.alerts.length, n.externalUrl], ['webhook', 'firing', { cluster: 'prod', alertname: 'etcdNoLeader' }, 3, 'http://monitor:8080']);
+  assert.deepEqual(
+    [n.channel, n.status, n.groupLabels, n.alerts.length, n.externalUrl],
+    ['webhook', 'firing', { cluster: 'prod', alertname: 'etcdNoLeader' }, 3, 'http://monitor:8080'],
+  );
   assert.equal(n.alerts[0]!.annotations.summary, 'etcd member m1 of prod has no leader');
   assert.equal(n.alerts[0]!.startsAt, START + MINUTE);
   // With etcdNoLeader firing, the latency group's next flush carries nothing new and it is inhibited anyway.
@@ -60,6 +91,9 @@ test('engine → dispatcher: a leader loss from the real dump is notified once, 
   dispatcher.ingest(resolved);
   t = START + MINUTE + 30_000 + 10 * MINUTE;
   const last = dispatcher.tick();
-  assert.deepEqual(last.map((x) => [x.groupLabels.alertname, x.status]).sort(), [['etcdNoLeader', 'resolved'], ['etcdProbeReadLatencyHigh', 'resolved']]);
+  assert.deepEqual(last.map((x) => [x.groupLabels.alertname, x.status]).sort(), [
+    ['etcdNoLeader', 'resolved'],
+    ['etcdProbeReadLatencyHigh', 'resolved'],
+  ]);
   assert.equal(alertHistory.list({ alertname: 'etcdNoLeader' }).length, 3);
 });

@@ -38,7 +38,13 @@ export const ROUTE_FIELDS: Record<string, FieldSpec> = capped({
   continue: { kind: 'boolean', default: false, doc: 'Whether an alert matched here is also tried against the following routes.' },
   group_by: { kind: 'strings', default: DEFAULT_GROUPING.groupBy, doc: 'Labels whose values split alerts into notification groups.' },
   group_wait: { kind: 'duration', default: '30s', min: 0, max: 3_600_000, doc: 'How long a new group waits for more alerts before its first notification (0s to 1h).' },
-  group_interval: { kind: 'duration', default: '5m', min: 1000, max: 86_400_000, doc: 'How long before a group already notified is notified about new or resolved alerts (1s to 24h).' },
+  group_interval: {
+    kind: 'duration',
+    default: '5m',
+    min: 1000,
+    max: 86_400_000,
+    doc: 'How long before a group already notified is notified about new or resolved alerts (1s to 24h).',
+  },
   repeat_interval: { kind: 'duration', default: '4h', min: 60_000, max: 30 * 86_400_000, doc: 'How long before a still-firing, unchanged group is notified again (1m to 30d).' },
 });
 
@@ -59,7 +65,8 @@ export function readRoutes(raw: unknown, channels: readonly string[], issues: Co
     if (issues.length > before) return;
     const names = v.channels as string[];
     names.forEach((c, j) => {
-      if (!channels.includes(c)) issues.push({ path: `${p}.channels[${j}]`, message: `unknown channel "${c}"`, hint: didYouMean(c, channels) ?? 'declare it as a [[channels]] table' });
+      if (!channels.includes(c))
+        issues.push({ path: `${p}.channels[${j}]`, message: `unknown channel "${c}"`, hint: didYouMean(c, channels) ?? 'declare it as a [[channels]] table' });
     });
     const severities = v.severity as string[];
     severities.forEach((s, j) => {
@@ -74,8 +81,14 @@ export function readRoutes(raw: unknown, channels: readonly string[], issues: Co
     }
     if (issues.length > before) return;
     out.push({
-      channels: names, severities: severities as AlertSeverity[], matchers, continue: v.continue as boolean,
-      groupBy: v.group_by as string[], groupWait: v.group_wait as number, groupInterval: v.group_interval as number, repeatInterval: v.repeat_interval as number,
+      channels: names,
+      severities: severities as AlertSeverity[],
+      matchers,
+      continue: v.continue as boolean,
+      groupBy: v.group_by as string[],
+      groupWait: v.group_wait as number,
+      groupInterval: v.group_interval as number,
+      repeatInterval: v.repeat_interval as number,
     });
   });
   return out;
@@ -107,14 +120,25 @@ export type { RouteTable };
 /** durationText writes milliseconds in the largest whole unit (`0s`, `30s`, `5m`, `4h`, `1500ms`), as a config file would. */
 export function durationText(ms: number): string {
   if (ms === 0) return '0s';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
 /** routeTable writes a route back as a `[[routes]]` table, which readRoutes reads into the same route. */
 export function routeTable(r: Route): RouteTable {
   return {
-    channels: [...r.channels], severity: [...r.severities], matchers: r.matchers.map(formatMatcher), continue: r.continue,
-    group_by: [...r.groupBy], group_wait: durationText(r.groupWait), group_interval: durationText(r.groupInterval), repeat_interval: durationText(r.repeatInterval),
+    channels: [...r.channels],
+    severity: [...r.severities],
+    matchers: r.matchers.map(formatMatcher),
+    continue: r.continue,
+    group_by: [...r.groupBy],
+    group_wait: durationText(r.groupWait),
+    group_interval: durationText(r.groupInterval),
+    repeat_interval: durationText(r.repeatInterval),
   };
 }

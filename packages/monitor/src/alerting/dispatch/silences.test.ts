@@ -13,7 +13,16 @@ test('silences are created, listed by state, expired and persisted through the S
   const a = s.create({ matchers: ['cluster="prod"'], endsAt: new Date(START + HOUR).toISOString(), createdBy: 'ann', comment: 'maintenance' });
   const b = s.create({ matchers: [{ name: 'alertname', value: 'etcdNoLeader' }], startsAt: START + 2 * HOUR, endsAt: START + 3 * HOUR, createdBy: 'bob', comment: 'planned' });
   assert.equal(a.startsAt, START);
-  assert.deepEqual(s.list().map((x) => [x.createdBy, x.state]).sort(), [['ann', 'active'], ['bob', 'pending']]);
+  assert.deepEqual(
+    s
+      .list()
+      .map((x) => [x.createdBy, x.state])
+      .sort(),
+    [
+      ['ann', 'active'],
+      ['bob', 'pending'],
+    ],
+  );
   assert.deepEqual(s.mutedBy({ cluster: 'prod' }), [a.id]);
   assert.deepEqual(s.mutedBy({ alertname: 'etcdNoLeader' }), []);
   t = START + 10 * 60_000;
@@ -24,8 +33,17 @@ test('silences are created, listed by state, expired and persisted through the S
   assert.equal(s.expire(b.id).startsAt, t);
   // A new instance over the same store sees both.
   const again = new Silences({ store, now: () => t });
-  assert.deepEqual(again.list({ state: 'expired' }).map((x) => x.id).sort(), [a.id, b.id].sort());
-  assert.throws(() => again.expire('nope'), (e: unknown) => isAppError(e, 'MON_SILENCE_NOT_FOUND'));
+  assert.deepEqual(
+    again
+      .list({ state: 'expired' })
+      .map((x) => x.id)
+      .sort(),
+    [a.id, b.id].sort(),
+  );
+  assert.throws(
+    () => again.expire('nope'),
+    (e: unknown) => isAppError(e, 'MON_SILENCE_NOT_FOUND'),
+  );
   // Long-expired silences are garbage-collected from the store.
   t = START + 6 * 24 * HOUR;
   assert.equal(again.list().length, 0);
@@ -46,6 +64,10 @@ test('bad silences are rejected with the field named', () => {
     [{ comment: undefined }, 'comment', /is required/],
   ];
   for (const [patch, field, re] of cases) {
-    assert.throws(() => s.create({ ...ok, ...patch } as SilenceInput), (e: unknown) => isAppError(e, 'MON_SILENCE_INVALID') && e.field === field && re.test(e.message), `${field} ${JSON.stringify(patch)}`);
+    assert.throws(
+      () => s.create({ ...ok, ...patch } as SilenceInput),
+      (e: unknown) => isAppError(e, 'MON_SILENCE_INVALID') && e.field === field && re.test(e.message),
+      `${field} ${JSON.stringify(patch)}`,
+    );
   }
 });

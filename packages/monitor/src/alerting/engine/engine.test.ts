@@ -10,11 +10,35 @@ import { fingerprint } from './fingerprint.ts';
 import { MemoryAlertHistory } from './history.ts';
 
 function member(name: string, series: Record<string, number>, at: number): MemberFacts {
-  return { endpoint: `http://${name}:2379`, id: name, name, status: null, statusAt: at, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: { at, series, scrapeMs: 1, peers: [] }, metricsError: null };
+  return {
+    endpoint: `http://${name}:2379`,
+    id: name,
+    name,
+    status: null,
+    statusAt: at,
+    statusLatencyMs: null,
+    error: null,
+    downSince: null,
+    memberIds: null,
+    probe: null,
+    metrics: { at, series, scrapeMs: 1, peers: [] },
+    metricsError: null,
+  };
 }
 
 function snap(cluster: string, members: MemberFacts[], at: number, findings: ClusterSnapshot['health']['findings'] = []): ClusterSnapshot {
-  return { name: cluster, group: '', labels: {}, endpoints: [], at, health: { status: 'healthy', verdict: 'healthy', leader: null, findings }, leader: null, members, memberList: null, alarms: null };
+  return {
+    name: cluster,
+    group: '',
+    labels: {},
+    endpoints: [],
+    at,
+    health: { status: 'healthy', verdict: 'healthy', leader: null, findings },
+    leader: null,
+    members,
+    memberList: null,
+    alarms: null,
+  };
 }
 
 // A clock the test moves by hand: no test here reads the wall clock.
@@ -24,7 +48,10 @@ function clock(t = START) {
 
 // Five minutes of scrapes, as the collector derives them: 10% of fsyncs take 1–2 s, or none does.
 const FSYNC = 'etcd_disk_wal_fsync_duration_seconds';
-const slow = scrapes(61, 5000, () => [{ family: FSYNC, le: 0.002, n: 45 }, { family: FSYNC, le: 2.048, n: 5 }]).at(-1)!.series;
+const slow = scrapes(61, 5000, () => [
+  { family: FSYNC, le: 0.002, n: 45 },
+  { family: FSYNC, le: 2.048, n: 5 },
+]).at(-1)!.series;
 const fast = scrapes(61, 5000, () => [{ family: FSYNC, le: 0.002, n: 50 }]).at(-1)!.series;
 
 test('fingerprint is stable under label order and differs by value', () => {
@@ -36,11 +63,21 @@ test('fingerprint is stable under label order and differs by value', () => {
 test('the engine moves a fixture-derived fsync alert pending → firing → resolved, renders annotations and records history', () => {
   const c = clock();
   const hist = new MemoryAlertHistory();
-  const rules = readRules(undefined, BUILTIN_RULES.filter((r) => r.name === 'etcdHighFsyncDurations'), []);
+  const rules = readRules(
+    undefined,
+    BUILTIN_RULES.filter((r) => r.name === 'etcdHighFsyncDurations'),
+    [],
+  );
   const engine = new AlertEngine({ rules, history: () => [], alertHistory: hist, now: c.now });
 
   let out = engine.evaluate(snap('prod', [member('m1', slow, START), member('m2', fast, START)], START));
-  assert.deepEqual(out.map((a) => [a.labels.severity, a.state, a.labels.member]), [['warning', 'pending', 'm1'], ['critical', 'pending', 'm1']]);
+  assert.deepEqual(
+    out.map((a) => [a.labels.severity, a.state, a.labels.member]),
+    [
+      ['warning', 'pending', 'm1'],
+      ['critical', 'pending', 'm1'],
+    ],
+  );
   const warn = out[0]!;
   assert.deepEqual(warn.labels, { alertname: 'etcdHighFsyncDurations', severity: 'warning', cluster: 'prod', member: 'm1' });
   assert.equal(warn.fingerprint, fingerprint(warn.labels));
@@ -54,12 +91,24 @@ test('the engine moves a fixture-derived fsync alert pending → firing → reso
 
   c.set(START + 10 * MINUTE);
   out = engine.evaluate(snap('prod', [member('m1', slow, c.now())], c.now()));
-  assert.deepEqual(out.map((a) => [a.state, a.startsAt]), [['firing', START + 10 * MINUTE], ['firing', START + 10 * MINUTE]]);
+  assert.deepEqual(
+    out.map((a) => [a.state, a.startsAt]),
+    [
+      ['firing', START + 10 * MINUTE],
+      ['firing', START + 10 * MINUTE],
+    ],
+  );
   assert.equal(engine.alerts({ state: 'firing' }).length, 2);
 
   c.set(START + 12 * MINUTE);
   out = engine.evaluate(snap('prod', [member('m1', fast, c.now())], c.now()));
-  assert.deepEqual(out.map((a) => [a.state, a.endsAt]), [['resolved', START + 12 * MINUTE], ['resolved', START + 12 * MINUTE]]);
+  assert.deepEqual(
+    out.map((a) => [a.state, a.endsAt]),
+    [
+      ['resolved', START + 12 * MINUTE],
+      ['resolved', START + 12 * MINUTE],
+    ],
+  );
   assert.equal(engine.alerts().length, 0);
   assert.equal(engine.alerts({ resolved: true }).length, 2);
 
@@ -88,11 +137,17 @@ test('clusters are evaluated independently; findings give cluster-level alerts; 
   const engine = new AlertEngine({ rules: [parseRule({ name: 'Split', expr: 'finding("split_brain")', severity: 'critical' })], history: () => [], now: c.now });
   const split = [{ code: 'split_brain', severity: 'critical' as const, message: 'x' }];
   const a = engine.evaluate(snap('a', [], START, split));
-  assert.deepEqual(a.map((x) => [x.state, x.labels]), [['firing', { alertname: 'Split', severity: 'critical', cluster: 'a' }]]);
+  assert.deepEqual(
+    a.map((x) => [x.state, x.labels]),
+    [['firing', { alertname: 'Split', severity: 'critical', cluster: 'a' }]],
+  );
   // Evaluating cluster b does not touch cluster a's alert.
   assert.deepEqual(engine.evaluate(snap('b', [], START)), []);
   assert.equal(engine.alerts({ cluster: 'a' }).length, 1);
-  assert.deepEqual(engine.removeCluster('a').map((x) => x.state), ['resolved']);
+  assert.deepEqual(
+    engine.removeCluster('a').map((x) => x.state),
+    ['resolved'],
+  );
 });
 
 test('a rule that fails to evaluate keeps its alerts; disabling a rule resolves them', () => {

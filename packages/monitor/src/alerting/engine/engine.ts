@@ -117,7 +117,8 @@ export class AlertEngine {
       this.active.set(a.fingerprint, { alert, rule: rec.rule });
     }
     for (const h of this.alertHistory?.list({ limit: Number.MAX_SAFE_INTEGER }) ?? []) {
-      if (h.state === 'firing' && h.endsAt === undefined && !kept.has(`${h.fingerprint}@${h.activeAt}`)) this.alertHistory!.record({ ...h, state: 'resolved', endsAt: Math.max(downAt, h.startsAt ?? h.activeAt) });
+      if (h.state === 'firing' && h.endsAt === undefined && !kept.has(`${h.fingerprint}@${h.activeAt}`))
+        this.alertHistory!.record({ ...h, state: 'resolved', endsAt: Math.max(downAt, h.startsAt ?? h.activeAt) });
     }
     this.state!.seen(now);
     this.seenAt = now;
@@ -180,7 +181,12 @@ export class AlertEngine {
         const fp = fingerprint(labels);
         seen.add(fp);
         const prev = this.active.get(fp)?.alert;
-        const next = advance(prev && prev.state !== 'resolved' ? { state: prev.state, activeAt: prev.activeAt, ...(prev.startsAt !== undefined ? { startsAt: prev.startsAt } : {}) } : undefined, true, now, rule.for);
+        const next = advance(
+          prev && prev.state !== 'resolved' ? { state: prev.state, activeAt: prev.activeAt, ...(prev.startsAt !== undefined ? { startsAt: prev.startsAt } : {}) } : undefined,
+          true,
+          now,
+          rule.for,
+        );
         if (next === undefined || next === 'resolved') continue;
         const alert: Alert = {
           fingerprint: fp,
@@ -227,7 +233,9 @@ export class AlertEngine {
   /** alerts lists pending and firing alerts (and recently resolved ones when asked), oldest first. */
   alerts(filter: { cluster?: string; state?: Alert['state']; resolved?: boolean } = {}): Alert[] {
     const all = [...[...this.active.values()].map((i) => i.alert), ...(filter.resolved || filter.state === 'resolved' ? this.resolved.values() : [])];
-    return all.filter((a) => (filter.cluster === undefined || a.labels.cluster === filter.cluster) && (filter.state === undefined || a.state === filter.state)).sort((a, b) => a.activeAt - b.activeAt || a.fingerprint.localeCompare(b.fingerprint));
+    return all
+      .filter((a) => (filter.cluster === undefined || a.labels.cluster === filter.cluster) && (filter.state === undefined || a.state === filter.state))
+      .sort((a, b) => a.activeAt - b.activeAt || a.fingerprint.localeCompare(b.fingerprint));
   }
 
   /** ruleStatus reports each rule's last evaluation, keyed by `name/severity`. */

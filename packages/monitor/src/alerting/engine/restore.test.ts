@@ -15,7 +15,18 @@ const MINUTE = 60_000;
 const UNREACHABLE: Finding = { code: 'cluster_unreachable', severity: 'critical', message: 'no member answers' };
 
 function snap(at: number, down: boolean): ClusterSnapshot {
-  return { name: 'prod', group: '', labels: {}, endpoints: [], at, health: { status: down ? 'unreachable' : 'healthy', verdict: 'healthy', leader: null, findings: down ? [UNREACHABLE] : [] }, leader: null, members: [], memberList: null, alarms: null };
+  return {
+    name: 'prod',
+    group: '',
+    labels: {},
+    endpoints: [],
+    at,
+    health: { status: down ? 'unreachable' : 'healthy', verdict: 'healthy', leader: null, findings: down ? [UNREACHABLE] : [] },
+    leader: null,
+    members: [],
+    memberList: null,
+    alarms: null,
+  };
 }
 
 const rules = [
@@ -53,14 +64,23 @@ test('a restart resumes firing alerts as firing and pending ones with the time t
   assert.equal(byName(e.evaluate(snap(clock.t, true))).UnreachableLong!.state, 'pending');
   clock.t = START + 62 * MINUTE;
   assert.equal(byName(e.evaluate(snap(clock.t, true))).UnreachableLong!.state, 'firing');
-  assert.deepEqual(history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.activeAt, h.endsAt]), [['firing', START, undefined]]);
+  assert.deepEqual(
+    history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.activeAt, h.endsAt]),
+    [['firing', START, undefined]],
+  );
 
   // Another restart, and the cluster answers again at the first evaluation: the firing alerts resolve now.
   clock.t = START + 63 * MINUTE;
   e = monitor(state, history, clock);
   const resolved = e.evaluate(snap(clock.t, false));
-  assert.deepEqual(resolved.map((a) => [a.labels.alertname, a.state, a.endsAt]).sort(), [['Unreachable', 'resolved', clock.t], ['UnreachableLong', 'resolved', clock.t]]);
-  assert.deepEqual(history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.activeAt, h.endsAt]), [['resolved', START, START + 63 * MINUTE]]);
+  assert.deepEqual(resolved.map((a) => [a.labels.alertname, a.state, a.endsAt]).sort(), [
+    ['Unreachable', 'resolved', clock.t],
+    ['UnreachableLong', 'resolved', clock.t],
+  ]);
+  assert.deepEqual(
+    history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.activeAt, h.endsAt]),
+    [['resolved', START, START + 63 * MINUTE]],
+  );
   assert.deepEqual(state.load().active, []);
 });
 
@@ -83,19 +103,35 @@ test('a restored pending alert near its `for` waits the 10-minute grace period; 
   clock.t = seenAt + 2 * 60 * MINUTE;
   e = monitor(state, history, clock);
   assert.deepEqual(e.alerts(), []);
-  assert.deepEqual(e.restoredEnded.map((a) => [a.labels.alertname, a.state, a.endsAt]), [['Unreachable', 'resolved', seenAt]]);
-  assert.deepEqual(history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.endsAt]), [['resolved', seenAt]]);
+  assert.deepEqual(
+    e.restoredEnded.map((a) => [a.labels.alertname, a.state, a.endsAt]),
+    [['Unreachable', 'resolved', seenAt]],
+  );
+  assert.deepEqual(
+    history.list({ alertname: 'Unreachable' }).map((h) => [h.state, h.endsAt]),
+    [['resolved', seenAt]],
+  );
   // Evaluated afresh, it is pending again.
   assert.equal(byName(e.evaluate(snap(clock.t, true))).Unreachable!.state, 'pending');
 });
 
 test('history entries left open by an earlier run without saved state are closed at the restart', () => {
   const history = new MemoryAlertHistory();
-  const orphan: Alert = { fingerprint: 'f1', labels: { alertname: 'Unreachable', cluster: 'prod' }, annotations: { summary: 's' }, state: 'firing', activeAt: START, startsAt: START + MINUTE };
+  const orphan: Alert = {
+    fingerprint: 'f1',
+    labels: { alertname: 'Unreachable', cluster: 'prod' },
+    annotations: { summary: 's' },
+    state: 'firing',
+    activeAt: START,
+    startsAt: START + MINUTE,
+  };
   history.record(orphan);
   const clock = { t: START + 10 * MINUTE };
   monitor(new MemoryAlertStateStore(), history, clock);
-  assert.deepEqual(history.list().map((h) => [h.state, h.endsAt]), [['resolved', START + 10 * MINUTE]]);
+  assert.deepEqual(
+    history.list().map((h) => [h.state, h.endsAt]),
+    [['resolved', START + 10 * MINUTE]],
+  );
 });
 
 test('a restarted dispatcher learns from the outbox what receivers were told: an alert still firing is not notified again, one that resolved is notified as resolved', () => {
@@ -120,10 +156,16 @@ test('a restarted dispatcher learns from the outbox what receivers were told: an
   d.ingest([alert('A', 'firing'), alert('B', 'resolved')]);
   clock.t += routes[0]!.groupWait;
   const out = d.tick();
-  assert.deepEqual(out.map((n) => [n.groupLabels.alertname, n.status, n.alerts.map((a) => a.state)]), [['B', 'resolved', ['resolved']]]);
+  assert.deepEqual(
+    out.map((n) => [n.groupLabels.alertname, n.status, n.alerts.map((a) => a.state)]),
+    [['B', 'resolved', ['resolved']]],
+  );
   // Without what was sent, the same restart notified A again as a new alert and never resolved B.
   d = make();
   d.ingest([alert('A', 'firing'), alert('B', 'resolved')]);
   clock.t += routes[0]!.groupWait;
-  assert.deepEqual(d.tick().map((n) => [n.groupLabels.alertname, n.status]), [['A', 'firing']]);
+  assert.deepEqual(
+    d.tick().map((n) => [n.groupLabels.alertname, n.status]),
+    [['A', 'firing']],
+  );
 });

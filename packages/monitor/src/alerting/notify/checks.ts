@@ -22,7 +22,8 @@ const ADDRESS = /^(?:[^<>@]*<([^\s<>@]+@[^\s<>@]+)>|([^\s<>@,;]+@[^\s<>@,;]+))$/
 /** checkAddress reports a value that is not one mail address (`a@b` or `Name <a@b>`). */
 export function checkAddress(value: unknown, path: string, issues: ConfigIssue[]): void {
   if (typeof value !== 'string') return;
-  if (!ADDRESS.test(value.trim())) issues.push({ path, message: `"${value}" is not a mail address`, hint: 'write one address such as "ops@example.com" or "Ops <ops@example.com>"' });
+  if (!ADDRESS.test(value.trim()))
+    issues.push({ path, message: `"${value}" is not a mail address`, hint: 'write one address such as "ops@example.com" or "Ops <ops@example.com>"' });
 }
 
 /** checkAuthPair reports basic-auth and bearer settings that cannot be used together or alone. */

@@ -28,7 +28,10 @@ test('validateChannel: an invalid URL names the field and does not repeat the va
   for (const type of ['webhook', 'slack', 'alertmanager']) {
     const r = validateChannel({ name: 'x', type, url: 'hooks.example.com/T0KEN-abc' }, 'channels[3]');
     assert.ok(!r.ok, type);
-    assert.deepEqual(r.issues.map((i) => i.path), ['channels[3].url']);
+    assert.deepEqual(
+      r.issues.map((i) => i.path),
+      ['channels[3].url'],
+    );
     assert.doesNotMatch(JSON.stringify(r.issues), /T0KEN/);
   }
   const ftp = validateChannel({ name: 'x', type: 'webhook', url: 'ftp://example.com/' }, 'c');
@@ -45,7 +48,7 @@ test('validateChannel: unknown keys, bad names and missing keys are reported wit
   assert.equal(byPath['channels[1].url']!.message, 'is required');
 });
 
-test('a channel\'s secrets never show in JSON or inspect output', () => {
+test("a channel's secrets never show in JSON or inspect output", () => {
   const ch = parseChannel({ name: 'hook', type: 'webhook', url: 'https://example.com/hook?token=SECRET-TOKEN-1', bearer_token: 'SECRET-BEARER-2', max_alerts: 5 }, 'c');
   assert.equal(ch.secrets.url, 'https://example.com/hook?token=SECRET-TOKEN-1');
   assert.deepEqual(ch.config, { max_alerts: 5 });
@@ -65,7 +68,10 @@ test('validateChannel opens sealed secrets and reports ones it cannot open', () 
   assert.equal(r.channel.secrets.routing_key, 'abcdefgh12345678');
   const bad = validateChannel({ name: 'pd', type: 'pagerduty', routing_key: 'enc:bad' }, 'c', { openSecret: open });
   assert.ok(!bad.ok);
-  assert.deepEqual(bad.issues.map((i) => [i.path, i.message]), [['c.routing_key', 'cannot be decrypted']]);
+  assert.deepEqual(
+    bad.issues.map((i) => [i.path, i.message]),
+    [['c.routing_key', 'cannot be decrypted']],
+  );
 });
 
 test('validateChannels rejects duplicate names and parseChannel throws MON_CHANNEL_CONFIG', () => {
@@ -74,8 +80,14 @@ test('validateChannels rejects duplicate names and parseChannel throws MON_CHANN
     { name: 'a', type: 'slack', url: 'https://hooks.slack.com/services/x' },
   ]);
   assert.equal(r.channels.length, 1);
-  assert.deepEqual(r.issues.map((i) => i.path), ['channels[1].name']);
-  assert.throws(() => parseChannel({ name: 'a', type: 'email' }, 'channels[0]'), (err) => isAppError(err, 'MON_CHANNEL_CONFIG') && /channels\[0\]\.host: is required/.test(err.message));
+  assert.deepEqual(
+    r.issues.map((i) => i.path),
+    ['channels[1].name'],
+  );
+  assert.throws(
+    () => parseChannel({ name: 'a', type: 'email' }, 'channels[0]'),
+    (err) => isAppError(err, 'MON_CHANNEL_CONFIG') && /channels\[0\]\.host: is required/.test(err.message),
+  );
 });
 
 test('each channel README documents every key of its notifier', () => {

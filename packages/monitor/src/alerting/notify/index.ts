@@ -89,7 +89,11 @@ export function validateChannel(raw: unknown, path: string, opts: ValidateChanne
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, issues: [{ path, message: 'expected a table' }] };
   const { name, type, ...rest } = raw as Record<string, unknown>;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    issues.push({ path: `${path}.name`, message: name === undefined ? 'is required' : 'is not a valid channel name', hint: 'use letters, digits, "_", "-" or "." (at most 63), e.g. "ops-slack"' });
+    issues.push({
+      path: `${path}.name`,
+      message: name === undefined ? 'is required' : 'is not a valid channel name',
+      hint: 'use letters, digits, "_", "-" or "." (at most 63), e.g. "ops-slack"',
+    });
   }
   if (typeof type !== 'string' || !(type in notifiers)) {
     issues.push({
@@ -133,7 +137,8 @@ export function validateChannels(raw: unknown, path = 'channels', opts: Validate
   raw.forEach((t, i) => {
     const r = validateChannel(t, `${path}[${i}]`, opts);
     if (!r.ok) return void issues.push(...r.issues);
-    if (seen.has(r.channel.name)) return void issues.push({ path: `${path}[${i}].name`, message: `duplicate channel name "${r.channel.name}"`, hint: 'give every channel its own name' });
+    if (seen.has(r.channel.name))
+      return void issues.push({ path: `${path}[${i}].name`, message: `duplicate channel name "${r.channel.name}"`, hint: 'give every channel its own name' });
     seen.add(r.channel.name);
     channels.push(r.channel);
   });

@@ -106,7 +106,10 @@ export function escapeHtml(s: string): string {
 export function htmlBody(n: Notification): string {
   const items = n.alerts
     .map((a) => {
-      const rows = alertLines(a).slice(1).map((l) => `<div>${escapeHtml(l.trim())}</div>`).join('');
+      const rows = alertLines(a)
+        .slice(1)
+        .map((l) => `<div>${escapeHtml(l.trim())}</div>`)
+        .join('');
       const color = alertStatus(a) === 'firing' ? '#c0392b' : '#27ae60';
       return `<li><strong style="color:${color}">[${alertStatus(a)}]</strong> ${escapeHtml(a.annotations.summary)}${rows}</li>`;
     })

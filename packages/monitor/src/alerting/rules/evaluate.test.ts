@@ -11,16 +11,41 @@ const MIN = 60_000;
 
 function facts(name: string, series: Record<string, number> | null, o: Partial<MemberFacts> = {}): MemberFacts {
   return {
-    endpoint: `http://${name}:2379`, id: name, name, status: null, statusAt: NOW, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null,
-    metrics: series ? { at: NOW - 1000, series, scrapeMs: 1, peers: [] } : null, metricsError: null, ...o,
+    endpoint: `http://${name}:2379`,
+    id: name,
+    name,
+    status: null,
+    statusAt: NOW,
+    statusLatencyMs: null,
+    error: null,
+    downSince: null,
+    memberIds: null,
+    probe: null,
+    metrics: series ? { at: NOW - 1000, series, scrapeMs: 1, peers: [] } : null,
+    metricsError: null,
+    ...o,
   };
 }
 
 function snapshot(members: MemberFacts[], findings: ClusterSnapshot['health']['findings'] = []): ClusterSnapshot {
-  return { name: 'c1', group: '', labels: {}, endpoints: [], at: NOW, health: { status: 'healthy', verdict: 'healthy', leader: null, findings }, leader: null, members, memberList: null, alarms: null };
+  return {
+    name: 'c1',
+    group: '',
+    labels: {},
+    endpoints: [],
+    at: NOW,
+    health: { status: 'healthy', verdict: 'healthy', leader: null, findings },
+    leader: null,
+    members,
+    memberList: null,
+    alarms: null,
+  };
 }
 
-const store = (data: Record<string, Record<string, Point[]>>): HistoryReader => (series, _c, member, from, to) => (data[member]?.[series] ?? []).filter((p) => p.t >= from && p.t <= to);
+const store =
+  (data: Record<string, Record<string, Point[]>>): HistoryReader =>
+  (series, _c, member, from, to) =>
+    (data[member]?.[series] ?? []).filter((p) => p.t >= from && p.t <= to);
 const ev = (expr: string, snap: ClusterSnapshot, h: HistoryReader = () => []) => Object.fromEntries(evaluateExpr(parseExpr(expr), snapshotScope(snap, h, NOW)));
 
 test('thresholds compare per member and keep the left value', () => {
@@ -39,7 +64,15 @@ test('a failed last scrape makes metric series absent instead of repeating old v
 });
 
 test('range functions read history and the snapshot value the store has not flushed yet', () => {
-  const h = store({ m1: { proposals_failed_total: [{ t: NOW - 10 * MIN, v: 10 }, { t: NOW - 5 * MIN, v: 15 }, { t: NOW - 2 * MIN, v: 2 }] } });
+  const h = store({
+    m1: {
+      proposals_failed_total: [
+        { t: NOW - 10 * MIN, v: 10 },
+        { t: NOW - 5 * MIN, v: 15 },
+        { t: NOW - 2 * MIN, v: 2 },
+      ],
+    },
+  });
   const s = snapshot([facts('m1', { proposals_failed_total: 4 })]);
   // 10 → 15 (+5), reset to 2 (+2), → 4 in the snapshot (+2).
   assert.deepEqual(ev('increase(proposals_failed_total[15m])', s, h), { m1: 9 });
@@ -72,10 +105,13 @@ test('ratios match members; cluster-level aggregates apply to every member', () 
 });
 
 test('finding() yields one element per finding, keyed by member or the cluster', () => {
-  const s = snapshot([facts('m1', {})], [
-    { code: 'split_brain', severity: 'critical', message: 'x' },
-    { code: 'member_partitioned', severity: 'warning', member: 'm3', message: 'y' },
-  ]);
+  const s = snapshot(
+    [facts('m1', {})],
+    [
+      { code: 'split_brain', severity: 'critical', message: 'x' },
+      { code: 'member_partitioned', severity: 'warning', member: 'm3', message: 'y' },
+    ],
+  );
   assert.deepEqual(ev('finding("split_brain")', s), { '': 1 });
   assert.deepEqual(ev('finding("member_partitioned")', s), { m3: 1 });
   assert.deepEqual(ev('finding("no_leader")', s), {});

@@ -249,7 +249,10 @@ function rangeFn(fn: string, w: Window, windowMs: number, now: number, args: Exp
       if (n < 2) return undefined;
       const ahead = args[1]!.kind === 'duration' ? (args[1] as { ms: number }).ms / 1000 : (args[1] as { value: number }).value;
       // Least squares over (seconds relative to now, value), as PromQL's predict_linear.
-      let sx = 0, sy = 0, sxx = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        sxy = 0;
       for (let i = start; i < end; i++) {
         const x = (t[i]! - now) / 1000;
         sx += x;

@@ -29,8 +29,19 @@ export const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['==', '!=', '>', '>='
 
 /** RANGE_FUNCTIONS take a range selector `series[window]` and read stored history. */
 export const RANGE_FUNCTIONS: ReadonlySet<string> = new Set([
-  'rate', 'increase', 'delta', 'avg_over_time', 'max_over_time', 'min_over_time', 'last_over_time', 'sum_over_time', 'count_over_time',
-  'quantile_over_time', 'predict_linear', 'absent', 'stale',
+  'rate',
+  'increase',
+  'delta',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'last_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'quantile_over_time',
+  'predict_linear',
+  'absent',
+  'stale',
 ]);
 
 /** AGGREGATIONS fold every member into one cluster-level value. */
@@ -114,7 +125,14 @@ export function formatExpr(e: Expr): string {
 }
 
 function formatRange(ms: number): string {
-  for (const [u, n] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % n === 0) return `${ms / n}${u}`;
+  for (const [u, n] of [
+    ['w', 604_800_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % n === 0) return `${ms / n}${u}`;
   return `${ms}ms`;
 }
 
@@ -408,7 +426,9 @@ class Parser {
       arity(1, `${fn}(series)`);
       if (isConstant(args[0]!)) throw this.fail(args[0]!.pos, `${fn} needs series, not a constant`);
     }
-    for (const a of args) if (a.kind === 'selector' && a.rangeMs !== undefined && !RANGE_FUNCTIONS.has(fn)) throw this.fail(a.pos, `${fn} does not take a range selector`, `drop the [window], or wrap it: ${fn}(avg_over_time(${a.series}[…]))`);
+    for (const a of args)
+      if (a.kind === 'selector' && a.rangeMs !== undefined && !RANGE_FUNCTIONS.has(fn))
+        throw this.fail(a.pos, `${fn} does not take a range selector`, `drop the [window], or wrap it: ${fn}(avg_over_time(${a.series}[…]))`);
   }
 }
 

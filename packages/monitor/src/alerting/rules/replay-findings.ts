@@ -3,8 +3,18 @@ import type { Expr } from './expr.ts';
 
 /** FINDING_EVENT_TYPES are the stored event types that findingsFromEvents rebuilds the health findings from. */
 export const FINDING_EVENT_TYPES: readonly string[] = [
-  'cluster_unreachable', 'cluster_reachable', 'quorum_lost', 'quorum_regained', 'member_down', 'member_up', 'alarm_raised', 'alarm_cleared',
-  'split_brain', 'split_brain_resolved', 'finding_raised', 'finding_cleared',
+  'cluster_unreachable',
+  'cluster_reachable',
+  'quorum_lost',
+  'quorum_regained',
+  'member_down',
+  'member_up',
+  'alarm_raised',
+  'alarm_cleared',
+  'split_brain',
+  'split_brain_resolved',
+  'finding_raised',
+  'finding_cleared',
 ];
 
 /** FindingEvent is the part of a stored event findingsFromEvents reads. */

@@ -17,8 +17,25 @@ test('every built-in rule compiles, is enabled, and is unique by name and severi
   assert.equal(rules.length, BUILTIN_RULES.length);
   assert.equal(new Set(BUILTIN_RULES.map(ruleKey)).size, BUILTIN_RULES.length);
   assert.ok(rules.every((r) => r.enabled && r.summary && r.runbook));
-  for (const name of ['etcdMembersDown', 'etcdInsufficientMembers', 'etcdNoLeader', 'etcdHighNumberOfLeaderChanges', 'etcdHighNumberOfFailedGRPCRequests', 'etcdGRPCRequestsSlow', 'etcdMemberCommunicationSlow', 'etcdHighNumberOfFailedProposals', 'etcdHighFsyncDurations', 'etcdHighCommitDurations', 'etcdDatabaseQuotaLowSpace', 'etcdExcessiveDatabaseGrowth', 'etcdDatabaseHighFragmentationRatio']) {
-    assert.ok(rules.some((r) => r.name === name), `mixin rule ${name}`);
+  for (const name of [
+    'etcdMembersDown',
+    'etcdInsufficientMembers',
+    'etcdNoLeader',
+    'etcdHighNumberOfLeaderChanges',
+    'etcdHighNumberOfFailedGRPCRequests',
+    'etcdGRPCRequestsSlow',
+    'etcdMemberCommunicationSlow',
+    'etcdHighNumberOfFailedProposals',
+    'etcdHighFsyncDurations',
+    'etcdHighCommitDurations',
+    'etcdDatabaseQuotaLowSpace',
+    'etcdExcessiveDatabaseGrowth',
+    'etcdDatabaseHighFragmentationRatio',
+  ]) {
+    assert.ok(
+      rules.some((r) => r.name === name),
+      `mixin rule ${name}`,
+    );
   }
 });
 
@@ -59,7 +76,10 @@ summary = "{{ $labels.member }} lags {{ $value }} entries (> {{ $threshold }})"
   assert.equal(rules.find((r) => r.name === 'etcdHighFsyncDurations' && r.severity === 'critical')!.for, 600_000);
   assert.equal(rules.find((r) => r.name === 'etcdNoLeader')!.enabled, false);
   // A severity change of a single-variant built-in replaces it rather than adding a rule.
-  assert.deepEqual(rules.filter((r) => r.name === 'etcdSplitBrain').map((r) => [r.severity, r.expr]), [['warning', 'finding("split_brain")']]);
+  assert.deepEqual(
+    rules.filter((r) => r.name === 'etcdSplitBrain').map((r) => [r.severity, r.expr]),
+    [['warning', 'finding("split_brain")']],
+  );
   assert.equal(rules.length, BUILTIN_RULES.length + 1);
   const mine = rules.find((r) => r.name === 'ApplyLagHigh')!;
   assert.deepEqual([mine.severity, mine.for, mine.labels, mine.threshold], ['info', 30_000, { team: 'storage' }, 100]);
@@ -96,8 +116,14 @@ test('bad rules are rejected with the field path named', () => {
 test('parseRule validates an API body and throws MON_RULE_INVALID naming the field', () => {
   const r = parseRule({ name: 'X', expr: 'fd_used_ratio > 0.9', for: '5m', severity: 'critical' });
   assert.equal(r.for, 300_000);
-  assert.throws(() => parseRule({ name: 'X', expr: 'fd_ratio > 0.9' }), (e: unknown) => isAppError(e, 'MON_RULE_INVALID') && e.field === 'rule.expr' && /fd_used_ratio/.test(e.message));
-  assert.throws(() => findRule(BUILTIN_RULES, 'etcdNoLeadr'), (e: unknown) => isAppError(e, 'MON_RULE_NOT_FOUND') && /etcdNoLeader/.test(e.hint ?? ''));
+  assert.throws(
+    () => parseRule({ name: 'X', expr: 'fd_ratio > 0.9' }),
+    (e: unknown) => isAppError(e, 'MON_RULE_INVALID') && e.field === 'rule.expr' && /fd_used_ratio/.test(e.message),
+  );
+  assert.throws(
+    () => findRule(BUILTIN_RULES, 'etcdNoLeadr'),
+    (e: unknown) => isAppError(e, 'MON_RULE_NOT_FOUND') && /etcdNoLeader/.test(e.hint ?? ''),
+  );
 });
 
 test('renderTemplate fills labels, value, threshold, cluster, runbook and humanizing pipes', () => {

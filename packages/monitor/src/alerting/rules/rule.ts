@@ -83,7 +83,8 @@ export function readRule(raw: unknown, path: string, issues: ConfigIssue[], base
   const labels: Record<string, string> = { ...(base?.labels ?? {}) };
   for (const [k, x] of Object.entries((v.labels as Record<string, unknown> | undefined) ?? {})) {
     if (typeof x !== 'string') issues.push({ path: `${path}.labels.${k}`, message: 'expected a string' });
-    else if (RESERVED_LABELS.includes(k)) issues.push({ path: `${path}.labels.${k}`, message: `"${k}" is set by the engine`, hint: k === 'severity' ? 'use the severity key' : 'choose another label name' });
+    else if (RESERVED_LABELS.includes(k))
+      issues.push({ path: `${path}.labels.${k}`, message: `"${k}" is set by the engine`, hint: k === 'severity' ? 'use the severity key' : 'choose another label name' });
     else if (!NAME_RE.test(k)) issues.push({ path: `${path}.labels.${k}`, message: 'is not a valid label name' });
     else labels[k] = x;
   }
@@ -135,7 +136,11 @@ export function readRules(raw: unknown, builtin: readonly Rule[], issues: Config
     // A single-variant built-in with another severity is a severity change, not a new rule.
     if (bases.length === 0 && named.length === 1) bases = named;
     if (bases.length === 0 && named.length > 1) {
-      issues.push({ path: `${p}.severity`, message: `built-in rule "${String(e.name)}" has no ${String(e.severity)} variant`, hint: `its variants are ${named.map((b) => b.severity).join(' and ')}` });
+      issues.push({
+        path: `${p}.severity`,
+        message: `built-in rule "${String(e.name)}" has no ${String(e.severity)} variant`,
+        hint: `its variants are ${named.map((b) => b.severity).join(' and ')}`,
+      });
       return;
     }
     for (const base of bases.length ? bases : [undefined]) {
@@ -165,14 +170,41 @@ export function parseRule(body: unknown, base?: Rule, path = 'rule'): CompiledRu
 }
 
 /** ruleView is a rule as `GET /api/v1/rules` lists it: plain JSON, `for` as text. */
-export function ruleView(r: Rule): { name: string; severity: AlertSeverity; for: string; expr: string; labels: Record<string, string>; summary: string; description: string; runbook: string; enabled: boolean } {
-  return { name: r.name, severity: r.severity, for: formatFor(r.for), expr: r.expr, labels: r.labels, summary: r.summary, description: r.description, runbook: r.runbook, enabled: r.enabled };
+export function ruleView(r: Rule): {
+  name: string;
+  severity: AlertSeverity;
+  for: string;
+  expr: string;
+  labels: Record<string, string>;
+  summary: string;
+  description: string;
+  runbook: string;
+  enabled: boolean;
+} {
+  return {
+    name: r.name,
+    severity: r.severity,
+    for: formatFor(r.for),
+    expr: r.expr,
+    labels: r.labels,
+    summary: r.summary,
+    description: r.description,
+    runbook: r.runbook,
+    enabled: r.enabled,
+  };
 }
 
 /** findRule returns the named rule or throws MON_RULE_NOT_FOUND with a did-you-mean. */
 export function findRule(rules: readonly Rule[], name: string): Rule {
   const r = rules.find((x) => x.name === name);
-  if (!r) throw new AppError('MON_RULE_NOT_FOUND', `rule "${name}" does not exist`, { field: 'name', hint: didYouMean(name, rules.map((x) => x.name)) });
+  if (!r)
+    throw new AppError('MON_RULE_NOT_FOUND', `rule "${name}" does not exist`, {
+      field: 'name',
+      hint: didYouMean(
+        name,
+        rules.map((x) => x.name),
+      ),
+    });
   return r;
 }
 
@@ -181,7 +213,11 @@ export function formatFor(ms: number): string {
   if (ms === 0) return '0s';
   let rest = ms;
   let out = '';
-  for (const [u, n] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [u, n] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (rest >= n) {
       out += `${Math.floor(rest / n)}${u}`;
       rest %= n;

@@ -27,8 +27,10 @@ export function checkTemplate(text: string, field: string): void {
     const [ref, ...pipes] = m[1]!.split('|').map((x) => x.trim());
     const root = ref!.split('.')[0]!;
     if (!VARS.includes(root)) throw new AppError('MON_RULE_TEMPLATE', `${field}: unknown placeholder "{{ ${m[1]} }}"`, { field, hint: didYouMean(root, VARS) });
-    if (root === '$labels' && !/^\$labels\.[A-Za-z_][A-Za-z0-9_]*$/.test(ref!)) throw new AppError('MON_RULE_TEMPLATE', `${field}: "{{ ${m[1]} }}" must name a label`, { field, hint: 'write {{ $labels.member }}' });
-    for (const p of pipes) if (!PIPES[p]) throw new AppError('MON_RULE_TEMPLATE', `${field}: unknown function "${p}" in "{{ ${m[1]} }}"`, { field, hint: didYouMean(p, Object.keys(PIPES)) });
+    if (root === '$labels' && !/^\$labels\.[A-Za-z_][A-Za-z0-9_]*$/.test(ref!))
+      throw new AppError('MON_RULE_TEMPLATE', `${field}: "{{ ${m[1]} }}" must name a label`, { field, hint: 'write {{ $labels.member }}' });
+    for (const p of pipes)
+      if (!PIPES[p]) throw new AppError('MON_RULE_TEMPLATE', `${field}: unknown function "${p}" in "{{ ${m[1]} }}"`, { field, hint: didYouMean(p, Object.keys(PIPES)) });
   }
 }
 

@@ -13,7 +13,14 @@ test('testRule replays history: pending, firing after `for`, resolved, and a pen
   const r = testRule(rule, replay({ m1: points(14, MINUTE, gap) }), START, START + 13 * MINUTE, MINUTE);
   assert.deepEqual(
     r.transitions.map((x) => [x.state, (x.t - START) / MINUTE]),
-    [['pending', 1], ['firing', 3], ['resolved', 5], ['pending', 8], ['pending', 10], ['firing', 12]],
+    [
+      ['pending', 1],
+      ['firing', 3],
+      ['resolved', 5],
+      ['pending', 8],
+      ['pending', 10],
+      ['firing', 12],
+    ],
   );
   assert.equal(r.firstFiringAt, START + 3 * MINUTE);
   assert.deepEqual(r.firingAtEnd, ['m1']);
@@ -22,7 +29,16 @@ test('testRule replays history: pending, firing after `for`, resolved, and a pen
 
 test('testRule rejects a bad step or range', () => {
   const src = replay({ m1: [] });
-  assert.throws(() => testRule(rule, src, START, START + MINUTE, 0), (e: unknown) => isAppError(e, 'MON_RULE_TEST_STEP'));
-  assert.throws(() => testRule(rule, src, START, START - 1, 1000), (e: unknown) => isAppError(e, 'MON_RULE_TEST_RANGE'));
-  assert.throws(() => testRule(rule, src, START, START + 30 * 86_400_000, 1000), (e: unknown) => isAppError(e, 'MON_RULE_TEST_RANGE') && e.field === 'step');
+  assert.throws(
+    () => testRule(rule, src, START, START + MINUTE, 0),
+    (e: unknown) => isAppError(e, 'MON_RULE_TEST_STEP'),
+  );
+  assert.throws(
+    () => testRule(rule, src, START, START - 1, 1000),
+    (e: unknown) => isAppError(e, 'MON_RULE_TEST_RANGE'),
+  );
+  assert.throws(
+    () => testRule(rule, src, START, START + 30 * 86_400_000, 1000),
+    (e: unknown) => isAppError(e, 'MON_RULE_TEST_RANGE') && e.field === 'step',
+  );
 });

@@ -52,7 +52,11 @@ const MAX_STEPS = 100_000;
 export function testRule(rule: Rule | CompiledRule, history: ReplaySource, from: number, to: number, step: number): RuleTestResult {
   if (!(step > 0)) throw new AppError('MON_RULE_TEST_STEP', `step: ${step} is not a positive number of ms`, { field: 'step' });
   if (!(to >= from)) throw new AppError('MON_RULE_TEST_RANGE', 'to: the range ends before it starts', { field: 'to' });
-  if ((to - from) / step > MAX_STEPS) throw new AppError('MON_RULE_TEST_RANGE', `step: ${Math.ceil((to - from) / step)} evaluations exceed ${MAX_STEPS}`, { field: 'step', hint: 'use a larger step or a shorter range' });
+  if ((to - from) / step > MAX_STEPS)
+    throw new AppError('MON_RULE_TEST_RANGE', `step: ${Math.ceil((to - from) / step)} evaluations exceed ${MAX_STEPS}`, {
+      field: 'step',
+      hint: 'use a larger step or a shorter range',
+    });
   const r = 'ast' in rule ? rule : compileRule(rule);
   const active = new Map<string, Activity>();
   const transitions: RuleTransition[] = [];
@@ -85,6 +89,9 @@ export function testRule(rule: Rule | CompiledRule, history: ReplaySource, from:
     evaluations,
     transitions,
     ...(firstFiringAt !== undefined ? { firstFiringAt } : {}),
-    firingAtEnd: [...active].filter(([, a]) => a.state === 'firing').map(([k]) => k).sort(),
+    firingAtEnd: [...active]
+      .filter(([, a]) => a.state === 'firing')
+      .map(([k]) => k)
+      .sort(),
   };
 }

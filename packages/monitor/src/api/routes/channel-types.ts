@@ -9,11 +9,15 @@ import { ChannelTypeView } from '../schemas/channel-types.ts';
 export async function channelTypeRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const types = channelTypes();
-  app.get('/channel-types', {
-    schema: {
-      summary: 'Notification channel types and their keys: type, which are secret or required, defaults, form hints',
-      tags: ['channels'],
-      response: withErrors({ 200: Type.Array(ChannelTypeView) }),
+  app.get(
+    '/channel-types',
+    {
+      schema: {
+        summary: 'Notification channel types and their keys: type, which are secret or required, defaults, form hints',
+        tags: ['channels'],
+        response: withErrors({ 200: Type.Array(ChannelTypeView) }),
+      },
     },
-  }, async () => types);
+    async () => types,
+  );
 }

@@ -11,12 +11,18 @@ import { buildMonitor, type MonitorService } from '../../service.ts';
 const ENV = { ETCD_MONITOR_SECRET_KEY: 'k', ETCD_MONITOR_ADMIN_PASSWORD: 'admin-password-1' };
 
 async function start(dir: string): Promise<{ svc: MonitorService; url: string }> {
-  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), { env: ENV });
+  const svc = await buildMonitor(parseConfig({ server: { listen: '127.0.0.1:0', data_dir: dir }, clusters: [{ name: 'c1', endpoints: ['127.0.0.1:1'], timeout: '200ms' }] }), {
+    env: ENV,
+  });
   return { svc, url: await svc.listen() };
 }
 
 async function call(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/api/v1${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string; field?: string; message: string } }) : undefined };
 }
@@ -38,7 +44,10 @@ test('dashboards: create, list, rename, reorder, delete; stable 400s naming the 
     const replaced = await call(url, 'PUT', '/dashboards/prod', { name: 'Prod', panels: [b, a] });
     assert.equal(replaced.status, 200);
     assert.equal(replaced.body!.createdAt, created.body!.createdAt);
-    assert.deepEqual((replaced.body!.panels as Array<{ series: string }>).map((p) => p.series), ['probe_read_linearizable_ms', 'db_size_bytes']);
+    assert.deepEqual(
+      (replaced.body!.panels as Array<{ series: string }>).map((p) => p.series),
+      ['probe_read_linearizable_ms', 'db_size_bytes'],
+    );
 
     const bad: Array<[unknown, string]> = [
       [{ panels: [] }, 'name'],
@@ -64,7 +73,13 @@ test('dashboards: create, list, rename, reorder, delete; stable 400s naming the 
     await svc.stop();
     ({ svc, url } = await start(dir));
     const after = (await call(url, 'GET', '/dashboards')).body as unknown as Array<{ id: string; name: string; panels: unknown[] }>;
-    assert.deepEqual(after.map((d) => [d.id, d.name, d.panels.length]), [['prod', 'Prod', 2], ['empty', 'Empty', 0]]);
+    assert.deepEqual(
+      after.map((d) => [d.id, d.name, d.panels.length]),
+      [
+        ['prod', 'Prod', 2],
+        ['empty', 'Empty', 0],
+      ],
+    );
     assert.deepEqual((await call(url, 'GET', '/dashboards/prod')).body!.panels, [b, a]);
 
     assert.equal((await call(url, 'DELETE', '/dashboards/empty')).status, 204);
@@ -84,10 +99,18 @@ test('dashboards are shared: viewers read them, operators change them', async ()
   const { svc } = await start(dir);
   const remote = { remoteAddress: '192.0.2.10' };
   try {
-    const login = async (username: string, password: string) => ({ authorization: `Bearer ${(await svc.app.inject({ method: 'POST', url: '/api/v1/login', payload: { username, password }, ...remote })).json().token}` });
+    const login = async (username: string, password: string) => ({
+      authorization: `Bearer ${(await svc.app.inject({ method: 'POST', url: '/api/v1/login', payload: { username, password }, ...remote })).json().token}`,
+    });
     const admin = await login('admin', 'admin-password-1');
-    for (const [name, role] of [['vera', 'viewer'], ['otto', 'operator']]) {
-      assert.equal((await svc.app.inject({ method: 'PUT', url: `/api/v1/users/${name}`, headers: admin, payload: { password: `${name}-password`, role }, ...remote })).statusCode, 204);
+    for (const [name, role] of [
+      ['vera', 'viewer'],
+      ['otto', 'operator'],
+    ]) {
+      assert.equal(
+        (await svc.app.inject({ method: 'PUT', url: `/api/v1/users/${name}`, headers: admin, payload: { password: `${name}-password`, role }, ...remote })).statusCode,
+        204,
+      );
     }
     const viewer = await login('vera', 'vera-password');
     const operator = await login('otto', 'otto-password');
@@ -99,7 +122,11 @@ test('dashboards are shared: viewers read them, operators change them', async ()
     assert.equal(put.statusCode, 201);
     assert.equal(put.json().createdBy, 'otto');
     const seen = await svc.app.inject({ method: 'GET', url: '/api/v1/dashboards', headers: viewer, ...remote });
-    assert.deepEqual(seen.json().map((d: { id: string }) => d.id), ['team'], 'what one user saves, another sees');
+    assert.deepEqual(
+      seen.json().map((d: { id: string }) => d.id),
+      ['team'],
+      'what one user saves, another sees',
+    );
     assert.equal((await svc.app.inject({ method: 'DELETE', url: '/api/v1/dashboards/team', headers: viewer, ...remote })).statusCode, 403);
     assert.equal((await svc.app.inject({ method: 'DELETE', url: '/api/v1/dashboards/team', headers: operator, ...remote })).statusCode, 204);
   } finally {

@@ -35,22 +35,28 @@ export const AlertSummary = Type.Object({ total: AlertCounts, clusters: Type.Rec
 export type AlertSummary = Static<typeof AlertSummary>;
 
 /** AlertHistoryEntry is one alert of `GET /api/v1/alerts/history`, newest first (open: stored alerts keep any key they were stored with). */
-export const AlertHistoryEntry = Type.Object({
-  fingerprint: Type.Optional(Type.String()),
-  labels: StringMap,
-  annotations: Type.Optional(StringMap),
-  state: Type.Optional(AlertState),
-  value: Type.Optional(Type.Number()),
-  activeAt: Type.Optional(Type.String()),
-  startsAt: Type.Optional(Type.String()),
-  endsAt: Type.Optional(Type.String()),
-}, { additionalProperties: true });
+export const AlertHistoryEntry = Type.Object(
+  {
+    fingerprint: Type.Optional(Type.String()),
+    labels: StringMap,
+    annotations: Type.Optional(StringMap),
+    state: Type.Optional(AlertState),
+    value: Type.Optional(Type.Number()),
+    activeAt: Type.Optional(Type.String()),
+    startsAt: Type.Optional(Type.String()),
+    endsAt: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
 export type AlertHistoryEntry = Static<typeof AlertHistoryEntry>;
 
 /** AlertHistoryQuery filters `GET /api/v1/alerts/history`. */
-export const AlertHistoryQuery = Type.Object({
-  cluster: Type.Optional(Type.String()),
-  alertname: Type.Optional(Type.String()),
-  since: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 500 })),
-}, { additionalProperties: false });
+export const AlertHistoryQuery = Type.Object(
+  {
+    cluster: Type.Optional(Type.String()),
+    alertname: Type.Optional(Type.String()),
+    since: Type.Optional(Type.String()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 500 })),
+  },
+  { additionalProperties: false },
+);

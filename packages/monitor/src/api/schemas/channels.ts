@@ -5,14 +5,17 @@ import { StringEnum } from './common.ts';
  * Channel is one channel of `GET /api/v1/channels`: its settings (defaults applied), secret keys shown as
  * `[redacted]`, where it is defined and how many notifications wait for it. Open: each channel type has its own keys.
  */
-export const Channel = Type.Object({
-  name: Type.String(),
-  type: Type.String(),
-  source: StringEnum(['config', 'api']),
-  pending: Type.Number(),
-  config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  secrets: Type.Optional(Type.Record(Type.String(), Type.String())),
-}, { additionalProperties: true });
+export const Channel = Type.Object(
+  {
+    name: Type.String(),
+    type: Type.String(),
+    source: StringEnum(['config', 'api']),
+    pending: Type.Number(),
+    config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    secrets: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: true },
+);
 export type Channel = Static<typeof Channel>;
 
 /** ChannelBody is the body of `PUT /api/v1/channels/NAME`: the type and the type's keys. */

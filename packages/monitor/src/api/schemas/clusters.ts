@@ -44,25 +44,28 @@ export type Cluster = Static<typeof Cluster>;
  * ClusterConfig is `GET /api/v1/clusters/NAME/config`: the cluster as written (TOML keys), `has_password` instead of
  * the password. Open: keys a newer monitor adds pass through, and the UI sends them back untouched.
  */
-export const ClusterConfig = Type.Object({
-  name: Type.String(),
-  endpoints: Type.Array(Type.String()),
-  group: Type.Optional(Type.String()),
-  labels: Type.Optional(StringMap),
-  cacert: Type.Optional(Type.String()),
-  cert: Type.Optional(Type.String()),
-  key: Type.Optional(Type.String()),
-  insecure_skip_tls_verify: Type.Optional(Type.Boolean()),
-  user: Type.Optional(Type.String()),
-  has_password: Type.Optional(Type.Boolean()),
-  metrics_urls: Type.Optional(Type.Array(Type.String())),
-  status_interval: Type.Optional(Type.String()),
-  probe_interval: Type.Optional(Type.String()),
-  metrics_interval: Type.Optional(Type.String()),
-  timeout: Type.Optional(Type.String()),
-  write_probe: Type.Optional(Type.Boolean()),
-  source: Type.Optional(Type.String()),
-}, { additionalProperties: true });
+export const ClusterConfig = Type.Object(
+  {
+    name: Type.String(),
+    endpoints: Type.Array(Type.String()),
+    group: Type.Optional(Type.String()),
+    labels: Type.Optional(StringMap),
+    cacert: Type.Optional(Type.String()),
+    cert: Type.Optional(Type.String()),
+    key: Type.Optional(Type.String()),
+    insecure_skip_tls_verify: Type.Optional(Type.Boolean()),
+    user: Type.Optional(Type.String()),
+    has_password: Type.Optional(Type.Boolean()),
+    metrics_urls: Type.Optional(Type.Array(Type.String())),
+    status_interval: Type.Optional(Type.String()),
+    probe_interval: Type.Optional(Type.String()),
+    metrics_interval: Type.Optional(Type.String()),
+    timeout: Type.Optional(Type.String()),
+    write_probe: Type.Optional(Type.Boolean()),
+    source: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
 export type ClusterConfig = Static<typeof ClusterConfig>;
 
 /** ClusterInput is the body of `POST /clusters`, `PUT /clusters/NAME` and `POST /clusters/test` (the keys of a [[clusters]] table). */
@@ -84,16 +87,18 @@ export interface ClusterInput {
 export const ConnectionTest = Type.Object({
   verdict: Type.String(),
   reasons: Type.Array(Type.String()),
-  endpoints: Type.Array(Type.Object({
-    endpoint: Type.String(),
-    ok: Type.Boolean(),
-    id: Nullable(Type.String()),
-    name: Nullable(Type.String()),
-    version: Nullable(Type.String()),
-    isLeader: Nullable(Type.Boolean()),
-    latencyMs: Nullable(Type.Number()),
-    error: Nullable(Type.String()),
-    hint: Nullable(Type.String()),
-  })),
+  endpoints: Type.Array(
+    Type.Object({
+      endpoint: Type.String(),
+      ok: Type.Boolean(),
+      id: Nullable(Type.String()),
+      name: Nullable(Type.String()),
+      version: Nullable(Type.String()),
+      isLeader: Nullable(Type.Boolean()),
+      latencyMs: Nullable(Type.Number()),
+      error: Nullable(Type.String()),
+      hint: Nullable(Type.String()),
+    }),
+  ),
 });
 export type ConnectionTest = Static<typeof ConnectionTest>;

@@ -16,15 +16,21 @@ export const StringMap = Type.Record(Type.String(), Type.String());
 export const OpenObject = Type.Object({}, { additionalProperties: true });
 
 /** ErrorBody is every error answer: `{ error: { code, message, field?, hint?, issues? } }` with a stable code. */
-export const ErrorBody = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'a stable code such as MON_BAD_REQUEST' }),
-    message: Type.String(),
-    field: Type.Optional(Type.String({ description: 'the request field to fix' })),
-    hint: Type.Optional(Type.String({ description: 'what to do about it' })),
-    issues: Type.Optional(Type.Array(Type.Unknown(), { description: 'every problem found, when there are several' })),
-  }, { additionalProperties: true }),
-}, { description: 'An error' });
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ description: 'a stable code such as MON_BAD_REQUEST' }),
+        message: Type.String(),
+        field: Type.Optional(Type.String({ description: 'the request field to fix' })),
+        hint: Type.Optional(Type.String({ description: 'what to do about it' })),
+        issues: Type.Optional(Type.Array(Type.Unknown(), { description: 'every problem found, when there are several' })),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { description: 'An error' },
+);
 
 /** NoContent documents a 204 answer. */
 export const NoContent = Type.Unsafe<void>({ type: 'null', description: 'No content' });

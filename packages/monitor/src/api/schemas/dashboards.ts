@@ -19,10 +19,13 @@ export const Panel = Type.Object(panelFields, { additionalProperties: false });
 export type Panel = Static<typeof Panel>;
 
 /** DashboardBody is the body of `PUT /api/v1/dashboards/ID`. */
-export const DashboardBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
-  panels: Type.Array(Panel, { maxItems: MAX_PANELS }),
-}, { additionalProperties: false });
+export const DashboardBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    panels: Type.Array(Panel, { maxItems: MAX_PANELS }),
+  },
+  { additionalProperties: false },
+);
 
 /** Dashboard is a named, ordered list of panels, shared by every user of the monitor. */
 export const Dashboard = Type.Object({

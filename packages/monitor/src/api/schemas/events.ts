@@ -13,12 +13,16 @@ export const MonitorEvent = Type.Object({
 export type MonitorEvent = Static<typeof MonitorEvent>;
 
 /** eventsQuery is the query of `GET /api/v1/events`, its `type` taking the given event types. */
-export const eventsQuery = (eventTypes: readonly string[]) => Type.Object({
-  cluster: Type.Optional(Type.String()),
-  member: Type.Optional(Type.String()),
-  type: Type.Optional(Type.Array(Type.String({ enum: [...eventTypes] }), { description: 'repeat or comma-separate to filter by several types' })),
-  since: Type.Optional(Type.String({ description: 'ISO 8601 time, ms since the epoch, or a duration back from now such as 1h' })),
-  until: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
-  format: Type.Optional(StringEnum(['json', 'csv'], { default: 'json' })),
-}, { additionalProperties: false });
+export const eventsQuery = (eventTypes: readonly string[]) =>
+  Type.Object(
+    {
+      cluster: Type.Optional(Type.String()),
+      member: Type.Optional(Type.String()),
+      type: Type.Optional(Type.Array(Type.String({ enum: [...eventTypes] }), { description: 'repeat or comma-separate to filter by several types' })),
+      since: Type.Optional(Type.String({ description: 'ISO 8601 time, ms since the epoch, or a duration back from now such as 1h' })),
+      until: Type.Optional(Type.String()),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1000 })),
+      format: Type.Optional(StringEnum(['json', 'csv'], { default: 'json' })),
+    },
+    { additionalProperties: false },
+  );

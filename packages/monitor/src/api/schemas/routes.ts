@@ -24,4 +24,7 @@ export const RoutesView = Type.Object({
 export type RoutesView = Static<typeof RoutesView>;
 
 /** RoutesBody is the body of `PUT /api/v1/routes`. */
-export const RoutesBody = Type.Object({ routes: Type.Array(Type.Object({}, { additionalProperties: true })), version: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const RoutesBody = Type.Object(
+  { routes: Type.Array(Type.Object({}, { additionalProperties: true })), version: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);

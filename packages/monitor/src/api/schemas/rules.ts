@@ -14,7 +14,10 @@ const RuleFields = {
 };
 
 /** RuleStatus is a rule's last evaluation (ms) and how many of its alerts are pending or firing. */
-export const RuleStatus = Type.Object({ active: Type.Number(), lastEvaluation: Type.Optional(Type.Number()), lastError: Type.Optional(Type.String()) }, { additionalProperties: true });
+export const RuleStatus = Type.Object(
+  { active: Type.Number(), lastEvaluation: Type.Optional(Type.Number()), lastError: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);
 
 /** RuleDef is a rule as `PUT /api/v1/rules/NAME` answers it (one per severity). */
 export const RuleDef = Type.Object(RuleFields);
@@ -28,16 +31,19 @@ export type Rule = Static<typeof Rule>;
 export const RuleParams = NameParams;
 
 /** RuleBody is the body of `PUT /api/v1/rules/NAME`: only the keys to change. */
-export const RuleBody = Type.Object({
-  expr: Type.Optional(Type.String()),
-  for: Type.Optional(Type.String()),
-  severity: Type.Optional(Type.String()),
-  labels: Type.Optional(Type.Object({}, { additionalProperties: true })),
-  summary: Type.Optional(Type.String()),
-  description: Type.Optional(Type.String()),
-  runbook: Type.Optional(Type.String()),
-  enabled: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
+export const RuleBody = Type.Object(
+  {
+    expr: Type.Optional(Type.String()),
+    for: Type.Optional(Type.String()),
+    severity: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    summary: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    runbook: Type.Optional(Type.String()),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 
 /** RuleTestBody is the body of `POST /api/v1/rules/test`: a rule by name, or a rule body, and the stretch of history to replay. */
 export const RuleTestBody = Type.Object({
@@ -53,13 +59,15 @@ export const RuleTestBody = Type.Object({
 export const RuleTestResult = Type.Object({
   rule: Type.String(),
   evaluations: Type.Number(),
-  transitions: Type.Array(Type.Object({
-    t: Type.Number(),
-    time: Type.Optional(Type.String({ description: 't as ISO 8601' })),
-    member: Type.Optional(Type.String()),
-    state: StringEnum(['pending', 'firing', 'resolved']),
-    value: Type.Optional(Type.Number()),
-  })),
+  transitions: Type.Array(
+    Type.Object({
+      t: Type.Number(),
+      time: Type.Optional(Type.String({ description: 't as ISO 8601' })),
+      member: Type.Optional(Type.String()),
+      state: StringEnum(['pending', 'firing', 'resolved']),
+      value: Type.Optional(Type.Number()),
+    }),
+  ),
   firstFiringAt: Type.Optional(Type.String()),
   firingAtEnd: Type.Array(Type.String(), { description: "the members (or '' for the cluster) still firing at the end" }),
   notes: Type.Array(Type.String()),

@@ -34,7 +34,7 @@ export type SeriesDef = Static<typeof SeriesDef>;
 
 /** SeriesPattern describes a family of series named after label values, such as `grpc_Range_OK_rate`. */
 export const SeriesPattern = Type.Object({
-  pattern: Type.String({ description: 'the name\'s shape, such as grpc_<method>_<code>_rate' }),
+  pattern: Type.String({ description: "the name's shape, such as grpc_<method>_<code>_rate" }),
   regex: Type.String({ description: 'matches the names of the family (JavaScript syntax, anchored); its groups are the label values, in labels order' }),
   labels: Type.Array(Type.String()),
   title: Type.String({ description: 'a chart title with the labels as <method> placeholders' }),
@@ -54,15 +54,20 @@ export const SeriesPoint = Type.Object({ t: Type.Number(), v: Type.Number(), min
 export type SeriesPoint = Static<typeof SeriesPoint>;
 
 /** SeriesQueryParams is the query of `GET /api/v1/series/query`. */
-export const SeriesQueryParams = Type.Object({
-  series: Type.String(),
-  cluster: Type.String(),
-  member: Type.Optional(Type.String({ description: 'a member id (hex) or name; empty for cluster-level series; omit for every member. Each answer entry has member (the name) and memberId' })),
-  from: Type.Optional(Type.String({ description: 'ISO time, ms, or a duration back from now (default 15m)' })),
-  to: Type.Optional(Type.String({ description: 'default now' })),
-  step: Type.Optional(Type.String({ description: 'a duration such as 15s; picks raw, 1m or 1h data' })),
-  agg: Type.Optional(StringEnum(['avg', 'min', 'max', 'last'], { default: 'avg' })),
-}, { additionalProperties: false });
+export const SeriesQueryParams = Type.Object(
+  {
+    series: Type.String(),
+    cluster: Type.String(),
+    member: Type.Optional(
+      Type.String({ description: 'a member id (hex) or name; empty for cluster-level series; omit for every member. Each answer entry has member (the name) and memberId' }),
+    ),
+    from: Type.Optional(Type.String({ description: 'ISO time, ms, or a duration back from now (default 15m)' })),
+    to: Type.Optional(Type.String({ description: 'default now' })),
+    step: Type.Optional(Type.String({ description: 'a duration such as 15s; picks raw, 1m or 1h data' })),
+    agg: Type.Optional(StringEnum(['avg', 'min', 'max', 'last'], { default: 'avg' })),
+  },
+  { additionalProperties: false },
+);
 
 /** SeriesQueryResult is `GET /api/v1/series/query`: one point list per member. */
 export const SeriesQueryResult = Type.Object({
@@ -72,10 +77,12 @@ export const SeriesQueryResult = Type.Object({
   to: Type.String(),
   resolution: StringEnum(['raw', '1m', '1h']),
   step: Type.Number({ description: 'the bucket width (ms), 0 for raw samples' }),
-  points: Type.Array(Type.Object({
-    member: Type.String({ description: "the member's name (`name (id)` when two share it; the id before the name is known)" }),
-    memberId: Nullable(Type.String({ description: 'the id its series are stored under; null for cluster-level series' })),
-    points: Type.Array(SeriesPoint),
-  })),
+  points: Type.Array(
+    Type.Object({
+      member: Type.String({ description: "the member's name (`name (id)` when two share it; the id before the name is known)" }),
+      memberId: Nullable(Type.String({ description: 'the id its series are stored under; null for cluster-level series' })),
+      points: Type.Array(SeriesPoint),
+    }),
+  ),
 });
 export type SeriesQueryResult = Static<typeof SeriesQueryResult>;

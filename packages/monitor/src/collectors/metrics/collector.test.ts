@@ -134,7 +134,13 @@ test('stop aborts an in-flight scrape, waits for it and reports nothing afterwar
 });
 
 test('stop works before start and twice; start after stop does nothing', async () => {
-  const c = createMetricsCollector({ url: 'http://127.0.0.1:9/metrics', intervalMs: 10, timeoutMs: 100, onSample: () => assert.fail('sample'), onError: () => assert.fail('error') });
+  const c = createMetricsCollector({
+    url: 'http://127.0.0.1:9/metrics',
+    intervalMs: 10,
+    timeoutMs: 100,
+    onSample: () => assert.fail('sample'),
+    onError: () => assert.fail('error'),
+  });
   await c.stop();
   await c.stop();
   c.start();
@@ -169,6 +175,12 @@ test('metricsCollector reports its slice of the member facts and its samples for
     await inst.stop!();
     await srv.close();
   }
-  assert.deepEqual(results.map((r) => r.series?.scrape_up), [1, 0]);
-  assert.deepEqual(results.map((r) => r.changed), [true, true]);
+  assert.deepEqual(
+    results.map((r) => r.series?.scrape_up),
+    [1, 0],
+  );
+  assert.deepEqual(
+    results.map((r) => r.changed),
+    [true, true],
+  );
 });

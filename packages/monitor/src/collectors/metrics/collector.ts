@@ -56,14 +56,14 @@ export function createMetricsSource(o: MetricsSourceOptions): MetricsSource {
         set = prom.parsePrometheusText(r.text);
       } catch (err) {
         throw new AppError('MON_SCRAPE_PARSE', `${o.url} did not serve Prometheus text: ${errorMessage(err)}`, {
-          hint: 'point the metrics URL at an etcd member\'s /metrics',
+          hint: "point the metrics URL at an etcd member's /metrics",
           cause: err,
         });
       }
       // Only derived families survive selection, so anything else (an HTML page, another exporter) ends up empty.
       if (!set.families.has('etcd_server_has_leader')) {
         throw new AppError('MON_SCRAPE_NOT_ETCD', `${o.url} serves no etcd metrics (etcd_server_has_leader is missing)`, {
-          hint: 'point the metrics URL at an etcd member\'s /metrics',
+          hint: "point the metrics URL at an etcd member's /metrics",
         });
       }
       const cur: Scrape = { at, set };

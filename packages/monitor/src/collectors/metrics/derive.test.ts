@@ -105,7 +105,10 @@ test('deriveSeries over the t0 → t1 window matches the hand-computed figures',
 test('derivePeers gives each peer its link state, window RTT p99 and byte rates', () => {
   const peers = derivePeers(prev, cur);
   // From="0" (bytes of streams whose sender is not known yet) is not a peer.
-  assert.deepEqual(peers.map((p) => p.to), ['104a589dee2f6c05', 'd403d15a2c04e767']);
+  assert.deepEqual(
+    peers.map((p) => p.to),
+    ['104a589dee2f6c05', 'd403d15a2c04e767'],
+  );
   const [a, b] = peers;
   assert.equal(a!.active, true);
   assert.equal(b!.active, true);
@@ -165,7 +168,10 @@ test('a restart is recognised from process_start_time_seconds even when counters
 test('a series that appears during the window counts from 0 in the same process', () => {
   // A first peer send failure to 104a… appears in t1: etcd creates that series on the first failure.
   const failing = prom.parsePrometheusText(
-    T1_TEXT.replace('etcd_network_peer_sent_failures_total{To="d403d15a2c04e767"} 1', 'etcd_network_peer_sent_failures_total{To="d403d15a2c04e767"} 1\netcd_network_peer_sent_failures_total{To="104a589dee2f6c05"} 15'),
+    T1_TEXT.replace(
+      'etcd_network_peer_sent_failures_total{To="d403d15a2c04e767"} 1',
+      'etcd_network_peer_sent_failures_total{To="d403d15a2c04e767"} 1\netcd_network_peer_sent_failures_total{To="104a589dee2f6c05"} 15',
+    ),
   );
   const s = deriveSeries(prev, { at: cur.at, set: failing });
   near(s.peer_sent_failures_rate, 0.5, 'peer_sent_failures_rate'); // 15 new failures / 30 s
@@ -228,7 +234,7 @@ test('selectForDerive keeps about a sixth of the dump and changes no derived val
   assert.equal(pieces.join('\n'), small1);
 });
 
-test('the series of etcd\'s Grafana dashboard: open streams, watchers, keys, lease and client traffic rates, requests by method and code', () => {
+test("the series of etcd's Grafana dashboard: open streams, watchers, keys, lease and client traffic rates, requests by method and code", () => {
   const s = deriveSeries(prev, cur);
   // t1: grpc_server_started_total LeaseKeepAlive 1 and no handled series for it (the stream is open); Watch 0 and 0.
   assert.equal(s.watch_streams, 0);
@@ -248,6 +254,10 @@ test('the series of etcd\'s Grafana dashboard: open streams, watchers, keys, lea
   assert.equal(grpc.grpc_Status_OK_rate, 0);
   assert.equal(grpc.grpc_Put_Unknown_rate, 0);
   // Their sum is the total request rate.
-  near(Object.values(grpc).reduce((a, b) => a + b, 0), s.grpc_requests_rate!, 'sum of grpc_<method>_<code>_rate');
+  near(
+    Object.values(grpc).reduce((a, b) => a + b, 0),
+    s.grpc_requests_rate!,
+    'sum of grpc_<method>_<code>_rate',
+  );
   assert.deepEqual(GRPC_SERIES.exec(grpcSeriesName('LeaseGrant', 'Unavailable'))?.slice(1), ['LeaseGrant', 'Unavailable']);
 });

@@ -34,10 +34,20 @@ describe('against a real etcd member', () => {
     const c = cluster.get();
     const url = `${c.members[0]!.clientUrl}/metrics`;
     const tls = await tlsFiles();
-    await assert.rejects(scrapeMetrics(url, { timeoutMs: 5_000, tls: { ca: tls.ca } }), (err: unknown) => isAppError(err, 'MON_SCRAPE_TLS') && /client certificate/.test(err.hint ?? ''));
+    await assert.rejects(
+      scrapeMetrics(url, { timeoutMs: 5_000, tls: { ca: tls.ca } }),
+      (err: unknown) => isAppError(err, 'MON_SCRAPE_TLS') && /client certificate/.test(err.hint ?? ''),
+    );
 
     const samples: MetricsSample[] = [];
-    const collector = createMetricsCollector({ url, tls, intervalMs: 60_000, timeoutMs: 5_000, onSample: (s) => samples.push(s), onError: (e) => assert.fail(`${e.code}: ${e.message}`) });
+    const collector = createMetricsCollector({
+      url,
+      tls,
+      intervalMs: 60_000,
+      timeoutMs: 5_000,
+      onSample: (s) => samples.push(s),
+      onError: (e) => assert.fail(`${e.code}: ${e.message}`),
+    });
     try {
       await collector.scrapeNow();
       for (let i = 0; i < 5; i++) {

@@ -206,7 +206,10 @@ test('select filters the body line by line as it streams in', async () => {
       timeoutMs: 5_000,
       select: (lines) => {
         seen.push(lines);
-        return lines.split('\n').filter((l) => l.startsWith('keep')).join('\n');
+        return lines
+          .split('\n')
+          .filter((l) => l.startsWith('keep'))
+          .join('\n');
       },
     });
     assert.equal(r.bytes, body.length);

@@ -46,9 +46,7 @@ export function createScrapeAgent(tls?: TlsOptions, keepAliveMs = 30_000): Agent
     // etcd's Go server sends no Keep-Alive hint, so undici's 4 s default would drop the socket just before a 5 s scrape.
     keepAliveTimeout: keepAliveMs,
     keepAliveMaxTimeout: Math.max(keepAliveMs, 600_000),
-    connect: tls
-      ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecureSkipVerify }
-      : undefined,
+    connect: tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecureSkipVerify } : undefined,
   });
 }
 
@@ -73,7 +71,12 @@ export async function scrapeMetrics(url: string, o: ScrapeOptions): Promise<Scra
     if (res.statusCode !== 200) {
       const snippet = await readSnippet(res.body);
       throw new AppError('MON_SCRAPE_HTTP_STATUS', `scraping ${url} answered HTTP ${res.statusCode}${snippet ? `: ${snippet}` : ''}`, {
-        hint: res.statusCode === 404 ? 'check the metrics URL path (etcd serves /metrics)' : res.statusCode === 401 || res.statusCode === 403 ? 'the endpoint wants credentials: use --listen-metrics-urls (no auth) or a client certificate' : 'check the member\'s log',
+        hint:
+          res.statusCode === 404
+            ? 'check the metrics URL path (etcd serves /metrics)'
+            : res.statusCode === 401 || res.statusCode === 403
+              ? 'the endpoint wants credentials: use --listen-metrics-urls (no auth) or a client certificate'
+              : "check the member's log",
       });
     }
     const declared = Number(res.headers['content-length']);
@@ -190,10 +193,13 @@ function classify(err: unknown, url: string, o: ScrapeOptions, timedOut: boolean
 
 function tlsHint(code: string, message: string, o: ScrapeOptions): string {
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) return 'the server speaks plain HTTP here: use http://';
-  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return o.tls?.ca ? 'the CA given did not sign the server\'s certificate' : 'give the CA that signed the member\'s certificate (--cacert)';
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code))
+    return o.tls?.ca ? "the CA given did not sign the server's certificate" : "give the CA that signed the member's certificate (--cacert)";
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the server certificate does not name this host: scrape the name in its SANs';
   if (/certificate required|bad certificate|handshake failure/i.test(message) || /ALERT/.test(code)) {
-    return o.tls?.cert ? 'the member rejected the client certificate: check it is signed by the member\'s --trusted-ca-file' : 'the member requires a client certificate: give --cert and --key';
+    return o.tls?.cert
+      ? "the member rejected the client certificate: check it is signed by the member's --trusted-ca-file"
+      : 'the member requires a client certificate: give --cert and --key';
   }
   return 'check the CA, client certificate and key given for this cluster';
 }

@@ -30,10 +30,14 @@ describe('stream and lease series against a real etcd member', () => {
     etcdctl('watch', '/streams-test/a');
     etcdctl('watch', '/streams-test/b');
     const keepAlive = etcdctl('lease', 'keep-alive', leaseId);
-    const open = await until('2 watch streams and 1 keep-alive stream', async () => {
-      const s = deriveSeries(before, await scrape());
-      return s.watch_streams === 2 && s.lease_keepalive_streams === 1 ? s : undefined;
-    }, { timeoutMs: 20_000 });
+    const open = await until(
+      '2 watch streams and 1 keep-alive stream',
+      async () => {
+        const s = deriveSeries(before, await scrape());
+        return s.watch_streams === 2 && s.lease_keepalive_streams === 1 ? s : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     assert.equal(open.watchers, 2);
     assert.ok(open.lease_granted_rate! > 0, 'the grant is in the window');
     assert.ok(open.client_received_bytes_rate! > 0 && open.client_sent_bytes_rate! > 0);
@@ -42,9 +46,13 @@ describe('stream and lease series against a real etcd member', () => {
 
     assert.equal(keepAlive.exitCode, null, 'the keep-alive is still running');
     stopAll();
-    await until('streams closed', async () => {
-      const s = deriveSeries(before, await scrape());
-      return s.watch_streams === 0 && s.lease_keepalive_streams === 0 && s.watchers === 0;
-    }, { timeoutMs: 20_000 });
+    await until(
+      'streams closed',
+      async () => {
+        const s = deriveSeries(before, await scrape());
+        return s.watch_streams === 0 && s.lease_keepalive_streams === 0 && s.watchers === 0;
+      },
+      { timeoutMs: 20_000 },
+    );
   });
 });

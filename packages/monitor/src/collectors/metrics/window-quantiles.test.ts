@@ -25,20 +25,41 @@ function run(scrapes: Array<[number, prom.MetricSet]>): Array<number | undefined
 
 test('the 5-minute p99 covers every observation of the window, slides, and needs two scrapes', () => {
   // 1 slow fsync among 200 in the window is under 1%: the p99 stays in the fast bucket; 5 minutes later it is gone.
-  const out = run([[0, dump(0, 0)], [60_000, dump(50, 1)], [120_000, dump(200, 1)], [400_000, dump(300, 1)]]);
+  const out = run([
+    [0, dump(0, 0)],
+    [60_000, dump(50, 1)],
+    [120_000, dump(200, 1)],
+    [400_000, dump(300, 1)],
+  ]);
   assert.equal(out[0], undefined, 'one scrape is no window');
   assert.ok(out[1]! > 1, `51 observations with 1 slow: p99 ${out[1]}`);
   assert.ok(out[2]! <= 0.001, `201 observations with 1 slow: p99 ${out[2]}`);
   assert.ok(out[3]! <= 0.001, 'the window slid past the slow one');
-  assert.equal(run([[0, dump(10, 0)], [5000, dump(10, 0)]])[1], undefined, 'no observation, no quantile');
+  assert.equal(
+    run([
+      [0, dump(10, 0)],
+      [5000, dump(10, 0)],
+    ])[1],
+    undefined,
+    'no observation, no quantile',
+  );
 });
 
 test('a reset inside the window counts what came after it; a new process starts the window afresh', () => {
   // The counters drop to 0 then grow: the increase is 50 fast before and 5 slow + 45 fast after the reset.
-  const reset = run([[0, dump(100, 0)], [5000, dump(150, 0)], [10_000, dump(45, 5)]]);
+  const reset = run([
+    [0, dump(100, 0)],
+    [5000, dump(150, 0)],
+    [10_000, dump(45, 5)],
+  ]);
   assert.ok(reset[2]! > 1, `p99 ${reset[2]}`);
   // Another start time: the old fast observations are not mixed in.
-  const restarted = run([[0, dump(0, 0)], [5000, dump(1000, 0)], [10_000, dump(0, 0, 2)], [15_000, dump(0, 5, 2)]]);
+  const restarted = run([
+    [0, dump(0, 0)],
+    [5000, dump(1000, 0)],
+    [10_000, dump(0, 0, 2)],
+    [15_000, dump(0, 5, 2)],
+  ]);
   assert.equal(restarted[2], undefined);
   assert.ok(restarted[3]! > 1, `p99 ${restarted[3]}`);
 });

@@ -24,7 +24,14 @@ export const probeCollector = defineCollector({
         const at = Date.now();
         const o = { timeoutMs: ctx.cluster.timeoutMs };
         const key = (id: string | null) => `${PROBE_PREFIX}${id ?? 'unknown'}`;
-        const result = { at, linearizableMs: null as number | null, serializableMs: null as number | null, writeMs: null as number | null, linearizableOk: false, error: null as string | null };
+        const result = {
+          at,
+          linearizableMs: null as number | null,
+          serializableMs: null as number | null,
+          writeMs: null as number | null,
+          linearizableOk: false,
+          error: null as string | null,
+        };
         const series: Record<string, number> = {};
         try {
           result.serializableMs = await timed(() => ctx.client.get(key(ctx.facts.id), { ...o, serializable: true }));

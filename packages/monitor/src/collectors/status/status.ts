@@ -44,7 +44,10 @@ export const statusCollector = defineCollector({
             changed: true,
           };
         } catch (err) {
-          const error = err instanceof AppError ? { message: stripEndpoint(err.message, f.endpoint), code: err.code, ...(err.hint ? { hint: err.hint } : {}) } : { message: errorMessage(err), code: 'ETCD_CALL_FAILED' };
+          const error =
+            err instanceof AppError
+              ? { message: stripEndpoint(err.message, f.endpoint), code: err.code, ...(err.hint ? { hint: err.hint } : {}) }
+              : { message: errorMessage(err), code: 'ETCD_CALL_FAILED' };
           return { facts: { status: null, error, downSince: f.downSince ?? at, statusAt: at }, series: { up: 0 }, at, changed: true };
         }
       },

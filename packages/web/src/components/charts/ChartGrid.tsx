@@ -11,7 +11,9 @@ export function ChartGrid({ cluster, member, range }: { cluster: string; member?
     <Stack gap="md">
       {CHART_SECTIONS.map((s) => (
         <section key={s.title} aria-label={`${s.title} charts`}>
-          <Title order={5} mb={6}>{s.title}</Title>
+          <Title order={5} mb={6}>
+            {s.title}
+          </Title>
           <SimpleGrid cols={{ base: 1, md: 2, xl: 3 }} spacing="sm">
             {s.series.map((name) => {
               const c = chartDef(name, catalog);

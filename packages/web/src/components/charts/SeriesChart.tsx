@@ -79,18 +79,33 @@ function PinMenu(p: { cluster: string; series: string; member?: string; title: s
   const panel = { cluster: p.cluster, series: p.series, ...(p.member !== undefined ? { member: p.member } : {}), range: p.range };
   const pin = async (id: string | null) => {
     try {
-      const d = id === null ? await saveDashboard(qc, { id: newDashboardId(), name: `Dashboard ${(boards.data?.length ?? 0) + 1}`, panels: [panel] }) : await pinPanel(qc, id, panel);
+      const d =
+        id === null ? await saveDashboard(qc, { id: newDashboardId(), name: `Dashboard ${(boards.data?.length ?? 0) + 1}`, panels: [panel] }) : await pinPanel(qc, id, panel);
       setState({ pinned: d.name });
     } catch (error) {
       setState({ error });
     }
   };
-  const label = !canEdit ? 'Pinning needs the operator role' : state.error ? `Pinning failed: ${errorText(state.error)}` : state.pinned ? `Pinned to ${state.pinned}` : 'Pin to a dashboard';
+  const label = !canEdit
+    ? 'Pinning needs the operator role'
+    : state.error
+      ? `Pinning failed: ${errorText(state.error)}`
+      : state.pinned
+        ? `Pinned to ${state.pinned}`
+        : 'Pin to a dashboard';
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
         <Tooltip label={label}>
-          <ActionIcon variant="subtle" size="sm" color={state.error ? 'red' : undefined} disabled={!canEdit} aria-label={`Pin ${p.title} to a dashboard`} aria-description={state.error || state.pinned ? label : undefined} data-testid="pin-chart">
+          <ActionIcon
+            variant="subtle"
+            size="sm"
+            color={state.error ? 'red' : undefined}
+            disabled={!canEdit}
+            aria-label={`Pin ${p.title} to a dashboard`}
+            aria-description={state.error || state.pinned ? label : undefined}
+            data-testid="pin-chart"
+          >
             <PinIcon />
           </ActionIcon>
         </Tooltip>
@@ -132,10 +147,13 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
     if (!el) return;
     // Charts below the fold are read when first scrolled into view, and live ones only follow the stream while on
     // screen: a cluster page would otherwise open 18 queries at once over the browser's 6 connections.
-    const io = new IntersectionObserver(([e]) => {
-      visible.current = e?.isIntersecting ?? true;
-      if (visible.current) setSeen(true);
-    }, { rootMargin: '200px' });
+    const io = new IntersectionObserver(
+      ([e]) => {
+        visible.current = e?.isIntersecting ?? true;
+        if (visible.current) setSeen(true);
+      },
+      { rootMargin: '200px' },
+    );
     io.observe(el);
     return () => io.disconnect();
   }, []);
@@ -163,7 +181,14 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
           // Band edges are drawn only as the fill between them.
           ...(bands ? [...aligned.members, ...aligned.members].map((m) => ({ label: m, stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } })) : []),
         ],
-        ...(bands ? { bands: aligned.members.map((_m, i) => ({ series: [1 + aligned.members.length + i, 1 + 2 * aligned.members.length + i] as [number, number], fill: `${memberColor(i)}33` })) } : {}),
+        ...(bands
+          ? {
+              bands: aligned.members.map((_m, i) => ({
+                series: [1 + aligned.members.length + i, 1 + 2 * aligned.members.length + i] as [number, number],
+                fill: `${memberColor(i)}33`,
+              })),
+            }
+          : {}),
         hooks: { setCursor: [(p) => setHover(p.cursor.idx ?? null)] },
       },
       plotData(aligned, bands),
@@ -203,12 +228,25 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
         <Text size="sm" fw={500} truncate="end" title={`${title} (${series})`}>
           {title}
           {member ? ` · ${member}` : ''}
-          <Text span size="xs" c="dimmed"> ({UNIT_LABEL[unit]})</Text>
+          <Text span size="xs" c="dimmed">
+            {' '}
+            ({UNIT_LABEL[unit]})
+          </Text>
         </Text>
         <Group gap={4} wrap="nowrap">
           {top >= 0 && aligned && (
-            <Text size="xs" c="dimmed" className="tabular" ta="right" truncate="end" maw={160} title={`highest latest value: ${whose(aligned.members[top]!)}`} data-testid="chart-top">
-              {formatValue(last[top], unit)}{aligned.members.length > 1 ? ` · ${whose(aligned.members[top]!)}` : ''}
+            <Text
+              size="xs"
+              c="dimmed"
+              className="tabular"
+              ta="right"
+              truncate="end"
+              maw={160}
+              title={`highest latest value: ${whose(aligned.members[top]!)}`}
+              data-testid="chart-top"
+            >
+              {formatValue(last[top], unit)}
+              {aligned.members.length > 1 ? ` · ${whose(aligned.members[top]!)}` : ''}
             </Text>
           )}
           {actions ?? <PinMenu cluster={cluster} series={series} {...(member !== undefined ? { member } : {})} title={title} range={range.key} />}
@@ -228,8 +266,18 @@ export function SeriesChart({ cluster, series, member, title, unit, range, actio
           </div>
         )}
         {(aligned === null || empty || s.error !== null) && (
-          <Text size="xs" c={s.error ? 'red' : 'dimmed'} style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center' }}>
-            {s.error ? errorText(s.error) : aligned === null ? 'Loading…' : series === 'probe_write_ms' ? 'The write probe is off. It is opt-in because it writes to the cluster (one key under /etcd-monitor/probe/, overwritten each time): turn it on with write_probe = true in the cluster’s config, or in Settings.' : 'No data in this range yet (the series appears once etcd reports it).'}
+          <Text
+            size="xs"
+            c={s.error ? 'red' : 'dimmed'}
+            style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', textAlign: 'center' }}
+          >
+            {s.error
+              ? errorText(s.error)
+              : aligned === null
+                ? 'Loading…'
+                : series === 'probe_write_ms'
+                  ? 'The write probe is off. It is opt-in because it writes to the cluster (one key under /etcd-monitor/probe/, overwritten each time): turn it on with write_probe = true in the cluster’s config, or in Settings.'
+                  : 'No data in this range yet (the series appears once etcd reports it).'}
           </Text>
         )}
       </div>

@@ -11,7 +11,18 @@ test('a series outside the catalog gets a readable title and a unit from its suf
 test('titles and units come from the monitor catalogue, families with their labels filled in', () => {
   const catalog = {
     series: [{ name: 'db_size_bytes', title: 'DB size', unit: 'bytes' as const, scope: 'member' as const, group: 'Storage', source: 'x' }],
-    patterns: [{ pattern: 'grpc_<method>_<code>_rate', regex: '^grpc_([A-Za-z]+)_([A-Za-z]+)_rate$', labels: ['method', 'code'], title: 'gRPC <method> requests answered <code>', unit: 'opsPerSec' as const, scope: 'member' as const, group: 'Requests', source: 'x' }],
+    patterns: [
+      {
+        pattern: 'grpc_<method>_<code>_rate',
+        regex: '^grpc_([A-Za-z]+)_([A-Za-z]+)_rate$',
+        labels: ['method', 'code'],
+        title: 'gRPC <method> requests answered <code>',
+        unit: 'opsPerSec' as const,
+        scope: 'member' as const,
+        group: 'Requests',
+        source: 'x',
+      },
+    ],
   };
   assert.deepEqual(chartDef('db_size_bytes', catalog), { series: 'db_size_bytes', title: 'DB size', unit: 'bytes' });
   assert.deepEqual(chartDef('grpc_Range_OK_rate', catalog), { series: 'grpc_Range_OK_rate', title: 'gRPC Range requests answered OK', unit: 'opsPerSec' });

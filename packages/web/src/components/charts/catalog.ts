@@ -21,7 +21,10 @@ export interface ChartSection {
  */
 export const CHART_SECTIONS: ChartSection[] = [
   { title: 'Requests', series: ['grpc_requests_rate', 'grpc_errors_rate', 'mvcc_put_rate', 'mvcc_range_rate', 'mvcc_txn_rate', 'mvcc_delete_rate'] },
-  { title: 'Clients', series: ['watch_streams', 'watchers', 'lease_keepalive_streams', 'lease_granted_rate', 'lease_revoked_rate', 'client_received_bytes_rate', 'client_sent_bytes_rate'] },
+  {
+    title: 'Clients',
+    series: ['watch_streams', 'watchers', 'lease_keepalive_streams', 'lease_granted_rate', 'lease_revoked_rate', 'client_received_bytes_rate', 'client_sent_bytes_rate'],
+  },
   { title: 'Latency', series: ['probe_read_linearizable_ms', 'probe_write_ms', 'wal_fsync_p99_seconds', 'backend_commit_p99_seconds', 'peer_rtt_p99_seconds'] },
   { title: 'Raft', series: ['proposals_committed_rate', 'proposals_applied_rate', 'proposals_pending', 'proposals_failed_rate', 'leader_changes'] },
   { title: 'Storage', series: ['db_size_bytes', 'db_size_in_use_bytes', 'keys_total'] },
@@ -47,7 +50,17 @@ export function chartDef(series: string, catalog?: SeriesCatalog): ChartDef {
     const m = new RegExp(p.regex).exec(series);
     if (m) return { series, title: p.labels.reduce((t, l, i) => t.replace(`<${l}>`, m[i + 1] ?? ''), p.title), unit: p.unit };
   }
-  const unit: Unit = /_bytes$/.test(series) ? 'bytes' : /_seconds$/.test(series) ? 'seconds' : /_ms$/.test(series) ? 'ms' : /_rate$/.test(series) ? 'opsPerSec' : /_ratio$/.test(series) ? 'ratio' : 'count';
+  const unit: Unit = /_bytes$/.test(series)
+    ? 'bytes'
+    : /_seconds$/.test(series)
+      ? 'seconds'
+      : /_ms$/.test(series)
+        ? 'ms'
+        : /_rate$/.test(series)
+          ? 'opsPerSec'
+          : /_ratio$/.test(series)
+            ? 'ratio'
+            : 'count';
   return { series, title: readableName(series), unit };
 }
 
@@ -56,7 +69,10 @@ const WORDS: Record<string, string> = { grpc: 'gRPC', mvcc: 'MVCC', db: 'DB', wa
 
 /** readableName turns a series name into a title: `peer_sent_bytes_rate` → "Peer sent bytes rate" (the unit suffix stays). */
 export function readableName(series: string): string {
-  const words = series.split('_').filter(Boolean).map((w) => WORDS[w] ?? w);
+  const words = series
+    .split('_')
+    .filter(Boolean)
+    .map((w) => WORDS[w] ?? w);
   // Spelled-out words keep their own case (gRPC); plain ones start the title with a capital.
   const first = words[0] ?? '';
   if (first && !Object.values(WORDS).includes(first)) words[0] = first.charAt(0).toUpperCase() + first.slice(1);

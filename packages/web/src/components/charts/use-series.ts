@@ -118,10 +118,14 @@ export function useSeries(cluster: string, series: string, member: string | unde
       }
       // The store flushes once a second; a one-second throttle keeps the request rate at one per chart per second.
       if (Date.now() - lastFetch < 1000) {
-        if (timer === undefined) timer = setTimeout(() => {
-          timer = undefined;
-          void incremental();
-        }, 1000 - (Date.now() - lastFetch));
+        if (timer === undefined)
+          timer = setTimeout(
+            () => {
+              timer = undefined;
+              void incremental();
+            },
+            1000 - (Date.now() - lastFetch),
+          );
         return;
       }
       void incremental();

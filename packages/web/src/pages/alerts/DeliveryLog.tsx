@@ -16,9 +16,15 @@ export function DeliveryLog() {
         <Title order={4}>Delivery log</Title>
         {q.data && (
           <Group gap={4}>
-            <Badge variant="light" color="teal">{q.data.counts.delivered ?? 0} delivered</Badge>
-            <Badge variant="light" color="yellow">{q.data.counts.pending ?? 0} pending</Badge>
-            <Badge variant="light" color="red">{q.data.counts.failed ?? 0} failed</Badge>
+            <Badge variant="light" color="teal">
+              {q.data.counts.delivered ?? 0} delivered
+            </Badge>
+            <Badge variant="light" color="yellow">
+              {q.data.counts.pending ?? 0} pending
+            </Badge>
+            <Badge variant="light" color="red">
+              {q.data.counts.failed ?? 0} failed
+            </Badge>
           </Group>
         )}
       </Group>
@@ -27,22 +33,44 @@ export function DeliveryLog() {
       ) : q.isError ? (
         <ErrorState title="Could not load the delivery log" error={q.error} onRetry={() => void q.refetch()} />
       ) : q.data.attempts.length === 0 ? (
-        <Text size="sm" c="dimmed">Nothing sent yet.</Text>
+        <Text size="sm" c="dimmed">
+          Nothing sent yet.
+        </Text>
       ) : (
         <Table data-testid="delivery-log" className="tabular">
           <Table.Thead>
-            <Table.Tr><Table.Th>When</Table.Th><Table.Th>Channel</Table.Th><Table.Th>Group</Table.Th><Table.Th>Attempt</Table.Th><Table.Th>Outcome</Table.Th><Table.Th>Took</Table.Th></Table.Tr>
+            <Table.Tr>
+              <Table.Th>When</Table.Th>
+              <Table.Th>Channel</Table.Th>
+              <Table.Th>Group</Table.Th>
+              <Table.Th>Attempt</Table.Th>
+              <Table.Th>Outcome</Table.Th>
+              <Table.Th>Took</Table.Th>
+            </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {q.data.attempts.map((a) => (
               <Table.Tr key={`${a.notificationId}-${a.attempt}`}>
-                <Table.Td><LocalTime time={a.at} /></Table.Td>
+                <Table.Td>
+                  <LocalTime time={a.at} />
+                </Table.Td>
                 <Table.Td>{a.channel}</Table.Td>
-                <Table.Td><Text size="xs" ff="monospace">{a.groupKey}</Text></Table.Td>
+                <Table.Td>
+                  <Text size="xs" ff="monospace">
+                    {a.groupKey}
+                  </Text>
+                </Table.Td>
                 <Table.Td>{a.attempt}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={OUTCOME[a.outcome] ?? 'gray'}>{a.outcome}{a.status !== undefined ? ` · ${a.status}` : ''}</Badge>
-                  {a.error && <Text size="xs" c="red">{a.error}</Text>}
+                  <Badge variant="light" color={OUTCOME[a.outcome] ?? 'gray'}>
+                    {a.outcome}
+                    {a.status !== undefined ? ` · ${a.status}` : ''}
+                  </Badge>
+                  {a.error && (
+                    <Text size="xs" c="red">
+                      {a.error}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>{formatMs(a.durationMs)}</Table.Td>
               </Table.Tr>

@@ -64,45 +64,121 @@ export function RoutesPanel() {
         <Title order={4}>Routes</Title>
         {data?.editable && (
           <Group gap="xs">
-            {data.source === 'api' && <Button size="xs" variant="default" onClick={() => void reset()}>Back to default</Button>}
-            <Button size="xs" onClick={() => setEditing({ index: insertAt(list), isNew: true, values: newRoute() })}>Add route</Button>
+            {data.source === 'api' && (
+              <Button size="xs" variant="default" onClick={() => void reset()}>
+                Back to default
+              </Button>
+            )}
+            <Button size="xs" onClick={() => setEditing({ index: insertAt(list), isNew: true, values: newRoute() })}>
+              Add route
+            </Button>
           </Group>
         )}
       </Group>
-      {data && <Text size="xs" c="dimmed" mb="xs" data-testid="routes-source" data-source={data.source}>{SOURCE[data.source]}</Text>}
-      {err && <Alert color="red" variant="light" role="alert" mb="xs" withCloseButton onClose={() => setErr(null)}>{err}</Alert>}
+      {data && (
+        <Text size="xs" c="dimmed" mb="xs" data-testid="routes-source" data-source={data.source}>
+          {SOURCE[data.source]}
+        </Text>
+      )}
+      {err && (
+        <Alert color="red" variant="light" role="alert" mb="xs" withCloseButton onClose={() => setErr(null)}>
+          {err}
+        </Alert>
+      )}
       {q.isPending ? (
         <LoadingState what="routes" />
       ) : q.isError ? (
         <ErrorState title="Could not load the routes" error={q.error} onRetry={() => void q.refetch()} />
       ) : list.length === 0 ? (
-        <Text size="sm" c="dimmed">No routes: add a channel first; every alert then goes to it.</Text>
+        <Text size="sm" c="dimmed">
+          No routes: add a channel first; every alert then goes to it.
+        </Text>
       ) : (
         <Table data-testid="routes-table" verticalSpacing="xs">
           <Table.Thead>
-            <Table.Tr><Table.Th>#</Table.Th><Table.Th>Matches</Table.Th><Table.Th>Channels</Table.Th><Table.Th>Group by</Table.Th><Table.Th>Wait / interval / repeat</Table.Th><Table.Th>Continue</Table.Th><Table.Th /></Table.Tr>
+            <Table.Tr>
+              <Table.Th>#</Table.Th>
+              <Table.Th>Matches</Table.Th>
+              <Table.Th>Channels</Table.Th>
+              <Table.Th>Group by</Table.Th>
+              <Table.Th>Wait / interval / repeat</Table.Th>
+              <Table.Th>Continue</Table.Th>
+              <Table.Th />
+            </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {list.map((r, i) => (
               <Table.Tr key={i} data-route-index={i}>
                 <Table.Td>{i + 1}</Table.Td>
                 <Table.Td maw={360}>
-                  {r.severity.map((s) => <Badge key={s} size="sm" variant="light" color={SEVERITY[s] ?? 'gray'} mr={4}>{s}</Badge>)}
-                  {r.matchers.map((m) => <Code key={m} mr={4} style={{ wordBreak: 'break-all' }}>{m}</Code>)}
-                  {r.severity.length === 0 && r.matchers.length === 0 && <Text span size="sm" c="dimmed">every alert</Text>}
-                  {dead.has(i) && <Tooltip label="An earlier route takes every alert and does not continue"><Badge size="sm" color="orange" variant="outline" ml={4}>never reached</Badge></Tooltip>}
+                  {r.severity.map((s) => (
+                    <Badge key={s} size="sm" variant="light" color={SEVERITY[s] ?? 'gray'} mr={4}>
+                      {s}
+                    </Badge>
+                  ))}
+                  {r.matchers.map((m) => (
+                    <Code key={m} mr={4} style={{ wordBreak: 'break-all' }}>
+                      {m}
+                    </Code>
+                  ))}
+                  {r.severity.length === 0 && r.matchers.length === 0 && (
+                    <Text span size="sm" c="dimmed">
+                      every alert
+                    </Text>
+                  )}
+                  {dead.has(i) && (
+                    <Tooltip label="An earlier route takes every alert and does not continue">
+                      <Badge size="sm" color="orange" variant="outline" ml={4}>
+                        never reached
+                      </Badge>
+                    </Tooltip>
+                  )}
                 </Table.Td>
                 <Table.Td>{r.channels.join(', ')}</Table.Td>
-                <Table.Td><Text size="sm">{r.group_by.join(', ') || '—'}</Text></Table.Td>
-                <Table.Td><Text size="sm" style={{ whiteSpace: 'nowrap' }}>{r.group_wait} / {r.group_interval} / {r.repeat_interval}</Text></Table.Td>
-                <Table.Td>{r.continue ? <Badge size="sm" variant="outline">continue</Badge> : '—'}</Table.Td>
+                <Table.Td>
+                  <Text size="sm">{r.group_by.join(', ') || '—'}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    {r.group_wait} / {r.group_interval} / {r.repeat_interval}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {r.continue ? (
+                    <Badge size="sm" variant="outline">
+                      continue
+                    </Badge>
+                  ) : (
+                    '—'
+                  )}
+                </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   {data?.editable && (
                     <Group gap={4} justify="flex-end" wrap="nowrap">
-                      <ActionIcon variant="subtle" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move route ${i + 1} up`}>↑</ActionIcon>
-                      <ActionIcon variant="subtle" disabled={busy || i === list.length - 1} onClick={() => move(i, 1)} aria-label={`Move route ${i + 1} down`}>↓</ActionIcon>
-                      <Button size="xs" variant="default" onClick={() => setEditing({ index: i, isNew: false, values: fromRouteTable(r) })} aria-label={`Edit route ${i + 1}`}>Edit</Button>
-                      <Button size="xs" variant="light" color="red" disabled={busy || list.length === 1} onClick={() => void change('delete the route', list.filter((_, j) => j !== i))} aria-label={`Delete route ${i + 1}`}>Delete</Button>
+                      <ActionIcon variant="subtle" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={`Move route ${i + 1} up`}>
+                        ↑
+                      </ActionIcon>
+                      <ActionIcon variant="subtle" disabled={busy || i === list.length - 1} onClick={() => move(i, 1)} aria-label={`Move route ${i + 1} down`}>
+                        ↓
+                      </ActionIcon>
+                      <Button size="xs" variant="default" onClick={() => setEditing({ index: i, isNew: false, values: fromRouteTable(r) })} aria-label={`Edit route ${i + 1}`}>
+                        Edit
+                      </Button>
+                      <Button
+                        size="xs"
+                        variant="light"
+                        color="red"
+                        disabled={busy || list.length === 1}
+                        onClick={() =>
+                          void change(
+                            'delete the route',
+                            list.filter((_, j) => j !== i),
+                          )
+                        }
+                        aria-label={`Delete route ${i + 1}`}
+                      >
+                        Delete
+                      </Button>
                     </Group>
                   )}
                 </Table.Td>
@@ -111,7 +187,12 @@ export function RoutesPanel() {
           </Table.Tbody>
         </Table>
       )}
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing?.isNew ? `Add a route (as #${editing.index + 1})` : `Edit route #${(editing?.index ?? 0) + 1}`} size="lg">
+      <Modal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        title={editing?.isNew ? `Add a route (as #${editing.index + 1})` : `Edit route #${(editing?.index ?? 0) + 1}`}
+        size="lg"
+      >
         {editing && (
           <RouteForm
             initial={editing.values}
@@ -134,7 +215,21 @@ export function RoutesPanel() {
 }
 
 /** RouteForm edits one route; problems show at the field, checked here first and then by the monitor. */
-function RouteForm({ initial, index, channels, submitLabel, onSubmit, onCancel }: { initial: RouteValues; index: number; channels: string[]; submitLabel: string; onSubmit: (v: RouteValues) => Promise<void>; onCancel: () => void }) {
+function RouteForm({
+  initial,
+  index,
+  channels,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  initial: RouteValues;
+  index: number;
+  channels: string[];
+  submitLabel: string;
+  onSubmit: (v: RouteValues) => Promise<void>;
+  onCancel: () => void;
+}) {
   const [v, setV] = useState<RouteValues>(initial);
   const [touched, setTouched] = useState(false);
   const [serverErr, setServerErr] = useState<{ key: keyof RouteValues | undefined; text: string } | null>(null);
@@ -170,24 +265,77 @@ function RouteForm({ initial, index, channels, submitLabel, onSubmit, onCancel }
     >
       <Stack gap="sm">
         <Checkbox.Group label="Channels" description="Where the matched alerts go" required value={v.channels} onChange={(x) => set('channels', x)} error={show('channels')}>
-          <Group mt={4}>{choices.map((c) => <Checkbox key={c} value={c} label={c} />)}</Group>
+          <Group mt={4}>
+            {choices.map((c) => (
+              <Checkbox key={c} value={c} label={c} />
+            ))}
+          </Group>
         </Checkbox.Group>
-        {choices.length === 0 && <Text size="sm" c="dimmed">No channels yet: add one in the Channels panel.</Text>}
+        {choices.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No channels yet: add one in the Channels panel.
+          </Text>
+        )}
         <Checkbox.Group label="Severities" description="None ticked: every severity" value={v.severity} onChange={(x) => set('severity', x)} error={show('severity')}>
-          <Group mt={4}>{['critical', 'warning', 'info'].map((s) => <Checkbox key={s} value={s} label={s} />)}</Group>
+          <Group mt={4}>
+            {['critical', 'warning', 'info'].map((s) => (
+              <Checkbox key={s} value={s} label={s} />
+            ))}
+          </Group>
         </Checkbox.Group>
-        <Textarea label="Matchers" description='One a line, all must match: cluster=~"prod-.*", alertname="etcdNoLeader"' autosize minRows={2} value={v.matchers} onChange={(e) => set('matchers', e.currentTarget.value)} error={show('matchers')} styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />
-        <TextInput label="Group by" description="Labels that split alerts into notifications" value={v.groupBy} onChange={(e) => set('groupBy', e.currentTarget.value)} error={show('groupBy')} />
+        <Textarea
+          label="Matchers"
+          description='One a line, all must match: cluster=~"prod-.*", alertname="etcdNoLeader"'
+          autosize
+          minRows={2}
+          value={v.matchers}
+          onChange={(e) => set('matchers', e.currentTarget.value)}
+          error={show('matchers')}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+        />
+        <TextInput
+          label="Group by"
+          description="Labels that split alerts into notifications"
+          value={v.groupBy}
+          onChange={(e) => set('groupBy', e.currentTarget.value)}
+          error={show('groupBy')}
+        />
         <SimpleGrid cols={3}>
-          <TextInput label="Group wait" description="Before the first notification" value={v.groupWait} onChange={(e) => set('groupWait', e.currentTarget.value)} error={show('groupWait')} />
-          <TextInput label="Group interval" description="Between updates" value={v.groupInterval} onChange={(e) => set('groupInterval', e.currentTarget.value)} error={show('groupInterval')} />
-          <TextInput label="Repeat interval" description="Before repeating" value={v.repeatInterval} onChange={(e) => set('repeatInterval', e.currentTarget.value)} error={show('repeatInterval')} />
+          <TextInput
+            label="Group wait"
+            description="Before the first notification"
+            value={v.groupWait}
+            onChange={(e) => set('groupWait', e.currentTarget.value)}
+            error={show('groupWait')}
+          />
+          <TextInput
+            label="Group interval"
+            description="Between updates"
+            value={v.groupInterval}
+            onChange={(e) => set('groupInterval', e.currentTarget.value)}
+            error={show('groupInterval')}
+          />
+          <TextInput
+            label="Repeat interval"
+            description="Before repeating"
+            value={v.repeatInterval}
+            onChange={(e) => set('repeatInterval', e.currentTarget.value)}
+            error={show('repeatInterval')}
+          />
         </SimpleGrid>
         <Switch label="Continue: matched alerts are also tried against the following routes" checked={v.continue} onChange={(e) => set('continue', e.currentTarget.checked)} />
-        {serverErr && serverErr.key === undefined && <Alert color="red" variant="light" role="alert">{serverErr.text}</Alert>}
+        {serverErr && serverErr.key === undefined && (
+          <Alert color="red" variant="light" role="alert">
+            {serverErr.text}
+          </Alert>
+        )}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>Cancel</Button>
-          <Button type="submit" loading={busy}>{submitLabel}</Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={busy}>
+            {submitLabel}
+          </Button>
         </Group>
       </Stack>
     </form>

@@ -53,14 +53,36 @@ export function SilenceForm({ matchers, createdBy, onDone, onCancel }: { matcher
           data-autofocus
         />
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput label="Duration" description="From now: 90s, 30m, 2h, 1d12h, 1w" required value={v.duration} onChange={(e) => set('duration')(e.currentTarget.value)} error={show('duration')} />
+          <TextInput
+            label="Duration"
+            description="From now: 90s, 30m, 2h, 1d12h, 1w"
+            required
+            value={v.duration}
+            onChange={(e) => set('duration')(e.currentTarget.value)}
+            error={show('duration')}
+          />
           <TextInput label="Created by" required value={v.createdBy} onChange={(e) => set('createdBy')(e.currentTarget.value)} error={show('createdBy')} />
         </SimpleGrid>
-        <TextInput label="Comment" description="Why: a ticket, a maintenance window" required value={v.comment} onChange={(e) => set('comment')(e.currentTarget.value)} error={show('comment')} />
-        {serverErr && serverErr.field === undefined && <Alert color="red" variant="light" role="alert" data-testid="silence-error">{serverErr.text}</Alert>}
+        <TextInput
+          label="Comment"
+          description="Why: a ticket, a maintenance window"
+          required
+          value={v.comment}
+          onChange={(e) => set('comment')(e.currentTarget.value)}
+          error={show('comment')}
+        />
+        {serverErr && serverErr.field === undefined && (
+          <Alert color="red" variant="light" role="alert" data-testid="silence-error">
+            {serverErr.text}
+          </Alert>
+        )}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>Cancel</Button>
-          <Button type="submit" loading={busy}>Create silence</Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={busy}>
+            Create silence
+          </Button>
         </Group>
       </Stack>
     </form>

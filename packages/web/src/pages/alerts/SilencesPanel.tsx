@@ -41,33 +41,85 @@ export function SilencesPanel() {
       <Group justify="space-between" mb="xs">
         <Title order={4}>Silences</Title>
         <Group gap="xs">
-          <SegmentedControl size="xs" value={filter} onChange={(x) => setFilter(x as typeof filter)} data={[{ value: 'current', label: 'Active & pending' }, { value: 'expired', label: 'Expired' }, { value: 'all', label: 'All' }]} />
+          <SegmentedControl
+            size="xs"
+            value={filter}
+            onChange={(x) => setFilter(x as typeof filter)}
+            data={[
+              { value: 'current', label: 'Active & pending' },
+              { value: 'expired', label: 'Expired' },
+              { value: 'all', label: 'All' },
+            ]}
+          />
         </Group>
       </Group>
-      {err && <Alert color="red" variant="light" role="alert" mb="xs">{err}</Alert>}
+      {err && (
+        <Alert color="red" variant="light" role="alert" mb="xs">
+          {err}
+        </Alert>
+      )}
       {q.isPending ? (
         <LoadingState what="silences" />
       ) : q.isError ? (
         <ErrorState title="Could not load the silences" error={q.error} onRetry={() => void q.refetch()} />
       ) : rows.length === 0 ? (
-        <Text size="sm" c="dimmed">{filter === 'expired' ? 'No silence expired in the last 5 days.' : 'No silences. Silence an alert from its row under Firing and pending, or create one with “New silence”.'}</Text>
+        <Text size="sm" c="dimmed">
+          {filter === 'expired'
+            ? 'No silence expired in the last 5 days.'
+            : 'No silences. Silence an alert from its row under Firing and pending, or create one with “New silence”.'}
+        </Text>
       ) : (
         <Table data-testid="silences-table">
           <Table.Thead>
-            <Table.Tr><Table.Th>State</Table.Th><Table.Th>Matchers</Table.Th><Table.Th>Starts</Table.Th><Table.Th>Ends</Table.Th><Table.Th>By</Table.Th><Table.Th>Comment</Table.Th><Table.Th /></Table.Tr>
+            <Table.Tr>
+              <Table.Th>State</Table.Th>
+              <Table.Th>Matchers</Table.Th>
+              <Table.Th>Starts</Table.Th>
+              <Table.Th>Ends</Table.Th>
+              <Table.Th>By</Table.Th>
+              <Table.Th>Comment</Table.Th>
+              <Table.Th />
+            </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {rows.map((s) => (
               <Table.Tr key={s.id} data-silence={s.id} data-state={s.state}>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}><Badge variant="light" color={STATE_COLOR[s.state ?? ''] ?? 'gray'}>{s.state ?? '—'}</Badge></Table.Td>
-                <Table.Td>{s.matchers.map((m) => <Code key={m} mr={4}>{m}</Code>)}</Table.Td>
-                <Table.Td><LocalTime time={s.startsAt} /></Table.Td>
-                <Table.Td><LocalTime time={s.endsAt} /></Table.Td>
-                <Table.Td><Text size="sm">{s.createdBy}</Text></Table.Td>
-                <Table.Td><Text size="sm">{s.comment}</Text></Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                  <Badge variant="light" color={STATE_COLOR[s.state ?? ''] ?? 'gray'}>
+                    {s.state ?? '—'}
+                  </Badge>
+                </Table.Td>
+                <Table.Td>
+                  {s.matchers.map((m) => (
+                    <Code key={m} mr={4}>
+                      {m}
+                    </Code>
+                  ))}
+                </Table.Td>
+                <Table.Td>
+                  <LocalTime time={s.startsAt} />
+                </Table.Td>
+                <Table.Td>
+                  <LocalTime time={s.endsAt} />
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{s.createdBy}</Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm">{s.comment}</Text>
+                </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   {s.state !== 'expired' && (
-                    <Button size="xs" variant="light" color="red" loading={expiring === s.id} onClick={() => void expire(s.id)} aria-label={`Expire silence ${s.matchers.join(', ')}`}>Expire</Button>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      color="red"
+                      loading={expiring === s.id}
+                      onClick={() => void expire(s.id)}
+                      aria-label={`Expire silence ${s.matchers.join(', ')}`}
+                    >
+                      Expire
+                    </Button>
                   )}
                 </Table.Td>
               </Table.Tr>

@@ -6,7 +6,11 @@ import { channelField, channelSettings, channelTypeDefs, emptyChannel, fromChann
 // The form is built from what GET /api/v1/channel-types answers: the monitor's own notifier registry.
 const types = channelTypeDefs(channelTypes());
 
-const hook = (fields: Record<string, string | boolean>, more: Partial<ChannelValues> = {}): ChannelValues => ({ ...emptyChannel(types, 'webhook', 'hook'), ...more, fields: { ...emptyChannel(types, 'webhook').fields, ...fields } });
+const hook = (fields: Record<string, string | boolean>, more: Partial<ChannelValues> = {}): ChannelValues => ({
+  ...emptyChannel(types, 'webhook', 'hook'),
+  ...more,
+  fields: { ...emptyChannel(types, 'webhook').fields, ...fields },
+});
 
 test('validateChannel names the field and the reason, per channel type', () => {
   assert.deepEqual(validateChannel(types, hook({ url: 'https://hooks.example.com/x' })), {});
@@ -26,7 +30,14 @@ test('validateChannel names the field and the reason, per channel type', () => {
 });
 
 test('editing: a blank stored secret is kept (left out of the body), a cleared one is sent as null', () => {
-  const edit = fromChannel(types, { name: 'hook', type: 'webhook', source: 'api', pending: 0, config: { max_alerts: 5, username: 'u' }, secrets: { url: '[redacted]', password: '[redacted]' } });
+  const edit = fromChannel(types, {
+    name: 'hook',
+    type: 'webhook',
+    source: 'api',
+    pending: 0,
+    config: { max_alerts: 5, username: 'u' },
+    secrets: { url: '[redacted]', password: '[redacted]' },
+  });
   assert.deepEqual(edit.stored, ['url', 'password']);
   assert.equal(edit.fields.max_alerts, '5');
   assert.equal(edit.fields.url, '');
@@ -35,8 +46,24 @@ test('editing: a blank stored secret is kept (left out of the body), a cleared o
   assert.deepEqual(toChannelInput(types, { ...edit, clear: ['password'], fields: { ...edit.fields, username: '' } }), { type: 'webhook', password: null, max_alerts: 5 });
   assert.match(validateChannel(types, { ...edit, clear: ['url'] }).url!, /Required/);
 
-  const mail = fromChannel(types, { name: 'm', type: 'email', source: 'api', pending: 0, config: { host: 'smtp', port: 587, from: 'a@b', to: ['x@y', 'z@w'], require_tls: true, secure: false }, secrets: {} });
-  assert.deepEqual(toChannelInput(types, mail), { type: 'email', host: 'smtp', port: 587, from: 'a@b', to: ['x@y', 'z@w'], secure: false, require_tls: true, insecure_skip_verify: false });
+  const mail = fromChannel(types, {
+    name: 'm',
+    type: 'email',
+    source: 'api',
+    pending: 0,
+    config: { host: 'smtp', port: 587, from: 'a@b', to: ['x@y', 'z@w'], require_tls: true, secure: false },
+    secrets: {},
+  });
+  assert.deepEqual(toChannelInput(types, mail), {
+    type: 'email',
+    host: 'smtp',
+    port: 587,
+    from: 'a@b',
+    to: ['x@y', 'z@w'],
+    secure: false,
+    require_tls: true,
+    insecure_skip_verify: false,
+  });
   const am = fromChannel(types, { name: 'am', type: 'alertmanager', source: 'api', pending: 0, config: { url: 'http://am:9093', firing_ttl: 18_000_000 }, secrets: {} });
   assert.equal(am.fields.firing_ttl, '5h');
 });
@@ -46,14 +73,21 @@ test('API fields map to form fields; settings flatten config and secrets', () =>
   assert.equal(channelField(types, 'channels[0].to[1]', 'email'), 'to');
   assert.equal(channelField(types, 'body.bearer_token', 'slack'), undefined);
   assert.equal(channelField(types, undefined, 'webhook'), undefined);
-  assert.deepEqual(channelSettings({ name: 'x', type: 'webhook', source: 'api', pending: 0, config: { max_alerts: 0 }, secrets: { url: '[redacted]' } }), ['max_alerts=0', 'url=[redacted]']);
+  assert.deepEqual(channelSettings({ name: 'x', type: 'webhook', source: 'api', pending: 0, config: { max_alerts: 0 }, secrets: { url: '[redacted]' } }), [
+    'max_alerts=0',
+    'url=[redacted]',
+  ]);
 });
 
 test('the form shows every key of every channel type the monitor has, with its secrets, defaults and checks', () => {
   const views = channelTypes();
   assert.deepEqual(Object.keys(types), ['email', 'slack', 'pagerduty', 'webhook', 'alertmanager']);
   for (const t of views) {
-    assert.deepEqual(types[t.type]!.fields.map((f) => f.key), t.fields.map((f) => f.key), t.type);
+    assert.deepEqual(
+      types[t.type]!.fields.map((f) => f.key),
+      t.fields.map((f) => f.key),
+      t.type,
+    );
     for (const f of t.fields) {
       const def = types[t.type]!.fields.find((x) => x.key === f.key)!;
       assert.equal(def.kind === 'secret', f.secret, `${t.type}.${f.key} secret`);
@@ -61,10 +95,20 @@ test('the form shows every key of every channel type the monitor has, with its s
     }
   }
   const email = types.email!.fields;
-  assert.deepEqual(email.filter((f) => f.kind === 'boolean').map((f) => [f.key, f.checked]), [['secure', false], ['require_tls', true], ['insecure_skip_verify', false]]);
+  assert.deepEqual(
+    email.filter((f) => f.kind === 'boolean').map((f) => [f.key, f.checked]),
+    [
+      ['secure', false],
+      ['require_tls', true],
+      ['insecure_skip_verify', false],
+    ],
+  );
   assert.equal(email.find((f) => f.key === 'port')!.placeholder, '587', 'a default is the placeholder');
   assert.equal(email.find((f) => f.key === 'to')!.kind, 'list');
-  assert.deepEqual(types.pagerduty!.fields.find((f) => f.key === 'severity'), { key: 'severity', label: 'Fixed severity', kind: 'select', description: 'Default: from the alerts', options: ['critical', 'error', 'warning', 'info'] });
+  assert.deepEqual(
+    types.pagerduty!.fields.find((f) => f.key === 'severity'),
+    { key: 'severity', label: 'Fixed severity', kind: 'select', description: 'Default: from the alerts', options: ['critical', 'error', 'warning', 'info'] },
+  );
   assert.equal(types.alertmanager!.fields.find((f) => f.key === 'firing_ttl')!.kind, 'duration');
   assert.deepEqual(emptyChannel(types, 'email').fields.require_tls, true);
 });

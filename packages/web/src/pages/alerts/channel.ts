@@ -75,6 +75,8 @@ export interface ChannelValues {
 }
 
 /** emptyChannel is a new channel form of the given type (default: webhook, else the first type). */
+// The parentheses around the default must stay: Node's type stripper fails on a bare `in` in a parameter default.
+// prettier-ignore
 export function emptyChannel(types: ChannelTypes, type: ChannelType = ('webhook' in types ? 'webhook' : (Object.keys(types)[0] ?? 'webhook')), name = ''): ChannelValues {
   const fields: Record<string, string | boolean> = {};
   for (const f of fieldsOf(types, type)) fields[f.key] = f.kind === 'boolean' ? f.checked === true : '';
@@ -84,7 +86,12 @@ export function emptyChannel(types: ChannelTypes, type: ChannelType = ('webhook'
 /** msText writes milliseconds in the largest whole unit, as the config file would (`5h`, `90s`). */
 export function msText(ms: number): string {
   if (ms === 0) return '0s';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
@@ -109,7 +116,10 @@ const ADDRESS = /^(?:[^<>@]*<([^\s<>@]+@[^\s<>@]+)>|([^\s<>@,;]+@[^\s<>@,;]+))$/
 
 /** listItems splits a list field on commas and new lines. */
 export function listItems(s: string): string[] {
-  return s.split(/[,\n]/).map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(/[,\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function isHttpUrl(s: string): boolean {
@@ -172,7 +182,10 @@ export function toChannelInput(types: ChannelTypes, v: ChannelValues): Record<st
 
 /** channelField maps a field the API names in a 400 (body.url, channels[0].to[1], name) to the form key that shows it. */
 export function channelField(types: ChannelTypes, field: string | undefined, type: ChannelType): string | undefined {
-  const last = field?.split('.').pop()?.replace(/\[\d+\]$/, '');
+  const last = field
+    ?.split('.')
+    .pop()
+    ?.replace(/\[\d+\]$/, '');
   if (last === 'name' || last === 'type') return last;
   return fieldsOf(types, type).some((f) => f.key === last) ? last : undefined;
 }
@@ -182,6 +195,12 @@ const META = new Set(['name', 'type', 'source', 'pending', 'config', 'secrets'])
 
 /** channelSettings lists a channel's settings and secrets as `key=value` (secrets arrive as [redacted]). */
 export function channelSettings(c: Record<string, unknown>): string[] {
-  const flat = { ...(c.config as Record<string, unknown> | undefined), ...(c.secrets as Record<string, unknown> | undefined), ...Object.fromEntries(Object.entries(c).filter(([k]) => !META.has(k))) };
-  return Object.entries(flat).filter(([, x]) => x !== undefined && x !== null && x !== '').map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`);
+  const flat = {
+    ...(c.config as Record<string, unknown> | undefined),
+    ...(c.secrets as Record<string, unknown> | undefined),
+    ...Object.fromEntries(Object.entries(c).filter(([k]) => !META.has(k))),
+  };
+  return Object.entries(flat)
+    .filter(([, x]) => x !== undefined && x !== null && x !== '')
+    .map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`);
 }

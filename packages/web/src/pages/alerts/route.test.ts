@@ -15,7 +15,16 @@ test('validateRoute names the field and the reason', () => {
 });
 
 test('a route round-trips through the form; API fields point at a route and a form field', () => {
-  const r = { channels: ['a', 'b'], severity: ['critical'], matchers: ['cluster="x"', 'alertname!~"y.*"'], continue: true, group_by: ['cluster'], group_wait: '0s', group_interval: '10s', repeat_interval: '4h' };
+  const r = {
+    channels: ['a', 'b'],
+    severity: ['critical'],
+    matchers: ['cluster="x"', 'alertname!~"y.*"'],
+    continue: true,
+    group_by: ['cluster'],
+    group_wait: '0s',
+    group_interval: '10s',
+    repeat_interval: '4h',
+  };
   assert.deepEqual(toRouteTable(fromRouteTable(r)), r);
   assert.deepEqual(routeErrorAt('routes[2].group_wait'), { index: 2, key: 'groupWait' });
   assert.deepEqual(routeErrorAt('routes[0].channels[1]'), { index: 0, key: 'channels' });

@@ -19,8 +19,16 @@ export interface RouteValues {
 
 /** ROUTE_KEYS maps the API's route keys to the form's. */
 const ROUTE_KEYS: Record<string, keyof RouteValues> = {
-  channels: 'channels', channel: 'channels', severity: 'severity', severities: 'severity', matchers: 'matchers', continue: 'continue',
-  group_by: 'groupBy', group_wait: 'groupWait', group_interval: 'groupInterval', repeat_interval: 'repeatInterval',
+  channels: 'channels',
+  channel: 'channels',
+  severity: 'severity',
+  severities: 'severity',
+  matchers: 'matchers',
+  continue: 'continue',
+  group_by: 'groupBy',
+  group_wait: 'groupWait',
+  group_interval: 'groupInterval',
+  repeat_interval: 'repeatInterval',
 };
 
 const SEVERITIES = ['critical', 'warning', 'info'];
@@ -33,14 +41,29 @@ export function newRoute(): RouteValues {
 
 /** fromRouteTable fills the form from a route of `GET /api/v1/routes`. */
 export function fromRouteTable(r: RouteTable): RouteValues {
-  return { channels: [...r.channels], severity: [...r.severity], matchers: r.matchers.join('\n'), continue: r.continue, groupBy: r.group_by.join(', '), groupWait: r.group_wait, groupInterval: r.group_interval, repeatInterval: r.repeat_interval };
+  return {
+    channels: [...r.channels],
+    severity: [...r.severity],
+    matchers: r.matchers.join('\n'),
+    continue: r.continue,
+    groupBy: r.group_by.join(', '),
+    groupWait: r.group_wait,
+    groupInterval: r.group_interval,
+    repeatInterval: r.repeat_interval,
+  };
 }
 
 /** toRouteTable is a route of the `PUT /api/v1/routes` body for valid form values. */
 export function toRouteTable(v: RouteValues): RouteTable {
   return {
-    channels: v.channels, severity: v.severity, matchers: textLines(v.matchers), continue: v.continue,
-    group_by: listItems(v.groupBy), group_wait: v.groupWait.trim(), group_interval: v.groupInterval.trim(), repeat_interval: v.repeatInterval.trim(),
+    channels: v.channels,
+    severity: v.severity,
+    matchers: textLines(v.matchers),
+    continue: v.continue,
+    group_by: listItems(v.groupBy),
+    group_wait: v.groupWait.trim(),
+    group_interval: v.groupInterval.trim(),
+    repeat_interval: v.repeatInterval.trim(),
   };
 }
 

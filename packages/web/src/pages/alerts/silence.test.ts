@@ -26,7 +26,10 @@ test('the form accepts every duration and matcher the API accepts', () => {
 test('pre-filled matchers, the body and API field mapping', () => {
   assert.equal(matchersFromLabels({ severity: 'critical', cluster: 'main', alertname: 'etcdLeaderLost', q: 'a"b' }), 'alertname="etcdLeaderLost"\ncluster="main"\nq="a\\"b"');
   assert.deepEqual(toSilenceInput({ ...base, matchers: ' cluster="prod" \n\n', duration: ' 1w ' }), {
-    matchers: ['cluster="prod"'], duration: '1w', createdBy: 'ann', comment: 'maintenance',
+    matchers: ['cluster="prod"'],
+    duration: '1w',
+    createdBy: 'ann',
+    comment: 'maintenance',
   });
   assert.equal(silenceField('matchers[0]'), 'matchers');
   assert.equal(silenceField('duration'), 'duration');

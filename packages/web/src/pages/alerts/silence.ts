@@ -13,7 +13,9 @@ export interface SilenceValues {
 
 /** matchersFromLabels pre-fills a silence from an alert's labels: one `name="value"` line per label, alertname first. */
 export function matchersFromLabels(labels: Record<string, string>): string {
-  const keys = Object.keys(labels).filter((k) => k !== 'severity').sort((a, b) => (a === 'alertname' ? -1 : b === 'alertname' ? 1 : a.localeCompare(b)));
+  const keys = Object.keys(labels)
+    .filter((k) => k !== 'severity')
+    .sort((a, b) => (a === 'alertname' ? -1 : b === 'alertname' ? 1 : a.localeCompare(b)));
   return keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join('\n');
 }
 

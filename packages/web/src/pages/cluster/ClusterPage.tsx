@@ -22,7 +22,14 @@ export function ClusterPage() {
   if (q.isError) {
     if (q.error instanceof ApiError && q.error.status === 404) {
       return (
-        <EmptyState title={`No cluster named "${name}"`} action={<Anchor component={Link} to="/">Back to the overview</Anchor>}>
+        <EmptyState
+          title={`No cluster named "${name}"`}
+          action={
+            <Anchor component={Link} to="/">
+              Back to the overview
+            </Anchor>
+          }
+        >
           It may have been removed, or the link is mistyped.
         </EmptyState>
       );
@@ -33,7 +40,9 @@ export function ClusterPage() {
   return (
     <Stack gap="md">
       <Breadcrumbs>
-        <Anchor component={Link} to="/">Overview</Anchor>
+        <Anchor component={Link} to="/">
+          Overview
+        </Anchor>
         <Text>{c.name}</Text>
       </Breadcrumbs>
       <Group justify="space-between" align="flex-start">
@@ -43,11 +52,17 @@ export function ClusterPage() {
             <HealthBadge status={c.health.status} />
           </Group>
           <Text size="sm" c="dimmed" className="tabular">
-            Leader <Text span fw={600} c="var(--mantine-color-text)" data-testid="cluster-leader">{c.leaderName ?? 'none'}</Text> · {c.membersUp}/{c.membersTotal} members up · {c.group ? `group ${c.group} · ` : ''}updated <LocalTime time={c.updatedAt} />
+            Leader{' '}
+            <Text span fw={600} c="var(--mantine-color-text)" data-testid="cluster-leader">
+              {c.leaderName ?? 'none'}
+            </Text>{' '}
+            · {c.membersUp}/{c.membersTotal} members up · {c.group ? `group ${c.group} · ` : ''}updated <LocalTime time={c.updatedAt} />
           </Text>
           <Group gap={4} mt={4}>
             {Object.entries(c.labels).map(([k, v]) => (
-              <Badge key={k} size="xs" variant="outline" color="gray">{k}={v}</Badge>
+              <Badge key={k} size="xs" variant="outline" color="gray">
+                {k}={v}
+              </Badge>
             ))}
           </Group>
         </div>
@@ -55,19 +70,25 @@ export function ClusterPage() {
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Paper withBorder p="sm" h="100%">
-            <Title order={5} mb="xs">Topology</Title>
+            <Title order={5} mb="xs">
+              Topology
+            </Title>
             <Topology cluster={c} />
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 7 }}>
           <Paper withBorder p="sm" h="100%">
-            <Title order={5} mb="xs">Findings</Title>
+            <Title order={5} mb="xs">
+              Findings
+            </Title>
             <Findings findings={c.health.findings} />
           </Paper>
         </Grid.Col>
       </Grid>
       <Paper withBorder p="sm">
-        <Title order={5} mb="xs">Members</Title>
+        <Title order={5} mb="xs">
+          Members
+        </Title>
         <MemberTable cluster={c} />
       </Paper>
       <Grid>
@@ -80,7 +101,9 @@ export function ClusterPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 3 }}>
           <Paper withBorder p="sm">
-            <Title order={5} mb="xs">Events</Title>
+            <Title order={5} mb="xs">
+              Events
+            </Title>
             <EventTimeline cluster={c.name} />
           </Paper>
         </Grid.Col>

@@ -11,16 +11,25 @@ export function EventTimeline({ cluster, member }: { cluster: string; member?: s
   if (ev.isPending) return <LoadingState what="events" />;
   if (ev.isError) return <ErrorState title="Could not load the events" error={ev.error} onRetry={() => void ev.refetch()} />;
   const list = member ? ev.data.filter((e) => e.member === member) : ev.data;
-  if (list.length === 0) return <Text size="sm" c="dimmed">No events yet. Leader changes, members going down or up, alarms and quorum changes appear here as they happen.</Text>;
+  if (list.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        No events yet. Leader changes, members going down or up, alarms and quorum changes appear here as they happen.
+      </Text>
+    );
   return (
-    <ScrollArea.Autosize mah={420} type="auto" viewportProps={{ tabIndex: 0, "aria-label": "Events" }}>
+    <ScrollArea.Autosize mah={420} type="auto" viewportProps={{ tabIndex: 0, 'aria-label': 'Events' }}>
       <Timeline bulletSize={14} lineWidth={2} data-testid="event-timeline">
         {list.slice(0, 200).map((e, i) => (
           <Timeline.Item key={`${e.time}-${e.type}-${i}`} color={BAD.has(e.type) ? 'red' : 'teal'} data-type={e.type}>
             <Stack gap={0}>
               <Group gap="xs">
-                <Badge size="xs" variant="light" color={BAD.has(e.type) ? 'red' : 'teal'}>{e.type}</Badge>
-                <Text size="xs" c="dimmed"><LocalTime time={e.time} /></Text>
+                <Badge size="xs" variant="light" color={BAD.has(e.type) ? 'red' : 'teal'}>
+                  {e.type}
+                </Badge>
+                <Text size="xs" c="dimmed">
+                  <LocalTime time={e.time} />
+                </Text>
               </Group>
               <Text size="sm">{e.message}</Text>
             </Stack>

@@ -16,12 +16,26 @@ export function Findings({ findings }: { findings: Finding[] }) {
       {findings.map((f, i) => (
         <Paper key={`${f.code}-${f.member ?? ''}-${i}`} withBorder p="xs" style={{ borderLeft: `4px solid var(--mantine-color-${SEVERITY_COLOR[f.severity]}-6)` }}>
           <Group gap="xs" mb={2}>
-            <Badge size="xs" color={SEVERITY_COLOR[f.severity]}>{f.severity}</Badge>
-            <Text size="xs" c="dimmed" ff="monospace">{f.code}</Text>
-            {f.member && <Text size="xs" c="dimmed">member {f.member}</Text>}
+            <Badge size="xs" color={SEVERITY_COLOR[f.severity]}>
+              {f.severity}
+            </Badge>
+            <Text size="xs" c="dimmed" ff="monospace">
+              {f.code}
+            </Text>
+            {f.member && (
+              <Text size="xs" c="dimmed">
+                member {f.member}
+              </Text>
+            )}
           </Group>
-          <Text size="sm" fw={500}>{f.message}</Text>
-          {f.evidence && <Text size="xs" c="dimmed">Evidence: {f.evidence}</Text>}
+          <Text size="sm" fw={500}>
+            {f.message}
+          </Text>
+          {f.evidence && (
+            <Text size="xs" c="dimmed">
+              Evidence: {f.evidence}
+            </Text>
+          )}
           {f.hint && <Text size="xs">What to do: {f.hint}</Text>}
         </Paper>
       ))}

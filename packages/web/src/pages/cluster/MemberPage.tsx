@@ -17,8 +17,12 @@ import { EventTimeline } from './EventTimeline.tsx';
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div>
-      <Text size="xs" c="dimmed">{label}</Text>
-      <Text size="sm" className="tabular">{children}</Text>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="sm" className="tabular">
+        {children}
+      </Text>
     </div>
   );
 }
@@ -36,45 +40,80 @@ export function MemberPage() {
   return (
     <Stack gap="md">
       <Breadcrumbs>
-        <Anchor component={Link} to="/">Overview</Anchor>
-        <Anchor component={Link} to={`/clusters/${encodeURIComponent(name)}`}>{name}</Anchor>
+        <Anchor component={Link} to="/">
+          Overview
+        </Anchor>
+        <Anchor component={Link} to={`/clusters/${encodeURIComponent(name)}`}>
+          {name}
+        </Anchor>
         <Text>{label}</Text>
       </Breadcrumbs>
       <Group gap="sm">
         <Title order={2}>{label}</Title>
         {m.isLeader && <Badge color="teal">leader</Badge>}
         {m.isLearner && <Badge color="violet">learner</Badge>}
-        <Badge color={m.up ? 'teal' : 'red'} variant="light">{m.up ? 'up' : 'down'}</Badge>
+        <Badge color={m.up ? 'teal' : 'red'} variant="light">
+          {m.up ? 'up' : 'down'}
+        </Badge>
       </Group>
       <Paper withBorder p="sm">
         <SimpleGrid cols={{ base: 2, sm: 4, lg: 6 }}>
           <Fact label="Endpoint">{m.endpoint}</Fact>
           <Fact label="Id">{m.id ?? '—'}</Fact>
           <Fact label="Version">{m.version ?? '—'}</Fact>
-          <Fact label="DB size / in use">{formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}</Fact>
-          <Fact label="Raft term / index / applied">{m.raftTerm ?? '—'} / {m.raftIndex ?? '—'} / {m.raftAppliedIndex ?? '—'}</Fact>
+          <Fact label="DB size / in use">
+            {formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}
+          </Fact>
+          <Fact label="Raft term / index / applied">
+            {m.raftTerm ?? '—'} / {m.raftIndex ?? '—'} / {m.raftAppliedIndex ?? '—'}
+          </Fact>
           <Fact label="Status latency">{formatMs(m.latencyMs)}</Fact>
-          <Fact label="Read probe (linearizable / serializable)">{formatMs(m.probe?.linearizableMs)} / {formatMs(m.probe?.serializableMs)}</Fact>
+          <Fact label="Read probe (linearizable / serializable)">
+            {formatMs(m.probe?.linearizableMs)} / {formatMs(m.probe?.serializableMs)}
+          </Fact>
           <Fact label="Write probe">{formatMs(m.probe?.writeMs)}</Fact>
-          <Fact label="WAL fsync p99"><Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale></Fact>
-          <Fact label="Quota used"><Stale age={age}>{formatValue(m.metrics?.quota_used_ratio, 'ratio')}</Stale></Fact>
+          <Fact label="WAL fsync p99">
+            <Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale>
+          </Fact>
+          <Fact label="Quota used">
+            <Stale age={age}>{formatValue(m.metrics?.quota_used_ratio, 'ratio')}</Stale>
+          </Fact>
           <Fact label="Last seen">{m.lastSeen ? <LocalTime time={m.lastSeen} /> : '—'}</Fact>
           <Fact label="Down since">{m.downSince ? <LocalTime time={m.downSince} /> : '—'}</Fact>
         </SimpleGrid>
-        {m.error && <Text size="sm" c="red" mt="xs">{m.error.message}{m.error.hint ? ` — ${m.error.hint}` : ''}</Text>}
-        {m.metricsError && <Text size="sm" c="red" mt="xs">Metrics: {m.metricsError}</Text>}
+        {m.error && (
+          <Text size="sm" c="red" mt="xs">
+            {m.error.message}
+            {m.error.hint ? ` — ${m.error.hint}` : ''}
+          </Text>
+        )}
+        {m.metricsError && (
+          <Text size="sm" c="red" mt="xs">
+            Metrics: {m.metricsError}
+          </Text>
+        )}
       </Paper>
       <Paper withBorder p="sm">
-        <Title order={5} mb="xs">Findings</Title>
+        <Title order={5} mb="xs">
+          Findings
+        </Title>
         <Findings findings={m.findings} />
       </Paper>
       <Paper withBorder p="sm">
-        <Title order={5} mb="xs">gRPC requests by method and code</Title>
-        {age !== null && <Text size="xs" c="dimmed" fs="italic" mb={4} data-stale="true">Last values, {formatDuration(age / 1000)} old: the member is not answering or its metrics could not be read.</Text>}
+        <Title order={5} mb="xs">
+          gRPC requests by method and code
+        </Title>
+        {age !== null && (
+          <Text size="xs" c="dimmed" fs="italic" mb={4} data-stale="true">
+            Last values, {formatDuration(age / 1000)} old: the member is not answering or its metrics could not be read.
+          </Text>
+        )}
         <GrpcTable metrics={m.metrics} />
       </Paper>
       <Paper withBorder p="sm">
-        <Title order={5} mb="xs">Events of this member</Title>
+        <Title order={5} mb="xs">
+          Events of this member
+        </Title>
         <EventTimeline cluster={name} member={label} />
       </Paper>
       <Group justify="space-between">

@@ -32,29 +32,73 @@ export function MemberTable({ cluster }: { cluster: Cluster }) {
             const age = metricsAge(m, now);
             const ttq = m.metrics?.time_to_quota_seconds;
             return (
-            <Table.Tr key={m.endpoint} data-member={memberLabel(m)}>
-              <Table.Td>
-                <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(memberLabel(m))}`}>
-                  {memberLabel(m)}
-                </Anchor>
-                {memberLabel(m) !== m.endpoint && <Text size="xs" c="dimmed">{m.endpoint}</Text>}
-              </Table.Td>
-              {/* A member that does not answer has no role the monitor can know (a never-reached one least of all). */}
-              <Table.Td>{m.isLeader ? <Badge color="teal">leader</Badge> : m.isLearner ? <Badge color="violet">learner</Badge> : m.up ? <Badge variant="outline" color="gray">follower</Badge> : <Text size="sm" c="dimmed">—</Text>}</Table.Td>
-              <Table.Td>
-                {m.up ? <Badge color="teal" variant="light">up</Badge> : <Badge color="red" variant="light">down</Badge>}
-                {m.error && <Text size="xs" c="red" maw={220} truncate="end" title={`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`}>{m.error.message}</Text>}
-              </Table.Td>
-              <Table.Td>{m.version ?? '—'}</Table.Td>
-              <Table.Td>{formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}</Table.Td>
-              <Table.Td>{m.raftTerm ?? '—'} / {m.raftIndex ?? '—'}</Table.Td>
-              <Table.Td>{formatMs(m.latencyMs)}</Table.Td>
-              <Table.Td>{formatMs(m.probe?.linearizableMs)}</Table.Td>
-              <Table.Td><Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale></Table.Td>
-              <Table.Td>
-                {!m.metrics ? '—' : age !== null ? <Stale age={age}>{ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? formatDuration(ttq) : 'not growing'}</Stale> : ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? formatDuration(ttq) : 'not growing'}
-              </Table.Td>
-            </Table.Tr>
+              <Table.Tr key={m.endpoint} data-member={memberLabel(m)}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster.name)}/members/${encodeURIComponent(memberLabel(m))}`}>
+                    {memberLabel(m)}
+                  </Anchor>
+                  {memberLabel(m) !== m.endpoint && (
+                    <Text size="xs" c="dimmed">
+                      {m.endpoint}
+                    </Text>
+                  )}
+                </Table.Td>
+                {/* A member that does not answer has no role the monitor can know (a never-reached one least of all). */}
+                <Table.Td>
+                  {m.isLeader ? (
+                    <Badge color="teal">leader</Badge>
+                  ) : m.isLearner ? (
+                    <Badge color="violet">learner</Badge>
+                  ) : m.up ? (
+                    <Badge variant="outline" color="gray">
+                      follower
+                    </Badge>
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      —
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {m.up ? (
+                    <Badge color="teal" variant="light">
+                      up
+                    </Badge>
+                  ) : (
+                    <Badge color="red" variant="light">
+                      down
+                    </Badge>
+                  )}
+                  {m.error && (
+                    <Text size="xs" c="red" maw={220} truncate="end" title={`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`}>
+                      {m.error.message}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>{m.version ?? '—'}</Table.Td>
+                <Table.Td>
+                  {formatBytes(m.dbSize)} / {formatBytes(m.dbSizeInUse)}
+                </Table.Td>
+                <Table.Td>
+                  {m.raftTerm ?? '—'} / {m.raftIndex ?? '—'}
+                </Table.Td>
+                <Table.Td>{formatMs(m.latencyMs)}</Table.Td>
+                <Table.Td>{formatMs(m.probe?.linearizableMs)}</Table.Td>
+                <Table.Td>
+                  <Stale age={age}>{formatValue(m.metrics?.wal_fsync_p99_seconds, 'seconds')}</Stale>
+                </Table.Td>
+                <Table.Td>
+                  {!m.metrics ? (
+                    '—'
+                  ) : age !== null ? (
+                    <Stale age={age}>{ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? formatDuration(ttq) : 'not growing'}</Stale>
+                  ) : ttq !== undefined && ttq < TIME_TO_QUOTA_HORIZON_S ? (
+                    formatDuration(ttq)
+                  ) : (
+                    'not growing'
+                  )}
+                </Table.Td>
+              </Table.Tr>
             );
           })}
         </Table.Tbody>

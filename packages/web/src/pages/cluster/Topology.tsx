@@ -39,7 +39,14 @@ export function Topology({ cluster }: { cluster: Cluster }) {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) links.push({ a: i, b: j });
   return (
     <div>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" style={{ maxHeight: H, display: 'block' }} role="img" aria-label={`Topology of ${cluster.name}: ${ms.map((m) => `${memberLabel(m)} ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : m.up ? 'follower' : 'role unknown'} ${memberState(m, partitioned)}`).join(', ')}`} data-testid="topology">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        width="100%"
+        style={{ maxHeight: H, display: 'block' }}
+        role="img"
+        aria-label={`Topology of ${cluster.name}: ${ms.map((m) => `${memberLabel(m)} ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : m.up ? 'follower' : 'role unknown'} ${memberState(m, partitioned)}`).join(', ')}`}
+        data-testid="topology"
+      >
         {links.map(({ a, b }) => {
           const ma = ms[a]!;
           const mb = ms[b]!;
@@ -86,7 +93,9 @@ export function Topology({ cluster }: { cluster: Cluster }) {
         })}
       </svg>
       <Group gap="md" justify="center">
-        <Text size="xs" c="dimmed">♛ leader · dashed ring: learner · red ✕: down · amber: partitioned · links: RTT p99 &lt;10 ms green, &lt;50 ms amber, else red</Text>
+        <Text size="xs" c="dimmed">
+          ♛ leader · dashed ring: learner · red ✕: down · amber: partitioned · links: RTT p99 &lt;10 ms green, &lt;50 ms amber, else red
+        </Text>
       </Group>
     </div>
   );

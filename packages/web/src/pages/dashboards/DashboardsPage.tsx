@@ -14,7 +14,19 @@ import { deleteDashboard, newDashboardId, saveDashboard, useCanEditDashboards, u
 const panelKey = (p: Panel) => `${p.cluster}/${p.member ?? '*'}/${p.series}`;
 
 /** PanelMenu offers a panel's actions: its range, moving it earlier or later, and removing it. */
-function PanelMenu({ title, panel, index, count, onChange }: { title: string; panel: Panel; index: number; count: number; onChange: (next: (panels: Panel[]) => Panel[]) => void }) {
+function PanelMenu({
+  title,
+  panel,
+  index,
+  count,
+  onChange,
+}: {
+  title: string;
+  panel: Panel;
+  index: number;
+  count: number;
+  onChange: (next: (panels: Panel[]) => Panel[]) => void;
+}) {
   const move = (by: number) =>
     onChange((ps) => {
       const next = [...ps];
@@ -34,16 +46,27 @@ function PanelMenu({ title, panel, index, count, onChange }: { title: string; pa
       <Menu.Dropdown>
         <Menu.Label>Range</Menu.Label>
         {RANGES.map((r) => (
-          <Menu.Item key={r.key} onClick={() => onChange((ps) => ps.map((p, i) => (i === index ? { ...p, range: r.key } : p)))} aria-current={r.key === panel.range ? 'true' : undefined} fw={r.key === panel.range ? 700 : undefined}>
+          <Menu.Item
+            key={r.key}
+            onClick={() => onChange((ps) => ps.map((p, i) => (i === index ? { ...p, range: r.key } : p)))}
+            aria-current={r.key === panel.range ? 'true' : undefined}
+            fw={r.key === panel.range ? 700 : undefined}
+          >
             {r.label}
             {r.key === panel.range ? ' ✓' : ''}
           </Menu.Item>
         ))}
         <Menu.Divider />
-        <Menu.Item disabled={index === 0} onClick={() => move(-1)}>Move earlier</Menu.Item>
-        <Menu.Item disabled={index === count - 1} onClick={() => move(1)}>Move later</Menu.Item>
+        <Menu.Item disabled={index === 0} onClick={() => move(-1)}>
+          Move earlier
+        </Menu.Item>
+        <Menu.Item disabled={index === count - 1} onClick={() => move(1)}>
+          Move later
+        </Menu.Item>
         <Menu.Divider />
-        <Menu.Item color="red" onClick={() => onChange((ps) => ps.filter((_, i) => i !== index))}>Remove from dashboard</Menu.Item>
+        <Menu.Item color="red" onClick={() => onChange((ps) => ps.filter((_, i) => i !== index))}>
+          Remove from dashboard
+        </Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );
@@ -74,15 +97,31 @@ function BoardView({ board, canEdit, onDeleted }: { board: Dashboard; canEdit: b
       <Group justify="space-between">
         {canEdit ? (
           <Group align="flex-end">
-            <TextInput label="Name" value={name ?? board.name} onChange={(e) => setName(e.currentTarget.value)} onBlur={rename} onKeyDown={(e) => e.key === 'Enter' && rename()} w={260} maxLength={100} />
-            <Button variant="subtle" color="red" onClick={() => setConfirm(true)}>Delete dashboard</Button>
+            <TextInput
+              label="Name"
+              value={name ?? board.name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              onBlur={rename}
+              onKeyDown={(e) => e.key === 'Enter' && rename()}
+              w={260}
+              maxLength={100}
+            />
+            <Button variant="subtle" color="red" onClick={() => setConfirm(true)}>
+              Delete dashboard
+            </Button>
           </Group>
         ) : (
           <Title order={3}>{board.name}</Title>
         )}
-        <Text size="xs" c="dimmed">Changed by {board.updatedBy} at {new Date(board.updatedAt).toLocaleString()}</Text>
+        <Text size="xs" c="dimmed">
+          Changed by {board.updatedBy} at {new Date(board.updatedAt).toLocaleString()}
+        </Text>
       </Group>
-      {error !== null && <Alert color="red" variant="light" role="alert" title="Could not save the dashboard">{errorText(error)}</Alert>}
+      {error !== null && (
+        <Alert color="red" variant="light" role="alert" title="Could not save the dashboard">
+          {errorText(error)}
+        </Alert>
+      )}
       {board.panels.length === 0 ? (
         <EmptyState title="This dashboard is empty">Press the pin button on any chart of a cluster or member page to add it here.</EmptyState>
       ) : (
@@ -100,7 +139,9 @@ function BoardView({ board, canEdit, onDeleted }: { board: Dashboard; canEdit: b
                   title={range.key === 'live' ? title : `${title} · ${range.label}`}
                   unit={def.unit}
                   range={range}
-                  {...(canEdit ? { actions: <PanelMenu title={title} panel={p} index={i} count={board.panels.length} onChange={(f) => void save({ panels: f(board.panels) })} /> } : { actions: <span /> })}
+                  {...(canEdit
+                    ? { actions: <PanelMenu title={title} panel={p} index={i} count={board.panels.length} onChange={(f) => void save({ panels: f(board.panels) })} /> }
+                    : { actions: <span /> })}
                 />
               </div>
             );
@@ -111,7 +152,9 @@ function BoardView({ board, canEdit, onDeleted }: { board: Dashboard; canEdit: b
         <Stack>
           <Text size="sm">Every user of this monitor loses it. The charts' data stays.</Text>
           <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirm(false)} data-autofocus>Keep it</Button>
+            <Button variant="default" onClick={() => setConfirm(false)} data-autofocus>
+              Keep it
+            </Button>
             <Button
               color="red"
               onClick={async () => {
@@ -163,15 +206,33 @@ export function DashboardsPage() {
         <div>
           <Title order={2}>Dashboards</Title>
           <Text size="sm" c="dimmed">
-            Pin any chart with its pin button on a cluster or member page. Dashboards are saved on the monitor and shared by all its users{canEdit ? '' : '; your role may read them, operators change them'}.
+            Pin any chart with its pin button on a cluster or member page. Dashboards are saved on the monitor and shared by all its users
+            {canEdit ? '' : '; your role may read them, operators change them'}.
           </Text>
         </div>
         <Group align="flex-end">
-          {list.length > 0 && <Select label="Dashboard" data={list.map((b) => ({ value: b.id, label: b.name }))} value={current?.id ?? null} onChange={(id) => id && select(id)} allowDeselect={false} w={220} />}
-          {canEdit && <Button variant="default" onClick={() => void create()}>New dashboard</Button>}
+          {list.length > 0 && (
+            <Select
+              label="Dashboard"
+              data={list.map((b) => ({ value: b.id, label: b.name }))}
+              value={current?.id ?? null}
+              onChange={(id) => id && select(id)}
+              allowDeselect={false}
+              w={220}
+            />
+          )}
+          {canEdit && (
+            <Button variant="default" onClick={() => void create()}>
+              New dashboard
+            </Button>
+          )}
         </Group>
       </Group>
-      {error !== null && <Alert color="red" variant="light" role="alert" title="Could not create the dashboard">{errorText(error)}</Alert>}
+      {error !== null && (
+        <Alert color="red" variant="light" role="alert" title="Could not create the dashboard">
+          {errorText(error)}
+        </Alert>
+      )}
       {boards.isPending ? (
         <LoadingState what="dashboards" />
       ) : boards.error ? (

@@ -14,7 +14,14 @@ export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0, m
   return (
     <Card withBorder padding="sm" data-testid="cluster-card" data-cluster={c.name} data-status={c.health.status} data-updated-at={c.updatedAt}>
       <Group justify="space-between" wrap="nowrap" mb={6}>
-        <Text component={Link} to={`/clusters/${encodeURIComponent(c.name)}`} fw={600} truncate="end" style={{ color: 'inherit' }} aria-label={`Cluster ${c.name}, ${c.health.status}`}>
+        <Text
+          component={Link}
+          to={`/clusters/${encodeURIComponent(c.name)}`}
+          fw={600}
+          truncate="end"
+          style={{ color: 'inherit' }}
+          aria-label={`Cluster ${c.name}, ${c.health.status}`}
+        >
           {c.name}
         </Text>
         <Group gap={4} wrap="nowrap">
@@ -33,17 +40,25 @@ export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0, m
       </Group>
       <Group gap="lg" className="tabular" wrap="nowrap">
         <div>
-          <Text size="xs" c="dimmed">Leader</Text>
-          <Text size="sm" data-testid="leader" truncate="end" maw={120}>{c.leaderName ?? (c.leader ? c.leader : 'none')}</Text>
+          <Text size="xs" c="dimmed">
+            Leader
+          </Text>
+          <Text size="sm" data-testid="leader" truncate="end" maw={120}>
+            {c.leaderName ?? (c.leader ? c.leader : 'none')}
+          </Text>
         </div>
         <div>
-          <Text size="xs" c="dimmed">Members</Text>
+          <Text size="xs" c="dimmed">
+            Members
+          </Text>
           <Text size="sm" data-testid="members-up" c={c.membersUp < c.membersTotal ? 'red' : undefined}>
             {c.membersUp}/{c.membersTotal} up
           </Text>
         </div>
         <div>
-          <Text size="xs" c="dimmed">DB size</Text>
+          <Text size="xs" c="dimmed">
+            DB size
+          </Text>
           <Text size="sm">{formatBytes(f.dbSize)}</Text>
         </div>
       </Group>
@@ -51,7 +66,15 @@ export const ClusterCard = memo(function ClusterCard({ cluster: c, firing = 0, m
         <Progress mt={8} size="sm" value={quotaPct} color={quotaPct >= 95 ? 'red' : quotaPct >= 80 ? 'yellow' : 'teal'} aria-label={`Quota used ${quotaPct.toFixed(1)} %`} />
       </Tooltip>
       {/* The finding line always takes its height, so a card does not jump when a finding comes or goes. */}
-      <Text size="xs" mt={6} h={18} truncate="end" c={top ? SEVERITY_COLOR[top.severity] : 'dimmed'} title={top ? `${top.message}${top.hint ? ` — ${top.hint}` : ''}` : undefined} data-testid="top-finding">
+      <Text
+        size="xs"
+        mt={6}
+        h={18}
+        truncate="end"
+        c={top ? SEVERITY_COLOR[top.severity] : 'dimmed'}
+        title={top ? `${top.message}${top.hint ? ` — ${top.hint}` : ''}` : undefined}
+        data-testid="top-finding"
+      >
         {top ? top.message : 'No findings'}
       </Text>
     </Card>

@@ -46,7 +46,14 @@ export function OverviewPage() {
   if (clusters.isError) return <ErrorState title="Could not load the clusters" error={clusters.error} onRetry={() => void clusters.refetch()} />;
   if (clusters.data.length === 0) {
     return (
-      <EmptyState title="No clusters yet" action={<Anchor component={Link} to="/settings">Add a cluster in Settings</Anchor>}>
+      <EmptyState
+        title="No clusters yet"
+        action={
+          <Anchor component={Link} to="/settings">
+            Add a cluster in Settings
+          </Anchor>
+        }
+      >
         Add a cluster in Settings, or list it under [[clusters]] in etcd-monitor.toml and restart the monitor.
       </EmptyState>
     );
@@ -77,7 +84,10 @@ export function OverviewPage() {
       {groups.map(([group, cs]) => (
         <section key={group || '(none)'} aria-label={group ? `Group ${group}` : 'Ungrouped'}>
           <Title order={4} mb="xs" c="dimmed">
-            {group || 'Ungrouped'} <Text span size="sm">({cs.length})</Text>
+            {group || 'Ungrouped'}{' '}
+            <Text span size="sm">
+              ({cs.length})
+            </Text>
           </Title>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3, xl: 4 }} spacing="sm">
             {cs.map((c) => (

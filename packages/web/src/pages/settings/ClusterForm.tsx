@@ -38,18 +38,26 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
   const [testErr, setTestErr] = useState<string | null>(null);
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
   // A connection test changes nothing; adding or replacing a cluster refetches the clusters.
-  const testConnection = useApiMutation<ConnectionTest, FormValues>({ method: 'POST', path: '/clusters/test', body: (x) => (editing ? toReplaceInput(editing, x) : toInput(x)), invalidates: [] });
+  const testConnection = useApiMutation<ConnectionTest, FormValues>({
+    method: 'POST',
+    path: '/clusters/test',
+    body: (x) => (editing ? toReplaceInput(editing, x) : toInput(x)),
+    invalidates: [],
+  });
   const saveCluster = useApiMutation<unknown, FormValues>({
     method: editing ? 'PUT' : 'POST',
     path: editing ? apiPath`/clusters/${editing.name}` : '/clusters',
     body: (x) => (editing ? toReplaceInput(editing, x) : toInput(x)),
   });
   const errors = validateCluster(v);
-  const show = (k: keyof FormValues) => (touched ? errors[k] : undefined) ?? (serverErr?.field === k || (k === 'writeProbe' && serverErr?.field === 'write_probe') ? serverErr.text : undefined);
-  const set = <K extends keyof FormValues>(k: K) => (val: FormValues[K]) => {
-    setV((old) => ({ ...old, [k]: val }));
-    setServerErr(null);
-  };
+  const show = (k: keyof FormValues) =>
+    (touched ? errors[k] : undefined) ?? (serverErr?.field === k || (k === 'writeProbe' && serverErr?.field === 'write_probe') ? serverErr.text : undefined);
+  const set =
+    <K extends keyof FormValues>(k: K) =>
+    (val: FormValues[K]) => {
+      setV((old) => ({ ...old, [k]: val }));
+      setServerErr(null);
+    };
 
   const runTest = async () => {
     setTouched(true);
@@ -91,16 +99,48 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
     >
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <TextInput label="Name" description="Letters, digits, - _ ." required disabled={editing !== null} value={v.name} onChange={(e) => set('name')(e.currentTarget.value)} error={show('name')} data-autofocus />
+          <TextInput
+            label="Name"
+            description="Letters, digits, - _ ."
+            required
+            disabled={editing !== null}
+            value={v.name}
+            onChange={(e) => set('name')(e.currentTarget.value)}
+            error={show('name')}
+            data-autofocus
+          />
           <TextInput label="Group" description="Groups clusters on the overview" value={v.group} onChange={(e) => set('group')(e.currentTarget.value)} error={show('group')} />
         </SimpleGrid>
-        <Textarea label="Endpoints" description="One per line: host:port or https://host:port; other members are found from the member list" required autosize minRows={2} value={v.endpoints} onChange={(e) => set('endpoints')(e.currentTarget.value)} error={show('endpoints')} />
-        <Textarea label="Labels" description="key=value, one per line; copied onto alerts" autosize minRows={1} value={v.labels} onChange={(e) => set('labels')(e.currentTarget.value)} error={show('labels')} />
+        <Textarea
+          label="Endpoints"
+          description="One per line: host:port or https://host:port; other members are found from the member list"
+          required
+          autosize
+          minRows={2}
+          value={v.endpoints}
+          onChange={(e) => set('endpoints')(e.currentTarget.value)}
+          error={show('endpoints')}
+        />
+        <Textarea
+          label="Labels"
+          description="key=value, one per line; copied onto alerts"
+          autosize
+          minRows={1}
+          value={v.labels}
+          onChange={(e) => set('labels')(e.currentTarget.value)}
+          error={show('labels')}
+        />
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <TextInput label="User" autoComplete="off" value={v.user} onChange={(e) => set('user')(e.currentTarget.value)} error={show('user')} />
           <PasswordInput
             label="Password"
-            description={editing ? (editing.has_password ? 'Write-only: a password is stored; leave empty to keep it' : 'Write-only: no password stored') : 'Write-only: stored encrypted, never shown again'}
+            description={
+              editing
+                ? editing.has_password
+                  ? 'Write-only: a password is stored; leave empty to keep it'
+                  : 'Write-only: no password stored'
+                : 'Write-only: stored encrypted, never shown again'
+            }
             autoComplete="new-password"
             placeholder={editing?.has_password ? '(unchanged)' : ''}
             value={v.password}
@@ -118,27 +158,58 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
           <Checkbox label="Write probe (puts a key with a 60 s lease)" checked={v.writeProbe} onChange={(e) => set('writeProbe')(e.currentTarget.checked)} />
         </Group>
         {serverErr && !['name', 'endpoints', 'group', 'labels', 'user', 'password', 'cacert', 'cert', 'key'].includes(serverErr.field ?? '') && (
-          <Alert color="red" variant="light" role="alert" data-testid="form-error">{serverErr.text}</Alert>
+          <Alert color="red" variant="light" role="alert" data-testid="form-error">
+            {serverErr.text}
+          </Alert>
         )}
-        {testErr && <Alert color="red" variant="light" role="alert">{testErr}</Alert>}
+        {testErr && (
+          <Alert color="red" variant="light" role="alert">
+            {testErr}
+          </Alert>
+        )}
         {test && (
           <Stack gap={4} data-testid="connection-test">
             <Group gap="xs">
-              <Text size="sm" fw={600}>Connection test:</Text>
+              <Text size="sm" fw={600}>
+                Connection test:
+              </Text>
               <Badge color={test.verdict === 'healthy' ? 'teal' : 'red'}>{test.verdict}</Badge>
-              {test.reasons.map((r) => <Text key={r} size="xs" c="dimmed">{r}</Text>)}
+              {test.reasons.map((r) => (
+                <Text key={r} size="xs" c="dimmed">
+                  {r}
+                </Text>
+              ))}
             </Group>
             <Table className="tabular">
               <Table.Thead>
-                <Table.Tr><Table.Th>Endpoint</Table.Th><Table.Th>Result</Table.Th><Table.Th>Member</Table.Th><Table.Th>Version</Table.Th><Table.Th>Latency</Table.Th></Table.Tr>
+                <Table.Tr>
+                  <Table.Th>Endpoint</Table.Th>
+                  <Table.Th>Result</Table.Th>
+                  <Table.Th>Member</Table.Th>
+                  <Table.Th>Version</Table.Th>
+                  <Table.Th>Latency</Table.Th>
+                </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {test.endpoints.map((r) => (
                   <Table.Tr key={r.endpoint}>
                     <Table.Td>{r.endpoint}</Table.Td>
                     <Table.Td>
-                      {r.ok ? <Badge color="teal" variant="light">ok{r.isLeader ? ' · leader' : ''}</Badge> : <Badge color="red" variant="light">failed</Badge>}
-                      {r.error && <Text size="xs" c="red">{r.error}{r.hint ? ` — ${r.hint}` : ''}</Text>}
+                      {r.ok ? (
+                        <Badge color="teal" variant="light">
+                          ok{r.isLeader ? ' · leader' : ''}
+                        </Badge>
+                      ) : (
+                        <Badge color="red" variant="light">
+                          failed
+                        </Badge>
+                      )}
+                      {r.error && (
+                        <Text size="xs" c="red">
+                          {r.error}
+                          {r.hint ? ` — ${r.hint}` : ''}
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>{r.name ?? '—'}</Table.Td>
                     <Table.Td>{r.version ?? '—'}</Table.Td>
@@ -150,9 +221,15 @@ function ClusterFormFields({ stored, onDone }: { stored: ClusterConfig | null; o
           </Stack>
         )}
         <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>Cancel</Button>
-          <Button variant="light" onClick={() => void runTest()} loading={busy === 'test'}>Test connection</Button>
-          <Button type="submit" loading={busy === 'save'}>{editing ? 'Save changes' : 'Add cluster'}</Button>
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button variant="light" onClick={() => void runTest()} loading={busy === 'test'}>
+            Test connection
+          </Button>
+          <Button type="submit" loading={busy === 'save'}>
+            {editing ? 'Save changes' : 'Add cluster'}
+          </Button>
         </Group>
       </Stack>
     </form>

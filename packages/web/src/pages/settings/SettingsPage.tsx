@@ -20,12 +20,16 @@ export function SettingsPage() {
       <Group justify="space-between">
         <div>
           <Title order={2}>Settings</Title>
-          <Text size="sm" c="dimmed">Clusters from etcd-monitor.toml are read-only here; change them in the file and restart.</Text>
+          <Text size="sm" c="dimmed">
+            Clusters from etcd-monitor.toml are read-only here; change them in the file and restart.
+          </Text>
         </div>
         <Button onClick={() => setEditing('new')}>Add cluster</Button>
       </Group>
       <Paper withBorder p="sm">
-        <Title order={4} mb="xs">Clusters</Title>
+        <Title order={4} mb="xs">
+          Clusters
+        </Title>
         {clusters.isPending ? (
           <LoadingState what="clusters" />
         ) : clusters.isError ? (
@@ -35,25 +39,54 @@ export function SettingsPage() {
         ) : (
           <Table data-testid="settings-clusters">
             <Table.Thead>
-              <Table.Tr><Table.Th>Name</Table.Th><Table.Th>Group</Table.Th><Table.Th>Endpoints</Table.Th><Table.Th>Source</Table.Th><Table.Th /></Table.Tr>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Group</Table.Th>
+                <Table.Th>Endpoints</Table.Th>
+                <Table.Th>Source</Table.Th>
+                <Table.Th />
+              </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {[...clusters.data].sort((a, b) => a.name.localeCompare(b.name)).map((c) => (
-                <Table.Tr key={c.name}>
-                  <Table.Td>{c.name}</Table.Td>
-                  <Table.Td>{c.group || '—'}</Table.Td>
-                  <Table.Td><Text size="sm" ff="monospace">{c.endpoints.join(', ')}</Text></Table.Td>
-                  <Table.Td><Badge variant="outline" color={c.source === 'api' ? 'teal' : 'gray'}>{c.source === 'api' ? 'UI/API' : 'config file'}</Badge></Table.Td>
-                  <Table.Td>
-                    <Tooltip label="Defined in etcd-monitor.toml: edit the file" disabled={c.source === 'api'}>
-                      <Group gap="xs" justify="flex-end">
-                        <Button size="xs" variant="default" disabled={c.source !== 'api'} onClick={() => setEditing(c)}>Edit</Button>
-                        <Button size="xs" variant="light" color="red" disabled={c.source !== 'api'} onClick={() => { setRemoveErr(null); setRemoving(c); }}>Remove</Button>
-                      </Group>
-                    </Tooltip>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
+              {[...clusters.data]
+                .sort((a, b) => a.name.localeCompare(b.name))
+                .map((c) => (
+                  <Table.Tr key={c.name}>
+                    <Table.Td>{c.name}</Table.Td>
+                    <Table.Td>{c.group || '—'}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm" ff="monospace">
+                        {c.endpoints.join(', ')}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="outline" color={c.source === 'api' ? 'teal' : 'gray'}>
+                        {c.source === 'api' ? 'UI/API' : 'config file'}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Tooltip label="Defined in etcd-monitor.toml: edit the file" disabled={c.source === 'api'}>
+                        <Group gap="xs" justify="flex-end">
+                          <Button size="xs" variant="default" disabled={c.source !== 'api'} onClick={() => setEditing(c)}>
+                            Edit
+                          </Button>
+                          <Button
+                            size="xs"
+                            variant="light"
+                            color="red"
+                            disabled={c.source !== 'api'}
+                            onClick={() => {
+                              setRemoveErr(null);
+                              setRemoving(c);
+                            }}
+                          >
+                            Remove
+                          </Button>
+                        </Group>
+                      </Tooltip>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
             </Table.Tbody>
           </Table>
         )}
@@ -64,9 +97,15 @@ export function SettingsPage() {
       <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove ${removing?.name ?? ''}?`}>
         <Stack>
           <Text size="sm">The monitor stops watching it. Its history (series and events) stays in the store.</Text>
-          {removeErr && <Alert color="red" variant="light" role="alert">{removeErr}</Alert>}
+          {removeErr && (
+            <Alert color="red" variant="light" role="alert">
+              {removeErr}
+            </Alert>
+          )}
           <Group justify="flex-end">
-            <Button variant="default" onClick={() => setRemoving(null)}>Cancel</Button>
+            <Button variant="default" onClick={() => setRemoving(null)}>
+              Cancel
+            </Button>
             <Button
               color="red"
               onClick={async () => {

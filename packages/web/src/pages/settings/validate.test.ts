@@ -2,7 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromConfig, toInput, toReplaceInput, validateCluster, type FormValues } from './validate.ts';
 
-const base: FormValues = { name: 'prod', endpoints: '10.0.0.1:2379', group: '', labels: '', user: '', password: '', cacert: '', cert: '', key: '', insecure: false, writeProbe: false };
+const base: FormValues = {
+  name: 'prod',
+  endpoints: '10.0.0.1:2379',
+  group: '',
+  labels: '',
+  user: '',
+  password: '',
+  cacert: '',
+  cert: '',
+  key: '',
+  insecure: false,
+  writeProbe: false,
+};
 
 test('validateCluster names the field and the reason', () => {
   assert.deepEqual(validateCluster(base), {});
@@ -28,16 +40,37 @@ test('toInput leaves an empty password out so an edit keeps the stored one', () 
 
 test('toReplaceInput sends every stored key back with the form on top, without has_password or an empty password', () => {
   const stored = {
-    name: 'prod', endpoints: ['a:1'], group: 'g', labels: { env: 'prod' }, user: 'root', has_password: true, insecure_skip_tls_verify: false,
-    metrics_urls: ['http://a:2381/metrics'], status_interval: '2s', probe_interval: '3s', metrics_interval: '15s', timeout: '4s', write_probe: true, source: 'api',
+    name: 'prod',
+    endpoints: ['a:1'],
+    group: 'g',
+    labels: { env: 'prod' },
+    user: 'root',
+    has_password: true,
+    insecure_skip_tls_verify: false,
+    metrics_urls: ['http://a:2381/metrics'],
+    status_interval: '2s',
+    probe_interval: '3s',
+    metrics_interval: '15s',
+    timeout: '4s',
+    write_probe: true,
+    source: 'api',
   };
   const v = fromConfig(stored);
   assert.equal(v.password, '');
   assert.equal(v.writeProbe, true);
   const b = toReplaceInput(stored, { ...v, group: '', endpoints: 'a:1\nb:2' });
   assert.deepEqual(b, {
-    name: 'prod', endpoints: ['a:1', 'b:2'], labels: { env: 'prod' }, user: 'root', insecure_skip_tls_verify: false, write_probe: true,
-    metrics_urls: ['http://a:2381/metrics'], status_interval: '2s', probe_interval: '3s', metrics_interval: '15s', timeout: '4s',
+    name: 'prod',
+    endpoints: ['a:1', 'b:2'],
+    labels: { env: 'prod' },
+    user: 'root',
+    insecure_skip_tls_verify: false,
+    write_probe: true,
+    metrics_urls: ['http://a:2381/metrics'],
+    status_interval: '2s',
+    probe_interval: '3s',
+    metrics_interval: '15s',
+    timeout: '4s',
   });
   assert.equal(toReplaceInput(stored, { ...v, password: 'new' }).password, 'new');
   // A cleared field is cleared, not kept from the stored config.

@@ -20,7 +20,10 @@ const NAME = /^[A-Za-z0-9._-]+$/;
 
 /** splitLines splits a textarea on newlines and commas, dropping blanks. */
 export function splitLines(s: string): string[] {
-  return s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 /** validateCluster checks the form with the monitor's own endpoint parser, so mistakes show at the field before a round trip. */
@@ -43,7 +46,9 @@ export function validateCluster(v: FormValues): Partial<Record<keyof FormValues,
   }
   const badLabel = splitLines(v.labels).find((l) => !/^[^=\s]+=.*$/.test(l));
   // The monitor takes label names as Prometheus does: letters, digits and "_", not starting with a digit.
-  const badName = splitLines(v.labels).map((l) => l.slice(0, l.indexOf('=')).trim()).find((k) => k && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  const badName = splitLines(v.labels)
+    .map((l) => l.slice(0, l.indexOf('=')).trim())
+    .find((k) => k && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
   if (badLabel) e.labels = `"${badLabel}" is not key=value.`;
   else if (badName) e.labels = `"${badName}" is not a label name: use letters, digits and "_", not starting with a digit.`;
   if ((v.cert.trim() === '') !== (v.key.trim() === '')) e[v.cert.trim() ? 'key' : 'cert'] = 'A client certificate needs both cert and key.';
@@ -74,7 +79,9 @@ export function fromConfig(c: ClusterConfig): FormValues {
     name: c.name,
     endpoints: (c.endpoints ?? []).join('\n'),
     group: c.group ?? '',
-    labels: Object.entries(c.labels ?? {}).map(([k, x]) => `${k}=${x}`).join('\n'),
+    labels: Object.entries(c.labels ?? {})
+      .map(([k, x]) => `${k}=${x}`)
+      .join('\n'),
     user: c.user ?? '',
     password: '',
     cacert: c.cacert ?? '',

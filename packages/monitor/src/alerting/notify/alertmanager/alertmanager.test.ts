@@ -18,7 +18,9 @@ async function startAlertmanager(dir: string): Promise<{ url: string; proc: Chil
   const port = await freePort();
   const config = join(dir, 'alertmanager.yml');
   writeFileSync(config, 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n');
-  const proc = spawn(BIN, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.path=${join(dir, 'data')}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(BIN, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.path=${join(dir, 'data')}`, '--cluster.listen-address='], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   proc.stderr!.setEncoding('utf8').on('data', (c: string) => (log += c));
   const url = `http://127.0.0.1:${port}`;

@@ -37,9 +37,29 @@ export function postableAlerts(n: Notification, firingTtlMs: number, now = Date.
 }
 
 const fields = notifierFields({
-  url: { label: 'Alertmanager URL', check: 'url', placeholder: 'http://alertmanager:9093', kind: 'string', required: true, doc: 'url is the Alertmanager\'s base URL, e.g. "http://alertmanager:9093"; alerts are POSTed to {url}/api/v2/alerts.' },
-  firing_ttl: { label: 'Firing TTL', hint: 'Keep above the route\'s repeat interval', kind: 'duration', default: '5h', min: 60_000, max: 30 * 86_400_000, doc: 'firing_ttl is how long Alertmanager keeps a forwarded firing alert active without a re-send; keep it above the route\'s repeat_interval.' },
-  bearer_token: { label: 'Bearer token', secret: true, kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`, for an authenticating proxy in front of Alertmanager.' },
+  url: {
+    label: 'Alertmanager URL',
+    check: 'url',
+    placeholder: 'http://alertmanager:9093',
+    kind: 'string',
+    required: true,
+    doc: 'url is the Alertmanager\'s base URL, e.g. "http://alertmanager:9093"; alerts are POSTed to {url}/api/v2/alerts.',
+  },
+  firing_ttl: {
+    label: 'Firing TTL',
+    hint: "Keep above the route's repeat interval",
+    kind: 'duration',
+    default: '5h',
+    min: 60_000,
+    max: 30 * 86_400_000,
+    doc: "firing_ttl is how long Alertmanager keeps a forwarded firing alert active without a re-send; keep it above the route's repeat_interval.",
+  },
+  bearer_token: {
+    label: 'Bearer token',
+    secret: true,
+    kind: 'string',
+    doc: 'bearer_token is sent as `Authorization: Bearer <token>`, for an authenticating proxy in front of Alertmanager.',
+  },
   username: { label: 'Basic-auth user', kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
   password: { label: 'Basic-auth password', secret: true, kind: 'string', doc: 'password is the basic-auth password.' },
 });

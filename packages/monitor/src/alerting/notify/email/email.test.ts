@@ -24,8 +24,29 @@ let key = '';
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'mon-email-'));
   // A self-signed certificate for 127.0.0.1, made by the openssl CLI, that the client trusts through ca_file.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
 });
@@ -68,7 +89,18 @@ async function startSmtp(over: Partial<SMTPServerOptions> = {}): Promise<{ port:
 
 function channel(port: number, over: Record<string, unknown> = {}) {
   return parseChannel(
-    { name: 'mail', type: 'email', host: '127.0.0.1', port, username: 'alerts', password: 'hunter2-pw', from: 'etcd-monitor <monitor@example.com>', to: ['ops@example.com', 'Oncall <oncall@example.com>'], ca_file: join(dir, 'cert.pem'), ...over },
+    {
+      name: 'mail',
+      type: 'email',
+      host: '127.0.0.1',
+      port,
+      username: 'alerts',
+      password: 'hunter2-pw',
+      from: 'etcd-monitor <monitor@example.com>',
+      to: ['ops@example.com', 'Oncall <oncall@example.com>'],
+      ca_file: join(dir, 'cert.pem'),
+      ...over,
+    },
     'channels[0]',
   );
 }

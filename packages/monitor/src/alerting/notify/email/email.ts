@@ -28,23 +28,68 @@ export function classifySmtpError(err: unknown, secrets: readonly (string | unde
   const message = scrub(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`, secrets);
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   if (status !== undefined) return { ok: false, retry: status >= 400 && status < 500, status, error: message };
-  if (/certificate|CERT_|self.signed|wrong version number/i.test(message)) return { ok: false, retry: false, error: `${message} (check ca_file, secure and the server's certificate)` };
-  if (e.code === 'ETLS' || e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'EENVELOPE' || e.code === 'ECONFIG' || e.code === 'EREQUIRETLS') return { ok: false, retry: false, error: message };
+  if (/certificate|CERT_|self.signed|wrong version number/i.test(message))
+    return { ok: false, retry: false, error: `${message} (check ca_file, secure and the server's certificate)` };
+  if (e.code === 'ETLS' || e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'EENVELOPE' || e.code === 'ECONFIG' || e.code === 'EREQUIRETLS')
+    return { ok: false, retry: false, error: message };
   return { ok: false, retry: e.code === undefined || TRANSIENT.has(e.code), error: message };
 }
 
 const fields = notifierFields({
-  host: { label: 'SMTP host', placeholder: 'smtp.example.com', kind: 'string', required: true, aliases: ['smarthost'], doc: 'host is the SMTP server\'s name or address.' },
-  port: { label: 'Port', hint: '587 STARTTLS, 465 implicit TLS, 25 relay', kind: 'integer', default: 587, min: 1, max: 65535, doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.' },
-  from: { label: 'From', check: 'address', placeholder: 'etcd-monitor <alerts@example.com>', kind: 'string', required: true, doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".' },
-  to: { label: 'To', check: 'address', placeholder: 'oncall@example.com, etcd-team@example.com', hint: 'Comma or line separated', kind: 'strings', required: true, doc: 'to lists the recipients (a single address is accepted as a list of one).' },
+  host: { label: 'SMTP host', placeholder: 'smtp.example.com', kind: 'string', required: true, aliases: ['smarthost'], doc: "host is the SMTP server's name or address." },
+  port: {
+    label: 'Port',
+    hint: '587 STARTTLS, 465 implicit TLS, 25 relay',
+    kind: 'integer',
+    default: 587,
+    min: 1,
+    max: 65535,
+    doc: 'port is the SMTP port: 587 for submission with STARTTLS, 465 for implicit TLS, 25 for relay.',
+  },
+  from: {
+    label: 'From',
+    check: 'address',
+    placeholder: 'etcd-monitor <alerts@example.com>',
+    kind: 'string',
+    required: true,
+    doc: 'from is the sender, e.g. "etcd-monitor <monitor@example.com>".',
+  },
+  to: {
+    label: 'To',
+    check: 'address',
+    placeholder: 'oncall@example.com, etcd-team@example.com',
+    hint: 'Comma or line separated',
+    kind: 'strings',
+    required: true,
+    doc: 'to lists the recipients (a single address is accepted as a list of one).',
+  },
   username: { label: 'SMTP user', kind: 'string', aliases: ['auth_username'], doc: 'username is the SMTP AUTH user; leave it out for a relay without authentication.' },
   password: { label: 'SMTP password', secret: true, kind: 'string', aliases: ['auth_password'], doc: 'password is the SMTP AUTH password; stored encrypted.' },
-  secure: { label: 'Implicit TLS (port 465)', kind: 'boolean', default: false, doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.' },
-  require_tls: { label: 'Require STARTTLS', kind: 'boolean', default: true, doc: 'require_tls refuses to send unless the server upgrades the connection with STARTTLS, so credentials and alerts never travel in clear text.' },
-  insecure_skip_verify: { label: 'Skip certificate verification (testing only)', kind: 'boolean', default: false, doc: 'insecure_skip_verify accepts any server certificate; for testing only.' },
-  ca_file: { label: 'CA file', hint: 'PEM file on the monitor host', kind: 'string', doc: 'ca_file is a PEM file with the CA certificates that may sign the server\'s certificate, added to the system ones.' },
-  hello: { label: 'EHLO name', kind: 'string', doc: 'hello is the host name sent with EHLO (default: this machine\'s name).' },
+  secure: {
+    label: 'Implicit TLS (port 465)',
+    kind: 'boolean',
+    default: false,
+    doc: 'secure starts TLS as soon as the connection opens (port 465) instead of upgrading with STARTTLS.',
+  },
+  require_tls: {
+    label: 'Require STARTTLS',
+    kind: 'boolean',
+    default: true,
+    doc: 'require_tls refuses to send unless the server upgrades the connection with STARTTLS, so credentials and alerts never travel in clear text.',
+  },
+  insecure_skip_verify: {
+    label: 'Skip certificate verification (testing only)',
+    kind: 'boolean',
+    default: false,
+    doc: 'insecure_skip_verify accepts any server certificate; for testing only.',
+  },
+  ca_file: {
+    label: 'CA file',
+    hint: 'PEM file on the monitor host',
+    kind: 'string',
+    doc: "ca_file is a PEM file with the CA certificates that may sign the server's certificate, added to the system ones.",
+  },
+  hello: { label: 'EHLO name', kind: 'string', doc: "hello is the host name sent with EHLO (default: this machine's name)." },
 });
 
 /** EmailConfig is a checked `type = "email"` channel. */
@@ -64,7 +109,11 @@ export const emailNotifier = defineNotifier({
       c.to.forEach((a, i) => checkAddress(a, `${path}.to[${i}]`, issues));
     }
     if ((c.username === undefined) !== (c.password === undefined)) {
-      issues.push({ path: `${path}.${c.username === undefined ? 'username' : 'password'}`, message: 'is required with SMTP AUTH', hint: 'set both username and password, or neither' });
+      issues.push({
+        path: `${path}.${c.username === undefined ? 'username' : 'password'}`,
+        message: 'is required with SMTP AUTH',
+        hint: 'set both username and password, or neither',
+      });
     }
     if (c.ca_file !== undefined && !existsSync(c.ca_file)) issues.push({ path: `${path}.ca_file`, message: `file "${c.ca_file}" does not exist` });
     return issues;

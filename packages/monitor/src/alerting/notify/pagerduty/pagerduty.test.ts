@@ -40,7 +40,10 @@ test('pagerduty maps warning and info, and a configured severity overrides', asy
   const sender = createSender(parseChannel({ name: 'pd', type: 'pagerduty', routing_key: KEY, url: rcv.url }, 'c'));
   for (const n of [warn, info, other]) await sender.send(n, signal());
   await createSender(parseChannel({ name: 'pd', type: 'pagerduty', routing_key: KEY, url: rcv.url, severity: 'error' }, 'c')).send(warn, signal());
-  assert.deepEqual(rcv.received.map((r) => (r.body as { payload: { severity: string } }).payload.severity), ['warning', 'info', 'error', 'error']);
+  assert.deepEqual(
+    rcv.received.map((r) => (r.body as { payload: { severity: string } }).payload.severity),
+    ['warning', 'info', 'error', 'error'],
+  );
 });
 
 test('pagerduty: 400 is permanent, 429 and 500 retry, and the routing key never shows in errors', async (t) => {
@@ -50,7 +53,14 @@ test('pagerduty: 400 is permanent, 429 and 500 retry, and the routing key never 
   const sender = createSender(parseChannel({ name: 'pd', type: 'pagerduty', routing_key: KEY, url: rcv.url }, 'c'));
   const got = [];
   for (const _ of plan) got.push(await sender.send(sampleNotification(), signal()));
-  assert.deepEqual(got.map((r) => [r.status, r.retry]), [[400, false], [429, true], [500, true]]);
+  assert.deepEqual(
+    got.map((r) => [r.status, r.retry]),
+    [
+      [400, false],
+      [429, true],
+      [500, true],
+    ],
+  );
   assert.doesNotMatch(got[0]!.error!, new RegExp(KEY));
 });
 

@@ -45,10 +45,35 @@ export function pagerDutyEvent(n: Notification, c: Pick<PagerDutyConfig, 'routin
 }
 
 const fields = notifierFields({
-  routing_key: { label: 'Integration key', secret: true, check: 'key', kind: 'string', required: true, aliases: ['integration_key'], doc: 'routing_key is the integration key of the service\'s Events API v2 integration; stored encrypted.' },
-  severity: { label: 'Fixed severity', hint: 'Default: from the alerts', kind: 'string', oneOf: ['critical', 'error', 'warning', 'info'], doc: 'severity, when set, is sent for every event instead of the alerts\' severity label.' },
-  source: { label: 'Source', hint: 'Default: the cluster label', kind: 'string', doc: 'source names the affected system in PagerDuty (default: the cluster label, else "etcd-monitor").' },
-  url: { label: 'Events URL', check: 'url', kind: 'string', default: PAGERDUTY_EVENTS_URL, doc: 'url is the Events API v2 endpoint (change it for the EU service region or a proxy).' },
+  routing_key: {
+    label: 'Integration key',
+    secret: true,
+    check: 'key',
+    kind: 'string',
+    required: true,
+    aliases: ['integration_key'],
+    doc: "routing_key is the integration key of the service's Events API v2 integration; stored encrypted.",
+  },
+  severity: {
+    label: 'Fixed severity',
+    hint: 'Default: from the alerts',
+    kind: 'string',
+    oneOf: ['critical', 'error', 'warning', 'info'],
+    doc: "severity, when set, is sent for every event instead of the alerts' severity label.",
+  },
+  source: {
+    label: 'Source',
+    hint: 'Default: the cluster label',
+    kind: 'string',
+    doc: 'source names the affected system in PagerDuty (default: the cluster label, else "etcd-monitor").',
+  },
+  url: {
+    label: 'Events URL',
+    check: 'url',
+    kind: 'string',
+    default: PAGERDUTY_EVENTS_URL,
+    doc: 'url is the Events API v2 endpoint (change it for the EU service region or a proxy).',
+  },
 });
 
 /** PagerDutyConfig is a checked `type = "pagerduty"` channel. */

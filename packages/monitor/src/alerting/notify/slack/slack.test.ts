@@ -23,7 +23,7 @@ test('slack posts blocks and a text fallback to the incoming webhook', async (t)
   assert.match(body.blocks.at(-1)!.elements![0]!.text, /<http:\/\/monitor\.example:8080\|Open the monitor>/);
 });
 
-test('slack keeps the message within Slack\'s block limit', async (t) => {
+test("slack keeps the message within Slack's block limit", async (t) => {
   const rcv = await startReceiver();
   t.after(() => rcv.close());
   const alerts = Array.from({ length: 60 }, (_, i) => sampleAlert({ fingerprint: `fp-${i}` }));

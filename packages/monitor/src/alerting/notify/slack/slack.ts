@@ -27,7 +27,9 @@ export function slackMessage(n: Notification, c: Pick<SlackConfig, 'channel' | '
     const icon = alertStatus(a) === 'firing' ? ':red_circle:' : ':large_green_circle:';
     const lines = [`${icon} *${slackEscape(a.annotations.summary)}*`];
     if (a.annotations.description) lines.push(slackEscape(a.annotations.description));
-    const labels = Object.keys(a.labels).sort().map((k) => `\`${k}=${slackEscape(a.labels[k]!)}\``);
+    const labels = Object.keys(a.labels)
+      .sort()
+      .map((k) => `\`${k}=${slackEscape(a.labels[k]!)}\``);
     lines.push(labels.join(' '));
     if (a.annotations.runbook) lines.push(`Runbook: ${slackEscape(a.annotations.runbook)}`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), MAX_TEXT) } });
@@ -48,8 +50,23 @@ export function slackMessage(n: Notification, c: Pick<SlackConfig, 'channel' | '
 }
 
 const fields = notifierFields({
-  url: { label: 'Webhook URL', secret: true, check: 'url', placeholder: 'https://hooks.slack.com/services/…', kind: 'string', required: true, aliases: ['api_url', 'webhook_url'], doc: 'url is the Slack incoming-webhook URL (https://hooks.slack.com/services/…); it is the credential and stored encrypted.' },
-  channel: { label: 'Channel override', placeholder: '#etcd-alerts', hint: 'Legacy webhooks only', kind: 'string', doc: 'channel overrides the webhook\'s channel, e.g. "#etcd-alerts" (honoured by legacy webhooks only).' },
+  url: {
+    label: 'Webhook URL',
+    secret: true,
+    check: 'url',
+    placeholder: 'https://hooks.slack.com/services/…',
+    kind: 'string',
+    required: true,
+    aliases: ['api_url', 'webhook_url'],
+    doc: 'url is the Slack incoming-webhook URL (https://hooks.slack.com/services/…); it is the credential and stored encrypted.',
+  },
+  channel: {
+    label: 'Channel override',
+    placeholder: '#etcd-alerts',
+    hint: 'Legacy webhooks only',
+    kind: 'string',
+    doc: 'channel overrides the webhook\'s channel, e.g. "#etcd-alerts" (honoured by legacy webhooks only).',
+  },
   username: { label: 'Poster name', hint: 'Legacy webhooks only', kind: 'string', doc: 'username overrides the name the message is posted under (legacy webhooks only).' },
   icon_emoji: { label: 'Icon emoji', placeholder: ':rotating_light:', kind: 'string', doc: 'icon_emoji overrides the poster\'s icon, e.g. ":rotating_light:".' },
 });

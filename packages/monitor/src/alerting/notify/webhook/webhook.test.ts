@@ -11,7 +11,13 @@ test('webhook posts an Alertmanager v4 payload with the bearer token', async (t)
   const rcv = await startReceiver();
   t.after(() => rcv.close());
   const ch = parseChannel({ name: 'hook', type: 'webhook', url: `${rcv.url}/alerts?token=s3cr3t-token`, bearer_token: 'tok-abcdef' }, 'channels[0]');
-  const resolved = sampleAlert({ fingerprint: 'fp-2', state: 'resolved', annotations: { ...sampleAlert().annotations, summary: 'etcd-2 has no leader' }, endsAt: Date.UTC(2026, 10, 25, 12, 5), labels: { ...sampleAlert().labels, member: 'etcd-2' } });
+  const resolved = sampleAlert({
+    fingerprint: 'fp-2',
+    state: 'resolved',
+    annotations: { ...sampleAlert().annotations, summary: 'etcd-2 has no leader' },
+    endsAt: Date.UTC(2026, 10, 25, 12, 5),
+    labels: { ...sampleAlert().labels, member: 'etcd-2' },
+  });
   const n = sampleNotification({ channel: 'hook', alerts: [sampleAlert(), resolved] });
   const res = await createSender(ch).send(n, signal());
   assert.deepEqual(res, { ok: true, retry: false, status: 200 });
@@ -63,7 +69,18 @@ test('webhook classifies 5xx, 408 and 429 as retry and other 4xx as permanent, w
   const sender = createSender(parseChannel({ name: 'hook', type: 'webhook', url: `${rcv.url}/?token=s3cr3t-token` }, 'c'));
   const got = [];
   for (const _ of statuses) got.push(await sender.send(sampleNotification(), signal()));
-  assert.deepEqual(got.map((r) => [r.status, r.retry]), [[500, true], [503, true], [408, true], [429, true], [400, false], [404, false], [401, false]]);
+  assert.deepEqual(
+    got.map((r) => [r.status, r.retry]),
+    [
+      [500, true],
+      [503, true],
+      [408, true],
+      [429, true],
+      [400, false],
+      [404, false],
+      [401, false],
+    ],
+  );
   for (const r of got) {
     assert.equal(r.ok, false);
     assert.match(r.error!, /receiver answered HTTP \d+: bad request for token=\[redacted\]/);

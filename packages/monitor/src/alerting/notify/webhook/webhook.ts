@@ -56,11 +56,26 @@ export function webhookMessage(n: Notification, maxAlerts = 0): WebhookMessage {
 }
 
 const fields = notifierFields({
-  url: { label: 'URL', secret: true, check: 'url', placeholder: 'https://hooks.example.com/etcd', kind: 'string', required: true, doc: 'url is the endpoint that receives the JSON POST; stored encrypted because such URLs often carry a token.' },
+  url: {
+    label: 'URL',
+    secret: true,
+    check: 'url',
+    placeholder: 'https://hooks.example.com/etcd',
+    kind: 'string',
+    required: true,
+    doc: 'url is the endpoint that receives the JSON POST; stored encrypted because such URLs often carry a token.',
+  },
   bearer_token: { label: 'Bearer token', secret: true, kind: 'string', doc: 'bearer_token is sent as `Authorization: Bearer <token>`.' },
   username: { label: 'Basic-auth user', kind: 'string', doc: 'username is the basic-auth user, sent with password.' },
   password: { label: 'Basic-auth password', secret: true, kind: 'string', doc: 'password is the basic-auth password.' },
-  max_alerts: { label: 'Max alerts per message', hint: '0: no cap', kind: 'integer', default: 0, min: 0, doc: 'max_alerts caps the alerts in one message (0: no cap); the payload counts the rest in truncatedAlerts.' },
+  max_alerts: {
+    label: 'Max alerts per message',
+    hint: '0: no cap',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    doc: 'max_alerts caps the alerts in one message (0: no cap); the payload counts the rest in truncatedAlerts.',
+  },
 });
 
 /** WebhookConfig is a checked `type = "webhook"` channel. */

@@ -9,7 +9,8 @@ export const DATABASE_RULES: readonly Rule[] = [
     severity: 'critical',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: database uses {{ $value }}% of its quota',
-    description: 'The database of {{ $labels.member }} uses {{ $value }}% of --quota-backend-bytes (threshold {{ $threshold }}%). At 100% etcd raises NOSPACE and accepts no writes.',
+    description:
+      'The database of {{ $labels.member }} uses {{ $value }}% of --quota-backend-bytes (threshold {{ $threshold }}%). At 100% etcd raises NOSPACE and accepts no writes.',
     runbook: 'Compact old revisions, defragment one member at a time, or raise --quota-backend-bytes.',
     enabled: true,
   },
@@ -31,7 +32,8 @@ export const DATABASE_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: {{ $value | humanizePercentage }} of the database is free space',
-    description: 'The database file of {{ $labels.member }} is {{ $value | humanizePercentage }} unused space (threshold {{ $threshold | humanizePercentage }}); the quota counts the file size, not the used size.',
+    description:
+      'The database file of {{ $labels.member }} is {{ $value | humanizePercentage }} unused space (threshold {{ $threshold | humanizePercentage }}); the quota counts the file size, not the used size.',
     runbook: 'Defragment the member (`etcdctl defrag --endpoints=<member>`), one member at a time.',
     enabled: true,
   },

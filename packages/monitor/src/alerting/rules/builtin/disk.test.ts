@@ -10,7 +10,7 @@ const SECOND = 1000;
 // A busy member, as the dumps show it: 10 fsyncs and 10 backend commits a second, all under 2 ms (50 per 5 s scrape).
 const busy = (family: string) => ({ family, le: 0.002, n: 50 });
 
-test('etcdHighFsyncDurations: one slow fsync among 3,000 in 5 minutes is no alert, warning or critical (the mixin\'s p99 over the window)', () => {
+test("etcdHighFsyncDurations: one slow fsync among 3,000 in 5 minutes is no alert, warning or critical (the mixin's p99 over the window)", () => {
   // One 2 s fsync at minute 3, in a scrape of 51: that scrape's own p99 is above 1 s.
   const src = replay({ m1: scrapes(16 * 12 + 1, 5 * SECOND, (i) => [busy(FSYNC), ...(i === 36 ? [{ family: FSYNC, le: 2.048, n: 1 }] : [])]) });
   for (const sev of ['warning', 'critical']) assert.deepEqual(testRule(builtin('etcdHighFsyncDurations', sev), src, START, START + 16 * MINUTE, MINUTE).transitions, [], sev);
@@ -21,7 +21,14 @@ test('etcdHighFsyncDurations warning and critical fire after 10m when 2% of fsyn
   for (const sev of ['warning', 'critical']) {
     const r = testRule(builtin('etcdHighFsyncDurations', sev), src, START, START + 16 * MINUTE, MINUTE);
     // The window holds two scrapes from 5 s on; the first evaluation with one is at minute 1.
-    assert.deepEqual(r.transitions.map((x) => [x.state, x.t - START, x.member]), [['pending', MINUTE, 'm1'], ['firing', 11 * MINUTE, 'm1']], sev);
+    assert.deepEqual(
+      r.transitions.map((x) => [x.state, x.t - START, x.member]),
+      [
+        ['pending', MINUTE, 'm1'],
+        ['firing', 11 * MINUTE, 'm1'],
+      ],
+      sev,
+    );
     assert.ok(r.transitions[1]!.value! > 1 && r.transitions[1]!.value! <= 2.048, `p99 ${r.transitions[1]!.value}`);
   }
 });

@@ -23,7 +23,8 @@ export const DISK_RULES: readonly Rule[] = [
     severity: 'critical',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: WAL fsync p99 is {{ $value }} s',
-    description: 'The 99th percentile WAL fsync duration of {{ $labels.member }} over 5 minutes is {{ $value }} s (threshold {{ $threshold }} s): heartbeats are delayed and elections follow.',
+    description:
+      'The 99th percentile WAL fsync duration of {{ $labels.member }} over 5 minutes is {{ $value }} s (threshold {{ $threshold }} s): heartbeats are delayed and elections follow.',
     runbook: 'Move the WAL to a dedicated low-latency SSD (--wal-dir); check for noisy neighbours on the disk.',
     enabled: true,
   },
@@ -35,7 +36,7 @@ export const DISK_RULES: readonly Rule[] = [
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: backend commit p99 is {{ $value }} s',
     description: 'The 99th percentile backend commit duration of {{ $labels.member }} over 5 minutes is {{ $value }} s (threshold {{ $threshold }} s).',
-    runbook: 'Check the data disk\'s latency; a large, fragmented database also slows commits (defragment).',
+    runbook: "Check the data disk's latency; a large, fragmented database also slows commits (defragment).",
     enabled: true,
   },
   {

@@ -77,7 +77,20 @@ export function attributed(members: Record<string, Step[]>, ids: Readonly<Record
   for (const t of times) {
     const facts: MemberFacts[] = Object.entries(ids).map(([name, id]) => {
       const step = members[name]?.find((x) => x.t === t);
-      return { endpoint: `http://${name}:2379`, id, name, status: null, statusAt: t, statusLatencyMs: null, error: null, downSince: null, memberIds: null, probe: null, metrics: step ? { at: t, series: step.series, scrapeMs: 1, peers: step.peers ?? [] } : null, metricsError: null };
+      return {
+        endpoint: `http://${name}:2379`,
+        id,
+        name,
+        status: null,
+        statusAt: t,
+        statusLatencyMs: null,
+        error: null,
+        downSince: null,
+        memberIds: null,
+        probe: null,
+        metrics: step ? { at: t, series: step.series, scrapeMs: 1, peers: step.peers ?? [] } : null,
+        metricsError: null,
+      };
     });
     for (const e of peerEvidence(facts)) {
       const list = out[e.member]!;
@@ -154,13 +167,33 @@ export function replay(members: Record<string, Step[]>, findings?: (t: number) =
 
 /** status is a member's status answer for evaluateHealth. */
 export function status(id: string, leader: string, o: Partial<StatusResult> = {}): StatusResult {
-  return { id, clusterId: 'c', version: '3.4.23', dbSize: 167936, dbSizeInUse: 167936, leader, raftTerm: 5, raftIndex: 1812, raftAppliedIndex: 1812, errors: [], isLearner: false, ...o };
+  return {
+    id,
+    clusterId: 'c',
+    version: '3.4.23',
+    dbSize: 167936,
+    dbSizeInUse: 167936,
+    leader,
+    raftTerm: 5,
+    raftIndex: 1812,
+    raftAppliedIndex: 1812,
+    errors: [],
+    isLearner: false,
+    ...o,
+  };
 }
 
 /** observe makes a MemberObservation for evaluateHealth from a status (null: down). */
 export function observe(name: string, id: string, s: StatusResult | null, metrics: Record<string, number> | null = null): MemberObservation {
   return {
-    endpoint: `http://${name}:2379`, id, name, status: s, linearizableOk: s ? true : null, probeError: null, memberIds: null, metrics,
+    endpoint: `http://${name}:2379`,
+    id,
+    name,
+    status: s,
+    linearizableOk: s ? true : null,
+    probeError: null,
+    memberIds: null,
+    metrics,
     error: s ? null : { message: 'connection refused', code: 'ETCD_UNAVAILABLE' },
   };
 }

@@ -26,7 +26,13 @@ test('etcdMembersDown names the member its peers fail to send to (To="d403d15a2c
 test('etcdInsufficientMembers fires for the cluster after 3m when 2 of 3 members are down', () => {
   const src = replay({ m1: points(5, MINUTE, { up: 1 }), m2: points(5, MINUTE, { up: 0 }), m3: points(5, MINUTE, { up: 0 }) });
   const r = testRule(builtin('etcdInsufficientMembers'), src, START, START + 4 * MINUTE, MINUTE);
-  assert.deepEqual(r.transitions.map((x) => [x.state, x.t - START, x.member, x.value]), [['pending', 0, undefined, 1], ['firing', 3 * MINUTE, undefined, 1]]);
+  assert.deepEqual(
+    r.transitions.map((x) => [x.state, x.t - START, x.member, x.value]),
+    [
+      ['pending', 0, undefined, 1],
+      ['firing', 3 * MINUTE, undefined, 1],
+    ],
+  );
   const one = replay({ m1: points(5, MINUTE, { up: 1 }), m2: points(5, MINUTE, { up: 1 }), m3: points(5, MINUTE, { up: 0 }) });
   assert.deepEqual(testRule(builtin('etcdInsufficientMembers'), one, START, START + 4 * MINUTE, MINUTE).transitions, []);
 });
@@ -49,11 +55,21 @@ test('etcdHighNumberOfLeaderChanges fires after 4 elections within 15 minutes', 
 test('etcdSplitBrain fires when two members name different leaders in one term', () => {
   const split = [observe('m1', 'a', status('a', 'a')), observe('m2', 'b', status('b', 'a')), observe('m3', 'c', status('c', 'c'))];
   const r = testRule(builtin('etcdSplitBrain'), replay(members, after1m(split)), START, START + 3 * MINUTE, MINUTE);
-  assert.deepEqual(r.transitions.map((x) => [x.state, (x.t - START) / MINUTE, x.member]), [['pending', 1, undefined], ['firing', 2, undefined]]);
+  assert.deepEqual(
+    r.transitions.map((x) => [x.state, (x.t - START) / MINUTE, x.member]),
+    [
+      ['pending', 1, undefined],
+      ['firing', 2, undefined],
+    ],
+  );
 });
 
 test('etcdMemberPartitioned fires for the member that follows an old leader', () => {
-  const part = [observe('m1', 'a', status('a', 'a', { raftTerm: 6 })), observe('m2', 'b', status('b', 'a', { raftTerm: 6 })), observe('m3', 'c', status('c', 'c', { raftTerm: 5 }))];
+  const part = [
+    observe('m1', 'a', status('a', 'a', { raftTerm: 6 })),
+    observe('m2', 'b', status('b', 'a', { raftTerm: 6 })),
+    observe('m3', 'c', status('c', 'c', { raftTerm: 5 })),
+  ];
   const r = testRule(builtin('etcdMemberPartitioned'), replay(members, after1m(part)), START, START + 4 * MINUTE, MINUTE);
   assert.equal(r.firstFiringAt, START + 3 * MINUTE);
   assert.deepEqual(r.firingAtEnd, ['m3']);
@@ -69,5 +85,12 @@ test('etcdClusterUnreachable fires after 1m when no member answers, and resolves
   const down = [observe('m1', 'a', null), observe('m2', 'b', null), observe('m3', 'c', null)];
   const findings = (t: number) => findingsOf(t >= START + MINUTE && t < START + 5 * MINUTE ? down : healthy());
   const r = testRule(builtin('etcdClusterUnreachable'), replay(members, findings), START, START + 6 * MINUTE, MINUTE);
-  assert.deepEqual(r.transitions.map((x) => [x.state, (x.t - START) / MINUTE]), [['pending', 1], ['firing', 2], ['resolved', 5]]);
+  assert.deepEqual(
+    r.transitions.map((x) => [x.state, (x.t - START) / MINUTE]),
+    [
+      ['pending', 1],
+      ['firing', 2],
+      ['resolved', 5],
+    ],
+  );
 });

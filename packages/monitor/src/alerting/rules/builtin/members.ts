@@ -58,7 +58,8 @@ export const MEMBER_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd cluster {{ $cluster }}: {{ $value }} leader changes within the last 15 minutes',
-    description: 'Member {{ $labels.member }} of {{ $cluster }} saw {{ $value }} leader changes within the last 15 minutes. Frequent elections are a sign of insufficient resources, a slow disk or network trouble.',
+    description:
+      'Member {{ $labels.member }} of {{ $cluster }} saw {{ $value }} leader changes within the last 15 minutes. Frequent elections are a sign of insufficient resources, a slow disk or network trouble.',
     runbook: 'Check WAL fsync and peer round-trip times; raise --heartbeat-interval/--election-timeout only if the network is slow by nature.',
     enabled: true,
   },
@@ -70,7 +71,8 @@ export const MEMBER_RULES: readonly Rule[] = [
     labels: {},
     summary: 'etcd cluster {{ $cluster }}: members disagree on the leader',
     description: 'Members of {{ $cluster }} have reported different leaders for a minute, longer than an election takes.',
-    runbook: 'Check the network between members; a partitioned old leader steps down after the election timeout. Clients pinned to the minority side read stale data with serializable reads.',
+    runbook:
+      'Check the network between members; a partitioned old leader steps down after the election timeout. Clients pinned to the minority side read stale data with serializable reads.',
     enabled: true,
   },
   {

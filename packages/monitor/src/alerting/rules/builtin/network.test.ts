@@ -9,7 +9,7 @@ const OTHER = 'To="104a589dee2f6c05"';
 // The leader of the dumps times about 8 round trips per peer in 30 s; a busy link a few per scrape, all under 2 ms.
 const fast = (labels: string) => ({ family: RTT, le: 0.0016, n: 4, labels });
 
-test('etcdMemberCommunicationSlow: one slow round trip is no alert, although the dumps\' own 2 pings give a 0.2 s p99 for that scrape', () => {
+test("etcdMemberCommunicationSlow: one slow round trip is no alert, although the dumps' own 2 pings give a 0.2 s p99 for that scrape", () => {
   const src = replay(attributed({ m1: scrapes(13 * 12 + 1, 5000, (i) => [fast(PEER), fast(OTHER), ...(i === 30 ? [{ family: RTT, le: 0.4096, n: 1, labels: PEER }] : [])]) }));
   assert.deepEqual(testRule(builtin('etcdMemberCommunicationSlow'), src, START, START + 13 * MINUTE, MINUTE).transitions, []);
 });

@@ -9,7 +9,8 @@ export const PROCESS_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }} uses {{ $value | humanizePercentage }} of its file descriptors',
-    description: '{{ $labels.member }} has {{ $value | humanizePercentage }} of its file descriptor limit open (threshold {{ $threshold | humanizePercentage }}); at the limit it refuses client and peer connections.',
+    description:
+      '{{ $labels.member }} has {{ $value | humanizePercentage }} of its file descriptor limit open (threshold {{ $threshold | humanizePercentage }}); at the limit it refuses client and peer connections.',
     runbook: 'Look for clients leaking connections or watches; raise LimitNOFILE in the unit file.',
     enabled: true,
   },

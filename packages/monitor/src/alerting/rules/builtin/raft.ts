@@ -11,7 +11,8 @@ export const RAFT_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: {{ $value }} proposal failures within the last 30 minutes',
-    description: 'Member {{ $labels.member }} saw {{ $value }} failed proposals within the last 30 minutes (threshold {{ $threshold }}). Proposals fail during leader elections and when a quorum is unreachable.',
+    description:
+      'Member {{ $labels.member }} saw {{ $value }} failed proposals within the last 30 minutes (threshold {{ $threshold }}). Proposals fail during leader elections and when a quorum is unreachable.',
     runbook: 'Correlate with leader changes; check for a member that cannot reach the leader.',
     enabled: true,
   },
@@ -22,7 +23,8 @@ export const RAFT_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: {{ $value }} proposals pending',
-    description: 'At least {{ $value }} proposals have been waiting on {{ $labels.member }} for 5 minutes (threshold {{ $threshold }}): the cluster commits slower than clients write.',
+    description:
+      'At least {{ $value }} proposals have been waiting on {{ $labels.member }} for 5 minutes (threshold {{ $threshold }}): the cluster commits slower than clients write.',
     runbook: 'Check disk latency on the leader and the write load; throttle heavy writers.',
     enabled: true,
   },
@@ -33,7 +35,8 @@ export const RAFT_RULES: readonly Rule[] = [
     severity: 'warning',
     labels: {},
     summary: 'etcd member {{ $labels.member }} of {{ $cluster }}: {{ $value }} committed entries not applied',
-    description: '{{ $labels.member }} has applied {{ $value }} fewer entries than it committed (threshold {{ $threshold }}). At 5000 etcd rejects requests with "too many requests".',
+    description:
+      '{{ $labels.member }} has applied {{ $value }} fewer entries than it committed (threshold {{ $threshold }}). At 5000 etcd rejects requests with "too many requests".',
     runbook: 'The apply loop is slow: expensive requests or a slow backend disk. Check backend commit latency and slow applies.',
     enabled: true,
   },

@@ -22,7 +22,8 @@ test('etcdHighNumberOfFailedGRPCRequests: 2 failures of 109 (1.8%) fires the war
 
 test('etcdHighNumberOfFailedGRPCRequests stays silent on the fixture (no new failures between t0 and t1)', () => {
   const src = replay({ m1: timeline(12, MINUTE) });
-  for (const sev of ['warning', 'critical']) assert.deepEqual(testRule(builtin('etcdHighNumberOfFailedGRPCRequests', sev), src, START, START + 11 * MINUTE, MINUTE).transitions, []);
+  for (const sev of ['warning', 'critical'])
+    assert.deepEqual(testRule(builtin('etcdHighNumberOfFailedGRPCRequests', sev), src, START, START + 11 * MINUTE, MINUTE).transitions, []);
 });
 
 // The probe collector's series (probe_*_ms) are not in /metrics, so these replay probe samples as the store holds them.
@@ -39,6 +40,14 @@ test('etcdProbeReadLatencyHigh and etcdProbeWriteLatencyHigh fire above the 100 
   for (const name of ['etcdProbeReadLatencyHigh', 'etcdProbeWriteLatencyHigh']) {
     const r = testRule(builtin(name), src, START, START + 19 * MINUTE, MINUTE);
     // The 5-minute p99 still sees the slow samples until minute 13.
-    assert.deepEqual(r.transitions.map((x) => [x.state, (x.t - START) / MINUTE]), [['pending', 0], ['firing', 5], ['resolved', 13]], name);
+    assert.deepEqual(
+      r.transitions.map((x) => [x.state, (x.t - START) / MINUTE]),
+      [
+        ['pending', 0],
+        ['firing', 5],
+        ['resolved', 13],
+      ],
+      name,
+    );
   }
 });
