@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '@etcd-monitor/core/testing';
-import { echo, freePort, request, startUpstream, waitFor } from './test-helpers.ts';
+import { echo, freePort, pingapDir, request, startUpstream, waitFor } from './test-helpers.ts';
 
 const bin = fileURLToPath(new URL('../../cli/bin/etcd-monitor.js', import.meta.url));
 const example = fileURLToPath(new URL('./testdata/pingap-example.toml', import.meta.url));
@@ -34,31 +34,7 @@ test('gateway -t: 0 for a valid config, 1 with every error and its hint otherwis
 });
 
 test('gateway -t on a pingap config: keys without effect here are printed as warnings, and the config is valid', () => {
-  const dir = tempDir('gw-cli-pingap');
-  const gen = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(gen.status, 0, gen.stderr);
-  const file = join(dir, 'pingap.toml');
-  writeFileSync(file, readFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), 'utf8'));
+  const { file } = pingapDir();
   const r = spawnSync(process.execPath, [bin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /the config is valid \(1 servers, 2 locations, 2 upstreams, 2 plugins\)/);

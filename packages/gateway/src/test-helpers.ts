@@ -2,7 +2,7 @@
 import { tempDir, until } from '@etcd-monitor/core/testing';
 import http from 'node:http';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -242,6 +242,15 @@ export function selfSigned(dir: string): { cert: string; key: string } {
   );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   return { cert, key };
+}
+
+/** pingapDir copies the realistic pingap config (testdata/pingap-full.toml) and a self-signed certificate it names into a fresh directory removed after the test. */
+export function pingapDir(): { dir: string; file: string } {
+  const dir = tempDir('gw-pingap');
+  selfSigned(dir);
+  const file = join(dir, 'pingap.toml');
+  copyFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), file);
+  return { dir, file };
 }
 
 /** childrenOf lists the child pids of a process (Linux /proc). */

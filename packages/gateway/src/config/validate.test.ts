@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir } from '@etcd-monitor/core/testing';
 import { formatIssue } from './fields.ts';
 import { parseConfigText, readConfigFile } from './load.ts';
 import { parseAlgorithm, parseHealthCheck, parseRewrite, parseServerAddr } from './validate.ts';
 import { PINGAP_KEYS } from './pingap.ts';
+import { pingapDir } from '../test-helpers.ts';
 import { BASIC_FIELDS, CERTIFICATE_FIELDS, LOCATION_FIELDS, PLUGIN_COMMON_FIELDS, SERVER_FIELDS, UPSTREAM_FIELDS } from './schema.ts';
 
 const example = fileURLToPath(new URL('../testdata/pingap-example.toml', import.meta.url));
@@ -181,36 +180,6 @@ locations = ["l"]
     delete process.env.GW_TEST_BAD;
   }
 });
-
-/** pingapDir writes the realistic pingap config and a self-signed certificate into a fresh directory. */
-function pingapDir(): { dir: string; file: string } {
-  const dir = tempDir('gw-pingap');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const file = join(dir, 'pingap.toml');
-  copyFileSync(fileURLToPath(new URL('../testdata/pingap-full.toml', import.meta.url)), file);
-  return { dir, file };
-}
 
 test('a realistic pingap config with keys of every section loads: supported keys read, converted ones mapped, the rest warned about', () => {
   const { dir, file } = pingapDir();
