@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
+import http from 'node:http';
+import { Readable, Transform } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseConfigText } from '../config/load.ts';
 import { captureText, echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
@@ -250,4 +252,90 @@ test('definePlugin hands create the options typed and with defaults applied', ()
   assert.deepEqual(issues, []);
   typed.create(config.plugins.t!.options, 't');
   assert.deepEqual(seen, [{ mode: 'b', wait: 2000, names: ['x'] }]);
+});
+
+test('responseBody stages transform proxied and answered bodies as they stream, and see a cut body as an error', async (t) => {
+  const seen: string[] = [];
+  // upper upper-cases the body and records whether the whole body went through it.
+  const upper = definePlugin({
+    category: 'upper',
+    description: 'upper upper-cases response bodies.',
+    fields: {},
+    create: () => ({
+      request(ctx) {
+        if (ctx.path === '/stream') return { status: 200, headers: { 'content-type': 'text/plain' }, body: Readable.from([Buffer.from('a'), Buffer.from('b')]) };
+      },
+      responseBody(ctx, head) {
+        delete head.headers['content-length'];
+        head.headers['x-upper'] = '1';
+        return new Transform({
+          transform: (c: Buffer, _e, cb) => cb(null, Buffer.from(c.toString().toUpperCase())),
+          flush: (cb) => (seen.push(`${ctx.path}:whole`), cb()),
+          destroy: (err, cb) => (err && seen.push(`${ctx.path}:cut`), cb(err)),
+        });
+      },
+    }),
+  });
+  let release: () => void = () => {};
+  const up = await startUpstream('up', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('first-');
+    // The rest follows only once the client saw the first part: the body is transformed as it flows, not buffered.
+    release = () => (req.url === '/cut' ? res.destroy() : res.end('second'));
+  });
+  const gw = await useGateway(
+    t,
+    [up],
+    `
+[upstreams.up]
+addrs = ["${up.addr}"]
+[plugins.u]
+category = "upper"
+[locations.l]
+upstream = "up"
+plugins = ["u"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`,
+    { plugins: new Map([['upper', upper]]) },
+  );
+  const port = gw.port('main');
+  const body = await new Promise<string>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/flow' }, (res) => {
+        assert.equal(res.headers['x-upper'], '1');
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+          if (text === 'FIRST-') release();
+        });
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+  assert.equal(body, 'FIRST-SECOND');
+  const streamed = await request(port, { path: '/stream' });
+  assert.equal(streamed.body, 'AB', 'a streamed plugin answer goes through the stages too');
+  await assert.rejects(
+    new Promise<void>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/cut' }, (res) => {
+          res.on('data', () => release());
+          res.on('end', resolve);
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    }),
+    'a body the upstream cut reaches the client cut',
+  );
+  await waitFor(
+    () => seen.includes('/cut:cut'),
+    5000,
+    () => `the stage saw the cut (${seen.join(' ')})`,
+  );
+  assert.deepEqual(
+    seen.filter((s) => s !== '/cut:cut'),
+    ['/flow:whole', '/stream:whole'],
+  );
 });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable, Transform } from 'node:stream';
 import type { ConfigIssue, FieldSpec, FieldValues } from '../config/fields.ts';
 import type { HeaderList } from '../http1/headers.ts';
 
@@ -9,8 +10,11 @@ export interface PluginResponse {
   status: number;
   /** headers are the response headers. */
   headers?: Record<string, string | string[]>;
-  /** body is the response body. */
-  body?: string | Buffer;
+  /**
+   * body is the response body: whole, or a stream sent as it is read (chunked unless `headers` give its length; the
+   * gateway destroys it when the client goes away).
+   */
+  body?: string | Buffer | Readable;
 }
 
 /** ResponseHead is the status and headers of a response about to be sent; response hooks may change them. */
@@ -93,6 +97,14 @@ export interface Plugin {
   upstreamResponse?(ctx: RequestContext, head: ResponseHead): void | 'stop';
   /** response runs on every response head (proxied or answered by a plugin or the gateway) before it is sent. */
   response?(ctx: RequestContext, head: ResponseHead): void | 'stop';
+  /**
+   * responseBody runs on every response that has a body (not HEAD, 1xx, 204 or 304) — proxied, or answered by a plugin or
+   * the gateway — once its head is final (after the `response` hooks), in chain order. It may change the head (later
+   * plugins see the change) and return a Transform the body then flows through as it arrives: a compressor, or a
+   * pass-through that keeps a copy (a cache). The stream is destroyed with an error when the body does not arrive whole
+   * (upstream failure, client gone), so a copy of a cut body is never kept. Return nothing to leave the body alone.
+   */
+  responseBody?(ctx: RequestContext, head: ResponseHead): Transform | undefined;
   /** log runs once the response has finished or the client went away. */
   log?(ctx: RequestContext): void;
   /**

@@ -3,6 +3,7 @@
 // as a list when it passes through, else through the rules and hooks (response-head.ts) or held whole
 // (response-buffer.ts) — or, when the attempt fails, retries it on another server (retry.ts) or answers the error.
 import type { Socket } from 'node:net';
+import type { Transform } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
 import type { Upstream, UpstreamServer } from '../upstream/upstream.ts';
@@ -12,6 +13,7 @@ import { sendError } from './answer.ts';
 import type { Exchange } from './exchange.ts';
 import { fillLate } from './late-headers.ts';
 import { ResponseBuffer } from './response-buffer.ts';
+import { BodyPipe, bodyStages, hasBody, type BodySink } from './response-body.ts';
 import { responseList, upstreamHead } from './response-head.ts';
 import { isClientFault, isFailureStatus, isTimeout, retryable } from './retry.ts';
 import type { UpgradeResponse } from './upgrade.ts';
@@ -61,6 +63,8 @@ class ProxyHandler implements DispatchHandler {
   private started = false;
   /** buffered holds the response of a buffer_response location until it is complete. */
   private buffered: ResponseBuffer | undefined;
+  /** pipe carries the body through the location's responseBody stages (compression, cache); undefined without them. */
+  private pipe: BodyPipe | undefined;
 
   constructor(ex: Exchange, up: Upstream, s: UpstreamServer) {
     this.ex = ex;
@@ -101,11 +105,14 @@ class ProxyHandler implements DispatchHandler {
       return;
     }
     const head = upstreamHead(ex, status, headerObject(raw));
+    const stages = loc.responseBody.length && !ex.clientGone && hasBody(ex.method, status) ? bodyStages(ex, head) : undefined;
     if (loc.bufferResponse) {
-      this.buffered = new ResponseBuffer(head);
+      const buffered = (this.buffered = new ResponseBuffer(head));
+      if (stages) this.pipe = this.bodyPipe(controller, stages, buffered.sink(ex, controller), () => buffered.send(ex));
       return;
     }
     if (ex.clientGone) return;
+    if (stages) this.pipe = this.bodyPipe(controller, stages, ex.res, () => ex.res.end());
     ex.respHeaders = head.headers;
     // The head goes out with the first body bytes of this read, or alone in onRead.
     if ((ex.res as H1Response).flushByCaller === false) (ex.res as H1Response).flushByCaller = true;
@@ -156,8 +163,21 @@ class ProxyHandler implements DispatchHandler {
     if (res.flushByCaller && res.headersSent) res.flushHeaders();
   }
 
+  /** bodyPipe carries the body through its stages into `sink`; a stage that fails ends the exchange as an upstream failure would. */
+  private bodyPipe(controller: DispatchController, stages: Transform[], sink: BodySink, done: () => void): BodyPipe {
+    return new BodyPipe(this.ex, stages, sink, done, (err) => controller.abort(Object.assign(new Error(`response body stage failed: ${err.message}`), { code: 'GW_BODY_STAGE' })));
+  }
+
   onResponseData(controller: DispatchController, chunk: Buffer): void {
     const ex = this.ex;
+    const pipe = this.pipe;
+    if (pipe !== undefined) {
+      if (!pipe.write(chunk)) {
+        controller.pause();
+        pipe.onDrain(() => controller.resume());
+      }
+      return;
+    }
     if (this.buffered) {
       if (!this.buffered.add(chunk, ex.loc!.bufferMax)) {
         this.buffered = undefined;
@@ -181,6 +201,7 @@ class ProxyHandler implements DispatchHandler {
   onResponseEnd(): void {
     const ex = this.ex;
     this.finish(!isFailureStatus(ex.upstreamStatus));
+    if (this.pipe) return this.pipe.end();
     if (this.buffered) return this.buffered.send(ex);
     ex.res.end();
   }
@@ -188,6 +209,8 @@ class ProxyHandler implements DispatchHandler {
   onResponseError(_controller: DispatchController, err: UpstreamError): void {
     const ex = this.ex;
     const code = err.code ?? '';
+    // The stages must not take a cut body for a whole one (a cache would keep it).
+    this.pipe?.destroy(err);
     // A client that left or sent a bad or oversized body says nothing about the server: neither health nor the breaker hear of it.
     this.finish(ex.clientGone || isClientFault(code) ? undefined : false);
     if (ex.clientGone || code === 'GW_ANSWERED') return;
@@ -196,6 +219,7 @@ class ProxyHandler implements DispatchHandler {
       forward(ex);
       return;
     }
+    if (code === 'GW_BODY_STAGE') return sendError(ex, 502, err.message);
     if (code === 'GW_RESPONSE_TOO_LARGE') return sendError(ex, 502, 'upstream response larger than buffer_max_size');
     if (code === 'GW_BAD_REQUEST_BODY') return sendError(ex, 400, err.message);
     if (code === 'GW_BODY_TOO_LARGE') return sendError(ex, 413, err.message);

@@ -1,7 +1,9 @@
 // Response buffering (buffer_response): the upstream's answer is held whole, up to buffer_max_size, and sent with its
 // length once complete.
 import type { ResponseHead } from '../plugins/plugin.ts';
+import type { DispatchController } from '../upstream/pool.ts';
 import type { Exchange } from './exchange.ts';
+import type { BodySink } from './response-body.ts';
 
 /** ResponseBuffer holds one upstream response: its head (after the rules and hooks) and its body so far. */
 export class ResponseBuffer {
@@ -19,6 +21,17 @@ export class ResponseBuffer {
     if (this.size > max) return false;
     this.chunks.push(chunk);
     return true;
+  }
+
+  /** sink takes the body out of the responseBody stages, aborting the exchange once it is larger than buffer_max_size. */
+  sink(ex: Exchange, controller: DispatchController): BodySink {
+    return {
+      write: (chunk) => {
+        if (!this.add(chunk, ex.loc!.bufferMax)) controller.abort(Object.assign(new Error('response larger than buffer_max_size'), { code: 'GW_RESPONSE_TOO_LARGE' }));
+        return true;
+      },
+      once: () => undefined,
+    };
   }
 
   /** send writes the head, with the body's length, and the body. */

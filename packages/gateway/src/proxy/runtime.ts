@@ -76,6 +76,8 @@ export interface CompiledLocation {
   upstreamResponse: Plugin[];
   /** response are the plugins with a response hook. */
   response: Plugin[];
+  /** responseBody are the plugins with a responseBody hook. */
+  responseBody: Plugin[];
   /** log are the plugins with a log hook. */
   log: Plugin[];
   /** stats are the location's metric series. */
@@ -245,7 +247,8 @@ export function compileRuntime(
         resSet,
         resAdd,
         xfwd: lc.enable_reverse_proxy_headers,
-        passResponse: lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response && !chain.some((p) => p.upstreamResponse || p.response),
+        passResponse:
+          lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response && !chain.some((p) => p.upstreamResponse || p.response || p.responseBody),
         retries: lc.max_retries ?? (lc.upstream ? (upstreams.get(lc.upstream)?.config.retries ?? 0) : 0),
         maxBody: lc.client_max_body_size,
         bufferRequest: lc.buffer_request,
@@ -256,6 +259,7 @@ export function compileRuntime(
         proxyUpstream: chain.filter((p) => p.proxyUpstream),
         upstreamResponse: chain.filter((p) => p.upstreamResponse),
         response: chain.filter((p) => p.response),
+        responseBody: chain.filter((p) => p.responseBody),
         log: chain.filter((p) => p.log),
         stats: { statuses, latency: metrics.latency.child(sname, lname) },
       };
