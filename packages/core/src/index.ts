@@ -23,6 +23,7 @@ export {
 export { editDistance, didYouMean } from './suggest.ts';
 export { renderFieldTable, spliceFieldTable, type TableField } from './field-table.ts';
 export { readFields, defaultValue, formatIssue, boundText, type FieldSpec, type FieldKind, type FieldValue, type FieldValues, type ConfigIssue } from './config-fields.ts';
+export { parseCidr, ipListMatcher, unmapIPv4, type Cidr } from './ip-list.ts';
 export { startLoop, type Loop } from './loop.ts';
 export { createLogger, REDACTED_KEYS, type Logger } from './logger.ts';
 export { versionInfo, gitCommit, type VersionInfo } from './version.ts';

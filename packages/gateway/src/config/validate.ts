@@ -405,7 +405,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS) && k !== 'step'));
     const options = readFields(own, def.fields, path, issues);
     // readFields suggests only among the plugin's own keys; the common ones are valid too.
-    def.validate?.(options, path, issues);
+    // validate receives the options typed by their specs, so it runs only once every required option has a value.
+    if (Object.entries(def.fields).every(([k, spec]) => !spec.required || options[k] !== undefined)) def.validate?.(options, path, issues);
     pluginConfigs[name] = { category, priority: Number(common.priority ?? 0), options };
   }
 

@@ -1,4 +1,10 @@
 import type { PluginDefinition } from './plugin.ts';
+import { ipRestrictionPlugin } from './ip_restriction/ip_restriction.ts';
+import { refererRestrictionPlugin } from './referer_restriction/referer_restriction.ts';
+import { uaRestrictionPlugin } from './ua_restriction/ua_restriction.ts';
+import { corsPlugin } from './cors/cors.ts';
+import { csrfPlugin } from './csrf/csrf.ts';
+import { statsPlugin } from './stats/stats.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
 
@@ -6,4 +12,10 @@ import { requestIdPlugin } from './request_id/request_id.ts';
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [requestIdPlugin.category, requestIdPlugin],
   [mockPlugin.category, mockPlugin],
+  [ipRestrictionPlugin.category, ipRestrictionPlugin],
+  [refererRestrictionPlugin.category, refererRestrictionPlugin],
+  [uaRestrictionPlugin.category, uaRestrictionPlugin],
+  [corsPlugin.category, corsPlugin],
+  [csrfPlugin.category, csrfPlugin],
+  [statsPlugin.category, statsPlugin],
 ]);
