@@ -311,3 +311,46 @@ test('opening something that is not a store fails with MON_STORE_OPEN_FAILED', (
   const dir = tmp(t);
   throwsCode(() => openSqliteStore({ path: dir }), 'MON_STORE_OPEN_FAILED', 'storage.path');
 });
+
+// Failures are real SQLite errors: a second connection adds a trigger that aborts the write, as a full disk would.
+test('a failed write changes nothing: the batch is counted as dropped, a failed compaction step keeps its marks, and both work once writes do', (t) => {
+  const path = join(tmp(t), 'etcd-monitor.db');
+  const c = clock(T0 + HOUR);
+  const s = openSqliteStore({ path, flushIntervalMs: 0, compactIntervalMs: HOUR, sliceMs: Infinity, now: c.fn });
+  t.after(() => s.close());
+  const other = new DatabaseSync(path);
+  t.after(() => other.close());
+  const q = { series: 'raft_term', cluster: 'prod', from: T0, to: T0 + HOUR } as const;
+
+  // A batch that creates a series fails: the series' id must not stay in the writer's index, or later samples would
+  // be written under an id whose series row was rolled back and never be found.
+  other.exec(`CREATE TRIGGER fail_head BEFORE INSERT ON samples_head BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+  s.append(gen('raft_term', ['m1'], T0, T0 + 3000, 1000, (_, x) => x - T0));
+  throwsCode(() => s.flush(), 'MON_STORE_WRITE_FAILED');
+  assert.equal(s.stats().dropped, 3);
+  other.exec('DROP TRIGGER fail_head');
+  s.append(gen('raft_term', ['m1'], T0 + 3000, T0 + 6000, 1000, (_, x) => x - T0));
+  s.flush();
+  assert.deepEqual(
+    s.query(q).points[0].points.map((p) => p.v),
+    [3000, 4000, 5000],
+  );
+
+  // A compaction's move step fails after it marked head rows as moved: the marks in memory must roll back with the
+  // transaction, or queries would skip head rows that never reached samples_raw.
+  other.exec(`CREATE TRIGGER fail_wm BEFORE INSERT ON meta WHEN NEW.key = 'wm_1m' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+  c.now += HOUR;
+  throwsCode(() => s.flush(), 'MON_STORE_WRITE_FAILED');
+  assert.deepEqual(
+    s.query(q).points[0].points.map((p) => p.v),
+    [3000, 4000, 5000],
+  );
+  assert.equal(s.stats().headRows, 3);
+  other.exec('DROP TRIGGER fail_wm');
+  s.maintain();
+  assert.deepEqual(
+    s.query(q).points[0].points.map((p) => p.v),
+    [3000, 4000, 5000],
+  );
+  assert.equal(s.stats().headRows, 0);
+});
