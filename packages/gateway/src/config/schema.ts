@@ -1,4 +1,6 @@
 import type { FieldSpec } from './fields.ts';
+import type { HeaderLine } from '../http1/headers.ts';
+import type { HostMatch, PathMatch, ValueMatch } from '../router/router.ts';
 
 /** ALGORITHMS lists the accepted `algorithm` values; `hash:*` take a key after a second colon where noted. */
 export const ALGORITHMS = ['round_robin', 'weighted', 'least_conn', 'random', 'hash:ip', 'hash:url', 'hash:path', 'hash:header:NAME', 'hash:cookie:NAME', 'hash:query:NAME'];
@@ -341,13 +343,29 @@ export interface BasicConfig {
   watch: boolean;
   /** log_level is the process log level. */
   log_level: string;
-  /** trusted_proxies are the proxies whose forwarded client address is believed. */
-  trusted_proxies: string[];
+  /** trusted_proxies are the proxies whose forwarded client address is believed, parsed. */
+  trusted_proxies: Cidr[];
   /** max_header_size is the largest request head in bytes. */
   max_header_size: number;
   /** remark is a note. */
   remark?: string;
 }
+
+/** Cidr is one parsed `trusted_proxies` entry: an address, or a range when `prefix` is below the address's bit length. */
+export interface Cidr {
+  /** address is the IP address as written. */
+  address: string;
+  /** prefix is the number of leading bits that must match (32 or 128 for a single address). */
+  prefix: number;
+  /** family is the address family. */
+  family: 'ipv4' | 'ipv6';
+}
+
+/**
+ * Rewrite is a parsed `rewrite`, resolved against the location's `path`: a regex replacement, a fixed path (a single
+ * value on an exact `path`), or a single value replacing the matched prefix (the first `strip` characters of the path).
+ */
+export type Rewrite = { kind: 'regex'; pattern: string; replacement: string } | { kind: 'fixed'; to: string } | { kind: 'prefix'; strip: number; to: string };
 
 /** ServerAddr is one parsed `addrs` entry. */
 export interface ServerAddr {
@@ -440,37 +458,40 @@ export interface UpstreamConfig {
   remark?: string;
 }
 
-/** LocationConfig is one `[locations.NAME]` once read. */
+/**
+ * LocationConfig is one `[locations.NAME]` once validated: the match criteria, `rewrite` and the header rules are parsed,
+ * so the runtime never reads a string that could fail to parse or be read another way than `gateway -t` read it.
+ */
 export interface LocationConfig {
   /** upstream names the upstream. */
   upstream?: string;
-  /** host is the host match. */
-  host?: string;
-  /** path is the path match. */
-  path: string;
-  /** headers are header matches. */
-  headers: string[];
-  /** query are query parameter matches. */
-  query: string[];
+  /** host are the host patterns, parsed; empty matches any host. */
+  host: HostMatch[];
+  /** path is the path match, parsed. */
+  path: PathMatch;
+  /** headers are header matches, parsed. */
+  headers: ValueMatch[];
+  /** query are query parameter matches, parsed. */
+  query: ValueMatch[];
   /** priority overrides the default order. */
   priority?: number;
-  /** weight is pingap's match weight, replacing the computed one. */
-  weight?: number;
+  /** weight is pingap's match weight: the configured one, else computed from `path` and `host` as written. */
+  weight: number;
   /** plugins names the plugins. */
   plugins: string[];
-  /** rewrite is the path rewrite rule. */
-  rewrite?: string;
-  /** headers_add appends upstream request headers. */
-  headers_add: string[];
-  /** headers_set sets upstream request headers. */
-  headers_set: string[];
-  /** headers_remove removes request (and response) headers. */
+  /** rewrite is the path rewrite rule, parsed and resolved against `path`. */
+  rewrite?: Rewrite;
+  /** headers_add are the upstream request headers to append, parsed. */
+  headers_add: HeaderLine[];
+  /** headers_set are the upstream request headers to set, parsed. */
+  headers_set: HeaderLine[];
+  /** headers_remove are the lower-case names of request (and response) headers to remove. */
   headers_remove: string[];
-  /** response_headers_add appends response headers. */
-  response_headers_add: string[];
-  /** response_headers_set sets response headers. */
-  response_headers_set: string[];
-  /** response_headers_remove removes response headers. */
+  /** response_headers_add are the response headers to append, parsed. */
+  response_headers_add: HeaderLine[];
+  /** response_headers_set are the response headers to set, parsed. */
+  response_headers_set: HeaderLine[];
+  /** response_headers_remove are the lower-case names of response headers to remove. */
   response_headers_remove: string[];
   /** enable_reverse_proxy_headers adds X-Forwarded-* and Via. */
   enable_reverse_proxy_headers: boolean;

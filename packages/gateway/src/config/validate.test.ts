@@ -25,7 +25,11 @@ test('the issue example loads with defaults filled in', () => {
   assert.equal(up.connection_timeout, 10_000);
   assert.equal(up.idle_timeout, 90_000);
   assert.equal(up.discovery, 'static');
-  assert.equal(config.locations.api_v1!.rewrite, '/');
+  // The runtime gets every location rule parsed: the rewrite resolved against the path, the header rules split.
+  assert.deepEqual(config.locations.api_v1!.rewrite, { kind: 'prefix', strip: '/api/v1'.length, to: '/' });
+  assert.deepEqual(config.locations.api_v1!.path, { kind: 'prefix', value: '/api/v1' });
+  assert.deepEqual(config.locations.api_v1!.headers_add, [{ name: 'X-Forwarded-Proto', lower: 'x-forwarded-proto', value: 'https' }]);
+  assert.deepEqual(config.locations.api_v1!.headers_remove, ['server']);
   assert.deepEqual(config.plugins.request_id, { category: 'request_id', priority: 0, options: { header: 'X-Request-Id', algorithm: 'uuid', size: 21, trust_incoming: true } });
   assert.match(config.errorTemplate ?? '', /\{\{status\}\}/);
 });
@@ -107,9 +111,10 @@ test('parsers for addresses, algorithms, health checks and rewrites', () => {
   assert.equal(typeof parseAlgorithm('hash:header'), 'string');
   const hc = parseHealthCheck('http://api.local/health?interval=2s&success=1&failure=2&x=1', (s) => Number.parseFloat(s) * 1000);
   assert.deepEqual(hc, { protocol: 'http', hostHeader: 'api.local', path: '/health?x=1', interval: 2000, timeout: 3000, success: 1, failure: 2 });
-  const rw = parseRewrite('^/api/(?<rest>.*)$ /v2/$rest');
-  assert.ok(typeof rw !== 'string');
-  assert.equal('/api/users'.replace(rw.regex!, rw.replacement), '/v2/users');
+  const rw = parseRewrite('^/api/(?<rest>.*)$ /v2/$rest', { kind: 'any', value: '' });
+  assert.deepEqual(rw, { kind: 'regex', pattern: '^/api/(?<rest>.*)$', replacement: '/v2/$<rest>' });
+  assert.deepEqual(parseRewrite('/new', { kind: 'exact', value: '/old' }), { kind: 'fixed', to: '/new' });
+  assert.deepEqual(parseRewrite('/$1', { kind: 'regex', value: '^/a/(.*)$' }), { kind: 'regex', pattern: '^/a/(.*)$', replacement: '/$1' });
 });
 
 test('values sent in headers are checked at load: the Via name and header rules', () => {
@@ -196,7 +201,10 @@ test('a realistic pingap config with keys of every section loads: supported keys
   assert.equal(warnings.length, 49);
   assert.ok(warnings.some((w) => w.path === 'upstreams.api.alpn'));
   assert.ok(warnings.some((w) => w.path === 'storages.secretToken'));
-  assert.deepEqual(config.basic.trusted_proxies, ['127.0.0.1', '10.0.0.0/8']);
+  assert.deepEqual(config.basic.trusted_proxies, [
+    { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+    { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+  ]);
   assert.equal(config.basic.grace_period, 10_000, 'graceful_shutdown_timeout is the drain time');
   const charts = config.upstreams.charts!;
   assert.deepEqual(charts.algorithm, { kind: 'hash', on: 'cookie', key: 'sid' });
@@ -208,12 +216,18 @@ test('a realistic pingap config with keys of every section loads: supported keys
   assert.equal(charts.tls, false);
   assert.equal(config.upstreams.api!.tls, true, 'sni means TLS');
   const lo = config.locations.lo!;
-  assert.deepEqual(lo.headers_set, ['X-Real-IP:$remote_addr', 'X-Forwarded-For:$proxy_add_x_forwarded_for']);
-  assert.deepEqual(lo.headers_add, ['X-Forwarded-Proto:https', 'X-Server:$hostname']);
+  const line = (name: string, value: string) => ({ name, lower: name.toLowerCase(), value });
+  assert.deepEqual(lo.headers_set, [line('X-Real-IP', '$remote_addr'), line('X-Forwarded-For', '$proxy_add_x_forwarded_for')]);
+  assert.deepEqual(lo.headers_add, [line('X-Forwarded-Proto', 'https'), line('X-Server', '$hostname')]);
   assert.equal(lo.max_retries, 2);
   const beta = config.locations.beta!;
-  assert.deepEqual(beta.headers, ['X-Beta:1', 'X-Tenant', 'Cookie:~(?:^|;\\s*)beta=on(?:;|$)', 'Cookie:~(?:^|;\\s*)sid=']);
-  assert.deepEqual(beta.query, ['version=~^~2$', 'debug']);
+  assert.deepEqual(beta.headers, [
+    { name: 'x-beta', exact: '1' },
+    { name: 'x-tenant' },
+    { name: 'cookie', regex: '(?:^|;\\s*)beta=on(?:;|$)' },
+    { name: 'cookie', regex: '(?:^|;\\s*)sid=' },
+  ]);
+  assert.deepEqual(beta.query, [{ name: 'version', regex: '^~2$' }, { name: 'debug' }]);
   const secure = config.servers.secure!;
   assert.equal(secure.tls_cert, join(dir, 'cert.pem'), 'the is_default certificate serves the global_certificates server');
   assert.equal(secure.tls_key, join(dir, 'key.pem'));

@@ -6,13 +6,13 @@ import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { checkHostPort, parseDuration } from '@etcd-monitor/core';
-import { TOKEN, parseHeaderLine } from '../http1/headers.ts';
+import { TOKEN, parseHeaderLine, type HeaderLine } from '../http1/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { takePingapKeys, type PingapContext } from './pingap.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
-import { parsePathMatch } from '../router/router.ts';
+import { parseRoute, type PathMatch } from '../router/router.ts';
 import { validateAccounts } from '../privileges.ts';
 import {
   ALGORITHMS,
@@ -29,11 +29,13 @@ import {
   type ServerConfig,
   type UpstreamConfig,
   type Algorithm,
+  type Cidr,
   type HealthCheckSpec,
+  type Rewrite,
   type ServerAddr,
 } from './schema.ts';
 
-export type { Algorithm, HealthCheckSpec, ServerAddr } from './schema.ts';
+export type { Algorithm, Cidr, HealthCheckSpec, Rewrite, ServerAddr } from './schema.ts';
 
 /** parseServerAddr reads `"host:port"` or `"host:port weight"`; a missing port defaults to 80 (443 with TLS), except for a listener (`listen`), which needs one and may take port 0. */
 export function parseServerAddr(text: string, tls = false, listen = false): ServerAddr | string {
@@ -116,11 +118,19 @@ function regexError(pattern: string): string | undefined {
   }
 }
 
-/** parseRewrite reads `rewrite`: `"REGEX REPLACEMENT"` or a single replacement for the matched prefix. */
-export function parseRewrite(text: string): { regex?: RegExp; replacement: string } | string {
+/**
+ * parseRewrite reads `rewrite` for a location matching `path`: `"REGEX REPLACEMENT"`, or a single value that replaces
+ * what the path matched (the whole path for `=/exact`, the regex's match for `~regex`, the prefix otherwise).
+ */
+export function parseRewrite(text: string, path: PathMatch): Rewrite | string {
   const t = text.trim();
   const i = t.search(/\s/);
-  if (i < 0) return { replacement: t };
+  if (i < 0) {
+    if (path.kind === 'exact') return { kind: 'fixed', to: t };
+    if (path.kind === 'regex') return { kind: 'regex', pattern: path.value, replacement: t };
+    // A single value replaces the matched prefix, so "/api/v1" with rewrite "/" sends "/api/v1/users" as "/users".
+    return { kind: 'prefix', strip: path.kind === 'any' ? 1 : path.value.length, to: t };
+  }
   const pattern = t.slice(0, i);
   const err = regexError(pattern);
   if (err) return `invalid regex "${pattern}": ${err}`;
@@ -130,7 +140,7 @@ export function parseRewrite(text: string): { regex?: RegExp; replacement: strin
     .trim()
     .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, '$<$1>')
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, '$<$1>');
-  return { regex: new RegExp(pattern), replacement };
+  return { kind: 'regex', pattern, replacement };
 }
 
 const TOP_LEVEL = ['basic', 'upstreams', 'locations', 'servers', 'plugins', 'certificates', 'storages'];
@@ -144,13 +154,15 @@ function table(raw: unknown, path: string, issues: ConfigIssue[]): Record<string
   return raw as Record<string, unknown>;
 }
 
-function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needValue = true, warnings?: ConfigIssue[]): void {
+/** headerRules reads `"Name:value"` rules (header values may hold variables, checked here), returning those that parse. */
+function headerRules(list: string[], path: string, issues: ConfigIssue[], warnings: ConfigIssue[]): HeaderLine[] {
+  const out: HeaderLine[] = [];
   list.forEach((h, i) => {
-    const p = parseHeaderLine(h, needValue);
-    if (typeof p === 'string') return void issues.push({ path: `${path}[${i}]`, message: p, hint: needValue ? 'write "Name:value"' : 'write "Name"' });
-    if (!warnings) return;
+    const p = parseHeaderLine(h, true);
+    if (typeof p === 'string') return void issues.push({ path: `${path}[${i}]`, message: p, hint: 'write "Name:value"' });
     const c = compileHeaderValue(p.value);
     if (c.error) issues.push({ path: `${path}[${i}]`, message: c.error });
+    else out.push(p);
     if (c.unknown.length) {
       warnings.push({
         path: `${path}[${i}]`,
@@ -166,10 +178,23 @@ function checkHeaders(list: string[], path: string, issues: ConfigIssue[], needV
         hint: 'use a $variable, or remove the rule',
       });
   });
+  return out;
+}
+
+/** headerNames reads a list of headers to remove, returning their lower-case names; a value would not be read, so it is refused. */
+function headerNames(list: string[], path: string, issues: ConfigIssue[]): string[] {
+  const out: string[] = [];
+  list.forEach((h, i) => {
+    const p = parseHeaderLine(h, false);
+    if (typeof p === 'string') issues.push({ path: `${path}[${i}]`, message: p, hint: 'write "Name"' });
+    else if (h.includes(':')) issues.push({ path: `${path}[${i}]`, message: `"${h}" has a value, but a header is removed whatever its value`, hint: `write "${p.name}"` });
+    else out.push(p.lower);
+  });
+  return out;
 }
 
 /** parseCidr reads an IP address or `address/prefix`, returning undefined for anything else. */
-export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+export function parseCidr(text: string): Cidr | undefined {
   const [address = '', bits, extra] = text.trim().split('/');
   const v = isIP(address);
   if (v === 0 || extra !== undefined) return undefined;
@@ -336,10 +361,13 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const a = checkHostPort(basic.admin_addr, { allowPortZero: true });
     if (typeof a === 'string') issues.push({ path: 'basic.admin_addr', message: a, hint: 'write "127.0.0.1:6188", or "" to disable the admin listener' });
   }
-  (basic.trusted_proxies ?? []).forEach((p, i) => {
-    if (parseCidr(p) === undefined)
-      issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
+  const proxies: Cidr[] = [];
+  ((basic.trusted_proxies ?? []) as unknown as string[]).forEach((p, i) => {
+    const c = parseCidr(p);
+    if (c) proxies.push(c);
+    else issues.push({ path: `basic.trusted_proxies[${i}]`, message: `"${p}" is not an IP address or CIDR range`, hint: 'write "10.0.0.1" or "10.0.0.0/8"' });
   });
+  basic.trusted_proxies = proxies;
   // The name is sent in every Via header, where it is a token; anything else would make each request fail upstream.
   if (basic.name !== undefined && !TOKEN.test(basic.name))
     issues.push({ path: 'basic.name', message: `"${basic.name}" cannot be sent in the Via header`, hint: 'use letters, digits, "-", "_" or "." only, such as "edge-1"' });
@@ -428,41 +456,27 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
         issues.push({ path: `${path}.plugins[${i}]`, message: `unknown plugin "${p}"`, hint: closeMatch(p, rawPluginNames) ?? `define it under [plugins.${p}]` });
       }
     });
-    if (l.path) {
-      const m = parsePathMatch(l.path);
-      if (typeof m === 'string') issues.push({ path: `${path}.path`, message: m, hint: 'write "/prefix", "=/exact" or "~regex"' });
+    // readFields left the match criteria, `rewrite` and the header rules as written; the runtime gets them parsed, and only when they parse.
+    const written = l as unknown as { host?: string; path?: string; headers?: string[]; query?: string[]; weight?: number; rewrite?: string } & Record<
+      'headers_add' | 'headers_set' | 'headers_remove' | 'response_headers_add' | 'response_headers_set' | 'response_headers_remove',
+      string[] | undefined
+    >;
+    const route = parseRoute({ host: written.host, path: written.path ?? '', headers: written.headers ?? [], query: written.query ?? [], weight: written.weight });
+    for (const i of route.issues) issues.push({ path: `${path}.${i.field}`, message: i.message, ...(i.hint ? { hint: i.hint } : {}) });
+    Object.assign(l, route.match);
+    if (written.rewrite !== undefined) {
+      const r = parseRewrite(written.rewrite, route.match.path);
+      if (typeof r === 'string') {
+        issues.push({ path: `${path}.rewrite`, message: r, hint: 'write "REGEX REPLACEMENT", such as "^/api/(.*)$ /$1"' });
+        delete l.rewrite;
+      } else l.rewrite = r;
     }
-    for (const h of (l.host ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      if (h.startsWith('~')) {
-        const err = regexError(h.slice(1));
-        if (err) issues.push({ path: `${path}.host`, message: `invalid regex "${h}": ${err}` });
-      } else if (h.includes('*') && !/^\*\.[^*]+$/.test(h)) {
-        issues.push({ path: `${path}.host`, message: `"${h}" is not a valid wildcard`, hint: 'only a leading "*." is allowed, such as "*.example.com"' });
-      }
-    }
-    if (l.rewrite !== undefined) {
-      const r = parseRewrite(l.rewrite);
-      if (typeof r === 'string') issues.push({ path: `${path}.rewrite`, message: r, hint: 'write "REGEX REPLACEMENT", such as "^/api/(.*)$ /$1"' });
-    }
-    (l.headers ?? []).forEach((h, i) => {
-      const p = parseHeaderLine(h, false);
-      if (typeof p === 'string') issues.push({ path: `${path}.headers[${i}]`, message: p, hint: 'write "Name:value", "Name:~regex" or "Name"' });
-      else if (p.value.startsWith('~') && regexError(p.value.slice(1))) issues.push({ path: `${path}.headers[${i}]`, message: `invalid regex: ${regexError(p.value.slice(1))}` });
-    });
-    (l.query ?? []).forEach((q, i) => {
-      const eq = q.indexOf('=');
-      if (q === '' || eq === 0) issues.push({ path: `${path}.query[${i}]`, message: `"${q}" has no parameter name`, hint: 'write "name=value", "name=~regex" or "name"' });
-      else if (eq > 0 && q[eq + 1] === '~' && regexError(q.slice(eq + 2))) issues.push({ path: `${path}.query[${i}]`, message: `invalid regex: ${regexError(q.slice(eq + 2))}` });
-    });
-    checkHeaders(l.headers_add ?? [], `${path}.headers_add`, issues, true, warnings);
-    checkHeaders(l.headers_set ?? [], `${path}.headers_set`, issues, true, warnings);
-    checkHeaders(l.headers_remove ?? [], `${path}.headers_remove`, issues, false);
-    checkHeaders(l.response_headers_add ?? [], `${path}.response_headers_add`, issues, true, warnings);
-    checkHeaders(l.response_headers_set ?? [], `${path}.response_headers_set`, issues, true, warnings);
-    checkHeaders(l.response_headers_remove ?? [], `${path}.response_headers_remove`, issues, false);
+    l.headers_add = headerRules(written.headers_add ?? [], `${path}.headers_add`, issues, warnings);
+    l.headers_set = headerRules(written.headers_set ?? [], `${path}.headers_set`, issues, warnings);
+    l.headers_remove = headerNames(written.headers_remove ?? [], `${path}.headers_remove`, issues);
+    l.response_headers_add = headerRules(written.response_headers_add ?? [], `${path}.response_headers_add`, issues, warnings);
+    l.response_headers_set = headerRules(written.response_headers_set ?? [], `${path}.response_headers_set`, issues, warnings);
+    l.response_headers_remove = headerNames(written.response_headers_remove ?? [], `${path}.response_headers_remove`, issues);
     locations[name] = l;
   }
 

@@ -1,17 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { GatewayConfig, LocationConfig, ServerConfig } from '../config/schema.ts';
+import type { Cidr, GatewayConfig, LocationConfig, Rewrite, ServerConfig } from '../config/schema.ts';
 import { BlockList, isIP } from 'node:net';
-import { parseCidr, parseRewrite } from '../config/validate.ts';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { Router, parsePathMatch } from '../router/router.ts';
+import { Router } from '../router/router.ts';
 import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
-import { parseHeaderLine, type HeaderLine } from '../http1/headers.ts';
+import type { HeaderLine } from '../http1/headers.ts';
 import { compileHeaderLine, type TemplatedHeader } from './header-vars.ts';
 
 /** LocationStats are a location's pre-resolved metric series, so the hot path only adds numbers. */
@@ -122,14 +121,11 @@ export interface Runtime {
   trusted: ((ip: string) => boolean) | undefined;
 }
 
-/** trustedProxies compiles `basic.trusted_proxies` into a check of a peer address (IPv4-mapped IPv6 peers are read as IPv4). */
-export function trustedProxies(list: string[]): ((ip: string) => boolean) | undefined {
+/** trustedProxies compiles the parsed `basic.trusted_proxies` into a check of a peer address (IPv4-mapped IPv6 peers are read as IPv4). */
+export function trustedProxies(list: Cidr[]): ((ip: string) => boolean) | undefined {
   if (list.length === 0) return undefined;
   const block = new BlockList();
-  for (const item of list) {
-    const c = parseCidr(item);
-    if (c) block.addSubnet(c.address, c.prefix, c.family);
-  }
+  for (const c of list) block.addSubnet(c.address, c.prefix, c.family);
   return (ip) => {
     const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
     const family = isIP(v4);
@@ -145,13 +141,6 @@ function statusSeries(make: (cls: string) => CounterChild): CounterChild[] {
   return [{ value: 0 }, ...[1, 2, 3, 4, 5].map((c) => make(`${c}xx`))];
 }
 
-function lines(list: string[]): TemplatedHeader[] {
-  return list
-    .map((l) => parseHeaderLine(l))
-    .filter((l): l is HeaderLine => typeof l !== 'string')
-    .map((l) => compileHeaderLine(l));
-}
-
 /** FORWARDED are the headers the gateway adds to upstream requests when `enable_reverse_proxy_headers` is on. */
 const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'via']);
 
@@ -160,26 +149,20 @@ function ownForwarded(rules: TemplatedHeader[]): Set<string> | undefined {
   return own.size ? own : undefined;
 }
 
-function compileRewrite(loc: LocationConfig): ((path: string) => string) | undefined {
-  if (loc.rewrite === undefined) return undefined;
-  const r = parseRewrite(loc.rewrite);
-  if (typeof r === 'string') return undefined;
-  if (r.regex) {
-    const { regex, replacement } = r;
-    return (p) => p.replace(regex, replacement);
+/** compileRewrite turns a parsed `rewrite` into the function that maps a request path to the upstream path. */
+export function compileRewrite(rule: Rewrite | undefined): ((path: string) => string) | undefined {
+  if (rule === undefined) return undefined;
+  if (rule.kind === 'fixed') {
+    const to = rule.to;
+    return () => to;
   }
-  const to = r.replacement;
-  const m = parsePathMatch(loc.path);
-  if (typeof m === 'string') return undefined;
-  if (m.kind === 'exact') return () => to;
-  if (m.kind === 'regex') {
-    const re = new RegExp(m.value);
-    return (path) => path.replace(re, to);
+  if (rule.kind === 'regex') {
+    const re = new RegExp(rule.pattern);
+    const replacement = rule.replacement;
+    return (path) => path.replace(re, replacement);
   }
-  if (m.kind === 'any') return (path) => join(to, path.slice(1));
-  // A single value replaces the matched prefix, so "/api/v1" with rewrite "/" sends "/api/v1/users" as "/users".
-  const len = m.value.length;
-  return (path) => join(to, path.slice(len));
+  const { strip, to } = rule;
+  return (path) => join(to, path.slice(strip));
 }
 
 function join(prefix: string, rest: string): string {
@@ -226,18 +209,19 @@ export function compileRuntime(
         .filter((x) => x.plugin)
         .sort((a, b) => b.priority - a.priority || a.i - b.i)
         .map((x) => x.plugin);
-      const resRemove = new Set([...lc.response_headers_remove, ...lc.headers_remove].map((h) => h.trim().toLowerCase()));
+      const resRemove = new Set([...lc.response_headers_remove, ...lc.headers_remove]);
       const upstreamName = lc.upstream ?? '';
       const statuses = statusSeries((c) => metrics.requests.child(sname, lname, upstreamName, c));
-      const [reqSet, reqAdd, resSet, resAdd] = [lines(lc.headers_set), lines(lc.headers_add), lines(lc.response_headers_set), lines(lc.response_headers_add)];
+      const templates = (rules: HeaderLine[]) => rules.map((h) => compileHeaderLine(h));
+      const [reqSet, reqAdd, resSet, resAdd] = [templates(lc.headers_set), templates(lc.headers_add), templates(lc.response_headers_set), templates(lc.response_headers_add)];
       const late = [...reqSet, ...reqAdd].filter((l) => l.late);
       const loc: CompiledLocation = {
         name: lname,
         config: lc,
         upstream: lc.upstream ? upstreams.get(lc.upstream) : undefined,
-        rewrite: compileRewrite(lc),
+        rewrite: compileRewrite(lc.rewrite),
         headerRules: lc.headers_remove.length + lc.headers_set.length + lc.headers_add.length > 0,
-        reqRemove: lc.headers_remove.map((h) => h.trim().toLowerCase()),
+        reqRemove: lc.headers_remove,
         reqSet,
         reqAdd,
         reqLate: late.length ? late : undefined,
@@ -292,6 +276,6 @@ export function compileRuntime(
     errorTemplate: config.errorTemplate,
     log: silentLogger,
     via: (v) => (v === '2.0' ? via2 : via11),
-    trusted: trustedProxies(config.basic.trusted_proxies ?? []),
+    trusted: trustedProxies(config.basic.trusted_proxies),
   };
 }

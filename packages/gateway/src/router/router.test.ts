@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router, parsePathMatch, pingapWeight, type RouteSpec } from './router.ts';
+import { Router, parsePathMatch, parseRoute, pingapWeight, type RouteSpec, type RouteText } from './router.ts';
 
-const spec = (name: string, s: Partial<RouteSpec<string>>): RouteSpec<string> => ({ name, path: '', headers: [], query: [], data: name, ...s });
+const spec = (name: string, s: Partial<RouteText> & { priority?: number }): RouteSpec<string> => {
+  const { match, issues } = parseRoute({ path: '', headers: [], query: [], ...s });
+  assert.deepEqual(issues, []);
+  return { name, ...match, ...(s.priority === undefined ? {} : { priority: s.priority }), data: name };
+};
 
 const router = new Router([
   spec('any', {}),

@@ -1,24 +1,134 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { normalizePath } from './normalize.ts';
+import { parseHeaderLine } from '../http1/headers.ts';
 
-/** RouteSpec is what the router needs of one location. */
-export interface RouteSpec<T> {
+/** RouteSpec is what the router needs of one location: its match criteria once read (see parseRoute) and its payload. */
+export interface RouteSpec<T> extends RouteMatch {
   /** name identifies the route in errors and tests. */
   name: string;
+  /** priority, when set, outranks everything else. */
+  priority?: number;
+  /** data is returned on a match. */
+  data: T;
+}
+
+/** ValueMatch is one `headers` or `query` condition once read: the name must be present, with `exact` as its value or a value matching the `regex` source. */
+export interface ValueMatch {
+  /** name is the header name (lower-case) or query parameter name. */
+  name: string;
+  /** exact is the value required. */
+  exact?: string;
+  /** regex is the source of the pattern the value must match. */
+  regex?: string;
+}
+
+/** HostMatch is one `host` pattern once read. */
+export interface HostMatch {
+  /** kind is how the host matches: the whole host, a `*.` suffix, or a regex (case-insensitive). */
+  kind: 'exact' | 'wildcard' | 'regex';
+  /** value is the lower-case host or `*.suffix`, or the regex source as written (without `~`). */
+  value: string;
+}
+
+/** RouteText is a location's match criteria as written in the config. */
+export interface RouteText {
   /** host is the comma-separated host patterns (`a.com`, `*.a.com`, `~regex`), empty for any host. */
   host?: string;
-  /** path is `=/exact`, `/prefix`, `~regex` or empty for any path, as configured (see parsePathMatch). */
+  /** path is `=/exact`, `/prefix`, `~regex` or empty for any path (see parsePathMatch). */
   path: string;
   /** headers are `Name:value`, `Name:~regex` or `Name` matches. */
   headers: string[];
   /** query are `name=value`, `name=~regex` or `name` matches. */
   query: string[];
-  /** priority, when set, outranks everything else. */
-  priority?: number;
   /** weight is pingap's match weight, replacing the one computed from path and host (pingapWeight). */
   weight?: number;
-  /** data is returned on a match. */
-  data: T;
+}
+
+/** RouteMatch is a location's match criteria once read: what the config validator hands the router, so the router parses nothing. */
+export interface RouteMatch {
+  /** host are the host patterns; empty matches any host. */
+  host: HostMatch[];
+  /** path is the path match. */
+  path: PathMatch;
+  /** headers are the header conditions. */
+  headers: ValueMatch[];
+  /** query are the query parameter conditions. */
+  query: ValueMatch[];
+  /** weight is pingap's match weight: the configured one, else computed from `path` and `host` as written. */
+  weight: number;
+}
+
+/** RouteIssue is why one match criterion cannot be read: the field (with the list index for `headers` and `query`), the reason and how to write it. */
+export interface RouteIssue {
+  /** field is `host`, `path`, `headers[i]` or `query[i]`. */
+  field: string;
+  /** message says what is wrong. */
+  message: string;
+  /** hint says how to write it. */
+  hint?: string;
+}
+
+function regexError(source: string, flags = ''): string | undefined {
+  try {
+    new RegExp(source, flags);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * parseRoute reads a location's match criteria as written; the issues say what cannot be read (the match then leaves
+ * those criteria out, and is only usable when there are none). The config validator calls it once, and the router takes
+ * its result, so `gateway -t` and the running gateway read a location the same way.
+ */
+export function parseRoute(text: RouteText): { match: RouteMatch; issues: RouteIssue[] } {
+  const issues: RouteIssue[] = [];
+  let path = parsePathMatch(text.path);
+  if (typeof path === 'string') {
+    issues.push({ field: 'path', message: path, hint: 'write "/prefix", "=/exact" or "~regex"' });
+    path = { kind: 'any', value: '' };
+  }
+  const host: HostMatch[] = [];
+  for (const h of (text.host ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (h.startsWith('~')) {
+      // The source is kept as written: lower-casing it would change escapes such as \D (non-digit) into \d (digit).
+      const err = regexError(h.slice(1), 'i');
+      if (err) issues.push({ field: 'host', message: `invalid regex "${h}": ${err}` });
+      else host.push({ kind: 'regex', value: h.slice(1) });
+    } else if (h.includes('*')) {
+      if (/^\*\.[^*]+$/.test(h)) host.push({ kind: 'wildcard', value: h.toLowerCase() });
+      else issues.push({ field: 'host', message: `"${h}" is not a valid wildcard`, hint: 'only a leading "*." is allowed, such as "*.example.com"' });
+    } else host.push({ kind: 'exact', value: h.toLowerCase() });
+  }
+  const headers: ValueMatch[] = [];
+  text.headers.forEach((h, i) => {
+    const colon = h.indexOf(':');
+    const p = parseHeaderLine(h, false);
+    if (typeof p === 'string') return void issues.push({ field: `headers[${i}]`, message: p, hint: 'write "Name:value", "Name:~regex" or "Name"' });
+    const m = valueMatch(p.lower, colon < 0 ? undefined : p.value);
+    if (typeof m === 'string') issues.push({ field: `headers[${i}]`, message: m });
+    else headers.push(m);
+  });
+  const query: ValueMatch[] = [];
+  text.query.forEach((q, i) => {
+    const eq = q.indexOf('=');
+    if (q === '' || eq === 0) return void issues.push({ field: `query[${i}]`, message: `"${q}" has no parameter name`, hint: 'write "name=value", "name=~regex" or "name"' });
+    const m = valueMatch(eq < 0 ? q : q.slice(0, eq), eq < 0 ? undefined : q.slice(eq + 1));
+    if (typeof m === 'string') issues.push({ field: `query[${i}]`, message: m });
+    else query.push(m);
+  });
+  return { match: { host, path, headers, query, weight: text.weight ?? pingapWeight(text.path, text.host) }, issues };
+}
+
+function valueMatch(name: string, value: string | undefined): ValueMatch | string {
+  if (value === undefined) return { name };
+  if (!value.startsWith('~')) return { name, exact: value };
+  const err = regexError(value.slice(1));
+  return err ? `invalid regex: ${err}` : { name, regex: value.slice(1) };
 }
 
 interface ValueMatcher {
@@ -64,10 +174,9 @@ interface Bucket<T> {
 
 const newBucket = <T>(): Bucket<T> => ({ exact: new Map(), prefixes: new Map(), prefixLengths: [], regexes: [], any: [] });
 
-function valueMatcher(name: string, value: string | undefined): ValueMatcher {
-  if (value === undefined) return { name };
-  if (value.startsWith('~')) return { name, regex: new RegExp(value.slice(1)) };
-  return { name, exact: value };
+function valueMatcher(m: ValueMatch): ValueMatcher {
+  if (m.regex !== undefined) return { name: m.name, regex: new RegExp(m.regex) };
+  return m.exact !== undefined ? { name: m.name, exact: m.exact } : { name: m.name };
 }
 
 const PATH_RANK: Record<PathKind, number> = { exact: 3, prefix: 2, regex: 1, any: 0 };
@@ -150,43 +259,33 @@ export class Router<T> {
   constructor(specs: RouteSpec<T>[]) {
     this.size = specs.length;
     specs.forEach((spec, order) => {
-      const headers = spec.headers.map((h) => {
-        const i = h.indexOf(':');
-        return valueMatcher((i < 0 ? h : h.slice(0, i)).trim().toLowerCase(), i < 0 ? undefined : h.slice(i + 1).trim());
-      });
-      const query = spec.query.map((q) => {
-        const i = q.indexOf('=');
-        return valueMatcher(i < 0 ? q : q.slice(0, i), i < 0 ? undefined : q.slice(i + 1));
-      });
-      const parsed = parsePathMatch(spec.path);
-      if (typeof parsed === 'string') throw new Error(`location "${spec.name}": path ${parsed}`);
-      const { kind: pathKind, value: pathValue } = parsed;
+      const headers = spec.headers.map(valueMatcher);
+      const query = spec.query.map(valueMatcher);
+      const { kind: pathKind, value: pathValue } = spec.path;
       const pathRegex = pathKind === 'regex' ? new RegExp(pathValue) : undefined;
       const priority = spec.priority ?? 0;
-      const weight = spec.weight ?? pingapWeight(spec.path, spec.host);
-      const hosts = (spec.host ?? '')
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter(Boolean);
-      if (hosts.length === 0) hosts.push('');
+      const weight = spec.weight;
+      const hosts: (HostMatch | undefined)[] = spec.host.length ? spec.host : [undefined];
       for (const host of hosts) {
-        const hostKind = host === '' ? 'any' : host.startsWith('~') ? 'regex' : host.startsWith('*.') ? 'wildcard' : 'exact';
-        const score = specificity(pathKind, pathKind === 'regex' || pathKind === 'any' ? 0 : pathValue.length, hostKind, host.length, headers.length + query.length);
+        const hostKind = host?.kind ?? 'any';
+        // The regex's length counts its "~", as written.
+        const hostLen = host === undefined ? 0 : host.kind === 'regex' ? host.value.length + 1 : host.value.length;
+        const score = specificity(pathKind, pathKind === 'regex' || pathKind === 'any' ? 0 : pathValue.length, hostKind, hostLen, headers.length + query.length);
         const route: Route<T> = { name: spec.name, pathKind, pathValue, priority, weight, score, order, data: spec.data, headers, query, ...(pathRegex ? { pathRegex } : {}) };
         let bucket: Bucket<T>;
-        if (hostKind === 'any') bucket = this.anyHost;
-        else if (hostKind === 'exact') {
-          bucket = this.exactHosts.get(host) ?? newBucket();
-          this.exactHosts.set(host, bucket);
-        } else if (hostKind === 'wildcard') {
-          const suffix = host.slice(1);
+        if (host === undefined) bucket = this.anyHost;
+        else if (host.kind === 'exact') {
+          bucket = this.exactHosts.get(host.value) ?? newBucket();
+          this.exactHosts.set(host.value, bucket);
+        } else if (host.kind === 'wildcard') {
+          const suffix = host.value.slice(1);
           let w = this.wildcardHosts.find((x) => x.suffix === suffix);
           if (!w) this.wildcardHosts.push((w = { suffix, bucket: newBucket() }));
           bucket = w.bucket;
         } else {
-          const src = host.slice(1);
-          let r = this.regexHosts.find((x) => x.re.source === src);
-          if (!r) this.regexHosts.push((r = { re: new RegExp(src, 'i'), bucket: newBucket() }));
+          const re = new RegExp(host.value, 'i');
+          let r = this.regexHosts.find((x) => x.re.source === re.source);
+          if (!r) this.regexHosts.push((r = { re, bucket: newBucket() }));
           bucket = r.bucket;
         }
         if (pathKind === 'exact') push(bucket.exact, pathValue, route);
