@@ -1,3 +1,4 @@
+import type { Cidr } from '@etcd-monitor/core';
 import type { FieldSpec } from './fields.ts';
 import type { HeaderLine } from '../http1/headers.ts';
 import type { HostMatch, PathMatch, ValueMatch } from '../router/router.ts';
@@ -317,6 +318,8 @@ export const PLUGIN_COMMON_FIELDS: Record<string, FieldSpec> = {
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };
 
+export type { Cidr } from '@etcd-monitor/core';
+
 /** BasicConfig is `[basic]` once read. */
 export interface BasicConfig {
   /** name identifies this gateway in `Via`, logs and metrics. */
@@ -349,16 +352,6 @@ export interface BasicConfig {
   max_header_size: number;
   /** remark is a note. */
   remark?: string;
-}
-
-/** Cidr is one parsed `trusted_proxies` entry: an address, or a range when `prefix` is below the address's bit length. */
-export interface Cidr {
-  /** address is the IP address as written. */
-  address: string;
-  /** prefix is the number of leading bits that must match (32 or 128 for a single address). */
-  prefix: number;
-  /** family is the address family. */
-  family: 'ipv4' | 'ipv6';
 }
 
 /**

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { checkHostPort, parseDuration } from '@etcd-monitor/core';
+import { checkHostPort, parseCidr, parseDuration } from '@etcd-monitor/core';
 import { TOKEN, parseHeaderLine, type HeaderLine } from '../http1/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
 import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
@@ -191,17 +191,6 @@ function headerNames(list: string[], path: string, issues: ConfigIssue[]): strin
     else out.push(p.lower);
   });
   return out;
-}
-
-/** parseCidr reads an IP address or `address/prefix`, returning undefined for anything else. */
-export function parseCidr(text: string): Cidr | undefined {
-  const [address = '', bits, extra] = text.trim().split('/');
-  const v = isIP(address);
-  if (v === 0 || extra !== undefined) return undefined;
-  const max = v === 4 ? 32 : 128;
-  const prefix = bits === undefined ? max : Number(bits);
-  if (!/^\d+$/.test(bits ?? String(max)) || prefix > max) return undefined;
-  return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
 }
 
 /** Certificate is a pingap `[certificates.NAME]` that can serve a listener. */

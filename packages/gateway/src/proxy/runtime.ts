@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Cidr, GatewayConfig, LocationConfig, Rewrite, ServerConfig } from '../config/schema.ts';
-import { BlockList, isIP } from 'node:net';
+import { ipListMatcher } from '@etcd-monitor/core';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { Router } from '../router/router.ts';
@@ -121,16 +121,9 @@ export interface Runtime {
   trusted: ((ip: string) => boolean) | undefined;
 }
 
-/** trustedProxies compiles the parsed `basic.trusted_proxies` into a check of a peer address (IPv4-mapped IPv6 peers are read as IPv4). */
+/** trustedProxies compiles the parsed `basic.trusted_proxies` into a check of a peer address (IPv4-mapped IPv6 peers are read as IPv4); undefined when none are listed. */
 export function trustedProxies(list: Cidr[]): ((ip: string) => boolean) | undefined {
-  if (list.length === 0) return undefined;
-  const block = new BlockList();
-  for (const c of list) block.addSubnet(c.address, c.prefix, c.family);
-  return (ip) => {
-    const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-    const family = isIP(v4);
-    return family !== 0 && block.check(v4, family === 4 ? 'ipv4' : 'ipv6');
-  };
+  return list.length === 0 ? undefined : ipListMatcher(list);
 }
 
 /** SinkProvider returns the shared access log sink for a file path (or stdout when path is empty). */
