@@ -192,7 +192,7 @@ export const LOCATION_FIELDS: Record<string, FieldSpec> = {
   headers_remove: {
     kind: 'strings',
     default: [],
-    doc: 'headers_remove removes headers from the upstream request and, like nginx `proxy_hide_header`, from the response (e.g. `Server`).',
+    doc: 'headers_remove removes headers, named without a value (`"Server"`), from the upstream request and, like nginx `proxy_hide_header`, from the response.',
   },
   response_headers_add: { kind: 'strings', default: [], doc: 'response_headers_add appends `"Name:value"` headers to the response; values may hold variables (see Headers).' },
   response_headers_set: {
@@ -200,7 +200,7 @@ export const LOCATION_FIELDS: Record<string, FieldSpec> = {
     default: [],
     doc: 'response_headers_set sets (replaces) `"Name:value"` headers on the response; values may hold variables (see Headers).',
   },
-  response_headers_remove: { kind: 'strings', default: [], doc: 'response_headers_remove removes headers from the response.' },
+  response_headers_remove: { kind: 'strings', default: [], doc: 'response_headers_remove removes headers, named without a value (`"Server"`), from the response.' },
   enable_reverse_proxy_headers: {
     kind: 'boolean',
     default: true,
