@@ -4,6 +4,7 @@ import { refererRestrictionPlugin } from './referer_restriction/referer_restrict
 import { uaRestrictionPlugin } from './ua_restriction/ua_restriction.ts';
 import { corsPlugin } from './cors/cors.ts';
 import { csrfPlugin } from './csrf/csrf.ts';
+import { directoryPlugin } from './directory/directory.ts';
 import { statsPlugin } from './stats/stats.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
@@ -18,4 +19,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [corsPlugin.category, corsPlugin],
   [csrfPlugin.category, csrfPlugin],
   [statsPlugin.category, statsPlugin],
+  [directoryPlugin.category, directoryPlugin],
 ]);

@@ -3,22 +3,11 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { mimeType } from '@etcd-monitor/core';
 
 /** defaultWebDist is where `npm run build -w @etcd-monitor/web` writes the UI, next to this package in the repository. */
 export const defaultWebDist: string = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-  '.map': 'application/json',
-};
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.svg', '.txt', '.map']);
 
 interface CachedFile {
@@ -55,7 +44,7 @@ export function registerStatic(app: FastifyInstance, distDir: string = defaultWe
     const f: CachedFile = {
       body,
       gzip: COMPRESSIBLE.has(ext) && body.length > 1024 ? gzipSync(body, { level: 9 }) : null,
-      type: TYPES[ext] ?? 'application/octet-stream',
+      type: mimeType(file),
       mtimeMs: st.mtimeMs,
     };
     cache.set(file, f);
