@@ -76,6 +76,9 @@ export interface CallOptions {
 // etcd's gRPC interceptor answers "etcdserver: no leader" at once to a call carrying this, instead of letting it wait.
 const REQUIRE_LEADER = { hasleader: 'true' };
 
+/** ServiceName is one of etcd's v3 gRPC services. */
+export type ServiceName = 'KV' | 'Watch' | 'Maintenance' | 'Cluster' | 'Auth' | 'Lease';
+
 type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 
 /** MemberClient talks to exactly one etcd member over its own channel, with a deadline on every call. */
@@ -83,7 +86,7 @@ export class MemberClient {
   /** endpoint is the member's client URL. */
   readonly endpoint: string;
   private readonly opts: ConnectionOptions;
-  private readonly clients: Record<'KV' | 'Maintenance' | 'Cluster' | 'Auth' | 'Lease', grpc.Client>;
+  private readonly clients: Record<ServiceName, grpc.Client>;
   private token: string | undefined;
   private authenticating: Promise<void> | undefined;
   private closed = false;
@@ -112,6 +115,7 @@ export class MemberClient {
       Cluster: new svc.Cluster!(url.host, creds, shared),
       Auth: new svc.Auth!(url.host, creds, shared),
       Lease: new svc.Lease!(url.host, creds, shared),
+      Watch: new svc.Watch!(url.host, creds, shared),
     };
   }
 
@@ -234,6 +238,40 @@ export class MemberClient {
     }
   }
 
+  /**
+   * unary makes one unary call of etcd's v3 API with the connection's auth token and deadline; the answer is etcd's
+   * message as decoded by proto-loader (proto field names, 64-bit integers as decimal strings, bytes as Buffer,
+   * enums as names). `requireLeader` makes a member without a leader refuse at once. EtcdRpc types these calls.
+   */
+  unary(service: ServiceName, method: string, req: unknown, o: CallOptions & { requireLeader?: boolean } = {}): Promise<unknown> {
+    return this.call(service, method, req, o, true, o.requireLeader ? REQUIRE_LEADER : undefined);
+  }
+
+  /** unauthenticated makes one unary call without the auth token (to learn whether the cluster asks for one). */
+  unauthenticated(service: ServiceName, method: string, req: unknown, o: CallOptions = {}): Promise<unknown> {
+    return this.call(service, method, req, o, false);
+  }
+
+  /**
+   * duplex opens a bidirectional stream (Watch.Watch, Lease.LeaseKeepAlive) carrying the auth token. It has no
+   * deadline: the caller ends it with `cancel()` or `end()`. `requireLeader` ends the stream when the member loses its leader.
+   */
+  async duplex(service: 'Watch' | 'Lease', method: string, o: { requireLeader?: boolean } = {}): Promise<grpc.ClientDuplexStream<unknown, unknown>> {
+    if (this.closed) throw new AppError('ETCD_CLOSED', `${this.endpoint}: client is closed`);
+    await this.connected();
+    const md = await this.metadata();
+    if (o.requireLeader) md.set('hasleader', 'true');
+    const client = this.clients[service] as unknown as Record<string, (md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, unknown>>;
+    const fn = client[method];
+    if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
+    return fn.call(client, md, {});
+  }
+
+  /** describe turns a failure of this member's call or stream into one clear AppError naming the endpoint. */
+  describe(err: unknown): AppError {
+    return describeGrpcError(err, this.endpoint, this.opts);
+  }
+
   /** close releases the member's channel. */
   close(): void {
     if (this.closed) return;
@@ -270,7 +308,7 @@ export class MemberClient {
     return this.authenticating;
   }
 
-  private async call(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, needsAuth = true, extra?: Record<string, string>): Promise<unknown> {
+  private async call(service: ServiceName, method: string, req: unknown, o: CallOptions, needsAuth = true, extra?: Record<string, string>): Promise<unknown> {
     const withExtra = (md: grpc.Metadata) => {
       for (const [k, v] of Object.entries(extra ?? {})) md.set(k, v);
       return md;
@@ -288,7 +326,7 @@ export class MemberClient {
     }
   }
 
-  private rawCall(service: keyof MemberClient['clients'], method: string, req: unknown, o: CallOptions, md: grpc.Metadata): Promise<unknown> {
+  private rawCall(service: ServiceName, method: string, req: unknown, o: CallOptions, md: grpc.Metadata): Promise<unknown> {
     if (this.closed) return Promise.reject(new AppError('ETCD_CLOSED', `${this.endpoint}: client is closed`));
     const timeout = o.timeoutMs ?? this.opts.commandTimeoutMs;
     const client = this.clients[service] as unknown as Record<string, Unary>;

@@ -11,6 +11,7 @@ export const ETCD_ERRORS = {
   ETCD_BAD_TLS_FILE: { meaning: 'a TLS file (--cacert, --cert, --key) cannot be read', status: 400 },
   ETCD_CALL_FAILED: { meaning: 'a call to a member failed for a reason no other code names' },
   ETCD_CLOSED: { meaning: 'a call was made on a client that is already closed' },
+  ETCD_COMPACTED: { meaning: 'the revision asked for (a read, a watch start) has been compacted away' },
   ETCD_DIAL_TIMEOUT: { meaning: 'no connection to the member within the dial timeout' },
   ETCD_FLAG_CONFLICT: { meaning: 'an ETCDCTL_* environment variable conflicts with the command-line flag that shadows it' },
   ETCD_LEADER_CHANGED: { meaning: 'a leader election happened during the call; retry' },

@@ -33,7 +33,9 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   }
   if (/authentication is not enabled/i.test(details)) return make('ETCD_AUTH_NOT_ENABLED', 'authentication is not enabled on this cluster');
   if (/invalid auth token/i.test(details)) return make('ETCD_AUTH_TOKEN', 'auth token rejected (expired or revoked)');
-  if (/user name is empty|user name not found/i.test(details)) {
+  // "user name not found" answers a call whose identity etcd cannot place (a TLS CN that is no user); with --user
+  // given it is the answer to a user call naming a user that does not exist, which is etcd's own error.
+  if (/user name is empty/i.test(details) || (!opts.auth && /user name not found/i.test(details))) {
     return make('ETCD_AUTH_REQUIRED', 'this cluster requires authentication', 'pass --user NAME:PASSWORD');
   }
   if (e.code === grpc.status.PERMISSION_DENIED || /permission denied/i.test(details)) {
@@ -90,6 +92,8 @@ function serverErrorHint(text: string): [`ETCD_${string}`, string | undefined] {
     return ['ETCD_SERVER_TIMEOUT', 'etcd could not commit the request in time: check disk latency (WAL fsync) and whether a quorum of members is reachable'];
   if (/too many requests/.test(text)) return ['ETCD_OVERLOADED', 'the member is too far behind applying entries; reduce the load or check its disk'];
   if (/database space exceeded/.test(text)) return ['ETCD_NOSPACE', 'the NOSPACE alarm is raised: compact, defragment, then `etcdctl alarm disarm`'];
+  if (/required revision has been compacted/.test(text))
+    return ['ETCD_COMPACTED', 'that revision is gone: read a newer one (etcdctl get without --rev shows the current revision)'];
   if (/not capable|not supported for learner/.test(text)) return ['ETCD_NOT_SUPPORTED', 'the member cannot serve this call (a learner, or an older version)'];
   return ['ETCD_SERVER', undefined];
 }
