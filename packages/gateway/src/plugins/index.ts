@@ -8,6 +8,7 @@ import { directoryPlugin } from './directory/directory.ts';
 import { statsPlugin } from './stats/stats.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
+import { jwtPlugin } from './jwt/jwt.ts';
 
 /** builtinPlugins lists every plugin type by category; a new plugin adds one line here. */
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
@@ -20,4 +21,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [csrfPlugin.category, csrfPlugin],
   [statsPlugin.category, statsPlugin],
   [directoryPlugin.category, directoryPlugin],
+  [jwtPlugin.category, jwtPlugin],
 ]);
