@@ -6,6 +6,7 @@ import { corsPlugin } from './cors/cors.ts';
 import { csrfPlugin } from './csrf/csrf.ts';
 import { directoryPlugin } from './directory/directory.ts';
 import { statsPlugin } from './stats/stats.ts';
+import { compressionPlugin } from './compression/compression.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
 import { jwtPlugin } from './jwt/jwt.ts';
@@ -22,4 +23,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [statsPlugin.category, statsPlugin],
   [directoryPlugin.category, directoryPlugin],
   [jwtPlugin.category, jwtPlugin],
+  [compressionPlugin.category, compressionPlugin],
 ]);
