@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, request, spawnGateway, startUpstream, useGateway, waitFor, type Reply, type TestUpstream } from '../test-helpers.ts';
+import { mergeUpstreamStatus, type ServerStatus } from './backend.ts';
 
 const TOKEN = 'admin-secret';
 
@@ -35,7 +36,7 @@ async function adminTranscript(port: number, write: (text: string) => void, make
   take('no token', await request(port, { path: '/admin/upstreams' }));
   take('wrong token', await request(port, { method: 'POST', path: '/admin/reload', headers: { authorization: 'Bearer nope' } }));
   take('unknown route', await request(port, { path: '/admin/nope', headers: auth }));
-  take('upstreams', await request(port, { path: '/admin/upstreams', headers: auth }), (r) => typeof JSON.parse(r.body));
+  take('upstreams', await request(port, { path: '/admin/upstreams', headers: auth }));
   take('reload', await request(port, { method: 'POST', path: '/admin/reload', headers: auth }), (r) => ({ ...JSON.parse(r.body), ms: 'n' }));
   write(make({ upstream: 'nope' }));
   take('invalid config', await request(port, { method: 'POST', path: '/admin/reload', headers: auth }), (r) => ({ ...JSON.parse(r.body), ms: 'n' }));
@@ -98,4 +99,77 @@ test('the admin API answers the same from the in-process gateway and from the su
     errors: [{ path: 'servers', message: `servers.main.addr: cannot listen on 127.0.0.1:${busy.port}: EADDRINUSE`, hint: 'pick a free port, or run with the rights to bind it' }],
   });
   assert.equal(by['admin API off']!.status, 403);
+  // One view of the gateway, not one per worker.
+  assert.deepEqual(by['upstreams']!.body, {
+    u: [{ server: up.addr, weight: 1, available: true, healthy: true, passive_down: false, breaker: 'closed', active: 0, requests: 0, failures: 0 }],
+  });
+});
+
+test('GET /admin/upstreams from the supervisor of two workers: counters summed over the workers, and a state they disagree on spelled out by worker', async (t: TestContext) => {
+  const up = await startUpstream('good');
+  t.after(() => up.close());
+  const refused = await freePort();
+  const admin = await freePort();
+  const port = await freePort();
+  const proc = spawnGateway(
+    t,
+    `[basic]\nthreads = 2\nwatch = false\nadmin_addr = "127.0.0.1:${admin}"\nadmin_token = "${TOKEN}"\n` +
+      `[upstreams.good]\naddrs = ["${up.addr}"]\n[upstreams.bad]\naddrs = ["127.0.0.1:${refused}"]\nmax_fails = 1\nfail_timeout = "10m"\nretries = 0\n` +
+      `[locations.good]\nupstream = "good"\npath = "/good"\n[locations.bad]\nupstream = "bad"\npath = "/bad"\n` +
+      `[servers.main]\naddr = "127.0.0.1:${port}"\nlocations = ["good", "bad"]\n`,
+  );
+  await waitFor(
+    async () => (await request(admin, { path: '/health' }).catch(() => undefined))?.status === 200,
+    60_000,
+    () => `the supervisor's admin listener (stderr: ${proc.stderr()})`,
+  );
+  const upstreams = async () => JSON.parse((await request(admin, { path: '/admin/upstreams', headers: { authorization: `Bearer ${TOKEN}` } })).body);
+  // Each request on a fresh connection, which either worker may accept: only the sum over both is known.
+  for (let i = 0; i < 12; i++) assert.equal((await request(port, { path: '/good' })).status, 200);
+  // One failed request takes the refusing server out in the one worker that sent it, and not in the other.
+  assert.equal((await request(port, { path: '/bad' })).status, 502);
+  const view = await upstreams();
+  assert.deepEqual(Object.keys(view).sort(), ['bad', 'good']);
+  assert.deepEqual(view.good, [{ server: up.addr, weight: 1, available: true, healthy: true, passive_down: false, breaker: 'closed', active: 0, requests: 12, failures: 0 }]);
+  const [bad] = view.bad;
+  assert.equal(bad.requests, 1);
+  assert.equal(bad.failures, 1);
+  assert.equal(bad.passive_down, true, 'the worse state when the workers disagree');
+  assert.equal(bad.available, false);
+  assert.deepEqual(Object.keys(bad.disagree).sort(), ['available', 'passive_down']);
+  assert.deepEqual(Object.values(bad.disagree.passive_down).sort(), [false, true], 'one value per worker');
+  proc.child.kill('SIGTERM');
+  assert.equal(await proc.exited, 0, proc.stderr());
+});
+
+test('mergeUpstreamStatus: states agreed on are kept, the most open breaker wins, a server one worker does not list is marked', () => {
+  const s = (server: string, o: Partial<ServerStatus> = {}): ServerStatus => ({
+    server,
+    weight: 1,
+    available: true,
+    healthy: true,
+    passive_down: false,
+    breaker: 'closed',
+    active: 1,
+    requests: 10,
+    failures: 1,
+    ...o,
+  });
+  const merged = mergeUpstreamStatus([
+    { worker: '1', status: { u: [s('a:1'), s('b:1', { breaker: 'half_open' })] } },
+    { worker: '2', status: { u: [s('a:1'), s('b:1', { breaker: 'open', available: false })] } },
+    { worker: '3', status: { u: [s('a:1')] } },
+  ]);
+  assert.deepEqual(merged.u![0], s('a:1', { active: 3, requests: 30, failures: 3 }));
+  assert.deepEqual(
+    merged.u![1],
+    s('b:1', {
+      breaker: 'open',
+      available: false,
+      active: 2,
+      requests: 20,
+      failures: 2,
+      disagree: { available: { 1: true, 2: false }, breaker: { 1: 'half_open', 2: 'open' }, present: { 1: true, 2: true, 3: false } },
+    }),
+  );
 });

@@ -1,11 +1,11 @@
-import type { AdminBackend, ReloadOutcome } from '../admin/backend.ts';
+import { mergeUpstreamStatus, type AdminBackend, type ReloadOutcome, type UpstreamsStatus } from '../admin/backend.ts';
 import type { Registry } from '../observability/metrics.ts';
 import { mergeMetrics } from './metrics.ts';
 import type { WorkerPool } from './workers.ts';
 
 /**
  * supervisorAdminBackend is the admin back end of a gateway of several processes: metrics merged from every ready worker
- * (each sample labelled with its worker) plus the supervisor's own, upstreams as each worker sees them.
+ * (each sample labelled with its worker) plus the supervisor's own, and one view of the upstreams merged from the workers'.
  */
 export function supervisorAdminBackend(pool: WorkerPool, registry: Registry, reload: () => Promise<ReloadOutcome>, token: () => string | undefined): AdminBackend {
   return {
@@ -16,12 +16,14 @@ export function supervisorAdminBackend(pool: WorkerPool, registry: Registry, rel
       return mergeMetrics(texts, new Set(['gateway_config_reloads_total'])) + registry.render();
     },
     reload,
-    // Health and breaker state are per worker; each worker's view is reported under its id.
+    // Passive health and breakers are per worker: the workers' views are merged into one, shaped as a single gateway's,
+    // with counters summed and any disagreement on a server's state spelled out by worker.
     upstreams: async () => {
-      const rs = await Promise.all(pool.ready().map(async (st) => [String(st.worker.id), await pool.ask(st.worker, { type: 'upstreams' }, 3000)] as const));
-      const out: Record<string, unknown> = {};
-      for (const [id, r] of rs) if (r?.type === 'upstreams-status') out[`worker ${id}`] = r.status;
-      return out;
+      const rs = await Promise.all(pool.ready().map(async (st) => ({ worker: String(st.worker.id), reply: await pool.ask(st.worker, { type: 'upstreams' }, 3000) })));
+      const views: { worker: string; status: UpstreamsStatus }[] = [];
+      for (const r of rs) if (r.reply?.type === 'upstreams-status') views.push({ worker: r.worker, status: r.reply.status });
+      if (views.length === 0) throw new Error('no worker answered');
+      return mergeUpstreamStatus(views);
     },
     token,
   };

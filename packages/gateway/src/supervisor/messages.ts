@@ -3,6 +3,7 @@
 import type { ConfigIssue } from '../config/fields.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { HealthSnapshot } from '../upstream/shared-health.ts';
+import type { UpstreamsStatus } from '../admin/backend.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
@@ -22,7 +23,7 @@ export type WorkerMessage =
   | { type: 'metrics'; id: number }
   | { type: 'metrics-text'; id: number; text: string }
   | { type: 'upstreams'; id: number }
-  | { type: 'upstreams-status'; id: number; status: Record<string, unknown[]> }
+  | { type: 'upstreams-status'; id: number; status: UpstreamsStatus }
   | { type: 'stop' };
 
 /** Question is a message the supervisor sends expecting an answer with the same id. */
