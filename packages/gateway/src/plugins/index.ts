@@ -10,6 +10,8 @@ import { compressionPlugin } from './compression/compression.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
 import { jwtPlugin } from './jwt/jwt.ts';
+import { keyAuthPlugin } from './key_auth/key_auth.ts';
+import { basicAuthPlugin } from './basic_auth/basic_auth.ts';
 
 /** builtinPlugins lists every plugin type by category; a new plugin adds one line here. */
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
@@ -24,4 +26,6 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [directoryPlugin.category, directoryPlugin],
   [jwtPlugin.category, jwtPlugin],
   [compressionPlugin.category, compressionPlugin],
+  [keyAuthPlugin.category, keyAuthPlugin],
+  [basicAuthPlugin.category, basicAuthPlugin],
 ]);
