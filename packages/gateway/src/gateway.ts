@@ -140,6 +140,7 @@ export class Gateway {
     try {
       await gw.apply(config);
       if (opts.admin !== false) (await gw.admin.prepare(config.basic.admin_addr)).commit();
+      gw.metrics.runtime.start();
     } catch (err) {
       await gw.stop(0);
       throw err;
@@ -474,6 +475,7 @@ export class Gateway {
   /** stop drains: listeners stop accepting, in-flight requests get up to `graceMs` (default `basic.grace_period`), then everything closes. */
   async stop(graceMs?: number): Promise<void> {
     this.stopping = true;
+    this.metrics.runtime.stop();
     const grace = graceMs ?? this.runtime?.config.basic.grace_period ?? 0;
     await Promise.all([...this.listeners.values()].map((l) => this.closeListener(l, grace)));
     this.listeners.clear();

@@ -281,7 +281,10 @@ listener's \`backlog\` need a restart; the reload logs a warning for them.
 \`gateway_upstream_server_up\`, \`gateway_upstream_breaker_state\`, \`gateway_upstream_active_requests\`,
 \`gateway_upstream_requests_total\`, \`gateway_upstream_failures_total\` (counters: use \`rate()\`; they restart from zero
 when a reload replaces the upstream), \`gateway_open_connections{server}\`, \`gateway_config_reloads_total{result}\`,
-\`gateway_config_last_reload_success_timestamp_seconds\`. Counters end in \`_total\`; levels (\`_up\`, state, in
+\`gateway_config_last_reload_success_timestamp_seconds\`, and what the process itself adds to latency:
+\`gateway_event_loop_delay_seconds\` (how late a timer due every 10 ms ran — a request arriving then waited as long;
+resolution 1 ms) and \`gateway_gc_pause_seconds{kind}\` (garbage collection pauses; \`minor\` are scavenges, \`major\`
+full collections), both histograms. Counters end in \`_total\`; levels (\`_up\`, state, in
 flight, open connections) are gauges. With the
 \`etcd-monitor gateway\` command each worker's samples carry a \`worker\` label, except \`gateway_config_reloads_total\`:
 the supervisor validates every reload and counts it once (a config it rejects never reaches a worker). The process log's

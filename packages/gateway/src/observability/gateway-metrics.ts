@@ -1,4 +1,5 @@
 import { CollectedCounter, Counter, Gauge, Histogram, Registry } from './metrics.ts';
+import { GC_PAUSE_BUCKETS, LOOP_DELAY_BUCKETS, RuntimeMetrics } from './runtime-metrics.ts';
 
 /** GatewayState is what the scrape-time gauges read from a running gateway. */
 export interface GatewayState {
@@ -26,6 +27,20 @@ export class GatewayMetrics {
   readonly upstreamConnect = this.registry.add(new Histogram('gateway_upstream_connect_seconds', 'Time to open a connection to an upstream server.', ['server']));
   /** reloads counts config reloads by result. */
   readonly reloads = this.registry.add(new Counter('gateway_config_reloads_total', 'Config reloads, by result (success or failure).', ['result']));
+  /** runtime samples the process's event loop delay and GC pauses (gateway_event_loop_delay_seconds, gateway_gc_pause_seconds) once started. */
+  readonly runtime = new RuntimeMetrics(
+    this.registry.add(
+      new Histogram(
+        'gateway_event_loop_delay_seconds',
+        'How late the event loop ran a timer due every 10 ms: what a request arriving then waited before its turn (resolution 1 ms).',
+        [],
+        LOOP_DELAY_BUCKETS,
+      ),
+    ),
+    this.registry.add(
+      new Histogram('gateway_gc_pause_seconds', 'Garbage collection pauses of the JavaScript thread, by kind (minor: scavenge; major: full).', ['kind'], GC_PAUSE_BUCKETS),
+    ),
+  );
   /** lastReload is the time of the last successful (re)load. */
   lastReloadSeconds = Date.now() / 1000;
 

@@ -1,0 +1,76 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { freePort, request, spawnGateway, startUpstream, waitFor } from '../test-helpers.ts';
+import { Histogram } from './metrics.ts';
+import { RuntimeMetrics } from './runtime-metrics.ts';
+
+/** sample reads the value of one sample line of a Prometheus text, 0 when it is missing. */
+function sample(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('the event loop delay and GC pause histograms are on the supervisor admin /metrics, per worker, and move under load', async (t: TestContext) => {
+  const up = await startUpstream('u');
+  t.after(() => up.close());
+  const admin = await freePort();
+  const port = await freePort();
+  const proc = spawnGateway(
+    t,
+    `[basic]\nthreads = 1\nwatch = false\nadmin_addr = "127.0.0.1:${admin}"\n[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:${port}"\nlocations = ["l"]\n`,
+  );
+  const metrics = async () => (await request(admin, { path: '/metrics' })).body;
+  await waitFor(
+    async () => (await request(port).catch(() => undefined))?.status === 200,
+    60_000,
+    () => `the gateway (stderr: ${proc.stderr()})`,
+  );
+  const before = await metrics();
+  assert.match(before, /^# TYPE gateway_event_loop_delay_seconds histogram$/m);
+  assert.match(before, /^# TYPE gateway_gc_pause_seconds histogram$/m);
+  assert.match(before, /^gateway_event_loop_delay_seconds_bucket\{worker="1",le="0\.001"\} \d+$/m);
+  assert.match(before, /^gateway_gc_pause_seconds_count\{worker="1",kind="minor"\} \d+$/m);
+  assert.match(before, /^gateway_gc_pause_seconds_count\{worker="1",kind="major"\} \d+$/m);
+
+  // Proxied requests on keep-alive connections, in rounds, until the worker (which does nothing else) has collected
+  // garbage again and the delay sampler has run again.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  t.after(() => agent.destroy());
+  const minor = (text: string) => sample(text, 'gateway_gc_pause_seconds_count', 'kind="minor"');
+  const delays = (text: string) => sample(text, 'gateway_event_loop_delay_seconds_count', 'worker="1"');
+  let after = before;
+  let sent = 0;
+  await waitFor(
+    async () => {
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 50; i++) assert.equal((await request(port, { agent, path: `/x?i=${i}` })).status, 200);
+        }),
+      );
+      sent += 400;
+      after = await metrics();
+      return minor(after) > minor(before) && delays(after) > delays(before);
+    },
+    120_000,
+    () => `the GC and delay counts to move (${sent} requests sent)\nbefore:\n${before}\nafter:\n${after}`,
+  );
+  assert.ok(sample(after, 'gateway_gc_pause_seconds_sum', 'kind="minor"') > sample(before, 'gateway_gc_pause_seconds_sum', 'kind="minor"'), 'scavenges take time');
+  // Cumulative buckets: +Inf holds every sample.
+  assert.equal(sample(after, 'gateway_event_loop_delay_seconds_bucket', 'le="+Inf"'), delays(after));
+  proc.child.kill('SIGTERM');
+  assert.equal(await proc.exited, 0, proc.stderr());
+});
+
+test('RuntimeMetrics stops sampling when stopped (no timer or observer is left behind)', async () => {
+  const delay = new Histogram('d', 'd', [], [0.001]);
+  const gc = new Histogram('g', 'g', ['kind'], [0.001]);
+  const rm = new RuntimeMetrics(delay, gc);
+  rm.start();
+  await waitFor(() => delay.child().count > 2, 10_000, 'delay samples');
+  rm.stop();
+  const n = delay.child().count;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(delay.child().count, n);
+  assert.match(gc.render(), /^g_count\{kind="minor"\} 0$/m);
+});
