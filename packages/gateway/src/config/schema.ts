@@ -313,7 +313,10 @@ export const CERTIFICATE_FIELDS: Record<string, FieldSpec> = {
 
 /** PLUGIN_COMMON_FIELDS are the keys every `[plugins.NAME]` accepts; each plugin adds its own (see its README). */
 export const PLUGIN_COMMON_FIELDS: Record<string, FieldSpec> = {
-  category: { kind: 'string', doc: 'category is the plugin type (`request_id`, `mock`, …); it defaults to the plugin entry name.' },
+  category: {
+    kind: 'string',
+    doc: "category is the plugin type (`request_id`, `mock`, …). Without it, `type` names the plugin (as the product spec writes entries), else the entry name does; beside a `category`, `type` is an option of the plugin (pingap's `limit`).",
+  },
   priority: { kind: 'integer', default: 0, doc: 'priority orders plugins within a location: higher runs first; equal priorities keep the location list order.' },
   remark: { kind: 'string', doc: 'remark is a free-form note.' },
 };

@@ -8,6 +8,7 @@ import { parseConfigText, readConfigFile } from './load.ts';
 import { parseAlgorithm, parseHealthCheck, parseRewrite, parseServerAddr } from './validate.ts';
 import { PINGAP_KEYS } from './pingap.ts';
 import { pingapDir } from '../test-helpers.ts';
+import { builtinPlugins } from '../plugins/index.ts';
 import { BASIC_FIELDS, CERTIFICATE_FIELDS, LOCATION_FIELDS, PLUGIN_COMMON_FIELDS, SERVER_FIELDS, UPSTREAM_FIELDS } from './schema.ts';
 
 const example = fileURLToPath(new URL('../testdata/pingap-example.toml', import.meta.url));
@@ -79,7 +80,7 @@ category = "request_idd"
     'upstreams.a.addrs[1]: weight "heavy" in "127.0.0.1:80 heavy" is not an integer between 1 and 10000 (write "127.0.0.1:8080" or "127.0.0.1:8080 10" (weight 10))',
     'upstreams.a.algorithm: unknown algorithm "round_robbin" (did you mean "round_robin"?)',
     'upstreams.a.health_check: unsupported scheme "ftp:" (use http://, https:// or tcp://) (accepted parameters: interval, check_frequency, timeout, connection_timeout, read_timeout, success, failure)',
-    'plugins.p.category: unknown plugin category "request_idd" (did you mean "request_id"?)',
+    `plugins.p.category: unknown plugin category "request_idd" (did you mean "request_id"? known categories: ${[...builtinPlugins.keys()].sort().join(', ')})`,
     'locations.l.path: "api" does not start with "/" (write "/prefix", "=/exact" or "~regex")',
     'locations.l.host: "*.exa*mple.com" is not a valid wildcard (only a leading "*." is allowed, such as "*.example.com")',
     'locations.l.rewrite: invalid regex "^/(unclosed": Invalid regular expression: /^/(unclosed/: Unterminated group (write "REGEX REPLACEMENT", such as "^/api/(.*)$ /$1")',

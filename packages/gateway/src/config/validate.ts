@@ -143,6 +143,20 @@ export function parseRewrite(text: string, path: PathMatch): Rewrite | string {
   return { kind: 'regex', pattern, replacement };
 }
 
+/** categoryHint suggests a close plugin category and lists every known one, so a wrong `category` or `type` shows what exists. */
+function categoryHint(category: string, known: Iterable<string>): string {
+  const all = [...known].sort();
+  if (all.length === 0) return 'no plugins are available';
+  const close = closeMatch(category, all);
+  return `${close ? `${close} ` : ''}known categories: ${all.join(', ')}`;
+}
+
+/** upstreamNamesOf lists the `[upstreams.NAME]` written, valid or not, for plugins that name one. */
+function upstreamNamesOf(raw: Record<string, unknown>): string[] {
+  const u = raw.upstreams;
+  return typeof u === 'object' && u !== null && !Array.isArray(u) ? Object.keys(u) : [];
+}
+
 const TOP_LEVEL = ['basic', 'upstreams', 'locations', 'servers', 'plugins', 'certificates', 'storages'];
 
 function table(raw: unknown, path: string, issues: ConfigIssue[]): Record<string, unknown> {
@@ -406,24 +420,23 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
       continue;
     }
     const v = value as Record<string, unknown>;
-    const category = typeof v.category === 'string' ? v.category : name;
+    // `category` names the plugin (pingap); without it `type` does (the product spec), else the entry name. Beside a
+    // `category`, `type` is one of the plugin's own options (pingap's limit plugin: type = "rate" | "inflight").
+    const named = typeof v.category === 'string' ? 'category' : v.category === undefined && typeof v.type === 'string' ? 'type' : undefined;
+    const category = named ? (v[named] as string) : name;
     const def = plugins.get(category);
     if (!def) {
-      issues.push({
-        path: typeof v.category === 'string' ? `${path}.category` : path,
-        message: `unknown plugin category "${category}"`,
-        hint: didYouMean(category, plugins.keys()) ?? 'no plugins are available',
-      });
+      issues.push({ path: named ? `${path}.${named}` : path, message: `unknown plugin category "${category}"`, hint: categoryHint(category, plugins.keys()) });
       continue;
     }
     const common = readFields(Object.fromEntries(Object.entries(v).filter(([k]) => k in PLUGIN_COMMON_FIELDS)), PLUGIN_COMMON_FIELDS, path, issues);
     if ('step' in v)
       warnings.push({ path: `${path}.step`, message: "is pingap's and has no effect here: each plugin runs at its own fixed step", hint: 'remove it to silence this warning' });
-    const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS) && k !== 'step'));
+    const own = Object.fromEntries(Object.entries(v).filter(([k]) => !(k in PLUGIN_COMMON_FIELDS) && k !== 'step' && !(k === 'type' && named === 'type')));
     const options = readFields(own, def.fields, path, issues);
     // readFields suggests only among the plugin's own keys; the common ones are valid too.
     // validate receives the options typed by their specs, so it runs only once every required option has a value.
-    if (Object.entries(def.fields).every(([k, spec]) => !spec.required || options[k] !== undefined)) def.validate?.(options, path, issues);
+    if (Object.entries(def.fields).every(([k, spec]) => !spec.required || options[k] !== undefined)) def.validate?.(options, path, issues, { upstreams: upstreamNamesOf(raw) });
     pluginConfigs[name] = { category, priority: Number(common.priority ?? 0), options };
   }
 

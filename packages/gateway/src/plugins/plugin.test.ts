@@ -135,7 +135,7 @@ locations = ["l"]
   const r = await request(gw.port('main'));
   assert.equal(r.status, 500);
   assert.doesNotMatch(r.body, /kaput/, "the plugin's error stays out of the page");
-  await waitFor(() => log.text().includes('plugin failed: kaput'), 5000, 'the error in the process log');
+  await waitFor(() => log.text().includes('plugins.boom (boom) failed in request: kaput'), 5000, 'the error in the process log');
   assert.equal((await request(gw.port('main'))).status, 500, 'the gateway still answers');
 });
 
@@ -338,4 +338,102 @@ locations = ["l"]
     seen.filter((s) => s !== '/cut:cut'),
     ['/flow:whole', '/stream:whole'],
   );
+});
+
+test('a hook that throws or rejects, in any step, answers 500 with the request id and one log line; the gateway goes on', async (t) => {
+  const STEPS = ['earlyRequest', 'request', 'proxyUpstream', 'upstreamResponse', 'response', 'responseBody', 'log'] as const;
+  const failing = definePlugin({
+    category: 'failing',
+    description: 'failing throws (or rejects) in the step its request names.',
+    fields: {},
+    create() {
+      const fail = (ctx: { req: { headers: Record<string, unknown> } }, step: string) => {
+        const want = ctx.req.headers['x-fail'];
+        if (want === step) throw new Error(`broke in ${step}`);
+        if (want === `${step}-async`) return Promise.reject(new Error(`broke in ${step}`));
+      };
+      return {
+        earlyRequest: (ctx) => fail(ctx, 'earlyRequest'),
+        request: (ctx) => fail(ctx, 'request'),
+        proxyUpstream: (ctx) => fail(ctx, 'proxyUpstream'),
+        upstreamResponse: (ctx) => void fail(ctx, 'upstreamResponse'),
+        response: (ctx) => void fail(ctx, 'response'),
+        responseBody: (ctx) => void fail(ctx, 'responseBody'),
+        log: (ctx) => void fail(ctx, 'log'),
+      };
+    },
+  });
+  const answers = definePlugin({
+    category: 'answers',
+    description: 'answers gives what its request asks for, valid or not.',
+    fields: {},
+    create: () => ({
+      request(ctx) {
+        const a = ctx.req.headers['x-answer'];
+        if (a === 'bad-status') return { status: 42 };
+        if (a === 'bad-header') return { status: 200, headers: { 'x-bad': 'a\r\nb' } };
+        if (a === 'not-an-answer') return 42 as never;
+      },
+    }),
+  });
+  const log = captureText();
+  const up = await startUpstream('up');
+  const plugins = new Map([...builtinPlugins, ['failing', failing], ['answers', answers]]);
+  const gw = await useGateway(
+    t,
+    [up],
+    `
+[upstreams.up]
+addrs = ["${up.addr}"]
+[plugins.request_id]
+priority = 100
+[plugins.f]
+category = "failing"
+[plugins.a]
+category = "answers"
+[locations.l]
+upstream = "up"
+plugins = ["request_id", "f", "a"]
+[locations.buffered]
+upstream = "up"
+path = "/buffered"
+buffer_response = true
+plugins = ["request_id", "f"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l", "buffered"]
+`,
+    { plugins, log: createLogger('info', log.stream) },
+  );
+  const port = gw.port('main');
+  const lines = (needle: string) =>
+    log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes(needle)).length;
+  for (const path of ['/', '/buffered']) {
+    for (const step of STEPS.filter((s) => s !== 'log')) {
+      for (const how of ['', '-async']) {
+        if (how && (step === 'upstreamResponse' || step === 'response' || step === 'responseBody')) continue;
+        const id = `id-${path.length}-${step}${how}`;
+        const r = await request(port, { path, headers: { 'x-fail': `${step}${how}`, 'x-request-id': id } });
+        assert.equal(r.status, 500, `${path} ${step}${how}`);
+        assert.equal(r.headers['x-request-id'], id, `the request id reaches the client (${step}${how})`);
+        assert.match(r.body, new RegExp(`request id: ${id}`));
+        assert.doesNotMatch(r.body, /broke in/);
+        await waitFor(() => lines(id) === 1, 5000, `one log line for ${id}`);
+        assert.equal(lines(`plugins.f (failing) failed in ${step}: broke in ${step}`) > 0, true);
+      }
+    }
+  }
+  // A log hook has no answer to change: the response went out, the failure is logged, the next request is served.
+  const logged = await request(port, { headers: { 'x-fail': 'log', 'x-request-id': 'id-log' } });
+  assert.equal(logged.status, 200);
+  await waitFor(() => log.text().includes('plugins.f (failing) failed in log: broke in log'), 5000, 'the log hook failure');
+  for (const bad of ['bad-status', 'bad-header', 'not-an-answer']) {
+    const r = await request(port, { headers: { 'x-answer': bad, 'x-request-id': `id-${bad}` } });
+    assert.equal(r.status, 500, bad);
+    assert.equal(r.headers['x-request-id'], `id-${bad}`);
+  }
+  assert.equal((await request(port)).status, 200, 'the gateway still proxies');
 });

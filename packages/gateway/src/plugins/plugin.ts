@@ -77,6 +77,23 @@ export interface RequestContext {
   status: number;
   /** state is a scratch space plugins share within one request. */
   state: Record<string, unknown>;
+  /**
+   * upstream is the name of the `[upstreams.NAME]` the request goes to (the location's, else empty); `earlyRequest` and
+   * `request` hooks may set it to another defined upstream (a name that is not defined throws).
+   */
+  upstream: string;
+  /**
+   * bodyLimit is the largest request body accepted, in bytes (0: no limit), starting at the location's
+   * `client_max_body_size`; `earlyRequest` and `request` hooks may change it. A larger declared body is answered 413 at
+   * once; a body of unknown length (chunked, HTTP/2) is counted while it streams and answered 413 once past it.
+   */
+  bodyLimit: number;
+  /** header returns a request header's value (several joined by `, `), or undefined. */
+  header(name: string): string | undefined;
+  /** cookie returns a request cookie's value, or undefined. */
+  cookie(name: string): string | undefined;
+  /** queryParam returns a query parameter's first value, or undefined. */
+  queryParam(name: string): string | undefined;
 }
 
 /** HookResult is what a hook returns: nothing (go on), `'stop'` (skip the remaining plugins of this step) or, in request steps, an answer. */
@@ -115,6 +132,12 @@ export interface Plugin {
   close?(): void | Promise<void>;
 }
 
+/** PluginValidateContext is what a plugin's `validate` may check its options against besides themselves. */
+export interface PluginValidateContext {
+  /** upstreams are the names of the config's `[upstreams.NAME]`. */
+  upstreams: readonly string[];
+}
+
 /** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. Write one with `definePlugin`. */
 export interface PluginDefinition {
   /** category is the value of `category` selecting this plugin. */
@@ -124,7 +147,7 @@ export interface PluginDefinition {
   /** fields are the plugin's own option keys. */
   fields: Record<string, FieldSpec>;
   /** validate checks option values beyond their types; options have defaults applied. */
-  validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[]): void;
+  validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options. */
   create(options: Record<string, unknown>, name: string): Plugin;
 }
@@ -137,8 +160,8 @@ export interface PluginSpec<F extends Record<string, FieldSpec>> {
   description: string;
   /** fields are the plugin's own option keys; the options' types are inferred from them. */
   fields: F;
-  /** validate checks option values beyond what the field specs check; options have defaults applied. */
-  validate?(options: FieldValues<F>, path: string, issues: ConfigIssue[]): void;
+  /** validate checks option values beyond what the field specs check (and names against `ctx`); options have defaults applied. */
+  validate?(options: FieldValues<F>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options (defaults applied, durations in milliseconds, sizes in bytes). */
   create(options: FieldValues<F>, name: string): Plugin;
 }
@@ -151,6 +174,6 @@ export function definePlugin<const F extends Record<string, FieldSpec>>(spec: Pl
   // The config validator read the options with these same fields, so they have the inferred shape.
   const typed = (options: Record<string, unknown>) => options as FieldValues<F>;
   const def: PluginDefinition = { category: spec.category, description: spec.description, fields: spec.fields, create: (options, name) => spec.create(typed(options), name) };
-  if (spec.validate) def.validate = (options, path, issues) => spec.validate!(typed(options), path, issues);
+  if (spec.validate) def.validate = (options, path, issues, ctx) => spec.validate!(typed(options), path, issues, ctx);
   return def;
 }

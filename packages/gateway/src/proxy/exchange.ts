@@ -5,10 +5,12 @@ import { performance } from 'node:perf_hooks';
 import type { BodySource, DispatchController } from '../upstream/pool.ts';
 import type { RequestContext } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
-import type { HashSource, UpstreamServer } from '../upstream/upstream.ts';
+import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
+import { AppError } from '@etcd-monitor/core';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import type { TemplatedHeader } from './header-vars.ts';
 import type { ClientAdapter, Req, Res } from './client.ts';
+import { logHooks } from './hooks.ts';
 
 /** ConnectionTls is what a client connection negotiated, read once per connection. */
 interface ConnectionTls {
@@ -128,6 +130,34 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     this.stateObj = v;
   }
 
+  /** chosen is the upstream a request hook switched to (see `upstream`); undefined keeps the location's. */
+  private chosen: Upstream | undefined;
+  /** ownBodyLimit is the body limit a hook set (see `bodyLimit`); undefined keeps the location's. */
+  private ownBodyLimit: number | undefined;
+
+  /** target is the upstream the request goes to: the one a hook chose, else the location's. */
+  get target(): Upstream | undefined {
+    return this.chosen ?? this.loc?.upstream;
+  }
+
+  get upstream(): string {
+    return this.target?.name ?? '';
+  }
+
+  set upstream(name: string) {
+    const u = this.rt.upstreams.get(name);
+    if (!u) throw new AppError('GW_UNKNOWN_UPSTREAM', `no upstream "${name}" is defined`);
+    this.chosen = u;
+  }
+
+  get bodyLimit(): number {
+    return this.ownBodyLimit ?? this.loc?.maxBody ?? 0;
+  }
+
+  set bodyLimit(bytes: number) {
+    this.ownBodyLimit = bytes > 0 ? bytes : 0;
+  }
+
   get server(): string {
     return this.srv.name;
   }
@@ -190,6 +220,6 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     stats.statuses[cls > 5 ? 5 : cls]!.value++;
     stats.latency.observe(this.latency / 1000);
     this.srv.accessLog?.(this);
-    if (loc) for (const p of loc.log) p.log!(this);
+    if (loc && loc.log.length) logHooks(this, loc.log);
   };
 }

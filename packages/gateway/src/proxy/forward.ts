@@ -4,12 +4,13 @@
 // (response-buffer.ts) — or, when the attempt fails, retries it on another server (retry.ts) or answers the error.
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
+import type { ResponseHead } from '../plugins/plugin.ts';
 import { performance } from 'node:perf_hooks';
 import type { DispatchController, DispatchHandler, UpstreamError } from '../upstream/pool.ts';
 import type { Upstream, UpstreamServer } from '../upstream/upstream.ts';
 import type { H1Response } from '../http1/response.ts';
 import { headerObject } from '../http1/headers.ts';
-import { sendError } from './answer.ts';
+import { sendError, sendHookFailure } from './answer.ts';
 import type { Exchange } from './exchange.ts';
 import { fillLate } from './late-headers.ts';
 import { ResponseBuffer } from './response-buffer.ts';
@@ -21,7 +22,7 @@ import type { UpgradeResponse } from './upgrade.ts';
 /** forward picks a server and dispatches the request to its pool. */
 export function forward(ex: Exchange): void {
   if (ex.clientGone) return;
-  const up = ex.loc!.upstream!;
+  const up = ex.target!;
   const s = up.pick(ex, ex.lastServer, ex);
   if (!s) return sendError(ex, 503, `no available server in upstream "${up.name}"`);
   ex.attempts++;
@@ -47,6 +48,13 @@ export function forward(ex: Exchange): void {
   // A request still waiting for a connection (max_connections) or connecting has not started; a client that leaves must
   // reach it there too, or it would hold its place in the queue (and a breaker probe) until a connection frees.
   if (ex.controller === undefined && !h.done) ex.controller = c;
+}
+
+/** retriesOf is how often a failed attempt is retried: the location's, or for an upstream a hook chose without `max_retries` set, that upstream's `retries`. */
+function retriesOf(ex: Exchange): number {
+  const loc = ex.loc!;
+  const up = ex.target!;
+  return up === loc.upstream || loc.config.max_retries !== undefined ? loc.retries : up.config.retries;
 }
 
 /** ProxyHandler receives the upstream response from the pool and writes it straight into the client response, with backpressure both ways. */
@@ -104,8 +112,16 @@ class ProxyHandler implements DispatchHandler {
       if (status === 204 || status === 304 || ex.method === 'HEAD') res.flushHeaders();
       return;
     }
-    const head = upstreamHead(ex, status, headerObject(raw));
-    const stages = loc.responseBody.length && !ex.clientGone && hasBody(ex.method, status) ? bodyStages(ex, head) : undefined;
+    const shaped = upstreamHead(ex, status, headerObject(raw));
+    const made = 'plugin' in shaped ? shaped : loc.responseBody.length && !ex.clientGone && hasBody(ex.method, status) ? bodyStages(ex, shaped) : undefined;
+    if (made !== undefined && 'plugin' in made) {
+      // A hook's failure says nothing about the server: the upstream exchange ends without a verdict.
+      this.finish(undefined);
+      controller.abort(Object.assign(new Error('a plugin failed on the response head'), { code: 'GW_ANSWERED' }));
+      return sendHookFailure(ex, made);
+    }
+    const stages = made;
+    const head = shaped as ResponseHead;
     if (loc.bufferResponse) {
       const buffered = (this.buffered = new ResponseBuffer(head));
       if (stages) this.pipe = this.bodyPipe(controller, stages, buffered.sink(ex, controller), () => buffered.send(ex));
@@ -139,6 +155,10 @@ class ProxyHandler implements DispatchHandler {
       return;
     }
     const head = upstreamHead(ex, status, headers);
+    if ('plugin' in head) {
+      upSocket.destroy();
+      return sendHookFailure(ex, head);
+    }
     // Hooks may change the headers of a 101, not its status; Upgrade and Connection are the handshake's own.
     head.headers.upgrade = headers.upgrade;
     head.headers.connection = 'upgrade';
@@ -214,7 +234,7 @@ class ProxyHandler implements DispatchHandler {
     // A client that left or sent a bad or oversized body says nothing about the server: neither health nor the breaker hear of it.
     this.finish(ex.clientGone || isClientFault(code) ? undefined : false);
     if (ex.clientGone || code === 'GW_ANSWERED') return;
-    if (ex.upstreamStatus === 0 && ex.attempts <= ex.loc!.retries && retryable(code, this.started, ex.upstreamMethod, ex.body === null || Buffer.isBuffer(ex.body))) {
+    if (ex.upstreamStatus === 0 && ex.attempts <= retriesOf(ex) && retryable(code, this.started, ex.upstreamMethod, ex.body === null || Buffer.isBuffer(ex.body))) {
       ex.upstreamAddr = '';
       forward(ex);
       return;

@@ -109,6 +109,7 @@ function route(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req
       ex,
       loc.early,
       0,
+      'earlyRequest',
       (p) => p.earlyRequest!(ex),
       () => afterEarly(ex),
     );
@@ -122,6 +123,7 @@ function afterEarly(ex: Exchange): void {
       ex,
       loc.request,
       0,
+      'request',
       (p) => p.request!(ex),
       () => prepareUpstream(ex),
     );

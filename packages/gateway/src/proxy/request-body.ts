@@ -21,7 +21,8 @@ export function withBody(ex: Exchange): void {
   // The body's events and flow control, which H1Request passes to its body stream.
   const src = req as unknown as Readable;
   ex.payloadSize = Math.max(declared, 0);
-  const max = loc.bufferRequest ? (loc.maxBody > 0 ? Math.min(loc.maxBody, loc.bufferMax) : loc.bufferMax) : loc.maxBody;
+  const limit = ex.bodyLimit;
+  const max = loc.bufferRequest ? (limit > 0 ? Math.min(limit, loc.bufferMax) : loc.bufferMax) : limit;
   if (max > 0 && declared > max) return sendError(ex, 413, `request body larger than ${max} bytes`);
   if (loc.bufferRequest) {
     const chunks: Buffer[] = [];
@@ -79,7 +80,7 @@ export function withBody(ex: Exchange): void {
  */
 function watchWrites(ex: Exchange, req: Req): void {
   const src = req as unknown as Readable;
-  const limit = ex.loc!.upstream!.config.write_timeout;
+  const limit = ex.target!.config.write_timeout;
   const sock = req.socket as { bytesRead?: number } | undefined;
   if (limit <= 0 || !sock) return;
   let seen = sock.bytesRead ?? 0;

@@ -4,17 +4,27 @@
 import type { Readable, Transform } from 'node:stream';
 import type { ResponseHead } from '../plugins/plugin.ts';
 import type { Exchange } from './exchange.ts';
+import { pluginFailure, type HookFailure } from './hooks.ts';
 
 /** hasBody tells whether a response to this request can carry a body (RFC 9110 §6.4.1). */
 export function hasBody(method: string, status: number): boolean {
   return method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
 }
 
-/** bodyStages asks the location's responseBody hooks, in chain order, for the streams the body goes through; undefined when none wants it. */
-export function bodyStages(ex: Exchange, head: ResponseHead): Transform[] | undefined {
+/**
+ * bodyStages asks the location's responseBody hooks, in chain order, for the streams the body goes through; undefined
+ * when none wants it, a HookFailure when one threw (the caller answers 500 instead; stages made so far are destroyed).
+ */
+export function bodyStages(ex: Exchange, head: ResponseHead): Transform[] | HookFailure | undefined {
   let stages: Transform[] | undefined;
   for (const p of ex.loc!.responseBody) {
-    const s = p.responseBody!(ex, head);
+    let s: Transform | undefined;
+    try {
+      s = p.responseBody!(ex, head);
+    } catch (err) {
+      for (const made of stages ?? []) made.destroy();
+      return { plugin: p, detail: pluginFailure(ex, p, 'responseBody', err) };
+    }
     if (s !== undefined) (stages ??= []).push(s);
   }
   return stages;

@@ -1,6 +1,7 @@
 // Response buffering (buffer_response): the upstream's answer is held whole, up to buffer_max_size, and sent with its
 // length once complete.
 import type { ResponseHead } from '../plugins/plugin.ts';
+import { sendError } from './answer.ts';
 import type { DispatchController } from '../upstream/pool.ts';
 import type { Exchange } from './exchange.ts';
 import type { BodySink } from './response-body.ts';
@@ -43,7 +44,12 @@ export class ResponseBuffer {
     const st = head.status;
     if (ex.method !== 'HEAD' && st !== 204 && st !== 304) head.headers['content-length'] = String(body.length);
     ex.respHeaders = head.headers;
-    ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    try {
+      ex.res.writeHead(head.status, head.headers as Record<string, string | string[]>);
+    } catch (err) {
+      // A header a plugin set that Node refuses to send must not take the process down.
+      return sendError(ex, 500, `the response head cannot be sent: ${(err as Error).message}`);
+    }
     ex.res.end(body);
   }
 }

@@ -4,6 +4,7 @@
 import type { ResponseHead } from '../plugins/plugin.ts';
 import { HOP_BY_HOP, connectionTokens, lengthTable } from '../http1/headers.ts';
 import type { Exchange } from './exchange.ts';
+import { headHooks, type HookFailure } from './hooks.ts';
 
 const HOP_LENGTH = lengthTable(HOP_BY_HOP);
 
@@ -42,8 +43,11 @@ export function responseList(ex: Exchange, raw: string[]): string[] {
   return out;
 }
 
-/** upstreamHead turns an upstream response head into the client's: hop-by-hop removal, Via, the location's header rules, then the upstreamResponse and response hooks. */
-export function upstreamHead(ex: Exchange, status: number, headers: Record<string, string | string[]>): ResponseHead {
+/**
+ * upstreamHead turns an upstream response head into the client's: hop-by-hop removal, Via, the location's header rules,
+ * then the upstreamResponse and response hooks; a HookFailure says which hook threw (the caller answers 500 instead).
+ */
+export function upstreamHead(ex: Exchange, status: number, headers: Record<string, string | string[]>): ResponseHead | HookFailure {
   const loc = ex.loc!;
   const conn = headers.connection === undefined ? undefined : connectionTokens(headers.connection);
   const out: Record<string, string | string[] | undefined> = {};
@@ -63,7 +67,7 @@ export function upstreamHead(ex: Exchange, status: number, headers: Record<strin
     out[l.lower] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   const head: ResponseHead = { status, headers: out };
-  if (loc.upstreamResponse.length) for (const p of loc.upstreamResponse) if (p.upstreamResponse!(ex, head) === 'stop') break;
-  if (loc.response.length) for (const p of loc.response) if (p.response!(ex, head) === 'stop') break;
-  return head;
+  const failed =
+    (loc.upstreamResponse.length ? headHooks(ex, loc.upstreamResponse, head, true) : undefined) ?? (loc.response.length ? headHooks(ex, loc.response, head, false) : undefined);
+  return failed ?? head;
 }

@@ -16,7 +16,7 @@ const REQ_SPECIAL_LENGTH = lengthTable([...HOP_BY_HOP, 'expect', 'x-forwarded-fo
 export function prepareUpstream(ex: Exchange): void {
   const loc = ex.loc!;
   const req = ex.req;
-  if (!loc.upstream) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
+  if (!ex.target) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
   const raw = req.rawHeaders;
   const out: string[] = [];
   const client = ex.client;
@@ -82,6 +82,7 @@ export function prepareUpstream(ex: Exchange): void {
       ex,
       loc.proxyUpstream,
       0,
+      'proxyUpstream',
       (p) => p.proxyUpstream!(ex, up),
       () => {
         ex.upstreamMethod = up.method;
