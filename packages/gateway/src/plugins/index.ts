@@ -6,6 +6,7 @@ import { corsPlugin } from './cors/cors.ts';
 import { csrfPlugin } from './csrf/csrf.ts';
 import { directoryPlugin } from './directory/directory.ts';
 import { statsPlugin } from './stats/stats.ts';
+import { cachePlugin } from './cache/cache.ts';
 import { compressionPlugin } from './compression/compression.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
@@ -28,4 +29,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [compressionPlugin.category, compressionPlugin],
   [keyAuthPlugin.category, keyAuthPlugin],
   [basicAuthPlugin.category, basicAuthPlugin],
+  [cachePlugin.category, cachePlugin],
 ]);
