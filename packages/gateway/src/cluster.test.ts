@@ -6,6 +6,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { parseConfigText } from './config/load.ts';
 import { mergeMetrics, restartDelay } from './cluster.ts';
+import { WorkerMetrics } from './supervisor/metrics.ts';
+import type { ServerStatus } from './admin/backend.ts';
 import { join } from 'node:path';
 import { childrenOf, echo, freePort, request, spawnGateway, startUpstream, useGateway, waitFor } from './test-helpers.ts';
 
@@ -198,6 +200,7 @@ test('three workers: health checks run once, in the primary, and every worker st
 [basic]
 threads = 3
 admin_addr = "127.0.0.1:${admin}"
+admin_token = "t"
 watch = false
 [upstreams.u]
 addrs = ["${a.addr}", "${b.addr}"]
@@ -209,16 +212,16 @@ addr = "127.0.0.1:${port}"
 locations = ["l"]
 `,
   );
+  // healthy as every worker sees it: a verdict the workers do not share would be listed in `disagree`.
   const up = async (server: string) => {
-    const m = (await request(admin, { path: '/metrics' })).body;
-    return [...m.matchAll(new RegExp(`^gateway_upstream_server_up\\{worker="(\\d+)",upstream="u",server="${server.replace(/\./g, '\\.')}"\\} (\\d)$`, 'gm'))].map((x) =>
-      Number(x[2]),
-    );
+    const view = JSON.parse((await request(admin, { path: '/admin/upstreams', headers: { authorization: 'Bearer t' } })).body) as Record<string, ServerStatus[]>;
+    const s = view.u?.find((x) => x.server === server);
+    return s === undefined || s.disagree?.healthy || s.disagree?.present ? 'mixed' : s.healthy ? 'up' : 'down';
   };
   await waitFor(
-    async () => (await up(a.addr).catch(() => [])).length === 3,
+    async () => /^gateway_workers 3$/m.test((await request(admin, { path: '/metrics' }).catch(() => undefined))?.body ?? ''),
     30_000,
-    () => `metrics from three workers (stderr: ${gw.stderr()})`,
+    () => `three workers serving (stderr: ${gw.stderr()})`,
   );
   // Requests through every worker, so that each has had time to start whatever it checks on its own.
   for (let i = 0; i < 30; i++) assert.equal((await request(port)).status, 200);
@@ -228,12 +231,12 @@ locations = ["l"]
   for (const r of held.splice(0)) r.writeHead(200).end();
 
   sick.add('b');
-  await waitFor(async () => (await up(b.addr)).join() === '0,0,0', 10_000, 'every worker to take b out');
+  await waitFor(async () => (await up(b.addr)) === 'down', 10_000, 'every worker to take b out');
   const before = served.b;
   for (let i = 0; i < 60; i++) assert.equal(echo(await request(port)).name, 'a');
   assert.equal(served.b, before, 'no request reached b');
   sick.delete('b');
-  await waitFor(async () => (await up(b.addr)).join() === '1,1,1', 10_000, 'every worker to take b back');
+  await waitFor(async () => (await up(b.addr)) === 'up', 10_000, 'every worker to take b back');
   gw.child.kill('SIGTERM');
   assert.equal(await gw.exited, 0, gw.stderr());
 });
@@ -242,9 +245,9 @@ test('restartDelay: at once after a worker that ran a while, then 200 ms doublin
   assert.deepEqual([0, 1, 2, 3, 6, 7, 20].map(restartDelay), [0, 200, 400, 800, 6400, 10_000, 10_000]);
 });
 
-test('mergeMetrics labels each sample with its worker, keeps families together and leaves out the families the primary reports', () => {
+test("mergeMetrics answers as one gateway: series summed without a worker label, up-gauges by their lowest value, the primary's families left out", () => {
   const text = (n: number) =>
-    `# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} ${n}\n# HELP gateway_config_reloads_total R.\n# TYPE gateway_config_reloads_total counter\ngateway_config_reloads_total{result="success"} 1\n# HELP b B.\n# TYPE b gauge\nb ${n}\n`;
+    `# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} ${n}\n# HELP gateway_config_reloads_total R.\n# TYPE gateway_config_reloads_total counter\ngateway_config_reloads_total{result="success"} 1\n# HELP b B.\n# TYPE b gauge\nb ${n}\n# HELP up U.\n# TYPE up gauge\nup{s="x"} ${n - 1}\n# HELP h H.\n# TYPE h histogram\nh_bucket{le="+Inf"} ${n}\nh_sum 0.5\nh_count ${n}\n`;
   assert.equal(
     mergeMetrics(
       [
@@ -252,7 +255,19 @@ test('mergeMetrics labels each sample with its worker, keeps families together a
         { worker: '2', text: text(2) },
       ],
       new Set(['gateway_config_reloads_total']),
+      { up: 'min' },
     ),
-    '# HELP a_total A.\n# TYPE a_total counter\na_total{worker="1",x="1"} 1\na_total{worker="2",x="1"} 2\n# HELP b B.\n# TYPE b gauge\nb{worker="1"} 1\nb{worker="2"} 2\n',
+    '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 3\n# HELP b B.\n# TYPE b gauge\nb 3\n# HELP up U.\n# TYPE up gauge\nup{s="x"} 0\n# HELP h H.\n# TYPE h histogram\nh_bucket{le="+Inf"} 3\nh_sum 1\nh_count 3\n',
   );
+});
+
+test("WorkerMetrics: an exited worker's counters stay in the totals, its gauges go", () => {
+  const m = new WorkerMetrics();
+  const text = (n: number) => `# HELP a_total A.\n# TYPE a_total counter\na_total ${n}\n# HELP open O.\n# TYPE open gauge\nopen ${n}\n`;
+  m.update('1', text(5));
+  m.update('2', text(7));
+  assert.equal(m.render(['1', '2']), '# HELP a_total A.\n# TYPE a_total counter\na_total 12\n# HELP open O.\n# TYPE open gauge\nopen 12\n');
+  m.retire('2');
+  m.update('3', text(0));
+  assert.equal(m.render(['1', '3']), '# HELP a_total A.\n# TYPE a_total counter\na_total 12\n# HELP open O.\n# TYPE open gauge\nopen 5\n');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, request, spawnGateway, startUpstream, useGateway, waitFor, type Reply, type TestUpstream } from '../test-helpers.ts';
+import { childrenOf, freePort, request, spawnGateway, startUpstream, useGateway, waitFor, type Reply, type TestUpstream } from '../test-helpers.ts';
 import { mergeUpstreamStatus, type ServerStatus } from './backend.ts';
 
 const TOKEN = 'admin-secret';
@@ -105,7 +105,7 @@ test('the admin API answers the same from the in-process gateway and from the su
   });
 });
 
-test('GET /admin/upstreams from the supervisor of two workers: counters summed over the workers, and a state they disagree on spelled out by worker', async (t: TestContext) => {
+test("the supervisor of two workers answers as one gateway: /admin/upstreams and /metrics sum the workers' counters (a killed worker's too) and spell out a state they disagree on", async (t: TestContext) => {
   const up = await startUpstream('good');
   t.after(() => up.close());
   const refused = await freePort();
@@ -138,6 +138,31 @@ test('GET /admin/upstreams from the supervisor of two workers: counters summed o
   assert.equal(bad.available, false);
   assert.deepEqual(Object.keys(bad.disagree).sort(), ['available', 'passive_down']);
   assert.deepEqual(Object.values(bad.disagree.passive_down).sort(), [false, true], 'one value per worker');
+
+  // /metrics answers as one gateway too: each series once, without a worker label, the workers' counts summed.
+  const metrics = async () => (await request(admin, { path: '/metrics' })).body;
+  const served = (m: string) => Number(/^gateway_requests_total\{server="main",location="good",upstream="good",status_class="2xx"\} (\d+)$/m.exec(m)?.[1]);
+  let m = await metrics();
+  assert.doesNotMatch(m, /worker=/);
+  assert.equal(served(m), 12);
+  assert.match(m, /^gateway_request_duration_seconds_count\{server="main",location="good"\} 12$/m);
+  assert.match(m, new RegExp(`^gateway_upstream_server_up\\{upstream="bad",server="127\\.0\\.0\\.1:${refused}"\\} 0$`, 'm'), 'out in one worker: not up');
+  assert.match(m, /^gateway_workers 2$/m);
+  // A worker killed and replaced takes its counts with it, but the totals keep what it had counted: no counter goes back.
+  // Both original workers are killed in turn, as either may have served the requests.
+  const originals = childrenOf(proc.pid);
+  assert.equal(originals.length, 2, 'two worker processes');
+  for (const victim of originals) {
+    process.kill(victim, 'SIGKILL');
+    await waitFor(
+      async () => !childrenOf(proc.pid).includes(victim) && /^gateway_workers 2$/m.test(await metrics()),
+      60_000,
+      () => `a new worker (stderr: ${proc.stderr()})`,
+    );
+  }
+  m = await metrics();
+  assert.equal(served(m), 12);
+  assert.match(m, /^gateway_request_duration_seconds_count\{server="main",location="good"\} 12$/m);
   proc.child.kill('SIGTERM');
   assert.equal(await proc.exited, 0, proc.stderr());
 });

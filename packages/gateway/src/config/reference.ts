@@ -286,9 +286,12 @@ when a reload replaces the upstream), \`gateway_open_connections{server}\`, \`ga
 resolution 1 ms) and \`gateway_gc_pause_seconds{kind}\` (garbage collection pauses; \`minor\` are scavenges, \`major\`
 full collections), both histograms. Counters end in \`_total\`; levels (\`_up\`, state, in
 flight, open connections) are gauges. With the
-\`etcd-monitor gateway\` command each worker's samples carry a \`worker\` label, except \`gateway_config_reloads_total\`:
-the supervisor validates every reload and counts it once (a config it rejects never reaches a worker). The process log's
-lines from a worker carry its id in \`worker\` too.
+\`etcd-monitor gateway\` command the supervisor answers as one gateway: each series once, without a worker label, the
+workers' counters and histograms summed (a worker that exits or is restarted keeps its counts in the totals, so no
+counter goes back), gauges summed except \`gateway_upstream_server_up\` (0 when any worker has the server out) and
+\`gateway_upstream_breaker_state\` (the most open breaker). It reports \`gateway_config_reloads_total\` and the last
+reload time itself (it validates every reload; a config it rejects never reaches a worker), and \`gateway_workers\`, the
+worker processes serving. The process log's lines from a worker carry its id in \`worker\`.
 `;
 }
 

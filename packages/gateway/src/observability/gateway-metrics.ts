@@ -11,6 +11,15 @@ export interface GatewayState {
 
 const BREAKER_VALUE: Record<string, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * ACROSS_WORKERS says how a supervisor merges the gauges of its workers that are not summed: a server is up only when
+ * every worker has it up, and its breaker state is the most open one a worker has (the others are summed).
+ */
+export const ACROSS_WORKERS: Readonly<Record<string, 'min' | 'max'>> = { gateway_upstream_server_up: 'min', gateway_upstream_breaker_state: 'max' };
+
+/** SUPERVISOR_FAMILIES are the families a supervisor reports itself instead of its workers: it validates and applies every reload. */
+export const SUPERVISOR_FAMILIES: ReadonlySet<string> = new Set(['gateway_config_reloads_total', 'gateway_config_last_reload_success_timestamp_seconds']);
+
 /** GatewayMetrics holds every gateway metric; it outlives reloads so counters keep counting. */
 export class GatewayMetrics {
   /** registry renders everything for `/metrics`. */

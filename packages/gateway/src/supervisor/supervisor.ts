@@ -8,7 +8,9 @@ import { inlineFiles } from '../config/files.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { ConfigSource } from '../config/source/index.ts';
 import type { Logger } from '../observability/log.ts';
-import { Counter, Registry } from '../observability/metrics.ts';
+import { Counter, Gauge, Registry } from '../observability/metrics.ts';
+import { ACROSS_WORKERS, SUPERVISOR_FAMILIES } from '../observability/gateway-metrics.ts';
+import { WorkerMetrics } from './metrics.ts';
 import { SharedHealth } from '../upstream/shared-health.ts';
 import { supervisorAdminBackend } from './admin-backend.ts';
 import { isAnswer, type WorkerMessage } from './messages.ts';
@@ -66,6 +68,11 @@ export async function runPrimary(
   const reloads = registry.add(new Counter('gateway_config_reloads_total', 'Config reloads, by result (success or failure).', ['result']));
   reloads.child('success');
   reloads.child('failure');
+  let lastReload = Date.now() / 1000;
+  registry.add(new Gauge('gateway_config_last_reload_success_timestamp_seconds', 'When the live config was loaded.', [], () => [[[], lastReload]]));
+  registry.add(new Gauge('gateway_workers', 'Worker processes serving.', [], () => [[[], pool.ready().length]]));
+  // The workers' metrics are answered as one gateway's: each series once, summed (or min/max), retired workers kept in the totals.
+  const merged = new WorkerMetrics(SUPERVISOR_FAMILIES, ACROSS_WORKERS);
   const health = new SharedHealth((snapshot) => pool.broadcast({ type: 'health', snapshot }));
   health.update(live.config);
   // Nothing else may hold the event loop while a worker restarts (no admin listener, no worker): the primary must outlive its workers.
@@ -103,6 +110,7 @@ export async function runPrimary(
       });
       w.on('exit', (code, signal) => {
         pool.all.delete(w);
+        merged.retire(String(w.id));
         if (!started) {
           if (!st.ready) reject(new AppError('GW_WORKER_START', `a gateway worker failed to start (exit code ${code}); its error is printed above`));
           return;
@@ -137,6 +145,7 @@ export async function runPrimary(
     supervisorAdminBackend(
       pool,
       registry,
+      merged,
       () => reload(),
       () => live.config.basic.admin_token ?? process.env.GATEWAY_ADMIN_TOKEN,
     ),
@@ -150,7 +159,10 @@ export async function runPrimary(
     sockets,
     health,
     workers: n,
-    counted: (result) => reloads.inc([result]),
+    counted: (result) => {
+      reloads.inc([result]);
+      if (result === 'success') lastReload = Date.now() / 1000;
+    },
     catchUp,
   });
   try {
