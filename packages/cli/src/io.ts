@@ -9,6 +9,8 @@ export interface CliIo {
   err: NodeJS.WritableStream;
   /** env is the environment the command reads ETCDCTL_* variables from. */
   env: NodeJS.ProcessEnv;
+  /** in is where commands read input (a txn, a value, a confirmation); process.stdin when absent. */
+  in?: NodeJS.ReadableStream;
 }
 
 /** RegisterCommand adds one command to the program; `setExit` records the exit code the command wants. */

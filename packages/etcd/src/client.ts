@@ -10,10 +10,17 @@ import { idToHex } from './ids.ts';
 // per-member facts), has no default deadline, misnames HashKV and drops the auth token on snapshot streams.
 const PROTO_DIR = fileURLToPath(new URL('../proto/', import.meta.url));
 let services: Record<string, grpc.ServiceClientConstructor> | undefined;
+let definition: protoLoader.PackageDefinition | undefined;
+
+/** protoDefinition is etcd's v3 API as proto-loader reads it: message descriptors by full name (`etcdserverpb.RangeResponse`). */
+export function protoDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync(`${PROTO_DIR}rpc.proto`, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
+  return definition;
+}
 
 function loadServices(): Record<string, grpc.ServiceClientConstructor> {
   if (services) return services;
-  const def = protoLoader.loadSync(`${PROTO_DIR}rpc.proto`, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
+  const def = protoDefinition();
   const pkg = grpc.loadPackageDefinition(def).etcdserverpb as Record<string, grpc.ServiceClientConstructor>;
   services = pkg;
   return pkg;

@@ -5,3 +5,18 @@ export { parseDuration, tryDuration } from './duration.ts';
 export { parseMatcher, parseMatchers, matcherMatches, matchesAll, formatMatcher, type Matcher } from './matchers.ts';
 export { parseEndpoints } from './endpoints.ts';
 export { parseHostPort, checkHostPort, hostPortHint, formatHostPort, isIPv4, isIPv6, type HostPort, type HostPortOptions } from './host-port.ts';
+export {
+  parseCtl,
+  ctlUsage,
+  ctlCompletions,
+  parseGoBool,
+  CTL_COMMANDS,
+  CTL_GLOBAL_FLAGS,
+  CTL_GROUPS,
+  CTL_EXIT,
+  type CtlCommand,
+  type CtlFlag,
+  type CtlFlagType,
+  type CtlParsed,
+  type CtlParseError,
+} from './etcdctl.ts';

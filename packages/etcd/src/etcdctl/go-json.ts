@@ -1,0 +1,148 @@
+// Go's encoding/json over etcd's gogo-generated structs, which is what `etcdctl -w json` prints: fields in .proto
+// declaration order under their .proto names, zero values left out (every field is `omitempty`), 64-bit integers as
+// bare JSON numbers (exact: they arrive as decimal strings), bytes as standard base64, enums as their numbers, a oneof
+// as an object under its Go field name (`"Response":{"response_put":{…}}`), and strings with Go's escapes.
+import { protoDefinition } from '../client.ts';
+
+interface FieldDescriptor {
+  name: string;
+  type: string;
+  label: string;
+  typeName: string;
+}
+
+interface MessageDescriptor {
+  name: string;
+  field: FieldDescriptor[];
+  oneofDecl: Array<{ name: string }>;
+  enumType: Array<{ name: string; value: Array<{ name: string; number: number }> }>;
+}
+
+interface Resolved {
+  full: string;
+  desc: MessageDescriptor;
+}
+
+let messages: Map<string, MessageDescriptor> | undefined;
+let enums: Map<string, Map<string, number>> | undefined;
+
+function load(): void {
+  if (messages) return;
+  messages = new Map();
+  enums = new Map();
+  for (const [full, entry] of Object.entries(protoDefinition())) {
+    const e = entry as { format?: string; type?: unknown };
+    if (e.format === 'Protocol Buffer 3 DescriptorProto') {
+      const desc = e.type as MessageDescriptor;
+      messages.set(full, desc);
+      for (const en of desc.enumType ?? []) enums.set(`${full}.${en.name}`, new Map(en.value.map((v) => [v.name, v.number])));
+    } else if (e.format === 'Protocol Buffer 3 EnumDescriptorProto') {
+      const en = e.type as { value: Array<{ name: string; number: number }> };
+      enums.set(full, new Map(en.value.map((v) => [v.name, v.number])));
+    }
+  }
+}
+
+/** resolve finds a type named in a field of `scope` (a full message name): nested, same package, or fully qualified. */
+function resolve<T>(map: Map<string, T>, scope: string, typeName: string): [string, T] {
+  const pkg = scope.slice(0, scope.indexOf('.'));
+  for (const cand of [`${scope}.${typeName}`, `${pkg}.${typeName}`, typeName, ...['etcdserverpb', 'mvccpb', 'authpb'].map((p) => `${p}.${typeName}`)]) {
+    const v = map.get(cand);
+    if (v !== undefined) return [cand, v];
+  }
+  throw new Error(`go-json: unknown type ${typeName} in ${scope}`);
+}
+
+function message(full: string): Resolved {
+  load();
+  const desc = messages!.get(full);
+  if (!desc) throw new Error(`go-json: unknown message ${full}`);
+  return { full, desc };
+}
+
+const INT64 = new Set(['TYPE_INT64', 'TYPE_UINT64', 'TYPE_SINT64', 'TYPE_FIXED64', 'TYPE_SFIXED64']);
+const INT32 = new Set(['TYPE_INT32', 'TYPE_UINT32', 'TYPE_SINT32', 'TYPE_FIXED32', 'TYPE_SFIXED32']);
+
+/** goName is the Go field name protoc-gen-gogo gives a oneof: its .proto name in CamelCase. */
+function goName(protoName: string): string {
+  return protoName.replace(/(?:^|_)([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+}
+
+function isZero(f: FieldDescriptor, v: unknown, scope: string): boolean {
+  if (v === null || v === undefined) return true;
+  if (f.label === 'LABEL_REPEATED') return (v as unknown[]).length === 0;
+  if (f.type === 'TYPE_MESSAGE') return false;
+  if (f.type === 'TYPE_BYTES') return (v as Uint8Array).length === 0;
+  if (f.type === 'TYPE_STRING') return v === '';
+  if (f.type === 'TYPE_BOOL') return v === false;
+  if (f.type === 'TYPE_ENUM') return enumNumber(f, v, scope) === 0;
+  return String(v) === '0';
+}
+
+function enumNumber(f: FieldDescriptor, v: unknown, scope: string): number {
+  if (typeof v === 'number') return v;
+  load();
+  const [, values] = resolve(enums!, scope, f.typeName);
+  const n = values.get(String(v));
+  if (n === undefined) throw new Error(`go-json: ${String(v)} is not a value of ${f.typeName}`);
+  return n;
+}
+
+function scalar(f: FieldDescriptor, v: unknown, scope: string): string {
+  if (f.type === 'TYPE_MESSAGE') {
+    const [full] = resolve(messages!, scope, f.typeName);
+    return encodeMessage(full, v as Record<string, unknown>);
+  }
+  if (f.type === 'TYPE_BYTES') return goString(Buffer.from(v as Uint8Array).toString('base64'));
+  if (f.type === 'TYPE_STRING') return goString(String(v));
+  if (f.type === 'TYPE_BOOL') return v ? 'true' : 'false';
+  if (f.type === 'TYPE_ENUM') return String(enumNumber(f, v, scope));
+  if (INT64.has(f.type) || INT32.has(f.type)) return BigInt(v as string | number).toString();
+  return JSON.stringify(v);
+}
+
+function encodeMessage(full: string, msg: Record<string, unknown>): string {
+  const { desc } = message(full);
+  const parts: string[] = [];
+  // etcd's oneofs (RequestOp, ResponseOp, WatchRequest) hold only oneof members: one Go interface field.
+  if (desc.oneofDecl.length > 0 && desc.field.every((x) => x.type === 'TYPE_MESSAGE')) {
+    const set = desc.field.find((x) => msg[x.name] !== null && msg[x.name] !== undefined);
+    const key = goString(goName(desc.oneofDecl[0]!.name));
+    if (!set) return `{${key}:null}`;
+    return `{${key}:{${goString(set.name)}:${scalar(set, msg[set.name], full)}}}`;
+  }
+  for (const fd of desc.field) {
+    const v = msg[fd.name];
+    if (isZero(fd, v, full)) continue;
+    const body = fd.label === 'LABEL_REPEATED' ? `[${(v as unknown[]).map((x) => scalar(fd, x, full)).join(',')}]` : scalar(fd, v, full);
+    parts.push(`${goString(fd.name)}:${body}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** goJson renders one etcd message (`etcdserverpb.RangeResponse`, `mvccpb.Event`…) as Go's json.Marshal of etcd's struct does. */
+export function goJson(messageName: string, msg: unknown): string {
+  return encodeMessage(messageName, msg as Record<string, unknown>);
+}
+
+/** goHeaderFields renders a ResponseHeader's fields without braces, as Go prints a struct embedding *pb.ResponseHeader. */
+export function goHeaderFields(header: unknown): string {
+  if (header === null || header === undefined) return '';
+  return goJson('etcdserverpb.ResponseHeader', header).slice(1, -1);
+}
+
+/** goString quotes a string as Go's encoding/json does: `<`, `>`, `&`, U+2028 and U+2029 escaped, control characters as \u00XX. */
+export function goString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}

@@ -1,0 +1,651 @@
+// etcdctl 3.4's output writers (etcdctl/ctlv3/command/printer*.go): `-w simple`, `json`, `fields` and `table`, for the
+// same responses, to the byte. Keys and values are written as raw bytes, as etcdctl does.
+import type {
+  AlarmResponse,
+  AuthRoleGetResponse,
+  AuthRoleListResponse,
+  AuthStatusResponse,
+  AuthUserGetResponse,
+  AuthUserListResponse,
+  DeleteRangeResponse,
+  HashKVResponse,
+  HeaderOnlyResponse,
+  KeyValue,
+  LeaseGrantResponse,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseTimeToLiveResponse,
+  MemberAddResponse,
+  MemberListResponse,
+  PutResponse,
+  RangeResponse,
+  ResponseHeader,
+  StatusResponse,
+  TxnResponse,
+  WatchResponse,
+} from '../rpc-types.ts';
+import { goHeaderFields, goJson, goString } from './go-json.ts';
+
+/** OutputFormat is etcdctl's `-w`: simple, json, fields or table (protobuf is not offered). */
+export type OutputFormat = 'simple' | 'json' | 'fields' | 'table';
+
+/** OUTPUT_FORMATS lists the formats `-w` accepts. */
+export const OUTPUT_FORMATS: OutputFormat[] = ['simple', 'json', 'fields', 'table'];
+
+/** UnsupportedFormat is etcdctl's "table not supported as output format" (exit 4). */
+export class UnsupportedFormat extends Error {
+  constructor(format: string) {
+    super(`${format} not supported as output format`);
+    this.name = 'UnsupportedFormat';
+  }
+}
+
+/** EpStatus is one endpoint's status as `endpoint status` prints it. */
+export interface EpStatus {
+  /** ep is the endpoint as given. */
+  ep: string;
+  /** resp is its status. */
+  resp: StatusResponse;
+}
+
+/** EpHealth is one endpoint's health as `endpoint health` prints it. */
+export interface EpHealth {
+  /** ep is the endpoint as given. */
+  ep: string;
+  /** health tells whether the read went through. */
+  health: boolean;
+  /** took is how long it took, as Go prints a duration. */
+  took: string;
+  /** error is why it is unhealthy. */
+  error: string;
+}
+
+/** EpHashKV is one endpoint's hash as `endpoint hashkv` prints it. */
+export interface EpHashKV {
+  /** ep is the endpoint as given. */
+  ep: string;
+  /** resp is its hash. */
+  resp: HashKVResponse;
+}
+
+/** Printer collects what etcdctl would write to stdout (bytes) and stderr for one command. */
+export class Printer {
+  /** format is the -w format. */
+  readonly format: OutputFormat;
+  /** hex prints keys and values as \x-escaped hex (etcdctl --hex). */
+  readonly hex: boolean;
+  /** valueOnly leaves keys out in simple output (--print-value-only). */
+  readonly valueOnly: boolean;
+  private chunks: Buffer[] = [];
+  private errChunks: string[] = [];
+
+  constructor(format: OutputFormat, o: { hex?: boolean; valueOnly?: boolean } = {}) {
+    this.format = format;
+    this.hex = Boolean(o.hex);
+    this.valueOnly = Boolean(o.valueOnly);
+  }
+
+  /** take returns what was written to stdout and stderr since the last take, and forgets it. */
+  take(): { out: Buffer; err: string } {
+    const r = { out: Buffer.concat(this.chunks), err: this.errChunks.join('') };
+    this.chunks = [];
+    this.errChunks = [];
+    return r;
+  }
+
+  /** line writes a line to stdout. */
+  line(s: string | Buffer = ''): void {
+    this.chunks.push(typeof s === 'string' ? Buffer.from(s) : s, NL);
+  }
+
+  /** errLine writes a line to stderr. */
+  errLine(s: string): void {
+    this.errChunks.push(`${s}\n`);
+  }
+
+  private json(s: string): void {
+    this.line(s);
+  }
+
+  private unsupported(): never {
+    throw new UnsupportedFormat(this.format);
+  }
+
+  private kvSimple(kv: KeyValue): void {
+    if (!this.valueOnly) this.line(this.bytes(kv.key));
+    this.line(this.bytes(kv.value));
+  }
+
+  private bytes(b: Buffer): Buffer {
+    return this.hex ? Buffer.from([...b].map((x) => `\\x${x.toString(16).padStart(2, '0')}`).join('')) : b;
+  }
+
+  private hdr(h: ResponseHeader | null): void {
+    const x = h ?? { cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' };
+    this.line(`"ClusterID" : ${x.cluster_id}`);
+    this.line(`"MemberID" : ${x.member_id}`);
+    this.line(`"Revision" : ${x.revision}`);
+    this.line(`"RaftTerm" : ${x.raft_term}`);
+  }
+
+  private kvFields(pfx: string, kv: KeyValue): void {
+    this.line(`"${pfx}Key" : ${goQuote(kv.key)}`);
+    this.line(`"${pfx}CreateRevision" : ${kv.create_revision}`);
+    this.line(`"${pfx}ModRevision" : ${kv.mod_revision}`);
+    this.line(`"${pfx}Version" : ${kv.version}`);
+    this.line(`"${pfx}Value" : ${goQuote(kv.value)}`);
+    this.line(`"${pfx}Lease" : ${kv.lease}`);
+  }
+
+  /** get prints a range answer; `countOnly` prints the count alone in simple output (etcdctl 3.5's --count-only). */
+  get(r: RangeResponse, countOnly = false): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.RangeResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const kv of r.kvs) this.kvFields('', kv);
+      this.line(`"More" : ${r.more}`);
+      this.line(`"Count" : ${r.count}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    if (countOnly) return this.line(r.count);
+    for (const kv of r.kvs) this.kvSimple(kv);
+  }
+
+  /** put prints a put answer. */
+  put(r: PutResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.PutResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      if (r.prev_kv) this.kvFields('Prev', r.prev_kv);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line('OK');
+    if (r.prev_kv) this.kvSimple(r.prev_kv);
+  }
+
+  /** del prints a delete answer. */
+  del(r: DeleteRangeResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.DeleteRangeResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"Deleted" : ${r.deleted}`);
+      for (const kv of r.prev_kvs) this.kvFields('Prev', kv);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(r.deleted);
+    for (const kv of r.prev_kvs) this.kvSimple(kv);
+  }
+
+  /** txn prints a transaction answer. */
+  txn(r: TxnResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.TxnResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"Succeeded" : ${r.succeeded}`);
+      for (const op of r.responses) {
+        if (op.response_delete_range) this.del(op.response_delete_range);
+        else if (op.response_put) this.put(op.response_put);
+        else if (op.response_range) this.get(op.response_range);
+      }
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(r.succeeded ? 'SUCCESS' : 'FAILURE');
+    for (const op of r.responses) {
+      this.line();
+      if (op.response_delete_range) this.del(op.response_delete_range);
+      else if (op.response_put) this.put(op.response_put);
+      else if (op.response_range) this.get(op.response_range);
+    }
+  }
+
+  /** watch prints one watch response (etcdctl 3.4 prints clientv3's WatchResponse struct in JSON). */
+  watch(r: WatchResponse): void {
+    if (this.format === 'json') {
+      const events = r.events.map((e) => goJson('mvccpb.Event', e)).join(',');
+      return this.json(
+        `{"Header":${goJson('etcdserverpb.ResponseHeader', r.header)},"Events":${r.events.length ? `[${events}]` : 'null'},"CompactRevision":${r.compact_revision},"Canceled":${r.canceled},"Created":${r.created}}`,
+      );
+    }
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const e of r.events) {
+        this.line(`"Type" : ${e.type.toUpperCase()}`);
+        if (e.prev_kv) this.kvFields('Prev', e.prev_kv);
+        if (e.kv) this.kvFields('', e.kv);
+      }
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    for (const e of r.events) {
+      this.line(e.type.toUpperCase());
+      if (e.prev_kv) this.kvSimple(e.prev_kv);
+      if (e.kv) this.kvSimple(e.kv);
+    }
+  }
+
+  /** leaseGrant prints a lease grant answer. */
+  leaseGrant(r: LeaseGrantResponse): void {
+    if (this.format === 'json') return this.json(`{${joinFields(goHeaderFields(r.header), `"ID":${r.ID},"TTL":${r.TTL},"Error":${goString(r.error)}`)}}`);
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"ID" : ${r.ID}`);
+      this.line(`"TTL" : ${r.TTL}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`lease ${hex16(r.ID)} granted with TTL(${r.TTL}s)`);
+  }
+
+  /** leaseRevoke prints a lease revoke answer. */
+  leaseRevoke(id: string, r: HeaderOnlyResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.LeaseRevokeResponse', r));
+    if (this.format === 'fields') return this.hdr(r.header);
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`lease ${hex16(id)} revoked`);
+  }
+
+  /** leaseTimeToLive prints a time-to-live answer. */
+  leaseTimeToLive(r: LeaseTimeToLiveResponse, keys: boolean): void {
+    if (this.format === 'json') {
+      const ks = r.keys.length ? `[${r.keys.map((k) => goString(k.toString('base64'))).join(',')}]` : 'null';
+      return this.json(`{${joinFields(goHeaderFields(r.header), `"id":${r.ID},"ttl":${r.TTL},"granted-ttl":${r.grantedTTL},"keys":${ks}`)}}`);
+    }
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"ID" : ${r.ID}`);
+      this.line(`"TTL" : ${r.TTL}`);
+      this.line(`"GrantedTTL" : ${r.grantedTTL}`);
+      for (const k of r.keys) this.line(`"Key" : ${goQuote(k)}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    if (r.grantedTTL === '0' && r.TTL === '-1') return this.line(`lease ${hex16(r.ID)} already expired`);
+    let txt = `lease ${hex16(r.ID)} granted with TTL(${r.grantedTTL}s), remaining(${r.TTL}s)`;
+    if (keys) txt += `, attached keys([${r.keys.map((k) => k.toString('latin1')).join(' ')}])`;
+    this.line(Buffer.from(txt, 'latin1'));
+  }
+
+  /** leaseList prints the lease list. */
+  leaseList(r: LeaseLeasesResponse): void {
+    if (this.format === 'json') return this.json(`{${joinFields(goHeaderFields(r.header), `"leases":[${r.leases.map((l) => `{"id":${l.ID}}`).join(',')}]`)}}`);
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const l of r.leases) this.line(`"ID" : ${l.ID}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`found ${r.leases.length} leases`);
+    for (const l of r.leases) this.line(hex16(l.ID));
+  }
+
+  /** leaseKeepAlive prints one keep-alive answer. */
+  leaseKeepAlive(r: LeaseKeepAliveResponse): void {
+    if (this.format === 'json') return this.json(`{${joinFields(goHeaderFields(r.header), `"ID":${r.ID},"TTL":${r.TTL}`)}}`);
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"ID" : ${r.ID}`);
+      this.line(`"TTL" : ${r.TTL}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`lease ${hex16(r.ID)} keepalived with TTL(${r.TTL})`);
+  }
+
+  /** memberList prints the member list. */
+  memberList(r: MemberListResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.MemberListResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const m of r.members) {
+        this.line(`"ID" : ${m.ID}`);
+        this.line(`"Name" : ${goQuote(Buffer.from(m.name))}`);
+        for (const u of m.peerURLs) this.line(`"PeerURL" : ${goQuote(Buffer.from(u))}`);
+        for (const u of m.clientURLs) this.line(`"ClientURL" : ${goQuote(Buffer.from(u))}`);
+        this.line(`"IsLearner" : ${m.isLearner}`);
+        this.line();
+      }
+      return;
+    }
+    const rows = r.members.map((m) => [hex(m.ID), m.name ? 'started' : 'unstarted', m.name, m.peerURLs.join(','), m.clientURLs.join(','), String(m.isLearner)]);
+    this.rows(['ID', 'Status', 'Name', 'Peer Addrs', 'Client Addrs', 'Is Learner'], rows);
+  }
+
+  /** memberAdd prints a member add answer (the simple format's ETCD_* lines are printed by the command). */
+  memberAdd(r: MemberAddResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.MemberAddResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    const m = r.member!;
+    this.line(`Member ${hex(m.ID).padStart(16)} added${m.isLearner ? ' as learner ' : ' '}to cluster ${hex(r.header.cluster_id).padStart(16)}`);
+  }
+
+  /** memberChanged prints a member remove, update or promote answer. */
+  memberChanged(what: 'removed from' | 'updated in' | 'promoted in', id: string, r: MemberListResponse): void {
+    const name = { 'removed from': 'MemberRemoveResponse', 'updated in': 'MemberUpdateResponse', 'promoted in': 'MemberPromoteResponse' }[what];
+    if (this.format === 'json') return this.json(goJson(`etcdserverpb.${name}`, r));
+    if (this.format === 'fields') return this.hdr(r.header);
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`Member ${hex(id).padStart(16)} ${what} cluster ${hex(r.header.cluster_id).padStart(16)}`);
+  }
+
+  /** endpointStatus prints the endpoints' status. */
+  endpointStatus(list: EpStatus[]): void {
+    if (this.format === 'json') return this.json(`[${list.map((s) => `{"Endpoint":${goString(s.ep)},"Status":${goJson('etcdserverpb.StatusResponse', s.resp)}}`).join(',')}]`);
+    if (this.format === 'fields') {
+      for (const { ep, resp } of list) {
+        this.hdr(resp.header);
+        this.line(`"Version" : ${goQuote(Buffer.from(resp.version))}`);
+        this.line(`"DBSize" : ${resp.dbSize}`);
+        this.line(`"Leader" : ${resp.leader}`);
+        this.line(`"IsLearner" : ${resp.isLearner}`);
+        this.line(`"RaftIndex" : ${resp.raftIndex}`);
+        this.line(`"RaftTerm" : ${resp.raftTerm}`);
+        this.line(`"RaftAppliedIndex" : ${resp.raftAppliedIndex}`);
+        this.line(`"Errors" : [${resp.errors.join(' ')}]`);
+        this.line(`"Endpoint" : ${goQuote(Buffer.from(ep))}`);
+        this.line();
+      }
+      return;
+    }
+    const rows = list.map(({ ep, resp }) => [
+      ep,
+      hex(resp.header.member_id),
+      resp.version,
+      humanizeBytes(Number(resp.dbSize)),
+      String(resp.leader === resp.header.member_id),
+      String(resp.isLearner),
+      resp.raftTerm,
+      resp.raftIndex,
+      resp.raftAppliedIndex,
+      resp.errors.join(', '),
+    ]);
+    this.rows(['endpoint', 'ID', 'version', 'db size', 'is leader', 'is learner', 'raft term', 'raft index', 'raft applied index', 'errors'], rows);
+  }
+
+  /** endpointHealth prints the endpoints' health (the simple format writes to stderr, as etcdctl does). */
+  endpointHealth(list: EpHealth[]): void {
+    if (this.format === 'json') {
+      return this.json(
+        `[${list.map((h) => `{"endpoint":${goString(h.ep)},"health":${h.health},"took":${goString(h.took)}${h.error ? `,"error":${goString(h.error)}` : ''}}`).join(',')}]`,
+      );
+    }
+    if (this.format === 'fields') {
+      for (const h of list) {
+        this.line(`"Endpoint" : ${goQuote(Buffer.from(h.ep))}`);
+        this.line(`"Health" : ${h.health}`);
+        this.line(`"Took" : ${h.took}`);
+        this.line(`"Error" : ${h.error}`);
+        this.line();
+      }
+      return;
+    }
+    if (this.format === 'table') {
+      return this.rows(
+        ['endpoint', 'health', 'took', 'error'],
+        list.map((h) => [h.ep, String(h.health), h.took, h.error]),
+      );
+    }
+    for (const h of list) {
+      if (h.error === '') this.errLine(`${h.ep} is healthy: successfully committed proposal: took = ${h.took}`);
+      else this.errLine(`${h.ep} is unhealthy: failed to commit proposal: ${h.error}`);
+    }
+  }
+
+  /** endpointHashKV prints the endpoints' hashes. */
+  endpointHashKV(list: EpHashKV[]): void {
+    if (this.format === 'json') return this.json(`[${list.map((h) => `{"Endpoint":${goString(h.ep)},"HashKV":${goJson('etcdserverpb.HashKVResponse', h.resp)}}`).join(',')}]`);
+    if (this.format === 'fields') {
+      for (const h of list) {
+        this.hdr(h.resp.header);
+        this.line(`"Endpoint" : ${goQuote(Buffer.from(h.ep))}`);
+        this.line(`"Hash" : ${h.resp.hash}`);
+        this.line();
+      }
+      return;
+    }
+    this.rows(
+      ['endpoint', 'hash'],
+      list.map((h) => [h.ep, String(h.resp.hash)]),
+    );
+  }
+
+  /** alarm prints an alarm list or disarm answer. */
+  alarm(r: AlarmResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.AlarmResponse', r));
+    if (this.format === 'fields') {
+      // etcdctl 3.4 dereferences the absent header here and panics; print zeros instead.
+      this.hdr(r.header);
+      for (const a of r.alarms) {
+        this.line(`"MemberID" : ${a.memberID}`);
+        this.line(`"AlarmType" : ${a.alarm.toUpperCase()}`);
+        this.line();
+      }
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    for (const a of r.alarms) this.line(`memberID:${a.memberID} alarm:${a.alarm.toUpperCase()} `);
+  }
+
+  /** moveLeader prints a move-leader answer. */
+  moveLeader(from: string, to: string, r: HeaderOnlyResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.MoveLeaderResponse', r));
+    if (this.format === 'fields') return this.hdr(r.header);
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`Leadership transferred from ${hex(from)} to ${hex(to)}`);
+  }
+
+  /** authStatus prints whether authentication is on (etcdctl 3.5's `auth status`). */
+  authStatus(r: AuthStatusResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.AuthStatusResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"Enabled" : ${r.enabled}`);
+      this.line(`"AuthRevision" : ${r.authRevision}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`Authentication Status: ${r.enabled}`);
+    this.line(`AuthRevision: ${r.authRevision}`);
+  }
+
+  /** authDone prints the answer of a user or role change: `message` in simple output, the header otherwise. */
+  authDone(messageName: string, message: string, r: HeaderOnlyResponse): void {
+    if (this.format === 'json') return this.json(goJson(`etcdserverpb.${messageName}`, r));
+    if (this.format === 'fields') return this.hdr(r.header);
+    if (this.format !== 'simple') this.unsupported();
+    this.line(message);
+  }
+
+  /** userList prints the users. */
+  userList(r: AuthUserListResponse): void {
+    this.names('AuthUserListResponse', 'User', r.users, r);
+  }
+
+  /** roleList prints the roles. */
+  roleList(r: AuthRoleListResponse): void {
+    this.names('AuthRoleListResponse', 'Role', r.roles, r);
+  }
+
+  private names(messageName: string, label: string, names: string[], r: HeaderOnlyResponse): void {
+    if (this.format === 'json') return this.json(goJson(`etcdserverpb.${messageName}`, r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const n of names) this.line(`"${label}" : ${n}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    for (const n of names) this.line(n);
+  }
+
+  /** userGet prints a user's roles (with `detail`, the command prints each role after). */
+  userGet(name: string, r: AuthUserGetResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.AuthUserGetResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      this.line(`"User" : ${name}`);
+      for (const role of r.roles) this.line(`"Role" : ${role}`);
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`User: ${name}`);
+    this.line(`Roles:${r.roles.map((x) => ` ${x}`).join('')}`);
+  }
+
+  /** roleGet prints a role's permissions. */
+  roleGet(role: string, r: AuthRoleGetResponse): void {
+    if (this.format === 'json') return this.json(goJson('etcdserverpb.AuthRoleGetResponse', r));
+    if (this.format === 'fields') {
+      this.hdr(r.header);
+      for (const p of r.perm) {
+        this.line(`"PermType" :  ${p.permType.toUpperCase()}`);
+        this.line(`"Key" : ${goQuote(p.key)}`);
+        this.line(`"RangeEnd" : ${goQuote(p.range_end)}`);
+      }
+      return;
+    }
+    if (this.format !== 'simple') this.unsupported();
+    this.line(`Role ${role}`);
+    const range = (key: Buffer, end: Buffer) => {
+      const k = key.toString('latin1');
+      const e = end.toString('latin1');
+      let s = e !== '\0' ? `\t[${k}, ${e})` : `\t[${k}, <open ended>`;
+      if (prefixEnd(key).toString('latin1') === e) s += ` (prefix ${k})`;
+      return Buffer.from(s, 'latin1');
+    };
+    for (const [label, types] of [
+      ['KV Read:', ['Read', 'Readwrite']],
+      ['KV Write:', ['Write', 'Readwrite']],
+    ] as const) {
+      this.line(label);
+      for (const p of r.perm) {
+        if (!(types as readonly string[]).includes(p.permType)) continue;
+        this.line(p.range_end.length === 0 ? Buffer.concat([Buffer.from('\t'), p.key]) : range(p.key, p.range_end));
+      }
+    }
+  }
+
+  private rows(header: string[], rows: string[][]): void {
+    if (this.format === 'simple') {
+      for (const r of rows) this.line(r.join(', '));
+      return;
+    }
+    if (this.format !== 'table') this.unsupported();
+    this.chunks.push(Buffer.from(goTable(header, rows)));
+  }
+}
+
+const NL = Buffer.from('\n');
+
+function joinFields(...parts: string[]): string {
+  return parts.filter((p) => p !== '').join(',');
+}
+
+/** hex renders a decimal uint64 id as Go's %x does. */
+export function hex(decimal: string): string {
+  return BigInt.asUintN(64, BigInt(decimal)).toString(16);
+}
+
+/** hex16 renders an id as Go's %016x does (lease ids). */
+export function hex16(decimal: string): string {
+  return hex(decimal).padStart(16, '0');
+}
+
+function prefixEnd(key: Buffer): Buffer {
+  const out = Buffer.from(key);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i]! += 1;
+      return out.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/** goQuote quotes bytes as Go's %q does: printable UTF-8 kept, \a \b \f \n \r \t \v, other control bytes and invalid UTF-8 as \xNN. */
+export function goQuote(b: Uint8Array): string {
+  let out = '"';
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      const ch = String.fromCharCode(c);
+      const esc: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+      if (esc[ch]) out += esc[ch];
+      else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+      else out += ch;
+      i++;
+      continue;
+    }
+    const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    const seq = len ? b.subarray(i, i + len) : undefined;
+    const text = seq && seq.length === len ? new TextDecoder('utf-8', { fatal: false }).decode(seq) : '\ufffd';
+    if (len && !text.includes('\ufffd') && text.codePointAt(0)! >= 0xa0) {
+      out += text;
+      i += len;
+    } else {
+      out += `\\x${c.toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return `${out}"`;
+}
+
+/** humanizeBytes renders a size as go-humanize's Bytes does (SI units, `20 kB`, `1.2 MB`), which etcdctl's tables use. */
+export function humanizeBytes(s: number): string {
+  if (s < 10) return `${s} B`;
+  const sizes = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  const e = Math.floor(Math.log(s) / Math.log(1000));
+  const val = Math.floor((s / 1000 ** e) * 10 + 0.5) / 10;
+  if (val < 10) return `${val.toFixed(1)} ${sizes[e]}`;
+  // Go's %.0f rounds a tie (20.5) to even; JavaScript's toFixed rounds it up.
+  const fl = Math.floor(val);
+  const rounded = val - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(val);
+  return `${rounded} ${sizes[e]}`;
+}
+
+/** goDuration renders milliseconds as Go's time.Duration.String does (`1.627153ms`, `5.000544999s`). */
+export function goDuration(ms: number): string {
+  const ns = Math.round(ms * 1e6);
+  if (ns === 0) return '0s';
+  const fmt = (v: number, unit: number, suffix: string) => {
+    const whole = Math.floor(v / unit);
+    const frac = (v % unit)
+      .toString()
+      .padStart(String(unit).length - 1, '0')
+      .replace(/0+$/, '');
+    return `${whole}${frac ? `.${frac}` : ''}${suffix}`;
+  };
+  if (ns < 1e3) return `${ns}ns`;
+  if (ns < 1e6) return fmt(ns, 1e3, 'µs');
+  if (ns < 1e9) return fmt(ns, 1e6, 'ms');
+  if (ns < 60e9) return fmt(ns, 1e9, 's');
+  const h = Math.floor(ns / 3600e9);
+  const m = Math.floor((ns % 3600e9) / 60e9);
+  const sec = fmt(ns % 60e9, 1e9, 's');
+  return `${h ? `${h}h` : ''}${m}m${sec}`;
+}
+
+/** goTable draws a table as olekukonko/tablewriter does for etcdctl: upper-case centred headers, cells aligned right. */
+export function goTable(header: string[], rows: string[][]): string {
+  const head = header.map((h) => h.toUpperCase());
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const border = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
+  const centre = (s: string, w: number) => {
+    const gap = w - s.length;
+    const left = Math.floor(gap / 2);
+    return ' '.repeat(left) + s + ' '.repeat(gap - left);
+  };
+  let out = border;
+  out += `|${head.map((h, i) => ` ${centre(h, widths[i]!)} `).join('|')}|\n`;
+  out += border;
+  for (const r of rows) out += `|${widths.map((w, i) => ` ${(r[i] ?? '').padStart(w)} `).join('|')}|\n`;
+  out += border;
+  return out;
+}
