@@ -1,11 +1,15 @@
 // Gateway benchmark: nginx (Debian package) as the upstream and as the peer proxy, our gateway, optionally @fastify/http-proxy;
 // the proxy under test is pinned to one core, wrk and the upstream to the other. Prints rps, p99 and RSS side by side.
 //
-//   node bench/gateway/run.ts [--duration 10] [--runs 1] [--only nginx,gateway,fastify]
+//   node bench/gateway/run.ts [--duration 10] [--runs 1] [--only nginx,gateway,fastify,compression,cache]
+//
+// `compression` and `cache` compare the response plugins with nginx doing the same job in the same run: gzip level 6 of a
+// 16 KiB JSON body (`gzip on; gzip_comp_level 6`), and cache hits of that body (`proxy_cache`).
 //
 // Needs: nginx-light, wrk, util-linux (taskset). Not run in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +18,7 @@ import { CORES, LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll,
 
 const duration = Number(opt('duration', '10'));
 const runs = Number(opt('runs', '1'));
-const only = opt('only', 'nginx,gateway,fastify').split(',');
+const only = opt('only', 'nginx,gateway,fastify,compression,cache').split(',');
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const { dir, upstreamBody } = benchDir('gw-bench-');
 const UP_PORT = 18081;
@@ -137,11 +141,12 @@ function parseWrk(out: string): Result {
   return { rps, p99ms, errors: Number(errs?.[1] ?? 0) + (sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0) };
 }
 
-async function wrk(port: number, path: string, conns: number, pid: number): Promise<Result & { rssLoad: number }> {
+async function wrk(port: number, path: string, conns: number, pid: number, headers: string[] = []): Promise<Result & { rssLoad: number }> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid) || 0)), 250);
   const out = await new Promise<string>((r) => {
-    const c = spawn('taskset', ['-c', LOAD_CORE, 'wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--latency', `http://127.0.0.1:${port}${path}`]);
+    const h = headers.flatMap((x) => ['-H', x]);
+    const c = spawn('taskset', ['-c', LOAD_CORE, 'wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...h, `http://127.0.0.1:${port}${path}`]);
     let s = '';
     c.stdout.on('data', (d: Buffer) => (s += d.toString()));
     c.on('close', () => r(s));
@@ -178,10 +183,145 @@ async function holdConnections(port: number, n: number): Promise<{ ok: number; s
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** bodySize fetches one response and returns its status, its body's length on the wire (still encoded) and its Content-Encoding and Cache-Status. */
+function bodySize(port: number, path: string, headers: http.OutgoingHttpHeaders): Promise<{ status: number; bytes: number; encoding: string; cache: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            bytes,
+            encoding: String(res.headers['content-encoding'] ?? 'identity'),
+            cache: String(res.headers['cache-status'] ?? res.headers['x-cache'] ?? ''),
+          }),
+        );
+      })
+      .on('error', reject);
+  });
+}
+
+const PLUG_UP_PORT = 18090;
+const PLUG_NGINX_PORT = 18091;
+const PLUG_GW_PORT = 18092;
+
+/**
+ * responsePlugins measures the response plugins against nginx doing the same job in this run: `compression` (gzip level 6
+ * of a 16 KiB JSON body, with the compressed sizes) and `cache` (hits of that body, nginx `proxy_cache`). Each proxy is
+ * pinned to the proxy core in turn, behind one nginx upstream that serves the JSON with `Cache-Control: max-age=3600`.
+ */
+async function responsePlugins(): Promise<string[]> {
+  const www = join(dir, 'www');
+  // A realistic API answer: 16 KiB of records, compressible as JSON is (not 16 KiB of one letter).
+  const items = [];
+  for (let i = 0; JSON.stringify(items).length < 16 * 1024 - 120; i++)
+    items.push({ id: i, name: `user-${i}`, email: `user${i}@example.com`, active: i % 3 !== 0, score: (i * 7919) % 1000, tags: ['a', 'b', String(i % 17)] });
+  writeFileSync(join(www, '16k.json'), JSON.stringify({ items }));
+  writeFileSync(join(dir, 'plug-up.conf'), nginxConf(dir, PLUG_UP_PORT, PLUG_UP_PORT, `root ${www}; location = /16k.json { default_type application/json; expires 1h; }`));
+  mkdirSync(join(dir, 'proxy-cache'), { recursive: true });
+  const pass = `proxy_pass http://plugup/16k.json; proxy_http_version 1.1; proxy_set_header Connection "";`;
+  writeFileSync(
+    join(dir, 'plug-peer.conf'),
+    nginxConf(
+      dir,
+      PLUG_NGINX_PORT,
+      PLUG_UP_PORT,
+      `location = /gz { ${pass} gzip on; gzip_comp_level 6; gzip_types application/json; gzip_min_length 1; gzip_proxied any; gzip_vary on; }
+    location = /cache { ${pass} proxy_cache hot; proxy_cache_valid 200 1h; proxy_cache_lock on; add_header X-Cache $upstream_cache_status; }`,
+    ).replace(
+      '  upstream up {',
+      `  upstream plugup { server 127.0.0.1:${PLUG_UP_PORT}; keepalive 256; }
+  proxy_cache_path ${dir}/proxy-cache levels=1:2 keys_zone=hot:10m max_size=100m;
+  upstream up {`,
+    ),
+  );
+  writeFileSync(
+    join(dir, 'plug-gw.toml'),
+    `[basic]
+threads = 1
+admin_addr = ""
+log_level = "warn"
+watch = false
+[upstreams.up]
+addrs = ["127.0.0.1:${PLUG_UP_PORT}"]
+[plugins.gz]
+category = "compression"
+gzip_level = 6
+[plugins.hot]
+category = "cache"
+[locations.gz]
+upstream = "up"
+path = "=/gz"
+rewrite = "/16k.json"
+plugins = ["gz"]
+[locations.cache]
+upstream = "up"
+path = "=/cache"
+rewrite = "/16k.json"
+plugins = ["hot"]
+[servers.main]
+addr = "127.0.0.1:${PLUG_GW_PORT}"
+locations = ["gz", "cache"]
+backlog = 4096
+`,
+  );
+  start(LOAD_CORE, 'nginx', ['-c', join(dir, 'plug-up.conf'), '-e', join(dir, 'plug-up.err')]);
+  await waitPort(PLUG_UP_PORT);
+  const scenarios: { name: string; path: string; headers: string[] }[] = [];
+  if (only.includes('compression')) scenarios.push({ name: 'gzip 6, 16 KiB JSON, 64 conns', path: '/gz', headers: ['Accept-Encoding: gzip'] });
+  if (only.includes('cache')) scenarios.push({ name: 'cache hit, 16 KiB JSON, 64 conns', path: '/cache', headers: [] });
+  const proxies = [
+    { name: 'nginx 1 worker', port: PLUG_NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'plug-peer.conf'), '-e', join(dir, 'plug-peer.err')]) },
+    { name: 'etcd-monitor gateway', port: PLUG_GW_PORT, proc: () => start(PROXY_CORE, BIN, ['gateway', '-c', join(dir, 'plug-gw.toml')]) },
+  ];
+  const rows: string[][] = [];
+  const rps = new Map<string, number>();
+  for (const p of proxies) {
+    const proc = p.proc();
+    await waitPort(p.port);
+    await sleep(1000);
+    for (const sc of scenarios) {
+      const hdrs = Object.fromEntries(sc.headers.map((h) => h.split(': ') as [string, string]));
+      // The first request fills the cache; the one after it shows what the measured requests get.
+      await bodySize(p.port, sc.path, hdrs);
+      const one = await bodySize(p.port, sc.path, hdrs);
+      await wrk(p.port, sc.path, 64, proc.pid!, sc.headers).catch(() => undefined);
+      const rs = [];
+      for (let i = 0; i < runs; i++) rs.push(await wrk(p.port, sc.path, 64, proc.pid!, sc.headers));
+      const r = median(rs.map((x) => x.rps));
+      rps.set(`${p.name}|${sc.name}`, r);
+      rows.push([
+        p.name,
+        sc.name,
+        r.toFixed(0),
+        median(rs.map((x) => x.p99ms)).toFixed(2),
+        String(rs.reduce((a, x) => a + x.errors, 0)),
+        `${one.bytes} B ${one.encoding}`,
+        one.cache || '-',
+      ]);
+    }
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+  const header = ['proxy', 'scenario', 'rps', 'p99 ms', 'errors', 'body on the wire', 'cache status'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 || i > 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [line(header), ...rows.map(line)];
+  const targets: Record<string, number> = { 'gzip 6, 16 KiB JSON, 64 conns': 0.5, 'cache hit, 16 KiB JSON, 64 conns': 0.6 };
+  for (const sc of scenarios) {
+    const ratio = rps.get(`etcd-monitor gateway|${sc.name}`)! / rps.get(`nginx 1 worker|${sc.name}`)!;
+    out.push(`gateway / nginx, ${sc.name}: ${ratio.toFixed(2)}x rps (target >= ${targets[sc.name]}x: ${ratio >= targets[sc.name]! ? 'met' : 'NOT met'})`);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   console.log(`cores: ${CORES}; proxy on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${duration}s per run, ${runs} run(s), median shown`);
   start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
+  if (only.includes('compression') || only.includes('cache')) for (const l of await responsePlugins()) console.log(l);
   const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
   if (only.includes('nginx'))
     proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
@@ -240,7 +380,7 @@ async function main(): Promise<void> {
   const header = ['proxy', 'scenario', 'rps', 'p99 ms', 'errors', 'RSS idle MB', 'RSS load MB'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
+  if (rows.length) console.log(line(header));
   for (const r of rows) console.log(line(r));
   for (const h of holds) console.log(h);
   if (only.includes('gateway')) console.log(await reloadUnderLoad());
