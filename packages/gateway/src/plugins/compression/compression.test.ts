@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -179,4 +180,57 @@ test('gateway -t: compression options are checked with their key paths', () => {
   assert.match(r.stderr, /^plugins\.bad\.min_length: /m);
   assert.match(r.stderr, /^plugins\.bad\.content_types\[0\]: "json" is not a media type/m);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('compression over HTTP/2 (h2c), and with buffer_response: the compressed body is held and sent with its length', async (t) => {
+  const up = await startUpstream('up', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(JSON_BODY.slice(0, 1000));
+    res.end(JSON_BODY.slice(1000));
+  });
+  const gw = await useGateway(
+    t,
+    [up],
+    `
+[upstreams.up]
+addrs = ["${up.addr}"]
+[plugins.gz]
+category = "compression"
+br_level = 4
+[locations.streamed]
+upstream = "up"
+path = "/s"
+plugins = ["gz"]
+[locations.buffered]
+upstream = "up"
+path = "/b"
+buffer_response = true
+plugins = ["gz"]
+[servers.main]
+addr = "127.0.0.1:0"
+enabled_h2 = true
+locations = ["streamed", "buffered"]
+`,
+  );
+  const port = gw.port('main');
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  t.after(() => session.destroy());
+  const h2get = (path: string) =>
+    new Promise<{ headers: http2.IncomingHttpHeaders; raw: Buffer }>((resolve, reject) => {
+      const req = session.request({ ':path': path, 'accept-encoding': 'br' });
+      const chunks: Buffer[] = [];
+      let headers: http2.IncomingHttpHeaders = {};
+      req.on('response', (h) => (headers = h));
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve({ headers, raw: Buffer.concat(chunks) }));
+      req.on('error', reject);
+    });
+  const h2 = await h2get('/s');
+  assert.equal(h2.headers['content-encoding'], 'br');
+  assert.equal(decode('br', h2.raw), JSON_BODY);
+  const buffered = await get(port, '/b', { 'accept-encoding': 'br' });
+  assert.equal(buffered.headers['content-encoding'], 'br');
+  assert.equal(Number(buffered.headers['content-length']), buffered.raw.length, 'buffer_response sends the compressed length');
+  assert.equal(decode('br', buffered.raw), JSON_BODY);
 });
