@@ -52,6 +52,33 @@ export type FieldValues<F extends Record<string, FieldSpec>> = Flat<{ [K in Pres
 
 type Flat<T> = { [K in keyof T]: T[K] };
 
+/**
+ * FieldInput is the type a field accepts as written (a TOML value, a JSON body): durations and sizes as text with
+ * their unit (or a bare number where not strict), lists as arrays (or one string where not strict), tables of strings.
+ */
+export type FieldInput<S extends FieldSpec> = S['kind'] extends 'string'
+  ? S extends { oneOf: readonly (infer U extends string)[] }
+    ? U
+    : string
+  : S['kind'] extends 'integer' | 'number'
+    ? number
+    : S['kind'] extends 'boolean'
+      ? boolean
+      : S['kind'] extends 'duration' | 'size'
+        ? S extends { strict: true }
+          ? string
+          : string | number
+        : S['kind'] extends 'strings'
+          ? S extends { strict: true }
+            ? string[]
+            : string | string[]
+          : Record<string, string>;
+
+type RequiredKeys<F extends Record<string, FieldSpec>> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
+
+/** FieldInputs is what a table read against these specs may hold, as written: keys marked required must be there, the others may be left to their defaults. */
+export type FieldInputs<F extends Record<string, FieldSpec>> = Flat<{ [K in RequiredKeys<F>]: FieldInput<F[K]> } & { [K in Exclude<keyof F, RequiredKeys<F>>]?: FieldInput<F[K]> }>;
+
 /** ConfigIssue is one problem found in a config: the dotted key path, what is wrong, and how to fix it. */
 export interface ConfigIssue {
   /** path is the dotted key, such as `locations.api_v1.upstream`. */

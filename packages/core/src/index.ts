@@ -22,7 +22,19 @@ export {
 } from './parse/index.ts';
 export { editDistance, didYouMean } from './suggest.ts';
 export { renderFieldTable, spliceFieldTable, type TableField } from './field-table.ts';
-export { readFields, defaultValue, formatIssue, boundText, type FieldSpec, type FieldKind, type FieldValue, type FieldValues, type ConfigIssue } from './config-fields.ts';
+export {
+  readFields,
+  defaultValue,
+  formatIssue,
+  boundText,
+  type FieldSpec,
+  type FieldKind,
+  type FieldValue,
+  type FieldValues,
+  type FieldInput,
+  type FieldInputs,
+  type ConfigIssue,
+} from './config-fields.ts';
 export { MIME_TYPES, mimeType } from './mime.ts';
 export { parseCidr, ipListMatcher, unmapIPv4, type Cidr } from './ip-list.ts';
 export { startLoop, type Loop } from './loop.ts';

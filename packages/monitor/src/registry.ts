@@ -8,6 +8,16 @@ import { memberKeys, type MemberKeys } from './member-keys.ts';
 /** ClusterSource tells where a cluster was defined: the config file (read-only through the API) or the API. */
 export type ClusterSource = 'config' | 'api';
 
+/** ClusterDefinition is how a cluster is defined: its checked configuration, the table as written, and where. */
+export interface ClusterDefinition {
+  /** config is the checked configuration the cluster runs with (password included). */
+  config: ClusterConfig;
+  /** raw is the table as the API received it (password included); `{}` for a cluster of the config file. */
+  raw: Readonly<Record<string, unknown>>;
+  /** source is where the cluster is defined. */
+  source: ClusterSource;
+}
+
 interface Entry {
   source: ClusterSource;
   raw: Record<string, unknown>;
@@ -73,32 +83,11 @@ export class ClusterRegistry {
     return { ...e.monitor.snapshot(), source: e.source };
   }
 
-  /** rawConfig returns a cluster's configuration as written (TOML keys), without its password, for editing forms. */
-  rawConfig(name: string): Record<string, unknown> {
+  /** definition returns how a cluster is defined: its checked configuration, the table as written (API clusters; `{}` for the config file's) and where. */
+  definition(name: string): ClusterDefinition {
     const e = this.entries.get(name);
     if (!e) throw notFound(name);
-    const c = e.monitor.config;
-    const fromRaw = e.source === 'api' ? { ...e.raw } : {};
-    delete fromRaw.password;
-    return {
-      name: c.name,
-      endpoints: c.endpoints,
-      group: c.group,
-      labels: c.labels,
-      ...(c.cacert ? { cacert: c.cacert } : {}),
-      ...(c.cert ? { cert: c.cert } : {}),
-      ...(c.key ? { key: c.key } : {}),
-      insecure_skip_tls_verify: c.insecureSkipTlsVerify,
-      ...(c.user ? { user: c.user } : {}),
-      has_password: c.password !== undefined,
-      metrics_urls: c.metricsUrls,
-      status_interval: fromRaw.status_interval ?? `${c.statusIntervalMs}ms`,
-      probe_interval: fromRaw.probe_interval ?? `${c.probeIntervalMs}ms`,
-      metrics_interval: fromRaw.metrics_interval ?? `${c.metricsIntervalMs}ms`,
-      timeout: fromRaw.timeout ?? `${c.timeoutMs}ms`,
-      write_probe: c.writeProbe,
-      source: e.source,
-    };
+    return { config: e.monitor.config, raw: e.raw, source: e.source };
   }
 
   /** sourceOf tells where a cluster was defined. */

@@ -6,7 +6,7 @@ import type { Store } from '../storage/types.ts';
 import { parseRule, peerEvidence, windowOf, type CompiledRule, type HistoryReader, type Rule, type Window } from './rules/index.ts';
 import { AlertEngine, type ActiveAlertRecord, type AlertHistory, type AlertHistoryQuery, type AlertStateStore } from './engine/index.ts';
 import { Dispatcher, Silences, readRoutes, routeTable, type Route, type Silence, type SilenceStore } from './dispatch/index.ts';
-import { createSender, notifiers, parseChannel, type ChannelConfig, type Sender } from './notify/index.ts';
+import { createSender, notifiers, parseChannel, redacted, type ChannelConfig, type RedactedChannel, type Sender } from './notify/index.ts';
 import { fastCriticalRoutes, type AlertingConfig } from './config.ts';
 import { RecentSeries } from './recent.ts';
 import type { SecretBox } from '../secrets.ts';
@@ -67,6 +67,9 @@ class StoreSilenceStore implements SilenceStore {
 }
 
 export type { RoutesView };
+
+/** ChannelView is a channel as the API shows it: secrets as `[redacted]`, where it is defined and how many notifications wait for it. */
+export type ChannelView = RedactedChannel & { source: 'config' | 'api'; pending: number };
 
 // Where the API's routes are kept: one document holding the ordered list, as the config file holds [[routes]].
 const ROUTES_DOC = { kind: 'routes', key: 'api' } as const;
@@ -287,14 +290,18 @@ export class AlertingService {
     return this.rulesInForce;
   }
 
-  /** channelViews returns the channels in force as the API shows them: secrets replaced by `[redacted]`, and where each was defined. */
-  channelViews(): Array<Record<string, unknown>> {
-    const fromFile = new Set(this.config.channels.map((c) => c.name));
-    return this.channelsInForce.map((c) => ({
-      ...(JSON.parse(JSON.stringify(c)) as Record<string, unknown>),
-      source: fromFile.has(c.name) ? 'config' : 'api',
+  /** channelViews returns the channels in force as the API shows them (see channelView). */
+  channelViews(): ChannelView[] {
+    return this.channelsInForce.map((c) => this.channelView(c));
+  }
+
+  /** channelView returns a channel as the API shows it: secrets replaced by `[redacted]`, where it was defined, how many notifications wait for it. */
+  channelView(c: ChannelConfig): ChannelView {
+    return {
+      ...redacted(c),
+      source: this.config.channels.some((f) => f.name === c.name) ? 'config' : 'api',
       pending: this.outbox.pending({ channel: c.name }).length,
-    }));
+    };
   }
 
   /**

@@ -13,7 +13,9 @@ import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { useCluster } from '@etcd-monitor/etcd/testing';
 import { until } from '@etcd-monitor/core/testing';
-import { parseConfig } from '../config.ts';
+import type { ConfigIssue } from '@etcd-monitor/core';
+import { clusterFields, parseConfig, readClusterConfig } from '../config.ts';
+import type { ClusterInput } from './contract.ts';
 import { buildMonitor, type MonitorService } from '../service.ts';
 
 const KEYS_FILE = new URL('./testdata/contract-keys.json', import.meta.url);
@@ -158,4 +160,32 @@ test('every GET answers what its response schema says, unchanged by serializatio
     [],
     'every endpoint recorded is still served',
   );
+});
+
+// ClusterInput is typed from the field specs cluster bodies are checked against, so a key added to the specs is in the
+// type (this object then fails to typecheck until it has the key too) and the type takes nothing the specs refuse.
+test('ClusterInput holds every key of a [[clusters]] table, typed as the API reads them', () => {
+  const ca = join(dir, 'ca.pem');
+  writeFileSync(ca, 'not checked here');
+  const every: Required<ClusterInput> = {
+    name: 'typed',
+    endpoints: ['127.0.0.1:2379'],
+    group: 'g',
+    labels: { env: 'test' },
+    cacert: ca,
+    cert: ca,
+    key: ca,
+    insecure_skip_tls_verify: false,
+    user: 'u',
+    password: 'p',
+    metrics_urls: ['http://127.0.0.1:2381/metrics'],
+    status_interval: '1s',
+    probe_interval: '2s',
+    metrics_interval: '5s',
+    timeout: '2s',
+    write_probe: false,
+  };
+  assert.deepEqual(Object.keys(every).sort(), Object.keys(clusterFields).sort());
+  const issues: ConfigIssue[] = [];
+  assert.ok(readClusterConfig(every, 'body', issues), JSON.stringify(issues));
 });

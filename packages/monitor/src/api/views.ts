@@ -1,6 +1,6 @@
 import type { ClusterSnapshot } from '../cluster-monitor.ts';
 import type { MemberFacts } from '../collectors/collector.ts';
-import type { ClusterSource } from '../registry.ts';
+import type { ClusterDefinition, ClusterSource } from '../registry.ts';
 
 /** memberView is the API's shape of one member: status facts, probe results and derived metrics; never credentials. */
 export function memberView(f: MemberFacts, leader: string | null) {
@@ -49,5 +49,36 @@ export function clusterView(s: ClusterSnapshot & { source: ClusterSource }) {
     membersTotal: s.memberList?.length ?? s.members.length,
     alarms: s.alarms,
     members: s.members.map((m) => memberView(m, s.leader)),
+  };
+}
+
+/**
+ * clusterConfigView is a cluster's configuration as written (TOML keys), without its password, for editing forms:
+ * intervals as the API client wrote them, else in milliseconds.
+ */
+export function clusterConfigView(d: ClusterDefinition) {
+  const c = d.config;
+  const asWritten = (key: string, ms: number) => {
+    const v = d.source === 'api' ? d.raw[key] : undefined;
+    return typeof v === 'string' ? v : `${ms}ms`;
+  };
+  return {
+    name: c.name,
+    endpoints: c.endpoints,
+    group: c.group,
+    labels: c.labels,
+    ...(c.cacert ? { cacert: c.cacert } : {}),
+    ...(c.cert ? { cert: c.cert } : {}),
+    ...(c.key ? { key: c.key } : {}),
+    insecure_skip_tls_verify: c.insecureSkipTlsVerify,
+    ...(c.user ? { user: c.user } : {}),
+    has_password: c.password !== undefined,
+    metrics_urls: c.metricsUrls,
+    status_interval: asWritten('status_interval', c.statusIntervalMs),
+    probe_interval: asWritten('probe_interval', c.probeIntervalMs),
+    metrics_interval: asWritten('metrics_interval', c.metricsIntervalMs),
+    timeout: asWritten('timeout', c.timeoutMs),
+    write_probe: c.writeProbe,
+    source: d.source,
   };
 }

@@ -69,8 +69,12 @@ export interface ValidateChannelOptions {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-function redacted(ch: ChannelConfig): { name: string; type: ChannelType; config: Record<string, unknown>; secrets: Record<string, string> } {
-  return { name: ch.name, type: ch.type, config: ch.config, secrets: Object.fromEntries(Object.keys(ch.secrets).map((k) => [k, '[redacted]'])) };
+/** RedactedChannel is a channel with each secret value replaced by `[redacted]`: what it serialises as. */
+export type RedactedChannel = Omit<ChannelConfig, 'secrets'> & { secrets: Record<string, '[redacted]'> };
+
+/** redacted returns the channel with its secret values replaced by `[redacted]`. */
+export function redacted(ch: ChannelConfig): RedactedChannel {
+  return { name: ch.name, type: ch.type, config: ch.config, secrets: Object.fromEntries(Object.keys(ch.secrets).map((k) => [k, '[redacted]' as const])) };
 }
 
 /** makeChannel builds a ChannelConfig whose toJSON and util.inspect forms hide the secret values. */

@@ -244,10 +244,8 @@ export async function alertRoutes(fastify: FastifyInstance, deps: ApiDeps): Prom
     },
   );
 
-  app.get(
-    '/channels',
-    { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'], response: withErrors({ 200: Type.Array(Channel) }) } },
-    async () => a.channelViews() as Channel[],
+  app.get('/channels', { schema: { summary: 'Notification channels (secrets never shown)', tags: ['channels'], response: withErrors({ 200: Type.Array(Channel) }) } }, async () =>
+    a.channelViews(),
   );
   app.put(
     '/channels/:name',
@@ -263,9 +261,9 @@ export async function alertRoutes(fastify: FastifyInstance, deps: ApiDeps): Prom
     },
     async (req) => {
       const { name } = req.params;
-      a.putChannel(name, req.body);
+      const ch = a.putChannel(name, req.body);
       deps.audit('channel.put', name, req);
-      return a.channelViews().find((c) => c.name === name) as Channel;
+      return a.channelView(ch);
     },
   );
   app.delete(

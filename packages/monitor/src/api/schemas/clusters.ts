@@ -1,4 +1,6 @@
 import { Type, type Static } from 'typebox';
+import type { FieldInputs } from '@etcd-monitor/core';
+import type { clusterFields } from '../../cluster-fields.ts';
 import { Nullable, StringEnum, StringMap } from './common.ts';
 import { Finding, Member } from './members.ts';
 
@@ -68,20 +70,11 @@ export const ClusterConfig = Type.Object(
 );
 export type ClusterConfig = Static<typeof ClusterConfig>;
 
-/** ClusterInput is the body of `POST /clusters`, `PUT /clusters/NAME` and `POST /clusters/test` (the keys of a [[clusters]] table). */
-export interface ClusterInput {
-  name: string;
-  endpoints: string[];
-  group?: string;
-  labels?: Record<string, string>;
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  insecure_skip_tls_verify?: boolean;
-  user?: string;
-  password?: string;
-  write_probe?: boolean;
-}
+/**
+ * ClusterInput is the body of `POST /clusters`, `PUT /clusters/NAME` and `POST /clusters/test`: the keys of a
+ * [[clusters]] table as written, typed from the field specs the body is checked against (password is write-only).
+ */
+export type ClusterInput = FieldInputs<typeof clusterFields>;
 
 /** ConnectionTest is `POST /api/v1/clusters/test`: a verdict and one result per endpoint. */
 export const ConnectionTest = Type.Object({
