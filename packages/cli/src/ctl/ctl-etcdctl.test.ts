@@ -2,23 +2,8 @@
 // (-w json, and the other formats where they are deterministic) and exit with the same code.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { useCluster, type TestCluster } from '@etcd-monitor/etcd/testing';
-import { runCtl } from './run.ts';
-
-/** ctl runs `etcd-monitor ctl` in-process against the given endpoints, with `input` on stdin. */
-export async function ctl(args: string[], o: { endpoints?: string[]; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
-  out.on('data', (c: Buffer) => chunks.out.push(c));
-  err.on('data', (c: Buffer) => chunks.err.push(c));
-  const input = new PassThrough();
-  input.end(o.input ?? '');
-  const argv = o.endpoints ? ['--endpoints', o.endpoints.join(','), ...args] : args;
-  const code = await runCtl(argv, { out, err, env: o.env ?? {}, in: input });
-  return { code, stdout: Buffer.concat(chunks.out).toString(), stderr: Buffer.concat(chunks.err).toString() };
-}
+import { ctl } from './testing.ts';
 
 /** both runs the same command line through etcdctl and ctl against one endpoint. */
 async function both(c: TestCluster, args: string[], ep = c.endpoints[0]!) {

@@ -251,7 +251,9 @@ const COMMANDS: Record<string, Handler> = {
       const got: string[] = [];
       for (;;) {
         const n = await lines.next();
-        if (n.done || n.value === '') return got;
+        // etcdctl ends each part at an empty line and refuses input that ends before it.
+        if (n.done) throw new CtlExit(CTL_EXIT.invalidInput, 'EOF');
+        if (n.value === '') return got;
         got.push(n.value);
       }
     };

@@ -1,7 +1,7 @@
 // Go's encoding/json over etcd's gogo-generated structs, which is what `etcdctl -w json` prints: fields in .proto
 // declaration order under their .proto names, zero values left out (every field is `omitempty`), 64-bit integers as
 // bare JSON numbers (exact: they arrive as decimal strings), bytes as standard base64, enums as their numbers, a oneof
-// as an object under its Go field name (`"Response":{"response_put":{…}}`), and strings with Go's escapes.
+// as an object under its Go field names (`"Response":{"ResponsePut":{…}}`), and strings with Go's escapes.
 import { protoDefinition } from '../client.ts';
 
 interface FieldDescriptor {
@@ -109,7 +109,8 @@ function encodeMessage(full: string, msg: Record<string, unknown>): string {
     const set = desc.field.find((x) => msg[x.name] !== null && msg[x.name] !== undefined);
     const key = goString(goName(desc.oneofDecl[0]!.name));
     if (!set) return `{${key}:null}`;
-    return `{${key}:{${goString(set.name)}:${scalar(set, msg[set.name], full)}}}`;
+    // The oneof's wrapper struct has no json tags either: its one field goes under its Go name too.
+    return `{${key}:{${goString(goName(set.name))}:${scalar(set, msg[set.name], full)}}}`;
   }
   for (const fd of desc.field) {
     const v = msg[fd.name];
