@@ -150,6 +150,12 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     'request_id: header_name': conv('read as `header`'),
     'request_id: algorithm, size': ok(),
     'mock: path, status, headers, data, delay': ok(),
+    'compression: gzip_level, br_level, zstd_level, min_length, decompression': ok(),
+    'compression: mode': conv('both modes compress the body as it streams, with the content-type and min_length rules of pingap’s upstream mode'),
+    'cache: directory, namespace, headers, max_ttl, max_file_size, lock, check_cache_control, purge_ip_list, skip': ok(
+      '`directory` is `memory://…?max_size=…` or a disk tier behind the memory one',
+    ),
+    'cache: eviction, predictor': conv('accepted; both tiers always evict least recently used entries, and there is no predictor'),
   },
   certificates: {
     domains: ok('informational: one certificate serves a listener, whatever the SNI'),

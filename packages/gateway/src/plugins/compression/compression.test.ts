@@ -175,7 +175,7 @@ test('gateway -t: compression options are checked with their key paths', () => {
   );
   const r = spawnSync(process.execPath, [gatewayBin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /^plugins\.none: no algorithm is enabled \(set gzip_level \(1–9\), br_level \(1–11\) or zstd_level \(1–22\)\)$/m);
+  assert.match(r.stderr, /^plugins\.none: no algorithm is enabled \(set gzip_level \(1–9\), br_level \(1–11\), zstd_level \(1–22\) or decompression = true\)$/m);
   assert.match(r.stderr, /^plugins\.bad\.gzip_level: 12 is out of range/m);
   assert.match(r.stderr, /^plugins\.bad\.min_length: /m);
   assert.match(r.stderr, /^plugins\.bad\.content_types\[0\]: "json" is not a media type/m);
@@ -233,4 +233,36 @@ locations = ["streamed", "buffered"]
   assert.equal(buffered.headers['content-encoding'], 'br');
   assert.equal(Number(buffered.headers['content-length']), buffered.raw.length, 'buffer_response sends the compressed length');
   assert.equal(decode('br', buffered.raw), JSON_BODY);
+});
+
+test('compression: decompression decodes an encoded upstream body for a client that does not accept its coding', async (t) => {
+  const up = await startUpstream('up', (_req, res) => {
+    const gz = zlib.gzipSync(JSON_BODY);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gz.length) });
+    res.end(gz);
+  });
+  const gw = await useGateway(
+    t,
+    [up],
+    `
+[upstreams.up]
+addrs = ["${up.addr}"]
+[plugins.gz]
+category = "compression"
+decompression = true
+[locations.l]
+upstream = "up"
+plugins = ["gz"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["l"]
+`,
+  );
+  const port = gw.port('main');
+  const plain = await get(port, '/', {});
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.raw.toString(), JSON_BODY);
+  const gz = await get(port, '/', { 'accept-encoding': 'gzip' });
+  assert.equal(gz.headers['content-encoding'], 'gzip', 'a client that takes gzip gets the upstream body as it was');
+  assert.equal(zlib.gunzipSync(gz.raw).toString(), JSON_BODY);
 });

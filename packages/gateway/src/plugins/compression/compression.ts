@@ -49,6 +49,31 @@ export function chooseEncoding(accept: string | undefined, enabled: ReadonlySet<
   return best;
 }
 
+/** accepts tells whether `Accept-Encoding` accepts a coding (q > 0, by name or through `*`). */
+export function accepts(accept: string | undefined, coding: string): boolean {
+  if (!accept) return false;
+  let star: number | undefined;
+  for (const part of accept.split(',')) {
+    const [token, ...params] = part.split(';');
+    const name = token!.trim().toLowerCase();
+    const q = params.map((p) => p.split('=')).find(([k]) => k!.trim().toLowerCase() === 'q');
+    const weight = q === undefined ? 1 : Number(q[1]?.trim());
+    const w = Number.isFinite(weight) ? weight : 0;
+    if (name === coding || (coding === 'gzip' && name === 'x-gzip')) return w > 0;
+    if (name === '*') star = w;
+  }
+  return (star ?? 0) > 0;
+}
+
+/** DECODERS undo the codings an upstream may have applied, for `decompression`. */
+const DECODERS: Record<string, (() => Transform) | undefined> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+  zstd: zstdAvailable ? () => (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress() : undefined,
+};
+
 /** DEFAULT_TYPES are the content types compressed unless `content_types` says otherwise. */
 const DEFAULT_TYPES = [
   'text/*',
@@ -109,6 +134,11 @@ export const compressionPlugin: PluginDefinition = definePlugin({
       default: DEFAULT_TYPES,
       doc: 'content_types are the media types compressed (`*` matches any characters, as in `text/*`); other responses, and responses without a Content-Type, pass unchanged.',
     },
+    decompression: {
+      kind: 'boolean',
+      default: false,
+      doc: 'decompression decodes an upstream response already encoded (gzip, deflate, br, zstd) for a client whose Accept-Encoding does not take that coding.',
+    },
     mode: {
       kind: 'string',
       default: 'upstream',
@@ -117,8 +147,8 @@ export const compressionPlugin: PluginDefinition = definePlugin({
     },
   },
   validate(options, path, issues) {
-    if (options.gzip_level + options.br_level + options.zstd_level === 0)
-      issues.push({ path, message: 'no algorithm is enabled', hint: 'set gzip_level (1–9), br_level (1–11) or zstd_level (1–22)' });
+    if (options.gzip_level + options.br_level + options.zstd_level === 0 && !options.decompression)
+      issues.push({ path, message: 'no algorithm is enabled', hint: 'set gzip_level (1–9), br_level (1–11), zstd_level (1–22) or decompression = true' });
     for (const [i, t] of options.content_types.entries())
       if (!MEDIA_TYPE.test(t.trim()))
         issues.push({ path: `${path}.content_types[${i}]`, message: `"${t}" is not a media type`, hint: 'write types as "type/subtype", such as "text/*" or "application/json"' });
@@ -153,13 +183,23 @@ export const compressionPlugin: PluginDefinition = definePlugin({
         if (head.status === 206) return undefined;
         // Whether this client gets a compressed body, the response depends on Accept-Encoding: caches must know.
         addVary(head);
-        const ce = first(h['content-encoding']);
-        if (ce !== undefined && ce.trim() !== '' && ce.trim().toLowerCase() !== 'identity') return undefined;
+        const accept = ctx.req.headers['accept-encoding'];
+        const acceptText = Array.isArray(accept) ? accept.join(',') : accept;
+        const ce = first(h['content-encoding'])?.trim().toLowerCase();
+        if (ce !== undefined && ce !== '' && ce !== 'identity') {
+          // Encoded already: never a second time; decoded only for a client that cannot read it, when asked to.
+          const decode = options.decompression && !accepts(acceptText, ce) ? DECODERS[ce] : undefined;
+          if (decode === undefined) return undefined;
+          delete h['content-encoding'];
+          delete h['content-length'];
+          const etag = first(h.etag);
+          if (etag !== undefined && !etag.startsWith('W/')) h.etag = `W/${etag}`;
+          return decode();
+        }
         if (/(^|,)\s*no-transform\s*(,|$)/i.test(first(h['cache-control']) ?? '')) return undefined;
         const length = first(h['content-length']);
         if (length !== undefined && Number(length) < minLength) return undefined;
-        const accept = ctx.req.headers['accept-encoding'];
-        const enc = chooseEncoding(Array.isArray(accept) ? accept.join(',') : accept, enabled);
+        const enc = chooseEncoding(acceptText, enabled);
         if (enc === undefined) return undefined;
         h['content-encoding'] = enc;
         delete h['content-length'];
