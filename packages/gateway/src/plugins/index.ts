@@ -1,4 +1,10 @@
 import type { PluginDefinition } from './plugin.ts';
+import { pingPlugin } from './ping/ping.ts';
+import { redirectPlugin } from './redirect/redirect.ts';
+import { requestSizeLimitPlugin } from './request_size_limit/request_size_limit.ts';
+import { responseHeadersPlugin } from './response_headers/response_headers.ts';
+import { rewritePlugin } from './rewrite/rewrite.ts';
+import { trafficSplitPlugin } from './traffic_split/traffic_split.ts';
 import { ipRestrictionPlugin } from './ip_restriction/ip_restriction.ts';
 import { refererRestrictionPlugin } from './referer_restriction/referer_restriction.ts';
 import { uaRestrictionPlugin } from './ua_restriction/ua_restriction.ts';
@@ -30,4 +36,12 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [keyAuthPlugin.category, keyAuthPlugin],
   [basicAuthPlugin.category, basicAuthPlugin],
   [cachePlugin.category, cachePlugin],
+  [pingPlugin.category, pingPlugin],
+  [redirectPlugin.category, redirectPlugin],
+  [requestSizeLimitPlugin.category, requestSizeLimitPlugin],
+  [responseHeadersPlugin.category, responseHeadersPlugin],
+  [rewritePlugin.category, rewritePlugin],
+  [trafficSplitPlugin.category, trafficSplitPlugin],
+  // pingap's name for traffic_split.
+  ['traffic_splitting', trafficSplitPlugin],
 ]);
