@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FieldSpec } from './fields.ts';
 import { BASIC_FIELDS, LOCATION_FIELDS, PLUGIN_COMMON_FIELDS, SERVER_FIELDS, UPSTREAM_FIELDS } from './schema.ts';
 import { builtinPlugins } from '../plugins/index.ts';
+import type { PluginDefinition } from '../plugins/plugin.ts';
 import { PRESETS, VARIABLES } from '../observability/access-log.ts';
 
 const KIND: Record<string, string> = {
@@ -44,8 +45,14 @@ function table(fields: Record<string, FieldSpec>): string {
 /** renderConfigReference returns the Markdown configuration reference. */
 export function renderConfigReference(): string {
   const example = readFileSync(fileURLToPath(new URL('../testdata/pingap-example.toml', import.meta.url)), 'utf8');
-  const plugins = [...builtinPlugins.values()]
-    .map((p) => `### \`${p.category}\`\n\n${p.description} See \`packages/gateway/src/plugins/${p.category}/README.md\`.\n\n${table(p.fields)}`)
+  // A plugin registered under a second name (pingap's spelling) is described once, under its own category.
+  const aliases = (p: PluginDefinition) =>
+    [...builtinPlugins]
+      .filter(([k, d]) => d === p && k !== p.category)
+      .map(([k]) => ` (also \`${k}\`)`)
+      .join('');
+  const plugins = [...new Set(builtinPlugins.values())]
+    .map((p) => `### \`${p.category}\`${aliases(p)}\n\n${p.description} See \`packages/gateway/src/plugins/${p.category}/README.md\`.\n\n${table(p.fields)}`)
     .join('\n\n');
   return `# Gateway configuration reference
 

@@ -19,7 +19,7 @@ export function renderPluginReadme(p: PluginDefinition, readme: string): string 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const p of builtinPlugins.values()) {
+  for (const p of new Set(builtinPlugins.values())) {
     const path = pluginReadmePath(p);
     writeFileSync(path, renderPluginReadme(p, readFileSync(path, 'utf8')));
   }
