@@ -301,7 +301,8 @@ const COMMANDS: Record<string, Handler> = {
       ctx.signal.addEventListener('abort', stop);
       try {
         for await (const resp of w) {
-          if (resp.events.length === 0 && !resp.canceled && ctx.out.format !== 'json') ctx.out.line(`progress notify: ${resp.header.revision}`);
+          // etcdctl prints this line in every format, before the response itself.
+          if (resp.events.length === 0 && !resp.canceled) ctx.out.line(`progress notify: ${resp.header.revision}`);
           ctx.out.watch(resp);
           ctx.flush();
         }

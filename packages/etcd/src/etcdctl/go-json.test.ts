@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { goJson, goString } from './go-json.ts';
+import { goDuration, goQuote, humanizeBytes } from './print.ts';
+
+const testdata = (name: string) => readFileSync(new URL(`../testdata/${name}`, import.meta.url), 'utf8').trimEnd();
+const big = (json: string) => JSON.parse(json.replace(/([:[,])(-?\d+)(?=[,}\]])/g, '$1"$2"')) as Record<string, unknown>;
+
+test('goJson reproduces captured etcdctl 3.4.23 documents byte for byte (ids above 2^53, enums as numbers, absent header)', () => {
+  const alarms = testdata('etcdctl-alarm-list-nospace.json');
+  const a = big(alarms) as { alarms: Array<{ memberID: string; alarm: string }> };
+  assert.equal(goJson('etcdserverpb.AlarmResponse', { header: null, alarms: a.alarms.map((x) => ({ memberID: x.memberID, alarm: 'Nospace' })) }), alarms);
+  assert.equal(goJson('etcdserverpb.AlarmResponse', { header: null, alarms: [] }), testdata('etcdctl-alarm-list.json'));
+
+  const status = testdata('etcdctl-endpoint-status-nospace.json');
+  const s = (big(status) as unknown as Array<{ Status: Record<string, unknown> }>)[0]!.Status;
+  const msg = { isLearner: false, ...s };
+  assert.equal(`[{"Endpoint":"http://127.0.0.1:26790","Status":${goJson('etcdserverpb.StatusResponse', msg)}}]`, status);
+
+  const get = testdata('etcdctl-get-prefix.json');
+  const g = big(get) as { header: unknown; kvs: Array<Record<string, string>>; count: string };
+  const kvs = g.kvs.map((kv) => ({ ...kv, key: Buffer.from(kv.key!, 'base64'), value: Buffer.from(kv.value ?? '', 'base64'), lease: kv.lease ?? '0' }));
+  assert.equal(goJson('etcdserverpb.RangeResponse', { header: g.header, kvs, more: false, count: g.count }), get);
+});
+
+test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
+  assert.equal(goString('<a&b>\u2028"\\\n\x01'), '"\\u003ca\\u0026b\\u003e\\u2028\\"\\\\\\n\\u0001"');
+  assert.equal(goQuote(Buffer.from('a"b\\\n\x00é')), '"a\\"b\\\\\\n\\x00é"');
+  assert.equal(goQuote(Buffer.from([0xff, 0x41])), '"\\xffA"');
+  assert.deepEqual([5, 20480, 25000, 1234567, 1044480, 2147483648].map(humanizeBytes), ['5 B', '20 kB', '25 kB', '1.2 MB', '1.0 MB', '2.1 GB']);
+  assert.deepEqual([1.627153, 5000.544999, 0.5, 75000].map(goDuration), ['1.627153ms', '5.000544999s', '500µs', '1m15s']);
+});
