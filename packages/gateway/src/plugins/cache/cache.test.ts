@@ -28,7 +28,7 @@ locations = ["l"]
 test('cache: miss then hit with Cache-Status and Age; Cache-Control, methods, Set-Cookie and the request’s no-cache honoured', async (t) => {
   const up = await startUpstream('up', (req, res) => {
     const cc: Record<string, string> = { '/a': 'max-age=60', '/s': 'max-age=0, s-maxage=60', '/private': 'private, max-age=60', '/nostore': 'no-store', '/none': '' };
-    const headers: Record<string, string> = { 'content-type': 'text/plain', 'x-n': String(up.hits) };
+    const headers: Record<string, string> = { 'content-type': 'text/plain', 'x-n': String(up.hits), etag: `"${req.url}-${up.hits}"` };
     if (cc[req.url!]) headers['cache-control'] = cc[req.url!]!;
     if (req.url === '/cookie') Object.assign(headers, { 'cache-control': 'max-age=60', 'set-cookie': 'a=b' });
     res.writeHead(200, headers);
@@ -46,6 +46,11 @@ test('cache: miss then hit with Cache-Status and Age; Cache-Control, methods, Se
   const head = await request(port, { path: '/a', method: 'HEAD' });
   assert.equal(head.headers['cache-status']?.toString().startsWith('c; hit'), true, 'HEAD is answered from the GET entry');
   assert.equal(head.body, '');
+  const etag = String(second.headers.etag);
+  const revalidated = await request(port, { path: '/a', headers: { 'if-none-match': `"nope", ${etag}` } });
+  assert.equal(revalidated.status, 304, 'a hit whose ETag the client has is answered 304');
+  assert.equal(revalidated.body, '');
+  assert.equal((await request(port, { path: '/a', headers: { 'if-none-match': '"nope"' } })).status, 200);
   assert.equal(up.hits, 1);
   assert.equal((await request(port, { path: '/a', headers: { 'cache-control': 'no-cache' } })).headers['cache-status'], 'c; fwd=request; stored');
   assert.equal(up.hits, 2);

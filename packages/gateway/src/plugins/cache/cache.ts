@@ -54,6 +54,15 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/** notModified tells whether a request's If-None-Match matches an entry's ETag (weak comparison, RFC 9110 §13.1.2). */
+export function notModified(ifNoneMatch: string | undefined, etag: string | undefined): boolean {
+  if (ifNoneMatch === undefined || etag === undefined) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  const want = opaque(etag);
+  return ifNoneMatch.split(',').some((t) => opaque(t) === want);
+}
+
 /** Waiter is a fetch in flight for a key: requests that miss the same key meanwhile wait for it (request coalescing). */
 interface Waiter {
   done: Promise<void>;
@@ -210,10 +219,14 @@ export const cachePlugin: PluginDefinition = definePlugin({
     };
 
     /** answerWith serves an entry: its stored head with Age and Cache-Status, its body from memory or streamed from disk. */
-    const answerWith = (e: Entry, now: number, status: string): PluginResponse => {
+    const answerWith = (e: Entry, now: number, status: string, ctx?: RequestContext): PluginResponse => {
       const headers: Record<string, string | string[]> = { ...e.headers };
       headers.age = String(Math.max(0, Math.floor((now - e.date) / 1000)));
       headers['cache-status'] = `${name}; ${status}; ttl=${Math.floor((e.fresh - now) / 1000)}`;
+      if (ctx !== undefined && e.status === 200 && notModified(one(ctx.req.headers['if-none-match']), one(e.headers.etag))) {
+        delete headers['content-length'];
+        return { status: 304, headers };
+      }
       if (headers['content-length'] === undefined) headers['content-length'] = String(e.size);
       if (e.body !== undefined) return { status: e.status, headers, body: e.body };
       const d = disk?.get(e.key);
@@ -358,12 +371,12 @@ export const cachePlugin: PluginDefinition = definePlugin({
         if (e !== undefined) {
           if (now <= e.fresh) {
             st.served = true;
-            return answerWith(e, now, 'hit');
+            return answerWith(e, now, 'hit', ctx);
           }
           if (now <= e.swr) {
             if (!inflight.has(primary)) revalidate(ctx, primary);
             st.served = true;
-            return answerWith(e, now, 'hit; fwd=stale');
+            return answerWith(e, now, 'hit; fwd=stale', ctx);
           }
           st.stale = e;
           st.fwd = 'stale';
@@ -384,7 +397,7 @@ export const cachePlugin: PluginDefinition = definePlugin({
           const hit = lookup(primary, ctx, later);
           if (hit !== undefined && later <= hit.fresh) {
             st.served = true;
-            return answerWith(hit, later, 'hit; collapsed');
+            return answerWith(hit, later, 'hit; collapsed', ctx);
           }
           st.fwd = hit === undefined && varyOf.has(primary) ? 'vary-miss' : st.fwd;
           return undefined;
