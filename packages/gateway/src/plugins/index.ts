@@ -19,6 +19,7 @@ import { requestIdPlugin } from './request_id/request_id.ts';
 import { jwtPlugin } from './jwt/jwt.ts';
 import { keyAuthPlugin } from './key_auth/key_auth.ts';
 import { basicAuthPlugin } from './basic_auth/basic_auth.ts';
+import { forwardAuthPlugin } from './forward_auth/forward_auth.ts';
 
 /** builtinPlugins lists every plugin type by category; a new plugin adds one line here. */
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
@@ -44,4 +45,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   [trafficSplitPlugin.category, trafficSplitPlugin],
   // pingap's name for traffic_split.
   ['traffic_splitting', trafficSplitPlugin],
+  [forwardAuthPlugin.category, forwardAuthPlugin],
 ]);
