@@ -10,6 +10,12 @@ import { PipelinedConn } from './pipeline.ts';
 import { H1Request } from './request.ts';
 import { coarseNow } from './timeouts.ts';
 
+/** httpVersion names a request's version; the usual two are constants, so comparing them is a pointer check and nothing is allocated. */
+function httpVersion(maj: number, min: number): string {
+  if (maj === 1) return min === 1 ? '1.1' : min === 0 ? '1.0' : `1.${min}`;
+  return `${maj}.${min}`;
+}
+
 /** H1Conn is one client connection: its parser and the request being read, on top of pipelining and timeouts. */
 export class H1Conn extends PipelinedConn {
   private readonly p: Parser;
@@ -67,7 +73,7 @@ export class H1Conn extends PipelinedConn {
     }
     this.headStart = 0;
     if (this.closing) return 1;
-    const req = new H1Request(this.sock, METHODS[method] ?? 'GET', url, `${maj}.${min}`, raw, keepAlive && !this.server.draining, upgrade);
+    const req = new H1Request(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);
     // Framing and Host checks (request smuggling shapes); llhttp's strict mode already refused the rest.
     let hosts = 0;
     let te: string | undefined;

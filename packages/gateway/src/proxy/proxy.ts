@@ -99,7 +99,8 @@ function route(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req
     res.once('close', bad.onClose);
     return sendError(bad, 400, path.refused);
   }
-  const matched = srv.router.match(host, path, () => req.headers, query.slice(1));
+  // The request itself is the header source: its headers object is built only if a route has header conditions.
+  const matched = srv.router.match(host, path, req, query.slice(1));
   const ex = new Exchange(rt, srv, client, req, res, path, query, host);
   res.once('close', ex.onClose);
   if (!matched) return sendError(ex, 404, 'no location matches this request');

@@ -15,7 +15,8 @@ const HOP_LENGTH = lengthTable(HOP_BY_HOP);
 export function responseList(ex: Exchange, raw: string[]): string[] {
   const loc = ex.loc!;
   const remove = loc.resRemove;
-  const out: string[] = [];
+  // The list is the parser's, handed over for this response only: it is filtered in place rather than copied.
+  let w = 0;
   let conn: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -27,20 +28,25 @@ export function responseList(ex: Exchange, raw: string[]): string[] {
       }
       if (remove !== undefined && remove.has(lower)) continue;
     }
-    out.push(name, raw[i + 1]!);
+    if (w !== i) {
+      raw[w] = name;
+      raw[w + 1] = raw[i + 1]!;
+    }
+    w += 2;
   }
+  raw.length = w;
   const tokens = connectionTokens(conn);
   if (tokens !== undefined) {
-    let w = 0;
-    for (let i = 0; i < out.length; i += 2) {
-      if (tokens.has(out[i]!.toLowerCase())) continue;
-      out[w++] = out[i]!;
-      out[w++] = out[i + 1]!;
+    w = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (tokens.has(raw[i]!.toLowerCase())) continue;
+      raw[w++] = raw[i]!;
+      raw[w++] = raw[i + 1]!;
     }
-    out.length = w;
+    raw.length = w;
   }
-  if (loc.xfwd) out.push('via', ex.rt.via(ex.req.httpVersion));
-  return out;
+  if (loc.xfwd) raw.push('via', ex.rt.via(ex.req.httpVersion));
+  return raw;
 }
 
 /**

@@ -314,43 +314,54 @@ export class Router<T> {
 
   /**
    * match returns the best route for a request, or undefined; `host` and `path` are normalized (normalizeHost,
-   * normalizePath), `search` is the query without `?`. `headers` may be a function, called only when a route has header conditions.
+   * normalizePath), `search` is the query without `?`. `headers` may be a function, or an object whose `headers` are
+   * read (a request: its headers object is built on first use), only when a route has header conditions.
    */
-  match(host: string, path: string, headers: IncomingHttpHeaders | (() => IncomingHttpHeaders), search: string): Route<T> | undefined {
+  match(host: string, path: string, headers: HeaderSource, search: string): Route<T> | undefined {
+    // Runs for every request: plain loops and no closures, so a match allocates nothing when no route has conditions.
     let best: Route<T> | undefined;
-    let hs: IncomingHttpHeaders | undefined;
-    let params: URLSearchParams | undefined;
-    const consider = (list: Route<T>[] | undefined) => {
-      if (!list) return;
-      // Lists are sorted best first, so the first route that passes is the best of its list.
-      for (const r of list) {
-        if (best && byScore(r, best) >= 0) return;
-        if (r.pathRegex && !r.pathRegex.test(path)) continue;
-        if (r.headers.length) {
-          hs ??= typeof headers === 'function' ? headers() : headers;
-          if (!r.headers.every((m) => test(m, hs![m.name]))) continue;
-        }
-        if (r.query.length) {
-          params ??= new URLSearchParams(search);
-          if (!r.query.every((m) => test(m, params!.get(m.name) ?? undefined))) continue;
-        }
-        best = r;
-        return;
-      }
-    };
-    const probe = (b: Bucket<T>) => {
-      consider(b.exact.get(path));
-      for (const len of b.prefixLengths) if (len <= path.length) consider(b.prefixes.get(path.slice(0, len)));
-      consider(b.regexes);
-      consider(b.any);
-    };
     const exact = this.exactHosts.get(host);
-    if (exact) probe(exact);
-    for (const w of this.wildcardHosts) if (host.endsWith(w.suffix)) probe(w.bucket);
-    for (const r of this.regexHosts) if (r.re.test(host)) probe(r.bucket);
-    probe(this.anyHost);
+    if (exact) best = this.probe(exact, best, path, headers, search);
+    for (const w of this.wildcardHosts) if (host.endsWith(w.suffix)) best = this.probe(w.bucket, best, path, headers, search);
+    for (const r of this.regexHosts) if (r.re.test(host)) best = this.probe(r.bucket, best, path, headers, search);
+    return this.probe(this.anyHost, best, path, headers, search);
+  }
+
+  private probe(b: Bucket<T>, best: Route<T> | undefined, path: string, headers: HeaderSource, search: string): Route<T> | undefined {
+    if (b.exact.size) best = consider(b.exact.get(path), best, path, headers, search);
+    for (const len of b.prefixLengths) if (len <= path.length) best = consider(b.prefixes.get(path.slice(0, len)), best, path, headers, search);
+    if (b.regexes.length) best = consider(b.regexes, best, path, headers, search);
+    if (b.any.length) best = consider(b.any, best, path, headers, search);
     return best;
   }
+}
+
+/** HeaderSource gives a request's headers to routes with header conditions: the headers, a function, or an object holding them. */
+export type HeaderSource = IncomingHttpHeaders | (() => IncomingHttpHeaders) | { readonly headers: IncomingHttpHeaders };
+
+function headersOf(h: HeaderSource): IncomingHttpHeaders {
+  if (typeof h === 'function') return h();
+  const held = (h as { headers?: unknown }).headers;
+  return held !== null && typeof held === 'object' ? (held as IncomingHttpHeaders) : (h as IncomingHttpHeaders);
+}
+
+/** consider returns the first route of a list (sorted best first) that beats `best` and whose conditions pass, else `best`. */
+function consider<T>(list: Route<T>[] | undefined, best: Route<T> | undefined, path: string, headers: HeaderSource, search: string): Route<T> | undefined {
+  if (!list) return best;
+  for (const r of list) {
+    if (best && byScore(r, best) >= 0) return best;
+    if (r.pathRegex && !r.pathRegex.test(path)) continue;
+    if (r.headers.length) {
+      const hs = headersOf(headers);
+      if (!r.headers.every((m) => test(m, hs[m.name]))) continue;
+    }
+    if (r.query.length) {
+      const params = new URLSearchParams(search);
+      if (!r.query.every((m) => test(m, params.get(m.name) ?? undefined))) continue;
+    }
+    return r;
+  }
+  return best;
 }
 
 function push<T>(map: Map<string, Route<T>[]>, key: string, route: Route<T>): void {

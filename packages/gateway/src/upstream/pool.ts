@@ -64,7 +64,7 @@ export const UPSTREAM_CODES = {
 export interface DispatchHandler {
   /** onRequestStart runs as the request is written to a connection. */
   onRequestStart?(c: DispatchController): void;
-  /** onResponseStart gets the final response head (1xx are skipped) as the flat `[name, value, …]` list received (llhttp checked it). */
+  /** onResponseStart gets the final response head (1xx are skipped) as the flat `[name, value, …]` list received (llhttp checked it); the list is the handler's to keep or change. */
   onResponseStart(c: DispatchController, status: number, raw: string[]): void;
   /** onResponseData gets a body chunk (de-chunked). */
   onResponseData(c: DispatchController, chunk: Buffer): void;
