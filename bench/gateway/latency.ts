@@ -5,7 +5,7 @@
 // upstream on core 1.
 //
 //   node bench/gateway/latency.ts [--duration 5] [--rates 1000,10000,30000] [--only direct,nginx,gateway]
-//                                 [--before /path/to/an/older/checkout]
+//                                 [--before /path/to/an/older/checkout] [--node-flags '--single-threaded-gc']
 //
 // --before adds that checkout's gateway (its bin, its build and its shebang's flags) as "gateway before", measured in
 // the same run, each scenario right after the current one's. Needs: nginx-light, wrk, util-linux (taskset); `npm run
@@ -21,6 +21,8 @@ const duration = Number(opt('duration', '5'));
 const rates = opt('rates', '1000,10000,30000').split(',').map(Number);
 const only = opt('only', 'direct,nginx,gateway').split(',');
 const before = opt('before', '');
+// Extra node flags for the gateway under test (its workers inherit them), to compare V8 settings in one run.
+const nodeFlags = opt('node-flags', '').split(' ').filter(Boolean);
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const { dir, upstreamBody } = benchDir('gw-latency-');
 const UP_PORT = 18091;
@@ -136,7 +138,7 @@ function cpuTicks(pids: number[]): number {
 }
 
 /** gatewayTarget starts a checkout's gateway as its bin would (the shebang's environment and flags), plus --trace-gc-nvp. */
-function gatewayTarget(name: string, checkout: string, port: number): Target {
+function gatewayTarget(name: string, checkout: string, port: number, extra: string[] = []): Target {
   const conf = join(dir, `gw-${port}.toml`);
   writeFileSync(conf, gwToml(port));
   const bin = join(checkout, 'packages/cli/bin/etcd-monitor.js');
@@ -147,7 +149,7 @@ function gatewayTarget(name: string, checkout: string, port: number): Target {
     const [k, v] = words.shift()!.split('=');
     env[k!] = v;
   }
-  const flags = words.slice(1);
+  const flags = [...words.slice(1), ...extra];
   const gc = new GcLog();
   const t: Target = {
     name,
@@ -183,7 +185,7 @@ if (only.includes('nginx')) {
   };
   targets.push(t);
 }
-if (only.includes('gateway')) targets.push(gatewayTarget('gateway', root, GW_PORT));
+if (only.includes('gateway')) targets.push(gatewayTarget('gateway', root, GW_PORT, nodeFlags));
 if (before) targets.push(gatewayTarget('gateway before', resolve(before), GW_PORT + 10));
 
 interface Row {

@@ -1,7 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { freePort, request, spawnGateway, startUpstream, waitFor } from '../test-helpers.ts';
+import { readFileSync } from 'node:fs';
+import { childrenOf, freePort, request, spawnGateway, startUpstream, waitFor } from '../test-helpers.ts';
 import { Histogram } from './metrics.ts';
 import { RuntimeMetrics } from './runtime-metrics.ts';
 
@@ -26,6 +27,12 @@ test('the event loop delay and GC pause histograms are on the supervisor admin /
     60_000,
     () => `the gateway (stderr: ${proc.stderr()})`,
   );
+  // The worker's V8 flags: a small young generation, and scavenges on its own thread (docs/gateway-latency.md).
+  const worker = childrenOf(proc.pid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker'));
+  assert.ok(worker, 'a worker process');
+  const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
+  assert.ok(argv.includes('--single-threaded-gc'), argv.join(' '));
+  assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '));
   const before = await metrics();
   assert.match(before, /^# TYPE gateway_event_loop_delay_seconds histogram$/m);
   assert.match(before, /^# TYPE gateway_gc_pause_seconds histogram$/m);
