@@ -18,7 +18,10 @@ if (major < 24) {
 // grpc-js sets the TLS server name to the host even when it is an IP address, which makes Node.js print a deprecation
 // warning (DEP0123) on every run against https://127.0.0.1:…; users cannot act on it.
 process.noDeprecation = true;
-const { main } = await import(fresh() ? '../dist/main.js' : '../src/main.ts');
+const [dir, ext] = fresh() ? ['../dist/', '.js'] : ['../src/', '.ts'];
+// ctl is a short-lived command that scripts run in loops: load only what it needs, not every command of the program.
+const ctl = process.argv[2] === 'ctl';
+const { main, ctlMain } = await import(ctl ? `${dir}ctl/main${ext}` : `${dir}main${ext}`);
 
 // fresh tells whether the JavaScript build under packages/*/dist (scripts/build-dist.ts, run by `npm ci`) is newer than
 // every source file; it runs without Node's TypeScript stripper, ~17 MB less per process. Stale or missing: run src/.
@@ -38,4 +41,4 @@ function fresh() {
   }
   return true;
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = ctl ? await ctlMain(process.argv.slice(3)) : await main(process.argv.slice(2));

@@ -24,16 +24,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 /** main runs the etcd-monitor command line with the given arguments and resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
   if (argv[0] === 'ctl') {
-    const { runCtl } = await import('./ctl/run.ts');
-    // Ctrl-C ends a watch or a keep-alive cleanly (the stream is cancelled) rather than killing the process mid-write.
-    const stop = new AbortController();
-    const onSigint = () => stop.abort();
-    process.once('SIGINT', onSigint);
-    try {
-      return await runCtl(argv.slice(1), io, { signal: stop.signal });
-    } finally {
-      process.removeListener('SIGINT', onSigint);
-    }
+    const { ctlMain } = await import('./ctl/main.ts');
+    return ctlMain(argv.slice(1), io);
   }
   let exitCode = 0;
   const program = buildProgram(io, (code) => {

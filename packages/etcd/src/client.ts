@@ -250,7 +250,7 @@ export class MemberClient {
    * message as decoded by proto-loader (proto field names, 64-bit integers as decimal strings, bytes as Buffer,
    * enums as names). `requireLeader` makes a member without a leader refuse at once. EtcdRpc types these calls.
    */
-  unary(service: ServiceName, method: string, req: unknown, o: CallOptions & { requireLeader?: boolean } = {}): Promise<unknown> {
+  unary(service: ServiceName, method: string, req: unknown, o: CallOptions & { requireLeader?: boolean; decode?: (wire: Buffer) => unknown } = {}): Promise<unknown> {
     return this.call(service, method, req, o, true, o.requireLeader ? REQUIRE_LEADER : undefined);
   }
 
@@ -339,13 +339,19 @@ export class MemberClient {
     const client = this.clients[service] as unknown as Record<string, Unary>;
     const fn = client[method];
     if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
+    const decode = (o as { decode?: (wire: Buffer) => unknown }).decode;
     return this.connected().then(
       () =>
         new Promise((resolve, reject) => {
-          fn.call(client, req, md, { deadline: Date.now() + timeout }, (err, res) => {
+          const cb = (err: grpc.ServiceError | null, res: unknown) => {
             if (err) reject(describeGrpcError(err, this.endpoint, this.opts, timeout));
             else resolve(res);
-          });
+          };
+          const callOpts = { deadline: Date.now() + timeout };
+          if (!decode) return fn.call(client, req, md, callOpts, cb);
+          // A caller-supplied decoder for a large answer: the same call, with the request encoded as the service does.
+          const def = (this.clients[service].constructor as unknown as { service: grpc.ServiceDefinition }).service[method]!;
+          this.clients[service].makeUnaryRequest(def.path, def.requestSerialize, decode, req, md, callOpts, cb);
         }),
     );
   }

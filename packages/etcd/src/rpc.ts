@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { AppError } from '@etcd-monitor/core';
 import type { CallOptions, MemberClient } from './client.ts';
+import { decodeRangeResponse } from './fast-decode.ts';
 import type {
   AlarmMember,
   AlarmResponse,
@@ -228,7 +229,7 @@ export class EtcdRpc {
 
   /** range reads one key, or the keys of [key, rangeEnd) (etcdctl get). */
   range(key: Bytes, o: RangeOptions = {}): Promise<RangeResponse> {
-    return this.client.unary('KV', 'Range', rangeRequest(key, o), o) as Promise<RangeResponse>;
+    return this.client.unary('KV', 'Range', rangeRequest(key, o), { ...o, decode: decodeRangeResponse }) as Promise<RangeResponse>;
   }
 
   /** put writes one key (etcdctl put). */

@@ -1,0 +1,94 @@
+// `etcd-monitor ctl` beside etcdctl 3.4 on the same 1-member etcd (loopback), each as its own process:
+//
+//   node bench/ctl-vs-etcdctl.ts [keys=100000] [rate=10000] [seconds=3]
+//
+// (1) `get --prefix` of `keys` keys of ~100 bytes, output to /dev/null: wall time and peak RSS (GNU time's %e, %M),
+//     best of 3 runs each. (2) `watch --prefix` while a writer puts `rate` keys per second for `seconds`: the time from
+//     the first put until the watcher has printed every event, and the watcher's peak RSS (VmHWM).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EtcdRpc, MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
+import { startCluster } from '@etcd-monitor/etcd/testing';
+
+const keys = Number(process.argv[2] ?? 100_000);
+const rate = Number(process.argv[3] ?? 10_000);
+const seconds = Number(process.argv[4] ?? 3);
+const BIN = fileURLToPath(new URL('../packages/cli/bin/etcd-monitor.js', import.meta.url));
+const cluster = await startCluster({ members: 1, extraArgs: ['--quota-backend-bytes=4294967296'] });
+const ep = cluster.endpoints[0]!;
+const rpc = new EtcdRpc(new MemberClient(ep, resolveConnectionOptions({ endpoints: ep, commandTimeout: '30s' })));
+const tools: Record<string, string[]> = { etcdctl: ['etcdctl'], ctl: [process.execPath, BIN, 'ctl'] };
+
+try {
+  // ~100-byte keys and values under one prefix, 128 puts per transaction (etcd's default --max-txn-ops).
+  const value = 'v'.repeat(60);
+  for (let i = 0; i < keys; i += 128) {
+    const ops = [];
+    for (let j = i; j < Math.min(keys, i + 128); j++) ops.push({ type: 'put' as const, key: `/bench/get/${String(j).padStart(8, '0')}-${'k'.repeat(20)}`, value });
+    await rpc.txn({ compare: [], success: ops, failure: [] });
+  }
+  console.log(`loaded ${keys} keys`);
+  console.log(`\nget --prefix of ${keys} keys (best of 3)\ntool      seconds   peak RSS MB`);
+  const best: Record<string, { s: number; mb: number }> = {};
+  for (const [name, cmd] of Object.entries(tools)) {
+    for (let run = 0; run < 3; run++) {
+      const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd, '--endpoints', ep, '--command-timeout', '60s', 'get', '/bench/get/', '--prefix'], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 1 << 20,
+      });
+      const [s, kb] = r.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number);
+      if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+      if (!best[name] || s! < best[name].s) best[name] = { s: s!, mb: kb! / 1024 };
+    }
+    console.log(`${name.padEnd(9)} ${best[name]!.s.toFixed(2).padStart(7)}   ${best[name]!.mb.toFixed(0).padStart(11)}`);
+  }
+  console.log(`ctl / etcdctl time: ${(best.ctl!.s / best.etcdctl!.s).toFixed(2)}x`);
+
+  const total = rate * seconds;
+  console.log(`\nwatch --prefix at ${rate} puts/s for ${seconds} s (${total} events)\ntool      seconds   peak RSS MB   events`);
+  for (const [name, cmd] of Object.entries(tools)) {
+    const prefix = `/bench/watch/${name}/`;
+    const child = spawn(cmd[0]!, [...cmd.slice(1), '--endpoints', ep, 'watch', prefix, '--prefix'], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let lines = 0;
+    let peakKb = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      for (const c of b) if (c === 10) lines++;
+    });
+    const hwm = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // the process has exited
+      }
+    }, 100);
+    await sleep(1500);
+    const start = performance.now();
+    // Each event prints three lines (PUT, key, value); the writer sends batches of 100 puts every 10 ms.
+    const batch = 100;
+    for (let i = 0; i < total; i += batch) {
+      const due = start + (i / rate) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const ops = [];
+      for (let j = i; j < Math.min(total, i + batch); j++) ops.push({ type: 'put' as const, key: `${prefix}${j % 1000}`, value: 'x'.repeat(80) });
+      await rpc.txn({ compare: [], success: ops, failure: [] });
+    }
+    const deadline = performance.now() + 120_000;
+    while (lines < total * 3 && performance.now() < deadline) await sleep(20);
+    const took = (performance.now() - start) / 1000;
+    clearInterval(hwm);
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('close', r));
+    console.log(`${name.padEnd(9)} ${took.toFixed(2).padStart(7)}   ${(peakKb / 1024).toFixed(0).padStart(11)}   ${Math.floor(lines / 3)}`);
+  }
+} finally {
+  rpc.client.close();
+  await cluster.stop();
+}
