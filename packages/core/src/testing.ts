@@ -73,3 +73,5 @@ export function tempDir(prefix = 'etcd-monitor-test', t?: { after(fn: () => void
   else after(remove);
   return dir;
 }
+
+export { startRedis, type TestRedis } from './testing-redis.ts';

@@ -14,6 +14,7 @@ import { directoryPlugin } from './directory/directory.ts';
 import { statsPlugin } from './stats/stats.ts';
 import { cachePlugin } from './cache/cache.ts';
 import { compressionPlugin } from './compression/compression.ts';
+import { limitPlugin } from './limit/limit.ts';
 import { mockPlugin } from './mock/mock.ts';
 import { requestIdPlugin } from './request_id/request_id.ts';
 import { jwtPlugin } from './jwt/jwt.ts';
@@ -46,4 +47,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   // pingap's name for traffic_split.
   ['traffic_splitting', trafficSplitPlugin],
   [forwardAuthPlugin.category, forwardAuthPlugin],
+  [limitPlugin.category, limitPlugin],
 ]);

@@ -4,13 +4,14 @@ import type { ConfigIssue } from '../config/fields.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { HealthSnapshot } from '../upstream/shared-health.ts';
 import type { UpstreamsStatus } from '../admin/backend.ts';
+import type { LimitBatch, LimitResults } from '../plugins/limit/ipc.ts';
 
 /** WorkerMessage is what the primary and workers exchange over IPC. */
 export type WorkerMessage =
   /** hello: the worker listens for messages and waits for its config. */
   | { type: 'hello' }
-  /** start: the config to start with (certificate and key files already read by the primary), the health verdicts, and the worker's slot (0…threads-1). */
-  | { type: 'start'; config: GatewayConfig; version: number; health: HealthSnapshot; slot: number }
+  /** start: the config to start with (certificate and key files already read by the primary), the health verdicts, the worker's slot (0…threads-1) and how many workers there are. */
+  | { type: 'start'; config: GatewayConfig; version: number; health: HealthSnapshot; slot: number; workers: number }
   /** health: new active health verdicts, checked once by the primary for all workers. */
   | { type: 'health'; snapshot: HealthSnapshot }
   | { type: 'ready' }
@@ -24,6 +25,9 @@ export type WorkerMessage =
   | { type: 'metrics-text'; id: number; text: string }
   | { type: 'upstreams'; id: number }
   | { type: 'upstreams-status'; id: number; status: UpstreamsStatus }
+  /** limit: a worker's batch of limit counts for the supervisor, which counts for all workers; limit-results answers it. */
+  | LimitBatch
+  | LimitResults
   | { type: 'stop' };
 
 /** Question is a message the supervisor sends expecting an answer with the same id. */

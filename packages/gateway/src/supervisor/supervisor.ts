@@ -11,6 +11,7 @@ import type { Logger } from '../observability/log.ts';
 import { Counter, Gauge, Registry } from '../observability/metrics.ts';
 import { ACROSS_WORKERS, SUPERVISOR_FAMILIES } from '../observability/gateway-metrics.ts';
 import { WorkerMetrics } from './metrics.ts';
+import { SupervisorCounters } from '../plugins/limit/ipc.ts';
 import { SharedHealth } from '../upstream/shared-health.ts';
 import { supervisorAdminBackend } from './admin-backend.ts';
 import { isAnswer, type WorkerMessage } from './messages.ts';
@@ -78,6 +79,8 @@ export async function runPrimary(
   registry.add(new Gauge('gateway_workers', 'Worker processes serving.', [], () => [[[], pool.ready().length]]));
   // The workers' metrics are answered as one gateway's: each series once, summed (or min/max), retired workers kept in the totals.
   const merged = new WorkerMetrics(SUPERVISOR_FAMILIES, ACROSS_WORKERS);
+  // Limits without Redis count here for every worker (plugins/limit/ipc.ts), so `max` holds per gateway, not per worker.
+  const counters = new SupervisorCounters();
   const health = new SharedHealth((snapshot) => pool.broadcast({ type: 'health', snapshot }));
   health.update(live.config);
   // Nothing else may hold the event loop while a worker restarts (no admin listener, no worker): the primary must outlive its workers.
@@ -101,7 +104,7 @@ export async function runPrimary(
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'hello') {
           st.version = live.version;
-          pool.send(w, { type: 'start', config: live.config, version: live.version, health: health.snapshot(), slot });
+          pool.send(w, { type: 'start', config: live.config, version: live.version, health: health.snapshot(), slot, workers: n });
         } else if (m.type === 'ready') {
           st.ready = true;
           resolve();
@@ -111,11 +114,15 @@ export async function runPrimary(
             (h) => pool.send(w, { type: 'bound', id: m.id }, h),
             (err: NodeJS.ErrnoException) => pool.send(w, { type: 'bound', id: m.id, code: err.code ?? err.message }),
           );
+        } else if (m.type === 'limit') {
+          const answer = counters.handle(w.id, m);
+          if (answer) pool.send(w, answer);
         } else if (isAnswer(m)) pool.answered(m);
       });
       w.on('exit', (code, signal) => {
         pool.all.delete(w);
         merged.retire(String(w.id));
+        counters.forget(w.id);
         if (!started) {
           if (!st.ready) reject(new AppError('GW_WORKER_START', `a gateway worker failed to start (exit code ${code}); its error is printed above`));
           return;

@@ -8,6 +8,8 @@ import { createLogger, type LogLevel } from '../observability/log.ts';
 import type { WorkerMessage } from './messages.ts';
 import { upstreamStatus } from '../admin/backend.ts';
 import { dropPrivileges } from '../privileges.ts';
+import { IpcStore } from '../plugins/limit/ipc.ts';
+import { useProcessStore } from '../plugins/limit/store.ts';
 import type { HealthSnapshot } from '../upstream/shared-health.ts';
 
 const id = cluster.worker?.id ?? 0;
@@ -16,6 +18,8 @@ let gw: Gateway | undefined;
 // Verdicts that arrive while the gateway is starting are applied once it runs.
 let health: HealthSnapshot | undefined;
 let seq = 0;
+// Limits count in the supervisor when there are several workers; a lone worker keeps the in-process count, which costs no IPC.
+let limits: IpcStore | undefined;
 const binds = new Map<number, { resolve(h: object): void; reject(e: Error): void }>();
 const bind = (key: string, host: string, port: number) =>
   new Promise<object>((resolve, reject) => {
@@ -26,6 +30,7 @@ const bind = (key: string, host: string, port: number) =>
 async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void> {
   const { config } = m;
   const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: id });
+  if (m.workers > 1) useProcessStore((limits = new IpcStore(send)));
   try {
     gw = await Gateway.start(config, { log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
     if (health) gw.setHealth(health);
@@ -42,6 +47,7 @@ async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void
 
 process.on('message', (m: WorkerMessage, handle?: object) => {
   if (m.type === 'start') void start(m);
+  else if (m.type === 'limit-results') limits?.answered(m);
   else if (m.type === 'bound') {
     const b = binds.get(m.id);
     binds.delete(m.id);
