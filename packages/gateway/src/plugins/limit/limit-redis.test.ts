@@ -110,7 +110,7 @@ locations = ["open", "closed"]
   );
   await waitFor(
     async () => (await request(port, { path: '/open' }).catch(() => undefined))?.status === 200,
-    30_000,
+    60_000,
     () => `the gateway to serve (stderr: ${gw.stderr()})`,
   );
   const st = async (path: string) => (await request(port, { path })).status;
@@ -128,7 +128,7 @@ locations = ["open", "closed"]
   await redis.start();
   await waitFor(
     () => /limit: Redis redis:\/\/127\.0\.0\.1:\d+\/? is back/.test(gw.stderr()),
-    30_000,
+    60_000,
     () => `the reconnect (stderr: ${gw.stderr()})`,
   );
   assert.deepEqual([await st('/closed'), await st('/closed'), await st('/closed'), await st('/closed')], [200, 200, 200, 429], 'a fresh Redis counts from zero');
