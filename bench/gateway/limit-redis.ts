@@ -70,9 +70,13 @@ locations = ["l"]
   children.push(c);
 }
 for (const port of ports) {
-  await until(`gateway on ${port}`, () => new Promise<boolean>((r) => http.get({ host: '127.0.0.1', port, path: '/' }, (res) => r(res.resume() && true)).on('error', () => r(false))), {
-    timeoutMs: 60_000,
-  });
+  await until(
+    `gateway on ${port}`,
+    () => new Promise<boolean>((r) => http.get({ host: '127.0.0.1', port, path: '/' }, (res) => r(res.resume() && true)).on('error', () => r(false))),
+    {
+      timeoutMs: 60_000,
+    },
+  );
 }
 
 interface Tally {
@@ -126,14 +130,18 @@ const refused = tallies.reduce((n, x) => n + x.limited, 0);
 const other = tallies.reduce((n, x) => n + x.other, 0);
 const expected = (max * duration) / intervalS;
 const errorPct = ((allowed - expected) / expected) * 100;
-console.log(`limit through Redis, 2 gateway processes, max = ${max} per ${intervalS} s, ${duration} s measured after ${warmup} s of warm-up, ${connections} keep-alive connections per gateway`);
+console.log(
+  `limit through Redis, 2 gateway processes, max = ${max} per ${intervalS} s, ${duration} s measured after ${warmup} s of warm-up, ${connections} keep-alive connections per gateway`,
+);
 console.log('');
 console.log('| gateway | allowed (200) | refused (429) | other |');
 console.log('|---|---|---|---|');
 for (const [i, x] of tallies.entries()) console.log(`| ${i + 1} | ${x.ok} | ${x.limited} | ${x.other} |`);
 console.log(`| both | ${allowed} | ${refused} | ${other} |`);
 console.log('');
-console.log(`offered ${Math.round((sent - sentBefore) / (duration + 0.2))} requests/s; configured limit over the run: ${expected}; allowed ${allowed}; error ${errorPct >= 0 ? '+' : ''}${errorPct.toFixed(2)} %`);
+console.log(
+  `offered ${Math.round((sent - sentBefore) / (duration + 0.2))} requests/s; configured limit over the run: ${expected}; allowed ${allowed}; error ${errorPct >= 0 ? '+' : ''}${errorPct.toFixed(2)} %`,
+);
 for (const fn of cleanups.reverse()) await fn();
 upstream.close();
 for (const c of children) c.kill('SIGTERM');
