@@ -27,9 +27,10 @@ addr = "127.0.0.1:${port}"
 locations = ["l"]
 `;
 
+/** serving waits until every worker runs (the primary says so once all are ready; one serving is not enough) and the port answers. */
 async function serving(port: number, stderr: () => string): Promise<void> {
   await waitFor(
-    async () => (await request(port, { path: '/ready' }).catch(() => undefined)) !== undefined,
+    async () => stderr().includes('gateway workers started') && (await request(port, { path: '/ready' }).catch(() => undefined)) !== undefined,
     60_000,
     () => `the gateway to serve (stderr: ${stderr()})`,
   );
