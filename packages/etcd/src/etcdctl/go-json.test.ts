@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { goJson, goString } from './go-json.ts';
-import { goDuration, goQuote, humanizeBytes } from './print.ts';
+import { goDuration, goQuote, humanizeBytes, rangeJson } from './print.ts';
 
 const testdata = (name: string) => readFileSync(new URL(`../testdata/${name}`, import.meta.url), 'utf8').trimEnd();
 const big = (json: string) => JSON.parse(json.replace(/([:[,])(-?\d+)(?=[,}\]])/g, '$1"$2"')) as Record<string, unknown>;
@@ -21,7 +21,13 @@ test('goJson reproduces captured etcdctl 3.4.23 documents byte for byte (ids abo
   const get = testdata('etcdctl-get-prefix.json');
   const g = big(get) as { header: unknown; kvs: Array<Record<string, string>>; count: string };
   const kvs = g.kvs.map((kv) => ({ ...kv, key: Buffer.from(kv.key!, 'base64'), value: Buffer.from(kv.value ?? '', 'base64'), lease: kv.lease ?? '0' }));
-  assert.equal(goJson('etcdserverpb.RangeResponse', { header: g.header, kvs, more: false, count: g.count }), get);
+  const range = { header: g.header, kvs, more: false, count: g.count } as Parameters<typeof rangeJson>[0];
+  assert.equal(goJson('etcdserverpb.RangeResponse', range), get);
+  // The hand-written fast path agrees with the descriptor-driven encoder, empty values, leases and `more` included.
+  assert.equal(rangeJson(range), get);
+  const odd = { ...range, more: true, kvs: [{ ...range.kvs[0]!, value: Buffer.alloc(0), lease: '7587869411335186036' }] };
+  assert.equal(rangeJson(odd), goJson('etcdserverpb.RangeResponse', odd));
+  assert.equal(rangeJson({ ...range, kvs: [], count: '0' }), goJson('etcdserverpb.RangeResponse', { ...range, kvs: [], count: '0' }));
 });
 
 test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
