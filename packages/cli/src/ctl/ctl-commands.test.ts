@@ -89,6 +89,36 @@ describe('ctl commands on a real 3-member cluster', () => {
     assert.match(again.ours.stderr, /^Error: failed to revoke lease \(.*requested lease not found\)\n$/);
   });
 
+  test('lease keep-alive renews until the lease is revoked, then says so; Ctrl-C ends it with 130', async () => {
+    const c = cluster.get();
+    const g = await ctl(['lease', 'grant', '3'], { endpoints: ep() });
+    const id = /^lease ([0-9a-f]{16})/.exec(g.stdout)![1]!;
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (b: Buffer) => chunks.push(b));
+    const running = runCtl(['--endpoints', c.endpoints[0]!, 'lease', 'keep-alive', id], { out, err: new PassThrough(), env: {} });
+    await until('two renewals', () => Buffer.concat(chunks).toString().split('\n').length > 2, { timeoutMs: 15_000 });
+    await ctl(['lease', 'revoke', id], { endpoints: ep() });
+    assert.equal(await running, 0);
+    const lines = Buffer.concat(chunks).toString().split('\n').filter(Boolean);
+    assert.equal(lines.at(-1), `lease ${id} expired or revoked.`);
+    assert.ok(
+      lines.slice(0, -1).every((l) => l === `lease ${id} keepalived with TTL(3)`),
+      lines.join('\n'),
+    );
+
+    const g2 = await ctl(['lease', 'grant', '30'], { endpoints: ep() });
+    const id2 = /^lease ([0-9a-f]{16})/.exec(g2.stdout)![1]!;
+    const abort = new AbortController();
+    const chunks2: Buffer[] = [];
+    const out2 = new PassThrough();
+    out2.on('data', (b: Buffer) => chunks2.push(b));
+    const second = runCtl(['--endpoints', c.endpoints[0]!, 'lease', 'keep-alive', id2], { out: out2, err: new PassThrough(), env: {} }, { signal: abort.signal });
+    await until('a renewal', () => chunks2.length > 0);
+    abort.abort();
+    assert.equal(await second, 130);
+  });
+
   test('guard rails: del --prefix counts and asks; --dry-run; --yes; compaction of a non-past revision', async () => {
     const c = cluster.get();
     for (const k of ['a', 'b', 'c']) await c.etcdctl(['put', `/gr/${k}`, k]);
