@@ -7,6 +7,7 @@ import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../http1/llhttp.ts';
 import { batchWrites } from '../http1/write-batch.ts';
+import { headBegin, headEnd, headPut } from '../http1/head-buffer.ts';
 
 /** BodySource is a streamed request body (a Readable). */
 export interface BodySource {
@@ -267,9 +268,10 @@ class Conn {
     const o = ex.opts;
     const hs = o.headers;
     const check = o.checked !== true;
-    let head = `${o.method} ${o.path} HTTP/1.1\r\n`;
     let host = false;
     let length = false;
+    // Checks first, and the head's size: it is then written straight into the head slab (http1/head-buffer.ts).
+    let size = o.method.length + o.path.length + 128 + this.pool.hostHeader.length + (o.upgrade?.length ?? 0);
     for (let i = 0; i < hs.length; i += 2) {
       const n = hs[i]!;
       const v = hs[i + 1]!;
@@ -279,20 +281,46 @@ class Conn {
       }
       if (n.length === 4 && n.toLowerCase() === 'host') host = true;
       else if (n.length === 14 && n.toLowerCase() === 'content-length') length = true;
-      head += `${n}: ${v}\r\n`;
+      size += n.length + v.length + 4;
     }
-    if (!host) head += `host: ${this.pool.hostHeader}\r\n`;
     const body = o.body;
     const sock = this.sock;
-    head += o.upgrade !== undefined ? `connection: upgrade\r\nupgrade: ${o.upgrade}\r\n` : 'connection: keep-alive\r\n';
+    headBegin(size);
+    headPut(o.method);
+    headPut(' ');
+    headPut(o.path);
+    headPut(' HTTP/1.1\r\n');
+    for (let i = 0; i < hs.length; i += 2) {
+      headPut(hs[i]!);
+      headPut(': ');
+      headPut(hs[i + 1]!);
+      headPut('\r\n');
+    }
+    if (!host) {
+      headPut('host: ');
+      headPut(this.pool.hostHeader);
+      headPut('\r\n');
+    }
+    if (o.upgrade !== undefined) {
+      headPut('connection: upgrade\r\nupgrade: ');
+      headPut(o.upgrade);
+      headPut('\r\n');
+    } else headPut('connection: keep-alive\r\n');
+    const chunked = body != null && !Buffer.isBuffer(body) && !length;
+    if (Buffer.isBuffer(body) && !length) {
+      headPut('content-length: ');
+      headPut(String(body.length));
+      headPut('\r\n');
+    } else if (chunked) headPut('transfer-encoding: chunked\r\n');
+    headPut('\r\n');
+    const head = headEnd();
     // The request leaves with the others written in this event loop turn (see batchWrites).
     batchWrites(sock);
     if (body == null) {
-      sock.write(`${head}\r\n`, 'latin1');
+      sock.write(head);
       this.sent(ex);
     } else if (Buffer.isBuffer(body)) {
-      if (!length) head += `content-length: ${body.length}\r\n`;
-      sock.write(`${head}\r\n`, 'latin1');
+      sock.write(head);
       sock.write(body);
       this.sent(ex);
     } else {
@@ -302,8 +330,7 @@ class Conn {
         ex.fail(bodyFailure(broken.errored));
         return this.pool.release(this);
       }
-      const chunked = !length;
-      sock.write(chunked ? `${head}transfer-encoding: chunked\r\n\r\n` : `${head}\r\n`, 'latin1');
+      sock.write(head);
       const resume = () => body.resume();
       body.on('data', (c: Buffer) => {
         if (ex.conn !== this || this.closed || (ex.done && ex.bodySent)) return;
