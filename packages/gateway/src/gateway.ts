@@ -3,12 +3,12 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { configBaseDir } from './config/files.ts';
-import { AppError, errorMessage, parseHostPort } from '@etcd-monitor/core';
+import { AppError, errorMessage, formatHostPort } from '@etcd-monitor/core';
 import { h2Enabled, type GatewayConfig, type ServerConfig } from './config/schema.ts';
 import { formatIssue, type ConfigIssue } from './config/fields.ts';
 import { readConfig } from './config/load.ts';
 import { FileConfigSource, type ConfigSource } from './config/source/index.ts';
-import { tlsServerOptions } from './config/validate.ts';
+import { listenKey, tlsServerOptions } from './config/validate.ts';
 import { compileRuntime, readPem, type Runtime } from './proxy/runtime.ts';
 import { handleRequest, handleUpgrade } from './proxy/proxy.ts';
 import { H1Server } from './http1/server.ts';
@@ -82,10 +82,14 @@ function listenerKind(sc: ServerConfig): string {
 }
 
 /** listenerKeys lists the listeners a config asks for: one per address of each server, keyed by the address (by `server@addr` for port 0). */
-export function listenerKeys(config: GatewayConfig): { key: string; name: string }[] {
-  const out: { key: string; name: string }[] = [];
+export function listenerKeys(config: GatewayConfig): { key: string; name: string; host: string; port: number }[] {
+  const out: { key: string; name: string; host: string; port: number }[] = [];
   // Port 0 asks for any free port, so two servers may both write it; their listeners are told apart by server name.
-  for (const [name, sc] of Object.entries(config.servers)) for (const a of sc.addr.split(',').map((x) => x.trim())) out.push({ key: /:0$/.test(a) ? `${name}@${a}` : a, name });
+  for (const [name, sc] of Object.entries(config.servers))
+    for (const { host, port } of sc.addr) {
+      const key = listenKey(host, port);
+      out.push({ key: port === 0 ? `${name}@${key}` : key, name, host, port });
+    }
   return out;
 }
 
@@ -195,11 +199,11 @@ export class Gateway {
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     if (this.health) applyHealth(fresh, this.health);
     await Promise.all(fresh.map((u) => u.ready));
-    const wanted = new Map<string, { name: string; sc: ServerConfig }>();
-    for (const { key, name } of listenerKeys(config)) wanted.set(key, { name, sc: config.servers[name]! });
+    const wanted = new Map<string, { name: string; sc: ServerConfig; host: string; port: number }>();
+    for (const { key, name, host, port } of listenerKeys(config)) wanted.set(key, { name, sc: config.servers[name]!, host, port });
     const opened: Listener[] = [];
     try {
-      for (const [addr, { name, sc }] of wanted) {
+      for (const [addr, { name, sc, host, port }] of wanted) {
         const cur = this.listeners.get(addr);
         if (cur && cur.kind === listenerKind(sc)) {
           // Reopening would close the old socket first (one address, one socket), so a new backlog waits for a restart.
@@ -212,7 +216,7 @@ export class Gateway {
           await this.closeListener(cur, 0);
           this.listeners.delete(addr);
         }
-        opened.push(await this.openListener(addr, addr.replace(/^.*@/, ''), name, sc, pems.get(name), config.basic.max_header_size));
+        opened.push(await this.openListener(addr, host, port, name, sc, pems.get(name), config.basic.max_header_size));
       }
     } catch (err) {
       for (const l of opened) await this.closeListener(l, 0);
@@ -265,13 +269,13 @@ export class Gateway {
 
   private async openListener(
     addr: string,
-    listenAddr: string,
+    host: string,
+    port: number,
     name: string,
     sc: ServerConfig,
     pem: { cert: string; key: string } | undefined,
     maxHeaderSize: number,
   ): Promise<Listener> {
-    const { host, port } = parseHostPort(listenAddr, { field: `servers.${name}.addr`, code: 'GW_LISTEN', allowPortZero: true });
     const onRequest = (req: H1Request | http2.Http2ServerRequest, res: H1Response | http2.Http2ServerResponse) => {
       const rt = this.runtime;
       const srv = rt.servers.get(l.serverName);
@@ -365,7 +369,7 @@ export class Gateway {
       });
     }
     const listenError = (err: Error) =>
-      new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${listenAddr}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
+      new AppError('GW_LISTEN', `servers.${name}.addr: cannot listen on ${formatHostPort(host, port)}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {
         cause: err,
         hint: 'pick a free port, or run with the rights to bind it',
       });

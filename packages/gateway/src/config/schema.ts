@@ -1,6 +1,7 @@
-import type { Cidr } from '@etcd-monitor/core';
+import type { Cidr, HostPort } from '@etcd-monitor/core';
 import type { FieldSpec } from './fields.ts';
 import type { HeaderLine } from '../http1/headers.ts';
+import type { AccessLogFormat } from '../observability/access-log.ts';
 import type { HostMatch, PathMatch, ValueMatch } from '../router/router.ts';
 
 /** ALGORITHMS lists the accepted `algorithm` values; `hash:*` take a key after a second colon where noted. */
@@ -510,14 +511,22 @@ export function h2Enabled(sc: Pick<ServerConfig, 'enabled_h2' | 'tls_cert'>): bo
   return sc.enabled_h2 ?? sc.tls_cert !== undefined;
 }
 
+/** AccessLog is a parsed `access_log`: a file written in `access_log_format`, or (without `file`) stdout in the format `access_log` names. */
+export interface AccessLog {
+  /** file is the log file's path as written, when `access_log` is a path. */
+  file?: string;
+  /** format is the parsed line format. */
+  format: AccessLogFormat;
+}
+
 /** ServerConfig is one `[servers.NAME]` once read. */
 export interface ServerConfig {
-  /** addr is the listen address list. */
-  addr: string;
+  /** addr are the listen addresses, parsed from the comma-separated `host:port` list. */
+  addr: HostPort[];
   /** locations names the locations. */
   locations: string[];
-  /** access_log is a path or a format. */
-  access_log?: string;
+  /** access_log is the access log, parsed: its file (stdout when none) and its format. */
+  access_log?: AccessLog;
   /** access_log_format is the format for a file access log. */
   access_log_format: string;
   /** access_log_rotate is the time rotation. */

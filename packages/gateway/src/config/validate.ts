@@ -5,10 +5,10 @@ import { homedir } from 'node:os';
 import type tls from 'node:tls';
 import type { PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
-import { checkHostPort, parseCidr, parseDuration } from '@etcd-monitor/core';
+import { checkHostPort, formatHostPort, parseCidr, parseDuration, type HostPort } from '@etcd-monitor/core';
 import { TOKEN, parseHeaderLine, type HeaderLine } from '../http1/headers.ts';
 import { HEADER_VARIABLES, compileHeaderValue } from '../proxy/header-vars.ts';
-import { compileAccessLogFormat, isLogPath } from '../observability/access-log.ts';
+import { isLogPath, parseAccessLogFormat } from '../observability/access-log.ts';
 import { readFields, type ConfigIssue } from './fields.ts';
 import { takePingapKeys, type PingapContext } from './pingap.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
@@ -48,6 +48,11 @@ export function parseServerAddr(text: string, tls = false, listen = false): Serv
   }
   const hp = checkHostPort(parts[0]!, listen ? { allowPortZero: true } : { defaultPort: tls ? 443 : 80 });
   return typeof hp === 'string' ? hp : { ...hp, weight };
+}
+
+/** listenKey names a listen address as the gateway keys its listeners: `host:port` with the host lower-case (IPv6 in brackets). */
+export function listenKey(host: string, port: number): string {
+  return formatHostPort(host.toLowerCase(), port);
 }
 
 /** parseAlgorithm reads an `algorithm` value such as `round_robin` or `hash:header:X-User`. */
@@ -363,6 +368,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   if (basic.admin_addr) {
     const a = checkHostPort(basic.admin_addr, { allowPortZero: true });
     if (typeof a === 'string') issues.push({ path: 'basic.admin_addr', message: a, hint: 'write "127.0.0.1:6188", or "" to disable the admin listener' });
+    // One spelling per address, so that a reload that rewrites it (06188 for 6188) is not taken for a move to another listener.
+    else basic.admin_addr = listenKey(a.host, a.port);
   }
   const proxies: Cidr[] = [];
   ((basic.trusted_proxies ?? []) as unknown as string[]).forEach((p, i) => {
@@ -497,28 +504,43 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const path = `servers.${name}`;
     const s = readFields(takePingapKeys('servers', value, path, pingap), SERVER_FIELDS, path, issues) as unknown as ServerConfig;
     serverTls(s, path, certs, issues, warnings);
-    for (const a of (s.addr ?? '')
+    // readFields left addr as written; the runtime gets the addresses parsed. Two spellings of one address (a leading zero
+    // in the port, the host's case) are one listener, so they are compared as the runtime keys its listeners.
+    const addr = s.addr as unknown as string | undefined;
+    const listen: HostPort[] = [];
+    for (const a of (addr ?? '')
       .split(',')
       .map((x) => x.trim())
-      .filter((x) => x !== '' || s.addr === '')) {
+      .filter((x) => x !== '' || addr === '')) {
       const p = parseServerAddr(a, false, true);
-      if (typeof p === 'string') issues.push({ path: `${path}.addr`, message: p, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
-      else if (p.port !== 0 && listenBy.has(a))
+      if (typeof p === 'string') {
+        issues.push({ path: `${path}.addr`, message: p, hint: 'write "0.0.0.0:80" or "127.0.0.1:8080,[::1]:8080"' });
+        continue;
+      }
+      const key = listenKey(p.host, p.port);
+      if (p.port !== 0 && listenBy.has(key))
         issues.push({
           path: `${path}.addr`,
-          message: `"${a}" is already used by servers.${listenBy.get(a)}`,
+          message: `"${a}" is already used by servers.${listenBy.get(key)}`,
           hint: "give each server its own address, or put both servers' locations in one",
         });
-      else listenBy.set(a, name);
+      else {
+        listenBy.set(key, name);
+        listen.push({ host: p.host, port: p.port });
+      }
     }
+    s.addr = listen;
     (s.locations ?? []).forEach((l, i) => {
       if (!locationNames.includes(l))
         issues.push({ path: `${path}.locations[${i}]`, message: `unknown location "${l}"`, hint: closeMatch(l, locationNames) ?? `define it under [locations.${l}]` });
     });
-    if (s.access_log !== undefined && s.access_log !== '') {
-      const fmt = isLogPath(s.access_log) ? (s.access_log_format ?? 'combined') : s.access_log;
-      compileAccessLogFormat(fmt, `${path}.${isLogPath(s.access_log) ? 'access_log_format' : 'access_log'}`, issues);
-    }
+    // readFields left access_log as written; the runtime gets the file and the parsed format.
+    const log = s.access_log as unknown as string | undefined;
+    if (log !== undefined && log !== '') {
+      const file = isLogPath(log);
+      const format = parseAccessLogFormat(file ? (s.access_log_format ?? 'combined') : log, `${path}.${file ? 'access_log_format' : 'access_log'}`, issues);
+      s.access_log = file ? { file: log, format } : { format };
+    } else delete s.access_log;
     if ((s.tls_cert === undefined) !== (s.tls_key === undefined)) {
       issues.push({ path: `${path}.${s.tls_cert === undefined ? 'tls_cert' : 'tls_key'}`, message: 'is missing', hint: 'TLS needs both tls_cert and tls_key' });
     }

@@ -180,20 +180,34 @@ const JSON_FIELDS = [
   'upstream_response_time',
 ];
 
-function variable(name: string, path: string, issues: ConfigIssue[]): Render | undefined {
+/** knownVariable tells whether `{name}` is an access log variable: a `>request` or `<response` header, a `~cookie`, an `$ENV` variable, or one of VARIABLES. */
+function knownVariable(name: string): boolean {
+  return name[0] === '>' || name[0] === '<' || name[0] === '~' || name[0] === '$' || Object.hasOwn(VARIABLES, name);
+}
+
+function variable(name: string): Render {
   const sigil = name[0];
   const arg = name.slice(1);
   if (sigil === '>') return (e) => header(e.req.headers[arg.toLowerCase()]);
   if (sigil === '<') return (e) => header(e.responseHeader(arg));
   if (sigil === '~') return (e) => cookie(e, arg);
   if (sigil === '$') return () => process.env[arg] ?? '';
-  const v = VARIABLES[name];
-  if (!v) issues.push({ path, message: `unknown access log variable {${name}}`, hint: didYouMean(name, Object.keys(VARIABLES)) ?? '' });
-  return v;
+  return VARIABLES[name]!;
 }
 
-/** compileAccessLogFormat turns a preset name, `json`, `json:var,…` or a `{variable}` template into a line renderer; unknown variables are reported. */
-export function compileAccessLogFormat(format: string, path: string, issues: ConfigIssue[]): Render {
+/** AccessLogFormat is a parsed access log format: a JSON object of these variables per line, or literal text and `{variables}`. */
+export type AccessLogFormat = { json: string[] } | { line: (string | { var: string })[] };
+
+/**
+ * parseAccessLogFormat reads a preset name, `json`, `json:var,…` or a `{variable}` template; unknown variables are
+ * reported in `issues` and left out.
+ */
+export function parseAccessLogFormat(format: string, path: string, issues: ConfigIssue[]): AccessLogFormat {
+  const known = (name: string) => {
+    if (knownVariable(name)) return true;
+    issues.push({ path, message: `unknown access log variable {${name}}`, hint: didYouMean(name, Object.keys(VARIABLES)) ?? '' });
+    return false;
+  };
   if (format === 'json' || format.startsWith('json:')) {
     const names =
       format === 'json'
@@ -203,30 +217,46 @@ export function compileAccessLogFormat(format: string, path: string, issues: Con
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean);
-    const parts = names.map((n) => [n.replace(/^[<>~$]/, ''), variable(n, path, issues)] as const);
-    return (e) => {
-      const o: Record<string, string | number> = {};
-      for (const [k, r] of parts) if (r) o[k] = k === 'status' || k === 'size' || k === 'latency' ? Number(r(e)) : r(e);
-      return JSON.stringify(o);
-    };
+    return { json: names.filter(known) };
   }
   const template = PRESETS[format] ?? format;
-  const pieces: (string | Render)[] = [];
+  const line: (string | { var: string })[] = [];
   const re = /\{([^{}]+)\}/g;
   let last = 0;
   for (let m = re.exec(template); m; m = re.exec(template)) {
-    if (m.index > last) pieces.push(template.slice(last, m.index));
-    const name = m[1]!;
-    const r = variable(name, path, issues);
-    if (r) pieces.push(NUMERIC.has(name) ? r : (e) => escapeLogValue(r(e)));
+    if (m.index > last) line.push(template.slice(last, m.index));
+    if (known(m[1]!)) line.push({ var: m[1]! });
     last = re.lastIndex;
   }
-  if (last < template.length) pieces.push(template.slice(last));
+  if (last < template.length) line.push(template.slice(last));
+  return { line };
+}
+
+/** compileAccessLog turns a parsed format into a line renderer. */
+export function compileAccessLog(format: AccessLogFormat): Render {
+  if ('json' in format) {
+    const parts = format.json.map((n) => [n.replace(/^[<>~$]/, ''), variable(n)] as const);
+    return (e) => {
+      const o: Record<string, string | number> = {};
+      for (const [k, r] of parts) o[k] = k === 'status' || k === 'size' || k === 'latency' ? Number(r(e)) : r(e);
+      return JSON.stringify(o);
+    };
+  }
+  const pieces = format.line.map((p): string | Render => {
+    if (typeof p === 'string') return p;
+    const r = variable(p.var);
+    return NUMERIC.has(p.var) ? r : (e) => escapeLogValue(r(e));
+  });
   return (e) => {
     let s = '';
     for (const p of pieces) s += typeof p === 'string' ? p : p(e);
     return s;
   };
+}
+
+/** compileAccessLogFormat turns a preset name, `json`, `json:var,…` or a `{variable}` template into a line renderer; unknown variables are reported. */
+export function compileAccessLogFormat(format: string, path: string, issues: ConfigIssue[]): Render {
+  return compileAccessLog(parseAccessLogFormat(format, path, issues));
 }
 
 /** isLogPath tells whether an `access_log` value is a file path rather than a format. */

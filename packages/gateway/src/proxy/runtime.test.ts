@@ -95,3 +95,28 @@ locations = ["regex", "fixed", "onregex", "prefix"]
   assert.equal(await url('/x/z'), '/y/z');
   assert.equal(await url('/api/v1/users?id=1'), '/users?id=1');
 });
+
+test('two spellings of one listen address are one listener: -t refuses them on two servers, as binding would', () => {
+  const conf = (a: string, b: string) => `
+[upstreams.up]
+addrs = ["127.0.0.1:9"]
+[locations.l]
+upstream = "up"
+[servers.a]
+addr = "${a}"
+locations = ["l"]
+[servers.b]
+addr = "${b}"
+locations = ["l"]
+`;
+  assert.deepEqual(parseConfigText(conf('127.0.0.1:8080', '127.0.0.1:08080')).issues.map(formatIssue), [
+    'servers.b.addr: "127.0.0.1:08080" is already used by servers.a (give each server its own address, or put both servers\' locations in one)',
+  ]);
+  assert.deepEqual(parseConfigText(conf('localhost:8080', 'LocalHost:8080')).issues.length, 1);
+  const { config, issues } = parseConfigText(conf('127.0.0.1:08080,[::1]:8081', '127.0.0.1:0'));
+  assert.deepEqual(issues, []);
+  assert.deepEqual(config.servers.a!.addr, [
+    { host: '127.0.0.1', port: 8080 },
+    { host: '::1', port: 8081 },
+  ]);
+});

@@ -6,7 +6,7 @@ import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { Router } from '../router/router.ts';
 import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
-import { compileAccessLogFormat, isLogPath, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
+import { compileAccessLog, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
@@ -244,9 +244,8 @@ export function compileRuntime(
     });
     let accessLog: CompiledServer['accessLog'];
     if (sc.access_log) {
-      const file = isLogPath(sc.access_log);
-      const render = compileAccessLogFormat(file ? sc.access_log_format : sc.access_log, `servers.${sname}.access_log`, []);
-      const sink = sinks(file ? sc.access_log : '', sc);
+      const render = compileAccessLog(sc.access_log.format);
+      const sink = sinks(sc.access_log.file ?? '', sc);
       accessLog = (e) => sink.write(render(e));
     }
     servers.set(sname, {

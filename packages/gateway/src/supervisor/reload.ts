@@ -8,7 +8,6 @@ import { readConfig } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { ConfigSource } from '../config/source/index.ts';
 import { listenerKeys } from '../gateway.ts';
-import { isLogPath } from '../observability/access-log.ts';
 import type { Logger } from '../observability/log.ts';
 import { prepareLogFiles } from '../privileges.ts';
 import type { SharedHealth } from '../upstream/shared-health.ts';
@@ -54,7 +53,7 @@ export async function readNextConfig(ctx: Pick<ReloadContext, 'source' | 'log' |
     const inl = inlineFiles(r.config);
     if (inl.issues.length) return { issues: inl.issues };
     next = inl.config;
-    const logs = Object.entries(next.servers).flatMap(([name, sc]) => (sc.access_log && isLogPath(sc.access_log) ? [{ name, file: resolve(sc.access_log) }] : []));
+    const logs = Object.entries(next.servers).flatMap(([name, sc]) => (sc.access_log?.file !== undefined ? [{ name, file: resolve(sc.access_log.file) }] : []));
     const failed = prepareLogFiles(
       next.basic,
       logs.map((l) => l.file),
