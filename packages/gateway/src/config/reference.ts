@@ -296,8 +296,7 @@ flight, open connections) are gauges. With the
 \`etcd-monitor gateway\` command the supervisor answers as one gateway: each series once, without a worker label, the
 workers' counters and histograms summed (a worker that exits or is restarted keeps its counts in the totals, so no
 counter goes back), gauges summed except \`gateway_upstream_server_up\` (0 when any worker has the server out) and
-\`gateway_upstream_breaker_state\` (the most open breaker). The event loop delay and GC pause histograms describe
-one process: each worker's keeps a \`worker\` label. It reports \`gateway_config_reloads_total\` and the last
+\`gateway_upstream_breaker_state\` (the most open breaker). It reports \`gateway_config_reloads_total\` and the last
 reload time itself (it validates every reload; a config it rejects never reaches a worker), and \`gateway_workers\`, the
 worker processes serving. The process log's lines from a worker carry its id in \`worker\`.
 `;
