@@ -5,7 +5,7 @@
 import type { KeyValue, RangeResponse, ResponseHeader } from './rpc-types.ts';
 
 const EMPTY = Buffer.alloc(0);
-const TWO32 = 4294967296;
+const SMALL = Array.from({ length: 128 }, (_v, i) => String(i));
 
 class Reader {
   buf: Buffer;
@@ -16,34 +16,54 @@ class Reader {
     this.pos = pos;
   }
 
-  /** varint reads a varint as [low 32 bits, high 32 bits]. */
-  private varint(): [number, number] {
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = this.buf[this.pos++]!;
-      if (shift < 28) lo |= (b & 0x7f) << shift;
-      else if (shift === 28) {
-        lo |= (b & 0x0f) << 28;
-        hi |= (b & 0x7f) >> 4;
-      } else hi |= (b & 0x7f) << (shift - 32);
-      shift += 7;
-    } while (b & 0x80);
-    return [lo >>> 0, hi >>> 0];
-  }
-
-  /** int64 reads a (u)int64 as an exact decimal string. */
+  /** int64 reads a (u)int64 varint as an exact decimal string; the common short ones without BigInt or arrays. */
   int64(signed: boolean): string {
-    const [lo, hi] = this.varint();
-    if (hi < 0x200000) return String(hi * TWO32 + lo);
-    const v = (BigInt(hi) << 32n) | BigInt(lo);
-    return (signed ? BigInt.asIntN(64, v) : v).toString();
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    let b = buf[pos++]!;
+    if (b < 0x80) {
+      this.pos = pos;
+      return SMALL[b]!;
+    }
+    let v = b & 0x7f;
+    let mul = 128;
+    // Seven bytes carry 49 bits: exact in a double.
+    for (let i = 1; i < 7; i++) {
+      b = buf[pos++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = pos;
+        return String(v);
+      }
+      mul *= 128;
+    }
+    let big = 0n;
+    let shift = 0n;
+    pos = start;
+    do {
+      b = buf[pos++]!;
+      big |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+    } while (b & 0x80);
+    this.pos = pos;
+    big = BigInt.asUintN(64, big);
+    return (signed ? BigInt.asIntN(64, big) : big).toString();
   }
 
+  /** uint32 reads a varint of at most 32 bits (tags, lengths). */
   uint32(): number {
-    return this.varint()[0];
+    const buf = this.buf;
+    let b = buf[this.pos++]!;
+    if (b < 0x80) return b;
+    let v = b & 0x7f;
+    let mul = 128;
+    do {
+      b = buf[this.pos++]!;
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    return v;
   }
 
   bytes(): Buffer {
@@ -54,7 +74,7 @@ class Reader {
   }
 
   skip(wire: number): void {
-    if (wire === 0) this.varint();
+    if (wire === 0) this.int64(false);
     else if (wire === 1) this.pos += 8;
     else if (wire === 2) this.pos += this.uint32();
     else if (wire === 5) this.pos += 4;

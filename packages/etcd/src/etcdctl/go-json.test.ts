@@ -37,3 +37,22 @@ test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
   assert.deepEqual([5, 20480, 25000, 1234567, 1044480, 2147483648].map(humanizeBytes), ['5 B', '20 kB', '25 kB', '1.2 MB', '1.0 MB', '2.1 GB']);
   assert.deepEqual([1.627153, 5000.544999, 0.5, 75000].map(goDuration), ['1.627153ms', '5.000544999s', '500µs', '1m15s']);
 });
+
+test('decodeRangeResponse reads varints of every length, negative int64 and ids above 2^53 exactly', async () => {
+  const { decodeRangeResponse } = await import('../fast-decode.ts');
+  const { protoDefinition } = await import('../client.ts');
+  const range = (protoDefinition()['etcdserverpb.KV'] as unknown as { Range: { responseSerialize: (m: unknown) => Buffer } }).Range;
+  const kv = (i: string) => ({ key: Buffer.from(`k${i}`), create_revision: i, mod_revision: '128', version: '16384', value: Buffer.from('v'), lease: '9223372036854775807' });
+  const msg = {
+    header: { cluster_id: '18446744073709551615', member_id: '12854834203457812721', revision: '-1', raft_term: '562949953421312' },
+    kvs: ['0', '1', '127', '300', '2097151', '4398046511104', '9007199254740993'].map(kv),
+    more: true,
+    count: '7',
+  };
+  const wire = range.responseSerialize(msg);
+  const decoded = decodeRangeResponse(wire);
+  assert.deepEqual(
+    { ...decoded, kvs: decoded.kvs.map((k) => ({ ...k, key: k.key.toString(), value: k.value.toString() })) },
+    { ...msg, kvs: msg.kvs.map((k) => ({ ...k, key: k.key.toString(), value: k.value.toString() })) },
+  );
+});
