@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { prom } from '@etcd-monitor/etcd';
+import { metricsDump } from '@etcd-monitor/etcd/testing';
+import { deriveMember } from './derive.ts';
 import { HistogramWindows } from './window-quantiles.ts';
 
 const FSYNC = 'etcd_disk_wal_fsync_duration_seconds';
@@ -62,4 +66,32 @@ test('a reset inside the window counts what came after it; a new process starts 
   ]);
   assert.equal(restarted[2], undefined);
   assert.ok(restarted[3]! > 1, `p99 ${restarted[3]}`);
+});
+
+test('a full window of a real member costs tens of KiB, not hundreds', () => {
+  // The real etcd 3.4.23 dumps: WAL fsync, backend commit and two peers' round trips, 15 buckets each, every 5 s for
+  // 5 minutes. Kept as bucket objects per scrape, one member's window was ~320 KiB (33 MB at 100 members).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const sets = [metricsDump('t0'), metricsDump('t1')].map((text) => prom.parsePrometheusText(text));
+  const peers = deriveMember(undefined, { at: 0, set: sets[0]! }).peers;
+  assert.equal(peers.length, 2);
+  const members = 40;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const windows = Array.from({ length: members }, () => new HistogramWindows());
+  const series: Record<string, number> = {};
+  for (let i = 0; i <= 60; i++)
+    for (const w of windows)
+      w.add(
+        1_000_000 + i * 5000,
+        sets[i % 2]!,
+        series,
+        peers.map((p) => ({ to: p.to })),
+      );
+  gc();
+  const perMember = (process.memoryUsage().heapUsed - before) / members;
+  assert.ok(series.wal_fsync_p99_5m_seconds! > 0 && series.peer_rtt_p99_5m_seconds! > 0, 'the window is full and answers');
+  assert.ok(perMember < 96 * 1024, `one member's window holds ${(perMember / 1024).toFixed(0)} KiB`);
+  assert.equal(windows.length, members);
 });
