@@ -34,10 +34,15 @@ describe('ctl with etcd authentication on', () => {
       ['user', 'get', 'alice'],
       ['role', 'get', 'app'],
       ['user', 'list'],
+      ['user', 'get', 'alice', '--detail'],
+      ['user', 'get', 'alice', '-w', 'fields'],
+      ['user', 'list', '-w', 'fields'],
+      ['role', 'get', 'app', '-w', 'fields'],
     ]) {
       const real = await c.etcdctl(args);
       const ours = await run(args);
       assert.equal(ours.stdout, real.stdout, args.join(' '));
+      assert.equal(ours.code, real.code, args.join(' '));
     }
     assert.equal((await run(['auth', 'status'])).stdout, 'Authentication Status: true\nAuthRevision: 0\n');
 

@@ -513,8 +513,12 @@ const COMMANDS: Record<string, Handler> = {
     const name = ctx.p.args[0]!;
     await ctx.rpc(async (rpc) => {
       const u = await rpc.userGet(name);
-      ctx.out.userGet(name, u);
-      if (ctx.bool('detail')) for (const role of u.roles) ctx.out.roleGet(role, await rpc.roleGet(role));
+      if (!ctx.bool('detail')) return ctx.out.userGet(name, u);
+      ctx.out.userDetail(name);
+      for (const role of u.roles) {
+        ctx.out.line();
+        ctx.out.roleGet(role, await rpc.roleGet(role));
+      }
     });
   },
 

@@ -465,6 +465,8 @@ export class Printer {
 
   /** userList prints the users. */
   userList(r: AuthUserListResponse): void {
+    // etcdctl 3.4's fields printer has no user list.
+    if (this.format === 'fields') this.unsupported();
     this.names('AuthUserListResponse', 'User', r.users, r);
   }
 
@@ -484,18 +486,18 @@ export class Printer {
     for (const n of names) this.line(n);
   }
 
-  /** userGet prints a user's roles (with `detail`, the command prints each role after). */
+  /** userGet prints a user's roles (`user get --detail` prints userDetail and each role instead). */
   userGet(name: string, r: AuthUserGetResponse): void {
     if (this.format === 'json') return this.json(goJson('etcdserverpb.AuthUserGetResponse', r));
-    if (this.format === 'fields') {
-      this.hdr(r.header);
-      this.line(`"User" : ${name}`);
-      for (const role of r.roles) this.line(`"Role" : ${role}`);
-      return;
-    }
+    // etcdctl 3.4's fields printer has no user get.
     if (this.format !== 'simple') this.unsupported();
     this.line(`User: ${name}`);
     this.line(`Roles:${r.roles.map((x) => ` ${x}`).join('')}`);
+  }
+
+  /** userDetail starts `user get --detail`: the user's name; the command then prints an empty line and roleGet per role. */
+  userDetail(name: string): void {
+    this.line(`User: ${name}`);
   }
 
   /** roleGet prints a role's permissions. */
