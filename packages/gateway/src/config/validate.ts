@@ -156,6 +156,24 @@ function categoryHint(category: string, known: Iterable<string>): string {
   return `${close ? `${close} ` : ''}known categories: ${all.join(', ')}`;
 }
 
+/** categoryKey says which key of a plugin entry names its category: `category`, else `type` (when `category` is absent), else none (the entry name). */
+function categoryKey(v: Record<string, unknown>): 'category' | 'type' | undefined {
+  return typeof v.category === 'string' ? 'category' : v.category === undefined && typeof v.type === 'string' ? 'type' : undefined;
+}
+
+/** pluginCategoriesOf maps every `[plugins.NAME]` written to its category, for plugins that name other plugins. */
+function pluginCategoriesOf(raw: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const p = raw.plugins;
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return out;
+  for (const [name, v] of Object.entries(p)) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    const key = categoryKey(v as Record<string, unknown>);
+    out[name] = key ? String((v as Record<string, unknown>)[key]) : name;
+  }
+  return out;
+}
+
 /** upstreamNamesOf lists the `[upstreams.NAME]` written, valid or not, for plugins that name one. */
 function upstreamNamesOf(raw: Record<string, unknown>): string[] {
   const u = raw.upstreams;
@@ -420,6 +438,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
   }
 
   const pluginConfigs: Record<string, PluginConfig> = {};
+  const pluginCategories = pluginCategoriesOf(raw);
   for (const [name, value] of Object.entries(table(raw.plugins, 'plugins', issues))) {
     const path = `plugins.${name}`;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -429,7 +448,7 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const v = value as Record<string, unknown>;
     // `category` names the plugin (pingap); without it `type` does (the product spec), else the entry name. Beside a
     // `category`, `type` is one of the plugin's own options (pingap's limit plugin: type = "rate" | "inflight").
-    const named = typeof v.category === 'string' ? 'category' : v.category === undefined && typeof v.type === 'string' ? 'type' : undefined;
+    const named = categoryKey(v);
     const category = named ? (v[named] as string) : name;
     const def = plugins.get(category);
     if (!def) {
@@ -443,7 +462,8 @@ export function validateConfig(raw: Record<string, unknown>, opts: ValidateOptio
     const options = readFields(own, def.fields, path, issues);
     // readFields suggests only among the plugin's own keys; the common ones are valid too.
     // validate receives the options typed by their specs, so it runs only once every required option has a value.
-    if (Object.entries(def.fields).every(([k, spec]) => !spec.required || options[k] !== undefined)) def.validate?.(options, path, issues, { upstreams: upstreamNamesOf(raw) });
+    if (Object.entries(def.fields).every(([k, spec]) => !spec.required || options[k] !== undefined))
+      def.validate?.(options, path, issues, { upstreams: upstreamNamesOf(raw), plugins: pluginCategories });
     pluginConfigs[name] = { category, priority: Number(common.priority ?? 0), options };
   }
 

@@ -21,6 +21,7 @@ import { jwtPlugin } from './jwt/jwt.ts';
 import { keyAuthPlugin } from './key_auth/key_auth.ts';
 import { basicAuthPlugin } from './basic_auth/basic_auth.ts';
 import { forwardAuthPlugin } from './forward_auth/forward_auth.ts';
+import { combinedAuthPlugin } from './combined_auth/combined_auth.ts';
 
 /** builtinPlugins lists every plugin type by category; a new plugin adds one line here. */
 export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
@@ -48,4 +49,5 @@ export const builtinPlugins: ReadonlyMap<string, PluginDefinition> = new Map([
   ['traffic_splitting', trafficSplitPlugin],
   [forwardAuthPlugin.category, forwardAuthPlugin],
   [limitPlugin.category, limitPlugin],
+  [combinedAuthPlugin.category, combinedAuthPlugin],
 ]);

@@ -136,6 +136,14 @@ export interface Plugin {
 export interface PluginValidateContext {
   /** upstreams are the names of the config's `[upstreams.NAME]`. */
   upstreams: readonly string[];
+  /** plugins maps the config's `[plugins.NAME]` entries to their categories, for plugins that name others (combined_auth). */
+  plugins: Readonly<Record<string, string>>;
+}
+
+/** PluginCreateContext is what a plugin's `create` may use besides its options. */
+export interface PluginCreateContext {
+  /** plugin returns the instance of another `[plugins.NAME]` of the same config; call it from a hook (every instance exists by then), not from `create`. */
+  plugin(name: string): Plugin | undefined;
 }
 
 /** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. Write one with `definePlugin`. */
@@ -149,7 +157,7 @@ export interface PluginDefinition {
   /** validate checks option values beyond their types; options have defaults applied. */
   validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options. */
-  create(options: Record<string, unknown>, name: string): Plugin;
+  create(options: Record<string, unknown>, name: string, ctx?: PluginCreateContext): Plugin;
 }
 
 /** PluginSpec is what `definePlugin` takes: the fields, and `validate`/`create` typed by the options those fields give. */
@@ -163,7 +171,7 @@ export interface PluginSpec<F extends Record<string, FieldSpec>> {
   /** validate checks option values beyond what the field specs check (and names against `ctx`); options have defaults applied. */
   validate?(options: FieldValues<F>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options (defaults applied, durations in milliseconds, sizes in bytes). */
-  create(options: FieldValues<F>, name: string): Plugin;
+  create(options: FieldValues<F>, name: string, ctx?: PluginCreateContext): Plugin;
 }
 
 /**
@@ -173,7 +181,12 @@ export interface PluginSpec<F extends Record<string, FieldSpec>> {
 export function definePlugin<const F extends Record<string, FieldSpec>>(spec: PluginSpec<F>): PluginDefinition {
   // The config validator read the options with these same fields, so they have the inferred shape.
   const typed = (options: Record<string, unknown>) => options as FieldValues<F>;
-  const def: PluginDefinition = { category: spec.category, description: spec.description, fields: spec.fields, create: (options, name) => spec.create(typed(options), name) };
+  const def: PluginDefinition = {
+    category: spec.category,
+    description: spec.description,
+    fields: spec.fields,
+    create: (options, name, ctx) => spec.create(typed(options), name, ctx),
+  };
   if (spec.validate) def.validate = (options, path, issues, ctx) => spec.validate!(typed(options), path, issues, ctx);
   return def;
 }

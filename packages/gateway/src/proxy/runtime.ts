@@ -190,7 +190,7 @@ export function compileRuntime(
   const instances = new Map<string, { plugin: Plugin; priority: number }>();
   for (const [name, pc] of Object.entries(config.plugins)) {
     const def = plugins.get(pc.category);
-    if (def) instances.set(name, { plugin: def.create(pc.options, name), priority: pc.priority });
+    if (def) instances.set(name, { plugin: def.create(pc.options, name, { plugin: (other) => instances.get(other)?.plugin }), priority: pc.priority });
   }
   const gatewayName = config.basic.name;
   const servers = new Map<string, CompiledServer>();

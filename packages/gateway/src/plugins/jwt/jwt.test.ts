@@ -28,7 +28,7 @@ addr = "127.0.0.1:0"
 locations = ["l"]
 `;
 
-test('jwt HS256 (the spec example): a valid token passes with its claims as headers; none, a bad signature, expiry, a wrong algorithm, iss and aud are refused', async (t) => {
+test('jwt HS256: a valid token passes with its claims as headers; none, a bad signature, expiry, a wrong algorithm, iss and aud are refused', async (t) => {
   const up = await startUpstream('up');
   const gw = await useGateway(
     t,
@@ -330,4 +330,40 @@ locations = ["l"]
   assert.match(r.stderr, /^plugins\.jwt_auth\.algorithm: ES256 needs public_key or jwks_url, not secret/m);
   assert.match(r.stderr, /^plugins\.rsa\.public_key: is a key of type ec \(prime256v1\), which cannot verify RS256/m);
   assert.ok(!(r.stdout + r.stderr).includes('top-secret-hmac-key'));
+});
+
+test('the product spec’s jwt entry loads as written (type = "jwt") and guards its location', async (t) => {
+  const up = await startUpstream('backend');
+  const gw = await useGateway(
+    t,
+    [up],
+    `
+[upstreams.backend_api]
+addrs = ["${up.addr}"]
+
+[locations.api_v1]
+upstream = "backend_api"
+path = "/api/v1"
+plugins = ["jwt_auth", "request_id"]
+rewrite = "/"
+headers_add = ["X-Forwarded-Proto:https"]
+headers_remove = ["Server"]
+
+[plugins.jwt_auth]
+type = "jwt"
+secret = "your-secret-key"
+algorithm = "HS256"
+
+[plugins.request_id]
+
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["api_v1"]
+`,
+  );
+  const port = gw.port('main');
+  assert.equal((await request(port, { path: '/api/v1/users' })).status, 401);
+  const ok = await request(port, { path: '/api/v1/users', headers: { authorization: `Bearer ${await hs({ sub: 'u' })}` } });
+  assert.equal(ok.status, 200);
+  assert.equal(echo(ok).url, '/users');
 });
