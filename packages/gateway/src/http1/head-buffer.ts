@@ -29,3 +29,9 @@ export function headEnd(): Buffer {
   used = pos;
   return b;
 }
+
+/** headPutBytes appends bytes (a small body sent in the same write as its head). */
+export function headPutBytes(b: Uint8Array): void {
+  slab.set(b, pos);
+  pos += b.length;
+}

@@ -5,16 +5,33 @@ import type net from 'node:net';
 import { http } from './node-http.ts';
 import { invalidHeaderValue, isToken } from './llhttp.ts';
 import { batchWrites } from './write-batch.ts';
+import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 import type { H1Request } from './request.ts';
 
 let dateCache = '';
-function httpDate(): string {
+/** dateLine is the `date` header line, made once a second. */
+function dateLine(): string {
   if (!dateCache) {
     const d = new Date();
-    dateCache = d.toUTCString();
+    dateCache = `date: ${d.toUTCString()}\r\n`;
     setTimeout(() => (dateCache = ''), 1000 - d.getMilliseconds()).unref();
   }
   return dateCache;
+}
+
+const STATUS_LINES = new Map<number, string>();
+/** statusLine is a status line, made once per status code. */
+function statusLine(status: number): string {
+  let l = STATUS_LINES.get(status);
+  if (l === undefined) STATUS_LINES.set(status, (l = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`));
+  return l;
+}
+
+/** listString serialises a flat header list (the rare paths that keep a head as a string). */
+function listString(list: string[]): string {
+  let s = '';
+  for (let i = 0; i < list.length; i += 2) s += `${list[i]}: ${list[i + 1]}\r\n`;
+  return s;
 }
 
 // Bodies up to this size leave in the same write as the head (or their chunk frame).
@@ -64,21 +81,23 @@ export class H1Response {
   writeHead(status: number, headers?: Record<string, string | number | string[] | undefined> | string[]): this {
     if (this.headersSent) throw new Error('headers already sent');
     this.statusCode = status;
-    let s = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    // A list is not serialised here: it is written with the body's first bytes straight into the head slab (listBytes),
+    // and `s` holds what follows it. An object head is a string, checked as it is built.
+    const list = Array.isArray(headers) ? headers : undefined;
+    let s = list === undefined ? statusLine(status) : '';
     let length = false;
     let date = false;
-    if (Array.isArray(headers)) {
-      for (let i = 0; i < headers.length; i += 2) {
-        const k = headers[i]!;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i += 2) {
+        const k = list[i]!;
         const n = k.length;
         if (n === 14 || n === 4) {
           const l = k.toLowerCase();
           if (l === 'content-length') length = true;
           else if (l === 'date') date = true;
         }
-        s += `${k}: ${headers[i + 1]}\r\n`;
       }
-    } else if (headers) {
+    } else if (headers !== undefined && !Array.isArray(headers)) {
       for (const k in headers) {
         const v = headers[k];
         if (v === undefined) continue;
@@ -105,7 +124,7 @@ export class H1Response {
         }
       }
     }
-    if (!date) s += `date: ${httpDate()}\r\n`;
+    if (!date) s += dateLine();
     this.noBody = status === 204 || status === 304 || (status >= 100 && status < 200) || this.req.method === 'HEAD';
     if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
     this.headersSent = true;
@@ -116,7 +135,7 @@ export class H1Response {
       } else if (this.shouldKeepAlive) {
         // HTTP/1.0 has no chunking: a body of unknown length is held (up to HOLD_MAX) to be sent with its length, so the
         // connection — and the requests pipelined on it — survive; a larger one is delimited by closing, as nginx does.
-        this.held = { head: s, chunks: [], size: 0 };
+        this.held = { head: list === undefined ? s : statusLine(status) + listString(list) + s, chunks: [], size: 0 };
         return this;
       } else this.shouldKeepAlive = false;
     }
@@ -124,6 +143,7 @@ export class H1Response {
     else if (this.req.httpVersion === '1.0') s += 'connection: keep-alive\r\n';
     // The head waits for the first body bytes so that a small response leaves in one write; a tick later it goes alone.
     this.head = `${s}\r\n`;
+    this.list = list;
     if (!this.flushByCaller) process.nextTick(this.flush);
     return this;
   }
@@ -134,16 +154,50 @@ export class H1Response {
    */
   flushByCaller = false;
 
-  /** head is the serialised head not yet written. */
+  /** head is the serialised head not yet written; with `list`, only the part after the list. */
   private head: string | undefined;
+  /** list is the flat header list of a head not yet written (writeHead with a list). */
+  private list: string[] | undefined;
+
+  /**
+   * listBytes writes the pending list head — status line, list, then `tail` — into the head slab, followed by a small
+   * body (in a chunk frame when chunked) and `after`, and returns it as one Buffer for one write.
+   */
+  private listBytes(tail: string, body: Buffer | undefined, after: string): Buffer {
+    const list = this.list!;
+    this.list = undefined;
+    const status = statusLine(this.statusCode);
+    let size = status.length + tail.length + after.length + (body === undefined ? 0 : body.length + 12);
+    for (let i = 0; i < list.length; i++) size += list[i]!.length + 2;
+    headBegin(size);
+    headPut(status);
+    for (let i = 0; i < list.length; i += 2) {
+      headPut(list[i]!);
+      headPut(': ');
+      headPut(list[i + 1]!);
+      headPut('\r\n');
+    }
+    headPut(tail);
+    if (body !== undefined) {
+      if (this.chunked) {
+        headPut(body.length.toString(16));
+        headPut('\r\n');
+        headPutBytes(body);
+        headPut('\r\n');
+      } else headPutBytes(body);
+    }
+    if (after) headPut(after);
+    return headEnd();
+  }
 
   private readonly flush = (): void => {
     const h = this.head;
     if (h === undefined) return;
     this.head = undefined;
-    if (this.sock.destroyed) return;
+    if (this.sock.destroyed) return void (this.list = undefined);
     batchWrites(this.sock);
-    this.sock.write(h, 'latin1');
+    if (this.list !== undefined) this.sock.write(this.listBytes(h, undefined, ''));
+    else this.sock.write(h, 'latin1');
   };
 
   /** flushHeaders sends the head now. */
@@ -175,10 +229,16 @@ export class H1Response {
       return this.write(Buffer.concat(held.chunks));
     }
     batchWrites(sock);
-    const h = this.head;
+    let h = this.head;
     this.head = undefined;
     // A head with a small body (or chunk frame) is one string: latin1 carries the body bytes unchanged.
     const small = typeof chunk !== 'string' && chunk.length <= SMALL;
+    if (h !== undefined && this.list !== undefined) {
+      // A list head and a small body (or its chunk frame) are one write; a larger body follows its head.
+      if (small) return sock.write(this.listBytes(h, chunk, ''));
+      sock.write(this.listBytes(h, undefined, ''));
+      h = undefined;
+    }
     if (this.chunked) {
       const size = Buffer.byteLength(chunk).toString(16);
       if (small) return sock.write(`${h ?? ''}${size}\r\n${chunk.toString('latin1')}\r\n`, 'latin1');
@@ -216,7 +276,8 @@ export class H1Response {
       const h = this.head;
       this.head = undefined;
       batchWrites(this.sock);
-      this.sock.write(h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`, 'latin1');
+      if (h !== undefined && this.list !== undefined) this.sock.write(this.listBytes(h, undefined, '0\r\n\r\n'));
+      else this.sock.write(h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`, 'latin1');
     }
     this.flush();
     this.writableFinished = true;
