@@ -61,6 +61,8 @@ describe('ctl with etcd authentication on', () => {
 
     const env = await ctl(['get', '/app/x', '--print-value-only'], { env: { ETCDCTL_ENDPOINTS: c.endpoints[0], ETCDCTL_USER: 'alice:secret' } });
     assert.equal(env.stdout, '1\n');
+    const envJson = await ctl(['get', '/app/x'], { env: { ETCDCTL_ENDPOINTS: c.endpoints[0], ETCDCTL_USER: 'alice:secret', ETCDCTL_WRITE_OUT: 'json' } });
+    assert.match(envJson.stdout, /^\{"header":/);
     const conflict = await ctl(['get', '/app/x', '--user', 'alice:secret'], { env: { ETCDCTL_ENDPOINTS: c.endpoints[0], ETCDCTL_USER: 'alice:secret' } });
     assert.equal(conflict.code, 128);
     assert.match(conflict.stderr, /conflicting environment variable ETCDCTL_USER is shadowed by the command-line flag --user/);

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
-import { CTL_EXIT, parseCtl, type CtlParsed } from '@etcd-monitor/core/parse';
+import { CTL_EXIT, parseCtl, parseGoBool, type CtlParsed } from '@etcd-monitor/core/parse';
 import {
   EtcdRpc,
   FROM_KEY,
@@ -31,6 +31,19 @@ export async function runCtl(argv: string[], io: CliIo, o: { prog?: string; sign
     io.out.write(parsed.usage);
     if (parsed.error) io.err.write(`Error: ${parsed.error}\n`);
     return parsed.exitCode;
+  }
+  // Like every etcdctl global flag, these two may come from the environment too (ETCDCTL_WRITE_OUT, ETCDCTL_HEX).
+  for (const [flag, env] of [
+    ['write-out', 'ETCDCTL_WRITE_OUT'],
+    ['hex', 'ETCDCTL_HEX'],
+  ] as const) {
+    const v = io.env[env];
+    if (v === undefined || v === '') continue;
+    if (parsed.given.includes(flag)) {
+      io.err.write(`Error: conflicting environment variable ${env} is shadowed by the command-line flag --${flag}\n`);
+      return CTL_EXIT.badArgs;
+    }
+    parsed.flags[flag] = flag === 'hex' ? parseGoBool(v) === true : v;
   }
   const format = parsed.flags['write-out'] as string;
   if (!(OUTPUT_FORMATS as string[]).includes(format)) {
