@@ -17,7 +17,7 @@ import type { H1Response } from './http1/response.ts';
 import { guardSession } from './proxy/h2.ts';
 import { FileAccessLog, StreamAccessLog, type AccessLogSink } from './observability/access-log.ts';
 import { GatewayMetrics } from './observability/gateway-metrics.ts';
-import { createLogger, type Logger, type LogLevel } from './observability/log.ts';
+import { createLogger, type Logger } from './observability/log.ts';
 import { AdminListener, type AdminSwap } from './admin/listener.ts';
 import { gatewayAdminBackend, listenIssue } from './admin/backend.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
@@ -139,7 +139,7 @@ export class Gateway {
 
   /** start compiles a validated config, opens its listeners and the admin listener, and starts health checks. */
   static async start(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-    const log = opts.log ?? createLogger(config.basic.log_level as LogLevel);
+    const log = opts.log ?? createLogger(config.basic.log_level);
     const gw = new Gateway(opts, log);
     try {
       await gw.apply(config);

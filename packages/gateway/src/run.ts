@@ -4,7 +4,7 @@ import { loadConfig } from './config/load.ts';
 import { openConfigSource, type ConfigSource } from './config/source/index.ts';
 import { formatIssue } from './config/fields.ts';
 import { runPrimary, workerCount } from './supervisor/supervisor.ts';
-import { createLogger, type LogLevel } from './observability/log.ts';
+import { createLogger } from './observability/log.ts';
 import { planPrivileges } from './privileges.ts';
 
 /** RunOptions tune `runGateway` for embedding and tests. */
@@ -24,7 +24,7 @@ export { watchFile } from './config/source/file.ts';
 export async function runGateway(from: string | ConfigSource, opts: RunOptions = {}): Promise<void> {
   const source = typeof from === 'string' ? openConfigSource(from) : from;
   const { config, warnings } = await loadConfig(source);
-  const log = createLogger(config.basic.log_level as LogLevel);
+  const log = createLogger(config.basic.log_level);
   for (const w of warnings) log.warn({ path: w.path }, formatIssue(w));
   const plan = planPrivileges(config.basic);
   // Like nginx: only root can switch; anyone else runs as they are, and says so once.

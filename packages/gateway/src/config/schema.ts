@@ -2,6 +2,7 @@ import type { Cidr, HostPort } from '@etcd-monitor/core';
 import type { FieldSpec } from './fields.ts';
 import type { HeaderLine } from '../http1/headers.ts';
 import type { AccessLogFormat } from '../observability/access-log.ts';
+import type { LogLevel } from '../observability/log.ts';
 import type { HostMatch, PathMatch, ValueMatch } from '../router/router.ts';
 
 /** ALGORITHMS lists the accepted `algorithm` values; `hash:*` take a key after a second colon where noted. */
@@ -349,7 +350,7 @@ export interface BasicConfig {
   /** watch reloads on file changes. */
   watch: boolean;
   /** log_level is the process log level. */
-  log_level: string;
+  log_level: LogLevel;
   /** trusted_proxies are the proxies whose forwarded client address is believed, parsed. */
   trusted_proxies: Cidr[];
   /** max_header_size is the largest request head in bytes. */
@@ -519,6 +520,9 @@ export interface AccessLog {
   format: AccessLogFormat;
 }
 
+/** TlsVersion is a TLS version as Node names it, read from `tls1.2`, `TLSv1.2` and the like. */
+export type TlsVersion = 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 /** ServerConfig is one `[servers.NAME]` once read. */
 export interface ServerConfig {
   /** addr are the listen addresses, parsed from the comma-separated `host:port` list. */
@@ -541,10 +545,10 @@ export interface ServerConfig {
   merge_slashes: boolean;
   /** global_certificates takes the certificate from `[certificates]`. */
   global_certificates: boolean;
-  /** tls_min_version is the oldest TLS version accepted. */
-  tls_min_version?: string;
-  /** tls_max_version is the newest TLS version offered. */
-  tls_max_version?: string;
+  /** tls_min_version is the oldest TLS version accepted, in Node's spelling. */
+  tls_min_version?: TlsVersion;
+  /** tls_max_version is the newest TLS version offered, in Node's spelling. */
+  tls_max_version?: TlsVersion;
   /** tls_cipher_list is the TLS 1.2 cipher list. */
   tls_cipher_list?: string;
   /** tls_ciphersuites are the TLS 1.3 suites. */

@@ -33,6 +33,7 @@ import {
   type HealthCheckSpec,
   type Rewrite,
   type ServerAddr,
+  type TlsVersion,
 } from './schema.ts';
 
 export type { Algorithm, Cidr, HealthCheckSpec, Rewrite, ServerAddr } from './schema.ts';
@@ -269,7 +270,7 @@ function readCertificates(raw: unknown, baseDir: string, issues: ConfigIssue[], 
   return out;
 }
 
-const TLS_VERSIONS: Record<string, 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = {
+const TLS_VERSIONS: Record<string, TlsVersion> = {
   'tls1.1': 'TLSv1.1',
   'tls1.2': 'TLSv1.2',
   'tls1.3': 'TLSv1.3',
@@ -308,7 +309,8 @@ function serverTls(s: ServerConfig, path: string, certs: Certificate[], issues: 
   }
   const hasTls = s.tls_cert !== undefined || s.global_certificates;
   for (const k of ['tls_min_version', 'tls_max_version'] as const) {
-    const v = s[k];
+    // readFields left the version as written; the runtime gets Node's spelling.
+    const v = s[k] as string | undefined;
     if (v === undefined) continue;
     const n = TLS_VERSIONS[v.toLowerCase()];
     if (n) s[k] = n;
@@ -343,10 +345,10 @@ export function tlsCiphers(s: ServerConfig): string | undefined {
 }
 
 /** tlsServerOptions are a server's TLS version and cipher settings in Node's terms. */
-export function tlsServerOptions(s: ServerConfig): { minVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string } {
+export function tlsServerOptions(s: ServerConfig): { minVersion?: TlsVersion; maxVersion?: TlsVersion; ciphers?: string } {
   const out: ReturnType<typeof tlsServerOptions> = {};
-  if (s.tls_min_version) out.minVersion = TLS_VERSIONS[s.tls_min_version.toLowerCase()]!;
-  if (s.tls_max_version) out.maxVersion = TLS_VERSIONS[s.tls_max_version.toLowerCase()]!;
+  if (s.tls_min_version) out.minVersion = s.tls_min_version;
+  if (s.tls_max_version) out.maxVersion = s.tls_max_version;
   const c = tlsCiphers(s);
   if (c !== undefined) out.ciphers = c;
   return out;

@@ -4,7 +4,7 @@
 import cluster from 'node:cluster';
 import { errorMessage } from '@etcd-monitor/core';
 import { Gateway } from '../gateway.ts';
-import { createLogger, type LogLevel } from '../observability/log.ts';
+import { createLogger } from '../observability/log.ts';
 import type { WorkerMessage } from './messages.ts';
 import { upstreamStatus } from '../admin/backend.ts';
 import { dropPrivileges } from '../privileges.ts';
@@ -29,7 +29,7 @@ const bind = (key: string, host: string, port: number) =>
 
 async function start(m: Extract<WorkerMessage, { type: 'start' }>): Promise<void> {
   const { config } = m;
-  const log = createLogger(config.basic.log_level as LogLevel, process.stderr, { worker: id });
+  const log = createLogger(config.basic.log_level, process.stderr, { worker: id });
   if (m.workers > 1) useProcessStore((limits = new IpcStore(send)));
   try {
     gw = await Gateway.start(config, { log, admin: false, bind, sharedHealth: health ?? m.health, balanceOffset: m.slot });
