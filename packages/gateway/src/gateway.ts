@@ -21,6 +21,8 @@ import { createLogger, type Logger } from './observability/log.ts';
 import { AdminListener, type AdminSwap } from './admin/listener.ts';
 import { gatewayAdminBackend, listenIssue } from './admin/backend.ts';
 import type { PluginDefinition } from './plugins/plugin.ts';
+import { builtinPlugins } from './plugins/index.ts';
+import { withPluginModules } from './plugins/user.ts';
 import { applyHealth, type HealthSnapshot } from './upstream/shared-health.ts';
 
 /** GatewayOptions are what a gateway needs besides its config. */
@@ -191,7 +193,9 @@ export class Gateway {
     for (const [name, sc] of Object.entries(config.servers))
       if (sc.tls_cert && sc.tls_key) pems.set(name, { cert: readPem(sc.tls_cert, baseDir), key: readPem(sc.tls_key, baseDir), ...tlsServerOptions(sc) });
     const previous = this.runtime as Runtime | undefined;
-    const rt = compileRuntime(config, this.metrics, this.sink, previous, this.opts.plugins, {
+    // The user plugins (basic.plugin_dir) the config was validated with, imported at the versions validated.
+    const plugins = config.pluginModules?.length ? await withPluginModules(this.opts.plugins ?? builtinPlugins, config.pluginModules) : this.opts.plugins;
+    const rt = compileRuntime(config, this.metrics, this.sink, previous, plugins, {
       activeHealth: this.health === undefined,
       balanceOffset: this.opts.balanceOffset ?? 0,
     });
@@ -441,7 +445,8 @@ export class Gateway {
           swap?.commit();
         } catch (err) {
           await swap?.abort();
-          issues = [listenIssue(err, err instanceof AppError && err.message.startsWith('basic.admin_addr') ? 'basic.admin_addr' : 'servers')];
+          const path = (err as { path?: string }).path ?? (err instanceof AppError && err.message.startsWith('basic.admin_addr') ? 'basic.admin_addr' : 'servers');
+          issues = [listenIssue(err, path)];
         }
       }
       const ms = performance.now() - t0;

@@ -5,6 +5,7 @@ export { validateConfig, type ValidationResult } from './config/validate.ts';
 export { formatIssue, type ConfigIssue } from './config/fields.ts';
 export type { GatewayConfig } from './config/schema.ts';
 export type { Plugin, PluginDefinition, RequestContext } from './plugins/plugin.ts';
+export { definePlugin } from './plugins/plugin.ts';
 export { builtinPlugins } from './plugins/index.ts';
 export { runGateway } from './run.ts';
 export { GW_ERRORS } from './error-codes.ts';

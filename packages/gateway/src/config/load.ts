@@ -4,14 +4,17 @@ import { formatIssue, type ConfigIssue } from './fields.ts';
 import { FileConfigSource } from './source/file.ts';
 import type { ConfigSource } from './source/source.ts';
 import { validateConfig, type ValidateOptions, type ValidationResult } from './validate.ts';
+import { builtinPlugins } from '../plugins/index.ts';
+import { loadPluginDir } from '../plugins/user.ts';
 
-/** parseConfigText reads TOML text and validates it; a syntax error becomes one issue pointing at its line and column. */
-export function parseConfigText(text: string, opts: ValidateOptions & { source?: string } = {}): ValidationResult {
-  let raw: Record<string, unknown>;
+type Parsed = { raw: Record<string, unknown> } | ValidationResult;
+
+/** parseToml reads TOML text; a syntax error becomes a result with one issue pointing at its line and column. */
+function parseToml(text: string, source: string | undefined): Parsed {
   try {
-    raw = parse(text) as Record<string, unknown>;
+    return { raw: parse(text) as Record<string, unknown> };
   } catch (err) {
-    const where = err instanceof TomlError ? `${opts.source ?? 'config'}:${err.line}:${err.column}` : (opts.source ?? 'config');
+    const where = err instanceof TomlError ? `${source ?? 'config'}:${err.line}:${err.column}` : (source ?? 'config');
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     return {
       config: { basic: {} as never, upstreams: {}, locations: {}, servers: {}, plugins: {} },
@@ -19,10 +22,37 @@ export function parseConfigText(text: string, opts: ValidateOptions & { source?:
       warnings: [],
     };
   }
+}
+
+function validated(raw: Record<string, unknown>, opts: ValidateOptions & { source?: string }): ValidationResult {
   const result = validateConfig(raw, opts);
   if (opts.source) result.config.source = opts.source;
   if (opts.baseDir) result.config.baseDir = opts.baseDir;
   return result;
+}
+
+/**
+ * parseConfigText reads TOML text and validates it; a syntax error becomes one issue pointing at its line and column.
+ * It does not import `basic.plugin_dir` (readConfig does): give such plugins in `opts.plugins`.
+ */
+export function parseConfigText(text: string, opts: ValidateOptions & { source?: string } = {}): ValidationResult {
+  const p = parseToml(text, opts.source);
+  return 'raw' in p ? validated(p.raw, opts) : p;
+}
+
+/** parseConfigTextWithPlugins is parseConfigText that first imports the plugins of `basic.plugin_dir`, validating the config with them. */
+export async function parseConfigTextWithPlugins(text: string, opts: ValidateOptions & { source?: string } = {}): Promise<ValidationResult> {
+  const p = parseToml(text, opts.source);
+  if (!('raw' in p)) return p;
+  const basic = p.raw.basic as Record<string, unknown> | undefined;
+  const dir = typeof basic === 'object' && basic !== null && typeof basic.plugin_dir === 'string' && basic.plugin_dir !== '' ? basic.plugin_dir : undefined;
+  if (dir === undefined) return validated(p.raw, opts);
+  const base = opts.plugins ?? builtinPlugins;
+  const user = await loadPluginDir(dir, opts.baseDir ?? process.cwd(), base);
+  const r = validated(p.raw, { ...opts, plugins: new Map([...base, ...user.defs]) });
+  r.issues.unshift(...user.issues);
+  if (user.modules.length) r.config.pluginModules = user.modules;
+  return r;
 }
 
 /** readConfigFile reads and validates a config file; relative paths inside it resolve against its directory. */
@@ -34,7 +64,7 @@ export function readConfigFile(file: string, opts: ValidateOptions = {}): Valida
 /** readConfig reads and validates the config a source holds; relative paths inside it resolve against the source's baseDir. */
 export async function readConfig(source: ConfigSource, opts: ValidateOptions = {}): Promise<ValidationResult> {
   const { text } = await source.read();
-  return parseConfigText(text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path ?? source.url });
+  return parseConfigTextWithPlugins(text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path ?? source.url });
 }
 
 /** ConfigError is a config that failed validation; `issues` lists every problem. */

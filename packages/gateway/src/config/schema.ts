@@ -1,5 +1,6 @@
 import type { Cidr, HostPort } from '@etcd-monitor/core';
 import type { FieldSpec } from './fields.ts';
+import type { PluginModule } from '../plugins/user.ts';
 import type { HeaderLine } from '../http1/headers.ts';
 import type { AccessLogFormat } from '../observability/access-log.ts';
 import type { LogLevel } from '../observability/log.ts';
@@ -11,6 +12,10 @@ export const ALGORITHMS = ['round_robin', 'weighted', 'least_conn', 'random', 'h
 /** BASIC_FIELDS are the keys of `[basic]`. */
 export const BASIC_FIELDS: Record<string, FieldSpec> = {
   name: { kind: 'string', default: 'etcd-monitor-gateway', doc: 'name identifies this gateway in the `Via` header, logs and metrics.' },
+  plugin_dir: {
+    kind: 'string',
+    doc: 'plugin_dir is a folder (relative to the config file) of your own plugins: each `.ts`, `.mts`, `.js` or `.mjs` module in it whose default export is a plugin definition (`definePlugin` from `@etcd-monitor/gateway`) adds its category; the folder is read again on every reload, and a module that does not load is a config error. See docs/gateway-plugins.md.',
+  },
   error_template: {
     kind: 'string',
     doc: 'error_template is an HTML file (relative to the config file) served for gateway errors (502, 504, 404…); `{{status}}`, `{{reason}}` (e.g. Bad Gateway), `{{message}}` (one public sentence on what the status means) and `{{request_id}}` are replaced, HTML-escaped; what went wrong in detail is logged, never shown.',
@@ -329,6 +334,8 @@ export type { Cidr } from '@etcd-monitor/core';
 export interface BasicConfig {
   /** name identifies this gateway in `Via`, logs and metrics. */
   name: string;
+  /** plugin_dir is the folder of the user's own plugin modules. */
+  plugin_dir?: string;
   /** error_template is the path of the HTML error page template. */
   error_template?: string;
   /** pid_file is where the primary writes its pid. */
@@ -599,6 +606,8 @@ export interface GatewayConfig {
   plugins: Record<string, PluginConfig>;
   /** errorTemplate is the loaded error page template, when `basic.error_template` is set. */
   errorTemplate?: string;
+  /** pluginModules are the user plugin files (`basic.plugin_dir`) validated with this config, which workers import. */
+  pluginModules?: PluginModule[];
   /** source is the file (or source URL) the config was read from, when it was. */
   source?: string;
   /** baseDir is where relative paths in the config resolve (the config file's directory), when known. */

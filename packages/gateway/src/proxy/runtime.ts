@@ -4,6 +4,7 @@ import type { Cidr, GatewayConfig, LocationConfig, Rewrite, ServerConfig } from 
 import { ipListMatcher } from '@etcd-monitor/core';
 import type { Plugin, PluginDefinition } from '../plugins/plugin.ts';
 import { builtinPlugins } from '../plugins/index.ts';
+import { AppError, errorMessage } from '@etcd-monitor/core';
 import { Router } from '../router/router.ts';
 import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { compileAccessLog, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
@@ -190,7 +191,15 @@ export function compileRuntime(
   const instances = new Map<string, { plugin: Plugin; priority: number }>();
   for (const [name, pc] of Object.entries(config.plugins)) {
     const def = plugins.get(pc.category);
-    if (def) instances.set(name, { plugin: def.create(pc.options, name, { plugin: (other) => instances.get(other)?.plugin }), priority: pc.priority });
+    if (!def) continue;
+    let plugin: Plugin;
+    try {
+      plugin = def.create(pc.options, name, { plugin: (other) => instances.get(other)?.plugin });
+    } catch (err) {
+      // The instances made so far are dropped unused; a plugin holding resources from create should not throw after taking them.
+      throw Object.assign(new AppError('GW_PLUGIN_CREATE', `plugins.${name}: ${pc.category} could not be created: ${errorMessage(err)}`), { path: `plugins.${name}` });
+    }
+    instances.set(name, { plugin, priority: pc.priority });
   }
   const gatewayName = config.basic.name;
   const servers = new Map<string, CompiledServer>();

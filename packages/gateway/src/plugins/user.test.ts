@@ -1,0 +1,146 @@
+// Users' own plugins from [basic] plugin_dir: validated with the config (gateway -t), served, hot reloaded, kept out
+// when broken, and failing without taking a worker down.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '@etcd-monitor/core/testing';
+import { readConfig } from '../config/load.ts';
+import { FileConfigSource } from '../config/source/index.ts';
+import { Gateway } from '../gateway.ts';
+import { createLogger } from '../observability/log.ts';
+import { captureText, childrenOf, freePort, gatewayBin, request, spawnGateway, waitFor } from '../test-helpers.ts';
+
+// A plugin as a user writes it, outside the repository: definePlugin from the gateway package, typed options.
+const greet = (version: string) => `import { definePlugin } from '@etcd-monitor/gateway';
+
+export default definePlugin({
+  category: 'greet',
+  description: 'greet answers with a greeting.',
+  fields: {
+    greeting: { kind: 'string', required: true, doc: 'greeting is the text.' },
+    times: { kind: 'integer', default: 1, min: 1, max: 5, doc: 'times repeats it.' },
+  },
+  validate(options, path, issues) {
+    if (options.greeting.includes('!')) issues.push({ path: \`\${path}.greeting\`, message: 'is shouting', hint: 'leave out the "!"' });
+  },
+  create(options) {
+    const text: string = options.greeting.repeat(options.times);
+    return {
+      request(ctx) {
+        if (ctx.path === '/boom') throw new Error('greet broke');
+        if (ctx.path === '/reject') return Promise.reject(new Error('greet rejected'));
+        return { status: 200, headers: { 'x-version': '${version}' }, body: text };
+      },
+    };
+  },
+});
+`;
+
+const conf = (extra = '', addr = '127.0.0.1:0', basic = '') => `[basic]
+admin_addr = ""
+plugin_dir = "plugins"
+${basic}
+[plugins.request_id]
+priority = 10
+[plugins.g]
+category = "greet"
+greeting = "hi"
+times = 2
+${extra}
+[locations.l]
+plugins = ["request_id", "g"]
+[servers.main]
+addr = "${addr}"
+locations = ["l"]
+`;
+
+function pluginDir(t: { after(fn: () => void): void }): { dir: string; file: string; plugins: string } {
+  const dir = tempDir('gw-user-plugins', t);
+  const plugins = join(dir, 'plugins');
+  mkdirSync(plugins);
+  writeFileSync(join(plugins, 'greet.ts'), greet('v1'));
+  // Not plugins: skipped.
+  writeFileSync(join(plugins, 'notes.txt'), 'x');
+  writeFileSync(join(plugins, 'greet.test.ts'), 'throw new Error("a test file is not imported")');
+  return { dir, file: join(dir, 'gw.toml'), plugins };
+}
+
+const check = (file: string) => spawnSync(process.execPath, [gatewayBin, 'gateway', '-t', '-c', file], { encoding: 'utf8' });
+
+test('gateway -t validates a user plugin with the rest of the config: its options, their types and its own validate', (t) => {
+  const { file, plugins } = pluginDir(t);
+  writeFileSync(file, conf());
+  const ok = check(file);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /the config is valid \(1 servers, 1 locations, 0 upstreams, 2 plugins\)/);
+  writeFileSync(file, conf().replace('greeting = "hi"', 'greeting = "hi!"').replace('times = 2', 'times = 9\ntimez = 1'));
+  const bad = check(file);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^plugins\.g\.times: 9 is out of range/m);
+  assert.match(bad.stderr, /^plugins\.g\.greeting: is shouting \(leave out the "!"\)$/m);
+  assert.match(bad.stderr, /^plugins\.g\.timez: unknown key \(did you mean "times"\?\)/m);
+  writeFileSync(file, conf().replace('times = 9', 'times = 1'));
+  writeFileSync(join(plugins, 'broken.ts'), 'export default definePlugin({');
+  writeFileSync(join(plugins, 'shape.mjs'), 'export default { category: "request_id", description: "x", fields: {}, create() { return {}; } };');
+  const broken = check(file);
+  assert.equal(broken.status, 1);
+  assert.match(broken.stderr, /^basic\.plugin_dir: broken\.ts cannot be loaded: /m);
+  assert.match(broken.stderr, /^basic\.plugin_dir: shape\.mjs: category "request_id" is already a built-in plugin/m);
+  writeFileSync(file, conf().replace('plugin_dir = "plugins"', 'plugin_dir = "nope"'));
+  assert.match(check(file).stderr, /^basic\.plugin_dir: cannot read the folder "nope"/m);
+});
+
+test('a user plugin serves, is reloaded with the config, a broken version is kept out, and its failures answer 500 with the request id', async (t) => {
+  const { file, plugins } = pluginDir(t);
+  writeFileSync(file, conf());
+  const log = captureText();
+  const r = await readConfig(new FileConfigSource(file));
+  assert.deepEqual(r.issues, []);
+  const gw = await Gateway.start(r.config, { configFile: file, log: createLogger('info', log.stream) });
+  t.after(() => gw.stop(0));
+  const port = gw.port('main');
+  const first = await request(port);
+  assert.equal(first.body, 'hihi');
+  assert.equal(first.headers['x-version'], 'v1');
+
+  writeFileSync(join(plugins, 'greet.ts'), greet('v2'));
+  assert.equal((await gw.reload()).ok, true);
+  assert.equal((await request(port)).headers['x-version'], 'v2', 'the changed module is live after the reload');
+
+  writeFileSync(join(plugins, 'greet.ts'), greet('v3').replace('create(options) {', 'create(options) {\n    syntax error here'));
+  const rejected = await gw.reload();
+  assert.equal(rejected.ok, false);
+  assert.equal(rejected.issues[0]!.path, 'basic.plugin_dir');
+  assert.match(rejected.issues[0]!.message, /^greet\.ts cannot be loaded/);
+  assert.equal((await request(port)).headers['x-version'], 'v2', 'the running config stays');
+
+  for (const path of ['/boom', '/reject']) {
+    const failed = await request(port, { path, headers: { 'x-request-id': `req-${path.slice(1)}` } });
+    assert.equal(failed.status, 500);
+    assert.equal(failed.headers['x-request-id'], `req-${path.slice(1)}`);
+    assert.match(failed.body, new RegExp(`request id: req-${path.slice(1)}`));
+  }
+  await waitFor(() => /plugins\.g \(greet\) failed in request: greet broke/.test(log.text()) && /greet rejected/.test(log.text()), 5000, 'the failures in the log');
+  assert.equal((await request(port)).status, 200);
+});
+
+test('gateway -c with threads = 2: user plugins load in every worker, and one that throws leaves the workers running', async (t) => {
+  const { plugins } = pluginDir(t);
+  const port = await freePort();
+  const proc = spawnGateway(t, conf('', `127.0.0.1:${port}`, `threads = 2\nwatch = false\nlog_level = "info"`).replace('plugin_dir = "plugins"', `plugin_dir = "${plugins}"`));
+  await waitFor(
+    async () => (await request(port).catch(() => undefined))?.body === 'hihi',
+    30_000,
+    () => `the gateway to serve: ${proc.stderr()}`,
+  );
+  const workers = childrenOf(proc.pid);
+  assert.equal(workers.length, 2);
+  for (let i = 0; i < 6; i++) assert.equal((await request(port, { path: '/boom' })).status, 500);
+  for (let i = 0; i < 6; i++) assert.equal((await request(port)).body, 'hihi');
+  assert.deepEqual(childrenOf(proc.pid), workers, 'no worker died or was restarted');
+  assert.match(proc.stderr(), /failed in request: greet broke/);
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+});
