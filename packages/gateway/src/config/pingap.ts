@@ -144,7 +144,7 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     remark: ok(),
   },
   plugins: {
-    category: ok('`request_id` and `mock` exist here; other categories are config errors (unknown plugin category)'),
+    category: ok('the categories that exist here are listed in docs/gateway-plugins.md; others are config errors (unknown plugin category)'),
     step: ign('each plugin runs at its own fixed step'),
     remark: ok(),
     'request_id: header_name': conv('read as `header`'),
@@ -156,6 +156,18 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
       '`directory` is `memory://…?max_size=…` or a disk tier behind the memory one',
     ),
     'cache: eviction, predictor': conv('accepted; both tiers always evict least recently used entries, and there is no predictor'),
+    'jwt: header, cookie, query, secret, algorithm, public_key, jwks_url, jwks_ttl, delay': ok(
+      'the first of header, cookie and query holding a token is used (pingap reads one); with none of them set, the `Authorization` header',
+    ),
+    'jwt: auth_path': ref('tokens are not minted from an upstream’s answer'),
+    'key_auth: header, query, keys, delay': ok('with both `header` and `query` set, either may carry the key (pingap reads only `query`)'),
+    'key_auth: hide_credentials': ok('defaults to `true` (pingap: `false`): write `hide_credentials = false` for an upstream that needs the key'),
+    'basic_auth: authorizations, delay': ok('bcrypt/argon2 `htpasswd` lines, `realm` and `user_header` are added'),
+    'basic_auth: hide_credentials': ok('defaults to `true` (pingap: `false`)'),
+    'forward_auth: auth_url, request_headers, add_headers, timeout': ok('no answer within `timeout` is a 504 (pingap: 502)'),
+    'combined_auth: authorizations': ref(
+      'pingap’s app_id/ts/digest query signature is not supported; here `combined_auth` lets any of several authentication plugins (`plugins = [...]`) accept a request',
+    ),
   },
   certificates: {
     domains: ok('informational: one certificate serves a listener, whatever the SNI'),
