@@ -322,4 +322,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main().finally(stopAll);
+await main().finally(() => {
+  stopAll();
+  // The gateways are spawned here (their stdout carries the GC trace), not by start(): stopped here too.
+  for (const t of targets) if (t.proc && t.proc.exitCode === null) t.proc.kill('SIGTERM');
+});

@@ -27,11 +27,10 @@ test('the event loop delay and GC pause histograms are on the supervisor admin /
     60_000,
     () => `the gateway (stderr: ${proc.stderr()})`,
   );
-  // The worker's V8 flags: a small young generation, and scavenges on its own thread (docs/gateway-latency.md).
+  // The worker's V8 flags: a small young generation (docs/gateway-latency.md).
   const worker = childrenOf(proc.pid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker'));
   assert.ok(worker, 'a worker process');
   const argv = readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0');
-  assert.ok(argv.includes('--single-threaded-gc'), argv.join(' '));
   assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '));
   const before = await metrics();
   assert.match(before, /^# TYPE gateway_event_loop_delay_seconds histogram$/m);

@@ -37,13 +37,11 @@ function workerExecArgv(): string[] {
   // A 4 MiB young generation keeps a worker's RSS under load about 50 MB lower at no measurable throughput cost; a flag given to node wins.
   // The bin's --heap-growing-percent (for the monitor's steady memory) is left out: a worker's old generation is small and
   // V8's own growth means fewer full GCs under load (0.45 → 0.47× nginx with 64 connections, 0.35 → 0.42× with 256).
-  // --single-threaded-gc: V8 scavenges with helper threads, which only help when a core is idle. A gateway runs a worker
-  // per core (or is pinned next to others), so the helpers take turns with the very thread that waits for them: a
-  // scavenge pinned to one core took 0.3–5 ms with helpers and 0.4–2 ms without, under the same load
-  // (bench/gateway/latency.ts; docs/gateway-latency.md). Every request that arrives during a pause waits it out.
   const inherited = process.execArgv.filter((a) => !a.startsWith('--heap-growing-percent'));
-  const out = inherited.some((a) => a.startsWith('--max-semi-space-size')) ? inherited : [...inherited, '--max-semi-space-size=4'];
-  return out.some((a) => /^--(no-)?single-threaded(-gc)?$/.test(a)) ? out : [...out, '--single-threaded-gc'];
+  // Not --single-threaded-gc: pinned to one core it shortened scavenge pauses (114 vs 390 ms per 100k requests), but
+  // took more CPU per request (37 vs 34 µs) and V8 counted three times the allocation (15 vs 4.5 KB per request), for
+  // half the throughput (bench/gateway/latency.ts --node-flags, docs/gateway-latency.md).
+  return inherited.some((a) => a.startsWith('--max-semi-space-size')) ? inherited : [...inherited, '--max-semi-space-size=4'];
 }
 
 /**
