@@ -203,9 +203,9 @@ function bodySize(port: number, path: string, headers: http.OutgoingHttpHeaders)
   });
 }
 
-const PLUG_UP_PORT = 18090;
-const PLUG_NGINX_PORT = 18091;
-const PLUG_GW_PORT = 18092;
+const PLUG_UP_PORT = 18171;
+const PLUG_NGINX_PORT = 18172;
+const PLUG_GW_PORT = 18173;
 
 /**
  * responsePlugins measures the response plugins against nginx doing the same job in this run: `compression` (gzip level 6
