@@ -1,4 +1,4 @@
-export { parsePrometheusText, parseFloatToken, type MetricSet, type MetricFamily, type MetricType, type Sample, type Labels } from './parse.ts';
+export { parsePrometheusText, parseFloatToken, unslice, unsliceSamples, type MetricSet, type MetricFamily, type MetricType, type Sample, type Labels } from './parse.ts';
 export {
   familyOf,
   matchLabels,

@@ -55,6 +55,33 @@ export function parsePrometheusText(text: string): MetricSet {
   return new Parser(text).run();
 }
 
+/**
+ * unslice returns s as a string of its own. The parser's names and label values are slices of the exposition text,
+ * and V8 keeps a whole text alive while any slice of 13 characters or more of it lives: a caller that keeps a few
+ * names or label values for long (the previous scrape, a peer id) keeps the whole text otherwise.
+ */
+export function unslice(s: string): string {
+  // Flattening the concatenation copies the characters; the slice then refers to that copy only.
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/**
+ * unsliceSamples returns copies of samples whose names and label values are strings of their own (see unslice), one
+ * copy per distinct string (a histogram's buckets share their name), kept in `copies` across calls.
+ */
+export function unsliceSamples(samples: readonly Sample[], copies = new Map<string, string>()): Sample[] {
+  const own = (x: string) => {
+    let c = copies.get(x);
+    if (c === undefined) copies.set(x, (c = unslice(x)));
+    return c;
+  };
+  return samples.map((x) => {
+    const labels: Labels = {};
+    for (const k in x.labels) labels[own(k)] = own(x.labels[k]!);
+    return { name: own(x.name), labels, value: x.value, timestamp: x.timestamp };
+  });
+}
+
 /** parseFloatToken reads a sample value or an `le`/`quantile` label the way Go's ParseFloat does for exposition output; undefined when it is not a number. */
 export function parseFloatToken(s: string): number | undefined {
   const n = s.length;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { prom } from '@etcd-monitor/etcd';
 import { metricsDump } from '@etcd-monitor/etcd/testing';
 import { compactForDerive, derivePeers, deriveSeries, GRPC_SERIES, grpcSeriesName, selectForDerive, type Scrape } from './derive.ts';
@@ -260,4 +262,25 @@ test("the series of etcd's Grafana dashboard: open streams, watchers, keys, leas
     'sum of grpc_<method>_<code>_rate',
   );
   assert.deepEqual(GRPC_SERIES.exec(grpcSeriesName('LeaseGrant', 'Unavailable'))?.slice(1), ['LeaseGrant', 'Unavailable']);
+});
+
+test('what a collector keeps of a scrape (the compacted set, the peers) does not keep the scrape text alive', () => {
+  // Parsed names and label values are slices of the text: kept as they were, the previous scrape and one peer id each
+  // held a member's whole text. A 1 MiB comment makes each text big enough to see.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const members = 10;
+  const pad = 1 << 20;
+  let texts = Array.from({ length: members }, (_, i) => `# ${String(i).repeat(pad)}\n${T1_TEXT}`);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = texts.map((text) => {
+    const scrape: Scrape = { at: 1_000_000, set: prom.parsePrometheusText(text) };
+    return { set: compactForDerive(scrape.set), peers: derivePeers(prev, scrape) };
+  });
+  texts = [];
+  gc();
+  const perMember = (process.memoryUsage().heapUsed - before) / members;
+  assert.equal(kept[0]!.peers.length, 2);
+  assert.ok(perMember < pad / 4, `a member keeps ${(perMember / 1024).toFixed(0)} KiB after a ${(pad / 1024).toFixed(0)} KiB scrape`);
 });

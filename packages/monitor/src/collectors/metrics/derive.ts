@@ -81,11 +81,15 @@ export const DERIVE_FAMILIES: ReadonlySet<string> = new Set([
  */
 export function compactForDerive(set: MetricSet): MetricSet {
   const families: MetricSet['families'] = new Map();
+  const copies = new Map<string, string>();
   const sameProcessKnown = prom.value(set, 'process_start_time_seconds') !== undefined;
   for (const [name, f] of set.families) {
     if (!DERIVE_FAMILIES.has(name)) continue;
     const dropZeros = sameProcessKnown && f.type === 'counter';
-    families.set(name, dropZeros ? { ...f, samples: f.samples.filter((s) => s.value !== 0) } : f);
+    // Copies whose strings are their own, one per distinct string: the parsed ones keep the scrape text alive.
+    const samples = prom.unsliceSamples(dropZeros ? f.samples.filter((s) => s.value !== 0) : f.samples, copies);
+    const own = samples[0]?.name === name ? samples[0].name : prom.unslice(name);
+    families.set(own, { ...f, name: own, help: '', samples });
   }
   return { families };
 }
@@ -287,7 +291,9 @@ export function derivePeers(prev: Scrape | undefined, cur: Scrape): PeerSeries[]
   collect('etcd_network_peer_received_failures_total', 'From');
 
   const out: PeerSeries[] = [];
-  for (const to of [...ids].sort()) {
+  for (const id of [...ids].sort()) {
+    // The peer id outlives the scrape (member facts, alert evidence): as parsed it would keep the scrape text alive.
+    const to = prom.unslice(id);
     const p: PeerSeries = { to };
     const set = <K extends keyof PeerSeries>(k: K, v: PeerSeries[K] | undefined) => {
       if (v !== undefined && (typeof v !== 'number' || Number.isFinite(v))) p[k] = v;
