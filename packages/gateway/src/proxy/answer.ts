@@ -4,7 +4,7 @@ import type { Readable, Transform } from 'node:stream';
 import type { Plugin, PluginResponse, ResponseHead } from '../plugins/plugin.ts';
 import { errorPage, publicMessage } from './error-page.ts';
 import type { Exchange } from './exchange.ts';
-import { headHooks, type HookFailure } from './hooks.ts';
+import { headHooks, type HookFailure } from './plugin-failure.ts';
 import { BodyPipe, bodyStages, hasBody, isReadable } from './response-body.ts';
 
 /** answer sends a plugin's response through the response hooks. */

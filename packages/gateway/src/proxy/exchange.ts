@@ -10,7 +10,7 @@ import { AppError } from '@etcd-monitor/core';
 import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import type { TemplatedHeader } from './header-vars.ts';
 import type { ClientAdapter, Req, Res } from './client.ts';
-import { logHooks } from './hooks.ts';
+import { logHooks } from './plugin-failure.ts';
 
 /** ConnectionTls is what a client connection negotiated, read once per connection. */
 interface ConnectionTls {

@@ -4,7 +4,7 @@
 import type { Readable, Transform } from 'node:stream';
 import type { ResponseHead } from '../plugins/plugin.ts';
 import type { Exchange } from './exchange.ts';
-import { pluginFailure, type HookFailure } from './hooks.ts';
+import { pluginFailure, type HookFailure } from './plugin-failure.ts';
 
 /** hasBody tells whether a response to this request can carry a body (RFC 9110 §6.4.1). */
 export function hasBody(method: string, status: number): boolean {
@@ -23,7 +23,7 @@ export function bodyStages(ex: Exchange, head: ResponseHead): Transform[] | Hook
       s = p.responseBody!(ex, head);
     } catch (err) {
       for (const made of stages ?? []) made.destroy();
-      return { plugin: p, detail: pluginFailure(ex, p, 'responseBody', err) };
+      return { plugin: p, detail: pluginFailure(ex.rt, p, 'responseBody', err) };
     }
     if (s !== undefined) (stages ??= []).push(s);
   }

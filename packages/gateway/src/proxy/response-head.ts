@@ -4,7 +4,7 @@
 import type { ResponseHead } from '../plugins/plugin.ts';
 import { HOP_BY_HOP, connectionTokens, lengthTable } from '../http1/headers.ts';
 import type { Exchange } from './exchange.ts';
-import { headHooks, type HookFailure } from './hooks.ts';
+import { headHooks, type HookFailure } from './plugin-failure.ts';
 
 const HOP_LENGTH = lengthTable(HOP_BY_HOP);
 

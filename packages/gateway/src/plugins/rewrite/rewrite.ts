@@ -1,4 +1,4 @@
-import { parseRewrite } from '../../config/validate.ts';
+import { parseRewrite } from '../../router/rewrite.ts';
 import { normalizeRewritten } from '../../router/normalize.ts';
 import { definePlugin, type PluginDefinition, type RequestContext, type UpstreamRequest } from '../plugin.ts';
 
