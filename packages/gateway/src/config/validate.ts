@@ -12,7 +12,7 @@ import { isLogPath, parseAccessLogFormat } from '../observability/access-log.ts'
 import { readFields, type ConfigIssue } from './fields.ts';
 import { takePingapKeys, type PingapContext } from './pingap.ts';
 import { closeMatch, didYouMean } from './suggest.ts';
-import { parseRoute, type PathMatch } from '../router/router.ts';
+import { parseRoute } from '../router/router.ts';
 import { parseRewrite } from '../router/rewrite.ts';
 import { validateAccounts } from '../privileges.ts';
 import {
@@ -32,7 +32,6 @@ import {
   type Algorithm,
   type Cidr,
   type HealthCheckSpec,
-  type Rewrite,
   type ServerAddr,
   type TlsVersion,
 } from './schema.ts';
