@@ -22,6 +22,8 @@ export const MON_ERRORS = {
   MON_METRICS_FAILED: { meaning: "collecting a member's metrics failed" },
   MON_METRICS_HANDLER: { meaning: "handling a member's collected metrics failed" },
   MON_NOT_STARTED: { meaning: 'notifications cannot be sent before the monitor has started', status: 503 },
+  MON_KV_CONFLICT: { meaning: 'the key changed since the revision (or the prefix count) the change was based on', status: 409 },
+  MON_KV_NOT_FOUND: { meaning: 'the key does not exist', status: 404 },
   MON_NOT_FOUND: { meaning: 'no such route, cluster or object', status: 404 },
   MON_OUTBOX_BAD_NOTIFICATION: { meaning: 'a notification handed to the outbox lacks a required field' },
   MON_OUTBOX_CLOSED: { meaning: 'the notification outbox is closed' },

@@ -202,11 +202,11 @@ async function assemble(config: MonitorConfig, o: MonitorOptions, log: MonitorLo
     auth,
     alerting,
     anonymousRole: config.auth.anonymousRole,
-    audit(action, target, req) {
+    audit(action, target, req, detail = {}) {
       const time = Date.now();
       const actor = req.principal.name;
-      store.appendAudit({ time, actor, role: req.principal.role, action, target, ip: req.ip });
-      log.info('audit', { action, target, actor, ip: req.ip });
+      store.appendAudit({ time, actor, role: req.principal.role, action, target, ip: req.ip, ...detail });
+      log.info('audit', { action, target, actor, ip: req.ip, ...detail });
     },
   });
   keys = registry.members;

@@ -10,6 +10,7 @@ import { alertRoutes } from './routes/alerts.ts';
 import { dashboardRoutes } from './routes/dashboards.ts';
 import { statusOfCode } from '../error-codes.ts';
 import { channelTypeRoutes } from './routes/channel-types.ts';
+import { kvRoutes } from './routes/kv.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
 import type { ApiDeps } from './deps.ts';
@@ -51,6 +52,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       const status = statusOfCode(err.code) ?? (err.field !== undefined ? 400 : err.code.startsWith('ETCD_') ? 502 : 500);
       const issues = (err as AppError & { issues?: unknown[] }).issues;
       const retryAfterS = (err as AppError & { retryAfterS?: number }).retryAfterS;
+      // A conflict carries the state it conflicted with, so a client can show it beside its own change.
+      const current = (err as AppError & { current?: unknown }).current;
       if (retryAfterS !== undefined) reply.header('retry-after', String(retryAfterS));
       return reply.status(status).send({
         error: {
@@ -59,6 +62,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
           ...(err.field ? { field: err.field } : {}),
           ...(err.hint ? { hint: err.hint } : {}),
           ...(status < 500 && issues?.length ? { issues } : {}),
+          ...(status === 409 && current !== undefined ? { current } : {}),
         },
       });
     }
@@ -126,6 +130,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await alertRoutes(api, deps);
       await dashboardRoutes(api, deps);
       await channelTypeRoutes(api);
+      await kvRoutes(api, deps);
       api.get(
         '/version',
         {

@@ -2,8 +2,11 @@ import type { Registry as PromRegistry } from 'prom-client';
 import type { AlertingService } from '../alerting/service.ts';
 import type { Auth, Principal, Role } from '../auth/auth.ts';
 import type { ClusterRegistry } from '../registry.ts';
-import type { Store } from '../storage/types.ts';
+import type { AuditEntry, Store } from '../storage/types.ts';
 import type { LiveHub } from './live.ts';
+
+/** AuditDetail is what an audit entry of an operation on a cluster adds: the cluster, the command as etcdctl spells it, the result. */
+export type AuditDetail = Pick<AuditEntry, 'cluster' | 'command' | 'result'>;
 
 // Its own module, so the routes can name what they serve from without importing the app that imports them.
 /** ApiDeps are what the HTTP API serves from. */
@@ -16,8 +19,8 @@ export interface ApiDeps {
   live: LiveHub;
   /** metrics is the monitor's own Prometheus registry. */
   metrics: PromRegistry;
-  /** audit records a mutating action by the request's principal. */
-  audit(action: string, target: string, req: { ip: string; principal: Principal }): void;
+  /** audit records a mutating action by the request's principal; operations on a cluster add the cluster, the etcdctl command and the result. */
+  audit(action: string, target: string, req: { ip: string; principal: Principal }, detail?: AuditDetail): void;
   /** auth holds users and sessions. */
   auth: Auth;
   /** alerting is the alert pipeline. */

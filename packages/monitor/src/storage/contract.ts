@@ -202,6 +202,21 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(s.queryAudit({ action: 'silence.create' }), [b]);
         assert.deepEqual(s.queryAudit({ since: T0 + 500, until: T0 + 1500 }), [b]);
         assert.deepEqual(s.queryAudit({ limit: 1 }), [c]);
+        // An operation on a cluster keeps its cluster, its etcdctl command and its result.
+        const d = s.appendAudit({
+          time: T0 + 3000,
+          actor: 'op',
+          role: 'operator',
+          action: 'kv.put',
+          target: '/app/x',
+          ip: '::1',
+          cluster: 'prod',
+          command: 'etcdctl put /app/x',
+          result: 'ok',
+        });
+        assert.deepEqual(s.queryAudit({ action: 'kv.put' }), [d]);
+        assert.equal(d.command, 'etcdctl put /app/x');
+        throwsCode(() => s.appendAudit({ ...d, id: undefined, result: 5 as unknown as string }), 'MON_STORE_BAD_AUDIT', 'audit.result');
       }),
     );
 

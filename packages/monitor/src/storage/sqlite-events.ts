@@ -86,8 +86,9 @@ export class SqliteEvents implements EventStore {
     this.open();
     checkAudit(e);
     const time = Math.trunc(e.time);
-    const row = this.st.insAudit.get(time, e.actor, e.action, JSON.stringify({ role: e.role, target: e.target, ip: e.ip })) as { id: number };
-    return { id: row.id, time, actor: e.actor, role: e.role, action: e.action, target: e.target, ip: e.ip };
+    const detail = { role: e.role, target: e.target, ip: e.ip, ...auditExtras(e) };
+    const row = this.st.insAudit.get(time, e.actor, e.action, JSON.stringify(detail)) as { id: number };
+    return { id: row.id, time, actor: e.actor, action: e.action, ...detail };
   }
 
   queryAudit(f: AuditFilter = {}): AuditEntry[] {
@@ -103,8 +104,8 @@ export class SqliteEvents implements EventStore {
       .prepare(sql)
       .all(...w.args)
       .map((r) => {
-        const d = JSON.parse(r.doc as string) as { role: string; target: string; ip: string };
-        return { id: r.id as number, time: r.time as number, actor: r.actor as string, role: d.role, action: r.action as string, target: d.target, ip: d.ip };
+        const d = JSON.parse(r.doc as string) as AuditEntry;
+        return { id: r.id as number, time: r.time as number, actor: r.actor as string, role: d.role, action: r.action as string, target: d.target, ip: d.ip, ...auditExtras(d) };
       });
   }
 }
@@ -120,4 +121,13 @@ class Where {
   sql(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
   }
+}
+
+/** auditExtras picks the optional fields of an audit entry that are set. */
+function auditExtras(e: AuditEntry): Pick<AuditEntry, 'cluster' | 'command' | 'result'> {
+  const out: Pick<AuditEntry, 'cluster' | 'command' | 'result'> = {};
+  if (e.cluster !== undefined) out.cluster = e.cluster;
+  if (e.command !== undefined) out.command = e.command;
+  if (e.result !== undefined) out.result = e.result;
+  return out;
 }

@@ -81,6 +81,12 @@ export interface AuditEntry {
   target: string;
   /** ip is the client address the request came from. */
   ip: string;
+  /** cluster is the etcd cluster an operation acted on, for operations on a cluster. */
+  cluster?: string;
+  /** command is the operation as etcdctl would spell it (`etcdctl put /app/config`; values left out). */
+  command?: string;
+  /** result is how it ended: `ok`, or the error's code and message. */
+  result?: string;
 }
 
 /** AuditFilter selects audit entries; every field is optional and fields combine with AND. */

@@ -104,6 +104,7 @@ export function checkAudit(e: AuditEntry): void {
   if (!isTime(e.time)) throw bad('time', `must be a finite time in ms, got ${String(e.time)}`);
   for (const k of ['actor', 'action'] as const) if (typeof e[k] !== 'string' || e[k] === '') throw bad(k, 'must be a non-empty string');
   for (const k of ['role', 'target', 'ip'] as const) if (typeof e[k] !== 'string') throw bad(k, 'must be a string');
+  for (const k of ['cluster', 'command', 'result'] as const) if (e[k] !== undefined && typeof e[k] !== 'string') throw bad(k, 'must be a string when given');
 }
 
 /** checkAuditFilter validates an audit query and returns its limit (default 1000). */
