@@ -144,6 +144,8 @@ export class H1Response {
     // The head waits for the first body bytes so that a small response leaves in one write; a tick later it goes alone.
     this.head = `${s}\r\n`;
     this.list = list;
+    // The status as written now, like the rest of the head (statusCode set later changes nothing, as in node:http).
+    if (list !== undefined) this.listStatus = statusLine(status);
     if (!this.flushByCaller) process.nextTick(this.flush);
     return this;
   }
@@ -158,6 +160,8 @@ export class H1Response {
   private head: string | undefined;
   /** list is the flat header list of a head not yet written (writeHead with a list). */
   private list: string[] | undefined;
+  /** listStatus is the status line of a pending list head. */
+  private listStatus = '';
 
   /**
    * listBytes writes the pending list head — status line, list, then `tail` — into the head slab, followed by a small
@@ -166,7 +170,7 @@ export class H1Response {
   private listBytes(tail: string, body: Buffer | undefined, after: string): Buffer {
     const list = this.list!;
     this.list = undefined;
-    const status = statusLine(this.statusCode);
+    const status = this.listStatus;
     let size = status.length + tail.length + after.length + (body === undefined ? 0 : body.length + 12);
     for (let i = 0; i < list.length; i++) size += list[i]!.length + 2;
     headBegin(size);
