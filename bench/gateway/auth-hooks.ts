@@ -15,7 +15,7 @@ const asym = async (alg: string) => {
   const k = await generateKeyPair(alg);
   const tok = await new SignJWT({ sub: 'u' }).setProtectedHeader({ alg }).setExpirationTime('1h').sign(k.privateKey);
   return [
-    `${alg}, cache_size = 0`,
+    `jwt ${alg}, cache_size = 0`,
     `category = "jwt"\nalgorithm = "${alg}"\ncache_size = 0\npublic_key = """\n${await exportSPKI(k.publicKey)}"""`,
     { authorization: `Bearer ${tok}` },
   ] as [string, string, Record<string, string>];
