@@ -6,6 +6,8 @@ const ClusterPage = lazy(() => import('./pages/cluster/ClusterPage.tsx').then((m
 const MemberPage = lazy(() => import('./pages/cluster/MemberPage.tsx').then((m) => ({ default: m.MemberPage })));
 const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.tsx').then((m) => ({ default: m.SettingsPage })));
 const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage.tsx').then((m) => ({ default: m.DashboardsPage })));
+const KeysPage = lazy(() => import('./pages/keys/KeysPage.tsx').then((m) => ({ default: m.KeysPage })));
+const ConsolePage = lazy(() => import('./pages/console/ConsolePage.tsx').then((m) => ({ default: m.ConsolePage })));
 const AlertsPage = lazy(() => import('./pages/alerts/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));
 
 /** Page is one page of the UI: its route, its name, what draws it, whether the navigation bar links to it, and the pages under it. */
@@ -29,7 +31,11 @@ export const PAGES: Page[] = [
     path: '/clusters/:name',
     title: 'Cluster',
     element: <ClusterPage />,
-    children: [{ path: 'members/:member', title: 'Member', element: <MemberPage /> }],
+    children: [
+      { path: 'members/:member', title: 'Member', element: <MemberPage /> },
+      { path: 'keys', title: 'Keys', element: <KeysPage /> },
+      { path: 'console', title: 'Console', element: <ConsolePage /> },
+    ],
   },
   { path: '/dashboards', title: 'Dashboards', element: <DashboardsPage />, nav: true },
   // One route for every tab, so switching tabs keeps the page mounted; an unknown tab shows the first.

@@ -4,12 +4,15 @@ export class ApiError extends Error {
   readonly code: string;
   readonly field: string | undefined;
   readonly hint: string | undefined;
-  constructor(status: number, code: string, message: string, field?: string, hint?: string) {
+  /** details is the whole error object of the answer: some codes carry more (a 409 MON_KV_CONFLICT its `current` key). */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(status: number, code: string, message: string, field?: string, hint?: string, details?: Record<string, unknown>) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
     this.hint = hint;
+    this.details = details;
   }
 }
 
@@ -48,7 +51,14 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   if (!res.ok) {
     const e = (body as { error?: { code?: string; message?: string; field?: string; hint?: string } } | undefined)?.error;
     if (res.status === 401) for (const fn of unauthorizedListeners) fn();
-    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `The monitor answered ${res.status} ${res.statusText}.`, e?.field, e?.hint);
+    throw new ApiError(
+      res.status,
+      e?.code ?? `HTTP_${res.status}`,
+      e?.message ?? `The monitor answered ${res.status} ${res.statusText}.`,
+      e?.field,
+      e?.hint,
+      e as Record<string, unknown> | undefined,
+    );
   }
   return body as T;
 }

@@ -51,3 +51,9 @@ export function useAlerts() {
 export function useSeriesCatalog() {
   return useApiQuery<SeriesCatalog>({ path: '/series/catalog', staleTime: Infinity, retry: 1 });
 }
+
+/** useCanOperate tells whether the UI's user may change keys (operator or admin); viewers are shown no edit or delete controls. */
+export function useCanOperate(): boolean {
+  const me = useWhoami();
+  return me.data !== undefined && me.data.role !== 'viewer';
+}

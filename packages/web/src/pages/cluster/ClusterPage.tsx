@@ -1,4 +1,4 @@
-import { Anchor, Badge, Breadcrumbs, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Breadcrumbs, Button, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { useCluster } from '../../api/queries.ts';
 import { ApiError } from '../../api/client.ts';
@@ -66,6 +66,14 @@ export function ClusterPage() {
             ))}
           </Group>
         </div>
+        <Group gap="sm">
+          <Button component={Link} to="keys" variant="default" size="xs" data-testid="open-keys">
+            Keys
+          </Button>
+          <Button component={Link} to="console" variant="default" size="xs" data-testid="open-console">
+            Console
+          </Button>
+        </Group>
       </Group>
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>

@@ -1,0 +1,445 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Anchor, Badge, Breadcrumbs, Button, Group, Paper, SegmentedControl, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Link, useParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { ctlCompletions } from '@etcd-monitor/core/parse';
+import type { DeleteResult, KeyDetail, KeyPage, KeyView, LevelPage, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
+import { ApiError, apiFetch, errorText } from '../../api/client.ts';
+import { kvPath, withQuery } from '../../api/kv.ts';
+import { useCanOperate, useWhoami } from '../../api/queries.ts';
+import { apiPath, invalidatePaths, useApiQuery } from '../../api/use-api.ts';
+import { DeletePrefixDialog } from '../../components/DeletePrefixDialog.tsx';
+import { planCommand, splitWords, type ConsolePlan, type OutputMode } from './command.ts';
+import { getJson, getSimple, valueText, watchSimple } from './output.ts';
+
+/** Entry is one command run in the console and what it printed. */
+interface Entry {
+  id: number;
+  line: string;
+  text?: string;
+  error?: boolean;
+  table?: KeyView[];
+  watch?: Extract<ConsolePlan, { kind: 'watch' }>;
+}
+
+const HISTORY_MAX = 200;
+// A get through the console reads at most this many keys; more needs --limit or the CLI.
+const GET_MAX = 1000;
+const KEY_COMMANDS = new Set(['get', 'put', 'del', 'watch']);
+
+function historyKey(user: string): string {
+  return `etcd-monitor:console-history:${user}`;
+}
+
+function loadHistory(user: string): string[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(historyKey(user)) ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** keyWordAt tells whether the line's last word is a command's first key argument, and returns it. */
+function keyWordAt(line: string): string | undefined {
+  const words = splitWords(line).words;
+  if (/\s$/.test(line)) words.push('');
+  const positional = words
+    .slice(0, -1)
+    .filter((w, i, all) => !w.startsWith('-') && !(i > 0 && /^(-w|--write-out|--lease|--limit|--rev|--consistency|--order|--sort-by)$/.test(all[i - 1]!)));
+  const last = words.at(-1) ?? '';
+  if (last.startsWith('-')) return undefined;
+  const cmd = positional[0] === 'etcdctl' ? positional.slice(1) : positional;
+  return cmd.length === 1 && KEY_COMMANDS.has(cmd[0]!) ? last : undefined;
+}
+
+/** ConsolePage runs etcdctl commands against one cluster through the API, as the signed-in user, with completion, history and live watches. */
+export function ConsolePage() {
+  const cluster = useParams().name ?? '';
+  const me = useWhoami();
+  const user = me.data?.name ?? 'anonymous';
+  const canWrite = useCanOperate();
+  const qc = useQueryClient();
+  const [line, setLine] = useState('');
+  const [entries, setEntries] = useState<Entry[]>([]);
+  // History is per user: read from localStorage when the user is first known (or changes), kept in state after.
+  const [hist, setHist] = useState<{ user: string; list: string[] } | undefined>(undefined);
+  const history = hist?.user === user ? hist.list : loadHistory(user);
+  const [cursor, setCursor] = useState<number | undefined>(undefined);
+  const [mode, setMode] = useState<OutputMode>('simple');
+  const [confirm, setConfirm] = useState<{ id: number; key: string } | undefined>(undefined);
+  const nextId = useRef(1);
+  const input = useRef<HTMLInputElement>(null);
+
+  const keyWord = keyWordAt(line);
+  const dir = keyWord === undefined ? undefined : keyWord.slice(0, keyWord.lastIndexOf('/') + 1);
+  const level = useApiQuery<LevelPage>({
+    path: kvPath(cluster, '/level'),
+    params: { prefix: dir ?? '', limit: '50' },
+    enabled: dir !== undefined,
+    staleTime: 10_000,
+    retry: false,
+  });
+  const completions = useMemo(() => {
+    if (keyWord !== undefined)
+      return (level.data?.items ?? [])
+        .map((e) => (e.kind === 'folder' ? (e.prefix ?? (dir ?? '') + e.name) : (e.kv?.key ?? (dir ?? '') + e.name)))
+        .filter((k) => k.startsWith(keyWord) && k !== keyWord);
+    return ctlCompletions(line);
+  }, [keyWord, level.data, dir, line]);
+
+  const print = (id: number, patch: Partial<Entry>) => setEntries((es) => es.map((e) => (e.id === id ? { ...e, ...patch } : e)));
+  const complete = (c: string) => {
+    const cut = line.length - (/\s$/.test(line) ? 0 : (line.split(/\s+/).at(-1)?.length ?? 0));
+    setLine(`${line.slice(0, cut)}${c}${c.endsWith('/') ? '' : ' '}`);
+    input.current?.focus();
+  };
+
+  const run = async (text: string) => {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    const id = nextId.current++;
+    const h = [...history.filter((x) => x !== trimmed), trimmed].slice(-HISTORY_MAX);
+    setHist({ user, list: h });
+    localStorage.setItem(historyKey(user), JSON.stringify(h));
+    setCursor(undefined);
+    setLine('');
+    if (trimmed === 'clear') {
+      setEntries([]);
+      return;
+    }
+    const plan = planCommand(trimmed, cluster, mode);
+    setEntries((es) => [...es, { id, line: trimmed, ...(plan.kind === 'watch' ? { watch: plan } : { text: '…' }) }]);
+    if (plan.kind === 'print') return print(id, { text: plan.text, error: plan.error });
+    if (plan.kind === 'watch') return;
+    if ((plan.kind === 'put' || plan.kind === 'del') && !canWrite) {
+      return print(id, { text: `Error: ${plan.kind} changes the cluster; your role (${me.data?.role ?? 'viewer'}) may only read. Ask for the operator role.`, error: true });
+    }
+    try {
+      if (plan.kind === 'get') print(id, await runGet(cluster, plan));
+      else if (plan.kind === 'put') {
+        const r = await apiFetch<PutResult>(kvPath(cluster), { method: 'PUT', body: { key: plan.key, value: plan.value, ...(plan.lease ? { lease: plan.lease } : {}) } });
+        print(id, { text: plan.output === 'json' ? `{"header":{"revision":${r.revision}}}` : 'OK' });
+        await invalidatePaths(qc, [kvPath(cluster)]);
+      } else if (plan.prefix && !plan.dryRun) {
+        print(id, { text: 'Waiting for confirmation…' });
+        setConfirm({ id, key: plan.key });
+      } else {
+        const r = await apiFetch<DeleteResult>(
+          withQuery(kvPath(cluster), { key: plan.key, ...(plan.prefix ? { prefix: 'true' } : {}), ...(plan.dryRun ? { dryRun: 'true' } : {}) }),
+          { method: 'DELETE' },
+        );
+        const text = plan.dryRun
+          ? `${r.deleted} keys would be deleted`
+          : plan.output === 'json'
+            ? `{"header":{"revision":${r.revision}},"deleted":${r.deleted}}`
+            : String(r.deleted);
+        print(id, { text });
+        await invalidatePaths(qc, [kvPath(cluster)]);
+      }
+    } catch (e) {
+      print(id, { text: `Error: ${errorText(e)}`, error: true });
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Tab' && completions.length > 0) {
+      e.preventDefault();
+      complete(completions[0]!);
+    } else if (e.key === 'ArrowUp' && history.length > 0) {
+      e.preventDefault();
+      const i = cursor === undefined ? history.length - 1 : Math.max(0, cursor - 1);
+      setCursor(i);
+      setLine(history[i]!);
+    } else if (e.key === 'ArrowDown' && cursor !== undefined) {
+      e.preventDefault();
+      const i = cursor + 1;
+      setCursor(i >= history.length ? undefined : i);
+      setLine(i >= history.length ? '' : history[i]!);
+    }
+  };
+
+  return (
+    <Stack gap="md">
+      <Breadcrumbs>
+        <Anchor component={Link} to="/">
+          Overview
+        </Anchor>
+        <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster)}`}>
+          {cluster}
+        </Anchor>
+        <Text>Console</Text>
+      </Breadcrumbs>
+      <Group justify="space-between">
+        <Title order={2}>Console of {cluster}</Title>
+        <Group gap="sm">
+          <SegmentedControl
+            size="xs"
+            value={mode}
+            onChange={(v) => setMode(v as OutputMode)}
+            data={[
+              { value: 'simple', label: 'Simple' },
+              { value: 'table', label: 'Table' },
+              { value: 'json', label: 'JSON' },
+            ]}
+            aria-label="Output format"
+            data-testid="console-mode"
+          />
+          <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster)}/keys`}>
+            Open the key browser
+          </Anchor>
+        </Group>
+      </Group>
+      <Text size="sm" c="dimmed">
+        etcdctl 3.4 commands, run through the monitor as {me.data ? `${me.data.name} (${me.data.role})` : 'you'}; changes are written to the audit log. Tab completes commands,
+        flags and keys; ↑/↓ walk your history.
+      </Text>
+      <Paper withBorder p="sm" data-testid="console-output" aria-live="polite">
+        {entries.length === 0 && (
+          <Text size="sm" c="dimmed">
+            Try <code>get --prefix /</code>, <code>put /greeting hello</code> or <code>watch --prefix /</code>.
+          </Text>
+        )}
+        <Stack gap="xs">
+          {entries.map((e) => (
+            <div key={e.id} data-testid="console-entry" data-error={e.error === true}>
+              <Text size="sm" ff="monospace" fw={600}>
+                $ etcdctl {e.line.replace(/^etcdctl\s+/, '')}
+              </Text>
+              {e.watch ? (
+                <WatchOutput cluster={cluster} plan={e.watch} />
+              ) : e.table ? (
+                <KvTable kvs={e.table} />
+              ) : (
+                <pre className="value-view" data-testid="console-text" style={e.error ? { color: 'var(--mantine-color-error)' } : undefined}>
+                  {e.text}
+                </pre>
+              )}
+            </div>
+          ))}
+        </Stack>
+      </Paper>
+      <form
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void run(line);
+        }}
+      >
+        <Group align="flex-end" wrap="nowrap">
+          <TextInput
+            ref={input}
+            label="Command"
+            leftSection={<span aria-hidden>$</span>}
+            placeholder="get --prefix /"
+            value={line}
+            onChange={(ev) => {
+              setLine(ev.currentTarget.value);
+              setCursor(undefined);
+            }}
+            onKeyDown={onKeyDown}
+            autoComplete="off"
+            spellCheck={false}
+            styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+            style={{ flex: 1 }}
+            data-testid="console-input"
+          />
+          <Button type="submit">Run</Button>
+        </Group>
+        {completions.length > 0 && (
+          <Group gap={4} mt={4} aria-label="Completions (Tab takes the first)" role="group" data-testid="console-completions">
+            {completions.slice(0, 12).map((c) => (
+              <UnstyledButton key={c} className="key-row" onClick={() => complete(c)} data-testid="console-completion">
+                <Text span size="xs" ff="monospace">
+                  {c}
+                </Text>
+              </UnstyledButton>
+            ))}
+          </Group>
+        )}
+      </form>
+      {confirm && (
+        <DeletePrefixDialog
+          cluster={cluster}
+          prefix={confirm.key}
+          onClose={() => {
+            print(confirm.id, { text: 'Cancelled: nothing was deleted.' });
+            setConfirm(undefined);
+          }}
+          onDone={(r) => {
+            print(confirm.id, { text: String(r.deleted) });
+            setConfirm(undefined);
+          }}
+        />
+      )}
+    </Stack>
+  );
+}
+
+/** runGet reads what `get` asks for: one key, or a prefix page by page up to --limit (at most GET_MAX keys), or only the count. */
+async function runGet(cluster: string, plan: Extract<ConsolePlan, { kind: 'get' }>): Promise<Partial<Entry>> {
+  const o = { keysOnly: plan.keysOnly, countOnly: plan.countOnly, valueOnly: plan.valueOnly };
+  if (plan.countOnly) {
+    const s = plan.prefix ? await apiFetch<PrefixStats>(withQuery(kvPath(cluster, '/stats'), { prefix: plan.key, values: 'false', top: '1' })) : undefined;
+    let count = s?.keys ?? 0;
+    let revision = s?.revision ?? '0';
+    if (!plan.prefix) {
+      const one = await getOne(cluster, plan.key);
+      count = one.kv ? 1 : 0;
+      revision = one.revision;
+    }
+    return { text: plan.output === 'json' ? getJson(revision, [], count, { ...o, more: false }) : String(count) };
+  }
+  let kvs: KeyView[] = [];
+  let revision = '0';
+  let more = false;
+  if (!plan.prefix) {
+    const one = await getOne(cluster, plan.key);
+    revision = one.revision;
+    if (one.kv) kvs = [one.kv];
+  } else {
+    const max = plan.limit > 0 ? Math.min(plan.limit, GET_MAX) : GET_MAX;
+    let cursor: string | undefined;
+    do {
+      const page = await apiFetch<KeyPage>(
+        withQuery(kvPath(cluster), { prefix: plan.key, values: plan.keysOnly ? 'false' : 'true', limit: String(Math.min(1000, max - kvs.length)), ...(cursor ? { cursor } : {}) }),
+      );
+      revision = page.revision;
+      kvs.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && kvs.length < max);
+    more = cursor !== undefined;
+  }
+  if (plan.output === 'json') return { text: getJson(revision, kvs, kvs.length, { ...o, more }) };
+  const note = more ? `\n(more keys follow: the console reads at most ${plan.limit > 0 ? plan.limit : GET_MAX}; use the key browser or etcd-monitor ctl get --prefix)` : '';
+  if (plan.output === 'table') return kvs.length > 0 ? { table: kvs, ...(note ? { text: note } : {}) } : { text: '(no keys)' };
+  return { text: getSimple(kvs, kvs.length, o) + note };
+}
+
+async function getOne(cluster: string, key: string): Promise<{ kv?: KeyView; revision: string }> {
+  try {
+    const d = await apiFetch<KeyDetail>(withQuery(kvPath(cluster, '/key'), { key }));
+    return { kv: d.kv, revision: d.revision };
+  } catch (e) {
+    // etcdctl prints nothing for a key that does not exist.
+    if (e instanceof ApiError && e.code === 'MON_KV_NOT_FOUND') return { revision: '0' };
+    throw e;
+  }
+}
+
+function KvTable({ kvs }: { kvs: KeyView[] }) {
+  return (
+    <Table striped withTableBorder className="tabular" data-testid="console-table">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Key</Table.Th>
+          <Table.Th>Value</Table.Th>
+          <Table.Th>Mod revision</Table.Th>
+          <Table.Th>Version</Table.Th>
+          <Table.Th>Lease</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {kvs.map((kv) => (
+          <Table.Tr key={kv.keyBase64}>
+            <Table.Td ff="monospace">{kv.key}</Table.Td>
+            <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+              {kv.value !== undefined || kv.valueBase64 !== undefined ? valueText(kv) : ''}
+            </Table.Td>
+            <Table.Td>{kv.modRevision}</Table.Td>
+            <Table.Td>{kv.version}</Table.Td>
+            <Table.Td>{kv.lease === '0' ? '' : BigInt(kv.lease).toString(16)}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+// A watch keeps this many lines on screen; older ones scroll away, as a terminal's would.
+const WATCH_LINES = 2000;
+
+/** WatchOutput streams a watch (Server-Sent Events) into the console, with pause (events are held, not lost) and stop. */
+function WatchOutput({ cluster, plan }: { cluster: string; plan: Extract<ConsolePlan, { kind: 'watch' }> }) {
+  const [lines, setLines] = useState<string[]>([]);
+  const [state, setState] = useState<'connecting' | 'live' | 'paused' | 'ended'>('connecting');
+  const [note, setNote] = useState('');
+  const held = useRef<string[]>([]);
+  const paused = useRef(false);
+  const source = useRef<EventSource | null>(null);
+  const [heldCount, setHeldCount] = useState(0);
+  useEffect(() => {
+    const params = { key: plan.key, ...(plan.prefix ? { prefix: 'true' } : {}), ...(plan.prevKv ? { prevKv: 'true' } : {}), ...(plan.revision ? { revision: plan.revision } : {}) };
+    const es = new EventSource(`/api/v1${withQuery(apiPath`/clusters/${cluster}/watch`, params)}`);
+    source.current = es;
+    const add = (text: string) => {
+      if (paused.current) {
+        held.current.push(text);
+        setHeldCount(held.current.length);
+      } else setLines((l) => [...l, text].slice(-WATCH_LINES));
+    };
+    es.addEventListener('created', (ev) => {
+      setState(paused.current ? 'paused' : 'live');
+      setNote(`watching since revision ${(JSON.parse((ev as MessageEvent<string>).data) as { revision: string }).revision}`);
+    });
+    for (const type of ['put', 'delete'] as const) {
+      es.addEventListener(type, (ev) => {
+        const d = JSON.parse((ev as MessageEvent<string>).data) as { kv: KeyView; prev?: KeyView };
+        add(watchSimple(type, d.kv, d.prev));
+      });
+    }
+    es.addEventListener('error', (ev) => {
+      const data = (ev as MessageEvent<string>).data;
+      // A server-sent `event: error` carries a message; a dropped connection has none. Either way the watch is over:
+      // reconnecting would start from "now" and silently skip what happened in between.
+      setNote(data ? `Error: ${(JSON.parse(data) as { message: string }).message}` : 'The watch stream ended.');
+      setState('ended');
+      es.close();
+    });
+    return () => es.close();
+  }, [cluster, plan]);
+  const toggle = () => {
+    paused.current = !paused.current;
+    if (!paused.current) {
+      const flushed = held.current;
+      held.current = [];
+      setHeldCount(0);
+      setLines((l) => [...l, ...flushed].slice(-WATCH_LINES));
+    }
+    setState(paused.current ? 'paused' : 'live');
+  };
+  return (
+    <Stack gap={4} data-testid="console-watch" data-state={state}>
+      <Group gap="xs">
+        <Badge size="sm" variant="light" color={state === 'live' ? 'green' : state === 'paused' ? 'yellow' : 'gray'}>
+          {state}
+        </Badge>
+        <Text size="xs" c="dimmed">
+          {note}
+          {heldCount > 0 ? ` · ${heldCount} events held while paused` : ''}
+        </Text>
+        {state !== 'ended' && (
+          <>
+            <Button size="compact-xs" variant="default" onClick={toggle} data-testid="watch-pause">
+              {state === 'paused' ? 'Resume' : 'Pause'}
+            </Button>
+            <Button
+              size="compact-xs"
+              variant="default"
+              onClick={() => {
+                source.current?.close();
+                setState('ended');
+                setNote('Stopped.');
+              }}
+              data-testid="watch-stop"
+            >
+              Stop
+            </Button>
+          </>
+        )}
+      </Group>
+      <pre className="value-view" data-testid="watch-lines" tabIndex={0} aria-label="Watch events">
+        {lines.join('\n')}
+      </pre>
+    </Stack>
+  );
+}

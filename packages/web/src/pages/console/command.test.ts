@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KeyView } from '@etcd-monitor/monitor/contract';
+import { planCommand, splitWords } from './command.ts';
+import { getJson, getSimple } from './output.ts';
+
+test('splitWords splits as a shell does: quotes, escapes, and an unterminated quote is an error', () => {
+  assert.deepEqual(splitWords(`put /a 'hello world' "say \\"hi\\"" c\\ d`).words, ['put', '/a', 'hello world', 'say "hi"', 'c d']);
+  assert.deepEqual(splitWords(`put /a ''`).words, ['put', '/a', '']);
+  assert.equal(splitWords(`put /a "open`).error, 'unterminated double quote');
+});
+
+test('planCommand maps get, put, del and watch to API calls with their flags', () => {
+  assert.deepEqual(planCommand('get --prefix /app -w json --limit 5', 'main', 'simple'), {
+    kind: 'get',
+    key: '/app',
+    prefix: true,
+    limit: 5,
+    keysOnly: false,
+    countOnly: false,
+    valueOnly: false,
+    output: 'json',
+  });
+  assert.deepEqual(planCommand('etcdctl put k "a b" --lease=1f', 'main', 'table'), { kind: 'put', key: 'k', value: 'a b', lease: '31', output: 'table' });
+  assert.deepEqual(planCommand('del --prefix /x/', 'main', 'simple'), { kind: 'del', key: '/x/', prefix: true, dryRun: false, confirmed: false, output: 'simple' });
+  assert.deepEqual(planCommand('watch --prefix /w --rev 7', 'main', 'simple'), { kind: 'watch', key: '/w', prefix: true, prevKv: false, revision: '7' });
+});
+
+test('planCommand refuses what etcdctl refuses, with its message, and names the CLI command for what the API lacks', () => {
+  const bad = planCommand('get --bogus k', 'main', 'simple');
+  assert.equal(bad.kind, 'print');
+  assert.match((bad as { text: string }).text, /^Error: unknown flag: --bogus\nNAME:\n\tget - Gets the key/);
+  const member = planCommand('member list', 'main', 'simple');
+  assert.deepEqual(member, {
+    kind: 'print',
+    error: true,
+    text: "`member list` is not offered by the monitor's API yet. Run it with the CLI:\n  etcd-monitor ctl --endpoints=<main's endpoints> member list",
+  });
+  assert.match((planCommand('del --from-key a', 'main', 'simple') as { text: string }).text, /del with --from-key is not offered .*\n {2}etcd-monitor ctl .* del --from-key a$/);
+  assert.match((planCommand('get --rev 3 k', 'main', 'simple') as { text: string }).text, /get with --rev is not offered/);
+  assert.match((planCommand('get k --endpoints x:1', 'main', 'simple') as { text: string }).text, /--endpoints: the console always talks to cluster main/);
+});
+
+const kv = (key: string, value: string, rev: string): KeyView => ({
+  key,
+  keyBase64: Buffer.from(key).toString('base64'),
+  createRevision: rev,
+  modRevision: rev,
+  version: '1',
+  lease: '0',
+  size: value.length,
+  value,
+});
+
+test('get output is etcdctl simple lines and its JSON document with numbers as numbers', () => {
+  const kvs = [kv('/a', '1', '9007199254740993'), kv('/b', 'x y', '5')];
+  assert.equal(getSimple(kvs, 2, { keysOnly: false, countOnly: false, valueOnly: false }), '/a\n1\n/b\nx y');
+  assert.equal(getSimple(kvs, 2, { keysOnly: false, countOnly: false, valueOnly: true }), '1\nx y');
+  assert.equal(
+    getJson('12', kvs.slice(0, 1), 1, { keysOnly: false, countOnly: false, more: false }),
+    '{"header":{"revision":12},"kvs":[{"key":"L2E=","create_revision":9007199254740993,"mod_revision":9007199254740993,"version":1,"value":"MQ=="}],"count":1}',
+  );
+  assert.equal(getJson('12', [], 0, { keysOnly: false, countOnly: false, more: false }), '{"header":{"revision":12}}');
+});
