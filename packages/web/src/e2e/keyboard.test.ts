@@ -180,6 +180,8 @@ describe('keyboard only: every main page and flow without a mouse', () => {
       ['/alerts/nope', '[data-testid=alerts-tab-active][aria-selected=true]', ['Alerts']],
       ['/settings', '[data-testid=settings-clusters]', ['Settings']],
       [`/clusters/main/members/${encodeURIComponent(member)}`, `h2:text-is("${member}")`, []],
+      ['/clusters/main/keys', '[data-testid=key-level], [data-testid=key-level-empty]', []],
+      ['/clusters/main/console', '[data-testid=console-input]', []],
       ['/alerts/rules/extra', ':text("No such page")', ['Alerts']],
       ['/nope', ':text("No such page")', []],
     ];

@@ -25,20 +25,20 @@ export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; 
     );
   if (q.isError)
     return (
-      <Text size="sm" c="red" pl={depth * 16} role="alert">
-        {errorText(q.error)}
+      <Text size="sm" c="red" pl={depth * 16} role="alert" data-testid="key-level-error">
+        Could not read the keys: {errorText(q.error)}
       </Text>
     );
   const items = q.data.pages.flatMap((p) => p.items);
+  // Not an empty tree: a tree (or group) without items is not one to screen readers.
+  if (items.length === 0)
+    return (
+      <Text size="sm" c="dimmed" pl={depth * 16} data-testid="key-level-empty">
+        {depth === 0 ? 'No keys.' : 'Empty.'}
+      </Text>
+    );
   return (
     <ul className="key-tree" role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? 'Keys' : undefined} data-testid="key-level" data-prefix={prefix}>
-      {items.length === 0 && (
-        <li role="none">
-          <Text size="sm" c="dimmed" pl={depth * 16}>
-            {depth === 0 ? 'No keys.' : 'Empty.'}
-          </Text>
-        </li>
-      )}
       {items.map((e) => {
         if (e.kind === 'folder') {
           const full = e.prefix ?? prefix + e.name;

@@ -18,7 +18,8 @@ export function KeysPage() {
   const separator = params.get('sep') || '/';
   const search = params.get('prefix') ?? '';
   const [searchText, setSearchText] = useState(search);
-  const [open, setOpen] = useState<Set<string>>(new Set());
+  // Keys usually start with the separator (`/registry/…`): that folder starts open, saving a click into the one entry at the top.
+  const [open, setOpen] = useState<Set<string>>(() => new Set([separator]));
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
   const canWrite = useCanOperate();
   const set = (k: string, v: string | undefined) =>
