@@ -82,6 +82,25 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
     await panel.waitFor({ timeout: WAIT });
     assert.match((await panel.getByTestId('key-lease').textContent()) ?? '', new RegExp(`Lease ${lease} · TTL \\d+ s of 600 s`));
     assert.equal(await panel.getByTestId('value-format').textContent(), 'YAML');
+    // Bytes that are not text: a hex dump, and no editing as text.
+    await etcdctl('put', '/app/blob', '\u0001\u0002k8s');
+    await page.goto(`/clusters/main/keys?key=${encodeURIComponent('/app/blob')}`);
+    const blob = page.locator('[data-testid=key-panel][data-key="/app/blob"]');
+    await blob.waitFor({ timeout: WAIT });
+    assert.equal(await blob.getByTestId('value-format').textContent(), 'binary (hex)');
+    assert.equal(await blob.getByTestId('value-view').textContent(), `00000000  01 02 6b 38 73${' '.repeat(36)}|..k8s|`);
+    assert.equal(await blob.getByTestId('value-edit').isDisabled(), true);
+    // Search by prefix lists matching keys flat; another separator splits the tree elsewhere.
+    await page.getByTestId('key-search').fill('/app/s');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('[data-testid=key-search-results] [data-testid=key-leaf][data-key="/app/session"]').waitFor({ timeout: WAIT });
+    assert.equal(await page.locator('[data-testid=key-search-results] [data-testid=key-leaf]').count(), 1);
+    await etcdctl('put', 'svc:web:port', '80');
+    await page.goto('/clusters/main/keys?sep=%3A');
+    await page.locator('[data-testid=key-folder][data-prefix="svc:"]').click();
+    await page.locator('[data-testid=key-folder][data-prefix="svc:web:"]').click();
+    await page.locator('[data-testid=key-leaf][data-key="svc:web:port"]').waitFor({ timeout: WAIT });
+    await page.goto('/clusters/main/keys');
     await page.getByTestId('stats-scan').click();
     await page.locator('[data-testid=stats-row][data-prefix="/app/"]').waitFor({ timeout: WAIT });
   });
