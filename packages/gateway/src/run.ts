@@ -6,6 +6,7 @@ import { formatIssue } from './config/fields.ts';
 import { runPrimary, workerCount } from './supervisor/supervisor.ts';
 import { createLogger } from './observability/log.ts';
 import { planPrivileges } from './privileges.ts';
+import { watchPluginDir } from './plugins/user.ts';
 
 /** RunOptions tune `runGateway` for embedding and tests. */
 export interface RunOptions {
@@ -55,12 +56,16 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
   const onHup = () => reload();
   process.on('SIGHUP', onHup);
   const watcher = config.basic.watch ? source.watch(() => reload()) : undefined;
+  // Editing a plugin of basic.plugin_dir reloads too (the folder named at start; another folder is watched after a restart).
+  const pluginWatcher =
+    config.basic.watch && config.basic.plugin_dir ? watchPluginDir(resolve(config.baseDir ?? process.cwd(), config.basic.plugin_dir), () => reload()) : undefined;
   try {
     log.info({ workers: workerCount(config.basic.threads) }, 'starting');
     await runPrimary(source, config, log, stopped, (r) => (reload = r));
   } finally {
     process.off('SIGHUP', onHup);
     watcher?.close();
+    pluginWatcher?.close();
     if (pidFile) removePidFile(pidFile);
     process.off('exit', onExit);
     log.info({}, 'stopped');

@@ -14,7 +14,7 @@ export const BASIC_FIELDS: Record<string, FieldSpec> = {
   name: { kind: 'string', default: 'etcd-monitor-gateway', doc: 'name identifies this gateway in the `Via` header, logs and metrics.' },
   plugin_dir: {
     kind: 'string',
-    doc: 'plugin_dir is a folder (relative to the config file) of your own plugins: each `.ts`, `.mts`, `.js` or `.mjs` module in it whose default export is a plugin definition (`definePlugin` from `@etcd-monitor/gateway`) adds its category; the folder is read again on every reload, and a module that does not load is a config error. See docs/gateway-plugins.md.',
+    doc: 'plugin_dir is a folder (relative to the config file) of your own plugins: each `.ts`, `.mts`, `.js` or `.mjs` module in it whose default export is a plugin definition (`definePlugin` from `@etcd-monitor/gateway`) adds its category; the folder is read again on every reload (with `watch`, editing a file in it reloads), and a module that does not load is a config error. See docs/gateway-plugins.md.',
   },
   error_template: {
     kind: 'string',

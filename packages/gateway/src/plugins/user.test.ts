@@ -126,10 +126,10 @@ test('a user plugin serves, is reloaded with the config, a broken version is kep
   assert.equal((await request(port)).status, 200);
 });
 
-test('gateway -c with threads = 2: user plugins load in every worker, and one that throws leaves the workers running', async (t) => {
+test('gateway -c with threads = 2: user plugins load in every worker, one that throws leaves the workers running, an edited one is reloaded', async (t) => {
   const { plugins } = pluginDir(t);
   const port = await freePort();
-  const proc = spawnGateway(t, conf('', `127.0.0.1:${port}`, `threads = 2\nwatch = false\nlog_level = "info"`).replace('plugin_dir = "plugins"', `plugin_dir = "${plugins}"`));
+  const proc = spawnGateway(t, conf('', `127.0.0.1:${port}`, `threads = 2\nwatch = true\nlog_level = "info"`).replace('plugin_dir = "plugins"', `plugin_dir = "${plugins}"`));
   await waitFor(
     async () => (await request(port).catch(() => undefined))?.body === 'hihi',
     30_000,
@@ -141,6 +141,16 @@ test('gateway -c with threads = 2: user plugins load in every worker, and one th
   for (let i = 0; i < 6; i++) assert.equal((await request(port)).body, 'hihi');
   assert.deepEqual(childrenOf(proc.pid), workers, 'no worker died or was restarted');
   assert.match(proc.stderr(), /failed in request: greet broke/);
+  // With basic.watch, editing a plugin file reloads the config in every worker.
+  writeFileSync(join(plugins, 'greet.ts'), greet('v2'));
+  await waitFor(
+    async () => {
+      const versions = await Promise.all(Array.from({ length: 6 }, async () => (await request(port)).headers['x-version']));
+      return versions.every((v) => v === 'v2');
+    },
+    30_000,
+    () => `every worker on v2: ${proc.stderr()}`,
+  );
   proc.child.kill('SIGTERM');
   await proc.exited;
 });

@@ -3,7 +3,7 @@
 // reload — and each file is imported under a URL carrying a hash of its content, so a changed file is a new module on
 // the next reload and an unchanged one is the module already loaded. Workers import the same files by the same URLs.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -139,4 +139,27 @@ export async function withPluginModules(base: ReadonlyMap<string, PluginDefiniti
     defs.set((def as PluginDefinition).category, def as PluginDefinition);
   }
   return defs;
+}
+
+/** watchPluginDir calls `onChange` (debounced) when a file in the plugin folder is written, added or removed. */
+export function watchPluginDir(dir: string, onChange: () => void): FSWatcher | undefined {
+  let timer: NodeJS.Timeout | undefined;
+  let w: FSWatcher;
+  try {
+    w = watch(dir, () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 150);
+    });
+  } catch {
+    // A folder that cannot be watched (gone since the config was read) leaves reloads to SIGHUP and the admin API.
+    return undefined;
+  }
+  w.on('error', () => {});
+  w.unref();
+  const close = w.close.bind(w);
+  w.close = () => {
+    clearTimeout(timer);
+    close();
+  };
+  return w;
 }
