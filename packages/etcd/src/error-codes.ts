@@ -1,6 +1,6 @@
 import type { ErrorCatalogue } from '@etcd-monitor/core';
 
-/** ETCD_ERRORS is the catalogue of the codes the etcd package throws or reports for a member (the monitor's API answers them with 502 unless they name a field). */
+/** ETCD_ERRORS is the catalogue of the codes the etcd package throws or reports for a member (the monitor's API answers them with their status, else 502 unless they name a field). */
 export const ETCD_ERRORS = {
   ETCD_AUTH_FAILED: { meaning: 'the cluster refused the user name or password' },
   ETCD_AUTH_NOT_ENABLED: { meaning: 'credentials were given, but authentication is not enabled on the cluster' },
@@ -11,16 +11,21 @@ export const ETCD_ERRORS = {
   ETCD_BAD_TLS_FILE: { meaning: 'a TLS file (--cacert, --cert, --key) cannot be read', status: 400 },
   ETCD_CALL_FAILED: { meaning: 'a call to a member failed for a reason no other code names' },
   ETCD_CLOSED: { meaning: 'a call was made on a client that is already closed' },
-  ETCD_COMPACTED: { meaning: 'the revision asked for (a read, a watch start) has been compacted away' },
+  ETCD_CLUSTER_DEGRADED: { meaning: 'a rolling defragmentation was refused: a member is unreachable or unhealthy, or no leader is known (force overrides)', status: 409 },
+  ETCD_COMPACTED: { meaning: 'the revision asked for (a read, a watch start) has been compacted away', status: 410 },
+  ETCD_DEFRAG_STOPPED: { meaning: 'a rolling defragmentation stopped at a member that failed or did not become healthy again; the rest were not touched', status: 409 },
   ETCD_DIAL_TIMEOUT: { meaning: 'no connection to the member within the dial timeout' },
   ETCD_FLAG_CONFLICT: { meaning: 'an ETCDCTL_* environment variable conflicts with the command-line flag that shadows it' },
   ETCD_LEADER_CHANGED: { meaning: 'a leader election happened during the call; retry' },
+  ETCD_MEMBER_NOT_FOUND: { meaning: 'no member has this id', status: 404 },
   ETCD_MEMBER_NOT_STARTED: { meaning: 'the member is in the member list but has no client URL yet' },
   ETCD_NOSPACE: { meaning: 'the NOSPACE alarm is raised: the database reached its quota' },
   ETCD_NOT_SUPPORTED: { meaning: 'the member cannot serve this call (a learner, or an older etcd)' },
   ETCD_NO_LEADER: { meaning: 'the member has no leader: quorum is lost or an election is under way' },
   ETCD_OVERLOADED: { meaning: 'the member is too far behind applying entries (etcd: too many requests)' },
-  ETCD_PERMISSION_DENIED: { meaning: 'the user lacks the permission the call needs' },
+  ETCD_PERMISSION_DENIED: { meaning: 'the user lacks the permission the call needs', status: 403 },
+  ETCD_QUORUM_AT_RISK: { meaning: 'removing the member would leave fewer healthy voting members than a quorum (force overrides)', status: 409 },
+  ETCD_REVISION_NOT_PAST: { meaning: 'a compaction was asked for a revision that is not a past one (0, negative, or beyond the current revision)', status: 400 },
   ETCD_PROM_PARSE: { meaning: 'a metrics page is not valid Prometheus text' },
   ETCD_PROM_WINDOW: { meaning: 'a rate was asked over a window that is not a positive number of seconds' },
   ETCD_SERVER: { meaning: 'etcd answered with one of its own errors that no other code names' },

@@ -21,6 +21,18 @@ export { describeGrpcError } from './grpc-errors.ts';
 export { idToHex, hexToDecimal } from './ids.ts';
 export { inspectCluster, judge, LAG_THRESHOLD, type ClusterView, type MemberRow, type Verdict, type InspectOptions } from './cluster.ts';
 export { saveSnapshot, type SnapshotInfo } from './snapshot.ts';
+export {
+  defragOne,
+  memberHealthy,
+  memberNotFound,
+  refuseQuorumLoss,
+  requirePastRevision,
+  rollingDefrag,
+  withMember,
+  type DefragStep,
+  type MemberEndpoint,
+  type RollingDefragOptions,
+} from './maintenance.ts';
 export * as prom from './prom/index.ts';
 export { alarmsFromStatus, isAlarmText, statusListsAlarms, type StatusAlarms } from './status-alarms.ts';
 export { rowsFromEtcdctl, parseEtcdctlJson, type EtcdctlOutputs } from './etcdctl-json.ts';

@@ -1,8 +1,10 @@
 import type { ErrorCatalogue } from '@etcd-monitor/core';
+import { ETCD_ERRORS } from '@etcd-monitor/etcd';
 
 /**
  * MON_ERRORS is the catalogue of the monitor's codes. A status is what the API answers with the code; a code without
- * one answers 400 when the error names a request field, 502 for the etcd package's codes, else 500.
+ * one answers 400 when the error names a request field, 502 for the etcd package's codes (unless ETCD_ERRORS gives
+ * one a status), else 500.
  */
 export const MON_ERRORS = {
   MON_BAD_ORIGIN: { meaning: 'a cross-origin request was refused: its Origin does not match the Host', status: 403 },
@@ -67,7 +69,8 @@ export const MON_ERRORS = {
   MON_UNAUTHORIZED: { meaning: 'log in first, or the session has expired, or the credentials are wrong', status: 401 },
 } as const satisfies ErrorCatalogue;
 
-/** statusOfCode is the HTTP status the catalogue gives a code, if any. */
+/** statusOfCode is the HTTP status the monitor's or the etcd package's catalogue gives a code, if any. */
 export function statusOfCode(code: string): number | undefined {
-  return (MON_ERRORS as Readonly<Record<string, { status?: number }>>)[code]?.status;
+  const all = { ...ETCD_ERRORS, ...MON_ERRORS } as Readonly<Record<string, { status?: number }>>;
+  return all[code]?.status;
 }

@@ -9,11 +9,13 @@ import {
   mergeFlagsWithEnv,
   prefixRangeEnd,
   resolveConnectionOptions,
+  refuseQuorumLoss,
+  requirePastRevision,
   saveSnapshot,
   type ConnectionFlags,
   type ConnectionOptions,
 } from '@etcd-monitor/etcd';
-import { Printer, UnsupportedFormat, goDuration, hex, type EpHashKV, type EpHealth, type EpStatus, type OutputFormat, OUTPUT_FORMATS } from '@etcd-monitor/etcd/etcdctl';
+import { Printer, UnsupportedFormat, goDuration, type EpHashKV, type EpHealth, type EpStatus, type OutputFormat, OUTPUT_FORMATS } from '@etcd-monitor/etcd/etcdctl';
 import type { CliIo } from '../io.ts';
 import { parseTxn } from './txn.ts';
 import { rollingDefrag } from './defrag.ts';
@@ -291,13 +293,9 @@ const COMMANDS: Record<string, Handler> = {
     const rev = BigInt(a[0]!);
     const resp = await ctx.rpc(async (rpc) => {
       // The guard rail: only a past revision, with the reason in words instead of etcd's.
-      const head = BigInt((await rpc.range('compaction-probe', { countOnly: true, serializable: false })).header.revision);
-      if (rev <= 0n || rev > head) {
-        throw new CtlExit(
-          CTL_EXIT.error,
-          `revision ${rev} is not a past revision: the current revision is ${head}; compaction takes a revision from 1 to ${head} (etcdserver: mvcc: required revision is a future revision)`,
-        );
-      }
+      await requirePastRevision(rpc, rev).catch((err: unknown) => {
+        throw err instanceof AppError && err.code === 'ETCD_REVISION_NOT_PAST' ? new CtlExit(CTL_EXIT.error, err.message) : err;
+      });
       return rpc.compact(rev, { physical: ctx.bool('physical'), timeoutMs: ctx.bool('physical') ? Math.max(60_000, ctx.conn().commandTimeoutMs) : undefined });
     });
     void resp;
@@ -414,7 +412,11 @@ const COMMANDS: Record<string, Handler> = {
     if (ctx.p.args.length !== 1) throw badArgs('member ID is not provided');
     const id = hexId(ctx.p.args[0]!, 'member ID');
     const resp = await ctx.rpc(async (rpc) => {
-      if (!ctx.bool('force')) await refuseQuorumLoss(ctx, rpc, id);
+      if (!ctx.bool('force')) {
+        await refuseQuorumLoss(rpc, id, ctx.conn()).catch((err: unknown) => {
+          throw err instanceof AppError && (err.code === 'ETCD_QUORUM_AT_RISK' || err.code === 'ETCD_MEMBER_NOT_FOUND') ? new CtlExit(CTL_EXIT.error, err.message) : err;
+        });
+      }
       return rpc.memberRemove(id);
     });
     ctx.out.memberChanged('removed from', id, resp);
@@ -472,7 +474,7 @@ const COMMANDS: Record<string, Handler> = {
   },
 
   async defrag(ctx) {
-    return rollingDefrag(ctx, targets, one);
+    return rollingDefrag(ctx, targets);
   },
 
   async 'alarm list'(ctx) {
@@ -685,30 +687,5 @@ async function health(ctx: Ctx, ep: string, url: string): Promise<EpHealth> {
     return { ep, health: false, took: goDuration(performance.now() - start), error: errorMessage(err).replace(`${url}: `, '') };
   } finally {
     client.close();
-  }
-}
-
-/** refuseQuorumLoss refuses removing a voting member when the voting members still healthy after it would not be a quorum. */
-async function refuseQuorumLoss(ctx: Ctx, rpc: EtcdRpc, id: string): Promise<void> {
-  const list = await rpc.memberList();
-  const victim = list.members.find((m) => m.ID === id);
-  if (!victim) throw new CtlExit(CTL_EXIT.error, `member ${hex(id)} not found in the member list (etcdserver: member not found)`);
-  if (victim.isLearner) return;
-  const voters = list.members.filter((m) => !m.isLearner);
-  const after = voters.filter((m) => m.ID !== id);
-  const quorumAfter = Math.floor(after.length / 2) + 1;
-  const healthy = await Promise.all(
-    after.map(async (m) => {
-      const url = m.clientURLs[0];
-      if (!url) return false;
-      return (await health(ctx, url, url)).health;
-    }),
-  );
-  const up = healthy.filter(Boolean).length;
-  if (after.length === 0 || up < quorumAfter) {
-    throw new CtlExit(
-      CTL_EXIT.error,
-      `refusing to remove member ${hex(id)}: of the ${after.length} voting member(s) that would remain only ${up} ${up === 1 ? 'is' : 'are'} healthy, and a quorum needs ${quorumAfter}; bring members back first, or pass --force`,
-    );
   }
 }

@@ -11,6 +11,8 @@ import { dashboardRoutes } from './routes/dashboards.ts';
 import { statusOfCode } from '../error-codes.ts';
 import { channelTypeRoutes } from './routes/channel-types.ts';
 import { kvRoutes } from './routes/kv.ts';
+import { maintenanceRoutes } from './routes/maintenance.ts';
+import { OpsClients } from '../ops/clients.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
 import type { ApiDeps } from './deps.ts';
@@ -130,7 +132,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await alertRoutes(api, deps);
       await dashboardRoutes(api, deps);
       await channelTypeRoutes(api);
-      await kvRoutes(api, deps);
+      // One ops client per cluster for the key browser and the maintenance routes, apart from the collectors'.
+      const ops = new OpsClients((name) => deps.registry.config(name));
+      api.addHook('onClose', async () => ops.close());
+      await kvRoutes(api, deps, ops);
+      await maintenanceRoutes(api, deps, ops);
       api.get(
         '/version',
         {

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, errorMessage } from '@etcd-monitor/core';
+import { auditedBy } from '../audited.ts';
 import { prefixRangeEnd, type EtcdRpc } from '@etcd-monitor/etcd';
-import type { ApiDeps, AuditDetail } from '../deps.ts';
-import type { Principal } from '../../auth/auth.ts';
+import type { ApiDeps } from '../deps.ts';
 import { requireCluster } from '../known-cluster.ts';
 import { NameParams, withErrors } from '../schemas/common.ts';
 import {
@@ -26,7 +26,7 @@ import {
   StatsQuery,
   WatchQuery,
 } from '../schemas/kv.ts';
-import { OpsClients } from '../../ops/clients.ts';
+import type { OpsClients } from '../../ops/clients.ts';
 import { keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf } from '../../ops/kv.ts';
 
 /** bytesOf reads a key (or value) given as text or base64; `field` names it in errors. */
@@ -54,26 +54,13 @@ function shellWord(b: Buffer): string {
 }
 
 /** kvRoutes serves the key browser: keys by page and folder level, one key with its lease and history, prefix statistics, writes with compare-and-swap, deletes with a counted confirmation, watches, and the audit log. */
-export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: OpsClients): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const ops = new OpsClients((name) => deps.registry.config(name));
-  fastify.addHook('onClose', async () => ops.close());
   const cluster = (name: string) => {
     requireCluster(deps, name);
     return name;
   };
-  /** audited runs a mutation and writes its audit entry, with the result, whether it succeeded or failed. */
-  const audited = async <T>(req: { ip: string; principal: Principal }, action: string, target: string, name: string, command: string, run: () => Promise<T>): Promise<T> => {
-    const detail: AuditDetail = { cluster: name, command };
-    try {
-      const out = await run();
-      deps.audit(action, target, req, { ...detail, result: 'ok' });
-      return out;
-    } catch (err) {
-      deps.audit(action, target, req, { ...detail, result: `${err instanceof AppError ? `${err.code}: ` : ''}${errorMessage(err)}`.slice(0, 500) });
-      throw err;
-    }
-  };
+  const audited = auditedBy(deps);
 
   app.get(
     '/clusters/:name/kv',
