@@ -1,13 +1,17 @@
 // Gateway benchmark: nginx (Debian package) as the upstream and as the peer proxy, our gateway, optionally @fastify/http-proxy;
 // the proxy under test is pinned to one core, wrk and the upstream to the other. Prints rps, p99 and RSS side by side.
 //
-//   node bench/gateway/run.ts [--duration 10] [--runs 1] [--only nginx,gateway,fastify,compression,cache]
+//   node bench/gateway/run.ts [--duration 10] [--runs 1] [--requests 20000] [--only nginx,gateway,fastify,compression,cache,plugins]
 //
 // `compression` and `cache` compare the response plugins with nginx doing the same job in the same run: gzip level 6 of a
-// 16 KiB JSON body (`gzip on; gzip_comp_level 6`), and cache hits of that body (`proxy_cache`).
+// 16 KiB JSON body (`gzip on; gzip_comp_level 6`), and cache hits of that body (`proxy_cache`). `plugins` runs the product
+// spec's chain (jwt HS256 + limit + request_id) on small/64 beside nginx plain proxying, then each built-in plugin alone:
+// the gateway's CPU time per request over `--requests` requests (h2load), minus the same without plugins.
 //
-// Needs: nginx-light, wrk, util-linux (taskset). Not run in CI.
+// Needs: nginx-light, wrk, nghttp2-client (h2load, for `plugins`), util-linux (taskset). Not run in CI.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +22,7 @@ import { CORES, LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll,
 
 const duration = Number(opt('duration', '10'));
 const runs = Number(opt('runs', '1'));
-const only = opt('only', 'nginx,gateway,fastify,compression,cache').split(',');
+const only = opt('only', 'nginx,gateway,fastify,compression,cache,plugins').split(',');
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const { dir, upstreamBody } = benchDir('gw-bench-');
 const UP_PORT = 18081;
@@ -35,6 +39,7 @@ function need(cmd: string, pkg: string): void {
 need('nginx', 'nginx-light');
 need('wrk', 'wrk');
 need('taskset', 'util-linux');
+if (only.includes('plugins')) need('h2load', 'nghttp2-client');
 
 // The gateway runs as users run it: the bin as an executable (its shebang sets the memory flags and the JavaScript build
 // under packages/*/dist is used when fresh — `npm run build` first), with the Node.js 24 of node_modules first on PATH.
@@ -317,11 +322,205 @@ backlog = 4096
   return out;
 }
 
+const PB_GW_PORT = 18174;
+const JWT_SECRET = 'your-secret-key';
+
+/** hs256 signs `claims` as a compact HS256 JSON Web Token with `secret`. */
+function hs256(claims: object, secret: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+/** treeCpuTicks sums utime+stime (clock ticks, /proc/PID/stat) of `pid` and all its descendants. */
+function treeCpuTicks(pid: number): number {
+  let ticks = 0;
+  try {
+    // Fields after the command's closing parenthesis start at field 3 (state); utime and stime are fields 14 and 15.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    ticks += Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+  for (const k of kids) ticks += treeCpuTicks(k);
+  return ticks;
+}
+
+/** h2loadN sends exactly `n` HTTP/1.1 requests over 16 keep-alive connections (h2load, pinned to the load core) and returns how many succeeded. */
+function h2loadN(port: number, path: string, n: number, headers: string[]): Promise<{ ok: number; out: string }> {
+  return new Promise((r) => {
+    const c = spawn('taskset', ['-c', LOAD_CORE, 'h2load', '--h1', '-n', String(n), '-c', '16', ...headers.flatMap((h) => ['-H', h]), `http://127.0.0.1:${port}${path}`]);
+    let s = '';
+    c.stdout.on('data', (d: Buffer) => (s += d.toString()));
+    c.on('close', () => r({ ok: Number(/(\d+) succeeded/.exec(s)?.[1] ?? 0), out: s }));
+  });
+}
+
+/** One plugin measured alone: its `[plugins.X]` keys (TOML lines), the request headers that let a request through, and a note. */
+interface PluginCase {
+  category: string;
+  toml: string;
+  headers?: string[];
+  path?: string;
+  note?: string;
+}
+
+/**
+ * pluginCases configures each built-in plugin so that a GET of the small body passes through it to the upstream (or, where
+ * the plugin answers by itself, is answered by it — the note says so).
+ */
+function pluginCases(): PluginCase[] {
+  const token = hs256({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + 86_400 }, JWT_SECRET);
+  return [
+    { category: 'request_id', toml: '' },
+    { category: 'mock', toml: 'path = "/never"', note: 'path does not match: passes' },
+    { category: 'jwt', toml: `secret = "${JWT_SECRET}"\nalgorithm = "HS256"`, headers: [`Authorization: Bearer ${token}`], note: 'HS256, valid token' },
+    { category: 'key_auth', toml: 'header = "X-API-Key"\nkeys = ["k1", "k2"]', headers: ['X-API-Key: k2'] },
+    {
+      category: 'basic_auth',
+      toml: `htpasswd = ['alice:${bcrypt.hashSync('password', 5)}']`,
+      headers: [`Authorization: Basic ${Buffer.from('alice:password').toString('base64')}`],
+      note: 'bcrypt; a checked password is remembered',
+    },
+    { category: 'forward_auth', toml: `auth_url = "http://127.0.0.1:${UP_PORT}/"`, note: 'includes the sub-request to an nginx auth service' },
+    { category: 'combined_auth', toml: 'plugins = ["pb_key_auth"]', headers: ['X-API-Key: k2'], note: 'one key_auth method' },
+    { category: 'csrf', toml: 'token_path = "/csrf-token"\nkey = "bench-secret-bench-secret"', note: 'GET: no token needed' },
+    { category: 'ip_restriction', toml: 'type = "allow"\nip_list = ["127.0.0.1", "10.0.0.0/8", "::1"]' },
+    { category: 'referer_restriction', toml: 'type = "deny"\nreferer_list = ["*.bad.example"]', headers: ['Referer: https://good.example/'] },
+    { category: 'ua_restriction', toml: 'type = "deny"\nua_list = ["^curl/", "bot"]' },
+    { category: 'cors', toml: 'allow_origins = ["https://app.example.com"]', headers: ['Origin: https://app.example.com'], note: 'simple request with an allowed Origin' },
+    { category: 'stats', toml: 'path = "/stats"', note: 'path does not match: passes (counts)' },
+    { category: 'ping', toml: 'path = "/ping"', note: 'path does not match: passes' },
+    // The plugin looks files up by the request's whole path: /p/directory/16k is dirroot/p/directory/16k.
+    { category: 'directory', toml: `path = "${join(dir, 'dirroot')}"`, path: '/16k', note: 'answers a 16 KiB file itself (no upstream)' },
+    { category: 'limit', toml: 'type = "rate"\ntag = "ip"\nmax = 1000000000\ninterval = "1s"', note: 'local, never reached' },
+    { category: 'compression', toml: 'gzip_level = 6', headers: ['Accept-Encoding: gzip'], note: 'body below min_length: not compressed' },
+    { category: 'cache', toml: '', note: 'upstream answer has no Cache-Control' },
+    { category: 'request_size_limit', toml: 'max_size = "1MiB"' },
+    { category: 'traffic_split', toml: 'upstream = "up2"\nweight = 50' },
+    { category: 'redirect', toml: 'http_to_https = true', note: 'answers 301 itself (no upstream)' },
+    { category: 'rewrite', toml: `rules = ['^/(.*)$ /$1']` },
+    { category: 'response_headers', toml: 'set_headers = ["X-Frame-Options: DENY"]\nremove_headers = ["Server"]' },
+  ];
+}
+
+/**
+ * pluginCosts measures, in one gateway process, (1) the product spec's chain (jwt HS256 + limit + request_id) on the
+ * small/64 scenario beside nginx plain proxying, and (2) each built-in plugin alone: the gateway's CPU time (utime+stime
+ * of the process tree from /proc) over a fixed number of requests, minus the same through a location without plugins.
+ */
+async function pluginCosts(): Promise<string[]> {
+  const n = Number(opt('requests', '20000'));
+  mkdirSync(join(dir, 'dirroot/p/directory'), { recursive: true });
+  writeFileSync(join(dir, 'dirroot/p/directory/16k'), 'x'.repeat(16 * 1024));
+  const cases = pluginCases();
+  const token = hs256({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + 86_400 }, JWT_SECRET);
+  const loc = (name: string, plugins: string[], path: string) =>
+    `[locations.${name}]\nupstream = "up"\npath = "${path}"\nrewrite = "/"\nplugins = [${plugins.map((p) => `"${p}"`).join(', ')}]\n`;
+  let conf = `[basic]
+threads = 1
+admin_addr = ""
+log_level = "warn"
+watch = false
+[upstreams.up]
+addrs = ["127.0.0.1:${UP_PORT}"]
+[upstreams.up2]
+addrs = ["127.0.0.1:${UP_PORT}"]
+# The product spec's chain, as docs/gateway-plugins.md writes it, except the limit: 100 per second would answer 429.
+[plugins.jwt_auth]
+type = "jwt"
+secret = "${JWT_SECRET}"
+algorithm = "HS256"
+[plugins.rate_limit]
+category = "limit"
+type = "rate"
+tag = "ip"
+max = 1000000000
+interval = "1s"
+[plugins.request_id]
+${loc('chain', ['jwt_auth', 'rate_limit', 'request_id'], '/chain/')}${loc('none', [], '/p/none/')}`;
+  const names: string[] = ['chain', 'none'];
+  for (const c of cases) {
+    conf += `[plugins.pb_${c.category}]\ncategory = "${c.category}"\n${c.toml}\n`;
+    conf +=
+      c.category === 'directory'
+        ? `[locations.${c.category}]\npath = "/p/directory/"\nrewrite = "/"\nplugins = ["pb_directory"]\n`
+        : loc(c.category, [`pb_${c.category}`], `/p/${c.category}/`);
+    names.push(c.category);
+  }
+  conf += `[servers.main]\naddr = "127.0.0.1:${PB_GW_PORT}"\nlocations = [${names.map((x) => `"${x}"`).join(', ')}]\nbacklog = 4096\n`;
+  writeFileSync(join(dir, 'plugins-gw.toml'), conf);
+  const out: string[] = [];
+  // (1) The chain on small/64 beside nginx plain proxying: both run on the proxy core and take turns, `--runs` times each
+  // (median shown), so a burst of load from elsewhere on the machine hits both alike.
+  const nginx = start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]);
+  const gw = start(PROXY_CORE, BIN, ['gateway', '-c', join(dir, 'plugins-gw.toml')]);
+  await waitPort(NGINX_PORT);
+  await waitPort(PB_GW_PORT);
+  await sleep(1000);
+  const auth = [`Authorization: Bearer ${token}`];
+  await wrk(NGINX_PORT, '/', 64, nginx.pid!).catch(() => undefined);
+  await wrk(PB_GW_PORT, '/chain/', 64, gw.pid!, auth).catch(() => undefined);
+  const nginxRs = [];
+  const chainRs = [];
+  const plainRs = [];
+  for (let i = 0; i < runs; i++) {
+    nginxRs.push(await wrk(NGINX_PORT, '/', 64, nginx.pid!));
+    chainRs.push(await wrk(PB_GW_PORT, '/chain/', 64, gw.pid!, auth));
+    plainRs.push(await wrk(PB_GW_PORT, '/p/none/', 64, gw.pid!));
+  }
+  nginx.kill('SIGTERM');
+  await new Promise((r) => nginx.once('exit', r));
+  const rpsOf = (rs: Result[]) => median(rs.map((r) => r.rps));
+  const errs = (rs: Result[]) => rs.reduce((a, r) => a + r.errors, 0);
+  out.push(
+    `small, 64 conns (median of ${runs}): nginx 1 worker ${rpsOf(nginxRs).toFixed(0)} rps (${errs(nginxRs)} errors); gateway without plugins ${rpsOf(plainRs).toFixed(0)} rps; gateway jwt HS256 + limit + request_id ${rpsOf(chainRs).toFixed(0)} rps (${errs(chainRs)} errors)`,
+  );
+  const ratio = rpsOf(chainRs) / rpsOf(nginxRs);
+  out.push(`gateway spec chain / nginx plain proxying, small, 64 conns: ${ratio.toFixed(2)}x rps (target >= 0.45x: ${ratio >= 0.45 ? 'met' : 'NOT met'})`);
+  // (2) Each plugin alone: CPU per request, minus the plugin-less location's, measured before and after the plugins.
+  const tck = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const measure = async (path: string, headers: string[]) => {
+    await h2loadN(PB_GW_PORT, path, Math.ceil(n / 4), headers);
+    const before = treeCpuTicks(gw.pid!);
+    const r = await h2loadN(PB_GW_PORT, path, n, headers);
+    const us = ((treeCpuTicks(gw.pid!) - before) / tck / n) * 1e6;
+    return { us, ok: r.ok };
+  };
+  const base1 = await measure('/p/none/', []);
+  const rows: { name: string; us: number; ok: number; note: string }[] = [];
+  const chainCpu = await measure('/chain/', auth);
+  for (const c of cases) {
+    const m = await measure(`/p/${c.category}${c.path ?? '/'}`, c.headers ?? []);
+    rows.push({ name: c.category, ...m, note: c.note ?? '' });
+  }
+  const base2 = await measure('/p/none/', []);
+  gw.kill('SIGTERM');
+  await new Promise((r) => gw.once('exit', r));
+  const base = (base1.us + base2.us) / 2;
+  out.push(
+    `CPU per request (gateway process tree, utime+stime from /proc, ${n} requests each over 16 conns after ${Math.ceil(n / 4)} warm-up ones): no plugins ${base1.us.toFixed(1)} µs before, ${base2.us.toFixed(1)} µs after the plugins (${(1e6 / tck / n).toFixed(2)} µs per clock tick)`,
+  );
+  out.push('| plugin | µs CPU / request | cost over no plugin (µs) | 2xx/3xx of n | configured as |');
+  out.push('|---|---:|---:|---:|---|');
+  const row = (name: string, m: { us: number; ok: number }, note: string) => out.push(`| ${name} | ${m.us.toFixed(1)} | ${(m.us - base).toFixed(1)} | ${m.ok} | ${note} |`);
+  row('(none)', { us: base, ok: base1.ok }, 'mean of the two runs');
+  row('jwt + limit + request_id', chainCpu, 'the spec chain');
+  for (const r of rows) row(`\`${r.name}\``, r, r.note);
+  return out;
+}
+
 async function main(): Promise<void> {
   console.log(`cores: ${CORES}; proxy on core ${PROXY_CORE}, wrk + nginx upstream on core ${LOAD_CORE}; ${duration}s per run, ${runs} run(s), median shown`);
   start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
   if (only.includes('compression') || only.includes('cache')) for (const l of await responsePlugins()) console.log(l);
+  if (only.includes('plugins')) for (const l of await pluginCosts()) console.log(l);
   const proxies: { name: string; port: number; proc: () => ChildProcess }[] = [];
   if (only.includes('nginx'))
     proxies.push({ name: 'nginx 1 worker', port: NGINX_PORT, proc: () => start(PROXY_CORE, 'nginx', ['-c', join(dir, 'peer.conf'), '-e', join(dir, 'peer.err')]) });
