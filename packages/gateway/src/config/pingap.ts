@@ -2,6 +2,7 @@
 // (with a warning) or refuse them, and docs/pingap-compatibility.md is generated from it.
 import { fileURLToPath } from 'node:url';
 import type { ConfigIssue } from './fields.ts';
+import { builtinPlugins } from '../plugins/index.ts';
 
 /** PingapState is how the gateway treats a pingap key: read as its own (`supported`), rewritten onto its own keys (`converted`), accepted with a warning and no effect (`ignored`), or a config error (`refused`). */
 export type PingapState = 'supported' | 'converted' | 'ignored' | 'refused';
@@ -144,7 +145,7 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     remark: ok(),
   },
   plugins: {
-    category: ok('the categories that exist here are listed in docs/gateway-plugins.md; others are config errors (unknown plugin category)'),
+    category: ok('the categories that exist here are in [Plugin categories](#plugin-categories); others are config errors (unknown plugin category)'),
     step: ign('each plugin runs at its own fixed step'),
     remark: ok(),
     'request_id: header_name': conv('read as `header`'),
@@ -190,6 +191,70 @@ export const PINGAP_KEYS: Record<PingapSection, Record<string, PingapKey>> = {
     created_at: ign('storages are not read'),
   },
 };
+
+/**
+ * PINGAP_PLUGIN_CATEGORIES lists every plugin category pingap registers (its `register_plugin!` calls and the two in its
+ * main crate, read from its newest source) with a note: for one this gateway lacks, what to use instead; for one it has,
+ * where it differs. Whether a category exists here is read from the plugin registry, so the doc cannot claim one that is not.
+ */
+export const PINGAP_PLUGIN_CATEGORIES: Record<string, string> = {
+  accept_encoding: 'rewrites `Accept-Encoding` to one preferred encoding; `compression` already picks by the client’s q-values',
+  admin: 'pingap’s web admin UI; the gateway’s admin API is `basic.admin_addr`, and etcd-monitor’s UI is separate',
+  basic_auth: '',
+  cache: '',
+  combined_auth:
+    'a different plugin under the same name: here it lets any of several authentication entries accept a request; pingap’s app_id/ts/digest signature (`authorizations`) is refused',
+  compression: '',
+  cors: '',
+  csrf: '',
+  directory: '',
+  forward_auth: '',
+  geo_restriction: 'no GeoIP database is read; use `ip_restriction` with the networks, or the load balancer in front',
+  image_optim: 'no image re-encoding',
+  ip_restriction: '',
+  jwt: '',
+  key_auth: '',
+  limit: '',
+  mock: '',
+  ping: '',
+  redirect: '',
+  referer_restriction: '',
+  request_id: '',
+  response_headers: '',
+  stats: '',
+  sub_filter: 'no rewriting of response bodies',
+  traffic_splitting: 'also spelled `traffic_split` here',
+  ua_restriction: '',
+};
+
+/** pluginCategoriesSection renders the plugin categories of pingap and of this gateway from PINGAP_PLUGIN_CATEGORIES and the registry. */
+function pluginCategoriesSection(): string {
+  const readme = (category: string) => {
+    const folder = builtinPlugins.get(category)!.category;
+    return `[README](../packages/gateway/src/plugins/${folder}/README.md)`;
+  };
+  const rows = Object.entries(PINGAP_PLUGIN_CATEGORIES).map(([category, note]) => {
+    const here = builtinPlugins.has(category);
+    return `| \`${category}\` | ${here ? 'supported' : 'not supported (unknown category)'} | ${[here ? readme(category) : '', note].filter(Boolean).join('; ')} |`;
+  });
+  // A category is pingap's when it, or another name of the same plugin (traffic_split, traffic_splitting), is in pingap's list.
+  const pingaps = new Set(Object.keys(PINGAP_PLUGIN_CATEGORIES).map((c) => builtinPlugins.get(c)));
+  const own = [...builtinPlugins.keys()].filter((c) => !pingaps.has(builtinPlugins.get(c)));
+  const supported = Object.keys(PINGAP_PLUGIN_CATEGORIES).filter((c) => builtinPlugins.has(c)).length;
+  return `## Plugin categories
+
+${supported} of pingap's ${Object.keys(PINGAP_PLUGIN_CATEGORIES).length} plugin categories exist here (this table is generated from the plugin registry,
+\`packages/gateway/src/plugins/index.ts\`). A \`[plugins.NAME]\` entry of a category that does not exist is a config error
+at \`plugins.NAME.category\` that lists the known categories, not a warning: a request would otherwise pass a check it
+was meant to meet. The options of each plugin, with pingap's where they differ, are in its README and in the
+\`[plugins]\` table below; all plugins are described in [gateway-plugins.md](gateway-plugins.md).
+
+| pingap category | here | notes |
+|---|---|---|
+${rows.join('\n')}
+
+Categories here that pingap does not have: ${own.map((c) => `\`${c}\` (${readme(c)})`).join(', ')}; and your own, from \`basic.plugin_dir\`.`;
+}
 
 /** PingapContext collects what reading pingap keys finds. */
 export interface PingapContext {
@@ -354,6 +419,8 @@ ${count('supported')} keys are supported, ${count('converted')} converted, ${cou
   certificates and no \`is_default\` is an error, and so is a TLS server with no usable certificate.
 - **Single-value \`rewrite\`.** \`rewrite = "/"\` replaces the part of the path the location matched; in pingap a single value
   is a regex whose match is removed.
+
+${pluginCategoriesSection()}
 
 ${sections.join('\n\n')}
 `;
