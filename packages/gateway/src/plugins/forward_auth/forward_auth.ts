@@ -74,13 +74,24 @@ export const forwardAuthPlugin: PluginDefinition = definePlugin({
       headers['x-forwarded-proto'] = ctx.scheme;
       return new Promise((resolve) => {
         let done = false;
+        let req: http.ClientRequest | undefined;
         const finish = (r: PluginResponse | undefined) => {
           if (done) return;
           done = true;
           clearTimeout(timer);
           resolve(r);
         };
-        const req = (secure ? https : http).request(url, { method: 'GET', headers, agent: closed ? false : agent }, (res) => {
+        const timer = setTimeout(() => {
+          finish(refuse(504, `forward_auth: the auth service did not answer within ${o.timeout} ms`));
+          req?.destroy();
+        }, o.timeout);
+        try {
+          req = (secure ? https : http).request(url, { method: 'GET', headers, agent: closed ? false : agent }, onResponse);
+        } catch {
+          // A header value node:http refuses to send (the client's request was parsed under other rules).
+          return finish(refuse(502, 'forward_auth: the auth service failed'));
+        }
+        function onResponse(res: http.IncomingMessage) {
           const status = res.statusCode ?? 502;
           if (status >= 200 && status < 300) {
             const pass: [string, string][] = [];
@@ -103,11 +114,7 @@ export const forwardAuthPlugin: PluginDefinition = definePlugin({
           });
           res.on('end', () => finish({ status: status >= 300 && status <= 599 ? status : 403, headers: out, body: Buffer.concat(chunks).subarray(0, MAX_RELAYED_BODY) }));
           res.on('error', () => finish(refuse(502, 'forward_auth: the auth service failed')));
-        });
-        const timer = setTimeout(() => {
-          finish(refuse(504, `forward_auth: the auth service did not answer within ${o.timeout} ms`));
-          req.destroy();
-        }, o.timeout);
+        }
         req.on('error', () => finish(refuse(502, 'forward_auth: the auth service failed')));
         req.end();
       });

@@ -299,7 +299,7 @@ addr = "127.0.0.1:0"
   assert.ok(!issues.map(formatIssue).join('\n').includes('s3cr3t-value'), 'no secret in the issues');
 });
 
-test('gateway -t reports a bad jwt plugin with its key path and exits 1, printing no secret', async () => {
+test('gateway -t reports bad jwt entries (algorithm and key disagree, a PEM that does not parse, a JWKS URL that is not a URL, no key) with their key paths and exits 1, printing no secret', async () => {
   const dir = tempDir('gw-jwt');
   const { publicKey } = await generateKeyPair('ES256');
   const file = join(dir, 'gw.toml');
@@ -317,9 +317,18 @@ category = "jwt"
 algorithm = "RS256"
 public_key = """
 ${await exportSPKI(publicKey)}"""
+[plugins.pem]
+category = "jwt"
+algorithm = "ES256"
+public_key = "-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----"
+[plugins.url]
+category = "jwt"
+jwks_url = "not a url"
+[plugins.nothing]
+category = "jwt"
 [locations.l]
 upstream = "up"
-plugins = ["jwt_auth", "rsa"]
+plugins = ["jwt_auth", "rsa", "pem", "url", "nothing"]
 [servers.s]
 addr = "127.0.0.1:0"
 locations = ["l"]
@@ -329,6 +338,10 @@ locations = ["l"]
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /^plugins\.jwt_auth\.algorithm: ES256 needs public_key or jwks_url, not secret/m);
   assert.match(r.stderr, /^plugins\.rsa\.public_key: is a key of type ec \(prime256v1\), which cannot verify RS256/m);
+  assert.match(r.stderr, /^plugins\.pem\.public_key: does not parse as a PEM public key or certificate/m);
+  assert.match(r.stderr, /^plugins\.url\.jwks_url: "not a url" is not an http\(s\) URL/m);
+  assert.match(r.stderr, /^plugins\.nothing\.secret: is required \(or public_key, or jwks_url\)/m);
+  assert.match(r.stderr, /5 errors; the config is not valid/);
   assert.ok(!(r.stdout + r.stderr).includes('top-secret-hmac-key'));
 });
 
