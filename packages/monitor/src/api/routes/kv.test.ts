@@ -126,6 +126,17 @@ describe('key browser API', () => {
     assert.equal(done.deleted, 6);
   });
 
+  test('a from-key delete (etcdctl del --from-key) counts by dry run and needs that count too', async () => {
+    for (const k of ['~fk/a', '~fk/b', '~fk/c']) await rpc.put(k, 'x');
+    const dry = (await inject('DELETE', `/kv?key=${encodeURIComponent('~fk/b')}&fromKey=true&dryRun=true`)).json() as { deleted: number };
+    assert.equal(dry.deleted, 2, '~fk/b and ~fk/c, the keys from ~fk/b on');
+    assert.equal((await inject('DELETE', `/kv?key=${encodeURIComponent('~fk/b')}&fromKey=true`)).json().error.field, 'expectCount');
+    assert.equal((await inject('DELETE', `/kv?key=${encodeURIComponent('~fk/b')}&fromKey=true&prefix=true&expectCount=2`)).json().error.field, 'fromKey');
+    const done = (await inject('DELETE', `/kv?key=${encodeURIComponent('~fk/b')}&fromKey=true&expectCount=2`)).json() as { deleted: number };
+    assert.equal(done.deleted, 2);
+    assert.equal((await rpc.range('~fk/a')).kvs.length, 1, 'the key before stays');
+  });
+
   test('a watch streams a put made by another client as Server-Sent Events', async () => {
     await svc.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (svc.app.server.address() as AddressInfo).port;

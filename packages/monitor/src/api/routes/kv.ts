@@ -212,7 +212,7 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
     {
       config: { role: 'operator' },
       schema: {
-        summary: 'Delete one key, or every key under a prefix: dryRun=true counts them first, and a prefix delete must pass that count as expectCount',
+        summary: 'Delete one key, or every key under a prefix or from a key on: dryRun=true counts them first, and such a delete must pass that count as expectCount',
         tags: ['keys'],
         params: NameParams,
         querystring: DeleteQuery,
@@ -223,19 +223,21 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
       const name = cluster(req.params.name);
       const q = req.query;
       const key = requireKey(q);
-      const range = q.prefix ? rangeOf(key) : undefined;
+      if (q.prefix && q.fromKey) throw new AppError('MON_BAD_REQUEST', 'fromKey: cannot be set with prefix', { field: 'fromKey', hint: 'choose one, as etcdctl del does' });
+      // From key on to the end of the keyspace: etcd's range end "\0".
+      const range = q.prefix ? rangeOf(key) : q.fromKey ? { key, rangeEnd: Buffer.from([0]) } : undefined;
       if (q.dryRun) {
         const r = await ops.read(name, (rpc) => rpc.range(key, { ...(range ? { rangeEnd: range.rangeEnd } : {}), countOnly: true }));
         return { deleted: Number(r.count), revision: r.header.revision, dryRun: true };
       }
       if (range && q.expectCount === undefined) {
-        throw new AppError('MON_BAD_REQUEST', 'expectCount: is required to delete a prefix', {
+        throw new AppError('MON_BAD_REQUEST', `expectCount: is required to delete ${q.fromKey ? 'from a key on' : 'a prefix'}`, {
           field: 'expectCount',
           hint: 'call with dryRun=true to count the keys that would go, show that count, and pass it as expectCount',
         });
       }
-      const command = `etcdctl del${q.prefix ? ' --prefix' : ''} ${shellWord(key)}`;
-      return audited(req, q.prefix ? 'kv.delete-prefix' : 'kv.delete', key.toString('utf8'), name, command, async () => {
+      const command = `etcdctl del${q.prefix ? ' --prefix' : q.fromKey ? ' --from-key' : ''} ${shellWord(key)}`;
+      return audited(req, q.prefix ? 'kv.delete-prefix' : q.fromKey ? 'kv.delete-from-key' : 'kv.delete', key.toString('utf8'), name, command, async () => {
         const rpc = ops.get(name);
         // A prefix delete goes ahead only while the count is still the one the operator confirmed (counted just before;
         // etcd has no compare on a range's size, so a write between the two is the one window left).

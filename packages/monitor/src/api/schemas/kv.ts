@@ -140,8 +140,9 @@ export const DeleteQuery = Type.Object(
   {
     ...KeyQuery.properties,
     prefix: Type.Optional(Type.Boolean({ default: false, description: 'delete every key starting with key' })),
+    fromKey: Type.Optional(Type.Boolean({ default: false, description: 'delete every key from key on, in byte order (etcdctl del --from-key); like prefix, needs expectCount' })),
     dryRun: Type.Optional(Type.Boolean({ default: false, description: 'only count the keys that would go' })),
-    expectCount: Type.Optional(Type.Integer({ minimum: 0, description: 'required with prefix: the count a dry run showed; a different count is refused (409)' })),
+    expectCount: Type.Optional(Type.Integer({ minimum: 0, description: 'required with prefix or fromKey: the count a dry run showed; a different count is refused (409)' })),
     expectModRevision: Type.Optional(Rev('delete a single key only if it is still at this mod revision')),
   },
   { additionalProperties: false },
