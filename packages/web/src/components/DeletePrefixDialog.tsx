@@ -6,27 +6,43 @@ import { apiFetch, errorText } from '../api/client.ts';
 import { kvPath, withQuery } from '../api/kv.ts';
 import { invalidatePaths } from '../api/use-api.ts';
 
-/** DeletePrefixDialog (onDone, when given, replaces onClose after a delete) counts the keys under a prefix (a dry run), shows the count, and deletes only that many: the count is sent as expectCount, so keys added meanwhile make the delete fail instead of going too. */
-export function DeletePrefixDialog({ cluster, prefix, onClose, onDone }: { cluster: string; prefix: string; onClose: () => void; onDone?: (r: DeleteResult) => void }) {
+/** DeletePrefixDialog (onDone, when given, replaces onClose after a delete) counts the keys under a prefix (or from a key on, with fromKey) by a dry run, shows the count, and deletes only that many: the count is sent as expectCount, so keys added meanwhile make the delete fail instead of going too. */
+export function DeletePrefixDialog({
+  cluster,
+  prefix,
+  fromKey = false,
+  onClose,
+  onDone,
+}: {
+  cluster: string;
+  prefix: string;
+  fromKey?: boolean;
+  onClose: () => void;
+  onDone?: (r: DeleteResult) => void;
+}) {
+  const scope: Record<string, string> = fromKey ? { fromKey: 'true' } : { prefix: 'true' };
   const qc = useQueryClient();
   const [count, setCount] = useState<number | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     const ac = new AbortController();
-    apiFetch<DeleteResult>(withQuery(kvPath(cluster), { key: prefix, prefix: 'true', dryRun: 'true' }), { method: 'DELETE', signal: ac.signal }).then(
+    apiFetch<DeleteResult>(withQuery(kvPath(cluster), { key: prefix, ...(fromKey ? { fromKey: 'true' } : { prefix: 'true' }), dryRun: 'true' }), {
+      method: 'DELETE',
+      signal: ac.signal,
+    }).then(
       (r) => setCount(r.deleted),
       (e: unknown) => {
         if (!ac.signal.aborted) setError(e);
       },
     );
     return () => ac.abort();
-  }, [cluster, prefix]);
+  }, [cluster, prefix, fromKey]);
   const confirm = async () => {
     if (count === undefined) return;
     setBusy(true);
     try {
-      const r = await apiFetch<DeleteResult>(withQuery(kvPath(cluster), { key: prefix, prefix: 'true', expectCount: String(count) }), { method: 'DELETE' });
+      const r = await apiFetch<DeleteResult>(withQuery(kvPath(cluster), { key: prefix, ...scope, expectCount: String(count) }), { method: 'DELETE' });
       await invalidatePaths(qc, [kvPath(cluster)]);
       if (onDone) onDone(r);
       else onClose();
@@ -38,10 +54,11 @@ export function DeletePrefixDialog({ cluster, prefix, onClose, onDone }: { clust
     }
   };
   return (
-    <Modal opened onClose={onClose} title="Delete every key under a prefix" data-testid="delete-prefix-dialog">
+    <Modal opened onClose={onClose} title={fromKey ? 'Delete every key from a key on' : 'Delete every key under a prefix'} data-testid="delete-prefix-dialog">
       <Stack gap="sm">
         <Text size="sm">
-          Prefix <Code>{prefix}</Code>
+          {fromKey ? 'Every key from' : 'Prefix'} <Code>{prefix}</Code>
+          {fromKey ? ' on, in byte order, to the end of the keyspace' : ''}
         </Text>
         {count === undefined && error === undefined && (
           <Group gap="xs">

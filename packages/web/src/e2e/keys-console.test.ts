@@ -166,13 +166,22 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
     await page.getByTestId('delete-confirm').click();
     await page.getByTestId('console-text').filter({ hasText: /^1$/ }).waitFor({ timeout: WAIT });
     assert.equal(await etcdctl('get', '--prefix', '/c/'), '');
+    // del --from-key too: every key from zz/a on, which is these two.
+    await etcdctl('put', 'zz/a', '1');
+    await etcdctl('put', 'zz/b', '2');
+    await page.getByTestId('console-input').fill('del --from-key zz/a');
+    await page.getByTestId('console-input').press('Enter');
+    await page.locator('[data-testid=delete-count][data-count="2"]').waitFor({ timeout: WAIT });
+    await page.getByTestId('delete-confirm').click();
+    await page.getByTestId('console-text').filter({ hasText: /^2$/ }).waitFor({ timeout: WAIT });
+    assert.equal(await etcdctl('get', '--prefix', 'zz/'), '');
     await page.screenshot({ path: screenshotPath('console'), fullPage: true });
   });
 
   test('the audit log lists what the UI did, as etcdctl commands, with the result', async () => {
     const entries = (await (await fetch(`${mon.url}/api/v1/audit`)).json()) as AuditEntry[];
     const seen = entries.map((e) => `${e.actor} ${e.cluster} ${e.command} ${e.result}`);
-    for (const want of ['etcdctl put /app/config', 'etcdctl del --prefix /tmp/', 'etcdctl put /c/k', 'etcdctl del --prefix /c/']) {
+    for (const want of ['etcdctl put /app/config', 'etcdctl del --prefix /tmp/', 'etcdctl put /c/k', 'etcdctl del --prefix /c/', 'etcdctl del --from-key zz/a']) {
       assert.ok(
         seen.some((s) => s.includes(`main ${want} ok`)),
         `${want} is in the audit log:\n${seen.join('\n')}`,

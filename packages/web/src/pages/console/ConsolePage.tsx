@@ -67,7 +67,7 @@ export function ConsolePage() {
   const history = hist?.user === user ? hist.list : loadHistory(user);
   const [cursor, setCursor] = useState<number | undefined>(undefined);
   const [mode, setMode] = useState<OutputMode>('simple');
-  const [confirm, setConfirm] = useState<{ id: number; key: string } | undefined>(undefined);
+  const [confirm, setConfirm] = useState<{ id: number; key: string; fromKey: boolean } | undefined>(undefined);
   const nextId = useRef(1);
   const input = useRef<HTMLInputElement>(null);
 
@@ -121,12 +121,17 @@ export function ConsolePage() {
         const r = await apiFetch<PutResult>(kvPath(cluster), { method: 'PUT', body: { key: plan.key, value: plan.value, ...(plan.lease ? { lease: plan.lease } : {}) } });
         print(id, { text: plan.output === 'json' ? `{"header":{"revision":${r.revision}}}` : 'OK' });
         await invalidatePaths(qc, [kvPath(cluster)]);
-      } else if (plan.prefix && !plan.dryRun) {
+      } else if ((plan.prefix || plan.fromKey) && !plan.dryRun) {
         print(id, { text: 'Waiting for confirmation…' });
-        setConfirm({ id, key: plan.key });
+        setConfirm({ id, key: plan.key, fromKey: plan.fromKey });
       } else {
         const r = await apiFetch<DeleteResult>(
-          withQuery(kvPath(cluster), { key: plan.key, ...(plan.prefix ? { prefix: 'true' } : {}), ...(plan.dryRun ? { dryRun: 'true' } : {}) }),
+          withQuery(kvPath(cluster), {
+            key: plan.key,
+            ...(plan.prefix ? { prefix: 'true' } : {}),
+            ...(plan.fromKey ? { fromKey: 'true' } : {}),
+            ...(plan.dryRun ? { dryRun: 'true' } : {}),
+          }),
           { method: 'DELETE' },
         );
         const text = plan.dryRun
@@ -261,6 +266,7 @@ export function ConsolePage() {
         <DeletePrefixDialog
           cluster={cluster}
           prefix={confirm.key}
+          fromKey={confirm.fromKey}
           onClose={() => {
             print(confirm.id, { text: 'Cancelled: nothing was deleted.' });
             setConfirm(undefined);

@@ -22,7 +22,7 @@ test('planCommand maps get, put, del and watch to API calls with their flags', (
     output: 'json',
   });
   assert.deepEqual(planCommand('etcdctl put k "a b" --lease=1f', 'main', 'table'), { kind: 'put', key: 'k', value: 'a b', lease: '31', output: 'table' });
-  assert.deepEqual(planCommand('del --prefix /x/', 'main', 'simple'), { kind: 'del', key: '/x/', prefix: true, dryRun: false, confirmed: false, output: 'simple' });
+  assert.deepEqual(planCommand('del --prefix /x/', 'main', 'simple'), { kind: 'del', key: '/x/', prefix: true, fromKey: false, dryRun: false, confirmed: false, output: 'simple' });
   assert.deepEqual(planCommand('watch --prefix /w --rev 7', 'main', 'simple'), { kind: 'watch', key: '/w', prefix: true, prevKv: false, revision: '7' });
 });
 
@@ -36,7 +36,9 @@ test('planCommand refuses what etcdctl refuses, with its message, and names the 
     error: true,
     text: "`member list` is not offered by the monitor's API yet. Run it with the CLI:\n  etcd-monitor ctl --endpoints=<main's endpoints> member list",
   });
-  assert.match((planCommand('del --from-key a', 'main', 'simple') as { text: string }).text, /del with --from-key is not offered .*\n {2}etcd-monitor ctl .* del --from-key a$/);
+  assert.match((planCommand('del --prev-kv a', 'main', 'simple') as { text: string }).text, /del with --prev-kv is not offered .*\n {2}etcd-monitor ctl .* del --prev-kv a$/);
+  assert.equal(planCommand('del --from-key a', 'main', 'simple').kind, 'del');
+  assert.match((planCommand('del --from-key --prefix a', 'main', 'simple') as { text: string }).text, /cannot be set at the same time/);
   assert.match((planCommand('get --rev 3 k', 'main', 'simple') as { text: string }).text, /get with --rev is not offered/);
   assert.match((planCommand('get k --endpoints x:1', 'main', 'simple') as { text: string }).text, /--endpoints: the console always talks to cluster main/);
 });

@@ -42,7 +42,7 @@ export type OutputMode = 'simple' | 'json' | 'table';
 export type ConsolePlan =
   | { kind: 'get'; key: string; prefix: boolean; limit: number; keysOnly: boolean; countOnly: boolean; valueOnly: boolean; output: OutputMode }
   | { kind: 'put'; key: string; value: string; lease?: string; output: OutputMode }
-  | { kind: 'del'; key: string; prefix: boolean; dryRun: boolean; confirmed: boolean; output: OutputMode }
+  | { kind: 'del'; key: string; prefix: boolean; fromKey: boolean; dryRun: boolean; confirmed: boolean; output: OutputMode }
   | { kind: 'watch'; key: string; prefix: boolean; revision?: string; prevKv: boolean }
   | { kind: 'print'; text: string; error: boolean };
 
@@ -131,9 +131,9 @@ function planParsed(p: CtlParsed, words: string[], cluster: string, defaultOutpu
     case 'del': {
       if (p.args.length === 0 || p.args.length > 2) return usage('del command needs one argument as key and an optional argument as range_end');
       if (bool('prefix') && bool('from-key')) return usage('`--prefix` and `--from-key` cannot be set at the same time, choose one');
-      const off = [...unsupported(['from-key', 'prev-kv', 'hex']), ...(p.args.length === 2 ? ['range_end'] : [])];
+      const off = [...unsupported(['prev-kv', 'hex']), ...(p.args.length === 2 ? ['range_end'] : [])];
       if (off.length > 0) return notHere(`del with ${off.map((x) => (x === 'range_end' ? 'a range end' : `--${x}`)).join(', ')}`, words, cluster);
-      return { kind: 'del', key: p.args[0]!, prefix: bool('prefix'), dryRun: bool('dry-run'), confirmed: bool('yes'), output };
+      return { kind: 'del', key: p.args[0]!, prefix: bool('prefix'), fromKey: bool('from-key'), dryRun: bool('dry-run'), confirmed: bool('yes'), output };
     }
     case 'watch': {
       if (p.args.length !== 1)
