@@ -125,7 +125,7 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
     await page.waitForFunction(() => document.querySelector('[data-testid=watch-lines]')?.textContent?.includes('PUT\n/w/x\nhello'), null, { timeout: WAIT });
     await entry.getByTestId('watch-pause').click();
     await etcdctl('put', '/w/y', 'while paused');
-    await entry.getByText('1 events held while paused').waitFor({ timeout: WAIT });
+    await entry.getByText('1 event held while paused').waitFor({ timeout: WAIT });
     assert.doesNotMatch((await entry.getByTestId('watch-lines').textContent()) ?? '', /while paused/);
     await page.screenshot({ path: screenshotPath('console-watch-paused'), fullPage: true });
     await entry.getByTestId('watch-pause').click();

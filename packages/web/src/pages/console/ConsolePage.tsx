@@ -421,7 +421,7 @@ function WatchOutput({ cluster, plan }: { cluster: string; plan: Extract<Console
         </Badge>
         <Text size="xs" c="dimmed">
           {note}
-          {heldCount > 0 ? ` · ${heldCount} events held while paused` : ''}
+          {heldCount > 0 ? ` · ${heldCount} ${heldCount === 1 ? 'event' : 'events'} held while paused` : ''}
         </Text>
         {state !== 'ended' && (
           <>
