@@ -193,3 +193,25 @@ test('viewers and operators are refused where they must be, on every maintenance
     else assert.notEqual(s, 403, `operator may: ${r.join(' ')}`);
   }
 });
+
+describe('a permission etcd denies the monitor user', () => {
+  const cluster = useCluster({ members: 1, auth: true });
+
+  test('is a 403 with ETCD_PERMISSION_DENIED, audited', async (t) => {
+    const c = cluster.get();
+    const dir = tempDir('mon-maint-auth', t);
+    const svc = await buildMonitor(
+      parseConfig({
+        server: { listen: '127.0.0.1:0', data_dir: dir },
+        clusters: [{ name: 'c1', endpoints: c.endpoints, user: c.auth!.readUser, password: c.auth!.readPassword, timeout: '5s' }],
+      }),
+      { env: { ETCD_MONITOR_SECRET_KEY: 'k' } },
+    );
+    t.after(() => svc.stop());
+    const r = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters/c1/members', payload: { peerURLs: ['http://127.0.0.1:2'] } });
+    assert.equal(r.statusCode, 403, r.body);
+    assert.equal(r.json().error.code, 'ETCD_PERMISSION_DENIED');
+    const entries = (await svc.app.inject({ method: 'GET', url: '/api/v1/audit?action=member.add' })).json() as Array<{ result: string }>;
+    assert.ok(entries.some((e) => e.result.startsWith('ETCD_PERMISSION_DENIED')));
+  });
+});
