@@ -145,6 +145,9 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
       [['/c/k', 'v 1']],
     );
     assert.equal(json.count, 1);
+    // Maintenance through its API: compaction of a past revision, and no alarm raised.
+    assert.equal(await (await console_('compaction 1')).getByTestId('console-text').textContent(), 'compacted revision 1');
+    assert.equal(await (await console_('alarm list')).getByTestId('console-text').textContent(), '');
     const member = (await (await console_('member list')).getByTestId('console-text').textContent()) ?? '';
     assert.match(member, /`member list` is not offered by the monitor's API yet[\s\S]*etcd-monitor ctl .*member list/);
     const bad = (await (await console_('get --bogus /c/')).getByTestId('console-text').textContent()) ?? '';
@@ -181,7 +184,14 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
   test('the audit log lists what the UI did, as etcdctl commands, with the result', async () => {
     const entries = (await (await fetch(`${mon.url}/api/v1/audit`)).json()) as AuditEntry[];
     const seen = entries.map((e) => `${e.actor} ${e.cluster} ${e.command} ${e.result}`);
-    for (const want of ['etcdctl put /app/config', 'etcdctl del --prefix /tmp/', 'etcdctl put /c/k', 'etcdctl del --prefix /c/', 'etcdctl del --from-key zz/a']) {
+    for (const want of [
+      'etcdctl put /app/config',
+      'etcdctl del --prefix /tmp/',
+      'etcdctl put /c/k',
+      'etcdctl del --prefix /c/',
+      'etcdctl del --from-key zz/a',
+      'etcdctl compaction 1',
+    ]) {
       assert.ok(
         seen.some((s) => s.includes(`main ${want} ok`)),
         `${want} is in the audit log:\n${seen.join('\n')}`,

@@ -3,7 +3,7 @@ import { Anchor, Badge, Breadcrumbs, Button, Group, Paper, SegmentedControl, Sta
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { ctlCompletions } from '@etcd-monitor/core/parse';
-import type { DeleteResult, KeyDetail, KeyPage, KeyView, LevelPage, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
+import type { AlarmList, CompactResult, DeleteResult, KeyDetail, KeyPage, KeyView, LevelPage, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import { kvPath, withQuery } from '../../api/kv.ts';
 import { useCanOperate, useWhoami } from '../../api/queries.ts';
@@ -112,12 +112,19 @@ export function ConsolePage() {
     setEntries((es) => [...es, { id, line: trimmed, ...(plan.kind === 'watch' ? { watch: plan } : { text: '…' }) }]);
     if (plan.kind === 'print') return print(id, { text: plan.text, error: plan.error });
     if (plan.kind === 'watch') return;
-    if ((plan.kind === 'put' || plan.kind === 'del') && !canWrite) {
-      return print(id, { text: `Error: ${plan.kind} changes the cluster; your role (${me.data?.role ?? 'viewer'}) may only read. Ask for the operator role.`, error: true });
+    if ((plan.kind === 'put' || plan.kind === 'del' || plan.kind === 'compaction' || plan.kind === 'alarm list') && !canWrite) {
+      return print(id, { text: `Error: ${plan.kind} needs the operator role; your role (${me.data?.role ?? 'viewer'}) may only read keys.`, error: true });
     }
     try {
       if (plan.kind === 'get') print(id, await runGet(cluster, plan));
-      else if (plan.kind === 'put') {
+      else if (plan.kind === 'compaction') {
+        const r = await apiFetch<CompactResult>(apiPath`/clusters/${cluster}/maintenance/compact`, { method: 'POST', body: { revision: plan.revision, physical: plan.physical } });
+        print(id, { text: `compacted revision ${r.revision}` });
+      } else if (plan.kind === 'alarm list') {
+        const r = await apiFetch<AlarmList>(apiPath`/clusters/${cluster}/maintenance/alarms`);
+        // etcdctl prints member ids in decimal here.
+        print(id, { text: r.alarms.map((a) => `memberID:${BigInt(`0x${a.memberId}`)} alarm:${a.alarm}`).join('\n') });
+      } else if (plan.kind === 'put') {
         const r = await apiFetch<PutResult>(kvPath(cluster), { method: 'PUT', body: { key: plan.key, value: plan.value, ...(plan.lease ? { lease: plan.lease } : {}) } });
         print(id, { text: plan.output === 'json' ? `{"header":{"revision":${r.revision}}}` : 'OK' });
         await invalidatePaths(qc, [kvPath(cluster)]);

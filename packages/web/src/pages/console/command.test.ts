@@ -24,6 +24,9 @@ test('planCommand maps get, put, del and watch to API calls with their flags', (
   assert.deepEqual(planCommand('etcdctl put k "a b" --lease=1f', 'main', 'table'), { kind: 'put', key: 'k', value: 'a b', lease: '31', output: 'table' });
   assert.deepEqual(planCommand('del --prefix /x/', 'main', 'simple'), { kind: 'del', key: '/x/', prefix: true, fromKey: false, dryRun: false, confirmed: false, output: 'simple' });
   assert.deepEqual(planCommand('watch --prefix /w --rev 7', 'main', 'simple'), { kind: 'watch', key: '/w', prefix: true, prevKv: false, revision: '7' });
+  assert.deepEqual(planCommand('compaction --physical 42', 'main', 'simple'), { kind: 'compaction', revision: '42', physical: true });
+  assert.deepEqual(planCommand('alarm list', 'main', 'simple'), { kind: 'alarm list' });
+  assert.equal((planCommand('compaction x', 'main', 'simple') as { text: string }).text, 'Error: strconv.ParseInt: parsing "x": invalid syntax');
 });
 
 test('planCommand refuses what etcdctl refuses, with its message, and names the CLI command for what the API lacks', () => {

@@ -44,6 +44,8 @@ export type ConsolePlan =
   | { kind: 'put'; key: string; value: string; lease?: string; output: OutputMode }
   | { kind: 'del'; key: string; prefix: boolean; fromKey: boolean; dryRun: boolean; confirmed: boolean; output: OutputMode }
   | { kind: 'watch'; key: string; prefix: boolean; revision?: string; prevKv: boolean }
+  | { kind: 'compaction'; revision: string; physical: boolean }
+  | { kind: 'alarm list' }
   | { kind: 'print'; text: string; error: boolean };
 
 // Connection flags choose a cluster in etcdctl; in the console the page's cluster is the connection.
@@ -142,6 +144,12 @@ function planParsed(p: CtlParsed, words: string[], cluster: string, defaultOutpu
       const rev = p.flags.rev as string;
       return { kind: 'watch', key: p.args[0]!, prefix: bool('prefix'), prevKv: bool('prev-kv'), ...(rev !== '0' ? { revision: rev } : {}) };
     }
+    case 'compaction':
+      if (p.args.length !== 1) return usage('compaction command needs 1 argument');
+      if (!/^-?\d+$/.test(p.args[0]!)) return usage(`strconv.ParseInt: parsing "${p.args[0]}": invalid syntax`);
+      return { kind: 'compaction', revision: p.args[0]!, physical: bool('physical') };
+    case 'alarm list':
+      return { kind: 'alarm list' };
     case 'version':
       return {
         kind: 'print',
