@@ -278,7 +278,10 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
       const q = req.query;
       const key = requireKey(q);
       const rpc = ops.get(name);
-      // Opened before the answer starts, so a refused watch (a compacted revision) is a 4xx, not a broken stream.
+      // etcd accepts a watch from a compacted revision and cancels it only after "created": a read at that revision
+      // first makes it a 410 ETCD_COMPACTED before the stream starts, not an error event inside a 200.
+      if (q.revision) await rpc.range(key, { revision: q.revision, countOnly: true });
+      // Opened before the answer starts, so a refused watch is a 4xx, not a broken stream.
       const stream = await rpc.watch(key, {
         ...(q.prefix ? { rangeEnd: prefixRangeEnd(key) } : {}),
         ...(q.revision ? { startRevision: q.revision } : {}),

@@ -87,6 +87,9 @@ describe('maintenance and member API', () => {
     const gone = await inject('POST', '/maintenance/compact', { revision: String(head - 1n) });
     assert.equal(gone.statusCode, 410, gone.body);
     assert.equal(gone.json().error.code, 'ETCD_COMPACTED');
+    const watch = await inject('GET', `/watch?key=/c/k&revision=${head - 1n}`);
+    assert.equal(watch.statusCode, 410, `a watch from a compacted revision is refused before its stream starts: ${watch.body}`);
+    assert.equal(watch.json().error.code, 'ETCD_COMPACTED');
     const entries = await audit('maintenance.compact');
     assert.ok(entries.some((e) => e.command === `etcdctl compaction --physical ${head}` && e.result === 'ok'));
     assert.ok(
