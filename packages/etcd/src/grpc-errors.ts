@@ -103,8 +103,14 @@ function mk(code: `ETCD_${string}`, message: string, hint: string | undefined, c
 }
 
 function shorten(details: string): string {
-  return details
+  const text = details
     .replace(/^No connection established\. Last error: /, '')
+    // grpc-js fails a call on a channel in transient failure with its subchannel's last error, which can be absent:
+    // "null. Resolution note: " says nothing, so the line says what is known — no connection could be made.
+    .replace(/^(null|undefined)?\.?\s*Resolution note:\s*/, '')
+    .replace(/^(null|undefined)$/, '')
     .replace(/\s+/g, ' ')
+    .trim()
     .slice(0, 300);
+  return text || 'no connection (gRPC gave no reason)';
 }
