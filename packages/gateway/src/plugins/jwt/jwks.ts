@@ -3,7 +3,8 @@
 // so a signing-key rotation is picked up on the first token that needs it and an outage of the JWKS server does not
 // stop tokens signed with a known key. jose's createRemoteJWKSet drops its keys once they are older than its max age
 // and a refetch fails, which is the outage case this must survive.
-import { createLocalJWKSet, type CryptoKey, type JSONWebKeySet, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
+import type { createLocalJWKSet, CryptoKey, JSONWebKeySet, JWTHeaderParameters, FlattenedJWSInput } from 'jose';
+import { jose } from './jose.ts';
 import type { KeyObject } from 'node:crypto';
 
 /** JwksOptions say how a JWKS is fetched and kept. */
@@ -96,7 +97,7 @@ export class RemoteJwks {
       const text = await readCapped(res, this.#opts.maxBytes ?? 1 << 20);
       const jwks = JSON.parse(text) as JSONWebKeySet;
       if (!jwks || !Array.isArray(jwks.keys)) throw new Error('the answer is not a JWKS (no "keys" array)');
-      this.#local = createLocalJWKSet(jwks);
+      this.#local = jose().createLocalJWKSet(jwks);
       this.#fetchedAt = Date.now();
       this.lastError = '';
     } catch (err) {

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyOptions, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
+import type { CryptoKey, JWTPayload, JWTVerifyOptions, JWTHeaderParameters, FlattenedJWSInput } from 'jose';
+import { jose } from './jose.ts';
 import { TOKEN } from '../../http1/headers.ts';
 import { definePlugin, type PluginDefinition, type PluginResponse, type RequestContext, type UpstreamRequest } from '../plugin.ts';
 import { delayed, hideHeaderCredentials, hideQueryCredential, readCredential, refuse, safeHeaderValue, type CredentialSource } from '../auth.ts';
@@ -232,6 +233,7 @@ export const jwtPlugin: PluginDefinition = definePlugin({
     async function verify(ctx: RequestContext, token: string): Promise<PluginResponse | undefined> {
       try {
         const k = key instanceof Promise ? await key : key;
+        const { jwtVerify } = jose();
         const { payload } = getKey ? await jwtVerify(token, getKey, verifyOptions) : await jwtVerify(token, k!, verifyOptions);
         const headers = headersOf(payload);
         const expUntil = typeof payload.exp === 'number' ? payload.exp * 1000 + skewMs : Infinity;
