@@ -91,6 +91,37 @@ function after(key: Buffer): Buffer {
   return Buffer.concat([key, FROM_KEY]);
 }
 
+/**
+ * rangeNear reads the first `limit` keys of [start, rangeEnd) as one limited range would, in steps whose range end stays
+ * close to `start`: etcd 3.4 walks every index entry between a range's start and end to count them, limit or not, so
+ * one read with a far range end costs as much as all the keys after its start. The bound widens by cutting `start`
+ * 1, 2, 4, … bytes shorter until the page is full or the bound is rangeEnd. `more` may be true with nothing left.
+ */
+async function rangeNear(
+  rpc: EtcdRpc,
+  start: Buffer,
+  rangeEnd: Buffer,
+  limit: number,
+  o: { revision: string; keysOnly: boolean },
+): Promise<{ kvs: KeyValue[]; more: boolean; revision: string }> {
+  const kvs: KeyValue[] = [];
+  const toEnd = rangeEnd.equals(FROM_KEY);
+  let from = start;
+  let revision = o.revision;
+  for (let cut = 1; ; cut *= 2) {
+    let bound = cut < start.length ? prefixRangeEnd(start.subarray(0, start.length - cut)) : rangeEnd;
+    const last = bound.equals(FROM_KEY) || (!toEnd && Buffer.compare(bound, rangeEnd) >= 0);
+    if (last) bound = rangeEnd;
+    else if (Buffer.compare(bound, from) <= 0) continue;
+    const r = await rpc.range(from, { rangeEnd: bound, limit: limit - kvs.length, revision, keysOnly: o.keysOnly });
+    if (revision === '0') revision = r.header.revision;
+    kvs.push(...r.kvs);
+    if (kvs.length >= limit) return { kvs, more: r.more || !last, revision };
+    if (last) return { kvs, more: false, revision };
+    from = bound;
+  }
+}
+
 /** Page is one page of a listing. */
 export interface Page<T> {
   /** items are this page's entries. */
@@ -142,8 +173,8 @@ export async function listLevel(rpc: EtcdRpc, o: { prefix: Buffer; separator: Bu
   let exhausted = false;
   const batch = Math.min(Math.max(o.limit * 2, 32), 1000);
   while (items.length < o.limit && !exhausted) {
-    const r = await rpc.range(start, { rangeEnd, limit: batch, revision, keysOnly: true });
-    if (revision === '0') revision = r.header.revision;
+    const r = await rangeNear(rpc, start, rangeEnd, batch, { revision, keysOnly: true });
+    revision = r.revision;
     let folder: Buffer | undefined;
     let full = false;
     for (const kv of r.kvs) {
@@ -245,8 +276,8 @@ export async function prefixStats(
   let keyBytes = 0;
   let valueBytes = 0;
   for (;;) {
-    const r = await rpc.range(start, { rangeEnd, limit: o.pageSize ?? 5000, revision, keysOnly: !o.values });
-    if (revision === '0') revision = r.header.revision;
+    const r = await rangeNear(rpc, start, rangeEnd, o.pageSize ?? 5000, { revision, keysOnly: !o.values });
+    revision = r.revision;
     for (const kv of r.kvs) {
       const rest = kv.key.subarray(o.prefix.length);
       const at = o.separator.length ? rest.indexOf(o.separator) : -1;
