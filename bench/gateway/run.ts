@@ -399,7 +399,7 @@ function pluginCases(): PluginCase[] {
     // The plugin looks files up by the request's whole path: /p/directory/16k is dirroot/p/directory/16k.
     { category: 'directory', toml: `path = "${join(dir, 'dirroot')}"`, path: '/16k', note: 'answers a 16 KiB file itself (no upstream)' },
     { category: 'limit', toml: 'type = "rate"\ntag = "ip"\nmax = 1000000000\ninterval = "1s"', note: 'local, never reached' },
-    { category: 'compression', toml: 'gzip_level = 6', headers: ['Accept-Encoding: gzip'], note: 'body below min_length: not compressed' },
+    { category: 'compression', toml: 'gzip_level = 6', headers: ['Accept-Encoding: gzip'], note: 'gzip 6 of the 11-byte body (min_length 0)' },
     { category: 'cache', toml: '', note: 'upstream answer has no Cache-Control' },
     { category: 'request_size_limit', toml: 'max_size = "1MiB"' },
     { category: 'traffic_split', toml: 'upstream = "up2"\nweight = 50' },
