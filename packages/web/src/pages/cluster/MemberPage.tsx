@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import { Anchor, Badge, Breadcrumbs, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { Link, useParams } from 'react-router';
+import { Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useParams } from 'react-router';
 import { useMember } from '../../api/queries.ts';
 import { ErrorState, LoadingState } from '../../components/states.tsx';
 import { ChartGrid } from '../../components/charts/ChartGrid.tsx';
@@ -13,6 +13,7 @@ import { Stale } from '../../components/Stale.tsx';
 import { Findings } from './Findings.tsx';
 import { GrpcTable } from './GrpcTable.tsx';
 import { EventTimeline } from './EventTimeline.tsx';
+import { ClusterBreadcrumbs } from '../../components/ClusterBreadcrumbs.tsx';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -39,15 +40,7 @@ export function MemberPage() {
   const age = metricsAge(m);
   return (
     <Stack gap="md">
-      <Breadcrumbs>
-        <Anchor component={Link} to="/">
-          Overview
-        </Anchor>
-        <Anchor component={Link} to={`/clusters/${encodeURIComponent(name)}`}>
-          {name}
-        </Anchor>
-        <Text>{label}</Text>
-      </Breadcrumbs>
+      <ClusterBreadcrumbs cluster={name} page={label} />
       <Group gap="sm">
         <Title order={2}>{label}</Title>
         {m.isLeader && <Badge color="teal">leader</Badge>}

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { Anchor, Badge, Breadcrumbs, Button, Group, Paper, SegmentedControl, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, SegmentedControl, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { ctlCompletions } from '@etcd-monitor/core/parse';
@@ -11,6 +11,7 @@ import { apiPath, invalidatePaths, useApiQuery } from '../../api/use-api.ts';
 import { DeletePrefixDialog } from '../../components/DeletePrefixDialog.tsx';
 import { planCommand, splitWords, type ConsolePlan, type OutputMode } from './command.ts';
 import { getJson, getSimple, valueText, watchSimple } from './output.ts';
+import { ClusterBreadcrumbs } from '../../components/ClusterBreadcrumbs.tsx';
 
 /** Entry is one command run in the console and what it printed. */
 interface Entry {
@@ -173,15 +174,7 @@ export function ConsolePage() {
 
   return (
     <Stack gap="md">
-      <Breadcrumbs>
-        <Anchor component={Link} to="/">
-          Overview
-        </Anchor>
-        <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster)}`}>
-          {cluster}
-        </Anchor>
-        <Text>Console</Text>
-      </Breadcrumbs>
+      <ClusterBreadcrumbs cluster={cluster} page="Console" />
       <Group justify="space-between">
         <Title order={2}>Console of {cluster}</Title>
         <Group gap="sm">

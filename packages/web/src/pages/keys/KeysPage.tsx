@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Anchor, Breadcrumbs, Button, Grid, Group, Paper, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Anchor, Button, Grid, Group, Paper, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useKeyPages } from '../../api/kv.ts';
 import { errorText } from '../../api/client.ts';
@@ -9,6 +9,7 @@ import { EmptyState } from '../../components/states.tsx';
 import { KeyLevel } from './KeyTree.tsx';
 import { KeyPanel } from './KeyPanel.tsx';
 import { PrefixStatsPanel } from './PrefixStatsPanel.tsx';
+import { ClusterBreadcrumbs } from '../../components/ClusterBreadcrumbs.tsx';
 
 /** KeysPage is a cluster's key browser: a tree read level by level, search by prefix, one key's value, editor and history, and per-prefix sizes. */
 export function KeysPage() {
@@ -51,15 +52,7 @@ export function KeysPage() {
   };
   return (
     <Stack gap="md">
-      <Breadcrumbs>
-        <Anchor component={Link} to="/">
-          Overview
-        </Anchor>
-        <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster)}`}>
-          {cluster}
-        </Anchor>
-        <Text>Keys</Text>
-      </Breadcrumbs>
+      <ClusterBreadcrumbs cluster={cluster} page="Keys" />
       <Group justify="space-between">
         <Title order={2}>Keys of {cluster}</Title>
         <Anchor component={Link} to={`/clusters/${encodeURIComponent(cluster)}/console`}>
