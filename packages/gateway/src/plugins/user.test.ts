@@ -143,7 +143,11 @@ test('gateway -c with threads = 2: user plugins load in every worker, one that t
   assert.match(proc.stderr(), /failed in request: greet broke/);
   // With basic.watch, editing a plugin file reloads the config in every worker. The supervisor watches once every worker
   // has started; the first one serves earlier, so an edit before that line would not be seen.
-  await waitFor(() => proc.stderr().includes('gateway workers started'), 30_000, () => `the supervisor to watch: ${proc.stderr()}`);
+  await waitFor(
+    () => proc.stderr().includes('gateway workers started'),
+    30_000,
+    () => `the supervisor to watch: ${proc.stderr()}`,
+  );
   writeFileSync(join(plugins, 'greet.ts'), greet('v2'));
   await waitFor(
     async () => {
