@@ -56,3 +56,55 @@ test('decodeRangeResponse reads varints of every length, negative int64 and ids 
     { ...msg, kvs: msg.kvs.map((k) => ({ ...k, key: k.key.toString(), value: k.value.toString() })) },
   );
 });
+
+test('the browser-safe writers of @etcd-monitor/core/parse agree with the descriptor-driven encoder (member, status, hashkv, alarm answers)', async () => {
+  const { memberListJson, statusJson, hashKVJson, alarmJson, headerOnlyJson } = await import('@etcd-monitor/core/parse');
+  const header = { cluster_id: '18446744073709551615', member_id: '12854834203457812721', revision: '42', raft_term: '3' };
+  const m = (id: string, name: string, learner: boolean) => ({
+    ID: id,
+    name,
+    peerURLs: ['http://127.0.0.1:2380'],
+    clientURLs: name ? ['http://127.0.0.1:2379'] : [],
+    isLearner: learner,
+  });
+  const members = [m('9007199254740993', 'a', false), m('1', '', true), { ID: '2', name: 'c<&>', peerURLs: [], clientURLs: [], isLearner: false }];
+  for (const r of [
+    { header, members },
+    { header, members: [] },
+  ])
+    assert.equal(memberListJson(r), goJson('etcdserverpb.MemberListResponse', r));
+  const add = { header, member: members[1]!, members };
+  assert.equal(memberListJson(add), goJson('etcdserverpb.MemberAddResponse', add));
+  const status = {
+    header,
+    version: '3.4.23',
+    dbSize: '20480',
+    leader: '12854834203457812721',
+    raftIndex: '9',
+    raftTerm: '3',
+    raftAppliedIndex: '9',
+    errors: ['memberID:1 alarm:NOSPACE '],
+    dbSizeInUse: '16384',
+    isLearner: true,
+  };
+  assert.equal(statusJson(status), goJson('etcdserverpb.StatusResponse', status));
+  const zero = { ...status, errors: [], isLearner: false, leader: '0' };
+  assert.equal(statusJson(zero), goJson('etcdserverpb.StatusResponse', zero));
+  for (const h of [
+    { header, hash: 4082599214, compact_revision: '-1' },
+    { header, hash: 0, compact_revision: '0' },
+  ])
+    assert.equal(hashKVJson(h), goJson('etcdserverpb.HashKVResponse', h));
+  const alarms = {
+    header: null,
+    alarms: [
+      { memberID: '12854834203457812721', alarm: 'Nospace' },
+      { memberID: '2', alarm: 'CORRUPT' },
+    ],
+  };
+  assert.equal(
+    alarmJson(alarms),
+    goJson('etcdserverpb.AlarmResponse', { header: null, alarms: alarms.alarms.map((a) => ({ ...a, alarm: a.alarm === 'CORRUPT' ? 'Corrupt' : a.alarm })) }),
+  );
+  assert.equal(headerOnlyJson(header), goJson('etcdserverpb.MoveLeaderResponse', { header }));
+});

@@ -2,7 +2,10 @@
 // declaration order under their .proto names, zero values left out (every field is `omitempty`), 64-bit integers as
 // bare JSON numbers (exact: they arrive as decimal strings), bytes as standard base64, enums as their numbers, a oneof
 // as an object under its Go field names (`"Response":{"ResponsePut":{…}}`), and strings with Go's escapes.
+import { goString } from '@etcd-monitor/core/parse';
 import { protoDefinition } from '../client.ts';
+
+export { goString };
 
 interface FieldDescriptor {
   name: string;
@@ -130,20 +133,4 @@ export function goJson(messageName: string, msg: unknown): string {
 export function goHeaderFields(header: unknown): string {
   if (header === null || header === undefined) return '';
   return goJson('etcdserverpb.ResponseHeader', header).slice(1, -1);
-}
-
-/** goString quotes a string as Go's encoding/json does: `<`, `>`, `&`, U+2028 and U+2029 escaped, control characters as \u00XX. */
-export function goString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }

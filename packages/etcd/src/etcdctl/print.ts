@@ -24,7 +24,23 @@ import type {
   TxnResponse,
   WatchResponse,
 } from '../rpc-types.ts';
+import {
+  alarmJson,
+  alarmLines,
+  endpointHashKVJson,
+  endpointHealthJson,
+  endpointHealthLines,
+  endpointStatusJson,
+  endpointStatusRows,
+  goTable,
+  hex,
+  hex16,
+  memberListJson,
+  memberRows,
+} from '@etcd-monitor/core/parse';
 import { goHeaderFields, goJson, goString } from './go-json.ts';
+
+export { goDuration, goTable, hex, hex16, humanizeBytes } from '@etcd-monitor/core/parse';
 
 /** OutputFormat is etcdctl's `-w`: simple, json, fields or table (protobuf is not offered). */
 export type OutputFormat = 'simple' | 'json' | 'fields' | 'table';
@@ -297,7 +313,7 @@ export class Printer {
 
   /** memberList prints the member list. */
   memberList(r: MemberListResponse): void {
-    if (this.format === 'json') return this.json(goJson('etcdserverpb.MemberListResponse', r));
+    if (this.format === 'json') return this.json(memberListJson(r));
     if (this.format === 'fields') {
       this.hdr(r.header);
       for (const m of r.members) {
@@ -310,13 +326,13 @@ export class Printer {
       }
       return;
     }
-    const rows = r.members.map((m) => [hex(m.ID), m.name ? 'started' : 'unstarted', m.name, m.peerURLs.join(','), m.clientURLs.join(','), String(m.isLearner)]);
-    this.rows(['ID', 'Status', 'Name', 'Peer Addrs', 'Client Addrs', 'Is Learner'], rows);
+    const t = memberRows(r.members);
+    this.rows(t.header, t.rows);
   }
 
   /** memberAdd prints a member add answer (the simple format's ETCD_* lines are printed by the command). */
   memberAdd(r: MemberAddResponse): void {
-    if (this.format === 'json') return this.json(goJson('etcdserverpb.MemberAddResponse', r));
+    if (this.format === 'json') return this.json(memberListJson(r));
     if (this.format === 'fields') {
       this.hdr(r.header);
       return;
@@ -328,8 +344,8 @@ export class Printer {
 
   /** memberChanged prints a member remove, update or promote answer. */
   memberChanged(what: 'removed from' | 'updated in' | 'promoted in', id: string, r: MemberListResponse): void {
-    const name = { 'removed from': 'MemberRemoveResponse', 'updated in': 'MemberUpdateResponse', 'promoted in': 'MemberPromoteResponse' }[what];
-    if (this.format === 'json') return this.json(goJson(`etcdserverpb.${name}`, r));
+    // MemberRemoveResponse, MemberUpdateResponse and MemberPromoteResponse have MemberListResponse's fields.
+    if (this.format === 'json') return this.json(memberListJson(r));
     if (this.format === 'fields') return this.hdr(r.header);
     if (this.format !== 'simple') this.unsupported();
     this.line(`Member ${hex(id).padStart(16)} ${what} cluster ${hex(r.header.cluster_id).padStart(16)}`);
@@ -337,7 +353,7 @@ export class Printer {
 
   /** endpointStatus prints the endpoints' status. */
   endpointStatus(list: EpStatus[]): void {
-    if (this.format === 'json') return this.json(`[${list.map((s) => `{"Endpoint":${goString(s.ep)},"Status":${goJson('etcdserverpb.StatusResponse', s.resp)}}`).join(',')}]`);
+    if (this.format === 'json') return this.json(endpointStatusJson(list));
     if (this.format === 'fields') {
       for (const { ep, resp } of list) {
         this.hdr(resp.header);
@@ -354,28 +370,13 @@ export class Printer {
       }
       return;
     }
-    const rows = list.map(({ ep, resp }) => [
-      ep,
-      hex(resp.header.member_id),
-      resp.version,
-      humanizeBytes(Number(resp.dbSize)),
-      String(resp.leader === resp.header.member_id),
-      String(resp.isLearner),
-      resp.raftTerm,
-      resp.raftIndex,
-      resp.raftAppliedIndex,
-      resp.errors.join(', '),
-    ]);
-    this.rows(['endpoint', 'ID', 'version', 'db size', 'is leader', 'is learner', 'raft term', 'raft index', 'raft applied index', 'errors'], rows);
+    const t = endpointStatusRows(list);
+    this.rows(t.header, t.rows);
   }
 
   /** endpointHealth prints the endpoints' health (the simple format writes to stderr, as etcdctl does). */
   endpointHealth(list: EpHealth[]): void {
-    if (this.format === 'json') {
-      return this.json(
-        `[${list.map((h) => `{"endpoint":${goString(h.ep)},"health":${h.health},"took":${goString(h.took)}${h.error ? `,"error":${goString(h.error)}` : ''}}`).join(',')}]`,
-      );
-    }
+    if (this.format === 'json') return this.json(endpointHealthJson(list));
     if (this.format === 'fields') {
       for (const h of list) {
         this.line(`"Endpoint" : ${goQuote(Buffer.from(h.ep))}`);
@@ -392,15 +393,12 @@ export class Printer {
         list.map((h) => [h.ep, String(h.health), h.took, h.error]),
       );
     }
-    for (const h of list) {
-      if (h.error === '') this.errLine(`${h.ep} is healthy: successfully committed proposal: took = ${h.took}`);
-      else this.errLine(`${h.ep} is unhealthy: failed to commit proposal: ${h.error}`);
-    }
+    this.errChunks.push(endpointHealthLines(list));
   }
 
   /** endpointHashKV prints the endpoints' hashes. */
   endpointHashKV(list: EpHashKV[]): void {
-    if (this.format === 'json') return this.json(`[${list.map((h) => `{"Endpoint":${goString(h.ep)},"HashKV":${goJson('etcdserverpb.HashKVResponse', h.resp)}}`).join(',')}]`);
+    if (this.format === 'json') return this.json(endpointHashKVJson(list));
     if (this.format === 'fields') {
       for (const h of list) {
         this.hdr(h.resp.header);
@@ -418,7 +416,7 @@ export class Printer {
 
   /** alarm prints an alarm list or disarm answer. */
   alarm(r: AlarmResponse): void {
-    if (this.format === 'json') return this.json(goJson('etcdserverpb.AlarmResponse', r));
+    if (this.format === 'json') return this.json(alarmJson(r));
     if (this.format === 'fields') {
       // etcdctl 3.4 dereferences the absent header here and panics; print zeros instead.
       this.hdr(r.header);
@@ -430,7 +428,7 @@ export class Printer {
       return;
     }
     if (this.format !== 'simple') this.unsupported();
-    for (const a of r.alarms) this.line(`memberID:${a.memberID} alarm:${a.alarm.toUpperCase()} `);
+    this.chunks.push(Buffer.from(alarmLines(r.alarms)));
   }
 
   /** moveLeader prints a move-leader answer. */
@@ -580,16 +578,6 @@ function joinFields(...parts: string[]): string {
   return parts.filter((p) => p !== '').join(',');
 }
 
-/** hex renders a decimal uint64 id as Go's %x does. */
-export function hex(decimal: string): string {
-  return BigInt.asUintN(64, BigInt(decimal)).toString(16);
-}
-
-/** hex16 renders an id as Go's %016x does (lease ids). */
-export function hex16(decimal: string): string {
-  return hex(decimal).padStart(16, '0');
-}
-
 function prefixEnd(key: Buffer): Buffer {
   const out = Buffer.from(key);
   for (let i = out.length - 1; i >= 0; i--) {
@@ -628,57 +616,4 @@ export function goQuote(b: Uint8Array): string {
     }
   }
   return `${out}"`;
-}
-
-/** humanizeBytes renders a size as go-humanize's Bytes does (SI units, `20 kB`, `1.2 MB`), which etcdctl's tables use. */
-export function humanizeBytes(s: number): string {
-  if (s < 10) return `${s} B`;
-  const sizes = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  const e = Math.floor(Math.log(s) / Math.log(1000));
-  const val = Math.floor((s / 1000 ** e) * 10 + 0.5) / 10;
-  if (val < 10) return `${val.toFixed(1)} ${sizes[e]}`;
-  // Go's %.0f rounds a tie (20.5) to even; JavaScript's toFixed rounds it up.
-  const fl = Math.floor(val);
-  const rounded = val - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(val);
-  return `${rounded} ${sizes[e]}`;
-}
-
-/** goDuration renders milliseconds as Go's time.Duration.String does (`1.627153ms`, `5.000544999s`). */
-export function goDuration(ms: number): string {
-  const ns = Math.round(ms * 1e6);
-  if (ns === 0) return '0s';
-  const fmt = (v: number, unit: number, suffix: string) => {
-    const whole = Math.floor(v / unit);
-    const frac = (v % unit)
-      .toString()
-      .padStart(String(unit).length - 1, '0')
-      .replace(/0+$/, '');
-    return `${whole}${frac ? `.${frac}` : ''}${suffix}`;
-  };
-  if (ns < 1e3) return `${ns}ns`;
-  if (ns < 1e6) return fmt(ns, 1e3, 'µs');
-  if (ns < 1e9) return fmt(ns, 1e6, 'ms');
-  if (ns < 60e9) return fmt(ns, 1e9, 's');
-  const h = Math.floor(ns / 3600e9);
-  const m = Math.floor((ns % 3600e9) / 60e9);
-  const sec = fmt(ns % 60e9, 1e9, 's');
-  return `${h ? `${h}h` : ''}${m}m${sec}`;
-}
-
-/** goTable draws a table as olekukonko/tablewriter does for etcdctl: upper-case centred headers, cells aligned right. */
-export function goTable(header: string[], rows: string[][]): string {
-  const head = header.map((h) => h.toUpperCase());
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const border = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
-  const centre = (s: string, w: number) => {
-    const gap = w - s.length;
-    const left = Math.floor(gap / 2);
-    return ' '.repeat(left) + s + ' '.repeat(gap - left);
-  };
-  let out = border;
-  out += `|${head.map((h, i) => ` ${centre(h, widths[i]!)} `).join('|')}|\n`;
-  out += border;
-  for (const r of rows) out += `|${widths.map((w, i) => ` ${(r[i] ?? '').padStart(w)} `).join('|')}|\n`;
-  out += border;
-  return out;
 }
