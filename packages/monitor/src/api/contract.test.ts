@@ -138,6 +138,10 @@ test('every GET answers what its response schema says, unchanged by serializatio
     '/api/v1/clusters/{name}/kv/history': '/api/v1/clusters/main/kv/history?key=/contract/a',
     '/api/v1/clusters/{name}/kv/stats': '/api/v1/clusters/main/kv/stats',
     '/api/v1/clusters/{name}/maintenance/alarms': '/api/v1/clusters/main/maintenance/alarms',
+    '/api/v1/clusters/{name}/members': '/api/v1/clusters/main/members',
+    '/api/v1/clusters/{name}/endpoints/status': '/api/v1/clusters/main/endpoints/status?cluster=true',
+    '/api/v1/clusters/{name}/endpoints/health': '/api/v1/clusters/main/endpoints/health?cluster=true',
+    '/api/v1/clusters/{name}/endpoints/hashkv': '/api/v1/clusters/main/endpoints/hashkv?cluster=true',
   };
   const record = process.env.RECORD_CONTRACT_KEYS === '1';
   const expected = record ? {} : (JSON.parse(readFileSync(KEYS_FILE, 'utf8')) as Record<string, string[]>);

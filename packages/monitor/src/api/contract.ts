@@ -18,5 +18,17 @@ export type { Notifications, OutboxEntry } from './schemas/notifications.ts';
 export type { RouteTable, RoutesView } from './schemas/routes.ts';
 export type { Dashboard, Panel } from './schemas/dashboards.ts';
 export type { ChannelFieldView, ChannelTypeView } from './schemas/channel-types.ts';
-export type { AlarmList, CompactResult, DefragResult, MemberChange, MemberView } from './schemas/maintenance.ts';
+export type {
+  AlarmList,
+  CompactResult,
+  DefragResult,
+  EndpointHashList,
+  EndpointHealthList,
+  EndpointStatusList,
+  MemberChange,
+  MemberList,
+  MemberView,
+  MoveLeaderResult,
+} from './schemas/maintenance.ts';
+export type { EtcdHeader } from './schemas/common.ts';
 export type { AuditEntry, DeleteResult, KeyDetail, KeyHistory, KeyPage, KeyView, LevelEntry, LevelPage, PrefixStats, PutResult } from './schemas/kv.ts';

@@ -1,5 +1,5 @@
 import { AppError } from '@etcd-monitor/core';
-import { FROM_KEY, prefixRangeEnd, type EtcdRpc, type KeyValue } from '@etcd-monitor/etcd';
+import { FROM_KEY, prefixRangeEnd, type EtcdRpc, type KeyValue, type ResponseHeader } from '@etcd-monitor/etcd';
 
 // The key browser's reads, built so that no request loads more of the keyspace than one page: keys are listed with
 // limits and cursors at a pinned revision, a folder level jumps over each folder's keys with one range end, and the
@@ -132,15 +132,32 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** HeaderView is etcd's response header as the API answers it (decimal strings). */
+export interface HeaderView {
+  /** clusterId is the cluster id. */
+  clusterId: string;
+  /** memberId is the id of the member that answered. */
+  memberId: string;
+  /** revision is the store revision when the call was applied. */
+  revision: string;
+  /** raftTerm is the raft term when the call was applied. */
+  raftTerm: string;
+}
+
+/** headerView turns etcd's response header into the API's (absent in etcd 3.4's alarm answers: zeros). */
+export function headerView(h: ResponseHeader | null): HeaderView {
+  return { clusterId: h?.cluster_id ?? '0', memberId: h?.member_id ?? '0', revision: h?.revision ?? '0', raftTerm: h?.raft_term ?? '0' };
+}
+
 /** listKeys returns one page of the keys under a prefix, in key order, optionally with their values. */
-export async function listKeys(rpc: EtcdRpc, o: { prefix: Buffer; limit: number; cursor?: string; values: boolean }): Promise<Page<KeyView>> {
+export async function listKeys(rpc: EtcdRpc, o: { prefix: Buffer; limit: number; cursor?: string; values: boolean }): Promise<Page<KeyView> & { header: HeaderView }> {
   const { key, rangeEnd } = rangeOf(o.prefix);
   const c = o.cursor ? decodeCursor(o.cursor) : undefined;
   const r = await rpc.range(c?.start ?? key, { rangeEnd, limit: o.limit, revision: c?.revision ?? 0, keysOnly: !o.values });
   const revision = c?.revision ?? r.header.revision;
   const items = r.kvs.map((kv) => keyView(kv, o.values));
   const last = r.kvs.at(-1);
-  return { items, revision, ...(r.more && last ? { nextCursor: encodeCursor({ start: after(last.key), revision }) } : {}) };
+  return { items, revision, header: headerView(r.header), ...(r.more && last ? { nextCursor: encodeCursor({ start: after(last.key), revision }) } : {}) };
 }
 
 /** LevelEntry is one child of a folder level: a sub-folder (keys sharing the next segment) or a key. */

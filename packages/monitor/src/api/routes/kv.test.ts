@@ -50,6 +50,17 @@ describe('key browser API', () => {
     } while (cursor);
     assert.equal(seen.length, 25);
     assert.deepEqual(seen, [...seen].sort());
+    // etcd's response header rides along, ids as exact decimal strings (they exceed 2^53).
+    const status = await rpc.status();
+    const page = (await inject('GET', '/kv?prefix=/app/users/&limit=1')).json() as { header: Record<string, string> };
+    assert.deepEqual(Object.keys(page.header), ['clusterId', 'memberId', 'revision', 'raftTerm']);
+    assert.equal(page.header.clusterId, status.header.cluster_id);
+    const put = (await inject('PUT', '/kv', { key: '/hdr', value: 'x' })).json() as { revision: string; header: Record<string, string> };
+    assert.equal(put.header.revision, put.revision);
+    assert.equal(put.header.clusterId, status.header.cluster_id);
+    const del = (await inject('DELETE', '/kv?key=/hdr')).json() as { header: Record<string, string> };
+    assert.equal(del.header.clusterId, status.header.cluster_id);
+    assert.equal(((await inject('GET', '/kv/key?key=/other')).json() as { header: Record<string, string> }).header.clusterId, status.header.cluster_id);
     const other = (await inject('GET', '/kv/key?key=/other')).json() as { kv: { value?: string; valueBase64?: string } };
     assert.equal(other.kv.value, undefined);
     assert.equal(other.kv.valueBase64, Buffer.from([0xff, 0x00, 0xfe]).toString('base64'));

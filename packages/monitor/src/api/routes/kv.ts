@@ -27,7 +27,7 @@ import {
   WatchQuery,
 } from '../schemas/kv.ts';
 import type { OpsClients } from '../../ops/clients.ts';
-import { keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf } from '../../ops/kv.ts';
+import { headerView, keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
 
 /** bytesOf reads a key (or value) given as text or base64; `field` names it in errors. */
 function bytesOf(text: string | undefined, b64: string | undefined, field: string, required: boolean): Buffer | undefined {
@@ -110,9 +110,10 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
         const r = await rpc.range(key);
         const kv = r.kvs[0];
         if (!kv) throw new AppError('MON_KV_NOT_FOUND', `key ${key.toString('utf8').slice(0, 200)} does not exist`, { field: 'key' });
-        const out: { kv: ReturnType<typeof keyView>; revision: string; lease?: { id: string; ttl: number; grantedTtl: number } } = {
+        const out: { kv: ReturnType<typeof keyView>; revision: string; header: HeaderView; lease?: { id: string; ttl: number; grantedTtl: number } } = {
           kv: keyView(kv, true),
           revision: r.header.revision,
+          header: headerView(r.header),
         };
         if (kv.lease !== '0') {
           const l = await rpc.leaseTimeToLive(kv.lease);
@@ -181,7 +182,7 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
         const rpc = ops.get(name);
         if (b.expectModRevision === undefined) {
           const r = await rpc.put(key, value, { ...(b.lease ? { lease: b.lease } : {}), prevKv: false });
-          return { revision: r.header.revision, kv: await readBack(rpc, key) };
+          return { revision: r.header.revision, header: headerView(r.header), kv: await readBack(rpc, key) };
         }
         const t = await rpc.txn({
           compare: [{ key, target: 'MOD', result: '=', value: b.expectModRevision }],
@@ -202,7 +203,7 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
             { current: current ? keyView(current, true) : null },
           );
         }
-        return { revision: t.header.revision, kv: await readBack(rpc, key) };
+        return { revision: t.header.revision, header: headerView(t.header), kv: await readBack(rpc, key) };
       });
     },
   );
@@ -228,7 +229,7 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
       const range = q.prefix ? rangeOf(key) : q.fromKey ? { key, rangeEnd: Buffer.from([0]) } : undefined;
       if (q.dryRun) {
         const r = await ops.read(name, (rpc) => rpc.range(key, { ...(range ? { rangeEnd: range.rangeEnd } : {}), countOnly: true }));
-        return { deleted: Number(r.count), revision: r.header.revision, dryRun: true };
+        return { deleted: Number(r.count), revision: r.header.revision, header: headerView(r.header), dryRun: true };
       }
       if (range && q.expectCount === undefined) {
         throw new AppError('MON_BAD_REQUEST', `expectCount: is required to delete ${q.fromKey ? 'from a key on' : 'a prefix'}`, {
@@ -252,10 +253,10 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
           const t = await rpc.txn({ compare: [{ key, target: 'MOD', result: '=', value: q.expectModRevision }], success: [{ type: 'delete', key }], failure: [] });
           if (!t.succeeded)
             throw new AppError('MON_KV_CONFLICT', `key ${key.toString('utf8').slice(0, 200)} changed since mod revision ${q.expectModRevision}`, { field: 'expectModRevision' });
-          return { deleted: Number(t.responses[0]?.response_delete_range?.deleted ?? 0), revision: t.header.revision, dryRun: false };
+          return { deleted: Number(t.responses[0]?.response_delete_range?.deleted ?? 0), revision: t.header.revision, header: headerView(t.header), dryRun: false };
         }
         const r = await rpc.deleteRange(key, range ? { rangeEnd: range.rangeEnd } : {});
-        return { deleted: Number(r.deleted), revision: r.header.revision, dryRun: false };
+        return { deleted: Number(r.deleted), revision: r.header.revision, header: headerView(r.header), dryRun: false };
       });
     },
   );

@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { until, tempDir } from '@etcd-monitor/core/testing';
-import { EtcdRpc, MemberClient } from '@etcd-monitor/etcd';
+import { EtcdRpc, MemberClient, withMember } from '@etcd-monitor/etcd';
 import { useCluster } from '@etcd-monitor/etcd/testing';
 import { parseConfig } from '../../config.ts';
 import { buildMonitor, type MonitorService } from '../../service.ts';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 // A real 3-member cluster: the rolling defragmentation, the quorum guard and leadership moves need followers.
 describe('maintenance and member API', () => {
@@ -72,6 +72,60 @@ describe('maintenance and member API', () => {
     const one = await inject('POST', '/maintenance/defrag', { member: leader.name });
     assert.equal(one.statusCode, 200, one.body);
     assert.ok((await audit('maintenance.defrag')).some((e) => e.cluster === 'c1' && e.command === 'etcdctl defrag --cluster' && e.result === 'ok'));
+  });
+
+  test("member list and endpoint status, health and hashkv (--cluster) answer per member with etcd's header, and health writes nothing", async () => {
+    const c = cluster.get();
+    const list = (await inject('GET', '/members')).json() as { header: Record<string, string>; members: Array<{ id: string; name: string; clientURLs: string[] }> };
+    assert.equal(list.members.length, 3);
+    assert.match(list.header.clusterId!, /^[1-9][0-9]*$/, 'decimal, every digit');
+    assert.ok(list.members.some((m) => BigInt(`0x${m.id}`).toString() === list.header.memberId));
+    const status = (await inject('GET', '/endpoints/status?cluster=true')).json() as {
+      endpoints: Array<{ endpoint: string; status: { header: { memberId: string; clusterId: string }; leader: string; raftIndex: string } }>;
+    };
+    assert.deepEqual(status.endpoints.map((e) => e.endpoint).sort(), list.members.flatMap((m) => m.clientURLs).sort());
+    const leaderUrl = (await c.leader())!.clientUrl;
+    const leaderId = status.endpoints.find((e) => e.endpoint === leaderUrl)!.status.header.memberId;
+    for (const e of status.endpoints) {
+      assert.equal(e.status.header.clusterId, list.header.clusterId);
+      assert.equal(e.status.leader, leaderId);
+    }
+    assert.equal(((await inject('GET', '/endpoints/status')).json() as { endpoints: unknown[] }).endpoints.length, c.endpoints.length, 'the configured endpoints');
+    // etcdctl's health check makes an Alarm call, a raft proposal in etcd 3.4; this one must not move the raft index.
+    const index = async () =>
+      (await Promise.all(c.endpoints.map((ep) => withMember(ep, { endpoints: [ep], dialTimeoutMs: 2000, commandTimeoutMs: 10_000 }, (rpc) => rpc.status())))).map(
+        (st) => st.raftIndex,
+      );
+    const before = await index();
+    for (let i = 0; i < 3; i++) {
+      const health = (await inject('GET', '/endpoints/health?cluster=true')).json() as { endpoints: Array<{ health: boolean; error?: string }> };
+      assert.deepEqual(
+        health.endpoints.map((h) => [h.health, h.error]),
+        [
+          [true, undefined],
+          [true, undefined],
+          [true, undefined],
+        ],
+      );
+    }
+    assert.deepEqual(await index(), before, 'no raft entry was written by the health checks');
+    const hashes = (await inject('GET', '/endpoints/hashkv?cluster=true')).json() as { endpoints: Array<{ hashKV: { hash: number; header: { revision: string } } }> };
+    assert.equal(hashes.endpoints.length, 3);
+    assert.equal(new Set(hashes.endpoints.map((h) => h.hashKV.hash)).size, 1, 'the members agree');
+  });
+
+  test('a rolling defragmentation asked for NDJSON reports each member as it is done, then the result', async () => {
+    const res = await svc.app.inject({ method: 'POST', url: '/api/v1/clusters/c1/maintenance/defrag', payload: {}, headers: { accept: 'application/x-ndjson' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['content-type'], 'application/x-ndjson');
+    const lines = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step?: { leader: boolean; ok: boolean }; result?: { members: unknown[] } });
+    assert.deepEqual(
+      lines.map((l) => (l.step ? `step ${l.step.leader ? 'leader' : 'follower'} ${l.step.ok}` : l.result ? `result ${l.result.members.length}` : JSON.stringify(l))),
+      ['step follower true', 'step follower true', 'step leader true', 'result 3'],
+    );
   });
 
   test('compaction takes only a past revision; a compacted revision is then a 410 with a stable code', async () => {
@@ -181,13 +235,15 @@ test('viewers and operators are refused where they must be, on every maintenance
       .filter(([p]) => p.includes('/maintenance/') || p.includes('/members'))
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => [m.toUpperCase() as Method, p.replace('{name}', 'c1').replace('{member}', 'm1')] as const))
       .filter(([m, p]) => m !== 'GET' || p.includes('/maintenance/'));
+    // hashkv reads a member's whole history: operators only, though it writes nothing.
+    list.push(['GET', '/api/v1/clusters/c1/endpoints/hashkv']);
     const status = async ([method, url]: readonly [Method, string]) =>
       (await svc.app.inject({ method, url, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: { member: 'm1', revision: '1', peerURLs: ['http://127.0.0.1:2'] } }) }))
         .statusCode;
     return { list, status };
   };
   const viewer = await routes('viewer');
-  assert.equal(viewer.list.length, 9, JSON.stringify(viewer.list));
+  assert.equal(viewer.list.length, 11, JSON.stringify(viewer.list));
   for (const r of viewer.list) assert.equal(await viewer.status(r), 403, `viewer: ${r.join(' ')}`);
   const operator = await routes('operator');
   for (const r of operator.list) {

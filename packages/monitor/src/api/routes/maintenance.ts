@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError } from '@etcd-monitor/core';
-import { defragOne, memberNotFound, refuseQuorumLoss, requirePastRevision, rollingDefrag, withMember, type EtcdRpc, type Member } from '@etcd-monitor/etcd';
+import { AppError, errorMessage } from '@etcd-monitor/core';
+import { defragOne, memberNotFound, refuseQuorumLoss, requirePastRevision, rollingDefrag, withMember, type DefragStep, type EtcdRpc, type Member } from '@etcd-monitor/etcd';
 import { auditedBy } from '../audited.ts';
 import type { ApiDeps } from '../deps.ts';
 import { requireCluster } from '../known-cluster.ts';
@@ -14,10 +14,16 @@ import {
   CompactResult,
   DefragBody,
   DefragResult,
+  EndpointHashList,
+  EndpointHealthList,
+  EndpointQuery,
+  EndpointStatusList,
   ForceQuery,
   MemberAddBody,
   MemberChange,
+  MemberList,
   MemberParams,
+  MemberUpdateBody,
   type MemberView,
   MoveLeaderBody,
   MoveLeaderResult,
@@ -25,6 +31,7 @@ import {
 } from '../schemas/maintenance.ts';
 import { connectionFor } from '../../cluster-monitor.ts';
 import type { OpsClients } from '../../ops/clients.ts';
+import { headerView } from '../../ops/kv.ts';
 
 const hex = (id: string) => BigInt(id).toString(16);
 const view = (m: Member): MemberView => ({ id: hex(m.ID), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner });
@@ -76,11 +83,19 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
         response: withErrors({ 200: DefragResult }),
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const name = cluster(req.params.name);
       const b = req.body;
       const command = `etcdctl defrag${b.member ? ` --endpoints=${b.member}` : ' --cluster'}${b.force ? ' --force' : ''}`;
-      return audited(req, 'maintenance.defrag', b.member ?? name, name, command, async () => {
+      // Asked for NDJSON, a rolling defragmentation reports each member as it is done ({"step":…}), then {"result":…}
+      // or {"error":…}: the console shows the progress of a run that may take minutes.
+      const stream = !b.member && /application\/x-ndjson/.test(req.headers.accept ?? '');
+      const line = (o: object) => reply.raw.write(`${JSON.stringify(o)}\n`);
+      if (stream) {
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+      }
+      const run = audited(req, 'maintenance.defrag', b.member ?? name, name, command, async () => {
         const list = await members(name);
         const c = conn(name);
         if (b.member) {
@@ -89,22 +104,30 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
           return { members: [{ name: m.name, id: hex(m.ID), endpoint: clientUrl(m), leader: false, ok: true }] };
         }
         const byUrl = new Map(list.map((m) => [clientUrl(m), m]));
+        const stepView = (s: DefragStep) => ({
+          name: s.ep,
+          endpoint: s.url,
+          leader: s.leader,
+          ok: s.ok,
+          ...(s.memberId ? { id: hex(s.memberId) } : {}),
+          ...(s.error ? { error: s.error } : {}),
+        });
         const steps = await rollingDefrag(
           [...byUrl.keys()].map((url) => ({ ep: byUrl.get(url)!.name || url, url })),
           c,
-          b.force ? { force: true } : {},
+          { ...(b.force ? { force: true } : {}), ...(stream ? { onStep: (s: DefragStep) => line({ step: stepView(s) }) } : {}) },
         );
-        return {
-          members: steps.map((s) => ({
-            name: s.ep,
-            endpoint: s.url,
-            leader: s.leader,
-            ok: s.ok,
-            ...(s.memberId ? { id: hex(s.memberId) } : {}),
-            ...(s.error ? { error: s.error } : {}),
-          })),
-        };
+        return { members: steps.map(stepView) };
       });
+      if (!stream) return run;
+      try {
+        line({ result: await run });
+      } catch (err) {
+        const e = err instanceof AppError ? err : undefined;
+        line({ error: { code: e?.code ?? 'MON_INTERNAL', message: errorMessage(err), ...(e?.hint ? { hint: e.hint } : {}) } });
+      }
+      reply.raw.end();
+      return reply;
     },
   );
 
@@ -264,8 +287,8 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
         const st = await ops.read(name, (rpc) => rpc.status());
         const leader = list.find((m) => m.ID === st.leader);
         if (!leader) throw new AppError('ETCD_NO_LEADER', 'no leader is known: quorum is lost or an election is under way');
-        await withMember(clientUrl(leader), c, (rpc) => rpc.moveLeader(to.ID));
-        return { from: hex(leader.ID), to: hex(to.ID) };
+        const r = await withMember(clientUrl(leader), c, (rpc) => rpc.moveLeader(to.ID));
+        return { from: hex(leader.ID), to: hex(to.ID), ...(r.header ? { header: headerView(r.header) } : {}) };
       });
     },
   );
@@ -288,7 +311,7 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
       const urls = b.peerURLs.join(',');
       return audited(req, 'member.add', urls, name, `etcdctl member add${b.learner ? ' --learner' : ''} --peer-urls=${urls}`, async () => {
         const r = await ops.get(name).memberAdd(b.peerURLs, { isLearner: b.learner ?? false });
-        return { ...(r.member ? { member: view(r.member) } : {}), members: r.members.map(view) };
+        return { ...(r.member ? { member: view(r.member) } : {}), members: r.members.map(view), header: headerView(r.header) };
       });
     },
   );
@@ -313,7 +336,7 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
         const rpc = ops.get(name);
         if (!req.query.force) await refuseQuorumLoss(rpc, m.ID, conn(name));
         const r = await rpc.memberRemove(m.ID);
-        return { member: view(m), members: r.members.map(view) };
+        return { member: view(m), members: r.members.map(view), header: headerView(r.header) };
       });
     },
   );
@@ -335,8 +358,163 @@ export async function maintenanceRoutes(fastify: FastifyInstance, deps: ApiDeps,
       return audited(req, 'member.promote', which, name, `etcdctl member promote ${which}`, async () => {
         const m = findMember(await members(name), which);
         const r = await ops.get(name).memberPromote(m.ID);
-        return { member: view({ ...m, isLearner: false }), members: r.members.map(view) };
+        return { member: view({ ...m, isLearner: false }), members: r.members.map(view), header: headerView(r.header) };
       });
     },
   );
+
+  app.get(
+    '/clusters/:name/members',
+    {
+      schema: {
+        summary: "etcd's member list (etcdctl member list), with the header of the member that answered",
+        tags: ['members'],
+        params: NameParams,
+        response: withErrors({ 200: MemberList }),
+      },
+    },
+    async (req) => {
+      const name = cluster(req.params.name);
+      const r = await ops.read(name, (rpc) => rpc.memberList());
+      return { header: headerView(r.header), members: r.members.map(view) };
+    },
+  );
+
+  app.put(
+    '/clusters/:name/members/:member',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Replace a member's peer URLs (etcdctl member update)",
+        tags: ['members'],
+        params: MemberParams,
+        body: MemberUpdateBody,
+        response: withErrors({ 200: MemberChange }),
+      },
+    },
+    async (req) => {
+      const name = cluster(req.params.name);
+      const which = req.params.member;
+      const urls = req.body.peerURLs;
+      return audited(req, 'member.update', which, name, `etcdctl member update ${which} --peer-urls=${urls.join(',')}`, async () => {
+        const m = findMember(await members(name), which);
+        const r = await ops.get(name).memberUpdate(m.ID, urls);
+        return { member: view({ ...m, peerURLs: urls }), members: r.members.map(view), header: headerView(r.header) };
+      });
+    },
+  );
+
+  /** targets are the endpoints a per-endpoint read goes to: the configured ones, or (cluster) every member's client URLs. */
+  const targets = async (name: string, all: boolean | undefined) => (all ? (await members(name)).flatMap((m) => m.clientURLs) : deps.registry.config(name).endpoints);
+
+  app.get(
+    '/clusters/:name/endpoints/status',
+    {
+      schema: {
+        summary: "Each endpoint's status (etcdctl endpoint status): read-only, answered from the member's own state",
+        tags: ['maintenance'],
+        params: NameParams,
+        querystring: EndpointQuery,
+        response: withErrors({ 200: EndpointStatusList }),
+      },
+    },
+    async (req) => {
+      const name = cluster(req.params.name);
+      const c = conn(name);
+      const eps = await targets(name, req.query.cluster);
+      return {
+        endpoints: await Promise.all(
+          eps.map(async (endpoint) => {
+            try {
+              const s = await withMember(endpoint, c, (rpc) => rpc.status());
+              const { header, version, dbSize, dbSizeInUse, leader, raftIndex, raftTerm, raftAppliedIndex, errors, isLearner } = s;
+              return {
+                endpoint,
+                status: { header: headerView(header), version, dbSize, dbSizeInUse, leader, raftIndex, raftTerm, raftAppliedIndex, errors, isLearner },
+              };
+            } catch (err) {
+              return { endpoint, error: errorMessage(err).replace(`${endpoint}: `, '') };
+            }
+          }),
+        ),
+      };
+    },
+  );
+
+  app.get(
+    '/clusters/:name/endpoints/health',
+    {
+      schema: {
+        summary:
+          "Each endpoint's health without writing to the cluster: a serializable read through the member, then its status (a leader known, no alarm raised); etcdctl's linearizable read and Alarm call are not made",
+        tags: ['maintenance'],
+        params: NameParams,
+        querystring: EndpointQuery,
+        response: withErrors({ 200: EndpointHealthList }),
+      },
+    },
+    async (req) => {
+      const name = cluster(req.params.name);
+      const c = conn(name);
+      const eps = await targets(name, req.query.cluster);
+      return { endpoints: await Promise.all(eps.map((endpoint) => endpointHealth(endpoint, c))) };
+    },
+  );
+
+  app.get(
+    '/clusters/:name/endpoints/hashkv',
+    {
+      config: { role: 'operator' },
+      schema: {
+        summary: "Each endpoint's hash of its key-value store (etcdctl endpoint hashkv): read-only, but it reads the member's whole history",
+        tags: ['maintenance'],
+        params: NameParams,
+        querystring: EndpointQuery,
+        response: withErrors({ 200: EndpointHashList }),
+      },
+    },
+    async (req) => {
+      const name = cluster(req.params.name);
+      const c = conn(name);
+      const eps = await targets(name, req.query.cluster);
+      const rev = req.query.revision ?? '0';
+      const out: EndpointHashList['endpoints'] = [];
+      // One member at a time, as etcdctl does: each hash reads the member's whole store.
+      for (const endpoint of eps) {
+        try {
+          const h = await withMember(endpoint, c, (rpc) => rpc.hashKV(rev));
+          out.push({ endpoint, hashKV: { header: headerView(h.header), hash: h.hash, compactRevision: h.compact_revision } });
+        } catch (err) {
+          out.push({ endpoint, error: errorMessage(err).replace(`${endpoint}: `, '') });
+        }
+      }
+      return { endpoints: out };
+    },
+  );
+}
+
+/**
+ * endpointHealth is `endpoint health` for one member, without a write: a serializable read of "health" (permission
+ * denied counts as healthy, as in etcdctl), then the member's status: unhealthy when it knows no leader or reports an
+ * alarm. etcdctl 3.4 makes a linearizable read and an Alarm call instead, and its Alarm call is a raft proposal.
+ */
+async function endpointHealth(endpoint: string, c: ReturnType<typeof connectionFor>): Promise<EndpointHealthList['endpoints'][number]> {
+  const start = performance.now();
+  const took = () => Math.round((performance.now() - start) * 1000) / 1000;
+  try {
+    const st = await withMember(endpoint, c, async (rpc) => {
+      await rpc.range('health', { serializable: true }).catch((err: unknown) => {
+        if (!(err instanceof AppError && err.code === 'ETCD_PERMISSION_DENIED')) throw err;
+      });
+      return rpc.status();
+    });
+    const alarms = st.errors.flatMap((e) => /alarm:(\w+)/.exec(e)?.[1] ?? []);
+    if (alarms.length > 0) return { endpoint, health: false, tookMs: took(), error: `Active Alarm(s): ${alarms.map((a) => `${a.toUpperCase()} `).join('')}` };
+    if (st.leader === '0') return { endpoint, health: false, tookMs: took(), error: 'etcdserver: no leader' };
+    const other = st.errors.filter((e) => !/alarm:/.test(e));
+    if (other.length > 0) return { endpoint, health: false, tookMs: took(), error: other.join(', ') };
+    return { endpoint, health: true, tookMs: took() };
+  } catch (err) {
+    return { endpoint, health: false, tookMs: took(), error: errorMessage(err).replace(`${endpoint}: `, '') };
+  }
 }

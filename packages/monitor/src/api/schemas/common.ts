@@ -1,6 +1,6 @@
 // Schemas every resource uses. The schemas/ files import only typebox and each other, so the web's type check can read
 // them (through ../contract.ts) without taking in the monitor's internals.
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /** Nullable is a schema that also accepts null: a field the API sends as null while it is not known. */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -42,3 +42,17 @@ export const NameParams = Type.Object({ name: Type.String() });
 export function withErrors<R extends Record<number, TSchema>>(responses: R): R & { '4xx': typeof ErrorBody; '5xx': typeof ErrorBody } {
   return { ...responses, '4xx': ErrorBody, '5xx': ErrorBody };
 }
+
+const Uint64 = (description: string) => Type.String({ pattern: '^[0-9]+$', description });
+
+/** EtcdHeader is etcd's response header of the call that answered: 64-bit values as decimal strings (ids exceed 2^53). */
+export const EtcdHeader = Type.Object(
+  {
+    clusterId: Uint64('the cluster id, decimal'),
+    memberId: Uint64('the id of the member that answered, decimal'),
+    revision: Uint64('the store revision when the call was applied'),
+    raftTerm: Uint64('the raft term when the call was applied'),
+  },
+  { description: "etcd's response header (what etcdctl -w json prints as header)" },
+);
+export type EtcdHeader = Static<typeof EtcdHeader>;

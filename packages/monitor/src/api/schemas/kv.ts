@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.ts';
+import { EtcdHeader, StringEnum } from './common.ts';
 
 const Rev = (description: string) => Type.String({ pattern: '^[0-9]+$', description });
 
@@ -21,6 +21,7 @@ export type KeyView = Static<typeof KeyView>;
 export const KeyPage = Type.Object({
   items: Type.Array(KeyView),
   revision: Rev('the store revision every page of this listing reads at'),
+  header: EtcdHeader,
   nextCursor: Type.Optional(Type.String({ description: 'pass as cursor for the next page; absent on the last page' })),
 });
 export type KeyPage = Static<typeof KeyPage>;
@@ -44,6 +45,7 @@ export type LevelPage = Static<typeof LevelPage>;
 export const KeyDetail = Type.Object({
   kv: KeyView,
   revision: Rev('the store revision of the read'),
+  header: EtcdHeader,
   lease: Type.Optional(Type.Object({ id: Rev('the lease id'), ttl: Type.Integer({ description: 'seconds left; -1 once expired' }), grantedTtl: Type.Integer() })),
 });
 export type KeyDetail = Static<typeof KeyDetail>;
@@ -132,7 +134,7 @@ export const PutBody = Type.Object(
 );
 
 /** PutResult is what a write did. */
-export const PutResult = Type.Object({ revision: Rev('the revision of the write'), kv: KeyView });
+export const PutResult = Type.Object({ revision: Rev('the revision of the write'), header: EtcdHeader, kv: KeyView });
 export type PutResult = Static<typeof PutResult>;
 
 /** DeleteQuery deletes one key or a prefix. */
@@ -149,7 +151,7 @@ export const DeleteQuery = Type.Object(
 );
 
 /** DeleteResult is what a delete did (or, as a dry run, would do). */
-export const DeleteResult = Type.Object({ deleted: Type.Integer(), revision: Rev('the store revision'), dryRun: Type.Boolean() });
+export const DeleteResult = Type.Object({ deleted: Type.Integer(), revision: Rev('the store revision'), header: EtcdHeader, dryRun: Type.Boolean() });
 export type DeleteResult = Static<typeof DeleteResult>;
 
 /** WatchQuery opens a watch stream. */
