@@ -1,31 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { AppError } from '@etcd-monitor/core';
 import type { ConnectionOptions } from './options.ts';
 import { describeGrpcError, isAuthTokenError } from './grpc-errors.ts';
 import { idToHex } from './ids.ts';
+import { etcdServices } from './proto.ts';
 
 // One pinned channel per member, not the etcd3 package: etcd3 load-balances every call across hosts (wrong for
 // per-member facts), has no default deadline, misnames HashKV and drops the auth token on snapshot streams.
-const PROTO_DIR = fileURLToPath(new URL('../proto/', import.meta.url));
-let services: Record<string, grpc.ServiceClientConstructor> | undefined;
-let definition: protoLoader.PackageDefinition | undefined;
-
-/** protoDefinition is etcd's v3 API as proto-loader reads it: message descriptors by full name (`etcdserverpb.RangeResponse`). */
-export function protoDefinition(): protoLoader.PackageDefinition {
-  definition ??= protoLoader.loadSync(`${PROTO_DIR}rpc.proto`, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] });
-  return definition;
-}
-
-function loadServices(): Record<string, grpc.ServiceClientConstructor> {
-  if (services) return services;
-  const def = protoDefinition();
-  const pkg = grpc.loadPackageDefinition(def).etcdserverpb as Record<string, grpc.ServiceClientConstructor>;
-  services = pkg;
-  return pkg;
-}
-
 /** StatusResult is one member's answer to the Maintenance Status call, with ids in hex. */
 export interface StatusResult {
   /** id is the answering member's id, hex. */
@@ -101,7 +82,7 @@ export class MemberClient {
   constructor(endpoint: string, opts: ConnectionOptions) {
     this.endpoint = endpoint;
     this.opts = opts;
-    const svc = loadServices();
+    const svc = etcdServices();
     const url = new URL(endpoint);
     const creds = url.protocol === 'https:' ? sslCredentials(opts) : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = {
@@ -250,7 +231,7 @@ export class MemberClient {
 
   /**
    * unary makes one unary call of etcd's v3 API with the connection's auth token and deadline; the answer is etcd's
-   * message as decoded by proto-loader (proto field names, 64-bit integers as decimal strings, bytes as Buffer,
+   * message as proto-loader decodes it (see proto.ts: proto field names, 64-bit integers as decimal strings, bytes as Buffer,
    * enums as names). `requireLeader` makes a member without a leader refuse at once. EtcdRpc types these calls.
    */
   unary(service: ServiceName, method: string, req: unknown, o: CallOptions & { requireLeader?: boolean; decode?: (wire: Buffer) => unknown } = {}): Promise<unknown> {

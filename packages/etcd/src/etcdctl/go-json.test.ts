@@ -40,8 +40,8 @@ test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
 
 test('decodeRangeResponse reads varints of every length, negative int64 and ids above 2^53 exactly', async () => {
   const { decodeRangeResponse } = await import('../fast-decode.ts');
-  const { protoDefinition } = await import('../client.ts');
-  const range = (protoDefinition()['etcdserverpb.KV'] as unknown as { Range: { responseSerialize: (m: unknown) => Buffer } }).Range;
+  const { etcdServices } = await import('../proto.ts');
+  const range = etcdServices().KV!.service.Range!;
   const kv = (i: string) => ({ key: Buffer.from(`k${i}`), create_revision: i, mod_revision: '128', version: '16384', value: Buffer.from('v'), lease: '9223372036854775807' });
   const msg = {
     header: { cluster_id: '18446744073709551615', member_id: '12854834203457812721', revision: '-1', raft_term: '562949953421312' },

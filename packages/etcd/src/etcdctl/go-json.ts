@@ -3,23 +3,12 @@
 // bare JSON numbers (exact: they arrive as decimal strings), bytes as standard base64, enums as their numbers, a oneof
 // as an object under its Go field names (`"Response":{"ResponsePut":{…}}`), and strings with Go's escapes.
 import { goString } from '@etcd-monitor/core/parse';
-import { protoDefinition } from '../client.ts';
+import { enumDescriptors, messageDescriptors } from '../proto.ts';
+import type { MessageDescriptor } from '../proto-json.ts';
 
 export { goString };
 
-interface FieldDescriptor {
-  name: string;
-  type: string;
-  label: string;
-  typeName: string;
-}
-
-interface MessageDescriptor {
-  name: string;
-  field: FieldDescriptor[];
-  oneofDecl: Array<{ name: string }>;
-  enumType: Array<{ name: string; value: Array<{ name: string; number: number }> }>;
-}
+type FieldDescriptor = MessageDescriptor['field'][number];
 
 interface Resolved {
   full: string;
@@ -31,19 +20,10 @@ let enums: Map<string, Map<string, number>> | undefined;
 
 function load(): void {
   if (messages) return;
-  messages = new Map();
+  messages = new Map(Object.entries(messageDescriptors()));
   enums = new Map();
-  for (const [full, entry] of Object.entries(protoDefinition())) {
-    const e = entry as { format?: string; type?: unknown };
-    if (e.format === 'Protocol Buffer 3 DescriptorProto') {
-      const desc = e.type as MessageDescriptor;
-      messages.set(full, desc);
-      for (const en of desc.enumType ?? []) enums.set(`${full}.${en.name}`, new Map(en.value.map((v) => [v.name, v.number])));
-    } else if (e.format === 'Protocol Buffer 3 EnumDescriptorProto') {
-      const en = e.type as { value: Array<{ name: string; number: number }> };
-      enums.set(full, new Map(en.value.map((v) => [v.name, v.number])));
-    }
-  }
+  for (const [full, desc] of messages) for (const en of desc.enumType) enums.set(`${full}.${en.name}`, new Map(en.value.map((v) => [v.name, v.number])));
+  for (const [full, values] of Object.entries(enumDescriptors())) enums.set(full, new Map(values.map((v) => [v.name, v.number])));
 }
 
 /** resolve finds a type named in a field of `scope` (a full message name): nested, same package, or fully qualified. */
