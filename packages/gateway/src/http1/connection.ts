@@ -9,6 +9,7 @@ import type { ServerState } from './options.ts';
 import { PipelinedConn } from './pipeline.ts';
 import { H1Request } from './request.ts';
 import { coarseNow } from './timeouts.ts';
+import { endAfterWrites, flushWrites } from './write-batch.ts';
 
 /** httpVersion names a request's version; the usual two are constants, so comparing them is a pointer check and nothing is allocated. */
 function httpVersion(maj: number, min: number): string {
@@ -149,6 +150,8 @@ export class H1Conn extends PipelinedConn {
       this.pendingUpgradeHandled = true;
       const d = chunk ?? this.p.getCurrentBuffer();
       const head = d.subarray(r);
+      // What an earlier request's answer still has in the turn's batch goes before the upgrade's own bytes.
+      flushWrites(this.sock);
       this.release();
       this.sock.removeListener('close', this.onClose);
       this.server.conns.delete(this);
@@ -192,7 +195,10 @@ export class H1Conn extends PipelinedConn {
     const body = `${status} ${text}: ${message}\n`;
     const allow = status === 405 ? `allow: ${ALLOWED_METHODS}\r\n` : '';
     if (!this.sock.destroyed)
-      this.sock.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${allow}connection: close\r\n\r\n${body}`);
+      endAfterWrites(
+        this.sock,
+        `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${allow}connection: close\r\n\r\n${body}`,
+      );
     return 1;
   }
 

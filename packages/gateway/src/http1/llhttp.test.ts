@@ -1,10 +1,10 @@
-// batchWrites on real loopback sockets: writes wait for the end of the event loop turn, leave in order, and an end() in
-// between neither loses nor reorders anything.
+// The write batch on real loopback sockets: writes wait for the end of the event loop turn, leave in order as one write
+// per socket, and an end() in between neither loses nor reorders anything.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { HTTPParser, invalidHeaderValue } from './llhttp.ts';
-import { batchWrites } from './write-batch.ts';
+import { endAfterWrites, queueLatin1, queueWrite } from './write-batch.ts';
 
 /** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
 async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {
@@ -23,23 +23,27 @@ async function pair(t: TestContext): Promise<{ client: net.Socket; received: Pro
   return { client, received };
 }
 
-test('batched writes wait for the end of the turn, then leave in order across sockets', async (t) => {
+test('batched writes wait for the end of the turn, then leave in order across sockets, one write per socket', async (t) => {
   const a = await pair(t);
   const b = await pair(t);
-  batchWrites(a.client);
-  a.client.write('a1;', 'latin1');
-  batchWrites(b.client);
-  b.client.write('b1;');
-  batchWrites(a.client);
-  a.client.write(Buffer.from('a2;'));
-  // Still held: nothing has been handed to the kernel within this turn.
-  assert.equal(a.client.writableLength, 6);
-  assert.equal(b.client.writableLength, 3);
+  queueLatin1(a.client, 'a1;');
+  queueLatin1(b.client, 'b1;');
+  queueWrite(a.client, Buffer.from('a2;'));
+  // Still held: nothing has been handed to the socket within this turn.
+  assert.equal(a.client.bytesWritten, 0);
+  assert.equal(b.client.bytesWritten, 0);
+  let writes = 0;
+  const write = a.client.write;
+  a.client.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>) {
+    writes++;
+    return write.apply(this, args);
+  } as net.Socket['write'];
   await new Promise((r) => setImmediate(r));
-  assert.equal(a.client.writableLength, 0, 'flushed at the end of the turn');
-  assert.equal(b.client.writableLength, 0);
-  a.client.end('a3');
-  b.client.end();
+  assert.equal(a.client.bytesWritten, 6, 'flushed at the end of the turn');
+  assert.equal(writes, 1, 'the pieces of a turn leave as one write');
+  assert.equal(b.client.bytesWritten, 3);
+  endAfterWrites(a.client, 'a3');
+  endAfterWrites(b.client);
   assert.equal(await a.received, 'a1;a2;a3');
   assert.equal(await b.received, 'b1;');
 });
@@ -47,15 +51,27 @@ test('batched writes wait for the end of the turn, then leave in order across so
 test('an end() or a destroy() within the batched turn keeps what was written and does not throw at the flush', async (t) => {
   const a = await pair(t);
   const b = await pair(t);
-  batchWrites(a.client);
-  a.client.write('head;');
-  a.client.end('tail');
-  batchWrites(b.client);
-  b.client.write('gone');
+  queueLatin1(a.client, 'head;');
+  endAfterWrites(a.client, 'tail');
+  queueLatin1(b.client, 'gone');
   b.client.destroy();
   await new Promise((r) => setImmediate(r));
   assert.equal(await a.received, 'head;tail');
   assert.equal(b.client.destroyed, true);
+});
+
+test('a write reaching the high-water mark leaves at once, after what waited, and returns what socket.write() does', async (t) => {
+  const a = await pair(t);
+  queueLatin1(a.client, 'first;');
+  const big = Buffer.alloc(a.client.writableHighWaterMark, 0x62);
+  const ok = queueWrite(a.client, big);
+  assert.ok(a.client.bytesWritten >= big.length + 6, 'handed to the socket in this turn');
+  // false only when the socket itself could not take it all; then its own 'drain' follows.
+  assert.equal(ok, !a.client.writableNeedDrain);
+  queueLatin1(a.client, ';last');
+  await new Promise((r) => setImmediate(r));
+  endAfterWrites(a.client);
+  assert.equal(await a.received, `first;${big.toString('latin1')};last`);
 });
 
 test('llhttp (strict) accepts no header value byte HTTP forbids, in requests and responses — the data path relies on it', () => {

@@ -3,6 +3,7 @@
 // answers, so what waits in memory stays bounded; after a request that closes the connection nothing more is read, and
 // the requests before it are all answered.
 import { readStart, readStop } from './llhttp.ts';
+import { endAfterWrites, queueLatin1 } from './write-batch.ts';
 import { H1Response } from './response.ts';
 import type { H1Request } from './request.ts';
 import { ConnTimeouts, coarseNow } from './timeouts.ts';
@@ -45,7 +46,7 @@ export class PipelinedConn extends ConnTimeouts {
     if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
     const res = new H1Response(this, req, req.keepAlive);
     this.res = res;
-    if (req.expectContinue && !req.complete) this.sock.write('HTTP/1.1 100 Continue\r\n\r\n');
+    if (req.expectContinue && !req.complete) queueLatin1(this.sock, 'HTTP/1.1 100 Continue\r\n\r\n');
     this.server.handlers.request(req, res);
   }
 
@@ -64,11 +65,11 @@ export class PipelinedConn extends ConnTimeouts {
     if (!res.shouldKeepAlive || this.server.draining) {
       this.closing = true;
       this.queue.length = 0;
-      if (!this.sock.destroyed) this.sock.end();
+      if (!this.sock.destroyed) endAfterWrites(this.sock);
       return;
     }
     if (this.queue.length === 0) {
-      if (this.closing && !this.sock.destroyed) this.sock.end();
+      if (this.closing && !this.sock.destroyed) endAfterWrites(this.sock);
     } else if (this.sock.writableNeedDrain) {
       // A client that does not read its answers gets no more of them until it does: pipelined requests wait (and reading
       // stops at MAX_PIPELINE), so the responses waiting in memory stay bounded by the socket's buffer.

@@ -4,7 +4,7 @@
 import type net from 'node:net';
 import { http } from './node-http.ts';
 import { invalidHeaderValue, isToken } from './llhttp.ts';
-import { batchWrites } from './write-batch.ts';
+import { queueLatin1, queueWrite } from './write-batch.ts';
 import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 import type { H1Request } from './request.ts';
 
@@ -25,6 +25,23 @@ function statusLine(status: number): string {
   let l = STATUS_LINES.get(status);
   if (l === undefined) STATUS_LINES.set(status, (l = `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`));
   return l;
+}
+
+/**
+ * stringBytes writes a string head (or none), a chunk frame's size line when `size` is given, and a small body into the
+ * head slab as one Buffer: latin1 carries the head unchanged, and the body is copied as bytes.
+ */
+function stringBytes(head: string | undefined, size: string | undefined, body: Buffer | string): Buffer {
+  const b = typeof body === 'string' ? Buffer.from(body) : body;
+  headBegin((head?.length ?? 0) + (size === undefined ? 0 : size.length + 4) + b.length);
+  if (head !== undefined) headPut(head);
+  if (size !== undefined) {
+    headPut(size);
+    headPut('\r\n');
+  }
+  headPutBytes(b);
+  if (size !== undefined) headPut('\r\n');
+  return headEnd();
 }
 
 /** listString serialises a flat header list (the rare paths that keep a head as a string). */
@@ -199,9 +216,8 @@ export class H1Response {
     if (h === undefined) return;
     this.head = undefined;
     if (this.sock.destroyed) return void (this.list = undefined);
-    batchWrites(this.sock);
-    if (this.list !== undefined) this.sock.write(this.listBytes(h, undefined, ''));
-    else this.sock.write(h, 'latin1');
+    if (this.list !== undefined) queueWrite(this.sock, this.listBytes(h, undefined, ''));
+    else queueLatin1(this.sock, h);
   };
 
   /** flushHeaders sends the head now. */
@@ -212,7 +228,7 @@ export class H1Response {
 
   /**
    * write sends a body chunk; false means the client is not keeping up (wait for 'drain'). Writes are batched until the
-   * end of the event loop turn (batchWrites), so a head, its chunk frames and the body leave in one system call.
+   * end of the event loop turn (write-batch.ts), so a head, its chunk frames and the body leave in one system call.
    */
   write(chunk: Buffer | string): boolean {
     if (this.writableFinished) return false;
@@ -232,28 +248,28 @@ export class H1Response {
       this.held = undefined;
       return this.write(Buffer.concat(held.chunks));
     }
-    batchWrites(sock);
     let h = this.head;
     this.head = undefined;
-    // A head with a small body (or chunk frame) is one string: latin1 carries the body bytes unchanged.
     const small = typeof chunk !== 'string' && chunk.length <= SMALL;
     if (h !== undefined && this.list !== undefined) {
       // A list head and a small body (or its chunk frame) are one write; a larger body follows its head.
-      if (small) return sock.write(this.listBytes(h, chunk, ''));
-      sock.write(this.listBytes(h, undefined, ''));
+      if (small) return queueWrite(sock, this.listBytes(h, chunk, ''));
+      queueWrite(sock, this.listBytes(h, undefined, ''));
       h = undefined;
     }
     if (this.chunked) {
       const size = Buffer.byteLength(chunk).toString(16);
-      if (small) return sock.write(`${h ?? ''}${size}\r\n${chunk.toString('latin1')}\r\n`, 'latin1');
-      sock.write(h === undefined ? `${size}\r\n` : `${h}${size}\r\n`, 'latin1');
-      sock.write(chunk);
-      return sock.write('\r\n');
+      if (small) return queueWrite(sock, stringBytes(h, size, chunk));
+      queueLatin1(sock, h === undefined ? `${size}\r\n` : `${h}${size}\r\n`);
+      queueWrite(sock, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      return queueLatin1(sock, '\r\n');
     }
-    if (h === undefined) return sock.write(chunk);
-    if (small) return sock.write(`${h}${chunk.toString('latin1')}`, 'latin1');
-    sock.write(h, 'latin1');
-    return sock.write(chunk);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (h === undefined) return queueWrite(sock, bytes);
+    // A string head and a small body are one write: both copied into the head slab.
+    if (small) return queueWrite(sock, stringBytes(h, undefined, bytes));
+    queueLatin1(sock, h);
+    return queueWrite(sock, bytes);
   }
 
   /** end finishes the response (with a last chunk). */
@@ -271,17 +287,15 @@ export class H1Response {
       if (this.conn.draining || this.conn.answersLast) this.shouldKeepAlive = false;
       const conn = this.shouldKeepAlive ? 'keep-alive' : 'close';
       if (!this.sock.destroyed) {
-        batchWrites(this.sock);
-        this.sock.write(`${held.head}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`, 'latin1');
-        this.sock.write(body);
+        queueLatin1(this.sock, `${held.head}content-length: ${body.length}\r\nconnection: ${conn}\r\n\r\n`);
+        queueWrite(this.sock, body);
       }
     }
     if (this.chunked && !this.sock.destroyed) {
       const h = this.head;
       this.head = undefined;
-      batchWrites(this.sock);
-      if (h !== undefined && this.list !== undefined) this.sock.write(this.listBytes(h, undefined, '0\r\n\r\n'));
-      else this.sock.write(h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`, 'latin1');
+      if (h !== undefined && this.list !== undefined) queueWrite(this.sock, this.listBytes(h, undefined, '0\r\n\r\n'));
+      else queueLatin1(this.sock, h === undefined ? '0\r\n\r\n' : `${h}0\r\n\r\n`);
     }
     this.flush();
     this.writableFinished = true;

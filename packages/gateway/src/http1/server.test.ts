@@ -434,3 +434,26 @@ keepalive_timeout = "500ms"
   await waitFor(() => closed, 10_000, 'the connection to be closed');
   assert.ok(received < N * body.length, `the client got ${received} bytes, all ${N} answers: it was never cut`);
 });
+
+test("an answer waiting in the turn's write batch goes out before a rejection or an upgrade written in the same turn", async (t) => {
+  // Answers wait for the end of the event loop turn (write-batch.ts); what the connection writes itself in that turn (a
+  // 400 for the next, malformed, request, or the bytes of an upgrade taking the socket over) must not overtake them.
+  const server: H1Server = new H1Server(
+    { maxHeaderSize: 16384, keepAliveTimeout: 5000, headersTimeout: 5000, requestTimeout: 0 },
+    {
+      request: (req, res) => {
+        res.writeHead(200, { 'content-length': String(req.url.length) });
+        res.end(Buffer.from(req.url));
+      },
+      upgrade: (_req, sock) => sock.end('HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\nconnection: upgrade\r\n\r\ntunnel'),
+    },
+  );
+  const listener = net.createServer((s) => server.handle(s));
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  t.after(() => listener.close());
+  const port = (listener.address() as net.AddressInfo).port;
+  const rejected = await rawRequest(port, 'GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
+  assert.match(rejected, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\/firstHTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(rejected));
+  const upgraded = await rawRequest(port, 'GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /ws HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n');
+  assert.match(upgraded, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\/firstHTTP\/1\.1 101 Switching Protocols\r\n[^]*tunnel$/, JSON.stringify(upgraded));
+});

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { readStop } from './llhttp.ts';
 import type { ServerState } from './options.ts';
 import type { H1Request } from './request.ts';
+import { endAfterWrites, flushWrites } from './write-batch.ts';
 
 /** coarseNow is a coarse clock for the connection timeouts, advanced by the sweep (they are checked once a second anyway). */
 export let coarseNow = performance.now();
@@ -62,9 +63,10 @@ export class ConnTimeouts {
 
   /**
    * closeIdleSocket closes a connection with nothing in flight. The last response may still wait in the turn's write
-   * batch (batchWrites): then the socket ends once it is written instead of being cut.
+   * batch (write-batch.ts): then the socket ends once it is written instead of being cut.
    */
   protected closeIdleSocket(): void {
+    flushWrites(this.sock);
     if (this.sock.writableLength === 0) return void this.sock.destroy();
     if (this.idleCloseAt === 0) {
       this.idleCloseAt = coarseNow;
@@ -81,7 +83,7 @@ export class ConnTimeouts {
       return;
     }
     this.stopReading();
-    if (!this.sock.destroyed) this.sock.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (!this.sock.destroyed) endAfterWrites(this.sock, 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   }
 
   /** stopReading stops reading requests from the connection; those read are still answered. */

@@ -1,34 +1,110 @@
 // Writes batched per event loop turn: on loopback a write runs the receiver's TCP stack and, when the receiver sleeps,
 // wakes it with an inter-processor interrupt; written back to back at the end of the poll phase, most writes find it
 // awake (docs/gateway.md, Data path). Used by both sides of the data path: the HTTP/1.1 server and the upstream pool.
+//
+// The batch is the gateway's own, not the socket's cork: corking costs ~0.4 KB of garbage per write (the Writable's
+// buffered entries, the array it rebuilds at each uncork, writev's arrays; docs/gateway-latency.md). Here a socket's
+// bytes of a turn wait in a list kept on the socket and leave as one `write()`: several small pieces are copied into one
+// buffer of the head slab first. Whoever writes to a batched socket outside this module (end(), an upgrade taking the
+// socket over) calls flushWrites first, so nothing overtakes what waits here.
 import type { Socket } from 'node:net';
+import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 
-const kBatched = Symbol('batched');
-type Batched = Socket & { [kBatched]?: boolean };
-const batched: Batched[] = [];
+/** Out is a socket's bytes waiting for the end of the turn; made once per socket and reused. */
+interface Out {
+  /** bufs holds `n` buffers; slots past `n` are cleared, so nothing written stays referenced. */
+  readonly bufs: (Buffer | undefined)[];
+  n: number;
+  bytes: number;
+}
+
+const kOut = Symbol('write batch');
+type Batched = Socket & { [kOut]?: Out };
+
+// Sockets with bytes waiting; `batchedN` of the slots are in use (the array keeps its capacity from turn to turn).
+const batched: (Batched | undefined)[] = [];
+let batchedN = 0;
 let batchScheduled = false;
+
+// Pieces of a turn up to this many bytes in all are copied into one buffer (one write, no writev arrays).
+const COALESCE = 16 * 1024;
+
+function flushOut(s: Batched, o: Out): void {
+  const n = o.n;
+  if (n === 0) return;
+  const bufs = o.bufs;
+  if (!s.destroyed && s.writable) {
+    if (n === 1) s.write(bufs[0]!);
+    else if (o.bytes <= COALESCE) {
+      headBegin(o.bytes);
+      for (let i = 0; i < n; i++) headPutBytes(bufs[i]!);
+      s.write(headEnd());
+    } else {
+      s.cork();
+      for (let i = 0; i < n; i++) s.write(bufs[i]!);
+      s.uncork();
+    }
+  }
+  for (let i = 0; i < n; i++) bufs[i] = undefined;
+  o.n = 0;
+  o.bytes = 0;
+}
+
 function flushBatch(): void {
   batchScheduled = false;
-  for (let i = 0; i < batched.length; i++) {
+  // A socket batched while flushing (a write's callback) waits for the next turn's flush.
+  const n = batchedN;
+  batchedN = 0;
+  for (let i = 0; i < n; i++) {
     const s = batched[i]!;
-    s[kBatched] = false;
-    s.uncork();
+    batched[i] = undefined;
+    const o = s[kOut];
+    if (o !== undefined) flushOut(s, o);
   }
-  batched.length = 0;
 }
 
 /**
- * batchWrites corks a socket until the end of this turn of the event loop (setImmediate), so the writes of every request
- * answered in one poll phase leave back to back.
+ * queueWrite writes `data` at the end of this turn of the event loop (setImmediate), with everything else written to the
+ * socket in this turn, as one write. It returns what `socket.write()` would: false once the socket's buffer, the batch
+ * included, reaches its high-water mark — then the bytes go out at once, so the socket's own 'drain' follows.
  */
-export function batchWrites(sock: Socket): void {
+export function queueWrite(sock: Socket, data: Buffer): boolean {
   const s = sock as Batched;
-  if (s[kBatched] === true) return;
-  s[kBatched] = true;
-  s.cork();
-  batched.push(s);
-  if (!batchScheduled) {
-    batchScheduled = true;
-    setImmediate(flushBatch);
+  let o = s[kOut];
+  if (o === undefined) o = s[kOut] = { bufs: [], n: 0, bytes: 0 };
+  if (o.bytes + data.length + sock.writableLength >= sock.writableHighWaterMark) {
+    flushOut(s, o);
+    return sock.write(data);
   }
+  if (o.n === 0) {
+    batched[batchedN++] = s;
+    if (!batchScheduled) {
+      batchScheduled = true;
+      setImmediate(flushBatch);
+    }
+  }
+  o.bufs[o.n++] = data;
+  o.bytes += data.length;
+  return true;
+}
+
+/** queueLatin1 is queueWrite for a string sent as latin1 (one byte per character), copied into the head slab. */
+export function queueLatin1(sock: Socket, s: string): boolean {
+  headBegin(s.length);
+  headPut(s);
+  return queueWrite(sock, headEnd());
+}
+
+/** flushWrites writes what waits in the batch for `sock` now: before end(), or before the socket changes hands. */
+export function flushWrites(sock: Socket): void {
+  const s = sock as Batched;
+  const o = s[kOut];
+  if (o !== undefined) flushOut(s, o);
+}
+
+/** endAfterWrites ends the socket after what waits in its batch. */
+export function endAfterWrites(sock: Socket, last?: string): void {
+  flushWrites(sock);
+  if (last === undefined) sock.end();
+  else sock.end(last, 'latin1');
 }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../http1/llhttp.ts';
-import { batchWrites } from '../http1/write-batch.ts';
+import { queueLatin1, queueWrite } from '../http1/write-batch.ts';
 import { headBegin, headEnd, headPut } from '../http1/head-buffer.ts';
 
 /** BodySource is a streamed request body (a Readable). */
@@ -314,14 +314,13 @@ class Conn {
     } else if (chunked) headPut('transfer-encoding: chunked\r\n');
     headPut('\r\n');
     const head = headEnd();
-    // The request leaves with the others written in this event loop turn (see batchWrites).
-    batchWrites(sock);
+    // The request leaves with the others written in this event loop turn (see write-batch.ts).
     if (body == null) {
-      sock.write(head);
+      queueWrite(sock, head);
       this.sent(ex);
     } else if (Buffer.isBuffer(body)) {
-      sock.write(head);
-      sock.write(body);
+      queueWrite(sock, head);
+      queueWrite(sock, body);
       this.sent(ex);
     } else {
       const broken = body as { errored?: Error | null; destroyed?: boolean };
@@ -330,18 +329,17 @@ class Conn {
         ex.fail(bodyFailure(broken.errored));
         return this.pool.release(this);
       }
-      sock.write(head);
+      queueWrite(sock, head);
       const resume = () => body.resume();
       body.on('data', (c: Buffer) => {
         if (ex.conn !== this || this.closed || (ex.done && ex.bodySent)) return;
         let ok: boolean;
-        batchWrites(sock);
         if (chunked) {
           if (c.length === 0) return;
-          sock.write(`${c.length.toString(16)}\r\n`);
-          sock.write(c);
-          ok = sock.write('\r\n');
-        } else ok = sock.write(c);
+          queueLatin1(sock, `${c.length.toString(16)}\r\n`);
+          queueWrite(sock, c);
+          ok = queueLatin1(sock, '\r\n');
+        } else ok = queueWrite(sock, c);
         if (!ok) {
           body.pause();
           sock.once('drain', resume);
@@ -350,8 +348,7 @@ class Conn {
       body.on('end', () => {
         if (ex.conn !== this || this.closed) return;
         if (chunked) {
-          batchWrites(sock);
-          sock.write('0\r\n\r\n');
+          queueLatin1(sock, '0\r\n\r\n');
         }
         this.sent(ex);
         // The response may have ended first (the upstream answered early); the connection is free only now.
