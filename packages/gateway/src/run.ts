@@ -6,7 +6,9 @@ import { formatIssue } from './config/fields.ts';
 import { runPrimary, workerCount } from './supervisor/supervisor.ts';
 import { createLogger } from './observability/log.ts';
 import { planPrivileges } from './privileges.ts';
-import { watchPluginDir } from './plugins/user.ts';
+import { pluginDirChange, watchPluginDir } from './plugins/user.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import type { Logger } from './observability/log.ts';
 
 /** RunOptions tune `runGateway` for embedding and tests. */
 export interface RunOptions {
@@ -57,11 +59,16 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
   process.on('SIGHUP', onHup);
   const watcher = config.basic.watch ? source.watch(() => reload()) : undefined;
   // Editing a plugin of basic.plugin_dir reloads too (the folder named at start; another folder is watched after a restart).
-  const pluginWatcher =
-    config.basic.watch && config.basic.plugin_dir ? watchPluginDir(resolve(config.baseDir ?? process.cwd(), config.basic.plugin_dir), () => reload()) : undefined;
+  const pluginDir = config.basic.plugin_dir ? resolve(config.baseDir ?? process.cwd(), config.basic.plugin_dir) : undefined;
+  const pluginWatcher = config.basic.watch && pluginDir ? watchPluginDir(pluginDir, () => reload()) : undefined;
   try {
     log.info({ workers: workerCount(config.basic.threads) }, 'starting');
-    await runPrimary(source, config, log, stopped, (r) => (reload = r));
+    await runPrimary(source, config, log, stopped, (r) => {
+      reload = r;
+      // The supervisor can reload only once every worker runs, but the first one serves earlier and the config was read
+      // before the watchers were armed: a change in between was seen by no one, so compare with what the workers started on.
+      if (config.basic.watch) void reloadIfChanged(source, config, pluginDir, log, r);
+    });
   } finally {
     process.off('SIGHUP', onHup);
     watcher?.close();
@@ -70,6 +77,20 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
     process.off('exit', onExit);
     log.info({}, 'stopped');
   }
+}
+
+/** reloadIfChanged reloads when the config or a plugin file differs from what `config` was read from. */
+async function reloadIfChanged(source: ConfigSource, config: GatewayConfig, pluginDir: string | undefined, log: Logger, reload: () => void): Promise<void> {
+  let changed: string | undefined;
+  try {
+    if ((await source.read()).version !== config.sourceVersion) changed = source.path ?? source.url;
+  } catch {
+    changed = source.path ?? source.url; // unreadable now: the reload reports it
+  }
+  changed ??= pluginDir === undefined ? undefined : pluginDirChange(pluginDir, config.pluginModules ?? []);
+  if (changed === undefined) return;
+  log.info({ changed }, 'changed while the workers started; reloading');
+  reload();
 }
 
 /** removePidFile deletes the pid file unless another process has written its own pid there since. */

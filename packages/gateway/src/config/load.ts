@@ -63,8 +63,10 @@ export function readConfigFile(file: string, opts: ValidateOptions = {}): Valida
 
 /** readConfig reads and validates the config a source holds; relative paths inside it resolve against the source's baseDir. */
 export async function readConfig(source: ConfigSource, opts: ValidateOptions = {}): Promise<ValidationResult> {
-  const { text } = await source.read();
-  return parseConfigTextWithPlugins(text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path ?? source.url });
+  const { text, version } = await source.read();
+  const r = await parseConfigTextWithPlugins(text, { ...opts, baseDir: opts.baseDir ?? source.baseDir, source: source.path ?? source.url });
+  r.config.sourceVersion = version;
+  return r;
 }
 
 /** ConfigError is a config that failed validation; `issues` lists every problem. */

@@ -610,6 +610,8 @@ export interface GatewayConfig {
   pluginModules?: PluginModule[];
   /** source is the file (or source URL) the config was read from, when it was. */
   source?: string;
+  /** sourceVersion is the version of the source's content the config was read from (ConfigSnapshot.version), when it was read from a source. */
+  sourceVersion?: string;
   /** baseDir is where relative paths in the config resolve (the config file's directory), when known. */
   baseDir?: string;
 }

@@ -30,6 +30,17 @@ export interface UserPlugins {
 }
 
 const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/** isPluginFile tells whether a file name in the plugin folder is a module to import (not a test or a declaration file). */
+function isPluginFile(name: string): boolean {
+  return EXTENSIONS.has(extname(name)) && !name.endsWith('.d.ts') && !/\.test\.[mc]?[jt]s$/.test(name);
+}
+
+/** contentVersion is the hash of a plugin file's content that its import URL carries. */
+function contentVersion(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+}
+
 const CATEGORY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 let hooked = false;
@@ -92,12 +103,12 @@ export async function loadPluginDir(dir: string, baseDir: string, known: Readonl
   }
   const from = new Map<string, string>();
   for (const name of names) {
-    if (!EXTENSIONS.has(extname(name)) || name.endsWith('.d.ts') || /\.test\.[mc]?[jt]s$/.test(name)) continue;
+    if (!isPluginFile(name)) continue;
     const file = join(folder, name);
     let def: unknown;
     let version: string;
     try {
-      version = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+      version = contentVersion(file);
       def = await importPluginModule({ file, version });
     } catch (err) {
       out.issues.push({ path, message: `${name} cannot be loaded: ${errorMessage(err).split('\n')[0]}`, hint: `fix or remove ${file}` });
@@ -139,6 +150,30 @@ export async function withPluginModules(base: ReadonlyMap<string, PluginDefiniti
     defs.set((def as PluginDefinition).category, def as PluginDefinition);
   }
   return defs;
+}
+
+/**
+ * pluginDirChange names a plugin file of `folder` that was added, removed or edited since a config was validated with
+ * `modules` (or the folder, when it cannot be read), or returns undefined when the folder still holds exactly those files.
+ */
+export function pluginDirChange(folder: string, modules: readonly PluginModule[]): string | undefined {
+  const was = new Map(modules.map((m) => [m.file, m.version]));
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter(isPluginFile);
+  } catch {
+    return folder;
+  }
+  for (const name of names) {
+    const file = join(folder, name);
+    try {
+      if (was.get(file) !== contentVersion(file)) return file;
+    } catch {
+      return file;
+    }
+    was.delete(file);
+  }
+  return was.keys().next().value;
 }
 
 /** watchPluginDir calls `onChange` (debounced) when a file in the plugin folder is written, added or removed. */
