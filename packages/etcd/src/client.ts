@@ -308,8 +308,10 @@ export class MemberClient {
     try {
       return await this.rawCall(service, method, req, o, md);
     } catch (err) {
-      // Simple tokens expire (5 min by default): authenticate once more and retry, which is safe for any call.
-      if (needsAuth && this.opts.auth && isAuthTokenError(err)) {
+      // Simple tokens expire (5 min by default): authenticate once more and retry, which is safe for any call. A client
+      // that found authentication off goes on without a token; once it is turned on again, etcd asks for one.
+      const authTurnedOn = this.token === '' && err instanceof AppError && err.code === 'ETCD_AUTH_REQUIRED';
+      if (needsAuth && this.opts.auth && (isAuthTokenError(err) || authTurnedOn)) {
         this.token = undefined;
         return this.rawCall(service, method, req, o, withExtra(await this.metadata()));
       }

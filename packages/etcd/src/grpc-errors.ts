@@ -83,6 +83,20 @@ export function describeGrpcError(err: unknown, endpoint: string, opts: Connecti
   return make('ETCD_CALL_FAILED', shorten(details));
 }
 
+const SERVER_CODES: Array<[RegExp, `ETCD_${string}`]> = [
+  [/requested lease not found/, 'ETCD_LEASE_NOT_FOUND'],
+  [/lease already exists/, 'ETCD_LEASE_EXISTS'],
+  [/too large lease TTL/, 'ETCD_LEASE_TTL_TOO_LARGE'],
+  [/user name already exists/, 'ETCD_USER_EXISTS'],
+  [/user name not found/, 'ETCD_USER_NOT_FOUND'],
+  [/role name already exists/, 'ETCD_ROLE_EXISTS'],
+  [/role name not found/, 'ETCD_ROLE_NOT_FOUND'],
+  [/role is not granted to the user/, 'ETCD_ROLE_NOT_GRANTED'],
+  [/permission is not granted to the role/, 'ETCD_PERMISSION_NOT_GRANTED'],
+  [/root user does not exist|root user does not have root role/, 'ETCD_ROOT_MISSING'],
+  [/invalid auth management/, 'ETCD_AUTH_MANAGEMENT'],
+];
+
 /** serverErrorHint gives the stable code and the hint that fit one of etcd's own error texts ("etcdserver: …"). */
 function serverErrorHint(text: string): [`ETCD_${string}`, string | undefined] {
   if (/no leader/.test(text))
@@ -95,6 +109,8 @@ function serverErrorHint(text: string): [`ETCD_${string}`, string | undefined] {
   if (/required revision has been compacted/.test(text))
     return ['ETCD_COMPACTED', 'that revision is gone: read a newer one (etcdctl get without --rev shows the current revision)'];
   if (/not capable|not supported for learner/.test(text)) return ['ETCD_NOT_SUPPORTED', 'the member cannot serve this call (a learner, or an older version)'];
+  // Codes for etcd's refusals of lease, user and role calls; no hint, so `ctl` prints etcd's words as etcdctl does.
+  for (const [re, code] of SERVER_CODES) if (re.test(text)) return [code, undefined];
   return ['ETCD_SERVER', undefined];
 }
 

@@ -465,7 +465,7 @@ export class EtcdRpc {
 
   /** userGet lists a user's roles. */
   userGet(name: string, o: CallOptions = {}): Promise<AuthUserGetResponse> {
-    return this.client.unary('Auth', 'UserGet', { name }, o) as Promise<AuthUserGetResponse>;
+    return namedUser(this.client.unary('Auth', 'UserGet', { name }, o)) as Promise<AuthUserGetResponse>;
   }
 
   /** userList lists the users. */
@@ -475,22 +475,22 @@ export class EtcdRpc {
 
   /** userDelete deletes a user. */
   userDelete(name: string, o: CallOptions = {}): Promise<HeaderOnlyResponse> {
-    return this.client.unary('Auth', 'UserDelete', { name }, o) as Promise<HeaderOnlyResponse>;
+    return namedUser(this.client.unary('Auth', 'UserDelete', { name }, o)) as Promise<HeaderOnlyResponse>;
   }
 
   /** userChangePassword sets a user's password. */
   userChangePassword(name: string, password: string, o: CallOptions = {}): Promise<HeaderOnlyResponse> {
-    return this.client.unary('Auth', 'UserChangePassword', { name, password }, o) as Promise<HeaderOnlyResponse>;
+    return namedUser(this.client.unary('Auth', 'UserChangePassword', { name, password }, o)) as Promise<HeaderOnlyResponse>;
   }
 
   /** userGrantRole gives a user a role. */
   userGrantRole(user: string, role: string, o: CallOptions = {}): Promise<HeaderOnlyResponse> {
-    return this.client.unary('Auth', 'UserGrantRole', { user, role }, o) as Promise<HeaderOnlyResponse>;
+    return namedUser(this.client.unary('Auth', 'UserGrantRole', { user, role }, o)) as Promise<HeaderOnlyResponse>;
   }
 
   /** userRevokeRole takes a role from a user. */
   userRevokeRole(name: string, role: string, o: CallOptions = {}): Promise<HeaderOnlyResponse> {
-    return this.client.unary('Auth', 'UserRevokeRole', { name, role }, o) as Promise<HeaderOnlyResponse>;
+    return namedUser(this.client.unary('Auth', 'UserRevokeRole', { name, role }, o)) as Promise<HeaderOnlyResponse>;
   }
 
   /** roleAdd creates a role. */
@@ -522,6 +522,21 @@ export class EtcdRpc {
   /** roleRevokePermission takes a key or range permission from a role. */
   roleRevokePermission(role: string, key: Bytes, rangeEnd?: Bytes, o: CallOptions = {}): Promise<HeaderOnlyResponse> {
     return this.client.unary('Auth', 'RoleRevokePermission', { role, key: b(key), range_end: end(rangeEnd) }, o) as Promise<HeaderOnlyResponse>;
+  }
+}
+
+/**
+ * namedUser runs a call that names a user. Without credentials of its own a client reads etcd's "user name not found"
+ * as "authentication required" (a TLS CN that is no user); for a call naming a user it means that user does not exist.
+ */
+async function namedUser<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'ETCD_AUTH_REQUIRED' && /user name not found/.test(String((err.cause as grpc.ServiceError | undefined)?.details ?? ''))) {
+      throw new AppError('ETCD_USER_NOT_FOUND', err.message.replace(/this cluster requires authentication$/, 'etcdserver: user name not found'), { cause: err.cause });
+    }
+    throw err;
   }
 }
 
