@@ -12,6 +12,9 @@ import { statusOfCode } from '../error-codes.ts';
 import { channelTypeRoutes } from './routes/channel-types.ts';
 import { kvRoutes } from './routes/kv.ts';
 import { maintenanceRoutes } from './routes/maintenance.ts';
+import { leaseRoutes } from './routes/leases.ts';
+import { txnRoutes } from './routes/txn.ts';
+import { etcdAuthRoutes } from './routes/etcd-auth.ts';
 import { OpsClients } from '../ops/clients.ts';
 import { registerStatic } from './static.ts';
 import { renderDocsPage, type OpenApiDocument } from './docs-page.ts';
@@ -137,6 +140,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       api.addHook('onClose', async () => ops.close());
       await kvRoutes(api, deps, ops);
       await maintenanceRoutes(api, deps, ops);
+      await leaseRoutes(api, deps, ops);
+      await txnRoutes(api, deps, ops);
+      await etcdAuthRoutes(api, deps, ops);
       api.get(
         '/version',
         {

@@ -114,6 +114,13 @@ test('every GET answers what its response schema says, unchanged by serializatio
   await m0.start();
   await until('main healthy again', async () => ((await call('GET', '/api/v1/clusters/main')) as { health: { status: string } }).health.status === 'healthy');
   await until('series stored', async () => ((await call('GET', '/api/v1/series?cluster=main')) as unknown[]).length > 0);
+  // A lease with a key, and an etcd user with a role, for the lease and etcd auth routes.
+  const lease = ((await call('POST', '/api/v1/clusters/main/leases', { ttl: 600 })) as { id: string }).id;
+  await call('PUT', '/api/v1/clusters/main/kv', { key: '/contract/leased', value: 'x', lease });
+  await call('POST', '/api/v1/clusters/main/roles', { name: 'contract' });
+  await call('POST', '/api/v1/clusters/main/roles/contract/permissions', { type: 'READ', key: '/contract/', prefix: true });
+  await call('POST', '/api/v1/clusters/main/users', { name: 'contract', password: 'contract-pw' });
+  await call('PUT', '/api/v1/clusters/main/users/contract/roles/contract');
 
   const doc = (await call('GET', '/api/docs/openapi.json')) as { paths: Record<string, Record<string, { responses?: Record<string, { content?: unknown }> }>> };
   // /api/docs is complete: every operation documents its success answer (a body, or 204) and its errors.
@@ -142,6 +149,13 @@ test('every GET answers what its response schema says, unchanged by serializatio
     '/api/v1/clusters/{name}/endpoints/status': '/api/v1/clusters/main/endpoints/status?cluster=true',
     '/api/v1/clusters/{name}/endpoints/health': '/api/v1/clusters/main/endpoints/health?cluster=true',
     '/api/v1/clusters/{name}/endpoints/hashkv': '/api/v1/clusters/main/endpoints/hashkv?cluster=true',
+    '/api/v1/clusters/{name}/leases': '/api/v1/clusters/main/leases',
+    '/api/v1/clusters/{name}/leases/{lease}': `/api/v1/clusters/main/leases/${lease}?keys=true`,
+    '/api/v1/clusters/{name}/auth/status': '/api/v1/clusters/main/auth/status',
+    '/api/v1/clusters/{name}/users': '/api/v1/clusters/main/users',
+    '/api/v1/clusters/{name}/users/{user}': '/api/v1/clusters/main/users/contract',
+    '/api/v1/clusters/{name}/roles': '/api/v1/clusters/main/roles',
+    '/api/v1/clusters/{name}/roles/{role}': '/api/v1/clusters/main/roles/contract',
   };
   const record = process.env.RECORD_CONTRACT_KEYS === '1';
   const expected = record ? {} : (JSON.parse(readFileSync(KEYS_FILE, 'utf8')) as Record<string, string[]>);

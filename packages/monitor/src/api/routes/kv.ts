@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, errorMessage } from '@etcd-monitor/core';
 import { auditedBy } from '../audited.ts';
+import { bytesOf, requireKey, shellWord } from '../key-input.ts';
 import { prefixRangeEnd, type EtcdRpc } from '@etcd-monitor/etcd';
 import type { ApiDeps } from '../deps.ts';
 import { requireCluster } from '../known-cluster.ts';
@@ -28,30 +29,6 @@ import {
 } from '../schemas/kv.ts';
 import type { OpsClients } from '../../ops/clients.ts';
 import { headerView, keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
-
-/** bytesOf reads a key (or value) given as text or base64; `field` names it in errors. */
-function bytesOf(text: string | undefined, b64: string | undefined, field: string, required: boolean): Buffer | undefined {
-  if (text !== undefined && b64 !== undefined) throw new AppError('MON_BAD_REQUEST', `${field}: give ${field} or ${field}Base64, not both`, { field });
-  if (b64 !== undefined) {
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new AppError('MON_BAD_REQUEST', `${field}Base64: not base64`, { field: `${field}Base64` });
-    return Buffer.from(b64, 'base64');
-  }
-  if (text !== undefined) return Buffer.from(text, 'utf8');
-  if (required) throw new AppError('MON_BAD_REQUEST', `${field}: is required`, { field, hint: `pass ${field} (text) or ${field}Base64 (bytes)` });
-  return undefined;
-}
-
-function requireKey(q: { key?: string | undefined; keyBase64?: string | undefined }): Buffer {
-  const k = bytesOf(q.key, q.keyBase64, 'key', true)!;
-  if (k.length === 0) throw new AppError('MON_BAD_REQUEST', 'key: is empty', { field: 'key' });
-  return k;
-}
-
-/** shellWord quotes a key for the etcdctl command line the audit log shows. */
-function shellWord(b: Buffer): string {
-  const s = b.toString('utf8');
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** kvRoutes serves the key browser: keys by page and folder level, one key with its lease and history, prefix statistics, writes with compare-and-swap, deletes with a counted confirmation, watches, and the audit log. */
 export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: OpsClients): Promise<void> {
