@@ -60,18 +60,24 @@ export function keyView(kv: KeyValue, withValue: boolean): KeyView {
 interface Cursor {
   start: Buffer;
   revision: string;
+  /** depth is where the listing's scan stood (see NearScan), so the next page does not start from the finest bound. */
+  depth?: number;
 }
 
 /** encodeCursor writes a cursor as an opaque URL-safe token. */
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify({ s: c.start.toString('base64'), r: c.revision })).toString('base64url');
+  return Buffer.from(JSON.stringify({ s: c.start.toString('base64'), r: c.revision, ...(c.depth ? { d: c.depth } : {}) })).toString('base64url');
 }
 
 /** decodeCursor reads a token from encodeCursor; a token that is not one is a 400 naming `cursor`. */
 export function decodeCursor(token: string): Cursor {
   try {
-    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; r?: unknown };
-    if (typeof o.s === 'string' && typeof o.r === 'string' && /^\d+$/.test(o.r)) return { start: Buffer.from(o.s, 'base64'), revision: o.r };
+    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; r?: unknown; d?: unknown };
+    if (typeof o.s === 'string' && typeof o.r === 'string' && /^\d+$/.test(o.r)) {
+      const c: Cursor = { start: Buffer.from(o.s, 'base64'), revision: o.r };
+      if (typeof o.d === 'number' && Number.isInteger(o.d) && o.d > 0) c.depth = o.d;
+      return c;
+    }
   } catch {
     // falls through to the error below
   }
@@ -91,34 +97,129 @@ function after(key: Buffer): Buffer {
   return Buffer.concat([key, FROM_KEY]);
 }
 
+/** atOrPast tells whether `key` is at or after `end` (FROM_KEY as an end: the end of the keyspace, never reached). */
+function atOrPast(key: Buffer, end: Buffer): boolean {
+  return !end.equals(FROM_KEY) && Buffer.compare(key, end) >= 0;
+}
+
+/** commonPrefix is the length of the bytes `a` and `b` start with alike. */
+function commonPrefix(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
 /**
- * rangeNear reads the first `limit` keys of [start, rangeEnd) as one limited range would, in steps whose range end stays
- * close to `start`: etcd 3.4 walks every index entry between a range's start and end to count them, limit or not, so
- * one read with a far range end costs as much as all the keys after its start. The bound widens by cutting `start`
- * 1, 2, 4, … bytes shorter until the page is full or the bound is rangeEnd. `more` may be true with nothing left.
+ * NearScan reads the keys of [start, end) in order, in ranges whose end stays close to their start. etcd 3.4 walks
+ * every index entry between a range's start and its end to count them, limit or not, so a limited read with a far
+ * range end costs as much as all the keys after its start. A scan therefore reads subtrees of the key's bytes: the
+ * rest of the subtree of the first `depth` bytes of the current key, then the next sibling subtree at that depth, then
+ * the rest of the parent's subtree, and so on one byte coarser at a time, so that a range reaching past a dense
+ * region is tried only after the finer ones came back short. A read that came back truncated with far more keys than
+ * asked for makes the next one a byte finer. Every read is at the scan's revision (the first read's), and after the
+ * first one serializable: the member that answered already holds that revision, so no consensus round is needed.
  */
-async function rangeNear(
-  rpc: EtcdRpc,
-  start: Buffer,
-  rangeEnd: Buffer,
-  limit: number,
-  o: { revision: string; keysOnly: boolean },
-): Promise<{ kvs: KeyValue[]; more: boolean; revision: string }> {
-  const kvs: KeyValue[] = [];
-  const toEnd = rangeEnd.equals(FROM_KEY);
-  let from = start;
-  let revision = o.revision;
-  for (let cut = 1; ; cut *= 2) {
-    let bound = cut < start.length ? prefixRangeEnd(start.subarray(0, start.length - cut)) : rangeEnd;
-    const last = bound.equals(FROM_KEY) || (!toEnd && Buffer.compare(bound, rangeEnd) >= 0);
-    if (last) bound = rangeEnd;
-    else if (Buffer.compare(bound, from) <= 0) continue;
-    const r = await rpc.range(from, { rangeEnd: bound, limit: limit - kvs.length, revision, keysOnly: o.keysOnly });
-    if (revision === '0') revision = r.header.revision;
-    kvs.push(...r.kvs);
-    if (kvs.length >= limit) return { kvs, more: r.more || !last, revision };
-    if (last) return { kvs, more: false, revision };
-    from = bound;
+export class NearScan {
+  /** revision is the store revision the scan reads at ("0" until the first read). */
+  revision: string;
+  /** reads counts the range requests made; walked sums their counts (the index entries etcd walked). */
+  reads = 0;
+  walked = 0;
+  private next: Buffer;
+  private readonly end: Buffer;
+  private readonly rpc: EtcdRpc;
+  private readonly keysOnly: boolean;
+  private depth: number;
+  private finished = false;
+
+  constructor(rpc: EtcdRpc, start: Buffer, end: Buffer, o: { revision?: string; keysOnly: boolean; depth?: number }) {
+    this.rpc = rpc;
+    this.next = start;
+    this.end = end;
+    this.revision = o.revision ?? '0';
+    this.keysOnly = o.keysOnly;
+    this.depth = o.depth ?? start.length;
+  }
+
+  /** done tells whether the scan reached its end. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** position is the key the next read starts at; at is the depth of its bound (for a cursor to resume from). */
+  get position(): Buffer {
+    return this.next;
+  }
+
+  get at(): number {
+    return this.depth;
+  }
+
+  /**
+   * skipTo moves the scan forward to `key` (the end of a folder, say: FROM_KEY, the end of a folder of 0xff bytes,
+   * ends the scan), reading from there the rest of the subtree one byte shorter than `key` first.
+   */
+  skipTo(key: Buffer): void {
+    this.next = key;
+    this.depth = Math.max(1, key.length - 1);
+    this.finished = key.equals(FROM_KEY) || atOrPast(key, this.end);
+  }
+
+  /**
+   * bound is the end of the next read: the end of the subtree of the first `depth` bytes of the current key, which is
+   * the rest of that subtree, or the next sibling subtree when the current key is that long (`sibling`).
+   */
+  private bound(): { bound: Buffer; sibling: boolean } {
+    const s = this.next;
+    const m = Math.min(this.depth, s.length);
+    const bound = m === 0 ? this.end : prefixRangeEnd(s.subarray(0, m));
+    if (bound.equals(FROM_KEY) || atOrPast(bound, this.end)) return { bound: this.end, sibling: false };
+    return { bound, sibling: s.length === m };
+  }
+
+  /** read returns up to `limit` keys from where the scan stands (fewer only at its end), in key order. */
+  async read(limit: number): Promise<KeyValue[]> {
+    const out: KeyValue[] = [];
+    while (out.length < limit && !this.finished) {
+      const { bound, sibling } = this.bound();
+      const want = limit - out.length;
+      const r = await this.rpc.range(this.next, {
+        rangeEnd: bound,
+        limit: want,
+        revision: this.revision,
+        keysOnly: this.keysOnly,
+        serializable: this.revision !== '0',
+      });
+      this.reads++;
+      this.walked += Number(r.count);
+      if (this.revision === '0') this.revision = r.header.revision;
+      for (const kv of r.kvs) out.push(kv);
+      const last = r.kvs.at(-1);
+      if (r.more && last) {
+        // Truncated: the page is full. Far more keys than a page in the range: next time read a byte finer than the
+        // prefix the second half of these keys shares (that half spans several such subtrees, so each holds less).
+        if (Number(r.count) > 2 * limit) {
+          const mid = r.kvs[r.kvs.length >> 1]!.key;
+          this.depth = Math.min(Math.max(this.depth + 1, commonPrefix(mid, last.key) + 1), last.key.length);
+        }
+        this.next = after(last.key);
+        return out;
+      }
+      if (bound === this.end) {
+        this.finished = true;
+        break;
+      }
+      this.next = bound;
+      if (!sibling) {
+        // The rest of a subtree is read: try the next sibling at the depth the bound ends at.
+        this.depth = bound.length;
+      } else if (r.kvs.length * 4 < want) {
+        // Sparse siblings: the rest of the parent next.
+        this.depth = Math.max(1, bound.length - 1);
+      }
+    }
+    return out;
   }
 }
 
@@ -178,28 +279,38 @@ export interface LevelEntry {
 
 /**
  * listLevel returns one page of the children of `prefix` split at `separator`: each folder once (its first key is
- * read, then the range jumps past all of its keys) and each key directly at this level. A page costs a handful of
- * keys-only ranges whatever the folders hold.
+ * read, then the scan skips past all of its keys) and each key directly at this level. Reads stay close to where the
+ * scan stands (see NearScan), so a page costs a few small keys-only ranges per folder, not a walk of the keys after it.
  */
 export async function listLevel(rpc: EtcdRpc, o: { prefix: Buffer; separator: Buffer; limit: number; cursor?: string; counts: boolean }): Promise<Page<LevelEntry>> {
   const { key, rangeEnd } = rangeOf(o.prefix);
   const c = o.cursor ? decodeCursor(o.cursor) : undefined;
   let start = c?.start ?? key;
-  let revision = c?.revision ?? '0';
+  const scan = new NearScan(rpc, start, rangeEnd, { keysOnly: true, ...(c ? { revision: c.revision } : {}), ...(c?.depth ? { depth: c.depth } : {}) });
   const items: LevelEntry[] = [];
-  let exhausted = false;
-  const batch = Math.min(Math.max(o.limit * 2, 32), 1000);
-  while (items.length < o.limit && !exhausted) {
-    const r = await rangeNear(rpc, start, rangeEnd, batch, { revision, keysOnly: true });
-    revision = r.revision;
-    let folder: Buffer | undefined;
-    let full = false;
-    for (const kv of r.kvs) {
-      // Keys of the folder just listed are skipped; the next read starts after the folder anyway.
-      if (folder && kv.key.subarray(0, folder.length).equals(folder)) continue;
-      folder = undefined;
+  let afterFolder = false;
+  let guess: Buffer | undefined;
+  let consumed = true;
+  while (items.length < o.limit && !scan.done) {
+    let kvs: KeyValue[] | undefined;
+    let guessed = false;
+    if (guess) {
+      // The folder named like the next value of a counter, with a first key like the last folder's: a range up to
+      // that key costs one index entry when it is there; anything before it in the range is read first anyway.
+      const r = await rpc.range(start, { rangeEnd: after(guess), limit: 1, keysOnly: true, revision: scan.revision, serializable: true });
+      if (r.kvs.length) {
+        kvs = r.kvs;
+        guessed = true;
+      }
+      guess = undefined;
+    }
+    // After a folder the next child is most likely another folder: one key is enough to name it.
+    kvs ??= await scan.read(afterFolder ? 1 : o.limit - items.length);
+    afterFolder = false;
+    consumed = true;
+    for (const kv of kvs) {
       if (items.length === o.limit) {
-        full = true;
+        consumed = false;
         break;
       }
       const rest = kv.key.subarray(o.prefix.length);
@@ -207,26 +318,55 @@ export async function listLevel(rpc: EtcdRpc, o: { prefix: Buffer; separator: Bu
       if (at < 0) {
         items.push({ name: rest.toString('utf8'), kind: 'key', kv: keyView(kv, false) });
         start = after(kv.key);
-      } else {
-        folder = kv.key.subarray(0, o.prefix.length + at + o.separator.length);
-        items.push({ name: rest.subarray(0, at + o.separator.length).toString('utf8'), kind: 'folder', prefix: folder.toString('utf8'), prefixBase64: folder.toString('base64') });
-        start = prefixRangeEnd(folder);
+        // A key found by a guess: the scan still stands before it.
+        if (guessed) scan.skipTo(start);
+        continue;
       }
+      const folder = kv.key.subarray(0, o.prefix.length + at + o.separator.length);
+      items.push({ name: rest.subarray(0, at + o.separator.length).toString('utf8'), kind: 'folder', prefix: folder.toString('utf8'), prefixBase64: folder.toString('base64') });
+      // The keys read after this one are inside the folder, or are read again from its end.
+      start = prefixRangeEnd(folder);
+      scan.skipTo(start);
+      afterFolder = true;
+      const next = counterNext(rest.subarray(0, at));
+      if (next) guess = Buffer.concat([o.prefix, next, o.separator, kv.key.subarray(folder.length)]);
+      break;
     }
-    exhausted = !full && !r.more;
   }
-  if (o.counts) {
-    await Promise.all(
-      items
-        .filter((e) => e.kind === 'folder')
-        .map(async (e) => {
-          const p = Buffer.from(e.prefixBase64!, 'base64');
-          const r = await rpc.range(p, { rangeEnd: prefixRangeEnd(p), countOnly: true, revision });
-          e.count = Number(r.count);
-        }),
-    );
-  }
-  return { items, revision, ...(exhausted ? {} : { nextCursor: encodeCursor({ start, revision }) }) };
+  const revision = scan.revision === '0' ? (await rpc.range(key, { countOnly: true })).header.revision : scan.revision;
+  if (o.counts) await countFolders(rpc, items, revision);
+  const exhausted = scan.done && consumed;
+  return { items, revision, ...(exhausted ? {} : { nextCursor: encodeCursor({ start, revision, depth: scan.at }) }) };
+}
+
+/** counterNext is the name after `name` when it ends in decimal digits (p09 → p10), else undefined (also for 99 → 100, which sorts before). */
+function counterNext(name: Buffer): Buffer | undefined {
+  const out = Buffer.from(name);
+  let i = out.length - 1;
+  if (i < 0 || out[i]! < 0x30 || out[i]! > 0x39) return undefined;
+  while (i >= 0 && out[i] === 0x39) out[i--] = 0x30;
+  if (i < 0 || out[i]! < 0x30 || out[i]! > 0x38) return undefined;
+  out[i]! += 1;
+  return out;
+}
+
+/** COUNT_CONCURRENCY bounds the count reads in flight for one page (each walks its folder in etcd). */
+const COUNT_CONCURRENCY = 4;
+
+/** countFolders fills in each folder's key count, a few folders at a time. */
+async function countFolders(rpc: EtcdRpc, items: LevelEntry[], revision: string): Promise<void> {
+  const folders = items.filter((e) => e.kind === 'folder');
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(COUNT_CONCURRENCY, folders.length) }, async () => {
+      while (next < folders.length) {
+        const e = folders[next++]!;
+        const p = Buffer.from(e.prefixBase64!, 'base64');
+        const r = await rpc.range(p, { rangeEnd: prefixRangeEnd(p), countOnly: true, revision, serializable: true });
+        e.count = Number(r.count);
+      }
+    }),
+  );
 }
 
 /** KeyHistory is the revisions of one key, newest first, back to its creation or the compaction horizon. */
@@ -275,43 +415,54 @@ export interface PrefixStat {
   valueBytes: number;
 }
 
+/** STATS_PAGE is how many keys one read of a statistics scan asks for (keys only: ~40 bytes each on the wire). */
+const STATS_PAGE = 20_000;
+
 /**
- * prefixStats pages through every key under `prefix` (at one revision, `pageSize` keys per read, values only when
- * `values`) and sums keys and bytes per child prefix, largest first: what fills the database. Each page is a separate
- * read, so the monitor's other work runs between pages.
+ * prefixStats reads every key under `prefix` (at one revision, `pageSize` keys per read, values only when `values`)
+ * and sums keys and bytes per child prefix, largest first: what fills the database. The reads stay close to where
+ * the scan stands (see NearScan), so each key is walked about once in etcd; keys arrive in order, so a child prefix
+ * is looked up only when it changes. Each read is a separate request, so the monitor's other work runs between them.
  */
 export async function prefixStats(
   rpc: EtcdRpc,
   o: { prefix: Buffer; separator: Buffer; values: boolean; pageSize?: number; top?: number },
-): Promise<{ revision: string; keys: number; keyBytes: number; valueBytes: number; prefixes: PrefixStat[]; scannedMs: number }> {
+): Promise<{ revision: string; keys: number; keyBytes: number; valueBytes: number; prefixes: PrefixStat[]; scannedMs: number; reads: number; walked: number }> {
   const t0 = performance.now();
   const { key, rangeEnd } = rangeOf(o.prefix);
-  const byPrefix = new Map<string, PrefixStat>();
-  let start = key;
-  let revision = '0';
+  const byPrefix = new Map<string, PrefixStat & { folder: boolean }>();
+  const scan = new NearScan(rpc, key, rangeEnd, { keysOnly: !o.values });
   let keys = 0;
   let keyBytes = 0;
   let valueBytes = 0;
-  for (;;) {
-    const r = await rangeNear(rpc, start, rangeEnd, o.pageSize ?? 5000, { revision, keysOnly: !o.values });
-    revision = r.revision;
-    for (const kv of r.kvs) {
-      const rest = kv.key.subarray(o.prefix.length);
-      const at = o.separator.length ? rest.indexOf(o.separator) : -1;
-      const name = (at < 0 ? kv.key : kv.key.subarray(0, o.prefix.length + at + o.separator.length)).toString('utf8');
-      let s = byPrefix.get(name);
-      if (!s) byPrefix.set(name, (s = { prefix: name, keys: 0, keyBytes: 0, valueBytes: 0 }));
+  // The current folder (keys come in order, so all of a folder's keys come one after the other) and its sums.
+  let folder = Buffer.alloc(0);
+  let s: (PrefixStat & { folder: boolean }) | undefined;
+  while (!scan.done) {
+    const kvs = await scan.read(o.pageSize ?? STATS_PAGE);
+    for (const kv of kvs) {
+      const k = kv.key;
+      if (!s?.folder || k.length <= folder.length || k.compare(folder, 0, folder.length, 0, folder.length) !== 0) {
+        const rest = k.subarray(o.prefix.length);
+        const at = o.separator.length ? rest.indexOf(o.separator) : -1;
+        const child = at < 0 ? k : k.subarray(0, o.prefix.length + at + o.separator.length);
+        const name = child.toString('utf8');
+        s = byPrefix.get(name);
+        if (!s) byPrefix.set(name, (s = { prefix: name, keys: 0, keyBytes: 0, valueBytes: 0, folder: at >= 0 }));
+        // Copied: a view into the read's message would keep the whole message alive.
+        if (at >= 0) folder = Buffer.from(child);
+      }
       s.keys++;
-      s.keyBytes += kv.key.length;
+      s.keyBytes += k.length;
       s.valueBytes += kv.value.length;
       keys++;
-      keyBytes += kv.key.length;
+      keyBytes += k.length;
       valueBytes += kv.value.length;
     }
-    const last = r.kvs.at(-1);
-    if (!r.more || !last) break;
-    start = after(last.key);
   }
-  const prefixes = [...byPrefix.values()].sort((a, b) => b.keyBytes + b.valueBytes - (a.keyBytes + a.valueBytes)).slice(0, o.top ?? 100);
-  return { revision, keys, keyBytes, valueBytes, prefixes, scannedMs: Math.round(performance.now() - t0) };
+  const prefixes = [...byPrefix.values()]
+    .sort((a, b) => b.keyBytes + b.valueBytes - (a.keyBytes + a.valueBytes))
+    .slice(0, o.top ?? 100)
+    .map(({ prefix, keys, keyBytes, valueBytes }) => ({ prefix, keys, keyBytes, valueBytes }));
+  return { revision: scan.revision, keys, keyBytes, valueBytes, prefixes, scannedMs: Math.round(performance.now() - t0), reads: scan.reads, walked: scan.walked };
 }
