@@ -9,14 +9,28 @@ import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 import type { H1Request } from './request.ts';
 
 let dateCache = '';
+/** dateEnd is dateCache followed by the blank line that ends a head (the usual end of a passed-through head). */
+let dateEnd = '';
 /** dateLine is the `date` header line, made once a second. */
 function dateLine(): string {
   if (!dateCache) {
     const d = new Date();
     dateCache = `date: ${d.toUTCString()}\r\n`;
+    dateEnd = `${dateCache}\r\n`;
     setTimeout(() => (dateCache = ''), 1000 - d.getMilliseconds()).unref();
   }
   return dateCache;
+}
+
+/** isName tells whether a header name is `lower` (given in lower case) in any case, without making a lower-cased copy. */
+function isName(name: string, lower: string): boolean {
+  const n = lower.length;
+  if (name.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 const STATUS_LINES = new Map<number, string>();
@@ -42,6 +56,10 @@ function stringBytes(head: string | undefined, size: string | undefined, body: B
   headPutBytes(b);
   if (size !== undefined) headPut('\r\n');
   return headEnd();
+}
+
+function flushLater(res: H1Response): void {
+  res.flush();
 }
 
 /** listString serialises a flat header list (the rare paths that keep a head as a string). */
@@ -80,6 +98,8 @@ export class H1Response {
   private chunked = false;
   private noBody = false;
   private closeFn: (() => void) | undefined;
+  /** closeTarget is told instead of closeFn (closeWith): no closure made per request. */
+  private closeTarget: { onClose(): void } | undefined;
   /** held collects the head and body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
   private held: { head: string; chunks: Buffer[]; size: number } | undefined;
 
@@ -107,12 +127,8 @@ export class H1Response {
     if (list !== undefined) {
       for (let i = 0; i < list.length; i += 2) {
         const k = list[i]!;
-        const n = k.length;
-        if (n === 14 || n === 4) {
-          const l = k.toLowerCase();
-          if (l === 'content-length') length = true;
-          else if (l === 'date') date = true;
-        }
+        if (isName(k, 'content-length')) length = true;
+        else if (isName(k, 'date')) date = true;
       }
     } else if (headers !== undefined && !Array.isArray(headers)) {
       for (const k in headers) {
@@ -159,11 +175,11 @@ export class H1Response {
     if (!this.shouldKeepAlive) s += 'connection: close\r\n';
     else if (this.req.httpVersion === '1.0') s += 'connection: keep-alive\r\n';
     // The head waits for the first body bytes so that a small response leaves in one write; a tick later it goes alone.
-    this.head = `${s}\r\n`;
+    this.head = s !== '' && s === dateCache ? dateEnd : `${s}\r\n`;
     this.list = list;
     // The status as written now, like the rest of the head (statusCode set later changes nothing, as in node:http).
     if (list !== undefined) this.listStatus = statusLine(status);
-    if (!this.flushByCaller) process.nextTick(this.flush);
+    if (!this.flushByCaller) process.nextTick(flushLater, this);
     return this;
   }
 
@@ -211,14 +227,15 @@ export class H1Response {
     return headEnd();
   }
 
-  private readonly flush = (): void => {
+  /** flush writes the pending head (alone: no body bytes came with it). */
+  flush(): void {
     const h = this.head;
     if (h === undefined) return;
     this.head = undefined;
     if (this.sock.destroyed) return void (this.list = undefined);
     if (this.list !== undefined) queueWrite(this.sock, this.listBytes(h, undefined, ''));
     else queueLatin1(this.sock, h);
-  };
+  }
 
   /** flushHeaders sends the head now. */
   flushHeaders(): void {
@@ -300,9 +317,7 @@ export class H1Response {
     this.flush();
     this.writableFinished = true;
     this.conn.finished(this);
-    const fn = this.closeFn;
-    this.closeFn = undefined;
-    fn?.();
+    this.closed();
     return this;
   }
 
@@ -321,8 +336,20 @@ export class H1Response {
 
   /** gone runs the close callback when the connection closed before the response finished. */
   gone(): void {
+    this.closed();
+  }
+
+  /** closeWith has `target.onClose()` run as 'close' would (once('close', fn) without a closure). */
+  closeWith(target: { onClose(): void }): void {
+    this.closeTarget = target;
+  }
+
+  private closed(): void {
     const fn = this.closeFn;
+    const target = this.closeTarget;
     this.closeFn = undefined;
+    this.closeTarget = undefined;
     fn?.();
+    target?.onClose();
   }
 }

@@ -2,7 +2,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { BodySource, DispatchController } from '../upstream/pool.ts';
+import type { BodySource, DispatchController, DispatchOptions } from '../upstream/pool.ts';
 import type { RequestContext } from '../plugins/plugin.ts';
 import type { AccessLogEntry } from '../observability/access-log.ts';
 import type { HashSource, Upstream, UpstreamServer } from '../upstream/upstream.ts';
@@ -11,6 +11,9 @@ import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import type { TemplatedHeader } from './header-vars.ts';
 import type { ClientAdapter, Req, Res } from './client.ts';
 import { logHooks } from './plugin-failure.ts';
+
+// The upstream headers of an exchange until prepareUpstream builds them (never written to).
+const NO_HEADERS = Object.freeze([]) as unknown as string[];
 
 /** ConnectionTls is what a client connection negotiated, read once per connection. */
 interface ConnectionTls {
@@ -37,7 +40,7 @@ function forwardedClient(req: Req): string | undefined {
  * Exchange is one client request on its way through the gateway: the plugin context, the balancer's hash source and the
  * access log entry. (The upstream pool's own record of one upstream request is its Dispatch.)
  */
-export class Exchange implements RequestContext, AccessLogEntry, HashSource {
+export class Exchange implements RequestContext, AccessLogEntry, HashSource, DispatchOptions {
   readonly req: Req;
   readonly res: Res;
   readonly rt: Runtime;
@@ -73,7 +76,9 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
   attempts = 0;
   upstreamPath = '';
   upstreamMethod = '';
-  upstreamHeaders: string[] = [];
+  upstreamHeaders: string[] = NO_HEADERS;
+  /** headersChecked says the upstream header values need no second check (see DispatchOptions). */
+  headersChecked = false;
   /** body is the request body sent upstream: none, whole, or a stream (the client's, or a counter in front of it). */
   body: BodySource | Buffer | null = null;
   lastServer: UpstreamServer | undefined;
@@ -204,8 +209,15 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     return found;
   }
 
+  /** watchClose has onClose run when the response finishes or the client leaves; an H1Response calls it without a closure. */
+  watchClose(): void {
+    const res = this.res;
+    if (this.client.passHead) (res as unknown as { closeWith(t: Exchange): void }).closeWith(this);
+    else res.once('close', () => this.onClose());
+  }
+
   /** onClose runs once the response is finished or the client went away: it stops the upstream, records metrics and writes the access log. */
-  onClose = (): void => {
+  onClose(): void {
     const res = this.res;
     const finished = this.client.finished(res);
     if (!finished) {
@@ -221,5 +233,5 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource {
     stats.latency.observe(this.latency / 1000);
     this.srv.accessLog?.(this);
     if (loc && loc.log.length) logHooks(this, loc.log);
-  };
+  }
 }

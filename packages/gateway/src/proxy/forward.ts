@@ -33,18 +33,9 @@ export function forward(ex: Exchange): void {
   s.requests++;
   const h = new ProxyHandler(ex, up, s);
   ex.controller = undefined;
-  const c = s.pool.dispatch(
-    {
-      path: ex.upstreamPath,
-      method: ex.upstreamMethod,
-      headers: ex.upstreamHeaders,
-      body: ex.body,
-      upgrade: ex.upgrade,
-      // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
-      checked: ex.client.parsedHeaders && ex.loc!.proxyUpstream.length === 0,
-    },
-    h,
-  );
+  // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
+  ex.headersChecked = ex.client.parsedHeaders && ex.loc!.proxyUpstream.length === 0;
+  const c = s.pool.dispatch(ex, h);
   // A request still waiting for a connection (max_connections) or connecting has not started; a client that leaves must
   // reach it there too, or it would hold its place in the queue (and a breaker probe) until a connection frees.
   if (ex.controller === undefined && !h.done) ex.controller = c;

@@ -38,7 +38,7 @@ function otherTarget(rt: Runtime, srv: CompiledServer, client: ClientAdapter, re
     const host = hostOf(client, req);
     if (host === undefined) return client.badRequest(res, 'the Host is not a valid host[:port]');
     const ex = new Exchange(rt, srv, client, req, res, '*', '', host);
-    res.once('close', ex.onClose);
+    ex.watchClose();
     return send(ex, { status: 200, headers: { allow: ALLOWED_METHODS, 'content-length': '0' } }, undefined);
   }
   const retarget = client.retarget;
@@ -55,7 +55,7 @@ function otherTarget(rt: Runtime, srv: CompiledServer, client: ClientAdapter, re
 function refuseTrace(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, url: string, host: string): void {
   const q = url.indexOf('?');
   const ex = new Exchange(rt, srv, client, req, res, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q), host);
-  res.once('close', ex.onClose);
+  ex.watchClose();
   sendError(ex, 405, 'TRACE is not allowed', { allow: ALLOWED_METHODS });
 }
 
@@ -96,13 +96,13 @@ function route(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req
   const path = normalizePath(rawPath, srv.mergeSlashes);
   if (typeof path !== 'string') {
     const bad = new Exchange(rt, srv, client, req, res, rawPath, query, host);
-    res.once('close', bad.onClose);
+    bad.watchClose();
     return sendError(bad, 400, path.refused);
   }
   // The request itself is the header source: its headers object is built only if a route has header conditions.
   const matched = srv.router.match(host, path, req, query.slice(1));
   const ex = new Exchange(rt, srv, client, req, res, path, query, host);
-  res.once('close', ex.onClose);
+  ex.watchClose();
   if (!matched) return sendError(ex, 404, 'no location matches this request');
   const loc = (ex.loc = matched.data);
   if (loc.early.length)

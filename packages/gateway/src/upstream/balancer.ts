@@ -21,7 +21,8 @@ export class SmoothRoundRobin<S extends Balanced> implements Balancer<S> {
   pick(servers: readonly S[], ok: (s: S) => boolean): S | undefined {
     let best: S | undefined;
     let total = 0;
-    for (const s of servers) {
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[i]!;
       if (!ok(s)) continue;
       s.currentWeight += s.weight;
       total += s.weight;

@@ -19,7 +19,7 @@ function get(pool: H1Pool, onData?: (c: DispatchController) => void): Promise<{ 
       onResponseEnd: () => resolve({ status, bytes }),
       onResponseError: (_c, err: UpstreamError) => resolve({ error: err.code ?? err.message }),
     };
-    pool.dispatch({ method: 'GET', path: '/', headers: [] }, h);
+    pool.dispatch({ upstreamMethod: 'GET', upstreamPath: '/', upstreamHeaders: [] }, h);
   });
 }
 

@@ -18,20 +18,23 @@ export interface BodySource {
   resume(): unknown;
 }
 
-/** DispatchOptions describe one upstream request. */
+/**
+ * DispatchOptions describe one upstream request. The proxy's Exchange has these fields and is passed as it is (no
+ * options object per request), so they are read when the request is written, not copied when it is dispatched.
+ */
 export interface DispatchOptions {
-  /** path is the request target (path and query). */
-  path: string;
-  /** method is the request method. */
-  method: string;
-  /** headers is a flat `[name, value, …]` list; a Host header is added when missing. */
-  headers: string[];
+  /** upstreamPath is the request target (path and query). */
+  readonly upstreamPath: string;
+  /** upstreamMethod is the request method. */
+  readonly upstreamMethod: string;
+  /** upstreamHeaders is a flat `[name, value, …]` list; a Host header is added when missing. */
+  readonly upstreamHeaders: string[];
   /** body is nothing, a whole body, or a stream (sent chunked unless the headers give a Content-Length). */
-  body?: Buffer | BodySource | null;
+  readonly body?: Buffer | BodySource | null;
   /** upgrade asks for a protocol upgrade (WebSocket); the connection leaves the pool. */
-  upgrade?: string;
-  /** checked says every header value is known to be valid (read by llhttp or from a validated config), so none is checked again. */
-  checked?: boolean;
+  readonly upgrade?: string | undefined;
+  /** headersChecked says every header value is known to be valid (read by llhttp or from a validated config), so none is checked again. */
+  readonly headersChecked?: boolean;
 }
 
 /** DispatchController lets a handler steer its request. */
@@ -266,12 +269,12 @@ class Conn {
     ex.h.onRequestStart?.(ex);
     if (ex.done) return;
     const o = ex.opts;
-    const hs = o.headers;
-    const check = o.checked !== true;
+    const hs = o.upstreamHeaders;
+    const check = o.headersChecked !== true;
     let host = false;
     let length = false;
     // Checks first, and the head's size: it is then written straight into the head slab (http1/head-buffer.ts).
-    let size = o.method.length + o.path.length + 128 + this.pool.hostHeader.length + (o.upgrade?.length ?? 0);
+    let size = o.upstreamMethod.length + o.upstreamPath.length + 128 + this.pool.hostHeader.length + (o.upgrade?.length ?? 0);
     for (let i = 0; i < hs.length; i += 2) {
       const n = hs[i]!;
       const v = hs[i + 1]!;
@@ -286,9 +289,9 @@ class Conn {
     const body = o.body;
     const sock = this.sock;
     headBegin(size);
-    headPut(o.method);
+    headPut(o.upstreamMethod);
     headPut(' ');
-    headPut(o.path);
+    headPut(o.upstreamPath);
     headPut(' HTTP/1.1\r\n');
     for (let i = 0; i < hs.length; i += 2) {
       headPut(hs[i]!);
@@ -407,7 +410,7 @@ class Conn {
     this.deadline = t > 0 ? clock + t : 0;
     this.reading = ex;
     ex.h.onResponseStart(ex, status, raw);
-    return ex.opts.method === 'HEAD' ? 1 : 0;
+    return ex.opts.upstreamMethod === 'HEAD' ? 1 : 0;
   };
 
   private upgradeHead: string[] = [];

@@ -204,6 +204,12 @@ export class Upstream {
     for (const gone of old.values()) void gone.pool.close().catch(() => {});
   }
 
+  private pickNow = 0;
+  private pickExclude: UpstreamServer | undefined;
+  private readonly okNotExcluded = (s: UpstreamServer): boolean => s !== this.pickExclude && this.available(s, this.pickNow);
+  private readonly okAvailable = (s: UpstreamServer): boolean => this.available(s, this.pickNow);
+  private readonly okHealthy = (s: UpstreamServer): boolean => s.healthy && s.breaker.available(this.pickNow);
+
   /** available tells whether a server may take a request now: healthy, not taken out by passive health, breaker not open. */
   available(s: UpstreamServer, now: number): boolean {
     return s.healthy && s.downUntil <= now && s.breaker.available(now);
@@ -232,12 +238,15 @@ export class Upstream {
                   ? src.cookie(name)
                   : src.queryParam(name)) ?? '';
     }
-    const ok = (s: UpstreamServer) => s !== exclude && this.available(s, now);
+    // The filters read the pick's state from the upstream (one closure each per upstream, none per request).
+    this.pickNow = now;
+    this.pickExclude = exclude;
     const s =
-      this.balancer.pick(this.servers, ok, key) ??
-      (exclude ? this.balancer.pick(this.servers, (x) => this.available(x, now), key) : undefined) ??
+      this.balancer.pick(this.servers, this.okNotExcluded, key) ??
+      (exclude ? this.balancer.pick(this.servers, this.okAvailable, key) : undefined) ??
       // Passive health alone never empties an upstream: a single flaky server would otherwise turn every request into a 503.
-      this.balancer.pick(this.servers, (x) => x.healthy && x.breaker.available(now), key);
+      this.balancer.pick(this.servers, this.okHealthy, key);
+    this.pickExclude = undefined;
     if (!s) return undefined;
     const ticket = s.breaker.acquire(now);
     if (ticket === REFUSED) return undefined;
