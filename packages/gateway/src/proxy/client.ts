@@ -44,6 +44,8 @@ export interface ClientAdapter {
   retarget: ((req: Req, path: string, authority: string) => void) | undefined;
   /** protocol is the Upgrade protocol sent upstream; undefined for other requests. */
   protocol(res: Res): string | undefined;
+  /** peer is the client connection the request came on, the same object for each of its requests (HTTP/2: the session). */
+  peer(req: Req): object | undefined;
   /** finished tells whether the gateway ended the response, rather than the client going away. */
   finished(res: Res): boolean;
   /** badRequest answers 400 and, on HTTP/1.1, closes the connection, so nothing after a malformed message is read as a new request. */
@@ -90,6 +92,7 @@ export const H1_CLIENT: ClientAdapter = {
     if (!found) raw.push('Host', authority);
   },
   protocol: () => undefined,
+  peer: (req) => req.socket,
   finished: (res) => res.writableFinished,
   badRequest(res, message) {
     const body = badRequestBody(message);
@@ -139,6 +142,7 @@ export const H2_CLIENT: ClientAdapter = {
   body: (req) => req as Http2ServerRequest,
   retarget: undefined,
   protocol: () => undefined,
+  peer: (req) => (req as Http2ServerRequest).stream?.session,
   // node:http2's compatibility response calls itself finished when its stream closes, a client's RST_STREAM included;
   // only its writableEnded tells that the gateway ended it.
   finished: (res) => res.writableFinished && (res as unknown as Http2ServerResponse).writableEnded,

@@ -21,10 +21,21 @@ interface ConnectionTls {
   cipher: string;
 }
 
-/** connectionTls reads a TLS client connection's version and cipher once and keeps them on the socket. */
-function connectionTls(sock: Socket & { gwTls?: ConnectionTls }): ConnectionTls {
-  const t = sock as unknown as TLSSocket & { gwTls?: ConnectionTls };
-  return (t.gwTls ??= { version: t.getProtocol?.() ?? '', cipher: t.getCipher?.()?.name ?? '' });
+// Per-connection facts live beside the socket, not on it: a property added to client sockets gives them another hidden
+// class than the upstream sockets, and Node's stream and socket methods, shared by both, then deoptimise ("wrong map")
+// as each kind shows up (--trace-deopt). Keyed by ClientAdapter.peer: over HTTP/2 req.socket is a new proxy per stream.
+const requestsOn = new WeakMap<object, number>();
+const tlsOf = new WeakMap<object, ConnectionTls>();
+
+/** connectionTls reads a TLS client connection's version and cipher once and keeps them beside the socket. */
+function connectionTls(sock: Socket, conn: object): ConnectionTls {
+  let tls = tlsOf.get(conn);
+  if (tls === undefined) {
+    const t = sock as TLSSocket;
+    tls = { version: t.getProtocol?.() ?? '', cipher: t.getCipher?.()?.name ?? '' };
+    tlsOf.set(conn, tls);
+  }
+  return tls;
 }
 
 /** forwardedClient is the client address a proxy in front forwarded: the first `X-Forwarded-For` entry, else `X-Real-IP`. */
@@ -104,15 +115,17 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     this.host = host;
     // Over HTTP/2 req.socket is a proxy to the session's socket that reads nothing once the stream closed, so what the
     // access log needs of the connection is read now.
-    const sock = req.socket as (typeof req.socket & { gwRequests?: number; gwTls?: ConnectionTls }) | undefined;
+    const sock = req.socket as Socket | undefined;
     this.remoteAddr = sock?.remoteAddress ?? '';
     this.clientIp = rt.trusted !== undefined && rt.trusted(this.remoteAddr) ? (forwardedClient(req) ?? this.remoteAddr) : this.remoteAddr;
-    if (srv.tls && sock) this.tls = connectionTls(sock);
+    const peer = client.peer(req);
+    if (srv.tls && sock && peer) this.tls = connectionTls(sock, peer);
     this.scheme = srv.tls ? 'https' : 'http';
     this.upgrade = client.protocol(res);
-    if (sock) {
-      sock.gwRequests = (sock.gwRequests ?? 0) + 1;
-      this.connectionReused = sock.gwRequests > 1;
+    if (peer) {
+      const n = (requestsOn.get(peer) ?? 0) + 1;
+      requestsOn.set(peer, n);
+      this.connectionReused = n > 1;
     } else this.connectionReused = false;
   }
 

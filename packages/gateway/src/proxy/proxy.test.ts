@@ -751,3 +751,39 @@ locations = ["retry", "once"]
   assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200], "the dead server's connect failure is retried on b");
   assert.ok((await statuses('/once')).includes(502), 'retries = 0: a request sent to the dead server fails');
 });
+
+test('keep-alive requests are counted beside the client socket, not on it: the socket keeps its hidden class', async (t) => {
+  // A property the gateway adds to accepted sockets makes them another hidden class than the upstream sockets, and
+  // Node's socket and stream methods deoptimise on the hot path (--trace-deopt showed ~50 "wrong map" bailouts).
+  const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+  const accepted: { socket: net.Socket; keys: string[] }[] = [];
+  const onSocket = (msg: unknown) => {
+    const socket = (msg as { socket: net.Socket }).socket;
+    accepted.push({ socket, keys: Object.keys(socket) });
+  };
+  subscribe('net.server.socket', onSocket);
+  t.after(() => unsubscribe('net.server.socket', onSocket));
+  const up = await startUpstream('reuse');
+  const log = captureText();
+  const g = await useGateway(
+    t,
+    [up],
+    `[upstreams.u]\naddrs = ["${up.addr}"]\n[locations.l]\nupstream = "u"\n[servers.main]\naddr = "127.0.0.1:0"\nlocations = ["l"]\naccess_log = "{path} reused={connection_reused}"\n`,
+    { accessLogStream: log.stream },
+  );
+  const client = net.connect(g.port('main'), '127.0.0.1');
+  t.after(() => client.destroy());
+  let got = '';
+  client.on('data', (d: Buffer) => (got += d.toString()));
+  client.write('GET /one HTTP/1.1\r\nHost: t\r\n\r\n');
+  await waitFor(() => (got.match(/HTTP\/1\.1 200/g) ?? []).length === 1);
+  client.write('GET /two HTTP/1.1\r\nHost: t\r\n\r\n');
+  await waitFor(() => (got.match(/HTTP\/1\.1 200/g) ?? []).length === 2);
+  await waitFor(() => log.text().includes('/two'));
+  assert.match(log.text(), /\/one reused=false\n\/two reused=true\n/);
+  const mine = accepted.find((a) => a.socket.remotePort === client.localPort);
+  assert.ok(mine, 'the gateway accepted the client connection through net.Server');
+  // Node itself caches the peer address on the socket the first time remoteAddress is read.
+  const added = Object.keys(mine.socket).filter((k) => !mine.keys.includes(k) && k !== '_peername');
+  assert.deepEqual(added, []);
+});
