@@ -145,3 +145,68 @@ export function decodeRangeResponse(buf: Buffer): RangeResponse {
   }
   return out;
 }
+
+/** KvSpan is one key of a RangeResponse as scanRangeResponse reports it; the same object is reused for every key. */
+export interface KvSpan {
+  /** keyStart and keyEnd delimit the key in the wire bytes (no copy). */
+  keyStart: number;
+  /** keyEnd: see keyStart. */
+  keyEnd: number;
+  /** valueStart and valueEnd delimit the value in the wire bytes. */
+  valueStart: number;
+  /** valueEnd: see valueStart. */
+  valueEnd: number;
+  /** create_revision, mod_revision, version and lease are exact decimal strings ('0' when absent or not read). */
+  create_revision: string;
+  /** mod_revision: see create_revision. */
+  mod_revision: string;
+  /** version: see create_revision. */
+  version: string;
+  /** lease: see create_revision. */
+  lease: string;
+}
+
+/**
+ * scanRangeResponse walks a RangeResponse's wire bytes and calls onKv for each key in order, without an object or a
+ * Buffer per key (a get can return the whole keyspace); `numbers: false` leaves the revisions, version and lease
+ * unread. It returns the rest of the message as decodeRangeResponse does.
+ */
+export function scanRangeResponse(buf: Buffer, numbers: boolean, onKv: (kv: KvSpan) => void): Omit<RangeResponse, 'kvs'> {
+  const r = new Reader(buf);
+  const out: Omit<RangeResponse, 'kvs'> = { header: { cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' }, more: false, count: '0' };
+  const kv: KvSpan = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0, create_revision: '0', mod_revision: '0', version: '0', lease: '0' };
+  while (r.pos < buf.length) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2) {
+      const len = r.uint32();
+      const end = r.pos + len;
+      if (field === 1) out.header = header(r, end);
+      else {
+        kv.keyStart = kv.keyEnd = kv.valueStart = kv.valueEnd = 0;
+        kv.create_revision = kv.mod_revision = kv.version = kv.lease = '0';
+        while (r.pos < end) {
+          const t = r.uint32();
+          const f = t >>> 3;
+          if (f === 1 || f === 5) {
+            const n = r.uint32();
+            if (f === 1) kv.keyStart = r.pos;
+            else kv.valueStart = r.pos;
+            r.pos += n;
+            if (f === 1) kv.keyEnd = r.pos;
+            else kv.valueEnd = r.pos;
+          } else if (numbers && f === 2) kv.create_revision = r.int64(true);
+          else if (numbers && f === 3) kv.mod_revision = r.int64(true);
+          else if (numbers && f === 4) kv.version = r.int64(true);
+          else if (numbers && f === 6) kv.lease = r.int64(true);
+          else r.skip(t & 7);
+        }
+        onKv(kv);
+      }
+      r.pos = end;
+    } else if (field === 3) out.more = r.uint32() !== 0;
+    else if (field === 4) out.count = r.int64(true);
+    else r.skip(tag & 7);
+  }
+  return out;
+}

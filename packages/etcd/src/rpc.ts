@@ -232,6 +232,11 @@ export class EtcdRpc {
     return this.client.unary('KV', 'Range', rangeRequest(key, o), { ...o, decode: decodeRangeResponse }) as Promise<RangeResponse>;
   }
 
+  /** rangeWire is range() answering the RangeResponse's wire bytes, for a caller that writes them out itself (Printer.getWire). */
+  rangeWire(key: Bytes, o: RangeOptions = {}): Promise<Buffer> {
+    return this.client.unary('KV', 'Range', rangeRequest(key, o), { ...o, decode: (wire) => wire }) as Promise<Buffer>;
+  }
+
   /** put writes one key (etcdctl put). */
   put(key: Bytes, value: Bytes, o: PutOptions = {}): Promise<PutResponse> {
     return this.client.unary('KV', 'Put', putRequest(key, value, o), o) as Promise<PutResponse>;

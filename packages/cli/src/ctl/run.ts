@@ -200,8 +200,8 @@ const COMMANDS: Record<string, Handler> = {
     if (by !== '' && !SORT_TARGETS[by]) throw new CtlExit(CTL_EXIT.badFeature, `bad sort target ${by}`);
     const r = rangeOf(ctx, 'get', a[0]!, a[1]);
     const sortOrder = order === 'DESCEND' ? 'DESCEND' : order === 'ASCEND' || by !== '' ? 'ASCEND' : 'NONE';
-    const resp = await ctx.rpc((rpc) =>
-      rpc.range(r.key, {
+    const wire = await ctx.rpc((rpc) =>
+      rpc.rangeWire(r.key, {
         rangeEnd: r.rangeEnd,
         limit: ctx.flag('limit'),
         revision: ctx.flag('rev'),
@@ -212,7 +212,7 @@ const COMMANDS: Record<string, Handler> = {
         countOnly: ctx.bool('count-only'),
       }),
     );
-    ctx.out.get(resp, ctx.bool('count-only'));
+    ctx.out.getWire(wire, ctx.bool('count-only'));
   },
 
   async put(ctx) {

@@ -108,3 +108,42 @@ test('the browser-safe writers of @etcd-monitor/core/parse agree with the descri
   );
   assert.equal(headerOnlyJson(header), goJson('etcdserverpb.MoveLeaderResponse', { header }));
 });
+
+test('Printer.getWire prints the wire bytes exactly as get() prints them decoded, in every format', async () => {
+  const { etcdServices } = await import('../proto.ts');
+  const { decodeRangeResponse } = await import('../fast-decode.ts');
+  const { Printer } = await import('./print.ts');
+  const serialize = etcdServices().KV!.service.Range!.responseSerialize;
+  const all = Buffer.from(Array.from({ length: 256 }, (_v, i) => i));
+  // Keys and values of every length around base64's padding and the writer's copy threshold, every byte value,
+  // empty ones, and numbers from zero to above 2^53 and negative.
+  const kvs = Array.from({ length: 80 }, (_v, i) => ({
+    key: i === 3 ? Buffer.alloc(0) : all.subarray(i, i + (i % 70)),
+    create_revision: ['0', '1', '300', '9007199254740993'][i % 4],
+    mod_revision: ['0', '-1', '128', '18'][i % 4],
+    version: String(i % 3),
+    value: i % 5 === 0 ? Buffer.alloc(0) : all.subarray(256 - i * 3),
+    lease: i % 7 === 0 ? '7587869411335186036' : '0',
+  }));
+  const header = { cluster_id: '18446744073709551615', member_id: '12854834203457812721', revision: '-1', raft_term: '2' };
+  const messages = [
+    { header, kvs, more: true, count: '80' },
+    { header, kvs: kvs.slice(0, 1), more: false, count: '1' },
+    { header: null, kvs: kvs.slice(5, 9), more: false, count: '0' },
+    { header, kvs: [], more: false, count: '0' },
+    { header, kvs: [], more: false, count: '12' },
+  ];
+  for (const msg of messages) {
+    const wire = serialize(msg);
+    for (const format of ['simple', 'json', 'fields'] as const) {
+      for (const o of [{}, { hex: true }, { valueOnly: format === 'simple' }]) {
+        for (const countOnly of [false, true]) {
+          const [a, b] = [new Printer(format, o), new Printer(format, o)];
+          a.get(decodeRangeResponse(wire), countOnly);
+          b.getWire(wire, countOnly);
+          assert.deepEqual(b.take().out.toString('latin1'), a.take().out.toString('latin1'), `${format} ${JSON.stringify(o)} countOnly=${countOnly} ${msg.kvs.length} keys`);
+        }
+      }
+    }
+  }
+});

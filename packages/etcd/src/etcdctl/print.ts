@@ -39,6 +39,7 @@ import {
   memberRows,
 } from '@etcd-monitor/core/parse';
 import { goHeaderFields, goJson, goString } from './go-json.ts';
+import { decodeRangeResponse, scanRangeResponse } from '../fast-decode.ts';
 
 export { goDuration, goTable, hex, hex16, humanizeBytes } from '@etcd-monitor/core/parse';
 
@@ -103,7 +104,7 @@ export class Printer {
 
   /** take returns what was written to stdout and stderr since the last take, and forgets it. */
   take(): { out: Buffer; err: string } {
-    const r = { out: Buffer.concat(this.chunks), err: this.errChunks.join('') };
+    const r = { out: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks), err: this.errChunks.join('') };
     this.chunks = [];
     this.errChunks = [];
     return r;
@@ -166,6 +167,60 @@ export class Printer {
     if (this.format !== 'simple') this.unsupported();
     if (countOnly) return this.line(r.count);
     for (const kv of r.kvs) this.kvSimple(kv);
+  }
+
+  /**
+   * getWire prints a range answer from its wire bytes (EtcdRpc.rangeWire) exactly as get() prints it decoded. Simple and
+   * JSON output, the formats a large get is printed in, are written straight from the received bytes into one buffer:
+   * no object, Buffer or string per key, and no line-sized writes (a get can return the whole keyspace).
+   */
+  getWire(wire: Buffer, countOnly = false): void {
+    if (this.hex || countOnly || (this.format !== 'simple' && this.format !== 'json')) return this.get(decodeRangeResponse(wire), countOnly);
+    // Simple output is the keys and values and two newlines per key: at most twice the wire size (a key's entry in
+    // the wire takes at least two bytes). JSON grows by a third (base64) plus the field names: rarely more than twice.
+    const w = new ByteWriter(2 * wire.length + 4096);
+    if (this.format === 'simple') {
+      const valueOnly = this.valueOnly;
+      scanRangeResponse(wire, false, (kv) => {
+        if (!valueOnly) w.bytes(wire, kv.keyStart, kv.keyEnd).byte(10);
+        w.bytes(wire, kv.valueStart, kv.valueEnd).byte(10);
+      });
+      this.chunks.push(w.done());
+      return;
+    }
+    // rangeJson's document: the header is written in front once the scan has read it.
+    let n = 0;
+    const rest = scanRangeResponse(wire, true, (kv) => {
+      w.ascii(n++ === 0 ? ',"kvs":[{' : ',{');
+      let first = true;
+      if (kv.keyEnd > kv.keyStart) {
+        w.ascii('"key":"').base64(wire, kv.keyStart, kv.keyEnd).byte(34);
+        first = false;
+      }
+      if (kv.create_revision !== '0') {
+        w.ascii(first ? '"create_revision":' : ',"create_revision":').ascii(kv.create_revision);
+        first = false;
+      }
+      if (kv.mod_revision !== '0') {
+        w.ascii(first ? '"mod_revision":' : ',"mod_revision":').ascii(kv.mod_revision);
+        first = false;
+      }
+      if (kv.version !== '0') {
+        w.ascii(first ? '"version":' : ',"version":').ascii(kv.version);
+        first = false;
+      }
+      if (kv.valueEnd > kv.valueStart) {
+        w.ascii(first ? '"value":"' : ',"value":"')
+          .base64(wire, kv.valueStart, kv.valueEnd)
+          .byte(34);
+        first = false;
+      }
+      if (kv.lease !== '0') w.ascii(first ? '"lease":' : ',"lease":').ascii(kv.lease);
+      w.byte(125);
+    });
+    if (n > 0) w.byte(93);
+    w.ascii(`${rest.more ? ',"more":true' : ''}${rest.count !== '0' ? `,"count":${rest.count}` : ''}}\n`);
+    this.chunks.push(Buffer.from(`{"header":${goJson('etcdserverpb.ResponseHeader', rest.header)}`), w.done());
   }
 
   /** put prints a put answer. */
@@ -542,6 +597,75 @@ export class Printer {
 }
 
 const NL = Buffer.from('\n');
+
+const B64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+
+/** ByteWriter appends bytes to one buffer, growing it (rarely) by doubling. */
+class ByteWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private room(n: number): Buffer {
+    if (this.pos + n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  byte(c: number): this {
+    this.room(1)[this.pos++] = c;
+    return this;
+  }
+
+  /** bytes copies src[start, end); short runs by hand, which is faster than a native copy call. */
+  bytes(src: Buffer, start: number, end: number): this {
+    const buf = this.room(end - start);
+    if (end - start > 64) this.pos += src.copy(buf, this.pos, start, end);
+    else for (let i = start; i < end; i++) buf[this.pos++] = src[i]!;
+    return this;
+  }
+
+  /** ascii writes a string of ASCII characters (JSON punctuation, field names, digits). */
+  ascii(s: string): this {
+    const buf = this.room(s.length);
+    for (let i = 0; i < s.length; i++) buf[this.pos++] = s.charCodeAt(i);
+    return this;
+  }
+
+  /** base64 writes src[start, end) in standard base64 with padding, as Go's encoding/json writes []byte. */
+  base64(src: Buffer, start: number, end: number): this {
+    const buf = this.room(4 * Math.ceil((end - start) / 3));
+    let p = this.pos;
+    let i = start;
+    for (; i + 2 < end; i += 3) {
+      const v = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
+      buf[p++] = B64[v >>> 18]!;
+      buf[p++] = B64[(v >>> 12) & 63]!;
+      buf[p++] = B64[(v >>> 6) & 63]!;
+      buf[p++] = B64[v & 63]!;
+    }
+    if (i < end) {
+      const v = (src[i]! << 16) | (i + 1 < end ? src[i + 1]! << 8 : 0);
+      buf[p++] = B64[v >>> 18]!;
+      buf[p++] = B64[(v >>> 12) & 63]!;
+      buf[p++] = i + 1 < end ? B64[(v >>> 6) & 63]! : 61;
+      buf[p++] = 61;
+    }
+    this.pos = p;
+    return this;
+  }
+
+  /** done returns what was written (a view of the buffer, no copy). */
+  done(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
 
 /**
  * rangeJson is goJson('etcdserverpb.RangeResponse', r) written out by hand for speed (a get can return the whole
