@@ -186,7 +186,7 @@ describe('ctl commands on a real 3-member cluster', () => {
     );
     assert.ok(m, added.stdout);
     const id = m[1]!.trim();
-    assert.match((await ctl(['member', 'list', '-w', 'table'], { endpoints: ep() })).stdout, new RegExp(`\\| ${id} \\| unstarted \\|`));
+    assert.match((await ctl(['member', 'list', '-w', 'table'], { endpoints: ep() })).stdout, new RegExp(`\\| +${id} \\| unstarted \\|`));
     const upd = await ctl(['member', 'update', id, '--peer-urls', 'http://127.0.0.1:2'], { endpoints: ep() });
     assert.match(upd.stdout, new RegExp(`^Member +${id} updated in cluster `));
     const promote = await ctl(['member', 'promote', id], { endpoints: ep() });
