@@ -8,6 +8,7 @@ import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import { HeaderList } from '../../packages/gateway/src/http1/headers.ts';
 import { parseConfigText } from '../../packages/gateway/src/config/load.ts';
 import { builtinPlugins } from '../../packages/gateway/src/plugins/index.ts';
+import { bareCreateContext } from '../../packages/gateway/src/test-helpers.ts';
 import type { Plugin, RequestContext } from '../../packages/gateway/src/plugins/plugin.ts';
 
 const token = await new SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('your-secret-key'));
@@ -38,7 +39,7 @@ for (const [name, body, headers] of cases) {
   const { config, issues } = parseConfigText(`[plugins.p]\n${body}\n[servers.s]\naddr = "127.0.0.1:0"\n`);
   if (issues.length) throw new Error(JSON.stringify(issues));
   const pc = config.plugins.p!;
-  const plugin: Plugin = builtinPlugins.get(pc.category)!.create(pc.options, 'p');
+  const plugin: Plugin = builtinPlugins.get(pc.category)!.create(pc.options, 'p', bareCreateContext);
   const raw = Object.entries(headers).flat();
   const mk = (): RequestContext =>
     ({

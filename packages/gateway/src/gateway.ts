@@ -195,11 +195,18 @@ export class Gateway {
     const previous = this.runtime as Runtime | undefined;
     // The user plugins (basic.plugin_dir) the config was validated with, imported at the versions validated.
     const plugins = config.pluginModules?.length ? await withPluginModules(this.opts.plugins ?? builtinPlugins, config.pluginModules) : this.opts.plugins;
-    const rt = compileRuntime(config, this.metrics, this.sink, previous, plugins, {
-      activeHealth: this.health === undefined,
-      balanceOffset: this.opts.balanceOffset ?? 0,
-    });
-    rt.log = this.log;
+    const rt = compileRuntime(
+      config,
+      this.metrics,
+      this.sink,
+      previous,
+      plugins,
+      {
+        activeHealth: this.health === undefined,
+        balanceOffset: this.opts.balanceOffset ?? 0,
+      },
+      this.log,
+    );
     const fresh = [...rt.upstreams.values()].filter((u) => ![...(previous?.upstreams.values() ?? [])].includes(u));
     if (this.health) applyHealth(fresh, this.health);
     await Promise.all(fresh.map((u) => u.ready));

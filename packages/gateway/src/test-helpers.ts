@@ -14,7 +14,7 @@ import { parseConfigText } from './config/load.ts';
 import { formatIssue } from './config/fields.ts';
 import { Gateway } from './gateway.ts';
 import { silentLogger, type Logger } from './observability/log.ts';
-import type { PluginDefinition } from './plugins/plugin.ts';
+import type { PluginCreateContext, PluginDefinition } from './plugins/plugin.ts';
 
 /** Upstream is a test upstream server. */
 export interface TestUpstream {
@@ -255,6 +255,9 @@ export function pingapDir(): { dir: string; file: string } {
   copyFileSync(fileURLToPath(new URL('./testdata/pingap-full.toml', import.meta.url)), file);
   return { dir, file };
 }
+
+/** bareCreateContext is the `create` context of a plugin instance made outside a gateway: no other entries, logs dropped. */
+export const bareCreateContext: PluginCreateContext = { plugin: () => undefined, log: silentLogger };
 
 /** childrenOf lists the child pids of a process (Linux /proc). */
 export function childrenOf(pid: number): number[] {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { parseConfigText } from '../config/load.ts';
-import { captureText, echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
+import { bareCreateContext, captureText, echo, request, startGateway, startUpstream, waitFor, useGateway } from '../test-helpers.ts';
 import { builtinPlugins } from './index.ts';
 import { definePlugin, type PluginDefinition } from './plugin.ts';
 import { createLogger } from '../observability/log.ts';
@@ -250,7 +250,7 @@ test('definePlugin hands create the options typed and with defaults applied', ()
   });
   const { config, issues } = parseConfigText('[plugins.t]\ncategory = "typed"\nmode = "b"\n[servers.s]\naddr = "127.0.0.1:0"\n', { plugins: new Map([['typed', typed]]) });
   assert.deepEqual(issues, []);
-  typed.create(config.plugins.t!.options, 't');
+  typed.create(config.plugins.t!.options, 't', bareCreateContext);
   assert.deepEqual(seen, [{ mode: 'b', wait: 2000, names: ['x'] }]);
 });
 

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import type { ConfigIssue, FieldSpec, FieldValues } from '../config/fields.ts';
 import type { HeaderList } from '../http1/headers.ts';
+import type { Logger } from '../observability/log.ts';
 
 /** PluginResponse is an answer a plugin gives instead of the upstream. */
 export interface PluginResponse {
@@ -144,6 +145,12 @@ export interface PluginValidateContext {
 export interface PluginCreateContext {
   /** plugin returns the instance of another `[plugins.NAME]` of the same config; call it from a hook (every instance exists by then), not from `create`. */
   plugin(name: string): Plugin | undefined;
+  /**
+   * log writes to the gateway's process log (JSON lines, at `basic.log_level`), every record carrying `plugin` (the entry's
+   * name) and `category`; fields named like secrets (`password`, `token`, `authorization`, …) are written as `[redacted]`.
+   * Keep it for the instance's hooks; log what an operator acts on, not every request.
+   */
+  log: Logger;
 }
 
 /** PluginDefinition is one plugin type: its option fields and a factory; listed in `plugins/index.ts`. Write one with `definePlugin`. */
@@ -157,7 +164,7 @@ export interface PluginDefinition {
   /** validate checks option values beyond their types; options have defaults applied. */
   validate?(options: Record<string, unknown>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options. */
-  create(options: Record<string, unknown>, name: string, ctx?: PluginCreateContext): Plugin;
+  create(options: Record<string, unknown>, name: string, ctx: PluginCreateContext): Plugin;
 }
 
 /** PluginSpec is what `definePlugin` takes: the fields, and `validate`/`create` typed by the options those fields give. */
@@ -171,7 +178,7 @@ export interface PluginSpec<F extends Record<string, FieldSpec>> {
   /** validate checks option values beyond what the field specs check (and names against `ctx`); options have defaults applied. */
   validate?(options: FieldValues<F>, path: string, issues: ConfigIssue[], ctx: PluginValidateContext): void;
   /** create builds an instance from validated options (defaults applied, durations in milliseconds, sizes in bytes). */
-  create(options: FieldValues<F>, name: string, ctx?: PluginCreateContext): Plugin;
+  create(options: FieldValues<F>, name: string, ctx: PluginCreateContext): Plugin;
 }
 
 /**

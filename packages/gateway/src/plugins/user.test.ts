@@ -26,10 +26,12 @@ export default definePlugin({
   validate(options, path, issues) {
     if (options.greeting.includes('!')) issues.push({ path: \`\${path}.greeting\`, message: 'is shouting', hint: 'leave out the "!"' });
   },
-  create(options) {
+  create(options, name, { log }) {
     const text: string = options.greeting.repeat(options.times);
+    log.info({ times: options.times, token: 'hunter2' }, \`\${name} ready\`);
     return {
       request(ctx) {
+        if (ctx.path === '/log') log.warn({ path: ctx.path, headers: { authorization: ctx.header('authorization') } }, 'asked to log');
         if (ctx.path === '/boom') throw new Error('greet broke');
         if (ctx.path === '/reject') return Promise.reject(new Error('greet rejected'));
         return { status: 200, headers: { 'x-version': '${version}', 'x-pid': String(process.pid) }, body: text };
@@ -123,7 +125,7 @@ test('a user plugin serves, is reloaded with the config, a broken version is kep
   assert.equal((await gw.reload()).ok, true);
   assert.equal((await request(port)).headers['x-version'], 'v2', 'the changed module is live after the reload');
 
-  writeFileSync(join(plugins, 'greet.ts'), greet('v3').replace('create(options) {', 'create(options) {\n    syntax error here'));
+  writeFileSync(join(plugins, 'greet.ts'), greet('v3').replace('const text', 'syntax error here\n    const text'));
   const rejected = await gw.reload();
   assert.equal(rejected.ok, false);
   assert.equal(rejected.issues[0]!.path, 'basic.plugin_dir');
@@ -137,6 +139,22 @@ test('a user plugin serves, is reloaded with the config, a broken version is kep
     assert.match(failed.body, new RegExp(`request id: req-${path.slice(1)}`));
   }
   await waitFor(() => /plugins\.g \(greet\) failed in request: greet broke/.test(log.text()) && /greet rejected/.test(log.text()), 5000, 'the failures in the log');
+  // Its own lines, through the logger create was given: the gateway's JSON log, named by entry and category, secrets hidden.
+  await request(port, { path: '/log', headers: { authorization: 'Bearer s3cret' } });
+  const lines = log
+    .text()
+    .split('\n')
+    .filter((l) => l.includes('"plugin":"g"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map(({ level, plugin, category, msg, token, headers }) => ({ level, plugin, category, msg, token, headers })),
+    [
+      { level: 30, plugin: 'g', category: 'greet', msg: 'g ready', token: '[redacted]', headers: undefined },
+      { level: 30, plugin: 'g', category: 'greet', msg: 'g ready', token: '[redacted]', headers: undefined },
+      { level: 40, plugin: 'g', category: 'greet', msg: 'asked to log', token: undefined, headers: { authorization: '[redacted]' } },
+    ],
+  );
+  assert.doesNotMatch(log.text(), /hunter2|s3cret/);
   assert.equal((await request(port)).status, 200);
 });
 

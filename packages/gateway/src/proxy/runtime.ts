@@ -10,7 +10,7 @@ import { Upstream, type UpstreamOptions } from '../upstream/upstream.ts';
 import { compileAccessLog, type AccessLogEntry, type AccessLogSink } from '../observability/access-log.ts';
 import type { CounterChild, HistogramChild } from '../observability/metrics.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
-import { silentLogger, type Logger } from '../observability/log.ts';
+import { childLogger, silentLogger, type Logger } from '../observability/log.ts';
 import type { HeaderLine } from '../http1/headers.ts';
 import { compileHeaderLine, type TemplatedHeader } from './header-vars.ts';
 
@@ -179,6 +179,7 @@ export function compileRuntime(
   previous?: Runtime,
   plugins: ReadonlyMap<string, PluginDefinition> = builtinPlugins,
   upstreamOptions: UpstreamOptions = {},
+  log: Logger = silentLogger,
 ): Runtime {
   const upstreams = new Map<string, Upstream>();
   for (const [name, uc] of Object.entries(config.upstreams)) {
@@ -194,7 +195,7 @@ export function compileRuntime(
     if (!def) continue;
     let plugin: Plugin;
     try {
-      plugin = def.create(pc.options, name, { plugin: (other) => instances.get(other)?.plugin });
+      plugin = def.create(pc.options, name, { plugin: (other) => instances.get(other)?.plugin, log: childLogger(log, { plugin: name, category: pc.category }) });
     } catch (err) {
       // The instances made so far are dropped unused; a plugin holding resources from create should not throw after taking them.
       throw Object.assign(new AppError('GW_PLUGIN_CREATE', `plugins.${name}: ${pc.category} could not be created: ${errorMessage(err)}`), { path: `plugins.${name}` });
@@ -275,7 +276,7 @@ export function compileRuntime(
     upstreams,
     plugins: new Map([...instances].map(([name, x]) => [name, x.plugin])),
     errorTemplate: config.errorTemplate,
-    log: silentLogger,
+    log,
     via: (v) => (v === '2.0' ? via2 : via11),
     trusted: trustedProxies(config.basic.trusted_proxies),
   };

@@ -5,6 +5,17 @@ import type http from 'node:http';
 import { startRedis } from '@etcd-monitor/core/testing';
 import { freePort, request, spawnGateway, startUpstream, useGateway, waitFor } from '../../test-helpers.ts';
 
+/** records parses the JSON lines of a gateway's stderr. */
+function records(stderr: string): Record<string, unknown>[] {
+  return stderr.split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 test('two gateways sharing a Redis share each count: sliding window, token bucket and inflight', async (t) => {
   const redis = await startRedis(t);
   const held: http.ServerResponse[] = [];
@@ -125,6 +136,13 @@ locations = ["open", "closed"]
   assert.deepEqual(during, [200, 200, 200, 200, 503], 'fail_open allows everything while the count cannot be kept');
   const downLines = gw.stderr().match(/Redis redis:\/\/127\.0\.0\.1:\d+\/? is unreachable \([^)]+\)/g) ?? [];
   assert.equal(downLines.length, 1, `one line for the outage, not one per request:\n${gw.stderr()}`);
+  // The line is the worker's own JSON log (its worker field), at warn, naming the entry that holds the connection.
+  const down = records(gw.stderr()).find((r) => / is unreachable /.test(String(r.msg)));
+  assert.deepEqual(
+    { level: down?.level, plugin: down?.plugin, category: down?.category, worker: typeof down?.worker },
+    { level: 40, plugin: 'closed', category: 'limit', worker: 'number' },
+    JSON.stringify(down),
+  );
   await redis.start();
   await waitFor(
     () => /limit: Redis redis:\/\/127\.0\.0\.1:\d+\/? is back/.test(gw.stderr()),

@@ -1,11 +1,7 @@
-import { createLogger } from '../../observability/log.ts';
 import { definePlugin, type PluginDefinition, type PluginResponse, type RequestContext, type ResponseHead } from '../plugin.ts';
 import { ruleKey, type Decision, type LimitRule } from './counters.ts';
 import { acquireRedis, redisUrlProblem, releaseRedis } from './redis.ts';
 import { currentProcessStore, type CounterStore } from './store.ts';
-
-// The Redis store's outage lines go to stderr like the gateway's own records; a plugin is given no logger of its own.
-const log = createLogger('info', process.stderr, { plugin: 'limit' });
 
 /** sfString writes a Structured Field string (RFC 8941), as the RateLimit fields name their policy. */
 function sfString(s: string): string {
@@ -91,7 +87,7 @@ export const limitPlugin: PluginDefinition = definePlugin({
     if (options.burst > 0 && options.algorithm !== 'token_bucket')
       issues.push({ path: `${path}.burst`, message: 'applies only to algorithm = "token_bucket"', hint: 'set algorithm = "token_bucket" or remove burst' });
   },
-  create(options, name) {
+  create(options, name, { log }) {
     const { tag, key, max, fail_open: failOpen, headers: sendHeaders } = options;
     const rule: LimitRule = { type: options.type, algorithm: options.algorithm, max, interval: options.interval, burst: options.burst || max };
     const redisUrl = options.redis;

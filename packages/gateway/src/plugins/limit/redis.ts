@@ -105,7 +105,8 @@ export class RedisStore implements CounterStore {
   /** url is the Redis URL (its password redacted in logs). */
   readonly url: string;
   private readonly redis: Scripted;
-  private readonly log: Logger;
+  /** log receives the outage lines: the logger of the plugin instance that acquired the store last (acquireRedis). */
+  log: Logger;
   private readonly prefix: string;
   // The member of an inflight set must be unique across gateways: a random id per process plus a counter.
   private readonly instance = randomBytes(6).toString('base64url');
@@ -174,7 +175,7 @@ export class RedisStore implements CounterStore {
   private markDown(reason: string): void {
     if (this.down) return;
     this.down = reason;
-    this.log.error(
+    this.log.warn(
       { redis: redactUrl(this.url), reason },
       `limit: Redis ${redactUrl(this.url)} is unreachable (${reason}); limits counted there follow their fail_open setting until it answers again`,
     );
@@ -220,6 +221,8 @@ const shared = new Map<string, { store: RedisStore; users: number }>();
 export function acquireRedis(url: string, log: Logger): RedisStore {
   let s = shared.get(url);
   if (!s) shared.set(url, (s = { store: new RedisStore(url, log), users: 0 }));
+  // A reload acquires before the old instance releases: the lines name the entry of the config now live.
+  s.store.log = log;
   s.users++;
   return s.store;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { echo, request, startUpstream, useGateway } from '../../test-helpers.ts';
+import { bareCreateContext, echo, request, startUpstream, useGateway } from '../../test-helpers.ts';
 import { nanoid, requestIdPlugin } from './request_id.ts';
 
 test('nanoid makes URL-safe ids of the requested size', () => {
@@ -38,7 +38,7 @@ locations = ["l"]
 });
 
 test('request_id: a malformed incoming id is not trusted', () => {
-  const p = requestIdPlugin.create({ header: 'X-Request-Id', algorithm: 'uuid', size: 21, trust_incoming: true }, 'rid');
+  const p = requestIdPlugin.create({ header: 'X-Request-Id', algorithm: 'uuid', size: 21, trust_incoming: true }, 'rid', bareCreateContext);
   const ctx = { req: { headers: { 'x-request-id': 'bad id with spaces\r\n' } }, requestId: '' } as never as Parameters<NonNullable<typeof p.earlyRequest>>[0];
   p.earlyRequest!(ctx);
   assert.match(ctx.requestId, /^[0-9a-f-]{36}$/);
