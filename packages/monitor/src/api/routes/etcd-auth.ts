@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@etcd-monitor/core';
-import { prefixRangeEnd, type AuthRoleGetResponse } from '@etcd-monitor/etcd';
+import { prefixRangeEnd, type AuthRoleGetResponse, type ResponseHeader } from '@etcd-monitor/etcd';
 import { auditedBy } from '../audited.ts';
 import type { ApiDeps } from '../deps.ts';
 import { keyRange, rangeWords, shellWord } from '../key-input.ts';
@@ -24,6 +24,7 @@ import {
   UserRoleParams,
 } from '../schemas/etcd-auth.ts';
 import type { OpsClients } from '../../ops/clients.ts';
+import { headerView } from '../../ops/kv.ts';
 
 const word = (s: string) => shellWord(Buffer.from(s, 'utf8'));
 
@@ -56,14 +57,14 @@ export async function etcdAuthRoutes(fastify: FastifyInstance, deps: ApiDeps, op
     return name;
   };
   const admin = { role: 'admin' as const };
-  const done = (r: { header: { revision: string } | null }) => (r.header ? { revision: r.header.revision } : {});
+  const done = (r: { header: ResponseHeader | null }) => ({ ...(r.header ? { revision: r.header.revision } : {}), header: headerView(r.header) });
 
   app.get(
     '/clusters/:name/auth/status',
     { schema: { summary: 'Whether etcd authentication is on (etcdctl auth status)', tags: ['etcd auth'], params: NameParams, response: withErrors({ 200: EtcdAuthStatus }) } },
     async (req) => {
       const r = await ops.read(cluster(req.params.name), (rpc) => rpc.authStatus());
-      return { enabled: r.enabled, authRevision: r.authRevision };
+      return { enabled: r.enabled, authRevision: r.authRevision, header: headerView(r.header) };
     },
   );
 
@@ -95,7 +96,10 @@ export async function etcdAuthRoutes(fastify: FastifyInstance, deps: ApiDeps, op
   app.get(
     '/clusters/:name/users',
     { config: admin, schema: { summary: 'The etcd users (etcdctl user list)', tags: ['etcd auth'], params: NameParams, response: withErrors({ 200: EtcdUserList }) } },
-    async (req) => ({ users: (await ops.read(cluster(req.params.name), (rpc) => rpc.userList())).users }),
+    async (req) => {
+      const r = await ops.read(cluster(req.params.name), (rpc) => rpc.userList());
+      return { users: r.users, header: headerView(r.header) };
+    },
   );
 
   app.get(
@@ -103,7 +107,8 @@ export async function etcdAuthRoutes(fastify: FastifyInstance, deps: ApiDeps, op
     { config: admin, schema: { summary: "An etcd user's roles (etcdctl user get)", tags: ['etcd auth'], params: UserParams, response: withErrors({ 200: EtcdUser }) } },
     async (req) => {
       const user = req.params.user;
-      return { name: user, roles: (await ops.read(cluster(req.params.name), (rpc) => rpc.userGet(user))).roles };
+      const r = await ops.read(cluster(req.params.name), (rpc) => rpc.userGet(user));
+      return { name: user, roles: r.roles, header: headerView(r.header) };
     },
   );
 
@@ -194,7 +199,10 @@ export async function etcdAuthRoutes(fastify: FastifyInstance, deps: ApiDeps, op
   app.get(
     '/clusters/:name/roles',
     { config: admin, schema: { summary: 'The etcd roles (etcdctl role list)', tags: ['etcd auth'], params: NameParams, response: withErrors({ 200: EtcdRoleList }) } },
-    async (req) => ({ roles: (await ops.read(cluster(req.params.name), (rpc) => rpc.roleList())).roles }),
+    async (req) => {
+      const r = await ops.read(cluster(req.params.name), (rpc) => rpc.roleList());
+      return { roles: r.roles, header: headerView(r.header) };
+    },
   );
 
   app.get(
@@ -202,7 +210,8 @@ export async function etcdAuthRoutes(fastify: FastifyInstance, deps: ApiDeps, op
     { config: admin, schema: { summary: "An etcd role's key permissions (etcdctl role get)", tags: ['etcd auth'], params: RoleParams, response: withErrors({ 200: EtcdRole }) } },
     async (req) => {
       const role = req.params.role;
-      return { name: role, permissions: permissionsOf(await ops.read(cluster(req.params.name), (rpc) => rpc.roleGet(role))) };
+      const r = await ops.read(cluster(req.params.name), (rpc) => rpc.roleGet(role));
+      return { name: role, permissions: permissionsOf(r), header: headerView(r.header) };
     },
   );
 

@@ -7,6 +7,7 @@ import { requireCluster } from '../known-cluster.ts';
 import { NameParams, withErrors } from '../schemas/common.ts';
 import { LeaseGrantBody, LeaseInfo, LeaseInfoQuery, LeaseList, LeaseParams, LeaseRevoked, LeaseView } from '../schemas/leases.ts';
 import type { OpsClients } from '../../ops/clients.ts';
+import { headerView } from '../../ops/kv.ts';
 
 const hex = (id: string) => BigInt(id).toString(16).padStart(16, '0');
 
@@ -39,7 +40,7 @@ export async function leaseRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: 
     { schema: { summary: 'Every live lease (etcdctl lease list)', tags: ['leases'], params: NameParams, response: withErrors({ 200: LeaseList }) } },
     async (req) => {
       const r = await ops.read(cluster(req.params.name), (rpc) => rpc.leaseLeases());
-      return { leases: r.leases.map((l) => ({ id: l.ID, hex: hex(l.ID) })), revision: r.header.revision };
+      return { leases: r.leases.map((l) => ({ id: l.ID, hex: hex(l.ID) })), revision: r.header.revision, header: headerView(r.header) };
     },
   );
 
@@ -54,7 +55,7 @@ export async function leaseRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: 
       const b = req.body;
       return audited(req, 'lease.grant', b.id ?? String(b.ttl), name, `etcdctl lease grant ${b.ttl}`, async () => {
         const r = await ops.get(name).leaseGrant(b.ttl, b.id ? { id: b.id } : {});
-        return { id: r.ID, hex: hex(r.ID), ttl: Number(r.TTL), revision: r.header.revision };
+        return { id: r.ID, hex: hex(r.ID), ttl: Number(r.TTL), revision: r.header.revision, header: headerView(r.header) };
       });
     },
   );
@@ -83,6 +84,7 @@ export async function leaseRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: 
         grantedTtl: Number(r.grantedTTL),
         ...(keys ? { keys: r.keys.map((k) => ({ key: k.toString('utf8'), keyBase64: k.toString('base64') })) } : {}),
         revision: r.header.revision,
+        header: headerView(r.header),
       };
     },
   );
@@ -103,7 +105,7 @@ export async function leaseRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: 
       const id = req.params.lease;
       return audited(req, 'lease.revoke', id, name, `etcdctl lease revoke ${hex(id)}`, async () => {
         const r = await ops.get(name).leaseRevoke(id).catch(orGone(id));
-        return { id, hex: hex(id), revision: r.header.revision };
+        return { id, hex: hex(id), revision: r.header.revision, header: headerView(r.header) };
       });
     },
   );
@@ -127,7 +129,7 @@ export async function leaseRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: 
         for await (const r of ops.get(name).leaseKeepAlive(id, { timeoutMs })) {
           // A keep-alive of a lease etcd no longer has answers TTL 0.
           if (r.TTL === '0') throw leaseGone(id);
-          return { id, hex: hex(id), ttl: Number(r.TTL), revision: r.header.revision };
+          return { id, hex: hex(id), ttl: Number(r.TTL), revision: r.header.revision, header: headerView(r.header) };
         }
         throw new AppError('ETCD_CALL_FAILED', `lease ${hex(id)}: the keep-alive stream ended without an answer`);
       });

@@ -9,7 +9,7 @@ import { requireCluster } from '../known-cluster.ts';
 import { NameParams, withErrors } from '../schemas/common.ts';
 import { TxnBody, type TxnCompareBody, type TxnOpBody, type TxnOpResult, TxnResult } from '../schemas/txn.ts';
 import type { OpsClients } from '../../ops/clients.ts';
-import { keyView } from '../../ops/kv.ts';
+import { headerView, keyView } from '../../ops/kv.ts';
 
 // A get inside a transaction reads at most this many keys: a transaction is answered whole, so an unbounded range
 // could make one answer the size of the keyspace.
@@ -82,11 +82,11 @@ function opOf(o: TxnOpBody, at: string): { op: TxnOp; text: string } {
 function resultOf(r: ResponseOp): TxnOpResult {
   if (r.response_range) {
     const g = r.response_range;
-    return { op: 'get', kvs: g.kvs.map((kv) => keyView(kv, true)), count: Number(g.count), more: g.more };
+    return { op: 'get', header: headerView(g.header), kvs: g.kvs.map((kv) => keyView(kv, true)), count: Number(g.count), more: g.more };
   }
-  if (r.response_put) return { op: 'put', ...(r.response_put.prev_kv ? { prevKvs: [keyView(r.response_put.prev_kv, true)] } : {}) };
+  if (r.response_put) return { op: 'put', header: headerView(r.response_put.header), ...(r.response_put.prev_kv ? { prevKvs: [keyView(r.response_put.prev_kv, true)] } : {}) };
   const d = r.response_delete_range!;
-  return { op: 'del', deleted: Number(d.deleted), ...(d.prev_kvs.length ? { prevKvs: d.prev_kvs.map((kv) => keyView(kv, true)) } : {}) };
+  return { op: 'del', header: headerView(d.header), deleted: Number(d.deleted), ...(d.prev_kvs.length ? { prevKvs: d.prev_kvs.map((kv) => keyView(kv, true)) } : {}) };
 }
 
 /** bashQuote writes text as bash's $'…' so the audit line is one line that a shell reads back as the same text. */
@@ -126,7 +126,7 @@ export async function txnRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Op
       const target = String(b.compare.length ? compare[0]!.compare.key : (b.success[0]?.key ?? b.failure[0]?.key ?? ''));
       return audited(req, 'kv.txn', target, name, `etcdctl txn <<< ${bashQuote(stdin)}`, async () => {
         const t = await ops.get(name).txn({ compare: compare.map((x) => x.compare), success: success.map((x) => x.op), failure: failure.map((x) => x.op) });
-        return { succeeded: t.succeeded, revision: t.header.revision, responses: t.responses.map(resultOf) };
+        return { succeeded: t.succeeded, revision: t.header.revision, header: headerView(t.header), responses: t.responses.map(resultOf) };
       });
     },
   );

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.ts';
+import { EtcdHeader, StringEnum } from './common.ts';
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
 const Revision = Type.String({ pattern: '^[0-9]+$', description: 'the store revision of the answer' });
@@ -8,23 +8,24 @@ const Revision = Type.String({ pattern: '^[0-9]+$', description: 'the store revi
 export const EtcdAuthStatus = Type.Object({
   enabled: Type.Boolean(),
   authRevision: Type.String({ description: 'etcd\'s auth revision (etcd 3.5 and later; "0" on 3.4, which cannot tell it)' }),
+  header: EtcdHeader,
 });
 export type EtcdAuthStatus = Static<typeof EtcdAuthStatus>;
 
 /** EtcdDone answers a user, role or auth change. */
-export const EtcdDone = Type.Object({ revision: Type.Optional(Revision) });
+export const EtcdDone = Type.Object({ revision: Type.Optional(Revision), header: EtcdHeader });
 export type EtcdDone = Static<typeof EtcdDone>;
 
 /** EtcdUserList is the users (etcdctl user list). */
-export const EtcdUserList = Type.Object({ users: Type.Array(Type.String()) });
+export const EtcdUserList = Type.Object({ users: Type.Array(Type.String()), header: EtcdHeader });
 export type EtcdUserList = Static<typeof EtcdUserList>;
 
 /** EtcdUser is one user and its roles (etcdctl user get). */
-export const EtcdUser = Type.Object({ name: Type.String(), roles: Type.Array(Type.String()) });
+export const EtcdUser = Type.Object({ name: Type.String(), roles: Type.Array(Type.String()), header: EtcdHeader });
 export type EtcdUser = Static<typeof EtcdUser>;
 
 /** EtcdRoleList is the roles (etcdctl role list). */
-export const EtcdRoleList = Type.Object({ roles: Type.Array(Type.String()) });
+export const EtcdRoleList = Type.Object({ roles: Type.Array(Type.String()), header: EtcdHeader });
 export type EtcdRoleList = Static<typeof EtcdRoleList>;
 
 /** EtcdPermission is one key permission of a role. */
@@ -40,7 +41,7 @@ export const EtcdPermission = Type.Object({
 export type EtcdPermission = Static<typeof EtcdPermission>;
 
 /** EtcdRole is one role and its key permissions (etcdctl role get). */
-export const EtcdRole = Type.Object({ name: Type.String(), permissions: Type.Array(EtcdPermission) });
+export const EtcdRole = Type.Object({ name: Type.String(), permissions: Type.Array(EtcdPermission), header: EtcdHeader });
 export type EtcdRole = Static<typeof EtcdRole>;
 
 /** UserParams name a cluster and one of its etcd users. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { EtcdHeader } from './common.ts';
 
 const Id = (description: string) => Type.String({ pattern: '^[0-9]{1,20}$', description });
 const Hex = Type.String({ description: 'the id in hex, as etcdctl prints and takes it' });
@@ -23,6 +24,7 @@ export const LeaseView = Type.Object({
   hex: Hex,
   ttl: Type.Integer({ description: 'seconds left' }),
   revision: Revision,
+  header: EtcdHeader,
 });
 export type LeaseView = Static<typeof LeaseView>;
 
@@ -38,6 +40,7 @@ export const LeaseInfo = Type.Object({
     }),
   ),
   revision: Revision,
+  header: EtcdHeader,
 });
 export type LeaseInfo = Static<typeof LeaseInfo>;
 
@@ -48,9 +51,9 @@ export const LeaseInfoQuery = Type.Object(
 );
 
 /** LeaseList is every live lease (etcdctl lease list). */
-export const LeaseList = Type.Object({ leases: Type.Array(Type.Object({ id: Id('decimal'), hex: Hex })), revision: Revision });
+export const LeaseList = Type.Object({ leases: Type.Array(Type.Object({ id: Id('decimal'), hex: Hex })), revision: Revision, header: EtcdHeader });
 export type LeaseList = Static<typeof LeaseList>;
 
 /** LeaseRevoked answers a revoke: the lease is gone, and with it every key attached to it. */
-export const LeaseRevoked = Type.Object({ id: Id('decimal'), hex: Hex, revision: Revision });
+export const LeaseRevoked = Type.Object({ id: Id('decimal'), hex: Hex, revision: Revision, header: EtcdHeader });
 export type LeaseRevoked = Static<typeof LeaseRevoked>;

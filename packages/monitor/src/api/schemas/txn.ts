@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { StringEnum } from './common.ts';
+import { EtcdHeader, StringEnum } from './common.ts';
 import { KeyView } from './kv.ts';
 
 const Int = (description: string) => Type.String({ pattern: '^-?[0-9]{1,20}$', description });
@@ -59,6 +59,7 @@ export type TxnBody = Static<typeof TxnBody>;
 /** TxnOpResult is what one operation of the branch that ran answered. */
 export const TxnOpResult = Type.Object({
   op: StringEnum(['get', 'put', 'del'] as const),
+  header: EtcdHeader,
   kvs: Type.Optional(Type.Array(KeyView, { description: 'get: the keys read' })),
   count: Type.Optional(Type.Integer({ description: 'get: how many keys are in the range' })),
   more: Type.Optional(Type.Boolean({ description: 'get: more keys are in the range than the limit let through' })),
@@ -71,6 +72,7 @@ export type TxnOpResult = Static<typeof TxnOpResult>;
 export const TxnResult = Type.Object({
   succeeded: Type.Boolean({ description: 'every compare held, so success ran (else failure)' }),
   revision: Type.String({ pattern: '^[0-9]+$', description: 'the store revision after the transaction' }),
+  header: EtcdHeader,
   responses: Type.Array(TxnOpResult),
 });
 export type TxnResult = Static<typeof TxnResult>;
