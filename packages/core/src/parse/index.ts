@@ -49,3 +49,4 @@ export {
   type EtcdMember,
   type EtcdStatus,
 } from './etcdctl-print.ts';
+export { parseTxn, splitTxnSections, type TxnCompareInput, type TxnInput, type TxnOpInput, type TxnTarget } from './txn.ts';
