@@ -18,27 +18,46 @@ if (major < 24) {
 // grpc-js sets the TLS server name to the host even when it is an IP address, which makes Node.js print a deprecation
 // warning (DEP0123) on every run against https://127.0.0.1:…; users cannot act on it.
 process.noDeprecation = true;
+compileCache();
 const [dir, ext] = fresh() ? ['../dist/', '.js'] : ['../src/', '.ts'];
 // ctl is a short-lived command that scripts run in loops: load only what it needs, not every command of the program.
 const ctl = process.argv[2] === 'ctl';
 const { main, ctlMain } = await import(ctl ? `${dir}ctl/main${ext}` : `${dir}main${ext}`);
 
+// compileCache keeps V8's compiled code of every module (grpc-js, protobufjs, ours) in the user's cache directory, so
+// each run after the first skips compiling them: `ctl get` of one key ~0.18 → ~0.12 s of CPU. Entries are checked
+// against the source, so an edit or an upgrade only costs one compile. A directory that cannot be written (read-only
+// home, no HOME) leaves it off: Node.js reports that as a status, without a warning or an error.
+// NODE_COMPILE_CACHE=DIR chooses another directory, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+function compileCache() {
+  const { env } = process;
+  if (env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : '');
+  if (!base.startsWith('/')) return;
+  process.getBuiltinModule('node:module').enableCompileCache?.(`${base}/etcd-monitor/compile-cache`);
+}
+
 // fresh tells whether the JavaScript build under packages/*/dist (scripts/build-dist.ts, run by `npm ci`) is newer than
-// every source file; it runs without Node's TypeScript stripper, ~17 MB less per process. Stale or missing: run src/.
+// every source file that build-dist compiles; it runs without Node's TypeScript stripper, ~17 MB less per process.
+// Stale or missing: run src/. A plain walk (not readdirSync's recursive mode, which cost ~10 ms more per start).
 function fresh() {
   const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
-  const packages = new URL('../../', import.meta.url);
+  const packages = process.getBuiltinModule('node:url').fileURLToPath(new URL('../../', import.meta.url));
   let built;
   try {
-    built = statSync(new URL('cli/dist/.built', packages)).mtimeMs;
+    built = statSync(`${packages}cli/dist/.built`).mtimeMs;
   } catch {
     return false;
   }
-  for (const name of ['core', 'etcd', 'monitor', 'gateway', 'cli']) {
-    for (const e of readdirSync(new URL(`${name}/src/`, packages), { recursive: true, withFileTypes: true })) {
-      if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && statSync(`${e.parentPath}/${e.name}`).mtimeMs > built) return false;
+  const newer = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const name = e.name;
+      if (e.isDirectory()) {
+        if (name !== 'testdata' && newer(`${dir}${name}/`)) return true;
+      } else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && statSync(`${dir}${name}`).mtimeMs > built) return true;
     }
-  }
-  return true;
+    return false;
+  };
+  return !['core', 'etcd', 'monitor', 'gateway', 'cli'].some((name) => newer(`${packages}${name}/src/`));
 }
 process.exitCode = ctl ? await ctlMain(process.argv.slice(3)) : await main(process.argv.slice(2));
