@@ -127,7 +127,7 @@ export class NearScan {
   reads = 0;
   walked = 0;
   private next: Buffer;
-  private readonly end: Buffer;
+  private end: Buffer;
   private readonly rpc: EtcdRpc;
   private readonly keysOnly: boolean;
   private depth: number;
@@ -176,6 +176,19 @@ export class NearScan {
     const bound = m === 0 ? this.end : prefixRangeEnd(s.subarray(0, m));
     if (bound.equals(FROM_KEY) || atOrPast(bound, this.end)) return { bound: this.end, sibling: false };
     return { bound, sibling: s.length === m };
+  }
+
+  /**
+   * split hands the rest of the scan's range after its next read to a new scan at the same revision (for another
+   * worker), and keeps only that next read's range; undefined when the next read goes to the end.
+   */
+  split(): NearScan | undefined {
+    if (this.finished || this.revision === '0') return undefined;
+    const { bound } = this.bound();
+    if (bound === this.end) return undefined;
+    const rest = new NearScan(this.rpc, bound, this.end, { revision: this.revision, keysOnly: this.keysOnly, depth: bound.length });
+    this.end = bound;
+    return rest;
   }
 
   /** read returns up to `limit` keys from where the scan stands (fewer only at its end), in key order. */
@@ -418,28 +431,33 @@ export interface PrefixStat {
 /** STATS_PAGE is how many keys one read of a statistics scan asks for (keys only: ~40 bytes each on the wire). */
 const STATS_PAGE = 20_000;
 
+/** STATS_CONCURRENCY is how many reads one statistics scan keeps in flight (on disjoint parts of its range). */
+const STATS_CONCURRENCY = 3;
+
 /**
  * prefixStats reads every key under `prefix` (at one revision, `pageSize` keys per read, values only when `values`)
  * and sums keys and bytes per child prefix, largest first: what fills the database. The reads stay close to where
- * the scan stands (see NearScan), so each key is walked about once in etcd; keys arrive in order, so a child prefix
- * is looked up only when it changes. Each read is a separate request, so the monitor's other work runs between them.
+ * the scan stands (see NearScan), so each key is walked about once in etcd. Up to STATS_CONCURRENCY reads run at
+ * once: a worker that has nothing to do takes over the rest of a busy one's range (NearScan.split), so etcd's work
+ * of fetching the keys and the monitor's of decoding and summing them overlap. Each read is a separate request, so
+ * the monitor's other work runs between them.
  */
 export async function prefixStats(
   rpc: EtcdRpc,
-  o: { prefix: Buffer; separator: Buffer; values: boolean; pageSize?: number; top?: number },
+  o: { prefix: Buffer; separator: Buffer; values: boolean; pageSize?: number; top?: number; concurrency?: number },
 ): Promise<{ revision: string; keys: number; keyBytes: number; valueBytes: number; prefixes: PrefixStat[]; scannedMs: number; reads: number; walked: number }> {
   const t0 = performance.now();
   const { key, rangeEnd } = rangeOf(o.prefix);
   const byPrefix = new Map<string, PrefixStat & { folder: boolean }>();
-  const scan = new NearScan(rpc, key, rangeEnd, { keysOnly: !o.values });
   let keys = 0;
   let keyBytes = 0;
   let valueBytes = 0;
-  // The current folder (keys come in order, so all of a folder's keys come one after the other) and its sums.
-  let folder = Buffer.alloc(0);
-  let s: (PrefixStat & { folder: boolean }) | undefined;
-  while (!scan.done) {
-    const kvs = await scan.read(o.pageSize ?? STATS_PAGE);
+  let reads = 0;
+  let walked = 0;
+  const sum = (kvs: KeyValue[]) => {
+    // The current folder (keys come in order, so a folder's keys come one after the other) and its sums.
+    let folder: Buffer = Buffer.alloc(0);
+    let s: (PrefixStat & { folder: boolean }) | undefined;
     for (const kv of kvs) {
       const k = kv.key;
       if (!s?.folder || k.length <= folder.length || k.compare(folder, 0, folder.length, 0, folder.length) !== 0) {
@@ -449,8 +467,7 @@ export async function prefixStats(
         const name = child.toString('utf8');
         s = byPrefix.get(name);
         if (!s) byPrefix.set(name, (s = { prefix: name, keys: 0, keyBytes: 0, valueBytes: 0, folder: at >= 0 }));
-        // Copied: a view into the read's message would keep the whole message alive.
-        if (at >= 0) folder = Buffer.from(child);
+        folder = child;
       }
       s.keys++;
       s.keyBytes += k.length;
@@ -459,10 +476,49 @@ export async function prefixStats(
       keyBytes += k.length;
       valueBytes += kv.value.length;
     }
-  }
+  };
+
+  const first = new NearScan(rpc, key, rangeEnd, { keysOnly: !o.values });
+  const queue: NearScan[] = [first];
+  const idle: Array<() => void> = [];
+  let busy = 0;
+  let failed = false;
+  const wakeAll = () => idle.splice(0).forEach((w) => w());
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const scan = queue.shift();
+      if (!scan) {
+        if (busy === 0 || failed) return wakeAll();
+        await new Promise<void>((r) => idle.push(r));
+        continue;
+      }
+      busy++;
+      try {
+        while (!scan.done && !failed) {
+          if (idle.length > 0) {
+            const rest = scan.split();
+            if (rest) {
+              queue.push(rest);
+              idle.shift()!();
+            }
+          }
+          sum(await scan.read(o.pageSize ?? STATS_PAGE));
+        }
+      } catch (err) {
+        failed = true;
+        throw err;
+      } finally {
+        busy--;
+        reads += scan.reads;
+        walked += scan.walked;
+        if (failed || (busy === 0 && queue.length === 0)) wakeAll();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? STATS_CONCURRENCY) }, worker));
   const prefixes = [...byPrefix.values()]
     .sort((a, b) => b.keyBytes + b.valueBytes - (a.keyBytes + a.valueBytes))
     .slice(0, o.top ?? 100)
     .map(({ prefix, keys, keyBytes, valueBytes }) => ({ prefix, keys, keyBytes, valueBytes }));
-  return { revision: scan.revision, keys, keyBytes, valueBytes, prefixes, scannedMs: Math.round(performance.now() - t0), reads: scan.reads, walked: scan.walked };
+  return { revision: first.revision, keys, keyBytes, valueBytes, prefixes, scannedMs: Math.round(performance.now() - t0), reads, walked };
 }
