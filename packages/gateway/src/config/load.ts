@@ -31,21 +31,37 @@ function validated(raw: Record<string, unknown>, opts: ValidateOptions & { sourc
   return result;
 }
 
+/** pluginDirOf returns a parsed config's `basic.plugin_dir` when it names a folder. */
+function pluginDirOf(raw: Record<string, unknown>): string | undefined {
+  const basic = raw.basic as Record<string, unknown> | undefined;
+  return typeof basic === 'object' && basic !== null && typeof basic.plugin_dir === 'string' && basic.plugin_dir !== '' ? basic.plugin_dir : undefined;
+}
+
 /**
  * parseConfigText reads TOML text and validates it; a syntax error becomes one issue pointing at its line and column.
- * It does not import `basic.plugin_dir` (readConfig does): give such plugins in `opts.plugins`.
+ * It cannot import `basic.plugin_dir` (that takes the asynchronous readers: readConfig, loadConfig,
+ * parseConfigTextWithPlugins), so a config that sets it is refused with an issue saying so, unless the caller gives the
+ * plugin types itself in `opts.plugins`.
  */
 export function parseConfigText(text: string, opts: ValidateOptions & { source?: string } = {}): ValidationResult {
   const p = parseToml(text, opts.source);
-  return 'raw' in p ? validated(p.raw, opts) : p;
+  if (!('raw' in p)) return p;
+  const r = validated(p.raw, opts);
+  const dir = pluginDirOf(p.raw);
+  if (dir !== undefined && opts.plugins === undefined)
+    r.issues.unshift({
+      path: 'basic.plugin_dir',
+      message: `"${dir}" is not loaded by this synchronous reader (parseConfigText, readConfigFile, loadConfigFile), so its plugins would be missing`,
+      hint: 'read the config with readConfig, loadConfig or parseConfigTextWithPlugins, which import the folder, or pass the plugin types in opts.plugins',
+    });
+  return r;
 }
 
 /** parseConfigTextWithPlugins is parseConfigText that first imports the plugins of `basic.plugin_dir`, validating the config with them. */
 export async function parseConfigTextWithPlugins(text: string, opts: ValidateOptions & { source?: string } = {}): Promise<ValidationResult> {
   const p = parseToml(text, opts.source);
   if (!('raw' in p)) return p;
-  const basic = p.raw.basic as Record<string, unknown> | undefined;
-  const dir = typeof basic === 'object' && basic !== null && typeof basic.plugin_dir === 'string' && basic.plugin_dir !== '' ? basic.plugin_dir : undefined;
+  const dir = pluginDirOf(p.raw);
   if (dir === undefined) return validated(p.raw, opts);
   const base = opts.plugins ?? builtinPlugins;
   const user = await loadPluginDir(dir, opts.baseDir ?? process.cwd(), base);

@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { tempDir } from '@etcd-monitor/core/testing';
-import { readConfig } from '../config/load.ts';
+import { loadConfigFile, parseConfigText, readConfig, readConfigFile } from '../config/load.ts';
+import { builtinPlugins } from './index.ts';
 import { FileConfigSource } from '../config/source/index.ts';
 import { Gateway } from '../gateway.ts';
 import { createLogger } from '../observability/log.ts';
@@ -106,6 +107,25 @@ test('gateway -t validates a user plugin with the rest of the config: its option
   assert.match(broken.stderr, /^basic\.plugin_dir: shape\.mjs: category "request_id" is already a built-in plugin/m);
   writeFileSync(file, conf().replace('plugin_dir = "plugins"', 'plugin_dir = "nope"'));
   assert.match(check(file).stderr, /^basic\.plugin_dir: cannot read the folder "nope"/m);
+});
+
+test('the synchronous readers refuse a config with plugin_dir instead of validating it without its plugins', (t) => {
+  const { dir, file } = pluginDir(t);
+  writeFileSync(file, conf());
+  for (const r of [parseConfigText(conf(), { baseDir: dir }), readConfigFile(file)]) {
+    assert.equal(r.issues[0]?.path, 'basic.plugin_dir', JSON.stringify(r.issues));
+    assert.match(r.issues[0]!.message, /^"plugins" is not loaded by this synchronous reader/);
+    assert.match(r.issues[0]!.hint ?? '', /readConfig, loadConfig or parseConfigTextWithPlugins/);
+  }
+  assert.throws(() => loadConfigFile(file), /basic\.plugin_dir: "plugins" is not loaded by this synchronous reader/);
+  // Given the plugin types, the caller has taken care of them.
+  const given = parseConfigText(conf(), {
+    plugins: new Map([
+      ...builtinPlugins,
+      ['greet', { category: 'greet', description: 'x', fields: { greeting: { kind: 'string', doc: 'g.' }, times: { kind: 'integer', doc: 't.' } }, create: () => ({}) }],
+    ]),
+  });
+  assert.deepEqual(given.issues, []);
 });
 
 test('a user plugin serves, is reloaded with the config, a broken version is kept out, and its failures answer 500 with the request id', async (t) => {
