@@ -178,7 +178,8 @@ export class Printer {
     if (this.hex || countOnly || (this.format !== 'simple' && this.format !== 'json')) return this.get(decodeRangeResponse(wire), countOnly);
     // Simple output is the keys and values and two newlines per key: at most twice the wire size (a key's entry in
     // the wire takes at least two bytes). JSON grows by a third (base64) plus the field names: rarely more than twice.
-    const w = new ByteWriter(2 * wire.length + 4096);
+    // The JSON header goes in front of the keys once the scan has read it: room for it is kept at the start.
+    const w = new ByteWriter(2 * wire.length + 4096, this.format === 'json' ? HEADER_ROOM : 0);
     if (this.format === 'simple') {
       const valueOnly = this.valueOnly;
       scanRangeResponse(wire, false, (kv) => {
@@ -188,7 +189,7 @@ export class Printer {
       this.chunks.push(w.done());
       return;
     }
-    // rangeJson's document: the header is written in front once the scan has read it.
+    // rangeJson's document.
     let n = 0;
     const rest = scanRangeResponse(wire, true, (kv) => {
       w.ascii(n++ === 0 ? ',"kvs":[{' : ',{');
@@ -220,7 +221,7 @@ export class Printer {
     });
     if (n > 0) w.byte(93);
     w.ascii(`${rest.more ? ',"more":true' : ''}${rest.count !== '0' ? `,"count":${rest.count}` : ''}}\n`);
-    this.chunks.push(Buffer.from(`{"header":${goJson('etcdserverpb.ResponseHeader', rest.header)}`), w.done());
+    this.chunks.push(w.done(`{"header":${goJson('etcdserverpb.ResponseHeader', rest.header)}`));
   }
 
   /** put prints a put answer. */
@@ -600,13 +601,18 @@ const NL = Buffer.from('\n');
 
 const B64 = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 
-/** ByteWriter appends bytes to one buffer, growing it (rarely) by doubling. */
+// A response header's JSON: four 64-bit numbers (at most 20 digits each) and their names, ~120 bytes.
+const HEADER_ROOM = 256;
+
+/** ByteWriter appends bytes to one buffer, growing it (rarely) by doubling; `front` bytes are kept for done()'s head. */
 class ByteWriter {
   private buf: Buffer;
-  private pos = 0;
+  private pos: number;
+  private readonly front: number;
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(size: number, front = 0) {
+    this.buf = Buffer.allocUnsafe(size + front);
+    this.pos = this.front = front;
   }
 
   private room(n: number): Buffer {
@@ -661,9 +667,12 @@ class ByteWriter {
     return this;
   }
 
-  /** done returns what was written (a view of the buffer, no copy). */
-  done(): Buffer {
-    return this.buf.subarray(0, this.pos);
+  /** done returns what was written, after `head` (ASCII, put in the room kept in front): a view of the buffer, no copy. */
+  done(head = ''): Buffer {
+    if (head.length > this.front) return Buffer.concat([Buffer.from(head), this.buf.subarray(this.front, this.pos)]);
+    const start = this.front - head.length;
+    for (let i = 0; i < head.length; i++) this.buf[start + i] = head.charCodeAt(i);
+    return this.buf.subarray(start, this.pos);
   }
 }
 
