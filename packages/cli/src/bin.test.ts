@@ -30,3 +30,24 @@ test("the bin keeps compiled code in the user's cache directory (XDG_CACHE_HOME,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('`etcd-monitor --help` and `status --help` load no module of the gateway, the monitor or gRPC', async () => {
+  // A loader hook in the child process lists every module it loads.
+  const hook = `data:text/javascript,${encodeURIComponent(
+    "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write(seen.join('\\n')));",
+  )}`;
+  for (const args of [['--help'], ['status', '--help']]) {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', hook, BIN, ...args], { encoding: 'utf8' });
+    assert.match(stdout, /^Usage: etcd-monitor/);
+    const loaded = stderr.split('\n');
+    assert.ok(
+      loaded.some((u) => /\/packages\/cli\/(dist|src)\/main\./.test(u)),
+      'the hook sees the modules',
+    );
+    assert.deepEqual(
+      loaded.filter((u) => /\/packages\/(gateway|monitor)\/|\/@grpc\/|\/protobufjs\//.test(u)),
+      [],
+      args.join(' '),
+    );
+  }
+});

@@ -1,5 +1,4 @@
 import { errorMessage } from '@etcd-monitor/core';
-import { formatIssue, openConfigSource, readConfig, runGateway } from '@etcd-monitor/gateway';
 import type { RegisterCommand } from '../io.ts';
 
 /** registerGateway adds `gateway`: run the reverse proxy from a pingap-style TOML file, or check the file with `-t`. */
@@ -10,6 +9,8 @@ export const registerGateway: RegisterCommand = (program, io, setExit) => {
     .requiredOption('-c, --config <file>', 'gateway TOML config: a file path or a file:// URL')
     .option('-t, --test', 'validate the config without starting: print every error with its key path and a hint; exit 0 when valid, 1 otherwise')
     .action(async (o: { config: string; test?: boolean }) => {
+      // Loaded here, not at the top: every other command (and --help) would otherwise load the gateway's ~100 modules.
+      const { formatIssue, openConfigSource, readConfig, runGateway } = await import('@etcd-monitor/gateway');
       let result;
       let source;
       try {
