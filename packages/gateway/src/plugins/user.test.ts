@@ -252,3 +252,34 @@ for (const edited of ['plugin', 'config'] as const) {
     await proc.exited;
   });
 }
+
+test('gateway -c: a worker restarted after a plugin file changed runs the validated version until a reload validates the new one', async (t) => {
+  const { plugins } = pluginDir(t);
+  const port = await freePort();
+  const proc = spawnGateway(t, conf('', `127.0.0.1:${port}`, `threads = 1\nwatch = false`).replace('plugin_dir = "plugins"', `plugin_dir = "${plugins}"`));
+  await waitFor(
+    async () => (await request(port).catch(() => undefined))?.headers['x-version'] === 'v1',
+    30_000,
+    () => `the gateway to serve: ${proc.stderr()}`,
+  );
+  const [worker] = childrenOf(proc.pid);
+  writeFileSync(join(plugins, 'greet.ts'), greet('v2'));
+  process.kill(worker!, 'SIGKILL');
+  await waitFor(
+    async () => {
+      const r = await request(port).catch(() => undefined);
+      return r !== undefined && r.headers['x-pid'] !== String(worker);
+    },
+    30_000,
+    () => `a new worker to serve: ${proc.stderr()}`,
+  );
+  assert.equal((await request(port)).headers['x-version'], 'v1', 'the restarted worker imports the validated content, not the edited file');
+  proc.child.kill('SIGHUP');
+  await waitFor(
+    async () => (await request(port)).headers['x-version'] === 'v2',
+    30_000,
+    () => `the reload to validate v2: ${proc.stderr()}`,
+  );
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+});

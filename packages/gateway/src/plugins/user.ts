@@ -1,7 +1,8 @@
 // Users' own plugins: every module in `[basic] plugin_dir` whose default export is a plugin definition (definePlugin)
 // adds its category beside the built-ins. The folder is read with the config — by `gateway -t`, at start and on every
 // reload — and each file is imported under a URL carrying a hash of its content, so a changed file is a new module on
-// the next reload and an unchanged one is the module already loaded. Workers import the same files by the same URLs.
+// the next reload and an unchanged one is the module already loaded. Workers import the same files by the same URLs,
+// and get the content that was validated under that URL (carried in the config), not what the file holds by then.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -11,12 +12,17 @@ import { AppError, errorMessage } from '@etcd-monitor/core';
 import type { ConfigIssue } from '../config/fields.ts';
 import type { PluginDefinition } from './plugin.ts';
 
-/** PluginModule is one user plugin file as validated: where it is and the hash of the content that was loaded. */
+/** PluginModule is one user plugin file as validated: where it is, the content that was loaded and its hash. */
 export interface PluginModule {
   /** file is the module's absolute path. */
   file: string;
-  /** version is a hash of the file's content; it is part of the URL the module is imported from. */
+  /** version is a hash of `source`; it is part of the URL the module is imported from. */
   version: string;
+  /**
+   * source is the file's content as validated: every import of the module's URL (a worker started or restarted after
+   * the file changed on disk included) runs this text, never a later, unvalidated one.
+   */
+  source: string;
 }
 
 /** UserPlugins are the plugin types a `plugin_dir` gave, the files they came from, and what went wrong. */
@@ -37,8 +43,16 @@ function isPluginFile(name: string): boolean {
 }
 
 /** contentVersion is the hash of a plugin file's content that its import URL carries. */
-function contentVersion(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+function contentVersion(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+}
+
+/** pinned maps the URL a plugin module is imported from to the content validated under it (see PluginModule.source). */
+const pinned = new Map<string, string>();
+
+/** moduleUrl is the URL a plugin module is imported from: its file with the content's hash. */
+function moduleUrl(m: Pick<PluginModule, 'file' | 'version'>): string {
+  return `${pathToFileURL(m.file).href}?v=${m.version}`;
 }
 
 const CATEGORY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -48,12 +62,19 @@ let hooked = false;
 /**
  * resolveOwnPackages lets a plugin outside the repository import `@etcd-monitor/gateway` (for definePlugin) and the other
  * workspace packages: a specifier that does not resolve from the plugin's folder is resolved from the gateway's own.
+ * It also serves a plugin module's URL from its pinned content (even once the file is gone).
  */
 function resolveOwnPackages(): void {
   if (hooked) return;
   hooked = true;
   registerHooks({
+    load(url, context, next) {
+      const source = pinned.get(url);
+      if (source === undefined) return next(url, context);
+      return { format: /\.m?ts\?/.test(url) ? 'module-typescript' : 'module', source, shortCircuit: true };
+    },
     resolve(specifier, context, next) {
+      if (pinned.has(specifier)) return { url: specifier, shortCircuit: true };
       try {
         return next(specifier, context);
       } catch (err) {
@@ -81,10 +102,12 @@ function definitionError(def: unknown): string | undefined {
   return undefined;
 }
 
-/** importPluginModule imports one user plugin file at its validated version and returns its default export. */
+/** importPluginModule imports one user plugin file at its validated content and returns its default export. */
 export async function importPluginModule(m: PluginModule): Promise<unknown> {
   resolveOwnPackages();
-  const mod = (await import(`${pathToFileURL(m.file).href}?v=${m.version}`)) as { default?: unknown };
+  const url = moduleUrl(m);
+  pinned.set(url, m.source);
+  const mod = (await import(url)) as { default?: unknown };
   return mod.default;
 }
 
@@ -106,10 +129,12 @@ export async function loadPluginDir(dir: string, baseDir: string, known: Readonl
     if (!isPluginFile(name)) continue;
     const file = join(folder, name);
     let def: unknown;
+    let source: string;
     let version: string;
     try {
-      version = contentVersion(file);
-      def = await importPluginModule({ file, version });
+      source = readFileSync(file, 'utf8');
+      version = contentVersion(source);
+      def = await importPluginModule({ file, version, source });
     } catch (err) {
       out.issues.push({ path, message: `${name} cannot be loaded: ${errorMessage(err).split('\n')[0]}`, hint: `fix or remove ${file}` });
       continue;
@@ -130,7 +155,7 @@ export async function loadPluginDir(dir: string, baseDir: string, known: Readonl
     }
     from.set(d.category, name);
     out.defs.set(d.category, d);
-    out.modules.push({ file, version });
+    out.modules.push({ file, version, source });
   }
   return out;
 }
@@ -167,7 +192,7 @@ export function pluginDirChange(folder: string, modules: readonly PluginModule[]
   for (const name of names) {
     const file = join(folder, name);
     try {
-      if (was.get(file) !== contentVersion(file)) return file;
+      if (was.get(file) !== contentVersion(readFileSync(file, 'utf8'))) return file;
     } catch {
       return file;
     }
