@@ -15,7 +15,7 @@ import { headerView, keyView } from '../../ops/kv.ts';
 // could make one answer the size of the keyspace.
 const TXN_GET_MAX = 10_000;
 
-const TARGET_WORD = { VERSION: 'ver', CREATE: 'c', MOD: 'm', VALUE: 'val', LEASE: 'lease' } as const;
+const TARGET_WORD = { VERSION: 'ver', CREATE: 'create', MOD: 'mod', VALUE: 'val', LEASE: 'lease' } as const;
 
 function compareOf(c: TxnCompareBody, at: string): { compare: TxnCompare; text: string } {
   const r = keyRange(c, at);

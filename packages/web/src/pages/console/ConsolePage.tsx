@@ -11,6 +11,8 @@ import { apiPath, invalidatePaths, useApiQuery } from '../../api/use-api.ts';
 import { DeletePrefixDialog } from '../../components/DeletePrefixDialog.tsx';
 import { planCommand, splitWords, type ConsolePlan, type OutputMode } from './command.ts';
 import { getJson, getSimple, valueText, watchSimple } from './output.ts';
+import { needsInput, opsRole, redactPassword, runOps } from './ops.ts';
+import { OpsInputDialog } from './OpsInputDialog.tsx';
 import { ClusterBreadcrumbs } from '../../components/ClusterBreadcrumbs.tsx';
 
 /** Entry is one command run in the console and what it printed. */
@@ -69,6 +71,7 @@ export function ConsolePage() {
   const [cursor, setCursor] = useState<number | undefined>(undefined);
   const [mode, setMode] = useState<OutputMode>('simple');
   const [confirm, setConfirm] = useState<{ id: number; key: string; fromKey: boolean } | undefined>(undefined);
+  const [asking, setAsking] = useState<{ id: number; plan: Extract<ConsolePlan, { kind: 'ops' }>; what: 'password' | 'txn' } | undefined>(undefined);
   const nextId = useRef(1);
   const input = useRef<HTMLInputElement>(null);
 
@@ -97,7 +100,8 @@ export function ConsolePage() {
   };
 
   const run = async (text: string) => {
-    const trimmed = text.trim();
+    // A password typed into the line (user add NAME:PASSWORD) is run but never shown nor kept in the history.
+    const trimmed = redactPassword(text.trim());
     if (!trimmed) return;
     const id = nextId.current++;
     const h = [...history.filter((x) => x !== trimmed), trimmed].slice(-HISTORY_MAX);
@@ -109,10 +113,23 @@ export function ConsolePage() {
       setEntries([]);
       return;
     }
-    const plan = planCommand(trimmed, cluster, mode);
+    const plan = planCommand(text.trim(), cluster, mode);
     setEntries((es) => [...es, { id, line: trimmed, ...(plan.kind === 'watch' ? { watch: plan } : { text: '…' }) }]);
     if (plan.kind === 'print') return print(id, { text: plan.text, error: plan.error });
     if (plan.kind === 'watch') return;
+    if (plan.kind === 'ops') {
+      const role = me.data?.role ?? 'viewer';
+      const needs = opsRole(plan.op);
+      if ((needs === 'operator' && !canWrite) || (needs === 'admin' && role !== 'admin')) {
+        return print(id, { text: `Error: ${plan.op.cmd} needs the ${needs} role; your role (${role}) may not run it. Nothing was run.`, error: true });
+      }
+      const what = needsInput(plan.op);
+      if (what) {
+        print(id, { text: what === 'txn' ? 'Waiting for the transaction…' : 'Waiting for the password…' });
+        return setAsking({ id, plan, what });
+      }
+      return runOpsEntry(id, plan);
+    }
     if ((plan.kind === 'put' || plan.kind === 'del' || plan.kind === 'compaction' || plan.kind === 'alarm list') && !canWrite) {
       return print(id, { text: `Error: ${plan.kind} needs the operator role; your role (${me.data?.role ?? 'viewer'}) may only read keys.`, error: true });
     }
@@ -152,6 +169,16 @@ export function ConsolePage() {
       }
     } catch (e) {
       print(id, { text: `Error: ${errorText(e)}`, error: true });
+    }
+  };
+
+  const runOpsEntry = async (id: number, plan: Extract<ConsolePlan, { kind: 'ops' }>, echo = '') => {
+    try {
+      const r = await runOps(cluster, plan.op, plan.output);
+      print(id, { text: echo + r.text, ...(r.error ? { error: true } : {}) });
+      if (plan.op.cmd === 'txn' || plan.op.cmd === 'lease revoke') await invalidatePaths(qc, [kvPath(cluster)]);
+    } catch (e) {
+      print(id, { text: `${echo}Error: ${errorText(e)}`, error: true });
     }
   };
 
@@ -262,6 +289,23 @@ export function ConsolePage() {
           </Group>
         )}
       </form>
+      {asking && (
+        <OpsInputDialog
+          what={asking.what}
+          {...('name' in asking.plan.op ? { user: asking.plan.op.name } : {})}
+          onCancel={() => {
+            print(asking.id, { text: 'Cancelled: nothing was run.' });
+            setAsking(undefined);
+          }}
+          onSubmit={(value) => {
+            const { id, plan, what } = asking;
+            setAsking(undefined);
+            print(id, { text: '…' });
+            const op = what === 'txn' ? { ...plan.op, text: value } : { ...plan.op, password: value };
+            void runOpsEntry(id, { ...plan, op } as typeof plan, what === 'txn' ? `${value.trimEnd()}\n\n` : '');
+          }}
+        />
+      )}
       {confirm && (
         <DeletePrefixDialog
           cluster={cluster}

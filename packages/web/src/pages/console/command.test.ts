@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyView } from '@etcd-monitor/monitor/contract';
 import { planCommand, splitWords } from './command.ts';
+import { readTxn, redactPassword } from './ops.ts';
 import { getJson, getSimple } from './output.ts';
 
 test('splitWords splits as a shell does: quotes, escapes, and an unterminated quote is an error', () => {
@@ -66,4 +67,42 @@ test('get output is etcdctl simple lines and its JSON document with numbers as n
     '{"header":{"revision":12},"kvs":[{"key":"L2E=","create_revision":9007199254740993,"mod_revision":9007199254740993,"version":1,"value":"MQ=="}],"count":1}',
   );
   assert.equal(getJson('12', [], 0, { keysOnly: false, countOnly: false, more: false }), '{"header":{"revision":12}}');
+});
+
+test('planCommand reads lease, txn, user, role and auth commands as etcdctl does; passwords are hidden from the line', () => {
+  assert.deepEqual(planCommand('lease grant 60', 'main', 'simple'), { kind: 'ops', op: { cmd: 'lease grant', ttl: 60 }, output: 'simple' });
+  assert.deepEqual(planCommand('lease timetolive --keys 1f -w json', 'main', 'simple'), { kind: 'ops', op: { cmd: 'lease timetolive', id: '31', keys: true }, output: 'json' });
+  assert.match((planCommand('lease keep-alive 1f', 'main', 'simple') as { text: string }).text, /add --once/);
+  assert.equal(
+    (planCommand('lease revoke zz', 'main', 'simple') as { text: string }).text,
+    'Error: bad lease ID arg (strconv.ParseInt: parsing "zz": invalid syntax), expecting ID in Hex',
+  );
+  assert.deepEqual(planCommand('user add bob:pw', 'main', 'simple'), { kind: 'ops', op: { cmd: 'user add', name: 'bob', noPassword: false, password: 'pw' }, output: 'simple' });
+  assert.deepEqual(planCommand('role grant-permission app readwrite --prefix /app/', 'main', 'simple'), {
+    kind: 'ops',
+    op: { cmd: 'role grant-permission', name: 'app', type: 'READWRITE', range: { key: '/app/', prefix: true }, words: ['/app/', undefined] },
+    output: 'simple',
+  });
+  assert.equal((planCommand('role grant-permission app all /x', 'main', 'simple') as { text: string }).text, 'Error: invalid permission type all');
+  assert.deepEqual(planCommand('txn', 'main', 'simple'), { kind: 'ops', op: { cmd: 'txn' }, output: 'simple' });
+  assert.equal(redactPassword('user add bob:s3cret'), 'user add bob:***');
+  assert.equal(redactPassword('user add bob --new-user-password=s3cret'), 'user add bob --new-user-password=***');
+  assert.equal(redactPassword('user add bob --new-user-password "s 3"'), 'user add bob --new-user-password ***');
+  assert.equal(redactPassword('put user:x y'), 'put user:x y');
+});
+
+test('readTxn reads etcdctl txn input: three parts ended by empty lines, compares and requests as the API takes them', () => {
+  assert.deepEqual(readTxn('mod("k") > "0"\nlease("k") = "1f"\n\nput k v --lease=1f\nget --prefix /a\n\ndel k\n'), {
+    compare: [
+      { key: 'k', target: 'MOD', result: '>', value: '0' },
+      { key: 'k', target: 'LEASE', result: '=', value: '31' },
+    ],
+    success: [
+      { op: 'put', key: 'k', value: 'v', lease: '31' },
+      { op: 'get', key: '/a', prefix: true },
+    ],
+    failure: [{ op: 'del', key: 'k' }],
+  });
+  assert.match(readTxn('mod("k") > "0"\n') as string, /^EOF/);
+  assert.equal(readTxn('bogus\n\n\n'), 'malformed comparison: bogus');
 });

@@ -2,6 +2,7 @@
 // (@etcd-monitor/core/parse), and turned into the API call that does the same, or into a clear "not here" that names
 // the `etcd-monitor ctl` command to run instead.
 import { parseCtl, type CtlParsed } from '@etcd-monitor/core/parse';
+import { OPS_COMMANDS, planOps, type OpsCommand } from './ops.ts';
 
 /** splitWords splits a command line into words as a POSIX shell does for plain words: whitespace, 'single' and "double" quotes, backslash escapes. */
 export function splitWords(line: string): { words: string[]; error?: string } {
@@ -46,6 +47,7 @@ export type ConsolePlan =
   | { kind: 'watch'; key: string; prefix: boolean; revision?: string; prevKv: boolean }
   | { kind: 'compaction'; revision: string; physical: boolean }
   | { kind: 'alarm list' }
+  | { kind: 'ops'; op: OpsCommand; output: OutputMode }
   | { kind: 'print'; text: string; error: boolean };
 
 // Connection flags choose a cluster in etcdctl; in the console the page's cluster is the connection.
@@ -156,7 +158,10 @@ function planParsed(p: CtlParsed, words: string[], cluster: string, defaultOutpu
         error: false,
         text: 'The console runs etcdctl 3.4 commands through the etcd-monitor API (`etcd-monitor ctl version` prints the CLI and API versions).',
       };
-    default:
-      return notHere(`\`${p.command.path}\``, words, cluster);
+    default: {
+      if (!OPS_COMMANDS.has(p.command.path)) return notHere(`\`${p.command.path}\``, words, cluster);
+      const op = planOps(p);
+      return typeof op === 'string' ? usage(op) : { kind: 'ops', op, output };
+    }
   }
 }
