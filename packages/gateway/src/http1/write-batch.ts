@@ -4,7 +4,7 @@
 //
 // The batch is the gateway's own, not the socket's cork: corking costs ~0.4 KB of garbage per write (the Writable's
 // buffered entries, the array it rebuilds at each uncork, writev's arrays; docs/gateway-latency.md). Here a socket's
-// bytes of a turn wait in a list kept on the socket and leave as one `write()`: several small pieces are copied into one
+// bytes of a turn wait in a list kept beside the socket and leave as one `write()`: several small pieces are copied into one
 // buffer of the head slab first. Whoever writes to a batched socket outside this module (end(), an upgrade taking the
 // socket over) calls flushWrites first, so nothing overtakes what waits here.
 import type { Socket } from 'node:net';
@@ -12,24 +12,27 @@ import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 
 /** Out is a socket's bytes waiting for the end of the turn; made once per socket and reused. */
 interface Out {
+  readonly sock: Socket;
   /** bufs holds `n` buffers; slots past `n` are cleared, so nothing written stays referenced. */
   readonly bufs: (Buffer | undefined)[];
   n: number;
   bytes: number;
 }
 
-const kOut = Symbol('write batch');
-type Batched = Socket & { [kOut]?: Out };
+// Beside the socket, not on it: a property added to sockets changes their hidden class, and Node's socket and stream
+// methods then deoptimise (see requestsOn in proxy/exchange.ts).
+const outs = new WeakMap<Socket, Out>();
 
 // Sockets with bytes waiting; `batchedN` of the slots are in use (the array keeps its capacity from turn to turn).
-const batched: (Batched | undefined)[] = [];
+const batched: (Out | undefined)[] = [];
 let batchedN = 0;
 let batchScheduled = false;
 
 // Pieces of a turn up to this many bytes in all are copied into one buffer (one write, no writev arrays).
 const COALESCE = 16 * 1024;
 
-function flushOut(s: Batched, o: Out): void {
+function flushOut(o: Out): void {
+  const s = o.sock;
   const n = o.n;
   if (n === 0) return;
   const bufs = o.bufs;
@@ -56,10 +59,9 @@ function flushBatch(): void {
   const n = batchedN;
   batchedN = 0;
   for (let i = 0; i < n; i++) {
-    const s = batched[i]!;
+    const o = batched[i]!;
     batched[i] = undefined;
-    const o = s[kOut];
-    if (o !== undefined) flushOut(s, o);
+    flushOut(o);
   }
 }
 
@@ -69,15 +71,14 @@ function flushBatch(): void {
  * included, reaches its high-water mark — then the bytes go out at once, so the socket's own 'drain' follows.
  */
 export function queueWrite(sock: Socket, data: Buffer): boolean {
-  const s = sock as Batched;
-  let o = s[kOut];
-  if (o === undefined) o = s[kOut] = { bufs: [], n: 0, bytes: 0 };
+  let o = outs.get(sock);
+  if (o === undefined) outs.set(sock, (o = { sock, bufs: [], n: 0, bytes: 0 }));
   if (o.bytes + data.length + sock.writableLength >= sock.writableHighWaterMark) {
-    flushOut(s, o);
+    flushOut(o);
     return sock.write(data);
   }
   if (o.n === 0) {
-    batched[batchedN++] = s;
+    batched[batchedN++] = o;
     if (!batchScheduled) {
       batchScheduled = true;
       setImmediate(flushBatch);
@@ -97,9 +98,8 @@ export function queueLatin1(sock: Socket, s: string): boolean {
 
 /** flushWrites writes what waits in the batch for `sock` now: before end(), or before the socket changes hands. */
 export function flushWrites(sock: Socket): void {
-  const s = sock as Batched;
-  const o = s[kOut];
-  if (o !== undefined) flushOut(s, o);
+  const o = outs.get(sock);
+  if (o !== undefined) flushOut(o);
 }
 
 /** endAfterWrites ends the socket after what waits in its batch. */

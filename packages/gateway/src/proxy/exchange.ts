@@ -12,6 +12,12 @@ import type { TemplatedHeader } from './header-vars.ts';
 import type { ClientAdapter, Req, Res } from './client.ts';
 import { logHooks } from './plugin-failure.ts';
 
+// The exchange an HTTP/1.1 connection keeps for its next request (Exchange.take), beside its socket as requestsOn is.
+const spareOn = new WeakMap<object, Exchange | undefined>();
+
+// What a kept exchange refers to instead of the request it served (never read: take() sets the next one's).
+const NO_REQUEST = Object.freeze({}) as unknown as Req & Res;
+
 // The upstream headers of an exchange until prepareUpstream builds them (never written to).
 const NO_HEADERS = Object.freeze([]) as unknown as string[];
 
@@ -52,63 +58,93 @@ function forwardedClient(req: Req): string | undefined {
  * access log entry. (The upstream pool's own record of one upstream request is its Dispatch.)
  */
 export class Exchange implements RequestContext, AccessLogEntry, HashSource, DispatchOptions {
-  readonly req: Req;
-  readonly res: Res;
-  readonly rt: Runtime;
-  readonly srv: CompiledServer;
-  loc: CompiledLocation | undefined;
-  readonly method: string;
-  readonly host: string;
-  path: string;
-  query: string;
-  readonly origPath: string;
-  readonly origQuery: string;
-  readonly clientIp: string;
-  readonly remoteAddr: string;
-  readonly scheme: 'http' | 'https';
-  requestId = '';
-  status = 0;
-  private stateObj: Record<string, unknown> | undefined;
-  readonly start = Date.now();
-  readonly t0 = performance.now();
-  latency = 0;
-  bytesSent = 0;
-  payloadSize = 0;
-  upstreamAddr = '';
-  upstreamStatus = 0;
-  upstreamConnectTime = -1;
-  upstreamResponseTime = -1;
-  connectionReused: boolean;
+  // Every field is set by init(), which also readies an exchange kept by its connection for the next request (take):
+  // a field added here must be set there too (a test compares a reused exchange with a new one).
+  req!: Req;
+  res!: Res;
+  rt!: Runtime;
+  srv!: CompiledServer;
+  loc!: CompiledLocation | undefined;
+  method!: string;
+  host!: string;
+  path!: string;
+  query!: string;
+  origPath!: string;
+  origQuery!: string;
+  clientIp!: string;
+  remoteAddr!: string;
+  scheme!: 'http' | 'https';
+  requestId!: string;
+  status!: number;
+  private stateObj!: Record<string, unknown> | undefined;
+  start!: number;
+  t0!: number;
+  latency!: number;
+  bytesSent!: number;
+  payloadSize!: number;
+  upstreamAddr!: string;
+  upstreamStatus!: number;
+  upstreamConnectTime!: number;
+  upstreamResponseTime!: number;
+  connectionReused!: boolean;
   /** controller aborts the upstream exchange when the client goes away. */
-  controller: DispatchController | undefined;
-  clientGone = false;
+  controller!: DispatchController | undefined;
+  clientGone!: boolean;
   /** cutStatus is the status logged for a response the gateway cut after its head went out (502, 504); 0 otherwise. */
-  cutStatus = 0;
-  attempts = 0;
-  upstreamPath = '';
-  upstreamMethod = '';
-  upstreamHeaders: string[] = NO_HEADERS;
+  cutStatus!: number;
+  attempts!: number;
+  /** attemptOpen is set while an upstream attempt may still call its handler (see ProxyHandler.finish). */
+  attemptOpen!: boolean;
+  upstreamPath!: string;
+  upstreamMethod!: string;
+  upstreamHeaders!: string[];
   /** headersChecked says the upstream header values need no second check (see DispatchOptions). */
-  headersChecked = false;
+  headersChecked!: boolean;
   /** body is the request body sent upstream: none, whole, or a stream (the client's, or a counter in front of it). */
-  body: BodySource | Buffer | null = null;
-  lastServer: UpstreamServer | undefined;
+  body!: BodySource | Buffer | null;
+  lastServer!: UpstreamServer | undefined;
   /** lateSlots are the upstream header values rewritten for each attempt's server (`$upstream_addr`), found on the first. */
-  lateSlots: [number, TemplatedHeader][] | undefined;
+  lateSlots!: [number, TemplatedHeader][] | undefined;
   /** probe is the breaker ticket the current attempt holds (see Upstream.pick); 0 when the breaker was closed. */
-  probe = 0;
+  probe!: number;
   /** upgrade is the protocol of an Upgrade (WebSocket) request, sent upstream; undefined for other requests. */
-  readonly upgrade: string | undefined;
-
+  upgrade!: string | undefined;
   /** client is the adapter of the request's protocol. */
-  readonly client: ClientAdapter;
+  client!: ClientAdapter;
+  /** tls is the client connection's TLS version and cipher (undefined without TLS). */
+  tls!: ConnectionTls | undefined;
+  /** chosen is the upstream a request hook switched to (see `upstream`); undefined keeps the location's. */
+  private chosen!: Upstream | undefined;
+  /** ownBodyLimit is the body limit a hook set (see `bodyLimit`); undefined keeps the location's. */
+  private ownBodyLimit!: number | undefined;
+  /** respHeaders are the response headers sent: an object, or the flat list of a head passed through without rules or hooks. */
+  respHeaders!: Record<string, string | string[] | undefined> | string[] | undefined;
 
   constructor(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string) {
+    this.init(rt, srv, client, req, res, path, query, host);
+  }
+
+  /**
+   * take returns an exchange for a request: the one its HTTP/1.1 connection kept from its last request (see onClose),
+   * set up afresh, else a new one. A keep-alive connection answers one request at a time, so one kept exchange serves
+   * them all (~0.5 KB less garbage per request).
+   */
+  static take(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string): Exchange {
+    const sock = client.passHead ? req.socket : undefined;
+    const spare = sock !== undefined ? spareOn.get(sock) : undefined;
+    if (spare === undefined) return new Exchange(rt, srv, client, req, res, path, query, host);
+    spareOn.set(sock!, undefined);
+    spare.init(rt, srv, client, req, res, path, query, host);
+    return spare;
+  }
+
+  private init(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string): void {
     this.rt = rt;
     this.srv = srv;
     this.client = client;
     this.req = req;
     this.res = res;
+    this.loc = undefined;
     this.method = req.method ?? 'GET';
     this.path = this.origPath = path;
     this.query = this.origQuery = query;
@@ -119,7 +155,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     this.remoteAddr = sock?.remoteAddress ?? '';
     this.clientIp = rt.trusted !== undefined && rt.trusted(this.remoteAddr) ? (forwardedClient(req) ?? this.remoteAddr) : this.remoteAddr;
     const peer = client.peer(req);
-    if (srv.tls && sock && peer) this.tls = connectionTls(sock, peer);
+    this.tls = srv.tls && sock && peer ? connectionTls(sock, peer) : undefined;
     this.scheme = srv.tls ? 'https' : 'http';
     this.upgrade = client.protocol(res);
     if (peer) {
@@ -127,10 +163,35 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
       requestsOn.set(peer, n);
       this.connectionReused = n > 1;
     } else this.connectionReused = false;
+    this.requestId = '';
+    this.status = 0;
+    this.stateObj = undefined;
+    this.start = Date.now();
+    this.t0 = performance.now();
+    this.latency = 0;
+    this.bytesSent = 0;
+    this.payloadSize = 0;
+    this.upstreamAddr = '';
+    this.upstreamStatus = 0;
+    this.upstreamConnectTime = -1;
+    this.upstreamResponseTime = -1;
+    this.controller = undefined;
+    this.clientGone = false;
+    this.cutStatus = 0;
+    this.attempts = 0;
+    this.attemptOpen = false;
+    this.upstreamPath = '';
+    this.upstreamMethod = '';
+    this.upstreamHeaders = NO_HEADERS;
+    this.headersChecked = false;
+    this.body = null;
+    this.lastServer = undefined;
+    this.lateSlots = undefined;
+    this.probe = 0;
+    this.chosen = undefined;
+    this.ownBodyLimit = undefined;
+    this.respHeaders = undefined;
   }
-
-  /** tls is the client connection's TLS version and cipher (undefined without TLS). */
-  readonly tls: ConnectionTls | undefined;
 
   get tlsVersion(): string {
     return this.tls?.version ?? '';
@@ -147,11 +208,6 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   set state(v: Record<string, unknown>) {
     this.stateObj = v;
   }
-
-  /** chosen is the upstream a request hook switched to (see `upstream`); undefined keeps the location's. */
-  private chosen: Upstream | undefined;
-  /** ownBodyLimit is the body limit a hook set (see `bodyLimit`); undefined keeps the location's. */
-  private ownBodyLimit: number | undefined;
 
   /** target is the upstream the request goes to: the one a hook chose, else the location's. */
   get target(): Upstream | undefined {
@@ -207,9 +263,6 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     return new URLSearchParams(this.query).get(name) ?? undefined;
   }
 
-  /** respHeaders are the response headers sent: an object, or the flat list of a head passed through without rules or hooks. */
-  respHeaders: Record<string, string | string[] | undefined> | string[] | undefined;
-
   responseHeader(name: string): string | string[] | undefined {
     const h = this.respHeaders;
     if (!Array.isArray(h)) return h?.[name.toLowerCase()];
@@ -246,5 +299,22 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     stats.latency.observe(this.latency / 1000);
     this.srv.accessLog?.(this);
     if (loc && loc.log.length) logHooks(this, loc.log);
+    else if (finished && !this.attemptOpen && this.client.passHead && (loc === undefined || loc.plain) && !this.client.hasBody(this.req)) this.keep();
+  }
+
+  /**
+   * keep leaves the exchange to its connection for the next request (take). Only where nothing can refer to it any more:
+   * the response ended, no upstream attempt can call back, no plugin ran (a plugin may keep its context), no request
+   * body is still being read. What it refers to of this request is let go now, so that it does not outlive the request.
+   */
+  private keep(): void {
+    const sock = this.req.socket;
+    if (sock === undefined || sock.destroyed) return;
+    this.req = this.res = NO_REQUEST;
+    this.controller = undefined;
+    this.upstreamHeaders = NO_HEADERS;
+    this.respHeaders = undefined;
+    this.body = null;
+    spareOn.set(sock, this);
   }
 }

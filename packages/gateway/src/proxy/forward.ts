@@ -32,6 +32,7 @@ export function forward(ex: Exchange): void {
   s.active++;
   s.requests++;
   const h = new ProxyHandler(ex, up, s);
+  ex.attemptOpen = true;
   ex.controller = undefined;
   // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
   ex.headersChecked = ex.client.parsedHeaders && ex.loc!.proxyUpstream.length === 0;
@@ -170,6 +171,8 @@ class ProxyHandler implements DispatchHandler {
   }
 
   onRead(): void {
+    // An exchange that ended may already serve the connection's next request (Exchange.take).
+    if (this.done) return;
     const res = this.ex.res as H1Response;
     if (res.flushByCaller && res.headersSent) res.flushHeaders();
   }
@@ -244,6 +247,7 @@ class ProxyHandler implements DispatchHandler {
   private finish(ok: boolean | undefined): void {
     if (this.done) return;
     this.done = true;
+    this.ex.attemptOpen = false;
     this.s.active--;
     if (ok !== undefined) this.up.report(this.s, ok, this.probe);
     else if (this.probe > 0) this.up.release(this.s, this.probe);

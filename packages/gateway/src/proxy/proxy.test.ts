@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../observability/log.ts';
 import { publicMessage } from './error-page.ts';
+import { Exchange } from './exchange.ts';
+import { H1_CLIENT } from './client.ts';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
@@ -786,4 +788,88 @@ test('keep-alive requests are counted beside the client socket, not on it: the s
   // Node itself caches the peer address on the socket the first time remoteAddress is read.
   const added = Object.keys(mine.socket).filter((k) => !mine.keys.includes(k) && k !== '_peername');
   assert.deepEqual(added, []);
+});
+
+test('requests on one keep-alive connection never see each other state: headers, upstream, status, sizes, request id', async (t) => {
+  // A connection keeps the exchange of a request that ended at a location without plugins for its next request
+  // (Exchange.take); everything of the first must be gone by the second, whichever locations they go to.
+  const a1 = await startUpstream('one');
+  const a2 = await startUpstream('two');
+  const log = captureText();
+  const g = await useGateway(
+    t,
+    [a1, a2],
+    `
+[upstreams.one]
+addrs = ["${a1.addr}"]
+[upstreams.two]
+addrs = ["${a2.addr}"]
+[plugins.rid]
+category = "request_id"
+[locations.one]
+upstream = "one"
+path = "/one"
+[locations.two]
+upstream = "two"
+path = "/two"
+plugins = ["rid"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["one", "two"]
+access_log = "{path} {status} {size} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused}"
+`,
+    { accessLogStream: log.stream },
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const p = g.port('main');
+  const sockets = new Set<unknown>();
+  agent.on('free', (s) => sockets.add(s));
+  const r1 = await request(p, { path: '/one/a', headers: { 'x-first': '1' }, agent });
+  const r2 = await request(p, { path: '/nowhere', agent });
+  const r3 = await request(p, { path: '/one/b?q=2', headers: { 'x-third': '3' }, agent });
+  const r4 = await request(p, { path: '/two/c', agent });
+  const r5 = await request(p, { path: '/one/d', agent });
+  assert.equal(sockets.size, 1, 'all five on one connection');
+  assert.deepEqual([r1.status, r2.status, r3.status, r4.status, r5.status], [200, 404, 200, 200, 200]);
+  const [e1, e3, e4, e5] = [echo(r1), echo(r3), echo(r4), echo(r5)];
+  assert.deepEqual([e1.name, e3.name, e4.name, e5.name], ['one', 'one', 'two', 'one'], 'each went to its own upstream');
+  assert.equal(e1.url, '/one/a');
+  assert.equal(e3.url, '/one/b?q=2');
+  assert.equal(e3.headers['x-first'], undefined, "the first request's headers did not reach the third's upstream");
+  assert.equal(e3.headers['x-third'], '3');
+  assert.equal(e5.headers['x-third'], undefined);
+  assert.match(String(e4.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  assert.equal(e5.headers['x-request-id'], undefined, 'no request id where no plugin set one');
+  await waitFor(() => log.text().trim().split('\n').length >= 5, 5000, 'five access log lines');
+  const lines = log.text().trim().split('\n');
+  const size = (r: { body: string }) => Buffer.byteLength(r.body);
+  assert.deepEqual(lines, [
+    `/one/a 200 ${size(r1)} id=- up=${a1.addr}/200 loc=one reused=false`,
+    `/nowhere 404 ${size(r2)} id=- up=-/- loc= reused=true`,
+    `/one/b 200 ${size(r3)} id=- up=${a1.addr}/200 loc=one reused=true`,
+    `/two/c 200 ${size(r4)} id=${e4.headers['x-request-id']} up=${a2.addr}/200 loc=two reused=true`,
+    `/one/d 200 ${size(r5)} id=- up=${a1.addr}/200 loc=one reused=true`,
+  ]);
+});
+
+test('an exchange set up again for a new request has every field as a new one has (none left from its last request)', () => {
+  // init() must set each field: a field added to Exchange and forgotten there would carry one request's value into the next.
+  const args = [
+    { trusted: undefined },
+    { tls: false, name: 's' },
+    H1_CLIENT,
+    { method: 'GET', headers: {}, socket: undefined },
+    {},
+    '/p',
+    '?q',
+    'h.test',
+  ] as unknown as ConstructorParameters<typeof Exchange>;
+  const used = new Exchange(...args) as unknown as Record<string, unknown> & { init(...a: unknown[]): void };
+  const left = Symbol('left from the last request');
+  for (const k of Object.keys(used)) used[k] = left;
+  used.init(...args);
+  const fresh = new Exchange(...args) as unknown as Record<string, unknown>;
+  assert.deepEqual(Object.keys(used), Object.keys(fresh));
+  for (const k of Object.keys(fresh)) if (k !== 'start' && k !== 't0') assert.equal(used[k], fresh[k], `field ${k}`);
 });

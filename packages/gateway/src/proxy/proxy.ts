@@ -37,7 +37,7 @@ function otherTarget(rt: Runtime, srv: CompiledServer, client: ClientAdapter, re
   if (url === '*' && req.method === 'OPTIONS') {
     const host = hostOf(client, req);
     if (host === undefined) return client.badRequest(res, 'the Host is not a valid host[:port]');
-    const ex = new Exchange(rt, srv, client, req, res, '*', '', host);
+    const ex = Exchange.take(rt, srv, client, req, res, '*', '', host);
     ex.watchClose();
     return send(ex, { status: 200, headers: { allow: ALLOWED_METHODS, 'content-length': '0' } }, undefined);
   }
@@ -54,7 +54,7 @@ function otherTarget(rt: Runtime, srv: CompiledServer, client: ClientAdapter, re
 /** refuseTrace answers TRACE with 405: echoing a request back (cookies, credentials added on the way) is off, as in most proxies. */
 function refuseTrace(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, url: string, host: string): void {
   const q = url.indexOf('?');
-  const ex = new Exchange(rt, srv, client, req, res, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q), host);
+  const ex = Exchange.take(rt, srv, client, req, res, q < 0 ? url : url.slice(0, q), q < 0 ? '' : url.slice(q), host);
   ex.watchClose();
   sendError(ex, 405, 'TRACE is not allowed', { allow: ALLOWED_METHODS });
 }
@@ -95,13 +95,13 @@ function route(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req
   // Routing, rewrites, plugins and the upstream all see the normalized path; the access log too (nginx's $uri).
   const path = normalizePath(rawPath, srv.mergeSlashes);
   if (typeof path !== 'string') {
-    const bad = new Exchange(rt, srv, client, req, res, rawPath, query, host);
+    const bad = Exchange.take(rt, srv, client, req, res, rawPath, query, host);
     bad.watchClose();
     return sendError(bad, 400, path.refused);
   }
   // The request itself is the header source: its headers object is built only if a route has header conditions.
   const matched = srv.router.match(host, path, req, query.slice(1));
-  const ex = new Exchange(rt, srv, client, req, res, path, query, host);
+  const ex = Exchange.take(rt, srv, client, req, res, path, query, host);
   ex.watchClose();
   if (!matched) return sendError(ex, 404, 'no location matches this request');
   const loc = (ex.loc = matched.data);

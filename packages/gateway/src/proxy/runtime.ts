@@ -79,6 +79,11 @@ export interface CompiledLocation {
   /** responseBody are the plugins with a responseBody hook. */
   responseBody: Plugin[];
   /** log are the plugins with a log hook. */
+  /**
+   * plain tells that no plugin runs at the location and its responses pass through (passResponse): once its response
+   * ended, nothing refers to an exchange there, and its connection may keep it for the next request (Exchange.take).
+   */
+  plain: boolean;
   log: Plugin[];
   /** stats are the location's metric series. */
   stats: LocationStats;
@@ -248,6 +253,7 @@ export function compileRuntime(
         response: chain.filter((p) => p.response),
         responseBody: chain.filter((p) => p.responseBody),
         log: chain.filter((p) => p.log),
+        plain: chain.length === 0 && lc.response_headers_set.length + lc.response_headers_add.length === 0 && !lc.buffer_response,
         stats: { statuses, latency: metrics.latency.child(sname, lname) },
       };
       return { name: lname, host: lc.host, path: lc.path, headers: lc.headers, query: lc.query, priority: lc.priority, weight: lc.weight, data: loc };
