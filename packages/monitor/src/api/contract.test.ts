@@ -144,6 +144,7 @@ test('every GET answers what its response schema says, unchanged by serializatio
     '/api/v1/clusters/{name}/kv/key': '/api/v1/clusters/main/kv/key?key=/contract/a',
     '/api/v1/clusters/{name}/kv/history': '/api/v1/clusters/main/kv/history?key=/contract/a',
     '/api/v1/clusters/{name}/kv/stats': '/api/v1/clusters/main/kv/stats',
+    '/api/v1/clusters/{name}/kv/counts': `/api/v1/clusters/main/kv/counts?prefixBase64=${encodeURIComponent(Buffer.from('/contract/').toString('base64'))}`,
     '/api/v1/clusters/{name}/maintenance/alarms': '/api/v1/clusters/main/maintenance/alarms',
     '/api/v1/clusters/{name}/members': '/api/v1/clusters/main/members',
     '/api/v1/clusters/{name}/endpoints/status': '/api/v1/clusters/main/endpoints/status?cluster=true',

@@ -31,7 +31,7 @@ export type {
   MoveLeaderResult,
 } from './schemas/maintenance.ts';
 export type { EtcdHeader } from './schemas/common.ts';
-export type { AuditEntry, DeleteResult, KeyDetail, KeyHistory, KeyPage, KeyView, LevelEntry, LevelPage, PrefixStats, PutResult } from './schemas/kv.ts';
+export type { AuditEntry, DeleteResult, FolderCounts, KeyDetail, KeyHistory, KeyPage, KeyView, LevelEntry, LevelPage, PrefixStats, PutResult } from './schemas/kv.ts';
 export type { LeaseInfo, LeaseList, LeaseRevoked, LeaseView } from './schemas/leases.ts';
 export type { TxnBody, TxnCompareBody, TxnOpBody, TxnOpResult, TxnResult } from './schemas/txn.ts';
 export type { EtcdAuthStatus, EtcdDone, EtcdPermission, EtcdRole, EtcdRoleList, EtcdUser, EtcdUserList } from './schemas/etcd-auth.ts';

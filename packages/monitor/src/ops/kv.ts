@@ -369,17 +369,37 @@ const COUNT_CONCURRENCY = 4;
 /** countFolders fills in each folder's key count, a few folders at a time. */
 async function countFolders(rpc: EtcdRpc, items: LevelEntry[], revision: string): Promise<void> {
   const folders = items.filter((e) => e.kind === 'folder');
-  let next = 0;
+  const counts = await countPrefixes(
+    rpc,
+    folders.map((e) => Buffer.from(e.prefixBase64!, 'base64')),
+    revision,
+  );
+  folders.forEach((e, i) => (e.count = counts.counts[i]!));
+}
+
+/**
+ * countPrefixes counts the keys under each prefix at one revision (the latest when "0"), COUNT_CONCURRENCY at a time:
+ * each count walks its folder in etcd, which is why a level page leaves counts to a request of their own.
+ */
+export async function countPrefixes(rpc: EtcdRpc, prefixes: Buffer[], revision: string): Promise<{ revision: string; counts: number[] }> {
+  const counts: number[] = new Array<number>(prefixes.length).fill(0);
+  let rev = revision;
+  if (rev === '0' && prefixes.length > 0) {
+    const r = await rpc.range(prefixes[0]!, { rangeEnd: prefixRangeEnd(prefixes[0]!), countOnly: true });
+    rev = r.header.revision;
+    counts[0] = Number(r.count);
+  }
+  let next = revision === '0' ? 1 : 0;
   await Promise.all(
-    Array.from({ length: Math.min(COUNT_CONCURRENCY, folders.length) }, async () => {
-      while (next < folders.length) {
-        const e = folders[next++]!;
-        const p = Buffer.from(e.prefixBase64!, 'base64');
-        const r = await rpc.range(p, { rangeEnd: prefixRangeEnd(p), countOnly: true, revision, serializable: true });
-        e.count = Number(r.count);
+    Array.from({ length: Math.min(COUNT_CONCURRENCY, prefixes.length) }, async () => {
+      while (next < prefixes.length) {
+        const i = next++;
+        const p = prefixes[i]!;
+        counts[i] = Number((await rpc.range(p, { rangeEnd: prefixRangeEnd(p), countOnly: true, revision: rev, serializable: true })).count);
       }
     }),
   );
+  return { revision: rev, counts };
 }
 
 /** KeyHistory is the revisions of one key, newest first, back to its creation or the compaction horizon. */

@@ -1,5 +1,5 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
-import type { KeyPage, LevelPage } from '@etcd-monitor/monitor/contract';
+import { useInfiniteQuery, useQueries } from '@tanstack/react-query';
+import type { FolderCounts, KeyPage, LevelPage } from '@etcd-monitor/monitor/contract';
 import { apiFetch } from './client.ts';
 import { apiKey, apiPath, type ApiParams } from './use-api.ts';
 
@@ -16,7 +16,8 @@ export function withQuery(path: string, params: ApiParams): string {
 /** useLevel reads one folder level page by page ("load more" fetches the next page by cursor); nothing below it is read. */
 export function useLevel(cluster: string, prefix: string, separator: string) {
   const path = kvPath(cluster, '/level');
-  const params = { prefix, separator, counts: 'true', limit: '100' };
+  // Without counts: each count walks its folder in etcd; useFolderCounts fills them in once the page is shown.
+  const params = { prefix, separator, limit: '100' };
   return useInfiniteQuery({
     queryKey: apiKey({ path, params }),
     initialPageParam: '',
@@ -36,4 +37,24 @@ export function useKeyPages(cluster: string, prefix: string, enabled: boolean) {
     queryFn: ({ pageParam, signal }) => apiFetch<KeyPage>(withQuery(path, pageParam ? { ...params, cursor: pageParam } : params), { signal }),
     getNextPageParam: (last) => last.nextCursor,
   });
+}
+
+/** useFolderCounts reads the key counts of each level page's folders (one request a page, at that page's revision), keyed by prefixBase64. */
+export function useFolderCounts(cluster: string, pages: readonly LevelPage[]): ReadonlyMap<string, number> {
+  const path = kvPath(cluster, '/counts');
+  const results = useQueries({
+    queries: pages.map((p) => {
+      const prefixes = p.items.flatMap((e) => (e.kind === 'folder' && e.prefixBase64 !== undefined ? [e.prefixBase64] : []));
+      const query = `${prefixes.map((b) => `prefixBase64=${encodeURIComponent(b)}`).join('&')}&revision=${p.revision}`;
+      return {
+        queryKey: apiKey({ path, params: { query } }),
+        enabled: prefixes.length > 0,
+        staleTime: Infinity,
+        queryFn: ({ signal }: { signal: AbortSignal }) => apiFetch<FolderCounts>(`${path}?${query}`, { signal }),
+      };
+    }),
+  });
+  const counts = new Map<string, number>();
+  for (const r of results) for (const c of r.data?.counts ?? []) counts.set(c.prefixBase64, c.count);
+  return counts;
 }

@@ -91,6 +91,29 @@ describe('key browser API', () => {
     assert.equal(rest.nextCursor, undefined);
   });
 
+  test("folder counts come apart from the level page, at the page's revision", async () => {
+    const page = (await inject('GET', '/kv/level?prefix=/app/')).json() as { revision: string; items: Array<{ kind: string; prefixBase64?: string; count?: number }> };
+    const folders = page.items.filter((i) => i.kind === 'folder');
+    assert.ok(folders.every((f) => f.count === undefined));
+    await rpc.put('/app/config/late', 'x');
+    const q = folders.map((f) => `prefixBase64=${encodeURIComponent(f.prefixBase64!)}`).join('&');
+    const r = await inject('GET', `/kv/counts?${q}&revision=${page.revision}`);
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(
+      r.json(),
+      { revision: page.revision, counts: folders.map((f, i) => ({ prefixBase64: f.prefixBase64, count: [3, 26][i] })) },
+      'the write after the page is not counted',
+    );
+    const latest = (await inject('GET', `/kv/counts?prefixBase64=${encodeURIComponent(folders[0]!.prefixBase64!)}`)).json() as { counts: Array<{ count: number }> };
+    assert.equal(latest.counts[0]!.count, 4);
+    await rpc.deleteRange('/app/config/late');
+    const bad = await inject('GET', '/kv/counts?prefixBase64=not*base64');
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.body, /prefixBase64/);
+    const many = Array.from({ length: 101 }, () => 'YQ==').join('&prefixBase64=');
+    assert.equal((await inject('GET', `/kv/counts?prefixBase64=${many}`)).statusCode, 400);
+  });
+
   test('prefix statistics sum keys and bytes per child prefix, largest first', async () => {
     const s = (await inject('GET', '/kv/stats?prefix=/app/')).json() as { keys: number; prefixes: Array<{ prefix: string; keys: number; valueBytes: number }> };
     assert.equal(s.keys, 30);

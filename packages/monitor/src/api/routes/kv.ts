@@ -11,8 +11,10 @@ import { NameParams, withErrors } from '../schemas/common.ts';
 import {
   AuditEntry,
   AuditQuery,
+  CountsQuery,
   DeleteQuery,
   DeleteResult,
+  FolderCounts,
   HistoryQuery,
   KeyDetail,
   KeyHistory,
@@ -28,7 +30,7 @@ import {
   WatchQuery,
 } from '../schemas/kv.ts';
 import type { OpsClients } from '../../ops/clients.ts';
-import { headerView, keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
+import { countPrefixes, headerView, keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
 
 /** kvRoutes serves the key browser: keys by page and folder level, one key with its lease and history, prefix statistics, writes with compare-and-swap, deletes with a counted confirmation, watches, and the audit log. */
 export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: OpsClients): Promise<void> {
@@ -75,6 +77,27 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
       return ops.read(cluster(req.params.name), (rpc) =>
         listLevel(rpc, { prefix, separator, limit: q.limit ?? 100, counts: q.counts ?? false, ...(q.cursor ? { cursor: q.cursor } : {}) }),
       );
+    },
+  );
+
+  app.get(
+    '/clusters/:name/kv/counts',
+    {
+      schema: {
+        summary: "The number of keys under each of up to 100 folders, at a level page's revision: a level page's counts, asked for apart so the page itself stays quick",
+        tags: ['keys'],
+        params: NameParams,
+        querystring: CountsQuery,
+        response: withErrors({ 200: FolderCounts }),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const prefixes = q.prefixBase64.map((b, i) => bytesOf(undefined, b, `prefixBase64.${i}`, true)!);
+      return ops.read(cluster(req.params.name), async (rpc) => {
+        const r = await countPrefixes(rpc, prefixes, q.revision ?? '0');
+        return { revision: r.revision, counts: r.counts.map((count, i) => ({ prefixBase64: q.prefixBase64[i]!, count })) };
+      });
     },
   );
 

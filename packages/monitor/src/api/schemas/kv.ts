@@ -65,6 +65,8 @@ export const PrefixStats = Type.Object({
   keyBytes: Type.Integer(),
   valueBytes: Type.Integer(),
   scannedMs: Type.Integer({ description: 'how long the scan took' }),
+  reads: Type.Integer({ description: 'the range requests the scan made' }),
+  walked: Type.Integer({ description: "the index entries etcd walked to answer them (etcd 3.4 walks a range's every entry, limit or not)" }),
   prefixes: Type.Array(Type.Object({ prefix: Type.String(), keys: Type.Integer(), keyBytes: Type.Integer(), valueBytes: Type.Integer() })),
 });
 export type PrefixStats = Static<typeof PrefixStats>;
@@ -104,6 +106,22 @@ export const LevelQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** CountsQuery names the folders to count (as a level page gives them) and the revision to count at. */
+export const CountsQuery = Type.Object(
+  {
+    prefixBase64: Type.Array(Type.String({ description: "a folder's prefixBase64, as a level page gives it" }), { minItems: 1, maxItems: 100 }),
+    revision: Type.Optional(Rev("the revision to count at: the level page's, so the counts match the listing (default: the latest)")),
+  },
+  { additionalProperties: false },
+);
+
+/** FolderCounts is the number of keys under each folder asked for, in the order asked. */
+export const FolderCounts = Type.Object({
+  revision: Rev('the store revision counted at'),
+  counts: Type.Array(Type.Object({ prefixBase64: Type.String(), count: Type.Integer() })),
+});
+export type FolderCounts = Static<typeof FolderCounts>;
 
 /** HistoryQuery selects a key's history. */
 export const HistoryQuery = Type.Object({ ...KeyQuery.properties, limit: Limit(20, 200) }, { additionalProperties: false });

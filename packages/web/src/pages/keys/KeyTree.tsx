@@ -1,5 +1,5 @@
 import { ActionIcon, Badge, Button, Group, Text, Tooltip, UnstyledButton } from '@mantine/core';
-import { useLevel } from '../../api/kv.ts';
+import { useFolderCounts, useLevel } from '../../api/kv.ts';
 import { errorText } from '../../api/client.ts';
 
 /** TreeProps are what every level of the key tree shares: the cluster, the separator, what is open and picked, and the actions. */
@@ -17,6 +17,7 @@ export interface TreeProps {
 /** KeyLevel draws one folder level of the tree, read lazily a page at a time; open folders draw their own level below them. */
 export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; depth: number }) {
   const q = useLevel(t.cluster, prefix, t.separator);
+  const counts = useFolderCounts(t.cluster, q.data?.pages ?? []);
   if (q.isPending)
     return (
       <Text size="sm" c="dimmed" pl={depth * 16}>
@@ -43,6 +44,7 @@ export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; 
         if (e.kind === 'folder') {
           const full = e.prefix ?? prefix + e.name;
           const isOpen = t.open.has(full);
+          const count = e.count ?? (e.prefixBase64 !== undefined ? counts.get(e.prefixBase64) : undefined);
           return (
             <li key={`f:${full}`} role="treeitem" aria-expanded={isOpen} aria-selected={false}>
               <Group gap={4} wrap="nowrap" pl={depth * 16}>
@@ -52,9 +54,9 @@ export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; 
                     {e.name}
                   </Text>
                 </UnstyledButton>
-                {e.count !== undefined && (
-                  <Badge size="xs" variant="light" color="gray" aria-label={`${e.count} keys`}>
-                    {e.count}
+                {count !== undefined && (
+                  <Badge size="xs" variant="light" color="gray" aria-label={`${count} keys`} data-testid="key-folder-count">
+                    {count}
                   </Badge>
                 )}
                 {t.canWrite && (
