@@ -54,7 +54,10 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
     process.once('SIGINT', () => done());
     opts.signal?.addEventListener('abort', () => done(), { once: true });
   });
-  let reload: () => void = () => {};
+  // The supervisor can reload only once every worker runs, but the first one serves earlier: a reload asked for until
+  // then (SIGHUP, a change the watchers saw) is remembered and runs at once.
+  let asked = false;
+  let reload: () => void = () => (asked = true);
   const onHup = () => reload();
   process.on('SIGHUP', onHup);
   const watcher = config.basic.watch ? source.watch(() => reload()) : undefined;
@@ -65,9 +68,13 @@ export async function runGateway(from: string | ConfigSource, opts: RunOptions =
     log.info({ workers: workerCount(config.basic.threads) }, 'starting');
     await runPrimary(source, config, log, stopped, (r) => {
       reload = r;
-      // The supervisor can reload only once every worker runs, but the first one serves earlier and the config was read
-      // before the watchers were armed: a change in between was seen by no one, so compare with what the workers started on.
-      if (config.basic.watch) void reloadIfChanged(source, config, pluginDir, log, r);
+      if (asked) {
+        log.info({}, 'a reload was asked for while the workers started; reloading');
+        r();
+      } else if (config.basic.watch) {
+        // The config was read before the watchers were armed: a change in between was seen by no one.
+        void reloadIfChanged(source, config, pluginDir, log, r);
+      }
     });
   } finally {
     process.off('SIGHUP', onHup);

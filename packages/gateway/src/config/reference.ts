@@ -273,8 +273,9 @@ file is validated; a valid config is compiled and swapped in with one assignment
 flight finish on the config they started with. Upstreams whose settings did not change keep their connection pools and
 health state. New listen addresses open before old ones close. An invalid config is rejected with its errors logged and
 \`gateway_config_reloads_total{result="failure"}\` counted, and the old config stays live.
-A change made while the gateway starts (the first worker may serve before the others run) is not lost: once every
-worker runs, the config file and the plugin folder are compared with what they started on, and a difference reloads.
+A reload asked for while the gateway starts (the first worker may serve before the others run) is not lost: a SIGHUP
+or a change the watchers saw reloads once every worker runs, and with \`basic.watch\` the config file and the plugin
+folder are then compared with what the workers started on, so a change made before the watchers were armed reloads too.
 
 \`admin_token\` and \`admin_addr\` apply on reload too: the new token is required from the next request on (the old one
 gets 401), and a new address is bound before the old listener closes (a request in flight on the old one, such as the

@@ -223,14 +223,15 @@ export default definePlugin({
 });
 `;
 
-for (const edited of ['plugin', 'config'] as const) {
-  test(`gateway -c with threads = 2: a ${edited} file edited after the first worker serves but before the second has started is reloaded`, async (t) => {
+for (const edited of ['plugin', 'config', 'SIGHUP'] as const) {
+  const what = edited === 'SIGHUP' ? 'a config file edited and a SIGHUP' : `a ${edited} file edited`;
+  test(`gateway -c with threads = 2: ${what} after the first worker serves but before the second has started is reloaded`, async (t) => {
     const { dir, plugins } = pluginDir(t);
     const markers = join(dir, 'markers');
     mkdirSync(markers);
     writeFileSync(join(plugins, 'hold.ts'), hold);
     const port = await freePort();
-    const toml = conf(`[plugins.h]\ncategory = "hold"\ndir = "${markers}"\n`, `127.0.0.1:${port}`, `threads = 2\nwatch = true\nlog_level = "info"`)
+    const toml = conf(`[plugins.h]\ncategory = "hold"\ndir = "${markers}"\n`, `127.0.0.1:${port}`, `threads = 2\nwatch = ${edited !== 'SIGHUP'}\nlog_level = "info"`)
       .replace('plugin_dir = "plugins"', `plugin_dir = "${plugins}"`)
       .replace('plugins = ["request_id", "g"]', 'plugins = ["request_id", "h", "g"]');
     const proc = spawnGateway(t, toml);
@@ -242,12 +243,13 @@ for (const edited of ['plugin', 'config'] as const) {
     assert.doesNotMatch(proc.stderr(), /gateway workers started/, 'the second worker is still held in create');
     if (edited === 'plugin') writeFileSync(join(plugins, 'greet.ts'), greet('v2'));
     else writeFileSync(proc.file, toml.replace('times = 2', 'times = 3'));
-    // Time for the supervisor's watcher (debounced 150 ms) to see the edit while the second worker is still held, which is
-    // what went unseen before; the outcome asserted below does not depend on it.
+    if (edited === 'SIGHUP') proc.child.kill('SIGHUP');
+    // Time for the supervisor's watcher (debounced 150 ms) or its SIGHUP handler to see the edit while the second worker is
+    // still held, which is what went unseen before; the outcome asserted below does not depend on it.
     await sleep(1000);
     writeFileSync(join(markers, 'go'), '');
     await everyWorkerOn(edited === 'plugin' ? 'v2 hihi' : 'v1 hihihi', port, 2, proc);
-    assert.match(proc.stderr(), /changed while the workers started; reloading/);
+    assert.match(proc.stderr(), /(changed|a reload was asked for) while the workers started; reloading/);
     proc.child.kill('SIGTERM');
     await proc.exited;
   });
