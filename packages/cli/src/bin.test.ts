@@ -31,17 +31,22 @@ test("the bin keeps compiled code in the user's cache directory (XDG_CACHE_HOME,
   }
 });
 
-test('`etcd-monitor --help` and `status --help` load no module of the gateway, the monitor or gRPC', async () => {
+test('`etcd-monitor --help`, `status --help` and `ctl version` load no module of the gateway, the monitor, gRPC or protobufjs', async () => {
   // A loader hook in the child process lists every module it loads.
   const hook = `data:text/javascript,${encodeURIComponent(
     "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write(seen.join('\\n')));",
   )}`;
-  for (const args of [['--help'], ['status', '--help']]) {
+  const cases: Array<[string[], RegExp]> = [
+    [['--help'], /^Usage: etcd-monitor/],
+    [['status', '--help'], /^Usage: etcd-monitor status/],
+    [['ctl', 'version'], /^etcd-monitor ctl version: /],
+  ];
+  for (const [args, out] of cases) {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', hook, BIN, ...args], { encoding: 'utf8' });
-    assert.match(stdout, /^Usage: etcd-monitor/);
+    assert.match(stdout, out);
     const loaded = stderr.split('\n');
     assert.ok(
-      loaded.some((u) => /\/packages\/cli\/(dist|src)\/main\./.test(u)),
+      loaded.some((u) => /\/packages\/cli\/(dist|src)\/(ctl\/)?main\./.test(u)),
       'the hook sees the modules',
     );
     assert.deepEqual(

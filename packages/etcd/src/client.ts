@@ -3,7 +3,7 @@ import { AppError } from '@etcd-monitor/core';
 import type { ConnectionOptions } from './options.ts';
 import { describeGrpcError, isAuthTokenError } from './grpc-errors.ts';
 import { idToHex } from './ids.ts';
-import { etcdServices } from './proto.ts';
+import { etcdServices } from './services.ts';
 
 // One pinned channel per member, not the etcd3 package: etcd3 load-balances every call across hosts (wrong for
 // per-member facts), has no default deadline, misnames HashKV and drops the auth token on snapshot streams.
@@ -231,7 +231,7 @@ export class MemberClient {
 
   /**
    * unary makes one unary call of etcd's v3 API with the connection's auth token and deadline; the answer is etcd's
-   * message as proto-loader decodes it (see proto.ts: proto field names, 64-bit integers as decimal strings, bytes as Buffer,
+   * message as proto-loader decodes it (see services.ts: proto field names, 64-bit integers as decimal strings, bytes as Buffer,
    * enums as names). `requireLeader` makes a member without a leader refuse at once. EtcdRpc types these calls.
    */
   unary(service: ServiceName, method: string, req: unknown, o: CallOptions & { requireLeader?: boolean; decode?: (wire: Buffer) => unknown } = {}): Promise<unknown> {

@@ -1,4 +1,4 @@
-// Writes proto/etcd.json from proto/*.proto: the .proto files as protobufjs reads them (its JSON form, which proto.ts
+// Writes proto/etcd.json from proto/*.proto: the .proto files as protobufjs reads them (its JSON form, which services.ts
 // loads with protobufjs/light) and the message descriptors go-json.ts renders with, taken from @grpc/proto-loader's
 // definition. Generated ahead so that no process parses .proto text or builds a descriptor for every message at start
 // (that took ~65 ms of each `etcd-monitor ctl` run). After editing a .proto file run

@@ -27,7 +27,7 @@ test('proto/etcd.json is generated from proto/*.proto (run `node packages/etcd/s
 });
 
 test('every etcd method is called and its messages encoded and decoded as @grpc/proto-loader did', async () => {
-  const { etcdServices } = await import('./proto.ts');
+  const { etcdServices } = await import('./services.ts');
   const protoLoader = await import('@grpc/proto-loader');
   const dir = fileURLToPath(new URL('../proto/', import.meta.url));
   const def = protoLoader.loadSync(`${dir}rpc.proto`, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [dir] });

@@ -1,67 +1,23 @@
-// etcd's v3 API for grpc-js, from proto/etcd.json (generated from proto/*.proto by proto-json.ts): protobufjs/light
-// builds the message types from the JSON, so no process parses .proto text, loads protobufjs' parser or builds a
-// descriptor for each of the hundred messages at start (@grpc/proto-loader did all three: ~65 ms of each `ctl` run).
-// Messages are encoded and decoded exactly as proto-loader did with the options below.
+// etcd's v3 API as generated into proto/etcd.json by proto-json.ts (from proto/*.proto): the message descriptors
+// go-json renders with, and protobufjs' JSON that services.ts builds grpc-js clients from. Nothing here loads gRPC or
+// protobufjs, so the etcdctl printers can be loaded without them.
 import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs/light.js';
 import type { MessageDescriptor, ProtoJson } from './proto-json.ts';
 
-/** DECODE_OPTIONS are proto-loader's toObject options the API was written against (see rpc-types.ts). */
-const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true };
-
 let json: ProtoJson | undefined;
-let services: Record<string, grpc.ServiceClientConstructor> | undefined;
 
-function load(): ProtoJson {
+/** protoJson is proto/etcd.json, read once per process. */
+export function protoJson(): ProtoJson {
   json ??= JSON.parse(readFileSync(new URL('../proto/etcd.json', import.meta.url), 'utf8')) as ProtoJson;
   return json;
 }
 
-/** etcdServices are grpc-js client constructors for etcd's services (KV, Watch, Lease…), built once per process. */
-export function etcdServices(): Record<string, grpc.ServiceClientConstructor> {
-  if (services) return services;
-  const root = protobuf.Root.fromJSON(load().root);
-  const pkg = root.lookup('etcdserverpb') as protobuf.Namespace;
-  const out: Record<string, grpc.ServiceClientConstructor> = {};
-  for (const svc of pkg.nestedArray) {
-    if (!(svc instanceof protobuf.Service)) continue;
-    const methods: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-    for (const m of svc.methodsArray) {
-      m.resolve();
-      const req = m.resolvedRequestType!;
-      const res = m.resolvedResponseType!;
-      methods[m.name] = {
-        path: `/etcdserverpb.${svc.name}/${m.name}`,
-        requestStream: Boolean(m.requestStream),
-        responseStream: Boolean(m.responseStream),
-        requestSerialize: serializer(req),
-        requestDeserialize: deserializer(req),
-        responseSerialize: serializer(res),
-        responseDeserialize: deserializer(res),
-      };
-    }
-    out[svc.name] = grpc.makeGenericClientConstructor(methods, svc.name, {});
-  }
-  services = out;
-  return out;
-}
-
-function serializer(type: protobuf.Type): (v: unknown) => Buffer {
-  // protobufjs writes into a Buffer under Node.js.
-  return (v) => type.encode(type.fromObject(v as Record<string, unknown>)).finish() as Buffer;
-}
-
-function deserializer(type: protobuf.Type): (b: Buffer) => unknown {
-  return (b) => type.toObject(type.decode(b), DECODE_OPTIONS);
-}
-
 /** messageDescriptors are etcd's message descriptors (fields, oneofs, nested enums) by full name, for go-json. */
 export function messageDescriptors(): Record<string, MessageDescriptor> {
-  return load().messages;
+  return protoJson().messages;
 }
 
 /** enumDescriptors are etcd's top-level enums' values by full name, for go-json. */
 export function enumDescriptors(): Record<string, Array<{ name: string; number: number }>> {
-  return load().enums;
+  return protoJson().enums;
 }

@@ -1,6 +1,6 @@
 import { AppError, errorMessage } from '@etcd-monitor/core';
 import { CTL_EXIT } from '@etcd-monitor/core/parse';
-import { defragOne, rollingDefrag as rolling } from '@etcd-monitor/etcd';
+import { etcd } from './etcd.ts';
 import { CtlExit, type Ctx } from './context.ts';
 
 type Targets = (ctx: Ctx) => Promise<Array<{ ep: string; url: string }>>;
@@ -18,7 +18,7 @@ export async function rollingDefrag(ctx: Ctx, targets: Targets): Promise<number>
     let failed = false;
     for (const { ep, url } of eps) {
       try {
-        await defragOne(url, conn);
+        await etcd.defragOne(url, conn);
         ctx.out.line(`Finished defragmenting etcd member[${ep}]`);
       } catch (err) {
         failed = true;
@@ -30,7 +30,7 @@ export async function rollingDefrag(ctx: Ctx, targets: Targets): Promise<number>
   }
   let failed = false;
   try {
-    await rolling(eps, conn, {
+    await etcd.rollingDefrag(eps, conn, {
       force: ctx.bool('force'),
       onStep: (s) => {
         if (s.ok) ctx.out.line(`Finished defragmenting etcd member[${s.ep}]`);

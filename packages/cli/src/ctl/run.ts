@@ -2,24 +2,13 @@ import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
 import { CTL_EXIT, parseCtl, parseGoBool, type CtlParsed } from '@etcd-monitor/core/parse';
-import {
-  EtcdRpc,
-  FROM_KEY,
-  MemberClient,
-  mergeFlagsWithEnv,
-  prefixRangeEnd,
-  resolveConnectionOptions,
-  refuseQuorumLoss,
-  requirePastRevision,
-  saveSnapshot,
-  type ConnectionFlags,
-  type ConnectionOptions,
-} from '@etcd-monitor/etcd';
+import type { ConnectionFlags, ConnectionOptions, EtcdRpc, MemberClient } from '@etcd-monitor/etcd';
 import { Printer, UnsupportedFormat, goDuration, type EpHashKV, type EpHealth, type EpStatus, type OutputFormat, OUTPUT_FORMATS } from '@etcd-monitor/etcd/etcdctl';
 import type { CliIo } from '../io.ts';
 import { parseTxn } from './txn.ts';
 import { rollingDefrag } from './defrag.ts';
 import { CtlExit, badArgs, type Ctx } from './context.ts';
+import { etcd, loadEtcd } from './etcd.ts';
 
 /**
  * runCtl runs one etcdctl command line (`etcd-monitor ctl …`) and resolves to etcdctl's exit code for it. Output goes
@@ -78,10 +67,10 @@ export async function runCtl(argv: string[], io: CliIo, o: { prog?: string; sign
       const c = ctx.conn();
       let last: unknown;
       for (const ep of c.endpoints) {
-        const client = new MemberClient(ep, c);
+        const client = new etcd.MemberClient(ep, c);
         clients.push(client);
         try {
-          return await fn(new EtcdRpc(client));
+          return await fn(new etcd.EtcdRpc(client));
         } catch (err) {
           // Only a member that could not be reached at all is skipped: the call never left, so nothing is done twice.
           if (err instanceof AppError && (err.code === 'ETCD_DIAL_TIMEOUT' || (err.code === 'ETCD_UNREACHABLE' && /refused|resolve/.test(err.message)))) {
@@ -102,6 +91,7 @@ export async function runCtl(argv: string[], io: CliIo, o: { prog?: string; sign
   try {
     const handler = COMMANDS[parsed.command.path];
     if (!handler) throw new CtlExit(CTL_EXIT.badFeature, `${parsed.command.path} is not supported`);
+    if (!OFFLINE.has(parsed.command.path)) await loadEtcd();
     const code = (await handler(ctx)) ?? 0;
     ctx.flush();
     return code;
@@ -142,7 +132,7 @@ function connection(p: CtlParsed, env: NodeJS.ProcessEnv): ConnectionOptions {
     dialTimeout: str('dial-timeout'),
     commandTimeout: str('command-timeout'),
   };
-  return resolveConnectionOptions(mergeFlagsWithEnv(flags, env));
+  return etcd.resolveConnectionOptions(etcd.mergeFlagsWithEnv(flags, env));
 }
 
 /** hexId parses an id given in hex, as etcdctl takes lease and member ids, into the decimal string the API wants. */
@@ -159,8 +149,8 @@ function rangeOf(ctx: Ctx, cmd: string, key: string, rangeEnd: string | undefine
   if (prefix && rangeEnd !== undefined) throw badArgs('too many arguments, only accept one argument when `--prefix` is set.');
   if (fromKey && rangeEnd !== undefined) throw badArgs('too many arguments, only accept one argument when `--from-key` is set.');
   void cmd;
-  if (prefix) return key === '' ? { key: FROM_KEY, rangeEnd: FROM_KEY } : { key: Buffer.from(key), rangeEnd: prefixRangeEnd(key) };
-  if (fromKey) return { key: key === '' ? FROM_KEY : Buffer.from(key), rangeEnd: FROM_KEY };
+  if (prefix) return key === '' ? { key: etcd.FROM_KEY, rangeEnd: etcd.FROM_KEY } : { key: Buffer.from(key), rangeEnd: etcd.prefixRangeEnd(key) };
+  if (fromKey) return { key: key === '' ? etcd.FROM_KEY : Buffer.from(key), rangeEnd: etcd.FROM_KEY };
   return rangeEnd === undefined ? { key: Buffer.from(key) } : { key: Buffer.from(key), rangeEnd: Buffer.from(rangeEnd) };
 }
 
@@ -186,6 +176,9 @@ async function ask(io: CliIo, question: string): Promise<string | undefined> {
 type Handler = (ctx: Ctx) => Promise<number | void>;
 
 const SORT_TARGETS: Record<string, 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE'> = { CREATE: 'CREATE', KEY: 'KEY', MODIFY: 'MOD', VALUE: 'VALUE', VERSION: 'VERSION' };
+
+/** OFFLINE are the commands that never call etcd: they run without loading its client. */
+const OFFLINE = new Set(['version']);
 
 const COMMANDS: Record<string, Handler> = {
   async get(ctx) {
@@ -293,7 +286,7 @@ const COMMANDS: Record<string, Handler> = {
     const rev = BigInt(a[0]!);
     const resp = await ctx.rpc(async (rpc) => {
       // The guard rail: only a past revision, with the reason in words instead of etcd's.
-      await requirePastRevision(rpc, rev).catch((err: unknown) => {
+      await etcd.requirePastRevision(rpc, rev).catch((err: unknown) => {
         throw err instanceof AppError && err.code === 'ETCD_REVISION_NOT_PAST' ? new CtlExit(CTL_EXIT.error, err.message) : err;
       });
       return rpc.compact(rev, { physical: ctx.bool('physical'), timeoutMs: ctx.bool('physical') ? Math.max(60_000, ctx.conn().commandTimeoutMs) : undefined });
@@ -413,7 +406,7 @@ const COMMANDS: Record<string, Handler> = {
     const id = hexId(ctx.p.args[0]!, 'member ID');
     const resp = await ctx.rpc(async (rpc) => {
       if (!ctx.bool('force')) {
-        await refuseQuorumLoss(rpc, id, ctx.conn()).catch((err: unknown) => {
+        await etcd.refuseQuorumLoss(rpc, id, ctx.conn()).catch((err: unknown) => {
           throw err instanceof AppError && (err.code === 'ETCD_QUORUM_AT_RISK' || err.code === 'ETCD_MEMBER_NOT_FOUND') ? new CtlExit(CTL_EXIT.error, err.message) : err;
         });
       }
@@ -495,9 +488,9 @@ const COMMANDS: Record<string, Handler> = {
     if (ctx.p.args.length !== 1) throw badArgs('snapshot save expects one argument');
     const eps = ctx.conn().endpoints;
     if (eps.length !== 1) throw badArgs(`snapshot must be requested to one selected node, not multiple [${ctx.display().join(' ')}]`);
-    const client = new MemberClient(eps[0]!, ctx.conn());
+    const client = new etcd.MemberClient(eps[0]!, ctx.conn());
     try {
-      const info = await saveSnapshot(client, ctx.p.args[0]!);
+      const info = await etcd.saveSnapshot(client, ctx.p.args[0]!);
       ctx.io.err.write(`snapshot verified: ${info.size} bytes, SHA-256 ${info.sha256}\n`);
       ctx.out.line(`Snapshot saved at ${info.path}`);
     } finally {
@@ -668,9 +661,9 @@ async function targets(ctx: Ctx): Promise<Array<{ ep: string; url: string }>> {
 
 /** one runs fn against exactly one endpoint. */
 async function one<T>(ctx: Ctx, url: string, fn: (r: EtcdRpc) => Promise<T>): Promise<T> {
-  const client = new MemberClient(url, ctx.conn());
+  const client = new etcd.MemberClient(url, ctx.conn());
   try {
-    return await fn(new EtcdRpc(client));
+    return await fn(new etcd.EtcdRpc(client));
   } finally {
     client.close();
   }
@@ -678,7 +671,7 @@ async function one<T>(ctx: Ctx, url: string, fn: (r: EtcdRpc) => Promise<T>): Pr
 
 /** health is `endpoint health` for one endpoint: a linearizable read of "health"; permission denied counts as healthy. */
 async function health(ctx: Ctx, ep: string, url: string): Promise<EpHealth> {
-  const client = new MemberClient(url, ctx.conn());
+  const client = new etcd.MemberClient(url, ctx.conn());
   const start = performance.now();
   try {
     await client.health();

@@ -1,5 +1,6 @@
 import { parseTxn as parseTxnText, type TxnOpInput } from '@etcd-monitor/core/parse';
-import { FROM_KEY, prefixRangeEnd, type TxnOp, type TxnRequestInput } from '@etcd-monitor/etcd';
+import type { TxnOp, TxnRequestInput } from '@etcd-monitor/etcd';
+import { etcd } from './etcd.ts';
 
 /**
  * parseTxn reads etcdctl's txn syntax (the console's parser, @etcd-monitor/core/parse) into the RPC's request: compares
@@ -13,7 +14,7 @@ export function parseTxn(compares: string[], success: string[], failure: string[
 }
 
 function opOf(o: TxnOpInput): TxnOp {
-  const rangeEnd = o.prefix ? prefixRangeEnd(o.key) : o.fromKey ? FROM_KEY : o.rangeEnd === undefined ? undefined : Buffer.from(o.rangeEnd);
+  const rangeEnd = o.prefix ? etcd.prefixRangeEnd(o.key) : o.fromKey ? etcd.FROM_KEY : o.rangeEnd === undefined ? undefined : Buffer.from(o.rangeEnd);
   if (o.op === 'put') return { type: 'put', key: o.key, value: o.value ?? '', lease: o.lease ?? '0', prevKv: o.prevKv ?? false };
   if (o.op === 'del') return { type: 'delete', key: o.key, rangeEnd, prevKv: o.prevKv ?? false };
   return { type: 'range', key: o.key, rangeEnd, keysOnly: o.keysOnly ?? false, countOnly: o.countOnly ?? false, limit: String(o.limit ?? 0), revision: o.revision ?? '0' };

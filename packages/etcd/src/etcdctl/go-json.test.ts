@@ -40,7 +40,7 @@ test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
 
 test('decodeRangeResponse reads varints of every length, negative int64 and ids above 2^53 exactly', async () => {
   const { decodeRangeResponse } = await import('../fast-decode.ts');
-  const { etcdServices } = await import('../proto.ts');
+  const { etcdServices } = await import('../services.ts');
   const range = etcdServices().KV!.service.Range!;
   const kv = (i: string) => ({ key: Buffer.from(`k${i}`), create_revision: i, mod_revision: '128', version: '16384', value: Buffer.from('v'), lease: '9223372036854775807' });
   const msg = {
@@ -110,7 +110,7 @@ test('the browser-safe writers of @etcd-monitor/core/parse agree with the descri
 });
 
 test('Printer.getWire prints the wire bytes exactly as get() prints them decoded, in every format', async () => {
-  const { etcdServices } = await import('../proto.ts');
+  const { etcdServices } = await import('../services.ts');
   const { decodeRangeResponse } = await import('../fast-decode.ts');
   const { Printer } = await import('./print.ts');
   const serialize = etcdServices().KV!.service.Range!.responseSerialize;
