@@ -33,6 +33,9 @@ export class PipelinedConn extends ConnTimeouts {
 
   /** enqueue takes a request whose head was read: answered now when nothing is, else after those before it. */
   protected enqueue(req: H1Request): void {
+    // The usual request finds nothing ahead of it and is answered without passing through the queue (a push then a
+    // shift of its only element costs the array a new backing store each time).
+    if (this.active === undefined && this.queue.length === 0) return this.answer(req);
     this.queue.push(req);
     if (this.active === undefined) this.next();
     else if (this.queue.length >= MAX_PIPELINE) readStop(this.sock);
@@ -41,7 +44,10 @@ export class PipelinedConn extends ConnTimeouts {
   /** next starts answering the oldest waiting request. */
   private next(): void {
     const req = this.queue.shift();
-    if (!req) return;
+    if (req) this.answer(req);
+  }
+
+  private answer(req: H1Request): void {
     this.active = req;
     if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
     const res = new H1Response(this, req, req.keepAlive);
