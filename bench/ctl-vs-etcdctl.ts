@@ -2,15 +2,18 @@
 //
 //   node bench/ctl-vs-etcdctl.ts [keys=100000] [rate=10000] [seconds=3]
 //
-// (1) `get --prefix` of `keys` keys of ~100 bytes, output to /dev/null: wall time and peak RSS (GNU time's %e, %M),
-//     best of 5 runs each, alternating. (2) `watch --prefix` while a writer puts `rate` keys per second for `seconds`: the time from
-//     the first put until the watcher has printed every event, and the watcher's peak RSS (VmHWM).
+// (1) `get --prefix` of `keys` keys of ~100 bytes (simple and -w json), `get` of one key and `version` (start-up),
+//     output to /dev/null: wall time and peak RSS (GNU time's %e, %M), best of 5 runs each, alternating. (2) `watch
+//     --prefix` while a writer puts `rate` keys per second for `seconds`: the time from the first put until the
+//     watcher has printed every event, and the watcher's peak RSS (VmHWM). The load average is printed before and after.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdRpc, MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
 import { startCluster } from '@etcd-monitor/etcd/testing';
+import { buildDist } from '../packages/cli/src/build-dist.ts';
 
 const keys = Number(process.argv[2] ?? 100_000);
 const rate = Number(process.argv[3] ?? 10_000);
@@ -20,6 +23,14 @@ const cluster = await startCluster({ members: 1, extraArgs: ['--quota-backend-by
 const ep = cluster.endpoints[0]!;
 const rpc = new EtcdRpc(new MemberClient(ep, resolveConnectionOptions({ endpoints: ep, commandTimeout: '30s' })));
 const tools: Record<string, string[]> = { etcdctl: ['etcdctl'], ctl: [process.execPath, BIN, 'ctl'] };
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+// The bin runs packages/*/dist when it is newer than the sources, else strips TypeScript at every start: build it.
+buildDist();
+console.log(`load average ${load()}`);
 
 try {
   // ~100-byte keys and values under one prefix, 128 puts per transaction (etcd's default --max-txn-ops).
@@ -30,24 +41,37 @@ try {
     await rpc.txn({ compare: [], success: ops, failure: [] });
   }
   console.log(`loaded ${keys} keys`);
+  await rpc.put('/bench/one', 'value');
   // Runs alternate between the tools, so a change in the machine's load hits both alike; the best run of each counts.
   const runs = 5;
-  console.log(`\nget --prefix of ${keys} keys (best of ${runs}, runs alternating)\ntool      seconds   peak RSS MB`);
-  const best: Record<string, { s: number; mb: number }> = {};
-  for (let run = 0; run < runs; run++) {
-    for (const [name, cmd] of Object.entries(tools)) {
-      const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd, '--endpoints', ep, '--command-timeout', '60s', 'get', '/bench/get/', '--prefix'], {
-        env: { ...process.env, ETCDCTL_API: '3' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        maxBuffer: 1 << 20,
-      });
-      const [s, kb] = r.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number);
-      if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-      if (!best[name] || s! < best[name].s) best[name] = { s: s!, mb: kb! / 1024 };
+  const cases: Array<[string, string[]]> = [
+    [`get --prefix, ${keys} keys`, ['get', '/bench/get/', '--prefix']],
+    [`get --prefix -w json, ${keys} keys`, ['get', '/bench/get/', '--prefix', '-w', 'json']],
+    ['get of one key (start-up)', ['get', '/bench/one']],
+    ['version (start-up, no call)', ['version']],
+  ];
+  console.log(`\nbest of ${runs}, runs alternating\ncommand                                  tool      seconds   peak RSS MB   ctl/etcdctl`);
+  for (const [title, args] of cases) {
+    const best: Record<string, { s: number; mb: number }> = {};
+    for (let run = 0; run < runs; run++) {
+      for (const [name, cmd] of Object.entries(tools)) {
+        const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd, '--endpoints', ep, '--command-timeout', '60s', ...args], {
+          env: { ...process.env, ETCDCTL_API: '3' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+          maxBuffer: 1 << 20,
+        });
+        const [s, kb] = r.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number);
+        if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+        if (!best[name] || s! < best[name].s) best[name] = { s: s!, mb: kb! / 1024 };
+      }
+    }
+    for (const name of Object.keys(tools)) {
+      const ratio = name === 'ctl' ? `${(best.ctl!.s / Math.max(best.etcdctl!.s, 0.01)).toFixed(2)}x` : '';
+      console.log(
+        `${(name === 'etcdctl' ? title : '').padEnd(40)} ${name.padEnd(9)} ${best[name]!.s.toFixed(2).padStart(7)}   ${best[name]!.mb.toFixed(0).padStart(11)}   ${ratio}`,
+      );
     }
   }
-  for (const name of Object.keys(tools)) console.log(`${name.padEnd(9)} ${best[name]!.s.toFixed(2).padStart(7)}   ${best[name]!.mb.toFixed(0).padStart(11)}`);
-  console.log(`ctl / etcdctl time: ${(best.ctl!.s / best.etcdctl!.s).toFixed(2)}x`);
 
   const total = rate * seconds;
   console.log(`\nwatch --prefix at ${rate} puts/s for ${seconds} s (${total} events)\ntool      seconds   peak RSS MB   events`);
@@ -90,6 +114,7 @@ try {
     await new Promise((r) => child.once('close', r));
     console.log(`${name.padEnd(9)} ${took.toFixed(2).padStart(7)}   ${(peakKb / 1024).toFixed(0).padStart(11)}   ${Math.floor(lines / 3)}`);
   }
+  console.log(`\nload average ${load()}`);
 } finally {
   rpc.client.close();
   await cluster.stop();
