@@ -111,12 +111,18 @@ describe('every page in every cluster state (healthy, one member down, never rea
     await page.getByTestId('stats-row').first().waitFor({ timeout: WAIT });
     problems.push(...(await checkPage(page, page.url(), '[data-testid=history-diff]', 'keys-healthy-history')));
     await page.goto('/clusters/main/console');
-    for (const line of ['get --prefix /app/', 'get --prefix /app/ -w table', 'member list']) {
+    for (const line of ['get --prefix /app/', 'get --prefix /app/ -w table', 'member list', 'endpoint status --cluster -w table', 'endpoint health --cluster']) {
       await page.getByTestId('console-input').fill(line);
       await page.getByTestId('console-input').press('Enter');
     }
     await page.getByTestId('console-table').waitFor({ timeout: WAIT });
+    await page.getByTestId('console-text').filter({ hasText: 'is healthy: successfully committed proposal' }).waitFor({ timeout: WAIT });
     problems.push(...(await checkPage(page, page.url(), '[data-testid=console-input]', 'console-healthy')));
+    // A destructive command's confirmation dialog, open.
+    await page.getByTestId('console-input').fill('defrag --cluster');
+    await page.getByTestId('console-input').press('Enter');
+    problems.push(...(await checkPage(page, page.url(), '[data-testid=confirm-run]', 'console-confirm')));
+    await page.getByTestId('confirm-cancel').click();
     problems.push(...(await checkPage(page, '/clusters/main', '[data-testid=topology-node][data-leader=true]', 'cluster-healthy')));
     // Legends carry each member's latest value without hovering; the header value says whose it is.
     const chart = page.locator('[data-testid=series-chart][data-series=db_size_bytes]');

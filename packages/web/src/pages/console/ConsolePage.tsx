@@ -3,14 +3,16 @@ import { Anchor, Badge, Button, Group, Paper, SegmentedControl, Stack, Table, Te
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { ctlCompletions } from '@etcd-monitor/core/parse';
-import type { AlarmList, CompactResult, DeleteResult, KeyDetail, KeyPage, KeyView, LevelPage, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
+import type { CompactResult, DeleteResult, EtcdHeader, KeyDetail, KeyPage, KeyView, LevelPage, MemberList, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import { kvPath, withQuery } from '../../api/kv.ts';
 import { useCanOperate, useWhoami } from '../../api/queries.ts';
 import { apiPath, invalidatePaths, useApiQuery } from '../../api/use-api.ts';
 import { DeletePrefixDialog } from '../../components/DeletePrefixDialog.tsx';
 import { planCommand, splitWords, type ConsolePlan, type OutputMode } from './command.ts';
-import { getJson, getSimple, valueText, watchSimple } from './output.ts';
+import { delJson, getJson, getSimple, putJson, valueText, watchSimple } from './output.ts';
+import { runMaintenance, type MaintenancePlan } from './maintenance.ts';
+import { ConfirmDialog, type Confirmation } from './ConfirmDialog.tsx';
 import { needsInput, opsRole, redactPassword, runOps } from './ops.ts';
 import { OpsInputDialog } from './OpsInputDialog.tsx';
 import { ClusterBreadcrumbs } from '../../components/ClusterBreadcrumbs.tsx';
@@ -72,6 +74,7 @@ export function ConsolePage() {
   const [mode, setMode] = useState<OutputMode>('simple');
   const [confirm, setConfirm] = useState<{ id: number; key: string; fromKey: boolean } | undefined>(undefined);
   const [asking, setAsking] = useState<{ id: number; plan: Extract<ConsolePlan, { kind: 'ops' }>; what: 'password' | 'txn' } | undefined>(undefined);
+  const [pending, setPending] = useState<(Confirmation & { id: number; plan: ConsolePlan }) | undefined>(undefined);
   const nextId = useRef(1);
   const input = useRef<HTMLInputElement>(null);
 
@@ -117,8 +120,8 @@ export function ConsolePage() {
     setEntries((es) => [...es, { id, line: trimmed, ...(plan.kind === 'watch' ? { watch: plan } : { text: '…' }) }]);
     if (plan.kind === 'print') return print(id, { text: plan.text, error: plan.error });
     if (plan.kind === 'watch') return;
+    const role = me.data?.role ?? 'viewer';
     if (plan.kind === 'ops') {
-      const role = me.data?.role ?? 'viewer';
       const needs = opsRole(plan.op);
       if ((needs === 'operator' && !canWrite) || (needs === 'admin' && role !== 'admin')) {
         return print(id, { text: `Error: ${plan.op.cmd} needs the ${needs} role; your role (${role}) may not run it. Nothing was run.`, error: true });
@@ -130,22 +133,37 @@ export function ConsolePage() {
       }
       return runOpsEntry(id, plan);
     }
-    if ((plan.kind === 'put' || plan.kind === 'del' || plan.kind === 'compaction' || plan.kind === 'alarm list') && !canWrite) {
-      return print(id, { text: `Error: ${plan.kind} needs the operator role; your role (${me.data?.role ?? 'viewer'}) may only read keys.`, error: true });
+    const needs = roleNeeded(plan);
+    if ((needs === 'operator' && !canWrite) || (needs === 'admin' && role !== 'admin')) {
+      return print(id, {
+        text: `Error: ${commandName(plan)} needs the ${needs} role; your role (${role}) ${role === 'viewer' ? 'may only read keys and the cluster’s state' : 'may not change members'}. Nothing was run.`,
+        error: true,
+      });
     }
+    const ask = await confirmationFor(cluster, plan);
+    if (ask) {
+      print(id, { text: 'Waiting for confirmation…' });
+      setPending({ ...ask, id, plan });
+      return;
+    }
+    await execute(id, plan);
+  };
+
+  const execute = async (id: number, plan: ConsolePlan) => {
     try {
       if (plan.kind === 'get') print(id, await runGet(cluster, plan));
-      else if (plan.kind === 'compaction') {
+      else if (isMaintenance(plan)) {
+        print(id, await runMaintenance(cluster, plan, (text) => print(id, { text })));
+        if (plan.kind.startsWith('member ') || plan.kind === 'move-leader') await invalidatePaths(qc, [apiPath`/clusters/${cluster}`]);
+      } else if (plan.kind === 'compaction') {
         const r = await apiFetch<CompactResult>(apiPath`/clusters/${cluster}/maintenance/compact`, { method: 'POST', body: { revision: plan.revision, physical: plan.physical } });
         print(id, { text: `compacted revision ${r.revision}` });
-      } else if (plan.kind === 'alarm list') {
-        const r = await apiFetch<AlarmList>(apiPath`/clusters/${cluster}/maintenance/alarms`);
-        // etcdctl prints member ids in decimal here.
-        print(id, { text: r.alarms.map((a) => `memberID:${BigInt(`0x${a.memberId}`)} alarm:${a.alarm}`).join('\n') });
       } else if (plan.kind === 'put') {
         const r = await apiFetch<PutResult>(kvPath(cluster), { method: 'PUT', body: { key: plan.key, value: plan.value, ...(plan.lease ? { lease: plan.lease } : {}) } });
-        print(id, { text: plan.output === 'json' ? `{"header":{"revision":${r.revision}}}` : 'OK' });
+        print(id, { text: plan.output === 'json' ? putJson(r.header) : 'OK' });
         await invalidatePaths(qc, [kvPath(cluster)]);
+      } else if (plan.kind !== 'del') {
+        return;
       } else if ((plan.prefix || plan.fromKey) && !plan.dryRun) {
         print(id, { text: 'Waiting for confirmation…' });
         setConfirm({ id, key: plan.key, fromKey: plan.fromKey });
@@ -159,11 +177,7 @@ export function ConsolePage() {
           }),
           { method: 'DELETE' },
         );
-        const text = plan.dryRun
-          ? `${r.deleted} keys would be deleted`
-          : plan.output === 'json'
-            ? `{"header":{"revision":${r.revision}},"deleted":${r.deleted}}`
-            : String(r.deleted);
+        const text = plan.dryRun ? `${r.deleted} keys would be deleted` : plan.output === 'json' ? delJson(r.header, r.deleted) : String(r.deleted);
         print(id, { text });
         await invalidatePaths(qc, [kvPath(cluster)]);
       }
@@ -306,6 +320,21 @@ export function ConsolePage() {
           }}
         />
       )}
+      {pending && (
+        <ConfirmDialog
+          confirmation={pending}
+          onCancel={() => {
+            print(pending.id, { text: 'Cancelled: nothing was run.' });
+            setPending(undefined);
+          }}
+          onConfirm={() => {
+            const { id, plan } = pending;
+            setPending(undefined);
+            print(id, { text: '…' });
+            void execute(id, plan);
+          }}
+        />
+      )}
       {confirm && (
         <DeletePrefixDialog
           cluster={cluster}
@@ -325,26 +354,123 @@ export function ConsolePage() {
   );
 }
 
+const MAINTENANCE = new Set<string>([
+  'member list',
+  'member add',
+  'member remove',
+  'member update',
+  'member promote',
+  'endpoint status',
+  'endpoint health',
+  'endpoint hashkv',
+  'defrag',
+  'alarm list',
+  'alarm disarm',
+  'snapshot save',
+  'move-leader',
+  'version',
+]);
+
+function isMaintenance(plan: ConsolePlan): plan is MaintenancePlan {
+  return MAINTENANCE.has(plan.kind);
+}
+
+function commandName(plan: ConsolePlan): string {
+  return plan.kind === 'defrag' && plan.cluster ? 'defrag --cluster' : plan.kind;
+}
+
+/** roleNeeded is the role the API asks of a command: member changes admin, other changes (and the costly reads) operator. */
+function roleNeeded(plan: ConsolePlan): 'operator' | 'admin' | undefined {
+  switch (plan.kind) {
+    case 'member add':
+    case 'member remove':
+    case 'member update':
+    case 'member promote':
+      return 'admin';
+    case 'put':
+    case 'del':
+    case 'compaction':
+    case 'alarm list':
+    case 'alarm disarm':
+    case 'defrag':
+    case 'move-leader':
+    case 'snapshot save':
+    case 'endpoint hashkv':
+      return 'operator';
+    default:
+      return undefined;
+  }
+}
+
+/** confirmationFor says what a destructive command will do, for the dialog that asks before it runs; undefined runs it straight away. */
+async function confirmationFor(cluster: string, plan: ConsolePlan): Promise<Confirmation | undefined> {
+  const memberName = async (idHex: string) => {
+    const list = await apiFetch<MemberList>(apiPath`/clusters/${cluster}/members`).catch(() => undefined);
+    const m = list?.members.find((x) => x.id === idHex);
+    return m ? `${m.name || '(unstarted)'} (${idHex})` : idHex;
+  };
+  switch (plan.kind) {
+    case 'member remove':
+      return {
+        title: 'Remove a member',
+        command: `member remove ${plan.id}${plan.force ? ' --force' : ''}`,
+        what: `Member ${await memberName(plan.id)} leaves cluster ${cluster} for good: it stops taking part in raft and its data cannot rejoin; to come back it must be added again with an empty data directory.${plan.force ? ' --force: the quorum check is skipped.' : ' Refused if the healthy voting members left would not be a quorum.'}`,
+        action: 'Remove the member',
+      };
+    case 'defrag':
+      if (!plan.cluster) return undefined;
+      return {
+        title: 'Defragment every member',
+        command: `defrag --cluster${plan.force ? ' --force' : ''}`,
+        what: `Every member of ${cluster} is defragmented one at a time, followers first and the leader last, each healthy again before the next. A member does not answer while it is defragmented.${plan.force ? ' --force: it goes ahead while the cluster is degraded and carries on past a failed member.' : ' Refused while the cluster is degraded.'}`,
+        action: 'Defragment the cluster',
+      };
+    case 'move-leader':
+      return {
+        title: 'Move the leadership',
+        command: `move-leader ${plan.id}`,
+        what: `The leader of ${cluster} hands leadership to member ${await memberName(plan.id)}; writes pause for the moment of the transfer.`,
+        action: 'Move the leader',
+      };
+    case 'alarm disarm':
+      return {
+        title: 'Disarm the alarms',
+        command: 'alarm disarm',
+        what: `Every alarm raised in ${cluster} (NOSPACE, CORRUPT) is cleared and the cluster accepts writes again. If the cause remains (a database at its quota), the alarm is raised again.`,
+        action: 'Disarm the alarms',
+      };
+    case 'compaction':
+      return {
+        title: 'Compact the key history',
+        command: `compaction${plan.physical ? ' --physical' : ''} ${plan.revision}`,
+        what: `Every revision of every key in ${cluster} older than ${plan.revision} is discarded for good: reads and watches at an older revision fail afterwards.`,
+        action: 'Compact',
+      };
+    default:
+      return undefined;
+  }
+}
+
 /** runGet reads what `get` asks for: one key, or a prefix page by page up to --limit (at most GET_MAX keys), or only the count. */
 async function runGet(cluster: string, plan: Extract<ConsolePlan, { kind: 'get' }>): Promise<Partial<Entry>> {
   const o = { keysOnly: plan.keysOnly, countOnly: plan.countOnly, valueOnly: plan.valueOnly };
   if (plan.countOnly) {
     const s = plan.prefix ? await apiFetch<PrefixStats>(withQuery(kvPath(cluster, '/stats'), { prefix: plan.key, values: 'false', top: '1' })) : undefined;
     let count = s?.keys ?? 0;
-    let revision = s?.revision ?? '0';
+    let header: EtcdHeader;
     if (!plan.prefix) {
       const one = await getOne(cluster, plan.key);
       count = one.kv ? 1 : 0;
-      revision = one.revision;
-    }
-    return { text: plan.output === 'json' ? getJson(revision, [], count, { ...o, more: false }) : String(count) };
+      header = one.header;
+    } else header = { ...(await headerOf(cluster)), revision: s!.revision };
+    return { text: plan.output === 'json' ? getJson(header, [], count, { ...o, more: false }) : String(count) };
   }
   let kvs: KeyView[] = [];
-  let revision = '0';
+  let header: EtcdHeader | undefined;
   let more = false;
   if (!plan.prefix) {
     const one = await getOne(cluster, plan.key);
-    revision = one.revision;
+    header = one.header;
     if (one.kv) kvs = [one.kv];
   } else {
     const max = plan.limit > 0 ? Math.min(plan.limit, GET_MAX) : GET_MAX;
@@ -353,27 +479,32 @@ async function runGet(cluster: string, plan: Extract<ConsolePlan, { kind: 'get' 
       const page = await apiFetch<KeyPage>(
         withQuery(kvPath(cluster), { prefix: plan.key, values: plan.keysOnly ? 'false' : 'true', limit: String(Math.min(1000, max - kvs.length)), ...(cursor ? { cursor } : {}) }),
       );
-      revision = page.revision;
+      header ??= page.header;
       kvs.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && kvs.length < max);
     more = cursor !== undefined;
   }
-  if (plan.output === 'json') return { text: getJson(revision, kvs, kvs.length, { ...o, more }) };
+  if (plan.output === 'json') return { text: getJson(header!, kvs, kvs.length, { ...o, more }) };
   const note = more ? `\n(more keys follow: the console reads at most ${plan.limit > 0 ? plan.limit : GET_MAX}; use the key browser or etcd-monitor ctl get --prefix)` : '';
   if (plan.output === 'table') return kvs.length > 0 ? { table: kvs, ...(note ? { text: note } : {}) } : { text: '(no keys)' };
   return { text: getSimple(kvs, kvs.length, o) + note };
 }
 
-async function getOne(cluster: string, key: string): Promise<{ kv?: KeyView; revision: string }> {
+async function getOne(cluster: string, key: string): Promise<{ kv?: KeyView; header: EtcdHeader }> {
   try {
     const d = await apiFetch<KeyDetail>(withQuery(kvPath(cluster, '/key'), { key }));
-    return { kv: d.kv, revision: d.revision };
+    return { kv: d.kv, header: d.header };
   } catch (e) {
-    // etcdctl prints nothing for a key that does not exist.
-    if (e instanceof ApiError && e.code === 'MON_KV_NOT_FOUND') return { revision: '0' };
+    // etcdctl prints nothing for a key that does not exist (and only the header in JSON).
+    if (e instanceof ApiError && e.code === 'MON_KV_NOT_FOUND') return { header: await headerOf(cluster) };
     throw e;
   }
+}
+
+/** headerOf is etcd's header of a read that returns no key: what a get of a missing key answers. */
+async function headerOf(cluster: string): Promise<EtcdHeader> {
+  return (await apiFetch<KeyPage>(withQuery(kvPath(cluster), { prefix: '\u0000', limit: '1' }))).header;
 }
 
 function KvTable({ kvs }: { kvs: KeyView[] }) {

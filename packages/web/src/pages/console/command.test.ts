@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KeyView } from '@etcd-monitor/monitor/contract';
 import { planCommand, splitWords } from './command.ts';
 import { readTxn, redactPassword } from './ops.ts';
-import { getJson, getSimple } from './output.ts';
+import { delJson, getJson, getSimple, putJson } from './output.ts';
 
 test('splitWords splits as a shell does: quotes, escapes, and an unterminated quote is an error', () => {
   assert.deepEqual(splitWords(`put /a 'hello world' "say \\"hi\\"" c\\ d`).words, ['put', '/a', 'hello world', 'say "hi"', 'c d']);
@@ -26,7 +26,7 @@ test('planCommand maps get, put, del and watch to API calls with their flags', (
   assert.deepEqual(planCommand('del --prefix /x/', 'main', 'simple'), { kind: 'del', key: '/x/', prefix: true, fromKey: false, dryRun: false, confirmed: false, output: 'simple' });
   assert.deepEqual(planCommand('watch --prefix /w --rev 7', 'main', 'simple'), { kind: 'watch', key: '/w', prefix: true, prevKv: false, revision: '7' });
   assert.deepEqual(planCommand('compaction --physical 42', 'main', 'simple'), { kind: 'compaction', revision: '42', physical: true });
-  assert.deepEqual(planCommand('alarm list', 'main', 'simple'), { kind: 'alarm list' });
+  assert.deepEqual(planCommand('alarm list', 'main', 'simple'), { kind: 'alarm list', output: 'simple' });
   assert.equal((planCommand('compaction x', 'main', 'simple') as { text: string }).text, 'Error: strconv.ParseInt: parsing "x": invalid syntax');
 });
 
@@ -34,11 +34,11 @@ test('planCommand refuses what etcdctl refuses, with its message, and names the 
   const bad = planCommand('get --bogus k', 'main', 'simple');
   assert.equal(bad.kind, 'print');
   assert.match((bad as { text: string }).text, /^Error: unknown flag: --bogus\nNAME:\n\tget - Gets the key/);
-  const member = planCommand('member list', 'main', 'simple');
-  assert.deepEqual(member, {
+  const fields = planCommand('member list -w fields', 'main', 'simple');
+  assert.deepEqual(fields, {
     kind: 'print',
     error: true,
-    text: "`member list` is not offered by the monitor's API yet. Run it with the CLI:\n  etcd-monitor ctl --endpoints=<main's endpoints> member list",
+    text: "-w fields is not offered by the monitor's API yet. Run it with the CLI:\n  etcd-monitor ctl --endpoints=<main's endpoints> member list -w fields",
   });
   assert.match((planCommand('del --prev-kv a', 'main', 'simple') as { text: string }).text, /del with --prev-kv is not offered .*\n {2}etcd-monitor ctl .* del --prev-kv a$/);
   assert.equal(planCommand('del --from-key a', 'main', 'simple').kind, 'del');
@@ -58,15 +58,56 @@ const kv = (key: string, value: string, rev: string): KeyView => ({
   value,
 });
 
+// Ids above 2^53: JSON.stringify of a Number would print 14841639068965178000.
+const H = { clusterId: '14841639068965178418', memberId: '10276657743932975437', revision: '12', raftTerm: '2' };
+
 test('get output is etcdctl simple lines and its JSON document with numbers as numbers', () => {
   const kvs = [kv('/a', '1', '9007199254740993'), kv('/b', 'x y', '5')];
   assert.equal(getSimple(kvs, 2, { keysOnly: false, countOnly: false, valueOnly: false }), '/a\n1\n/b\nx y');
   assert.equal(getSimple(kvs, 2, { keysOnly: false, countOnly: false, valueOnly: true }), '1\nx y');
   assert.equal(
-    getJson('12', kvs.slice(0, 1), 1, { keysOnly: false, countOnly: false, more: false }),
-    '{"header":{"revision":12},"kvs":[{"key":"L2E=","create_revision":9007199254740993,"mod_revision":9007199254740993,"version":1,"value":"MQ=="}],"count":1}',
+    getJson(H, kvs.slice(0, 1), 1, { keysOnly: false, countOnly: false, more: false }),
+    '{"header":{"cluster_id":14841639068965178418,"member_id":10276657743932975437,"revision":12,"raft_term":2},"kvs":[{"key":"L2E=","create_revision":9007199254740993,"mod_revision":9007199254740993,"version":1,"value":"MQ=="}],"count":1}',
   );
-  assert.equal(getJson('12', [], 0, { keysOnly: false, countOnly: false, more: false }), '{"header":{"revision":12}}');
+  assert.equal(
+    getJson(H, [], 0, { keysOnly: false, countOnly: false, more: false }),
+    '{"header":{"cluster_id":14841639068965178418,"member_id":10276657743932975437,"revision":12,"raft_term":2}}',
+  );
+  assert.equal(putJson(H), '{"header":{"cluster_id":14841639068965178418,"member_id":10276657743932975437,"revision":12,"raft_term":2}}');
+  assert.equal(delJson(H, 0), putJson(H), 'deleted: 0 is left out');
+  assert.match(delJson(H, 3), /"raft_term":2},"deleted":3}$/);
+});
+
+test("planCommand maps the member, endpoint and maintenance commands with etcdctl's argument rules", () => {
+  assert.deepEqual(planCommand('member list -w table', 'main', 'simple'), { kind: 'member list', output: 'table' });
+  assert.deepEqual(planCommand('member add m4 --peer-urls=http://10.0.0.4:2380 --learner', 'main', 'json'), {
+    kind: 'member add',
+    name: 'm4',
+    peerURLs: ['http://10.0.0.4:2380'],
+    learner: true,
+    output: 'json',
+  });
+  assert.deepEqual(planCommand('member remove xyz', 'main', 'simple'), {
+    kind: 'print',
+    error: true,
+    text: 'Error: bad member ID arg (strconv.ParseUint: parsing "xyz": invalid syntax), expecting ID in Hex',
+  });
+  assert.deepEqual(planCommand('member remove 8E9E05C52164694D', 'main', 'simple'), { kind: 'member remove', id: '8e9e05c52164694d', force: false, output: 'simple' });
+  assert.deepEqual(planCommand('member update 1f --peer-urls=http://a:2380,http://b:2380', 'main', 'simple'), {
+    kind: 'member update',
+    id: '1f',
+    peerURLs: ['http://a:2380', 'http://b:2380'],
+    output: 'simple',
+  });
+  assert.equal((planCommand('member update 1f', 'main', 'simple') as { text: string }).text, 'Error: member peer urls not provided');
+  assert.deepEqual(planCommand('endpoint status --cluster -w json', 'main', 'simple'), { kind: 'endpoint status', cluster: true, output: 'json' });
+  assert.deepEqual(planCommand('endpoint hashkv --rev 9', 'main', 'simple'), { kind: 'endpoint hashkv', cluster: false, revision: '9', output: 'simple' });
+  assert.deepEqual(planCommand('defrag --cluster', 'main', 'simple'), { kind: 'defrag', cluster: true, force: false });
+  assert.deepEqual(planCommand('snapshot save /tmp/s.db', 'main', 'simple'), { kind: 'snapshot save', file: '/tmp/s.db' });
+  assert.deepEqual(planCommand('move-leader 0A', 'main', 'simple'), { kind: 'move-leader', id: 'a', output: 'simple' });
+  assert.match((planCommand('move-leader', 'main', 'simple') as { text: string }).text, /^Error: move-leader command needs 1 argument/);
+  assert.deepEqual(planCommand('alarm disarm', 'main', 'json'), { kind: 'alarm disarm', output: 'json' });
+  assert.deepEqual(planCommand('version', 'main', 'simple'), { kind: 'version' });
 });
 
 test('planCommand reads lease, txn, user, role and auth commands as etcdctl does; passwords are hidden from the line', () => {

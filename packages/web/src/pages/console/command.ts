@@ -46,7 +46,19 @@ export type ConsolePlan =
   | { kind: 'del'; key: string; prefix: boolean; fromKey: boolean; dryRun: boolean; confirmed: boolean; output: OutputMode }
   | { kind: 'watch'; key: string; prefix: boolean; revision?: string; prevKv: boolean }
   | { kind: 'compaction'; revision: string; physical: boolean }
-  | { kind: 'alarm list' }
+  | { kind: 'alarm list'; output: OutputMode }
+  | { kind: 'alarm disarm'; output: OutputMode }
+  | { kind: 'member list'; output: OutputMode }
+  | { kind: 'member add'; name: string; peerURLs: string[]; learner: boolean; output: OutputMode }
+  | { kind: 'member remove'; id: string; force: boolean; output: OutputMode }
+  | { kind: 'member update'; id: string; peerURLs: string[]; output: OutputMode }
+  | { kind: 'member promote'; id: string; output: OutputMode }
+  | { kind: 'endpoint status' | 'endpoint health'; cluster: boolean; output: OutputMode }
+  | { kind: 'endpoint hashkv'; cluster: boolean; revision: string; output: OutputMode }
+  | { kind: 'defrag'; cluster: boolean; force: boolean }
+  | { kind: 'snapshot save'; file: string }
+  | { kind: 'move-leader'; id: string; output: OutputMode }
+  | { kind: 'version' }
   | { kind: 'ops'; op: OpsCommand; output: OutputMode }
   | { kind: 'print'; text: string; error: boolean };
 
@@ -71,6 +83,11 @@ const CONNECTION_FLAGS = [
 export function cliEquivalent(words: string[], cluster: string): string {
   const quoted = words.map((w) => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`));
   return `etcd-monitor ctl --endpoints=<${cluster}'s endpoints> ${quoted.join(' ')}`;
+}
+
+/** hexId reads a member id as etcdctl does (hex, up to 64 bits), normalised to lower case without leading zeros. */
+function hexId(arg: string): string | undefined {
+  return /^[0-9a-fA-F]{1,16}$/.test(arg) ? BigInt(`0x${arg}`).toString(16) : undefined;
 }
 
 function notHere(what: string, words: string[], cluster: string): ConsolePlan {
@@ -151,13 +168,47 @@ function planParsed(p: CtlParsed, words: string[], cluster: string, defaultOutpu
       if (!/^-?\d+$/.test(p.args[0]!)) return usage(`strconv.ParseInt: parsing "${p.args[0]}": invalid syntax`);
       return { kind: 'compaction', revision: p.args[0]!, physical: bool('physical') };
     case 'alarm list':
-      return { kind: 'alarm list' };
+    case 'alarm disarm':
+      return { kind: p.command.path, output };
+    case 'member list':
+      return { kind: 'member list', output };
+    case 'member add': {
+      if (p.args.length < 1) return usage('member name not provided');
+      if (p.args.length > 1) return usage(`too many arguments: ${p.args.slice(1).join(' ')}`);
+      const urls = p.flags['peer-urls'] as string;
+      if (!urls) return usage('member peer urls not provided');
+      return { kind: 'member add', name: p.args[0]!, peerURLs: urls.split(','), learner: bool('learner'), output };
+    }
+    case 'member remove':
+    case 'member update':
+    case 'member promote': {
+      if (p.args.length !== 1) return usage('member ID is not provided');
+      const id = hexId(p.args[0]!);
+      if (id === undefined) return usage(`bad member ID arg (strconv.ParseUint: parsing ${JSON.stringify(p.args[0])}: invalid syntax), expecting ID in Hex`);
+      if (p.command.path === 'member remove') return { kind: 'member remove', id, force: bool('force'), output };
+      if (p.command.path === 'member promote') return { kind: 'member promote', id, output };
+      const urls = p.flags['peer-urls'] as string;
+      if (!urls) return usage('member peer urls not provided');
+      return { kind: 'member update', id, peerURLs: urls.split(','), output };
+    }
+    case 'endpoint status':
+    case 'endpoint health':
+      return { kind: p.command.path, cluster: bool('cluster'), output };
+    case 'endpoint hashkv':
+      return { kind: 'endpoint hashkv', cluster: bool('cluster'), revision: String(p.flags.rev), output };
+    case 'defrag':
+      return { kind: 'defrag', cluster: bool('cluster'), force: bool('force') };
+    case 'snapshot save':
+      if (p.args.length !== 1) return usage('snapshot save expects one argument');
+      return { kind: 'snapshot save', file: p.args[0]! };
+    case 'move-leader': {
+      if (p.args.length !== 1) return usage('move-leader command needs 1 argument');
+      const id = hexId(p.args[0]!);
+      if (id === undefined) return usage(`bad transferee ID arg (strconv.ParseUint: parsing ${JSON.stringify(p.args[0])}: invalid syntax), expecting ID in Hex`);
+      return { kind: 'move-leader', id, output };
+    }
     case 'version':
-      return {
-        kind: 'print',
-        error: false,
-        text: 'The console runs etcdctl 3.4 commands through the etcd-monitor API (`etcd-monitor ctl version` prints the CLI and API versions).',
-      };
+      return { kind: 'version' };
     default: {
       if (!OPS_COMMANDS.has(p.command.path)) return notHere(`\`${p.command.path}\``, words, cluster);
       const op = planOps(p);

@@ -1,7 +1,7 @@
 // Results printed as etcdctl prints them: simple lines and its JSON document (numbers as numbers, written as text so
-// int64 revisions keep every digit; keys and values base64). The header carries the revision only: the API's answers
-// name no member, so cluster_id, member_id and raft_term are left out.
-import type { KeyView } from '@etcd-monitor/monitor/contract';
+// int64 ids and revisions keep every digit; keys and values base64), with etcd's response header as the API passes it on.
+import { headerJson, type EtcdHeader as GoHeader } from '@etcd-monitor/core/parse';
+import type { EtcdHeader, KeyView } from '@etcd-monitor/monitor/contract';
 import { textBase64 } from '../../lib/kv-value.ts';
 
 /** valueText is a value as the simple format prints it; bytes that are not UTF-8 are named, not printed. */
@@ -17,9 +17,24 @@ export function kvJson(kv: KeyView, withValue: boolean): string {
   return `{${fields.join(',')}}`;
 }
 
+/** goHeader is the API's header as etcd names its fields. */
+export function goHeader(h: EtcdHeader): GoHeader {
+  return { cluster_id: h.clusterId, member_id: h.memberId, revision: h.revision, raft_term: h.raftTerm };
+}
+
+/** putJson is `put -w json`'s document. */
+export function putJson(header: EtcdHeader): string {
+  return `{"header":${headerJson(goHeader(header))}}`;
+}
+
+/** delJson is `del -w json`'s document (deleted left out when zero, as Go's omitempty does). */
+export function delJson(header: EtcdHeader, deleted: number): string {
+  return `{"header":${headerJson(goHeader(header))}${deleted ? `,"deleted":${deleted}` : ''}}`;
+}
+
 /** getJson is `get -w json`'s document: header, kvs (left out when empty, or with count-only) and count (left out when zero), more when set. */
-export function getJson(revision: string, kvs: KeyView[], count: number, o: { keysOnly: boolean; countOnly: boolean; more: boolean }): string {
-  const parts = [`"header":{"revision":${revision}}`];
+export function getJson(header: EtcdHeader, kvs: KeyView[], count: number, o: { keysOnly: boolean; countOnly: boolean; more: boolean }): string {
+  const parts = [`"header":${headerJson(goHeader(header))}`];
   if (!o.countOnly && kvs.length > 0) parts.push(`"kvs":[${kvs.map((kv) => kvJson(kv, !o.keysOnly)).join(',')}]`);
   if (o.more) parts.push('"more":true');
   if (count > 0) parts.push(`"count":${count}`);
