@@ -414,7 +414,7 @@ async function confirmationFor(cluster: string, plan: ConsolePlan): Promise<Conf
       return {
         title: 'Remove a member',
         command: `member remove ${plan.id}${plan.force ? ' --force' : ''}`,
-        what: `Member ${await memberName(plan.id)} leaves cluster ${cluster} for good: it stops taking part in raft and its data cannot rejoin; to come back it must be added again with an empty data directory.${plan.force ? ' --force: the quorum check is skipped.' : ' Refused if the healthy voting members left would not be a quorum.'}`,
+        what: `Member ${await memberName(plan.id)} leaves cluster ${cluster} for good: it stops taking part in raft, and to come back it must be added again and started with an empty data directory.${plan.force ? ' --force: the quorum check is skipped.' : ' Refused if the healthy voting members left would not be a quorum.'}`,
         action: 'Remove the member',
       };
     case 'defrag':
