@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdRpc, MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
 import { startCluster } from '@etcd-monitor/etcd/testing';
-import { buildDist } from '../packages/cli/src/build-dist.ts';
 
 const keys = Number(process.argv[2] ?? 100_000);
 const rate = Number(process.argv[3] ?? 10_000);
@@ -29,7 +28,7 @@ const load = () =>
     .join(' ');
 
 // The bin runs packages/*/dist when it is newer than the sources, else strips TypeScript at every start: build it.
-buildDist();
+spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', fileURLToPath(new URL('../packages/cli/src/build-dist.ts', import.meta.url))], { stdio: 'inherit' });
 console.log(`load average ${load()}`);
 
 try {
