@@ -5,12 +5,15 @@
 //   node bench/key-browser.ts [keys=1000000] [fill-budget-seconds=180]
 //
 // The fill stops at the budget on a slow machine and says how many keys it holds; every figure is for that count.
-// Measured: opening the root level and each prefix level (first page of 100), each next page (p50/p95 over 50 pages),
-// /kv/stats over everything (with and without value bytes), the monitor's RSS before/peak while browsing, etcdctl
-// `get --prefix --keys-only --limit=100` of the same first and next pages. Last, the leader is killed while /kv/stats
-// runs, and the time from the kill to the monitor's leader_lost event (polled at /api/v1/events every 25 ms) is printed.
+// Measured: opening the root level (50 folders) the first time and again, its folders' counts (/kv/counts, as the
+// page asks for them after drawing the level), each prefix level (first page of 100), each next page (p50/p95 over 50
+// pages), /kv/stats over everything (with and without value bytes, with the reads it made and the index entries etcd
+// walked), the monitor's RSS before/peak/after browsing and, apart, during the stats scans; beside etcdctl reading the
+// same first and next pages, and etcdctl reading every key in one request (`get --prefix --keys-only`: what etcd
+// alone spends walking and fetching them). Last, the leader is killed while /kv/stats runs,
+// and the time from the kill to the monitor's leader_lost event (polled at /api/v1/events every 25 ms) is printed.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +37,7 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const cluster = await startCluster({ members: 3, extraArgs: ['--quota-backend-bytes=4294967296'] });
 const dir = mkdtempSync(join(tmpdir(), 'bench-kb-'));
 let monitor: ReturnType<typeof spawn> | undefined;
+let stopping = false;
 try {
   // Fill: WORKERS concurrent txns of BATCH puts each, through the leader.
   const leader = (await cluster.leader())!;
@@ -69,8 +73,8 @@ try {
   );
   const log = openSync(join(dir, 'monitor.log'), 'w');
   monitor = spawn(process.execPath, [BIN, 'serve', '--config', cfg], { env: { ...process.env, ETCD_MONITOR_SECRET_KEY: 'bench' }, stdio: ['ignore', log, log] });
-  monitor.once('exit', (code) => {
-    if (code !== null && code !== 0) console.error(`the monitor exited with ${code}:\n${readFileSync(join(dir, 'monitor.log'), 'utf8').slice(-2000)}`);
+  monitor.once('exit', (code, signal) => {
+    if (!stopping) console.error(`the monitor exited (${code ?? signal}):\n${readFileSync(join(dir, 'monitor.log'), 'utf8').slice(-3000)}`);
   });
   const base = `http://127.0.0.1:${port}/api/v1`;
   await until(
@@ -81,7 +85,8 @@ try {
         .catch(() => false),
     { timeoutMs: 60_000 },
   );
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${monitor!.pid}/status`, 'utf8'))![1]) / 1024;
+  // 0 once the monitor is gone (its exit is reported above).
+  const rss = () => (existsSync(`/proc/${monitor!.pid}/status`) ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${monitor!.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024 : 0);
   const get = async (path: string) => {
     const s = performance.now();
     const r = await fetch(`${base}/clusters/bench${path}`);
@@ -89,12 +94,15 @@ try {
     if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
     return { ms: performance.now() - s, body };
   };
-  await get('/kv/level?prefix=/bench/'); // warm-up: the ops client connects
+  await get('/kv?prefix=/warm-up/&limit=1'); // warm-up: the ops client connects (the root level stays unread)
   const rssBefore = rss();
   let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 50);
+  let sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 50);
 
   const root = await get('/kv/level?prefix=/bench/&limit=100');
+  const rootAgain = await get('/kv/level?prefix=/bench/&limit=100');
+  const rootItems = root.body.items as Array<{ prefixBase64?: string }>;
+  const counts = await get(`/kv/counts?${rootItems.map((e) => `prefixBase64=${encodeURIComponent(e.prefixBase64!)}`).join('&')}&revision=${root.body.revision as string}`);
   const opens: number[] = [];
   const nexts: number[] = [];
   const pages: Array<{ prefix: string; last?: string }> = [];
@@ -110,10 +118,17 @@ try {
       nexts.push(r.ms);
     }
   }
-  const stats: number[] = [];
-  for (const values of [true, false]) stats.push((await get(`/kv/stats?prefix=/bench/&values=${values}`)).ms);
   clearInterval(sampler);
-  const rssAfter = rss();
+  const rssBrowse = { before: rssBefore, peak: rssPeak, after: rss() };
+  rssPeak = rssBrowse.after;
+  sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 50);
+  const stats: Array<{ ms: number; reads: number; walked: number }> = [];
+  for (const values of [true, false]) {
+    const r = await get(`/kv/stats?prefix=/bench/&values=${values}`);
+    stats.push({ ms: r.ms, reads: r.body.reads as number, walked: r.body.walked as number });
+  }
+  clearInterval(sampler);
+  const rssStats = { before: rssBrowse.after, peak: rssPeak, after: rss() };
 
   // etcdctl on the same pages: the first page by --prefix, each next one from just after the last key seen.
   const ctlFirst: number[] = [];
@@ -127,6 +142,12 @@ try {
     if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
     (pg.last ? ctlNext : ctlFirst).push(performance.now() - s);
   }
+
+  // etcd alone: every key in one request, keys only (etcdctl 3.4 has no --count-only).
+  const ctlStart = performance.now();
+  const ctlRun = await cluster.etcdctl(['get', '--prefix', '--keys-only', '/bench/'], { timeoutMs: 300_000 });
+  if (ctlRun.code !== 0) throw new Error(`etcdctl get --prefix --keys-only: ${ctlRun.stderr}`);
+  const ctlAll = performance.now() - ctlStart;
 
   // Leader loss while /kv/stats runs: kill → the monitor's leader_lost event.
   const killed = (await cluster.leader())!;
@@ -150,22 +171,28 @@ try {
   console.log(`\nkeys: ${filled} under ${PREFIXES} prefixes (≈100 bytes each); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
   console.log('| measure | through the monitor API | etcdctl (process start included) |');
   console.log('| --- | --- | --- |');
-  console.log(`| open the root level (50 folders) | ${ms(root.ms)} | — |`);
+  console.log(`| open the root level (50 folders), first time / again | ${ms(root.ms)} / ${ms(rootAgain.ms)} | — |`);
+  console.log(`| the root's 50 folder counts (/kv/counts, after the level is drawn) | ${ms(counts.ms)} | — |`);
   console.log(
     `| open a prefix level, first page of 100 (p50 / p95 of ${opens.length}) | ${ms(pct(opens, 50))} / ${ms(pct(opens, 95))} | ${ms(pct(ctlFirst, 50))} / ${ms(pct(ctlFirst, 95))} (get --prefix --keys-only --limit=100) |`,
   );
   console.log(
     `| next page of 100 (p50 / p95 of ${nexts.length}) | ${ms(pct(nexts, 50))} / ${ms(pct(nexts, 95))} | ${ms(pct(ctlNext, 50))} / ${ms(pct(ctlNext, 95))} (get --keys-only --limit=100 FROM END) |`,
   );
-  console.log(`| /kv/stats over every key, with value bytes | ${ms(stats[0]!)} | — |`);
-  console.log(`| /kv/stats over every key, keys only (values=false) | ${ms(stats[1]!)} | — |`);
+  const walk = (x: { reads: number; walked: number }) => `${x.reads} reads, ${(x.walked / 1e6).toFixed(1)}M index entries walked`;
+  console.log(`| /kv/stats over every key, with value bytes | ${ms(stats[0]!.ms)} (${walk(stats[0]!)}) | — |`);
   console.log(
-    `| monitor RSS: before browsing → peak → after | ${rssBefore.toFixed(0)} → ${rssPeak.toFixed(0)} → ${rssAfter.toFixed(0)} MB (growth ${(rssPeak - rssBefore).toFixed(0)} MB) | — |`,
+    `| /kv/stats over every key, keys only (values=false) | ${ms(stats[1]!.ms)} (${walk(stats[1]!)}) | ${ms(ctlAll)} (get --prefix --keys-only, every key in one request) |`,
   );
+  const mb = (x: { before: number; peak: number; after: number }) =>
+    `${x.before.toFixed(0)} → ${x.peak.toFixed(0)} → ${x.after.toFixed(0)} MB (growth ${(x.peak - x.before).toFixed(0)} MB)`;
+  console.log(`| monitor RSS while browsing (levels, pages, counts): before → peak → after | ${mb(rssBrowse)} | — |`);
+  console.log(`| monitor RSS during the two stats scans: before → peak → after | ${mb(rssStats)} | — |`);
   console.log(
     `| leader killed while /kv/stats runs → leader_lost event | ${ms(lostMs)} (stats ${statsStillRunning ? 'still running then' : 'had finished: not overlapping'}) | — |`,
   );
 } finally {
+  stopping = true;
   if (monitor?.pid && monitor.exitCode === null && monitor.signalCode === null) {
     monitor.kill('SIGTERM');
     await new Promise((r) => monitor!.once('exit', r));

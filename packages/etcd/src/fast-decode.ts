@@ -76,8 +76,11 @@ class Reader {
   skip(wire: number): void {
     if (wire === 0) this.int64(false);
     else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos += this.uint32();
-    else if (wire === 5) this.pos += 4;
+    else if (wire === 2) {
+      // Not `this.pos += this.uint32()`: that reads this.pos before uint32 moves it past the length.
+      const len = this.uint32();
+      this.pos += len;
+    } else if (wire === 5) this.pos += 4;
     else throw new Error(`protobuf: unsupported wire type ${wire}`);
   }
 }
@@ -202,6 +205,78 @@ export function scanRangeResponse(buf: Buffer, numbers: boolean, onKv: (kv: KvSp
           else r.skip(t & 7);
         }
         onKv(kv);
+      }
+      r.pos = end;
+    } else if (field === 3) out.more = r.uint32() !== 0;
+    else if (field === 4) out.count = r.int64(true);
+    else r.skip(tag & 7);
+  }
+  return out;
+}
+
+/**
+ * RangeKeys is a RangeResponse read for its keys and value sizes only, without an object per key: key i is
+ * `buf.subarray(keyStart[i], keyStart[i] + keyLength[i])` (see decodeRangeKeys). For scans that only sum or compare.
+ */
+export interface RangeKeys {
+  /** header is the response header. */
+  header: ResponseHeader;
+  /** more tells whether the range holds more keys than were returned. */
+  more: boolean;
+  /** count is the number of keys in the range (etcd walked them all). */
+  count: string;
+  /** n is how many keys the answer holds. */
+  n: number;
+  /** buf is the answer's bytes, which the offsets point into. */
+  buf: Buffer;
+  /** keyStart and keyLength locate each key in buf; valueLength is each value's size (0 with keys only). */
+  keyStart: Uint32Array;
+  keyLength: Uint32Array;
+  valueLength: Uint32Array;
+}
+
+/** decodeRangeKeys decodes a RangeResponse into RangeKeys: one pass to count the keys, one to locate them. */
+export function decodeRangeKeys(buf: Buffer): RangeKeys {
+  const r = new Reader(buf);
+  let n = 0;
+  while (r.pos < buf.length) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 2) n++;
+    r.skip(tag & 7);
+  }
+  const out: RangeKeys = {
+    header: { cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' },
+    more: false,
+    count: '0',
+    n,
+    buf,
+    keyStart: new Uint32Array(n),
+    keyLength: new Uint32Array(n),
+    valueLength: new Uint32Array(n),
+  };
+  r.pos = 0;
+  let i = 0;
+  while (r.pos < buf.length) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2) {
+      const len = r.uint32();
+      const end = r.pos + len;
+      if (field === 1) out.header = header(r, end);
+      else {
+        while (r.pos < end) {
+          const t = r.uint32();
+          const f = t >>> 3;
+          if (f === 1 || f === 5) {
+            const l = r.uint32();
+            if (f === 1) {
+              out.keyStart[i] = r.pos;
+              out.keyLength[i] = l;
+            } else out.valueLength[i] = l;
+            r.pos += l;
+          } else r.skip(t & 7);
+        }
+        i++;
       }
       r.pos = end;
     } else if (field === 3) out.more = r.uint32() !== 0;

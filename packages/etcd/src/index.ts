@@ -17,6 +17,7 @@ export {
   type WatchStream,
 } from './rpc.ts';
 export type * from './rpc-types.ts';
+export type { RangeKeys } from './fast-decode.ts';
 export { describeGrpcError } from './grpc-errors.ts';
 export { idToHex, hexToDecimal } from './ids.ts';
 export { inspectCluster, judge, LAG_THRESHOLD, type ClusterView, type MemberRow, type Verdict, type InspectOptions } from './cluster.ts';

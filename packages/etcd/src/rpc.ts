@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { AppError } from '@etcd-monitor/core';
 import type { CallOptions, MemberClient } from './client.ts';
-import { decodeRangeResponse } from './fast-decode.ts';
+import { decodeRangeKeys, decodeRangeResponse, type RangeKeys } from './fast-decode.ts';
 import type {
   AlarmMember,
   AlarmResponse,
@@ -235,6 +235,11 @@ export class EtcdRpc {
   /** rangeWire is range() answering the RangeResponse's wire bytes, for a caller that writes them out itself (Printer.getWire). */
   rangeWire(key: Bytes, o: RangeOptions = {}): Promise<Buffer> {
     return this.client.unary('KV', 'Range', rangeRequest(key, o), { ...o, decode: (wire) => wire }) as Promise<Buffer>;
+  }
+
+  /** rangeKeys reads like range, answered as RangeKeys: keys located in the message and value sizes, no object per key (for scans that sum). */
+  rangeKeys(key: Bytes, o: RangeOptions = {}): Promise<RangeKeys> {
+    return this.client.unary('KV', 'Range', rangeRequest(key, o), { ...o, decode: decodeRangeKeys }) as Promise<RangeKeys>;
   }
 
   /** put writes one key (etcdctl put). */

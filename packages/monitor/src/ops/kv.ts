@@ -1,5 +1,5 @@
 import { AppError } from '@etcd-monitor/core';
-import { FROM_KEY, prefixRangeEnd, type EtcdRpc, type KeyValue, type ResponseHeader } from '@etcd-monitor/etcd';
+import { FROM_KEY, prefixRangeEnd, type EtcdRpc, type KeyValue, type RangeKeys, type RangeOptions, type ResponseHeader } from '@etcd-monitor/etcd';
 
 // The key browser's reads, built so that no request loads more of the keyspace than one page: keys are listed with
 // limits and cursors at a pinned revision, a folder level jumps over each folder's keys with one range end, and the
@@ -194,45 +194,60 @@ export class NearScan {
   /** read returns up to `limit` keys from where the scan stands (fewer only at its end), in key order. */
   async read(limit: number): Promise<KeyValue[]> {
     const out: KeyValue[] = [];
-    while (out.length < limit && !this.finished) {
+    await this.walk(limit, async (start, o) => {
+      const r = await this.rpc.range(start, o);
+      for (const kv of r.kvs) out.push(kv);
+      return { ...r, n: r.kvs.length, key: (i: number) => r.kvs[i]!.key };
+    });
+    return out;
+  }
+
+  /** readKeys is read for scans that only sum: the answers as RangeKeys (no object per key), in key order. */
+  async readKeys(limit: number): Promise<RangeKeys[]> {
+    const out: RangeKeys[] = [];
+    await this.walk(limit, async (start, o) => {
+      const r = await this.rpc.rangeKeys(start, o);
+      if (r.n) out.push(r);
+      return { ...r, key: (i: number) => r.buf.subarray(r.keyStart[i]!, r.keyStart[i]! + r.keyLength[i]!) };
+    });
+    return out;
+  }
+
+  /** walk makes the reads of one page: `range` reads [start, rangeEnd) and says what it got. */
+  private async walk(
+    limit: number,
+    range: (start: Buffer, o: RangeOptions) => Promise<{ header: { revision: string }; more: boolean; count: string; n: number; key: (i: number) => Buffer }>,
+  ): Promise<void> {
+    let got = 0;
+    while (got < limit && !this.finished) {
       const { bound, sibling } = this.bound();
-      const want = limit - out.length;
-      const r = await this.rpc.range(this.next, {
-        rangeEnd: bound,
-        limit: want,
-        revision: this.revision,
-        keysOnly: this.keysOnly,
-        serializable: this.revision !== '0',
-      });
+      const want = limit - got;
+      const r = await range(this.next, { rangeEnd: bound, limit: want, revision: this.revision, keysOnly: this.keysOnly, serializable: this.revision !== '0' });
       this.reads++;
       this.walked += Number(r.count);
       if (this.revision === '0') this.revision = r.header.revision;
-      for (const kv of r.kvs) out.push(kv);
-      const last = r.kvs.at(-1);
-      if (r.more && last) {
+      got += r.n;
+      if (r.more && r.n > 0) {
+        const last = r.key(r.n - 1);
         // Truncated: the page is full. Far more keys than a page in the range: next time read a byte finer than the
         // prefix the second half of these keys shares (that half spans several such subtrees, so each holds less).
-        if (Number(r.count) > 2 * limit) {
-          const mid = r.kvs[r.kvs.length >> 1]!.key;
-          this.depth = Math.min(Math.max(this.depth + 1, commonPrefix(mid, last.key) + 1), last.key.length);
-        }
-        this.next = after(last.key);
-        return out;
+        if (Number(r.count) > 2 * limit) this.depth = Math.min(Math.max(this.depth + 1, commonPrefix(r.key(r.n >> 1), last) + 1), last.length);
+        this.next = after(last);
+        return;
       }
       if (bound === this.end) {
         this.finished = true;
-        break;
+        return;
       }
       this.next = bound;
       if (!sibling) {
         // The rest of a subtree is read: try the next sibling at the depth the bound ends at.
         this.depth = bound.length;
-      } else if (r.kvs.length * 4 < want) {
+      } else if (r.n * 4 < want) {
         // Sparse siblings: the rest of the parent next.
         this.depth = Math.max(1, bound.length - 1);
       }
     }
-    return out;
   }
 }
 
@@ -474,27 +489,33 @@ export async function prefixStats(
   let valueBytes = 0;
   let reads = 0;
   let walked = 0;
-  const sum = (kvs: KeyValue[]) => {
-    // The current folder (keys come in order, so a folder's keys come one after the other) and its sums.
-    let folder: Buffer = Buffer.alloc(0);
-    let s: (PrefixStat & { folder: boolean }) | undefined;
-    for (const kv of kvs) {
-      const k = kv.key;
-      if (!s?.folder || k.length <= folder.length || k.compare(folder, 0, folder.length, 0, folder.length) !== 0) {
-        const rest = k.subarray(o.prefix.length);
-        const at = o.separator.length ? rest.indexOf(o.separator) : -1;
-        const child = at < 0 ? k : k.subarray(0, o.prefix.length + at + o.separator.length);
-        const name = child.toString('utf8');
-        s = byPrefix.get(name);
-        if (!s) byPrefix.set(name, (s = { prefix: name, keys: 0, keyBytes: 0, valueBytes: 0, folder: at >= 0 }));
-        folder = child;
+  const sum = (chunks: RangeKeys[]) => {
+    for (const r of chunks) {
+      const { buf, keyStart, keyLength, valueLength } = r;
+      // The current folder (keys come in order, so a folder's keys come one after the other) and its sums.
+      let folder: Buffer = Buffer.alloc(0);
+      let s: (PrefixStat & { folder: boolean }) | undefined;
+      for (let i = 0; i < r.n; i++) {
+        const ks = keyStart[i]!;
+        const kl = keyLength[i]!;
+        const vl = valueLength[i]!;
+        if (!s?.folder || kl <= folder.length || buf.compare(folder, 0, folder.length, ks, ks + folder.length) !== 0) {
+          const k = buf.subarray(ks, ks + kl);
+          const rest = k.subarray(o.prefix.length);
+          const at = o.separator.length ? rest.indexOf(o.separator) : -1;
+          const child = at < 0 ? k : k.subarray(0, o.prefix.length + at + o.separator.length);
+          const name = child.toString('utf8');
+          s = byPrefix.get(name);
+          if (!s) byPrefix.set(name, (s = { prefix: name, keys: 0, keyBytes: 0, valueBytes: 0, folder: at >= 0 }));
+          folder = child;
+        }
+        s.keys++;
+        s.keyBytes += kl;
+        s.valueBytes += vl;
+        keys++;
+        keyBytes += kl;
+        valueBytes += vl;
       }
-      s.keys++;
-      s.keyBytes += k.length;
-      s.valueBytes += kv.value.length;
-      keys++;
-      keyBytes += k.length;
-      valueBytes += kv.value.length;
     }
   };
 
@@ -522,7 +543,7 @@ export async function prefixStats(
               idle.shift()!();
             }
           }
-          sum(await scan.read(o.pageSize ?? STATS_PAGE));
+          sum(await scan.readKeys(o.pageSize ?? STATS_PAGE));
         }
       } catch (err) {
         failed = true;
