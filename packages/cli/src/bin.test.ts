@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startCluster } from '@etcd-monitor/etcd/testing';
 
 const BIN = fileURLToPath(new URL('../bin/etcd-monitor.js', import.meta.url));
 
@@ -31,18 +32,19 @@ test("the bin keeps compiled code in the user's cache directory (XDG_CACHE_HOME,
   }
 });
 
+// A loader hook in the child process lists every module it loads.
+const HOOK = `data:text/javascript,${encodeURIComponent(
+  "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write(seen.join('\\n')));",
+)}`;
+
 test('`etcd-monitor --help`, `status --help` and `ctl version` load no module of the gateway, the monitor, gRPC or protobufjs', async () => {
-  // A loader hook in the child process lists every module it loads.
-  const hook = `data:text/javascript,${encodeURIComponent(
-    "import { registerHooks } from 'node:module'; const seen = []; registerHooks({ load(url, c, next) { seen.push(url); return next(url, c); } }); process.on('exit', () => process.stderr.write(seen.join('\\n')));",
-  )}`;
   const cases: Array<[string[], RegExp]> = [
     [['--help'], /^Usage: etcd-monitor/],
     [['status', '--help'], /^Usage: etcd-monitor status/],
     [['ctl', 'version'], /^etcd-monitor ctl version: /],
   ];
   for (const [args, out] of cases) {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', hook, BIN, ...args], { encoding: 'utf8' });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', HOOK, BIN, ...args], { encoding: 'utf8' });
     assert.match(stdout, out);
     const loaded = stderr.split('\n');
     assert.ok(
@@ -54,5 +56,31 @@ test('`etcd-monitor --help`, `status --help` and `ctl version` load no module of
       [],
       args.join(' '),
     );
+  }
+});
+
+test('`ctl get` of a key loads no protobufjs: its request is encoded and its answer read by hand', async () => {
+  const cluster = await startCluster({ members: 1 });
+  try {
+    const ep = cluster.endpoints[0]!;
+    await cluster.etcdctl(['put', '/bin/one', 'value']);
+    const run = (args: string[]) => promisify(execFile)(process.execPath, ['--import', HOOK, BIN, 'ctl', '--endpoints', ep, ...args], { encoding: 'utf8' });
+    const get = await run(['get', '/bin/one']);
+    assert.equal(get.stdout, '/bin/one\nvalue\n');
+    const loaded = get.stderr.split('\n');
+    assert.ok(
+      loaded.some((u) => u.includes('/@grpc/grpc-js/')),
+      'the hook sees CommonJS modules',
+    );
+    assert.deepEqual(
+      loaded.filter((u) => u.includes('/protobufjs/')),
+      [],
+    );
+    // A put still encodes with protobufjs, built for its own two messages.
+    const put = await run(['put', '/bin/two', 'v']);
+    assert.equal(put.stdout, 'OK\n');
+    assert.ok(put.stderr.split('\n').some((u) => u.includes('/protobufjs/')));
+  } finally {
+    await cluster.stop();
   }
 });

@@ -3,7 +3,7 @@ import { AppError } from '@etcd-monitor/core';
 import type { ConnectionOptions } from './options.ts';
 import { describeGrpcError, isAuthTokenError } from './grpc-errors.ts';
 import { idToHex } from './ids.ts';
-import { etcdServices } from './services.ts';
+import { etcdMethod } from './services.ts';
 
 // One pinned channel per member, not the etcd3 package: etcd3 load-balances every call across hosts (wrong for
 // per-member facts), has no default deadline, misnames HashKV and drops the auth token on snapshot streams.
@@ -67,14 +67,12 @@ const REQUIRE_LEADER = { hasleader: 'true' };
 /** ServiceName is one of etcd's v3 gRPC services. */
 export type ServiceName = 'KV' | 'Watch' | 'Maintenance' | 'Cluster' | 'Auth' | 'Lease';
 
-type Unary = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
-
 /** MemberClient talks to exactly one etcd member over its own channel, with a deadline on every call. */
 export class MemberClient {
   /** endpoint is the member's client URL. */
   readonly endpoint: string;
   private readonly opts: ConnectionOptions;
-  private readonly clients: Record<ServiceName, grpc.Client>;
+  private readonly client: grpc.Client;
   private token: string | undefined;
   private authenticating: Promise<void> | undefined;
   private closed = false;
@@ -82,7 +80,6 @@ export class MemberClient {
   constructor(endpoint: string, opts: ConnectionOptions) {
     this.endpoint = endpoint;
     this.opts = opts;
-    const svc = etcdServices();
     const url = new URL(endpoint);
     const creds = url.protocol === 'https:' ? sslCredentials(opts) : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = {
@@ -98,16 +95,8 @@ export class MemberClient {
       'grpc.enable_retries': 0,
       'grpc.enable_channelz': 0,
     };
-    const kv = new svc.KV!(url.host, creds, channelOptions);
-    const shared = { ...channelOptions, channelOverride: kv.getChannel() } as grpc.ChannelOptions;
-    this.clients = {
-      KV: kv,
-      Maintenance: new svc.Maintenance!(url.host, creds, shared),
-      Cluster: new svc.Cluster!(url.host, creds, shared),
-      Auth: new svc.Auth!(url.host, creds, shared),
-      Lease: new svc.Lease!(url.host, creds, shared),
-      Watch: new svc.Watch!(url.host, creds, shared),
-    };
+    // One grpc-js Client (one channel) for every service: a call names its method's path and codecs (etcdMethod).
+    this.client = new grpc.Client(url.host, creds, channelOptions);
   }
 
   /** status returns the member's own view: version, db size, leader, raft term and indices, errors. */
@@ -205,8 +194,8 @@ export class MemberClient {
    */
   async *snapshot(o: { idleTimeoutMs?: number } = {}): AsyncGenerator<Buffer> {
     const md = await this.metadata();
-    const client = this.clients.Maintenance as unknown as { Snapshot: (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<{ blob: Buffer }> };
-    const stream = client.Snapshot({}, md, {});
+    const def = methodDef('Maintenance', 'Snapshot') as grpc.MethodDefinition<unknown, { blob: Buffer }>;
+    const stream = this.client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, {}, md, {});
     const idle = o.idleTimeoutMs ?? this.opts.commandTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -252,10 +241,8 @@ export class MemberClient {
     await this.connected();
     const md = await this.metadata();
     if (o.requireLeader) md.set('hasleader', 'true');
-    const client = this.clients[service] as unknown as Record<string, (md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, unknown>>;
-    const fn = client[method];
-    if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
-    return fn.call(client, md, {});
+    const def = methodDef(service, method);
+    return this.client.makeBidiStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, md, {});
   }
 
   /** describe turns a failure of this member's call or stream into one clear AppError naming the endpoint. */
@@ -267,7 +254,7 @@ export class MemberClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const c of Object.values(this.clients)) c.close();
+    this.client.close();
   }
 
   private async metadata(): Promise<grpc.Metadata> {
@@ -319,25 +306,19 @@ export class MemberClient {
     }
   }
 
-  private rawCall(service: ServiceName, method: string, req: unknown, o: CallOptions, md: grpc.Metadata): Promise<unknown> {
+  private rawCall(service: ServiceName, name: string, req: unknown, o: CallOptions, md: grpc.Metadata): Promise<unknown> {
     if (this.closed) return Promise.reject(new AppError('ETCD_CLOSED', `${this.endpoint}: client is closed`));
     const timeout = o.timeoutMs ?? this.opts.commandTimeoutMs;
-    const client = this.clients[service] as unknown as Record<string, Unary>;
-    const fn = client[method];
-    if (!fn) throw new Error(`unknown etcd method ${service}.${method}`);
-    const decode = (o as { decode?: (wire: Buffer) => unknown }).decode;
+    const def = methodDef(service, name);
+    const decode = (o as { decode?: (wire: Buffer) => unknown }).decode ?? def.responseDeserialize;
     return this.connected().then(
       () =>
         new Promise((resolve, reject) => {
-          const cb = (err: grpc.ServiceError | null, res: unknown) => {
+          // A caller-supplied decoder reads a large answer (a range) without protobufjs.
+          this.client.makeUnaryRequest(def.path, def.requestSerialize, decode, req, md, { deadline: Date.now() + timeout }, (err: grpc.ServiceError | null, res: unknown) => {
             if (err) reject(describeGrpcError(err, this.endpoint, this.opts, timeout));
             else resolve(res);
-          };
-          const callOpts = { deadline: Date.now() + timeout };
-          if (!decode) return fn.call(client, req, md, callOpts, cb);
-          // A caller-supplied decoder for a large answer: the same call, with the request encoded as the service does.
-          const def = (this.clients[service].constructor as unknown as { service: grpc.ServiceDefinition }).service[method]!;
-          this.clients[service].makeUnaryRequest(def.path, def.requestSerialize, decode, req, md, callOpts, cb);
+          });
         }),
     );
   }
@@ -348,7 +329,7 @@ export class MemberClient {
    * member that accepts TCP but never answers (frozen, or not etcd).
    */
   private connected(): Promise<void> {
-    const channel = this.clients.KV.getChannel();
+    const channel = this.client.getChannel();
     const deadline = Date.now() + this.opts.dialTimeoutMs;
     return new Promise((resolve, reject) => {
       const check = (): void => {
@@ -367,6 +348,13 @@ export class MemberClient {
       check();
     });
   }
+}
+
+/** methodDef is the definition of one of etcd's methods; a name etcd does not have is a programming error. */
+function methodDef(service: ServiceName, name: string): grpc.MethodDefinition<unknown, unknown> {
+  const def = etcdMethod(service, name);
+  if (!def) throw new Error(`unknown etcd method ${service}.${name}`);
+  return def;
 }
 
 function sslCredentials(opts: ConnectionOptions): grpc.ChannelCredentials {

@@ -59,7 +59,7 @@ test('every etcd method is called and its messages encoded and decoded as @grpc/
   for (const full of names) {
     const svc = full.replace('etcdserverpb.', '');
     const theirs = def[full] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>;
-    const ours = services[svc]!.service;
+    const ours = services[svc]!;
     assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort(), svc);
     for (const [name, m] of Object.entries(theirs)) {
       const o = ours[name]!;
@@ -72,7 +72,7 @@ test('every etcd method is called and its messages encoded and decoded as @grpc/
       assert.deepEqual(o.responseDeserialize(Buffer.alloc(0)), m.responseDeserialize(Buffer.alloc(0)), `${svc}/${name} response`);
     }
   }
-  const range = services.KV!.service.Range!;
+  const range = services.KV!.Range!;
   const resp = { header: { cluster_id: '18446744073709551615', revision: '3' }, kvs: [{ key: Buffer.from('k'), value: Buffer.from('v'), version: '1' }], more: true, count: '1' };
   const wire = range.responseSerialize(resp);
   assert.deepEqual(wire, (def['etcdserverpb.KV'] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>).Range!.responseSerialize(resp));
@@ -80,4 +80,55 @@ test('every etcd method is called and its messages encoded and decoded as @grpc/
     range.responseDeserialize(wire),
     (def['etcdserverpb.KV'] as unknown as Record<string, grpc.MethodDefinition<unknown, unknown>>).Range!.responseDeserialize(wire),
   );
+});
+
+test('encodeRangeRequest writes the bytes protobufjs writes, for every field, zero, negative and 64-bit values', async () => {
+  const { encodeRangeRequest } = await import('./fast-encode.ts');
+  const { protoJson } = await import('./proto.ts');
+  const protobuf = (await import('protobufjs/light.js')).default;
+  const type = protobuf.Root.fromJSON(protoJson().root).lookupType('etcdserverpb.RangeRequest');
+  const samples = [
+    {},
+    { key: Buffer.alloc(0) },
+    { key: Buffer.from('a'), range_end: Buffer.from([0]), limit: '0', revision: '0', sort_order: 0, sort_target: 0, serializable: false, keys_only: false, count_only: false },
+    {
+      key: Buffer.alloc(300, 7),
+      range_end: Buffer.alloc(128, 0xff),
+      limit: '127',
+      revision: '128',
+      sort_order: 2,
+      sort_target: 4,
+      serializable: true,
+      keys_only: true,
+      count_only: true,
+    },
+    { key: Buffer.from('k'), limit: '-1', revision: '9223372036854775807', min_mod_revision: '-9223372036854775808', max_mod_revision: '9007199254740993' },
+    { key: Buffer.from('k'), min_create_revision: '16384', max_create_revision: 2097152, limit: 5, revision: -3 },
+  ];
+  for (const s of samples) assert.deepEqual(encodeRangeRequest(s), Buffer.from(type.encode(type.fromObject(s)).finish()), JSON.stringify(s));
+});
+
+test('each message type is built from the part of etcd.json it uses, and that part holds every type it names', async () => {
+  const { subset } = await import('./services.ts');
+  const { protoJson } = await import('./proto.ts');
+  const protobuf = (await import('protobufjs/light.js')).default;
+  const root = protoJson().root;
+  const names: string[] = [];
+  const walk = (ns: protobuf.INamespace, path: string[]) => {
+    for (const [k, v] of Object.entries(ns.nested ?? {})) {
+      if ('fields' in v) names.push([...path, k].join('.'));
+      if ('nested' in v) walk(v as protobuf.INamespace, [...path, k]);
+    }
+  };
+  walk(root, []);
+  assert.ok(names.length > 100 && names.includes('etcdserverpb.RangeRequest') && names.includes('authpb.User'), names.join());
+  for (const name of names) {
+    const part = protobuf.Root.fromJSON(subset(root, name));
+    assert.doesNotThrow(() => part.resolveAll(), name);
+    assert.ok(part.lookupType(name), name);
+  }
+  // A get needs only RangeRequest (hand-encoded) and RangeResponse: RangeResponse's part is three messages, not the API.
+  const part = subset(root, 'etcdserverpb.RangeResponse') as { nested: Record<string, protobuf.INamespace> };
+  assert.deepEqual(Object.keys(part.nested.etcdserverpb!.nested!).sort(), ['RangeResponse', 'ResponseHeader']);
+  assert.deepEqual(Object.keys(part.nested.mvccpb!.nested!), ['KeyValue']);
 });

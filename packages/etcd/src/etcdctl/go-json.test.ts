@@ -41,7 +41,7 @@ test("Go's string escapes, %q quoting, go-humanize sizes and durations", () => {
 test('decodeRangeResponse reads varints of every length, negative int64 and ids above 2^53 exactly', async () => {
   const { decodeRangeResponse } = await import('../fast-decode.ts');
   const { etcdServices } = await import('../services.ts');
-  const range = etcdServices().KV!.service.Range!;
+  const range = etcdServices().KV!.Range!;
   const kv = (i: string) => ({ key: Buffer.from(`k${i}`), create_revision: i, mod_revision: '128', version: '16384', value: Buffer.from('v'), lease: '9223372036854775807' });
   const msg = {
     header: { cluster_id: '18446744073709551615', member_id: '12854834203457812721', revision: '-1', raft_term: '562949953421312' },
@@ -113,7 +113,7 @@ test('Printer.getWire prints the wire bytes exactly as get() prints them decoded
   const { etcdServices } = await import('../services.ts');
   const { decodeRangeResponse } = await import('../fast-decode.ts');
   const { Printer } = await import('./print.ts');
-  const serialize = etcdServices().KV!.service.Range!.responseSerialize;
+  const serialize = etcdServices().KV!.Range!.responseSerialize;
   const all = Buffer.from(Array.from({ length: 256 }, (_v, i) => i));
   // Keys and values of every length around base64's padding and the writer's copy threshold, every byte value,
   // empty ones, and numbers from zero to above 2^53 and negative.
