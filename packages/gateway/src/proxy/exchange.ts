@@ -120,6 +120,12 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   /** respHeaders are the response headers sent: an object, or the flat list of a head passed through without rules or hooks. */
   respHeaders!: Record<string, string | string[] | undefined> | string[] | undefined;
 
+  /**
+   * headerBuf is the list prepareUpstream writes the upstream request headers into: the exchange's own, made once and
+   * kept across the requests a kept exchange serves (not set by init(); prepareUpstream writes it whole and cuts it).
+   */
+  readonly headerBuf: string[] = [];
+
   constructor(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string) {
     this.init(rt, srv, client, req, res, path, query, host);
   }
@@ -315,6 +321,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     this.upstreamHeaders = NO_HEADERS;
     this.respHeaders = undefined;
     this.body = null;
+    // The last request's header values (a cookie, credentials) are not kept alive until the next request writes over them.
+    this.headerBuf.fill('');
     spareOn.set(sock, this);
   }
 }

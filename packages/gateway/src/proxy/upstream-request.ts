@@ -18,7 +18,10 @@ export function prepareUpstream(ex: Exchange): void {
   const req = ex.req;
   if (!ex.target) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
   const raw = req.rawHeaders;
-  const out: string[] = [];
+  // The exchange's own list, kept with the exchange from one request of a connection to the next (Exchange.take): it is
+  // written over from its start and cut to length, so nothing of the last request's headers is left in it.
+  const out = ex.headerBuf;
+  let n = 0;
   const client = ex.client;
   const authorityAsHost = client.authorityAsHost;
   const connHeader = client.connection(req);
@@ -33,7 +36,8 @@ export function prepareUpstream(ex: Exchange): void {
     if (authorityAsHost && name.length === 4 && name.toLowerCase() === 'host') continue;
     // Only names as long as one the loop looks for are lower-cased (most are not).
     if (conn === undefined && REQ_SPECIAL_LENGTH[name.length] !== 1) {
-      out.push(name, raw[i + 1]!);
+      out[n++] = name;
+      out[n++] = raw[i + 1]!;
       continue;
     }
     const lower = name.toLowerCase();
@@ -49,18 +53,36 @@ export function prepareUpstream(ex: Exchange): void {
       }
       if (lower === 'x-forwarded-proto' || lower === 'x-forwarded-host') continue;
     }
-    out.push(name, raw[i + 1]!);
+    out[n++] = name;
+    out[n++] = raw[i + 1]!;
   }
   const authority = client.authority(req);
-  if (authorityAsHost) out.push('host', authority);
+  if (authorityAsHost) {
+    out[n++] = 'host';
+    out[n++] = authority;
+  }
   if (xfwd) {
     // A forwarded header the location's rules write replaces the default (rather than adding a second value).
     const own = loc.xfwdOwn;
-    if (own === undefined || !own.has('x-forwarded-for')) out.push('x-forwarded-for', xff === undefined ? ex.remoteAddr : `${xff}, ${ex.remoteAddr}`);
-    if (own === undefined || !own.has('x-forwarded-proto')) out.push('x-forwarded-proto', ex.scheme);
-    if (own === undefined || !own.has('x-forwarded-host')) out.push('x-forwarded-host', authority);
-    if (own === undefined || !own.has('via')) out.push('via', via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`);
+    if (own === undefined || !own.has('x-forwarded-for')) {
+      out[n++] = 'x-forwarded-for';
+      out[n++] = xff === undefined ? ex.remoteAddr : `${xff}, ${ex.remoteAddr}`;
+    }
+    if (own === undefined || !own.has('x-forwarded-proto')) {
+      out[n++] = 'x-forwarded-proto';
+      out[n++] = ex.scheme;
+    }
+    if (own === undefined || !own.has('x-forwarded-host')) {
+      out[n++] = 'x-forwarded-host';
+      out[n++] = authority;
+    }
+    if (own === undefined || !own.has('via')) {
+      out[n++] = 'via';
+      out[n++] = via === undefined ? ex.rt.via(req.httpVersion) : `${via}, ${ex.rt.via(req.httpVersion)}`;
+    }
   }
+  // Cut, not emptied: length 0 would drop the array's storage, which the next request of the connection reuses.
+  out.length = n;
   const list = loc.headerRules ? new HeaderList(out) : undefined;
   if (list) {
     for (const n of loc.reqRemove) list.remove(n);
