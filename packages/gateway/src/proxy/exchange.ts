@@ -95,6 +95,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   attempts!: number;
   /** attemptOpen is set while an upstream attempt may still call its handler (see ProxyHandler.finish). */
   attemptOpen!: boolean;
+  /** handler is the upstream attempts' handler (forward.ts), renewed for the next attempt once done. */
+  handler!: { readonly done: boolean } | undefined;
   upstreamPath!: string;
   upstreamMethod!: string;
   upstreamHeaders!: string[];
@@ -186,6 +188,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     this.cutStatus = 0;
     this.attempts = 0;
     this.attemptOpen = false;
+    // A kept exchange keeps its handler too when the handler is done (it is renewed for the next attempt).
+    this.handler = this.handler?.done === true ? this.handler : undefined;
     this.upstreamPath = '';
     this.upstreamMethod = '';
     this.upstreamHeaders = NO_HEADERS;

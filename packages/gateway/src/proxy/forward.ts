@@ -31,7 +31,10 @@ export function forward(ex: Exchange): void {
   if (ex.loc!.reqLate) fillLate(ex);
   s.active++;
   s.requests++;
-  const h = new ProxyHandler(ex, up, s);
+  // One handler per exchange: the last attempt's, once it is done, takes the next one.
+  const last = ex.handler as ProxyHandler | undefined;
+  const h = last !== undefined && last.done ? last.renew(up, s) : new ProxyHandler(ex, up, s);
+  ex.handler = h;
   ex.attemptOpen = true;
   ex.controller = undefined;
   // Values read by llhttp and from the validated config need no second check; plugins may have set anything.
@@ -52,25 +55,42 @@ function retriesOf(ex: Exchange): number {
 /** ProxyHandler receives the upstream response from the pool and writes it straight into the client response, with backpressure both ways. */
 class ProxyHandler implements DispatchHandler {
   private readonly ex: Exchange;
-  private readonly up: Upstream;
-  private readonly s: UpstreamServer;
+  private up!: Upstream;
+  private s!: UpstreamServer;
   /** probe is the breaker ticket this attempt holds; finish() hands it back on every way the exchange ends. */
-  private readonly probe: number;
-  private readonly tSend = performance.now();
+  private probe!: number;
+  private tSend!: number;
   /** done is set once the exchange ended (finish ran). */
-  done = false;
+  done!: boolean;
   /** started is set once the pool began writing the request to a connection; until then nothing of it (body included) left. */
-  private started = false;
+  private started!: boolean;
   /** buffered holds the response of a buffer_response location until it is complete. */
-  private buffered: ResponseBuffer | undefined;
+  private buffered!: ResponseBuffer | undefined;
   /** pipe carries the body through the location's responseBody stages (compression, cache); undefined without them. */
-  private pipe: BodyPipe | undefined;
+  private pipe!: BodyPipe | undefined;
 
   constructor(ex: Exchange, up: Upstream, s: UpstreamServer) {
     this.ex = ex;
+    this.renew(up, s);
+  }
+
+  /**
+   * renew readies the handler for another attempt of its exchange (a retry, or the next request of a kept exchange),
+   * only once it is done. Safe because done is set only together with the end of its pool Dispatch (finish runs in
+   * onResponseEnd, onResponseError, onRequestUpgrade, or right before an abort), after which the pool calls the handler
+   * no more (pool.test: nothing after the end, onRead included), and because what the handler leaves behind (drain and
+   * body-stage callbacks) holds the old Dispatch as its controller, which ignores calls once done.
+   */
+  renew(up: Upstream, s: UpstreamServer): this {
     this.up = up;
     this.s = s;
-    this.probe = ex.probe;
+    this.probe = this.ex.probe;
+    this.tSend = performance.now();
+    this.done = false;
+    this.started = false;
+    this.buffered = undefined;
+    this.pipe = undefined;
+    return this;
   }
 
   onRequestStart(controller: DispatchController): void {
@@ -171,7 +191,7 @@ class ProxyHandler implements DispatchHandler {
   }
 
   onRead(): void {
-    // An exchange that ended may already serve the connection's next request (Exchange.take).
+    // The pool calls no handler whose exchange ended (pool.ts, onExecute); this stays as a second guard.
     if (this.done) return;
     const res = this.ex.res as H1Response;
     if (res.flushByCaller && res.headersSent) res.flushHeaders();

@@ -914,3 +914,85 @@ locations = ["one"]
   assert.equal(e3.headers['x-one'], '1');
   assert.equal(e2.headers['x-one'], undefined);
 });
+
+test('one handler serves a connection and its retries: keep-alive and pipelined requests across a dead server, a read timeout and a client that leaves mid-response each get their own answer', async (t) => {
+  // ProxyHandler is renewed for a retry and, with its kept exchange, for the connection's next request (forward.ts);
+  // an earlier attempt's pool Dispatch (refused, timed out, aborted) must never reach the request after it.
+  let held: (() => void) | undefined;
+  const b = await startUpstream('b', (req, res) => {
+    if (req.url === '/hang') return; // no head within read_timeout: 504, not retried (it was sent)
+    if (req.url === '/hold') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first;');
+      held = () => res.end('rest');
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ url: req.url, id: req.headers['x-id'] ?? null }));
+  });
+  const dead = await freePort();
+  const log = captureText();
+  const g = await useGateway(
+    t,
+    [b],
+    `
+[upstreams.u]
+addrs = ["127.0.0.1:${dead}", "${b.addr}"]
+retries = 1
+max_fails = 0
+read_timeout = "300ms"
+[locations.all]
+upstream = "u"
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["all"]
+access_log = "{path} {status}"
+`,
+    { accessLogStream: log.stream },
+  );
+  const p = g.port('main');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const sockets = new Set<unknown>();
+  agent.on('free', (s) => sockets.add(s));
+  const got: [number, string][] = [];
+  for (const path of ['/a', '/b', '/hang', '/c', '/d', '/hang', '/e']) {
+    const r = await request(p, { path, headers: { 'x-id': path }, agent });
+    got.push([r.status, r.status === 200 ? `${JSON.parse(r.body).url} ${JSON.parse(r.body).id}` : '']);
+  }
+  assert.equal(sockets.size, 1, 'one client connection');
+  assert.deepEqual(got, [
+    [200, '/a /a'],
+    [200, '/b /b'],
+    [504, ''],
+    [200, '/c /c'],
+    [200, '/d /d'],
+    [504, ''],
+    [200, '/e /e'],
+  ]);
+  // Pipelined: each answer is its own request's, in order, a timed-out one among them.
+  const names = ['/p1', '/p2', '/hang', '/p3', '/p4'];
+  const raw = names.map((n, i) => `GET ${n} HTTP/1.1\r\nHost: t\r\nX-Id: ${n}${i === names.length - 1 ? '\r\nConnection: close' : ''}\r\n\r\n`).join('');
+  const out = await rawRequest(p, raw);
+  assert.deepEqual(
+    [...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]),
+    ['200', '200', '504', '200', '200'],
+  );
+  assert.deepEqual(
+    [...out.matchAll(/\{"url":"([^"]+)","id":"([^"]+)"\}/g)].map((m) => `${m[1]} ${m[2]}`),
+    ['/p1 /p1', '/p2 /p2', '/p3 /p3', '/p4 /p4'],
+  );
+  // A client that leaves mid-response: its upstream request is aborted, and the connection's next requests (a new one)
+  // and the upstream's late end change nothing.
+  const c = net.connect(p, '127.0.0.1');
+  c.write('GET /hold HTTP/1.1\r\nHost: t\r\n\r\n');
+  await new Promise<void>((r) => c.on('data', (d: Buffer) => d.toString().includes('first;') && r()));
+  c.destroy();
+  await waitFor(() => log.text().includes('/hold 499'), 5000, 'the cut request logged as 499');
+  held?.();
+  for (const path of ['/f', '/g']) {
+    const r = await request(p, { path, headers: { 'x-id': path }, agent });
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body).url, path);
+  }
+});

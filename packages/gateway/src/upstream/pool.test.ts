@@ -65,3 +65,41 @@ test('a request waiting for a connection (max_connections) gives up after the co
   assert.deepEqual(queued, { error: 'GW_UPSTREAM_CONNECT_TIMEOUT' });
   assert.equal(pool.queue.length, 0);
 });
+
+test('a handler hears nothing from the pool once its exchange ended or failed (onRead included): it may serve another dispatch', async (t) => {
+  // The proxy reuses a handler for a retry and for the next request of its client connection (ProxyHandler.renew); an
+  // onRead for the read that ended the last exchange would reach the next one. Before, it came after onResponseEnd.
+  const up = await startRawUpstream('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+  const pool = new H1Pool({ host: '127.0.0.1', port: up.port, connections: 1, connectTimeout: 1000, headersTimeout: 1000, bodyTimeout: 1000, keepAliveTimeout: 5000 });
+  const refused = new H1Pool({ host: '127.0.0.1', port: 1, connections: 1, connectTimeout: 1000, headersTimeout: 1000, bodyTimeout: 1000, keepAliveTimeout: 5000 });
+  t.after(async () => {
+    await pool.destroy();
+    await refused.destroy();
+    up.close();
+  });
+  const run = (p: H1Pool): Promise<string[]> =>
+    new Promise((resolve) => {
+      const events: string[] = [];
+      let ended = false;
+      const h: DispatchHandler = {
+        onRequestStart: () => events.push('start'),
+        onResponseStart: (_c, s) => events.push(`head ${s}`),
+        onResponseData: (_c, chunk) => events.push(`data ${chunk.length}`),
+        onRead: () => events.push('read'),
+        onResponseEnd: () => {
+          events.push('end');
+          ended = true;
+        },
+        onResponseError: (_c, err: UpstreamError) => {
+          events.push(`error ${err.code}`);
+          ended = true;
+        },
+      };
+      p.dispatch({ upstreamMethod: 'GET', upstreamPath: '/', upstreamHeaders: [] }, h);
+      // Whatever the pool would still call comes within the read (or the close) that ended the exchange.
+      const wait = () => (ended ? setTimeout(() => resolve(events), 50) : setTimeout(wait, 5));
+      wait();
+    });
+  for (let i = 0; i < 3; i++) assert.deepEqual(await run(pool), ['start', 'head 200', 'data 5', 'end'], `request ${i + 1}`);
+  assert.deepEqual(await run(refused), ['error ECONNREFUSED']);
+});

@@ -64,7 +64,10 @@ export const UPSTREAM_CODES = {
   poolClosed: 'GW_UPSTREAM_POOL_CLOSED',
 } as const;
 
-/** DispatchHandler receives one exchange's events. */
+/**
+ * DispatchHandler receives one exchange's events. Once the exchange ended (onResponseEnd, onResponseError or
+ * onRequestUpgrade ran) the pool calls its handler no more, so a handler may then serve another dispatch.
+ */
 export interface DispatchHandler {
   /** onRequestStart runs as the request is written to a connection. */
   onRequestStart?(c: DispatchController): void;
@@ -233,7 +236,9 @@ class Conn {
       else this.sock.on('data', (d: Buffer) => this.onExecute(p.execute(d), d));
       this.sock.on('end', this.onEnd);
       const ex = this.ex;
-      if (ex) this.send(ex);
+      // A request that failed while connecting (it is never written, and its handler hears nothing more) leaves the
+      // connection to the next one.
+      if (ex !== undefined && !ex.done) this.send(ex);
       else this.pool.release(this);
     });
     this.sock.on('error', (err: UpstreamError) => (this.error ??= err));
@@ -450,7 +455,9 @@ class Conn {
   private readonly onExecute = (r: number | ParseError, chunk: Buffer | undefined): void => {
     const cur = this.reading;
     this.reading = undefined;
-    cur?.h.onRead?.();
+    // A request that ended in this read hears nothing more: its handler may already serve another attempt (a retry, or
+    // the next request of its client connection; see ProxyHandler.renew).
+    if (cur !== undefined && !cur.done) cur.h.onRead?.();
     if (typeof r !== 'number') {
       const ex = this.ex;
       this.destroy();
