@@ -2,7 +2,7 @@
 // browsed through the monitor's API (the monitor runs as its own process, `etcd-monitor serve`, so its RSS is its own),
 // beside etcdctl reading the same pages.
 //
-//   node bench/key-browser.ts [keys=1000000] [fill-budget-seconds=180]
+//   node bench/key-browser.ts [keys=1000000] [fill-budget-seconds=180] [--page]
 //
 // The fill stops at the budget on a slow machine and says how many keys it holds; every figure is for that count.
 // Measured: opening the root level (50 folders) the first time and again, its folders' counts (/kv/counts, as the
@@ -12,6 +12,8 @@
 // same first and next pages, and etcdctl reading every key in one request (`get --prefix --keys-only`: what etcd
 // alone spends walking and fetching them). Last, the leader is killed while /kv/stats runs,
 // and the time from the kill to the monitor's leader_lost event (polled at /api/v1/events every 25 ms) is printed.
+// With --page, the key browser page itself is measured in Chromium after the API figures, on the same keys
+// (bench/key-browser-page.ts; needs `npm run build -w @etcd-monitor/web`).
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +22,12 @@ import { fileURLToPath } from 'node:url';
 import { EtcdRpc, MemberClient, prefixRangeEnd, type TxnOp } from '@etcd-monitor/etcd';
 import { startCluster, freePorts } from '@etcd-monitor/etcd/testing';
 import { until } from '@etcd-monitor/core/testing';
+import { measureKeysPage, printKeysPage } from './key-browser-page.ts';
 
-const TARGET = Number(process.argv[2] ?? 1_000_000);
-const BUDGET_MS = Number(process.argv[3] ?? 180) * 1000;
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const TARGET = Number(positional[0] ?? 1_000_000);
+const BUDGET_MS = Number(positional[1] ?? 180) * 1000;
+const PAGE = process.argv.includes('--page');
 const PREFIXES = 50;
 const BATCH = 128; // etcd's default --max-txn-ops
 const WORKERS = 8;
@@ -149,6 +154,9 @@ try {
   if (ctlRun.code !== 0) throw new Error(`etcdctl get --prefix --keys-only: ${ctlRun.stderr}`);
   const ctlAll = performance.now() - ctlStart;
 
+  // The page in Chromium (--page), on folders the API part did not open (it opened p00, p07, p14, p21, p28).
+  const pageFigures = PAGE ? await measureKeysPage(`http://127.0.0.1:${port}`, 'bench', { top: '/bench/', folders: ['/bench/p03/', '/bench/p17/', '/bench/p31/'] }) : undefined;
+
   // Leader loss while /kv/stats runs: kill → the monitor's leader_lost event.
   const killed = (await cluster.leader())!;
   const since = new Date().toISOString();
@@ -191,6 +199,8 @@ try {
   console.log(
     `| leader killed while /kv/stats runs → leader_lost event | ${ms(lostMs)} (stats ${statsStillRunning ? 'still running then' : 'had finished: not overlapping'}) | — |`,
   );
+  if (pageFigures instanceof Error) console.log(`\nthe keys page in Chromium failed: ${pageFigures.message}`);
+  else if (pageFigures) printKeysPage(pageFigures, '/bench/');
 } finally {
   stopping = true;
   if (monitor?.pid && monitor.exitCode === null && monitor.signalCode === null) {
