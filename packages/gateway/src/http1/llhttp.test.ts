@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { HTTPParser, invalidHeaderValue } from './llhttp.ts';
-import { endAfterWrites, queueLatin1, queueWrite } from './write-batch.ts';
+import { endAfterWrites, flushWrites, queueLatin1, queueWrite, writesPending } from './write-batch.ts';
 
 /** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
 async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {
@@ -32,12 +32,14 @@ test('batched writes wait for the end of the turn, then leave in order across so
   // Still held: nothing has been handed to the socket within this turn.
   assert.equal(a.client.bytesWritten, 0);
   assert.equal(b.client.bytesWritten, 0);
+  // Counted at the native handle, which both ways of writing (the Writable's, write-batch.ts's direct one) go through.
   let writes = 0;
-  const write = a.client.write;
-  a.client.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>) {
+  const handle = (a.client as unknown as { _handle: { writeBuffer(...args: unknown[]): number } })._handle;
+  const writeBuffer = handle.writeBuffer;
+  handle.writeBuffer = function (this: unknown, ...args: unknown[]) {
     writes++;
-    return write.apply(this, args);
-  } as net.Socket['write'];
+    return writeBuffer.apply(this, args);
+  };
   await new Promise((r) => setImmediate(r));
   assert.equal(a.client.bytesWritten, 6, 'flushed at the end of the turn');
   assert.equal(writes, 1, 'the pieces of a turn leave as one write');
@@ -73,6 +75,72 @@ test('a write reaching the high-water mark leaves at once, after what waited, an
   endAfterWrites(a.client);
   assert.equal(await a.received, `first;${big.toString('latin1')};last`);
 });
+
+test('a batch the kernel cannot take at once waits in the native queue, before later writes, which then count for backpressure; a destroy cancels it', async (t) => {
+  // The batch leaves straight through the socket's handle (write-batch.ts, writeDirect); a peer that does not read makes
+  // such a write wait in libuv's queue, outside the Writable's count. Later writes must go after it, through the Writable,
+  // so that its high-water mark still says when to stop.
+  let peer!: net.Socket;
+  let got = 0;
+  let inOrder = true;
+  let ended!: () => void;
+  const end = new Promise<void>((r) => (ended = r));
+  const server = net.createServer((s) => {
+    peer = s;
+    s.pause();
+    s.on('data', (d: Buffer) => {
+      // Piece i is 1,000 bytes of the value i % 256: bytes arrive in the order they were queued.
+      for (const b of d) {
+        if (b !== (Math.floor(got / 1000) & 0xff)) inOrder = false;
+        got++;
+      }
+    });
+    s.on('end', () => ended());
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => client.once('connect', r));
+  await new Promise<void>((r) => setImmediate(r));
+  let pieces = 0;
+  let stopped = false;
+  let queued = false;
+  // One piece per turn (each its own direct write while nothing waits) until the socket says stop.
+  for (let turn = 0; turn < 100_000 && !stopped; turn++) {
+    stopped = !queueWrite(client, Buffer.alloc(1000, pieces++ & 0xff));
+    await new Promise<void>((r) => setImmediate(r));
+    queued ||= writesPending(client);
+  }
+  assert.ok(queued, 'a direct write waited in the native queue');
+  assert.ok(stopped, 'the Writable said stop while the peer read nothing');
+  peer.resume();
+  await new Promise<void>((r) => client.once('drain', r));
+  flushWrites(client);
+  client.end();
+  await end;
+  assert.equal(got, pieces * 1000, 'every byte arrived');
+  assert.ok(inOrder, 'in the order queued');
+  assert.equal(writesPending(client), false);
+
+  // A destroy with a direct write still queued cancels it, without an error thrown or left counted.
+  const c2 = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => c2.once('connect', r));
+  c2.on('error', () => {});
+  for (let turn = 0; turn < 100_000 && !writesPending(c2); turn++) {
+    queueWrite(c2, Buffer.alloc(8000, 0x61));
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  assert.equal(writesPending(c2), true, 'a direct write waits (the new peer reads nothing)');
+  c2.destroy();
+  await waitUntil(() => !writesPending(c2));
+});
+
+/** waitUntil polls `ok` every 5 ms for up to 5 s. */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ok(), 'condition not met within 5 s');
+}
 
 test('llhttp (strict) accepts no header value byte HTTP forbids, in requests and responses — the data path relies on it', () => {
   // Header values read by the parser are forwarded without a second check (proxy.ts, pool.ts); a Node.js upgrade that

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { readStop } from './llhttp.ts';
 import type { ServerState } from './options.ts';
 import type { H1Request } from './request.ts';
-import { endAfterWrites, flushWrites } from './write-batch.ts';
+import { endAfterWrites, flushWrites, writesPending } from './write-batch.ts';
 
 /** coarseNow is a coarse clock for the connection timeouts, advanced by the sweep (they are checked once a second anyway). */
 export let coarseNow = performance.now();
@@ -67,7 +67,7 @@ export class ConnTimeouts {
    */
   protected closeIdleSocket(): void {
     flushWrites(this.sock);
-    if (this.sock.writableLength === 0) return void this.sock.destroy();
+    if (this.sock.writableLength === 0 && !writesPending(this.sock)) return void this.sock.destroy();
     if (this.idleCloseAt === 0) {
       this.idleCloseAt = coarseNow;
       this.sock.destroySoon();
