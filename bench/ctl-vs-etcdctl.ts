@@ -1,6 +1,9 @@
 // `etcd-monitor ctl` beside etcdctl 3.4 on the same 1-member etcd (loopback), each as its own process:
 //
-//   node bench/ctl-vs-etcdctl.ts [keys=100000] [rate=10000] [seconds=3]
+//   node bench/ctl-vs-etcdctl.ts [keys=100000] [rate=10000] [seconds=3] [--before DIR]
+//
+// --before DIR adds a third tool, `ctl-before`: the bin of another checkout (e.g. `git worktree add DIR main`, with
+// `npm run build` run there), measured in the same alternating runs, for a before/after comparison at the same load.
 //
 // (1) `get --prefix` of `keys` keys of ~100 bytes (simple and -w json), `get` of one key and `version` (start-up),
 //     output to /dev/null: wall time and peak RSS (GNU time's %e, %M), best of 5 runs each, alternating. (2) `watch
@@ -14,14 +17,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdRpc, MemberClient, resolveConnectionOptions } from '@etcd-monitor/etcd';
 import { startCluster } from '@etcd-monitor/etcd/testing';
 
-const keys = Number(process.argv[2] ?? 100_000);
-const rate = Number(process.argv[3] ?? 10_000);
-const seconds = Number(process.argv[4] ?? 3);
+const argv = process.argv.slice(2);
+const beforeAt = argv.indexOf('--before');
+const before = beforeAt >= 0 ? argv.splice(beforeAt, 2)[1] : undefined;
+const keys = Number(argv[0] ?? 100_000);
+const rate = Number(argv[1] ?? 10_000);
+const seconds = Number(argv[2] ?? 3);
 const BIN = fileURLToPath(new URL('../packages/cli/bin/etcd-monitor.js', import.meta.url));
 const cluster = await startCluster({ members: 1, extraArgs: ['--quota-backend-bytes=4294967296'] });
 const ep = cluster.endpoints[0]!;
 const rpc = new EtcdRpc(new MemberClient(ep, resolveConnectionOptions({ endpoints: ep, commandTimeout: '30s' })));
 const tools: Record<string, string[]> = { etcdctl: ['etcdctl'], ctl: [process.execPath, BIN, 'ctl'] };
+if (before) tools['ctl-before'] = [process.execPath, `${before.replace(/\/$/, '')}/packages/cli/bin/etcd-monitor.js`, 'ctl'];
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -49,7 +56,7 @@ try {
     ['get of one key (start-up)', ['get', '/bench/one']],
     ['version (start-up, no call)', ['version']],
   ];
-  console.log(`\nbest of ${runs}, runs alternating\ncommand                                  tool      seconds   peak RSS MB   ctl/etcdctl`);
+  console.log(`\nbest of ${runs}, runs alternating\ncommand                                  tool       seconds   peak RSS MB   ctl/etcdctl`);
   for (const [title, args] of cases) {
     const best: Record<string, { s: number; mb: number }> = {};
     for (let run = 0; run < runs; run++) {
@@ -65,15 +72,15 @@ try {
       }
     }
     for (const name of Object.keys(tools)) {
-      const ratio = name === 'ctl' ? `${(best.ctl!.s / Math.max(best.etcdctl!.s, 0.01)).toFixed(2)}x` : '';
+      const ratio = name === 'etcdctl' ? '' : `${(best[name]!.s / Math.max(best.etcdctl!.s, 0.01)).toFixed(2)}x`;
       console.log(
-        `${(name === 'etcdctl' ? title : '').padEnd(40)} ${name.padEnd(9)} ${best[name]!.s.toFixed(2).padStart(7)}   ${best[name]!.mb.toFixed(0).padStart(11)}   ${ratio}`,
+        `${(name === 'etcdctl' ? title : '').padEnd(40)} ${name.padEnd(10)} ${best[name]!.s.toFixed(2).padStart(7)}   ${best[name]!.mb.toFixed(0).padStart(11)}   ${ratio}`,
       );
     }
   }
 
   const total = rate * seconds;
-  console.log(`\nwatch --prefix at ${rate} puts/s for ${seconds} s (${total} events)\ntool      seconds   peak RSS MB   events`);
+  console.log(`\nwatch --prefix at ${rate} puts/s for ${seconds} s (${total} events)\ntool       seconds   peak RSS MB   events`);
   for (const [name, cmd] of Object.entries(tools)) {
     const prefix = `/bench/watch/${name}/`;
     const child = spawn(cmd[0]!, [...cmd.slice(1), '--endpoints', ep, 'watch', prefix, '--prefix'], {
@@ -111,7 +118,7 @@ try {
     clearInterval(hwm);
     child.kill('SIGINT');
     await new Promise((r) => child.once('close', r));
-    console.log(`${name.padEnd(9)} ${took.toFixed(2).padStart(7)}   ${(peakKb / 1024).toFixed(0).padStart(11)}   ${Math.floor(lines / 3)}`);
+    console.log(`${name.padEnd(10)} ${took.toFixed(2).padStart(7)}   ${(peakKb / 1024).toFixed(0).padStart(11)}   ${Math.floor(lines / 3)}`);
   }
   console.log(`\nload average ${load()}`);
 } finally {

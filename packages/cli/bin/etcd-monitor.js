@@ -19,9 +19,11 @@ if (major < 24) {
 // warning (DEP0123) on every run against https://127.0.0.1:…; users cannot act on it.
 process.noDeprecation = true;
 compileCache();
-const [dir, ext] = fresh() ? ['../dist/', '.js'] : ['../src/', '.ts'];
 // ctl is a short-lived command that scripts run in loops: load only what it needs, not every command of the program.
+// It loads nothing of the monitor or the gateway (bin.test), so only its own packages' sources decide whether dist/ is
+// current for it: 78 files to stat instead of 338 (~4 ms).
 const ctl = process.argv[2] === 'ctl';
+const [dir, ext] = fresh(ctl ? ['core', 'etcd', 'cli'] : ['core', 'etcd', 'monitor', 'gateway', 'cli']) ? ['../dist/', '.js'] : ['../src/', '.ts'];
 const { main, ctlMain } = await import(ctl ? `${dir}ctl/main${ext}` : `${dir}main${ext}`);
 
 // compileCache keeps V8's compiled code of every module (grpc-js, protobufjs, ours) in the user's cache directory, so
@@ -38,9 +40,9 @@ function compileCache() {
 }
 
 // fresh tells whether the JavaScript build under packages/*/dist (scripts/build-dist.ts, run by `npm ci`) is newer than
-// every source file that build-dist compiles; it runs without Node's TypeScript stripper, ~17 MB less per process.
+// every source file that build-dist compiles in the given packages; it runs without Node's TypeScript stripper, ~17 MB less per process.
 // Stale or missing: run src/. A plain walk (not readdirSync's recursive mode, which cost ~10 ms more per start).
-function fresh() {
+function fresh(packageNames) {
   const { readdirSync, statSync } = process.getBuiltinModule('node:fs');
   const packages = process.getBuiltinModule('node:url').fileURLToPath(new URL('../../', import.meta.url));
   let built;
@@ -58,6 +60,6 @@ function fresh() {
     }
     return false;
   };
-  return !['core', 'etcd', 'monitor', 'gateway', 'cli'].some((name) => newer(`${packages}${name}/src/`));
+  return !packageNames.some((name) => newer(`${packages}${name}/src/`));
 }
 process.exitCode = ctl ? await ctlMain(process.argv.slice(3)) : await main(process.argv.slice(2));

@@ -59,7 +59,7 @@ test('`etcd-monitor --help`, `status --help` and `ctl version` load no module of
   }
 });
 
-test('`ctl get` of a key loads no protobufjs: its request is encoded and its answer read by hand', async () => {
+test('`ctl get` of a key loads no protobufjs (its request is encoded and its answer read by hand), no monitor or gateway module', async () => {
   const cluster = await startCluster({ members: 1 });
   try {
     const ep = cluster.endpoints[0]!;
@@ -74,6 +74,11 @@ test('`ctl get` of a key loads no protobufjs: its request is encoded and its ans
     );
     assert.deepEqual(
       loaded.filter((u) => u.includes('/protobufjs/')),
+      [],
+    );
+    // Nor anything of the monitor or the gateway: the bin checks only core's, etcd's and the cli's sources for ctl.
+    assert.deepEqual(
+      loaded.filter((u) => /\/packages\/(gateway|monitor)\//.test(u)),
       [],
     );
     // A put still encodes with protobufjs, built for its own two messages.

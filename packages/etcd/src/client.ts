@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { AppError } from '@etcd-monitor/core';
+import { AppError } from '@etcd-monitor/core/errors';
 import type { ConnectionOptions } from './options.ts';
 import { describeGrpcError, isAuthTokenError } from './grpc-errors.ts';
 import { idToHex } from './ids.ts';

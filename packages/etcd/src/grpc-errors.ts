@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { AppError } from '@etcd-monitor/core';
+import { AppError } from '@etcd-monitor/core/errors';
 import type { ConnectionOptions } from './options.ts';
 
 /** isAuthTokenError tells whether etcd rejected the call's auth token (expired or revoked), which a new token fixes. */

@@ -1,4 +1,4 @@
-import { AppError, errorMessage } from '@etcd-monitor/core';
+import { AppError, errorMessage } from '@etcd-monitor/core/errors';
 import { MemberClient } from './client.ts';
 import { idToHex } from './ids.ts';
 import type { ConnectionOptions } from './options.ts';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { AppError, parseDuration, parseEndpoints } from '@etcd-monitor/core';
+import { AppError } from '@etcd-monitor/core/errors';
+import { parseDuration, parseEndpoints } from '@etcd-monitor/core/parse';
 
 /** ConnectionOptions are everything needed to reach an etcd cluster, in etcdctl's terms. */
 export interface ConnectionOptions {

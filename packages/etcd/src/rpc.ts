@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { AppError } from '@etcd-monitor/core';
+import { AppError } from '@etcd-monitor/core/errors';
 import type { CallOptions, MemberClient } from './client.ts';
 import { decodeRangeKeys, decodeRangeResponse, type RangeKeys } from './fast-decode.ts';
 import type {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { AppError } from '@etcd-monitor/core';
+import { AppError } from '@etcd-monitor/core/errors';
 import type { MemberClient } from './client.ts';
 
 /** SnapshotInfo describes a saved snapshot file. */

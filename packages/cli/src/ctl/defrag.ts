@@ -1,4 +1,4 @@
-import { AppError, errorMessage } from '@etcd-monitor/core';
+import { AppError, errorMessage } from '@etcd-monitor/core/errors';
 import { CTL_EXIT } from '@etcd-monitor/core/parse';
 import { etcd } from './etcd.ts';
 import { CtlExit, type Ctx } from './context.ts';

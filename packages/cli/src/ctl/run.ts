@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
-import { AppError, errorMessage, versionInfo } from '@etcd-monitor/core';
+// core's subpaths, not its index (config fields, logger, loops…): ~10 ms less of every ctl start.
+import { AppError, errorMessage } from '@etcd-monitor/core/errors';
+import { versionInfo } from '@etcd-monitor/core/version';
 import { CTL_EXIT, parseCtl, parseGoBool, type CtlParsed } from '@etcd-monitor/core/parse';
 import type { ConnectionFlags, ConnectionOptions, EtcdRpc, MemberClient } from '@etcd-monitor/etcd';
 import { Printer, UnsupportedFormat, goDuration, type EpHashKV, type EpHealth, type EpStatus, type OutputFormat, OUTPUT_FORMATS } from '@etcd-monitor/etcd/etcdctl';
@@ -154,6 +154,9 @@ function rangeOf(ctx: Ctx, cmd: string, key: string, rangeEnd: string | undefine
   return rangeEnd === undefined ? { key: Buffer.from(key) } : { key: Buffer.from(key), rangeEnd: Buffer.from(rangeEnd) };
 }
 
+// node:readline is loaded by the two commands that read lines (txn -i, the prompts), not by every start.
+const readline = () => process.getBuiltinModule('node:readline');
+
 async function readAll(io: CliIo): Promise<string> {
   const input = io.in ?? process.stdin;
   const chunks: Buffer[] = [];
@@ -164,7 +167,7 @@ async function readAll(io: CliIo): Promise<string> {
 /** ask prompts on stderr and reads one line from stdin; undefined at end of input. */
 async function ask(io: CliIo, question: string): Promise<string | undefined> {
   io.err.write(question);
-  const rl = createInterface({ input: io.in ?? process.stdin, terminal: false });
+  const rl = readline().createInterface({ input: io.in ?? process.stdin, terminal: false });
   try {
     for await (const line of rl) return line;
     return undefined;
@@ -252,7 +255,7 @@ const COMMANDS: Record<string, Handler> = {
   async txn(ctx) {
     if (ctx.p.args.length) throw badArgs('txn command does not accept argument');
     const interactive = ctx.bool('interactive');
-    const rl = createInterface({ input: ctx.io.in ?? process.stdin, terminal: false });
+    const rl = readline().createInterface({ input: ctx.io.in ?? process.stdin, terminal: false });
     const lines = rl[Symbol.asyncIterator]();
     const section = async (prompt: string): Promise<string[]> => {
       if (interactive) ctx.io.out.write(prompt);
