@@ -4,8 +4,9 @@
 // allocated per request. Same placement as run.ts: the proxy on core 0; wrk, the paced generator and the nginx
 // upstream on core 1.
 //
-//   node bench/gateway/latency.ts [--duration 5] [--warmup 20] [--rates 1000,10000,30000] [--only direct,nginx,gateway]
-//                                 [--before /path/to/an/older/checkout] [--node-flags '--single-threaded-gc'] [--nice]
+//   node bench/gateway/latency.ts [--duration 5] [--warmup 20] [--closed 1,8,64] [--rates 1000,10000,30000]
+//                                 [--only direct,nginx,gateway] [--before /path/to/an/older/checkout]
+//                                 [--node-flags '--single-threaded-gc'] [--nice]
 //
 // --warmup is how long each proxy is loaded (64 connections) before anything is measured: V8 keeps compiling and
 // deoptimising the hot path for the first ~10–15 s of traffic, on helper threads that share the proxy's core, so a
@@ -25,7 +26,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
 
 const duration = Number(opt('duration', '5'));
-const rates = opt('rates', '1000,10000,30000').split(',').map(Number);
+const rates = opt('rates', '1000,10000,30000')
+  .split(',')
+  .filter((x) => x !== 'none')
+  .map(Number);
+// Closed-loop connection counts; `--closed none` runs the paced rates alone (e.g. to repeat one of them).
+const closedConns = opt('closed', '1,8,64')
+  .split(',')
+  .filter((x) => x !== 'none')
+  .map(Number);
 const only = opt('only', 'direct,nginx,gateway').split(',');
 const before = opt('before', '');
 // Extra node flags for the gateway under test (its workers inherit them), to compare V8 settings in one run.
@@ -289,9 +298,7 @@ async function main(): Promise<void> {
   start(LOAD_CORE, PRIO[0] ?? 'nginx', [...PRIO.slice(1), ...(nice ? ['nginx'] : []), '-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
   await waitPort(UP_PORT);
   const scenarios: [string, (port: number) => ReturnType<typeof closed>][] = [
-    ['closed, 1 conn', (p) => closed(p, 1)],
-    ['closed, 8 conns', (p) => closed(p, 8)],
-    ['closed, 64 conns', (p) => closed(p, 64)],
+    ...closedConns.map((n): [string, (port: number) => ReturnType<typeof closed>] => [`closed, ${n} conn${n === 1 ? '' : 's'}`, (p) => closed(p, n)]),
     ...rates.map((r): [string, (port: number) => ReturnType<typeof closed>] => [`paced ${r / 1000}k/s`, (p) => paced(p, r)]),
   ];
   // Every target is started once and kept; each scenario runs target after target, so that "before" and "after" (and
