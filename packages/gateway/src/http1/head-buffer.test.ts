@@ -23,3 +23,13 @@ test('a head is written as latin1, as a socket write with latin1 sends it', () =
   headPut('é\u00ff');
   assert.deepEqual([...headEnd()], [0xe9, 0xff]);
 });
+
+test('short pieces (copied by a loop) and long ones (Buffer#write) give the bytes latin1 gives, code units above 255 included', () => {
+  for (const s of ['', 'a', ': ', '\r\n', 'x-\u0141\u20ac-\uffff', 'ä'.repeat(64), 'ő'.repeat(65), 'Content-Length', 'v'.repeat(200)]) {
+    headBegin(s.length + 2);
+    headPut('<');
+    headPut(s);
+    headPut('>');
+    assert.deepEqual(headEnd(), Buffer.from(`<${s}>`, 'latin1'), JSON.stringify(s));
+  }
+});
