@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdRpc, MemberClient, FROM_KEY, type TxnOp } from '@etcd-monitor/etcd';
 import { useCluster } from '@etcd-monitor/etcd/testing';
-import { listLevel, prefixStats, type LevelEntry } from './kv.ts';
+import { LevelCache, listLevel, prefixStats, type LevelEntry } from './kv.ts';
 
 // The key browser's reads on a real etcd, against answers computed from one full read of the keyspace, and what they
 // cost etcd: every range's count is the number of index entries etcd 3.4 walked to answer it, limit or not.
@@ -44,11 +44,11 @@ function levelOf(keys: Buffer[], prefix: Buffer, sep: Buffer): Array<[string, st
 }
 
 /** pagesOf lists a whole level page by page. */
-async function pagesOf(rpc: EtcdRpc, prefix: Buffer, sep: Buffer, limit: number): Promise<LevelEntry[]> {
+async function pagesOf(rpc: EtcdRpc, prefix: Buffer, sep: Buffer, limit: number, o: { window?: number; cache?: LevelCache } = {}): Promise<LevelEntry[]> {
   const all: LevelEntry[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
-    const p = await listLevel(rpc, { prefix, separator: sep, limit, counts: false, ...(cursor ? { cursor } : {}) });
+    const p = await listLevel(rpc, { prefix, separator: sep, limit, counts: false, ...o, ...(cursor ? { cursor } : {}) });
     assert.ok(p.items.length <= limit);
     all.push(...p.items);
     cursor = p.nextCursor;
@@ -97,11 +97,23 @@ describe('key browser reads (real etcd)', () => {
       const prefix = Buffer.from(p);
       const sep = Buffer.from(s);
       const want = levelOf(keys, prefix, sep);
-      for (const limit of [1, 7, 100]) {
-        const got = (await pagesOf(rpc, prefix, sep, limit)).map((e) => [Buffer.from(e.name, 'utf8').toString('base64'), e.kind]);
+      // One guess at a time, several in flight (the default), and with a cache: the first listing fills it, the second
+      // is guided by the first keys it remembers (and its first page served from it).
+      const cache = new LevelCache();
+      for (const [limit, o] of [
+        [1, {}],
+        [7, {}],
+        [100, {}],
+        [7, { window: 1 }],
+        [100, { window: 1 }],
+        [7, { cache }],
+        [7, { cache }],
+        [100, { cache }],
+      ] as const) {
+        const got = (await pagesOf(rpc, prefix, sep, limit, o)).map((e) => [Buffer.from(e.name, 'utf8').toString('base64'), e.kind]);
         // Names are UTF-8 text: compare the ones that are.
         const text = (x: Array<[string, string]>) => x.map(([n, k]) => [Buffer.from(Buffer.from(n, 'base64').toString('utf8')).toString('base64'), k]);
-        assert.deepEqual(got, text(want), `level ${JSON.stringify(prefix.toString('latin1'))} split at ${JSON.stringify(s)}, ${limit} a page`);
+        assert.deepEqual(got, text(want), `level ${JSON.stringify(prefix.toString('latin1'))} split at ${JSON.stringify(s)}, ${limit} a page, ${JSON.stringify(o)}`);
       }
     }
   });
@@ -114,6 +126,60 @@ describe('key browser reads (real etcd)', () => {
     // One walk of everything to find the first key, then a few entries per folder named like a counter (f00, f01…)
     // and one walk of the others; reading the rest of the level again after each folder was ~6×.
     assert.ok(c.walked() <= 1.5 * total, `walked ${c.walked()} index entries for a level of ${total} keys`);
+  });
+
+  test('a level listed again is exact after writes, and found from the first keys a LevelCache remembers without walking its keys again', async () => {
+    const put = async (ks: string[]) => {
+      for (let i = 0; i < ks.length; i += 128) await rpc.txn({ compare: [], success: ks.slice(i, i + 128).map((k) => ({ type: 'put', key: k, value: 'v' })), failure: [] });
+    };
+    // Folders not named like a counter, so that only the cache can guess them.
+    const names = Array.from({ length: 40 }, (_v, i) => `${String.fromCharCode(97 + (i % 26))}${'xyz'[Math.floor(i / 26)]}-${i * 7}`);
+    await put(names.flatMap((n) => Array.from({ length: 200 }, (_v, i) => `/h/${n}/k${String(i).padStart(4, '0')}`)));
+    await put(['/h/ax-0', '/h/zz']);
+    const prefix = Buffer.from('/h/');
+    const sep = Buffer.from('/');
+    const now = async () =>
+      levelOf(
+        (await rpc.range('/h/', { rangeEnd: '/h0', keysOnly: true })).kvs.map((kv) => Buffer.from(kv.key)),
+        prefix,
+        sep,
+      );
+    const listed = (p: LevelEntry[]) => p.map((e) => [Buffer.from(e.name).toString('base64'), e.kind]);
+    try {
+      const cache = new LevelCache();
+      const c = counting(rpc);
+      const first = await listLevel(c.rpc, { prefix, separator: sep, limit: 100, counts: false, cache });
+      assert.deepEqual(listed(first.items), await now());
+      const cold = c.walked();
+      assert.ok(cold >= 40 * 200, `the first listing walked ${cold}: each folder's keys once, to find it`);
+
+      // The same revision: the page again, after one point read.
+      c.reset();
+      const again = await listLevel(c.rpc, { prefix, separator: sep, limit: 100, counts: true, cache });
+      assert.deepEqual(
+        again.items.map((e) => e.name),
+        first.items.map((e) => e.name),
+      );
+      assert.equal(again.revision, first.revision);
+      assert.equal(again.items.find((e) => e.kind === 'folder')!.count, 200, 'counts are filled in on a copy');
+      assert.equal(first.items[0]!.count, undefined, 'a page handed out earlier is left as it was');
+
+      // Writes: a folder gone, a folder's first key gone, folders and keys new between the ones remembered.
+      await rpc.deleteRange(`/h/${names[3]}/`, { rangeEnd: `/h/${names[3]}0` });
+      await rpc.deleteRange(`/h/${names[10]}/k0000`);
+      await put([`/h/${names[5]}a/new`, `/h/${names[20]}-key`, '/h/0first/x', '/h/zzz/y']);
+      c.reset();
+      const after = await listLevel(c.rpc, { prefix, separator: sep, limit: 100, counts: false, cache });
+      assert.deepEqual(listed(after.items), await now());
+      // A few entries per child, and the keys of the folders that are new or lost their first key.
+      assert.ok(c.walked() < cold / 4, `listing again after writes walked ${c.walked()} index entries (the first listing ${cold})`);
+      // Page by page with the cache, one guess at a time or several: the same.
+      for (const window of [1, 8]) {
+        assert.deepEqual(listed(await pagesOf(rpc, prefix, sep, 6, { cache, window })), await now());
+      }
+    } finally {
+      await rpc.deleteRange('/h/', { rangeEnd: '/h0' });
+    }
   });
 
   test('prefix statistics match a full read and walk each key about once', async () => {

@@ -305,35 +305,196 @@ export interface LevelEntry {
   kv?: KeyView;
 }
 
+/** GUESS_WINDOW is how many guessed children a level page probes at once: probe j reads from where the listing would stand if every guess before it was right. */
+const GUESS_WINDOW = 8;
+
+/** LEVEL_CACHE is how many levels a LevelCache remembers; LEVEL_HINTS how many children's first keys it keeps per level. */
+const LEVEL_CACHE = 64;
+const LEVEL_HINTS = 2000;
+
+/** LevelMemory is what listings of one level found. */
+interface LevelMemory {
+  /** firsts are the first keys of the children listings found (at any revision), sorted, copied out of the answers. */
+  firsts: Buffer[];
+  /** pages are the level's first pages by page size, each with the cluster and revision it was read at. */
+  pages: Map<number, { clusterId: string; revision: string; page: Page<LevelEntry> }>;
+}
+
+/**
+ * LevelCache remembers, for one cluster, what listings of its levels found, two ways. A level's first page at its
+ * revision: opened again while the cluster is still at that revision (and the same cluster id), the page is served
+ * after one point read; any write moves the revision and leaves it unused. And the first key of each child found: at
+ * any later revision these are guesses that listLevel confirms with one short read each (a read up to the guess
+ * returns it only when nothing comes before it), so a level opened again after writes is listed without walking its
+ * keys again, and exactly: a child deleted or added since costs a read, never a wrong entry. Bounded: LEVEL_CACHE
+ * levels, least recently used dropped, LEVEL_HINTS first keys and a few pages each.
+ */
+export class LevelCache {
+  private readonly levels = new Map<string, LevelMemory>();
+
+  /** of returns the memory of one level (empty when new), marking it recently used. */
+  of(prefix: Buffer, separator: Buffer): LevelMemory {
+    const k = `${prefix.toString('base64')} ${separator.toString('base64')}`;
+    let m = this.levels.get(k);
+    if (m) this.levels.delete(k);
+    else m = { firsts: [], pages: new Map() };
+    this.levels.set(k, m);
+    if (this.levels.size > LEVEL_CACHE) this.levels.delete(this.levels.keys().next().value!);
+    return m;
+  }
+
+  /** size is the number of levels remembered. */
+  get size(): number {
+    return this.levels.size;
+  }
+}
+
+/** lowerBound is the index of the first of the sorted `keys` at or after `key`. */
+function lowerBound(keys: Buffer[], key: Buffer): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Buffer.compare(keys[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** remember replaces a level's first keys in [from, to) (to: FROM_KEY for the end) by the ones a listing found there. */
+function remember(m: LevelMemory, from: Buffer, to: Buffer, found: Buffer[]): void {
+  const a = lowerBound(m.firsts, from);
+  const b = to.equals(FROM_KEY) ? m.firsts.length : lowerBound(m.firsts, to);
+  m.firsts.splice(a, b - a, ...found);
+  if (m.firsts.length > LEVEL_HINTS) m.firsts.length = LEVEL_HINTS;
+}
+
+/** copyPage copies a page's entries, so that filling in counts does not change a cached page. */
+function copyPage(p: Page<LevelEntry>): Page<LevelEntry> {
+  return { ...p, items: p.items.map((e) => ({ ...e })) };
+}
+
+/** Child is the child of a level a key belongs to, and where the next child can start. */
+interface Child {
+  key: Buffer;
+  folder?: Buffer;
+  /** name is a folder's name without the separator. */
+  name?: Buffer;
+  end: Buffer;
+}
+
 /**
  * listLevel returns one page of the children of `prefix` split at `separator`: each folder once (its first key is
- * read, then the scan skips past all of its keys) and each key directly at this level. Reads stay close to where the
- * scan stands (see NearScan), so a page costs a few small keys-only ranges per folder, not a walk of the keys after it.
+ * read, then the listing skips past all of its keys) and each key directly at this level, exactly as at the page's
+ * revision. A first page reads that revision with one point read (a consensus read that walks nothing); every other
+ * read is serializable at it. Children are found two ways. Guesses: the next child's first key as an earlier listing
+ * found it (LevelCache), or a folder named like the next value of a counter with a first key like the last folder's
+ * (p09 → p10); a read from where the listing stands up to the guess costs one index entry when it is right and
+ * finds whatever comes first otherwise, and up to GUESS_WINDOW such reads are in flight at once, each assuming the
+ * ones before it right (a wrong one discards the reads after it). Without a guess the scan reads on, close to where
+ * it stands (see NearScan): a few small keys-only ranges per folder, not a walk of the keys after it.
  */
-export async function listLevel(rpc: EtcdRpc, o: { prefix: Buffer; separator: Buffer; limit: number; cursor?: string; counts: boolean }): Promise<Page<LevelEntry>> {
+export async function listLevel(
+  rpc: EtcdRpc,
+  o: {
+    prefix: Buffer;
+    separator: Buffer;
+    limit: number;
+    cursor?: string;
+    counts: boolean;
+    /** cache is the cluster's LevelCache: pages served again at their revision, children's first keys as guesses. */
+    cache?: LevelCache;
+    /** window overrides GUESS_WINDOW (1: one guess at a time). */
+    window?: number;
+  },
+): Promise<Page<LevelEntry>> {
   const { key, rangeEnd } = rangeOf(o.prefix);
   const c = o.cursor ? decodeCursor(o.cursor) : undefined;
-  let start = c?.start ?? key;
-  const scan = new NearScan(rpc, start, rangeEnd, { keysOnly: true, ...(c ? { revision: c.revision } : {}), ...(c?.depth ? { depth: c.depth } : {}) });
+  const memory = o.cache?.of(o.prefix, o.separator);
+  let revision: string;
+  let clusterId = '';
+  if (c) revision = c.revision;
+  else {
+    const h = (await rpc.range(key, { countOnly: true })).header;
+    revision = h.revision;
+    clusterId = h.cluster_id;
+    const hit = memory?.pages.get(o.limit);
+    if (hit && hit.clusterId === clusterId && hit.revision === revision) {
+      const page = copyPage(hit.page);
+      if (o.counts) await countFolders(rpc, page.items, revision);
+      return page;
+    }
+  }
+  const pageStart = c?.start ?? key;
+  let start = pageStart;
+  const scan = new NearScan(rpc, start, rangeEnd, { keysOnly: true, revision, ...(c?.depth ? { depth: c.depth } : {}) });
   const items: LevelEntry[] = [];
+  const found: Buffer[] = [];
+  const hints = memory?.firsts ?? [];
+  const inFlight = Math.max(1, o.window ?? GUESS_WINDOW);
+  // A guess at or before `floor` was wrong (nothing up to it): no use trying those again.
+  let floor: Buffer | undefined;
+  let prev: Child | undefined;
   let afterFolder = false;
-  let guess: Buffer | undefined;
   let consumed = true;
+
+  const childOf = (k: Buffer): Child => {
+    const rest = k.subarray(o.prefix.length);
+    const at = o.separator.length ? rest.indexOf(o.separator) : -1;
+    if (at < 0) return { key: k, end: after(k) };
+    const folder = k.subarray(0, o.prefix.length + at + o.separator.length);
+    return { key: k, folder, name: rest.subarray(0, at), end: prefixRangeEnd(folder) };
+  };
+  const accept = (kv: KeyValue): Child => {
+    const ch = childOf(kv.key);
+    if (ch.folder) {
+      const name = kv.key.subarray(o.prefix.length, ch.folder.length).toString('utf8');
+      items.push({ name, kind: 'folder', prefix: ch.folder.toString('utf8'), prefixBase64: ch.folder.toString('base64') });
+    } else {
+      items.push({ name: kv.key.subarray(o.prefix.length).toString('utf8'), kind: 'key', kv: keyView(kv, false) });
+    }
+    found.push(Buffer.from(kv.key));
+    start = ch.end;
+    return ch;
+  };
+  /** guessAt is the first key of the child guessed to come next from `s` (after child `p`), if any. */
+  const guessAt = (s: Buffer, p: Child | undefined): Buffer | undefined => {
+    const from = floor && Buffer.compare(s, floor) <= 0 ? after(floor) : s;
+    const h = hints[lowerBound(hints, from)];
+    if (h && !atOrPast(h, rangeEnd)) return h;
+    const next = p?.name && counterNext(p.name);
+    return next ? Buffer.concat([o.prefix, next, o.separator, p.key.subarray(p.folder!.length)]) : undefined;
+  };
+
   while (items.length < o.limit && !scan.done) {
-    let kvs: KeyValue[] | undefined;
-    let guessed = false;
-    if (guess) {
-      // The folder named like the next value of a counter, with a first key like the last folder's: a range up to
-      // that key costs one index entry when it is there; anything before it in the range is read first anyway.
-      const r = await rpc.range(start, { rangeEnd: after(guess), limit: 1, keysOnly: true, revision: scan.revision, serializable: true });
-      if (r.kvs.length) {
-        kvs = r.kvs;
-        guessed = true;
+    const chain: Array<{ from: Buffer; guess: Buffer }> = [];
+    for (let s = start, p = prev; chain.length < Math.min(inFlight, o.limit - items.length) && !s.equals(FROM_KEY) && !atOrPast(s, rangeEnd);) {
+      const g = guessAt(s, p);
+      if (!g) break;
+      chain.push({ from: s, guess: g });
+      p = childOf(g);
+      s = p.end;
+    }
+    if (chain.length > 0) {
+      const answers = await Promise.all(chain.map((x) => rpc.range(x.from, { rangeEnd: after(x.guess), limit: 1, keysOnly: true, revision, serializable: true })));
+      for (let j = 0; j < chain.length && items.length < o.limit; j++) {
+        const kv = answers[j]!.kvs[0];
+        if (!kv) {
+          // Nothing up to the guess: the scan goes on from where the listing stands.
+          floor = chain[j]!.guess;
+          prev = undefined;
+          break;
+        }
+        prev = accept(kv);
+        scan.skipTo(start);
+        if (!kv.key.equals(chain[j]!.guess)) break;
       }
-      guess = undefined;
+      afterFolder = Boolean(prev?.folder);
+      consumed = true;
+      continue;
     }
     // After a folder the next child is most likely another folder: one key is enough to name it.
-    kvs ??= await scan.read(afterFolder ? 1 : o.limit - items.length);
+    const kvs = await scan.read(afterFolder ? 1 : o.limit - items.length);
     afterFolder = false;
     consumed = true;
     for (const kv of kvs) {
@@ -341,30 +502,27 @@ export async function listLevel(rpc: EtcdRpc, o: { prefix: Buffer; separator: Bu
         consumed = false;
         break;
       }
-      const rest = kv.key.subarray(o.prefix.length);
-      const at = o.separator.length ? rest.indexOf(o.separator) : -1;
-      if (at < 0) {
-        items.push({ name: rest.toString('utf8'), kind: 'key', kv: keyView(kv, false) });
-        start = after(kv.key);
-        // A key found by a guess: the scan still stands before it.
-        if (guessed) scan.skipTo(start);
-        continue;
+      prev = accept(kv);
+      if (prev.folder) {
+        // The keys read after this one are inside the folder, or are read again from its end.
+        scan.skipTo(start);
+        afterFolder = true;
+        break;
       }
-      const folder = kv.key.subarray(0, o.prefix.length + at + o.separator.length);
-      items.push({ name: rest.subarray(0, at + o.separator.length).toString('utf8'), kind: 'folder', prefix: folder.toString('utf8'), prefixBase64: folder.toString('base64') });
-      // The keys read after this one are inside the folder, or are read again from its end.
-      start = prefixRangeEnd(folder);
-      scan.skipTo(start);
-      afterFolder = true;
-      const next = counterNext(rest.subarray(0, at));
-      if (next) guess = Buffer.concat([o.prefix, next, o.separator, kv.key.subarray(folder.length)]);
-      break;
     }
   }
-  const revision = scan.revision === '0' ? (await rpc.range(key, { countOnly: true })).header.revision : scan.revision;
-  if (o.counts) await countFolders(rpc, items, revision);
   const exhausted = scan.done && consumed;
-  return { items, revision, ...(exhausted ? {} : { nextCursor: encodeCursor({ start, revision, depth: scan.at }) }) };
+  const page: Page<LevelEntry> = { items, revision, ...(exhausted ? {} : { nextCursor: encodeCursor({ start, revision, depth: scan.at }) }) };
+  if (memory) {
+    remember(memory, pageStart, exhausted ? rangeEnd : start, found);
+    if (!c) {
+      memory.pages.delete(o.limit);
+      memory.pages.set(o.limit, { clusterId, revision, page: copyPage(page) });
+      if (memory.pages.size > 4) memory.pages.delete(memory.pages.keys().next().value!);
+    }
+  }
+  if (o.counts) await countFolders(rpc, items, revision);
+  return page;
 }
 
 /** counterNext is the name after `name` when it ends in decimal digits (p09 → p10), else undefined (also for 99 → 100, which sorts before). */

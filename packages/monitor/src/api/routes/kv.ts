@@ -30,7 +30,7 @@ import {
   WatchQuery,
 } from '../schemas/kv.ts';
 import type { OpsClients } from '../../ops/clients.ts';
-import { countPrefixes, headerView, keyHistory, keyView, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
+import { countPrefixes, headerView, keyHistory, keyView, LevelCache, listKeys, listLevel, prefixStats, rangeOf, type HeaderView } from '../../ops/kv.ts';
 
 /** kvRoutes serves the key browser: keys by page and folder level, one key with its lease and history, prefix statistics, writes with compare-and-swap, deletes with a counted confirmation, watches, and the audit log. */
 export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: OpsClients): Promise<void> {
@@ -40,6 +40,13 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
     return name;
   };
   const audited = auditedBy(deps);
+  // What level listings found, per cluster name (entries name the cluster id and revision they hold for).
+  const levels = new Map<string, LevelCache>();
+  const levelCache = (name: string) => {
+    let c = levels.get(name);
+    if (!c) levels.set(name, (c = new LevelCache()));
+    return c;
+  };
 
   app.get(
     '/clusters/:name/kv',
@@ -74,8 +81,9 @@ export async function kvRoutes(fastify: FastifyInstance, deps: ApiDeps, ops: Ops
       const q = req.query;
       const prefix = bytesOf(q.prefix, q.prefixBase64, 'prefix', false) ?? Buffer.alloc(0);
       const separator = Buffer.from(q.separator ?? '/', 'utf8');
-      return ops.read(cluster(req.params.name), (rpc) =>
-        listLevel(rpc, { prefix, separator, limit: q.limit ?? 100, counts: q.counts ?? false, ...(q.cursor ? { cursor: q.cursor } : {}) }),
+      const name = cluster(req.params.name);
+      return ops.read(name, (rpc) =>
+        listLevel(rpc, { prefix, separator, limit: q.limit ?? 100, counts: q.counts ?? false, cache: levelCache(name), ...(q.cursor ? { cursor: q.cursor } : {}) }),
       );
     },
   );
