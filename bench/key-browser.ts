@@ -5,7 +5,10 @@
 //   node bench/key-browser.ts [keys=1000000] [fill-budget-seconds=180] [--page]
 //
 // The fill stops at the budget on a slow machine and says how many keys it holds; every figure is for that count.
-// Measured: opening the root level (50 folders) the first time and again, its folders' counts (/kv/counts, as the
+// Measured: opening the root level (50 folders) the first time (nothing remembered: etcd walks every key once to find
+// the first), then ROOT_OPENS times at the same revision and ROOT_OPENS times each after a write elsewhere (a new
+// revision: the monitor's LevelCache guesses each folder from the first keys it remembers), with etcd walking the
+// 1M index entries alone (a count-only range) beside it; its folders' counts (/kv/counts, as the
 // page asks for them after drawing the level), each prefix level (first page of 100), each next page (p50/p95 over 50
 // pages), /kv/stats over everything (with and without value bytes, with the reads it made and the index entries etcd
 // walked), the monitor's RSS before/peak/after browsing and, apart, during the stats scans; beside etcdctl reading the
@@ -14,6 +17,7 @@
 // and the time from the kill to the monitor's leader_lost event (polled at /api/v1/events every 25 ms) is printed.
 // With --page, the key browser page itself is measured in Chromium after the API figures, on the same keys
 // (bench/key-browser-page.ts; needs `npm run build -w @etcd-monitor/web`).
+// The monitor runs as `etcd-monitor serve` does from its bin: with the environment and Node.js flags of its #! line.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ const PAGE = process.argv.includes('--page');
 const PREFIXES = 50;
 const BATCH = 128; // etcd's default --max-txn-ops
 const WORKERS = 8;
+const ROOT_OPENS = 20;
 const BIN = fileURLToPath(new URL('../packages/cli/bin/etcd-monitor.js', import.meta.url));
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -42,6 +47,7 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const cluster = await startCluster({ members: 3, extraArgs: ['--quota-backend-bytes=4294967296'] });
 const dir = mkdtempSync(join(tmpdir(), 'bench-kb-'));
 let monitor: ReturnType<typeof spawn> | undefined;
+let ctlClient: MemberClient | undefined;
 let stopping = false;
 try {
   // Fill: WORKERS concurrent txns of BATCH puts each, through the leader.
@@ -77,11 +83,24 @@ try {
     `[server]\nlisten = "127.0.0.1:${port}"\ndata_dir = "${join(dir, 'data')}"\n\n[[clusters]]\nname = "bench"\nendpoints = ${JSON.stringify(cluster.endpoints)}\n`,
   );
   const log = openSync(join(dir, 'monitor.log'), 'w');
-  monitor = spawn(process.execPath, [BIN, 'serve', '--config', cfg], { env: { ...process.env, ETCD_MONITOR_SECRET_KEY: 'bench' }, stdio: ['ignore', log, log] });
+  // The bin's #! line (`#!/usr/bin/env -S NAME=VALUE… node FLAGS…`): its memory settings are part of what is measured.
+  const shebang = readFileSync(BIN, 'utf8')
+    .split('\n')[0]!
+    .replace(/^#!\S*env -S /, '')
+    .split(/\s+/);
+  const nodeAt = shebang.indexOf('node');
+  const binEnv = Object.fromEntries(shebang.slice(0, nodeAt).map((a) => a.split('=') as [string, string]));
+  monitor = spawn(process.execPath, [...shebang.slice(nodeAt + 1), BIN, 'serve', '--config', cfg], {
+    env: { ...process.env, ...binEnv, ETCD_MONITOR_SECRET_KEY: 'bench' },
+    stdio: ['ignore', log, log],
+  });
   monitor.once('exit', (code, signal) => {
     if (!stopping) console.error(`the monitor exited (${code ?? signal}):\n${readFileSync(join(dir, 'monitor.log'), 'utf8').slice(-3000)}`);
   });
   const base = `http://127.0.0.1:${port}/api/v1`;
+  // Writes between root opens, and etcd's own walk of the keys.
+  ctlClient = new MemberClient(cluster.endpoints[0]!, { endpoints: [cluster.endpoints[0]!], dialTimeoutMs: 5000, commandTimeoutMs: 60_000 });
+  const ctlRpc = new EtcdRpc(ctlClient);
   await until(
     'the monitor answers',
     () =>
@@ -105,7 +124,21 @@ try {
   let sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 50);
 
   const root = await get('/kv/level?prefix=/bench/&limit=100');
-  const rootAgain = await get('/kv/level?prefix=/bench/&limit=100');
+  const sameRev: number[] = [];
+  for (let i = 0; i < ROOT_OPENS; i++) sameRev.push((await get('/kv/level?prefix=/bench/&limit=100')).ms);
+  const afterWrite: number[] = [];
+  for (let i = 0; i < ROOT_OPENS; i++) {
+    await ctlRpc.put('/elsewhere', String(i));
+    const r = await get('/kv/level?prefix=/bench/&limit=100');
+    if ((r.body.items as unknown[]).length !== (root.body.items as unknown[]).length) throw new Error('the root level changed');
+    afterWrite.push(r.ms);
+  }
+  const walkAlone: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now();
+    await ctlRpc.range('/bench/', { rangeEnd: prefixRangeEnd('/bench/'), countOnly: true, serializable: true });
+    walkAlone.push(performance.now() - s);
+  }
   const rootItems = root.body.items as Array<{ prefixBase64?: string }>;
   const counts = await get(`/kv/counts?${rootItems.map((e) => `prefixBase64=${encodeURIComponent(e.prefixBase64!)}`).join('&')}&revision=${root.body.revision as string}`);
   const opens: number[] = [];
@@ -179,7 +212,12 @@ try {
   console.log(`\nkeys: ${filled} under ${PREFIXES} prefixes (≈100 bytes each); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
   console.log('| measure | through the monitor API | etcdctl (process start included) |');
   console.log('| --- | --- | --- |');
-  console.log(`| open the root level (50 folders), first time / again | ${ms(root.ms)} / ${ms(rootAgain.ms)} | — |`);
+  const p5095 = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 95))}`;
+  console.log(
+    `| open the root level (50 folders), first time (nothing remembered) | ${ms(root.ms)} | ${ms(pct(walkAlone, 50))} (etcd walking the ${filled} entries alone: count-only range, p50 of 5) |`,
+  );
+  console.log(`| open the root level again at the same revision (p50 / p95 of ${sameRev.length}) | ${p5095(sameRev)} | — |`);
+  console.log(`| open the root level after a write elsewhere, a new revision (p50 / p95 of ${afterWrite.length}) | ${p5095(afterWrite)} | — |`);
   console.log(`| the root's 50 folder counts (/kv/counts, after the level is drawn) | ${ms(counts.ms)} | — |`);
   console.log(
     `| open a prefix level, first page of 100 (p50 / p95 of ${opens.length}) | ${ms(pct(opens, 50))} / ${ms(pct(opens, 95))} | ${ms(pct(ctlFirst, 50))} / ${ms(pct(ctlFirst, 95))} (get --prefix --keys-only --limit=100) |`,
@@ -203,6 +241,7 @@ try {
   else if (pageFigures) printKeysPage(pageFigures, '/bench/');
 } finally {
   stopping = true;
+  ctlClient?.close();
   if (monitor?.pid && monitor.exitCode === null && monitor.signalCode === null) {
     monitor.kill('SIGTERM');
     await new Promise((r) => monitor!.once('exit', r));
