@@ -74,7 +74,14 @@ export class H1Conn extends PipelinedConn {
     }
     this.headStart = 0;
     if (this.closing) return 1;
-    const req = new H1Request(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);
+    // The connection's kept request (recycle) serves this one, every field set again; else a new one.
+    const spare = this.spareReq;
+    let req: H1Request;
+    if (spare !== undefined) {
+      this.spareReq = undefined;
+      spare.init(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);
+      req = spare;
+    } else req = new H1Request(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);
     // Framing and Host checks (request smuggling shapes); llhttp's strict mode already refused the rest.
     let hosts = 0;
     let te: string | undefined;

@@ -17,6 +17,9 @@ export class PipelinedConn extends ConnTimeouts {
   protected readonly queue: H1Request[] = [];
   /** res is the response of the active request. */
   private res: H1Response | undefined;
+  /** spareReq and spareRes are a finished request and response kept for the next request (recycle); ~0.2 KB less garbage each. */
+  protected spareReq: H1Request | undefined;
+  private spareRes: H1Response | undefined;
 
   /**
    * answersLast tells whether the response being written is the connection's last: it stops reading requests and none is
@@ -50,7 +53,13 @@ export class PipelinedConn extends ConnTimeouts {
   private answer(req: H1Request): void {
     this.active = req;
     if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
-    const res = new H1Response(this, req, req.keepAlive);
+    const spare = this.spareRes;
+    let res: H1Response;
+    if (spare !== undefined) {
+      this.spareRes = undefined;
+      spare.init(this, req, req.keepAlive);
+      res = spare;
+    } else res = new H1Response(this, req, req.keepAlive);
     this.res = res;
     if (req.expectContinue && !req.complete) queueLatin1(this.sock, 'HTTP/1.1 100 Continue\r\n\r\n');
     this.server.handlers.request(req, res);
@@ -83,6 +92,20 @@ export class PipelinedConn extends ConnTimeouts {
         if (this.active === undefined && !this.sock.destroyed) this.next();
       });
     } else if (!this.sock.destroyed) this.next();
+  }
+
+  /**
+   * recycle keeps a finished response and its request for the next request of the connection, when nothing can refer to
+   * them any more: the one who answered let go of both (H1Response.recycle), the response ended with no nextTick
+   * pending, the request was read whole and its body never turned into a stream, and the connection answers no more of
+   * them from the pipelining queue or the parser (a pipelined request has its own).
+   */
+  recycle(res: H1Response): void {
+    const req = res.req;
+    if (!res.writableFinished || res.ticking || !req.reusable || this.active === req || this.res === res || this.closing || this.sock.destroyed) return;
+    if (this.cur === req || this.queue.includes(req)) return;
+    this.spareRes = res;
+    this.spareReq = req;
   }
 
   /** abandon drops the queue as the connection closed; a response still being written hears that its client is gone. */

@@ -9,38 +9,58 @@ type Listener = Parameters<Readable['on']>[1];
 
 /** H1Request is one parsed request: the fields of node:http's IncomingMessage the gateway reads, and its body as a stream. */
 export class H1Request {
-  readonly method: string;
+  // Every field is set by init(), which also readies a request its connection kept for the next one (PipelinedConn.recycle):
+  // a field added here must be set there too (a test compares a reused request with a new one).
+  method!: string;
   /** url is the request target; the proxy turns an absolute-form target into origin form (its authority becomes the Host). */
-  url: string;
-  readonly httpVersion: string;
-  readonly rawHeaders: string[];
-  readonly socket: net.Socket;
-  readonly keepAlive: boolean;
+  url!: string;
+  httpVersion!: string;
+  rawHeaders!: string[];
+  socket!: net.Socket;
+  keepAlive!: boolean;
   /** upgrade is set for an Upgrade request (WebSocket). */
-  readonly upgrade: boolean;
+  upgrade!: boolean;
   /** hostHeader is the Host header, read while checking the head (so the hot path needs no headers object). */
-  hostHeader: string | undefined;
+  hostHeader!: string | undefined;
   /** connectionHeader is the Connection header (values joined). */
-  connectionHeader: string | undefined;
+  connectionHeader!: string | undefined;
   /** hasBody is set when the request announces a body (Content-Length > 0 or Transfer-Encoding). */
-  hasBody = false;
+  hasBody!: boolean;
   /** expectContinue is set for `Expect: 100-continue`. */
-  expectContinue = false;
+  expectContinue!: boolean;
   /** complete is set once the whole message (body included) was read. */
-  complete = false;
-  private hdrs: IncomingHttpHeaders | undefined;
-  private body: Readable | undefined;
+  complete!: boolean;
+  private hdrs!: IncomingHttpHeaders | undefined;
+  private body!: Readable | undefined;
   /** dumped requests drop the rest of their body (the response went out without reading it). */
-  dumped = false;
+  dumped!: boolean;
 
   constructor(sock: net.Socket, method: string, url: string, version: string, raw: string[], keepAlive: boolean, upgrade: boolean) {
-    this.socket = sock;
+    this.init(sock, method, url, version, raw, keepAlive, upgrade);
+  }
+
+  /** init sets every field for a request just read (a new one, or one its connection kept). */
+  init(sock: net.Socket, method: string, url: string, version: string, raw: string[], keepAlive: boolean, upgrade: boolean): void {
     this.method = method;
     this.url = url;
     this.httpVersion = version;
     this.rawHeaders = raw;
+    this.socket = sock;
     this.keepAlive = keepAlive;
     this.upgrade = upgrade;
+    this.hostHeader = undefined;
+    this.connectionHeader = undefined;
+    this.hasBody = false;
+    this.expectContinue = false;
+    this.complete = false;
+    this.hdrs = undefined;
+    this.body = undefined;
+    this.dumped = false;
+  }
+
+  /** reusable tells whether nothing of the request can be read any more by what it was handed to: read whole, no body stream made. */
+  get reusable(): boolean {
+    return this.complete && this.body === undefined && !this.upgrade;
   }
 
   /** headers are built on first use, like node:http's (lower-case names; repeated values joined, set-cookie an array). */

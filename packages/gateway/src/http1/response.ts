@@ -59,6 +59,7 @@ function stringBytes(head: string | undefined, size: string | undefined, body: B
 }
 
 function flushLater(res: H1Response): void {
+  res.ticking = false;
   res.flush();
 }
 
@@ -83,31 +84,74 @@ export interface ResponseOwner {
   readonly answersLast: boolean;
   /** finished runs as the response ends. */
   finished(res: H1Response): void;
+  /** recycle takes back a finished response and its request for the connection's next request (see H1Response.recycle). */
+  recycle(res: H1Response): void;
 }
 
 /** H1Response writes one response: the subset of node:http's ServerResponse the gateway uses. */
 export class H1Response {
-  readonly req: H1Request;
-  statusCode = 200;
-  headersSent = false;
-  writableFinished = false;
+  // Every field is set by init(), which also readies a response its connection kept for the next request (recycle): a
+  // field added here must be set there too (a test compares a reused response with a new one).
+  req!: H1Request;
+  statusCode!: number;
+  headersSent!: boolean;
+  writableFinished!: boolean;
   /** shouldKeepAlive may be cleared before the head is written to close the connection after this response. */
-  shouldKeepAlive: boolean;
-  private readonly conn: ResponseOwner;
-  private readonly sock: net.Socket;
-  private chunked = false;
-  private noBody = false;
-  private closeFn: (() => void) | undefined;
+  shouldKeepAlive!: boolean;
+  private conn!: ResponseOwner;
+  private sock!: net.Socket;
+  private chunked!: boolean;
+  private noBody!: boolean;
+  private closeFn!: (() => void) | undefined;
   /** closeTarget is told instead of closeFn (closeWith): no closure made per request. */
-  private closeTarget: { onClose(): void } | undefined;
+  private closeTarget!: { onClose(): void } | undefined;
   /** held collects the head and body of an HTTP/1.0 keep-alive response of unknown length (undefined otherwise). */
-  private held: { head: string; chunks: Buffer[]; size: number } | undefined;
+  private held!: { head: string; chunks: Buffer[]; size: number } | undefined;
+  /**
+   * flushByCaller is set by a writer that calls flushHeaders() itself once it has written what it has (the proxy does,
+   * after each upstream read), which saves a nextTick per response.
+   */
+  flushByCaller!: boolean;
+  /** head is the serialised head not yet written; with `list`, only the part after the list. */
+  private head!: string | undefined;
+  /** list is the flat header list of a head not yet written (writeHead with a list). */
+  private list!: string[] | undefined;
+  /** listStatus is the status line of a pending list head. */
+  private listStatus!: string;
+  /** ticking is set while a nextTick flush of the head is pending (it refers to this response). */
+  ticking!: boolean;
 
   constructor(conn: ResponseOwner, req: H1Request, keepAlive: boolean) {
-    this.conn = conn;
+    this.init(conn, req, keepAlive);
+  }
+
+  /** init sets every field for a request's response (a new one, or one its connection kept). */
+  init(conn: ResponseOwner, req: H1Request, keepAlive: boolean): void {
     this.req = req;
-    this.sock = req.socket;
+    this.statusCode = 200;
+    this.headersSent = false;
+    this.writableFinished = false;
     this.shouldKeepAlive = keepAlive;
+    this.conn = conn;
+    this.sock = req.socket;
+    this.chunked = false;
+    this.noBody = false;
+    this.closeFn = undefined;
+    this.closeTarget = undefined;
+    this.held = undefined;
+    this.flushByCaller = false;
+    this.head = undefined;
+    this.list = undefined;
+    this.listStatus = '';
+    this.ticking = false;
+  }
+
+  /**
+   * recycle tells the connection that whoever answered this response refers to neither it nor its request any more (the
+   * proxy's kept exchange let go of both), so the connection may reuse them for its next request.
+   */
+  recycle(): void {
+    this.conn.recycle(this);
   }
 
   /**
@@ -179,22 +223,12 @@ export class H1Response {
     this.list = list;
     // The status as written now, like the rest of the head (statusCode set later changes nothing, as in node:http).
     if (list !== undefined) this.listStatus = statusLine(status);
-    if (!this.flushByCaller) process.nextTick(flushLater, this);
+    if (!this.flushByCaller) {
+      this.ticking = true;
+      process.nextTick(flushLater, this);
+    }
     return this;
   }
-
-  /**
-   * flushByCaller is set by a writer that calls flushHeaders() itself once it has written what it has (the proxy does,
-   * after each upstream read), which saves a nextTick per response.
-   */
-  flushByCaller = false;
-
-  /** head is the serialised head not yet written; with `list`, only the part after the list. */
-  private head: string | undefined;
-  /** list is the flat header list of a head not yet written (writeHead with a list). */
-  private list: string[] | undefined;
-  /** listStatus is the status line of a pending list head. */
-  private listStatus = '';
 
   /**
    * listBytes writes the pending list head — status line, list, then `tail` — into the head slab, followed by a small

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { rawRequest, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 import { H1Server } from './server.ts';
+import { H1Request } from './request.ts';
+import { H1Response } from './response.ts';
 
 let up: TestUpstream;
 let gw: Gateway;
@@ -456,4 +458,97 @@ test("an answer waiting in the turn's write batch goes out before a rejection or
   assert.match(rejected, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\/firstHTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(rejected));
   const upgraded = await rawRequest(port, 'GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /ws HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n');
   assert.match(upgraded, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\/firstHTTP\/1\.1 101 Switching Protocols\r\n[^]*tunnel$/, JSON.stringify(upgraded));
+});
+
+test('a connection reuses a finished request and response for its next request only once let go of, and they carry nothing of the last one', async (t) => {
+  // The proxy lets go of a plain request's pair as it keeps its exchange (H1Response.recycle); the connection then serves
+  // its next request with them. A request whose body became a stream, or a response with a flush still pending, is not
+  // reused; pipelined requests each keep their own until answered.
+  const seen: { req: H1Request; res: H1Response }[] = [];
+  const server: H1Server = new H1Server(
+    { maxHeaderSize: 16384, keepAliveTimeout: 5000, headersTimeout: 5000, requestTimeout: 0 },
+    {
+      request: (req, res) => {
+        seen.push({ req, res });
+        const answer = () => {
+          const body = Buffer.from(
+            JSON.stringify({ m: req.method, u: req.url, v: req.httpVersion, host: req.hostHeader ?? null, secret: req.headers['x-secret'] ?? null, body: req.hasBody }),
+          );
+          // As the proxy does for a passed-through head: the writer flushes, no nextTick is left pending.
+          res.flushByCaller = req.url !== '/tick';
+          res.writeHead(200, { 'content-length': String(body.length) });
+          res.end(body);
+          res.recycle();
+        };
+        // Answered later, as an upstream answer comes: by then the request was read whole.
+        if (req.hasBody) {
+          req.stream().resume();
+          req.stream().on('end', () => setImmediate(answer));
+        } else setImmediate(answer);
+      },
+      upgrade: (_req, sock) => sock.destroy(),
+    },
+  );
+  const listener = net.createServer((s) => server.handle(s));
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  t.after(() => listener.close());
+  const c = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  t.after(() => c.destroy());
+  let buf = '';
+  c.on('data', (d: Buffer) => (buf += d.toString('latin1')));
+  /** ask sends raw requests and resolves with the JSON bodies of the `n` answers they get. */
+  const ask = async (raw: string, n = 1): Promise<Record<string, unknown>[]> => {
+    buf = '';
+    c.write(raw);
+    await waitFor(() => (buf.match(/\}/g) ?? []).length >= n || (n === 0 && buf.includes('\r\n\r\n')), 5000, 'the answers');
+    return [...buf.matchAll(/\{[^}]*\}/g)].map((m) => JSON.parse(m[0]) as Record<string, unknown>);
+  };
+  assert.deepEqual(await ask('GET /a HTTP/1.1\r\nHost: one\r\nX-Secret: s1\r\n\r\n'), [{ m: 'GET', u: '/a', v: '1.1', host: 'one', secret: 's1', body: false }]);
+  assert.deepEqual(await ask('DELETE /b HTTP/1.1\r\nHost: two\r\n\r\n'), [{ m: 'DELETE', u: '/b', v: '1.1', host: 'two', secret: null, body: false }]);
+  assert.equal(seen[1]!.req, seen[0]!.req, 'the second request is the first one, reused');
+  assert.equal(seen[1]!.res, seen[0]!.res);
+  assert.deepEqual(await ask('POST /c HTTP/1.1\r\nHost: three\r\nContent-Length: 3\r\n\r\nxyz'), [{ m: 'POST', u: '/c', v: '1.1', host: 'three', secret: null, body: true }]);
+  assert.equal(seen[2]!.req, seen[0]!.req, 'reused once more');
+  assert.deepEqual(await ask('GET /d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'), [{ m: 'GET', u: '/d', v: '1.0', host: null, secret: null, body: false }]);
+  assert.notEqual(seen[3]!.req, seen[2]!.req, 'a request whose body became a stream is not reused');
+  assert.deepEqual(await ask('GET /tick HTTP/1.1\r\nHost: five\r\n\r\n'), [{ m: 'GET', u: '/tick', v: '1.1', host: 'five', secret: null, body: false }]);
+  assert.equal(seen[4]!.req, seen[3]!.req);
+  assert.deepEqual(await ask('GET /f HTTP/1.1\r\nHost: six\r\n\r\n'), [{ m: 'GET', u: '/f', v: '1.1', host: 'six', secret: null, body: false }]);
+  assert.notEqual(seen[5]!.res, seen[4]!.res, 'a response with a nextTick flush pending is not reused');
+  // Pipelined: three requests in one write, each answered with its own fields, in order.
+  const piped = await ask('GET /p1 HTTP/1.1\r\nHost: p\r\nX-Secret: s2\r\n\r\nHEAD /p2 HTTP/1.1\r\nHost: q\r\n\r\nGET /p3 HTTP/1.1\r\nHost: r\r\n\r\n', 2);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(
+    [...buf.matchAll(/\{[^}]*\}/g)].map((m) => JSON.parse(m[0]) as Record<string, unknown>),
+    [
+      { m: 'GET', u: '/p1', v: '1.1', host: 'p', secret: 's2', body: false },
+      { m: 'GET', u: '/p3', v: '1.1', host: 'r', secret: null, body: false },
+    ],
+    JSON.stringify(piped),
+  );
+  assert.equal((buf.match(/HTTP\/1\.1 200 OK/g) ?? []).length, 3, 'the HEAD answered between them, without a body');
+  const last3 = seen.slice(-3).map((x) => x.req);
+  assert.equal(new Set(last3).size, 3, 'pipelined requests read ahead each have their own');
+});
+
+test('a request or response set up again has every field as a new one has (none left from the last request)', () => {
+  // init() must set each field: one added to H1Request or H1Response and forgotten there would carry a request's value
+  // into the connection's next one.
+  const sock = new net.Socket();
+  const owner = { draining: false, answersLast: false, finished() {}, recycle() {} };
+  const left = Symbol('left from the last request');
+  const reqArgs: ConstructorParameters<typeof H1Request> = [sock, 'GET', '/x', '1.1', ['Host', 'h'], true, false];
+  const used = new H1Request(...reqArgs) as unknown as Record<string, unknown>;
+  for (const k of Object.keys(used)) used[k] = left;
+  (used as unknown as H1Request).init(...reqArgs);
+  const fresh = new H1Request(...reqArgs) as unknown as Record<string, unknown>;
+  assert.deepEqual(Object.keys(used), Object.keys(fresh));
+  for (const k of Object.keys(fresh)) assert.equal(used[k], fresh[k], `H1Request.${k}`);
+  const req = new H1Request(...reqArgs);
+  const usedRes = new H1Response(owner, req, true) as unknown as Record<string, unknown>;
+  for (const k of Object.keys(usedRes)) usedRes[k] = left;
+  (usedRes as unknown as H1Response).init(owner, req, true);
+  const freshRes = new H1Response(owner, req, true) as unknown as Record<string, unknown>;
+  assert.deepEqual(Object.keys(usedRes), Object.keys(freshRes));
+  for (const k of Object.keys(freshRes)) assert.equal(usedRes[k], freshRes[k], `H1Response.${k}`);
 });

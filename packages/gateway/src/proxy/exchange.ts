@@ -320,6 +320,8 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   private keep(): void {
     const sock = this.req.socket;
     if (sock === undefined || sock.destroyed) return;
+    // The request and response are let go of too: their connection may reuse them for its next request (H1Response).
+    (this.res as { recycle?(): void }).recycle?.();
     this.req = this.res = NO_REQUEST;
     this.controller = undefined;
     this.upstreamHeaders = NO_HEADERS;
