@@ -1,7 +1,7 @@
 // The key browser PAGE at scale, in Chromium: the optional `--page` step of bench/key-browser.ts (one fill serves both),
 // or on its own against a monitor that already serves a filled cluster:
 //
-//   node bench/key-browser-page.ts MONITOR_URL CLUSTER [FOLDER_PREFIX=/bench/]
+//   node bench/key-browser-page.ts MONITOR_URL CLUSTER [FOLDER_PREFIX=/bench/] [runs=3]
 //
 // The keys are expected as FOLDER_PREFIX + 50 folders + many keys each (bench/key-browser.ts's layout). Measured in a
 // fresh 1280×720 context each run (cold cache), from the navigation to /clusters/CLUSTER/keys:
@@ -170,8 +170,8 @@ export function printKeysPage(r: { version: string; runs: PageRun[] }, top = '/b
 
 // On its own: node bench/key-browser-page.ts MONITOR_URL CLUSTER [FOLDER_PREFIX]
 if (import.meta.main) {
-  const [url, cluster, top = '/bench/'] = process.argv.slice(2);
+  const [url, cluster, top = '/bench/', runs = '3'] = process.argv.slice(2);
   if (!url || !cluster) throw new Error('usage: node bench/key-browser-page.ts MONITOR_URL CLUSTER [FOLDER_PREFIX=/bench/]');
-  const r = await measureKeysPage(url, cluster, { top, folders: [3, 17, 31].map((p) => `${top}p${String(p).padStart(2, '0')}/`) });
+  const r = await measureKeysPage(url, cluster, { top, folders: [3, 17, 31].map((p) => `${top}p${String(p).padStart(2, '0')}/`), runs: Number(runs) });
   printKeysPage(r, top);
 }

@@ -37,7 +37,26 @@ describe('key browser and console against a real etcd, changed meanwhile by etcd
   test('an edit of a key changed by another client since it was loaded is refused and shown beside the current value, never written', async () => {
     await etcdctl('put', '/app/config', '{"replicas":1,"image":"a"}');
     await etcdctl('put', '/app/notes', 'plain text');
+    // `/` holds one folder, `/app/`: its level is read before it is opened, and every count after the levels
+    // (at a million keys a count walks its folder in etcd for as long as the level read the user waits for).
+    const reads: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const u = new URL(r.url());
+      if (u.pathname.endsWith('/kv/level')) reads.push(`level ${u.searchParams.get('prefix')}`);
+      if (u.pathname.endsWith('/kv/counts')) reads.push('counts');
+    };
+    page.on('request', onRequest);
+    const appLevel = page.waitForRequest((r) => r.url().includes('/kv/level?') && new URL(r.url()).searchParams.get('prefix') === '/app/', { timeout: WAIT });
     await page.goto('/clusters/main/keys');
+    await page.locator('[data-testid=key-folder][data-prefix="/app/"]').waitFor({ timeout: WAIT });
+    await appLevel;
+    await page.locator('[data-testid=key-folder][data-prefix="/app/"] + [data-testid=key-folder-count]').waitFor({ timeout: WAIT });
+    page.off('request', onRequest);
+    assert.deepEqual(reads.slice(0, 3).sort(), ['level ', 'level /', 'level /app/'], `the levels come first: ${reads.join(', ')}`);
+    assert.ok(
+      reads.slice(3).every((r) => r === 'counts'),
+      `then the counts: ${reads.join(', ')}`,
+    );
     await page.locator('[data-testid=key-folder][data-prefix="/app/"]').click();
     await page.locator('[data-testid=key-leaf][data-key="/app/config"]').click();
     const panel = page.locator('[data-testid=key-panel][data-key="/app/config"]');

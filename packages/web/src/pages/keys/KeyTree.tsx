@@ -1,5 +1,7 @@
+import { memo, useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { ActionIcon, Badge, Button, Group, Text, Tooltip, UnstyledButton } from '@mantine/core';
-import { useFolderCounts, useLevel } from '../../api/kv.ts';
+import { levelQuery, singleFolder, useFolderCounts, useLevel, useLevelsIdle } from '../../api/kv.ts';
 import { errorText } from '../../api/client.ts';
 
 /** TreeProps are what every level of the key tree shares: the cluster, the separator, what is open and picked, and the actions. */
@@ -17,7 +19,17 @@ export interface TreeProps {
 /** KeyLevel draws one folder level of the tree, read lazily a page at a time; open folders draw their own level below them. */
 export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; depth: number }) {
   const q = useLevel(t.cluster, prefix, t.separator);
-  const counts = useFolderCounts(t.cluster, q.data?.pages ?? []);
+  // A level of a single closed folder (`/` → `registry/`) leaves one thing to do: open it. Its level is read now, so
+  // the click draws it from the cache instead of waiting for etcd.
+  const qc = useQueryClient();
+  const only = singleFolder(q.data, prefix);
+  const prefetch = only !== undefined && !t.open.has(only) ? only : undefined;
+  useEffect(() => {
+    if (prefetch !== undefined) void qc.prefetchInfiniteQuery(levelQuery(t.cluster, prefetch, t.separator));
+  }, [qc, prefetch, t.cluster, t.separator]);
+  // Counts wait while a level is being read, the prefetch above included: at a million keys each count walks its
+  // folders in etcd for about as long as a level read takes, and the level the user opens is what they wait for.
+  const counts = useFolderCounts(t.cluster, q.data?.pages ?? [], useLevelsIdle(t.cluster));
   if (q.isPending)
     return (
       <Text size="sm" c="dimmed" pl={depth * 16}>
@@ -45,49 +57,23 @@ export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; 
           const full = e.prefix ?? prefix + e.name;
           const isOpen = t.open.has(full);
           const count = e.count ?? (e.prefixBase64 !== undefined ? counts.get(e.prefixBase64) : undefined);
+          // A closed folder gets no tree props: it then re-renders only when its own row changes (see FolderRow).
           return (
-            <li key={`f:${full}`} role="treeitem" aria-expanded={isOpen} aria-selected={false}>
-              <Group gap={4} wrap="nowrap" pl={depth * 16}>
-                <UnstyledButton className="key-row" onClick={() => t.onToggle(full)} data-testid="key-folder" data-prefix={full}>
-                  <Text span size="sm" ff="monospace">
-                    <span aria-hidden>{isOpen ? '▾ ' : '▸ '}</span>
-                    {e.name}
-                  </Text>
-                </UnstyledButton>
-                {count !== undefined && (
-                  <Badge size="xs" variant="light" color="gray" aria-label={`${count} keys`} data-testid="key-folder-count">
-                    {count}
-                  </Badge>
-                )}
-                {t.canWrite && (
-                  <Tooltip label={`Delete every key under ${full}`}>
-                    <ActionIcon
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Delete every key under ${full}`}
-                      onClick={() => t.onDeletePrefix(full)}
-                      data-testid="key-folder-delete"
-                    >
-                      <span aria-hidden>×</span>
-                    </ActionIcon>
-                  </Tooltip>
-                )}
-              </Group>
-              {isOpen && <KeyLevel {...t} prefix={full} depth={depth + 1} />}
-            </li>
+            <FolderRow
+              key={`f:${full}`}
+              name={e.name}
+              full={full}
+              depth={depth}
+              count={count}
+              canWrite={t.canWrite}
+              onToggle={t.onToggle}
+              onDeletePrefix={t.onDeletePrefix}
+              tree={isOpen ? t : undefined}
+            />
           );
         }
         const key = e.kv?.key ?? prefix + e.name;
-        return (
-          <li key={`k:${key}`} role="treeitem" aria-selected={t.selected === key}>
-            <UnstyledButton className="key-row" data-selected={t.selected === key} onClick={() => t.onSelect(key)} pl={depth * 16 + 14} data-testid="key-leaf" data-key={key}>
-              <Text span size="sm" ff="monospace">
-                {e.name}
-              </Text>
-            </UnstyledButton>
-          </li>
-        );
+        return <KeyRow key={`k:${key}`} name={e.name} full={key} depth={depth} selected={t.selected === key} onSelect={t.onSelect} />;
       })}
       {q.hasNextPage && (
         <li role="none">
@@ -99,3 +85,66 @@ export function KeyLevel({ prefix, depth, ...t }: TreeProps & { prefix: string; 
     </ul>
   );
 }
+
+/**
+ * FolderRow is one folder of a level, and its own level below it when open (`tree` given). Memoised: opening a folder,
+ * picking a key or a page of counts arriving re-renders the tree from the top, and at 50 folders and hundreds of keys
+ * a level redrawing every row took a long task; the callbacks it gets are stable (KeysPage), so an unchanged closed row
+ * is skipped.
+ */
+const FolderRow = memo(function FolderRow(p: {
+  name: string;
+  full: string;
+  depth: number;
+  count: number | undefined;
+  canWrite: boolean;
+  onToggle: (prefix: string) => void;
+  onDeletePrefix: (prefix: string) => void;
+  tree: TreeProps | undefined;
+}) {
+  return (
+    <li role="treeitem" aria-expanded={p.tree !== undefined} aria-selected={false}>
+      <Group gap={4} wrap="nowrap" pl={p.depth * 16}>
+        <UnstyledButton className="key-row" onClick={() => p.onToggle(p.full)} data-testid="key-folder" data-prefix={p.full}>
+          <Text span size="sm" ff="monospace">
+            <span aria-hidden>{p.tree ? '▾ ' : '▸ '}</span>
+            {p.name}
+          </Text>
+        </UnstyledButton>
+        {p.count !== undefined && (
+          <Badge size="xs" variant="light" color="gray" aria-label={`${p.count} keys`} data-testid="key-folder-count">
+            {p.count}
+          </Badge>
+        )}
+        {p.canWrite && (
+          <Tooltip label={`Delete every key under ${p.full}`}>
+            <ActionIcon
+              size="xs"
+              variant="subtle"
+              color="red"
+              aria-label={`Delete every key under ${p.full}`}
+              onClick={() => p.onDeletePrefix(p.full)}
+              data-testid="key-folder-delete"
+            >
+              <span aria-hidden>×</span>
+            </ActionIcon>
+          </Tooltip>
+        )}
+      </Group>
+      {p.tree && <KeyLevel {...p.tree} prefix={p.full} depth={p.depth + 1} />}
+    </li>
+  );
+});
+
+/** KeyRow is one key of a level; memoised like FolderRow, it re-renders only when it is picked or unpicked. */
+const KeyRow = memo(function KeyRow(p: { name: string; full: string; depth: number; selected: boolean; onSelect: (key: string) => void }) {
+  return (
+    <li role="treeitem" aria-selected={p.selected}>
+      <UnstyledButton className="key-row" data-selected={p.selected} onClick={() => p.onSelect(p.full)} pl={p.depth * 16 + 14} data-testid="key-leaf" data-key={p.full}>
+        <Text span size="sm" ff="monospace">
+          {p.name}
+        </Text>
+      </UnstyledButton>
+    </li>
+  );
+});

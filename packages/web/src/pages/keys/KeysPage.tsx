@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Anchor, Button, Grid, Group, Paper, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useKeyPages } from '../../api/kv.ts';
+import { prefetchLevel, useKeyPages } from '../../api/kv.ts';
 import { errorText } from '../../api/client.ts';
 import { useCanOperate } from '../../api/queries.ts';
 import { DeletePrefixDialog } from '../../components/DeletePrefixDialog.tsx';
@@ -23,6 +24,12 @@ export function KeysPage() {
   const [open, setOpen] = useState<Set<string>>(() => new Set([separator]));
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
   const canWrite = useCanOperate();
+  const qc = useQueryClient();
+  // The separator's folder starts open: its level is read beside the root's, not after the root's answer is drawn,
+  // and a single folder in it (`/registry/`) is read as soon as that answer is in.
+  useEffect(() => {
+    if (!search) void prefetchLevel(qc, cluster, separator, separator);
+  }, [qc, cluster, separator, search]);
   const set = (k: string, v: string | undefined) =>
     setParams(
       (p) => {
@@ -34,22 +41,26 @@ export function KeysPage() {
       { replace: k !== 'key' },
     );
   const lastOpen = [...open].at(-1) ?? '';
-  const tree = {
-    cluster,
-    separator,
-    open,
-    selected,
-    canWrite,
-    onToggle: (p: string) =>
+  // Stable callbacks: the tree's rows are memoised and re-render only when one of their own props changes.
+  const setRef = useRef(set);
+  useEffect(() => {
+    setRef.current = set;
+  });
+  const onToggle = useCallback(
+    (p: string) =>
       setOpen((o) => {
         const n = new Set(o);
         if (n.has(p)) n.delete(p);
         else n.add(p);
         return n;
       }),
-    onSelect: (k: string) => set('key', k),
-    onDeletePrefix: setDeleting,
-  };
+    [],
+  );
+  const onSelect = useCallback((k: string) => setRef.current('key', k), []);
+  const tree = useMemo(
+    () => ({ cluster, separator, open, selected, canWrite, onToggle, onSelect, onDeletePrefix: setDeleting }),
+    [cluster, separator, open, selected, canWrite, onToggle, onSelect],
+  );
   return (
     <Stack gap="md">
       <ClusterBreadcrumbs cluster={cluster} page="Keys" />
