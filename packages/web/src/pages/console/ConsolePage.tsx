@@ -528,7 +528,7 @@ function KvTable({ kvs }: { kvs: KeyView[] }) {
             </Table.Td>
             <Table.Td>{kv.modRevision}</Table.Td>
             <Table.Td>{kv.version}</Table.Td>
-            <Table.Td>{kv.lease === '0' ? '' : BigInt(kv.lease).toString(16)}</Table.Td>
+            <Table.Td>{kv.lease === '0' ? '' : BigInt(kv.lease).toString(16).padStart(16, '0')}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>

@@ -46,7 +46,7 @@ function KeyDetailView({ cluster, detail, canWrite, onDeleted }: { cluster: stri
       </Text>
       <Text size="sm" data-testid="key-lease">
         {detail.lease
-          ? `Lease ${BigInt(detail.lease.id).toString(16)} · ${detail.lease.ttl < 0 ? 'expired' : `TTL ${detail.lease.ttl} s of ${detail.lease.grantedTtl} s`}`
+          ? `Lease ${BigInt(detail.lease.id).toString(16).padStart(16, '0')} · ${detail.lease.ttl < 0 ? 'expired' : `TTL ${detail.lease.ttl} s of ${detail.lease.grantedTtl} s`}`
           : 'No lease: the key stays until it is deleted.'}
       </Text>
       <Tabs defaultValue="value" keepMounted={false}>
