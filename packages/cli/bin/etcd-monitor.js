@@ -1,9 +1,12 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=4 --heap-growing-percent=50
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=4
 // Memory flags, measured with bench/monitor-scale.ts (102 members; RSS from 220–330 MB down to 188–195 MB, CPU +3 %):
 // --max-semi-space-size=4: V8 grows the young generation to 128 MB under the monitor's steady allocation (gRPC replies,
 //   scrapes); capped at 4 MB per semi-space it stays ~100 MB smaller for a few % more CPU.
 // --heap-growing-percent=50: after a full GC the old generation may grow by half its live size before the next one,
-//   instead of V8's adaptive factor (up to 4×), which let garbage pile up to 150 MB when the machine was busy.
+//   instead of V8's adaptive factor (up to 4×), which let garbage pile up to 150 MB when the machine was busy. The
+//   monitor sets it when it has started (serve.ts, runUntilSignal), not here: as a start-up flag it changes V8's flag
+//   hash, and Node.js then rejects its embedded code cache for every built-in module it loads, in every command
+//   (`ctl get`: 79 modules compiled afresh, ~40 ms of CPU; `ctl version` ~13 ms). --max-semi-space-size does not.
 // MALLOC_ARENA_MAX=1: glibc gives each thread (V8's GC and compiler helpers) its own malloc arena; their fragments
 //   held 40–50 MB. One arena is enough for a process whose JavaScript runs on one thread.
 // The entry point stays plain JavaScript so that an old Node.js can still print why it cannot run the TypeScript sources.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startCluster } from '@etcd-monitor/etcd/testing';
@@ -88,4 +88,17 @@ test('`ctl get` of a key loads no protobufjs (its request is encoded and its ans
   } finally {
     await cluster.stop();
   }
+});
+
+test("run through its #! line, the bin keeps Node's built-in code cache: no built-in module is compiled afresh", async () => {
+  // NODE_DEBUG_NATIVE=CODE_CACHE makes Node.js say which built-in modules' embedded code cache V8 rejects: all of them
+  // when a start-up flag changes V8's flag hash, as --heap-growing-percent did in the #! line.
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, NODE_DEBUG_NATIVE: 'CODE_CACHE' };
+  const { stdout, stderr } = await promisify(execFile)(BIN, ['ctl', 'version'], { env, encoding: 'utf8' });
+  assert.match(stdout, /^etcd-monitor ctl version: /);
+  assert.match(stderr, /code cache/, 'Node.js reports on its code cache');
+  assert.deepEqual(
+    stderr.split('\n').filter((l) => /rejected/.test(l)),
+    [],
+  );
 });
