@@ -9,7 +9,7 @@ import type { ServerState } from './options.ts';
 import { PipelinedConn } from './pipeline.ts';
 import { H1Request } from './request.ts';
 import { coarseNow } from './timeouts.ts';
-import { endAfterWrites, flushWrites } from './write-batch.ts';
+import { endAfterWrites, flushWrites, readBegins, readDone } from './write-batch.ts';
 
 /** httpVersion names a request's version; the usual two are constants, so comparing them is a pointer check and nothing is allocated. */
 function httpVersion(maj: number, min: number): string {
@@ -72,6 +72,7 @@ export class H1Conn extends PipelinedConn {
       url = this.url;
       this.url = '';
     }
+    readBegins();
     this.headStart = 0;
     if (this.closing) return 1;
     // The connection's kept request (recycle) serves this one, every field set again; else a new one.
@@ -121,10 +122,12 @@ export class H1Conn extends PipelinedConn {
   };
 
   private readonly onBody = (b: Buffer): void => {
+    readBegins();
     this.cur?.push(b);
   };
 
   private readonly onComplete = (): void => {
+    readBegins();
     const req = this.cur;
     this.cur = undefined;
     this.msgStart = 0;
@@ -135,6 +138,7 @@ export class H1Conn extends PipelinedConn {
   };
 
   private readonly onExecute = (r: number | ParseError, chunk: Buffer | undefined): void => {
+    readDone();
     if (typeof r !== 'number') {
       if (this.closing) return;
       if (this.active || this.cur) {

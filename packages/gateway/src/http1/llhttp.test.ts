@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { HTTPParser, invalidHeaderValue } from './llhttp.ts';
-import { endAfterWrites, flushWrites, queueLatin1, queueWrite, writesPending } from './write-batch.ts';
+import { answeringBegins, answeringEnds, endAfterWrites, flushWrites, queueLatin1, queueWrite, readBegins, readDone, writesPending } from './write-batch.ts';
 
 /** pair returns a connected client socket and a promise of everything its peer reads until the client ends; the server closes when the test ends. */
 async function pair(t: TestContext): Promise<{ client: net.Socket; received: Promise<string> }> {
@@ -141,6 +141,33 @@ async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(ok(), 'condition not met within 5 s');
 }
+
+test('with one request being answered, what a read wrote leaves as the read ends (no Immediate); with more, at the end of the turn', async (t) => {
+  // A turn's Immediate costs ~0.4 KB of garbage; with one request in flight no other socket can add to the turn's batch.
+  const a = await pair(t);
+  answeringBegins();
+  readBegins();
+  queueLatin1(a.client, 'one;');
+  queueLatin1(a.client, 'two;');
+  assert.equal(a.client.bytesWritten, 0, 'held while the read is parsed');
+  readDone();
+  assert.equal(a.client.bytesWritten, 8, 'written as the read ended, both pieces');
+  answeringBegins();
+  readBegins();
+  queueLatin1(a.client, 'three;');
+  readDone();
+  assert.equal(a.client.bytesWritten, 8, 'two requests in flight: the batch waits for the end of the turn');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(a.client.bytesWritten, 14);
+  answeringEnds();
+  answeringEnds();
+  // Outside a read (a timer, a stream event) the turn's Immediate writes it, as before.
+  queueLatin1(a.client, 'four');
+  assert.equal(a.client.bytesWritten, 14);
+  await new Promise((r) => setImmediate(r));
+  endAfterWrites(a.client);
+  assert.equal(await a.received, 'one;two;three;four');
+});
 
 test('llhttp (strict) accepts no header value byte HTTP forbids, in requests and responses — the data path relies on it', () => {
   // Header values read by the parser are forwarded without a second check (proxy.ts, pool.ts); a Node.js upgrade that

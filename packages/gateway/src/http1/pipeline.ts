@@ -3,7 +3,7 @@
 // answers, so what waits in memory stays bounded; after a request that closes the connection nothing more is read, and
 // the requests before it are all answered.
 import { readStart, readStop } from './llhttp.ts';
-import { endAfterWrites, queueLatin1 } from './write-batch.ts';
+import { answeringBegins, answeringEnds, endAfterWrites, queueLatin1 } from './write-batch.ts';
 import { H1Response } from './response.ts';
 import type { H1Request } from './request.ts';
 import { ConnTimeouts, coarseNow } from './timeouts.ts';
@@ -52,6 +52,7 @@ export class PipelinedConn extends ConnTimeouts {
 
   private answer(req: H1Request): void {
     this.active = req;
+    answeringBegins();
     if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
     const spare = this.spareRes;
     let res: H1Response;
@@ -70,6 +71,7 @@ export class PipelinedConn extends ConnTimeouts {
     const req = res.req;
     if (this.active !== req) return;
     this.active = undefined;
+    answeringEnds();
     this.res = undefined;
     this.lastActive = coarseNow;
     if (!req.complete) {
@@ -111,6 +113,7 @@ export class PipelinedConn extends ConnTimeouts {
   /** abandon drops the queue as the connection closed; a response still being written hears that its client is gone. */
   protected abandon(): void {
     const res = this.res;
+    if (this.active !== undefined) answeringEnds();
     this.active = undefined;
     this.res = undefined;
     this.queue.length = 0;

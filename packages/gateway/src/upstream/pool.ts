@@ -6,7 +6,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { HTTPParser, attach, detach, invalidHeaderValue, readStart, readStop, type ParseError, type Parser } from '../http1/llhttp.ts';
-import { queueLatin1, queueWrite } from '../http1/write-batch.ts';
+import { queueLatin1, queueWrite, readBegins, readDone } from '../http1/write-batch.ts';
 import { headBegin, headEnd, headPut } from '../http1/head-buffer.ts';
 
 /** BodySource is a streamed request body (a Readable). */
@@ -394,6 +394,7 @@ class Conn {
       raw = this.hdrs;
       this.hdrs = [];
     }
+    readBegins();
     const ex = this.ex;
     if (!ex || ex.done) {
       // An answer nobody asked for (or to an aborted request): the connection is out of step.
@@ -423,6 +424,7 @@ class Conn {
   private reading: Dispatch | undefined;
 
   private readonly onBody = (b: Buffer): void => {
+    readBegins();
     const ex = this.ex;
     if (!ex || ex.done) return;
     this.reading = ex;
@@ -432,6 +434,7 @@ class Conn {
   };
 
   private readonly onMessageComplete = (): void => {
+    readBegins();
     // An upgrade's head completes a message too; the socket is handed over once execute() returns.
     if (this.upgraded) return;
     if (this.info) {
@@ -453,6 +456,7 @@ class Conn {
   };
 
   private readonly onExecute = (r: number | ParseError, chunk: Buffer | undefined): void => {
+    readDone();
     const cur = this.reading;
     this.reading = undefined;
     // A request that ended in this read hears nothing more: its handler may already serve another attempt (a retry, or
@@ -485,7 +489,11 @@ class Conn {
 
   private readonly onEnd = (): void => {
     // A response delimited by the end of the connection is complete now.
-    if (this.ex && !this.ex.done) this.p.finish();
+    if (this.ex && !this.ex.done) {
+      this.p.finish();
+      // finish() runs the parser's callbacks outside a read: what they wrote leaves now.
+      readDone();
+    }
   };
 
   private readonly onClose = (): void => {
