@@ -183,8 +183,8 @@ export class Printer {
     if (this.format === 'simple') {
       const valueOnly = this.valueOnly;
       scanRangeResponse(wire, false, (kv) => {
-        if (!valueOnly) w.bytes(wire, kv.keyStart, kv.keyEnd).byte(10);
-        w.bytes(wire, kv.valueStart, kv.valueEnd).byte(10);
+        if (!valueOnly) w.line(wire, kv.keyStart, kv.keyEnd);
+        w.line(wire, kv.valueStart, kv.valueEnd);
       });
       this.chunks.push(w.done());
       return;
@@ -634,6 +634,17 @@ class ByteWriter {
     const buf = this.room(end - start);
     if (end - start > 64) this.pos += src.copy(buf, this.pos, start, end);
     else for (let i = start; i < end; i++) buf[this.pos++] = src[i]!;
+    return this;
+  }
+
+  /** line copies src[start, end) and a newline, as bytes() then byte(10) do, with one check for room. */
+  line(src: Buffer, start: number, end: number): this {
+    const buf = this.room(end - start + 1);
+    let p = this.pos;
+    if (end - start > 64) p += src.copy(buf, p, start, end);
+    else for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    buf[p++] = 10;
+    this.pos = p;
     return this;
   }
 
