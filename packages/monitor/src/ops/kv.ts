@@ -156,6 +156,11 @@ export class NearScan {
     return this.depth;
   }
 
+  /** widen makes the next read go to the end of the scan's range (for a rest known to be short). */
+  widen(): void {
+    this.depth = 0;
+  }
+
   /**
    * skipTo moves the scan forward to `key` (the end of a folder, say: FROM_KEY, the end of a folder of 0xff bytes,
    * ends the scan), reading from there the rest of the subtree one byte shorter than `key` first.
@@ -318,6 +323,8 @@ interface LevelMemory {
   firsts: Buffer[];
   /** pages are the level's first pages by page size, each with the cluster and revision it was read at. */
   pages: Map<number, { clusterId: string; revision: string; page: Page<LevelEntry> }>;
+  /** last is where the last child ended when a listing last reached the level's end (nothing came after it then). */
+  last?: Buffer;
 }
 
 /**
@@ -493,6 +500,9 @@ export async function listLevel(
       consumed = true;
       continue;
     }
+    // Where a listing found the level's end: most likely nothing follows, which one read to the end tells (and reads
+    // whatever came since), instead of climbing to it a byte at a time.
+    if (memory?.last && start.equals(memory.last)) scan.widen();
     // After a folder the next child is most likely another folder: one key is enough to name it.
     const kvs = await scan.read(afterFolder ? 1 : o.limit - items.length);
     afterFolder = false;
@@ -515,6 +525,7 @@ export async function listLevel(
   const page: Page<LevelEntry> = { items, revision, ...(exhausted ? {} : { nextCursor: encodeCursor({ start, revision, depth: scan.at }) }) };
   if (memory) {
     remember(memory, pageStart, exhausted ? rangeEnd : start, found);
+    if (exhausted) memory.last = Buffer.from(start);
     if (!c) {
       memory.pages.delete(o.limit);
       memory.pages.set(o.limit, { clusterId, revision, page: copyPage(page) });
