@@ -12,6 +12,33 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+const HOP_LIST = [...HOP_BY_HOP];
+
+/** sameName tells whether a header name is `lower` (given in lower case) in any case, without making a lower-cased copy. */
+export function sameName(name: string, lower: string): boolean {
+  const n = lower.length;
+  if (name.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * hopByHopName returns the HOP_BY_HOP name `name` is in any case, or undefined. It compares in place: the usual upstream
+ * head has a `Connection` and a `Content-Length` (as long as `http2-settings`), and lower-casing them to look them up
+ * made two strings and two hashes per response.
+ */
+export function hopByHopName(name: string): string | undefined {
+  const n = name.length;
+  for (let i = 0; i < HOP_LIST.length; i++) {
+    const h = HOP_LIST[i]!;
+    if (h.length === n && sameName(name, h)) return h;
+  }
+  return undefined;
+}
+
 /** HeaderList is an ordered list of request headers kept as a flat `[name, value, …]` array, the shape the upstream pool writes without copying. */
 export class HeaderList {
   /** raw is the flat array of names and values. */

@@ -2,7 +2,7 @@
 // headers_remove dropped, Via added; then, unless the head passes through as a list, the location's response header
 // rules and the upstreamResponse and response hooks.
 import type { ResponseHead } from '../plugins/plugin.ts';
-import { HOP_BY_HOP, connectionTokens, lengthTable } from '../http1/headers.ts';
+import { HOP_BY_HOP, connectionTokens, hopByHopName, lengthTable } from '../http1/headers.ts';
 import type { Exchange } from './exchange.ts';
 import { headHooks, type HookFailure } from './plugin-failure.ts';
 
@@ -20,14 +20,14 @@ export function responseList(ex: Exchange, raw: string[]): string[] {
   let conn: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (remove !== undefined || HOP_LENGTH[name.length] === 1) {
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower)) {
-        if (lower === 'connection') conn = conn === undefined ? raw[i + 1] : `${conn}, ${raw[i + 1]}`;
+    if (HOP_LENGTH[name.length] === 1) {
+      const hop = hopByHopName(name);
+      if (hop !== undefined) {
+        if (hop === 'connection') conn = conn === undefined ? raw[i + 1] : `${conn}, ${raw[i + 1]}`;
         continue;
       }
-      if (remove !== undefined && remove.has(lower)) continue;
     }
+    if (remove !== undefined && remove.has(name.toLowerCase())) continue;
     if (w !== i) {
       raw[w] = name;
       raw[w + 1] = raw[i + 1]!;
