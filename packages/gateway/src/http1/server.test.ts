@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { rawRequest, request, startGateway, startUpstream, waitFor, type TestUpstream } from '../test-helpers.ts';
 import type { Gateway } from '../gateway.ts';
 import { H1Server } from './server.ts';
+import { answeringNow } from './write-batch.ts';
 import { H1Request } from './request.ts';
 import { H1Response } from './response.ts';
 
@@ -551,4 +552,26 @@ test('a request or response set up again has every field as a new one has (none 
   const freshRes = new H1Response(owner, req, true) as unknown as Record<string, unknown>;
   assert.deepEqual(Object.keys(usedRes), Object.keys(freshRes));
   for (const k of Object.keys(freshRes)) assert.equal(usedRes[k], freshRes[k], `H1Response.${k}`);
+});
+
+test('the count of requests being answered, which decides whether a batch waits for the end of the turn, returns to 0 after keep-alive, pipelined, cut and abandoned connections', async () => {
+  // Too high, a lone request would pay for an Immediate; too low (below 2 with several in flight), writes of a busy turn
+  // would leave one by one instead of together (write-batch.ts). Every answer must end or be abandoned exactly once.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  await Promise.all(Array.from({ length: 12 }, (_, i) => request(port, { path: `/n${i}`, agent })));
+  agent.destroy();
+  await rawRequest(port, ['/q1', '/q2', '/q3'].map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join('') + 'GET /q4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
+  // A client that leaves while its answer streams, and one that leaves with requests still queued behind it.
+  for (const raw of ['GET /big-download HTTP/1.1\r\nHost: t\r\n\r\n', 'GET /chunked HTTP/1.1\r\nHost: t\r\n\r\nGET /p HTTP/1.1\r\nHost: t\r\n\r\n']) {
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => {});
+    c.write(raw);
+    await new Promise<void>((r) => c.once('data', () => r()));
+    c.destroy();
+  }
+  await waitFor(
+    () => answeringNow() === 0,
+    5000,
+    () => `requests being answered: ${answeringNow()}`,
+  );
 });

@@ -170,6 +170,11 @@ export function answeringEnds(): void {
   answering--;
 }
 
+/** answeringNow is the number of requests being answered (tests: it returns to 0 once every connection is done). */
+export function answeringNow(): number {
+  return answering;
+}
+
 /** readBegins is called by a parser callback (a head, body bytes, a message's end): readDone follows once the read is parsed. */
 export function readBegins(): void {
   inRead = true;
