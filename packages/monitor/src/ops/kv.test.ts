@@ -182,6 +182,59 @@ describe('key browser reads (real etcd)', () => {
     }
   });
 
+  test('a folder whose first key is near the one guessed from its sibling is found with a few entries walked; one unlike its siblings still listed exactly', async () => {
+    const put = async (ks: string[]) => {
+      for (let i = 0; i < ks.length; i += 128) await rpc.txn({ compare: [], success: ks.slice(i, i + 128).map((k) => ({ type: 'put', key: k, value: 'v' })), failure: [] });
+    };
+    const n = (x: number) => String(x).padStart(6, '0');
+    // Alike: folder i's keys are k(3i + j), so its first key is near the one guessed from folder i-1's (a counter
+    // started later in each folder). Unlike: folder i's keys start with a letter of their own, nothing near the guess.
+    const alike = Array.from({ length: 20 }, (_v, f) => Array.from({ length: 300 }, (_w, j) => `/na/g${String(f).padStart(2, '0')}/k${n(3 * f + j)}`)).flat();
+    const unlike = Array.from({ length: 20 }, (_v, f) => Array.from({ length: 300 }, (_w, j) => `/nu/g${String(f).padStart(2, '0')}/${String.fromCharCode(97 + f)}${n(j)}`)).flat();
+    await put([...alike, ...unlike]);
+    try {
+      const sep = Buffer.from('/');
+      const walkedFor = async (prefix: string, end: string) => {
+        const all = (await rpc.range(prefix, { rangeEnd: end, keysOnly: true })).kvs.map((kv) => Buffer.from(kv.key));
+        const c = counting(rpc);
+        const page = await listLevel(c.rpc, { prefix: Buffer.from(prefix), separator: sep, limit: 100, counts: false });
+        assert.deepEqual(
+          page.items.map((e) => [Buffer.from(e.name).toString('base64'), e.kind]),
+          levelOf(all, Buffer.from(prefix), sep),
+          prefix,
+        );
+        assert.equal(page.items.length, 20);
+        return c.walked() / all.length;
+      };
+      // One walk of everything to find the first key, then a few entries per folder: before, each guessed folder
+      // that was not where guessed was walked whole (about 2× in all).
+      const a = await walkedFor('/na/', '/na0');
+      assert.ok(a < 1.3, `the alike level walked ${a}× its keys`);
+      // The unlike level is listed exactly too (the scan after the empty narrow reads), walking each folder again.
+      const u = await walkedFor('/nu/', '/nu0');
+      assert.ok(u > 1.8, `the unlike level walked ${u}× its keys`);
+      // Page by page, one guess at a time or several, with a cache: the same.
+      for (const [prefix, end] of [
+        ['/na/', '/na0'],
+        ['/nu/', '/nu0'],
+      ] as const) {
+        const all = (await rpc.range(prefix, { rangeEnd: end, keysOnly: true })).kvs.map((kv) => Buffer.from(kv.key));
+        const cache = new LevelCache();
+        for (const o of [{ window: 1 }, {}, { cache }, { cache }]) {
+          for (const limit of [1, 3, 100]) {
+            assert.deepEqual(
+              (await pagesOf(rpc, Buffer.from(prefix), sep, limit, o)).map((e) => [Buffer.from(e.name).toString('base64'), e.kind]),
+              levelOf(all, Buffer.from(prefix), sep),
+              `${prefix} ${limit} a page ${JSON.stringify(o)}`,
+            );
+          }
+        }
+      }
+    } finally {
+      await rpc.deleteRange('/na/', { rangeEnd: '/nu0' });
+    }
+  });
+
   test('prefix statistics match a full read and walk each key about once', async () => {
     for (const values of [false, true]) {
       const c = counting(rpc);

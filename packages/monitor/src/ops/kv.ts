@@ -473,6 +473,29 @@ export async function listLevel(
     return next ? Buffer.concat([o.prefix, next, o.separator, p.key.subarray(p.folder!.length)]) : undefined;
   };
 
+  /**
+   * nearGuess reads the first key from `from` when a guessed folder's first key was not there (siblings look alike:
+   * the folder's keys likely start like the guess, k00000007 where k00000000 was guessed), in ranges from `from` to
+   * the end of the guess's subtree cut NARROW_CUTS bytes shorter, a round at a time; each walks only the keys before
+   * its end. Any key found is the first from `from` (every range starts there); none proves nothing: the scan goes on.
+   */
+  const nearGuess = async (from: Buffer, guess: Buffer): Promise<KeyValue | undefined> => {
+    const g = childOf(guess);
+    if (!g.folder) return undefined;
+    const suffix = guess.length - g.folder.length;
+    for (const cuts of NARROW_CUTS) {
+      const ends = cuts
+        .filter((cut) => cut < suffix)
+        .map((cut) => prefixRangeEnd(guess.subarray(0, guess.length - cut)))
+        .filter((e) => !e.equals(FROM_KEY) && Buffer.compare(e, from) > 0 && !atOrPast(e, rangeEnd));
+      if (ends.length === 0) return undefined;
+      const answers = await Promise.all(ends.map((e) => rpc.range(from, { rangeEnd: e, limit: 1, keysOnly: true, revision, serializable: true })));
+      const kv = answers.find((r) => r.kvs.length > 0)?.kvs[0];
+      if (kv) return kv;
+    }
+    return undefined;
+  };
+
   while (items.length < o.limit && !scan.done) {
     const chain: Array<{ from: Buffer; guess: Buffer }> = [];
     for (let s = start, p = prev; chain.length < Math.min(inFlight, o.limit - items.length) && !s.equals(FROM_KEY) && !atOrPast(s, rangeEnd);) {
@@ -485,10 +508,13 @@ export async function listLevel(
     if (chain.length > 0) {
       const answers = await Promise.all(chain.map((x) => rpc.range(x.from, { rangeEnd: after(x.guess), limit: 1, keysOnly: true, revision, serializable: true })));
       for (let j = 0; j < chain.length && items.length < o.limit; j++) {
-        const kv = answers[j]!.kvs[0];
+        let kv: KeyValue | undefined = answers[j]!.kvs[0];
         if (!kv) {
-          // Nothing up to the guess: the scan goes on from where the listing stands.
           floor = chain[j]!.guess;
+          kv = await nearGuess(chain[j]!.from, chain[j]!.guess);
+        }
+        if (!kv) {
+          // Nothing up to the guess nor just after it: the scan goes on from where the listing stands.
           prev = undefined;
           break;
         }
@@ -535,6 +561,12 @@ export async function listLevel(
   if (o.counts) await countFolders(rpc, items, revision);
   return page;
 }
+
+/**
+ * NARROW_CUTS are how many bytes shorter than a wrong guess the ranges that look for a folder's first key near it end
+ * (see listLevel's nearGuess), by round: the wider range only when the narrower ones found nothing, as it walks more.
+ */
+const NARROW_CUTS = [[1, 2], [4]];
 
 /** counterNext is the name after `name` when it ends in decimal digits (p09 → p10), else undefined (also for 99 → 100, which sorts before). */
 function counterNext(name: Buffer): Buffer | undefined {
