@@ -213,6 +213,21 @@ describe('key browser reads (real etcd)', () => {
       // The unlike level is listed exactly too (the scan after the empty narrow reads), walking each folder again.
       const u = await walkedFor('/nu/', '/nu0');
       assert.ok(u > 1.8, `the unlike level walked ${u}× its keys`);
+      // A level whose parent was listed first (with the same cache): its first key is guessed from the one the
+      // parent's listing found for it, not found by walking the level; without the parent, the walk (above).
+      const parentCache = new LevelCache();
+      await listLevel(rpc, { prefix: Buffer.from('/'), separator: sep, limit: 1000, counts: false, cache: parentCache });
+      const c = counting(rpc);
+      const child = await listLevel(c.rpc, { prefix: Buffer.from('/na/'), separator: sep, limit: 100, counts: false, cache: parentCache });
+      assert.deepEqual(
+        child.items.map((e) => [Buffer.from(e.name).toString('base64'), e.kind]),
+        levelOf(
+          (await rpc.range('/na/', { rangeEnd: '/na0', keysOnly: true })).kvs.map((kv) => Buffer.from(kv.key)),
+          Buffer.from('/na/'),
+          sep,
+        ),
+      );
+      assert.ok(c.walked() < 0.5 * alike.length, `the level under a listed parent walked ${c.walked()} of its ${alike.length} keys`);
       // Page by page, one guess at a time or several, with a cache: the same.
       for (const [prefix, end] of [
         ['/na/', '/na0'],

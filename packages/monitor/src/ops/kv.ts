@@ -350,6 +350,21 @@ export class LevelCache {
     return m;
   }
 
+  /**
+   * firstUnder is a key under `prefix` that another level's listing (split at the same separator) found as a child's
+   * first key, the first under `prefix` then: a parent level listed before (/ before /bench/) names the first key of
+   * each of its folders. Undefined when none; a guess, as the level's other first keys are.
+   */
+  firstUnder(prefix: Buffer, separator: Buffer): Buffer | undefined {
+    const sep = ` ${separator.toString('base64')}`;
+    for (const [k, m] of this.levels) {
+      if (!k.endsWith(sep)) continue;
+      const h = m.firsts[lowerBound(m.firsts, prefix)];
+      if (h && h.length > prefix.length && h.subarray(0, prefix.length).equals(prefix)) return h;
+    }
+    return undefined;
+  }
+
   /** size is the number of levels remembered. */
   get size(): number {
     return this.levels.size;
@@ -437,7 +452,10 @@ export async function listLevel(
   const scan = new NearScan(rpc, start, rangeEnd, { keysOnly: true, revision, ...(c?.depth ? { depth: c.depth } : {}) });
   const items: LevelEntry[] = [];
   const found: Buffer[] = [];
-  const hints = memory?.firsts ?? [];
+  // A level nobody listed yet: the first key a parent level's listing found under it is the guess for its first child
+  // (a wrong one costs one read), instead of the walk of the whole level that finding it takes in etcd.
+  const inherited = !c && memory && memory.firsts.length === 0 ? o.cache!.firstUnder(o.prefix, o.separator) : undefined;
+  const hints = inherited ? [inherited] : (memory?.firsts ?? []);
   const inFlight = Math.max(1, o.window ?? GUESS_WINDOW);
   // A guess at or before `floor` was wrong (nothing up to it): no use trying those again.
   let floor: Buffer | undefined;
