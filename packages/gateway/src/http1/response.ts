@@ -7,6 +7,7 @@ import { invalidHeaderValue, isToken } from './llhttp.ts';
 import { queueLatin1, queueWrite } from './write-batch.ts';
 import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
 import type { H1Request } from './request.ts';
+import { sameName } from './headers.ts';
 
 let dateCache = '';
 /** dateEnd is dateCache followed by the blank line that ends a head (the usual end of a passed-through head). */
@@ -20,17 +21,6 @@ function dateLine(): string {
     setTimeout(() => (dateCache = ''), 1000 - d.getMilliseconds()).unref();
   }
   return dateCache;
-}
-
-/** isName tells whether a header name is `lower` (given in lower case) in any case, without making a lower-cased copy. */
-function isName(name: string, lower: string): boolean {
-  const n = lower.length;
-  if (name.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if ((c >= 65 && c <= 90 ? c | 32 : c) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 const STATUS_LINES = new Map<number, string>();
@@ -171,8 +161,8 @@ export class H1Response {
     if (list !== undefined) {
       for (let i = 0; i < list.length; i += 2) {
         const k = list[i]!;
-        if (isName(k, 'content-length')) length = true;
-        else if (isName(k, 'date')) date = true;
+        if (sameName(k, 'content-length')) length = true;
+        else if (sameName(k, 'date')) date = true;
       }
     } else if (headers !== undefined && !Array.isArray(headers)) {
       for (const k in headers) {
