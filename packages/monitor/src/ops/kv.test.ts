@@ -228,6 +228,17 @@ describe('key browser reads (real etcd)', () => {
         ),
       );
       assert.ok(c.walked() < 0.5 * alike.length, `the level under a listed parent walked ${c.walked()} of its ${alike.length} keys`);
+      // And the other way: the level of every key after one of its descendants was listed.
+      const rootCache = new LevelCache();
+      await listLevel(rpc, { prefix: Buffer.from('/na/'), separator: sep, limit: 100, counts: false, cache: rootCache });
+      const every = (await rpc.range(FROM_KEY, { rangeEnd: FROM_KEY, keysOnly: true })).kvs.map((kv) => Buffer.from(kv.key));
+      c.reset();
+      const root = await listLevel(c.rpc, { prefix: Buffer.alloc(0), separator: sep, limit: 100, counts: false, cache: rootCache });
+      assert.deepEqual(
+        root.items.map((e) => [Buffer.from(e.name).toString('base64'), e.kind]),
+        levelOf(every, Buffer.alloc(0), sep),
+      );
+      assert.ok(c.walked() < 0.5 * every.length, `the level of every key walked ${c.walked()} of ${every.length} keys`);
       // Page by page, one guess at a time or several, with a cache: the same.
       for (const [prefix, end] of [
         ['/na/', '/na0'],

@@ -514,9 +514,12 @@ export async function listLevel(
     return undefined;
   };
 
+  // FROM_KEY as where the listing stands is the end of the keyspace, except at the start of the level of every key.
+  const atEnd = (s: Buffer, guessed: number): boolean => s.equals(FROM_KEY) && (c !== undefined || items.length + guessed > 0);
+
   while (items.length < o.limit && !scan.done) {
     const chain: Array<{ from: Buffer; guess: Buffer }> = [];
-    for (let s = start, p = prev; chain.length < Math.min(inFlight, o.limit - items.length) && !s.equals(FROM_KEY) && !atOrPast(s, rangeEnd);) {
+    for (let s = start, p = prev; chain.length < Math.min(inFlight, o.limit - items.length) && !atEnd(s, chain.length) && !atOrPast(s, rangeEnd);) {
       const g = guessAt(s, p);
       if (!g) break;
       chain.push({ from: s, guess: g });
