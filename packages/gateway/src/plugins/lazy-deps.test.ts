@@ -16,3 +16,14 @@ console.log(JSON.stringify(['/jose/', '/ioredis/'].filter((d) => seen.some((u) =
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out.trim()), []);
 });
+
+// An ESM import of node:http makes Node.js evaluate every export it has, undici's fetch, http2 and worker_threads among
+// them (~10 MB of RSS); a require (process.getBuiltinModule) does not. The gateway itself never imports node:http, so a
+// plugin that needs it takes it when an instance is built or used.
+test('importing the plugin registry loads neither undici nor http2 nor worker_threads', () => {
+  const registry = fileURLToPath(new URL('./index.ts', import.meta.url));
+  const script = `await import(${JSON.stringify(pathToFileURL(registry).href)});
+console.log(JSON.stringify(['internal/deps/undici/undici', 'http2', 'worker_threads'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m))));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out.trim()), []);
+});

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { isIP } from 'node:net';
@@ -250,7 +249,7 @@ export const cachePlugin: PluginDefinition = definePlugin({
         if (inflight.get(primary) === w) inflight.delete(primary);
         w.resolve();
       };
-      const headers: http.OutgoingHttpHeaders = {};
+      const headers: OutgoingHttpHeaders = {};
       const h = ctx.req.headers;
       for (const k in h) {
         if (k.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(k) || k === 'if-none-match' || k === 'if-modified-since') continue;
@@ -261,7 +260,12 @@ export const cachePlugin: PluginDefinition = definePlugin({
       const sock = ctx.req.socket;
       const opts = { host: sock.localAddress, port: sock.localPort, method: 'GET', path: ctx.req.url, headers, agent: false, timeout: 60_000 } as const;
       // The gateway's own certificate is not checked: the request never leaves this process's listener.
-      const req = ctx.scheme === 'https' ? https.request({ ...opts, ...(isIP(ctx.host) ? {} : { servername: ctx.host }), rejectUnauthorized: false }) : http.request(opts);
+      // Taken here, not imported at the top: an ESM import of node:http makes Node.js evaluate every export it has (undici,
+      // http2, worker_threads: ~10 MB of every worker's RSS, since the registry imports every plugin; lazy-deps.test.ts).
+      const req =
+        ctx.scheme === 'https'
+          ? process.getBuiltinModule('node:https').request({ ...opts, ...(isIP(ctx.host) ? {} : { servername: ctx.host }), rejectUnauthorized: false })
+          : process.getBuiltinModule('node:http').request(opts);
       req.on('response', (res) => {
         res.resume();
         res.on('end', done);

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { HOP_BY_HOP, TOKEN } from '../../http1/headers.ts';
 import { definePlugin, type PluginDefinition, type PluginResponse, type RequestContext, type UpstreamRequest } from '../plugin.ts';
 import { refuse } from '../auth.ts';
@@ -51,6 +50,10 @@ export const forwardAuthPlugin: PluginDefinition = definePlugin({
   create(o, name) {
     const url = new URL(o.auth_url);
     const secure = url.protocol === 'https:';
+    // Taken here, not imported at the top: an ESM import of node:http makes Node.js evaluate every export it has (undici's
+    // fetch, http2, worker_threads: ~10 MB), in every worker, since the registry imports every plugin (lazy-deps.test.ts).
+    const http = process.getBuiltinModule('node:http');
+    const https = process.getBuiltinModule('node:https');
     // One keep-alive pool per instance: a sub-request per client request must not cost a connection each.
     const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 256 }) : new http.Agent({ keepAlive: true, maxSockets: 256 });
     const wanted = o.request_headers.length ? new Set(o.request_headers.map((h) => h.toLowerCase())) : undefined;
@@ -74,7 +77,7 @@ export const forwardAuthPlugin: PluginDefinition = definePlugin({
       headers['x-forwarded-proto'] = ctx.scheme;
       return new Promise((resolve) => {
         let done = false;
-        let req: http.ClientRequest | undefined;
+        let req: ClientRequest | undefined;
         const finish = (r: PluginResponse | undefined) => {
           if (done) return;
           done = true;
@@ -91,7 +94,7 @@ export const forwardAuthPlugin: PluginDefinition = definePlugin({
           // A header value node:http refuses to send (the client's request was parsed under other rules).
           return finish(refuse(502, 'forward_auth: the auth service failed'));
         }
-        function onResponse(res: http.IncomingMessage) {
+        function onResponse(res: IncomingMessage) {
           const status = res.statusCode ?? 502;
           if (status >= 200 && status < 300) {
             const pass: [string, string][] = [];
