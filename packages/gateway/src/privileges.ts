@@ -111,6 +111,11 @@ export function dropPrivileges(basic: { user?: string | undefined; group?: strin
       // not ours to change (another filesystem, gone): appending through the open descriptor still works
     }
   }
+  // Node reads NODE_EXTRA_CA_CERTS when the first TLS context of the process is made, which is usually after the switch
+  // (a TLS upstream's first connection, a plugin's https sub-request): the file is often readable by root only, and the
+  // switched worker then verified upstreams without it (DEPTH_ZERO_SELF_SIGNED_CERT, one warning per worker). Made here,
+  // while still root, the process's root store keeps those certificates.
+  if (process.env.NODE_EXTRA_CA_CERTS) process.getBuiltinModule('node:tls').createSecureContext();
   // process.initgroups exists on POSIX but is missing from @types/node.
   const initgroups = (process as { initgroups?: (user: string | number, extraGroup: string | number) => void }).initgroups;
   if (plan.user !== undefined && initgroups) initgroups.call(process, plan.user, plan.gid);
