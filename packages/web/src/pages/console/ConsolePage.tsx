@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { Anchor, Badge, Button, Group, Paper, SegmentedControl, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { ctlCompletions } from '@etcd-monitor/core/parse';
+import { ctlCompletions, hex16 } from '@etcd-monitor/core/parse';
 import type { CompactResult, DeleteResult, EtcdHeader, KeyDetail, KeyPage, KeyView, LevelPage, MemberList, PrefixStats, PutResult } from '@etcd-monitor/monitor/contract';
 import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import { kvPath, withQuery } from '../../api/kv.ts';
@@ -528,7 +528,7 @@ function KvTable({ kvs }: { kvs: KeyView[] }) {
             </Table.Td>
             <Table.Td>{kv.modRevision}</Table.Td>
             <Table.Td>{kv.version}</Table.Td>
-            <Table.Td>{kv.lease === '0' ? '' : BigInt(kv.lease).toString(16).padStart(16, '0')}</Table.Td>
+            <Table.Td>{kv.lease === '0' ? '' : hex16(kv.lease)}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>

@@ -6,6 +6,7 @@ import { ApiError, apiFetch, errorText } from '../../api/client.ts';
 import { kvPath, withQuery } from '../../api/kv.ts';
 import { invalidatePaths, useApiQuery } from '../../api/use-api.ts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
+import { hex16 } from '@etcd-monitor/core/parse';
 import { viewValue } from '../../lib/kv-value.ts';
 import { lineDiff } from '../../lib/line-diff.ts';
 
@@ -46,7 +47,7 @@ function KeyDetailView({ cluster, detail, canWrite, onDeleted }: { cluster: stri
       </Text>
       <Text size="sm" data-testid="key-lease">
         {detail.lease
-          ? `Lease ${BigInt(detail.lease.id).toString(16).padStart(16, '0')} · ${detail.lease.ttl < 0 ? 'expired' : `TTL ${detail.lease.ttl} s of ${detail.lease.grantedTtl} s`}`
+          ? `Lease ${hex16(detail.lease.id)} · ${detail.lease.ttl < 0 ? 'expired' : `TTL ${detail.lease.ttl} s of ${detail.lease.grantedTtl} s`}`
           : 'No lease: the key stays until it is deleted.'}
       </Text>
       <Tabs defaultValue="value" keepMounted={false}>
