@@ -244,10 +244,14 @@ test('cache: PURGE needs an allowed address or the token; the disk tier survives
   t.after(() => up.close());
   const dir = tempDir('gw-cache', t);
   const plugin = (ips: string) => `directory = "${dir}"\nnamespace = "web"\nmax_size = "5KiB"\npurge_ip_list = [${ips}]\npurge_token = "s3cret"`;
+  // The files a write has finished (store.ts writes NAME.tmp, then renames it): a .tmp one cannot be read yet.
+  const stored = () => readdirSync(join(dir, 'web')).filter((f) => !f.endsWith('.tmp')).length;
   let gw = await startGateway(conf(up.addr, plugin('"10.0.0.0/8"')));
+  // Whichever gateway runs when the test ends (a failed assertion must not leave one holding the process open).
+  t.after(() => gw.stop(0));
   let port = gw.port('main');
   for (const p of ['/one', '/two', '/three']) await request(port, { path: p });
-  await waitFor(() => readdirSync(join(dir, 'web')).length === 3, 5000, 'three entry files');
+  await waitFor(() => stored() === 3, 5000, 'three entry files');
   const one = await request(port, { path: '/one' });
   assert.match(String(one.headers['cache-status']), /hit/, 'evicted from the 5 KiB memory tier, read from disk');
   assert.equal(one.body.startsWith('/one #1 '), true);
@@ -257,12 +261,11 @@ test('cache: PURGE needs an allowed address or the token; the disk tier survives
   assert.equal((await request(port, { path: '/one', method: 'PURGE', headers: { authorization: 'Bearer s3cret' } })).status, 204);
   assert.match(String((await request(port, { path: '/one' })).headers['cache-status']), /fwd=uri-miss/);
   assert.equal(up.hits, 4);
-  await waitFor(() => readdirSync(join(dir, 'web')).filter((f) => !f.endsWith('.tmp')).length === 3, 5000, '/one stored again');
+  await waitFor(() => stored() === 3, 5000, '/one stored again');
   await gw.stop(0);
 
   // A new gateway on the same directory finds the entries a previous one stored.
   gw = await startGateway(conf(up.addr, plugin('"127.0.0.1"')));
-  t.after(() => gw.stop(0));
   port = gw.port('main');
   const two = await request(port, { path: '/two' });
   assert.match(String(two.headers['cache-status']), /hit/);
