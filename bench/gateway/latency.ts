@@ -5,7 +5,7 @@
 // upstream on core 1.
 //
 //   node bench/gateway/latency.ts [--duration 5] [--warmup 20] [--closed 1,8,64] [--rates 1000,10000,30000]
-//                                 [--only direct,nginx,gateway] [--before /path/to/an/older/checkout]
+//                                 [--only direct,nginx,relay,gateway] [--before /path/to/an/older/checkout]
 //                                 [--node-flags '--single-threaded-gc'] [--nice]
 //
 // --warmup is how long each proxy is loaded (64 connections) before anything is measured: V8 keeps compiling and
@@ -35,7 +35,7 @@ const closedConns = opt('closed', '1,8,64')
   .split(',')
   .filter((x) => x !== 'none')
   .map(Number);
-const only = opt('only', 'direct,nginx,gateway').split(',');
+const only = opt('only', 'direct,nginx,relay,gateway').split(',');
 const before = opt('before', '');
 // Extra node flags for the gateway under test (its workers inherit them), to compare V8 settings in one run.
 const nodeFlags = opt('node-flags', '').split(' ').filter(Boolean);
@@ -61,6 +61,7 @@ const { dir, upstreamBody } = benchDir('gw-latency-');
 const UP_PORT = 18091;
 const NGINX_PORT = 18092;
 const GW_PORT = 18093;
+const RELAY_PORT = 18094;
 const CLK_TCK = 100;
 
 for (const [cmd, pkg] of [
@@ -218,6 +219,25 @@ if (only.includes('nginx')) {
   };
   targets.push(t);
 }
+if (only.includes('relay')) {
+  // The floor of any Node.js proxy (relay.ts): the gateway's node flags and environment, no HTTP.
+  const t: Target = {
+    name: 'node relay (floor)',
+    port: RELAY_PORT,
+    pids: () => (t.proc ? tree(t.proc.pid!) : []),
+    start: async () =>
+      start(
+        PROXY_CORE,
+        PRIO[0] ?? process.execPath,
+        [...PRIO.slice(1), ...(nice ? [process.execPath] : []), '--max-semi-space-size=4', join(root, 'bench/gateway/relay.ts'), String(RELAY_PORT), String(UP_PORT)],
+        {
+          ...process.env,
+          MALLOC_ARENA_MAX: '1',
+        },
+      ),
+  };
+  targets.push(t);
+}
 if (only.includes('gateway')) targets.push(gatewayTarget('gateway', root, GW_PORT, nodeFlags));
 if (before) targets.push(gatewayTarget('gateway before', resolve(before), GW_PORT + 10));
 
@@ -351,6 +371,20 @@ async function main(): Promise<void> {
     if (alloc.length) checks.push(`allocated per proxied request: ${Math.max(...alloc).toFixed(0)} B at most (target < 2048)`);
     console.log(`${gw}:\n  ${checks.join('\n  ')}`);
   }
+  // The same ratios for the relay: what any Node.js proxy pays before its own code (relay.ts).
+  const floor: string[] = [];
+  for (const s of ['closed, 1 conn', 'closed, 8 conns', 'closed, 64 conns']) {
+    const f = get('node relay (floor)', s);
+    const n = get('nginx 1 worker', s);
+    if (f && n) floor.push(`${s}: p99 ${(f.p99 / n.p99).toFixed(2)}× nginx, p99.9 ${(f.p999 / n.p999).toFixed(2)}×`);
+  }
+  for (const r of rates) {
+    const s = `paced ${r / 1000}k/s`;
+    const f = get('node relay (floor)', s);
+    const n = get('nginx 1 worker', s);
+    if (f && n) floor.push(`${s}: CPU per request ${(f.cpuUs / n.cpuUs).toFixed(2)}× nginx`);
+  }
+  if (floor.length) console.log(`node relay (floor: no HTTP, the same reads and writes):\n  ${floor.join('\n  ')}`);
 }
 
 await main().finally(() => {
