@@ -6,7 +6,7 @@ import type net from 'node:net';
 import { ALLOWED_METHODS, announcesBody, framingError } from './framing.ts';
 import { HTTPParser, METHODS, attach, handleOf, type ParseError, type Parser } from './llhttp.ts';
 import type { ServerState } from './options.ts';
-import { PipelinedConn } from './pipeline.ts';
+import { PipelinedConn, freeRequests } from './pipeline.ts';
 import { H1Request } from './request.ts';
 import { coarseNow } from './timeouts.ts';
 import { endAfterWrites, flushWrites, readBegins, readDone } from './write-batch.ts';
@@ -75,11 +75,10 @@ export class H1Conn extends PipelinedConn {
     readBegins();
     this.headStart = 0;
     if (this.closing) return 1;
-    // The connection's kept request (recycle) serves this one, every field set again; else a new one.
-    const spare = this.spareReq;
+    // A finished request from the free list (recycle) serves this one, every field set again; else a new one.
+    const spare = freeRequests.take();
     let req: H1Request;
     if (spare !== undefined) {
-      this.spareReq = undefined;
       spare.init(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);
       req = spare;
     } else req = new H1Request(this.sock, METHODS[method] ?? 'GET', url, httpVersion(maj, min), raw, keepAlive && !this.server.draining, upgrade);

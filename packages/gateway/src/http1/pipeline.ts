@@ -7,6 +7,15 @@ import { answeringBegins, answeringEnds, endAfterWrites, queueLatin1 } from './w
 import { H1Response } from './response.ts';
 import type { H1Request } from './request.ts';
 import { ConnTimeouts, coarseNow } from './timeouts.ts';
+import { FreeList } from './free-list.ts';
+
+/**
+ * freeRequests and freeResponses are the worker's finished requests and responses that nothing refers to any more
+ * (recycle), ~0.2 KB less garbage each per request; shared by every connection, so what they hold is bounded by
+ * FREE_LIST_CAP, not by the connections open.
+ */
+export const freeRequests = new FreeList<H1Request>();
+export const freeResponses = new FreeList<H1Response>();
 
 // Pipelined requests beyond this many stop the reading until the earlier ones are answered.
 const MAX_PIPELINE = 16;
@@ -17,9 +26,6 @@ export class PipelinedConn extends ConnTimeouts {
   protected readonly queue: H1Request[] = [];
   /** res is the response of the active request. */
   private res: H1Response | undefined;
-  /** spareReq and spareRes are a finished request and response kept for the next request (recycle); ~0.2 KB less garbage each. */
-  protected spareReq: H1Request | undefined;
-  private spareRes: H1Response | undefined;
 
   /**
    * answersLast tells whether the response being written is the connection's last: it stops reading requests and none is
@@ -54,10 +60,9 @@ export class PipelinedConn extends ConnTimeouts {
     this.active = req;
     answeringBegins();
     if (this.queue.length < MAX_PIPELINE && !this.closing) readStart(this.sock);
-    const spare = this.spareRes;
+    const spare = freeResponses.take();
     let res: H1Response;
     if (spare !== undefined) {
-      this.spareRes = undefined;
       spare.init(this, req, req.keepAlive);
       res = spare;
     } else res = new H1Response(this, req, req.keepAlive);
@@ -97,17 +102,20 @@ export class PipelinedConn extends ConnTimeouts {
   }
 
   /**
-   * recycle keeps a finished response and its request for the next request of the connection, when nothing can refer to
-   * them any more: the one who answered let go of both (H1Response.recycle), the response ended with no nextTick
-   * pending, the request was read whole and its body never turned into a stream, and the connection answers no more of
-   * them from the pipelining queue or the parser (a pipelined request has its own).
+   * recycle gives a finished response and its request to the free lists, for a later request of any connection, when
+   * nothing can refer to them any more: the one who answered let go of both (H1Response.recycle), the response ended
+   * with no nextTick pending, the request was read whole and its body never turned into a stream, and the connection
+   * answers no more of them from the pipelining queue or the parser (a pipelined request has its own). A closing
+   * connection's pair goes too: the free lists serve other connections (a per-connection spare served only its own).
    */
   recycle(res: H1Response): void {
     const req = res.req;
-    if (!res.writableFinished || res.ticking || !req.reusable || this.active === req || this.res === res || this.closing || this.sock.destroyed) return;
+    if (!res.writableFinished || res.ticking || !req.reusable || this.active === req || this.res === res) return;
     if (this.cur === req || this.queue.includes(req)) return;
-    this.spareRes = res;
-    this.spareReq = req;
+    req.letGo();
+    res.letGo();
+    freeRequests.give(req);
+    freeResponses.give(res);
   }
 
   /** abandon drops the queue as the connection closed; a response still being written hears that its client is gone. */

@@ -7,9 +7,14 @@ import { readStart, readStop } from './llhttp.ts';
 
 type Listener = Parameters<Readable['on']>[1];
 
+// What a request waiting in the free list refers to instead of its last request's socket and headers (never read:
+// init() sets the next one's).
+const NO_SOCKET = Object.freeze({}) as unknown as net.Socket;
+const NO_HEADERS = Object.freeze([]) as unknown as string[];
+
 /** H1Request is one parsed request: the fields of node:http's IncomingMessage the gateway reads, and its body as a stream. */
 export class H1Request {
-  // Every field is set by init(), which also readies a request its connection kept for the next one (PipelinedConn.recycle):
+  // Every field is set by init(), which also readies a request taken from the free list (PipelinedConn.recycle):
   // a field added here must be set there too (a test compares a reused request with a new one).
   method!: string;
   /** url is the request target; the proxy turns an absolute-form target into origin form (its authority becomes the Host). */
@@ -39,7 +44,7 @@ export class H1Request {
     this.init(sock, method, url, version, raw, keepAlive, upgrade);
   }
 
-  /** init sets every field for a request just read (a new one, or one its connection kept). */
+  /** init sets every field for a request just read (a new one, or one taken from the free list). */
   init(sock: net.Socket, method: string, url: string, version: string, raw: string[], keepAlive: boolean, upgrade: boolean): void {
     this.method = method;
     this.url = url;
@@ -56,6 +61,20 @@ export class H1Request {
     this.hdrs = undefined;
     this.body = undefined;
     this.dumped = false;
+  }
+
+  /**
+   * letGo drops what the request refers to of its connection and its last request (socket, target, headers) as it goes
+   * to the free list, so that a closed connection's socket and a request's header values (a cookie, credentials) do not
+   * stay reachable until the next request takes it.
+   */
+  letGo(): void {
+    this.url = '';
+    this.rawHeaders = NO_HEADERS;
+    this.socket = NO_SOCKET;
+    this.hostHeader = undefined;
+    this.connectionHeader = undefined;
+    this.hdrs = undefined;
   }
 
   /** reusable tells whether nothing of the request can be read any more by what it was handed to: read whole, no body stream made. */

@@ -74,14 +74,18 @@ export interface ResponseOwner {
   readonly answersLast: boolean;
   /** finished runs as the response ends. */
   finished(res: H1Response): void;
-  /** recycle takes back a finished response and its request for the connection's next request (see H1Response.recycle). */
+  /** recycle takes back a finished response and its request for a later request (see H1Response.recycle). */
   recycle(res: H1Response): void;
 }
 
+// What a response waiting in the free list refers to instead of its last request, connection and socket (never read:
+// init() sets the next one's).
+const NOTHING = Object.freeze({});
+
 /** H1Response writes one response: the subset of node:http's ServerResponse the gateway uses. */
 export class H1Response {
-  // Every field is set by init(), which also readies a response its connection kept for the next request (recycle): a
-  // field added here must be set there too (a test compares a reused response with a new one).
+  // Every field is set by init(), which also readies a response taken from the free list (PipelinedConn.recycle): a field
+  // added here must be set there too (a test compares a reused response with a new one).
   req!: H1Request;
   statusCode!: number;
   headersSent!: boolean;
@@ -115,7 +119,7 @@ export class H1Response {
     this.init(conn, req, keepAlive);
   }
 
-  /** init sets every field for a request's response (a new one, or one its connection kept). */
+  /** init sets every field for a request's response (a new one, or one taken from the free list). */
   init(conn: ResponseOwner, req: H1Request, keepAlive: boolean): void {
     this.req = req;
     this.statusCode = 200;
@@ -138,10 +142,20 @@ export class H1Response {
 
   /**
    * recycle tells the connection that whoever answered this response refers to neither it nor its request any more (the
-   * proxy's kept exchange let go of both), so the connection may reuse them for its next request.
+   * proxy's exchange let go of both), so that they may serve a later request, of any connection (the free list).
    */
   recycle(): void {
     this.conn.recycle(this);
+  }
+
+  /** letGo drops what the response refers to of its request and connection as it goes to the free list. */
+  letGo(): void {
+    this.req = NOTHING as H1Request;
+    this.conn = NOTHING as ResponseOwner;
+    this.sock = NOTHING as net.Socket;
+    this.held = undefined;
+    this.head = undefined;
+    this.list = undefined;
   }
 
   /**

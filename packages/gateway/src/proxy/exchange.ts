@@ -11,12 +11,19 @@ import type { CompiledLocation, CompiledServer, Runtime } from './runtime.ts';
 import type { TemplatedHeader } from './header-vars.ts';
 import type { ClientAdapter, Req, Res } from './client.ts';
 import { logHooks } from './plugin-failure.ts';
+import { FreeList } from '../http1/free-list.ts';
 
-// The exchange an HTTP/1.1 connection keeps for its next request (Exchange.take), beside its socket as requestsOn is.
-const spareOn = new WeakMap<object, Exchange | undefined>();
+/**
+ * freeExchanges are the worker's finished HTTP/1.1 exchanges that nothing refers to any more (keep), each with its done
+ * ProxyHandler, for the next request of any connection (take): bounded by FREE_LIST_CAP, not by the connections open.
+ */
+export const freeExchanges = new FreeList<Exchange>();
 
-// What a kept exchange refers to instead of the request it served (never read: take() sets the next one's).
+// What an exchange in the free list refers to instead of the request, runtime and server it served (never read: take()
+// sets the next one's). The runtime matters most: the list outlives a reload, and must not keep the old one alive.
 const NO_REQUEST = Object.freeze({}) as unknown as Req & Res;
+const NO_RUNTIME = Object.freeze({}) as unknown as Runtime;
+const NO_SERVER = Object.freeze({}) as unknown as CompiledServer;
 
 // The upstream headers of an exchange until prepareUpstream builds them (never written to).
 const NO_HEADERS = Object.freeze([]) as unknown as string[];
@@ -58,8 +65,8 @@ function forwardedClient(req: Req): string | undefined {
  * access log entry. (The upstream pool's own record of one upstream request is its Dispatch.)
  */
 export class Exchange implements RequestContext, AccessLogEntry, HashSource, DispatchOptions {
-  // Every field is set by init(), which also readies an exchange kept by its connection for the next request (take):
-  // a field added here must be set there too (a test compares a reused exchange with a new one).
+  // Every field is set by init(), which also readies an exchange taken from the free list for a request (take): a field
+  // added here must be set there too (a test compares a reused exchange with a new one).
   req!: Req;
   res!: Res;
   rt!: Runtime;
@@ -96,7 +103,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   /** attemptOpen is set while an upstream attempt may still call its handler (see ProxyHandler.finish). */
   attemptOpen!: boolean;
   /** handler is the upstream attempts' handler (forward.ts), renewed for the next attempt once done. */
-  handler!: { readonly done: boolean } | undefined;
+  handler!: { readonly done: boolean; letGo(): void } | undefined;
   upstreamPath!: string;
   upstreamMethod!: string;
   upstreamHeaders!: string[];
@@ -124,7 +131,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
 
   /**
    * headerBuf is the list prepareUpstream writes the upstream request headers into: the exchange's own, made once and
-   * kept across the requests a kept exchange serves (not set by init(); prepareUpstream writes it whole and cuts it).
+   * kept across the requests a reused exchange serves (not set by init(); prepareUpstream writes it whole and cuts it).
    */
   readonly headerBuf: string[] = [];
 
@@ -133,15 +140,13 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   }
 
   /**
-   * take returns an exchange for a request: the one its HTTP/1.1 connection kept from its last request (see onClose),
-   * set up afresh, else a new one. A keep-alive connection answers one request at a time, so one kept exchange serves
-   * them all (~0.5 KB less garbage per request).
+   * take returns an exchange for a request: over HTTP/1.1, one an ended request left in the free list (see keep), set up
+   * afresh, else a new one (~0.5 KB less garbage per request). Other protocols never give theirs back (keep), so they
+   * take none either.
    */
   static take(rt: Runtime, srv: CompiledServer, client: ClientAdapter, req: Req, res: Res, path: string, query: string, host: string): Exchange {
-    const sock = client.passHead ? req.socket : undefined;
-    const spare = sock !== undefined ? spareOn.get(sock) : undefined;
+    const spare = client.passHead ? freeExchanges.take() : undefined;
     if (spare === undefined) return new Exchange(rt, srv, client, req, res, path, query, host);
-    spareOn.set(sock!, undefined);
     spare.init(rt, srv, client, req, res, path, query, host);
     return spare;
   }
@@ -188,7 +193,7 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
     this.cutStatus = 0;
     this.attempts = 0;
     this.attemptOpen = false;
-    // A kept exchange keeps its handler too when the handler is done (it is renewed for the next attempt).
+    // A reused exchange keeps its handler too when the handler is done (it is renewed for the next attempt).
     this.handler = this.handler?.done === true ? this.handler : undefined;
     this.upstreamPath = '';
     this.upstreamMethod = '';
@@ -313,22 +318,35 @@ export class Exchange implements RequestContext, AccessLogEntry, HashSource, Dis
   }
 
   /**
-   * keep leaves the exchange to its connection for the next request (take). Only where nothing can refer to it any more:
-   * the response ended, no upstream attempt can call back, no plugin ran (a plugin may keep its context), no request
-   * body is still being read. What it refers to of this request is let go now, so that it does not outlive the request.
+   * keep gives the exchange to the free list for a later request, of any connection (take). Only where nothing can refer
+   * to it any more: the response ended, no upstream attempt can call back, no plugin ran (a plugin may keep its context),
+   * no request body is still being read. What it refers to of this request is let go now, so that it does not outlive
+   * the request: an idle connection holds nothing of its last request, and the list holds no socket, header value or
+   * runtime.
    */
   private keep(): void {
-    const sock = this.req.socket;
-    if (sock === undefined || sock.destroyed) return;
-    // The request and response are let go of too: their connection may reuse them for its next request (H1Response).
+    // The request and response are let go of too: the free lists of the HTTP/1.1 server take them (H1Response.recycle).
     (this.res as { recycle?(): void }).recycle?.();
     this.req = this.res = NO_REQUEST;
+    this.rt = NO_RUNTIME;
+    this.srv = NO_SERVER;
+    this.loc = undefined;
+    this.tls = undefined;
+    this.lastServer = undefined;
+    this.chosen = undefined;
+    this.lateSlots = undefined;
+    this.stateObj = undefined;
     this.controller = undefined;
     this.upstreamHeaders = NO_HEADERS;
     this.respHeaders = undefined;
     this.body = null;
+    this.host = this.path = this.query = this.origPath = this.origQuery = this.upstreamPath = '';
+    this.clientIp = this.remoteAddr = this.requestId = '';
+    // A done handler is kept with its exchange (renewed for its next attempt) and lets go of its upstream and server.
+    if (this.handler?.done === true) this.handler.letGo();
+    else this.handler = undefined;
     // The last request's header values (a cookie, credentials) are not kept alive until the next request writes over them.
     this.headerBuf.fill('');
-    spareOn.set(sock, this);
+    freeExchanges.give(this);
   }
 }

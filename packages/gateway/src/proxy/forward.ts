@@ -52,6 +52,11 @@ function retriesOf(ex: Exchange): number {
   return up === loc.upstream || loc.config.max_retries !== undefined ? loc.retries : up.config.retries;
 }
 
+// What a handler in the free list (with its exchange) refers to instead of its last attempt's upstream and server: they
+// belong to a runtime that a reload may replace (never read: renew sets the next ones).
+const NO_UPSTREAM = Object.freeze({}) as unknown as Upstream;
+const NO_SERVER = Object.freeze({}) as unknown as UpstreamServer;
+
 /** ProxyHandler receives the upstream response from the pool and writes it straight into the client response, with backpressure both ways. */
 class ProxyHandler implements DispatchHandler {
   private readonly ex: Exchange;
@@ -75,7 +80,7 @@ class ProxyHandler implements DispatchHandler {
   }
 
   /**
-   * renew readies the handler for another attempt of its exchange (a retry, or the next request of a kept exchange),
+   * renew readies the handler for another attempt of its exchange (a retry, or the next request of a reused exchange),
    * only once it is done. Safe because done is set only together with the end of its pool Dispatch (finish runs in
    * onResponseEnd, onResponseError, onRequestUpgrade, or right before an abort), after which the pool calls the handler
    * no more (pool.test: nothing after the end, onRead included), and because what the handler leaves behind (drain and
@@ -91,6 +96,12 @@ class ProxyHandler implements DispatchHandler {
     this.buffered = undefined;
     this.pipe = undefined;
     return this;
+  }
+
+  /** letGo drops the upstream and server of the last attempt as the exchange goes to the free list (renew sets the next). */
+  letGo(): void {
+    this.up = NO_UPSTREAM;
+    this.s = NO_SERVER;
   }
 
   onRequestStart(controller: DispatchController): void {

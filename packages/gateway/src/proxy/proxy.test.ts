@@ -791,8 +791,8 @@ test('keep-alive requests are counted beside the client socket, not on it: the s
 });
 
 test('requests on one keep-alive connection never see each other state: headers, upstream, status, sizes, request id', async (t) => {
-  // A connection keeps the exchange of a request that ended at a location without plugins for its next request
-  // (Exchange.take); everything of the first must be gone by the second, whichever locations they go to.
+  // The exchange of a request that ended at a location without plugins serves a later request (Exchange.take), here the
+  // connection's next one; everything of the first must be gone by the second, whichever locations they go to.
   const a1 = await startUpstream('one');
   const a2 = await startUpstream('two');
   const log = captureText();
@@ -850,6 +850,95 @@ access_log = "{path} {status} {size} id={request_id} up={upstream_addr}/{upstrea
     `/one/b 200 ${size(r3)} id=- up=${a1.addr}/200 loc=one reused=true`,
     `/two/c 200 ${size(r4)} id=${e4.headers['x-request-id']} up=${a2.addr}/200 loc=two reused=true`,
     `/one/d 200 ${size(r5)} id=- up=${a1.addr}/200 loc=one reused=true`,
+  ]);
+});
+
+test('requests on different connections served by one exchange, request and response from the free lists never see each other state', async (t) => {
+  // An ended plain request gives its Exchange, H1Request and H1Response to the worker's free lists (Exchange.keep,
+  // PipelinedConn.recycle), and the next request of any connection takes them: each connection here serves one request
+  // and stays open, idle, while the next one is answered.
+  const a1 = await startUpstream('one');
+  const a2 = await startUpstream('two');
+  const log = captureText();
+  const g = await useGateway(
+    t,
+    [a1, a2],
+    `
+[upstreams.one]
+addrs = ["${a1.addr}"]
+[upstreams.two]
+addrs = ["${a2.addr}"]
+[plugins.rid]
+category = "request_id"
+[locations.one]
+upstream = "one"
+path = "/one"
+[locations.two]
+upstream = "two"
+path = "/two"
+plugins = ["rid"]
+[servers.main]
+addr = "127.0.0.1:0"
+locations = ["one", "two"]
+access_log = "{path} {status} {size} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused}"
+`,
+    { accessLogStream: log.stream },
+  );
+  const served: { ex: Exchange; req: unknown; res: unknown }[] = [];
+  const take = Exchange.take;
+  Exchange.take = (...args: Parameters<typeof take>) => {
+    const ex = take(...args);
+    served.push({ ex, req: args[3], res: args[4] });
+    return ex;
+  };
+  t.after(() => (Exchange.take = take));
+  const agents: http.Agent[] = [];
+  t.after(() => agents.forEach((x) => x.destroy()));
+  const sockets = new Set<unknown>();
+  const p = g.port('main');
+  /** own sends one request on a connection of its own, left open and idle afterwards. */
+  const own = (opts: Parameters<typeof request>[1]) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    agent.on('free', (s) => sockets.add(s));
+    agents.push(agent);
+    return request(p, { ...opts, agent });
+  };
+  const r1 = await own({ path: '/one/a', headers: { 'x-first': '1', cookie: 'secret=1' } });
+  const r2 = await own({ path: '/nowhere' });
+  const r3 = await own({ path: '/one/b?q=2', headers: { 'x-third': '3' } });
+  const r4 = await own({ path: '/two/c' });
+  const r5 = await own({ path: '/one/d' });
+  assert.equal(sockets.size, 5, 'five connections, all still open');
+  assert.equal(served.length, 5);
+  // The first four share one exchange; the plugin's request (fourth) does not give it back. The 404, answered as its
+  // head was read (before the request was read whole), keeps its request and response from the free lists.
+  assert.equal(served[1]!.ex, served[0]!.ex, "the second connection took the first one's exchange");
+  assert.equal(served[2]!.ex, served[0]!.ex);
+  assert.equal(served[3]!.ex, served[0]!.ex);
+  assert.notEqual(served[4]!.ex, served[0]!.ex, 'an exchange a plugin saw is not reused');
+  assert.equal(served[1]!.req, served[0]!.req, "and the first one's request and response");
+  assert.equal(served[1]!.res, served[0]!.res);
+  assert.equal(served[3]!.req, served[2]!.req, "the fourth connection took the third one's");
+  assert.equal(served[3]!.res, served[2]!.res);
+  assert.deepEqual([r1.status, r2.status, r3.status, r4.status, r5.status], [200, 404, 200, 200, 200]);
+  const [e1, e3, e4, e5] = [echo(r1), echo(r3), echo(r4), echo(r5)];
+  assert.deepEqual([e1.name, e3.name, e4.name, e5.name], ['one', 'one', 'two', 'one'], 'each went to its own upstream');
+  assert.equal(e1.url, '/one/a');
+  assert.equal(e3.url, '/one/b?q=2');
+  assert.equal(e3.headers['x-first'], undefined, "the first connection's headers did not reach the third's upstream");
+  assert.equal(e3.headers.cookie, undefined);
+  assert.equal(e3.headers['x-third'], '3');
+  assert.equal(e5.headers['x-third'], undefined);
+  assert.match(String(e4.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  assert.equal(e5.headers['x-request-id'], undefined, 'no request id where no plugin set one');
+  await waitFor(() => log.text().trim().split('\n').length >= 5, 5000, 'five access log lines');
+  const size = (r: { body: string }) => Buffer.byteLength(r.body);
+  assert.deepEqual(log.text().trim().split('\n'), [
+    `/one/a 200 ${size(r1)} id=- up=${a1.addr}/200 loc=one reused=false`,
+    `/nowhere 404 ${size(r2)} id=- up=-/- loc= reused=false`,
+    `/one/b 200 ${size(r3)} id=- up=${a1.addr}/200 loc=one reused=false`,
+    `/two/c 200 ${size(r4)} id=${e4.headers['x-request-id']} up=${a2.addr}/200 loc=two reused=false`,
+    `/one/d 200 ${size(r5)} id=- up=${a1.addr}/200 loc=one reused=false`,
   ]);
 });
 

@@ -1,14 +1,18 @@
-// Nothing of a request outlives its connection: the exchanges a keep-alive connection reuses (Exchange.take), its socket
-// and what lives beside the socket in WeakMaps (the write batch, the request count) are all collected once the client
-// has gone. Old-generation growth per request is what brings mark-compacts (docs/gateway-latency.md); a connection that
-// stayed reachable after closing would add to it with every connection.
-import { test } from 'node:test';
+// Nothing of a request outlives it but what the worker's bounded free lists keep: the exchanges, requests and responses
+// that ended requests give back (Exchange.keep, PipelinedConn.recycle) wait there for the next request of any connection,
+// holding no socket; a connection, open and idle or closed, holds nothing of its last request, and its socket and what
+// lives beside it in WeakMaps (the write batch, the request count) are collected once the client has gone.
+// Old-generation growth per request is what brings mark-compacts (docs/gateway-latency.md), and memory held per idle
+// connection is what 10,000 keep-alive connections multiply (docs/gateway.md, Memory).
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { setImmediate as turn } from 'node:timers/promises';
-import { Exchange } from './exchange.ts';
+import { Exchange, freeExchanges } from './exchange.ts';
+import { FREE_LIST_CAP } from '../http1/free-list.ts';
+import { freeRequests, freeResponses } from '../http1/pipeline.ts';
 import { startUpstream, useGateway, waitFor } from '../test-helpers.ts';
 
 v8.setFlagsFromString('--expose-gc');
@@ -36,34 +40,101 @@ function keepAlive(port: number, n: number, path: string): Promise<net.Socket> {
   });
 }
 
-test('exchanges and client sockets of closed keep-alive connections are collected', async (t) => {
-  const up = await startUpstream('a', (_req, res) => res.end('ok'));
-  const gw = await useGateway(t, [up], `[upstreams.a]\naddrs = ["${up.addr}"]\n[locations.plain]\nupstream = "a"\n[servers.s]\naddr = "127.0.0.1:0"\nlocations = ["plain"]\n`);
-  const port = gw.port('s');
-  // Every exchange handed out, and the gateway's side of every client connection, watched without being held.
-  const exchanges: WeakRef<Exchange>[] = [];
-  const sockets: WeakRef<object>[] = [];
+/** Watched are WeakRefs to every exchange, request, response and client socket the proxy was handed, held by nothing else. */
+interface Watched {
+  exchanges: WeakRef<object>[];
+  requests: WeakRef<object>[];
+  responses: WeakRef<object>[];
+  sockets: WeakRef<object>[];
+}
+
+/** watch records, without holding them, the objects of every request Exchange.take sees until the test ends. */
+function watch(t: TestContext): Watched {
+  const w: Watched = { exchanges: [], requests: [], responses: [], sockets: [] };
+  const seen = new WeakSet<object>();
+  const add = (list: WeakRef<object>[], x: object) => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    list.push(new WeakRef(x));
+  };
   const take = Exchange.take;
   Exchange.take = (...args: Parameters<typeof take>) => {
     const ex = take(...args);
-    if (!exchanges.some((r) => r.deref() === ex)) exchanges.push(new WeakRef(ex));
-    const sock = args[3].socket;
-    if (!sockets.some((r) => r.deref() === sock)) sockets.push(new WeakRef(sock));
+    add(w.exchanges, ex);
+    add(w.requests, args[3]);
+    add(w.responses, args[4]);
+    add(w.sockets, args[3].socket);
     return ex;
   };
   t.after(() => (Exchange.take = take));
-  const clients = await Promise.all([1, 2, 3, 4].map(() => keepAlive(port, 50, '/')));
-  // Reused: one exchange per connection served its 50 requests.
-  assert.equal(exchanges.length, 4);
-  assert.equal(sockets.length, 4);
-  for (const c of clients) c.destroy();
-  await waitFor(() => sockets.every((r) => (r.deref() as net.Socket | undefined)?.destroyed ?? true), 5000, 'the gateway to see the clients go');
-  // A WeakRef's target stays alive until the job that read it ends: collect between turns.
+  return w;
+}
+
+/** alive counts the watched objects still reachable. */
+function alive(list: WeakRef<object>[]): number {
+  return list.filter((r) => r.deref() !== undefined).length;
+}
+
+/** collect runs full collections between turns: a WeakRef's target stays alive until the job that read it ends. */
+async function collect(): Promise<void> {
   for (let i = 0; i < 3; i++) {
     await turn();
     gc();
   }
   await turn();
-  assert.equal(exchanges.filter((r) => r.deref() !== undefined).length, 0, 'exchanges still reachable after their connections closed');
-  assert.equal(sockets.filter((r) => r.deref() !== undefined).length, 0, 'client sockets still reachable after they closed');
+}
+
+/** emptyFreeLists drops what the free lists hold, so that what stays reachable is held by something else. */
+function emptyFreeLists(): void {
+  freeExchanges.clear();
+  freeRequests.clear();
+  freeResponses.clear();
+}
+
+async function plainGateway(t: TestContext) {
+  const up = await startUpstream('a', (_req, res) => res.end('ok'));
+  return useGateway(t, [up], `[upstreams.a]\naddrs = ["${up.addr}"]\n[locations.plain]\nupstream = "a"\n[servers.s]\naddr = "127.0.0.1:0"\nlocations = ["plain"]\n`);
+}
+
+test('closed keep-alive connections leave nothing reachable but what the bounded free lists hold, and no socket', async (t) => {
+  const gw = await plainGateway(t);
+  const w = watch(t);
+  const clients = await Promise.all([1, 2, 3, 4].map(() => keepAlive(gw.port('s'), 50, '/')));
+  // Reused: 200 requests on 4 connections took no more exchanges, requests and responses than were in flight at once.
+  assert.ok(w.exchanges.length <= 4, `${w.exchanges.length} exchanges for 4 connections`);
+  assert.ok(w.requests.length <= 4, `${w.requests.length} requests for 4 connections`);
+  assert.equal(w.sockets.length, 4);
+  for (const c of clients) c.destroy();
+  await waitFor(() => w.sockets.every((r) => (r.deref() as net.Socket | undefined)?.destroyed ?? true), 5000, 'the gateway to see the clients go');
+  await collect();
+  assert.equal(alive(w.sockets), 0, 'client sockets still reachable after they closed (a free list must hold none)');
+  assert.ok(alive(w.exchanges) <= freeExchanges.size, 'an exchange reachable from elsewhere than the free list');
+  emptyFreeLists();
+  await collect();
+  assert.equal(alive(w.exchanges), 0, 'exchanges still reachable after their connections closed');
+  assert.equal(alive(w.requests), 0, 'requests still reachable after their connections closed');
+  assert.equal(alive(w.responses), 0, 'responses still reachable after their connections closed');
+});
+
+test('idle keep-alive connections hold nothing of their last request: more of them than the free lists keep leave at most FREE_LIST_CAP of each kind', async (t) => {
+  // Failed before the free lists, when each connection kept its last request's exchange, request and response for its
+  // next request: all n stayed reachable while the connections were open.
+  const gw = await plainGateway(t);
+  const w = watch(t);
+  const n = FREE_LIST_CAP + 64;
+  // All at once, so that many are in flight together and as many exchanges are made.
+  const clients = await Promise.all(Array.from({ length: n }, () => keepAlive(gw.port('s'), 1, '/')));
+  t.after(() => clients.forEach((c) => c.destroy()));
+  assert.equal(w.sockets.length, n);
+  await collect();
+  assert.equal(alive(w.sockets), n, 'the connections are open');
+  assert.ok(alive(w.exchanges) <= FREE_LIST_CAP, `${alive(w.exchanges)} exchanges reachable for ${n} idle connections`);
+  assert.ok(alive(w.requests) <= FREE_LIST_CAP, `${alive(w.requests)} requests reachable for ${n} idle connections`);
+  assert.ok(alive(w.responses) <= FREE_LIST_CAP, `${alive(w.responses)} responses reachable for ${n} idle connections`);
+  // What the free lists hold is all there is.
+  emptyFreeLists();
+  await collect();
+  assert.equal(alive(w.exchanges), 0, 'an idle connection holds its last exchange');
+  assert.equal(alive(w.requests), 0, 'an idle connection holds its last request');
+  assert.equal(alive(w.responses), 0, 'an idle connection holds its last response');
 });

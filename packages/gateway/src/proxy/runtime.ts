@@ -81,7 +81,7 @@ export interface CompiledLocation {
   /** log are the plugins with a log hook. */
   /**
    * plain tells that no plugin runs at the location and its responses pass through (passResponse): once its response
-   * ended, nothing refers to an exchange there, and its connection may keep it for the next request (Exchange.take).
+   * ended, nothing refers to an exchange there, and it goes to the free list for a later request (Exchange.take).
    */
   plain: boolean;
   log: Plugin[];

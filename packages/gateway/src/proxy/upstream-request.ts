@@ -18,7 +18,7 @@ export function prepareUpstream(ex: Exchange): void {
   const req = ex.req;
   if (!ex.target) return sendError(ex, 503, `location "${loc.name}" has no upstream`);
   const raw = req.rawHeaders;
-  // The exchange's own list, kept with the exchange from one request of a connection to the next (Exchange.take): it is
+  // The exchange's own list, kept with the exchange from one request to the next it serves (Exchange.take): it is
   // written over from its start and cut to length, so nothing of the last request's headers is left in it.
   const out = ex.headerBuf;
   let n = 0;
