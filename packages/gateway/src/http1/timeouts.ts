@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { readStop } from './llhttp.ts';
 import type { ServerState } from './options.ts';
 import type { H1Request } from './request.ts';
-import { endAfterWrites, flushWrites, writesPending } from './write-batch.ts';
+import { endAfterWrites, flushWrites, releaseWrites, writesPending } from './write-batch.ts';
 
 /** coarseNow is a coarse clock for the connection timeouts, advanced by the sweep (they are checked once a second anyway). */
 export let coarseNow = performance.now();
@@ -58,7 +58,10 @@ export class ConnTimeouts {
       if (this.stalledSince === 0) this.stalledSince = now;
       else if (now - this.stalledSince > (o.keepAliveTimeout || 60_000)) return void this.sock.destroy();
     } else this.stalledSince = 0;
-    if (this.idle && o.keepAliveTimeout > 0 && now - this.lastActive > o.keepAliveTimeout) this.closeIdleSocket();
+    if (!this.idle) return;
+    if (o.keepAliveTimeout > 0 && now - this.lastActive > o.keepAliveTimeout) return this.closeIdleSocket();
+    // An idle connection keeps nothing of the write batch either (at most one release and one take a second while busy).
+    releaseWrites(this.sock);
   }
 
   /**

@@ -9,10 +9,14 @@
 // socket over) calls flushWrites first, so nothing overtakes what waits here.
 import type { Socket } from 'node:net';
 import { headBegin, headEnd, headPut, headPutBytes } from './head-buffer.ts';
+import { FreeList } from './free-list.ts';
 
-/** Out is a socket's bytes waiting for the end of the turn; made once per socket and reused. */
+/**
+ * Out is a socket's bytes waiting for the end of the turn; kept beside the socket and reused while it is written to, and
+ * given to a free list once the socket is idle (releaseWrites).
+ */
 interface Out {
-  readonly sock: Socket;
+  sock: Socket;
   /** bufs holds `n` buffers; slots past `n` are cleared, so nothing written stays referenced. */
   readonly bufs: (Buffer | undefined)[];
   n: number;
@@ -119,6 +123,43 @@ export function writesPending(sock: Socket): boolean {
 // methods then deoptimise (see requestsOn in proxy/exchange.ts).
 const outs = new WeakMap<Socket, Out>();
 
+// The Outs of idle sockets (releaseWrites), for the next socket written to: an Out and its list are ~270 B, which
+// 10,000 idle keep-alive connections would otherwise hold for their whole life (docs/gateway.md, Memory).
+const freeOuts = new FreeList<Out>();
+
+// What an Out in the free list refers to instead of its last socket (never read: outOf sets the next one).
+const NO_SOCKET = Object.freeze({}) as unknown as Socket;
+
+/** outOf is the socket's Out: its own, else one from the free list, else a new one. */
+function outOf(sock: Socket): Out {
+  let o = outs.get(sock);
+  if (o !== undefined) return o;
+  o = freeOuts.take();
+  if (o === undefined) o = { sock, bufs: [], n: 0, bytes: 0, direct: 0 };
+  else o.sock = sock;
+  outs.set(sock, o);
+  return o;
+}
+
+/**
+ * releaseWrites gives the socket's Out to the free list when nothing of it waits (no bytes in the batch, no direct write
+ * in the kernel's queue); the HTTP/1.1 server's sweep calls it for idle connections, so that what the batch keeps is
+ * bounded by sockets being written to, not by connections. A later write takes an Out again. An Out still listed in the
+ * turn's batch with nothing in it (flushed early) is skipped there whoever owns it by then.
+ */
+export function releaseWrites(sock: Socket): void {
+  const o = outs.get(sock);
+  if (o === undefined || o.n !== 0 || o.direct !== 0) return;
+  outs.delete(sock);
+  o.sock = NO_SOCKET;
+  freeOuts.give(o);
+}
+
+/** holdsWrites tells whether the socket has an Out of its own (tests: an idle connection's is released). */
+export function holdsWrites(sock: Socket): boolean {
+  return outs.has(sock);
+}
+
 // Sockets with bytes waiting; `batchedN` of the slots are in use (the array keeps its capacity from turn to turn).
 const batched: (Out | undefined)[] = [];
 let batchedN = 0;
@@ -205,8 +246,7 @@ function flushBatch(): void {
  * included, reaches its high-water mark — then the bytes go out at once, so the socket's own 'drain' follows.
  */
 export function queueWrite(sock: Socket, data: Buffer): boolean {
-  let o = outs.get(sock);
-  if (o === undefined) outs.set(sock, (o = { sock, bufs: [], n: 0, bytes: 0, direct: 0 }));
+  const o = outOf(sock);
   if (o.bytes + data.length + sock.writableLength >= sock.writableHighWaterMark) {
     flushOut(o);
     return sock.write(data);

@@ -13,6 +13,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { Exchange, freeExchanges } from './exchange.ts';
 import { FREE_LIST_CAP } from '../http1/free-list.ts';
 import { freeRequests, freeResponses } from '../http1/pipeline.ts';
+import { holdsWrites } from '../http1/write-batch.ts';
 import { startUpstream, useGateway, waitFor } from '../test-helpers.ts';
 
 v8.setFlagsFromString('--expose-gc');
@@ -137,4 +138,33 @@ test('idle keep-alive connections hold nothing of their last request: more of th
   assert.equal(alive(w.exchanges), 0, 'an idle connection holds its last exchange');
   assert.equal(alive(w.requests), 0, 'an idle connection holds its last request');
   assert.equal(alive(w.responses), 0, 'an idle connection holds its last response');
+});
+
+test('idle keep-alive connections give their write batch back at the next sweep; a connection written to again takes one', async (t) => {
+  // Failed before releaseWrites: each socket kept its Out (and its list) beside it for its whole life.
+  const gw = await plainGateway(t);
+  const w = watch(t);
+  const clients = await Promise.all(Array.from({ length: 20 }, () => keepAlive(gw.port('s'), 1, '/')));
+  t.after(() => clients.forEach((c) => c.destroy()));
+  const socks = () => w.sockets.map((r) => r.deref() as net.Socket);
+  assert.equal(w.sockets.length, 20);
+  // The server's sweep runs once a second.
+  await waitFor(() => socks().every((s) => !holdsWrites(s)), 5000, 'the idle connections to give their write batch back');
+  // And a connection answers again after it: a second request on each, all answered whole.
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          let seen = '';
+          // keepAlive's listener would send more requests after each answer.
+          c.removeAllListeners('data');
+          c.on('data', (d: Buffer) => {
+            seen += d.toString('latin1');
+            if (seen.endsWith('\r\n\r\nok')) resolve();
+            else if (seen.length > 1000) reject(new Error(seen));
+          });
+          c.write('GET /again HTTP/1.1\r\nHost: retention.test\r\n\r\n');
+        }),
+    ),
+  );
 });
