@@ -367,6 +367,9 @@ async function main(): Promise<void> {
     const g10 = get(gw, 'paced 10k/s');
     const n10 = get('nginx 1 worker', 'paced 10k/s');
     if (g10 && n10) checks.push(`paced 10k/s: CPU per request ${(g10.cpuUs / n10.cpuUs).toFixed(2)}× nginx (≤ 1.3)`);
+    // Against the Node.js relay (relay.ts): the share of the gateway's CPU that is its own HTTP work.
+    const r10 = get('node relay (floor)', 'paced 10k/s');
+    if (g10 && r10) checks.push(`paced 10k/s: CPU per request ${(g10.cpuUs / r10.cpuUs).toFixed(2)}× the Node relay (${(g10.cpuUs - r10.cpuUs).toFixed(1)} µs of HTTP work)`);
     const alloc = rows.filter((r) => r.target === gw && r.scenario.startsWith('paced') && !Number.isNaN(r.allocB)).map((r) => r.allocB);
     if (alloc.length) checks.push(`allocated per proxied request: ${Math.max(...alloc).toFixed(0)} B at most (target < 2048)`);
     console.log(`${gw}:\n  ${checks.join('\n  ')}`);
