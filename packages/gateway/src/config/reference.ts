@@ -293,6 +293,7 @@ listener's \`backlog\` need a restart; the reload logs a warning for them.
 when a reload replaces the upstream), \`gateway_open_connections{server}\`, \`gateway_config_reloads_total{result}\`,
 \`gateway_config_last_reload_success_timestamp_seconds\`, and what the process itself adds to latency:
 \`gateway_event_loop_delay_seconds\` (how late a timer due every 10 ms ran — a request arriving then waited as long;
+once a second instead while the event loop is less than 3 % busy, so that an idle worker is not woken 100 times a second;
 resolution 1 ms) and \`gateway_gc_pause_seconds{kind}\` (garbage collection pauses; \`minor\` are scavenges, \`major\`
 full collections), both histograms. Counters end in \`_total\`; levels (\`_up\`, state, in
 flight, open connections) are gauges. With the

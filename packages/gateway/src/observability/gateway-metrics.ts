@@ -41,7 +41,7 @@ export class GatewayMetrics {
     this.registry.add(
       new Histogram(
         'gateway_event_loop_delay_seconds',
-        'How late the event loop ran a timer due every 10 ms: what a request arriving then waited before its turn (resolution 1 ms).',
+        'How late the event loop ran a timer due every 10 ms (every second while the loop is less than 3 % busy): what a request arriving then waited before its turn (resolution 1 ms).',
         [],
         LOOP_DELAY_BUCKETS,
       ),

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { childrenOf, freePort, request, spawnGateway, startUpstream, waitFor } from '../test-helpers.ts';
 import { Histogram } from './metrics.ts';
-import { RuntimeMetrics } from './runtime-metrics.ts';
+import { IDLE_SAMPLE_MS, RuntimeMetrics, SAMPLE_MS } from './runtime-metrics.ts';
 
 /** sample reads the value of one sample line of a Prometheus text, 0 when it is missing. */
 function sample(text: string, name: string, labels = ''): number {
@@ -79,4 +79,36 @@ test('RuntimeMetrics stops sampling when stopped (no timer or observer is left b
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(delay.child().count, n);
   assert.match(gc.render(), /^g_count\{kind="minor"\} 0$/m);
+});
+
+test('an idle process samples the event loop delay once a second, and every 10 ms again once its loop works', async () => {
+  const delay = new Histogram('d', 'd', [], [0.001]);
+  const gc = new Histogram('g', 'g', ['kind'], [0.001]);
+  const rm = new RuntimeMetrics(delay, gc);
+  rm.start();
+  try {
+    assert.equal(rm.period, SAMPLE_MS);
+    // Nothing else runs in this test process: after a second of its own samples the sampler slows down.
+    await waitFor(() => rm.period === IDLE_SAMPLE_MS, 10_000, 'the idle period');
+    const n = delay.child().count;
+    await waitFor(() => delay.child().count > n, 10_000, 'an idle sample');
+    // The loop busy (synchronous work in every turn) for longer than a decision period: back to SAMPLE_MS.
+    let busy = true;
+    const spin = () => {
+      const end = performance.now() + 5;
+      while (performance.now() < end);
+      if (busy) setImmediate(spin);
+    };
+    spin();
+    try {
+      await waitFor(() => rm.period === SAMPLE_MS, 10_000, 'the busy period');
+    } finally {
+      busy = false;
+    }
+    // Samples come at the busy period again: more than one per decision period.
+    const m = delay.child().count;
+    await waitFor(() => delay.child().count > m + 5, 10_000, 'busy samples');
+  } finally {
+    rm.stop();
+  }
 });
