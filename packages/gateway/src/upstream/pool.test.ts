@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { H1Pool, type DispatchController, type DispatchHandler, type UpstreamError } from './pool.ts';
-import { startRawUpstream } from '../test-helpers.ts';
+import { H1Pool, UPSTREAM_CODES, sweepPeriod, type DispatchController, type DispatchHandler, type UpstreamError } from './pool.ts';
+import { startRawUpstream, waitFor } from '../test-helpers.ts';
 
 /** get dispatches a GET and resolves with the status and body length, or the error code; `onData` runs on each chunk. */
 function get(pool: H1Pool, onData?: (c: DispatchController) => void): Promise<{ status: number; bytes: number } | { error: string }> {
@@ -102,4 +102,37 @@ test('a handler hears nothing from the pool once its exchange ended or failed (o
     });
   for (let i = 0; i < 3; i++) assert.deepEqual(await run(pool), ['start', 'head 200', 'data 5', 'end'], `request ${i + 1}`);
   assert.deepEqual(await run(refused), ['error ECONNREFUSED']);
+});
+
+test('the deadline sweep slows to once a second while only idle connections are pooled, and a request brings it back with its timeouts', async (t) => {
+  // One upstream that answers the first request on a connection and never the second: the second must still time out.
+  let n = 0;
+  const up = net.createServer((s) => {
+    s.on('error', () => {});
+    s.on('data', () => {
+      if (n++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+  });
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+  const pool = new H1Pool({
+    host: '127.0.0.1',
+    port: (up.address() as net.AddressInfo).port,
+    connections: 1,
+    connectTimeout: 1000,
+    headersTimeout: 300,
+    bodyTimeout: 300,
+    keepAliveTimeout: 60_000,
+  });
+  t.after(async () => {
+    await pool.destroy();
+    up.close();
+  });
+  assert.deepEqual(await get(pool), { status: 200, bytes: 2 });
+  assert.equal(pool.connections, 1, 'the connection waits in the pool');
+  // Nothing in flight: the sweep that watches the idle connection's keep-alive deadline no longer runs every 50 ms
+  // (before: it did for as long as any connection was pooled, waking an idle worker 20 times a second).
+  await waitFor(() => sweepPeriod() === 1000, 10_000, 'the idle sweep period');
+  const second = get(pool);
+  assert.equal(sweepPeriod(), 50, 'a request in flight is swept every 50 ms again');
+  assert.deepEqual(await second, { error: UPSTREAM_CODES.headersTimeout });
 });

@@ -119,24 +119,55 @@ function bodyFailure(e: UpstreamError | null | undefined): UpstreamError {
 
 // One coarse clock and one sweep for every connection's deadline, rather than a timer per request.
 const TICK = 50;
+/**
+ * IDLE_TICK is the sweep's period while no upstream request is in flight, connecting or queued: only idle connections'
+ * keep-alive deadlines are left, for which a second is precise enough, and an idle worker with connections in its pools
+ * is then not woken 20 times a second (docs/gateway.md, Idle CPU). The next request brings TICK back (sweepNow).
+ */
+const IDLE_TICK = 1000;
 let clock = performance.now();
 const watched = new Set<Conn>();
 /** queuing are the pools with requests waiting for a connection (max_connections), whose waits have a deadline too. */
 const queuing = new Set<H1Pool>();
 let ticker: NodeJS.Timeout | undefined;
+/** tickMs is the running sweep's period (0: none runs). */
+let tickMs = 0;
+
+/** startTicker makes sure the sweep runs every TICK, with the clock read now (deadlines are counted from it). */
 function startTicker(): void {
-  if (ticker) return;
+  if (tickMs === TICK) return;
+  clearInterval(ticker);
   clock = performance.now();
-  ticker = setInterval(() => {
-    clock = performance.now();
-    for (const x of watched) if (x.deadline > 0 && clock >= x.deadline) x.expire();
-    for (const p of queuing) p.expireQueued(clock);
-    if (watched.size === 0 && queuing.size === 0) {
-      clearInterval(ticker);
-      ticker = undefined;
-    }
-  }, TICK);
+  runTicker(TICK);
+}
+
+function runTicker(ms: number): void {
+  tickMs = ms;
+  ticker = setInterval(sweep, ms);
   ticker.unref();
+}
+
+function sweep(): void {
+  clock = performance.now();
+  let busy = queuing.size !== 0;
+  for (const x of watched) {
+    if (x.deadline > 0 && clock >= x.deadline) x.expire();
+    else if (x.timeoutCode !== '') busy = true;
+  }
+  for (const p of queuing) p.expireQueued(clock);
+  if (watched.size === 0 && queuing.size === 0) {
+    clearInterval(ticker);
+    ticker = undefined;
+    tickMs = 0;
+  } else if (!busy && tickMs === TICK) {
+    clearInterval(ticker);
+    runTicker(IDLE_TICK);
+  }
+}
+
+/** sweepPeriod is the deadline sweep's period now, 0 when none runs (tests). */
+export function sweepPeriod(): number {
+  return tickMs;
 }
 function watch(c: Conn): void {
   watched.add(c);
@@ -262,6 +293,8 @@ class Conn {
   run(ex: Dispatch): void {
     this.ex = ex;
     ex.conn = this;
+    // An idle pool's sweep runs every IDLE_TICK with a clock as old: a request's deadlines need TICK and a fresh one.
+    if (tickMs !== TICK) startTicker();
     if (this.connected) this.send(ex);
   }
 
