@@ -62,6 +62,17 @@ describe('alerting end to end: a real cluster, the monitor, and a real webhook r
       async () => ((await svc.app.inject({ method: 'GET', url: '/api/v1/clusters/prod' })).json() as { health: { status: string } }).health.status === 'healthy',
       { timeoutMs: 30_000 },
     );
+    // A cluster's rules are first evaluated once every member that answers has been scraped too (FIRST_EVAL_WAIT_MS, so
+    // that a half-collected snapshot does not resolve a restored alert); a leader lost before that is not judged. On a
+    // loaded machine "healthy" (status polls) comes well before the first scrape, and the kill fell in between.
+    await until(
+      'the first evaluation',
+      async () =>
+        ((await svc.app.inject({ method: 'GET', url: '/api/v1/rules' })).json() as Array<{ name: string; status: { lastEvaluation?: number } }>).some(
+          (r) => r.name === 'etcdLeaderLost' && r.status.lastEvaluation !== undefined,
+        ),
+      { timeoutMs: 60_000 },
+    );
     const leader = await c.waitForLeader();
     await leader.kill();
     const firing = await until('firing notification', () => received.find((p) => p.status === 'firing' && p.alerts.some((a) => a.labels.alertname === 'etcdLeaderLost')), {
