@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
@@ -790,9 +790,11 @@ test('keep-alive requests are counted beside the client socket, not on it: the s
   assert.deepEqual(added, []);
 });
 
-test('requests on one keep-alive connection never see each other state: headers, upstream, status, sizes, request id', async (t) => {
-  // The exchange of a request that ended at a location without plugins serves a later request (Exchange.take), here the
-  // connection's next one; everything of the first must be gone by the second, whichever locations they go to.
+/**
+ * twoLocations starts a gateway with two upstreams: /one plain (its exchanges are reused) and /two behind a request_id
+ * plugin (never reused), logging what each request saw.
+ */
+async function twoLocations(t: TestContext) {
   const a1 = await startUpstream('one');
   const a2 = await startUpstream('two');
   const log = captureText();
@@ -820,6 +822,13 @@ access_log = "{path} {status} {size} id={request_id} up={upstream_addr}/{upstrea
 `,
     { accessLogStream: log.stream },
   );
+  return { a1, a2, log, g };
+}
+
+test('requests on one keep-alive connection never see each other state: headers, upstream, status, sizes, request id', async (t) => {
+  // The exchange of a request that ended at a location without plugins serves a later request (Exchange.take), here the
+  // connection's next one; everything of the first must be gone by the second, whichever locations they go to.
+  const { a1, a2, log, g } = await twoLocations(t);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.after(() => agent.destroy());
   const p = g.port('main');
@@ -857,33 +866,7 @@ test('requests on different connections served by one exchange, request and resp
   // An ended plain request gives its Exchange, H1Request and H1Response to the worker's free lists (Exchange.keep,
   // PipelinedConn.recycle), and the next request of any connection takes them: each connection here serves one request
   // and stays open, idle, while the next one is answered.
-  const a1 = await startUpstream('one');
-  const a2 = await startUpstream('two');
-  const log = captureText();
-  const g = await useGateway(
-    t,
-    [a1, a2],
-    `
-[upstreams.one]
-addrs = ["${a1.addr}"]
-[upstreams.two]
-addrs = ["${a2.addr}"]
-[plugins.rid]
-category = "request_id"
-[locations.one]
-upstream = "one"
-path = "/one"
-[locations.two]
-upstream = "two"
-path = "/two"
-plugins = ["rid"]
-[servers.main]
-addr = "127.0.0.1:0"
-locations = ["one", "two"]
-access_log = "{path} {status} {size} id={request_id} up={upstream_addr}/{upstream_status} loc={location} reused={connection_reused}"
-`,
-    { accessLogStream: log.stream },
-  );
+  const { a1, a2, log, g } = await twoLocations(t);
   const served: { ex: Exchange; req: unknown; res: unknown }[] = [];
   const take = Exchange.take;
   Exchange.take = (...args: Parameters<typeof take>) => {
