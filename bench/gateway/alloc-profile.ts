@@ -10,9 +10,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { parseConfigText } from '../../packages/gateway/src/config/load.ts';
-import { Gateway } from '../../packages/gateway/src/gateway.ts';
-import { silentLogger } from '../../packages/gateway/src/observability/log.ts';
+import { plainGateway } from './in-process.ts';
 import { LOAD_CORE, PROXY_CORE, benchDir, nginxConf, opt, start, stopAll, waitPort } from './procs.ts';
 
 const seconds = Number(opt('seconds', '5'));
@@ -27,18 +25,7 @@ spawn('taskset', ['-pc', PROXY_CORE, String(process.pid)], { stdio: 'ignore' });
 writeFileSync(join(dir, 'up.conf'), nginxConf(dir, UP_PORT, UP_PORT, upstreamBody));
 start(LOAD_CORE, 'nginx', ['-c', join(dir, 'up.conf'), '-e', join(dir, 'up.err')]);
 await waitPort(UP_PORT);
-const { config, issues } = parseConfigText(`[basic]
-admin_addr = ""
-[upstreams.up]
-addrs = ["127.0.0.1:${UP_PORT}"]
-[locations.all]
-upstream = "up"
-[servers.main]
-addr = "127.0.0.1:${GW_PORT}"
-locations = ["all"]
-`);
-if (issues.length) throw new Error(JSON.stringify(issues));
-const gw = await Gateway.start(config, { log: silentLogger });
+const gw = await plainGateway(UP_PORT, GW_PORT);
 
 function wrk(secs: number): Promise<number> {
   return new Promise((r) => {

@@ -15,9 +15,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseConfigText } from '../../packages/gateway/src/config/load.ts';
-import { Gateway } from '../../packages/gateway/src/gateway.ts';
-import { silentLogger } from '../../packages/gateway/src/observability/log.ts';
+import { plainGateway } from './in-process.ts';
 import { opt } from './procs.ts';
 
 const conns = Number(opt('conns', '10000'));
@@ -29,18 +27,7 @@ const gc = vm.runInNewContext('gc') as () => void;
 const up = http.createServer((_req, res) => res.end('ok'));
 await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
 const upPort = (up.address() as { port: number }).port;
-const { config, issues } = parseConfigText(`[basic]
-admin_addr = ""
-[upstreams.up]
-addrs = ["127.0.0.1:${upPort}"]
-[locations.all]
-upstream = "up"
-[servers.main]
-addr = "127.0.0.1:0"
-locations = ["all"]
-`);
-if (issues.length) throw new Error(JSON.stringify(issues));
-const gw = await Gateway.start(config, { log: silentLogger });
+const gw = await plainGateway(upPort);
 
 // The clients live in another process, so that their sockets are not counted here.
 const clients = `
