@@ -49,22 +49,28 @@ export class OpsClients {
   async read<T>(name: string, call: (rpc: EtcdRpc) => Promise<T>): Promise<T> {
     let lastErr: unknown;
     const tries = this.configOf(name).endpoints.length;
-    for (let i = 0; i < tries; i++) {
+    // Reads run side by side on one client (the keys page reads two levels at once): a read that fails moves the
+    // cluster on by closing that client, and the others then fail with ETCD_CLOSED. Theirs is no answer from an
+    // endpoint: they try the new client without counting it (bounded all the same), and never report it over a real error.
+    for (let i = 0, closedBySibling = 0; i < tries; i++) {
       const rpc = this.get(name);
       try {
         return await call(rpc);
       } catch (err) {
-        lastErr = err;
         if (!(err instanceof AppError) || !UNREACHABLE.has(err.code)) throw err;
-        this.rotate(name);
+        const moved = err.code === 'ETCD_CLOSED' && this.entries.get(name)?.rpc !== rpc;
+        if (!moved || lastErr === undefined) lastErr = err;
+        if (moved && closedBySibling++ < tries) i--;
+        else this.rotate(name, rpc);
       }
     }
     throw lastErr;
   }
 
-  private rotate(name: string): void {
+  /** rotate moves the cluster to its next endpoint after `failed` could not reach the current one (once per client). */
+  private rotate(name: string, failed: EtcdRpc): void {
     const e = this.entries.get(name);
-    if (!e || e.endpoints.length < 2) return;
+    if (!e || e.rpc !== failed || e.endpoints.length < 2) return;
     e.at = (e.at + 1) % e.endpoints.length;
     e.rpc.client.close();
     e.rpc = new EtcdRpc(new MemberClient(e.endpoints[e.at]!, connectionFor(this.configOf(name))));
